@@ -1,0 +1,8 @@
+// drizzle-kit reads the schema and writes SQL migrations into migrations/ (wrangler's migrations_dir).
+import { defineConfig } from 'drizzle-kit'
+
+export default defineConfig({
+	dialect: 'sqlite',
+	schema: './src/db/schema.ts',
+	out: './migrations',
+})

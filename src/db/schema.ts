@@ -1,0 +1,199 @@
+// The D1 schema: configuration (tenants, agents, keys, policies, channels), the sessions index,
+// tool executions and the audit log. drizzle-kit generates migrations/ from this file.
+import { sql } from 'drizzle-orm'
+import { foreignKey, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+/** Milliseconds since the epoch, stored as an integer and read as a Date. */
+const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' })
+const createdAt = () => timestamp('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`)
+const updatedAt = () => timestamp('updated_at').notNull().default(sql`(unixepoch('subsec') * 1000)`)
+
+/** A tenant owns everything else; every other table is keyed by `tenant_id`. */
+export const tenants = sqliteTable('tenants', {
+	id: text('id').primaryKey(),
+	name: text('name').notNull(),
+	status: text('status', { enum: ['active', 'suspended'] })
+		.notNull()
+		.default('active'),
+	/** Tenant settings (rate limits, token budgets, …) as validated JSON. */
+	settings: text('settings', { mode: 'json' }).notNull().default({}),
+	createdAt: createdAt(),
+	updatedAt: updatedAt(),
+})
+
+/** Agents: config is JSON validated by `AgentConfig` (src/agents/config.ts); `version` counts edits. */
+export const agents = sqliteTable(
+	'agents',
+	{
+		tenantId: text('tenant_id')
+			.notNull()
+			.references(() => tenants.id, { onDelete: 'cascade' }),
+		id: text('id').notNull(),
+		name: text('name').notNull(),
+		version: integer('version').notNull().default(1),
+		config: text('config', { mode: 'json' }).notNull(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+)
+
+/** API keys `ek_<id>_<secret>`: only a hash of the secret is stored. */
+export const apiKeys = sqliteTable(
+	'api_keys',
+	{
+		id: text('id').primaryKey(),
+		tenantId: text('tenant_id')
+			.notNull()
+			.references(() => tenants.id, { onDelete: 'cascade' }),
+		name: text('name').notNull(),
+		secretHash: text('secret_hash').notNull(),
+		role: text('role', { enum: ['admin', 'operator', 'member', 'viewer'] }).notNull(),
+		scopes: text('scopes', { mode: 'json' }).notNull().default([]),
+		expiresAt: timestamp('expires_at'),
+		revokedAt: timestamp('revoked_at'),
+		lastUsedAt: timestamp('last_used_at'),
+		createdAt: createdAt(),
+	},
+	(t) => [index('api_keys_tenant_idx').on(t.tenantId, t.createdAt)],
+)
+
+/** Policies for the policy engine: tools and routes alike (default deny, deny wins). */
+export const policies = sqliteTable(
+	'policies',
+	{
+		tenantId: text('tenant_id')
+			.notNull()
+			.references(() => tenants.id, { onDelete: 'cascade' }),
+		id: text('id').notNull(),
+		description: text('description').notNull().default(''),
+		effect: text('effect', { enum: ['allow', 'deny'] }).notNull(),
+		resources: text('resources', { mode: 'json' }).notNull(),
+		actions: text('actions', { mode: 'json' }).notNull(),
+		conditions: text('conditions', { mode: 'json' }).notNull().default([]),
+		priority: integer('priority').notNull().default(0),
+		enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.tenantId, t.id] }),
+		index('policies_tenant_priority_idx').on(t.tenantId, t.priority),
+	],
+)
+
+/** Channel configurations (webhooks, chat platforms) routed to an agent. */
+export const channels = sqliteTable(
+	'channels',
+	{
+		tenantId: text('tenant_id')
+			.notNull()
+			.references(() => tenants.id, { onDelete: 'cascade' }),
+		id: text('id').notNull(),
+		kind: text('kind').notNull(),
+		agentId: text('agent_id').notNull(),
+		config: text('config', { mode: 'json' }).notNull().default({}),
+		/** Name of the Worker secret holding the channel's credential; never the credential. */
+		secretRef: text('secret_ref'),
+		enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.tenantId, t.id] }),
+		foreignKey({
+			columns: [t.tenantId, t.agentId],
+			foreignColumns: [agents.tenantId, agents.id],
+		}).onDelete('cascade'),
+		index('channels_tenant_agent_idx').on(t.tenantId, t.agentId),
+	],
+)
+
+/** Index of sessions so they can be listed without waking every SessionLane. */
+export const sessions = sqliteTable(
+	'sessions',
+	{
+		tenantId: text('tenant_id')
+			.notNull()
+			.references(() => tenants.id, { onDelete: 'cascade' }),
+		agentId: text('agent_id').notNull(),
+		sessionKey: text('session_key').notNull(),
+		messageCount: integer('message_count').notNull().default(0),
+		lastRunId: text('last_run_id'),
+		lastRunStatus: text('last_run_status', {
+			enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'],
+		}),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.tenantId, t.agentId, t.sessionKey] }),
+		foreignKey({
+			columns: [t.tenantId, t.agentId],
+			foreignColumns: [agents.tenantId, agents.id],
+		}).onDelete('cascade'),
+		index('sessions_tenant_updated_idx').on(t.tenantId, t.updatedAt),
+		index('sessions_tenant_agent_updated_idx').on(t.tenantId, t.agentId, t.updatedAt),
+	],
+)
+
+/** One row per tool call the consumer handled: who, what, the decision and the outcome. */
+export const toolExecutions = sqliteTable(
+	'tool_executions',
+	{
+		id: text('id').primaryKey(),
+		tenantId: text('tenant_id')
+			.notNull()
+			.references(() => tenants.id, { onDelete: 'cascade' }),
+		agentId: text('agent_id').notNull(),
+		sessionKey: text('session_key').notNull(),
+		runId: text('run_id').notNull(),
+		tool: text('tool').notNull(),
+		argsDigest: text('args_digest').notNull(),
+		decision: text('decision', { enum: ['allow', 'deny'] }).notNull(),
+		policyId: text('policy_id'),
+		status: text('status', {
+			enum: ['running', 'succeeded', 'failed', 'denied', 'timeout'],
+		}).notNull(),
+		attempts: integer('attempts').notNull().default(1),
+		startedAt: timestamp('started_at').notNull(),
+		durationMs: integer('duration_ms'),
+		bytesIn: integer('bytes_in').notNull().default(0),
+		bytesOut: integer('bytes_out').notNull().default(0),
+		error: text('error'),
+	},
+	(t) => [
+		index('tool_executions_tenant_started_idx').on(t.tenantId, t.startedAt),
+		index('tool_executions_tenant_session_idx').on(t.tenantId, t.sessionKey, t.startedAt),
+	],
+)
+
+/**
+ * The audit log: one hash chain per tenant. `hash = SHA-256(prev_hash || canonical JSON)`;
+ * the primary key
+ * (tenant, seq) stops two writers from forking a chain.
+ */
+export const auditLog = sqliteTable(
+	'audit_log',
+	{
+		tenantId: text('tenant_id').notNull(),
+		seq: integer('seq').notNull(),
+		ts: timestamp('ts').notNull(),
+		actor: text('actor').notNull(),
+		action: text('action').notNull(),
+		target: text('target'),
+		outcome: text('outcome', { enum: ['success', 'failure', 'deny'] }).notNull(),
+		requestId: text('request_id'),
+		data: text('data', { mode: 'json' }).notNull().default({}),
+		prevHash: text('prev_hash').notNull(),
+		hash: text('hash').notNull(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.tenantId, t.seq] }),
+		index('audit_log_tenant_ts_idx').on(t.tenantId, t.ts),
+		index('audit_log_tenant_action_idx').on(t.tenantId, t.action, t.ts),
+	],
+)
+
+export type Tenant = typeof tenants.$inferSelect
+export type AgentRow = typeof agents.$inferSelect

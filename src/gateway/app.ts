@@ -1,0 +1,49 @@
+// The gateway: every request passes request id → secure headers → CORS → body cap → (for /v1)
+// authentication → validation → route. Errors leave through one envelope (errors.ts).
+import { secureHeaders } from 'hono/secure-headers'
+import { notFoundHandler, onError } from './errors'
+import { authenticate } from './middleware/auth'
+import { maxBody } from './middleware/body'
+import { corsFromEnv } from './middleware/cors'
+import { type RequestContextOptions, requestContext } from './middleware/request-context'
+import { createRouter } from './openapi'
+import { agentRoutes } from './routes/agents'
+import { healthRoutes, VERSION } from './routes/health'
+import { tenantRoutes } from './routes/tenants'
+
+export type GatewayOptions = RequestContextOptions
+
+export function createGateway(options: GatewayOptions = {}) {
+	const app = createRouter()
+
+	app.use(requestContext(options))
+	app.use(secureHeaders())
+	app.use(corsFromEnv())
+	app.use(maxBody())
+	// Default deny: everything under /v1 needs credentials; public routes live outside it.
+	app.use('/v1/*', authenticate())
+
+	app.route('/', healthRoutes)
+	app.route('/', tenantRoutes)
+	app.route('/', agentRoutes)
+
+	app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+		type: 'http',
+		scheme: 'bearer',
+		description: 'The bootstrap admin token (EDGECLAW_ADMIN_TOKEN); API keys later.',
+	})
+	app.doc31('/openapi.json', {
+		openapi: '3.1.0',
+		info: {
+			title: 'edgeclaw',
+			version: VERSION,
+			description: 'Agentic-AI gateway on Cloudflare Workers. Errors are RFC 9457 problem+json.',
+		},
+	})
+
+	app.onError(onError)
+	app.notFound(notFoundHandler(app))
+	return app
+}
+
+export type Gateway = ReturnType<typeof createGateway>

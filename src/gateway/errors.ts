@@ -1,0 +1,105 @@
+// The one place where errors become responses: domain problems keep their code, library errors
+// map by status, validation errors list their field paths, and anything unknown becomes a generic
+// 500 whose details go to the log only.
+import type { ErrorHandler, Hono, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { PatternRouter } from 'hono/router/pattern-router'
+import type { z } from 'zod'
+import type { GatewayEnv } from './context'
+import { codeForStatus, ProblemError, problemResponse } from './problem'
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
+
+/** One entry per invalid field: where (dotted path) and what is wrong. */
+export interface FieldError {
+	path: string
+	message: string
+}
+
+export function fieldErrors(error: z.ZodError): FieldError[] {
+	return error.issues.slice(0, 50).map((issue) => ({
+		path: issue.path.map(String).join('.') || '(root)',
+		message: issue.message,
+	}))
+}
+
+/** Thrown by the request validators (see `validationHook`). */
+export function validationProblem(error: z.ZodError, target: string): ProblemError {
+	const errors = fieldErrors(error)
+	const first = errors[0]
+	const where = first
+		? ` ${target === 'json' ? 'body' : target} field "${first.path}": ${first.message}`
+		: ''
+	return new ProblemError('validation_failed', `Invalid request;${where}`, {
+		extensions: { errors },
+	})
+}
+
+/** zod-openapi hook: turn a failed parse into a validation problem. */
+export const validationHook = (
+	result: { success: true } | { success: false; error: z.ZodError; target: string },
+): undefined => {
+	if (!result.success) throw validationProblem(result.error, result.target)
+	return undefined
+}
+
+export const onError: ErrorHandler<GatewayEnv> = (err, c) => {
+	const requestId = c.get('requestId') ?? 'unknown'
+	if (err instanceof ProblemError) {
+		if (err.status >= 500)
+			c.get('logger')?.error('problem', { code: err.code, error: err.cause ?? err })
+		return problemResponse(err.code, err.message, requestId, err)
+	}
+	if (err instanceof HTTPException) {
+		const code = codeForStatus(err.status)
+		const detail =
+			err.status < 500 && err.message ? err.message : 'The request could not be handled.'
+		return problemResponse(code, detail, requestId)
+	}
+	c.get('logger')?.error('unhandled', { error: err })
+	return problemResponse(
+		'internal_error',
+		'An internal error occurred; quote the request id when reporting it.',
+		requestId,
+	)
+}
+
+/**
+ * Unknown path → 404; known path with another method → 405 with `Allow` (OPTIONS → 204 with
+ * `Allow`). The route table is read from the app once, on the first miss.
+ */
+export function notFoundHandler(app: Hono<GatewayEnv>): NotFoundHandler<GatewayEnv> {
+	let router: PatternRouter<true> | undefined
+	const allowedMethods = (path: string): string[] => {
+		if (!router) {
+			router = new PatternRouter<true>()
+			for (const route of app.routes)
+				if (route.method !== 'ALL') router.add(route.method, route.path, true)
+		}
+		const r = router
+		const allowed = METHODS.filter((m) => r.match(m, path)[0].length > 0)
+		if (allowed.includes('GET') && !allowed.includes('HEAD')) allowed.push('HEAD')
+		return allowed
+	}
+	return (c) => {
+		const requestId = c.get('requestId') ?? 'unknown'
+		const allowed = allowedMethods(c.req.path)
+		if (allowed.length === 0) {
+			return problemResponse(
+				'not_found',
+				`No route matches ${c.req.path.slice(0, 200)}.`,
+				requestId,
+			)
+		}
+		const allow = [...allowed, 'OPTIONS'].join(', ')
+		if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow } })
+		return problemResponse(
+			'method_not_allowed',
+			`${c.req.method} is not allowed here; use ${allow}.`,
+			requestId,
+			{
+				headers: { allow },
+			},
+		)
+	}
+}

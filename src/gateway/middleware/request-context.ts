@@ -1,0 +1,54 @@
+// First middleware of every request: assigns the request id (honouring a sane incoming
+// `x-request-id`), builds the request's logger and writes one access-log line when it is done.
+import type { MiddlewareHandler } from 'hono'
+import { Logger, type LogSink, parseLogLevel } from '../../observability/logger'
+import { createRedactor } from '../../security/redact'
+import type { GatewayEnv } from '../context'
+
+export const REQUEST_ID_HEADER = 'x-request-id'
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** Accepts a caller's id only if it is short and cannot inject anything into logs or headers. */
+export function acceptRequestId(incoming: string | undefined | null): string | undefined {
+	return incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : undefined
+}
+
+export interface RequestContextOptions {
+	generateId?: () => string
+	sink?: LogSink
+	now?: () => number
+}
+
+export const requestContext = (
+	options: RequestContextOptions = {},
+): MiddlewareHandler<GatewayEnv> => {
+	const generateId = options.generateId ?? (() => crypto.randomUUID())
+	const now = options.now ?? Date.now
+	return async function requestContext(c, next) {
+		const started = now()
+		const requestId = acceptRequestId(c.req.header(REQUEST_ID_HEADER)) ?? generateId()
+		const logger = new Logger(
+			{ requestId },
+			{
+				level: parseLogLevel(c.env.EDGECLAW_LOG_LEVEL),
+				redact: createRedactor([c.env.EDGECLAW_ADMIN_TOKEN]),
+				...(options.sink && { sink: options.sink }),
+				now,
+			},
+		)
+		c.set('requestId', requestId)
+		c.set('logger', logger)
+		await next()
+		c.res.headers.set(REQUEST_ID_HEADER, requestId)
+		const principal = c.get('principal')
+		// Path only: query strings may carry data that does not belong in logs.
+		c.get('logger').info('request', {
+			method: c.req.method,
+			path: c.req.path,
+			status: c.res.status,
+			durationMs: now() - started,
+			...(principal && { tenant: principal.tenantId }),
+		})
+	}
+}

@@ -1,0 +1,88 @@
+// Tenants (bootstrap admin only): list, create, read.
+import { createRoute, z } from '@hono/zod-openapi'
+import { Slug } from '../../agents/config'
+import { database } from '../../db/client'
+import type { Tenant } from '../../db/schema'
+import { createTenant, getTenant, listTenants } from '../../db/tenants'
+import { jsonBody } from '../middleware/body'
+import { authedErrors, conflictResponse, createRouter, json, notFoundResponse } from '../openapi'
+import { ProblemError } from '../problem'
+
+const TenantView = z
+	.object({
+		id: z.string(),
+		name: z.string(),
+		status: z.enum(['active', 'suspended']),
+		createdAt: z.string(),
+		updatedAt: z.string(),
+	})
+	.openapi('Tenant')
+
+const CreateTenant = z
+	.object({
+		id: Slug,
+		name: z.string().trim().min(1).max(200),
+	})
+	.strict()
+	.openapi('CreateTenant')
+
+const TenantParams = z.object({ tenantId: Slug })
+
+const view = (t: Tenant): z.infer<typeof TenantView> => ({
+	id: t.id,
+	name: t.name,
+	status: t.status,
+	createdAt: t.createdAt.toISOString(),
+	updatedAt: t.updatedAt.toISOString(),
+})
+
+const security = [{ bearer: [] }]
+
+const list = createRoute({
+	method: 'get',
+	path: '/v1/tenants',
+	tags: ['tenants'],
+	security,
+	summary: 'List tenants',
+	responses: { 200: json(z.object({ tenants: z.array(TenantView) }), 'Tenants'), ...authedErrors },
+})
+
+const create = createRoute({
+	method: 'post',
+	path: '/v1/tenants',
+	tags: ['tenants'],
+	security,
+	summary: 'Create a tenant',
+	middleware: [jsonBody()] as const,
+	request: { body: { required: true, content: { 'application/json': { schema: CreateTenant } } } },
+	responses: { 201: json(TenantView, 'Created'), ...authedErrors, ...conflictResponse },
+})
+
+const read = createRoute({
+	method: 'get',
+	path: '/v1/tenants/{tenantId}',
+	tags: ['tenants'],
+	security,
+	summary: 'Read a tenant',
+	request: { params: TenantParams },
+	responses: { 200: json(TenantView, 'Tenant'), ...authedErrors, ...notFoundResponse },
+})
+
+export const tenantRoutes = createRouter()
+	.openapi(list, async (c) => {
+		const tenants = await listTenants(database(c.env.DB))
+		return c.json({ tenants: tenants.map(view) }, 200)
+	})
+	.openapi(create, async (c) => {
+		const input = c.req.valid('json')
+		const created = await createTenant(database(c.env.DB), input)
+		if (!created) throw new ProblemError('conflict', `Tenant "${input.id}" already exists.`)
+		c.get('logger').info('tenant.created', { tenantId: created.id })
+		return c.json(view(created), 201)
+	})
+	.openapi(read, async (c) => {
+		const { tenantId } = c.req.valid('param')
+		const tenant = await getTenant(database(c.env.DB), tenantId)
+		if (!tenant) throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
+		return c.json(view(tenant), 200)
+	})

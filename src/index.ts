@@ -1,0 +1,16 @@
+// Worker entry: `fetch` is the gateway, `queue` consumes tool jobs; the Durable Object classes
+// the bindings name are re-exported from here.
+import { createGateway } from './gateway/app'
+import { handleToolJobBatch } from './tools/jobs'
+
+export { Sandbox } from '@cloudflare/sandbox'
+export { SessionLane } from '../durable-objects/session-lane'
+
+const gateway = createGateway()
+
+export default {
+	fetch: gateway.fetch,
+	async queue(batch) {
+		handleToolJobBatch(batch)
+	},
+} satisfies ExportedHandler<Env>

@@ -1,0 +1,32 @@
+// Tests run inside workerd through the Cloudflare vitest plugin, with the real wrangler.toml
+// bindings and the real D1 migrations (applied per test file by test/setup.ts).
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
+import { defineConfig } from 'vitest/config'
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+
+// Satisfies wrangler's `[secrets] required` check; the Worker under test gets the same value.
+process.env.EDGECLAW_ADMIN_TOKEN ??= TEST_ADMIN_TOKEN
+
+export default defineConfig(async () => {
+	const migrations = await readD1Migrations('./migrations')
+	return {
+		plugins: [
+			cloudflareTest({
+				wrangler: { configPath: './wrangler.toml' },
+				miniflare: {
+					bindings: {
+						TEST_MIGRATIONS: migrations,
+						EDGECLAW_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+						EDGECLAW_CONTAINERS: 'disabled',
+						EDGECLAW_LOG_LEVEL: 'error',
+					},
+				},
+			}),
+		],
+		test: {
+			include: ['test/**/*.test.ts'],
+			setupFiles: ['./test/setup.ts'],
+		},
+	}
+})
