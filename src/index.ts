@@ -1,6 +1,7 @@
 // Worker entry: `fetch` is the gateway, `queue` consumes tool jobs; the Durable Object classes
 // the bindings name are re-exported from here.
 import { createGateway } from './gateway/app'
+import { loggerFromEnv } from './observability/logger'
 import { handleToolJobBatch } from './tools/jobs'
 
 export { Sandbox } from '@cloudflare/sandbox'
@@ -10,7 +11,7 @@ const gateway = createGateway()
 
 export default {
 	fetch: gateway.fetch,
-	async queue(batch) {
-		handleToolJobBatch(batch)
+	async queue(batch, env) {
+		handleToolJobBatch(batch, loggerFromEnv(env, { queue: batch.queue }))
 	},
 } satisfies ExportedHandler<Env>

@@ -46,8 +46,10 @@ export const validationHook = (
 export const onError: ErrorHandler<GatewayEnv> = (err, c) => {
 	const requestId = c.get('requestId') ?? 'unknown'
 	if (err instanceof ProblemError) {
-		if (err.status >= 500)
-			c.get('logger')?.error('problem', { code: err.code, error: err.cause ?? err })
+		// 5xx details (the cause) belong in the log; the client sees only the public detail.
+		if (err.status >= 500) {
+			c.get('logger')?.error('problem', { code: err.code, detail: err.message, cause: err.cause })
+		}
 		return problemResponse(err.code, err.message, requestId, err)
 	}
 	if (err instanceof HTTPException) {

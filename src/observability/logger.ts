@@ -1,6 +1,6 @@
 // Structured JSON logs: one object per line, so Workers Logs indexes every field. Every line
 // carries the request id and, when known, tenant and session; everything passes redaction.
-import { redact as defaultRedact, type Redactor } from '../security/redact'
+import { createRedactor, redact as defaultRedact, type Redactor } from '../security/redact'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
@@ -80,4 +80,17 @@ export class Logger {
 		else if (level === 'warn') sink.warn(line)
 		else sink.log(line)
 	}
+}
+
+/** The Worker's logger: level from EDGECLAW_LOG_LEVEL, the admin token scrubbed from every line. */
+export function loggerFromEnv(
+	env: Pick<Env, 'EDGECLAW_LOG_LEVEL' | 'EDGECLAW_ADMIN_TOKEN'>,
+	fields: LogFields = {},
+	options: Pick<LoggerOptions, 'sink' | 'now'> = {},
+): Logger {
+	return new Logger(fields, {
+		...options,
+		level: parseLogLevel(env.EDGECLAW_LOG_LEVEL),
+		redact: createRedactor([env.EDGECLAW_ADMIN_TOKEN]),
+	})
 }

@@ -2,7 +2,7 @@
 // batch. Malformed messages are acknowledged and logged (retrying cannot fix them); well-formed
 // jobs fail visibly until a tool runtime is registered.
 import { z } from 'zod'
-import { Logger } from '../observability/logger'
+import type { Logger } from '../observability/logger'
 
 export const ToolJob = z
 	.object({
@@ -31,7 +31,7 @@ export interface ToolJobOutcome {
  */
 export function handleToolJobBatch(
 	batch: MessageBatch<unknown>,
-	logger: Logger = new Logger({ queue: batch.queue }),
+	logger: Logger,
 	now: () => number = Date.now,
 ): ToolJobOutcome[] {
 	const outcomes: ToolJobOutcome[] = []

@@ -1,8 +1,7 @@
 // First middleware of every request: assigns the request id (honouring a sane incoming
 // `x-request-id`), builds the request's logger and writes one access-log line when it is done.
 import type { MiddlewareHandler } from 'hono'
-import { Logger, type LogSink, parseLogLevel } from '../../observability/logger'
-import { createRedactor } from '../../security/redact'
+import { type LogSink, loggerFromEnv } from '../../observability/logger'
 import type { GatewayEnv } from '../context'
 
 export const REQUEST_ID_HEADER = 'x-request-id'
@@ -28,14 +27,10 @@ export const requestContext = (
 	return async function requestContext(c, next) {
 		const started = now()
 		const requestId = acceptRequestId(c.req.header(REQUEST_ID_HEADER)) ?? generateId()
-		const logger = new Logger(
+		const logger = loggerFromEnv(
+			c.env,
 			{ requestId },
-			{
-				level: parseLogLevel(c.env.EDGECLAW_LOG_LEVEL),
-				redact: createRedactor([c.env.EDGECLAW_ADMIN_TOKEN]),
-				...(options.sink && { sink: options.sink }),
-				now,
-			},
+			{ ...(options.sink && { sink: options.sink }), now },
 		)
 		c.set('requestId', requestId)
 		c.set('logger', logger)

@@ -51,10 +51,10 @@ export const healthRoutes = createRouter()
 			const failing = (Object.keys(result.checks) as (keyof typeof result.checks)[]).filter(
 				(name) => !result.checks[name].ok,
 			)
-			c.get('logger').error('not_ready', { failing, checks: result.checks, errors: result.errors })
 			throw new ProblemError('not_ready', `Not ready: ${failing.join(', ')} failed.`, {
 				extensions: { failing, checks: result.checks, sandbox },
 				headers: { 'retry-after': '5' },
+				cause: result.errors,
 			})
 		}
 		return c.json({ status: 'ready' as const, checks: result.checks, sandbox }, 200)

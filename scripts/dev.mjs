@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// `npm run dev`: make sure local secrets exist, apply local D1 migrations, detect a container
+// engine, say which sandbox backends are live, then run `wrangler dev`. Extra arguments are passed
+// on to wrangler (e.g. `npm run dev -- --port 8788`).
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const devVars = join(root, '.dev.vars')
+const example = join(root, '.dev.vars.example')
+const args = process.argv.slice(2)
+
+/** Port wrangler will listen on: `--port N` / `--port=N` if given, else wrangler.toml's 8787. */
+function port() {
+	const i = args.findIndex((a) => a === '--port' || a.startsWith('--port='))
+	if (i < 0) return 8787
+	return Number(args[i].includes('=') ? args[i].split('=')[1] : args[i + 1])
+}
+
+function readToken() {
+	const match = /^EDGECLAW_ADMIN_TOKEN\s*=\s*"?([^"\n]*)"?\s*$/m.exec(readFileSync(devVars, 'utf8'))
+	return match?.[1] ?? ''
+}
+
+function ensureDevVars() {
+	if (existsSync(devVars)) return false
+	const token = randomBytes(32).toString('base64url')
+	const template = readFileSync(example, 'utf8')
+	const content = template.replace(/^EDGECLAW_ADMIN_TOKEN=.*$/m, `EDGECLAW_ADMIN_TOKEN=${token}`)
+	writeFileSync(devVars, content, { mode: 0o600 })
+	return true
+}
+
+/** A container engine is usable when `docker info` answers within a few seconds. */
+function containerEngineAvailable() {
+	if (process.env.EDGECLAW_CONTAINERS === 'disabled') return false
+	const probe = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
+		stdio: 'ignore',
+		timeout: 5_000,
+	})
+	return probe.status === 0
+}
+
+/**
+ * Runs a command to completion, exiting with its status if it fails.
+ * @param {string} command
+ * @param {string[]} commandArgs
+ * @param {Record<string, string>} [extraEnv]
+ */
+function run(command, commandArgs, extraEnv = {}) {
+	const result = spawnSync(command, commandArgs, {
+		cwd: root,
+		stdio: 'inherit',
+		env: { ...process.env, ...extraEnv },
+	})
+	if (result.status !== 0) {
+		console.error(
+			`\n${command} ${commandArgs.join(' ')} failed (exit ${result.status ?? result.signal}).`,
+		)
+		process.exit(result.status ?? 1)
+	}
+}
+
+const created = ensureDevVars()
+const token = readToken()
+if (token === '' || token === 'replace-with-a-long-random-token') {
+	console.error(
+		'Set EDGECLAW_ADMIN_TOKEN in .dev.vars to a long random value (or delete .dev.vars).',
+	)
+	process.exit(1)
+}
+
+// Local D1: apply every migration in migrations/ (idempotent; CI=1 keeps wrangler from prompting).
+run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'], { CI: '1' })
+
+const containers = containerEngineAvailable()
+const url = `http://127.0.0.1:${port()}`
+const lines = [
+	'',
+	'edgeclaw dev',
+	`  gateway          ${url}  (GET /health, GET /ready, GET /openapi.json)`,
+	`  admin token      ${created ? 'created in .dev.vars' : 'from .dev.vars'}; try:`,
+	`                   curl -H "authorization: Bearer $(grep EDGECLAW_ADMIN_TOKEN .dev.vars | cut -d= -f2)" ${url}/v1/agents`,
+	'  sandbox backends',
+	'    isolate        live (Worker Loader: JavaScript, no network)',
+	containers
+		? '    container      live (Cloudflare Sandbox via the local container engine)'
+		: '    container      disabled: no container engine found (install Docker to enable exec/file tools)',
+	'',
+]
+console.log(lines.join('\n'))
+
+const wranglerArgs = ['dev', ...args]
+if (!containers)
+	wranglerArgs.push('--enable-containers=false', '--var', 'EDGECLAW_CONTAINERS:disabled')
+const child = spawn('wrangler', wranglerArgs, { cwd: root, stdio: 'inherit', env: process.env })
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+	process.on(signal, () => child.kill(signal))
+}
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

@@ -1,0 +1,85 @@
+// The migrations build the schema the API needs: tables, indexes, foreign keys with cascade.
+import { env } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+
+async function names(type: 'table' | 'index'): Promise<string[]> {
+	const { results } = await env.DB.prepare(
+		"SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name",
+	)
+		.bind(type)
+		.all<{ name: string }>()
+	return results.map((r) => r.name)
+}
+
+describe('D1 schema', () => {
+	it('has every table', async () => {
+		expect(await names('table')).toEqual([
+			'agents',
+			'api_keys',
+			'audit_log',
+			'channels',
+			'policies',
+			'sessions',
+			'tenants',
+			'tool_executions',
+		])
+	})
+
+	it('has the indexes the API queries by', async () => {
+		expect(await names('index')).toEqual([
+			'api_keys_tenant_idx',
+			'audit_log_tenant_action_idx',
+			'audit_log_tenant_ts_idx',
+			'channels_tenant_agent_idx',
+			'policies_tenant_priority_idx',
+			'sessions_tenant_agent_updated_idx',
+			'sessions_tenant_updated_idx',
+			'tool_executions_tenant_session_idx',
+			'tool_executions_tenant_started_idx',
+		])
+	})
+
+	it('refuses rows for a tenant that does not exist', async () => {
+		await expect(
+			env.DB.prepare(
+				"INSERT INTO agents (tenant_id, id, name, config) VALUES ('nobody', 'a', 'A', '{}')",
+			).run(),
+		).rejects.toThrow(/FOREIGN KEY/)
+	})
+
+	it('cascades a tenant delete to its agents and sessions', async () => {
+		await env.DB.batch([
+			env.DB.prepare("INSERT INTO tenants (id, name) VALUES ('gone', 'Gone')"),
+			env.DB.prepare(
+				"INSERT INTO agents (tenant_id, id, name, config) VALUES ('gone', 'a', 'A', '{}')",
+			),
+			env.DB.prepare(
+				"INSERT INTO sessions (tenant_id, agent_id, session_key) VALUES ('gone', 'a', 'k')",
+			),
+		])
+		await env.DB.prepare("DELETE FROM tenants WHERE id = 'gone'").run()
+		const left = await env.DB.prepare(
+			"SELECT (SELECT count(*) FROM agents WHERE tenant_id = 'gone') + (SELECT count(*) FROM sessions WHERE tenant_id = 'gone') AS n",
+		).first<{ n: number }>()
+		expect(left?.n).toBe(0)
+	})
+
+	it('keeps one audit chain position per tenant and sequence number', async () => {
+		const insert = (hash: string) =>
+			env.DB.prepare(
+				"INSERT INTO audit_log (tenant_id, seq, ts, actor, action, outcome, prev_hash, hash) VALUES ('default', 1, 0, 'admin', 'x', 'success', '', ?)",
+			)
+				.bind(hash)
+				.run()
+		await insert('h1')
+		await expect(insert('h2')).rejects.toThrow(/UNIQUE|PRIMARY/)
+	})
+
+	it('fills created_at with the current time in milliseconds', async () => {
+		await env.DB.prepare("INSERT INTO tenants (id, name) VALUES ('clock', 'Clock')").run()
+		const row = await env.DB.prepare("SELECT created_at FROM tenants WHERE id = 'clock'").first<{
+			created_at: number
+		}>()
+		expect(Math.abs((row?.created_at ?? 0) - Date.now())).toBeLessThan(60_000)
+	})
+})
