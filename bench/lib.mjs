@@ -1,0 +1,204 @@
+// Benchmark harness: start Workers under `wrangler dev` on free ports, measure request latency
+// with interleaved rounds (so drift hits every scenario alike), print a table, write JSON.
+import { spawn, spawnSync } from 'node:child_process'
+import { createServer } from 'node:net'
+import { performance } from 'node:perf_hooks'
+
+/** @returns {Promise<number>} a TCP port that was free a moment ago */
+export function freePort() {
+	return new Promise((resolve, reject) => {
+		const server = createServer()
+		server.unref()
+		server.on('error', reject)
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address()
+			const port = typeof address === 'object' && address ? address.port : 0
+			server.close(() => resolve(port))
+		})
+	})
+}
+
+/**
+ * @typedef {{ url: string, stop: () => Promise<void>, output: () => string }} RunningWorker
+ */
+
+/**
+ * Starts `wrangler dev` for a config and waits until `readyPath` answers 200.
+ * @param {{ config: string, args?: string[], readyPath?: string, cwd: string, timeoutMs?: number }} options
+ * @returns {Promise<RunningWorker>}
+ */
+export async function startWorker({ config, args = [], readyPath = '/', cwd, timeoutMs = 90_000 }) {
+	const port = await freePort()
+	const inspector = await freePort()
+	let log = ''
+	const child = spawn(
+		'wrangler',
+		[
+			'dev',
+			'--config',
+			config,
+			'--ip',
+			'127.0.0.1',
+			'--port',
+			String(port),
+			'--inspector-port',
+			String(inspector),
+			...args,
+		],
+		{
+			cwd,
+			env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
+			stdio: ['ignore', 'pipe', 'pipe'],
+			detached: true,
+		},
+	)
+	child.stdout.on('data', (d) => {
+		log += d
+	})
+	child.stderr.on('data', (d) => {
+		log += d
+	})
+	const url = `http://127.0.0.1:${port}`
+	const stop = async () => {
+		if (child.exitCode !== null) return
+		try {
+			process.kill(-(child.pid ?? 0), 'SIGTERM')
+		} catch {}
+		await new Promise((resolve) => {
+			const timer = setTimeout(() => {
+				try {
+					process.kill(-(child.pid ?? 0), 'SIGKILL')
+				} catch {}
+				resolve(undefined)
+			}, 5_000)
+			child.once('exit', () => {
+				clearTimeout(timer)
+				resolve(undefined)
+			})
+		})
+	}
+	const deadline = Date.now() + timeoutMs
+	for (;;) {
+		if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${log}`)
+		try {
+			const res = await fetch(`${url}${readyPath}`)
+			await res.arrayBuffer()
+			if (res.status === 200) break
+		} catch {}
+		if (Date.now() > deadline) {
+			await stop()
+			throw new Error(`${config} did not become ready in ${timeoutMs} ms:\n${log}`)
+		}
+		await new Promise((r) => setTimeout(r, 250))
+	}
+	return { url, stop, output: () => log }
+}
+
+/** Runs a command and fails loudly. @param {string} cmd @param {string[]} args @param {string} cwd */
+export function runCommand(cmd, args, cwd) {
+	const result = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } })
+	if (result.status !== 0)
+		throw new Error(`${cmd} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`)
+	return result.stdout
+}
+
+/**
+ * @typedef {{ name: string, baseline?: string, request: (i: number) => Promise<Response> }} Scenario
+ * @typedef {{ name: string, baseline?: string, n: number, errors: number, p50: number, p90: number, p99: number, max: number, mean: number, rps: number }} Result
+ */
+
+/** @param {number[]} sorted @param {number} q */
+function quantile(sorted, q) {
+	if (sorted.length === 0) return Number.NaN
+	return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
+}
+
+/**
+ * Measures scenarios sequentially (one request in flight), interleaved round by round.
+ * @param {Scenario[]} scenarios
+ * @param {{ rounds: number, perRound: number, warmup: number }} options
+ * @returns {Promise<Result[]>}
+ */
+export async function measure(scenarios, { rounds, perRound, warmup }) {
+	/** @type {Map<string, { samples: number[], errors: number, busyMs: number }>} */
+	const acc = new Map(scenarios.map((s) => [s.name, { samples: [], errors: 0, busyMs: 0 }]))
+	let counter = 0
+	for (const s of scenarios) {
+		for (let i = 0; i < warmup; i++) await (await s.request(counter++)).arrayBuffer()
+	}
+	for (let round = 0; round < rounds; round++) {
+		for (const s of scenarios) {
+			const a = acc.get(s.name)
+			if (!a) continue
+			for (let i = 0; i < perRound; i++) {
+				const t0 = performance.now()
+				try {
+					const res = await s.request(counter++)
+					await res.arrayBuffer()
+					if (!res.ok) a.errors++
+				} catch {
+					a.errors++
+				}
+				const dt = performance.now() - t0
+				a.samples.push(dt)
+				a.busyMs += dt
+			}
+		}
+	}
+	return scenarios.map((s) => {
+		const a = acc.get(s.name) ?? { samples: [], errors: 0, busyMs: 0 }
+		const sorted = [...a.samples].sort((x, y) => x - y)
+		return {
+			name: s.name,
+			...(s.baseline && { baseline: s.baseline }),
+			n: sorted.length,
+			errors: a.errors,
+			p50: quantile(sorted, 0.5),
+			p90: quantile(sorted, 0.9),
+			p99: quantile(sorted, 0.99),
+			max: sorted.at(-1) ?? Number.NaN,
+			mean: a.busyMs / Math.max(1, sorted.length),
+			rps: (sorted.length / a.busyMs) * 1000,
+		}
+	})
+}
+
+/** @param {Result[]} results @returns {string} */
+export function table(results) {
+	const byName = new Map(results.map((r) => [r.name, r]))
+	const header = [
+		'scenario',
+		'n',
+		'err',
+		'p50 ms',
+		'p90 ms',
+		'p99 ms',
+		'max ms',
+		'req/s',
+		'baseline',
+		'p50 ×',
+		'p99 ×',
+	]
+	const rows = results.map((r) => {
+		const base = r.baseline ? byName.get(r.baseline) : undefined
+		return [
+			r.name,
+			String(r.n),
+			String(r.errors),
+			r.p50.toFixed(2),
+			r.p90.toFixed(2),
+			r.p99.toFixed(2),
+			r.max.toFixed(2),
+			r.rps.toFixed(0),
+			r.baseline ?? '',
+			base ? (r.p50 / base.p50).toFixed(2) : '',
+			base ? (r.p99 / base.p99).toFixed(2) : '',
+		]
+	})
+	const widths = header.map((h, i) =>
+		Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)),
+	)
+	const line = (/** @type {string[]} */ cells) =>
+		cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')
+	return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
