@@ -18,7 +18,7 @@ export const ProblemSchema = z
 		requestId: z.string(),
 		errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 	})
-	.passthrough()
+	.loose()
 	.openapi('Problem')
 
 const problem = (description: string) => ({

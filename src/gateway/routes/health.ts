@@ -1,12 +1,14 @@
 // Liveness (`/health`, no I/O) and readiness (`/ready`, D1 + a lane round trip). Both are public:
 // load balancers and uptime checks call them without credentials.
 import { createRoute, z } from '@hono/zod-openapi'
+import { version } from '../../../package.json'
 import { sandboxBackends } from '../../sandbox/backends'
 import { createRouter, json, notReadyResponse } from '../openapi'
 import { ProblemError } from '../problem'
 import { checkReadiness } from '../readiness'
 
-export const VERSION = '0.1.0'
+/** The deployed version: package.json's, bundled at build time. */
+export const VERSION: string = version
 
 const Health = z
 	.object({ status: z.literal('ok'), version: z.string(), time: z.string() })
