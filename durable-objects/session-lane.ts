@@ -1,7 +1,22 @@
-// SessionLane: one Durable Object per session (tenant + agent + session key). It serialises the
-// session's turns and keeps transcript, runs and events in its own SQLite storage. This class
-// stays thin; the lane's rules live in src/.
+// SessionLane: one Durable Object per session (tenant/agent/key). It serialises the session's
+// turns and keeps transcript, runs and events in its own SQLite storage. The class is the shell:
+// RPC, alarms, WebSockets and SSE; the lane's rules live in src/lanes/lane.ts.
 import { DurableObject } from 'cloudflare:workers'
+import { runnerFor } from '../src/agents/resolver'
+import { database } from '../src/db/client'
+import { removeSession, upsertSession } from '../src/db/sessions'
+import { Lane, type LaneHost, type SessionIndex } from '../src/lanes/lane'
+import { LaneStore } from '../src/lanes/store'
+import { EVENTS_TAG, LaneSubscribers } from '../src/lanes/subscribers'
+import type {
+	LaneResult,
+	MessageView,
+	RunView,
+	SessionInfo,
+	SubmitOutcome,
+	SubmitRequest,
+} from '../src/lanes/types'
+import { loggerFromEnv } from '../src/observability/logger'
 
 export interface LanePing {
 	ok: true
@@ -10,10 +25,161 @@ export interface LanePing {
 	at: number
 }
 
+/** Most events one replay sends; a client that is further behind pages with `after`. */
+const REPLAY_LIMIT = 10_000
+
 export class SessionLane extends DurableObject<Env> {
+	readonly #lane: Lane
+	readonly #subscribers: LaneSubscribers
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env)
+		const name = ctx.id.name ?? ctx.id.toString()
+		const logger = loggerFromEnv(env, { lane: name })
+		const db = database(env.DB)
+		let indexChain: Promise<void> = Promise.resolve()
+		const index: SessionIndex = {
+			upsert: (session, row) => {
+				indexChain = indexChain
+					.then(() => upsertSession(db, { ...session, ...row }))
+					.catch((error: unknown) => logger.error('lane.index_failed', { error }))
+				ctx.waitUntil(indexChain)
+			},
+			remove: async (session) => {
+				await indexChain
+				await removeSession(db, session)
+			},
+		}
+		this.#subscribers = new LaneSubscribers(ctx)
+		const host: LaneHost = {
+			store: new LaneStore(ctx.storage.sql),
+			transaction: (fn) => ctx.storage.transactionSync(fn),
+			now: Date.now,
+			newId: () => crypto.randomUUID(),
+			setAlarm: (at) => {
+				const done = at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at)
+				done.catch((error: unknown) => logger.error('lane.alarm_failed', { error }))
+			},
+			deleteAll: () => ctx.storage.deleteAll(),
+			subscribers: this.#subscribers,
+			gate: (tenantId) => {
+				const gate = env.TENANT_GATE.getByName(tenantId)
+				return { acquire: (ttlMs) => gate.acquire(name, ttlMs), release: () => gate.release(name) }
+			},
+			index,
+			runnerFor: (agent) => runnerFor(agent.config),
+			logger,
+		}
+		this.#lane = new Lane(host)
+		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
+		void ctx.blockConcurrencyWhile(async () => this.#lane.recover())
+	}
+
 	/** Readiness probe: an RPC round trip that also touches SQLite storage. */
 	async ping(): Promise<LanePing> {
 		const row = this.ctx.storage.sql.exec<{ one: number }>('SELECT 1 AS one').one()
 		return { ok: true, sqlite: row.one, at: Date.now() }
+	}
+
+	/** Takes a message; with `waitMs`, also waits up to that long for the run to finish. */
+	async send(
+		req: SubmitRequest,
+		options: { waitMs?: number } = {},
+	): Promise<LaneResult<SubmitOutcome & { final?: RunView }>> {
+		const outcome = this.#lane.submit(req)
+		if (!outcome.ok || !options.waitMs) return outcome
+		const final = await this.#lane.wait(outcome.value.run.runId, options.waitMs)
+		return { ok: true, value: final ? { ...outcome.value, final } : outcome.value }
+	}
+
+	getRun(runId: string): LaneResult<RunView> {
+		return this.#lane.getRun(runId)
+	}
+
+	cancel(runId: string): Promise<LaneResult<RunView>> {
+		return this.#lane.cancel(runId)
+	}
+
+	listMessages(
+		afterSeq: number,
+		limit: number,
+	): LaneResult<{ messages: MessageView[]; next: number | null }> {
+		return this.#lane.listMessages(afterSeq, limit)
+	}
+
+	listRuns(afterSeq: number, limit: number): LaneResult<{ runs: RunView[]; next: number | null }> {
+		return this.#lane.listRuns(afterSeq, limit)
+	}
+
+	info(): LaneResult<SessionInfo> {
+		return this.#lane.info()
+	}
+
+	reset(): Promise<LaneResult<SessionInfo>> {
+		return this.#lane.reset()
+	}
+
+	destroy(): Promise<LaneResult<{ deleted: true }>> {
+		return this.#lane.destroy()
+	}
+
+	/** Called by the tenant gate when a slot frees up for this lane. */
+	slotGranted(): Promise<void> {
+		return this.#lane.slotGranted()
+	}
+
+	override async alarm(): Promise<void> {
+		await this.#lane.alarm()
+	}
+
+	/**
+	 * Event streams: `GET /events?after=N` (Server-Sent Events) and `GET /ws?after=N` (WebSocket
+	 * upgrade). The gateway authenticates and forwards; this object never sees raw client URLs.
+	 */
+	override async fetch(request: Request): Promise<Response> {
+		const url = new URL(request.url)
+		if (!this.#lane.exists()) return new Response('no such session', { status: 404 })
+		const after = Math.max(0, Number(url.searchParams.get('after') ?? '0') || 0)
+		const replay = this.#lane.eventsAfter(after, REPLAY_LIMIT)
+		if (url.pathname === '/ws') {
+			if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+				return new Response('expected a websocket upgrade', { status: 426 })
+			}
+			const { 0: client, 1: server } = new WebSocketPair()
+			this.#subscribers.attachWebSocket(server, replay)
+			return new Response(null, { status: 101, webSocket: client })
+		}
+		if (url.pathname === '/events') {
+			return new Response(this.#subscribers.openStream(replay), {
+				headers: {
+					'content-type': 'text/event-stream; charset=utf-8',
+					'cache-control': 'no-cache, no-transform',
+					'x-accel-buffering': 'no',
+				},
+			})
+		}
+		return new Response('not found', { status: 404 })
+	}
+
+	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+		// The event socket is read-only ("ping" is answered without waking the object).
+		if (message !== 'ping') {
+			ws.send(
+				JSON.stringify({
+					type: 'error',
+					message: 'This socket only streams events; send messages over HTTP.',
+				}),
+			)
+		}
+	}
+
+	override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+		try {
+			ws.close(code === 1005 ? 1000 : code, 'closing')
+		} catch {}
+	}
+
+	get subscriberCount(): number {
+		return this.ctx.getWebSockets(EVENTS_TAG).length + this.#subscribers.streamCount
 	}
 }

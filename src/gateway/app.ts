@@ -9,6 +9,10 @@ import { type RequestContextOptions, requestContext } from './middleware/request
 import { createRouter } from './openapi'
 import { agentRoutes } from './routes/agents'
 import { healthRoutes, VERSION } from './routes/health'
+import { messageRoutes } from './routes/sessions/messages'
+import { runRoutes } from './routes/sessions/runs'
+import { sessionRoutes } from './routes/sessions/sessions'
+import { streamRoutes } from './routes/sessions/streams'
 import { tenantRoutes } from './routes/tenants'
 
 export type GatewayOptions = RequestContextOptions
@@ -26,6 +30,10 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', healthRoutes)
 	app.route('/', tenantRoutes)
 	app.route('/', agentRoutes)
+	app.route('/', sessionRoutes)
+	app.route('/', messageRoutes)
+	app.route('/', runRoutes)
+	app.route('/', streamRoutes)
 
 	app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
 		type: 'http',

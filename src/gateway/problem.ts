@@ -11,11 +11,14 @@ export const PROBLEMS = {
 	not_found: { status: 404, title: 'Not found' },
 	method_not_allowed: { status: 405, title: 'Method not allowed' },
 	conflict: { status: 409, title: 'Conflict' },
+	session_full: { status: 409, title: 'Session is full' },
 	payload_too_large: { status: 413, title: 'Payload too large' },
 	unsupported_media_type: { status: 415, title: 'Unsupported media type' },
 	rate_limited: { status: 429, title: 'Too many requests' },
+	queue_full: { status: 429, title: "Session's queue is full" },
 	internal_error: { status: 500, title: 'Internal error' },
 	not_ready: { status: 503, title: 'Service not ready' },
+	lane_unavailable: { status: 503, title: 'Session lane unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ProblemCode = keyof typeof PROBLEMS

@@ -1,0 +1,104 @@
+// The sessions index in D1: one row per session so sessions can be listed per tenant and agent
+// without waking their lanes. Lanes write it; the gateway reads it.
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm'
+import type { Db } from './client'
+import { sessions } from './schema'
+
+export type SessionRow = typeof sessions.$inferSelect
+
+export interface SessionIndexUpdate {
+	tenantId: string
+	agentId: string
+	sessionKey: string
+	createdAt: number
+	updatedAt: number
+	messageCount: number
+	lastRunId?: string | undefined
+	lastRunStatus?: string | undefined
+}
+
+const RUN_STATUS = new Set(['queued', 'running', 'succeeded', 'failed', 'cancelled'])
+
+export async function upsertSession(db: Db, u: SessionIndexUpdate): Promise<void> {
+	const status =
+		u.lastRunStatus && RUN_STATUS.has(u.lastRunStatus)
+			? (u.lastRunStatus as SessionRow['lastRunStatus'])
+			: undefined
+	const values = {
+		tenantId: u.tenantId,
+		agentId: u.agentId,
+		sessionKey: u.sessionKey,
+		messageCount: u.messageCount,
+		createdAt: new Date(u.createdAt),
+		updatedAt: new Date(u.updatedAt),
+		...(u.lastRunId !== undefined && { lastRunId: u.lastRunId }),
+		...(status !== undefined && { lastRunStatus: status }),
+	}
+	await db
+		.insert(sessions)
+		.values(values)
+		.onConflictDoUpdate({
+			target: [sessions.tenantId, sessions.agentId, sessions.sessionKey],
+			set: {
+				messageCount: values.messageCount,
+				updatedAt: values.updatedAt,
+				...(values.lastRunId !== undefined && { lastRunId: values.lastRunId }),
+				...(values.lastRunStatus !== undefined && { lastRunStatus: values.lastRunStatus }),
+			},
+		})
+}
+
+export async function removeSession(
+	db: Db,
+	ref: { tenantId: string; agentId: string; sessionKey: string },
+): Promise<void> {
+	await db
+		.delete(sessions)
+		.where(
+			and(
+				eq(sessions.tenantId, ref.tenantId),
+				eq(sessions.agentId, ref.agentId),
+				eq(sessions.sessionKey, ref.sessionKey),
+			),
+		)
+}
+
+/** Keyset position in the listing: newest first, ties broken by agent and key. */
+export interface SessionCursor {
+	updatedAt: number
+	agentId: string
+	sessionKey: string
+}
+
+export async function listSessions(
+	db: Db,
+	q: {
+		tenantId: string
+		agentId?: string | undefined
+		limit: number
+		after?: SessionCursor | undefined
+	},
+): Promise<SessionRow[]> {
+	const conditions: (SQL | undefined)[] = [eq(sessions.tenantId, q.tenantId)]
+	if (q.agentId) conditions.push(eq(sessions.agentId, q.agentId))
+	if (q.after) {
+		const at = new Date(q.after.updatedAt)
+		conditions.push(
+			or(
+				lt(sessions.updatedAt, at),
+				and(eq(sessions.updatedAt, at), lt(sessions.agentId, q.after.agentId)),
+				and(
+					eq(sessions.updatedAt, at),
+					eq(sessions.agentId, q.after.agentId),
+					lt(sessions.sessionKey, q.after.sessionKey),
+				),
+			),
+		)
+	}
+	return db
+		.select()
+		.from(sessions)
+		.where(and(...conditions))
+		.orderBy(desc(sessions.updatedAt), desc(sessions.agentId), desc(sessions.sessionKey))
+		.limit(q.limit)
+}

@@ -1,0 +1,70 @@
+// How routes reach a session's lane: resolve the agent (cached), address the lane by
+// tenant/agent/key, and turn lane results and RPC failures into problems.
+import type { Context } from 'hono'
+import { resolveAgent } from '../../../agents/directory'
+import type { AgentSnapshot } from '../../../agents/runner'
+import { database } from '../../../db/client'
+import { laneName } from '../../../lanes/name'
+import type { LaneResult, SessionRef } from '../../../lanes/types'
+import type { GatewayEnv } from '../../context'
+import { type ProblemCode, ProblemError } from '../../problem'
+
+export interface LaneHandle {
+	ref: SessionRef
+	agent: AgentSnapshot
+	stub: DurableObjectStub<import('../../../../durable-objects/session-lane').SessionLane>
+}
+
+/** The caller's session of `agentId` under `sessionKey`; 404 when the agent does not exist. */
+export async function openLane(
+	c: Context<GatewayEnv>,
+	sessionKey: string,
+	agentId: string,
+): Promise<LaneHandle> {
+	const { tenantId } = c.get('principal')
+	const agent = await resolveAgent(database(c.env.DB), tenantId, agentId)
+	if (!agent) throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
+	const ref: SessionRef = { tenantId, agentId, sessionKey }
+	return { ref, agent, stub: c.env.SESSION_LANE.getByName(laneName(ref)) }
+}
+
+const CODES: Record<string, ProblemCode> = {
+	not_found: 'not_found',
+	queue_full: 'queue_full',
+	session_full: 'session_full',
+	conflict: 'conflict',
+	bad_request: 'bad_request',
+}
+
+/** Unwraps a lane result, throwing its error as a problem. */
+export function unwrap<T>(result: LaneResult<T>): T {
+	if (result.ok) return result.value
+	const { code, message, retryAfterSeconds } = result.error
+	throw new ProblemError(CODES[code] ?? 'bad_request', message, {
+		...(retryAfterSeconds !== undefined && {
+			headers: { 'retry-after': String(retryAfterSeconds) },
+		}),
+	})
+}
+
+/** Calls the lane; an RPC failure (lane restarting, overloaded) is a retryable 503. */
+export async function callLane<R>(c: Context<GatewayEnv>, call: () => Promise<R>): Promise<R> {
+	try {
+		return await call()
+	} catch (cause) {
+		c.get('logger').error('lane.rpc_failed', { error: cause })
+		throw new ProblemError(
+			'lane_unavailable',
+			'The session lane did not answer; retry (with the same idempotencyKey, it is safe).',
+			{ headers: { 'retry-after': '1' }, cause },
+		)
+	}
+}
+
+/** Calls a lane method that returns a LaneResult and unwraps it. */
+export async function laneCall<T>(
+	c: Context<GatewayEnv>,
+	call: () => PromiseLike<LaneResult<T>>,
+): Promise<T> {
+	return unwrap(await callLane(c, async () => (await call()) as LaneResult<T>))
+}

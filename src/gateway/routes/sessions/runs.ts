@@ -1,0 +1,44 @@
+// Read a run, or cancel it (queued: never runs; running: aborted, the lane moves on).
+import { createRoute } from '@hono/zod-openapi'
+import { authedErrors, conflictResponse, createRouter, json, notFoundResponse } from '../../openapi'
+import { laneCall, openLane } from './lane-client'
+import { AgentQuery, RunParams, RunSchema } from './schemas'
+
+const security = [{ bearer: [] }]
+
+const read = createRoute({
+	method: 'get',
+	path: '/v1/sessions/{sessionKey}/runs/{runId}',
+	tags: ['sessions'],
+	security,
+	summary: 'Read a run',
+	request: { params: RunParams, query: AgentQuery },
+	responses: { 200: json(RunSchema, 'The run'), ...authedErrors, ...notFoundResponse },
+})
+
+const cancel = createRoute({
+	method: 'post',
+	path: '/v1/sessions/{sessionKey}/runs/{runId}/cancel',
+	tags: ['sessions'],
+	security,
+	summary: 'Cancel a queued or running run',
+	request: { params: RunParams, query: AgentQuery },
+	responses: {
+		200: json(RunSchema, 'The cancelled run'),
+		...authedErrors,
+		...notFoundResponse,
+		...conflictResponse,
+	},
+})
+
+export const runRoutes = createRouter()
+	.openapi(read, async (c) => {
+		const { sessionKey, runId } = c.req.valid('param')
+		const lane = await openLane(c, sessionKey, c.req.valid('query').agent)
+		return c.json(await laneCall(c, () => lane.stub.getRun(runId)), 200)
+	})
+	.openapi(cancel, async (c) => {
+		const { sessionKey, runId } = c.req.valid('param')
+		const lane = await openLane(c, sessionKey, c.req.valid('query').agent)
+		return c.json(await laneCall(c, () => lane.stub.cancel(runId)), 200)
+	})

@@ -1,0 +1,137 @@
+// Request and response schemas of the sessions API, shared by its route files.
+import { z } from '@hono/zod-openapi'
+import { Slug } from '../../../agents/config'
+import { SessionKey } from '../../../lanes/name'
+import { EVENT_TYPES, QUEUE_MODES, RUN_STATUSES } from '../../../lanes/types'
+
+export const MAX_CONTENT_CHARS = 100_000
+
+const TextPartSchema = z
+	.object({ type: z.literal('text'), text: z.string().max(MAX_CONTENT_CHARS) })
+	.strict()
+
+const notBlank = (parts: { text: string }[]) => parts.some((p) => p.text.trim().length > 0)
+
+export const Content = z
+	.union([z.string().max(MAX_CONTENT_CHARS), z.array(TextPartSchema).min(1).max(32)])
+	.transform((c) => (typeof c === 'string' ? [{ type: 'text' as const, text: c }] : c))
+	.refine(notBlank, 'must contain some non-blank text')
+	.refine(
+		(parts) => parts.reduce((n, p) => n + p.text.length, 0) <= MAX_CONTENT_CHARS,
+		`must be at most ${MAX_CONTENT_CHARS} characters in all`,
+	)
+
+export const IdempotencyKey = z
+	.string()
+	.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 chars of A-Z, a-z, 0-9 and ._:-')
+
+export const SubmitBody = z
+	.object({
+		agent: Slug.default('main'),
+		content: Content,
+		idempotencyKey: IdempotencyKey.optional(),
+		mode: z.enum(QUEUE_MODES).default('followup'),
+		wait: z.boolean().default(false),
+		waitTimeoutMs: z.number().int().min(1).max(300_000).default(60_000),
+	})
+	.strict()
+	.openapi('SubmitMessage')
+
+export const SessionParams = z.object({ sessionKey: SessionKey })
+export const RunParams = z.object({
+	sessionKey: SessionKey,
+	runId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'is not a run id'),
+})
+export const AgentQuery = z.object({ agent: Slug.default('main') })
+
+const Usage = z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() })
+
+export const RunSchema = z
+	.object({
+		runId: z.string(),
+		status: z.enum(RUN_STATUSES),
+		mode: z.enum(QUEUE_MODES),
+		attempt: z.number().int(),
+		waitingForSlot: z.boolean(),
+		createdAt: z.number(),
+		startedAt: z.number().nullable(),
+		finishedAt: z.number().nullable(),
+		deadlineAt: z.number().nullable(),
+		output: z.string().nullable(),
+		model: z.string().nullable(),
+		usage: Usage.nullable(),
+		error: z.object({ code: z.string(), message: z.string() }).nullable(),
+		pendingInput: z.number().int(),
+	})
+	.openapi('Run')
+
+export const SubmitResult = z
+	.object({
+		runId: z.string(),
+		status: z.enum(RUN_STATUSES),
+		disposition: z.enum(['queued', 'collected', 'steered']),
+		duplicate: z.boolean(),
+		output: z.string().nullable().optional(),
+		usage: Usage.nullable().optional(),
+		error: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+	})
+	.openapi('SubmitResult')
+
+export const MessageSchema = z
+	.object({
+		seq: z.number().int(),
+		id: z.string(),
+		runId: z.string().nullable(),
+		role: z.enum(['user', 'assistant', 'system', 'tool']),
+		kind: z.enum(['message', 'summary']),
+		content: z.array(z.object({ type: z.literal('text'), text: z.string() })),
+		tokens: z.number().int(),
+		compacted: z.boolean(),
+		createdAt: z.number(),
+	})
+	.openapi('Message')
+
+export const SessionSchema = z
+	.object({
+		sessionKey: z.string(),
+		agent: z.string(),
+		createdAt: z.number(),
+		updatedAt: z.number(),
+		messages: z.object({
+			active: z.number().int(),
+			compacted: z.number().int(),
+			bytes: z.number().int(),
+			tokens: z.number().int(),
+		}),
+		runs: z.object({
+			queued: z.number().int(),
+			running: z.number().int(),
+			total: z.number().int(),
+		}),
+		activeRunId: z.string().nullable(),
+		lastEventSeq: z.number().int(),
+		compactions: z.number().int(),
+	})
+	.openapi('Session')
+
+export const SessionSummarySchema = z
+	.object({
+		sessionKey: z.string(),
+		agent: z.string(),
+		messageCount: z.number().int(),
+		lastRunId: z.string().nullable(),
+		lastRunStatus: z.enum(RUN_STATUSES).nullable(),
+		createdAt: z.number(),
+		updatedAt: z.number(),
+	})
+	.openapi('SessionSummary')
+
+export const EventSchema = z
+	.object({
+		seq: z.number().int(),
+		ts: z.number(),
+		type: z.enum(EVENT_TYPES),
+		runId: z.string().nullable(),
+		data: z.record(z.string(), z.unknown()),
+	})
+	.openapi('SessionEvent')

@@ -1,0 +1,82 @@
+// The session's event stream, resumable by seq: Server-Sent Events (`/events`) and a WebSocket
+// (`/ws`). The gateway authenticates, then hands the connection to the lane, which replays stored
+// events after `after` (or `Last-Event-ID`) and then sends live ones.
+import { createRoute, z } from '@hono/zod-openapi'
+import { authedErrors, createRouter, notFoundResponse } from '../../openapi'
+import { ProblemError } from '../../problem'
+import { callLane, openLane } from './lane-client'
+import { AgentQuery, SessionParams } from './schemas'
+
+const security = [{ bearer: [] }]
+const StreamQuery = AgentQuery.extend({ after: z.coerce.number().int().min(0).optional() })
+
+const events = createRoute({
+	method: 'get',
+	path: '/v1/sessions/{sessionKey}/events',
+	tags: ['sessions'],
+	security,
+	summary: 'Stream session events as Server-Sent Events',
+	description:
+		'Each SSE message has `id` = event seq, `event` = type (queued, started, delta, tool, final, error, cancelled, steered, compacted, reset) and `data` = the event JSON. Events after `after` (or `Last-Event-ID`) are replayed from storage first.',
+	request: { params: SessionParams, query: StreamQuery },
+	responses: {
+		200: {
+			description: 'text/event-stream',
+			content: { 'text/event-stream': { schema: z.string() } },
+		},
+		...authedErrors,
+		...notFoundResponse,
+	},
+})
+
+const socket = createRoute({
+	method: 'get',
+	path: '/v1/sessions/{sessionKey}/ws',
+	tags: ['sessions'],
+	security,
+	summary: 'Stream session events over a WebSocket',
+	description:
+		'Upgrade with `Authorization: Bearer …`. Each text frame is one event JSON (same shape as SSE data); send "ping" to get "pong". The lane can hibernate while the socket stays open.',
+	request: { params: SessionParams, query: StreamQuery },
+	responses: {
+		101: { description: 'Switching protocols' },
+		426: { description: 'Not a WebSocket upgrade (bad_request)' },
+		...authedErrors,
+		...notFoundResponse,
+	},
+})
+
+function resumeFrom(after: number | undefined, lastEventId: string | undefined): number {
+	const fromHeader = lastEventId && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : 0
+	return Math.max(after ?? 0, fromHeader)
+}
+
+export const streamRoutes = createRouter()
+	.openapi(events, async (c) => {
+		const { sessionKey } = c.req.valid('param')
+		const { agent, after } = c.req.valid('query')
+		const lane = await openLane(c, sessionKey, agent)
+		const from = resumeFrom(after, c.req.header('last-event-id'))
+		const res = await callLane(c, () => lane.stub.fetch(`https://lane/events?after=${from}`))
+		if (res.status === 404) throw new ProblemError('not_found', 'No such session.')
+		return new Response(res.body, { status: res.status, headers: res.headers })
+	})
+	.openapi(socket, async (c) => {
+		if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+			throw new ProblemError(
+				'bad_request',
+				'This route needs a WebSocket upgrade (Upgrade: websocket).',
+				{
+					extensions: { status: 426 },
+				},
+			)
+		}
+		const { sessionKey } = c.req.valid('param')
+		const { agent, after } = c.req.valid('query')
+		const lane = await openLane(c, sessionKey, agent)
+		const res = await callLane(c, () =>
+			lane.stub.fetch(`https://lane/ws?after=${after ?? 0}`, { headers: { upgrade: 'websocket' } }),
+		)
+		if (res.status === 404) throw new ProblemError('not_found', 'No such session.')
+		return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers })
+	})

@@ -1,0 +1,558 @@
+// A lane's SQLite storage: versioned schema migrations and every query the lane makes. All calls
+// are synchronous (Durable Object SQLite), so a sequence of them inside one transaction is atomic.
+import type { AgentSnapshot, TextPart, TurnMessage } from '../agents/runner'
+import type {
+	LaneEvent,
+	LaneEventType,
+	MessageView,
+	QueueMode,
+	RunError,
+	RunStatus,
+	RunView,
+	SessionRef,
+} from './types'
+
+/** Migrations by version; append only, never edit a shipped one. */
+const MIGRATIONS: readonly string[] = [
+	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+	CREATE TABLE runs (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id TEXT NOT NULL UNIQUE,
+		queue_pos INTEGER NOT NULL,
+		mode TEXT NOT NULL,
+		status TEXT NOT NULL,
+		attempt INTEGER NOT NULL DEFAULT 0,
+		input TEXT NOT NULL,
+		steer TEXT NOT NULL DEFAULT '[]',
+		agent TEXT NOT NULL,
+		idempotency_key TEXT,
+		created_at INTEGER NOT NULL,
+		started_at INTEGER,
+		finished_at INTEGER,
+		deadline_at INTEGER,
+		waiting_slot INTEGER NOT NULL DEFAULT 0,
+		output TEXT,
+		model TEXT,
+		input_tokens INTEGER,
+		output_tokens INTEGER,
+		error_code TEXT,
+		error_message TEXT
+	);
+	CREATE INDEX runs_by_status ON runs (status, queue_pos);
+	CREATE TABLE messages (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id TEXT NOT NULL UNIQUE,
+		run_id TEXT,
+		role TEXT NOT NULL,
+		kind TEXT NOT NULL DEFAULT 'message',
+		content TEXT NOT NULL,
+		tokens INTEGER NOT NULL,
+		bytes INTEGER NOT NULL,
+		compacted INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL
+	);
+	CREATE INDEX messages_active ON messages (compacted, seq);
+	CREATE TABLE events (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		ts INTEGER NOT NULL,
+		type TEXT NOT NULL,
+		run_id TEXT,
+		data TEXT NOT NULL
+	);
+	CREATE INDEX events_by_ts ON events (ts);
+	CREATE TABLE idempotency (key TEXT PRIMARY KEY, run_id TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+]
+
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/** A user message waiting in a run until the run starts. */
+export interface PendingMessage {
+	id: string
+	content: TextPart[]
+	at: number
+}
+
+interface RunRow extends Record<string, SqlStorageValue> {
+	seq: number
+	id: string
+	queue_pos: number
+	mode: string
+	status: string
+	attempt: number
+	input: string
+	steer: string
+	agent: string
+	idempotency_key: string | null
+	created_at: number
+	started_at: number | null
+	finished_at: number | null
+	deadline_at: number | null
+	waiting_slot: number
+	output: string | null
+	model: string | null
+	input_tokens: number | null
+	output_tokens: number | null
+	error_code: string | null
+	error_message: string | null
+}
+
+interface MessageRow extends Record<string, SqlStorageValue> {
+	seq: number
+	id: string
+	run_id: string | null
+	role: string
+	kind: string
+	content: string
+	tokens: number
+	bytes: number
+	compacted: number
+	created_at: number
+}
+
+interface EventRow extends Record<string, SqlStorageValue> {
+	seq: number
+	ts: number
+	type: string
+	run_id: string | null
+	data: string
+}
+
+/** A run as the lane works with it (parsed JSON columns). */
+export interface RunRecord {
+	id: string
+	mode: QueueMode
+	status: RunStatus
+	attempt: number
+	input: PendingMessage[]
+	steer: PendingMessage[]
+	agent: AgentSnapshot
+	idempotencyKey: string | null
+	createdAt: number
+	startedAt: number | null
+	finishedAt: number | null
+	deadlineAt: number | null
+	waitingSlot: boolean
+	output: string | null
+	model: string | null
+	inputTokens: number | null
+	outputTokens: number | null
+	error: RunError | null
+}
+
+const toRun = (r: RunRow): RunRecord => ({
+	id: r.id,
+	mode: r.mode as QueueMode,
+	status: r.status as RunStatus,
+	attempt: r.attempt,
+	input: JSON.parse(r.input) as PendingMessage[],
+	steer: JSON.parse(r.steer) as PendingMessage[],
+	agent: JSON.parse(r.agent) as AgentSnapshot,
+	idempotencyKey: r.idempotency_key,
+	createdAt: r.created_at,
+	startedAt: r.started_at,
+	finishedAt: r.finished_at,
+	deadlineAt: r.deadline_at,
+	waitingSlot: r.waiting_slot === 1,
+	output: r.output,
+	model: r.model,
+	inputTokens: r.input_tokens,
+	outputTokens: r.output_tokens,
+	error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
+})
+
+export const runView = (r: RunRecord): RunView => ({
+	runId: r.id,
+	status: r.status,
+	mode: r.mode,
+	attempt: r.attempt,
+	waitingForSlot: r.waitingSlot,
+	createdAt: r.createdAt,
+	startedAt: r.startedAt,
+	finishedAt: r.finishedAt,
+	deadlineAt: r.deadlineAt,
+	output: r.output,
+	model: r.model,
+	usage:
+		r.inputTokens === null || r.outputTokens === null
+			? null
+			: { inputTokens: r.inputTokens, outputTokens: r.outputTokens },
+	error: r.error,
+	pendingInput: r.status === 'queued' ? r.input.length : 0,
+})
+
+const toMessage = (r: MessageRow): MessageView => ({
+	seq: r.seq,
+	id: r.id,
+	runId: r.run_id,
+	role: r.role as MessageView['role'],
+	kind: r.kind as MessageView['kind'],
+	content: JSON.parse(r.content) as TextPart[],
+	tokens: r.tokens,
+	compacted: r.compacted === 1,
+	createdAt: r.created_at,
+})
+
+const toEvent = (r: EventRow): LaneEvent => ({
+	seq: r.seq,
+	ts: r.ts,
+	type: r.type as LaneEventType,
+	runId: r.run_id,
+	data: JSON.parse(r.data) as Record<string, unknown>,
+})
+
+const bytesOf = (content: TextPart[]): number => {
+	let n = 0
+	for (const part of content) n += part.text.length
+	return n
+}
+
+export class LaneStore {
+	readonly #sql: SqlStorage
+
+	constructor(sql: SqlStorage) {
+		this.#sql = sql
+	}
+
+	/** True once the lane has been created (its schema exists). Reads never create it. */
+	exists(): boolean {
+		return (
+			this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray()
+				.length > 0
+		)
+	}
+
+	/** Applies pending migrations; returns the version the storage is at. */
+	migrate(): number {
+		this.#sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
+		const current = Number(this.getMeta('schema_version') ?? '0')
+		for (let v = current; v < MIGRATIONS.length; v++) {
+			this.#sql.exec(MIGRATIONS[v] as string)
+			this.setMeta('schema_version', String(v + 1))
+		}
+		return MIGRATIONS.length
+	}
+
+	getMeta(key: string): string | undefined {
+		const row = this.#sql
+			.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)
+			.toArray()[0]
+		return row?.value
+	}
+
+	setMeta(key: string, value: string): void {
+		this.#sql.exec(
+			'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+			key,
+			value,
+		)
+	}
+
+	session(): SessionRef | undefined {
+		const raw = this.getMeta('session')
+		return raw ? (JSON.parse(raw) as SessionRef) : undefined
+	}
+
+	// ── runs ────────────────────────────────────────────────────────────────────────────────────
+
+	insertRun(run: {
+		id: string
+		mode: QueueMode
+		input: PendingMessage[]
+		agent: AgentSnapshot
+		idempotencyKey: string | undefined
+		createdAt: number
+		/** Head of the queue (interrupt, resumed runs) instead of its tail. */
+		head: boolean
+	}): void {
+		const pos = run.head
+			? "(SELECT coalesce(min(queue_pos), 0) - 1 FROM runs WHERE status = 'queued')"
+			: '(SELECT coalesce(max(queue_pos), 0) + 1 FROM runs)'
+		this.#sql.exec(
+			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at)
+			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?)`,
+			run.id,
+			run.mode,
+			JSON.stringify(run.input),
+			JSON.stringify(run.agent),
+			run.idempotencyKey ?? null,
+			run.createdAt,
+		)
+	}
+
+	getRun(id: string): RunRecord | undefined {
+		const row = this.#sql.exec<RunRow>('SELECT * FROM runs WHERE id = ?', id).toArray()[0]
+		return row && toRun(row)
+	}
+
+	/** The next run to start: lowest queue position among queued runs. */
+	headRun(): RunRecord | undefined {
+		const row = this.#sql
+			.exec<RunRow>("SELECT * FROM runs WHERE status = 'queued' ORDER BY queue_pos LIMIT 1")
+			.toArray()[0]
+		return row && toRun(row)
+	}
+
+	/** The queued `collect` run at the tail of the queue, if the tail is one. */
+	tailCollectRun(): RunRecord | undefined {
+		const row = this.#sql
+			.exec<RunRow>("SELECT * FROM runs WHERE status = 'queued' ORDER BY queue_pos DESC LIMIT 1")
+			.toArray()[0]
+		return row && row.mode === 'collect' ? toRun(row) : undefined
+	}
+
+	/** Runs in creation order, after `afterSeq`; with their seq for paging. */
+	listRuns(afterSeq: number, limit: number): { seq: number; run: RunRecord }[] {
+		return this.#sql
+			.exec<RunRow>('SELECT * FROM runs WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, limit)
+			.toArray()
+			.map((row) => ({ seq: row.seq, run: toRun(row) }))
+	}
+
+	runsWithStatus(status: RunStatus): RunRecord[] {
+		return this.#sql
+			.exec<RunRow>('SELECT * FROM runs WHERE status = ? ORDER BY queue_pos', status)
+			.toArray()
+			.map(toRun)
+	}
+
+	countRuns(status?: RunStatus): number {
+		const cursor = status
+			? this.#sql.exec<{ n: number }>('SELECT count(*) AS n FROM runs WHERE status = ?', status)
+			: this.#sql.exec<{ n: number }>('SELECT count(*) AS n FROM runs')
+		return cursor.one().n
+	}
+
+	/** Queued user messages across all queued runs (what the queue cap counts). */
+	queuedMessages(): number {
+		return this.#sql
+			.exec<{ n: number }>(
+				"SELECT coalesce(sum(json_array_length(input)), 0) AS n FROM runs WHERE status = 'queued'",
+			)
+			.one().n
+	}
+
+	setRunInput(id: string, input: PendingMessage[]): void {
+		this.#sql.exec('UPDATE runs SET input = ? WHERE id = ?', JSON.stringify(input), id)
+	}
+
+	setRunSteer(id: string, steer: PendingMessage[]): void {
+		this.#sql.exec('UPDATE runs SET steer = ? WHERE id = ?', JSON.stringify(steer), id)
+	}
+
+	setWaitingSlot(id: string, waiting: boolean): void {
+		this.#sql.exec('UPDATE runs SET waiting_slot = ? WHERE id = ?', waiting ? 1 : 0, id)
+	}
+
+	markRunning(id: string, startedAt: number, deadlineAt: number): void {
+		this.#sql.exec(
+			"UPDATE runs SET status = 'running', started_at = ?, deadline_at = ?, waiting_slot = 0, attempt = attempt + 1 WHERE id = ?",
+			startedAt,
+			deadlineAt,
+			id,
+		)
+	}
+
+	/**
+	 * Puts a run that was cut off back at the head of the queue. Its input stays on the run, so
+	 * the transcript entries it wrote when it started are removed; it writes them again.
+	 */
+	requeueAtHead(id: string): void {
+		this.#sql.exec('DELETE FROM messages WHERE run_id = ?', id)
+		this.#sql.exec(
+			`UPDATE runs SET status = 'queued', started_at = NULL, deadline_at = NULL,
+			 queue_pos = (SELECT coalesce(min(queue_pos), 0) - 1 FROM runs WHERE status = 'queued')
+			 WHERE id = ?`,
+			id,
+		)
+	}
+
+	finishRun(
+		id: string,
+		outcome: {
+			status: 'succeeded' | 'failed' | 'cancelled'
+			finishedAt: number
+			output?: string
+			model?: string
+			inputTokens?: number
+			outputTokens?: number
+			error?: RunError
+		},
+	): void {
+		this.#sql.exec(
+			`UPDATE runs SET status = ?, finished_at = ?, output = ?, model = ?, input_tokens = ?,
+			 output_tokens = ?, error_code = ?, error_message = ?, waiting_slot = 0, steer = '[]' WHERE id = ?`,
+			outcome.status,
+			outcome.finishedAt,
+			outcome.output ?? null,
+			outcome.model ?? null,
+			outcome.inputTokens ?? null,
+			outcome.outputTokens ?? null,
+			outcome.error?.code ?? null,
+			outcome.error?.message ?? null,
+			id,
+		)
+	}
+
+	// ── idempotency ─────────────────────────────────────────────────────────────────────────────
+
+	idempotentRun(key: string, notBefore: number): string | undefined {
+		const row = this.#sql
+			.exec<{ run_id: string }>(
+				'SELECT run_id FROM idempotency WHERE key = ? AND created_at >= ?',
+				key,
+				notBefore,
+			)
+			.toArray()[0]
+		return row?.run_id
+	}
+
+	rememberIdempotency(key: string, runId: string, at: number): void {
+		this.#sql.exec(
+			'INSERT INTO idempotency (key, run_id, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, created_at = excluded.created_at',
+			key,
+			runId,
+			at,
+		)
+	}
+
+	// ── messages ────────────────────────────────────────────────────────────────────────────────
+
+	insertMessage(m: {
+		id: string
+		runId: string | null
+		role: MessageView['role']
+		kind?: MessageView['kind']
+		content: TextPart[]
+		tokens: number
+		createdAt: number
+	}): void {
+		this.#sql.exec(
+			'INSERT INTO messages (id, run_id, role, kind, content, tokens, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+			m.id,
+			m.runId,
+			m.role,
+			m.kind ?? 'message',
+			JSON.stringify(m.content),
+			m.tokens,
+			bytesOf(m.content),
+			m.createdAt,
+		)
+	}
+
+	/** The transcript the model sees: the active summary first, then active messages, oldest first. */
+	activeMessages(): MessageView[] {
+		return this.#sql
+			.exec<MessageRow>(
+				"SELECT * FROM messages WHERE compacted = 0 ORDER BY kind = 'summary' DESC, seq",
+			)
+			.toArray()
+			.map(toMessage)
+	}
+
+	listMessages(afterSeq: number, limit: number): MessageView[] {
+		return this.#sql
+			.exec<MessageRow>(
+				'SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?',
+				afterSeq,
+				limit,
+			)
+			.toArray()
+			.map(toMessage)
+	}
+
+	*allMessages(): Generator<MessageView> {
+		for (const row of this.#sql.exec<MessageRow>('SELECT * FROM messages ORDER BY seq')) {
+			yield toMessage(row)
+		}
+	}
+
+	markCompacted(upToSeq: number): number {
+		return this.#sql.exec(
+			'UPDATE messages SET compacted = 1 WHERE compacted = 0 AND seq <= ?',
+			upToSeq,
+		).rowsWritten
+	}
+
+	messageStats(): { active: number; compacted: number; bytes: number; tokens: number } {
+		return this.#sql
+			.exec<{ active: number; compacted: number; bytes: number; tokens: number }>(
+				`SELECT coalesce(sum(compacted = 0), 0) AS active, coalesce(sum(compacted = 1), 0) AS compacted,
+				 coalesce(sum(bytes), 0) AS bytes, coalesce(sum(CASE WHEN compacted = 0 THEN tokens ELSE 0 END), 0) AS tokens
+				 FROM messages`,
+			)
+			.one()
+	}
+
+	// ── events ──────────────────────────────────────────────────────────────────────────────────
+
+	appendEvent(e: {
+		ts: number
+		type: LaneEventType
+		runId: string | null
+		data: Record<string, unknown>
+	}): LaneEvent {
+		const { seq } = this.#sql
+			.exec<{ seq: number }>(
+				'INSERT INTO events (ts, type, run_id, data) VALUES (?, ?, ?, ?) RETURNING seq',
+				e.ts,
+				e.type,
+				e.runId,
+				JSON.stringify(e.data),
+			)
+			.one()
+		return { seq, ...e }
+	}
+
+	eventsAfter(seq: number, limit: number): LaneEvent[] {
+		return this.#sql
+			.exec<EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?', seq, limit)
+			.toArray()
+			.map(toEvent)
+	}
+
+	lastEventSeq(): number {
+		return this.#sql.exec<{ s: number | null }>('SELECT max(seq) AS s FROM events').one().s ?? 0
+	}
+
+	// ── housekeeping ────────────────────────────────────────────────────────────────────────────
+
+	/** Drops events beyond the newest `keep` or older than `olderThan`; returns how many went. */
+	pruneEvents(keep: number, olderThan: number): number {
+		const last = this.lastEventSeq()
+		return this.#sql.exec('DELETE FROM events WHERE seq <= ? OR ts < ?', last - keep, olderThan)
+			.rowsWritten
+	}
+
+	pruneCompacted(olderThan: number): number {
+		return this.#sql.exec('DELETE FROM messages WHERE compacted = 1 AND created_at < ?', olderThan)
+			.rowsWritten
+	}
+
+	pruneIdempotency(olderThan: number): number {
+		return this.#sql.exec('DELETE FROM idempotency WHERE created_at < ?', olderThan).rowsWritten
+	}
+
+	/** Oldest timestamps of what retention will delete (null when there is none). */
+	oldestExpiring(): { event: number | null; compacted: number | null; idempotency: number | null } {
+		return this.#sql
+			.exec<{ event: number | null; compacted: number | null; idempotency: number | null }>(
+				`SELECT (SELECT min(ts) FROM events) AS event,
+				 (SELECT min(created_at) FROM messages WHERE compacted = 1) AS compacted,
+				 (SELECT min(created_at) FROM idempotency) AS idempotency`,
+			)
+			.one()
+	}
+
+	/** A new, empty transcript: messages, runs and idempotency keys go; events and identity stay. */
+	clearTranscript(): void {
+		this.#sql.exec('DELETE FROM messages')
+		this.#sql.exec('DELETE FROM runs')
+		this.#sql.exec('DELETE FROM idempotency')
+	}
+}
+
+/** Converts a pending message into the model's shape. */
+export const asUserMessage = (p: PendingMessage): TurnMessage => ({
+	role: 'user',
+	content: p.content,
+})

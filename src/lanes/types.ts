@@ -1,0 +1,158 @@
+// The vocabulary of a session lane: queue modes, run states, events and the shapes the lane's RPC
+// methods take and return. Plain data only: everything here crosses Durable Object RPC.
+import type { AgentSnapshot, TextPart, Usage } from '../agents/runner'
+
+export const QUEUE_MODES = ['followup', 'collect', 'steer', 'interrupt'] as const
+export type QueueMode = (typeof QUEUE_MODES)[number]
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+export type RunStatus = (typeof RUN_STATUSES)[number]
+
+export const isFinished = (status: RunStatus): boolean =>
+	status === 'succeeded' || status === 'failed' || status === 'cancelled'
+
+export const EVENT_TYPES = [
+	'queued',
+	'started',
+	'delta',
+	'tool',
+	'final',
+	'error',
+	'cancelled',
+	'steered',
+	'compacted',
+	'reset',
+] as const
+export type LaneEventType = (typeof EVENT_TYPES)[number]
+
+export interface LaneEvent {
+	seq: number
+	ts: number
+	type: LaneEventType
+	runId: string | null
+	data: Record<string, unknown>
+}
+
+/** Tenant + agent + session key: the identity of a lane. */
+export interface SessionRef {
+	tenantId: string
+	agentId: string
+	sessionKey: string
+}
+
+export interface SubmitRequest {
+	session: SessionRef
+	agent: AgentSnapshot
+	content: TextPart[]
+	mode: QueueMode
+	idempotencyKey?: string
+}
+
+export interface RunError {
+	code: string
+	message: string
+}
+
+export interface RunView {
+	runId: string
+	status: RunStatus
+	mode: QueueMode
+	attempt: number
+	/** Queued behind the tenant's concurrency cap. */
+	waitingForSlot: boolean
+	createdAt: number
+	startedAt: number | null
+	finishedAt: number | null
+	deadlineAt: number | null
+	output: string | null
+	model: string | null
+	usage: Usage | null
+	error: RunError | null
+	/** User messages of this run that have not yet entered the transcript. */
+	pendingInput: number
+}
+
+export interface SubmitOutcome {
+	run: RunView
+	/** True when the idempotency key matched an earlier submit: no new run was started. */
+	duplicate: boolean
+	/** How the message was taken: its own run, batched into a queued run, or steered into the active one. */
+	disposition: 'queued' | 'collected' | 'steered'
+}
+
+export interface MessageView {
+	seq: number
+	id: string
+	runId: string | null
+	role: 'user' | 'assistant' | 'system' | 'tool'
+	kind: 'message' | 'summary'
+	content: TextPart[]
+	tokens: number
+	compacted: boolean
+	createdAt: number
+}
+
+export interface SessionInfo {
+	session: SessionRef
+	createdAt: number
+	updatedAt: number
+	messages: { active: number; compacted: number; bytes: number; tokens: number }
+	runs: { queued: number; running: number; total: number }
+	activeRunId: string | null
+	lastEventSeq: number
+	compactions: number
+}
+
+export type LaneErrorCode = 'not_found' | 'queue_full' | 'session_full' | 'conflict' | 'bad_request'
+
+/** Lane RPC results: errors are data, so they survive the RPC boundary with their code. */
+export type LaneResult<T> =
+	| { ok: true; value: T }
+	| { ok: false; error: { code: LaneErrorCode; message: string; retryAfterSeconds?: number } }
+
+export const ok = <T>(value: T): LaneResult<T> => ({ ok: true, value })
+export const fail = <T = never>(
+	code: LaneErrorCode,
+	message: string,
+	retryAfterSeconds?: number,
+): LaneResult<T> => ({
+	ok: false,
+	error: retryAfterSeconds === undefined ? { code, message } : { code, message, retryAfterSeconds },
+})
+
+/** Limits a lane enforces; per agent where the agent config says so. */
+export interface LaneLimits {
+	queueCap: number
+	runDeadlineMs: number
+	contextBudgetTokens: number
+	maxMessages: number
+	maxSessionBytes: number
+	eventHistory: number
+	eventRetentionMs: number
+	compactedRetentionMs: number
+	idempotencyTtlMs: number
+	toolResultMaxChars: number
+}
+
+export const DEFAULT_LIMITS: Omit<
+	LaneLimits,
+	'queueCap' | 'runDeadlineMs' | 'contextBudgetTokens' | 'maxMessages'
+> = {
+	maxSessionBytes: 64 * 1024 * 1024,
+	eventHistory: 10_000,
+	eventRetentionMs: 7 * 24 * 3600_000,
+	compactedRetentionMs: 7 * 24 * 3600_000,
+	idempotencyTtlMs: 24 * 3600_000,
+	toolResultMaxChars: 8_000,
+}
+
+export function limitsFor(agent: AgentSnapshot): LaneLimits {
+	const l = agent.config.limits
+	return {
+		...DEFAULT_LIMITS,
+		queueCap: l.queueCap,
+		runDeadlineMs: l.runDeadlineMs,
+		contextBudgetTokens: l.contextBudgetTokens,
+		maxMessages: l.maxMessages,
+	}
+}
