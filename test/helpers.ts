@@ -52,3 +52,115 @@ export function captureLogs(): {
 		entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
 	}
 }
+
+/** Inserts an agent straight into D1 (the agents API arrives with the agent runner). */
+export async function createAgent(
+	db: D1Database,
+	id: string,
+	config: Record<string, unknown>,
+	tenantId = 'default',
+): Promise<void> {
+	await db
+		.prepare('INSERT INTO agents (tenant_id, id, name, config) VALUES (?, ?, ?, ?)')
+		.bind(tenantId, id, id, JSON.stringify({ model: { primary: 'offline:echo' }, ...config }))
+		.run()
+}
+
+export interface RunBody {
+	runId: string
+	status: string
+	output?: string | null
+	error?: { code: string; message: string } | null
+	attempt?: number
+	waitingForSlot?: boolean
+	[k: string]: unknown
+}
+
+/** Sends a message to a session of the default tenant. */
+export async function send(
+	sessionKey: string,
+	body: Record<string, unknown>,
+): Promise<{ res: Response; run: RunBody }> {
+	const res = await postJson(`/v1/sessions/${sessionKey}/messages`, body)
+	const run = (await res.clone().json()) as RunBody
+	return { res, run }
+}
+
+export async function getRun(sessionKey: string, runId: string, agent = 'main'): Promise<RunBody> {
+	const res = await admin(`/v1/sessions/${sessionKey}/runs/${runId}?agent=${agent}`)
+	return (await res.json()) as RunBody
+}
+
+/** Polls a run until `predicate` holds (default: finished), or fails after `timeoutMs`. */
+export async function waitForRun(
+	sessionKey: string,
+	runId: string,
+	predicate: (run: RunBody) => boolean = (r) =>
+		['succeeded', 'failed', 'cancelled'].includes(r.status),
+	{ agent = 'main', timeoutMs = 10_000 } = {},
+): Promise<RunBody> {
+	const deadline = Date.now() + timeoutMs
+	for (;;) {
+		const run = await getRun(sessionKey, runId, agent)
+		if (predicate(run)) return run
+		if (Date.now() > deadline)
+			throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`)
+		await new Promise((r) => setTimeout(r, 20))
+	}
+}
+
+export async function messagesOf(
+	sessionKey: string,
+	agent = 'main',
+): Promise<
+	{ role: string; text: string; runId: string | null; kind: string; compacted: boolean }[]
+> {
+	const out: {
+		role: string
+		text: string
+		runId: string | null
+		kind: string
+		compacted: boolean
+	}[] = []
+	let after = 0
+	for (;;) {
+		const res = await admin(
+			`/v1/sessions/${sessionKey}/messages?agent=${agent}&after=${after}&limit=500`,
+		)
+		const page = (await res.json()) as {
+			messages: {
+				role: string
+				content: { text: string }[]
+				runId: string | null
+				kind: string
+				compacted: boolean
+			}[]
+			next: number | null
+		}
+		for (const m of page.messages) {
+			out.push({
+				role: m.role,
+				text: m.content.map((p) => p.text).join(''),
+				runId: m.runId,
+				kind: m.kind,
+				compacted: m.compacted,
+			})
+		}
+		if (page.next === null) return out
+		after = page.next
+	}
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(
+	probe: () => Promise<T | undefined>,
+	timeoutMs = 5_000,
+): Promise<T> {
+	const deadline = Date.now() + timeoutMs
+	for (;;) {
+		const value = await probe()
+		if (value !== undefined) return value
+		if (Date.now() > deadline) throw new Error('condition not met in time')
+		await new Promise((r) => setTimeout(r, 25))
+	}
+}

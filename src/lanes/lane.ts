@@ -361,6 +361,8 @@ export class Lane {
 		this.#tx(() => {
 			this.#store.migrate()
 			for (const run of this.#store.runsWithStatus('running')) {
+				const retry = (run.deadlineAt === null || now < run.deadlineAt) && run.attempt < MAX_ATTEMPTS
+				if (!retry) this.#requeueLeftoverSteers(run.id, now)
 				if (run.deadlineAt !== null && now >= run.deadlineAt) {
 					this.#failRun(
 						run.id,
@@ -466,6 +468,7 @@ export class Lane {
 			if (!live()) throw new RunStopped(active.reason ?? 'cancelled')
 			const now = this.#host.now()
 			this.#tx(() => {
+				this.#requeueLeftoverSteers(run.id, now)
 				this.#store.insertMessage({
 					id: this.#host.newId(),
 					runId: run.id,
@@ -482,7 +485,6 @@ export class Lane {
 					inputTokens: result.usage.inputTokens,
 					outputTokens: result.usage.outputTokens,
 				})
-				this.#requeueLeftoverSteers(run.id, now)
 				this.#emit('final', run.id, {
 					output: result.text,
 					usage: result.usage,
@@ -493,6 +495,8 @@ export class Lane {
 			const now = this.#host.now()
 			const reason = active.reason ?? (error instanceof RunStopped ? error.reason : undefined)
 			this.#tx(() => {
+				// Before the run is finished (which clears its steer list): steers it never took run next.
+				if (reason !== 'reset') this.#requeueLeftoverSteers(run.id, now)
 				if (reason === 'deadline') {
 					this.#failRun(
 						run.id,
@@ -508,7 +512,6 @@ export class Lane {
 					this.#host.logger.warn('lane.run_failed', { runId: run.id, code, error })
 					this.#failRun(run.id, code, errorMessage(error), now)
 				}
-				if (reason !== 'reset') this.#requeueLeftoverSteers(run.id, now)
 			})
 		}
 		const session = this.#store.exists() ? this.#store.session() : undefined
