@@ -361,7 +361,8 @@ export class Lane {
 		this.#tx(() => {
 			this.#store.migrate()
 			for (const run of this.#store.runsWithStatus('running')) {
-				const retry = (run.deadlineAt === null || now < run.deadlineAt) && run.attempt < MAX_ATTEMPTS
+				const retry =
+					(run.deadlineAt === null || now < run.deadlineAt) && run.attempt < MAX_ATTEMPTS
 				if (!retry) this.#requeueLeftoverSteers(run.id, now)
 				if (run.deadlineAt !== null && now >= run.deadlineAt) {
 					this.#failRun(
@@ -531,11 +532,9 @@ export class Lane {
 			(n, m) => n + estimateTokens(m.content.map((p) => p.text).join('')),
 			0,
 		)
-		const plan = planCompaction(
-			active,
-			{ messages: run.input.length, tokens: incomingTokens },
-			limits,
-		)
+		// The turn adds its input and one reply; the message cap holds after the turn, not only before.
+		const incoming = { messages: run.input.length + 1, tokens: incomingTokens }
+		const plan = planCompaction(active, incoming, limits)
 		if (!plan) return
 		const summary = await runner.summarize(
 			toTurnMessages(plan.fold, limits.toolResultMaxChars),

@@ -40,7 +40,6 @@ const socket = createRoute({
 	request: { params: SessionParams, query: StreamQuery },
 	responses: {
 		101: { description: 'Switching protocols' },
-		426: { description: 'Not a WebSocket upgrade (bad_request)' },
 		...authedErrors,
 		...notFoundResponse,
 	},

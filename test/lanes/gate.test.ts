@@ -1,0 +1,84 @@
+// The tenant's cap on concurrently running turns: waiting runs stay queued, visible and in order;
+// slots come back when runs end or when a lane vanishes.
+import { env } from 'cloudflare:test'
+import { beforeAll, describe, expect, it } from 'vitest'
+import {
+	DEFAULT_MAX_CONCURRENT_RUNS,
+	GRANT_CLAIM_MS,
+	maxConcurrentRuns,
+} from '../../src/lanes/gate'
+import { admin, createAgent, postJson } from '../helpers'
+
+const TENANT = 'narrow'
+const headers = { 'x-edgeclaw-tenant': TENANT }
+
+beforeAll(async () => {
+	await env.DB.prepare("INSERT INTO tenants (id, name, settings) VALUES (?, 'Narrow', ?)")
+		.bind(TENANT, JSON.stringify({ maxConcurrentRuns: 1 }))
+		.run()
+	await createAgent(env.DB, 'main', {}, TENANT)
+})
+
+const sendTo = async (key: string, content: string) => {
+	const res = await postJson(`/v1/sessions/${key}/messages`, { content }, headers)
+	return (await res.json()) as { runId: string }
+}
+const runOf = async (key: string, runId: string) =>
+	(await (await admin(`/v1/sessions/${key}/runs/${runId}`, { headers })).json()) as {
+		status: string
+		waitingForSlot: boolean
+		startedAt: number | null
+		finishedAt: number | null
+	}
+
+describe('tenant concurrency cap', () => {
+	it('runs one turn at a time across sessions when the cap is 1; the others wait visibly', async () => {
+		const a = await sendTo('gate-a', '/slow 300 a')
+		const b = await sendTo('gate-b', 'b')
+		const c = await sendTo('gate-c', 'c')
+		await until(async () => (await runOf('gate-a', a.runId)).status === 'running')
+		const waiting = await runOf('gate-b', b.runId)
+		expect(waiting).toMatchObject({ status: 'queued', waitingForSlot: true })
+		const deadline = Date.now() + 5_000
+		let ra = await runOf('gate-a', a.runId)
+		let rb = await runOf('gate-b', b.runId)
+		let rc = await runOf('gate-c', c.runId)
+		while ([ra, rb, rc].some((r) => r.status !== 'succeeded') && Date.now() < deadline) {
+			await new Promise((r) => setTimeout(r, 25))
+			;[ra, rb, rc] = await Promise.all([
+				runOf('gate-a', a.runId),
+				runOf('gate-b', b.runId),
+				runOf('gate-c', c.runId),
+			])
+		}
+		expect([ra.status, rb.status, rc.status]).toEqual(['succeeded', 'succeeded', 'succeeded'])
+		// No overlap: each run started after the one before it finished, in order of waiting.
+		expect(rb.startedAt as number).toBeGreaterThanOrEqual(ra.finishedAt as number)
+		expect(rc.startedAt as number).toBeGreaterThanOrEqual(rb.finishedAt as number)
+		const gate = await env.TENANT_GATE.getByName(TENANT).state()
+		expect(gate).toEqual({ leases: [], waiters: [] })
+	})
+
+	it('does not limit other tenants', async () => {
+		const slow = await postJson('/v1/sessions/free-a/messages', { content: '/slow 300 x' })
+		const fast = await postJson('/v1/sessions/free-b/messages', { content: 'y', wait: true })
+		expect(((await fast.json()) as { status: string }).status).toBe('succeeded')
+		expect(slow.status).toBe(202)
+	})
+
+	it('reads the cap from tenant settings, with a default', () => {
+		expect(maxConcurrentRuns({ maxConcurrentRuns: 3 })).toBe(3)
+		expect(maxConcurrentRuns({ maxConcurrentRuns: 0 })).toBe(DEFAULT_MAX_CONCURRENT_RUNS)
+		expect(maxConcurrentRuns({ maxConcurrentRuns: 1.5 })).toBe(DEFAULT_MAX_CONCURRENT_RUNS)
+		expect(maxConcurrentRuns(undefined)).toBe(DEFAULT_MAX_CONCURRENT_RUNS)
+		expect(GRANT_CLAIM_MS).toBeGreaterThan(0)
+	})
+})
+
+async function until(probe: () => Promise<boolean>, timeoutMs = 3_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs
+	while (!(await probe())) {
+		if (Date.now() > deadline) throw new Error('condition not met in time')
+		await new Promise((r) => setTimeout(r, 20))
+	}
+}
