@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: measures the gateway against the floor Worker in one run and prints a table
 // of latencies and ratios; writes bench/results/latest.json. Not part of `npm test`.
-//   --quick   fewer samples (a smoke run)
+//   --quick        fewer samples (a smoke run)
+//   --only=a,b     only these latency scenarios (and their baselines)
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -9,12 +10,19 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { measure, runCommand, startWorker, table } from './lib.mjs'
+import { sessionsScenario } from './sessions.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const quick = process.argv.includes('--quick')
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))
+const only = onlyArg?.slice('--only='.length).split(',')
+const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
 const plan = quick
-	? { rounds: 3, perRound: 50, warmup: 20 }
-	: { rounds: 10, perRound: 200, warmup: 200 }
+	? { rounds: rounds || 3, perRound: 50, warmup: 20 }
+	: { rounds: rounds || 10, perRound: 200, warmup: 200 }
+const load = quick
+	? { sessions: 100, messages: 5, concurrency: 32 }
+	: { sessions: 1_000, messages: 5, concurrency: 64 }
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
 const token = randomBytes(24).toString('base64url')
 
@@ -73,32 +81,53 @@ try {
 	running.push(product, floor)
 
 	const auth = { authorization: `Bearer ${token}` }
-	const results = await measure(
-		[
-			{ name: 'floor.bare', request: () => fetch(`${floor.url}/bare`) },
-			{
-				name: 'gateway.health',
-				baseline: 'floor.bare',
-				request: () => fetch(`${product.url}/health`),
-			},
-			{
-				name: 'floor.append',
-				request: (i) =>
-					fetch(`${floor.url}/append/lane-${i % 64}`, { method: 'POST', body: `message ${i}` }),
-			},
-			{
-				name: 'gateway.ready',
-				baseline: 'floor.append',
-				request: () => fetch(`${product.url}/ready`),
-			},
-			{
-				name: 'gateway.agents',
-				baseline: 'floor.append',
-				request: () => fetch(`${product.url}/v1/agents`, { headers: auth }),
-			},
-		],
-		plan,
-	)
+	const all = /** @type {import('./lib.mjs').Scenario[]} */ ([
+		{ name: 'floor.bare', request: () => fetch(`${floor.url}/bare`) },
+		{
+			name: 'gateway.health',
+			baseline: 'floor.bare',
+			request: () => fetch(`${product.url}/health`),
+		},
+		{
+			name: 'floor.append',
+			request: (i) =>
+				fetch(`${floor.url}/append/lane-${i % 64}`, { method: 'POST', body: `message ${i}` }),
+		},
+		{
+			name: 'gateway.ready',
+			baseline: 'floor.append',
+			request: () => fetch(`${product.url}/ready`),
+		},
+		{
+			name: 'gateway.agents',
+			baseline: 'floor.append',
+			request: () => fetch(`${product.url}/v1/agents`, { headers: auth }),
+		},
+		{
+			name: 'turn',
+			baseline: 'floor.append',
+			request: (i) =>
+				fetch(`${product.url}/v1/sessions/bench-${i % 64}/messages`, {
+					method: 'POST',
+					headers: { ...auth, 'content-type': 'application/json' },
+					body: JSON.stringify({ content: `message ${i}`, wait: true }),
+				}),
+		},
+	])
+	// Keep a scenario's baseline whenever the scenario is selected.
+	const selected = only
+		? all.filter((s) =>
+				only.some((n) => s.name === n || all.find((x) => x.name === n)?.baseline === s.name),
+			)
+		: all
+	const results = await measure(selected, plan)
+	const sessions = await sessionsScenario({
+		url: product.url,
+		headers: auth,
+		prefix: 'load',
+		...load,
+		...(process.argv.includes('--no-load') && { sessions: 0 }),
+	})
 
 	const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
 	console.log(`\nedgeclaw bench — ${new Date().toISOString()} — ${machine}`)
@@ -106,14 +135,21 @@ try {
 		`sequential requests, ${plan.rounds} interleaved rounds × ${plan.perRound} per scenario\n`,
 	)
 	console.log(table(results))
-	console.log(`\nbundle: ${bundleKiB.raw.toFixed(1)} KiB, gzip ${bundleKiB.gzip.toFixed(1)} KiB`)
+	console.log(
+		`\nsessions: ${sessions.sessions} × ${sessions.messages} = ${sessions.total} turns, ${load.concurrency} in flight: ` +
+			`${sessions.turnsPerSecond.toFixed(0)} turns/s (submit ${sessions.submitSeconds.toFixed(1)} s, all answered ${sessions.totalSeconds.toFixed(1)} s); ` +
+			`errors ${sessions.errors}, lost ${sessions.lost}, duplicated ${sessions.duplicated}, out of order ${sessions.outOfOrder}`,
+	)
+	console.log(`bundle: ${bundleKiB.raw.toFixed(1)} KiB, gzip ${bundleKiB.gzip.toFixed(1)} KiB`)
 	writeFileSync(
 		join(root, 'bench/results/latest.json'),
-		`${JSON.stringify({ date: new Date().toISOString(), machine, plan, bundleKiB, results }, null, 2)}\n`,
+		`${JSON.stringify({ date: new Date().toISOString(), machine, plan, bundleKiB, results, sessions }, null, 2)}\n`,
 	)
-	const failed = results.filter((r) => r.errors > 0)
+	const failed = results.filter((r) => r.errors > 0).map((r) => r.name)
+	if (sessions.errors + sessions.lost + sessions.duplicated + sessions.outOfOrder > 0)
+		failed.push('sessions')
 	if (failed.length > 0) {
-		console.error(`\nerrors in: ${failed.map((r) => r.name).join(', ')}`)
+		console.error(`\nerrors in: ${failed.join(', ')}`)
 		process.exitCode = 1
 	}
 } catch (error) {

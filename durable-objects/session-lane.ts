@@ -5,7 +5,8 @@ import { DurableObject } from 'cloudflare:workers'
 import { runnerFor } from '../src/agents/resolver'
 import { database } from '../src/db/client'
 import { removeSession, upsertSession } from '../src/db/sessions'
-import { Lane, type LaneHost, type SessionIndex } from '../src/lanes/lane'
+import { AlarmScheduler, CoalescedIndex } from '../src/lanes/host'
+import { Lane, type LaneHost } from '../src/lanes/lane'
 import { LaneStore } from '../src/lanes/store'
 import { EVENTS_TAG, LaneSubscribers } from '../src/lanes/subscribers'
 import type {
@@ -25,46 +26,45 @@ export interface LanePing {
 	at: number
 }
 
+/** The D1 sessions index is written at most this often per session. */
+export const INDEX_WRITE_INTERVAL_MS = 2_000
+
 /** Most events one replay sends; a client that is further behind pages with `after`. */
 const REPLAY_LIMIT = 10_000
 
 export class SessionLane extends DurableObject<Env> {
 	readonly #lane: Lane
 	readonly #subscribers: LaneSubscribers
+	readonly #alarms: AlarmScheduler
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env)
 		const name = ctx.id.name ?? ctx.id.toString()
 		const logger = loggerFromEnv(env, { lane: name })
 		const db = database(env.DB)
-		let indexChain: Promise<void> = Promise.resolve()
-		const index: SessionIndex = {
-			upsert: (session, row) => {
-				indexChain = indexChain
-					.then(() => upsertSession(db, { ...session, ...row }))
-					.catch((error: unknown) => logger.error('lane.index_failed', { error }))
-				ctx.waitUntil(indexChain)
-			},
-			remove: async (session) => {
-				await indexChain
-				await removeSession(db, session)
-			},
-		}
+		const index = new CoalescedIndex({
+			write: (row) => upsertSession(db, row),
+			remove: (ref) => removeSession(db, ref),
+			intervalMs: INDEX_WRITE_INTERVAL_MS,
+			waitUntil: (p) => ctx.waitUntil(p),
+			logger,
+		})
+		this.#alarms = new AlarmScheduler(ctx.storage, logger)
 		this.#subscribers = new LaneSubscribers(ctx)
 		const host: LaneHost = {
 			store: new LaneStore(ctx.storage.sql),
 			transaction: (fn) => ctx.storage.transactionSync(fn),
 			now: Date.now,
 			newId: () => crypto.randomUUID(),
-			setAlarm: (at) => {
-				const done = at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at)
-				done.catch((error: unknown) => logger.error('lane.alarm_failed', { error }))
-			},
+			setAlarm: (at) => this.#alarms.set(at),
 			deleteAll: () => ctx.storage.deleteAll(),
 			subscribers: this.#subscribers,
 			gate: (tenantId) => {
 				const gate = env.TENANT_GATE.getByName(tenantId)
-				return { acquire: (ttlMs) => gate.acquire(name, ttlMs), release: () => gate.release(name) }
+				return {
+					acquire: (ttlMs, limit) => gate.acquire(name, ttlMs, limit),
+					release: () => gate.release(name),
+				}
 			},
 			index,
 			runnerFor: (agent) => runnerFor(agent.config),
@@ -72,7 +72,10 @@ export class SessionLane extends DurableObject<Env> {
 		}
 		this.#lane = new Lane(host)
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
-		void ctx.blockConcurrencyWhile(async () => this.#lane.recover())
+		void ctx.blockConcurrencyWhile(async () => {
+			await this.#alarms.load()
+			this.#lane.recover()
+		})
 	}
 
 	/** Readiness probe: an RPC round trip that also touches SQLite storage. */
@@ -129,6 +132,7 @@ export class SessionLane extends DurableObject<Env> {
 	}
 
 	override async alarm(): Promise<void> {
+		this.#alarms.fired()
 		await this.#lane.alarm()
 	}
 

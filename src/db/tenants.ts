@@ -1,5 +1,6 @@
 // Tenant queries. Tenants are created by the bootstrap admin; everything else hangs off them.
 import { asc, eq } from 'drizzle-orm'
+import { TtlCache } from './cache'
 import type { Db } from './client'
 import { type Tenant, tenants } from './schema'
 
@@ -23,4 +24,29 @@ export async function createTenant(
 		.onConflictDoNothing()
 		.returning()
 		.get()
+}
+
+/** What the hot path needs of a tenant's settings. */
+export interface TenantLimits {
+	/** Cap on concurrently running turns across the tenant's sessions; null = none. */
+	maxConcurrentRuns: number | null
+}
+
+const limitsCache = new TtlCache<TenantLimits | null>(30_000)
+
+/** The tenant's limits (null when the tenant does not exist), cached per isolate for 30 s. */
+export function tenantLimits(db: Db, tenantId: string): Promise<TenantLimits | null> {
+	return limitsCache.get(tenantId, async () => {
+		const tenant = await getTenant(db, tenantId)
+		return tenant ? { maxConcurrentRuns: maxConcurrentRuns(tenant.settings) } : null
+	})
+}
+
+/** Reads `maxConcurrentRuns` from tenant settings JSON; null (no cap) unless it is a valid cap. */
+export function maxConcurrentRuns(settings: unknown): number | null {
+	if (settings && typeof settings === 'object' && 'maxConcurrentRuns' in settings) {
+		const n = (settings as { maxConcurrentRuns: unknown }).maxConcurrentRuns
+		if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 100_000) return n
+	}
+	return null
 }

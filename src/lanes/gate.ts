@@ -1,13 +1,14 @@
 // The tenant gate: a counting semaphore over a tenant's concurrently running turns (OpenClaw's
-// maxConcurrent). One gate per tenant, so no global object sits on the hot path. Lanes hold
-// leases that expire, so a lane that vanished cannot keep a slot; waiters are served in order,
-// and a lane that wants another turn while others wait goes to the back of the line.
-
-export const DEFAULT_MAX_CONCURRENT_RUNS = 16
+// maxConcurrent), for tenants that set a cap. One gate per tenant, so no global object sits on
+// the hot path, and uncapped tenants never call it. Lanes hold leases that expire, so a lane that
+// vanished cannot keep a slot; waiters are served in order, and a lane that wants another turn
+// while others wait goes to the back of the line. The cap travels with each acquire, so the gate
+// needs no configuration reads of its own.
 /** How long a slot handed to a waiting lane stays reserved for it before it must claim it. */
 export const GRANT_CLAIM_MS = 60_000
 
 const SCHEMA = `
+	CREATE TABLE IF NOT EXISTS gate_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 	CREATE TABLE IF NOT EXISTS leases (lane TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, fresh INTEGER NOT NULL);
 	CREATE TABLE IF NOT EXISTS waiters (seq INTEGER PRIMARY KEY AUTOINCREMENT, lane TEXT NOT NULL UNIQUE, since INTEGER NOT NULL);
 `
@@ -26,8 +27,12 @@ export class GateBook {
 		this.#sql.exec(SCHEMA)
 	}
 
-	/** Takes, renews or waits for a slot for `lane`. */
+	/** Takes, renews or waits for a slot for `lane`, under the tenant's current `limit`. */
 	acquire(lane: string, ttlMs: number, limit: number, now: number): GateDecision {
+		this.#sql.exec(
+			"INSERT INTO gate_meta (key, value) VALUES ('limit', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+			limit,
+		)
 		const notify = this.#expire(limit, now)
 		const lease = this.#sql
 			.exec<{ fresh: number }>('SELECT fresh FROM leases WHERE lane = ?', lane)
@@ -63,15 +68,25 @@ export class GateBook {
 	}
 
 	/** Gives `lane`'s slot back; returns the lanes that got a slot as a result. */
-	release(lane: string, limit: number, now: number): string[] {
+	release(lane: string, now: number): string[] {
+		const limit = this.limit()
 		this.#sql.exec('DELETE FROM leases WHERE lane = ?', lane)
 		this.#sql.exec('DELETE FROM waiters WHERE lane = ?', lane)
 		return [...this.#expire(limit, now), ...this.#grantWaiting(limit, now)]
 	}
 
 	/** Housekeeping from the alarm: expired leases free their slots for waiters. */
-	sweep(limit: number, now: number): string[] {
+	sweep(now: number): string[] {
+		const limit = this.limit()
 		return [...this.#expire(limit, now), ...this.#grantWaiting(limit, now)]
+	}
+
+	/** The cap most recently sent with an acquire (1 before any). */
+	limit(): number {
+		const row = this.#sql
+			.exec<{ value: number }>("SELECT value FROM gate_meta WHERE key = 'limit'")
+			.toArray()[0]
+		return row?.value ?? 1
 	}
 
 	/** When the next lease expires, if anyone waits for it. */
@@ -133,13 +148,4 @@ export class GateBook {
 	#waiting(): number {
 		return this.#sql.exec<{ n: number }>('SELECT count(*) AS n FROM waiters').one().n
 	}
-}
-
-/** Reads `maxConcurrentRuns` from tenant settings JSON, falling back to the default. */
-export function maxConcurrentRuns(settings: unknown): number {
-	if (settings && typeof settings === 'object' && 'maxConcurrentRuns' in settings) {
-		const n = (settings as { maxConcurrentRuns: unknown }).maxConcurrentRuns
-		if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 10_000) return n
-	}
-	return DEFAULT_MAX_CONCURRENT_RUNS
 }

@@ -38,7 +38,7 @@ export const HEARTBEAT_MS = 30_000
 /** The tenant's cap on concurrently running turns, seen from one lane. */
 export interface SlotGate {
 	/** Takes (or renews) this lane's slot; false = queued as a waiter, `slotGranted` follows. */
-	acquire(ttlMs: number): Promise<boolean>
+	acquire(ttlMs: number, limit: number): Promise<boolean>
 	release(): Promise<void>
 }
 
@@ -171,6 +171,7 @@ export class Lane {
 				agent: req.agent,
 				idempotencyKey: req.idempotencyKey,
 				createdAt: now,
+				gateLimit: req.maxConcurrentRuns,
 				head: req.mode === 'interrupt',
 			})
 			if (req.idempotencyKey) this.#store.rememberIdempotency(req.idempotencyKey, runId, now)
@@ -310,11 +311,17 @@ export class Lane {
 					if (session) this.#releaseSlot(session)
 					break
 				}
+				if (head.gateLimit === null) {
+					// Uncapped tenant: no gate, no round trip.
+					this.#releaseSlot(session)
+					this.#start(head)
+					continue
+				}
 				let granted: boolean
 				try {
 					granted = await this.#host
 						.gate(session.tenantId)
-						.acquire(head.agent.config.limits.runDeadlineMs + HEARTBEAT_MS)
+						.acquire(head.agent.config.limits.runDeadlineMs + HEARTBEAT_MS, head.gateLimit)
 				} catch (error) {
 					this.#host.logger.error('lane.gate_failed', { error })
 					granted = false
@@ -527,6 +534,9 @@ export class Lane {
 		limits: LaneLimits,
 		signal: AbortSignal,
 	): Promise<void> {
+		// Fast path from the trigger-kept counts (they include this run's input, already stored).
+		const stats = this.#store.messageStats()
+		if (stats.active + 1 <= limits.maxMessages && stats.tokens <= limits.contextBudgetTokens) return
 		const active = this.#store.activeMessages().filter((m) => m.runId !== run.id)
 		const incomingTokens = run.input.reduce(
 			(n, m) => n + estimateTokens(m.content.map((p) => p.text).join('')),
@@ -581,6 +591,7 @@ export class Lane {
 			agent: run.agent,
 			idempotencyKey: undefined,
 			createdAt: now,
+			gateLimit: run.gateLimit,
 			head: true,
 		})
 		this.#store.setRunSteer(runId, [])

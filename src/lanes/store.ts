@@ -31,6 +31,7 @@ const MIGRATIONS: readonly string[] = [
 		finished_at INTEGER,
 		deadline_at INTEGER,
 		waiting_slot INTEGER NOT NULL DEFAULT 0,
+		gate_limit INTEGER,
 		output TEXT,
 		model TEXT,
 		input_tokens INTEGER,
@@ -52,6 +53,27 @@ const MIGRATIONS: readonly string[] = [
 		created_at INTEGER NOT NULL
 	);
 	CREATE INDEX messages_active ON messages (compacted, seq);
+	CREATE TABLE message_stats (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		active INTEGER NOT NULL,
+		compacted INTEGER NOT NULL,
+		bytes INTEGER NOT NULL,
+		tokens INTEGER NOT NULL
+	);
+	INSERT INTO message_stats VALUES (1, 0, 0, 0, 0);
+	CREATE TRIGGER messages_counted_insert AFTER INSERT ON messages BEGIN
+		UPDATE message_stats SET active = active + (NEW.compacted = 0), compacted = compacted + (NEW.compacted = 1),
+			bytes = bytes + NEW.bytes, tokens = tokens + (NEW.compacted = 0) * NEW.tokens;
+	END;
+	CREATE TRIGGER messages_counted_delete AFTER DELETE ON messages BEGIN
+		UPDATE message_stats SET active = active - (OLD.compacted = 0), compacted = compacted - (OLD.compacted = 1),
+			bytes = bytes - OLD.bytes, tokens = tokens - (OLD.compacted = 0) * OLD.tokens;
+	END;
+	CREATE TRIGGER messages_counted_update AFTER UPDATE OF compacted ON messages BEGIN
+		UPDATE message_stats SET active = active - (OLD.compacted = 0) + (NEW.compacted = 0),
+			compacted = compacted - (OLD.compacted = 1) + (NEW.compacted = 1),
+			tokens = tokens - (OLD.compacted = 0) * OLD.tokens + (NEW.compacted = 0) * NEW.tokens;
+	END;
 	CREATE TABLE events (
 		seq INTEGER PRIMARY KEY AUTOINCREMENT,
 		ts INTEGER NOT NULL,
@@ -88,6 +110,7 @@ interface RunRow extends Record<string, SqlStorageValue> {
 	finished_at: number | null
 	deadline_at: number | null
 	waiting_slot: number
+	gate_limit: number | null
 	output: string | null
 	model: string | null
 	input_tokens: number | null
@@ -132,6 +155,8 @@ export interface RunRecord {
 	finishedAt: number | null
 	deadlineAt: number | null
 	waitingSlot: boolean
+	/** The tenant's cap when the run was queued; null = uncapped. */
+	gateLimit: number | null
 	output: string | null
 	model: string | null
 	inputTokens: number | null
@@ -153,6 +178,7 @@ const toRun = (r: RunRow): RunRecord => ({
 	finishedAt: r.finished_at,
 	deadlineAt: r.deadline_at,
 	waitingSlot: r.waiting_slot === 1,
+	gateLimit: r.gate_limit,
 	output: r.output,
 	model: r.model,
 	inputTokens: r.input_tokens,
@@ -261,6 +287,7 @@ export class LaneStore {
 		agent: AgentSnapshot
 		idempotencyKey: string | undefined
 		createdAt: number
+		gateLimit: number | null
 		/** Head of the queue (interrupt, resumed runs) instead of its tail. */
 		head: boolean
 	}): void {
@@ -268,14 +295,15 @@ export class LaneStore {
 			? "(SELECT coalesce(min(queue_pos), 0) - 1 FROM runs WHERE status = 'queued')"
 			: '(SELECT coalesce(max(queue_pos), 0) + 1 FROM runs)'
 		this.#sql.exec(
-			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at)
-			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?)`,
+			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit)
+			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?)`,
 			run.id,
 			run.mode,
 			JSON.stringify(run.input),
 			JSON.stringify(run.agent),
 			run.idempotencyKey ?? null,
 			run.createdAt,
+			run.gateLimit,
 		)
 	}
 
@@ -473,12 +501,11 @@ export class LaneStore {
 		).rowsWritten
 	}
 
+	/** Counts kept by triggers on `messages`, so reading them costs one row, not a scan. */
 	messageStats(): { active: number; compacted: number; bytes: number; tokens: number } {
 		return this.#sql
 			.exec<{ active: number; compacted: number; bytes: number; tokens: number }>(
-				`SELECT coalesce(sum(compacted = 0), 0) AS active, coalesce(sum(compacted = 1), 0) AS compacted,
-				 coalesce(sum(bytes), 0) AS bytes, coalesce(sum(CASE WHEN compacted = 0 THEN tokens ELSE 0 END), 0) AS tokens
-				 FROM messages`,
+				'SELECT active, compacted, bytes, tokens FROM message_stats WHERE id = 1',
 			)
 			.one()
 	}

@@ -46,6 +46,8 @@ export interface SubmitRequest {
 	content: TextPart[]
 	mode: QueueMode
 	idempotencyKey?: string
+	/** The tenant's cap on concurrently running turns; null = uncapped (the gate is not asked). */
+	maxConcurrentRuns: number | null
 }
 
 export interface RunError {

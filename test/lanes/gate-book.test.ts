@@ -27,7 +27,7 @@ describe('GateBook', () => {
 		await withBook('book-2', (book) => {
 			book.acquire('a', 1_000, 1, 0)
 			book.acquire('b', 1_000, 1, 0)
-			expect(book.release('a', 1, 10)).toEqual(['b'])
+			expect(book.release('a', 10)).toEqual(['b'])
 			expect(book.snapshot()).toEqual({
 				leases: [{ lane: 'b', expiresAt: 10 + GRANT_CLAIM_MS }],
 				waiters: [],
@@ -59,8 +59,8 @@ describe('GateBook', () => {
 			book.acquire('ghost', 1_000, 1, 0)
 			book.acquire('b', 1_000, 1, 0)
 			expect(book.nextExpiry()).toBe(1_000)
-			expect(book.sweep(1, 999)).toEqual([])
-			expect(book.sweep(1, 1_000)).toEqual(['b'])
+			expect(book.sweep(999)).toEqual([])
+			expect(book.sweep(1_000)).toEqual(['b'])
 		})
 	})
 })

@@ -2,11 +2,8 @@
 // slots come back when runs end or when a lane vanishes.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
-import {
-	DEFAULT_MAX_CONCURRENT_RUNS,
-	GRANT_CLAIM_MS,
-	maxConcurrentRuns,
-} from '../../src/lanes/gate'
+import { maxConcurrentRuns } from '../../src/db/tenants'
+import { GRANT_CLAIM_MS } from '../../src/lanes/gate'
 import { admin, createAgent, postJson } from '../helpers'
 
 const TENANT = 'narrow'
@@ -66,11 +63,12 @@ describe('tenant concurrency cap', () => {
 		expect(slow.status).toBe(202)
 	})
 
-	it('reads the cap from tenant settings, with a default', () => {
+	it('reads the cap from tenant settings; no setting means no cap', () => {
 		expect(maxConcurrentRuns({ maxConcurrentRuns: 3 })).toBe(3)
-		expect(maxConcurrentRuns({ maxConcurrentRuns: 0 })).toBe(DEFAULT_MAX_CONCURRENT_RUNS)
-		expect(maxConcurrentRuns({ maxConcurrentRuns: 1.5 })).toBe(DEFAULT_MAX_CONCURRENT_RUNS)
-		expect(maxConcurrentRuns(undefined)).toBe(DEFAULT_MAX_CONCURRENT_RUNS)
+		expect(maxConcurrentRuns({ maxConcurrentRuns: 0 })).toBeNull()
+		expect(maxConcurrentRuns({ maxConcurrentRuns: 1.5 })).toBeNull()
+		expect(maxConcurrentRuns({})).toBeNull()
+		expect(maxConcurrentRuns(undefined)).toBeNull()
 		expect(GRANT_CLAIM_MS).toBeGreaterThan(0)
 	})
 })

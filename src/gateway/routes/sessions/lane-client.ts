@@ -4,6 +4,7 @@ import type { Context } from 'hono'
 import { resolveAgent } from '../../../agents/directory'
 import type { AgentSnapshot } from '../../../agents/runner'
 import { database } from '../../../db/client'
+import { tenantLimits } from '../../../db/tenants'
 import { laneName } from '../../../lanes/name'
 import type { LaneResult, SessionRef } from '../../../lanes/types'
 import type { GatewayEnv } from '../../context'
@@ -12,6 +13,8 @@ import { type ProblemCode, ProblemError } from '../../problem'
 export interface LaneHandle {
 	ref: SessionRef
 	agent: AgentSnapshot
+	/** The tenant's cap on concurrently running turns (null = none). */
+	maxConcurrentRuns: number | null
 	stub: DurableObjectStub<import('../../../../durable-objects/session-lane').SessionLane>
 }
 
@@ -22,10 +25,20 @@ export async function openLane(
 	agentId: string,
 ): Promise<LaneHandle> {
 	const { tenantId } = c.get('principal')
-	const agent = await resolveAgent(database(c.env.DB), tenantId, agentId)
+	const db = database(c.env.DB)
+	const [tenant, agent] = await Promise.all([
+		tenantLimits(db, tenantId),
+		resolveAgent(db, tenantId, agentId),
+	])
+	if (!tenant) throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
 	if (!agent) throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
 	const ref: SessionRef = { tenantId, agentId, sessionKey }
-	return { ref, agent, stub: c.env.SESSION_LANE.getByName(laneName(ref)) }
+	return {
+		ref,
+		agent,
+		maxConcurrentRuns: tenant.maxConcurrentRuns,
+		stub: c.env.SESSION_LANE.getByName(laneName(ref)),
+	}
 }
 
 const CODES: Record<string, ProblemCode> = {

@@ -82,6 +82,7 @@ export const messageRoutes = createRouter()
 					agent: lane.agent,
 					content: body.content,
 					mode: body.mode,
+					maxConcurrentRuns: lane.maxConcurrentRuns,
 					...(body.idempotencyKey !== undefined && { idempotencyKey: body.idempotencyKey }),
 				},
 				body.wait ? { waitMs: body.waitTimeoutMs } : {},

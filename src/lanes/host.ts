@@ -1,0 +1,127 @@
+// Pieces of a lane's host that sit between the lane and the platform: coalesced alarm writes and
+// the coalesced, ordered writer of the D1 sessions index. Both take their platform parts as
+// arguments, so they test without a Durable Object.
+import type { Logger } from '../observability/logger'
+import type { SessionIndex } from './lane'
+import type { SessionRef } from './types'
+
+export interface AlarmStorage {
+	getAlarm(): Promise<number | null>
+	setAlarm(at: number): Promise<void>
+	deleteAlarm(): Promise<void>
+}
+
+/**
+ * One alarm per object, written only when it must move earlier (or away): an alarm due sooner than
+ * asked is kept, because the lane reschedules whenever one fires. Saves a storage write per turn.
+ */
+export class AlarmScheduler {
+	readonly #storage: AlarmStorage
+	readonly #logger: Logger
+	readonly #now: () => number
+	/** The alarm this object last set; undefined until `load()` reads it back. */
+	#at: number | null | undefined
+
+	constructor(storage: AlarmStorage, logger: Logger, now: () => number = Date.now) {
+		this.#storage = storage
+		this.#logger = logger
+		this.#now = now
+	}
+
+	async load(): Promise<void> {
+		this.#at = await this.#storage.getAlarm()
+	}
+
+	/** The alarm has fired and is gone. */
+	fired(): void {
+		this.#at = null
+	}
+
+	set(at: number | null): void {
+		const fail = (error: unknown) => this.#logger.error('lane.alarm_failed', { error })
+		if (at === null) {
+			if (this.#at === null) return
+			this.#at = null
+			this.#storage.deleteAlarm().catch(fail)
+			return
+		}
+		if (typeof this.#at === 'number' && this.#at > this.#now() && this.#at <= at) return
+		this.#at = at
+		this.#storage.setAlarm(at).catch(fail)
+	}
+}
+
+export interface IndexRow {
+	createdAt: number
+	updatedAt: number
+	messageCount: number
+	lastRunId?: string
+	lastRunStatus?: string
+}
+
+/**
+ * Writes to the D1 sessions index in order, and at most once per `intervalMs`: the latest state
+ * wins, so a busy session costs D1 one write per interval instead of one per turn.
+ */
+export class CoalescedIndex implements SessionIndex {
+	readonly #write: (row: SessionRef & IndexRow) => Promise<void>
+	readonly #remove: (ref: SessionRef) => Promise<void>
+	readonly #intervalMs: number
+	readonly #waitUntil: (p: Promise<unknown>) => void
+	readonly #logger: Logger
+	#chain: Promise<void> = Promise.resolve()
+	#pending: (SessionRef & IndexRow) | undefined
+	#timer: number | undefined
+	#writtenAt = Number.NEGATIVE_INFINITY
+
+	constructor(options: {
+		write: (row: SessionRef & IndexRow) => Promise<void>
+		remove: (ref: SessionRef) => Promise<void>
+		intervalMs: number
+		waitUntil: (p: Promise<unknown>) => void
+		logger: Logger
+	}) {
+		this.#write = options.write
+		this.#remove = options.remove
+		this.#intervalMs = options.intervalMs
+		this.#waitUntil = options.waitUntil
+		this.#logger = options.logger
+	}
+
+	upsert(session: SessionRef, row: IndexRow): void {
+		this.#pending = { ...session, ...row }
+		const wait = this.#writtenAt + this.#intervalMs - Date.now()
+		if (wait <= 0) this.#flush()
+		else this.#timer ??= setTimeout(() => this.#flush(), wait)
+	}
+
+	async remove(session: SessionRef): Promise<void> {
+		this.#cancelTimer()
+		this.#pending = undefined
+		await this.#chain
+		await this.#remove(session)
+	}
+
+	/** Resolves once every write so far has landed (tests, shutdown). */
+	async settled(): Promise<void> {
+		if (this.#pending) this.#flush()
+		await this.#chain
+	}
+
+	#cancelTimer(): void {
+		if (this.#timer !== undefined) clearTimeout(this.#timer)
+		this.#timer = undefined
+	}
+
+	#flush(): void {
+		this.#cancelTimer()
+		const row = this.#pending
+		this.#pending = undefined
+		if (!row) return
+		this.#writtenAt = Date.now()
+		this.#chain = this.#chain
+			.then(() => this.#write(row))
+			.catch((error: unknown) => this.#logger.error('lane.index_failed', { error }))
+		this.#waitUntil(this.#chain)
+	}
+}
