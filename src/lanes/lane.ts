@@ -257,6 +257,7 @@ export class Lane {
 		await this.#host.index.remove(session)
 		this.#host.setAlarm(null)
 		await this.#host.deleteAll()
+		this.#store.forget()
 		for (const runId of [...this.#waiters.keys()]) this.#notify(runId)
 		return ok({ deleted: true })
 	}
@@ -703,6 +704,7 @@ export class Lane {
 			this.#store.pruneEvents(r.eventHistory, now - r.eventRetentionMs)
 			this.#store.pruneCompacted(now - r.compactedRetentionMs)
 			this.#store.pruneIdempotency(now - r.idempotencyTtlMs)
+			this.#store.pruneRuns(now - r.runRetentionMs)
 		})
 	}
 
@@ -718,16 +720,14 @@ export class Lane {
 			// Idle: wake only when something stored is due to expire.
 			const oldest = this.#store.oldestExpiring()
 			const r = DEFAULT_LIMITS
-			const due = [
-				oldest.event === null ? Number.POSITIVE_INFINITY : oldest.event + r.eventRetentionMs,
-				oldest.compacted === null
-					? Number.POSITIVE_INFINITY
-					: oldest.compacted + r.compactedRetentionMs,
-				oldest.idempotency === null
-					? Number.POSITIVE_INFINITY
-					: oldest.idempotency + r.idempotencyTtlMs,
-			]
-			const at = Math.min(...due)
+			const due = (from: number | null, keep: number) =>
+				from === null ? Number.POSITIVE_INFINITY : from + keep
+			const at = Math.min(
+				due(oldest.event, r.eventRetentionMs),
+				due(oldest.compacted, r.compactedRetentionMs),
+				due(oldest.idempotency, r.idempotencyTtlMs),
+				due(oldest.run, r.runRetentionMs),
+			)
 			this.#host.setAlarm(Number.isFinite(at) ? Math.max(at, now + 1_000) : null)
 		}
 	}

@@ -40,6 +40,8 @@ const MIGRATIONS: readonly string[] = [
 		error_message TEXT
 	);
 	CREATE INDEX runs_by_status ON runs (status, queue_pos);
+	CREATE INDEX runs_by_pos ON runs (queue_pos);
+	CREATE INDEX runs_by_finish ON runs (finished_at);
 	CREATE TABLE messages (
 		seq INTEGER PRIMARY KEY AUTOINCREMENT,
 		id TEXT NOT NULL UNIQUE,
@@ -234,6 +236,9 @@ const bytesOf = (content: TextPart[]): number => {
 
 export class LaneStore {
 	readonly #sql: SqlStorage
+	/** Memo of `exists()`: a lane, once created, exists until `forget()` after its storage is wiped. */
+	#exists = false
+	#session: SessionRef | undefined
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql
@@ -241,10 +246,16 @@ export class LaneStore {
 
 	/** True once the lane has been created (its schema exists). Reads never create it. */
 	exists(): boolean {
-		return (
-			this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray()
+		this.#exists ||=
+			this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").toArray()
 				.length > 0
-		)
+		return this.#exists
+	}
+
+	/** The storage was wiped (deleteAll): drop what this object remembers of it. */
+	forget(): void {
+		this.#exists = false
+		this.#session = undefined
 	}
 
 	/** Applies pending migrations; returns the version the storage is at. */
@@ -274,8 +285,10 @@ export class LaneStore {
 	}
 
 	session(): SessionRef | undefined {
+		if (this.#session) return this.#session
 		const raw = this.getMeta('session')
-		return raw ? (JSON.parse(raw) as SessionRef) : undefined
+		this.#session = raw ? (JSON.parse(raw) as SessionRef) : undefined
+		return this.#session
 	}
 
 	// ── runs ────────────────────────────────────────────────────────────────────────────────────
@@ -555,17 +568,36 @@ export class LaneStore {
 			.rowsWritten
 	}
 
+	/** Finished runs older than `olderThan` go (their messages stay in the transcript). */
+	pruneRuns(olderThan: number): number {
+		return this.#sql.exec(
+			'DELETE FROM runs WHERE finished_at IS NOT NULL AND finished_at < ?',
+			olderThan,
+		).rowsWritten
+	}
+
 	pruneIdempotency(olderThan: number): number {
 		return this.#sql.exec('DELETE FROM idempotency WHERE created_at < ?', olderThan).rowsWritten
 	}
 
 	/** Oldest timestamps of what retention will delete (null when there is none). */
-	oldestExpiring(): { event: number | null; compacted: number | null; idempotency: number | null } {
+	oldestExpiring(): {
+		event: number | null
+		compacted: number | null
+		idempotency: number | null
+		run: number | null
+	} {
 		return this.#sql
-			.exec<{ event: number | null; compacted: number | null; idempotency: number | null }>(
+			.exec<{
+				event: number | null
+				compacted: number | null
+				idempotency: number | null
+				run: number | null
+			}>(
 				`SELECT (SELECT min(ts) FROM events) AS event,
 				 (SELECT min(created_at) FROM messages WHERE compacted = 1) AS compacted,
-				 (SELECT min(created_at) FROM idempotency) AS idempotency`,
+				 (SELECT min(created_at) FROM idempotency) AS idempotency,
+				 (SELECT min(finished_at) FROM runs WHERE finished_at IS NOT NULL) AS run`,
 			)
 			.one()
 	}

@@ -133,6 +133,8 @@ export interface LaneLimits {
 	eventRetentionMs: number
 	compactedRetentionMs: number
 	idempotencyTtlMs: number
+	/** Finished runs are kept this long for `GET …/runs/{id}` and export. */
+	runRetentionMs: number
 	toolResultMaxChars: number
 }
 
@@ -145,6 +147,7 @@ export const DEFAULT_LIMITS: Omit<
 	eventRetentionMs: 7 * 24 * 3600_000,
 	compactedRetentionMs: 7 * 24 * 3600_000,
 	idempotencyTtlMs: 24 * 3600_000,
+	runRetentionMs: 7 * 24 * 3600_000,
 	toolResultMaxChars: 8_000,
 }
 
