@@ -83,6 +83,8 @@ interface ActiveRun {
 	controller: AbortController
 	deadline: number
 	reason: StopReason | undefined
+	/** Set once a message was steered into this run, so its end checks for untaken steers. */
+	steered: boolean
 	stopped: Promise<never>
 	done: Promise<void>
 }
@@ -142,6 +144,7 @@ export class Lane {
 
 			if (req.mode === 'steer' && active && !this.#active?.reason) {
 				this.#store.setRunSteer(active.id, [...active.steer, message])
+				if (this.#active) this.#active.steered = true
 				this.#emit('steered', active.id, { messageId: message.id })
 				if (req.idempotencyKey) this.#store.rememberIdempotency(req.idempotencyKey, active.id, now)
 				return ok({ run: runView(active), duplicate: false, disposition: 'steered' })
@@ -164,7 +167,7 @@ export class Lane {
 				}
 			}
 			const runId = this.#host.newId()
-			this.#store.insertRun({
+			const queued = this.#store.insertRun({
 				id: runId,
 				mode: req.mode,
 				input: [message],
@@ -178,11 +181,7 @@ export class Lane {
 			this.#emit('queued', runId, { messageId: message.id, mode: req.mode })
 			if (req.mode === 'interrupt' && this.#active) this.#stop(this.#active, 'interrupted')
 			if (created) this.#indexNow(req.session, now)
-			return ok({
-				run: runView(this.#store.getRun(runId) as RunRecord),
-				duplicate: false,
-				disposition: 'queued',
-			})
+			return ok({ run: runView(queued), duplicate: false, disposition: 'queued' })
 		})
 		if (result.ok && !result.value.duplicate) void this.pump()
 		return result
@@ -429,6 +428,7 @@ export class Lane {
 			controller,
 			deadline,
 			reason: undefined,
+			steered: run.steer.length > 0,
 			stopped,
 			done: Promise.resolve(),
 		}
@@ -477,7 +477,7 @@ export class Lane {
 			if (!live()) throw new RunStopped(active.reason ?? 'cancelled')
 			const now = this.#host.now()
 			this.#tx(() => {
-				this.#requeueLeftoverSteers(run.id, now)
+				if (active.steered) this.#requeueLeftoverSteers(run.id, now)
 				this.#store.insertMessage({
 					id: this.#host.newId(),
 					runId: run.id,
@@ -505,7 +505,7 @@ export class Lane {
 			const reason = active.reason ?? (error instanceof RunStopped ? error.reason : undefined)
 			this.#tx(() => {
 				// Before the run is finished (which clears its steer list): steers it never took run next.
-				if (reason !== 'reset') this.#requeueLeftoverSteers(run.id, now)
+				if (reason !== 'reset' && active.steered) this.#requeueLeftoverSteers(run.id, now)
 				if (reason === 'deadline') {
 					this.#failRun(
 						run.id,
@@ -675,7 +675,7 @@ export class Lane {
 	#indexNow(session: SessionRef, now: number, run?: RunRecord): void {
 		const stats = this.#store.messageStats()
 		this.#host.index.upsert(session, {
-			createdAt: Number(this.#store.getMeta('created_at') ?? now),
+			createdAt: this.#store.createdAt() ?? now,
 			updatedAt: now,
 			messageCount: stats.active + stats.compacted,
 			...(run && { lastRunId: run.id, lastRunStatus: run.status }),

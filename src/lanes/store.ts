@@ -238,7 +238,9 @@ export class LaneStore {
 	readonly #sql: SqlStorage
 	/** Memo of `exists()`: a lane, once created, exists until `forget()` after its storage is wiped. */
 	#exists = false
+	#migrated = false
 	#session: SessionRef | undefined
+	#createdAt: number | undefined
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql
@@ -255,17 +257,22 @@ export class LaneStore {
 	/** The storage was wiped (deleteAll): drop what this object remembers of it. */
 	forget(): void {
 		this.#exists = false
+		this.#migrated = false
+		this.#createdAt = undefined
 		this.#session = undefined
 	}
 
-	/** Applies pending migrations; returns the version the storage is at. */
+	/** Applies pending migrations (once per object); returns the version the storage is at. */
 	migrate(): number {
+		if (this.#migrated) return MIGRATIONS.length
 		this.#sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
 		const current = Number(this.getMeta('schema_version') ?? '0')
 		for (let v = current; v < MIGRATIONS.length; v++) {
 			this.#sql.exec(MIGRATIONS[v] as string)
 			this.setMeta('schema_version', String(v + 1))
 		}
+		this.#migrated = true
+		this.#exists = true
 		return MIGRATIONS.length
 	}
 
@@ -282,6 +289,12 @@ export class LaneStore {
 			key,
 			value,
 		)
+	}
+
+	/** When the session was created (memoised; it never changes). */
+	createdAt(): number | undefined {
+		this.#createdAt ??= Number(this.getMeta('created_at')) || undefined
+		return this.#createdAt
 	}
 
 	session(): SessionRef | undefined {
@@ -303,7 +316,7 @@ export class LaneStore {
 		gateLimit: number | null
 		/** Head of the queue (interrupt, resumed runs) instead of its tail. */
 		head: boolean
-	}): void {
+	}): RunRecord {
 		const pos = run.head
 			? "(SELECT coalesce(min(queue_pos), 0) - 1 FROM runs WHERE status = 'queued')"
 			: '(SELECT coalesce(max(queue_pos), 0) + 1 FROM runs)'
@@ -318,6 +331,27 @@ export class LaneStore {
 			run.createdAt,
 			run.gateLimit,
 		)
+		return {
+			id: run.id,
+			mode: run.mode,
+			status: 'queued',
+			attempt: 0,
+			input: run.input,
+			steer: [],
+			agent: run.agent,
+			idempotencyKey: run.idempotencyKey ?? null,
+			createdAt: run.createdAt,
+			startedAt: null,
+			finishedAt: null,
+			deadlineAt: null,
+			waitingSlot: false,
+			gateLimit: run.gateLimit,
+			output: null,
+			model: null,
+			inputTokens: null,
+			outputTokens: null,
+			error: null,
+		}
 	}
 
 	getRun(id: string): RunRecord | undefined {
