@@ -57,6 +57,7 @@ export class SessionLane extends DurableObject<Env> {
 			now: Date.now,
 			newId: () => crypto.randomUUID(),
 			setAlarm: (at) => this.#alarms.set(at),
+			alarmPending: () => this.#alarms.pending(),
 			deleteAll: () => ctx.storage.deleteAll(),
 			subscribers: this.#subscribers,
 			gate: (tenantId) => {

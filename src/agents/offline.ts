@@ -81,10 +81,18 @@ export class OfflineModel implements AgentRunner {
 		let reply = `echo: ${texts.join('\n')}`
 		for (const steered of io.steer()) reply += `\nsteer: ${textOf(steered)}`
 		for (const piece of chunk(reply)) io.delta(piece)
-		const prompt = [...input.transcript, ...input.input].map(textOf).join('\n')
+		// Prompt size without building the prompt: characters of every message plus separators.
+		let promptChars = -1
+		for (const m of [...input.transcript, ...input.input]) {
+			promptChars += 1
+			for (const part of m.content) promptChars += part.text.length
+		}
 		return {
 			text: reply,
-			usage: { inputTokens: estimateTokens(prompt), outputTokens: estimateTokens(reply) },
+			usage: {
+				inputTokens: Math.ceil(Math.max(0, promptChars) / 4),
+				outputTokens: estimateTokens(reply),
+			},
 			model: this.model,
 		}
 	}

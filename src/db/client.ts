@@ -1,7 +1,19 @@
-// A drizzle handle over the D1 binding. Cheap to create; make one per request or per job.
+// A drizzle handle over the D1 binding, made once per binding object: building one extracts the
+// schema's relational config, which is not free on a hot path.
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from './schema'
 
-export type Db = ReturnType<typeof database>
+const make = (d1: D1Database) => drizzle(d1, { schema })
 
-export const database = (d1: D1Database) => drizzle(d1, { schema })
+export type Db = ReturnType<typeof make>
+
+const handles = new WeakMap<D1Database, Db>()
+
+export function database(d1: D1Database): Db {
+	let db = handles.get(d1)
+	if (!db) {
+		db = make(d1)
+		handles.set(d1, db)
+	}
+	return db
+}

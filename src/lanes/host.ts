@@ -32,6 +32,11 @@ export class AlarmScheduler {
 		this.#at = await this.#storage.getAlarm()
 	}
 
+	/** True when this object has an alarm scheduled in the future. */
+	pending(): boolean {
+		return typeof this.#at === 'number' && this.#at > this.#now()
+	}
+
 	/** The alarm has fired and is gone. */
 	fired(): void {
 		this.#at = null

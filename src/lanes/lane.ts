@@ -23,6 +23,7 @@ import {
 	limitsFor,
 	type MessageView,
 	ok,
+	type RunStatus,
 	type RunView,
 	type SessionInfo,
 	type SessionRef,
@@ -68,6 +69,8 @@ export interface LaneHost {
 	now(): number
 	newId(): string
 	setAlarm(at: number | null): void
+	/** True when an alarm is scheduled in the future. */
+	alarmPending(): boolean
 	deleteAll(): Promise<void>
 	subscribers: Subscribers
 	gate(tenantId: string): SlotGate
@@ -449,6 +452,7 @@ export class Lane {
 		const limits = limitsFor(run.agent)
 		const signal = active.controller.signal
 		const live = () => this.#active === active && !active.reason
+		let status: RunStatus = 'failed'
 		try {
 			await Promise.race([this.#compact(run, runner, limits, signal), active.stopped])
 			const transcript = this.#store.activeMessages().filter((m) => m.runId !== run.id)
@@ -494,6 +498,7 @@ export class Lane {
 					inputTokens: result.usage.inputTokens,
 					outputTokens: result.usage.outputTokens,
 				})
+				status = 'succeeded'
 				this.#emit('final', run.id, {
 					output: result.text,
 					usage: result.usage,
@@ -515,6 +520,7 @@ export class Lane {
 					)
 				} else if (reason) {
 					this.#store.finishRun(run.id, { status: 'cancelled', finishedAt: now })
+					status = 'cancelled'
 					this.#emit('cancelled', run.id, { reason })
 				} else {
 					const code = errorCode(error)
@@ -524,8 +530,7 @@ export class Lane {
 			})
 		}
 		const session = this.#store.exists() ? this.#store.session() : undefined
-		const finished = session && this.#store.getRun(run.id)
-		if (session && finished) this.#indexNow(session, this.#host.now(), finished)
+		if (session) this.#indexNow(session, this.#host.now(), { id: run.id, status })
 	}
 
 	/** Folds older messages into a summary when the next turn would not fit the context budget. */
@@ -672,7 +677,7 @@ export class Lane {
 		return true
 	}
 
-	#indexNow(session: SessionRef, now: number, run?: RunRecord): void {
+	#indexNow(session: SessionRef, now: number, run?: { id: string; status: RunStatus }): void {
 		const stats = this.#store.messageStats()
 		this.#host.index.upsert(session, {
 			createdAt: this.#store.createdAt() ?? now,
@@ -717,7 +722,9 @@ export class Lane {
 		} else if (this.#store.countRuns('queued') > 0) {
 			this.#host.setAlarm(now + HEARTBEAT_MS)
 		} else {
-			// Idle: wake only when something stored is due to expire.
+			// Idle: wake only when something stored is due to expire. An alarm already pending is
+			// sooner than any retention date and recomputes this when it fires.
+			if (this.#host.alarmPending()) return
 			const oldest = this.#store.oldestExpiring()
 			const r = DEFAULT_LIMITS
 			const due = (from: number | null, keep: number) =>

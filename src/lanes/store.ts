@@ -166,14 +166,14 @@ export interface RunRecord {
 	error: RunError | null
 }
 
-const toRun = (r: RunRow): RunRecord => ({
+const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({
 	id: r.id,
 	mode: r.mode as QueueMode,
 	status: r.status as RunStatus,
 	attempt: r.attempt,
 	input: JSON.parse(r.input) as PendingMessage[],
 	steer: JSON.parse(r.steer) as PendingMessage[],
-	agent: JSON.parse(r.agent) as AgentSnapshot,
+	agent,
 	idempotencyKey: r.idempotency_key,
 	createdAt: r.created_at,
 	startedAt: r.started_at,
@@ -241,9 +241,19 @@ export class LaneStore {
 	#migrated = false
 	#session: SessionRef | undefined
 	#createdAt: number | undefined
+	#transcript: MessageView[] | undefined
+	/** The last agent snapshot parsed, by its JSON: most lanes run one agent version for long. */
+	#agent: { json: string; value: AgentSnapshot } | undefined
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql
+	}
+
+	#toRun(row: RunRow): RunRecord {
+		if (this.#agent?.json !== row.agent) {
+			this.#agent = { json: row.agent, value: JSON.parse(row.agent) as AgentSnapshot }
+		}
+		return toRun(row, this.#agent.value)
 	}
 
 	/** True once the lane has been created (its schema exists). Reads never create it. */
@@ -259,6 +269,7 @@ export class LaneStore {
 		this.#exists = false
 		this.#migrated = false
 		this.#createdAt = undefined
+		this.#transcript = undefined
 		this.#session = undefined
 	}
 
@@ -356,7 +367,7 @@ export class LaneStore {
 
 	getRun(id: string): RunRecord | undefined {
 		const row = this.#sql.exec<RunRow>('SELECT * FROM runs WHERE id = ?', id).toArray()[0]
-		return row && toRun(row)
+		return row && this.#toRun(row)
 	}
 
 	/** The next run to start: lowest queue position among queued runs. */
@@ -364,7 +375,7 @@ export class LaneStore {
 		const row = this.#sql
 			.exec<RunRow>("SELECT * FROM runs WHERE status = 'queued' ORDER BY queue_pos LIMIT 1")
 			.toArray()[0]
-		return row && toRun(row)
+		return row && this.#toRun(row)
 	}
 
 	/** The queued `collect` run at the tail of the queue, if the tail is one. */
@@ -372,7 +383,7 @@ export class LaneStore {
 		const row = this.#sql
 			.exec<RunRow>("SELECT * FROM runs WHERE status = 'queued' ORDER BY queue_pos DESC LIMIT 1")
 			.toArray()[0]
-		return row && row.mode === 'collect' ? toRun(row) : undefined
+		return row && row.mode === 'collect' ? this.#toRun(row) : undefined
 	}
 
 	/** Runs in creation order, after `afterSeq`; with their seq for paging. */
@@ -380,14 +391,14 @@ export class LaneStore {
 		return this.#sql
 			.exec<RunRow>('SELECT * FROM runs WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, limit)
 			.toArray()
-			.map((row) => ({ seq: row.seq, run: toRun(row) }))
+			.map((row) => ({ seq: row.seq, run: this.#toRun(row) }))
 	}
 
 	runsWithStatus(status: RunStatus): RunRecord[] {
 		return this.#sql
 			.exec<RunRow>('SELECT * FROM runs WHERE status = ? ORDER BY queue_pos', status)
 			.toArray()
-			.map(toRun)
+			.map((row) => this.#toRun(row))
 	}
 
 	countRuns(status?: RunStatus): number {
@@ -432,6 +443,7 @@ export class LaneStore {
 	 * the transcript entries it wrote when it started are removed; it writes them again.
 	 */
 	requeueAtHead(id: string): void {
+		this.#transcript = undefined
 		this.#sql.exec('DELETE FROM messages WHERE run_id = ?', id)
 		this.#sql.exec(
 			`UPDATE runs SET status = 'queued', started_at = NULL, deadline_at = NULL,
@@ -501,27 +513,49 @@ export class LaneStore {
 		tokens: number
 		createdAt: number
 	}): void {
-		this.#sql.exec(
-			'INSERT INTO messages (id, run_id, role, kind, content, tokens, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-			m.id,
-			m.runId,
-			m.role,
-			m.kind ?? 'message',
-			JSON.stringify(m.content),
-			m.tokens,
-			bytesOf(m.content),
-			m.createdAt,
-		)
+		const kind = m.kind ?? 'message'
+		const { seq } = this.#sql
+			.exec<{ seq: number }>(
+				'INSERT INTO messages (id, run_id, role, kind, content, tokens, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq',
+				m.id,
+				m.runId,
+				m.role,
+				kind,
+				JSON.stringify(m.content),
+				m.tokens,
+				bytesOf(m.content),
+				m.createdAt,
+			)
+			.one()
+		// Regular messages append to the cached transcript; a summary reorders it, so reload.
+		if (kind === 'summary') this.#transcript = undefined
+		else
+			this.#transcript?.push({
+				seq,
+				id: m.id,
+				runId: m.runId,
+				role: m.role,
+				kind,
+				content: m.content,
+				tokens: m.tokens,
+				compacted: false,
+				createdAt: m.createdAt,
+			})
 	}
 
-	/** The transcript the model sees: the active summary first, then active messages, oldest first. */
-	activeMessages(): MessageView[] {
-		return this.#sql
+	/**
+	 * The transcript the model sees: the active summary first, then active messages, oldest first.
+	 * Kept in memory once read (every change to it goes through this class); callers must not
+	 * mutate it.
+	 */
+	activeMessages(): readonly MessageView[] {
+		this.#transcript ??= this.#sql
 			.exec<MessageRow>(
 				"SELECT * FROM messages WHERE compacted = 0 ORDER BY kind = 'summary' DESC, seq",
 			)
 			.toArray()
 			.map(toMessage)
+		return this.#transcript
 	}
 
 	listMessages(afterSeq: number, limit: number): MessageView[] {
@@ -542,6 +576,7 @@ export class LaneStore {
 	}
 
 	markCompacted(upToSeq: number): number {
+		this.#transcript = undefined
 		return this.#sql.exec(
 			'UPDATE messages SET compacted = 1 WHERE compacted = 0 AND seq <= ?',
 			upToSeq,
@@ -638,6 +673,7 @@ export class LaneStore {
 
 	/** A new, empty transcript: messages, runs and idempotency keys go; events and identity stay. */
 	clearTranscript(): void {
+		this.#transcript = undefined
 		this.#sql.exec('DELETE FROM messages')
 		this.#sql.exec('DELETE FROM runs')
 		this.#sql.exec('DELETE FROM idempotency')
