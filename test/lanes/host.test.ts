@@ -1,0 +1,130 @@
+// The lane host's coalescing: alarm writes only when an alarm must move earlier, index writes at
+// most once per interval with the latest state, in order.
+import { describe, expect, it } from 'vitest'
+import { AlarmScheduler, CoalescedIndex, type IndexRow } from '../../src/lanes/host'
+import type { SessionRef } from '../../src/lanes/types'
+import { Logger } from '../../src/observability/logger'
+
+const silent = new Logger({}, { sink: { log() {}, warn() {}, error() {} } })
+
+function fakeAlarms(initial: number | null = null) {
+	const writes: (number | null)[] = []
+	let at = initial
+	return {
+		writes,
+		storage: {
+			getAlarm: async () => at,
+			setAlarm: async (t: number) => {
+				at = t
+				writes.push(t)
+			},
+			deleteAlarm: async () => {
+				at = null
+				writes.push(null)
+			},
+		},
+	}
+}
+
+describe('AlarmScheduler', () => {
+	it('writes only when the alarm must come sooner, or go', async () => {
+		let now = 1_000
+		const fake = fakeAlarms()
+		const alarms = new AlarmScheduler(fake.storage, silent, () => now)
+		await alarms.load()
+		alarms.set(31_000)
+		alarms.set(60_000) // later than the pending one: kept as is
+		alarms.set(31_000) // same: nothing to do
+		alarms.set(20_000) // sooner: moved
+		expect(fake.writes).toEqual([31_000, 20_000])
+		expect(alarms.pending()).toBe(true)
+		now = 25_000 // the pending alarm is in the past (it fired or is firing)
+		alarms.set(90_000)
+		expect(fake.writes.at(-1)).toBe(90_000)
+		alarms.fired()
+		alarms.set(null) // nothing scheduled: no delete needed
+		expect(fake.writes).toEqual([31_000, 20_000, 90_000])
+		alarms.set(95_000)
+		alarms.set(null)
+		expect(fake.writes.slice(-2)).toEqual([95_000, null])
+	})
+
+	it('knows an alarm scheduled before a restart', async () => {
+		const fake = fakeAlarms(10_000)
+		const alarms = new AlarmScheduler(fake.storage, silent, () => 0)
+		await alarms.load()
+		alarms.set(50_000)
+		expect(fake.writes).toEqual([])
+	})
+})
+
+describe('CoalescedIndex', () => {
+	const ref: SessionRef = { tenantId: 't', agentId: 'a', sessionKey: 'k' }
+	const row = (n: number): IndexRow => ({ createdAt: 0, updatedAt: n, messageCount: n })
+
+	it('writes the first update at once, then the latest state once per interval, in order', async () => {
+		const written: number[] = []
+		const index = new CoalescedIndex({
+			write: async (r) => {
+				written.push(r.messageCount)
+			},
+			remove: async () => {},
+			intervalMs: 50,
+			waitUntil: () => {},
+			logger: silent,
+		})
+		index.upsert(ref, row(1))
+		index.upsert(ref, row(2))
+		index.upsert(ref, row(3))
+		await index.settled()
+		expect(written).toEqual([1, 3])
+		index.upsert(ref, row(4))
+		await new Promise((r) => setTimeout(r, 80))
+		await index.settled()
+		expect(written).toEqual([1, 3, 4])
+	})
+
+	it('drops pending writes when the session is removed, and removes after earlier writes land', async () => {
+		const log: string[] = []
+		const index = new CoalescedIndex({
+			write: async (r) => {
+				await new Promise((res) => setTimeout(res, 10))
+				log.push(`write ${r.messageCount}`)
+			},
+			remove: async () => {
+				log.push('remove')
+			},
+			intervalMs: 1_000,
+			waitUntil: () => {},
+			logger: silent,
+		})
+		index.upsert(ref, row(1))
+		index.upsert(ref, row(2))
+		await index.remove(ref)
+		expect(log).toEqual(['write 1', 'remove'])
+	})
+
+	it('logs a failed write and keeps going', async () => {
+		const errors: string[] = []
+		const logger = new Logger({}, { sink: { log() {}, warn() {}, error: (l) => errors.push(l) } })
+		let fail = true
+		const written: number[] = []
+		const index = new CoalescedIndex({
+			write: async (r) => {
+				if (fail) throw new Error('D1 down')
+				written.push(r.messageCount)
+			},
+			remove: async () => {},
+			intervalMs: 0,
+			waitUntil: () => {},
+			logger,
+		})
+		index.upsert(ref, row(1))
+		await index.settled()
+		fail = false
+		index.upsert(ref, row(2))
+		await index.settled()
+		expect(written).toEqual([2])
+		expect(errors.join('')).toContain('lane.index_failed')
+	})
+})
