@@ -136,7 +136,8 @@ export class Lane {
 				if (run) return ok({ run: runView(run), duplicate: true, disposition: 'queued' })
 			}
 			const incomingBytes = req.content.reduce((n, p) => n + p.text.length, 0)
-			if (this.#store.messageStats().bytes + incomingBytes > limits.maxSessionBytes) {
+			const stored = this.#store.messageStats().bytes + this.#store.queuedBytes()
+			if (stored + incomingBytes > limits.maxSessionBytes) {
 				return fail(
 					'session_full',
 					`The session holds more than ${limits.maxSessionBytes} bytes; reset it or start another.`,
@@ -454,27 +455,29 @@ export class Lane {
 		const live = () => this.#active === active && !active.reason
 		let status: RunStatus = 'failed'
 		try {
-			await Promise.race([this.#compact(run, runner, limits, signal), active.stopped])
+			await Promise.race([quiet(this.#compact(run, runner, limits, signal)), active.stopped])
 			const transcript = this.#store.activeMessages().filter((m) => m.runId !== run.id)
 			const result = await Promise.race([
-				runner.runTurn(
-					{
-						runId: run.id,
-						agent: run.agent,
-						transcript: toTurnMessages(transcript, limits.toolResultMaxChars),
-						input: run.input.map(asUserMessage),
-						signal,
-						deadline: active.deadline,
-					},
-					{
-						delta: (text) => {
-							if (live() && text) this.#tx(() => this.#emit('delta', run.id, { text }))
+				quiet(
+					runner.runTurn(
+						{
+							runId: run.id,
+							agent: run.agent,
+							transcript: toTurnMessages(transcript, limits.toolResultMaxChars),
+							input: run.input.map(asUserMessage),
+							signal,
+							deadline: active.deadline,
 						},
-						tool: (event) => {
-							if (live()) this.#tx(() => this.#emit('tool', run.id, { ...event }))
+						{
+							delta: (text) => {
+								if (live() && text) this.#tx(() => this.#emit('delta', run.id, { text }))
+							},
+							tool: (event) => {
+								if (live()) this.#tx(() => this.#emit('tool', run.id, { ...event }))
+							},
+							steer: () => (live() ? this.#takeSteer(run.id) : []),
 						},
-						steer: () => (live() ? this.#takeSteer(run.id) : []),
-					},
+					),
 				),
 				active.stopped,
 			])
@@ -768,4 +771,13 @@ function errorCode(error: unknown): string {
 
 function errorMessage(error: unknown): string {
 	return error instanceof Error ? error.message.slice(0, 1_000) : 'The run failed.'
+}
+
+/**
+ * A promise raced against a stop: if the stop wins, the loser's later rejection must not surface
+ * as an unhandled rejection. The returned promise still rejects for whoever awaits it.
+ */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+	promise.catch(() => {})
+	return promise
 }

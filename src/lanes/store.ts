@@ -417,6 +417,15 @@ export class LaneStore {
 			.one().n
 	}
 
+	/** Size of the input waiting in queued runs (its JSON, a close upper bound of the text). */
+	queuedBytes(): number {
+		return this.#sql
+			.exec<{ n: number }>(
+				"SELECT coalesce(sum(length(input)), 0) AS n FROM runs WHERE status = 'queued'",
+			)
+			.one().n
+	}
+
 	setRunInput(id: string, input: PendingMessage[]): void {
 		this.#sql.exec('UPDATE runs SET input = ? WHERE id = ?', JSON.stringify(input), id)
 	}
