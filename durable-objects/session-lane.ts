@@ -27,7 +27,7 @@ export interface LanePing {
 }
 
 /** The D1 sessions index is written at most this often per session. */
-export const INDEX_WRITE_INTERVAL_MS = 2_000
+export const INDEX_WRITE_INTERVAL_MS = 5_000
 
 /** Most events one replay sends; a client that is further behind pages with `after`. */
 const REPLAY_LIMIT = 10_000

@@ -35,6 +35,8 @@ import {
 export const MAX_ATTEMPTS = 2
 /** While work is pending the lane wakes at least this often, so a restart never leaves it stuck. */
 export const HEARTBEAT_MS = 30_000
+/** Retention pruning runs on alarms, but not more often than this. */
+export const HOUSEKEEPING_EVERY_MS = 3_600_000
 
 /** The tenant's cap on concurrently running turns, seen from one lane. */
 export interface SlotGate {
@@ -106,6 +108,7 @@ export class Lane {
 	#active: ActiveRun | undefined
 	#pumping = false
 	#holdsSlot = false
+	#housekeptAt = Number.NEGATIVE_INFINITY
 	readonly #waiters = new Map<string, Set<() => void>>()
 	#pending: LaneEvent[] = []
 
@@ -706,7 +709,10 @@ export class Lane {
 		for (const wake of [...waiters]) wake()
 	}
 
+	/** Retention pruning, at most once per HOUSEKEEPING_EVERY_MS (heartbeat alarms come often). */
 	#housekeeping(now: number): void {
+		if (now - this.#housekeptAt < HOUSEKEEPING_EVERY_MS) return
+		this.#housekeptAt = now
 		const r = DEFAULT_LIMITS
 		this.#tx(() => {
 			this.#store.pruneEvents(r.eventHistory, now - r.eventRetentionMs)

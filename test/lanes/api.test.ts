@@ -184,7 +184,8 @@ describe('idempotency', () => {
 })
 
 describe('lifecycle', () => {
-	it('reads the session and lists it from the index', async () => {
+	// The index is written at once when a session is created, then at most every 5 s.
+	it('reads the session and lists it from the index', { timeout: 12_000 }, async () => {
 		await send('life-1', { content: 'one', wait: true })
 		const info = (await (await admin('/v1/sessions/life-1')).json()) as Record<string, unknown>
 		expect(info).toMatchObject({
@@ -199,7 +200,7 @@ describe('lifecycle', () => {
 			}
 			const row = body.sessions.find((s) => s.sessionKey === 'life-1')
 			return row?.lastRunStatus === 'succeeded' ? row : undefined
-		})
+		}, 10_000)
 		expect(list.messageCount).toBe(2)
 	})
 

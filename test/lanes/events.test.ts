@@ -186,7 +186,10 @@ describe('WebSocket', () => {
 		ws.close(1000, 'done')
 	})
 
-	it('keeps the socket across hibernation: an evicted lane still delivers', async () => {
+	// Graceful eviction waits for the lane's pending work, including its next index write (≤ 5 s).
+	it('keeps the socket across hibernation: an evicted lane still delivers', {
+		timeout: 15_000,
+	}, async () => {
 		await send('ws-2', { content: 'one', wait: true })
 		const { ws, next } = await openSocket('/v1/sessions/ws-2/ws?after=0')
 		await next((e) => finals(e) >= 1)

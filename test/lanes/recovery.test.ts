@@ -36,7 +36,10 @@ async function eventsOf(
 }
 
 describe('recovery', () => {
-	it('drains gracefully on eviction: the run in flight finishes, nothing is lost', async () => {
+	// Graceful eviction waits for the lane's pending work, including its next index write (≤ 5 s).
+	it('drains gracefully on eviction: the run in flight finishes, nothing is lost', {
+		timeout: 15_000,
+	}, async () => {
 		const slow = await send('evict-1', { content: '/slow 300 survive' })
 		const queued = await send('evict-1', { content: 'queued' })
 		await waitForRun('evict-1', slow.run.runId, (r) => r.status === 'running')
