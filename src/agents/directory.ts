@@ -1,8 +1,8 @@
 // Agents as the hot path sees them: read from D1 once per isolate and TTL, then from memory.
 
-import { type Agent, getAgent } from '../db/agents'
 import { TtlCache } from '../db/cache'
 import type { Db } from '../db/client'
+import { type Agent, getAgent } from './catalog'
 import type { AgentSnapshot } from './runner'
 
 export const AGENT_CACHE_TTL_MS = 30_000

@@ -1,9 +1,55 @@
-// Pieces of a lane's host that sit between the lane and the platform: coalesced alarm writes and
-// the coalesced, ordered writer of the D1 sessions index. Both take their platform parts as
-// arguments, so they test without a Durable Object.
+// A lane's host: everything the lane needs from the platform (storage, clock, alarm, gate, index,
+// subscribers, the model), as an interface the Durable Object fills in — and two pieces of that
+// host which sit between the lane and the platform: coalesced alarm writes and the coalesced,
+// ordered writer of the D1 sessions index. They take their platform parts as arguments, so they
+// test without a Durable Object.
+import type { AgentRunner, AgentSnapshot } from '../agents/runner'
 import type { Logger } from '../observability/logger'
-import type { SessionIndex } from './lane'
-import type { SessionRef } from './types'
+import type { LaneStore } from './store'
+import type { LaneEvent, SessionRef } from './types'
+
+/** The tenant's cap on concurrently running turns, seen from one lane. */
+export interface SlotGate {
+	/** Takes (or renews) this lane's slot; false = queued as a waiter, `slotGranted` follows. */
+	acquire(ttlMs: number, limit: number): Promise<boolean>
+	release(): Promise<void>
+}
+
+/** The D1 index of sessions. Writes are asynchronous and ordered; failures are logged. */
+export interface SessionIndex {
+	upsert(
+		session: SessionRef,
+		row: {
+			createdAt: number
+			updatedAt: number
+			messageCount: number
+			lastRunId?: string
+			lastRunStatus?: string
+		},
+	): void
+	remove(session: SessionRef): Promise<void>
+}
+
+export interface Subscribers {
+	broadcast(event: LaneEvent): void
+	closeAll(code: number, reason: string): void
+}
+
+export interface LaneHost {
+	store: LaneStore
+	transaction<T>(fn: () => T): T
+	now(): number
+	newId(): string
+	setAlarm(at: number | null): void
+	/** True when an alarm is scheduled in the future. */
+	alarmPending(): boolean
+	deleteAll(): Promise<void>
+	subscribers: Subscribers
+	gate(tenantId: string): SlotGate
+	index: SessionIndex
+	runnerFor(agent: AgentSnapshot): AgentRunner
+	logger: Logger
+}
 
 export interface AlarmStorage {
 	getAlarm(): Promise<number | null>

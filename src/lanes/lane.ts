@@ -1,24 +1,24 @@
 // The session lane: a FIFO of runs executed one at a time, with queue modes, idempotency, caps,
 // deadlines, recovery after restarts and compaction. It owns no I/O of its own: storage, clock,
 // the tenant's concurrency gate, the sessions index, subscribers and the model come in as a host.
-import type { AgentRunner, AgentSnapshot, TextPart, TurnMessage } from '../agents/runner'
-import { estimateTokens } from '../agents/runner'
-import type { Logger } from '../observability/logger'
-import { planCompaction, toTurnMessages } from './compaction'
+import type { LaneHost } from './host'
+import { type LaneStore, type PendingMessage, type RunRecord, runView } from './store'
 import {
-	asUserMessage,
-	type LaneStore,
-	type PendingMessage,
-	type RunRecord,
-	runView,
-} from './store'
+	type ActiveRun,
+	executeTurn,
+	failRun,
+	insertUser,
+	RunStopped,
+	requeueLeftoverSteers,
+	type StopReason,
+	type TurnContext,
+} from './turn'
 import {
 	DEFAULT_LIMITS,
 	fail,
 	isFinished,
 	type LaneEvent,
 	type LaneEventType,
-	type LaneLimits,
 	type LaneResult,
 	limitsFor,
 	type MessageView,
@@ -31,77 +31,14 @@ import {
 	type SubmitRequest,
 } from './types'
 
+export type { LaneHost, SessionIndex, SlotGate, Subscribers } from './host'
+
 /** A run cut off by a restart is tried this many times in all before it is failed. */
 export const MAX_ATTEMPTS = 2
 /** While work is pending the lane wakes at least this often, so a restart never leaves it stuck. */
 export const HEARTBEAT_MS = 30_000
 /** Retention pruning runs on alarms, but not more often than this. */
 export const HOUSEKEEPING_EVERY_MS = 3_600_000
-
-/** The tenant's cap on concurrently running turns, seen from one lane. */
-export interface SlotGate {
-	/** Takes (or renews) this lane's slot; false = queued as a waiter, `slotGranted` follows. */
-	acquire(ttlMs: number, limit: number): Promise<boolean>
-	release(): Promise<void>
-}
-
-/** The D1 index of sessions. Writes are asynchronous and ordered; failures are logged. */
-export interface SessionIndex {
-	upsert(
-		session: SessionRef,
-		row: {
-			createdAt: number
-			updatedAt: number
-			messageCount: number
-			lastRunId?: string
-			lastRunStatus?: string
-		},
-	): void
-	remove(session: SessionRef): Promise<void>
-}
-
-export interface Subscribers {
-	broadcast(event: LaneEvent): void
-	closeAll(code: number, reason: string): void
-}
-
-export interface LaneHost {
-	store: LaneStore
-	transaction<T>(fn: () => T): T
-	now(): number
-	newId(): string
-	setAlarm(at: number | null): void
-	/** True when an alarm is scheduled in the future. */
-	alarmPending(): boolean
-	deleteAll(): Promise<void>
-	subscribers: Subscribers
-	gate(tenantId: string): SlotGate
-	index: SessionIndex
-	runnerFor(agent: AgentSnapshot): AgentRunner
-	logger: Logger
-}
-
-type StopReason = 'cancelled' | 'interrupted' | 'deadline' | 'reset'
-
-interface ActiveRun {
-	id: string
-	controller: AbortController
-	deadline: number
-	reason: StopReason | undefined
-	/** Set once a message was steered into this run, so its end checks for untaken steers. */
-	steered: boolean
-	stopped: Promise<never>
-	done: Promise<void>
-}
-
-class RunStopped extends Error {
-	override readonly name = 'RunStopped'
-	readonly reason: StopReason
-	constructor(reason: StopReason) {
-		super(`run stopped: ${reason}`)
-		this.reason = reason
-	}
-}
 
 export class Lane {
 	readonly #host: LaneHost
@@ -118,6 +55,11 @@ export class Lane {
 
 	get #store(): LaneStore {
 		return this.#host.store
+	}
+
+	/** What the turn module's helpers need, for the lane's own use of them (recovery, start). */
+	get #turnOps(): Pick<TurnContext, 'store' | 'host' | 'emit'> {
+		return { store: this.#store, host: this.#host, emit: (t, r, d) => this.#emit(t, r, d) }
 	}
 
 	exists(): boolean {
@@ -377,16 +319,18 @@ export class Lane {
 			for (const run of this.#store.runsWithStatus('running')) {
 				const retry =
 					(run.deadlineAt === null || now < run.deadlineAt) && run.attempt < MAX_ATTEMPTS
-				if (!retry) this.#requeueLeftoverSteers(run.id, now)
+				if (!retry) requeueLeftoverSteers(this.#turnOps, run.id, now)
 				if (run.deadlineAt !== null && now >= run.deadlineAt) {
-					this.#failRun(
+					failRun(
+						this.#turnOps,
 						run.id,
 						'deadline_exceeded',
 						'The run passed its deadline while the lane was restarting.',
 						now,
 					)
 				} else if (run.attempt >= MAX_ATTEMPTS) {
-					this.#failRun(
+					failRun(
+						this.#turnOps,
 						run.id,
 						'lane_restarted',
 						`The lane restarted during the run ${run.attempt} times; giving up.`,
@@ -414,7 +358,7 @@ export class Lane {
 		const deadline = now + run.agent.config.limits.runDeadlineMs
 		this.#tx(() => {
 			this.#store.markRunning(run.id, now, deadline)
-			for (const m of run.input) this.#insertUser(m, run.id)
+			for (const m of run.input) insertUser(this.#turnOps, m, run.id)
 			this.#emit('started', run.id, { attempt: run.attempt + 1, deadline })
 		})
 		const controller = new AbortController()
@@ -442,175 +386,21 @@ export class Lane {
 		this.#active = active
 		const timer = setTimeout(() => this.#stop(active, 'deadline'), deadline - now)
 		this.#scheduleNext()
-		active.done = this.#execute(run, active).finally(() => {
+		const turn: TurnContext = {
+			store: this.#store,
+			host: this.#host,
+			tx: (fn) => this.#tx(fn),
+			emit: (type, runId, data) => this.#emit(type, runId, data),
+			live: () => this.#active === active && !active.reason,
+		}
+		active.done = executeTurn(turn, run, active).then((status) => {
 			clearTimeout(timer)
 			if (this.#active === active) this.#active = undefined
+			const session = this.#store.exists() ? this.#store.session() : undefined
+			if (session) this.#indexNow(session, this.#host.now(), { id: run.id, status })
 			this.#notify(run.id)
 			this.#scheduleNext()
 			void this.pump()
-		})
-	}
-
-	async #execute(run: RunRecord, active: ActiveRun): Promise<void> {
-		const runner = this.#host.runnerFor(run.agent)
-		const limits = limitsFor(run.agent)
-		const signal = active.controller.signal
-		const live = () => this.#active === active && !active.reason
-		let status: RunStatus = 'failed'
-		try {
-			await Promise.race([quiet(this.#compact(run, runner, limits, signal)), active.stopped])
-			const transcript = this.#store.activeMessages().filter((m) => m.runId !== run.id)
-			const result = await Promise.race([
-				quiet(
-					runner.runTurn(
-						{
-							runId: run.id,
-							agent: run.agent,
-							transcript: toTurnMessages(transcript, limits.toolResultMaxChars),
-							input: run.input.map(asUserMessage),
-							signal,
-							deadline: active.deadline,
-						},
-						{
-							delta: (text) => {
-								if (live() && text) this.#tx(() => this.#emit('delta', run.id, { text }))
-							},
-							tool: (event) => {
-								if (live()) this.#tx(() => this.#emit('tool', run.id, { ...event }))
-							},
-							steer: () => (live() ? this.#takeSteer(run.id) : []),
-						},
-					),
-				),
-				active.stopped,
-			])
-			if (!live()) throw new RunStopped(active.reason ?? 'cancelled')
-			const now = this.#host.now()
-			this.#tx(() => {
-				if (active.steered) this.#requeueLeftoverSteers(run.id, now)
-				this.#store.insertMessage({
-					id: this.#host.newId(),
-					runId: run.id,
-					role: 'assistant',
-					content: [{ type: 'text', text: result.text }],
-					tokens: result.usage.outputTokens,
-					createdAt: now,
-				})
-				this.#store.finishRun(run.id, {
-					status: 'succeeded',
-					finishedAt: now,
-					output: result.text,
-					model: result.model,
-					inputTokens: result.usage.inputTokens,
-					outputTokens: result.usage.outputTokens,
-				})
-				status = 'succeeded'
-				this.#emit('final', run.id, {
-					output: result.text,
-					usage: result.usage,
-					model: result.model,
-				})
-			})
-		} catch (error) {
-			const now = this.#host.now()
-			const reason = active.reason ?? (error instanceof RunStopped ? error.reason : undefined)
-			this.#tx(() => {
-				// Before the run is finished (which clears its steer list): steers it never took run next.
-				if (reason !== 'reset' && active.steered) this.#requeueLeftoverSteers(run.id, now)
-				if (reason === 'deadline') {
-					this.#failRun(
-						run.id,
-						'deadline_exceeded',
-						`The run passed its ${limits.runDeadlineMs} ms deadline.`,
-						now,
-					)
-				} else if (reason) {
-					this.#store.finishRun(run.id, { status: 'cancelled', finishedAt: now })
-					status = 'cancelled'
-					this.#emit('cancelled', run.id, { reason })
-				} else {
-					const code = errorCode(error)
-					this.#host.logger.warn('lane.run_failed', { runId: run.id, code, error })
-					this.#failRun(run.id, code, errorMessage(error), now)
-				}
-			})
-		}
-		const session = this.#store.exists() ? this.#store.session() : undefined
-		if (session) this.#indexNow(session, this.#host.now(), { id: run.id, status })
-	}
-
-	/** Folds older messages into a summary when the next turn would not fit the context budget. */
-	async #compact(
-		run: RunRecord,
-		runner: AgentRunner,
-		limits: LaneLimits,
-		signal: AbortSignal,
-	): Promise<void> {
-		// Fast path from the trigger-kept counts (they include this run's input, already stored).
-		const stats = this.#store.messageStats()
-		if (stats.active + 1 <= limits.maxMessages && stats.tokens <= limits.contextBudgetTokens) return
-		const active = this.#store.activeMessages().filter((m) => m.runId !== run.id)
-		const incomingTokens = run.input.reduce(
-			(n, m) => n + estimateTokens(m.content.map((p) => p.text).join('')),
-			0,
-		)
-		// The turn adds its input and one reply; the message cap holds after the turn, not only before.
-		const incoming = { messages: run.input.length + 1, tokens: incomingTokens }
-		const plan = planCompaction(active, incoming, limits)
-		if (!plan) return
-		const summary = await runner.summarize(
-			toTurnMessages(plan.fold, limits.toolResultMaxChars),
-			signal,
-		)
-		const now = this.#host.now()
-		this.#tx(() => {
-			const folded = this.#store.markCompacted(plan.upToSeq)
-			this.#store.insertMessage({
-				id: this.#host.newId(),
-				runId: null,
-				role: 'system',
-				kind: 'summary',
-				content: [{ type: 'text', text: summary }],
-				tokens: estimateTokens(summary),
-				createdAt: now,
-			})
-			const compactions = Number(this.#store.getMeta('compactions') ?? '0') + 1
-			this.#store.setMeta('compactions', String(compactions))
-			this.#emit('compacted', run.id, { folded, compactions })
-		})
-	}
-
-	#takeSteer(runId: string): TurnMessage[] {
-		return this.#tx(() => {
-			const run = this.#store.getRun(runId)
-			if (!run || run.steer.length === 0) return []
-			this.#store.setRunSteer(runId, [])
-			this.#store.setRunInput(runId, [...run.input, ...run.steer])
-			for (const m of run.steer) this.#insertUser(m, runId)
-			return run.steer.map(asUserMessage)
-		})
-	}
-
-	/** Steered messages the run never took become the next run: no message is dropped. */
-	#requeueLeftoverSteers(runId: string, now: number): void {
-		const run = this.#store.getRun(runId)
-		if (!run || run.steer.length === 0) return
-		const nextId = this.#host.newId()
-		this.#store.insertRun({
-			id: nextId,
-			mode: 'followup',
-			input: run.steer,
-			agent: run.agent,
-			idempotencyKey: undefined,
-			createdAt: now,
-			gateLimit: run.gateLimit,
-			head: true,
-		})
-		this.#store.setRunSteer(runId, [])
-		this.#emit('queued', nextId, {
-			mode: 'followup',
-			steeredFrom: runId,
-			messages: run.steer.length,
 		})
 	}
 
@@ -654,22 +444,6 @@ export class Lane {
 				event.ts - DEFAULT_LIMITS.eventRetentionMs,
 			)
 		}
-	}
-
-	#failRun(runId: string, code: string, message: string, now: number): void {
-		this.#store.finishRun(runId, { status: 'failed', finishedAt: now, error: { code, message } })
-		this.#emit('error', runId, { code, message, retrying: false })
-	}
-
-	#insertUser(m: PendingMessage, runId: string): void {
-		this.#store.insertMessage({
-			id: m.id,
-			runId,
-			role: 'user',
-			content: m.content,
-			tokens: estimateTokens(textOfParts(m.content)),
-			createdAt: m.at,
-		})
 	}
 
 	#ensureSession(session: SessionRef, now: number): boolean {
@@ -765,25 +539,4 @@ export class Lane {
 			compactions: Number(this.#store.getMeta('compactions') ?? '0'),
 		}
 	}
-}
-
-const textOfParts = (parts: TextPart[]): string => parts.map((p) => p.text).join('')
-
-function errorCode(error: unknown): string {
-	if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string')
-		return error.code
-	return 'run_failed'
-}
-
-function errorMessage(error: unknown): string {
-	return error instanceof Error ? error.message.slice(0, 1_000) : 'The run failed.'
-}
-
-/**
- * A promise raced against a stop: if the stop wins, the loser's later rejection must not surface
- * as an unhandled rejection. The returned promise still rejects for whoever awaits it.
- */
-function quiet<T>(promise: Promise<T>): Promise<T> {
-	promise.catch(() => {})
-	return promise
 }

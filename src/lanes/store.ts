@@ -1,6 +1,22 @@
-// A lane's SQLite storage: versioned schema migrations and every query the lane makes. All calls
-// are synchronous (Durable Object SQLite), so a sequence of them inside one transaction is atomic.
-import type { AgentSnapshot, TextPart, TurnMessage } from '../agents/runner'
+// A lane's SQLite storage: every query the lane makes, plus what is cheap to keep in memory (the
+// active transcript, the last agent snapshot, identity). All calls are synchronous (Durable
+// Object SQLite), so a sequence of them inside one transaction is atomic.
+import type { AgentSnapshot, TextPart } from '../agents/runner'
+import {
+	bytesOf,
+	type EventRow,
+	type MessageRow,
+	type PendingMessage,
+	type RunRecord,
+	type RunRow,
+	toEvent,
+	toMessage,
+	toRun,
+} from './rows'
+import { MIGRATIONS } from './schema'
+
+export { SCHEMA_VERSION } from './schema'
+
 import type {
 	LaneEvent,
 	LaneEventType,
@@ -8,231 +24,10 @@ import type {
 	QueueMode,
 	RunError,
 	RunStatus,
-	RunView,
 	SessionRef,
 } from './types'
 
-/** Migrations by version; append only, never edit a shipped one. */
-const MIGRATIONS: readonly string[] = [
-	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-	CREATE TABLE runs (
-		seq INTEGER PRIMARY KEY AUTOINCREMENT,
-		id TEXT NOT NULL UNIQUE,
-		queue_pos INTEGER NOT NULL,
-		mode TEXT NOT NULL,
-		status TEXT NOT NULL,
-		attempt INTEGER NOT NULL DEFAULT 0,
-		input TEXT NOT NULL,
-		steer TEXT NOT NULL DEFAULT '[]',
-		agent TEXT NOT NULL,
-		idempotency_key TEXT,
-		created_at INTEGER NOT NULL,
-		started_at INTEGER,
-		finished_at INTEGER,
-		deadline_at INTEGER,
-		waiting_slot INTEGER NOT NULL DEFAULT 0,
-		gate_limit INTEGER,
-		output TEXT,
-		model TEXT,
-		input_tokens INTEGER,
-		output_tokens INTEGER,
-		error_code TEXT,
-		error_message TEXT
-	);
-	CREATE INDEX runs_by_status ON runs (status, queue_pos);
-	CREATE INDEX runs_by_pos ON runs (queue_pos);
-	CREATE INDEX runs_by_finish ON runs (finished_at);
-	CREATE TABLE messages (
-		seq INTEGER PRIMARY KEY AUTOINCREMENT,
-		id TEXT NOT NULL UNIQUE,
-		run_id TEXT,
-		role TEXT NOT NULL,
-		kind TEXT NOT NULL DEFAULT 'message',
-		content TEXT NOT NULL,
-		tokens INTEGER NOT NULL,
-		bytes INTEGER NOT NULL,
-		compacted INTEGER NOT NULL DEFAULT 0,
-		created_at INTEGER NOT NULL
-	);
-	CREATE INDEX messages_active ON messages (compacted, seq);
-	CREATE TABLE message_stats (
-		id INTEGER PRIMARY KEY CHECK (id = 1),
-		active INTEGER NOT NULL,
-		compacted INTEGER NOT NULL,
-		bytes INTEGER NOT NULL,
-		tokens INTEGER NOT NULL
-	);
-	INSERT INTO message_stats VALUES (1, 0, 0, 0, 0);
-	CREATE TRIGGER messages_counted_insert AFTER INSERT ON messages BEGIN
-		UPDATE message_stats SET active = active + (NEW.compacted = 0), compacted = compacted + (NEW.compacted = 1),
-			bytes = bytes + NEW.bytes, tokens = tokens + (NEW.compacted = 0) * NEW.tokens;
-	END;
-	CREATE TRIGGER messages_counted_delete AFTER DELETE ON messages BEGIN
-		UPDATE message_stats SET active = active - (OLD.compacted = 0), compacted = compacted - (OLD.compacted = 1),
-			bytes = bytes - OLD.bytes, tokens = tokens - (OLD.compacted = 0) * OLD.tokens;
-	END;
-	CREATE TRIGGER messages_counted_update AFTER UPDATE OF compacted ON messages BEGIN
-		UPDATE message_stats SET active = active - (OLD.compacted = 0) + (NEW.compacted = 0),
-			compacted = compacted - (OLD.compacted = 1) + (NEW.compacted = 1),
-			tokens = tokens - (OLD.compacted = 0) * OLD.tokens + (NEW.compacted = 0) * NEW.tokens;
-	END;
-	CREATE TABLE events (
-		seq INTEGER PRIMARY KEY AUTOINCREMENT,
-		ts INTEGER NOT NULL,
-		type TEXT NOT NULL,
-		run_id TEXT,
-		data TEXT NOT NULL
-	);
-	CREATE INDEX events_by_ts ON events (ts);
-	CREATE TABLE idempotency (key TEXT PRIMARY KEY, run_id TEXT NOT NULL, created_at INTEGER NOT NULL);`,
-]
-
-export const SCHEMA_VERSION = MIGRATIONS.length
-
-/** A user message waiting in a run until the run starts. */
-export interface PendingMessage {
-	id: string
-	content: TextPart[]
-	at: number
-}
-
-interface RunRow extends Record<string, SqlStorageValue> {
-	seq: number
-	id: string
-	queue_pos: number
-	mode: string
-	status: string
-	attempt: number
-	input: string
-	steer: string
-	agent: string
-	idempotency_key: string | null
-	created_at: number
-	started_at: number | null
-	finished_at: number | null
-	deadline_at: number | null
-	waiting_slot: number
-	gate_limit: number | null
-	output: string | null
-	model: string | null
-	input_tokens: number | null
-	output_tokens: number | null
-	error_code: string | null
-	error_message: string | null
-}
-
-interface MessageRow extends Record<string, SqlStorageValue> {
-	seq: number
-	id: string
-	run_id: string | null
-	role: string
-	kind: string
-	content: string
-	tokens: number
-	bytes: number
-	compacted: number
-	created_at: number
-}
-
-interface EventRow extends Record<string, SqlStorageValue> {
-	seq: number
-	ts: number
-	type: string
-	run_id: string | null
-	data: string
-}
-
-/** A run as the lane works with it (parsed JSON columns). */
-export interface RunRecord {
-	id: string
-	mode: QueueMode
-	status: RunStatus
-	attempt: number
-	input: PendingMessage[]
-	steer: PendingMessage[]
-	agent: AgentSnapshot
-	idempotencyKey: string | null
-	createdAt: number
-	startedAt: number | null
-	finishedAt: number | null
-	deadlineAt: number | null
-	waitingSlot: boolean
-	/** The tenant's cap when the run was queued; null = uncapped. */
-	gateLimit: number | null
-	output: string | null
-	model: string | null
-	inputTokens: number | null
-	outputTokens: number | null
-	error: RunError | null
-}
-
-const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({
-	id: r.id,
-	mode: r.mode as QueueMode,
-	status: r.status as RunStatus,
-	attempt: r.attempt,
-	input: JSON.parse(r.input) as PendingMessage[],
-	steer: JSON.parse(r.steer) as PendingMessage[],
-	agent,
-	idempotencyKey: r.idempotency_key,
-	createdAt: r.created_at,
-	startedAt: r.started_at,
-	finishedAt: r.finished_at,
-	deadlineAt: r.deadline_at,
-	waitingSlot: r.waiting_slot === 1,
-	gateLimit: r.gate_limit,
-	output: r.output,
-	model: r.model,
-	inputTokens: r.input_tokens,
-	outputTokens: r.output_tokens,
-	error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
-})
-
-export const runView = (r: RunRecord): RunView => ({
-	runId: r.id,
-	status: r.status,
-	mode: r.mode,
-	attempt: r.attempt,
-	waitingForSlot: r.waitingSlot,
-	createdAt: r.createdAt,
-	startedAt: r.startedAt,
-	finishedAt: r.finishedAt,
-	deadlineAt: r.deadlineAt,
-	output: r.output,
-	model: r.model,
-	usage:
-		r.inputTokens === null || r.outputTokens === null
-			? null
-			: { inputTokens: r.inputTokens, outputTokens: r.outputTokens },
-	error: r.error,
-	pendingInput: r.status === 'queued' ? r.input.length : 0,
-})
-
-const toMessage = (r: MessageRow): MessageView => ({
-	seq: r.seq,
-	id: r.id,
-	runId: r.run_id,
-	role: r.role as MessageView['role'],
-	kind: r.kind as MessageView['kind'],
-	content: JSON.parse(r.content) as TextPart[],
-	tokens: r.tokens,
-	compacted: r.compacted === 1,
-	createdAt: r.created_at,
-})
-
-const toEvent = (r: EventRow): LaneEvent => ({
-	seq: r.seq,
-	ts: r.ts,
-	type: r.type as LaneEventType,
-	runId: r.run_id,
-	data: JSON.parse(r.data) as Record<string, unknown>,
-})
-
-const bytesOf = (content: TextPart[]): number => {
-	let n = 0
-	for (const part of content) n += part.text.length
-	return n
-}
+export { asUserMessage, type PendingMessage, type RunRecord, runView } from './rows'
 
 export class LaneStore {
 	readonly #sql: SqlStorage
@@ -688,9 +483,3 @@ export class LaneStore {
 		this.#sql.exec('DELETE FROM idempotency')
 	}
 }
-
-/** Converts a pending message into the model's shape. */
-export const asUserMessage = (p: PendingMessage): TurnMessage => ({
-	role: 'user',
-	content: p.content,
-})

@@ -1,7 +1,7 @@
 // Agents of the caller's tenant (read-only here; the agents API adds create/update/delete).
 import { createRoute, z } from '@hono/zod-openapi'
+import { type Agent, getAgent, listAgents } from '../../agents/catalog'
 import { AgentConfig, Slug } from '../../agents/config'
-import { type Agent, getAgent, listAgents } from '../../db/agents'
 import { database } from '../../db/client'
 import { getTenant } from '../../db/tenants'
 import { authedErrors, createRouter, json, notFoundResponse } from '../openapi'

@@ -1,9 +1,9 @@
-// Agent queries, always scoped by tenant. Config is validated on the way out so a bad row can
+// Agents read from D1, always scoped by tenant. Config is validated on the way out so a bad row can
 // never reach the runner unnoticed.
 import { and, asc, eq } from 'drizzle-orm'
-import { AgentConfig } from '../agents/config'
-import type { Db } from './client'
-import { type AgentRow, agents } from './schema'
+import type { Db } from '../db/client'
+import { type AgentRow, agents } from '../db/schema'
+import { AgentConfig } from './config'
 
 export interface Agent extends Omit<AgentRow, 'config'> {
 	config: AgentConfig

@@ -1,0 +1,162 @@
+// Rows of the lane's tables and their mapping to the shapes the lane and its RPC use.
+import type { AgentSnapshot, TextPart, TurnMessage } from '../agents/runner'
+import type {
+	LaneEvent,
+	LaneEventType,
+	MessageView,
+	QueueMode,
+	RunError,
+	RunStatus,
+	RunView,
+} from './types'
+
+/** A user message waiting in a run until the run starts. */
+export interface PendingMessage {
+	id: string
+	content: TextPart[]
+	at: number
+}
+
+export interface RunRow extends Record<string, SqlStorageValue> {
+	seq: number
+	id: string
+	queue_pos: number
+	mode: string
+	status: string
+	attempt: number
+	input: string
+	steer: string
+	agent: string
+	idempotency_key: string | null
+	created_at: number
+	started_at: number | null
+	finished_at: number | null
+	deadline_at: number | null
+	waiting_slot: number
+	gate_limit: number | null
+	output: string | null
+	model: string | null
+	input_tokens: number | null
+	output_tokens: number | null
+	error_code: string | null
+	error_message: string | null
+}
+
+export interface MessageRow extends Record<string, SqlStorageValue> {
+	seq: number
+	id: string
+	run_id: string | null
+	role: string
+	kind: string
+	content: string
+	tokens: number
+	bytes: number
+	compacted: number
+	created_at: number
+}
+
+export interface EventRow extends Record<string, SqlStorageValue> {
+	seq: number
+	ts: number
+	type: string
+	run_id: string | null
+	data: string
+}
+
+/** A run as the lane works with it (parsed JSON columns). */
+export interface RunRecord {
+	id: string
+	mode: QueueMode
+	status: RunStatus
+	attempt: number
+	input: PendingMessage[]
+	steer: PendingMessage[]
+	agent: AgentSnapshot
+	idempotencyKey: string | null
+	createdAt: number
+	startedAt: number | null
+	finishedAt: number | null
+	deadlineAt: number | null
+	waitingSlot: boolean
+	/** The tenant's cap when the run was queued; null = uncapped. */
+	gateLimit: number | null
+	output: string | null
+	model: string | null
+	inputTokens: number | null
+	outputTokens: number | null
+	error: RunError | null
+}
+
+export const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({
+	id: r.id,
+	mode: r.mode as QueueMode,
+	status: r.status as RunStatus,
+	attempt: r.attempt,
+	input: JSON.parse(r.input) as PendingMessage[],
+	steer: JSON.parse(r.steer) as PendingMessage[],
+	agent,
+	idempotencyKey: r.idempotency_key,
+	createdAt: r.created_at,
+	startedAt: r.started_at,
+	finishedAt: r.finished_at,
+	deadlineAt: r.deadline_at,
+	waitingSlot: r.waiting_slot === 1,
+	gateLimit: r.gate_limit,
+	output: r.output,
+	model: r.model,
+	inputTokens: r.input_tokens,
+	outputTokens: r.output_tokens,
+	error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
+})
+
+export const runView = (r: RunRecord): RunView => ({
+	runId: r.id,
+	status: r.status,
+	mode: r.mode,
+	attempt: r.attempt,
+	waitingForSlot: r.waitingSlot,
+	createdAt: r.createdAt,
+	startedAt: r.startedAt,
+	finishedAt: r.finishedAt,
+	deadlineAt: r.deadlineAt,
+	output: r.output,
+	model: r.model,
+	usage:
+		r.inputTokens === null || r.outputTokens === null
+			? null
+			: { inputTokens: r.inputTokens, outputTokens: r.outputTokens },
+	error: r.error,
+	pendingInput: r.status === 'queued' ? r.input.length : 0,
+})
+
+export const toMessage = (r: MessageRow): MessageView => ({
+	seq: r.seq,
+	id: r.id,
+	runId: r.run_id,
+	role: r.role as MessageView['role'],
+	kind: r.kind as MessageView['kind'],
+	content: JSON.parse(r.content) as TextPart[],
+	tokens: r.tokens,
+	compacted: r.compacted === 1,
+	createdAt: r.created_at,
+})
+
+export const toEvent = (r: EventRow): LaneEvent => ({
+	seq: r.seq,
+	ts: r.ts,
+	type: r.type as LaneEventType,
+	runId: r.run_id,
+	data: JSON.parse(r.data) as Record<string, unknown>,
+})
+
+export const bytesOf = (content: TextPart[]): number => {
+	let n = 0
+	for (const part of content) n += part.text.length
+	return n
+}
+
+/** Converts a pending message into the model's shape. */
+export const asUserMessage = (p: PendingMessage): TurnMessage => ({
+	role: 'user',
+	content: p.content,
+})

@@ -1,0 +1,79 @@
+// The lane's SQLite schema as versioned migrations: an append-only list, applied in order by
+// LaneStore.migrate(); `meta.schema_version` records how far a lane's storage is.
+
+/** Migrations by version; append only, never edit a shipped one. */
+export const MIGRATIONS: readonly string[] = [
+	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+	CREATE TABLE runs (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id TEXT NOT NULL UNIQUE,
+		queue_pos INTEGER NOT NULL,
+		mode TEXT NOT NULL,
+		status TEXT NOT NULL,
+		attempt INTEGER NOT NULL DEFAULT 0,
+		input TEXT NOT NULL,
+		steer TEXT NOT NULL DEFAULT '[]',
+		agent TEXT NOT NULL,
+		idempotency_key TEXT,
+		created_at INTEGER NOT NULL,
+		started_at INTEGER,
+		finished_at INTEGER,
+		deadline_at INTEGER,
+		waiting_slot INTEGER NOT NULL DEFAULT 0,
+		gate_limit INTEGER,
+		output TEXT,
+		model TEXT,
+		input_tokens INTEGER,
+		output_tokens INTEGER,
+		error_code TEXT,
+		error_message TEXT
+	);
+	CREATE INDEX runs_by_status ON runs (status, queue_pos);
+	CREATE INDEX runs_by_pos ON runs (queue_pos);
+	CREATE INDEX runs_by_finish ON runs (finished_at);
+	CREATE TABLE messages (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id TEXT NOT NULL UNIQUE,
+		run_id TEXT,
+		role TEXT NOT NULL,
+		kind TEXT NOT NULL DEFAULT 'message',
+		content TEXT NOT NULL,
+		tokens INTEGER NOT NULL,
+		bytes INTEGER NOT NULL,
+		compacted INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL
+	);
+	CREATE INDEX messages_active ON messages (compacted, seq);
+	CREATE TABLE message_stats (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		active INTEGER NOT NULL,
+		compacted INTEGER NOT NULL,
+		bytes INTEGER NOT NULL,
+		tokens INTEGER NOT NULL
+	);
+	INSERT INTO message_stats VALUES (1, 0, 0, 0, 0);
+	CREATE TRIGGER messages_counted_insert AFTER INSERT ON messages BEGIN
+		UPDATE message_stats SET active = active + (NEW.compacted = 0), compacted = compacted + (NEW.compacted = 1),
+			bytes = bytes + NEW.bytes, tokens = tokens + (NEW.compacted = 0) * NEW.tokens;
+	END;
+	CREATE TRIGGER messages_counted_delete AFTER DELETE ON messages BEGIN
+		UPDATE message_stats SET active = active - (OLD.compacted = 0), compacted = compacted - (OLD.compacted = 1),
+			bytes = bytes - OLD.bytes, tokens = tokens - (OLD.compacted = 0) * OLD.tokens;
+	END;
+	CREATE TRIGGER messages_counted_update AFTER UPDATE OF compacted ON messages BEGIN
+		UPDATE message_stats SET active = active - (OLD.compacted = 0) + (NEW.compacted = 0),
+			compacted = compacted - (OLD.compacted = 1) + (NEW.compacted = 1),
+			tokens = tokens - (OLD.compacted = 0) * OLD.tokens + (NEW.compacted = 0) * NEW.tokens;
+	END;
+	CREATE TABLE events (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		ts INTEGER NOT NULL,
+		type TEXT NOT NULL,
+		run_id TEXT,
+		data TEXT NOT NULL
+	);
+	CREATE INDEX events_by_ts ON events (ts);
+	CREATE TABLE idempotency (key TEXT PRIMARY KEY, run_id TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+]
+
+export const SCHEMA_VERSION = MIGRATIONS.length

@@ -1,0 +1,264 @@
+// One turn of a lane: compact if needed, call the agent runner with the transcript, stream its
+// deltas and tool events, take steered messages at each step, and record the outcome — succeeded,
+// failed (with a code) or cancelled — in one transaction. The lane decides when a turn starts;
+// this module decides what a turn does.
+import {
+	type AgentRunner,
+	estimateTokens,
+	type TextPart,
+	type TurnMessage,
+	type TurnResult,
+} from '../agents/runner'
+import { planCompaction, toTurnMessages } from './compaction'
+import type { LaneHost } from './host'
+import { asUserMessage, type LaneStore, type PendingMessage, type RunRecord } from './store'
+import { type LaneEventType, type LaneLimits, limitsFor, type RunStatus } from './types'
+
+export type StopReason = 'cancelled' | 'interrupted' | 'deadline' | 'reset'
+
+/** The run a lane is executing, as the lane and the turn share it. */
+export interface ActiveRun {
+	id: string
+	controller: AbortController
+	deadline: number
+	reason: StopReason | undefined
+	/** Set once a message was steered into this run, so its end checks for untaken steers. */
+	steered: boolean
+	/** Rejects with RunStopped when the run is stopped; raced against every await of the turn. */
+	stopped: Promise<never>
+	done: Promise<void>
+}
+
+export class RunStopped extends Error {
+	override readonly name = 'RunStopped'
+	readonly reason: StopReason
+	constructor(reason: StopReason) {
+		super(`run stopped: ${reason}`)
+		this.reason = reason
+	}
+}
+
+/** What a turn needs from its lane. */
+export interface TurnContext {
+	store: LaneStore
+	host: LaneHost
+	/** One transaction; events emitted inside reach subscribers once it commits. */
+	tx<T>(fn: () => T): T
+	emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void
+	/** True while this turn is still the lane's active, unstopped run. */
+	live(): boolean
+}
+
+/** Runs the turn to its end and returns the status it recorded. Never throws. */
+export async function executeTurn(
+	ctx: TurnContext,
+	run: RunRecord,
+	active: ActiveRun,
+): Promise<RunStatus> {
+	const runner = ctx.host.runnerFor(run.agent)
+	const limits = limitsFor(run.agent)
+	const signal = active.controller.signal
+	try {
+		await Promise.race([quiet(compact(ctx, run, runner, limits, signal)), active.stopped])
+		const transcript = ctx.store.activeMessages().filter((m) => m.runId !== run.id)
+		const result: TurnResult = await Promise.race([
+			quiet(
+				runner.runTurn(
+					{
+						runId: run.id,
+						agent: run.agent,
+						transcript: toTurnMessages(transcript, limits.toolResultMaxChars),
+						input: run.input.map(asUserMessage),
+						signal,
+						deadline: active.deadline,
+					},
+					{
+						delta: (text) => {
+							if (ctx.live() && text) ctx.tx(() => ctx.emit('delta', run.id, { text }))
+						},
+						tool: (event) => {
+							if (ctx.live()) ctx.tx(() => ctx.emit('tool', run.id, { ...event }))
+						},
+						steer: () => (ctx.live() ? takeSteer(ctx, run.id) : []),
+					},
+				),
+			),
+			active.stopped,
+		])
+		if (!ctx.live()) throw new RunStopped(active.reason ?? 'cancelled')
+		const now = ctx.host.now()
+		ctx.tx(() => {
+			if (active.steered) requeueLeftoverSteers(ctx, run.id, now)
+			ctx.store.insertMessage({
+				id: ctx.host.newId(),
+				runId: run.id,
+				role: 'assistant',
+				content: [{ type: 'text', text: result.text }],
+				tokens: result.usage.outputTokens,
+				createdAt: now,
+			})
+			ctx.store.finishRun(run.id, {
+				status: 'succeeded',
+				finishedAt: now,
+				output: result.text,
+				model: result.model,
+				inputTokens: result.usage.inputTokens,
+				outputTokens: result.usage.outputTokens,
+			})
+			ctx.emit('final', run.id, { output: result.text, usage: result.usage, model: result.model })
+		})
+		return 'succeeded'
+	} catch (error) {
+		const now = ctx.host.now()
+		const reason = active.reason ?? (error instanceof RunStopped ? error.reason : undefined)
+		return ctx.tx((): RunStatus => {
+			// Before the run is finished (which clears its steer list): steers it never took run next.
+			if (reason !== 'reset' && active.steered) requeueLeftoverSteers(ctx, run.id, now)
+			if (reason === 'deadline') {
+				failRun(
+					ctx,
+					run.id,
+					'deadline_exceeded',
+					`The run passed its ${limits.runDeadlineMs} ms deadline.`,
+					now,
+				)
+				return 'failed'
+			}
+			if (reason) {
+				ctx.store.finishRun(run.id, { status: 'cancelled', finishedAt: now })
+				ctx.emit('cancelled', run.id, { reason })
+				return 'cancelled'
+			}
+			const code = errorCode(error)
+			ctx.host.logger.warn('lane.run_failed', { runId: run.id, code, error })
+			failRun(ctx, run.id, code, errorMessage(error), now)
+			return 'failed'
+		})
+	}
+}
+
+/** Folds older messages into a summary when the next turn would not fit the context budget. */
+async function compact(
+	ctx: TurnContext,
+	run: RunRecord,
+	runner: AgentRunner,
+	limits: LaneLimits,
+	signal: AbortSignal,
+): Promise<void> {
+	// Fast path from the trigger-kept counts (they include this run's input, already stored).
+	const stats = ctx.store.messageStats()
+	if (stats.active + 1 <= limits.maxMessages && stats.tokens <= limits.contextBudgetTokens) return
+	const active = ctx.store.activeMessages().filter((m) => m.runId !== run.id)
+	const incomingTokens = run.input.reduce((n, m) => n + estimateTokens(textOfParts(m.content)), 0)
+	// The turn adds its input and one reply; the message cap holds after the turn, not only before.
+	const plan = planCompaction(
+		active,
+		{ messages: run.input.length + 1, tokens: incomingTokens },
+		limits,
+	)
+	if (!plan) return
+	const summary = await runner.summarize(
+		toTurnMessages(plan.fold, limits.toolResultMaxChars),
+		signal,
+	)
+	const now = ctx.host.now()
+	ctx.tx(() => {
+		const folded = ctx.store.markCompacted(plan.upToSeq)
+		ctx.store.insertMessage({
+			id: ctx.host.newId(),
+			runId: null,
+			role: 'system',
+			kind: 'summary',
+			content: [{ type: 'text', text: summary }],
+			tokens: estimateTokens(summary),
+			createdAt: now,
+		})
+		const compactions = Number(ctx.store.getMeta('compactions') ?? '0') + 1
+		ctx.store.setMeta('compactions', String(compactions))
+		ctx.emit('compacted', run.id, { folded, compactions })
+	})
+}
+
+/** Hands the run the messages steered into it since the last step; they join its input. */
+function takeSteer(ctx: TurnContext, runId: string): TurnMessage[] {
+	return ctx.tx(() => {
+		const run = ctx.store.getRun(runId)
+		if (!run || run.steer.length === 0) return []
+		ctx.store.setRunSteer(runId, [])
+		ctx.store.setRunInput(runId, [...run.input, ...run.steer])
+		for (const m of run.steer) insertUser(ctx, m, runId)
+		return run.steer.map(asUserMessage)
+	})
+}
+
+/** Steered messages the run never took become the next run: no message is dropped. */
+export function requeueLeftoverSteers(
+	ctx: Pick<TurnContext, 'store' | 'host' | 'emit'>,
+	runId: string,
+	now: number,
+): void {
+	const run = ctx.store.getRun(runId)
+	if (!run || run.steer.length === 0) return
+	const nextId = ctx.host.newId()
+	ctx.store.insertRun({
+		id: nextId,
+		mode: 'followup',
+		input: run.steer,
+		agent: run.agent,
+		idempotencyKey: undefined,
+		createdAt: now,
+		gateLimit: run.gateLimit,
+		head: true,
+	})
+	ctx.store.setRunSteer(runId, [])
+	ctx.emit('queued', nextId, { mode: 'followup', steeredFrom: runId, messages: run.steer.length })
+}
+
+export function failRun(
+	ctx: Pick<TurnContext, 'store' | 'emit'>,
+	runId: string,
+	code: string,
+	message: string,
+	now: number,
+): void {
+	ctx.store.finishRun(runId, { status: 'failed', finishedAt: now, error: { code, message } })
+	ctx.emit('error', runId, { code, message, retrying: false })
+}
+
+/** A user message enters the transcript when its run takes it. */
+export function insertUser(
+	ctx: Pick<TurnContext, 'store'>,
+	m: PendingMessage,
+	runId: string,
+): void {
+	ctx.store.insertMessage({
+		id: m.id,
+		runId,
+		role: 'user',
+		content: m.content,
+		tokens: estimateTokens(textOfParts(m.content)),
+		createdAt: m.at,
+	})
+}
+
+const textOfParts = (parts: TextPart[]): string => parts.map((p) => p.text).join('')
+
+function errorCode(error: unknown): string {
+	if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+		return error.code
+	}
+	return 'run_failed'
+}
+
+function errorMessage(error: unknown): string {
+	return error instanceof Error ? error.message.slice(0, 1_000) : 'The run failed.'
+}
+
+/**
+ * A promise raced against a stop: if the stop wins, the loser's later rejection must not surface
+ * as an unhandled rejection. The returned promise still rejects for whoever awaits it.
+ */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+	promise.catch(() => {})
+	return promise
+}
