@@ -362,18 +362,12 @@ export class Lane {
 			this.#emit('started', run.id, { attempt: run.attempt + 1, deadline })
 		})
 		const controller = new AbortController()
-		let rejectStopped: (reason: RunStopped) => void = () => {}
 		const stopped = new Promise<never>((_, reject) => {
-			rejectStopped = reject
+			controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
+				once: true,
+			})
 		})
 		stopped.catch(() => {})
-		controller.signal.addEventListener(
-			'abort',
-			() => rejectStopped(controller.signal.reason as RunStopped),
-			{
-				once: true,
-			},
-		)
 		const active: ActiveRun = {
 			id: run.id,
 			controller,
