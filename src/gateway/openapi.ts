@@ -5,6 +5,9 @@ import type { GatewayEnv } from './context'
 import { validationHook } from './errors'
 import { PROBLEM_CONTENT_TYPE, PROBLEMS } from './problem'
 
+/** Every /v1 route: `Authorization: Bearer <token>` (the scheme registered in app.ts). */
+export const bearerAuth = [{ bearer: [] }]
+
 /** A router whose request validation failures become `validation_failed` problems. */
 export const createRouter = () => new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook })
 

@@ -4,7 +4,7 @@ import { type Agent, getAgent, listAgents } from '../../agents/catalog'
 import { AgentConfig, Slug } from '../../agents/config'
 import { database } from '../../db/client'
 import { getTenant } from '../../db/tenants'
-import { authedErrors, createRouter, json, notFoundResponse } from '../openapi'
+import { authedErrors, bearerAuth, createRouter, json, notFoundResponse } from '../openapi'
 import { ProblemError } from '../problem'
 
 const AgentView = z
@@ -31,13 +31,11 @@ const view = (a: Agent): z.infer<typeof AgentView> => ({
 	updatedAt: a.updatedAt.toISOString(),
 })
 
-const security = [{ bearer: [] }]
-
 const list = createRoute({
 	method: 'get',
 	path: '/v1/agents',
 	tags: ['agents'],
-	security,
+	security: bearerAuth,
 	summary: "List the tenant's agents",
 	responses: {
 		200: json(z.object({ agents: z.array(AgentView) }), 'Agents'),
@@ -50,7 +48,7 @@ const read = createRoute({
 	method: 'get',
 	path: '/v1/agents/{agentId}',
 	tags: ['agents'],
-	security,
+	security: bearerAuth,
 	summary: 'Read an agent',
 	request: { params: AgentParams },
 	responses: { 200: json(AgentView, 'Agent'), ...authedErrors, ...notFoundResponse },

@@ -5,7 +5,14 @@ import { database } from '../../db/client'
 import type { Tenant } from '../../db/schema'
 import { createTenant, getTenant, listTenants } from '../../db/tenants'
 import { jsonBody } from '../middleware/body'
-import { authedErrors, conflictResponse, createRouter, json, notFoundResponse } from '../openapi'
+import {
+	authedErrors,
+	bearerAuth,
+	conflictResponse,
+	createRouter,
+	json,
+	notFoundResponse,
+} from '../openapi'
 import { ProblemError } from '../problem'
 
 const TenantView = z
@@ -36,13 +43,11 @@ const view = (t: Tenant): z.infer<typeof TenantView> => ({
 	updatedAt: t.updatedAt.toISOString(),
 })
 
-const security = [{ bearer: [] }]
-
 const list = createRoute({
 	method: 'get',
 	path: '/v1/tenants',
 	tags: ['tenants'],
-	security,
+	security: bearerAuth,
 	summary: 'List tenants',
 	responses: { 200: json(z.object({ tenants: z.array(TenantView) }), 'Tenants'), ...authedErrors },
 })
@@ -51,7 +56,7 @@ const create = createRoute({
 	method: 'post',
 	path: '/v1/tenants',
 	tags: ['tenants'],
-	security,
+	security: bearerAuth,
 	summary: 'Create a tenant',
 	middleware: [jsonBody()] as const,
 	request: { body: { required: true, content: { 'application/json': { schema: CreateTenant } } } },
@@ -62,7 +67,7 @@ const read = createRoute({
 	method: 'get',
 	path: '/v1/tenants/{tenantId}',
 	tags: ['tenants'],
-	security,
+	security: bearerAuth,
 	summary: 'Read a tenant',
 	request: { params: TenantParams },
 	responses: { 200: json(TenantView, 'Tenant'), ...authedErrors, ...notFoundResponse },

@@ -3,18 +3,23 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { RunView } from '../../../lanes/types'
 import { jsonBody } from '../../middleware/body'
-import { authedErrors, createRouter, json, notFoundResponse, ProblemSchema } from '../../openapi'
+import {
+	authedErrors,
+	bearerAuth,
+	createRouter,
+	json,
+	notFoundResponse,
+	ProblemSchema,
+} from '../../openapi'
 import { PROBLEM_CONTENT_TYPE } from '../../problem'
 import { laneCall, openLane } from './lane-client'
 import { AgentQuery, MessageSchema, SessionParams, SubmitBody, SubmitResult } from './schemas'
-
-const security = [{ bearer: [] }]
 
 const submit = createRoute({
 	method: 'post',
 	path: '/v1/sessions/{sessionKey}/messages',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary: 'Send a message to a session',
 	description:
 		'Queues a turn in the session lane (created on first use). `mode`: followup (default) queues a new turn; collect batches messages that arrive while a run is active into the next turn; steer injects into the active run at its next model step; interrupt cancels the active run and runs this one next. With `wait: true` the answer is the finished run (or 202 if it is still running after `waitTimeoutMs`). A repeated `idempotencyKey` within 24 h returns the original run.',
@@ -43,7 +48,7 @@ const list = createRoute({
 	method: 'get',
 	path: '/v1/sessions/{sessionKey}/messages',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary: "Page through a session's messages (compacted originals included)",
 	request: {
 		params: SessionParams,

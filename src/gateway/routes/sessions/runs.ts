@@ -1,16 +1,21 @@
 // Read a run, or cancel it (queued: never runs; running: aborted, the lane moves on).
 import { createRoute } from '@hono/zod-openapi'
-import { authedErrors, conflictResponse, createRouter, json, notFoundResponse } from '../../openapi'
+import {
+	authedErrors,
+	bearerAuth,
+	conflictResponse,
+	createRouter,
+	json,
+	notFoundResponse,
+} from '../../openapi'
 import { laneCall, openLane } from './lane-client'
 import { AgentQuery, RunParams, RunSchema } from './schemas'
-
-const security = [{ bearer: [] }]
 
 const read = createRoute({
 	method: 'get',
 	path: '/v1/sessions/{sessionKey}/runs/{runId}',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary: 'Read a run',
 	request: { params: RunParams, query: AgentQuery },
 	responses: { 200: json(RunSchema, 'The run'), ...authedErrors, ...notFoundResponse },
@@ -20,7 +25,7 @@ const cancel = createRoute({
 	method: 'post',
 	path: '/v1/sessions/{sessionKey}/runs/{runId}/cancel',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary: 'Cancel a queued or running run',
 	request: { params: RunParams, query: AgentQuery },
 	responses: {

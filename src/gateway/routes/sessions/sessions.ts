@@ -4,18 +4,16 @@ import { Slug } from '../../../agents/config'
 import { database } from '../../../db/client'
 import { listSessions, type SessionCursor } from '../../../db/sessions'
 import type { SessionInfo } from '../../../lanes/types'
-import { authedErrors, createRouter, json, notFoundResponse } from '../../openapi'
+import { authedErrors, bearerAuth, createRouter, json, notFoundResponse } from '../../openapi'
 import { ProblemError } from '../../problem'
 import { type LaneHandle, laneCall, openLane, unwrap } from './lane-client'
 import { AgentQuery, SessionParams, SessionSchema, SessionSummarySchema } from './schemas'
-
-const security = [{ bearer: [] }]
 
 const list = createRoute({
 	method: 'get',
 	path: '/v1/sessions',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary: "List the tenant's sessions, most recently active first",
 	request: {
 		query: z.object({
@@ -37,7 +35,7 @@ const read = createRoute({
 	method: 'get',
 	path: '/v1/sessions/{sessionKey}',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary: 'Read a session',
 	request: { params: SessionParams, query: AgentQuery },
 	responses: { 200: json(SessionSchema, 'The session'), ...authedErrors, ...notFoundResponse },
@@ -47,7 +45,7 @@ const reset = createRoute({
 	method: 'post',
 	path: '/v1/sessions/{sessionKey}/reset',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary: 'Start a new transcript under the same session (active and queued runs are cancelled)',
 	request: { params: SessionParams, query: AgentQuery },
 	responses: {
@@ -61,7 +59,7 @@ const remove = createRoute({
 	method: 'delete',
 	path: '/v1/sessions/{sessionKey}',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary: 'Delete a session: its storage, alarms, index row and subscribers',
 	request: { params: SessionParams, query: AgentQuery },
 	responses: { 204: { description: 'Deleted' }, ...authedErrors, ...notFoundResponse },
@@ -71,7 +69,7 @@ const exportRoute = createRoute({
 	method: 'get',
 	path: '/v1/sessions/{sessionKey}/export',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary:
 		'Export the session as JSON Lines: the session, every message (compacted included), every run',
 	request: { params: SessionParams, query: AgentQuery },

@@ -2,19 +2,18 @@
 // (`/ws`). The gateway authenticates, then hands the connection to the lane, which replays stored
 // events after `after` (or `Last-Event-ID`) and then sends live ones.
 import { createRoute, z } from '@hono/zod-openapi'
-import { authedErrors, createRouter, notFoundResponse } from '../../openapi'
+import { authedErrors, bearerAuth, createRouter, notFoundResponse } from '../../openapi'
 import { ProblemError } from '../../problem'
 import { callLane, openLane } from './lane-client'
 import { AgentQuery, SessionParams } from './schemas'
 
-const security = [{ bearer: [] }]
 const StreamQuery = AgentQuery.extend({ after: z.coerce.number().int().min(0).optional() })
 
 const events = createRoute({
 	method: 'get',
 	path: '/v1/sessions/{sessionKey}/events',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary: 'Stream session events as Server-Sent Events',
 	description:
 		'Each SSE message has `id` = event seq, `event` = type (queued, started, delta, tool, final, error, cancelled, steered, compacted, reset) and `data` = the event JSON. Events after `after` (or `Last-Event-ID`) are replayed from storage first.',
@@ -33,7 +32,7 @@ const socket = createRoute({
 	method: 'get',
 	path: '/v1/sessions/{sessionKey}/ws',
 	tags: ['sessions'],
-	security,
+	security: bearerAuth,
 	summary: 'Stream session events over a WebSocket',
 	description:
 		'Upgrade with `Authorization: Bearer …`. Each text frame is one event JSON (same shape as SSE data); send "ping" to get "pong". The lane can hibernate while the socket stays open.',
