@@ -14,9 +14,6 @@ import {
 	toRun,
 } from './rows'
 import { MIGRATIONS } from './schema'
-
-export { SCHEMA_VERSION } from './schema'
-
 import type {
 	LaneEvent,
 	LaneEventType,
@@ -28,6 +25,7 @@ import type {
 } from './types'
 
 export { asUserMessage, type PendingMessage, type RunRecord, runView } from './rows'
+export { SCHEMA_VERSION } from './schema'
 
 export class LaneStore {
 	readonly #sql: SqlStorage
