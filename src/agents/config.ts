@@ -18,6 +18,75 @@ export const ModelRef = z
 
 export const ToolProfile = z.enum(['minimal', 'coding', 'messaging', 'full'])
 
+/** Provider kinds edgeclaw speaks, each through its AI SDK provider. */
+export const PROVIDER_KINDS = [
+	'offline',
+	'workers-ai',
+	'anthropic',
+	'openai',
+	'openai-compatible',
+] as const
+export type ProviderKind = (typeof PROVIDER_KINDS)[number]
+
+/** Model refs whose provider part is one of these need no `providers` entry. */
+export const BUILTIN_PROVIDERS: readonly ProviderKind[] = [
+	'offline',
+	'workers-ai',
+	'anthropic',
+	'openai',
+]
+
+/** The name of a Worker secret (or var): the config names a secret, never holds one. */
+export const SecretName = z
+	.string()
+	.regex(/^[A-Z][A-Z0-9_]{0,127}$/, 'must be the NAME of a Worker secret, e.g. ANTHROPIC_API_KEY')
+
+/** One credential of a provider; several are used round-robin and fail over to each other. */
+export const AuthProfile = z
+	.object({
+		id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase slug'),
+		secret: SecretName,
+	})
+	.strict()
+
+export const ProviderConfig = z
+	.object({
+		kind: z.enum(PROVIDER_KINDS),
+		/** API base URL (required for openai-compatible; optional override for the others). */
+		baseURL: z
+			.url({ protocol: /^https?$/ })
+			.max(500)
+			.optional(),
+		/** Auth profiles (API keys by secret name), used round-robin. Empty = no auth header. */
+		profiles: z.array(AuthProfile).max(16).default([]),
+		/** Context window of this provider's models in tokens, when the built-in table is wrong. */
+		contextWindow: z.number().int().min(1_000).max(10_000_000).optional(),
+	})
+	.strict()
+	.superRefine((p, ctx) => {
+		if (p.kind === 'openai-compatible' && !p.baseURL) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['baseURL'],
+				message: 'an openai-compatible provider needs a baseURL',
+			})
+		}
+		const ids = new Set<string>()
+		p.profiles.forEach((profile, i) => {
+			if (ids.has(profile.id)) {
+				ctx.addIssue({
+					code: 'custom',
+					path: ['profiles', i, 'id'],
+					message: `duplicate profile id "${profile.id}"`,
+				})
+			}
+			ids.add(profile.id)
+		})
+	})
+export type ProviderConfig = z.infer<typeof ProviderConfig>
+
+const ProviderId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase slug')
+
 export const AgentConfig = z
 	.object({
 		instructions: z.string().max(32_000).default('You are a helpful assistant.'),
@@ -30,10 +99,13 @@ export const AgentConfig = z
 		params: z
 			.object({
 				temperature: z.number().min(0).max(2).optional(),
+				topP: z.number().min(0).max(1).optional(),
 				maxOutputTokens: z.number().int().positive().max(200_000).optional(),
 			})
 			.strict()
 			.prefault({}),
+		/** Providers by the id used in model refs (`<id>:<model>`); built-in kinds need no entry. */
+		providers: z.record(ProviderId, ProviderConfig).default({}),
 		tools: z
 			.object({
 				profile: ToolProfile.default('minimal'),
@@ -64,5 +136,24 @@ export const AgentConfig = z
 			.prefault({}),
 	})
 	.strict()
+	.superRefine((config, ctx) => {
+		const refs: [string, (string | number)[]][] = [
+			[config.model.primary, ['model', 'primary']],
+			...config.model.fallbacks.map((r, i): [string, (string | number)[]] => [
+				r,
+				['model', 'fallbacks', i],
+			]),
+		]
+		for (const [ref, path] of refs) {
+			const provider = ref.slice(0, ref.indexOf(':'))
+			if (config.providers[provider]) continue
+			if ((BUILTIN_PROVIDERS as readonly string[]).includes(provider)) continue
+			ctx.addIssue({
+				code: 'custom',
+				path,
+				message: `unknown provider "${provider}": use ${BUILTIN_PROVIDERS.join(', ')} or define it under "providers"`,
+			})
+		}
+	})
 
 export type AgentConfig = z.infer<typeof AgentConfig>

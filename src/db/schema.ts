@@ -38,6 +38,27 @@ export const agents = sqliteTable(
 	(t) => [primaryKey({ columns: [t.tenantId, t.id] })],
 )
 
+/** Every version of every agent's config, written with the change; the audit log says who. */
+export const agentVersions = sqliteTable(
+	'agent_versions',
+	{
+		tenantId: text('tenant_id').notNull(),
+		agentId: text('agent_id').notNull(),
+		version: integer('version').notNull(),
+		name: text('name').notNull(),
+		config: text('config', { mode: 'json' }).notNull(),
+		actor: text('actor').notNull(),
+		createdAt: createdAt(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.tenantId, t.agentId, t.version] }),
+		foreignKey({
+			columns: [t.tenantId, t.agentId],
+			foreignColumns: [agents.tenantId, agents.id],
+		}).onDelete('cascade'),
+	],
+)
+
 /** API keys `ek_<id>_<secret>`: only a hash of the secret is stored. */
 export const apiKeys = sqliteTable(
 	'api_keys',
@@ -166,6 +187,26 @@ export const toolExecutions = sqliteTable(
 		index('tool_executions_tenant_started_idx').on(t.tenantId, t.startedAt),
 		index('tool_executions_tenant_session_idx').on(t.tenantId, t.sessionKey, t.startedAt),
 	],
+)
+
+/** Token usage per tenant, UTC day, agent and model; budgets are checked against it. */
+export const usageDaily = sqliteTable(
+	'usage_daily',
+	{
+		tenantId: text('tenant_id')
+			.notNull()
+			.references(() => tenants.id, { onDelete: 'cascade' }),
+		/** UTC day, `YYYY-MM-DD`. */
+		day: text('day').notNull(),
+		agentId: text('agent_id').notNull(),
+		model: text('model').notNull(),
+		calls: integer('calls').notNull().default(0),
+		errors: integer('errors').notNull().default(0),
+		inputTokens: integer('input_tokens').notNull().default(0),
+		outputTokens: integer('output_tokens').notNull().default(0),
+		latencyMs: integer('latency_ms').notNull().default(0),
+	},
+	(t) => [primaryKey({ columns: [t.tenantId, t.day, t.agentId, t.model] })],
 )
 
 /**
