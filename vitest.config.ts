@@ -14,6 +14,8 @@ export default defineConfig(async () => {
 		plugins: [
 			cloudflareTest({
 				wrangler: { configPath: './wrangler.toml' },
+				// Workers AI only runs on Cloudflare; tests never reach it (its binding is absent).
+				remoteBindings: false,
 				miniflare: {
 					bindings: {
 						TEST_MIGRATIONS: migrations,

@@ -2,9 +2,10 @@
 // turns and keeps transcript, runs and events in its own SQLite storage. The class is the shell:
 // RPC, alarms, WebSockets and SSE; the lane's rules live in src/lanes/lane.ts.
 import { DurableObject } from 'cloudflare:workers'
-import { runnerFor } from '../src/agents/resolver'
+import { agentRuntime } from '../src/agents/resolver'
 import { database } from '../src/db/client'
 import { removeSession, upsertSession } from '../src/db/sessions'
+import { addUsage } from '../src/db/usage'
 import { AlarmScheduler, CoalescedIndex } from '../src/lanes/host'
 import { Lane, type LaneHost } from '../src/lanes/lane'
 import { LaneStore } from '../src/lanes/store'
@@ -18,6 +19,7 @@ import type {
 	SubmitRequest,
 } from '../src/lanes/types'
 import { loggerFromEnv } from '../src/observability/logger'
+import { UsageRecorder } from '../src/observability/usage'
 
 export interface LanePing {
 	ok: true
@@ -36,6 +38,7 @@ export class SessionLane extends DurableObject<Env> {
 	readonly #lane: Lane
 	readonly #subscribers: LaneSubscribers
 	readonly #alarms: AlarmScheduler
+	readonly #usage: UsageRecorder
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env)
@@ -49,6 +52,14 @@ export class SessionLane extends DurableObject<Env> {
 			waitUntil: (p) => ctx.waitUntil(p),
 			logger,
 		})
+		this.#usage = new UsageRecorder({
+			metrics: env.METRICS,
+			write: (deltas) => addUsage(db, deltas),
+			intervalMs: INDEX_WRITE_INTERVAL_MS,
+			waitUntil: (p) => ctx.waitUntil(p),
+			logger,
+		})
+		const runner = agentRuntime(env, logger)
 		this.#alarms = new AlarmScheduler(ctx.storage, logger)
 		this.#subscribers = new LaneSubscribers(ctx)
 		const host: LaneHost = {
@@ -68,7 +79,8 @@ export class SessionLane extends DurableObject<Env> {
 				}
 			},
 			index,
-			runnerFor: (agent) => runnerFor(agent.config),
+			runnerFor: () => runner,
+			usage: this.#usage,
 			logger,
 		}
 		this.#lane = new Lane(host)

@@ -25,6 +25,5 @@ CREATE TABLE `usage_daily` (
 );
 --> statement-breakpoint
 -- Agents that exist before versions were kept start their history at their current version.
-INSERT INTO `agent_versions` (`tenant_id`, `agent_id`, `version`, `name`, `config`, `actor`, `created_at`)
-SELECT `tenant_id`, `id`, `version`, `name`, `config`, 'system', `created_at` FROM `agents`
-ON CONFLICT DO NOTHING;
+INSERT OR IGNORE INTO `agent_versions` (`tenant_id`, `agent_id`, `version`, `name`, `config`, `actor`, `created_at`)
+SELECT `tenant_id`, `id`, `version`, `name`, `config`, 'system', `created_at` FROM `agents`;

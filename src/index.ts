@@ -6,6 +6,7 @@ import { handleToolJobBatch } from './tools/jobs'
 
 export { Sandbox } from '@cloudflare/sandbox'
 export { SessionLane } from '../durable-objects/session-lane'
+export { ModelHealth } from '../durable-objects/model-health'
 export { TenantGate } from '../durable-objects/tenant-gate'
 
 const gateway = createGateway()

@@ -122,6 +122,8 @@ export const AgentConfig = z
 				/** Wall-clock deadline of one run (turn). */
 				runDeadlineMs: z.number().int().min(1_000).max(3_600_000).default(600_000),
 				maxToolSteps: z.number().int().min(0).max(100).default(8),
+				/** No single model call may take longer than this (then it counts as a timeout). */
+				modelCallTimeoutMs: z.number().int().min(1_000).max(600_000).default(120_000),
 				/** Messages that may wait in the session's lane. */
 				queueCap: z.number().int().min(1).max(10_000).default(1_000),
 			})

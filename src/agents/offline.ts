@@ -1,34 +1,41 @@
-// The offline model: deterministic, no network, not an LLM. It drives local runs and tests.
-//   /slow <ms> [text]  waits <ms> (abortable), then answers like the plain case
-//   /fail <status>     raises a provider error with that HTTP status
-//   anything else      "echo: <text>", streamed in a few deltas
-// Messages steered into the run are answered after the reply, one "steer: <text>" line each.
+// The offline model: a deterministic stand-in for an LLM, with no network. It is not an LLM; it
+// drives local runs and tests through the same AI SDK model interface as the real providers.
+// It answers the user messages since its last reply:
+//   /tool <name> <json-args>  calls that tool (several lines = several calls), then, once the
+//                             results are back, answers with a one-line summary of them
+//   /fail <status>            raises a provider error with that HTTP status (exercises failover)
+//   /slow <ms> [text]         waits <ms> (abortable), then answers like the plain case
+//   anything else             "echo: <text>", streamed in a few deltas
+// Usage is counted from text length (4 characters per token).
 import {
-	type AgentRunner,
-	estimateTokens,
-	ModelError,
-	type TurnInput,
-	type TurnIO,
-	type TurnMessage,
-	type TurnResult,
-	textOf,
-} from './runner'
+	APICallError,
+	type LanguageModelV4,
+	type LanguageModelV4CallOptions,
+	type LanguageModelV4Prompt,
+	type LanguageModelV4StreamPart,
+	type LanguageModelV4Usage,
+} from '@ai-sdk/provider'
 
 const MAX_SLOW_MS = 600_000
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal.aborted) return reject(signal.reason)
-		const timer = setTimeout(() => {
-			signal.removeEventListener('abort', onAbort)
-			resolve()
-		}, ms)
-		const onAbort = () => {
-			clearTimeout(timer)
-			reject(signal.reason)
-		}
-		signal.addEventListener('abort', onAbort, { once: true })
-	})
+/** Provider option that turns a call into a summary request (compaction). */
+export const SUMMARIZE_OPTION = { offline: { task: 'summarize' } } as const
+
+export type OfflineDirective =
+	| { kind: 'echo'; text: string }
+	| { kind: 'slow'; ms: number; text: string }
+	| { kind: 'fail'; status: number }
+	| { kind: 'tool'; name: string; args: string }
+
+/** What the offline model makes of one user message. */
+export function parseOfflineInput(text: string): OfflineDirective {
+	const slow = /^\/slow\s+(\d{1,7})(?:\s+([\s\S]*))?$/.exec(text)
+	if (slow) return { kind: 'slow', ms: Math.min(Number(slow[1]), MAX_SLOW_MS), text: slow[2] ?? '' }
+	const fail = /^\/fail\s+(\d{3})\s*$/.exec(text)
+	if (fail) return { kind: 'fail', status: Number(fail[1]) }
+	const tool = /^\/tool\s+([A-Za-z0-9_.-]{1,64})(?:\s+([\s\S]*))?$/.exec(text)
+	if (tool) return { kind: 'tool', name: tool[1] as string, args: (tool[2] ?? '{}').trim() || '{}' }
+	return { kind: 'echo', text }
 }
 
 /** Splits text into up to `parts` pieces of near-equal length (never empty pieces). */
@@ -40,69 +47,183 @@ export function chunk(text: string, parts = 3): string[] {
 	return out
 }
 
-/** What the offline model answers to one input text, or the directive it carries. */
-export function parseOfflineInput(
-	text: string,
-):
-	| { kind: 'echo'; text: string }
-	| { kind: 'slow'; ms: number; text: string }
-	| { kind: 'fail'; status: number } {
-	const slow = /^\/slow\s+(\d{1,7})(?:\s+([\s\S]*))?$/.exec(text)
-	if (slow) return { kind: 'slow', ms: Math.min(Number(slow[1]), MAX_SLOW_MS), text: slow[2] ?? '' }
-	const fail = /^\/fail\s+(\d{3})\s*$/.exec(text)
-	if (fail) return { kind: 'fail', status: Number(fail[1]) }
-	return { kind: 'echo', text }
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (signal?.aborted) return reject(signal.reason)
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort)
+			resolve()
+		}, ms)
+		const onAbort = () => {
+			clearTimeout(timer)
+			reject(signal?.reason)
+		}
+		signal?.addEventListener('abort', onAbort, { once: true })
+	})
 }
 
-export class OfflineModel implements AgentRunner {
-	readonly model: string
+const messageText = (m: LanguageModelV4Prompt[number]): string => {
+	if (m.role === 'system') return m.content
+	let text = ''
+	for (const p of m.content) {
+		if (p.type === 'text') text += p.text
+		else if (p.type === 'tool-call') text += `[call ${p.toolName}]`
+		else if (p.type === 'tool-result') text += `[result ${p.toolName}]`
+	}
+	return text
+}
 
-	constructor(model = 'offline:echo') {
-		this.model = model
+const promptChars = (prompt: LanguageModelV4Prompt): number =>
+	prompt.reduce((n, m) => n + messageText(m).length + 1, 0)
+
+const usageOf = (inputChars: number, outputChars: number): LanguageModelV4Usage => ({
+	inputTokens: {
+		total: Math.ceil(inputChars / 4),
+		noCache: Math.ceil(inputChars / 4),
+		cacheRead: 0,
+		cacheWrite: 0,
+	},
+	outputTokens: { total: Math.ceil(outputChars / 4), text: Math.ceil(outputChars / 4), reasoning: 0 },
+})
+
+/** One-line summary of tool results, as the offline model's answer after tools ran. */
+function summarizeResults(prompt: LanguageModelV4Prompt): string {
+	const last = prompt[prompt.length - 1]
+	if (!last || last.role !== 'tool') return ''
+	const parts = last.content.flatMap((p) => {
+		if (p.type !== 'tool-result') return []
+		const o = p.output
+		const value =
+			o.type === 'text' || o.type === 'error-text'
+				? o.value
+				: o.type === 'json' || o.type === 'error-json'
+					? JSON.stringify(o.value)
+					: o.type
+		const flat = value.replace(/\s+/g, ' ').trim()
+		const failed = o.type === 'error-text' || o.type === 'error-json'
+		return [`${p.toolName} ${failed ? 'failed' : 'returned'} ${flat.length > 160 ? `${flat.slice(0, 157)}...` : flat}`]
+	})
+	return parts.join('; ')
+}
+
+type Plan =
+	| { kind: 'text'; text: string; delayMs: number }
+	| { kind: 'tools'; calls: { name: string; args: string }[] }
+
+function plan(prompt: LanguageModelV4Prompt, url: string): Plan {
+	if (prompt[prompt.length - 1]?.role === 'tool') {
+		return { kind: 'text', text: summarizeResults(prompt), delayMs: 0 }
+	}
+	let start = prompt.length
+	while (start > 0 && prompt[start - 1]?.role !== 'assistant') start--
+	const inputs = prompt.slice(start).filter((m) => m.role === 'user')
+	const texts: string[] = []
+	const calls: { name: string; args: string }[] = []
+	let delayMs = 0
+	for (const m of inputs) {
+		const d = parseOfflineInput(messageText(m))
+		if (d.kind === 'fail') {
+			throw new APICallError({
+				message: `offline model: simulated provider error ${d.status}`,
+				url,
+				requestBodyValues: {},
+				statusCode: d.status,
+				responseBody: JSON.stringify({ error: { message: `simulated ${d.status}` } }),
+				isRetryable: d.status === 429 || d.status >= 500,
+			})
+		}
+		if (d.kind === 'tool') calls.push({ name: d.name, args: d.args })
+		else if (d.kind === 'slow') {
+			delayMs += d.ms
+			texts.push(d.text)
+		} else texts.push(d.text)
+	}
+	if (calls.length > 0) return { kind: 'tools', calls }
+	return { kind: 'text', text: `echo: ${texts.join('\n')}`, delayMs }
+}
+
+function summary(prompt: LanguageModelV4Prompt): string {
+	const messages = prompt.filter((m) => m.role !== 'system')
+	const lines = messages.map((m) => {
+		const text = messageText(m).replace(/\s+/g, ' ').trim()
+		return `- ${m.role}: ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`
+	})
+	return `Summary of ${messages.length} earlier messages:\n${lines.join('\n')}`
+}
+
+export class OfflineLanguageModel implements LanguageModelV4 {
+	readonly specificationVersion = 'v4'
+	readonly provider = 'offline'
+	readonly modelId: string
+	readonly supportedUrls = {}
+
+	constructor(modelId = 'echo') {
+		this.modelId = modelId
 	}
 
-	async runTurn(input: TurnInput, io: TurnIO): Promise<TurnResult> {
-		const texts: string[] = []
-		for (const message of input.input) {
-			const parsed = parseOfflineInput(textOf(message))
-			if (parsed.kind === 'fail') {
-				throw new ModelError(
-					'provider_error',
-					`offline model: simulated provider error ${parsed.status}`,
-					{
-						status: parsed.status,
-					},
-				)
-			}
-			if (parsed.kind === 'slow') await sleep(parsed.ms, input.signal)
-			texts.push(parsed.text)
+	async doGenerate(options: LanguageModelV4CallOptions) {
+		const { stream } = await this.doStream(options)
+		const reader = stream.getReader()
+		let text = ''
+		const content: { type: 'text'; text: string }[] = []
+		let finish: Extract<LanguageModelV4StreamPart, { type: 'finish' }> | undefined
+		for (;;) {
+			const { done, value } = await reader.read()
+			if (done) break
+			if (value.type === 'text-delta') text += value.delta
+			if (value.type === 'finish') finish = value
 		}
-		input.signal.throwIfAborted()
-		let reply = `echo: ${texts.join('\n')}`
-		for (const steered of io.steer()) reply += `\nsteer: ${textOf(steered)}`
-		for (const piece of chunk(reply)) io.delta(piece)
-		// Prompt size without building the prompt: characters of every message plus separators.
-		let promptChars = -1
-		for (const m of [...input.transcript, ...input.input]) {
-			promptChars += 1
-			for (const part of m.content) promptChars += part.text.length
-		}
+		if (text) content.push({ type: 'text', text })
 		return {
-			text: reply,
-			usage: {
-				inputTokens: Math.ceil(Math.max(0, promptChars) / 4),
-				outputTokens: estimateTokens(reply),
-			},
-			model: this.model,
+			content,
+			finishReason: finish?.finishReason ?? { unified: 'stop' as const, raw: 'stop' },
+			usage: finish?.usage ?? usageOf(0, 0),
+			warnings: [],
 		}
 	}
 
-	/** Deterministic summary: one line per message, each cut to 120 characters. */
-	async summarize(messages: TurnMessage[]): Promise<string> {
-		const lines = messages.map((m) => {
-			const text = textOf(m).replace(/\s+/g, ' ').trim()
-			return `- ${m.role}: ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`
+	async doStream(options: LanguageModelV4CallOptions) {
+		const { prompt, abortSignal } = options
+		const url = `offline://${this.modelId}`
+		const summarizing =
+			(options.providerOptions?.offline as { task?: unknown } | undefined)?.task === 'summarize'
+		const p: Plan = summarizing
+			? { kind: 'text', text: summary(prompt), delayMs: 0 }
+			: plan(prompt, url)
+		if (p.kind === 'text' && p.delayMs > 0) await sleep(p.delayMs, abortSignal)
+		abortSignal?.throwIfAborted()
+		const inputChars = promptChars(prompt)
+		const parts: LanguageModelV4StreamPart[] = [
+			{ type: 'stream-start', warnings: [] },
+			{ type: 'response-metadata', id: `offline-${crypto.randomUUID()}`, modelId: this.modelId },
+		]
+		let outputChars = 0
+		if (p.kind === 'text') {
+			parts.push({ type: 'text-start', id: 't0' })
+			for (const delta of chunk(p.text)) parts.push({ type: 'text-delta', id: 't0', delta })
+			parts.push({ type: 'text-end', id: 't0' })
+			outputChars = p.text.length
+		} else {
+			p.calls.forEach((call, i) => {
+				const toolCallId = `call_${i}_${crypto.randomUUID().slice(0, 8)}`
+				parts.push({ type: 'tool-call', toolCallId, toolName: call.name, input: call.args })
+				outputChars += call.name.length + call.args.length
+			})
+		}
+		parts.push({
+			type: 'finish',
+			usage: usageOf(inputChars, outputChars),
+			finishReason:
+				p.kind === 'tools'
+					? { unified: 'tool-calls', raw: 'tool_calls' }
+					: { unified: 'stop', raw: 'stop' },
 		})
-		return `Summary of ${messages.length} earlier messages:\n${lines.join('\n')}`
+		const stream = new ReadableStream<LanguageModelV4StreamPart>({
+			start(controller) {
+				for (const part of parts) controller.enqueue(part)
+				controller.close()
+			},
+		})
+		return { stream }
 	}
 }

@@ -1,29 +1,30 @@
-// Picks the runner for an agent's model. Today: the built-in offline model; other providers
-// answer every turn with a clear `model_unavailable` error until their adapters are configured.
-import { OfflineModel } from './offline'
-import { type AgentRunner, ModelError, type TurnResult } from './runner'
+// The agent runtime of an isolate: one AgentLoop (model router with its round-robin cursors and
+// model instances, the shared-health view, the tool registry) per Worker environment.
+import type { Logger } from '../observability/logger'
+import { builtinTools } from '../tools/builtin'
+import { AgentLoop } from './loop'
+import { type HealthBackend, HealthView } from './models/health'
 
-export function runnerFor(config: { model: { primary: string } }): AgentRunner {
-	const ref = config.model.primary
-	return ref.startsWith('offline:') ? new OfflineModel(ref) : new UnavailableModel(ref)
+/** The deployment's one ModelHealth object. */
+export const MODEL_HEALTH_NAME = 'global'
+
+export function healthBackend(env: Env): HealthBackend {
+	return env.MODEL_HEALTH.getByName(MODEL_HEALTH_NAME) as unknown as HealthBackend
 }
 
-/** Runner for models this build cannot call yet: every turn fails with a clear error. */
-export class UnavailableModel implements AgentRunner {
-	readonly #ref: string
-	constructor(ref: string) {
-		this.#ref = ref
+const runtimes = new WeakMap<object, AgentLoop>()
+
+/** The isolate's agent loop for this environment (created on first use). */
+export function agentRuntime(env: Env, logger: Logger): AgentLoop {
+	let loop = runtimes.get(env)
+	if (!loop) {
+		loop = new AgentLoop({
+			tools: builtinTools(),
+			health: new HealthView(healthBackend(env), logger),
+			env: env as unknown as Record<string, unknown>,
+			logger,
+		})
+		runtimes.set(env, loop)
 	}
-	async runTurn(): Promise<TurnResult> {
-		throw new ModelError(
-			'model_unavailable',
-			`model "${this.#ref}" has no provider configured in this deployment`,
-		)
-	}
-	async summarize(): Promise<string> {
-		throw new ModelError(
-			'model_unavailable',
-			`model "${this.#ref}" has no provider configured in this deployment`,
-		)
-	}
+	return loop
 }

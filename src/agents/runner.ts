@@ -7,10 +7,30 @@ export interface TextPart {
 	text: string
 }
 
-/** A message as the model sees it. Tool parts join in the agent-runner issue. */
+/** The model asked for a tool call (assistant messages). */
+export interface ToolCallPart {
+	type: 'tool-call'
+	callId: string
+	name: string
+	/** The arguments as JSON text, exactly as the model wrote them (untrusted). */
+	args: string
+}
+
+/** What a tool call returned (tool messages). The text is untrusted data, never instructions. */
+export interface ToolResultPart {
+	type: 'tool-result'
+	callId: string
+	name: string
+	result: string
+	isError?: boolean
+}
+
+export type MessagePart = TextPart | ToolCallPart | ToolResultPart
+
+/** A message as the model sees it. */
 export interface TurnMessage {
 	role: 'user' | 'assistant' | 'system' | 'tool'
-	content: TextPart[]
+	content: MessagePart[]
 }
 
 export interface AgentSnapshot {
@@ -22,6 +42,7 @@ export interface AgentSnapshot {
 
 export interface TurnInput {
 	runId: string
+	session: { tenantId: string; agentId: string; sessionKey: string }
 	agent: AgentSnapshot
 	/** The session's context before this turn (compacted). */
 	transcript: TurnMessage[]
@@ -45,6 +66,13 @@ export interface TurnIO {
 	tool(event: ToolEventData): void
 	/** Takes the messages steered into this run since the last call (empty when none). */
 	steer(): TurnMessage[]
+	/**
+	 * Stores messages of a finished step (an assistant message and its tool results) in the
+	 * transcript at once, so steered messages taken afterwards follow them in order.
+	 */
+	commit(messages: TurnMessage[]): void
+	/** Records one model call (tokens, latency, outcome) on the run and in usage accounting. */
+	call(record: ModelCallRecord): void
 }
 
 export interface Usage {
@@ -52,16 +80,33 @@ export interface Usage {
 	outputTokens: number
 }
 
+/** One call to a model provider, successful or not. */
+export interface ModelCallRecord {
+	/** `provider:model` as the agent config names it. */
+	model: string
+	/** Auth profile id, when the provider has profiles. */
+	profile?: string
+	inputTokens: number
+	outputTokens: number
+	latencyMs: number
+	/** `ok`, or the failure class (rate_limit, server, timeout, …). */
+	outcome: string
+	status?: number
+}
+
 export interface TurnResult {
+	/** The final answer (text of the last step). */
 	text: string
+	/** Totals over every model call of the turn. */
 	usage: Usage
+	/** The model that produced the final answer. */
 	model: string
 }
 
 export interface AgentRunner {
 	runTurn(input: TurnInput, io: TurnIO): Promise<TurnResult>
-	/** Summarises older messages for compaction. */
-	summarize(messages: TurnMessage[], signal: AbortSignal): Promise<string>
+	/** Summarises older messages for compaction, with the agent's models. */
+	summarize(messages: TurnMessage[], signal: AbortSignal, agent: AgentSnapshot): Promise<string>
 }
 
 /** A failure of the model layer, with the provider's HTTP status when there is one. */
@@ -76,7 +121,30 @@ export class ModelError extends Error {
 	}
 }
 
-export const textOf = (message: TurnMessage): string => message.content.map((p) => p.text).join('')
+/** The text parts of a message, joined. */
+export const textOf = (message: { content: readonly MessagePart[] }): string => {
+	let text = ''
+	for (const p of message.content) if (p.type === 'text') text += p.text
+	return text
+}
+
+/** Characters a message part costs in a prompt (text as is, tool parts as JSON). */
+export const partChars = (p: MessagePart): number =>
+	p.type === 'text'
+		? p.text.length
+		: p.type === 'tool-result'
+			? p.result.length + p.name.length + 32
+			: p.args.length + p.name.length + 32
 
 /** Rough token estimate (4 characters per token), the same everywhere a budget is checked. */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4)
+
+/** Keeps the head and the tail of a long text, with a marker saying how much was cut. */
+export function trimHeadTail(text: string, maxChars: number): string {
+	if (text.length <= maxChars) return text
+	const marker = (cut: number) => `\n…[${cut} characters trimmed]…\n`
+	const room = Math.max(0, maxChars - marker(text.length).length)
+	const head = Math.ceil(room / 2)
+	const tail = Math.floor(room / 2)
+	return `${text.slice(0, head)}${marker(text.length - head - tail)}${text.slice(text.length - tail)}`
+}

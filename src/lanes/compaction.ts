@@ -1,7 +1,7 @@
 // Compaction: when a session's active transcript outgrows the agent's context budget or message
 // cap, older messages are folded into one summary message. Originals stay in storage (marked
 // compacted) for export until their retention ends. Pure functions; the lane does the I/O.
-import type { TurnMessage } from '../agents/runner'
+import { type TurnMessage, trimHeadTail } from '../agents/runner'
 import type { MessageView } from './types'
 
 export interface CompactionLimits {
@@ -50,16 +50,6 @@ export function planCompaction(
 	return { fold: [...summaries, ...foldRegular], upToSeq: last.seq, keptTokens }
 }
 
-/** Keeps the head and the tail of a long text, with a marker saying how much was cut. */
-export function trimHeadTail(text: string, maxChars: number): string {
-	if (text.length <= maxChars) return text
-	const marker = (cut: number) => `\n…[${cut} characters trimmed]…\n`
-	const room = Math.max(0, maxChars - marker(text.length).length)
-	const head = Math.ceil(room / 2)
-	const tail = Math.floor(room / 2)
-	return `${text.slice(0, head)}${marker(text.length - head - tail)}${text.slice(text.length - tail)}`
-}
-
 /** The model's view of stored messages: tool results trimmed head+tail, the rest as stored. */
 export function toTurnMessages(
 	messages: readonly MessageView[],
@@ -69,10 +59,11 @@ export function toTurnMessages(
 		role: m.kind === 'summary' ? 'system' : m.role,
 		content:
 			m.role === 'tool'
-				? m.content.map((p) => ({
-						type: 'text' as const,
-						text: trimHeadTail(p.text, toolResultMaxChars),
-					}))
+				? m.content.map((p) =>
+						p.type === 'tool-result'
+							? { ...p, result: trimHeadTail(p.result, toolResultMaxChars) }
+							: p,
+					)
 				: m.content,
 	}))
 }

@@ -5,6 +5,7 @@
 // test without a Durable Object.
 import type { AgentRunner, AgentSnapshot } from '../agents/runner'
 import type { Logger } from '../observability/logger'
+import type { UsageSink } from '../observability/usage'
 import type { LaneStore } from './store'
 import type { LaneEvent, SessionRef } from './types'
 
@@ -48,6 +49,8 @@ export interface LaneHost {
 	gate(tenantId: string): SlotGate
 	index: SessionIndex
 	runnerFor(agent: AgentSnapshot): AgentRunner
+	/** Where the model calls of finished runs are accounted (D1 day totals, Analytics Engine). */
+	usage: UsageSink
 	logger: Logger
 }
 

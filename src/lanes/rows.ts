@@ -1,5 +1,12 @@
 // Rows of the lane's tables and their mapping to the shapes the lane and its RPC use.
-import type { AgentSnapshot, TextPart, TurnMessage } from '../agents/runner'
+import {
+	type AgentSnapshot,
+	type MessagePart,
+	type ModelCallRecord,
+	partChars,
+	type TextPart,
+	type TurnMessage,
+} from '../agents/runner'
 import type {
 	LaneEvent,
 	LaneEventType,
@@ -40,6 +47,7 @@ export interface RunRow extends Record<string, SqlStorageValue> {
 	output_tokens: number | null
 	error_code: string | null
 	error_message: string | null
+	calls: string | null
 }
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
@@ -85,6 +93,8 @@ export interface RunRecord {
 	inputTokens: number | null
 	outputTokens: number | null
 	error: RunError | null
+	/** Every model call of the run (tokens, latency, outcome), in order. */
+	calls: ModelCallRecord[]
 }
 
 export const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({
@@ -107,6 +117,7 @@ export const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({
 	inputTokens: r.input_tokens,
 	outputTokens: r.output_tokens,
 	error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
+	calls: r.calls ? (JSON.parse(r.calls) as ModelCallRecord[]) : [],
 })
 
 export const runView = (r: RunRecord): RunView => ({
@@ -126,6 +137,7 @@ export const runView = (r: RunRecord): RunView => ({
 			? null
 			: { inputTokens: r.inputTokens, outputTokens: r.outputTokens },
 	error: r.error,
+	calls: r.calls,
 	pendingInput: r.status === 'queued' ? r.input.length : 0,
 })
 
@@ -135,7 +147,7 @@ export const toMessage = (r: MessageRow): MessageView => ({
 	runId: r.run_id,
 	role: r.role as MessageView['role'],
 	kind: r.kind as MessageView['kind'],
-	content: JSON.parse(r.content) as TextPart[],
+	content: JSON.parse(r.content) as MessagePart[],
 	tokens: r.tokens,
 	compacted: r.compacted === 1,
 	createdAt: r.created_at,
@@ -149,9 +161,9 @@ export const toEvent = (r: EventRow): LaneEvent => ({
 	data: JSON.parse(r.data) as Record<string, unknown>,
 })
 
-export const bytesOf = (content: TextPart[]): number => {
+export const bytesOf = (content: readonly MessagePart[]): number => {
 	let n = 0
-	for (const part of content) n += part.text.length
+	for (const part of content) n += partChars(part)
 	return n
 }
 

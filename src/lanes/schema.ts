@@ -74,6 +74,8 @@ export const MIGRATIONS: readonly string[] = [
 	);
 	CREATE INDEX events_by_ts ON events (ts);
 	CREATE TABLE idempotency (key TEXT PRIMARY KEY, run_id TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+	// v2: model calls of a run (JSON array of ModelCallRecord).
+	'ALTER TABLE runs ADD COLUMN calls TEXT;',
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

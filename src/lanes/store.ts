@@ -1,7 +1,7 @@
 // A lane's SQLite storage: every query the lane makes, plus what is cheap to keep in memory (the
 // active transcript, the last agent snapshot, identity). All calls are synchronous (Durable
 // Object SQLite), so a sequence of them inside one transaction is atomic.
-import type { AgentSnapshot, TextPart } from '../agents/runner'
+import type { AgentSnapshot, MessagePart, ModelCallRecord } from '../agents/runner'
 import {
 	bytesOf,
 	type EventRow,
@@ -155,6 +155,7 @@ export class LaneStore {
 			inputTokens: null,
 			outputTokens: null,
 			error: null,
+			calls: [],
 		}
 	}
 
@@ -265,11 +266,13 @@ export class LaneStore {
 			inputTokens?: number
 			outputTokens?: number
 			error?: RunError
+			calls?: readonly ModelCallRecord[]
 		},
 	): void {
 		this.#sql.exec(
 			`UPDATE runs SET status = ?, finished_at = ?, output = ?, model = ?, input_tokens = ?,
-			 output_tokens = ?, error_code = ?, error_message = ?, waiting_slot = 0, steer = '[]' WHERE id = ?`,
+			 output_tokens = ?, error_code = ?, error_message = ?, calls = ?, waiting_slot = 0, steer = '[]'
+			 WHERE id = ?`,
 			outcome.status,
 			outcome.finishedAt,
 			outcome.output ?? null,
@@ -278,6 +281,7 @@ export class LaneStore {
 			outcome.outputTokens ?? null,
 			outcome.error?.code ?? null,
 			outcome.error?.message ?? null,
+			outcome.calls && outcome.calls.length > 0 ? JSON.stringify(outcome.calls) : null,
 			id,
 		)
 	}
@@ -311,7 +315,7 @@ export class LaneStore {
 		runId: string | null
 		role: MessageView['role']
 		kind?: MessageView['kind']
-		content: TextPart[]
+		content: MessagePart[]
 		tokens: number
 		createdAt: number
 	}): void {
@@ -343,6 +347,22 @@ export class LaneStore {
 				compacted: false,
 				createdAt: m.createdAt,
 			})
+	}
+
+	/** Drops what an earlier attempt of a run wrote (its steps), before the run starts over. */
+	deleteRunOutput(runId: string): void {
+		const { n } = this.#sql
+			.exec<{ n: number }>(
+				"SELECT count(*) AS n FROM messages WHERE run_id = ? AND role IN ('assistant', 'tool')",
+				runId,
+			)
+			.one()
+		if (n === 0) return
+		this.#sql.exec(
+			"DELETE FROM messages WHERE run_id = ? AND role IN ('assistant', 'tool')",
+			runId,
+		)
+		this.#transcript = undefined
 	}
 
 	/**

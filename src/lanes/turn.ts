@@ -5,7 +5,9 @@
 import {
 	type AgentRunner,
 	estimateTokens,
-	type TextPart,
+	type MessagePart,
+	type ModelCallRecord,
+	partChars,
 	type TurnMessage,
 	type TurnResult,
 } from '../agents/runner'
@@ -58,14 +60,23 @@ export async function executeTurn(
 	const runner = ctx.host.runnerFor(run.agent)
 	const limits = limitsFor(run.agent)
 	const signal = active.controller.signal
+	const calls: ModelCallRecord[] = []
 	try {
+		// A run that starts over (after an eviction) drops the steps its earlier attempt wrote.
+		if (run.attempt > 1) ctx.tx(() => ctx.store.deleteRunOutput(run.id))
 		await Promise.race([quiet(compact(ctx, run, runner, limits, signal)), active.stopped])
 		const transcript = ctx.store.activeMessages().filter((m) => m.runId !== run.id)
+		const session = ctx.store.session()
 		const result: TurnResult = await Promise.race([
 			quiet(
 				runner.runTurn(
 					{
 						runId: run.id,
+						session: session ?? {
+							tenantId: run.agent.tenantId,
+							agentId: run.agent.id,
+							sessionKey: '',
+						},
 						agent: run.agent,
 						transcript: toTurnMessages(transcript, limits.toolResultMaxChars),
 						input: run.input.map(asUserMessage),
@@ -80,6 +91,12 @@ export async function executeTurn(
 							if (ctx.live()) ctx.tx(() => ctx.emit('tool', run.id, { ...event }))
 						},
 						steer: () => (ctx.live() ? takeSteer(ctx, run.id) : []),
+						commit: (messages) => {
+							if (ctx.live()) ctx.tx(() => commitStep(ctx, run.id, messages))
+						},
+						call: (record) => {
+							calls.push(record)
+						},
 					},
 				),
 			),
@@ -104,6 +121,7 @@ export async function executeTurn(
 				model: result.model,
 				inputTokens: result.usage.inputTokens,
 				outputTokens: result.usage.outputTokens,
+				calls,
 			})
 			ctx.emit('final', run.id, { output: result.text, usage: result.usage, model: result.model })
 		})
@@ -121,18 +139,37 @@ export async function executeTurn(
 					'deadline_exceeded',
 					`The run passed its ${limits.runDeadlineMs} ms deadline.`,
 					now,
+					calls,
 				)
 				return 'failed'
 			}
 			if (reason) {
-				ctx.store.finishRun(run.id, { status: 'cancelled', finishedAt: now })
+				ctx.store.finishRun(run.id, { status: 'cancelled', finishedAt: now, calls })
 				ctx.emit('cancelled', run.id, { reason })
 				return 'cancelled'
 			}
 			const code = errorCode(error)
 			ctx.host.logger.warn('lane.run_failed', { runId: run.id, code, error })
-			failRun(ctx, run.id, code, errorMessage(error), now)
+			failRun(ctx, run.id, code, errorMessage(error), now, calls)
 			return 'failed'
+		})
+	} finally {
+		if (calls.length > 0) ctx.host.usage.record(run.agent, calls)
+	}
+}
+
+/** Stores one finished step of the turn (assistant message + tool results) in the transcript. */
+function commitStep(ctx: TurnContext, runId: string, messages: TurnMessage[]): void {
+	const now = ctx.host.now()
+	for (const m of messages) {
+		if (m.content.length === 0) continue
+		ctx.store.insertMessage({
+			id: ctx.host.newId(),
+			runId,
+			role: m.role,
+			content: m.content,
+			tokens: tokensOf(m.content),
+			createdAt: now,
 		})
 	}
 }
@@ -149,7 +186,7 @@ async function compact(
 	const stats = ctx.store.messageStats()
 	if (stats.active + 1 <= limits.maxMessages && stats.tokens <= limits.contextBudgetTokens) return
 	const active = ctx.store.activeMessages().filter((m) => m.runId !== run.id)
-	const incomingTokens = run.input.reduce((n, m) => n + estimateTokens(textOfParts(m.content)), 0)
+	const incomingTokens = run.input.reduce((n, m) => n + tokensOf(m.content), 0)
 	// The turn adds its input and one reply; the message cap holds after the turn, not only before.
 	const plan = planCompaction(
 		active,
@@ -160,6 +197,7 @@ async function compact(
 	const summary = await runner.summarize(
 		toTurnMessages(plan.fold, limits.toolResultMaxChars),
 		signal,
+		run.agent,
 	)
 	const now = ctx.host.now()
 	ctx.tx(() => {
@@ -220,8 +258,14 @@ export function failRun(
 	code: string,
 	message: string,
 	now: number,
+	calls?: readonly ModelCallRecord[],
 ): void {
-	ctx.store.finishRun(runId, { status: 'failed', finishedAt: now, error: { code, message } })
+	ctx.store.finishRun(runId, {
+		status: 'failed',
+		finishedAt: now,
+		error: { code, message },
+		...(calls ? { calls } : {}),
+	})
 	ctx.emit('error', runId, { code, message, retrying: false })
 }
 
@@ -236,12 +280,13 @@ export function insertUser(
 		runId,
 		role: 'user',
 		content: m.content,
-		tokens: estimateTokens(textOfParts(m.content)),
+		tokens: tokensOf(m.content),
 		createdAt: m.at,
 	})
 }
 
-const textOfParts = (parts: TextPart[]): string => parts.map((p) => p.text).join('')
+const tokensOf = (parts: readonly MessagePart[]): number =>
+	Math.ceil(parts.reduce((n, p) => n + partChars(p), 0) / 4)
 
 function errorCode(error: unknown): string {
 	if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {

@@ -1,6 +1,6 @@
 // The vocabulary of a session lane: queue modes, run states, events and the shapes the lane's RPC
 // methods take and return. Plain data only: everything here crosses Durable Object RPC.
-import type { AgentSnapshot, TextPart, Usage } from '../agents/runner'
+import type { AgentSnapshot, MessagePart, ModelCallRecord, TextPart, Usage } from '../agents/runner'
 
 export const QUEUE_MODES = ['followup', 'collect', 'steer', 'interrupt'] as const
 export type QueueMode = (typeof QUEUE_MODES)[number]
@@ -70,6 +70,8 @@ export interface RunView {
 	model: string | null
 	usage: Usage | null
 	error: RunError | null
+	/** Every model call of the run: model, profile, tokens, latency, outcome. */
+	calls: ModelCallRecord[]
 	/** User messages of this run that have not yet entered the transcript. */
 	pendingInput: number
 }
@@ -88,7 +90,7 @@ export interface MessageView {
 	runId: string | null
 	role: 'user' | 'assistant' | 'system' | 'tool'
 	kind: 'message' | 'summary'
-	content: TextPart[]
+	content: MessagePart[]
 	tokens: number
 	compacted: boolean
 	createdAt: number

@@ -1,8 +1,9 @@
 // Compaction: an outgrown transcript is folded into a summary; originals stay for export.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { OfflineModel } from '../../src/agents/offline'
-import { planCompaction, toTurnMessages, trimHeadTail } from '../../src/lanes/compaction'
+import { OfflineLanguageModel, SUMMARIZE_OPTION } from '../../src/agents/offline'
+import { trimHeadTail } from '../../src/agents/runner'
+import { planCompaction, toTurnMessages } from '../../src/lanes/compaction'
 import type { MessageView } from '../../src/lanes/types'
 import { admin, createAgent, messagesOf, send } from '../helpers'
 
@@ -73,25 +74,34 @@ describe('trimHeadTail', () => {
 	it('applies to tool results only in the model view', () => {
 		const view = toTurnMessages(
 			[
-				msg(1, 1000, { role: 'tool' }),
+				msg(1, 1000, {
+					role: 'tool',
+					content: [{ type: 'tool-result', callId: 'c', name: 't', result: 'x'.repeat(4_000) }],
+				}),
 				msg(2, 1000, { role: 'user' }),
 				msg(3, 10, { role: 'system', kind: 'summary' }),
 			],
 			100,
 		)
-		expect(view[0]?.content[0]?.text.length).toBeLessThanOrEqual(100)
-		expect(view[1]?.content[0]?.text.length).toBe(4_000)
+		const [tool, user] = [view[0]?.content[0], view[1]?.content[0]]
+		expect(tool?.type === 'tool-result' && tool.result.length).toBeLessThanOrEqual(100)
+		expect(user?.type === 'text' && user.text.length).toBe(4_000)
 		expect(view[2]?.role).toBe('system')
 	})
 })
 
 describe('offline summaries', () => {
 	it('are deterministic, one line per message', async () => {
-		const model = new OfflineModel()
-		const text = await model.summarize([
-			{ role: 'user', content: [{ type: 'text', text: 'hello   there' }] },
-			{ role: 'assistant', content: [{ type: 'text', text: 'y'.repeat(200) }] },
-		])
+		const model = new OfflineLanguageModel()
+		const result = await model.doGenerate({
+			prompt: [
+				{ role: 'system', content: 'summarise' },
+				{ role: 'user', content: [{ type: 'text', text: 'hello   there' }] },
+				{ role: 'assistant', content: [{ type: 'text', text: 'y'.repeat(200) }] },
+			],
+			providerOptions: SUMMARIZE_OPTION,
+		})
+		const text = result.content.map((p) => p.text).join('')
 		expect(text).toBe(
 			`Summary of 2 earlier messages:\n- user: hello there\n- assistant: ${'y'.repeat(117)}...`,
 		)

@@ -2,7 +2,7 @@
 import { env, runInDurableObject } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { chunk, OfflineModel, parseOfflineInput } from '../../src/agents/offline'
+import { chunk, OfflineLanguageModel, parseOfflineInput } from '../../src/agents/offline'
 import { laneName, parseLaneName, SessionKey } from '../../src/lanes/name'
 import { LaneStore, SCHEMA_VERSION } from '../../src/lanes/store'
 import { postJson } from '../helpers'
@@ -54,18 +54,11 @@ describe('offline model', () => {
 
 	it('stops when aborted', async () => {
 		const controller = new AbortController()
-		const model = new OfflineModel()
-		const turn = model.runTurn(
-			{
-				runId: 'r',
-				agent: { tenantId: 't', id: 'a', version: 1, config: {} as never },
-				transcript: [],
-				input: [{ role: 'user', content: [{ type: 'text', text: '/slow 10000 x' }] }],
-				signal: controller.signal,
-				deadline: Date.now() + 60_000,
-			},
-			{ delta: () => {}, tool: () => {}, steer: () => [] },
-		)
+		const model = new OfflineLanguageModel()
+		const turn = model.doStream({
+			prompt: [{ role: 'user', content: [{ type: 'text', text: '/slow 10000 x' }] }],
+			abortSignal: controller.signal,
+		})
 		controller.abort(new Error('stop'))
 		await expect(turn).rejects.toThrow('stop')
 	})

@@ -46,6 +46,34 @@ export const AgentQuery = z.object({ agent: Slug.default('main') })
 
 const Usage = z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() })
 
+const ModelCall = z.object({
+	model: z.string(),
+	profile: z.string().optional(),
+	inputTokens: z.number().int(),
+	outputTokens: z.number().int(),
+	latencyMs: z.number(),
+	outcome: z.string(),
+	status: z.number().int().optional(),
+})
+
+/** Message parts: text, a tool call the model made, a tool's result. */
+const MessagePartSchema = z.union([
+	z.object({ type: z.literal('text'), text: z.string() }),
+	z.object({
+		type: z.literal('tool-call'),
+		callId: z.string(),
+		name: z.string(),
+		args: z.string(),
+	}),
+	z.object({
+		type: z.literal('tool-result'),
+		callId: z.string(),
+		name: z.string(),
+		result: z.string(),
+		isError: z.boolean().optional(),
+	}),
+])
+
 export const RunSchema = z
 	.object({
 		runId: z.string(),
@@ -61,6 +89,7 @@ export const RunSchema = z
 		model: z.string().nullable(),
 		usage: Usage.nullable(),
 		error: z.object({ code: z.string(), message: z.string() }).nullable(),
+		calls: z.array(ModelCall),
 		pendingInput: z.number().int(),
 	})
 	.openapi('Run')
@@ -84,7 +113,7 @@ export const MessageSchema = z
 		runId: z.string().nullable(),
 		role: z.enum(['user', 'assistant', 'system', 'tool']),
 		kind: z.enum(['message', 'summary']),
-		content: z.array(z.object({ type: z.literal('text'), text: z.string() })),
+		content: z.array(MessagePartSchema),
 		tokens: z.number().int(),
 		compacted: z.boolean(),
 		createdAt: z.number(),

@@ -1,0 +1,371 @@
+// One model step with failover, as OpenClaw does it: the agent's models in order (primary, then
+// fallbacks); per model its auth profiles round-robin, skipping keys in cooldown or disabled;
+// retries with exponential backoff and full jitter inside the run's deadline; a circuit breaker
+// per provider+model that skips a failing endpoint and lets one probe through half-open. The
+// prompt is checked against each model's context window first: no call is sent that must fail.
+import type {
+	LanguageModelV4,
+	LanguageModelV4FunctionTool,
+	LanguageModelV4Prompt,
+	LanguageModelV4StreamPart,
+} from '@ai-sdk/provider'
+import type { Logger } from '../../observability/logger'
+import { type ModelCallRecord, ModelError, type Usage } from '../runner'
+import {
+	BREAKER,
+	CallTimeout,
+	COOLDOWN,
+	classify,
+	DISABLE,
+	type Failure,
+	RETRY_SAME_MODEL,
+} from './errors'
+import { breakerGate, type HealthReport, type HealthView, profileAvailable } from './health'
+import {
+	type AuthProfileRef,
+	languageModel,
+	type ModelTarget,
+	type ProviderDeps,
+	profileKey,
+} from './providers'
+
+/** Attempts at one model (across its profiles) before moving to the next. */
+export const MAX_TRIES_PER_MODEL = 3
+export const BACKOFF_BASE_MS = 500
+export const BACKOFF_CAP_MS = 8_000
+/** Output tokens reserved in the context-window check when the agent sets no maxOutputTokens. */
+export const DEFAULT_OUTPUT_RESERVE = 4_096
+
+export interface StepRequest {
+	system: string
+	/** The conversation, without the system message. */
+	messages: LanguageModelV4Prompt
+	tools: LanguageModelV4FunctionTool[]
+	toolChoice: 'auto' | 'none'
+	params: { temperature?: number | undefined; topP?: number | undefined; maxOutputTokens?: number | undefined }
+	providerOptions?: Record<string, Record<string, string>>
+	signal: AbortSignal
+	/** Epoch ms; no retry waits past it. */
+	deadline: number
+	callTimeoutMs: number
+	onDelta(text: string): void
+	onCall(record: ModelCallRecord): void
+}
+
+export interface StepToolCall {
+	callId: string
+	name: string
+	/** Arguments as the model wrote them (JSON text, untrusted). */
+	input: string
+}
+
+export interface StepOutput {
+	text: string
+	toolCalls: StepToolCall[]
+	usage: Usage
+	/** `provider:model` that answered. */
+	model: string
+	finishReason: string
+}
+
+export interface RouterDeps extends ProviderDeps {
+	health: HealthView
+	logger: Logger
+	random?: () => number
+	sleep?: (ms: number, signal: AbortSignal) => Promise<void>
+}
+
+/** Thrown when a stream fails after deltas went out: retrying would repeat text to subscribers. */
+class StreamInterrupted extends Error {
+	override readonly name = 'StreamInterrupted'
+}
+
+/** Rough prompt size in tokens (4 characters per token), system, messages and tool schemas. */
+export function estimatePromptTokens(req: Pick<StepRequest, 'system' | 'messages' | 'tools'>): number {
+	let chars = req.system.length
+	for (const m of req.messages) {
+		if (m.role === 'system') chars += m.content.length
+		else
+			for (const p of m.content) {
+				if (p.type === 'text') chars += p.text.length
+				else if (p.type === 'tool-call') chars += JSON.stringify(p.input ?? null).length + 32
+				else if (p.type === 'tool-result') chars += JSON.stringify(p.output).length + 32
+			}
+		chars += 8
+	}
+	if (req.tools.length > 0) chars += JSON.stringify(req.tools).length
+	return Math.ceil(chars / 4)
+}
+
+export class ModelRouter {
+	readonly #deps: RouterDeps
+	readonly #cursor = new Map<string, number>()
+	readonly #models = new Map<string, LanguageModelV4>()
+
+	constructor(deps: RouterDeps) {
+		this.#deps = deps
+	}
+
+	async step(targets: readonly ModelTarget[], req: StepRequest): Promise<StepOutput> {
+		const { health } = this.#deps
+		const notes: string[] = []
+		let last: Failure | undefined
+		let fits = 0
+		const promptTokens = estimatePromptTokens(req)
+		const reserve = req.params.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE
+		for (const target of targets) {
+			if (promptTokens + reserve > target.contextWindow) {
+				notes.push(
+					`${target.ref}: prompt of ~${promptTokens} tokens + ${reserve} output does not fit its ${target.contextWindow}-token window`,
+				)
+				continue
+			}
+			fits++
+			const snapshot = await health.current()
+			const gate = breakerGate(snapshot.breakers[target.breakerKey], Date.now())
+			if (gate === 'skip') {
+				notes.push(`${target.ref}: circuit open`)
+				continue
+			}
+			if (gate === 'probe' && !(await health.probe(target.breakerKey))) {
+				notes.push(`${target.ref}: circuit half-open, another caller is probing`)
+				continue
+			}
+			const spent = new Set<string>()
+			for (let tries = 1; tries <= MAX_TRIES_PER_MODEL; tries++) {
+				const profile = await this.#pick(target, spent)
+				if (profile === null) {
+					notes.push(`${target.ref}: no usable auth profile (all cooling down, disabled or unset)`)
+					break
+				}
+				const key = profileKey(target, profile)
+				const started = Date.now()
+				try {
+					const out = await this.#call(target, profile, req)
+					req.onCall({
+						model: target.ref,
+						...(profile ? { profile: profile.id } : {}),
+						inputTokens: out.usage.inputTokens,
+						outputTokens: out.usage.outputTokens,
+						latencyMs: Date.now() - started,
+						outcome: 'ok',
+					})
+					await health.report([
+						{ kind: 'profile', key, outcome: 'ok' },
+						{ kind: 'breaker', key: target.breakerKey, outcome: 'ok' },
+					])
+					return out
+				} catch (error) {
+					if (req.signal.aborted) throw req.signal.reason ?? error
+					if (error instanceof ModelError && error.code === 'provider_not_configured') {
+						notes.push(`${target.ref}: ${error.message}`)
+						spent.add(key)
+						continue
+					}
+					const interrupted = error instanceof StreamInterrupted
+					const failure = classify(interrupted ? error.cause : error)
+					last = failure
+					req.onCall({
+						model: target.ref,
+						...(profile ? { profile: profile.id } : {}),
+						inputTokens: 0,
+						outputTokens: 0,
+						latencyMs: Date.now() - started,
+						outcome: failure.kind,
+						...(failure.status ? { status: failure.status } : {}),
+					})
+					await health.report(reports(target, key, failure))
+					const label = `${target.ref}${profile ? ` [${profile.id}]` : ''}: ${failure.kind}${failure.status ? ` ${failure.status}` : ''} (${failure.message})`
+					notes.push(label)
+					this.#deps.logger.warn('models.call_failed', {
+						model: target.ref,
+						profile: profile?.id,
+						kind: failure.kind,
+						status: failure.status,
+					})
+					if (interrupted) {
+						throw new ModelError(
+							'provider_stream_interrupted',
+							`The model's stream broke off after it had started answering: ${label}`,
+							{ ...(failure.status ? { status: failure.status } : {}), cause: error },
+						)
+					}
+					if (!RETRY_SAME_MODEL.has(failure.kind)) break
+					if (COOLDOWN.has(failure.kind) || DISABLE.has(failure.kind)) {
+						spent.add(key)
+						continue
+					}
+					const wait = this.#backoff(tries, failure.retryAfterMs)
+					if (tries === MAX_TRIES_PER_MODEL) break
+					if (Date.now() + wait >= req.deadline) {
+						notes.push(`${target.ref}: no time left before the run's deadline to retry`)
+						break
+					}
+					await (this.#deps.sleep ?? sleep)(wait, req.signal)
+				}
+			}
+		}
+		if (fits === 0) {
+			throw new ModelError(
+				'context_overflow',
+				`The prompt does not fit any of the agent's models: ${notes.join('; ')}`,
+			)
+		}
+		throw new ModelError('models_exhausted', `Every model failed: ${notes.join('; ')}`, {
+			...(last?.status ? { status: last.status } : {}),
+		})
+	}
+
+	/** Next usable profile round-robin; `undefined` = the target needs none; null = none usable. */
+	async #pick(target: ModelTarget, spent: Set<string>): Promise<AuthProfileRef | undefined | null> {
+		const snapshot = await this.#deps.health.current()
+		const now = Date.now()
+		const candidates: (AuthProfileRef | undefined)[] =
+			target.profiles.length > 0 ? target.profiles : [undefined]
+		const cursorKey = `${target.kind}|${target.baseURL ?? ''}|${target.profiles.map((p) => p.id).join(',')}`
+		const start = this.#cursor.get(cursorKey) ?? 0
+		for (let i = 0; i < candidates.length; i++) {
+			const index = (start + i) % candidates.length
+			const profile = candidates[index]
+			const key = profileKey(target, profile)
+			if (spent.has(key) || !profileAvailable(snapshot.profiles[key], now)) continue
+			this.#cursor.set(cursorKey, index + 1)
+			return profile
+		}
+		return null
+	}
+
+	#backoff(tries: number, retryAfterMs: number | undefined): number {
+		const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (tries - 1))
+		const jittered = Math.floor((this.#deps.random ?? Math.random)() * ceiling)
+		return Math.max(jittered, Math.min(retryAfterMs ?? 0, BACKOFF_CAP_MS))
+	}
+
+	#model(target: ModelTarget, profile: AuthProfileRef | undefined): LanguageModelV4 {
+		const key = `${target.kind}|${target.baseURL ?? ''}|${target.modelId}|${profile?.secret ?? ''}`
+		let model = this.#models.get(key)
+		if (!model) {
+			model = languageModel(target, profile, this.#deps)
+			// Keys are read once per isolate; a rotated secret arrives with a new isolate (deploy).
+			this.#models.set(key, model)
+		}
+		return model
+	}
+
+	async #call(
+		target: ModelTarget,
+		profile: AuthProfileRef | undefined,
+		req: StepRequest,
+	): Promise<StepOutput> {
+		const model = this.#model(target, profile)
+		const controller = new AbortController()
+		const onAbort = () => controller.abort(req.signal.reason)
+		req.signal.addEventListener('abort', onAbort, { once: true })
+		const timeoutMs = Math.max(1, Math.min(req.callTimeoutMs, req.deadline - Date.now()))
+		const timer = setTimeout(() => controller.abort(new CallTimeout(timeoutMs)), timeoutMs)
+		let emitted = false
+		try {
+			const { stream } = await model.doStream({
+				prompt: [{ role: 'system', content: req.system }, ...req.messages],
+				...(req.tools.length > 0
+					? { tools: req.tools, toolChoice: { type: req.toolChoice } }
+					: {}),
+				...definedParams(req.params),
+				...(req.providerOptions ? { providerOptions: req.providerOptions } : {}),
+				abortSignal: controller.signal,
+			})
+			const reader = stream.getReader()
+			let text = ''
+			const toolCalls: StepToolCall[] = []
+			let finish: Extract<LanguageModelV4StreamPart, { type: 'finish' }> | undefined
+			const stop = new Promise<never>((_, reject) => {
+				const fail = () => reject(controller.signal.reason)
+				if (controller.signal.aborted) fail()
+				controller.signal.addEventListener('abort', fail, { once: true })
+			})
+			stop.catch(() => {})
+			for (;;) {
+				const { done, value } = await Promise.race([reader.read(), stop])
+				if (done) break
+				if (value.type === 'text-delta') {
+					if (value.delta) {
+						text += value.delta
+						emitted = true
+						req.onDelta(value.delta)
+					}
+				} else if (value.type === 'tool-call') {
+					toolCalls.push({ callId: value.toolCallId, name: value.toolName, input: value.input })
+				} else if (value.type === 'finish') {
+					finish = value
+				} else if (value.type === 'error') {
+					throw value.error
+				}
+			}
+			if (!finish) throw new IncompleteResponse('the stream ended without a finish event')
+			if (finish.finishReason.unified === 'error') {
+				throw new IncompleteResponse(`the provider finished with an error (${finish.finishReason.raw})`)
+			}
+			return {
+				text,
+				toolCalls,
+				usage: {
+					inputTokens: finish.usage.inputTokens.total ?? 0,
+					outputTokens: finish.usage.outputTokens.total ?? 0,
+				},
+				model: target.ref,
+				finishReason: finish.finishReason.unified,
+			}
+		} catch (error) {
+			const reason = controller.signal.reason
+			const cause = reason instanceof CallTimeout ? reason : error
+			if (emitted && !req.signal.aborted) throw new StreamInterrupted('stream broke off', { cause })
+			throw cause
+		} finally {
+			clearTimeout(timer)
+			req.signal.removeEventListener('abort', onAbort)
+		}
+	}
+}
+
+/** A response that is not a complete answer: treated as an unreadable provider response. */
+class IncompleteResponse extends Error {
+	override readonly name = 'InvalidResponseDataError'
+}
+
+function reports(target: ModelTarget, key: string, failure: Failure): HealthReport[] {
+	const out: HealthReport[] = []
+	if (COOLDOWN.has(failure.kind) || DISABLE.has(failure.kind)) {
+		out.push({
+			kind: 'profile',
+			key,
+			outcome: failure.kind,
+			message: failure.message,
+			...(failure.retryAfterMs ? { retryAfterMs: failure.retryAfterMs } : {}),
+		})
+	}
+	if (BREAKER.has(failure.kind)) out.push({ kind: 'breaker', key: target.breakerKey, outcome: 'failure' })
+	return out
+}
+
+function definedParams(params: StepRequest['params']) {
+	return {
+		...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+		...(params.topP !== undefined ? { topP: params.topP } : {}),
+		...(params.maxOutputTokens !== undefined ? { maxOutputTokens: params.maxOutputTokens } : {}),
+	}
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (signal.aborted) return reject(signal.reason)
+		const timer = setTimeout(() => {
+			signal.removeEventListener('abort', onAbort)
+			resolve()
+		}, ms)
+		const onAbort = () => {
+			clearTimeout(timer)
+			reject(signal.reason)
+		}
+		signal.addEventListener('abort', onAbort, { once: true })
+	})
+}

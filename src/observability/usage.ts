@@ -1,0 +1,106 @@
+// Usage accounting of model calls: every call becomes an Analytics Engine data point at once, and
+// is added to the D1 day totals (per tenant, agent, model) in coalesced batches — at most one D1
+// write per `intervalMs` per recorder, so a busy lane does not write D1 per turn.
+import type { ModelCallRecord } from '../agents/runner'
+import { type UsageDelta, utcDay } from '../db/usage'
+import type { Logger } from './logger'
+
+export interface UsageSink {
+	record(agent: { tenantId: string; id: string }, calls: readonly ModelCallRecord[]): void
+}
+
+export interface MetricsDataset {
+	writeDataPoint(point: AnalyticsEngineDataPoint): void
+}
+
+/**
+ * Analytics Engine layout of a model call: index = tenant; blobs = tenant, agent, model, profile,
+ * outcome, kind ("model_call"); doubles = input tokens, output tokens, latency ms, 1 (count).
+ */
+export function modelCallPoint(
+	agent: { tenantId: string; id: string },
+	call: ModelCallRecord,
+): AnalyticsEngineDataPoint {
+	return {
+		indexes: [agent.tenantId],
+		blobs: [agent.tenantId, agent.id, call.model, call.profile ?? '', call.outcome, 'model_call'],
+		doubles: [call.inputTokens, call.outputTokens, call.latencyMs, 1],
+	}
+}
+
+export class UsageRecorder implements UsageSink {
+	readonly #metrics: MetricsDataset | undefined
+	readonly #write: (deltas: UsageDelta[]) => Promise<void>
+	readonly #intervalMs: number
+	readonly #waitUntil: (p: Promise<unknown>) => void
+	readonly #logger: Logger
+	readonly #pending = new Map<string, UsageDelta>()
+	#timer: ReturnType<typeof setTimeout> | undefined
+	#writtenAt = Number.NEGATIVE_INFINITY
+	#chain: Promise<void> = Promise.resolve()
+
+	constructor(options: {
+		metrics: MetricsDataset | undefined
+		write: (deltas: UsageDelta[]) => Promise<void>
+		intervalMs: number
+		waitUntil: (p: Promise<unknown>) => void
+		logger: Logger
+	}) {
+		this.#metrics = options.metrics
+		this.#write = options.write
+		this.#intervalMs = options.intervalMs
+		this.#waitUntil = options.waitUntil
+		this.#logger = options.logger
+	}
+
+	record(agent: { tenantId: string; id: string }, calls: readonly ModelCallRecord[]): void {
+		const day = utcDay(Date.now())
+		for (const call of calls) {
+			try {
+				this.#metrics?.writeDataPoint(modelCallPoint(agent, call))
+			} catch (error) {
+				this.#logger.warn('usage.metrics_failed', { error })
+			}
+			const key = `${agent.tenantId}|${day}|${agent.id}|${call.model}`
+			const d = this.#pending.get(key) ?? {
+				tenantId: agent.tenantId,
+				day,
+				agentId: agent.id,
+				model: call.model,
+				calls: 0,
+				errors: 0,
+				inputTokens: 0,
+				outputTokens: 0,
+				latencyMs: 0,
+			}
+			d.calls++
+			if (call.outcome !== 'ok') d.errors++
+			d.inputTokens += call.inputTokens
+			d.outputTokens += call.outputTokens
+			d.latencyMs += call.latencyMs
+			this.#pending.set(key, d)
+		}
+		const wait = this.#writtenAt + this.#intervalMs - Date.now()
+		if (wait <= 0) this.#flush()
+		else this.#timer ??= setTimeout(() => this.#flush(), wait)
+	}
+
+	/** Resolves once everything recorded so far is in D1 (tests, shutdown). */
+	async settled(): Promise<void> {
+		if (this.#pending.size > 0) this.#flush()
+		await this.#chain
+	}
+
+	#flush(): void {
+		if (this.#timer !== undefined) clearTimeout(this.#timer)
+		this.#timer = undefined
+		if (this.#pending.size === 0) return
+		const deltas = [...this.#pending.values()]
+		this.#pending.clear()
+		this.#writtenAt = Date.now()
+		this.#chain = this.#chain
+			.then(() => this.#write(deltas))
+			.catch((error: unknown) => this.#logger.error('usage.write_failed', { error }))
+		this.#waitUntil(this.#chain)
+	}
+}
