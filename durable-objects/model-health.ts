@@ -43,7 +43,8 @@ export class ModelHealth extends DurableObject<Env> implements HealthBackend {
 	async report(reports: HealthReport[]): Promise<HealthSnapshot> {
 		const now = Date.now()
 		for (const r of reports) {
-			if (r.kind === 'profile') this.#put('profile', r.key, profileAfter(this.#profiles.get(r.key), r, now))
+			if (r.kind === 'profile')
+				this.#put('profile', r.key, profileAfter(this.#profiles.get(r.key), r, now))
 			else this.#put('breaker', r.key, breakerAfter(this.#breakers.get(r.key), r.outcome, now))
 		}
 		return this.snapshot()

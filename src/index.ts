@@ -5,8 +5,8 @@ import { loggerFromEnv } from './observability/logger'
 import { handleToolJobBatch } from './tools/jobs'
 
 export { Sandbox } from '@cloudflare/sandbox'
-export { SessionLane } from '../durable-objects/session-lane'
 export { ModelHealth } from '../durable-objects/model-health'
+export { SessionLane } from '../durable-objects/session-lane'
 export { TenantGate } from '../durable-objects/tenant-gate'
 
 const gateway = createGateway()

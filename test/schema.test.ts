@@ -14,6 +14,7 @@ async function names(type: 'table' | 'index'): Promise<string[]> {
 describe('D1 schema', () => {
 	it('has every table', async () => {
 		expect(await names('table')).toEqual([
+			'agent_versions',
 			'agents',
 			'api_keys',
 			'audit_log',
@@ -22,6 +23,7 @@ describe('D1 schema', () => {
 			'sessions',
 			'tenants',
 			'tool_executions',
+			'usage_daily',
 		])
 	})
 

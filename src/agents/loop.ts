@@ -5,11 +5,12 @@
 // finished step is committed to the transcript at once.
 import type { LanguageModelV4FunctionTool, LanguageModelV4Prompt } from '@ai-sdk/provider'
 import { z } from 'zod'
+import type { Logger } from '../observability/logger'
 import type { ToolRegistry, ToolSpec } from '../tools/registry'
-import { type HealthView } from './models/health'
+import type { HealthView } from './models/health'
 import { targetsFor } from './models/providers'
 import { ModelRouter, type StepOutput } from './models/router'
-import { SUMMARIZE_OPTION } from './offline'
+import { answerOption, SUMMARIZE_OPTION } from './offline'
 import {
 	type AgentRunner,
 	type MessagePart,
@@ -21,7 +22,6 @@ import {
 	textOf,
 	trimHeadTail,
 } from './runner'
-import type { Logger } from '../observability/logger'
 
 /** Extra model calls a run may make to answer messages steered into it after its answer. */
 export const MAX_STEER_STEPS = 4
@@ -75,6 +75,8 @@ export class AgentLoop implements AgentRunner {
 		const usage = { inputTokens: 0, outputTokens: 0 }
 		let toolSteps = 0
 		let steerSteps = 0
+		// User messages the next step answers (the offline model needs telling; LLMs see the tail).
+		let fresh = input.input.length
 		for (;;) {
 			const toolsOpen = toolSteps < maxToolSteps && toolDefs.length > 0
 			const step: StepOutput = await this.#router.step(targets, {
@@ -83,6 +85,7 @@ export class AgentLoop implements AgentRunner {
 				tools: toolsOpen ? toolDefs : [],
 				toolChoice: 'auto',
 				params: config.params,
+				providerOptions: answerOption(fresh),
 				signal: input.signal,
 				deadline: input.deadline,
 				callTimeoutMs: this.#deps.callTimeoutMs ?? config.limits.modelCallTimeoutMs,
@@ -140,16 +143,22 @@ export class AgentLoop implements AgentRunner {
 				const toolMessage: TurnMessage = { role: 'tool', content: results }
 				io.commit([assistant, toolMessage])
 				messages.push(...toPrompt([assistant, toolMessage]))
-				messages.push(...toPrompt(io.steer()))
+				const steeredNow = io.steer()
+				messages.push(...toPrompt(steeredNow))
+				fresh = steeredNow.length
 				continue
 			}
 			// A final answer. Messages steered in meanwhile get answered in this run, a few times at most.
-			const steered = steerSteps < MAX_STEER_STEPS ? io.steer() : []
-			if (steered.length > 0) {
+			if (steerSteps < MAX_STEER_STEPS && io.hasSteer()) {
 				steerSteps++
-				const assistant: TurnMessage = { role: 'assistant', content: [{ type: 'text', text: step.text }] }
+				const assistant: TurnMessage = {
+					role: 'assistant',
+					content: [{ type: 'text', text: step.text }],
+				}
 				io.commit([assistant])
+				const steered = io.steer()
 				messages.push(...toPrompt([assistant]), ...toPrompt(steered))
+				fresh = steered.length
 				continue
 			}
 			return { text: step.text, usage, model: step.model }
@@ -203,7 +212,9 @@ const toolDefinition = (spec: ToolSpec<never>): LanguageModelV4FunctionTool => (
 	type: 'function',
 	name: spec.name,
 	description: spec.description,
-	inputSchema: z.toJSONSchema(spec.parameters, { io: 'input' }) as LanguageModelV4FunctionTool['inputSchema'],
+	inputSchema: z.toJSONSchema(spec.parameters, {
+		io: 'input',
+	}) as LanguageModelV4FunctionTool['inputSchema'],
 })
 
 const INVALID_JSON = Symbol('invalid json')
@@ -226,7 +237,10 @@ function parseArgs(input: string): unknown {
 export const wrapUntrusted = (name: string, text: string): string =>
 	`<tool_result name="${name}" untrusted="true">\n${text.replaceAll('</tool_result>', '<\\/tool_result>')}\n</tool_result>`
 
-type AssistantPart = Extract<LanguageModelV4Prompt[number], { role: 'assistant' }>['content'][number]
+type AssistantPart = Extract<
+	LanguageModelV4Prompt[number],
+	{ role: 'assistant' }
+>['content'][number]
 type ToolPart = Extract<LanguageModelV4Prompt[number], { role: 'tool' }>['content'][number]
 
 /** Our messages in the AI SDK's prompt format (system messages are handled by the caller). */
@@ -279,7 +293,7 @@ function transcriptText(messages: readonly TurnMessage[]): string {
 							: `[${p.name} result: ${p.result}]`,
 				)
 				.join(' ')
-			return `${m.role}: ${body}`
+			return `${m.role}: ${body.replace(/\s+/g, ' ').trim()}`
 		})
 		.join('\n')
 }

@@ -21,6 +21,9 @@ const MAX_SLOW_MS = 600_000
 /** Provider option that turns a call into a summary request (compaction). */
 export const SUMMARIZE_OPTION = { offline: { task: 'summarize' } } as const
 
+/** Provider option telling the offline model how many trailing user messages this turn brought. */
+export const answerOption = (count: number) => ({ offline: { answer: count } })
+
 export type OfflineDirective =
 	| { kind: 'echo'; text: string }
 	| { kind: 'slow'; ms: number; text: string }
@@ -83,13 +86,17 @@ const usageOf = (inputChars: number, outputChars: number): LanguageModelV4Usage 
 		cacheRead: 0,
 		cacheWrite: 0,
 	},
-	outputTokens: { total: Math.ceil(outputChars / 4), text: Math.ceil(outputChars / 4), reasoning: 0 },
+	outputTokens: {
+		total: Math.ceil(outputChars / 4),
+		text: Math.ceil(outputChars / 4),
+		reasoning: 0,
+	},
 })
 
 /** One-line summary of tool results, as the offline model's answer after tools ran. */
 function summarizeResults(prompt: LanguageModelV4Prompt): string {
 	const last = prompt[prompt.length - 1]
-	if (!last || last.role !== 'tool') return ''
+	if (last === undefined || last.role !== 'tool') return ''
 	const parts = last.content.flatMap((p) => {
 		if (p.type !== 'tool-result') return []
 		const o = p.output
@@ -101,7 +108,9 @@ function summarizeResults(prompt: LanguageModelV4Prompt): string {
 					: o.type
 		const flat = value.replace(/\s+/g, ' ').trim()
 		const failed = o.type === 'error-text' || o.type === 'error-json'
-		return [`${p.toolName} ${failed ? 'failed' : 'returned'} ${flat.length > 160 ? `${flat.slice(0, 157)}...` : flat}`]
+		return [
+			`${p.toolName} ${failed ? 'failed' : 'returned'} ${flat.length > 160 ? `${flat.slice(0, 157)}...` : flat}`,
+		]
 	})
 	return parts.join('; ')
 }
@@ -110,13 +119,17 @@ type Plan =
 	| { kind: 'text'; text: string; delayMs: number }
 	| { kind: 'tools'; calls: { name: string; args: string }[] }
 
-function plan(prompt: LanguageModelV4Prompt, url: string): Plan {
+function plan(prompt: LanguageModelV4Prompt, url: string, answer: number | undefined): Plan {
 	if (prompt[prompt.length - 1]?.role === 'tool') {
 		return { kind: 'text', text: summarizeResults(prompt), delayMs: 0 }
 	}
+	// The user messages of this turn: the last `answer` ones when the caller says how many
+	// (unanswered messages of a cancelled or failed turn stay unanswered), else all since the
+	// last reply.
 	let start = prompt.length
 	while (start > 0 && prompt[start - 1]?.role !== 'assistant') start--
-	const inputs = prompt.slice(start).filter((m) => m.role === 'user')
+	const tail = prompt.slice(start).filter((m) => m.role === 'user')
+	const inputs = answer === undefined ? tail : tail.slice(Math.max(0, tail.length - answer))
 	const texts: string[] = []
 	const calls: { name: string; args: string }[] = []
 	let delayMs = 0
@@ -142,13 +155,26 @@ function plan(prompt: LanguageModelV4Prompt, url: string): Plan {
 	return { kind: 'text', text: `echo: ${texts.join('\n')}`, delayMs }
 }
 
+/**
+ * The deterministic summary: one line per message, each cut to 120 characters. A summary request
+ * carries the transcript as one message of `role: text` lines; other prompts count per message.
+ */
 function summary(prompt: LanguageModelV4Prompt): string {
-	const messages = prompt.filter((m) => m.role !== 'system')
-	const lines = messages.map((m) => {
-		const text = messageText(m).replace(/\s+/g, ' ').trim()
-		return `- ${m.role}: ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`
+	const entries = prompt
+		.filter((m) => m.role !== 'system')
+		.flatMap((m) => {
+			const text = messageText(m)
+			const lines = text.split('\n').map((l) => /^(user|assistant|system|tool): ([\s\S]*)$/.exec(l))
+			if (m.role === 'user' && lines.every(Boolean)) {
+				return lines.map((l) => ({ role: l?.[1] as string, text: l?.[2] as string }))
+			}
+			return [{ role: m.role, text }]
+		})
+	const lines = entries.map(({ role, text }) => {
+		const flat = text.replace(/\s+/g, ' ').trim()
+		return `- ${role}: ${flat.length > 120 ? `${flat.slice(0, 117)}...` : flat}`
 	})
-	return `Summary of ${messages.length} earlier messages:\n${lines.join('\n')}`
+	return `Summary of ${entries.length} earlier messages:\n${lines.join('\n')}`
 }
 
 export class OfflineLanguageModel implements LanguageModelV4 {
@@ -185,11 +211,14 @@ export class OfflineLanguageModel implements LanguageModelV4 {
 	async doStream(options: LanguageModelV4CallOptions) {
 		const { prompt, abortSignal } = options
 		const url = `offline://${this.modelId}`
-		const summarizing =
-			(options.providerOptions?.offline as { task?: unknown } | undefined)?.task === 'summarize'
-		const p: Plan = summarizing
-			? { kind: 'text', text: summary(prompt), delayMs: 0 }
-			: plan(prompt, url)
+		const offline = options.providerOptions?.offline as
+			| { task?: unknown; answer?: unknown }
+			| undefined
+		const answer = typeof offline?.answer === 'number' ? offline.answer : undefined
+		const p: Plan =
+			offline?.task === 'summarize'
+				? { kind: 'text', text: summary(prompt), delayMs: 0 }
+				: plan(prompt, url, answer)
 		if (p.kind === 'text' && p.delayMs > 0) await sleep(p.delayMs, abortSignal)
 		abortSignal?.throwIfAborted()
 		const inputChars = promptChars(prompt)

@@ -66,6 +66,8 @@ export interface TurnIO {
 	tool(event: ToolEventData): void
 	/** Takes the messages steered into this run since the last call (empty when none). */
 	steer(): TurnMessage[]
+	/** True when messages wait to be steered into this run (nothing is taken). */
+	hasSteer(): boolean
 	/**
 	 * Stores messages of a finished step (an assistant message and its tool results) in the
 	 * transcript at once, so steered messages taken afterwards follow them in order.

@@ -358,10 +358,7 @@ export class LaneStore {
 			)
 			.one()
 		if (n === 0) return
-		this.#sql.exec(
-			"DELETE FROM messages WHERE run_id = ? AND role IN ('assistant', 'tool')",
-			runId,
-		)
+		this.#sql.exec("DELETE FROM messages WHERE run_id = ? AND role IN ('assistant', 'tool')", runId)
 		this.#transcript = undefined
 	}
 

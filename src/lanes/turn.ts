@@ -91,6 +91,8 @@ export async function executeTurn(
 							if (ctx.live()) ctx.tx(() => ctx.emit('tool', run.id, { ...event }))
 						},
 						steer: () => (ctx.live() ? takeSteer(ctx, run.id) : []),
+						hasSteer: () =>
+							active.steered && ctx.live() && (ctx.store.getRun(run.id)?.steer.length ?? 0) > 0,
 						commit: (messages) => {
 							if (ctx.live()) ctx.tx(() => commitStep(ctx, run.id, messages))
 						},

@@ -87,7 +87,10 @@ export class ToolRegistry {
 		if (!spec) return { ok: false, text: `Tool "${name}" is not available to this agent.` }
 		const parsed = spec.parameters.safeParse(args ?? {})
 		if (!parsed.success) {
-			return { ok: false, text: `Invalid arguments for "${name}": ${z.prettifyError(parsed.error)}` }
+			return {
+				ok: false,
+				text: `Invalid arguments for "${name}": ${z.prettifyError(parsed.error)}`,
+			}
 		}
 		const controller = new AbortController()
 		const onAbort = () => controller.abort(ctx.signal.reason)

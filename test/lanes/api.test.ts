@@ -1,6 +1,7 @@
 // The sessions HTTP surface: happy paths and every bad input the issue names.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
+import type { RunView } from '../../src/lanes/types'
 import {
 	admin,
 	createAgent,
@@ -40,7 +41,15 @@ describe('submitting messages', () => {
 		const { res, run } = await send('wait-1', { content: 'x'.repeat(40), wait: true })
 		expect(res.status).toBe(200)
 		expect(run.status).toBe('succeeded')
-		expect(run.usage).toEqual({ inputTokens: 10, outputTokens: 12 })
+		// Output is the 12-token reply; input counts the whole prompt (system prompt included).
+		const usage = run.usage as { inputTokens: number; outputTokens: number }
+		expect(usage.outputTokens).toBe(12)
+		expect(usage.inputTokens).toBeGreaterThan(10)
+		const full = (await getRun('wait-1', run.runId)) as unknown as RunView
+		expect(full.calls).toEqual([
+			expect.objectContaining({ model: 'offline:echo', outcome: 'ok', outputTokens: 12 }),
+		])
+		expect(full.calls[0]?.inputTokens).toBe(usage.inputTokens)
 	})
 
 	it('answers 202 when the wait times out, and the run finishes later', async () => {
@@ -66,8 +75,10 @@ describe('submitting messages', () => {
 	})
 
 	it('reports a failing model as a failed run with a clear error, and the lane moves on', async () => {
-		const { run } = await send('fail-1', { content: '/fail 503', wait: true })
-		expect(run).toMatchObject({ status: 'failed', error: { code: 'provider_error' } })
+		// 400 is not worth a retry: the only model fails at once, with the provider's status.
+		const { run } = await send('fail-1', { content: '/fail 400', wait: true })
+		expect(run).toMatchObject({ status: 'failed', error: { code: 'models_exhausted' } })
+		expect(run.error?.message).toContain('offline:echo: request 400')
 		const next = await send('fail-1', { content: 'still here', wait: true })
 		expect(next.run.output).toBe('echo: still here')
 	})

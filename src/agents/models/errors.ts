@@ -76,7 +76,11 @@ export function classify(error: unknown): Failure {
 		const status = error.statusCode
 		const body = `${error.message} ${error.responseBody ?? ''}`
 		const retryAfterMs = retryAfter(error.responseHeaders)
-		const base = { status, message: providerMessage(error), ...(retryAfterMs ? { retryAfterMs } : {}) }
+		const base = {
+			status,
+			message: providerMessage(error),
+			...(retryAfterMs ? { retryAfterMs } : {}),
+		}
 		if (status === undefined) {
 			// No HTTP status: the connection failed before a response.
 			return { ...base, kind: 'network' }
@@ -113,7 +117,9 @@ function streamedError(error: unknown): Failure | undefined {
 	if (!error || typeof error !== 'object' || error instanceof Error) return undefined
 	const inner = (error as { error?: unknown }).error ?? error
 	if (!inner || typeof inner !== 'object') return undefined
-	const type = String((inner as { type?: unknown }).type ?? (inner as { code?: unknown }).code ?? '')
+	const type = String(
+		(inner as { type?: unknown }).type ?? (inner as { code?: unknown }).code ?? '',
+	)
 	const message = String((inner as { message?: unknown }).message ?? type) || 'provider error'
 	if (/overload/.test(type)) return { kind: 'overloaded', message }
 	if (/rate_limit/.test(type)) return { kind: 'rate_limit', message }

@@ -37,7 +37,13 @@ export interface HealthSnapshot {
 }
 
 export type HealthReport =
-	| { kind: 'profile'; key: string; outcome: 'ok' | FailureClass; retryAfterMs?: number; message?: string }
+	| {
+			kind: 'profile'
+			key: string
+			outcome: 'ok' | FailureClass
+			retryAfterMs?: number
+			message?: string
+	  }
 	| { kind: 'breaker'; key: string; outcome: 'ok' | 'failure' }
 
 /** A profile after one outcome; null = healthy (nothing to keep). */
@@ -50,7 +56,11 @@ export function profileAfter(
 	const current: ProfileState = state ?? { failures: 0, cooldownUntil: 0, disabled: null }
 	const message = (report.message ?? report.outcome).slice(0, 300)
 	if (DISABLE.has(report.outcome)) {
-		return { ...current, disabled: { reason: report.outcome, at: now, message }, lastError: message }
+		return {
+			...current,
+			disabled: { reason: report.outcome, at: now, message },
+			lastError: message,
+		}
 	}
 	if (COOLDOWN.has(report.outcome)) {
 		const failures = current.failures + 1

@@ -42,8 +42,12 @@ export interface StepRequest {
 	messages: LanguageModelV4Prompt
 	tools: LanguageModelV4FunctionTool[]
 	toolChoice: 'auto' | 'none'
-	params: { temperature?: number | undefined; topP?: number | undefined; maxOutputTokens?: number | undefined }
-	providerOptions?: Record<string, Record<string, string>>
+	params: {
+		temperature?: number | undefined
+		topP?: number | undefined
+		maxOutputTokens?: number | undefined
+	}
+	providerOptions?: Record<string, Record<string, string | number>>
 	signal: AbortSignal
 	/** Epoch ms; no retry waits past it. */
 	deadline: number
@@ -81,7 +85,9 @@ class StreamInterrupted extends Error {
 }
 
 /** Rough prompt size in tokens (4 characters per token), system, messages and tool schemas. */
-export function estimatePromptTokens(req: Pick<StepRequest, 'system' | 'messages' | 'tools'>): number {
+export function estimatePromptTokens(
+	req: Pick<StepRequest, 'system' | 'messages' | 'tools'>,
+): number {
 	let chars = req.system.length
 	for (const m of req.messages) {
 		if (m.role === 'system') chars += m.content.length
@@ -261,15 +267,18 @@ export class ModelRouter {
 		const controller = new AbortController()
 		const onAbort = () => controller.abort(req.signal.reason)
 		req.signal.addEventListener('abort', onAbort, { once: true })
-		const timeoutMs = Math.max(1, Math.min(req.callTimeoutMs, req.deadline - Date.now()))
-		const timer = setTimeout(() => controller.abort(new CallTimeout(timeoutMs)), timeoutMs)
+		// The per-call timeout only matters when it ends before the run's deadline; past that the
+		// lane stops the run itself (and says deadline_exceeded, not timeout).
+		const timeoutMs = req.callTimeoutMs
+		const timer =
+			timeoutMs < req.deadline - Date.now()
+				? setTimeout(() => controller.abort(new CallTimeout(timeoutMs)), timeoutMs)
+				: undefined
 		let emitted = false
 		try {
 			const { stream } = await model.doStream({
 				prompt: [{ role: 'system', content: req.system }, ...req.messages],
-				...(req.tools.length > 0
-					? { tools: req.tools, toolChoice: { type: req.toolChoice } }
-					: {}),
+				...(req.tools.length > 0 ? { tools: req.tools, toolChoice: { type: req.toolChoice } } : {}),
 				...definedParams(req.params),
 				...(req.providerOptions ? { providerOptions: req.providerOptions } : {}),
 				abortSignal: controller.signal,
@@ -303,7 +312,9 @@ export class ModelRouter {
 			}
 			if (!finish) throw new IncompleteResponse('the stream ended without a finish event')
 			if (finish.finishReason.unified === 'error') {
-				throw new IncompleteResponse(`the provider finished with an error (${finish.finishReason.raw})`)
+				throw new IncompleteResponse(
+					`the provider finished with an error (${finish.finishReason.raw})`,
+				)
 			}
 			return {
 				text,
@@ -321,7 +332,7 @@ export class ModelRouter {
 			if (emitted && !req.signal.aborted) throw new StreamInterrupted('stream broke off', { cause })
 			throw cause
 		} finally {
-			clearTimeout(timer)
+			if (timer !== undefined) clearTimeout(timer)
 			req.signal.removeEventListener('abort', onAbort)
 		}
 	}
@@ -343,7 +354,8 @@ function reports(target: ModelTarget, key: string, failure: Failure): HealthRepo
 			...(failure.retryAfterMs ? { retryAfterMs: failure.retryAfterMs } : {}),
 		})
 	}
-	if (BREAKER.has(failure.kind)) out.push({ kind: 'breaker', key: target.breakerKey, outcome: 'failure' })
+	if (BREAKER.has(failure.kind))
+		out.push({ kind: 'breaker', key: target.breakerKey, outcome: 'failure' })
 	return out
 }
 
