@@ -30,6 +30,8 @@ export async function createTenant(
 export interface TenantLimits {
 	/** Cap on concurrently running turns across the tenant's sessions; null = none. */
 	maxConcurrentRuns: number | null
+	/** Tokens (input + output) the tenant may use per UTC day; null = unlimited. */
+	dailyTokenBudget: number | null
 }
 
 const limitsCache = new TtlCache<TenantLimits | null>(30_000)
@@ -38,8 +40,22 @@ const limitsCache = new TtlCache<TenantLimits | null>(30_000)
 export function tenantLimits(db: Db, tenantId: string): Promise<TenantLimits | null> {
 	return limitsCache.get(tenantId, async () => {
 		const tenant = await getTenant(db, tenantId)
-		return tenant ? { maxConcurrentRuns: maxConcurrentRuns(tenant.settings) } : null
+		return tenant
+			? {
+					maxConcurrentRuns: maxConcurrentRuns(tenant.settings),
+					dailyTokenBudget: dailyTokenBudget(tenant.settings),
+				}
+			: null
 	})
+}
+
+/** Reads `dailyTokenBudget` from tenant settings JSON; null (unlimited) unless a valid count. */
+export function dailyTokenBudget(settings: unknown): number | null {
+	if (settings && typeof settings === 'object' && 'dailyTokenBudget' in settings) {
+		const n = (settings as { dailyTokenBudget: unknown }).dailyTokenBudget
+		if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return n
+	}
+	return null
 }
 
 /** Reads `maxConcurrentRuns` from tenant settings JSON; null (no cap) unless it is a valid cap. */

@@ -16,6 +16,7 @@ export const PROBLEMS = {
 	unsupported_media_type: { status: 415, title: 'Unsupported media type' },
 	rate_limited: { status: 429, title: 'Too many requests' },
 	queue_full: { status: 429, title: "Session's queue is full" },
+	budget_exhausted: { status: 429, title: "Tenant's daily token budget is used up" },
 	internal_error: { status: 500, title: 'Internal error' },
 	not_ready: { status: 503, title: 'Service not ready' },
 	lane_unavailable: { status: 503, title: 'Session lane unavailable' },

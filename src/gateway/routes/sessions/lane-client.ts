@@ -5,6 +5,7 @@ import { resolveAgent } from '../../../agents/directory'
 import type { AgentSnapshot } from '../../../agents/runner'
 import { database } from '../../../db/client'
 import { tenantLimits } from '../../../db/tenants'
+import { cachedTokensUsed, secondsToUtcMidnight, utcDay } from '../../../db/usage'
 import { laneName } from '../../../lanes/name'
 import type { LaneResult, SessionRef } from '../../../lanes/types'
 import type { GatewayEnv } from '../../context'
@@ -15,6 +16,8 @@ export interface LaneHandle {
 	agent: AgentSnapshot
 	/** The tenant's cap on concurrently running turns (null = none). */
 	maxConcurrentRuns: number | null
+	/** The tenant's daily token budget (null = unlimited). */
+	dailyTokenBudget: number | null
 	stub: DurableObjectStub<import('../../../../durable-objects/session-lane').SessionLane>
 }
 
@@ -37,8 +40,26 @@ export async function openLane(
 		ref,
 		agent,
 		maxConcurrentRuns: tenant.maxConcurrentRuns,
+		dailyTokenBudget: tenant.dailyTokenBudget,
 		stub: c.env.SESSION_LANE.getByName(laneName(ref)),
 	}
+}
+
+/**
+ * Refuses new runs once the tenant's daily token budget is used up (429 until UTC midnight).
+ * Usage is read through a 5 s per-isolate cache and lands in D1 within seconds of each call, so
+ * a tenant can overrun its budget by the turns of those few seconds; never by more.
+ */
+export async function checkBudget(c: Context<GatewayEnv>, lane: LaneHandle): Promise<void> {
+	if (lane.dailyTokenBudget === null) return
+	const now = Date.now()
+	const used = await cachedTokensUsed(database(c.env.DB), lane.ref.tenantId, utcDay(now))
+	if (used < lane.dailyTokenBudget) return
+	throw new ProblemError(
+		'budget_exhausted',
+		`Tenant "${lane.ref.tenantId}" used ${used} of its ${lane.dailyTokenBudget} tokens today (UTC); new runs resume at midnight UTC.`,
+		{ headers: { 'retry-after': String(secondsToUtcMidnight(now)) } },
+	)
 }
 
 const CODES: Record<string, ProblemCode> = {

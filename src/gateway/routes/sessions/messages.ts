@@ -12,7 +12,7 @@ import {
 	ProblemSchema,
 } from '../../openapi'
 import { PROBLEM_CONTENT_TYPE } from '../../problem'
-import { laneCall, openLane } from './lane-client'
+import { checkBudget, laneCall, openLane } from './lane-client'
 import { AgentQuery, MessageSchema, SessionParams, SubmitBody, SubmitResult } from './schemas'
 
 const submit = createRoute({
@@ -35,6 +35,11 @@ const submit = createRoute({
 		...notFoundResponse,
 		409: {
 			description: 'Session is full (session_full)',
+			content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+		},
+		429: {
+			description:
+				"Queue full (queue_full), daily token budget used up (budget_exhausted) or rate limited; see Retry-After",
 			content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
 		},
 		503: {
@@ -80,6 +85,7 @@ export const messageRoutes = createRouter()
 		const { sessionKey } = c.req.valid('param')
 		const body = c.req.valid('json')
 		const lane = await openLane(c, sessionKey, body.agent)
+		await checkBudget(c, lane)
 		const result = await laneCall(c, () =>
 			lane.stub.send(
 				{
