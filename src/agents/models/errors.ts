@@ -85,9 +85,12 @@ export function classify(error: unknown): Failure {
 			// No HTTP status: the connection failed before a response.
 			return { ...base, kind: 'network' }
 		}
-		if (status === 429) {
-			return { ...base, kind: BILLING_PATTERN.test(body) ? 'billing' : 'rate_limit' }
+		// Billing shows up as 402, as 429 "insufficient_quota" (OpenAI) or 400 "credit balance"
+		// (Anthropic): the key is out of money, not busy.
+		if (BILLING_PATTERN.test(body) && [400, 402, 403, 429].includes(status)) {
+			return { ...base, kind: 'billing' }
 		}
+		if (status === 429) return { ...base, kind: 'rate_limit' }
 		if (status === 529 || (status === 503 && OVERLOAD_PATTERN.test(body))) {
 			return { ...base, kind: 'overloaded' }
 		}

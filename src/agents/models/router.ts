@@ -197,6 +197,12 @@ export class ModelRouter {
 						)
 					}
 					if (!RETRY_SAME_MODEL.has(failure.kind)) break
+					// This failure may have opened the breaker: then stop calling the model at once.
+					const after = await health.current()
+					if (breakerGate(after.breakers[target.breakerKey], Date.now()) !== 'call') {
+						notes.push(`${target.ref}: circuit opened`)
+						break
+					}
 					if (COOLDOWN.has(failure.kind) || DISABLE.has(failure.kind)) {
 						spent.add(key)
 						continue
@@ -311,6 +317,9 @@ export class ModelRouter {
 				}
 			}
 			if (!finish) throw new IncompleteResponse('the stream ended without a finish event')
+			if (text === '' && toolCalls.length === 0) {
+				throw new IncompleteResponse('the provider returned an empty answer')
+			}
 			if (finish.finishReason.unified === 'error') {
 				throw new IncompleteResponse(
 					`the provider finished with an error (${finish.finishReason.raw})`,
