@@ -2,7 +2,8 @@
 // drives local runs and tests through the same AI SDK model interface as the real providers.
 // It answers the user messages since its last reply:
 //   /tool <name> <json-args>  calls that tool (several lines = several calls), then, once the
-//                             results are back, answers with a one-line summary of them
+//                             results are back, answers with a one-line summary of them; a tool
+//                             it was not offered is answered "tool "<name>" is not available"
 //   /fail <status>            raises a provider error with that HTTP status (exercises failover)
 //   /slow <ms> [text]         waits <ms> (abortable), then answers like the plain case
 //   anything else             "echo: <text>", streamed in a few deltas
@@ -106,7 +107,10 @@ function summarizeResults(prompt: LanguageModelV4Prompt): string {
 				: o.type === 'json' || o.type === 'error-json'
 					? JSON.stringify(o.value)
 					: o.type
-		const flat = value.replace(/\s+/g, ' ').trim()
+		const flat = value
+			.replace(/<\/?tool_result[^>]*>/g, '')
+			.replace(/\s+/g, ' ')
+			.trim()
 		const failed = o.type === 'error-text' || o.type === 'error-json'
 		return [
 			`${p.toolName} ${failed ? 'failed' : 'returned'} ${flat.length > 160 ? `${flat.slice(0, 157)}...` : flat}`,
@@ -119,7 +123,12 @@ type Plan =
 	| { kind: 'text'; text: string; delayMs: number }
 	| { kind: 'tools'; calls: { name: string; args: string }[] }
 
-function plan(prompt: LanguageModelV4Prompt, url: string, answer: number | undefined): Plan {
+function plan(
+	prompt: LanguageModelV4Prompt,
+	url: string,
+	answer: number | undefined,
+	tools: ReadonlySet<string>,
+): Plan {
 	if (prompt[prompt.length - 1]?.role === 'tool') {
 		return { kind: 'text', text: summarizeResults(prompt), delayMs: 0 }
 	}
@@ -145,7 +154,9 @@ function plan(prompt: LanguageModelV4Prompt, url: string, answer: number | undef
 				isRetryable: d.status === 429 || d.status >= 500,
 			})
 		}
-		if (d.kind === 'tool') calls.push({ name: d.name, args: d.args })
+		// Like a model, it only calls tools it was offered; otherwise it says so.
+		if (d.kind === 'tool' && tools.has(d.name)) calls.push({ name: d.name, args: d.args })
+		else if (d.kind === 'tool') texts.push(`tool "${d.name}" is not available`)
 		else if (d.kind === 'slow') {
 			delayMs += d.ms
 			texts.push(d.text)
@@ -218,7 +229,7 @@ export class OfflineLanguageModel implements LanguageModelV4 {
 		const p: Plan =
 			offline?.task === 'summarize'
 				? { kind: 'text', text: summary(prompt), delayMs: 0 }
-				: plan(prompt, url, answer)
+				: plan(prompt, url, answer, new Set((options.tools ?? []).map((t) => t.name)))
 		if (p.kind === 'text' && p.delayMs > 0) await sleep(p.delayMs, abortSignal)
 		abortSignal?.throwIfAborted()
 		const inputChars = promptChars(prompt)
