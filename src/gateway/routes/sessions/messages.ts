@@ -39,7 +39,7 @@ const submit = createRoute({
 		},
 		429: {
 			description:
-				"Queue full (queue_full), daily token budget used up (budget_exhausted) or rate limited; see Retry-After",
+				'Queue full (queue_full), daily token budget used up (budget_exhausted) or rate limited; see Retry-After',
 			content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
 		},
 		503: {
