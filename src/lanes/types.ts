@@ -1,5 +1,7 @@
 // The vocabulary of a session lane: queue modes, run states, events and the shapes the lane's RPC
 // methods take and return. Plain data only: everything here crosses Durable Object RPC.
+import { targetOf } from '../agents/models/providers'
+import { DEFAULT_OUTPUT_RESERVE } from '../agents/models/router'
 import type { AgentSnapshot, MessagePart, ModelCallRecord, TextPart, Usage } from '../agents/runner'
 
 export const QUEUE_MODES = ['followup', 'collect', 'steer', 'interrupt'] as const
@@ -153,13 +155,21 @@ export const DEFAULT_LIMITS: Omit<
 	toolResultMaxChars: 8_000,
 }
 
+/**
+ * The lane's limits for an agent. The compaction budget is the agent's context budget, but never
+ * more than its primary model can take (window minus output reserve and a share for the system
+ * prompt and tools), so compaction happens before a call that could not fit.
+ */
 export function limitsFor(agent: AgentSnapshot): LaneLimits {
 	const l = agent.config.limits
+	const window = targetOf(agent.config, agent.config.model.primary).contextWindow
+	const reserve = agent.config.params.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE
+	const room = Math.max(1_000, Math.floor((window - reserve) * 0.8))
 	return {
 		...DEFAULT_LIMITS,
 		queueCap: l.queueCap,
 		runDeadlineMs: l.runDeadlineMs,
-		contextBudgetTokens: l.contextBudgetTokens,
+		contextBudgetTokens: Math.min(l.contextBudgetTokens, room),
 		maxMessages: l.maxMessages,
 	}
 }

@@ -11,6 +11,12 @@ const sse = (events: [string | null, unknown][]): string =>
 		)
 		.join('')
 
+const pieces = (text: string, size: number): string[] => {
+	const out: string[] = []
+	for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size))
+	return out
+}
+
 export const anthropic = {
 	text: (text: string, usage = { input: 25, output: 9 }) =>
 		sse([
@@ -35,11 +41,10 @@ export const anthropic = {
 				{ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
 			],
 			['ping', { type: 'ping' }],
-			...(text.match(/.{1,6}/gs) ??
-				[].map((piece): [string, unknown] => [
-					'content_block_delta',
-					{ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } },
-				])),
+			...pieces(text, 6).map((piece): [string, unknown] => [
+				'content_block_delta',
+				{ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } },
+			]),
 			['content_block_stop', { type: 'content_block_stop', index: 0 }],
 			[
 				'message_delta',
@@ -195,10 +200,7 @@ export const openai = {
 	text: (text: string) =>
 		sse([
 			[null, chunk({ role: 'assistant', content: '', refusal: null })],
-			...(text.match(/.{1,5}/gs) ?? []).map((piece): [null, unknown] => [
-				null,
-				chunk({ content: piece }),
-			]),
+			...pieces(text, 5).map((piece): [null, unknown] => [null, chunk({ content: piece })]),
 			[null, chunk({}, 'stop')],
 			[null, chunk({}, null, { prompt_tokens: 19, completion_tokens: 10, total_tokens: 29 })],
 			[null, '[DONE]'],
