@@ -9,6 +9,7 @@ import { type RequestContextOptions, requestContext } from './middleware/request
 import { createRouter } from './openapi'
 import { agentRoutes } from './routes/agents'
 import { healthRoutes, VERSION } from './routes/health'
+import { providerRoutes } from './routes/providers'
 import { messageRoutes } from './routes/sessions/messages'
 import { runRoutes } from './routes/sessions/runs'
 import { sessionRoutes } from './routes/sessions/sessions'
@@ -30,6 +31,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', healthRoutes)
 	app.route('/', tenantRoutes)
 	app.route('/', agentRoutes)
+	app.route('/', providerRoutes)
 	app.route('/', sessionRoutes)
 	app.route('/', messageRoutes)
 	app.route('/', runRoutes)
