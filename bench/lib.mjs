@@ -178,6 +178,7 @@ export function table(results) {
 		'baseline',
 		'p50 ×',
 		'p99 ×',
+		'p50 +ms',
 	]
 	const rows = results.map((r) => {
 		const base = r.baseline ? byName.get(r.baseline) : undefined
@@ -193,6 +194,7 @@ export function table(results) {
 			r.baseline ?? '',
 			base ? (r.p50 / base.p50).toFixed(2) : '',
 			base ? (r.p99 / base.p99).toFixed(2) : '',
+			base ? (r.p50 - base.p50).toFixed(2) : '',
 		]
 	})
 	const widths = header.map((h, i) =>

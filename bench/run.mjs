@@ -9,6 +9,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
+import { startFakeOpenAI } from './fake-openai.mjs'
 import { measure, runCommand, startWorker, table } from './lib.mjs'
 import { sessionsScenario } from './sessions.mjs'
 
@@ -60,6 +61,7 @@ try {
 			cwd: root,
 			readyPath: '/ready',
 			args: [
+				'--local',
 				'--persist-to',
 				join(state, 'edgeclaw'),
 				'--enable-containers=false',
@@ -79,6 +81,9 @@ try {
 		}),
 	])
 	running.push(product, floor)
+	const model = await startFakeOpenAI()
+	running.push({ url: model.baseURL, stop: model.stop, output: () => '' })
+	const base = encodeURIComponent(model.baseURL)
 
 	const auth = { authorization: `Bearer ${token}` }
 	const all = /** @type {import('./lib.mjs').Scenario[]} */ ([
@@ -102,6 +107,19 @@ try {
 			name: 'gateway.agents',
 			baseline: 'floor.append',
 			request: () => fetch(`${product.url}/v1/agents`, { headers: auth }),
+		},
+		// One model step: the provider call made raw vs. through the agent loop (same Worker).
+		{ name: 'step.offline.raw', request: () => fetch(`${floor.url}/offline/raw`) },
+		{
+			name: 'step.offline.loop',
+			baseline: 'step.offline.raw',
+			request: () => fetch(`${floor.url}/offline/loop`),
+		},
+		{ name: 'step.openai.raw', request: () => fetch(`${floor.url}/model/raw?base=${base}`) },
+		{
+			name: 'step.openai.loop',
+			baseline: 'step.openai.raw',
+			request: () => fetch(`${floor.url}/model/loop?base=${base}`),
 		},
 		{
 			name: 'turn',

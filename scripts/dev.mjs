@@ -84,6 +84,9 @@ const lines = [
 	`  gateway          ${url}  (GET /health, GET /ready, GET /openapi.json)`,
 	`  admin token      ${created ? 'created in .dev.vars' : 'from .dev.vars'}; try:`,
 	`                   curl -H "authorization: Bearer $(grep EDGECLAW_ADMIN_TOKEN .dev.vars | cut -d= -f2)" ${url}/v1/agents`,
+	'  models           offline:echo is built in (deterministic, not an LLM); Anthropic, OpenAI and',
+	'                   OpenAI-compatible models need their keys in .dev.vars; Workers AI needs',
+	'                   `npm run dev -- --remote-ai` after `wrangler login`',
 	'  sandbox backends',
 	'    isolate        live (Worker Loader: JavaScript, no network)',
 	containers
@@ -93,7 +96,12 @@ const lines = [
 ]
 console.log(lines.join('\n'))
 
-const wranglerArgs = ['dev', ...args]
+// Workers AI only runs on Cloudflare: by default dev stays local (the AI binding is absent and
+// `workers-ai:` models fail with provider_not_configured). `--remote-ai` keeps it, which needs
+// `wrangler login`.
+const remoteAi = args.includes('--remote-ai')
+const wranglerArgs = ['dev', ...args.filter((a) => a !== '--remote-ai')]
+if (!remoteAi) wranglerArgs.push('--local')
 if (!containers)
 	wranglerArgs.push('--enable-containers=false', '--var', 'EDGECLAW_CONTAINERS:disabled')
 const child = spawn('wrangler', wranglerArgs, { cwd: root, stdio: 'inherit', env: process.env })

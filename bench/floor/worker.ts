@@ -1,9 +1,21 @@
-// The floor for edgeclaw's benchmarks: the least work a gateway → lane round trip can do here.
+// The floor for edgeclaw's benchmarks: the least work a gateway → lane round trip can do here;
+// and, side by side, one model step through edgeclaw's agent loop against the same provider call
+// made raw, so the loop's own cost per step shows as a difference in one run.
 import { DurableObject } from 'cloudflare:workers'
 import { Hono } from 'hono'
+import { AgentConfig } from '../../src/agents/config'
+import { AgentLoop } from '../../src/agents/loop'
+import { type HealthBackend, HealthView } from '../../src/agents/models/health'
+import { OfflineLanguageModel } from '../../src/agents/offline'
+import type { AgentSnapshot, TurnIO } from '../../src/agents/runner'
+import { Logger } from '../../src/observability/logger'
+import { builtinTools } from '../../src/tools/builtin'
+
+export { ModelHealth } from '../../durable-objects/model-health'
 
 interface FloorEnv {
 	FLOOR: DurableObjectNamespace<FloorLane>
+	MODEL_HEALTH: DurableObjectNamespace
 }
 
 export class FloorLane extends DurableObject<FloorEnv> {
@@ -26,6 +38,103 @@ app.get('/bare', (c) => c.json({ status: 'ok' }))
 app.post('/append/:lane', async (c) => {
 	const seq = await c.env.FLOOR.getByName(c.req.param('lane')).append(await c.req.text())
 	return c.json({ seq })
+})
+
+// ── one model step: raw provider call vs. the agent loop ─────────────────────────────────────
+
+const logger = new Logger({}, { level: 'error' })
+let loop: AgentLoop | undefined
+const loopFor = (env: FloorEnv): AgentLoop => {
+	loop ??= new AgentLoop({
+		tools: builtinTools(),
+		health: new HealthView(env.MODEL_HEALTH.getByName('bench') as unknown as HealthBackend, logger),
+		env: {},
+		logger,
+	})
+	return loop
+}
+
+const agentOf = (primary: string, baseURL?: string): AgentSnapshot => ({
+	tenantId: 'bench',
+	id: 'bench',
+	version: 1,
+	config: AgentConfig.parse({
+		instructions: 'You are a benchmark.',
+		model: { primary },
+		...(baseURL ? { providers: { local: { kind: 'openai-compatible', baseURL } } } : {}),
+	}),
+})
+
+const agents = new Map<string, AgentSnapshot>()
+const io: TurnIO = {
+	delta() {},
+	tool() {},
+	steer: () => [],
+	hasSteer: () => false,
+	commit() {},
+	call() {},
+}
+
+async function runLoop(env: FloorEnv, agent: AgentSnapshot, text: string) {
+	const result = await loopFor(env).runTurn(
+		{
+			runId: crypto.randomUUID(),
+			session: { tenantId: 'bench', agentId: 'bench', sessionKey: 'bench' },
+			agent,
+			transcript: [],
+			input: [{ role: 'user', content: [{ type: 'text', text }] }],
+			signal: new AbortController().signal,
+			deadline: Date.now() + 30_000,
+		},
+		io,
+	)
+	return { text: result.text, usage: result.usage }
+}
+
+/** The provider call a step makes, made by hand: POST, stream, read every byte. */
+app.get('/model/raw', async (c) => {
+	const base = c.req.query('base') ?? ''
+	const res = await fetch(`${base}/chat/completions`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({
+			model: 'instant',
+			stream: true,
+			stream_options: { include_usage: true },
+			messages: [
+				{ role: 'system', content: 'You are a benchmark.' },
+				{ role: 'user', content: c.req.query('text') ?? 'hello' },
+			],
+		}),
+	})
+	const body = await res.text()
+	return c.json({ status: res.status, bytes: body.length })
+})
+
+app.get('/model/loop', async (c) => {
+	const base = c.req.query('base') ?? ''
+	let agent = agents.get(base)
+	if (!agent) agents.set(base, (agent = agentOf('local:instant', base)))
+	return c.json(await runLoop(c.env, agent, c.req.query('text') ?? 'hello'))
+})
+
+app.get('/offline/raw', async (c) => {
+	const { stream } = await new OfflineLanguageModel().doStream({
+		prompt: [
+			{ role: 'system', content: 'You are a benchmark.' },
+			{ role: 'user', content: [{ type: 'text', text: c.req.query('text') ?? 'hello' }] },
+		],
+	})
+	let parts = 0
+	const reader = stream.getReader()
+	while (!(await reader.read()).done) parts++
+	return c.json({ parts })
+})
+
+app.get('/offline/loop', async (c) => {
+	let agent = agents.get('offline')
+	if (!agent) agents.set('offline', (agent = agentOf('offline:echo')))
+	return c.json(await runLoop(c.env, agent, c.req.query('text') ?? 'hello'))
 })
 
 export default app
