@@ -3,7 +3,12 @@
 // the bench measures edgeclaw's own cost around real HTTP provider I/O.
 import { createServer } from 'node:http'
 
-const chunk = (delta, finish = null, usage) =>
+/**
+ * @param {object} delta
+ * @param {string | null} [finish]
+ * @param {object} [usage]
+ */
+const chunk = (delta, finish = null, usage = undefined) =>
 	JSON.stringify({
 		id: 'chatcmpl-bench',
 		object: 'chat.completion.chunk',
