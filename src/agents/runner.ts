@@ -1,5 +1,7 @@
 // The seam between a session lane and the agent layer: the lane hands a turn to an AgentRunner and
 // gets back the reply; deltas, tool events and steer messages flow through TurnIO meanwhile.
+
+import type { ModelCallRecord } from '../observability/usage'
 import type { AgentConfig } from './config'
 
 export interface TextPart {
@@ -82,19 +84,7 @@ export interface Usage {
 	outputTokens: number
 }
 
-/** One call to a model provider, successful or not. */
-export interface ModelCallRecord {
-	/** `provider:model` as the agent config names it. */
-	model: string
-	/** Auth profile id, when the provider has profiles. */
-	profile?: string
-	inputTokens: number
-	outputTokens: number
-	latencyMs: number
-	/** `ok`, or the failure class (rate_limit, server, timeout, …). */
-	outcome: string
-	status?: number
-}
+export type { ModelCallRecord } from '../observability/usage'
 
 export interface TurnResult {
 	/** The final answer (text of the last step). */

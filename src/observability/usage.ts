@@ -1,9 +1,22 @@
 // Usage accounting of model calls: every call becomes an Analytics Engine data point at once, and
 // is added to the D1 day totals (per tenant, agent, model) in coalesced batches — at most one D1
 // write per `intervalMs` per recorder, so a busy lane does not write D1 per turn.
-import type { ModelCallRecord } from '../agents/runner'
 import { type UsageDelta, utcDay } from '../db/usage'
 import type { Logger } from './logger'
+
+/** One call to a model provider, successful or not. */
+export interface ModelCallRecord {
+	/** `provider:model` as the agent config names it. */
+	model: string
+	/** Auth profile id, when the provider has profiles. */
+	profile?: string
+	inputTokens: number
+	outputTokens: number
+	latencyMs: number
+	/** `ok`, or the failure class (rate_limit, server, timeout, …). */
+	outcome: string
+	status?: number
+}
 
 export interface UsageSink {
 	record(agent: { tenantId: string; id: string }, calls: readonly ModelCallRecord[]): void
