@@ -22,6 +22,8 @@ export default defineConfig(async () => {
 						EDGECLAW_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
 						EDGECLAW_CONTAINERS: 'disabled',
 						EDGECLAW_LOG_LEVEL: 'error',
+						// A provider key for tests that create agents naming it; never a real key.
+						TEST_PROVIDER_KEY: 'sk-test-secret-value-1234',
 					},
 				},
 			}),

@@ -1,8 +1,8 @@
-// Agents read from D1, always scoped by tenant. Config is validated on the way out so a bad row can
-// never reach the runner unnoticed.
-import { and, asc, eq } from 'drizzle-orm'
+// Agents in D1, always scoped by tenant. Config is validated on the way out so a bad row can never
+// reach the runner unnoticed; every write also records the new version in `agent_versions`.
+import { and, asc, desc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client'
-import { type AgentRow, agents } from '../db/schema'
+import { type AgentRow, agents, agentVersions } from '../db/schema'
 import { AgentConfig } from './config'
 
 export interface Agent extends Omit<AgentRow, 'config'> {
@@ -44,4 +44,146 @@ export async function getAgent(db: Db, tenantId: string, id: string): Promise<Ag
 		.where(and(eq(agents.tenantId, tenantId), eq(agents.id, id)))
 		.get()
 	return row && toAgent(row)
+}
+
+// ── writes (raw D1 batches: each change and its version row commit together) ────────────────────
+
+export interface AgentWrite {
+	name: string
+	config: AgentConfig
+}
+
+export interface AgentVersion {
+	version: number
+	name: string
+	config: unknown
+	actor: string
+	createdAt: Date
+}
+
+const isConflict = (error: unknown): boolean =>
+	/UNIQUE|PRIMARY KEY|constraint/i.test(
+		error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : '',
+	)
+
+const recordVersion = (d1: D1Database, tenantId: string, id: string, actor: string) =>
+	d1
+		.prepare(
+			`INSERT OR IGNORE INTO agent_versions (tenant_id, agent_id, version, name, config, actor, created_at)
+			 SELECT tenant_id, id, version, name, config, ?, updated_at FROM agents WHERE tenant_id = ? AND id = ?`,
+		)
+		.bind(actor, tenantId, id)
+
+/** Creates an agent at version 1; undefined when the id is taken. */
+export async function createAgentRow(
+	d1: D1Database,
+	tenantId: string,
+	id: string,
+	write: AgentWrite,
+	actor: string,
+	now = Date.now(),
+): Promise<Agent | undefined> {
+	try {
+		await d1.batch([
+			d1
+				.prepare(
+					'INSERT INTO agents (tenant_id, id, name, version, config, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)',
+				)
+				.bind(tenantId, id, write.name, JSON.stringify(write.config), now, now),
+			recordVersion(d1, tenantId, id, actor),
+		])
+	} catch (error) {
+		if (isConflict(error)) return undefined
+		throw error
+	}
+	return {
+		tenantId,
+		id,
+		name: write.name,
+		version: 1,
+		config: write.config,
+		createdAt: new Date(now),
+		updatedAt: new Date(now),
+	}
+}
+
+export type UpdateOutcome =
+	| { ok: true; agent: Agent; previous: Agent }
+	| { ok: false; reason: 'not_found' | 'version_mismatch'; current?: Agent }
+
+/**
+ * Replaces an agent's name and config and bumps its version. With `expectedVersion`, only when
+ * the stored version is that one (a conditional UPDATE: two writers cannot both win).
+ */
+export async function updateAgentRow(
+	d1: D1Database,
+	db: Db,
+	tenantId: string,
+	id: string,
+	write: AgentWrite,
+	actor: string,
+	expectedVersion?: number,
+	now = Date.now(),
+): Promise<UpdateOutcome> {
+	const previous = await getAgent(db, tenantId, id)
+	if (!previous) return { ok: false, reason: 'not_found' }
+	const base = expectedVersion ?? previous.version
+	const [update] = await d1.batch([
+		d1
+			.prepare(
+				'UPDATE agents SET name = ?, config = ?, version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?',
+			)
+			.bind(write.name, JSON.stringify(write.config), now, tenantId, id, base),
+		recordVersion(d1, tenantId, id, actor),
+	])
+	if (!update?.meta.changes) {
+		const current = await getAgent(db, tenantId, id)
+		return current
+			? { ok: false, reason: 'version_mismatch', current }
+			: { ok: false, reason: 'not_found' }
+	}
+	return {
+		ok: true,
+		previous,
+		agent: {
+			...previous,
+			name: write.name,
+			config: write.config,
+			version: base + 1,
+			updatedAt: new Date(now),
+		},
+	}
+}
+
+/** Deletes an agent (its versions go with it; the audit log keeps the record). */
+export async function deleteAgentRow(
+	d1: D1Database,
+	tenantId: string,
+	id: string,
+): Promise<boolean> {
+	const result = await d1
+		.prepare('DELETE FROM agents WHERE tenant_id = ? AND id = ?')
+		.bind(tenantId, id)
+		.run()
+	return result.meta.changes > 0
+}
+
+export async function listAgentVersions(
+	db: Db,
+	tenantId: string,
+	id: string,
+	limit = 100,
+): Promise<AgentVersion[]> {
+	return db
+		.select({
+			version: agentVersions.version,
+			name: agentVersions.name,
+			config: agentVersions.config,
+			actor: agentVersions.actor,
+			createdAt: agentVersions.createdAt,
+		})
+		.from(agentVersions)
+		.where(and(eq(agentVersions.tenantId, tenantId), eq(agentVersions.agentId, id)))
+		.orderBy(desc(agentVersions.version))
+		.limit(limit)
 }

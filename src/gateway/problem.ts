@@ -12,6 +12,7 @@ export const PROBLEMS = {
 	method_not_allowed: { status: 405, title: 'Method not allowed' },
 	conflict: { status: 409, title: 'Conflict' },
 	session_full: { status: 409, title: 'Session is full' },
+	precondition_failed: { status: 412, title: 'Precondition failed' },
 	payload_too_large: { status: 413, title: 'Payload too large' },
 	unsupported_media_type: { status: 415, title: 'Unsupported media type' },
 	rate_limited: { status: 429, title: 'Too many requests' },

@@ -149,3 +149,41 @@ function required(apiKey: string | undefined, target: ModelTarget): string {
 		`model "${target.ref}" has no API key: set the secret named in its auth profile`,
 	)
 }
+
+/**
+ * Where an agent config names a secret the deployment does not have: each auth profile's secret,
+ * and the default key of a built-in provider the config uses without defining it. Paths are
+ * relative to the config. A key-less provider (Workers AI, offline, a local server) needs none.
+ */
+export function missingSecrets(
+	config: AgentConfig,
+	has: (name: string) => boolean,
+): { path: string; message: string }[] {
+	const issues: { path: string; message: string }[] = []
+	for (const [id, provider] of Object.entries(config.providers)) {
+		provider.profiles.forEach((p, i) => {
+			if (!has(p.secret)) {
+				issues.push({
+					path: `providers.${id}.profiles.${i}.secret`,
+					message: `secret "${p.secret}" is not set in this deployment (wrangler secret put ${p.secret})`,
+				})
+			}
+		})
+	}
+	const refs: [string, string][] = [
+		[config.model.primary, 'model.primary'],
+		...config.model.fallbacks.map((r, i): [string, string] => [r, `model.fallbacks.${i}`]),
+	]
+	for (const [ref, path] of refs) {
+		const providerId = ref.slice(0, ref.indexOf(':'))
+		if (config.providers[providerId]) continue
+		const secret = DEFAULT_SECRETS[providerId as ProviderKind]
+		if (secret && !has(secret)) {
+			issues.push({
+				path,
+				message: `"${ref}" needs the secret ${secret} (wrangler secret put ${secret}), or a "providers.${providerId}" entry naming another`,
+			})
+		}
+	}
+	return issues
+}

@@ -1,11 +1,35 @@
-// Agents of the caller's tenant (read-only here; the agents API adds create/update/delete).
+// Agents of the caller's tenant: list, read, create, replace, delete, and the version history.
+// Every write is validated (zod, then the secrets it names must exist), versioned in
+// `agent_versions`, audited, and drops the agent from this isolate's cache.
 import { createRoute, z } from '@hono/zod-openapi'
-import { type Agent, getAgent, listAgents } from '../../agents/catalog'
+import type { Context } from 'hono'
+import {
+	type Agent,
+	createAgentRow,
+	deleteAgentRow,
+	getAgent,
+	listAgents,
+	listAgentVersions,
+	updateAgentRow,
+} from '../../agents/catalog'
 import { AgentConfig, Slug } from '../../agents/config'
+import { invalidateAgent } from '../../agents/directory'
+import { missingSecrets } from '../../agents/models/providers'
 import { database } from '../../db/client'
 import { getTenant } from '../../db/tenants'
-import { authedErrors, bearerAuth, createRouter, json, notFoundResponse } from '../openapi'
-import { ProblemError } from '../problem'
+import { appendAudit } from '../../security/audit'
+import type { GatewayEnv } from '../context'
+import { jsonBody } from '../middleware/body'
+import {
+	authedErrors,
+	bearerAuth,
+	conflictResponse,
+	createRouter,
+	json,
+	notFoundResponse,
+	ProblemSchema,
+} from '../openapi'
+import { PROBLEM_CONTENT_TYPE, ProblemError } from '../problem'
 
 const AgentView = z
 	.object({
@@ -21,6 +45,23 @@ const AgentView = z
 
 const AgentParams = z.object({ agentId: Slug })
 
+const Name = z.string().trim().min(1).max(100)
+
+const CreateAgent = z
+	.object({ id: Slug, name: Name, config: AgentConfig })
+	.strict()
+	.openapi('CreateAgent')
+
+const ReplaceAgent = z
+	.object({
+		name: Name,
+		config: AgentConfig,
+		/** Optimistic concurrency, like `If-Match: "<version>"`. */
+		expectedVersion: z.number().int().min(1).optional(),
+	})
+	.strict()
+	.openapi('ReplaceAgent')
+
 const view = (a: Agent): z.infer<typeof AgentView> => ({
 	id: a.id,
 	tenantId: a.tenantId,
@@ -30,6 +71,13 @@ const view = (a: Agent): z.infer<typeof AgentView> => ({
 	createdAt: a.createdAt.toISOString(),
 	updatedAt: a.updatedAt.toISOString(),
 })
+
+const preconditionFailed = {
+	412: {
+		description: 'The agent is at another version (precondition_failed)',
+		content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+	},
+} as const
 
 const list = createRoute({
 	method: 'get',
@@ -54,6 +102,131 @@ const read = createRoute({
 	responses: { 200: json(AgentView, 'Agent'), ...authedErrors, ...notFoundResponse },
 })
 
+const create = createRoute({
+	method: 'post',
+	path: '/v1/agents',
+	tags: ['agents'],
+	security: bearerAuth,
+	summary: 'Create an agent (version 1)',
+	middleware: [jsonBody()] as const,
+	request: { body: { required: true, content: { 'application/json': { schema: CreateAgent } } } },
+	responses: {
+		201: json(AgentView, 'Created'),
+		...authedErrors,
+		...notFoundResponse,
+		...conflictResponse,
+	},
+})
+
+const replace = createRoute({
+	method: 'put',
+	path: '/v1/agents/{agentId}',
+	tags: ['agents'],
+	security: bearerAuth,
+	summary:
+		"Replace an agent's name and config (version + 1); `If-Match` for optimistic concurrency",
+	middleware: [jsonBody()] as const,
+	request: {
+		params: AgentParams,
+		headers: z.object({ 'if-match': z.string().max(40).optional() }),
+		body: { required: true, content: { 'application/json': { schema: ReplaceAgent } } },
+	},
+	responses: {
+		200: json(AgentView, 'Replaced'),
+		...authedErrors,
+		...notFoundResponse,
+		...preconditionFailed,
+	},
+})
+
+const remove = createRoute({
+	method: 'delete',
+	path: '/v1/agents/{agentId}',
+	tags: ['agents'],
+	security: bearerAuth,
+	summary: 'Delete an agent (its sessions keep their history; new messages get 404)',
+	request: { params: AgentParams },
+	responses: { 204: { description: 'Deleted' }, ...authedErrors, ...notFoundResponse },
+})
+
+const versions = createRoute({
+	method: 'get',
+	path: '/v1/agents/{agentId}/versions',
+	tags: ['agents'],
+	security: bearerAuth,
+	summary: "An agent's versions, newest first (up to 100)",
+	request: { params: AgentParams },
+	responses: {
+		200: json(
+			z.object({
+				versions: z.array(
+					z.object({
+						version: z.number().int(),
+						name: z.string(),
+						config: z.unknown(),
+						actor: z.string(),
+						createdAt: z.string(),
+					}),
+				),
+			}),
+			'Versions',
+		),
+		...authedErrors,
+		...notFoundResponse,
+	},
+})
+
+/** The config may name only secrets this deployment has; a miss is a 400 with the field path. */
+function checkSecrets(c: Context<GatewayEnv>, config: AgentConfig): void {
+	const env = c.env as unknown as Record<string, unknown>
+	const issues = missingSecrets(config, (name) => typeof env[name] === 'string' && env[name] !== '')
+	if (issues.length === 0) return
+	const errors = issues.map((i) => ({ path: `config.${i.path}`, message: i.message }))
+	throw new ProblemError(
+		'validation_failed',
+		`Invalid request; body field "${errors[0]?.path}": ${errors[0]?.message}`,
+		{ extensions: { errors } },
+	)
+}
+
+/** `If-Match: "3"` (or `W/"3"`, or `3`) → 3; anything else is a 400. */
+function ifMatchVersion(header: string | undefined): number | undefined {
+	if (header === undefined) return undefined
+	const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim())
+	if (!m) throw new ProblemError('bad_request', 'If-Match must be the agent version, e.g. "3".')
+	return Number(m[1])
+}
+
+const actorOf = (c: Context<GatewayEnv>): string => c.get('principal').kind
+
+async function audit(
+	c: Context<GatewayEnv>,
+	action: string,
+	agentId: string,
+	data: Record<string, unknown>,
+): Promise<void> {
+	const { tenantId } = c.get('principal')
+	try {
+		await appendAudit(database(c.env.DB), {
+			tenantId,
+			actor: actorOf(c),
+			action,
+			target: `agent:${agentId}`,
+			outcome: 'success',
+			requestId: c.get('requestId'),
+			data,
+		})
+	} catch (error) {
+		// The change is committed; a lost audit row must at least be loud.
+		c.get('logger').error('audit.append_failed', { action, agentId, error })
+	}
+}
+
+const changedKeys = (before: AgentConfig, after: AgentConfig): string[] =>
+	(Object.keys(after) as (keyof AgentConfig)[]).filter(
+		(k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+	)
+
 export const agentRoutes = createRouter()
 	.openapi(list, async (c) => {
 		const { tenantId } = c.get('principal')
@@ -71,4 +244,73 @@ export const agentRoutes = createRouter()
 		const agent = await getAgent(database(c.env.DB), tenantId, agentId)
 		if (!agent) throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
 		return c.json(view(agent), 200)
+	})
+	.openapi(create, async (c) => {
+		const { tenantId } = c.get('principal')
+		const body = c.req.valid('json')
+		checkSecrets(c, body.config)
+		if (!(await getTenant(database(c.env.DB), tenantId))) {
+			throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
+		}
+		const agent = await createAgentRow(c.env.DB, tenantId, body.id, body, actorOf(c))
+		if (!agent) throw new ProblemError('conflict', `Agent "${body.id}" already exists.`)
+		invalidateAgent(tenantId, body.id)
+		await audit(c, 'agent.created', body.id, { version: 1, model: body.config.model })
+		c.header('location', `/v1/agents/${body.id}`)
+		return c.json(view(agent), 201)
+	})
+	.openapi(replace, async (c) => {
+		const { tenantId } = c.get('principal')
+		const { agentId } = c.req.valid('param')
+		const body = c.req.valid('json')
+		checkSecrets(c, body.config)
+		const expected = ifMatchVersion(c.req.valid('header')['if-match']) ?? body.expectedVersion
+		const outcome = await updateAgentRow(
+			c.env.DB,
+			database(c.env.DB),
+			tenantId,
+			agentId,
+			body,
+			actorOf(c),
+			expected,
+		)
+		invalidateAgent(tenantId, agentId)
+		if (!outcome.ok) {
+			if (outcome.reason === 'not_found') {
+				throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
+			}
+			throw new ProblemError(
+				'precondition_failed',
+				`Agent "${agentId}" is at version ${outcome.current?.version}, not ${expected}.`,
+				{ extensions: { version: outcome.current?.version } },
+			)
+		}
+		await audit(c, 'agent.updated', agentId, {
+			version: outcome.agent.version,
+			changed: changedKeys(outcome.previous.config, body.config),
+		})
+		c.header('etag', `"${outcome.agent.version}"`)
+		return c.json(view(outcome.agent), 200)
+	})
+	.openapi(remove, async (c) => {
+		const { tenantId } = c.get('principal')
+		const { agentId } = c.req.valid('param')
+		const deleted = await deleteAgentRow(c.env.DB, tenantId, agentId)
+		invalidateAgent(tenantId, agentId)
+		if (!deleted) throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
+		await audit(c, 'agent.deleted', agentId, {})
+		return c.body(null, 204)
+	})
+	.openapi(versions, async (c) => {
+		const { tenantId } = c.get('principal')
+		const { agentId } = c.req.valid('param')
+		const db = database(c.env.DB)
+		const rows = await listAgentVersions(db, tenantId, agentId)
+		if (rows.length === 0 && !(await getAgent(db, tenantId, agentId))) {
+			throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
+		}
+		return c.json(
+			{ versions: rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) },
+			200,
+		)
 	})

@@ -1,0 +1,277 @@
+// The agents admin API: create, read, replace (versioned, If-Match), delete, history; validation
+// with field paths (unknown provider, missing secret, bad limits, oversized prompt); an audit row
+// per change in a valid hash chain; secret values never in a response.
+import { env } from 'cloudflare:test'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { database } from '../src/db/client'
+import { appendAudit, canonicalJson, verifyAuditChain } from '../src/security/audit'
+import { admin, call, postJson, problem } from './helpers'
+
+const put = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+	admin(path, {
+		method: 'PUT',
+		headers: { 'content-type': 'application/json', ...headers },
+		body: JSON.stringify(body),
+	})
+
+const config = (over: Record<string, unknown> = {}) => ({
+	model: { primary: 'offline:echo' },
+	...over,
+})
+
+const paths = async (res: Response) =>
+	((await problem(res)).errors as { path: string }[]).map((e) => e.path)
+
+describe('agents CRUD', () => {
+	it('creates, reads, replaces, lists versions and deletes — each change audited', async () => {
+		const created = await postJson('/v1/agents', { id: 'crud-1', name: 'One', config: config() })
+		expect(created.status).toBe(201)
+		expect(created.headers.get('location')).toBe('/v1/agents/crud-1')
+		expect(await created.json()).toMatchObject({
+			id: 'crud-1',
+			version: 1,
+			config: { limits: { maxToolSteps: 8 } },
+		})
+
+		const replaced = await put('/v1/agents/crud-1', {
+			name: 'One, renamed',
+			config: config({ instructions: 'Be terse.' }),
+		})
+		expect(replaced.status).toBe(200)
+		expect(replaced.headers.get('etag')).toBe('"2"')
+		expect(await replaced.json()).toMatchObject({ version: 2, name: 'One, renamed' })
+		expect(await (await admin('/v1/agents/crud-1')).json()).toMatchObject({
+			version: 2,
+			config: { instructions: 'Be terse.' },
+		})
+
+		const history = (await (await admin('/v1/agents/crud-1/versions')).json()) as {
+			versions: { version: number; actor: string }[]
+		}
+		expect(history.versions.map((v) => v.version)).toEqual([2, 1])
+		expect(history.versions[0]?.actor).toBe('admin-token')
+
+		expect((await admin('/v1/agents/crud-1', { method: 'DELETE' })).status).toBe(204)
+		expect((await admin('/v1/agents/crud-1')).status).toBe(404)
+		expect((await admin('/v1/agents/crud-1', { method: 'DELETE' })).status).toBe(404)
+		expect((await admin('/v1/agents/crud-1/versions')).status).toBe(404)
+
+		const rows = await env.DB.prepare(
+			"SELECT action, target, data FROM audit_log WHERE tenant_id = 'default' AND target = 'agent:crud-1' ORDER BY seq",
+		).all<{ action: string; target: string; data: string }>()
+		expect(rows.results.map((r) => r.action)).toEqual([
+			'agent.created',
+			'agent.updated',
+			'agent.deleted',
+		])
+		expect(JSON.parse(rows.results[1]?.data ?? '{}')).toEqual({
+			version: 2,
+			changed: ['instructions'],
+		})
+		expect(await verifyAuditChain(database(env.DB), 'default')).toMatchObject({ ok: true })
+	})
+
+	it('answers 409 for a taken id and 412 when If-Match names another version', async () => {
+		await postJson('/v1/agents', { id: 'crud-2', name: 'Two', config: config() })
+		const again = await postJson('/v1/agents', { id: 'crud-2', name: 'Two', config: config() })
+		expect(again.status).toBe(409)
+		expect((await problem(again)).code).toBe('conflict')
+		const stale = await put(
+			'/v1/agents/crud-2',
+			{ name: 'x', config: config() },
+			{ 'if-match': '"7"' },
+		)
+		expect(stale.status).toBe(412)
+		expect(await problem(stale)).toMatchObject({ code: 'precondition_failed', version: 1 })
+		expect(
+			(await put('/v1/agents/crud-2', { name: 'x', config: config() }, { 'if-match': 'nope' }))
+				.status,
+		).toBe(400)
+		const ok = await put('/v1/agents/crud-2', { name: 'x', config: config(), expectedVersion: 1 })
+		expect(ok.status).toBe(200)
+		expect((await put('/v1/agents/nope', { name: 'x', config: config() })).status).toBe(404)
+	})
+
+	it('lets exactly one of two concurrent writers with the same If-Match win', async () => {
+		await postJson('/v1/agents', { id: 'crud-3', name: 'Three', config: config() })
+		const [a, b] = await Promise.all(
+			['a', 'b'].map((n) =>
+				put('/v1/agents/crud-3', { name: n, config: config() }, { 'if-match': '"1"' }),
+			),
+		)
+		expect([a?.status, b?.status].sort()).toEqual([200, 412])
+	})
+
+	it('takes effect for the next turn (the cache is dropped on write)', async () => {
+		await postJson('/v1/agents', { id: 'crud-4', name: 'Four', config: config() })
+		const send = (content: string) =>
+			postJson('/v1/sessions/crud-4/messages', { agent: 'crud-4', content, wait: true })
+		expect(((await (await send('hi')).json()) as { output: string }).output).toBe('echo: hi')
+		await put('/v1/agents/crud-4', {
+			name: 'Four',
+			config: config({ tools: { deny: ['time_now'] } }),
+		})
+		const res = await send('/tool time_now {}')
+		expect(((await res.json()) as { output: string }).output).toBe(
+			'echo: tool "time_now" is not available',
+		)
+	})
+})
+
+describe('invalid agent config', () => {
+	it('names the field: unknown provider, negative limits, oversized prompt', async () => {
+		const unknown = await postJson('/v1/agents', {
+			id: 'bad-1',
+			name: 'b',
+			config: config({ model: { primary: 'foo:bar' } }),
+		})
+		expect(unknown.status).toBe(400)
+		expect(await paths(unknown)).toContain('config.model.primary')
+		const negative = await postJson('/v1/agents', {
+			id: 'bad-1',
+			name: 'b',
+			config: config({ limits: { maxToolSteps: -1 } }),
+		})
+		expect(await paths(negative)).toContain('config.limits.maxToolSteps')
+		const huge = await postJson('/v1/agents', {
+			id: 'bad-1',
+			name: 'b',
+			config: config({ instructions: 'x'.repeat(32_001) }),
+		})
+		expect(await paths(huge)).toContain('config.instructions')
+		const compat = await postJson('/v1/agents', {
+			id: 'bad-1',
+			name: 'b',
+			config: config({ providers: { local: { kind: 'openai-compatible' } } }),
+		})
+		expect(await paths(compat)).toContain('config.providers.local.baseURL')
+		expect((await admin('/v1/agents/bad-1')).status).toBe(404)
+	})
+
+	it('refuses a secret reference the deployment does not have, and a built-in without its key', async () => {
+		const missing = await postJson('/v1/agents', {
+			id: 'bad-2',
+			name: 'b',
+			config: config({
+				providers: {
+					x: {
+						kind: 'openai-compatible',
+						baseURL: 'https://x.test/v1',
+						profiles: [{ id: 'a', secret: 'NOPE_NOT_SET' }],
+					},
+				},
+			}),
+		})
+		expect(missing.status).toBe(400)
+		expect(await paths(missing)).toEqual(['config.providers.x.profiles.0.secret'])
+		const builtin = await postJson('/v1/agents', {
+			id: 'bad-2',
+			name: 'b',
+			config: config({
+				model: { primary: 'offline:echo', fallbacks: ['anthropic:claude-sonnet-4-5'] },
+			}),
+		})
+		expect(await paths(builtin)).toEqual(['config.model.fallbacks.0'])
+		const lower = await postJson('/v1/agents', {
+			id: 'bad-2',
+			name: 'b',
+			config: config({
+				providers: { x: { kind: 'anthropic', profiles: [{ id: 'a', secret: 'lower_case' }] } },
+			}),
+		})
+		expect(await paths(lower)).toContain('config.providers.x.profiles.0.secret')
+	})
+
+	it('stores and returns secret names, never their values', async () => {
+		const res = await postJson('/v1/agents', {
+			id: 'keyed',
+			name: 'Keyed',
+			config: config({
+				model: { primary: 'router:some/model', fallbacks: ['offline:echo'] },
+				providers: {
+					router: {
+						kind: 'openai-compatible',
+						baseURL: 'https://router.test/v1',
+						profiles: [{ id: 'a', secret: 'TEST_PROVIDER_KEY' }],
+					},
+				},
+			}),
+		})
+		expect(res.status).toBe(201)
+		const text = await res.text()
+		expect(text).toContain('TEST_PROVIDER_KEY')
+		expect(text).not.toContain('sk-test-secret-value-1234')
+		const stored = await env.DB.prepare("SELECT config FROM agents WHERE id = 'keyed'").first<{
+			config: string
+		}>()
+		expect(stored?.config).not.toContain('sk-test-secret-value-1234')
+		const audit = await env.DB.prepare(
+			"SELECT data FROM audit_log WHERE target = 'agent:keyed'",
+		).all()
+		expect(JSON.stringify(audit.results)).not.toContain('sk-test-secret-value-1234')
+	})
+
+	it('never answers 5xx to arbitrary JSON bodies', async () => {
+		await fc.assert(
+			fc.asyncProperty(fc.jsonValue(), async (body) => {
+				const res = await call('/v1/agents', {
+					method: 'POST',
+					headers: {
+						authorization: 'Bearer test-admin-token-0123456789abcdef',
+						'content-type': 'application/json',
+					},
+					body: JSON.stringify(body),
+				})
+				expect(res.status).toBeLessThan(500)
+				await res.body?.cancel()
+			}),
+			{ numRuns: 100 },
+		)
+	})
+})
+
+describe('audit chain', () => {
+	it('chains rows per tenant, keeps concurrent appends in one unforked chain, and finds tampering', async () => {
+		const db = database(env.DB)
+		await env.DB.prepare("INSERT INTO tenants (id, name) VALUES ('audited', 'Audited')").run()
+		await Promise.all(
+			Array.from({ length: 10 }, (_, i) =>
+				appendAudit(db, {
+					tenantId: 'audited',
+					actor: 'test',
+					action: 'thing.done',
+					outcome: 'success',
+					data: { i },
+				}),
+			),
+		)
+		const seqs = await env.DB.prepare(
+			"SELECT seq FROM audit_log WHERE tenant_id = 'audited' ORDER BY seq",
+		).all<{ seq: number }>()
+		expect(seqs.results.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+		expect(await verifyAuditChain(db, 'audited', 3)).toEqual({ ok: true, rows: 10 })
+		await env.DB.prepare(
+			`UPDATE audit_log SET data = '{"i":99}' WHERE tenant_id = 'audited' AND seq = 4`,
+		).run()
+		expect(await verifyAuditChain(db, 'audited')).toMatchObject({ ok: false, brokenAt: 4 })
+	})
+
+	it('redacts secrets in event data before hashing', async () => {
+		const db = database(env.DB)
+		const row = await appendAudit(db, {
+			tenantId: 'default',
+			actor: 'test',
+			action: 'key.used',
+			outcome: 'success',
+			data: { token: 'sk-live-abcdefghijklmnop', note: 'Bearer abcdefghijklmnopqrstuvwxyz' },
+		})
+		expect(JSON.stringify(row.data)).not.toContain('abcdefghijklmnop')
+	})
+
+	it('hashes canonical JSON: key order does not matter', () => {
+		expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe(
+			'{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}',
+		)
+	})
+})
