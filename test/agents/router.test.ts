@@ -328,3 +328,49 @@ describe('limits', () => {
 		expect(waits).toEqual([])
 	})
 })
+
+describe('Workers AI', () => {
+	it('streams through the AI binding (replaced at the binding boundary)', async () => {
+		const runs: { model: string; inputs: Record<string, unknown> }[] = []
+		const encoder = new TextEncoder()
+		const AI = {
+			run: async (model: string, inputs: Record<string, unknown>) => {
+				runs.push({ model, inputs })
+				return new ReadableStream({
+					start(c) {
+						for (const piece of ['Hello', ' from', ' the edge'])
+							c.enqueue(encoder.encode(`data: ${JSON.stringify({ response: piece })}\n\n`))
+						c.enqueue(
+							encoder.encode(
+								`data: ${JSON.stringify({ response: '', usage: { prompt_tokens: 20, completion_tokens: 4 } })}\n\n`,
+							),
+						)
+						c.enqueue(encoder.encode('data: [DONE]\n\n'))
+						c.close()
+					},
+				})
+			},
+		}
+		const backend = env.MODEL_HEALTH.getByName(crypto.randomUUID()) as unknown as HealthBackend
+		const loop = new AgentLoop({
+			tools: builtinTools(),
+			health: new HealthView(backend, silent, 0),
+			env: { AI },
+			logger: silent,
+		})
+		const t = await turn(loop, 'hi', {
+			agent: agent({ model: { primary: 'workers-ai:@cf/meta/llama-3.3-70b-instruct-fp8-fast' } }),
+		})
+		expect(t.error).toBeUndefined()
+		expect(t.result?.text).toBe('Hello from the edge')
+		expect(runs[0]?.model).toBe('@cf/meta/llama-3.3-70b-instruct-fp8-fast')
+		expect(runs[0]?.inputs.stream).toBe(true)
+	})
+
+	it('says plainly when the binding is absent (local dev)', async () => {
+		const { loop } = setup(() => 'hang')
+		const t = await turn(loop, 'hi', { agent: agent({ model: { primary: 'workers-ai:@cf/x/y' } }) })
+		expect(t.error?.code).toBe('models_exhausted')
+		expect(t.error?.message).toContain('needs the Workers AI binding "AI"')
+	})
+})
