@@ -208,14 +208,23 @@ export function systemPrompt(
 	return parts.join('\n\n')
 }
 
-const toolDefinition = (spec: ToolSpec<never>): LanguageModelV4FunctionTool => ({
-	type: 'function',
-	name: spec.name,
-	description: spec.description,
-	inputSchema: z.toJSONSchema(spec.parameters, {
-		io: 'input',
-	}) as LanguageModelV4FunctionTool['inputSchema'],
-})
+/** A tool as the model sees it; JSON Schema is derived once per tool and isolate. */
+const definitions = new WeakMap<ToolSpec<never>, LanguageModelV4FunctionTool>()
+function toolDefinition(spec: ToolSpec<never>): LanguageModelV4FunctionTool {
+	let def = definitions.get(spec)
+	if (!def) {
+		def = {
+			type: 'function',
+			name: spec.name,
+			description: spec.description,
+			inputSchema: z.toJSONSchema(spec.parameters, {
+				io: 'input',
+			}) as LanguageModelV4FunctionTool['inputSchema'],
+		}
+		definitions.set(spec, def)
+	}
+	return def
+}
 
 const INVALID_JSON = Symbol('invalid json')
 
