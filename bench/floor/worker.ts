@@ -66,6 +66,13 @@ const agentOf = (primary: string, baseURL?: string): AgentSnapshot => ({
 })
 
 const agents = new Map<string, AgentSnapshot>()
+function cachedAgent(key: string, make: () => AgentSnapshot): AgentSnapshot {
+	const hit = agents.get(key)
+	if (hit) return hit
+	const agent = make()
+	agents.set(key, agent)
+	return agent
+}
 const io: TurnIO = {
 	delta() {},
 	tool() {},
@@ -113,8 +120,7 @@ app.get('/model/raw', async (c) => {
 
 app.get('/model/loop', async (c) => {
 	const base = c.req.query('base') ?? ''
-	let agent = agents.get(base)
-	if (!agent) agents.set(base, (agent = agentOf('local:instant', base)))
+	const agent = cachedAgent(base, () => agentOf('local:instant', base))
 	return c.json(await runLoop(c.env, agent, c.req.query('text') ?? 'hello'))
 })
 
@@ -132,8 +138,7 @@ app.get('/offline/raw', async (c) => {
 })
 
 app.get('/offline/loop', async (c) => {
-	let agent = agents.get('offline')
-	if (!agent) agents.set('offline', (agent = agentOf('offline:echo')))
+	const agent = cachedAgent('offline', () => agentOf('offline:echo'))
 	return c.json(await runLoop(c.env, agent, c.req.query('text') ?? 'hello'))
 })
 
