@@ -104,7 +104,7 @@ export function classify(error: unknown): Failure {
 	const streamed = streamedError(error)
 	if (streamed) return streamed
 	const name = error instanceof Error ? error.name : ''
-	const message = error instanceof Error ? error.message : String(error)
+	const message = error instanceof Error ? error.message : safeString(error)
 	if (
 		/JSONParse|TypeValidation|InvalidResponseData|NoContentGenerated|EmptyResponseBody/.test(name)
 	) {
@@ -120,10 +120,10 @@ function streamedError(error: unknown): Failure | undefined {
 	if (!error || typeof error !== 'object' || error instanceof Error) return undefined
 	const inner = (error as { error?: unknown }).error ?? error
 	if (!inner || typeof inner !== 'object') return undefined
-	const type = String(
+	const type = safeString(
 		(inner as { type?: unknown }).type ?? (inner as { code?: unknown }).code ?? '',
 	)
-	const message = String((inner as { message?: unknown }).message ?? type) || 'provider error'
+	const message = safeString((inner as { message?: unknown }).message ?? type) || 'provider error'
 	if (/overload/.test(type)) return { kind: 'overloaded', message }
 	if (/rate_limit/.test(type)) return { kind: 'rate_limit', message }
 	if (/authentication|permission/.test(type)) return { kind: 'auth', message }
@@ -152,4 +152,18 @@ function retryAfter(headers: Record<string, string> | undefined): number | undef
 	if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
 	const at = Date.parse(raw)
 	return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined
+}
+
+/** Text of any thrown value, even one without a usable toString (never throws). */
+function safeString(value: unknown): string {
+	if (typeof value === 'string') return value
+	try {
+		return String(value)
+	} catch {
+		try {
+			return JSON.stringify(value) ?? typeof value
+		} catch {
+			return typeof value
+		}
+	}
 }
