@@ -5,7 +5,8 @@
 //                             results are back, answers with a one-line summary of them; a tool
 //                             it was not offered is answered "tool "<name>" is not available"
 //   /fail <status>            raises a provider error with that HTTP status (exercises failover)
-//   /slow <ms> [text]         waits <ms> (abortable), then answers like the plain case
+//   /slow <ms> [text]         waits <ms> (abortable), then treats the text like a message of its
+//                             own (`/slow 500 /tool time_now {}` waits, then calls the tool)
 //   anything else             "echo: <text>", streamed in a few deltas
 // Usage is counted from text length (4 characters per token).
 import {
@@ -121,11 +122,11 @@ function summarizeResults(prompt: LanguageModelV4Prompt): string {
 
 type Plan =
 	| { kind: 'text'; text: string; delayMs: number }
-	| { kind: 'tools'; calls: { name: string; args: string }[] }
+	| { kind: 'tools'; calls: { name: string; args: string }[]; delayMs: number }
+	| { kind: 'fail'; status: number; delayMs: number }
 
 function plan(
 	prompt: LanguageModelV4Prompt,
-	url: string,
 	answer: number | undefined,
 	tools: ReadonlySet<string>,
 ): Plan {
@@ -143,27 +144,33 @@ function plan(
 	const calls: { name: string; args: string }[] = []
 	let delayMs = 0
 	for (const m of inputs) {
-		const d = parseOfflineInput(messageText(m))
-		if (d.kind === 'fail') {
-			throw new APICallError({
-				message: `offline model: simulated provider error ${d.status}`,
-				url,
-				requestBodyValues: {},
-				statusCode: d.status,
-				responseBody: JSON.stringify({ error: { message: `simulated ${d.status}` } }),
-				isRetryable: d.status === 429 || d.status >= 500,
-			})
+		let d = parseOfflineInput(messageText(m))
+		// `/slow <ms> <rest>` waits, then treats the rest like a message of its own.
+		while (d.kind === 'slow') {
+			delayMs += d.ms
+			const rest = parseOfflineInput(d.text)
+			if (rest.kind === 'echo') break
+			d = rest
 		}
+		if (d.kind === 'fail') return { kind: 'fail', status: d.status, delayMs }
 		// Like a model, it only calls tools it was offered; otherwise it says so.
 		if (d.kind === 'tool' && tools.has(d.name)) calls.push({ name: d.name, args: d.args })
 		else if (d.kind === 'tool') texts.push(`tool "${d.name}" is not available`)
-		else if (d.kind === 'slow') {
-			delayMs += d.ms
-			texts.push(d.text)
-		} else texts.push(d.text)
+		else texts.push(d.text)
 	}
-	if (calls.length > 0) return { kind: 'tools', calls }
+	if (calls.length > 0) return { kind: 'tools', calls, delayMs }
 	return { kind: 'text', text: `echo: ${texts.join('\n')}`, delayMs }
+}
+
+function providerError(status: number, url: string): APICallError {
+	return new APICallError({
+		message: `offline model: simulated provider error ${status}`,
+		url,
+		requestBodyValues: {},
+		statusCode: status,
+		responseBody: JSON.stringify({ error: { message: `simulated ${status}` } }),
+		isRetryable: status === 429 || status >= 500,
+	})
 }
 
 /**
@@ -229,9 +236,10 @@ export class OfflineLanguageModel implements LanguageModelV4 {
 		const p: Plan =
 			offline?.task === 'summarize'
 				? { kind: 'text', text: summary(prompt), delayMs: 0 }
-				: plan(prompt, url, answer, new Set((options.tools ?? []).map((t) => t.name)))
-		if (p.kind === 'text' && p.delayMs > 0) await sleep(p.delayMs, abortSignal)
+				: plan(prompt, answer, new Set((options.tools ?? []).map((t) => t.name)))
+		if (p.delayMs > 0) await sleep(p.delayMs, abortSignal)
 		abortSignal?.throwIfAborted()
+		if (p.kind === 'fail') throw providerError(p.status, url)
 		const inputChars = promptChars(prompt)
 		const parts: LanguageModelV4StreamPart[] = [
 			{ type: 'stream-start', warnings: [] },

@@ -6,7 +6,7 @@ import { utcDay } from '../../src/db/usage'
 import type { MessageView, RunView } from '../../src/lanes/types'
 import { Logger } from '../../src/observability/logger'
 import { modelCallPoint, UsageRecorder } from '../../src/observability/usage'
-import { admin, createAgent, eventually, postJson, problem, send } from '../helpers'
+import { admin, createAgent, eventually, postJson, problem, send, waitForRun } from '../helpers'
 
 async function messages(key: string, agent = 'main'): Promise<MessageView[]> {
 	const res = await admin(`/v1/sessions/${key}/messages?agent=${agent}`)
@@ -63,6 +63,24 @@ describe('tools with the offline model', () => {
 		expect(both.run.output).toMatch(
 			/^session_status returned \{"tenant":"default","agent":"main","session":"tool-2"/,
 		)
+	})
+
+	it('takes a steered message at the next step, after the tool results', async () => {
+		const first = await send('tool-steer', { content: '/slow 300 /tool session_status {}' })
+		await waitForRun('tool-steer', first.run.runId, (r) => r.status === 'running')
+		const steer = await send('tool-steer', { content: 'and the weather?', mode: 'steer' })
+		expect(steer.run.disposition).toBe('steered')
+		const done = await waitForRun('tool-steer', first.run.runId)
+		expect(done.output).toBe('echo: and the weather?')
+		const ms = await messages('tool-steer')
+		expect(ms.map((m) => `${m.role}:${m.content[0]?.type}`)).toEqual([
+			'user:text',
+			'assistant:tool-call',
+			'tool:tool-result',
+			'user:text',
+			'assistant:text',
+		])
+		expect(ms.every((m) => m.runId === first.run.runId)).toBe(true)
 	})
 
 	it('offers only the tools the agent may use (default deny)', async () => {
