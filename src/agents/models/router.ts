@@ -293,14 +293,14 @@ export class ModelRouter {
 			let text = ''
 			const toolCalls: StepToolCall[] = []
 			let finish: Extract<LanguageModelV4StreamPart, { type: 'finish' }> | undefined
-			const stop = new Promise<never>((_, reject) => {
-				const fail = () => reject(controller.signal.reason)
-				if (controller.signal.aborted) fail()
-				controller.signal.addEventListener('abort', fail, { once: true })
-			})
-			stop.catch(() => {})
+			// A stop (cancel, deadline, call timeout) cancels the reader, so a provider that ignores
+			// the abort signal still cannot hold the run: the pending read ends at once.
+			const cancel = () => reader.cancel(controller.signal.reason).catch(() => {})
+			if (controller.signal.aborted) void cancel()
+			controller.signal.addEventListener('abort', cancel, { once: true })
 			for (;;) {
-				const { done, value } = await Promise.race([reader.read(), stop])
+				const { done, value } = await reader.read()
+				if (controller.signal.aborted) throw controller.signal.reason
 				if (done) break
 				if (value.type === 'text-delta') {
 					if (value.delta) {
