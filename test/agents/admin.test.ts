@@ -21,6 +21,10 @@ describe('provider admin API', () => {
 			expect.objectContaining({ key, disabled: expect.objectContaining({ reason: 'auth' }) }),
 		)
 		expect((await postJson('/v1/admin/providers/enable', { key })).status).toBe(200)
+		const audited = await env.DB.prepare(
+			"SELECT action FROM audit_log WHERE target = 'profile:anthropic||ANTHROPIC_API_KEY'",
+		).first<{ action: string }>()
+		expect(audited?.action).toBe('provider.profile_enabled')
 		const again = await postJson('/v1/admin/providers/enable', { key })
 		expect(again.status).toBe(404)
 		expect((await problem(again)).code).toBe('not_found')
