@@ -1,6 +1,7 @@
 // Usage accounting of model calls: every call becomes an Analytics Engine data point at once, and
 // is added to the D1 day totals (per tenant, agent, model) in coalesced batches — at most one D1
-// write per `intervalMs` per recorder, so a busy lane does not write D1 per turn.
+// write per `intervalMs` per recorder (the first one interval after the first call), so a busy
+// lane does not write D1 per turn.
 import { type UsageDelta, utcDay } from '../db/usage'
 import type { Logger } from './logger'
 
@@ -49,7 +50,8 @@ export class UsageRecorder implements UsageSink {
 	readonly #logger: Logger
 	readonly #pending = new Map<string, UsageDelta>()
 	#timer: ReturnType<typeof setTimeout> | undefined
-	#writtenAt = Number.NEGATIVE_INFINITY
+	/** Starts "just written": the first calls wait one interval too, so a short burst is one write. */
+	#writtenAt = Date.now()
 	#chain: Promise<void> = Promise.resolve()
 
 	constructor(options: {

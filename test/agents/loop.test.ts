@@ -108,7 +108,7 @@ describe('usage accounting', () => {
 		await createAgent(env.DB, 'counted', {})
 		await send('usage-1', { agent: 'counted', content: 'count me', wait: true })
 		await send('usage-1', { agent: 'counted', content: '/tool session_status {}', wait: true })
-		// Coalesced: the first call is written at once, the next two within the 5 s interval.
+		// Coalesced: the lane writes its calls once the 5 s interval has passed.
 		const row = await eventually(async () => {
 			const r = await env.DB.prepare(
 				"SELECT * FROM usage_daily WHERE tenant_id = 'default' AND agent_id = 'counted'",
@@ -167,16 +167,15 @@ describe('usage accounting', () => {
 			blobs: ['t1', 'a1', 'anthropic:x', 'a', 'ok', 'model_call'],
 			doubles: [10, 5, 80, 1],
 		})
-		// The first record writes at once; the next two wait for the interval and go as one row.
+		// Nothing is written before the interval (or settled()); then all three calls go as one row.
 		expect(writes).toEqual([
-			[expect.objectContaining({ calls: 1, errors: 0, inputTokens: 10 })],
 			[
 				expect.objectContaining({
-					calls: 2,
+					calls: 3,
 					errors: 1,
-					inputTokens: 10,
-					outputTokens: 5,
-					latencyMs: 160,
+					inputTokens: 20,
+					outputTokens: 10,
+					latencyMs: 240,
 				}),
 			],
 		])
