@@ -5,6 +5,7 @@ import { loggerFromEnv } from './observability/logger'
 import { handleToolJobBatch } from './tools/jobs'
 
 export { Sandbox } from '@cloudflare/sandbox'
+export { AuditChain } from '../durable-objects/audit-chain'
 export { ModelHealth } from '../durable-objects/model-health'
 export { SessionLane } from '../durable-objects/session-lane'
 export { TenantGate } from '../durable-objects/tenant-gate'

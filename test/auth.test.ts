@@ -21,13 +21,18 @@ describe('authentication', () => {
 		}
 	})
 
-	it('401s other schemes and query-string tokens', async () => {
+	it('401s other schemes, and refuses credentials in the query string outright', async () => {
 		const basic = await admin('/v1/agents', {
 			headers: { authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}` },
 		})
 		expect(basic.status).toBe(401)
-		const query = await call(`/v1/agents?token=${ADMIN_TOKEN}`)
-		expect(query.status).toBe(401)
+		for (const name of ['token', 'access_token', 'api_key', 'key']) {
+			const query = await call(`/v1/agents?${name}=${ADMIN_TOKEN}`)
+			expect(query.status).toBe(400)
+			const p = await problem(query)
+			expect(p.code).toBe('credentials_in_url')
+			expect(JSON.stringify(p)).not.toContain(ADMIN_TOKEN)
+		}
 	})
 
 	it('accepts the admin token', async () => {

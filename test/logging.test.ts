@@ -89,7 +89,7 @@ describe('logger', () => {
 		const { sink, entries } = captureLogs()
 		const app = createGateway({ sink, generateId: () => 'fixed-id' })
 		const res = await app.request(
-			'/v1/agents?token=leaky',
+			'/v1/agents?note=leaky',
 			{ headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
 			{ ...env, EDGECLAW_LOG_LEVEL: 'info' },
 		)
@@ -118,7 +118,7 @@ describe('logger', () => {
 			{ headers: { authorization: 'Bearer wrong-token-value-123' } },
 			{ ...env, EDGECLAW_LOG_LEVEL: 'info' },
 		)
-		expect(entries().some((l) => l.msg === 'auth.failed' && l.reason === 'token_mismatch')).toBe(
+		expect(entries().some((l) => l.msg === 'auth.failed' && l.reason === 'unknown_token')).toBe(
 			true,
 		)
 		expect(JSON.stringify(entries())).not.toContain('wrong-token-value-123')

@@ -1,10 +1,12 @@
 // The gateway: every request passes request id → secure headers → CORS → body cap → (for /v1)
 // authentication → validation → route. Errors leave through one envelope (errors.ts).
 import { secureHeaders } from 'hono/secure-headers'
+import { assertEveryRouteHasARule, authorize } from './authz'
 import { notFoundHandler, onError } from './errors'
 import { authenticate } from './middleware/auth'
 import { maxBody } from './middleware/body'
 import { corsFromEnv } from './middleware/cors'
+import { limitByIp, limitByPrincipal } from './middleware/rate-limit'
 import { type RequestContextOptions, requestContext } from './middleware/request-context'
 import { createRouter } from './openapi'
 import { agentRoutes } from './routes/agents'
@@ -25,8 +27,12 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.use(secureHeaders())
 	app.use(corsFromEnv())
 	app.use(maxBody())
-	// Default deny: everything under /v1 needs credentials; public routes live outside it.
+	// Default deny: everything under /v1 needs credentials and a policy that allows the route's
+	// action; public routes live outside it.
+	app.use('/v1/*', limitByIp())
 	app.use('/v1/*', authenticate())
+	app.use('/v1/*', limitByPrincipal())
+	app.use('/v1/*', authorize())
 
 	app.route('/', healthRoutes)
 	app.route('/', tenantRoutes)
@@ -40,7 +46,8 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
 		type: 'http',
 		scheme: 'bearer',
-		description: 'The bootstrap admin token (EDGECLAW_ADMIN_TOKEN); API keys later.',
+		description:
+			'An API key (ek_<id>_<secret>), a JWT (when a JWKS is configured) or the bootstrap admin token (EDGECLAW_ADMIN_TOKEN).',
 	})
 	app.doc31('/openapi.json', {
 		openapi: '3.1.0',
@@ -51,6 +58,7 @@ export function createGateway(options: GatewayOptions = {}) {
 		},
 	})
 
+	assertEveryRouteHasARule(app.routes)
 	app.onError(onError)
 	app.notFound(notFoundHandler(app))
 	return app

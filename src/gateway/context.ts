@@ -1,12 +1,21 @@
 // The typed Hono environment of the gateway: bindings are the generated `Env`; variables are what
 // middleware puts on the context for handlers further down.
 import type { Logger } from '../observability/logger'
+import type { Role } from '../security/keys'
 
-/** Who is calling. The bootstrap admin (EDGECLAW_ADMIN_TOKEN) acts within one tenant per request. */
+/**
+ * Who is calling, and in which tenant. `platform` is the deployment's bootstrap admin
+ * (EDGECLAW_ADMIN_TOKEN), which may act in any tenant (`x-edgeclaw-tenant`); an API key or a JWT
+ * acts in its own tenant only.
+ */
 export interface Principal {
-	kind: 'admin-token'
-	role: 'admin'
+	kind: 'platform' | 'api-key' | 'jwt'
+	/** Key id, JWT subject, or `admin-token`. Never a secret. */
+	id: string
+	role: Role
 	tenantId: string
+	/** Action patterns a key is limited to; empty = what its role allows. */
+	scopes: string[]
 }
 
 export interface GatewayVariables {

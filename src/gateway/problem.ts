@@ -6,6 +6,7 @@ export const PROBLEMS = {
 	bad_request: { status: 400, title: 'Bad request' },
 	malformed_json: { status: 400, title: 'Malformed JSON body' },
 	validation_failed: { status: 400, title: 'Request validation failed' },
+	credentials_in_url: { status: 400, title: 'Credentials in the URL' },
 	unauthorized: { status: 401, title: 'Authentication required' },
 	forbidden: { status: 403, title: 'Forbidden' },
 	not_found: { status: 404, title: 'Not found' },

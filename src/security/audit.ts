@@ -64,37 +64,62 @@ const isConflict = (error: unknown): boolean =>
 		`${error instanceof Error ? error.message : ''} ${error instanceof Error && error.cause instanceof Error ? error.cause.message : ''}`,
 	)
 
-/** Appends an event to its tenant's chain; retries when a concurrent writer took the next seq. */
+export interface ChainHead {
+	seq: number
+	hash: string
+}
+
+/** The tenant's last row (or the genesis position). */
+export async function chainHead(db: Db, tenantId: string): Promise<ChainHead> {
+	const head = await db
+		.select({ seq: auditLog.seq, hash: auditLog.hash })
+		.from(auditLog)
+		.where(eq(auditLog.tenantId, tenantId))
+		.orderBy(desc(auditLog.seq))
+		.limit(1)
+		.get()
+	return head ?? { seq: 0, hash: GENESIS_HASH }
+}
+
+/** The row that follows `head`, hashed. */
+export async function nextRow(head: ChainHead, event: AuditEvent, now: number): Promise<AuditRow> {
+	const body: Omit<AuditRow, 'hash'> = {
+		tenantId: event.tenantId,
+		seq: head.seq + 1,
+		ts: now,
+		actor: event.actor,
+		action: event.action,
+		target: event.target ?? null,
+		outcome: event.outcome,
+		requestId: event.requestId ?? null,
+		data: redact(event.data ?? {}) as Record<string, unknown>,
+		prevHash: head.hash,
+	}
+	return { ...body, hash: await rowHash(body) }
+}
+
+/** Inserts a row; false when its (tenant, seq) is taken (someone appended first). */
+export async function insertRow(db: Db, row: AuditRow): Promise<boolean> {
+	try {
+		await db.insert(auditLog).values({ ...row, ts: new Date(row.ts) })
+		return true
+	} catch (error) {
+		if (isConflict(error)) return false
+		throw error
+	}
+}
+
+/**
+ * Appends an event to its tenant's chain straight to D1; retries when a concurrent writer took
+ * the next seq. The gateway appends through the tenant's AuditChain Durable Object instead, which
+ * serialises appends and keeps the head in memory (no read per append, no retries).
+ */
 export async function appendAudit(db: Db, event: AuditEvent, now = Date.now()): Promise<AuditRow> {
-	const data = redact(event.data ?? {}) as Record<string, unknown>
 	for (let attempt = 1; ; attempt++) {
-		const head = await db
-			.select({ seq: auditLog.seq, hash: auditLog.hash })
-			.from(auditLog)
-			.where(eq(auditLog.tenantId, event.tenantId))
-			.orderBy(desc(auditLog.seq))
-			.limit(1)
-			.get()
-		const body: Omit<AuditRow, 'hash'> = {
-			tenantId: event.tenantId,
-			seq: (head?.seq ?? 0) + 1,
-			ts: now,
-			actor: event.actor,
-			action: event.action,
-			target: event.target ?? null,
-			outcome: event.outcome,
-			requestId: event.requestId ?? null,
-			data,
-			prevHash: head?.hash ?? GENESIS_HASH,
-		}
-		const row: AuditRow = { ...body, hash: await rowHash(body) }
-		try {
-			await db.insert(auditLog).values({ ...row, ts: new Date(row.ts) })
-			return row
-		} catch (error) {
-			if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error
-			await new Promise((r) => setTimeout(r, Math.random() * 4 * attempt))
-		}
+		const row = await nextRow(await chainHead(db, event.tenantId), event, now)
+		if (await insertRow(db, row)) return row
+		if (attempt >= MAX_ATTEMPTS) throw new Error('audit append lost the race too often')
+		await new Promise((r) => setTimeout(r, Math.random() * 4 * attempt))
 	}
 }
 

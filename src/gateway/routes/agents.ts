@@ -17,7 +17,7 @@ import { invalidateAgent } from '../../agents/directory'
 import { missingSecrets } from '../../agents/models/providers'
 import { database } from '../../db/client'
 import { getTenant } from '../../db/tenants'
-import { appendAudit } from '../../security/audit'
+import { actorOf as actorName, audit } from '../audit'
 import type { GatewayEnv } from '../context'
 import { jsonBody } from '../middleware/body'
 import {
@@ -197,30 +197,14 @@ function ifMatchVersion(header: string | undefined): number | undefined {
 	return Number(m[1])
 }
 
-const actorOf = (c: Context<GatewayEnv>): string => c.get('principal').kind
+const actorOf = (c: Context<GatewayEnv>): string => actorName(c.get('principal'))
 
-async function audit(
+const record = (
 	c: Context<GatewayEnv>,
 	action: string,
 	agentId: string,
 	data: Record<string, unknown>,
-): Promise<void> {
-	const { tenantId } = c.get('principal')
-	try {
-		await appendAudit(database(c.env.DB), {
-			tenantId,
-			actor: actorOf(c),
-			action,
-			target: `agent:${agentId}`,
-			outcome: 'success',
-			requestId: c.get('requestId'),
-			data,
-		})
-	} catch (error) {
-		// The change is committed; a lost audit row must at least be loud.
-		c.get('logger').error('audit.append_failed', { action, agentId, error })
-	}
-}
+): Promise<void> => audit(c, { action, target: `agent:${agentId}`, outcome: 'success', data })
 
 const changedKeys = (before: AgentConfig, after: AgentConfig): string[] =>
 	(Object.keys(after) as (keyof AgentConfig)[]).filter(
@@ -255,7 +239,7 @@ export const agentRoutes = createRouter()
 		const agent = await createAgentRow(c.env.DB, tenantId, body.id, body, actorOf(c))
 		if (!agent) throw new ProblemError('conflict', `Agent "${body.id}" already exists.`)
 		invalidateAgent(tenantId, body.id)
-		await audit(c, 'agent.created', body.id, { version: 1, model: body.config.model })
+		await record(c, 'agent.created', body.id, { version: 1, model: body.config.model })
 		c.header('location', `/v1/agents/${body.id}`)
 		return c.json(view(agent), 201)
 	})
@@ -285,7 +269,7 @@ export const agentRoutes = createRouter()
 				{ extensions: { version: outcome.current?.version } },
 			)
 		}
-		await audit(c, 'agent.updated', agentId, {
+		await record(c, 'agent.updated', agentId, {
 			version: outcome.agent.version,
 			changed: changedKeys(outcome.previous.config, body.config),
 		})
@@ -298,7 +282,7 @@ export const agentRoutes = createRouter()
 		const deleted = await deleteAgentRow(c.env.DB, tenantId, agentId)
 		invalidateAgent(tenantId, agentId)
 		if (!deleted) throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
-		await audit(c, 'agent.deleted', agentId, {})
+		await record(c, 'agent.deleted', agentId, {})
 		return c.body(null, 204)
 	})
 	.openapi(versions, async (c) => {

@@ -6,7 +6,7 @@ import { healthBackend } from '../../agents/resolver'
 import { database } from '../../db/client'
 import { tenantLimits } from '../../db/tenants'
 import { usageRows, utcDay } from '../../db/usage'
-import { appendAudit } from '../../security/audit'
+import { audit } from '../audit'
 import { jsonBody } from '../middleware/body'
 import { authedErrors, bearerAuth, createRouter, json, notFoundResponse } from '../openapi'
 import { ProblemError } from '../problem'
@@ -132,15 +132,11 @@ export const providerRoutes = createRouter()
 		const enabled = await healthBackend(c.env).enable(key)
 		if (!enabled) throw new ProblemError('not_found', `No cooling or disabled profile "${key}".`)
 		c.get('logger').info('providers.profile_enabled', { key })
-		const { tenantId, kind } = c.get('principal')
-		await appendAudit(database(c.env.DB), {
-			tenantId,
-			actor: kind,
+		await audit(c, {
 			action: 'provider.profile_enabled',
 			target: `profile:${key}`,
 			outcome: 'success',
-			requestId: c.get('requestId'),
-		}).catch((error: unknown) => c.get('logger').error('audit.append_failed', { error }))
+		})
 		return c.json({ key, enabled: true as const }, 200)
 	})
 	.openapi(usage, async (c) => {

@@ -1,0 +1,45 @@
+// How the gateway writes audit events: through the tenant's AuditChain Durable Object (the chain's
+// single writer), with the request id and the acting principal filled in. A failed append never
+// undoes the action it records, but it is logged as an error.
+import type { Context } from 'hono'
+import type { AuditEvent } from '../security/audit'
+import type { GatewayEnv, Principal } from './context'
+
+/** `admin-token`, `key:<id>` or `jwt:<subject>`: who acted, never a secret. */
+export const actorOf = (p: Principal): string =>
+	p.kind === 'platform' ? 'admin-token' : p.kind === 'api-key' ? `key:${p.id}` : `jwt:${p.id}`
+
+export function appendThroughChain(env: Env, event: AuditEvent): Promise<unknown> {
+	return env.AUDIT.getByName(event.tenantId).append(event)
+}
+
+export async function audit(
+	c: Context<GatewayEnv>,
+	event: Omit<AuditEvent, 'tenantId' | 'actor' | 'requestId'> & {
+		tenantId?: string
+		actor?: string
+	},
+	options: { wait?: boolean } = { wait: true },
+): Promise<void> {
+	const principal = c.get('principal')
+	const full: AuditEvent = {
+		...event,
+		tenantId: event.tenantId ?? principal?.tenantId ?? '_platform',
+		actor: event.actor ?? (principal ? actorOf(principal) : 'anonymous'),
+		requestId: c.get('requestId'),
+	}
+	const done = appendThroughChain(c.env, full).catch((error: unknown) =>
+		c.get('logger').error('audit.append_failed', { action: full.action, error }),
+	)
+	if (options.wait) await done
+	else waitUntil(c, done)
+}
+
+/** `executionCtx.waitUntil` where there is one (not when the app is called directly in tests). */
+export function waitUntil(c: Context<GatewayEnv>, promise: Promise<unknown>): void {
+	try {
+		c.executionCtx.waitUntil(promise)
+	} catch {
+		// No ExecutionContext: the promise runs on by itself.
+	}
+}

@@ -1,0 +1,213 @@
+// Authorization of every /v1 route: each route declares the action it performs and the resource it
+// touches (below); the policy engine decides — system policies (tenant isolation, roles) plus the
+// tenant's own, deny wins, default deny. A route missing from this table is denied. API keys with
+// scopes are further limited to the actions their scopes name. Denials are 403 and audited.
+import type { MiddlewareHandler } from 'hono'
+import { PatternRouter } from 'hono/router/pattern-router'
+import { database } from '../db/client'
+import { tenantPolicies } from '../db/policies'
+import {
+	type AccessRequest,
+	type Decision,
+	DecisionCache,
+	matchesPattern,
+} from '../security/policy'
+import { SYSTEM_POLICIES } from '../security/roles'
+import { audit } from './audit'
+import type { GatewayEnv, Principal } from './context'
+import { ProblemError } from './problem'
+
+export interface RouteRule {
+	action: string
+	/** Resource kind and the path parameter naming it (e.g. agent ← agentId). */
+	resource: string
+	param?: string
+}
+
+/** Every /v1 route: method, path (OpenAPI style), action, resource. */
+export const ROUTE_RULES: [string, string, RouteRule][] = [
+	['GET', '/v1/tenants', { action: 'tenants:list', resource: 'tenant' }],
+	['POST', '/v1/tenants', { action: 'tenants:create', resource: 'tenant' }],
+	[
+		'GET',
+		'/v1/tenants/{tenantId}',
+		{ action: 'tenants:read', resource: 'tenant', param: 'tenantId' },
+	],
+	['GET', '/v1/agents', { action: 'agents:list', resource: 'agent' }],
+	['POST', '/v1/agents', { action: 'agents:create', resource: 'agent' }],
+	['GET', '/v1/agents/{agentId}', { action: 'agents:read', resource: 'agent', param: 'agentId' }],
+	['PUT', '/v1/agents/{agentId}', { action: 'agents:update', resource: 'agent', param: 'agentId' }],
+	[
+		'DELETE',
+		'/v1/agents/{agentId}',
+		{ action: 'agents:delete', resource: 'agent', param: 'agentId' },
+	],
+	[
+		'GET',
+		'/v1/agents/{agentId}/versions',
+		{ action: 'agents:read', resource: 'agent', param: 'agentId' },
+	],
+	['GET', '/v1/admin/providers', { action: 'providers:read', resource: 'provider' }],
+	['POST', '/v1/admin/providers/enable', { action: 'providers:enable', resource: 'provider' }],
+	['GET', '/v1/admin/security', { action: 'security:read', resource: 'security' }],
+	['GET', '/v1/usage', { action: 'usage:read', resource: 'usage' }],
+	['GET', '/v1/sessions', { action: 'sessions:list', resource: 'session' }],
+	[
+		'GET',
+		'/v1/sessions/{sessionKey}',
+		{ action: 'sessions:read', resource: 'session', param: 'sessionKey' },
+	],
+	[
+		'DELETE',
+		'/v1/sessions/{sessionKey}',
+		{ action: 'sessions:delete', resource: 'session', param: 'sessionKey' },
+	],
+	[
+		'POST',
+		'/v1/sessions/{sessionKey}/reset',
+		{ action: 'sessions:reset', resource: 'session', param: 'sessionKey' },
+	],
+	[
+		'GET',
+		'/v1/sessions/{sessionKey}/export',
+		{ action: 'sessions:export', resource: 'session', param: 'sessionKey' },
+	],
+	[
+		'GET',
+		'/v1/sessions/{sessionKey}/messages',
+		{ action: 'sessions:read', resource: 'session', param: 'sessionKey' },
+	],
+	[
+		'POST',
+		'/v1/sessions/{sessionKey}/messages',
+		{ action: 'sessions:send', resource: 'session', param: 'sessionKey' },
+	],
+	[
+		'GET',
+		'/v1/sessions/{sessionKey}/runs/{runId}',
+		{ action: 'sessions:read', resource: 'session', param: 'sessionKey' },
+	],
+	[
+		'POST',
+		'/v1/sessions/{sessionKey}/runs/{runId}/cancel',
+		{ action: 'sessions:cancel', resource: 'session', param: 'sessionKey' },
+	],
+	[
+		'GET',
+		'/v1/sessions/{sessionKey}/events',
+		{ action: 'sessions:stream', resource: 'session', param: 'sessionKey' },
+	],
+	[
+		'GET',
+		'/v1/sessions/{sessionKey}/ws',
+		{ action: 'sessions:stream', resource: 'session', param: 'sessionKey' },
+	],
+	['GET', '/v1/keys', { action: 'keys:list', resource: 'key' }],
+	['POST', '/v1/keys', { action: 'keys:create', resource: 'key' }],
+	['DELETE', '/v1/keys/{keyId}', { action: 'keys:revoke', resource: 'key', param: 'keyId' }],
+	['POST', '/v1/keys/{keyId}/rotate', { action: 'keys:rotate', resource: 'key', param: 'keyId' }],
+	['GET', '/v1/policies', { action: 'policies:list', resource: 'policy' }],
+	['POST', '/v1/policies', { action: 'policies:create', resource: 'policy' }],
+	[
+		'DELETE',
+		'/v1/policies/{policyId}',
+		{ action: 'policies:delete', resource: 'policy', param: 'policyId' },
+	],
+	['GET', '/v1/audit', { action: 'audit:read', resource: 'audit' }],
+	['GET', '/v1/audit/verify', { action: 'audit:verify', resource: 'audit' }],
+]
+
+const router = new PatternRouter<RouteRule>()
+for (const [method, path, rule] of ROUTE_RULES) {
+	router.add(method, path.replace(/\{(\w+)\}/g, ':$1'), rule)
+	if (method === 'GET') router.add('HEAD', path.replace(/\{(\w+)\}/g, ':$1'), rule)
+}
+
+/** The rule of a request and its path parameters, or undefined when the route declares none. */
+export function ruleFor(
+	method: string,
+	path: string,
+): { rule: RouteRule; params: Record<string, string> } | undefined {
+	const [matches] = router.match(method, path)
+	const first = matches[0]
+	if (!first) return undefined
+	const [rule, params] = first as unknown as [RouteRule, Record<string, string>]
+	return { rule, params }
+}
+
+const decisions = new DecisionCache()
+
+export function accessRequest(
+	p: Principal,
+	rule: RouteRule,
+	params: Record<string, string>,
+	context: AccessRequest['context'],
+): AccessRequest {
+	const id = rule.param ? (params[rule.param] ?? '*') : '*'
+	return {
+		subject: { id: p.id, role: p.role, tenant: p.tenantId, kind: p.kind, scopes: p.scopes },
+		resource: `tenant:${p.tenantId}/${rule.resource}:${id}`,
+		resourceTenant: p.tenantId,
+		action: rule.action,
+		context,
+	}
+}
+
+/** Decides one request: scopes first (a key limited to some actions), then the policies. */
+export async function decide(env: Env, request: AccessRequest): Promise<Decision> {
+	const scopes = request.subject.scopes
+	if (scopes.length > 0 && !scopes.some((s) => matchesPattern(s, request.action))) {
+		return {
+			effect: 'deny',
+			policyId: 'key-scopes',
+			reason: "the key's scopes do not include this action",
+		}
+	}
+	const tenant = await tenantPolicies(database(env.DB), request.resourceTenant)
+	return decisions.decide(tenant.version, [...SYSTEM_POLICIES, ...tenant.policies], request)
+}
+
+export const authorize = (): MiddlewareHandler<GatewayEnv> =>
+	async function authorize(c, next) {
+		const principal = c.get('principal')
+		const matched = ruleFor(c.req.method, c.req.path)
+		if (!matched) {
+			// Unknown routes fall through to 404/405; a known route without a rule is denied.
+			await next()
+			return
+		}
+		const request = accessRequest(principal, matched.rule, matched.params, {
+			method: c.req.method,
+		})
+		const decision = await decide(c.env, request)
+		if (decision.effect === 'allow') {
+			await next()
+			return
+		}
+		c.get('logger').warn('authz.denied', { action: request.action, policy: decision.policyId })
+		await audit(
+			c,
+			{
+				action: 'authz.denied',
+				target: request.resource,
+				outcome: 'deny',
+				data: { action: request.action, policy: decision.policyId, role: principal.role },
+			},
+			{ wait: false },
+		)
+		throw new ProblemError('forbidden', `Not allowed to ${request.action}: ${decision.reason}.`, {
+			extensions: { action: request.action, policy: decision.policyId },
+		})
+	}
+
+/** Fails at startup when a /v1 route has no rule: no route is open by omission. */
+export function assertEveryRouteHasARule(
+	routes: readonly { method: string; path: string }[],
+): void {
+	const missing = routes
+		.filter((r) => r.path.startsWith('/v1/') && r.method !== 'ALL')
+		.filter((r) => !ruleFor(r.method, r.path.replace(/:(\w+)/g, 'x')))
+		.map((r) => `${r.method} ${r.path}`)
+	if (missing.length > 0)
+		throw new Error(`routes without an authorization rule: ${missing.join(', ')}`)
+}

@@ -1,0 +1,40 @@
+// Request rate limits with the Workers Rate Limiting bindings (counters per Cloudflare location):
+// per client IP before authentication, per API key / JWT subject and per tenant after it (the
+// bootstrap admin token is exempt from the last two). Over a
+// limit → 429 with Retry-After (the bindings count per 60 s window). Failed authentication has its
+// own strict limit (see auth.ts). Requests without `cf-connecting-ip` (only possible off
+// Cloudflare, e.g. in tests) skip the IP limit.
+import type { MiddlewareHandler } from 'hono'
+import type { GatewayEnv } from '../context'
+import { ProblemError } from '../problem'
+import { clientIp } from './auth'
+
+const WINDOW_SECONDS = 60
+
+const limited = (what: string) =>
+	new ProblemError('rate_limited', `Too many requests for this ${what}; retry after the window.`, {
+		headers: { 'retry-after': String(WINDOW_SECONDS) },
+		extensions: { limit: what },
+	})
+
+export const limitByIp = (): MiddlewareHandler<GatewayEnv> =>
+	async function limitByIp(c, next) {
+		const ip = clientIp(c)
+		if (ip && !(await c.env.RATE_LIMIT_IP.limit({ key: `ip:${ip}` })).success)
+			throw limited('client IP')
+		await next()
+	}
+
+export const limitByPrincipal = (): MiddlewareHandler<GatewayEnv> =>
+	async function limitByPrincipal(c, next) {
+		const p = c.get('principal')
+		// The bootstrap admin token is the operator's break-glass credential: not limited.
+		if (p.kind === 'platform') return next()
+		const [key, tenant] = await Promise.all([
+			c.env.RATE_LIMIT_KEY.limit({ key: `${p.kind}:${p.id}` }),
+			c.env.RATE_LIMIT_TENANT.limit({ key: `tenant:${p.tenantId}` }),
+		])
+		if (!key.success) throw limited(p.kind === 'jwt' ? 'user' : 'API key')
+		if (!tenant.success) throw limited('tenant')
+		await next()
+	}

@@ -1,0 +1,90 @@
+// JWTs (e.g. Cloudflare Access): verified against a JWKS — inline (EDGECLAW_JWT_JWKS, JSON) or
+// fetched and cached (EDGECLAW_JWT_JWKS_URL, e.g. https://<team>.cloudflareaccess.com/cdn-cgi/access/certs)
+// — with issuer, audience, expiry and a clock skew; `alg: none` and HMAC algorithms are refused.
+// Claims map to the tenant and role of the principal.
+import {
+	createLocalJWKSet,
+	createRemoteJWKSet,
+	type JSONWebKeySet,
+	type JWTPayload,
+	jwtVerify,
+} from 'jose'
+import { ROLES, type Role } from './keys'
+
+export interface JwtSettings {
+	jwks: Parameters<typeof jwtVerify>[1]
+	issuer: string | undefined
+	audience: string | undefined
+	tenantClaim: string
+	roleClaim: string
+	defaultRole: Role
+	clockSkewSeconds: number
+}
+
+export interface JwtIdentity {
+	subject: string
+	tenantId: string
+	role: Role
+}
+
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA']
+
+const remote = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
+
+/** Settings from the environment; undefined when JWTs are not configured (then none is accepted). */
+export function jwtSettings(env: Record<string, unknown>): JwtSettings | undefined {
+	const str = (k: string) =>
+		typeof env[k] === 'string' && env[k] !== '' ? (env[k] as string) : undefined
+	const inline = str('EDGECLAW_JWT_JWKS')
+	const url = str('EDGECLAW_JWT_JWKS_URL')
+	let jwks: JwtSettings['jwks'] | undefined
+	if (inline) jwks = createLocalJWKSet(JSON.parse(inline) as JSONWebKeySet)
+	else if (url) {
+		let set = remote.get(url)
+		if (!set) {
+			set = createRemoteJWKSet(new URL(url), { cacheMaxAge: 10 * 60_000 })
+			remote.set(url, set)
+		}
+		jwks = set
+	}
+	if (!jwks) return undefined
+	const role = str('EDGECLAW_JWT_DEFAULT_ROLE')
+	return {
+		jwks,
+		issuer: str('EDGECLAW_JWT_ISSUER'),
+		audience: str('EDGECLAW_JWT_AUDIENCE'),
+		tenantClaim: str('EDGECLAW_JWT_TENANT_CLAIM') ?? 'tenant',
+		roleClaim: str('EDGECLAW_JWT_ROLE_CLAIM') ?? 'role',
+		defaultRole: (ROLES as readonly string[]).includes(role ?? '') ? (role as Role) : 'viewer',
+		clockSkewSeconds: Number(str('EDGECLAW_JWT_CLOCK_SKEW_SECONDS') ?? 60),
+	}
+}
+
+export const looksLikeJwt = (token: string): boolean =>
+	/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/
+
+/** Verifies a token; throws on any failure (signature, alg, issuer, audience, time, claims). */
+export async function verifyJwt(token: string, settings: JwtSettings): Promise<JwtIdentity> {
+	const { payload } = await jwtVerify(token, settings.jwks, {
+		algorithms: ALGORITHMS,
+		...(settings.issuer ? { issuer: settings.issuer } : {}),
+		...(settings.audience ? { audience: settings.audience } : {}),
+		clockTolerance: settings.clockSkewSeconds,
+		requiredClaims: ['exp', 'sub'],
+	})
+	const tenantId = claim(payload, settings.tenantClaim)
+	if (!tenantId || !SLUG.test(tenantId))
+		throw new Error(`missing or invalid "${settings.tenantClaim}" claim`)
+	const roleClaim = claim(payload, settings.roleClaim)
+	const role = (ROLES as readonly string[]).includes(roleClaim ?? '')
+		? (roleClaim as Role)
+		: settings.defaultRole
+	return { subject: String(payload.sub), tenantId, role }
+}
+
+function claim(payload: JWTPayload, name: string): string | undefined {
+	const value = payload[name]
+	return typeof value === 'string' ? value : undefined
+}
