@@ -10,8 +10,12 @@ import { limitByIp, limitByPrincipal } from './middleware/rate-limit'
 import { type RequestContextOptions, requestContext } from './middleware/request-context'
 import { createRouter } from './openapi'
 import { agentRoutes } from './routes/agents'
+import { auditRoutes } from './routes/audit-log'
 import { healthRoutes, VERSION } from './routes/health'
+import { keyRoutes } from './routes/keys'
+import { policyRoutes } from './routes/policies'
 import { providerRoutes } from './routes/providers'
+import { securityRoutes } from './routes/security'
 import { messageRoutes } from './routes/sessions/messages'
 import { runRoutes } from './routes/sessions/runs'
 import { sessionRoutes } from './routes/sessions/sessions'
@@ -38,6 +42,10 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', tenantRoutes)
 	app.route('/', agentRoutes)
 	app.route('/', providerRoutes)
+	app.route('/', securityRoutes)
+	app.route('/', keyRoutes)
+	app.route('/', policyRoutes)
+	app.route('/', auditRoutes)
 	app.route('/', sessionRoutes)
 	app.route('/', messageRoutes)
 	app.route('/', runRoutes)

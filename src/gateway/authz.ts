@@ -163,6 +163,10 @@ export async function decide(env: Env, request: AccessRequest): Promise<Decision
 			reason: "the key's scopes do not include this action",
 		}
 	}
+	// The bootstrap admin is the break-glass credential: a tenant's own policies (which could deny
+	// everything, including their own repair) do not bind it.
+	if (request.subject.kind === 'platform')
+		return decisions.decide('system', SYSTEM_POLICIES, request)
 	const tenant = await tenantPolicies(database(env.DB), request.resourceTenant)
 	return decisions.decide(tenant.version, [...SYSTEM_POLICIES, ...tenant.policies], request)
 }

@@ -2,6 +2,7 @@
 // (`/ws`). The gateway authenticates, then hands the connection to the lane, which replays stored
 // events after `after` (or `Last-Event-ID`) and then sends live ones.
 import { createRoute, z } from '@hono/zod-openapi'
+import { WS_PROTOCOL } from '../../middleware/auth'
 import { authedErrors, bearerAuth, createRouter, notFoundResponse } from '../../openapi'
 import { ProblemError } from '../../problem'
 import { callLane, openLane } from './lane-client'
@@ -35,7 +36,7 @@ const socket = createRoute({
 	security: bearerAuth,
 	summary: 'Stream session events over a WebSocket',
 	description:
-		'Upgrade with `Authorization: Bearer …`. Each text frame is one event JSON (same shape as SSE data); send "ping" to get "pong". The lane can hibernate while the socket stays open.',
+		'Upgrade with `Authorization: Bearer …`, or from a browser with the subprotocols `edgeclaw, bearer.<token>` (never a token in the URL). Each text frame is one event JSON (same shape as SSE data); send "ping" to get "pong". The lane can hibernate while the socket stays open.',
 	request: { params: SessionParams, query: StreamQuery },
 	responses: {
 		101: { description: 'Switching protocols' },
@@ -76,5 +77,10 @@ export const streamRoutes = createRouter()
 			lane.stub.fetch(`https://lane/ws?after=${after ?? 0}`, { headers: { upgrade: 'websocket' } }),
 		)
 		if (res.status === 404) throw new ProblemError('not_found', 'No such session.')
-		return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers })
+		const headers = new Headers(res.headers)
+		// A browser that authenticated with the `bearer.<token>` subprotocol must see one of its
+		// offered protocols chosen, and never its token echoed back.
+		const offered = (c.req.header('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim())
+		if (offered.includes(WS_PROTOCOL)) headers.set('sec-websocket-protocol', WS_PROTOCOL)
+		return new Response(null, { status: 101, webSocket: res.webSocket, headers })
 	})

@@ -1,0 +1,185 @@
+// API keys of the caller's tenant: list, create (the secret is returned once, only its hash is
+// stored), revoke, rotate. Every change is audited; revocation reaches all isolates within 10 s.
+import { createRoute, z } from '@hono/zod-openapi'
+import { database } from '../../db/client'
+import { forgetKey, insertKey, type KeyRow, listKeys, revokeKey } from '../../db/keys'
+import { getTenant } from '../../db/tenants'
+import { generateKey, hashSecret, ROLES } from '../../security/keys'
+import { audit } from '../audit'
+import { jsonBody } from '../middleware/body'
+import { authedErrors, bearerAuth, createRouter, json, notFoundResponse } from '../openapi'
+import { ProblemError } from '../problem'
+
+const Scope = z
+	.string()
+	.regex(/^(\*|[a-z*]+:[a-z*]+)$/, 'must be an action pattern like "sessions:*" or "agents:read"')
+
+const KeyView = z
+	.object({
+		id: z.string(),
+		tenantId: z.string(),
+		name: z.string(),
+		role: z.enum(ROLES),
+		scopes: z.array(z.string()),
+		expiresAt: z.string().nullable(),
+		revokedAt: z.string().nullable(),
+		lastUsedAt: z.string().nullable(),
+		createdAt: z.string(),
+	})
+	.openapi('ApiKey')
+
+const CreateKey = z
+	.object({
+		name: z.string().trim().min(1).max(100),
+		role: z.enum(ROLES),
+		scopes: z.array(Scope).max(50).default([]),
+		expiresInDays: z.number().int().min(1).max(3650).optional(),
+	})
+	.strict()
+	.openapi('CreateApiKey')
+
+const KeyParams = z.object({ keyId: z.string().regex(/^[0-9a-f]{16}$/, 'is not a key id') })
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null)
+const view = (k: KeyRow): z.infer<typeof KeyView> => ({
+	id: k.id,
+	tenantId: k.tenantId,
+	name: k.name,
+	role: k.role,
+	scopes: (k.scopes as string[]) ?? [],
+	expiresAt: iso(k.expiresAt),
+	revokedAt: iso(k.revokedAt),
+	lastUsedAt: iso(k.lastUsedAt),
+	createdAt: k.createdAt.toISOString(),
+})
+
+const Created = z
+	.object({
+		key: KeyView,
+		secret: z.string().describe('The whole key, `ek_<id>_<secret>`. Shown once; store it now.'),
+	})
+	.openapi('CreatedApiKey')
+
+const list = createRoute({
+	method: 'get',
+	path: '/v1/keys',
+	tags: ['keys'],
+	security: bearerAuth,
+	summary: "The tenant's API keys (never their secrets)",
+	responses: { 200: json(z.object({ keys: z.array(KeyView) }), 'Keys'), ...authedErrors },
+})
+
+const create = createRoute({
+	method: 'post',
+	path: '/v1/keys',
+	tags: ['keys'],
+	security: bearerAuth,
+	summary: 'Create an API key; the answer carries its secret, once',
+	middleware: [jsonBody()] as const,
+	request: { body: { required: true, content: { 'application/json': { schema: CreateKey } } } },
+	responses: { 201: json(Created, 'Created'), ...authedErrors, ...notFoundResponse },
+})
+
+const revoke = createRoute({
+	method: 'delete',
+	path: '/v1/keys/{keyId}',
+	tags: ['keys'],
+	security: bearerAuth,
+	summary: 'Revoke an API key',
+	request: { params: KeyParams },
+	responses: { 204: { description: 'Revoked' }, ...authedErrors, ...notFoundResponse },
+})
+
+const rotate = createRoute({
+	method: 'post',
+	path: '/v1/keys/{keyId}/rotate',
+	tags: ['keys'],
+	security: bearerAuth,
+	summary:
+		'Replace a key by a new one with the same name, role, scopes and lifetime; the old one is revoked',
+	request: { params: KeyParams },
+	responses: { 201: json(Created, 'The new key'), ...authedErrors, ...notFoundResponse },
+})
+
+async function mint(
+	env: Env,
+	tenantId: string,
+	input: { name: string; role: KeyRow['role']; scopes: string[]; expiresAt: Date | null },
+) {
+	const fresh = generateKey()
+	const pepper = (env as unknown as Record<string, unknown>).EDGECLAW_KEY_PEPPER
+	const row = await insertKey(database(env.DB), {
+		id: fresh.id,
+		tenantId,
+		name: input.name,
+		secretHash: await hashSecret(
+			fresh.secret,
+			typeof pepper === 'string' && pepper ? pepper : undefined,
+		),
+		role: input.role,
+		scopes: input.scopes,
+		expiresAt: input.expiresAt,
+	})
+	return { key: view(row), secret: fresh.token }
+}
+
+export const keyRoutes = createRouter()
+	.openapi(list, async (c) => {
+		const rows = await listKeys(database(c.env.DB), c.get('principal').tenantId)
+		return c.json({ keys: rows.map(view) }, 200)
+	})
+	.openapi(create, async (c) => {
+		const { tenantId } = c.get('principal')
+		const body = c.req.valid('json')
+		if (!(await getTenant(database(c.env.DB), tenantId))) {
+			throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
+		}
+		const expiresAt = body.expiresInDays
+			? new Date(Date.now() + body.expiresInDays * 86_400_000)
+			: null
+		const created = await mint(c.env, tenantId, { ...body, expiresAt })
+		await audit(c, {
+			action: 'key.created',
+			target: `key:${created.key.id}`,
+			outcome: 'success',
+			data: { role: body.role, scopes: body.scopes, expiresAt: created.key.expiresAt },
+		})
+		c.header('cache-control', 'no-store')
+		return c.json(created, 201)
+	})
+	.openapi(revoke, async (c) => {
+		const { tenantId } = c.get('principal')
+		const { keyId } = c.req.valid('param')
+		if (!(await revokeKey(database(c.env.DB), tenantId, keyId))) {
+			throw new ProblemError('not_found', `No live key "${keyId}".`)
+		}
+		await audit(c, { action: 'key.revoked', target: `key:${keyId}`, outcome: 'success' })
+		return c.body(null, 204)
+	})
+	.openapi(rotate, async (c) => {
+		const { tenantId } = c.get('principal')
+		const { keyId } = c.req.valid('param')
+		const db = database(c.env.DB)
+		const old = (await listKeys(db, tenantId, 10_000)).find((k) => k.id === keyId && !k.revokedAt)
+		if (!old) throw new ProblemError('not_found', `No live key "${keyId}".`)
+		const lifetime =
+			old.expiresAt === null
+				? null
+				: new Date(Date.now() + (old.expiresAt.getTime() - old.createdAt.getTime()))
+		const created = await mint(c.env, tenantId, {
+			name: old.name,
+			role: old.role,
+			scopes: (old.scopes as string[]) ?? [],
+			expiresAt: lifetime,
+		})
+		await revokeKey(db, tenantId, keyId)
+		forgetKey(keyId)
+		await audit(c, {
+			action: 'key.rotated',
+			target: `key:${keyId}`,
+			outcome: 'success',
+			data: { replacedBy: created.key.id },
+		})
+		c.header('cache-control', 'no-store')
+		return c.json(created, 201)
+	})

@@ -1,0 +1,60 @@
+// GET /v1/admin/security: the security posture of the deployment as it runs (platform admin: every
+// tenant; a tenant admin: its own agents and keys).
+import { createRoute, z } from '@hono/zod-openapi'
+import { eq } from 'drizzle-orm'
+import { AgentConfig } from '../../agents/config'
+import { database } from '../../db/client'
+import { agents, apiKeys } from '../../db/schema'
+import { assessPosture } from '../../security/posture'
+import { authedErrors, bearerAuth, createRouter, json } from '../openapi'
+
+const Finding = z.object({
+	id: z.string(),
+	severity: z.enum(['high', 'medium', 'low']),
+	message: z.string(),
+	fix: z.string(),
+})
+
+const route = createRoute({
+	method: 'get',
+	path: '/v1/admin/security',
+	tags: ['security'],
+	security: bearerAuth,
+	summary:
+		'Risky configuration: admin token, CORS, rate limits, key hashing, JWT audience, tool profiles, keys',
+	responses: {
+		200: json(
+			z.object({ ok: z.boolean(), findings: z.array(Finding) }).openapi('SecurityReport'),
+			'Findings, worst first',
+		),
+		...authedErrors,
+	},
+})
+
+const ORDER = { high: 0, medium: 1, low: 2 }
+
+export const securityRoutes = createRouter().openapi(route, async (c) => {
+	const p = c.get('principal')
+	const db = database(c.env.DB)
+	const scope = p.kind === 'platform' ? undefined : p.tenantId
+	const [agentRows, keyRows] = await Promise.all([
+		(scope
+			? db.select().from(agents).where(eq(agents.tenantId, scope))
+			: db.select().from(agents)
+		).limit(5_000),
+		(scope
+			? db.select().from(apiKeys).where(eq(apiKeys.tenantId, scope))
+			: db.select().from(apiKeys)
+		).limit(5_000),
+	])
+	const findings = assessPosture({
+		env: c.env as unknown as Record<string, unknown>,
+		agents: agentRows.map((a) => ({
+			tenantId: a.tenantId,
+			id: a.id,
+			toolProfile: AgentConfig.safeParse(a.config).data?.tools.profile ?? 'unknown',
+		})),
+		keys: keyRows,
+	}).sort((a, b) => ORDER[a.severity] - ORDER[b.severity])
+	return c.json({ ok: !findings.some((f) => f.severity === 'high'), findings }, 200)
+})
