@@ -32,6 +32,19 @@ export interface TenantLimits {
 	maxConcurrentRuns: number | null
 	/** Tokens (input + output) the tenant may use per UTC day; null = unlimited. */
 	dailyTokenBudget: number | null
+	/** Which tenant request counter applies (wrangler.toml RATE_LIMIT_TENANT*). */
+	rateLimitTier: RateLimitTier
+}
+
+export const RATE_LIMIT_TIERS = ['low', 'standard', 'high'] as const
+export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number]
+
+export function rateLimitTier(settings: unknown): RateLimitTier {
+	const t =
+		settings && typeof settings === 'object'
+			? (settings as { rateLimitTier?: unknown }).rateLimitTier
+			: undefined
+	return (RATE_LIMIT_TIERS as readonly unknown[]).includes(t) ? (t as RateLimitTier) : 'standard'
 }
 
 const limitsCache = new TtlCache<TenantLimits | null>(30_000)
@@ -44,6 +57,7 @@ export function tenantLimits(db: Db, tenantId: string): Promise<TenantLimits | n
 			? {
 					maxConcurrentRuns: maxConcurrentRuns(tenant.settings),
 					dailyTokenBudget: dailyTokenBudget(tenant.settings),
+					rateLimitTier: rateLimitTier(tenant.settings),
 				}
 			: null
 	})

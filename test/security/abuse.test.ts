@@ -187,3 +187,31 @@ describe('security report', () => {
 		expect(JSON.stringify(body)).not.toContain(ADMIN_TOKEN)
 	})
 })
+
+describe('rate limits per key and tenant', () => {
+	it("applies the tenant's tier: a low-tier tenant is limited at 1,000/min across its keys", {
+		timeout: 60_000,
+	}, async () => {
+		await env.DB.prepare(
+			`INSERT INTO tenants (id, name, settings) VALUES ('tier-low', 'low', '{"rateLimitTier":"low"}')`,
+		).run()
+		await tenant('tier-standard')
+		const run = async (tenantId: string) => {
+			const [a, b] = [await key(tenantId, 'viewer'), await key(tenantId, 'viewer')]
+			for (let i = 1; i <= 1_010; i++) {
+				const res = await as((i % 2 ? a : b).secret, '/v1/usage')
+				if (res.status === 429) {
+					expect(await problem(res)).toMatchObject({ code: 'rate_limited', limit: 'tenant' })
+					expect(res.headers.get('retry-after')).toBe('60')
+					return i
+				}
+				await res.body?.cancel()
+			}
+			return undefined
+		}
+		const limitedAt = await run('tier-low')
+		expect(limitedAt).toBeGreaterThan(900)
+		expect(limitedAt).toBeLessThanOrEqual(1_001)
+		expect(await run('tier-standard')).toBeUndefined()
+	})
+})

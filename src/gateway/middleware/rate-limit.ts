@@ -1,10 +1,13 @@
 // Request rate limits with the Workers Rate Limiting bindings (counters per Cloudflare location):
 // per client IP before authentication, per API key / JWT subject and per tenant after it (the
-// bootstrap admin token is exempt from the last two). Over a
+// bootstrap admin token is exempt from the last two). A tenant's `settings.rateLimitTier` (low,
+// standard, high) picks its tenant counter. Over a
 // limit → 429 with Retry-After (the bindings count per 60 s window). Failed authentication has its
 // own strict limit (see auth.ts). Requests without `cf-connecting-ip` (only possible off
 // Cloudflare, e.g. in tests) skip the IP limit.
 import type { MiddlewareHandler } from 'hono'
+import { database } from '../../db/client'
+import { tenantLimits } from '../../db/tenants'
 import type { GatewayEnv } from '../context'
 import { ProblemError } from '../problem'
 import { clientIp } from './auth'
@@ -30,9 +33,16 @@ export const limitByPrincipal = (): MiddlewareHandler<GatewayEnv> =>
 		const p = c.get('principal')
 		// The bootstrap admin token is the operator's break-glass credential: not limited.
 		if (p.kind === 'platform') return next()
+		const tier = (await tenantLimits(database(c.env.DB), p.tenantId))?.rateLimitTier ?? 'standard'
+		const counter =
+			tier === 'low'
+				? c.env.RATE_LIMIT_TENANT_LOW
+				: tier === 'high'
+					? c.env.RATE_LIMIT_TENANT_HIGH
+					: c.env.RATE_LIMIT_TENANT
 		const [key, tenant] = await Promise.all([
 			c.env.RATE_LIMIT_KEY.limit({ key: `${p.kind}:${p.id}` }),
-			c.env.RATE_LIMIT_TENANT.limit({ key: `tenant:${p.tenantId}` }),
+			counter.limit({ key: `tenant:${p.tenantId}` }),
 		])
 		if (!key.success) throw limited(p.kind === 'jwt' ? 'user' : 'API key')
 		if (!tenant.success) throw limited('tenant')
