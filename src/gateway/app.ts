@@ -1,5 +1,6 @@
 // The gateway: every request passes request id → secure headers → CORS → body cap → (for /v1)
 // authentication → validation → route. Errors leave through one envelope (errors.ts).
+import { Scalar } from '@scalar/hono-api-reference'
 import { secureHeaders } from 'hono/secure-headers'
 import { assertEveryRouteHasARule, authorize } from './authz'
 import { notFoundHandler, onError } from './errors'
@@ -65,6 +66,9 @@ export function createGateway(options: GatewayOptions = {}) {
 			description: 'Agentic-AI gateway on Cloudflare Workers. Errors are RFC 9457 problem+json.',
 		},
 	})
+
+	// A rendered reference of the same document (Scalar; its script loads from a CDN in the browser).
+	app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'edgeclaw API' }))
 
 	assertEveryRouteHasARule(app.routes)
 	app.onError(onError)

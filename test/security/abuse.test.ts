@@ -215,3 +215,12 @@ describe('rate limits per key and tenant', () => {
 		expect(await run('tier-standard')).toBeUndefined()
 	})
 })
+
+describe('API reference', () => {
+	it('serves a rendered reference of the OpenAPI document at /docs', async () => {
+		const res = await call('/docs')
+		expect(res.status).toBe(200)
+		expect(res.headers.get('content-type')).toContain('text/html')
+		expect(await res.text()).toContain('/openapi.json')
+	})
+})
