@@ -118,3 +118,15 @@ describe('API keys', () => {
 		expect(paths).toEqual(expect.arrayContaining(['role', 'scopes.0']))
 	})
 })
+
+describe('per-route body limits', () => {
+	it('caps small admin bodies well below the global limit', async () => {
+		const admin = await key('acme', 'admin')
+		const res = await as(admin.secret, '/v1/keys', {
+			method: 'POST',
+			json: { name: 'x', role: 'viewer', scopes: [], padding: 'p'.repeat(10_000) },
+		})
+		expect(res.status).toBe(413)
+		expect(await problem(res)).toMatchObject({ code: 'payload_too_large', limit: 4_096 })
+	})
+})

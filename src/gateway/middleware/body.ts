@@ -30,8 +30,22 @@ export const maxBody = (maxBytes?: number): MiddlewareHandler<GatewayEnv> =>
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json$/i
 
-/** Requires a JSON body: 415 for another content type, 400 `malformed_json` if it does not parse. */
-export const jsonBody = (): MiddlewareHandler<GatewayEnv> =>
+/**
+ * Requires a JSON body: 415 for another content type, 400 `malformed_json` if it does not parse,
+ * 413 above the route's own `maxBytes` (tighter than the global cap) when it sets one.
+ */
+export const jsonBody = (options: { maxBytes?: number } = {}): MiddlewareHandler<GatewayEnv> => {
+	const parse = parseJson()
+	if (!options.maxBytes) return parse
+	const cap = maxBody(options.maxBytes)
+	return async function cappedJsonBody(c, next) {
+		return cap(c, async () => {
+			await parse(c, next)
+		})
+	}
+}
+
+const parseJson = (): MiddlewareHandler<GatewayEnv> =>
 	async function jsonBody(c, next) {
 		const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? ''
 		if (!JSON_MEDIA_TYPE.test(mediaType)) {

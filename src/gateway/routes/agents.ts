@@ -108,7 +108,7 @@ const create = createRoute({
 	tags: ['agents'],
 	security: bearerAuth,
 	summary: 'Create an agent (version 1)',
-	middleware: [jsonBody()] as const,
+	middleware: [jsonBody({ maxBytes: 262_144 })] as const,
 	request: { body: { required: true, content: { 'application/json': { schema: CreateAgent } } } },
 	responses: {
 		201: json(AgentView, 'Created'),
@@ -125,7 +125,7 @@ const replace = createRoute({
 	security: bearerAuth,
 	summary:
 		"Replace an agent's name and config (version + 1); `If-Match` for optimistic concurrency",
-	middleware: [jsonBody()] as const,
+	middleware: [jsonBody({ maxBytes: 262_144 })] as const,
 	request: {
 		params: AgentParams,
 		headers: z.object({ 'if-match': z.string().max(40).optional() }),

@@ -75,7 +75,7 @@ const create = createRoute({
 	tags: ['keys'],
 	security: bearerAuth,
 	summary: 'Create an API key; the answer carries its secret, once',
-	middleware: [jsonBody()] as const,
+	middleware: [jsonBody({ maxBytes: 4_096 })] as const,
 	request: { body: { required: true, content: { 'application/json': { schema: CreateKey } } } },
 	responses: { 201: json(Created, 'Created'), ...authedErrors, ...notFoundResponse },
 })

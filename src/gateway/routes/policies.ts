@@ -80,7 +80,7 @@ const create = createRoute({
 	tags: ['policies'],
 	security: bearerAuth,
 	summary: 'Add a policy (ids are unique per tenant)',
-	middleware: [jsonBody()] as const,
+	middleware: [jsonBody({ maxBytes: 32_768 })] as const,
 	request: { body: { required: true, content: { 'application/json': { schema: PolicyBody } } } },
 	responses: { 201: json(PolicyBody, 'Created'), ...authedErrors, ...conflictResponse },
 })

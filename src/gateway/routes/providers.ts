@@ -46,7 +46,7 @@ const enable = createRoute({
 	tags: ['providers'],
 	security: bearerAuth,
 	summary: 'Re-enable an auth profile that was disabled (401/403/billing) or is cooling down',
-	middleware: [jsonBody()] as const,
+	middleware: [jsonBody({ maxBytes: 4_096 })] as const,
 	request: {
 		body: {
 			required: true,

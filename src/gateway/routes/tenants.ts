@@ -58,7 +58,7 @@ const create = createRoute({
 	tags: ['tenants'],
 	security: bearerAuth,
 	summary: 'Create a tenant',
-	middleware: [jsonBody()] as const,
+	middleware: [jsonBody({ maxBytes: 4_096 })] as const,
 	request: { body: { required: true, content: { 'application/json': { schema: CreateTenant } } } },
 	responses: { 201: json(TenantView, 'Created'), ...authedErrors, ...conflictResponse },
 })
