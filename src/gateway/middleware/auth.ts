@@ -149,6 +149,26 @@ async function failed(
 	throw new ProblemError('unauthorized', 'The credentials are not valid.', { headers: challenge })
 }
 
+/** Successful authentications are audited once per credential and isolate every 10 minutes:
+ * a trail of which keys are in use, without a write per request. */
+const AUDIT_SUCCESS_EVERY_MS = 10 * 60_000
+const lastSuccess = new Map<string, number>()
+
+function auditSuccess(c: Context<GatewayEnv>, p: Principal): void {
+	const id = `${p.kind}:${p.id}:${p.tenantId}`
+	const now = Date.now()
+	const last = lastSuccess.get(id)
+	if (last !== undefined && now - last < AUDIT_SUCCESS_EVERY_MS) return
+	if (lastSuccess.size > 10_000) lastSuccess.clear()
+	lastSuccess.set(id, now)
+	const ip = clientIp(c)
+	void audit(
+		c,
+		{ action: 'auth.succeeded', outcome: 'success', data: { kind: p.kind, ...(ip ? { ip } : {}) } },
+		{ wait: false },
+	)
+}
+
 const tooMany = (seconds: number) =>
 	new ProblemError('rate_limited', 'Too many failed authentication attempts; wait and retry.', {
 		headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) },
@@ -192,5 +212,6 @@ export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 		}
 		c.set('principal', principal)
 		c.set('logger', c.get('logger').child({ tenant: principal.tenantId }))
+		auditSuccess(c, principal)
 		await next()
 	}

@@ -4,6 +4,7 @@ import { Slug } from '../../../agents/config'
 import { database } from '../../../db/client'
 import { listSessions, type SessionCursor } from '../../../db/sessions'
 import type { SessionInfo } from '../../../lanes/types'
+import { audit } from '../../audit'
 import { authedErrors, bearerAuth, createRouter, json, notFoundResponse } from '../../openapi'
 import { ProblemError } from '../../problem'
 import { type LaneHandle, laneCall, openLane, unwrap } from './lane-client'
@@ -189,6 +190,11 @@ export const sessionRoutes = createRouter()
 		const lane = await openLane(c, c.req.valid('param').sessionKey, c.req.valid('query').agent)
 		const info = await laneCall(c, () => lane.stub.reset())
 		c.get('logger').info('session.reset', { session: lane.ref.sessionKey, agent: lane.ref.agentId })
+		await audit(c, {
+			action: 'session.reset',
+			target: `session:${lane.ref.agentId}/${lane.ref.sessionKey}`,
+			outcome: 'success',
+		})
 		return c.json(view(info), 200)
 	})
 	.openapi(remove, async (c) => {
@@ -197,6 +203,11 @@ export const sessionRoutes = createRouter()
 		c.get('logger').info('session.deleted', {
 			session: lane.ref.sessionKey,
 			agent: lane.ref.agentId,
+		})
+		await audit(c, {
+			action: 'session.deleted',
+			target: `session:${lane.ref.agentId}/${lane.ref.sessionKey}`,
+			outcome: 'success',
 		})
 		return c.body(null, 204)
 	})
