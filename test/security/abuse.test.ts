@@ -130,13 +130,31 @@ describe('tamper-evident audit log', () => {
 			json: { id: 'audited', name: 'a', config: { model: { primary: 'offline:echo' } } },
 		})
 		await as(admin.secret, '/v1/agents/audited', { method: 'DELETE' })
+		await as(admin.secret, '/v1/sessions/gone/messages', {
+			method: 'POST',
+			json: { content: 'x', wait: true },
+		})
+		await as(admin.secret, '/v1/sessions/gone', { method: 'DELETE' })
+		// Successful authentication is appended in the background.
+		await expect
+			.poll(async () => {
+				const page = (await (await as(admin.secret, '/v1/audit')).json()) as {
+					entries: { action: string }[]
+				}
+				return page.entries.map((e) => e.action)
+			})
+			.toEqual(
+				expect.arrayContaining([
+					'key.created',
+					'auth.succeeded',
+					'agent.created',
+					'agent.deleted',
+					'session.deleted',
+				]),
+			)
 		const res = (await (await as(admin.secret, '/v1/audit')).json()) as {
 			entries: { action: string; actor: string }[]
 		}
-		const actions = res.entries.map((e) => e.action)
-		expect(actions).toEqual(
-			expect.arrayContaining(['key.created', 'agent.created', 'agent.deleted']),
-		)
 		expect(res.entries.find((e) => e.action === 'agent.deleted')?.actor).toBe(`key:${admin.id}`)
 		expect(await verify('abuse')).toMatchObject({ ok: true })
 	})
