@@ -95,6 +95,33 @@ describe('JWT authentication', () => {
 		}
 	})
 
+	it('works behind Cloudflare Access without API keys (Cf-Access-Jwt-Assertion)', async () => {
+		const token = await sign({ tenant: 'initech', role: 'member' })
+		const app = createGateway()
+		const res = await app.request(
+			'/v1/agents',
+			{ headers: { 'cf-access-jwt-assertion': token } },
+			{
+				...env,
+				EDGECLAW_JWT_JWKS: jwks,
+				EDGECLAW_JWT_ISSUER: ISSUER,
+				EDGECLAW_JWT_AUDIENCE: AUDIENCE,
+			},
+		)
+		expect(res.status).toBe(200)
+		const forged = await app.request(
+			'/v1/agents',
+			{ headers: { 'cf-access-jwt-assertion': await sign({ tenant: 'initech' }, { key: other }) } },
+			{
+				...env,
+				EDGECLAW_JWT_JWKS: jwks,
+				EDGECLAW_JWT_ISSUER: ISSUER,
+				EDGECLAW_JWT_AUDIENCE: AUDIENCE,
+			},
+		)
+		expect(forged.status).toBe(401)
+	})
+
 	it('accepts a token within the clock skew, and none at all when no JWKS is configured', async () => {
 		const justExpired = await sign(
 			{ tenant: 'initech' },

@@ -40,10 +40,16 @@ const BLOCK_MS = 60_000
 export const clientIp = (c: Context<GatewayEnv>): string | undefined =>
 	c.req.header('cf-connecting-ip') ?? undefined
 
-/** The presented token: Authorization header, else a WebSocket subprotocol entry. */
+/**
+ * The presented token: Authorization header; else the JWT Cloudflare Access adds to every request
+ * it lets through (`Cf-Access-Jwt-Assertion`, only ever taken as a JWT); else a WebSocket
+ * subprotocol entry.
+ */
 export function presentedToken(c: Context<GatewayEnv>): string | undefined {
 	const header = bearerToken(c.req.header('authorization'))
 	if (header) return header
+	const access = c.req.header('cf-access-jwt-assertion')
+	if (access && looksLikeJwt(access)) return access
 	if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return undefined
 	const protocols = (c.req.header('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim())
 	const entry = protocols.find((p) => p.startsWith(WS_BEARER))
