@@ -69,6 +69,9 @@ try {
 				'EDGECLAW_CONTAINERS:disabled',
 				'--var',
 				'EDGECLAW_LOG_LEVEL:warn',
+				// One client on loopback sends far more than a per-IP or per-key limit allows.
+				'--var',
+				'EDGECLAW_RATE_LIMITS:disabled',
 				'--var',
 				`EDGECLAW_ADMIN_TOKEN:${token}`,
 			],
@@ -86,6 +89,16 @@ try {
 	const base = encodeURIComponent(model.baseURL)
 
 	const auth = { authorization: `Bearer ${token}` }
+	// An API key of the default tenant: what programs use (lookup, hash check, rate limits, policy).
+	const created = await fetch(`${product.url}/v1/keys`, {
+		method: 'POST',
+		headers: { ...auth, 'content-type': 'application/json' },
+		body: JSON.stringify({ name: 'bench', role: 'admin' }),
+	})
+	if (created.status !== 201) throw new Error(`could not create a bench key: ${created.status}`)
+	const keyAuth = {
+		authorization: `Bearer ${/** @type {{ secret: string }} */ (await created.json()).secret}`,
+	}
 	const all = /** @type {import('./lib.mjs').Scenario[]} */ ([
 		{ name: 'floor.bare', request: () => fetch(`${floor.url}/bare`) },
 		{
@@ -107,6 +120,11 @@ try {
 			name: 'gateway.agents',
 			baseline: 'floor.append',
 			request: () => fetch(`${product.url}/v1/agents`, { headers: auth }),
+		},
+		{
+			name: 'gateway.agents.key',
+			baseline: 'gateway.agents',
+			request: () => fetch(`${product.url}/v1/agents`, { headers: keyAuth }),
 		},
 		// One model step: the provider call made raw vs. through the agent loop (same Worker).
 		{ name: 'step.offline.raw', request: () => fetch(`${floor.url}/offline/raw`) },

@@ -55,6 +55,15 @@ export function assessPosture({ env, agents, keys }: PostureInput): Finding[] {
 			fix: 'List the exact origins of your front ends.',
 		})
 	}
+	if (str('EDGECLAW_RATE_LIMITS') === 'disabled') {
+		out.push({
+			id: 'rate-limits-disabled',
+			severity: 'high',
+			message:
+				'EDGECLAW_RATE_LIMITS is "disabled": no request limits per IP, key or tenant (failed-auth limits still apply).',
+			fix: 'Remove the variable; it exists for local benchmarks.',
+		})
+	}
 	for (const name of RATE_LIMITS) {
 		const binding = env[name] as { limit?: unknown } | undefined
 		if (!binding || typeof binding.limit !== 'function') {

@@ -20,8 +20,13 @@ const limited = (what: string) =>
 		extensions: { limit: what },
 	})
 
+/** `EDGECLAW_RATE_LIMITS=disabled` turns request limits off (benchmarks only; the security report flags it). */
+const disabled = (env: Env) =>
+	(env as unknown as Record<string, unknown>).EDGECLAW_RATE_LIMITS === 'disabled'
+
 export const limitByIp = (): MiddlewareHandler<GatewayEnv> =>
 	async function limitByIp(c, next) {
+		if (disabled(c.env)) return next()
 		const ip = clientIp(c)
 		if (ip && !(await c.env.RATE_LIMIT_IP.limit({ key: `ip:${ip}` })).success)
 			throw limited('client IP')
@@ -32,7 +37,7 @@ export const limitByPrincipal = (): MiddlewareHandler<GatewayEnv> =>
 	async function limitByPrincipal(c, next) {
 		const p = c.get('principal')
 		// The bootstrap admin token is the operator's break-glass credential: not limited.
-		if (p.kind === 'platform') return next()
+		if (p.kind === 'platform' || disabled(c.env)) return next()
 		const tier = (await tenantLimits(database(c.env.DB), p.tenantId))?.rateLimitTier ?? 'standard'
 		const counter =
 			tier === 'low'
