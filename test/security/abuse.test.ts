@@ -242,3 +242,38 @@ describe('API reference', () => {
 		expect(await res.text()).toContain('/openapi.json')
 	})
 })
+
+describe('posture rules', () => {
+	it('flag an unset or short admin token, wildcard CORS, disabled limits, missing bindings', async () => {
+		const { assessPosture } = await import('../../src/security/posture')
+		const ids = (env: Record<string, unknown>) =>
+			assessPosture({ env, agents: [], keys: [] }).map((f) => `${f.severity}:${f.id}`)
+		expect(ids({})).toEqual(
+			expect.arrayContaining([
+				'high:admin-token-unset',
+				'high:rate-limit-missing:RATE_LIMIT_AUTH_FAIL',
+				'low:key-pepper-unset',
+			]),
+		)
+		const limiter = { limit: async () => ({ success: true }) }
+		const base = {
+			EDGECLAW_ADMIN_TOKEN: 'x'.repeat(40),
+			EDGECLAW_KEY_PEPPER: 'pepper-pepper',
+			RATE_LIMIT_KEY: limiter,
+			RATE_LIMIT_TENANT: limiter,
+			RATE_LIMIT_IP: limiter,
+			RATE_LIMIT_AUTH_FAIL: limiter,
+		}
+		expect(ids(base)).toEqual([])
+		expect(ids({ ...base, EDGECLAW_ADMIN_TOKEN: 'short' })).toEqual(['high:admin-token-weak'])
+		expect(ids({ ...base, EDGECLAW_CORS_ORIGINS: 'https://a.test, *' })).toEqual([
+			'medium:cors-wildcard',
+		])
+		expect(ids({ ...base, EDGECLAW_RATE_LIMITS: 'disabled' })).toEqual([
+			'high:rate-limits-disabled',
+		])
+		expect(ids({ ...base, EDGECLAW_JWT_JWKS_URL: 'https://x.test/certs' })).toEqual([
+			'medium:jwt-no-audience',
+		])
+	})
+})
