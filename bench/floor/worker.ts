@@ -47,7 +47,10 @@ let loop: AgentLoop | undefined
 const loopFor = (env: FloorEnv): AgentLoop => {
 	loop ??= new AgentLoop({
 		tools: builtinTools(),
-		health: new HealthView(env.MODEL_HEALTH.getByName('bench') as unknown as HealthBackend, logger),
+		health: new HealthView(
+			() => env.MODEL_HEALTH.getByName('bench') as unknown as HealthBackend,
+			logger,
+		),
 		env: {},
 		logger,
 	})

@@ -1,6 +1,8 @@
-// The agent runtime of an isolate: one AgentLoop (model router with its round-robin cursors and
-// model instances, the shared-health view, the tool registry) per Worker environment.
-import type { Logger } from '../observability/logger'
+// The agent runtime: one AgentLoop per lane (its logger, round-robin cursors and model instances),
+// all lanes of an isolate sharing one view of provider health. Nothing that holds a Durable Object
+// stub or another I/O object is shared between objects: workerd forbids using one object's I/O
+// from another.
+import { type Logger, loggerFromEnv } from '../observability/logger'
 import { builtinTools } from '../tools/builtin'
 import { AgentLoop } from './loop'
 import { type HealthBackend, HealthView } from './models/health'
@@ -12,19 +14,27 @@ export function healthBackend(env: Env): HealthBackend {
 	return env.MODEL_HEALTH.getByName(MODEL_HEALTH_NAME) as unknown as HealthBackend
 }
 
-const runtimes = new WeakMap<object, AgentLoop>()
+const views = new WeakMap<object, HealthView>()
 
-/** The isolate's agent loop for this environment (created on first use). */
-export function agentRuntime(env: Env, logger: Logger): AgentLoop {
-	let loop = runtimes.get(env)
-	if (!loop) {
-		loop = new AgentLoop({
-			tools: builtinTools(),
-			health: new HealthView(healthBackend(env), logger),
-			env: env as unknown as Record<string, unknown>,
-			logger,
-		})
-		runtimes.set(env, loop)
+/**
+ * The isolate's view of provider health, shared by all its lanes (one snapshot read per 2 s per
+ * isolate, however many lanes are busy).
+ */
+export function sharedHealth(env: Env): HealthView {
+	let view = views.get(env)
+	if (!view) {
+		view = new HealthView(() => healthBackend(env), loggerFromEnv(env, { component: 'models' }))
+		views.set(env, view)
 	}
-	return loop
+	return view
+}
+
+/** An agent loop for one lane: its own logger and model instances, the isolate's shared health. */
+export function agentRuntime(env: Env, logger: Logger): AgentLoop {
+	return new AgentLoop({
+		tools: builtinTools(),
+		health: sharedHealth(env),
+		env: env as unknown as Record<string, unknown>,
+		logger,
+	})
 }

@@ -130,22 +130,26 @@ export const EMPTY_SNAPSHOT: HealthSnapshot = { at: 0, profiles: {}, breakers: {
  * the last snapshot stands (failover still works per isolate) and the error is logged.
  */
 export class HealthView {
-	readonly #backend: HealthBackend
+	readonly #backend: () => HealthBackend
 	readonly #ttlMs: number
 	readonly #logger: Logger
 	#snapshot: HealthSnapshot = EMPTY_SNAPSHOT
 	#fetchedAt = Number.NEGATIVE_INFINITY
 	#inflight: Promise<HealthSnapshot> | undefined
 
-	constructor(backend: HealthBackend, logger: Logger, ttlMs = 2_000) {
-		this.#backend = backend
+	/**
+	 * `backend` may be a factory: a Durable Object stub belongs to the object that created it, so a
+	 * view shared by the lanes of an isolate must make a fresh stub for each call.
+	 */
+	constructor(backend: HealthBackend | (() => HealthBackend), logger: Logger, ttlMs = 2_000) {
+		this.#backend = typeof backend === 'function' ? backend : () => backend
 		this.#logger = logger
 		this.#ttlMs = ttlMs
 	}
 
 	async current(): Promise<HealthSnapshot> {
 		if (Date.now() - this.#fetchedAt < this.#ttlMs) return this.#snapshot
-		this.#inflight ??= this.#backend
+		this.#inflight ??= this.#backend()
 			.snapshot()
 			.then((s) => this.#store(s))
 			.catch((error: unknown) => {
@@ -170,7 +174,7 @@ export class HealthView {
 		)
 		if (needed.length === 0) return
 		try {
-			this.#store(await this.#backend.report(needed))
+			this.#store(await this.#backend().report(needed))
 		} catch (error) {
 			this.#logger.warn('models.health_report_failed', { error })
 		}
@@ -178,7 +182,7 @@ export class HealthView {
 
 	async probe(key: string): Promise<boolean> {
 		try {
-			return await this.#backend.probe(key)
+			return await this.#backend().probe(key)
 		} catch (error) {
 			this.#logger.warn('models.health_unreachable', { error })
 			return true
