@@ -5,9 +5,6 @@ import { defineConfig } from 'vitest/config'
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 
-// Satisfies wrangler's `[secrets] required` check; the Worker under test gets the same value.
-process.env.EDGECLAW_ADMIN_TOKEN ??= TEST_ADMIN_TOKEN
-
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations('./migrations')
 	return {

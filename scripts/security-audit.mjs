@@ -47,15 +47,6 @@ if (cors.split(',').some((o) => o.trim() === '*')) {
 		fix: 'List exact origins.',
 	})
 }
-if (!/required\s*=\s*\[[^\]]*"EDGECLAW_ADMIN_TOKEN"/.test(toml)) {
-	add({
-		id: 'admin-token-not-required',
-		severity: 'medium',
-		message:
-			'wrangler.toml does not require the EDGECLAW_ADMIN_TOKEN secret, so a deploy can go out without one.',
-		fix: 'Keep [secrets] required = ["EDGECLAW_ADMIN_TOKEN"].',
-	})
-}
 const gitignore = existsSync(join(root, '.gitignore'))
 	? readFileSync(join(root, '.gitignore'), 'utf8')
 	: ''
