@@ -5,7 +5,7 @@ import { env } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { database } from '../src/db/client'
-import { appendAudit, canonicalJson, verifyAuditChain } from '../src/security/audit'
+import { verifyAuditChain } from '../src/security/audit'
 import { admin, call, postJson, problem } from './helpers'
 
 const put = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -33,6 +33,9 @@ describe('agents CRUD', () => {
 			version: 1,
 			config: { limits: { maxToolSteps: 8 } },
 		})
+
+		const listed = (await (await admin('/v1/agents')).json()) as { agents: { id: string }[] }
+		expect(listed.agents.map((a) => a.id)).toContain('crud-1')
 
 		const replaced = await put('/v1/agents/crud-1', {
 			name: 'One, renamed',
@@ -65,10 +68,18 @@ describe('agents CRUD', () => {
 			'agent.updated',
 			'agent.deleted',
 		])
-		expect(JSON.parse(rows.results[1]?.data ?? '{}')).toEqual({
-			version: 2,
-			changed: ['instructions'],
-		})
+		const data = rows.results.map((r) => JSON.parse(r.data))
+		expect(data[0]).toMatchObject({ version: 1 })
+		expect(data[0].changed).toEqual(expect.arrayContaining(['instructions', 'model', 'limits']))
+		expect(data[1]).toEqual({ version: 2, changed: ['instructions'] })
+		expect(data[2]).toEqual({ version: 2, changed: [] })
+		const meta = await env.DB.prepare(
+			"SELECT actor, outcome, request_id FROM audit_log WHERE target = 'agent:crud-1'",
+		).all<{ actor: string; outcome: string; request_id: string | null }>()
+		for (const r of meta.results) {
+			expect(r).toMatchObject({ actor: 'admin-token', outcome: 'success' })
+			expect(r.request_id).toBeTruthy()
+		}
 		expect(await verifyAuditChain(database(env.DB), 'default')).toMatchObject({ ok: true })
 	})
 
@@ -103,6 +114,47 @@ describe('agents CRUD', () => {
 		expect([a?.status, b?.status].sort()).toEqual([200, 412])
 	})
 
+	it('lets concurrent writers without If-Match all succeed, one version each', async () => {
+		await postJson('/v1/agents', { id: 'crud-5', name: 'Five', config: config() })
+		const results = await Promise.all(
+			['a', 'b', 'c'].map((n) => put('/v1/agents/crud-5', { name: n, config: config() })),
+		)
+		const versions = await Promise.all(
+			results.map(async (r) => ((await r.json()) as { version: number }).version),
+		)
+		expect(results.map((r) => r.status)).toEqual([200, 200, 200])
+		expect(versions.sort()).toEqual([2, 3, 4])
+		const history = (await (await admin('/v1/agents/crud-5/versions')).json()) as {
+			versions: { version: number }[]
+		}
+		expect(history.versions.map((v) => v.version)).toEqual([4, 3, 2, 1])
+	})
+
+	it('answers 404 when the tenant does not exist', async () => {
+		const res = await postJson(
+			'/v1/agents',
+			{ id: 'orphan', name: 'Orphan', config: config() },
+			{ 'x-edgeclaw-tenant': 'no-such-tenant' },
+		)
+		expect(res.status).toBe(404)
+		expect((await problem(res)).code).toBe('not_found')
+	})
+
+	it('is described in /openapi.json', async () => {
+		const doc = (await (await call('/openapi.json')).json()) as {
+			paths: Record<string, Record<string, { responses: Record<string, unknown> }>>
+		}
+		expect(Object.keys(doc.paths['/v1/agents'] ?? {}).sort()).toEqual(['get', 'post'])
+		expect(Object.keys(doc.paths['/v1/agents/{agentId}'] ?? {}).sort()).toEqual([
+			'delete',
+			'get',
+			'put',
+		])
+		expect(doc.paths['/v1/agents/{agentId}/versions']?.get).toBeDefined()
+		expect(doc.paths['/v1/agents/{agentId}']?.put?.responses).toHaveProperty('412')
+		expect(doc.paths['/v1/agents']?.post?.responses).toHaveProperty('409')
+	})
+
 	it('takes effect for the next turn (the cache is dropped on write)', async () => {
 		await postJson('/v1/agents', { id: 'crud-4', name: 'Four', config: config() })
 		const send = (content: string) =>
@@ -116,6 +168,11 @@ describe('agents CRUD', () => {
 		expect(((await res.json()) as { output: string }).output).toBe(
 			'echo: tool "time_now" is not available',
 		)
+		// Deleting the agent leaves its lane alone, but the session is unreachable without it.
+		expect((await admin('/v1/agents/crud-4', { method: 'DELETE' })).status).toBe(204)
+		const gone = await send('hello?')
+		expect(gone.status).toBe(404)
+		expect((await problem(gone)).detail).toContain('crud-4')
 	})
 })
 
@@ -227,51 +284,6 @@ describe('invalid agent config', () => {
 				await res.body?.cancel()
 			}),
 			{ numRuns: 100 },
-		)
-	})
-})
-
-describe('audit chain', () => {
-	it('chains rows per tenant, keeps concurrent appends in one unforked chain, and finds tampering', async () => {
-		const db = database(env.DB)
-		await env.DB.prepare("INSERT INTO tenants (id, name) VALUES ('audited', 'Audited')").run()
-		await Promise.all(
-			Array.from({ length: 10 }, (_, i) =>
-				appendAudit(db, {
-					tenantId: 'audited',
-					actor: 'test',
-					action: 'thing.done',
-					outcome: 'success',
-					data: { i },
-				}),
-			),
-		)
-		const seqs = await env.DB.prepare(
-			"SELECT seq FROM audit_log WHERE tenant_id = 'audited' ORDER BY seq",
-		).all<{ seq: number }>()
-		expect(seqs.results.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
-		expect(await verifyAuditChain(db, 'audited', 3)).toEqual({ ok: true, rows: 10 })
-		await env.DB.prepare(
-			`UPDATE audit_log SET data = '{"i":99}' WHERE tenant_id = 'audited' AND seq = 4`,
-		).run()
-		expect(await verifyAuditChain(db, 'audited')).toMatchObject({ ok: false, brokenAt: 4 })
-	})
-
-	it('redacts secrets in event data before hashing', async () => {
-		const db = database(env.DB)
-		const row = await appendAudit(db, {
-			tenantId: 'default',
-			actor: 'test',
-			action: 'key.used',
-			outcome: 'success',
-			data: { token: 'sk-live-abcdefghijklmnop', note: 'Bearer abcdefghijklmnopqrstuvwxyz' },
-		})
-		expect(JSON.stringify(row.data)).not.toContain('abcdefghijklmnop')
-	})
-
-	it('hashes canonical JSON: key order does not matter', () => {
-		expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe(
-			'{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}',
 		)
 	})
 })

@@ -111,9 +111,14 @@ export type UpdateOutcome =
 	| { ok: true; agent: Agent; previous: Agent }
 	| { ok: false; reason: 'not_found' | 'version_mismatch'; current?: Agent }
 
+/** Unconditional replaces re-read and retry this often when other writers keep winning. */
+const REPLACE_ATTEMPTS = 5
+
 /**
- * Replaces an agent's name and config and bumps its version. With `expectedVersion`, only when
- * the stored version is that one (a conditional UPDATE: two writers cannot both win).
+ * Replaces an agent's name and config and bumps its version, with a conditional UPDATE (`WHERE
+ * version = ?`) so two writers can never both win the same version. With `expectedVersion`, only
+ * when the stored version is that one; without it the caller asked for last-writer-wins, so a lost
+ * race re-reads the agent and tries again rather than reporting a precondition nobody set.
  */
 export async function updateAgentRow(
 	d1: D1Database,
@@ -125,47 +130,54 @@ export async function updateAgentRow(
 	expectedVersion?: number,
 	now = Date.now(),
 ): Promise<UpdateOutcome> {
-	const previous = await getAgent(db, tenantId, id)
-	if (!previous) return { ok: false, reason: 'not_found' }
-	const base = expectedVersion ?? previous.version
-	const [update] = await d1.batch([
-		d1
-			.prepare(
-				'UPDATE agents SET name = ?, config = ?, version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?',
-			)
-			.bind(write.name, JSON.stringify(write.config), now, tenantId, id, base),
-		recordVersion(d1, tenantId, id, actor),
-	])
-	if (!update?.meta.changes) {
+	let previous = await getAgent(db, tenantId, id)
+	for (let attempt = 1; ; attempt++) {
+		if (!previous) return { ok: false, reason: 'not_found' }
+		const base = expectedVersion ?? previous.version
+		const [update] = await d1.batch([
+			d1
+				.prepare(
+					'UPDATE agents SET name = ?, config = ?, version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?',
+				)
+				.bind(write.name, JSON.stringify(write.config), now, tenantId, id, base),
+			recordVersion(d1, tenantId, id, actor),
+		])
+		if (update?.meta.changes) {
+			return {
+				ok: true,
+				previous,
+				agent: {
+					...previous,
+					name: write.name,
+					config: write.config,
+					version: base + 1,
+					updatedAt: new Date(now),
+				},
+			}
+		}
 		const current = await getAgent(db, tenantId, id)
-		return current
-			? { ok: false, reason: 'version_mismatch', current }
-			: { ok: false, reason: 'not_found' }
-	}
-	return {
-		ok: true,
-		previous,
-		agent: {
-			...previous,
-			name: write.name,
-			config: write.config,
-			version: base + 1,
-			updatedAt: new Date(now),
-		},
+		if (!current) return { ok: false, reason: 'not_found' }
+		if (expectedVersion !== undefined || attempt >= REPLACE_ATTEMPTS) {
+			return { ok: false, reason: 'version_mismatch', current }
+		}
+		previous = current
 	}
 }
 
-/** Deletes an agent (its versions go with it; the audit log keeps the record). */
+/**
+ * Deletes an agent (its versions go with it; the audit log keeps the record). Returns the version
+ * it was at, or undefined when there was no such agent.
+ */
 export async function deleteAgentRow(
 	d1: D1Database,
 	tenantId: string,
 	id: string,
-): Promise<boolean> {
-	const result = await d1
-		.prepare('DELETE FROM agents WHERE tenant_id = ? AND id = ?')
+): Promise<number | undefined> {
+	const row = await d1
+		.prepare('DELETE FROM agents WHERE tenant_id = ? AND id = ? RETURNING version')
 		.bind(tenantId, id)
-		.run()
-	return result.meta.changes > 0
+		.first<{ version: number }>()
+	return row?.version
 }
 
 export async function listAgentVersions(

@@ -9,7 +9,11 @@ import { auditLog } from '../db/schema'
 import { redact } from './redact'
 
 export const GENESIS_HASH = '0'.repeat(64)
-/** Appends racing for the same seq retry with a short random pause; enough for bursts of writers. */
+/**
+ * Appends racing for the same seq retry with a short random pause. Each round of a burst lets one
+ * writer win, so n simultaneous writers need up to n attempts; 25 covers bursts of that size. (The
+ * gateway's AuditChain DO serialises appends, so there the retry is the rare exception.)
+ */
 const MAX_ATTEMPTS = 25
 
 export interface AuditEvent {
@@ -59,10 +63,23 @@ export function rowHash(row: Omit<AuditRow, 'hash'>): Promise<string> {
 	return sha256Hex(prevHash + canonicalJson(body))
 }
 
+/** A taken (tenant, seq): the one failure an append retries. Other constraint errors are bugs. */
 const isConflict = (error: unknown): boolean =>
-	/UNIQUE|PRIMARY KEY|constraint/i.test(
+	/UNIQUE constraint|PRIMARY KEY/i.test(
 		`${error instanceof Error ? error.message : ''} ${error instanceof Error && error.cause instanceof Error ? error.cause.message : ''}`,
 	)
+
+/** An append that kept losing the race for the next seq. */
+export class AuditAppendError extends Error {
+	override readonly name = 'AuditAppendError'
+	readonly tenantId: string
+	readonly attempts: number
+	constructor(tenantId: string, attempts: number) {
+		super(`audit append for tenant "${tenantId}" lost the race ${attempts} times`)
+		this.tenantId = tenantId
+		this.attempts = attempts
+	}
+}
 
 export interface ChainHead {
 	seq: number
@@ -118,7 +135,7 @@ export async function appendAudit(db: Db, event: AuditEvent, now = Date.now()): 
 	for (let attempt = 1; ; attempt++) {
 		const row = await nextRow(await chainHead(db, event.tenantId), event, now)
 		if (await insertRow(db, row)) return row
-		if (attempt >= MAX_ATTEMPTS) throw new Error('audit append lost the race too often')
+		if (attempt >= MAX_ATTEMPTS) throw new AuditAppendError(event.tenantId, attempt)
 		await new Promise((r) => setTimeout(r, Math.random() * 4 * attempt))
 	}
 }

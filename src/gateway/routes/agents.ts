@@ -17,6 +17,7 @@ import { invalidateAgent } from '../../agents/directory'
 import { missingSecrets } from '../../agents/models/providers'
 import { database } from '../../db/client'
 import { getTenant } from '../../db/tenants'
+import { canonicalJson } from '../../security/audit'
 import { actorOf as actorName, audit } from '../audit'
 import type { GatewayEnv } from '../context'
 import { jsonBody } from '../middleware/body'
@@ -206,10 +207,11 @@ const record = (
 	data: Record<string, unknown>,
 ): Promise<void> => audit(c, { action, target: `agent:${agentId}`, outcome: 'success', data })
 
-const changedKeys = (before: AgentConfig, after: AgentConfig): string[] =>
-	(Object.keys(after) as (keyof AgentConfig)[]).filter(
-		(k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
-	)
+/** Top-level config keys whose value differs (a key on one side only counts); sorted. */
+const changedKeys = (before: Partial<AgentConfig>, after: Partial<AgentConfig>): string[] => {
+	const keys = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof AgentConfig>
+	return [...keys].filter((k) => canonicalJson(before[k]) !== canonicalJson(after[k])).sort()
+}
 
 export const agentRoutes = createRouter()
 	.openapi(list, async (c) => {
@@ -239,7 +241,10 @@ export const agentRoutes = createRouter()
 		const agent = await createAgentRow(c.env.DB, tenantId, body.id, body, actorOf(c))
 		if (!agent) throw new ProblemError('conflict', `Agent "${body.id}" already exists.`)
 		invalidateAgent(tenantId, body.id)
-		await record(c, 'agent.created', body.id, { version: 1, model: body.config.model })
+		await record(c, 'agent.created', body.id, {
+			version: 1,
+			changed: changedKeys({}, body.config),
+		})
 		c.header('location', `/v1/agents/${body.id}`)
 		return c.json(view(agent), 201)
 	})
@@ -279,10 +284,12 @@ export const agentRoutes = createRouter()
 	.openapi(remove, async (c) => {
 		const { tenantId } = c.get('principal')
 		const { agentId } = c.req.valid('param')
-		const deleted = await deleteAgentRow(c.env.DB, tenantId, agentId)
+		const version = await deleteAgentRow(c.env.DB, tenantId, agentId)
 		invalidateAgent(tenantId, agentId)
-		if (!deleted) throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
-		await record(c, 'agent.deleted', agentId, {})
+		if (version === undefined) {
+			throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
+		}
+		await record(c, 'agent.deleted', agentId, { version, changed: [] })
 		return c.body(null, 204)
 	})
 	.openapi(versions, async (c) => {
