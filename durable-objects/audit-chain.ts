@@ -3,15 +3,9 @@
 // append is one D1 insert. Should a row appear behind its back (another writer), the insert
 // conflicts, the head is re-read and the append retried — the chain still cannot fork.
 import { DurableObject } from 'cloudflare:workers'
+import { chainHead, insertRow } from '../src/db/audit'
 import { database } from '../src/db/client'
-import {
-	type AuditEvent,
-	type AuditRow,
-	type ChainHead,
-	chainHead,
-	insertRow,
-	nextRow,
-} from '../src/security/audit'
+import { type AuditEvent, type AuditRow, type ChainHead, nextRow } from '../src/security/audit'
 
 export class AuditChain extends DurableObject<Env> {
 	#head: ChainHead | undefined

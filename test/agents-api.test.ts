@@ -4,8 +4,8 @@
 import { env } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { verifyAuditChain } from '../src/db/audit'
 import { database } from '../src/db/client'
-import { verifyAuditChain } from '../src/security/audit'
 import { admin, call, postJson, problem } from './helpers'
 
 const put = (path: string, body: unknown, headers: Record<string, string> = {}) =>

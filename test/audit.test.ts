@@ -3,16 +3,14 @@
 // past a page boundary), redaction before hashing, and only seq conflicts retried.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { AuditAppendError, appendAudit, verifyAuditChain } from '../src/db/audit'
 import { database } from '../src/db/client'
 import {
-	AuditAppendError,
 	type AuditEvent,
 	type AuditRow,
-	appendAudit,
 	canonicalJson,
 	GENESIS_HASH,
 	rowHash,
-	verifyAuditChain,
 } from '../src/security/audit'
 
 const db = () => database(env.DB)

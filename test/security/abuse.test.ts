@@ -3,8 +3,8 @@
 // a subprotocol, never the URL; the security report names risky configuration.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { appendAudit } from '../../src/db/audit'
 import { database } from '../../src/db/client'
-import { appendAudit } from '../../src/security/audit'
 import { ADMIN_TOKEN, call, problem } from '../helpers'
 import { as, key, tenant } from './helpers'
 

@@ -2,9 +2,9 @@
 // hash chain that names the first broken row.
 import { createRoute, z } from '@hono/zod-openapi'
 import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm'
+import { verifyAuditChain } from '../../db/audit'
 import { database } from '../../db/client'
 import { auditLog } from '../../db/schema'
-import { verifyAuditChain } from '../../security/audit'
 import { authedErrors, bearerAuth, createRouter, json } from '../openapi'
 
 const AuditEntry = z
