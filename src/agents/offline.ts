@@ -17,6 +17,7 @@ import {
 	type LanguageModelV4StreamPart,
 	type LanguageModelV4Usage,
 } from '@ai-sdk/provider'
+import { sleep } from './runner'
 
 const MAX_SLOW_MS = 600_000
 
@@ -50,21 +51,6 @@ export function chunk(text: string, parts = 3): string[] {
 	const out: string[] = []
 	for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size))
 	return out
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal?.aborted) return reject(signal.reason)
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort)
-			resolve()
-		}, ms)
-		const onAbort = () => {
-			clearTimeout(timer)
-			reject(signal?.reason)
-		}
-		signal?.addEventListener('abort', onAbort, { once: true })
-	})
 }
 
 const messageText = (m: LanguageModelV4Prompt[number]): string => {

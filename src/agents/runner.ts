@@ -131,6 +131,22 @@ export const partChars = (p: MessagePart): number =>
 /** Rough token estimate (4 characters per token), the same everywhere a budget is checked. */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4)
 
+/** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (signal?.aborted) return reject(signal.reason)
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort)
+			resolve()
+		}, ms)
+		const onAbort = () => {
+			clearTimeout(timer)
+			reject(signal?.reason)
+		}
+		signal?.addEventListener('abort', onAbort, { once: true })
+	})
+}
+
 /** Keeps the head and the tail of a long text, with a marker saying how much was cut. */
 export function trimHeadTail(text: string, maxChars: number): string {
 	if (text.length <= maxChars) return text

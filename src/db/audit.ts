@@ -74,6 +74,21 @@ export async function appendAudit(db: Db, event: AuditEvent, now = Date.now()): 
 	}
 }
 
+/** A stored `audit_log` row as the chain knows it (`ts` in epoch ms). */
+export const toAuditRow = (r: typeof auditLog.$inferSelect): AuditRow => ({
+	tenantId: r.tenantId,
+	seq: r.seq,
+	ts: r.ts.getTime(),
+	actor: r.actor,
+	action: r.action,
+	target: r.target,
+	outcome: r.outcome,
+	requestId: r.requestId,
+	data: r.data as Record<string, unknown>,
+	prevHash: r.prevHash,
+	hash: r.hash,
+})
+
 export type ChainCheck =
 	| { ok: true; rows: number }
 	| { ok: false; rows: number; brokenAt: number; reason: string }
@@ -95,19 +110,7 @@ export async function verifyAuditChain(
 			.orderBy(asc(auditLog.seq))
 			.limit(pageSize)
 		for (const r of page) {
-			const row: AuditRow = {
-				tenantId: r.tenantId,
-				seq: r.seq,
-				ts: r.ts.getTime(),
-				actor: r.actor,
-				action: r.action,
-				target: r.target,
-				outcome: r.outcome,
-				requestId: r.requestId,
-				data: r.data as Record<string, unknown>,
-				prevHash: r.prevHash,
-				hash: r.hash,
-			}
+			const row = toAuditRow(r)
 			if (row.seq !== expectedSeq) {
 				return { ok: false, rows, brokenAt: expectedSeq, reason: `row ${expectedSeq} is missing` }
 			}

@@ -25,7 +25,11 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
 
 /** Thrown by the request validators (see `validationHook`). */
 export function validationProblem(error: z.ZodError, target: string): ProblemError {
-	const errors = fieldErrors(error)
+	return fieldProblem(fieldErrors(error), target)
+}
+
+/** A validation problem from field errors (zod's, or checks zod cannot make, e.g. secrets). */
+export function fieldProblem(errors: FieldError[], target: string): ProblemError {
 	const first = errors[0]
 	const where = first
 		? ` ${target === 'json' ? 'body' : target} field "${first.path}": ${first.message}`

@@ -10,7 +10,7 @@ import type {
 	LanguageModelV4StreamPart,
 } from '@ai-sdk/provider'
 import type { Logger } from '../../observability/logger'
-import { type ModelCallRecord, ModelError, type Usage } from '../runner'
+import { type ModelCallRecord, ModelError, sleep, type Usage } from '../runner'
 import {
 	BREAKER,
 	CallTimeout,
@@ -374,19 +374,4 @@ function definedParams(params: StepRequest['params']) {
 		...(params.topP !== undefined ? { topP: params.topP } : {}),
 		...(params.maxOutputTokens !== undefined ? { maxOutputTokens: params.maxOutputTokens } : {}),
 	}
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal.aborted) return reject(signal.reason)
-		const timer = setTimeout(() => {
-			signal.removeEventListener('abort', onAbort)
-			resolve()
-		}, ms)
-		const onAbort = () => {
-			clearTimeout(timer)
-			reject(signal.reason)
-		}
-		signal.addEventListener('abort', onAbort, { once: true })
-	})
 }

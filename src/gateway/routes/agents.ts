@@ -20,6 +20,7 @@ import { getTenant } from '../../db/tenants'
 import { canonicalJson } from '../../security/audit'
 import { actorOf as actorName, audit } from '../audit'
 import type { GatewayEnv } from '../context'
+import { fieldProblem } from '../errors'
 import { jsonBody } from '../middleware/body'
 import {
 	authedErrors,
@@ -182,11 +183,9 @@ function checkSecrets(c: Context<GatewayEnv>, config: AgentConfig): void {
 	const env = c.env as unknown as Record<string, unknown>
 	const issues = missingSecrets(config, (name) => typeof env[name] === 'string' && env[name] !== '')
 	if (issues.length === 0) return
-	const errors = issues.map((i) => ({ path: `config.${i.path}`, message: i.message }))
-	throw new ProblemError(
-		'validation_failed',
-		`Invalid request; body field "${errors[0]?.path}": ${errors[0]?.message}`,
-		{ extensions: { errors } },
+	throw fieldProblem(
+		issues.map((i) => ({ path: `config.${i.path}`, message: i.message })),
+		'json',
 	)
 }
 

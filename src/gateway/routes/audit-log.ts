@@ -2,7 +2,7 @@
 // hash chain that names the first broken row.
 import { createRoute, z } from '@hono/zod-openapi'
 import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm'
-import { verifyAuditChain } from '../../db/audit'
+import { toAuditRow, verifyAuditChain } from '../../db/audit'
 import { database } from '../../db/client'
 import { auditLog } from '../../db/schema'
 import { authedErrors, bearerAuth, createRouter, json } from '../openapi'
@@ -91,18 +91,10 @@ export const auditRoutes = createRouter()
 		const page = rows.slice(0, q.limit)
 		return c.json(
 			{
-				entries: page.map((r) => ({
-					seq: r.seq,
-					ts: r.ts.toISOString(),
-					actor: r.actor,
-					action: r.action,
-					target: r.target,
-					outcome: r.outcome,
-					requestId: r.requestId,
-					data: r.data as Record<string, unknown>,
-					prevHash: r.prevHash,
-					hash: r.hash,
-				})),
+				entries: page.map((r) => {
+					const { tenantId: _, ...row } = toAuditRow(r)
+					return { ...row, ts: r.ts.toISOString() }
+				}),
 				nextCursor: rows.length > q.limit ? (page[page.length - 1]?.seq ?? null) : null,
 			},
 			200,
