@@ -1,7 +1,12 @@
 // Tests run inside workerd through the Cloudflare vitest plugin, with the real wrangler.toml
 // bindings and the real D1 migrations (applied per test file by test/setup.ts).
+import { fileURLToPath } from 'node:url'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+
+// No container engine runs under tests: the Sandbox SDK's base class comes from a fake container
+// (test/fakes/containers.ts), so the real Sandbox Durable Object still runs against it.
+const FAKE_CONTAINERS = fileURLToPath(new URL('./test/fakes/containers.ts', import.meta.url))
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 
@@ -25,6 +30,9 @@ export default defineConfig(async () => {
 				},
 			}),
 		],
+		resolve: {
+			alias: [{ find: /^@cloudflare\/containers$/, replacement: FAKE_CONTAINERS }],
+		},
 		test: {
 			include: ['test/**/*.test.ts'],
 			setupFiles: ['./test/setup.ts'],

@@ -10,6 +10,8 @@ import { AlarmScheduler, CoalescedIndex } from '../src/lanes/host'
 import { Lane, type LaneHost } from '../src/lanes/lane'
 import { LaneStore } from '../src/lanes/store'
 import { EVENTS_TAG, LaneSubscribers } from '../src/lanes/subscribers'
+import type { ApprovalChoice } from '../src/lanes/tool-calls'
+import type { ApprovalView } from '../src/lanes/tool-store'
 import type {
 	LaneResult,
 	MessageView,
@@ -20,6 +22,9 @@ import type {
 } from '../src/lanes/types'
 import { loggerFromEnv } from '../src/observability/logger'
 import { UsageRecorder } from '../src/observability/usage'
+import type { ClaimAnswer } from '../src/tools/jobs'
+import type { ToolOutcome } from '../src/tools/registry'
+import { createToolbox, type ToolboxEnv } from '../src/tools/toolbox'
 
 export interface LanePing {
 	ok: true
@@ -81,6 +86,10 @@ export class SessionLane extends DurableObject<Env> {
 			index,
 			runnerFor: () => runner,
 			usage: this.#usage,
+			toolbox: createToolbox(env as unknown as ToolboxEnv, {
+				logger,
+				waitUntil: (p) => ctx.waitUntil(p),
+			}),
 			logger,
 		}
 		this.#lane = new Lane(host)
@@ -137,6 +146,24 @@ export class SessionLane extends DurableObject<Env> {
 
 	destroy(): Promise<LaneResult<{ deleted: true }>> {
 		return this.#lane.destroy()
+	}
+
+	/** The tool-jobs consumer asks whether it may run a job (see ClaimAnswer). */
+	claimToolJob(jobId: string): ClaimAnswer {
+		return this.#lane.claimToolJob(jobId)
+	}
+
+	/** The tool-jobs consumer delivers a job's outcome; false when nobody waits for it. */
+	deliverToolResult(jobId: string, outcome: ToolOutcome): boolean {
+		return this.#lane.deliverToolResult(jobId, outcome)
+	}
+
+	decideApproval(id: string, choice: ApprovalChoice, by: string): LaneResult<ApprovalView> {
+		return this.#lane.decideApproval(id, choice, by)
+	}
+
+	listApprovals(limit: number): LaneResult<{ approvals: ApprovalView[] }> {
+		return this.#lane.listApprovals(limit)
 	}
 
 	/** Called by the tenant gate when a slot frees up for this lane. */

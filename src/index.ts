@@ -1,8 +1,11 @@
-// Worker entry: `fetch` is the gateway, `queue` consumes tool jobs; the Durable Object classes
-// the bindings name are re-exported from here.
+// Worker entry: `fetch` is the gateway, `queue` consumes tool jobs (and their dead letters); the
+// Durable Object classes the bindings name are re-exported from here.
+import { resolveAgent } from './agents/directory'
+import { database } from './db/client'
 import { createGateway } from './gateway/app'
 import { loggerFromEnv } from './observability/logger'
-import { handleToolJobBatch } from './tools/jobs'
+import { handleToolJobBatch } from './tools/consumer'
+import { createToolbox, type ToolboxEnv } from './tools/toolbox'
 
 export { Sandbox } from '@cloudflare/sandbox'
 export { AuditChain } from '../durable-objects/audit-chain'
@@ -14,7 +17,18 @@ const gateway = createGateway()
 
 export default {
 	fetch: gateway.fetch,
-	async queue(batch, env) {
-		handleToolJobBatch(batch, loggerFromEnv(env, { queue: batch.queue }))
+	async queue(batch, env, ctx) {
+		const logger = loggerFromEnv(env, { queue: batch.queue })
+		const db = database(env.DB)
+		await handleToolJobBatch(batch, {
+			toolbox: createToolbox(env as unknown as ToolboxEnv, {
+				logger,
+				waitUntil: (p) => ctx.waitUntil(p),
+			}),
+			lane: (name) => env.SESSION_LANE.getByName(name),
+			agent: (tenantId, agentId) => resolveAgent(db, tenantId, agentId),
+			logger,
+			now: Date.now,
+		})
 	},
 } satisfies ExportedHandler<Env>

@@ -9,7 +9,7 @@ import { type HealthBackend, HealthView } from '../../src/agents/models/health'
 import { OfflineLanguageModel } from '../../src/agents/offline'
 import type { AgentSnapshot, TurnIO } from '../../src/agents/runner'
 import { Logger } from '../../src/observability/logger'
-import { builtinTools } from '../../src/tools/builtin'
+import { sessionStatus, timeNow } from '../../src/tools/builtin'
 
 export { ModelHealth } from '../../durable-objects/model-health'
 
@@ -46,7 +46,6 @@ const logger = new Logger({}, { level: 'error' })
 let loop: AgentLoop | undefined
 const loopFor = (env: FloorEnv): AgentLoop => {
 	loop ??= new AgentLoop({
-		tools: builtinTools(),
 		health: new HealthView(
 			() => env.MODEL_HEALTH.getByName('bench') as unknown as HealthBackend,
 			logger,
@@ -76,9 +75,13 @@ function cachedAgent(key: string, make: () => AgentSnapshot): AgentSnapshot {
 	agents.set(key, agent)
 	return agent
 }
+/** The lane's own tools: their schemas are part of every step's prompt, as in a real turn. */
+const TOOLS = [timeNow, sessionStatus]
+
 const io: TurnIO = {
 	delta() {},
 	tool() {},
+	invoke: async () => ({ ok: false, text: 'no tools in the floor benchmark' }),
 	steer: () => [],
 	hasSteer: () => false,
 	commit() {},
@@ -95,6 +98,7 @@ async function runLoop(env: FloorEnv, agent: AgentSnapshot, text: string) {
 			input: [{ role: 'user', content: [{ type: 'text', text }] }],
 			signal: new AbortController().signal,
 			deadline: Date.now() + 30_000,
+			tools: TOOLS,
 		},
 		io,
 	)

@@ -1,6 +1,8 @@
 // Agent configuration as stored in D1 (`agents.config`): one zod schema is the validator, the
 // TypeScript type and (later) the OpenAPI schema of the agents API.
 import { z } from 'zod'
+import { SandboxConfig } from '../sandbox/config'
+import { ToolsConfig } from '../tools/config'
 
 /** Identifiers for tenants, agents and similar resources: lowercase slug, 1–63 chars. */
 export const Slug = z
@@ -15,8 +17,6 @@ export const ModelRef = z
 	.string()
 	.max(200)
 	.regex(/^[a-z0-9-]+:[\w./:@-]+$/, 'must look like "provider:model"')
-
-export const ToolProfile = z.enum(['minimal', 'coding', 'messaging', 'full'])
 
 /** Provider kinds edgeclaw speaks, each through its AI SDK provider. */
 export const PROVIDER_KINDS = [
@@ -106,14 +106,7 @@ export const AgentConfig = z
 			.prefault({}),
 		/** Providers by the id used in model refs (`<id>:<model>`); built-in kinds need no entry. */
 		providers: z.record(ProviderId, ProviderConfig).default({}),
-		tools: z
-			.object({
-				profile: ToolProfile.default('minimal'),
-				allow: z.array(z.string().max(100)).max(200).default([]),
-				deny: z.array(z.string().max(100)).max(200).default([]),
-			})
-			.strict()
-			.prefault({}),
+		tools: ToolsConfig.prefault({}),
 		limits: z
 			.object({
 				/** Tokens of transcript the model sees before compaction kicks in. */
@@ -129,13 +122,7 @@ export const AgentConfig = z
 			})
 			.strict()
 			.prefault({}),
-		sandbox: z
-			.object({
-				backend: z.enum(['auto', 'isolate', 'container']).default('auto'),
-				scope: z.enum(['session', 'agent']).default('session'),
-			})
-			.strict()
-			.prefault({}),
+		sandbox: SandboxConfig.prefault({}),
 	})
 	.strict()
 	.superRefine((config, ctx) => {

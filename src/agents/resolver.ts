@@ -3,7 +3,6 @@
 // stub or another I/O object is shared between objects: workerd forbids using one object's I/O
 // from another.
 import { type Logger, loggerFromEnv } from '../observability/logger'
-import { builtinTools } from '../tools/builtin'
 import { AgentLoop } from './loop'
 import { type HealthBackend, HealthView } from './models/health'
 
@@ -32,7 +31,6 @@ export function sharedHealth(env: Env): HealthView {
 /** An agent loop for one lane: its own logger and model instances, the isolate's shared health. */
 export function agentRuntime(env: Env, logger: Logger): AgentLoop {
 	return new AgentLoop({
-		tools: builtinTools(),
 		health: sharedHealth(env),
 		env: env as unknown as Record<string, unknown>,
 		logger,

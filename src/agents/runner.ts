@@ -2,6 +2,8 @@
 // gets back the reply; deltas, tool events and steer messages flow through TurnIO meanwhile.
 
 import type { ModelCallRecord } from '../observability/usage'
+import type { ToolCall } from '../tools/invoker'
+import type { AnyToolSpec, ToolOutcome } from '../tools/registry'
 import type { AgentConfig } from './config'
 
 export interface TextPart {
@@ -53,6 +55,8 @@ export interface TurnInput {
 	signal: AbortSignal
 	/** Epoch ms by which the turn must end. */
 	deadline: number
+	/** The tools the agent may call in this turn (its selection, its MCP servers' tools). */
+	tools: readonly AnyToolSpec[]
 }
 
 export interface ToolEventData {
@@ -66,6 +70,11 @@ export interface TurnIO {
 	/** Streams a piece of the reply to subscribers. */
 	delta(text: string): void
 	tool(event: ToolEventData): void
+	/**
+	 * Runs one tool call to its outcome: policy, approval, the lane or the queue. Refusals and
+	 * failures are error outcomes; it throws only when the run is stopped.
+	 */
+	invoke(call: ToolCall): Promise<ToolOutcome>
 	/** Takes the messages steered into this run since the last call (empty when none). */
 	steer(): TurnMessage[]
 	/** True when messages wait to be steered into this run (nothing is taken). */

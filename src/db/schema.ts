@@ -169,13 +169,22 @@ export const toolExecutions = sqliteTable(
 		agentId: text('agent_id').notNull(),
 		sessionKey: text('session_key').notNull(),
 		runId: text('run_id').notNull(),
+		/** The tool call's id in the transcript. */
+		callId: text('call_id'),
+		/** Who the run acts for: `admin-token`, `key:<id>` or `jwt:<subject>`. */
+		actor: text('actor'),
 		tool: text('tool').notNull(),
+		/** SHA-256 of the canonical JSON of the arguments: comparable, never the arguments. */
 		argsDigest: text('args_digest').notNull(),
 		decision: text('decision', { enum: ['allow', 'deny'] }).notNull(),
 		policyId: text('policy_id'),
+		/** Where it ran: `lane` (in the session's lane) or `job` (a tool job on Queues). */
+		placement: text('placement', { enum: ['lane', 'job'] }),
 		status: text('status', {
-			enum: ['running', 'succeeded', 'failed', 'denied', 'timeout'],
+			enum: ['running', 'succeeded', 'failed', 'denied', 'timeout', 'dead_lettered', 'skipped'],
 		}).notNull(),
+		/** The outcome's code when it failed (`tool_denied`, `sandbox_unavailable`, …). */
+		code: text('code'),
 		attempts: integer('attempts').notNull().default(1),
 		startedAt: timestamp('started_at').notNull(),
 		durationMs: integer('duration_ms'),

@@ -17,11 +17,13 @@ import { keyRoutes } from './routes/keys'
 import { policyRoutes } from './routes/policies'
 import { providerRoutes } from './routes/providers'
 import { securityRoutes } from './routes/security'
+import { approvalRoutes } from './routes/sessions/approvals'
 import { messageRoutes } from './routes/sessions/messages'
 import { runRoutes } from './routes/sessions/runs'
 import { sessionRoutes } from './routes/sessions/sessions'
 import { streamRoutes } from './routes/sessions/streams'
 import { tenantRoutes } from './routes/tenants'
+import { toolExecutionRoutes } from './routes/tool-executions'
 
 export type GatewayOptions = RequestContextOptions
 
@@ -51,6 +53,8 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', messageRoutes)
 	app.route('/', runRoutes)
 	app.route('/', streamRoutes)
+	app.route('/', approvalRoutes)
+	app.route('/', toolExecutionRoutes)
 
 	app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
 		type: 'http',

@@ -6,13 +6,8 @@ import type { MiddlewareHandler } from 'hono'
 import { PatternRouter } from 'hono/router/pattern-router'
 import { database } from '../db/client'
 import { tenantPolicies } from '../db/policies'
-import {
-	type AccessRequest,
-	type Decision,
-	DecisionCache,
-	matchesPattern,
-} from '../security/policy'
-import { SYSTEM_POLICIES } from '../security/roles'
+import { decideAccess } from '../security/decide'
+import type { AccessRequest, Decision } from '../security/policy'
 import { audit } from './audit'
 import type { GatewayEnv, Principal } from './context'
 import { ProblemError } from './problem'
@@ -102,6 +97,17 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		'/v1/sessions/{sessionKey}/ws',
 		{ action: 'sessions:stream', resource: 'session', param: 'sessionKey' },
 	],
+	[
+		'GET',
+		'/v1/sessions/{sessionKey}/approvals',
+		{ action: 'sessions:read', resource: 'session', param: 'sessionKey' },
+	],
+	[
+		'POST',
+		'/v1/sessions/{sessionKey}/approvals/{approvalId}',
+		{ action: 'sessions:approve', resource: 'session', param: 'sessionKey' },
+	],
+	['GET', '/v1/tool-executions', { action: 'tools:read', resource: 'tool' }],
 	['GET', '/v1/keys', { action: 'keys:list', resource: 'key' }],
 	['POST', '/v1/keys', { action: 'keys:create', resource: 'key' }],
 	['DELETE', '/v1/keys/{keyId}', { action: 'keys:revoke', resource: 'key', param: 'keyId' }],
@@ -135,8 +141,6 @@ export function ruleFor(
 	return { rule, params }
 }
 
-const decisions = new DecisionCache()
-
 export function accessRequest(
 	p: Principal,
 	rule: RouteRule,
@@ -153,22 +157,9 @@ export function accessRequest(
 	}
 }
 
-/** Decides one request: scopes first (a key limited to some actions), then the policies. */
-export async function decide(env: Env, request: AccessRequest): Promise<Decision> {
-	const scopes = request.subject.scopes
-	if (scopes.length > 0 && !scopes.some((s) => matchesPattern(s, request.action))) {
-		return {
-			effect: 'deny',
-			policyId: 'key-scopes',
-			reason: "the key's scopes do not include this action",
-		}
-	}
-	// The bootstrap admin is the break-glass credential: a tenant's own policies (which could deny
-	// everything, including their own repair) do not bind it.
-	if (request.subject.kind === 'platform')
-		return decisions.decide('system', SYSTEM_POLICIES, request)
-	const tenant = await tenantPolicies(database(env.DB), request.resourceTenant)
-	return decisions.decide(tenant.version, [...SYSTEM_POLICIES, ...tenant.policies], request)
+/** Decides one request through the shared procedure, the tenant's policies read from D1. */
+export function decide(env: Env, request: AccessRequest): Promise<Decision> {
+	return decideAccess(request, (tenantId) => tenantPolicies(database(env.DB), tenantId))
 }
 
 export const authorize = (): MiddlewareHandler<GatewayEnv> =>

@@ -1,11 +1,12 @@
 // A lane's host: everything the lane needs from the platform (storage, clock, alarm, gate, index,
-// subscribers, the model), as an interface the Durable Object fills in — and two pieces of that
+// subscribers, the model, the tools), as an interface the Durable Object fills in — and two pieces of that
 // host which sit between the lane and the platform: coalesced alarm writes and the coalesced,
 // ordered writer of the D1 sessions index. They take their platform parts as arguments, so they
 // test without a Durable Object.
 import type { AgentRunner, AgentSnapshot } from '../agents/runner'
 import type { Logger } from '../observability/logger'
 import type { UsageSink } from '../observability/usage'
+import type { Toolbox } from '../tools/toolbox'
 import type { LaneStore } from './store'
 import type { LaneEvent, SessionRef } from './types'
 
@@ -51,6 +52,8 @@ export interface LaneHost {
 	runnerFor(agent: AgentSnapshot): AgentRunner
 	/** Where the model calls of finished runs are accounted (D1 day totals, Analytics Engine). */
 	usage: UsageSink
+	/** Tools: which an agent sees, policy, the tool-jobs queue, records. */
+	toolbox: Toolbox
 	logger: Logger
 }
 

@@ -1,8 +1,12 @@
 // The session lane: a FIFO of runs executed one at a time, with queue modes, idempotency, caps,
 // deadlines, recovery after restarts and compaction. It owns no I/O of its own: storage, clock,
 // the tenant's concurrency gate, the sessions index, subscribers and the model come in as a host.
+import type { ClaimAnswer } from '../tools/jobs'
+import type { ToolOutcome } from '../tools/registry'
 import type { LaneHost } from './host'
 import { type LaneStore, type PendingMessage, type RunRecord, runView } from './store'
+import { type ApprovalChoice, LaneToolCalls } from './tool-calls'
+import type { ApprovalView } from './tool-store'
 import {
 	type ActiveRun,
 	executeTurn,
@@ -48,9 +52,16 @@ export class Lane {
 	#housekeptAt = Number.NEGATIVE_INFINITY
 	readonly #waiters = new Map<string, Set<() => void>>()
 	#pending: LaneEvent[] = []
+	readonly #tools: LaneToolCalls
 
 	constructor(host: LaneHost) {
 		this.#host = host
+		this.#tools = new LaneToolCalls({
+			store: host.store.tools,
+			host,
+			tx: (fn) => this.#tx(fn),
+			emit: (type, runId, data) => this.#emit(type, runId, data),
+		})
 	}
 
 	get #store(): LaneStore {
@@ -125,6 +136,7 @@ export class Lane {
 				createdAt: now,
 				gateLimit: req.maxConcurrentRuns,
 				head: req.mode === 'interrupt',
+				subject: req.subject,
 			})
 			if (req.idempotencyKey) this.#store.rememberIdempotency(req.idempotencyKey, runId, now)
 			this.#emit('queued', runId, { messageId: message.id, mode: req.mode })
@@ -185,6 +197,7 @@ export class Lane {
 		this.#tx(() => {
 			for (const run of queued) this.#emit('cancelled', run.id, { reason: 'reset' })
 			this.#store.clearTranscript()
+			this.#store.tools.clearGrants()
 			this.#store.setMeta('updated_at', String(now))
 			this.#emit('reset', null, {})
 		})
@@ -200,7 +213,13 @@ export class Lane {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
 		await this.#stopActive('reset')
 		const session = this.#store.session() as SessionRef
+		const agent = this.#store.latestAgent()
 		this.#host.subscribers.closeAll(4404, 'session deleted')
+		if (agent) {
+			await this.#host.toolbox
+				.sessionEnded(session, agent.config.sandbox)
+				.catch((error: unknown) => this.#host.logger.error('lane.sandbox_end_failed', { error }))
+		}
 		this.#releaseSlot(session)
 		await this.#host.index.remove(session)
 		this.#host.setAlarm(null)
@@ -244,6 +263,29 @@ export class Lane {
 
 	eventsAfter(seq: number, limit: number): LaneEvent[] {
 		return this.#store.exists() ? this.#store.eventsAfter(seq, limit) : []
+	}
+
+	// ── tools ───────────────────────────────────────────────────────────────────────────────────
+
+	/** A queue consumer asks whether it may run a tool job of this lane. */
+	claimToolJob(jobId: string): ClaimAnswer {
+		return this.#store.exists() ? this.#tools.claim(jobId) : 'gone'
+	}
+
+	/** A queue consumer delivers a tool job's outcome; false when nobody waits for it. */
+	deliverToolResult(jobId: string, outcome: ToolOutcome): boolean {
+		return this.#store.exists() && this.#tools.deliver(jobId, outcome)
+	}
+
+	/** A human decides an approval of an elevated tool call. */
+	decideApproval(id: string, choice: ApprovalChoice, by: string): LaneResult<ApprovalView> {
+		if (!this.#store.exists()) return fail('not_found', 'No such session.')
+		return this.#tools.decide(id, choice, by)
+	}
+
+	listApprovals(limit: number): LaneResult<{ approvals: ApprovalView[] }> {
+		if (!this.#store.exists()) return fail('not_found', 'No such session.')
+		return ok({ approvals: this.#tools.list(limit) })
 	}
 
 	// ── the pump ────────────────────────────────────────────────────────────────────────────────
@@ -316,6 +358,8 @@ export class Lane {
 		const now = this.#host.now()
 		this.#tx(() => {
 			this.#store.migrate()
+			// Nothing waits for tool jobs or approvals after a restart: settle them.
+			this.#tools.recover()
 			for (const run of this.#store.runsWithStatus('running')) {
 				const retry =
 					(run.deadlineAt === null || now < run.deadlineAt) && run.attempt < MAX_ATTEMPTS
@@ -383,6 +427,7 @@ export class Lane {
 		const turn: TurnContext = {
 			store: this.#store,
 			host: this.#host,
+			tools: this.#tools,
 			tx: (fn) => this.#tx(fn),
 			emit: (type, runId, data) => this.#emit(type, runId, data),
 			live: () => this.#active === active && !active.reason,
@@ -487,6 +532,7 @@ export class Lane {
 			this.#store.pruneCompacted(now - r.compactedRetentionMs)
 			this.#store.pruneIdempotency(now - r.idempotencyTtlMs)
 			this.#store.pruneRuns(now - r.runRetentionMs)
+			this.#store.tools.prune(now - r.runRetentionMs)
 		})
 	}
 

@@ -7,6 +7,7 @@ import {
 	type TextPart,
 	type TurnMessage,
 } from '../agents/runner'
+import type { ToolSubject } from '../tools/policy'
 import type {
 	LaneEvent,
 	LaneEventType,
@@ -48,6 +49,7 @@ export interface RunRow extends Record<string, SqlStorageValue> {
 	error_code: string | null
 	error_message: string | null
 	calls: string | null
+	subject: string | null
 }
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
@@ -95,6 +97,8 @@ export interface RunRecord {
 	error: RunError | null
 	/** Every model call of the run (tokens, latency, outcome), in order. */
 	calls: ModelCallRecord[]
+	/** Who the run acts for (its tool calls are authorised as them); null for runs from before tools. */
+	subject: ToolSubject | null
 }
 
 export const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({
@@ -118,6 +122,7 @@ export const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({
 	outputTokens: r.output_tokens,
 	error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
 	calls: r.calls ? (JSON.parse(r.calls) as ModelCallRecord[]) : [],
+	subject: r.subject ? (JSON.parse(r.subject) as ToolSubject) : null,
 })
 
 export const runView = (r: RunRecord): RunView => ({

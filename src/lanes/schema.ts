@@ -76,6 +76,37 @@ export const MIGRATIONS: readonly string[] = [
 	CREATE TABLE idempotency (key TEXT PRIMARY KEY, run_id TEXT NOT NULL, created_at INTEGER NOT NULL);`,
 	// v2: model calls of a run (JSON array of ModelCallRecord).
 	'ALTER TABLE runs ADD COLUMN calls TEXT;',
+	// v3: tools — who a run acts for, its tool jobs, approvals, and the session's standing grants.
+	`ALTER TABLE runs ADD COLUMN subject TEXT;
+	CREATE TABLE tool_jobs (
+		job_id TEXT PRIMARY KEY,
+		run_id TEXT NOT NULL,
+		call_id TEXT NOT NULL,
+		tool TEXT NOT NULL,
+		idempotent INTEGER NOT NULL,
+		status TEXT NOT NULL,
+		claims INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		deadline_at INTEGER NOT NULL,
+		finished_at INTEGER,
+		code TEXT
+	);
+	CREATE INDEX tool_jobs_by_run ON tool_jobs (run_id);
+	CREATE INDEX tool_jobs_by_created ON tool_jobs (created_at);
+	CREATE TABLE approvals (
+		id TEXT PRIMARY KEY,
+		run_id TEXT NOT NULL,
+		call_id TEXT NOT NULL,
+		tool TEXT NOT NULL,
+		args TEXT NOT NULL,
+		status TEXT NOT NULL,
+		decided_by TEXT,
+		created_at INTEGER NOT NULL,
+		deadline_at INTEGER NOT NULL,
+		decided_at INTEGER
+	);
+	CREATE INDEX approvals_by_status ON approvals (status, created_at);
+	CREATE TABLE tool_grants (tool TEXT PRIMARY KEY, granted_by TEXT NOT NULL, created_at INTEGER NOT NULL);`,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

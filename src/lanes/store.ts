@@ -2,6 +2,7 @@
 // active transcript, the last agent snapshot, identity). All calls are synchronous (Durable
 // Object SQLite), so a sequence of them inside one transaction is atomic.
 import type { AgentSnapshot, MessagePart, ModelCallRecord } from '../agents/runner'
+import type { ToolSubject } from '../tools/policy'
 import {
 	bytesOf,
 	type EventRow,
@@ -14,6 +15,7 @@ import {
 	toRun,
 } from './rows'
 import { MIGRATIONS } from './schema'
+import { ToolCallStore } from './tool-store'
 import type {
 	LaneEvent,
 	LaneEventType,
@@ -29,6 +31,8 @@ export { SCHEMA_VERSION } from './schema'
 
 export class LaneStore {
 	readonly #sql: SqlStorage
+	/** The tool tables (jobs, approvals, grants), over the same storage. */
+	readonly tools: ToolCallStore
 	/** Memo of `exists()`: a lane, once created, exists until `forget()` after its storage is wiped. */
 	#exists = false
 	#migrated = false
@@ -40,6 +44,7 @@ export class LaneStore {
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql
+		this.tools = new ToolCallStore(sql)
 	}
 
 	#toRun(row: RunRow): RunRecord {
@@ -120,13 +125,14 @@ export class LaneStore {
 		gateLimit: number | null
 		/** Head of the queue (interrupt, resumed runs) instead of its tail. */
 		head: boolean
+		subject: ToolSubject | null
 	}): RunRecord {
 		const pos = run.head
 			? "(SELECT coalesce(min(queue_pos), 0) - 1 FROM runs WHERE status = 'queued')"
 			: '(SELECT coalesce(max(queue_pos), 0) + 1 FROM runs)'
 		this.#sql.exec(
-			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit)
-			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?)`,
+			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit, subject)
+			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
 			run.id,
 			run.mode,
 			JSON.stringify(run.input),
@@ -134,6 +140,7 @@ export class LaneStore {
 			run.idempotencyKey ?? null,
 			run.createdAt,
 			run.gateLimit,
+			run.subject ? JSON.stringify(run.subject) : null,
 		)
 		return {
 			id: run.id,
@@ -156,12 +163,19 @@ export class LaneStore {
 			outputTokens: null,
 			error: null,
 			calls: [],
+			subject: run.subject,
 		}
 	}
 
 	getRun(id: string): RunRecord | undefined {
 		const row = this.#sql.exec<RunRow>('SELECT * FROM runs WHERE id = ?', id).toArray()[0]
 		return row && this.#toRun(row)
+	}
+
+	/** The agent snapshot of the newest run (what the session last ran with). */
+	latestAgent(): AgentSnapshot | undefined {
+		const row = this.#sql.exec<RunRow>('SELECT * FROM runs ORDER BY seq DESC LIMIT 1').toArray()[0]
+		return row && this.#toRun(row).agent
 	}
 
 	/** The next run to start: lowest queue position among queued runs. */

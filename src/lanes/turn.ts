@@ -14,6 +14,8 @@ import {
 import { planCompaction, toTurnMessages } from './compaction'
 import type { LaneHost } from './host'
 import { asUserMessage, type LaneStore, type PendingMessage, type RunRecord } from './store'
+import type { LaneToolCalls } from './tool-calls'
+import { runInvoker } from './turn-tools'
 import { type LaneEventType, type LaneLimits, limitsFor, type RunStatus } from './types'
 
 export type StopReason = 'cancelled' | 'interrupted' | 'deadline' | 'reset'
@@ -44,6 +46,8 @@ export class RunStopped extends Error {
 export interface TurnContext {
 	store: LaneStore
 	host: LaneHost
+	/** The lane's tool jobs and approvals. */
+	tools: LaneToolCalls
 	/** One transaction; events emitted inside reach subscribers once it commits. */
 	tx<T>(fn: () => T): T
 	emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void
@@ -66,18 +70,21 @@ export async function executeTurn(
 		if (run.attempt > 1) ctx.tx(() => ctx.store.deleteRunOutput(run.id))
 		await Promise.race([quiet(compact(ctx, run, runner, limits, signal)), active.stopped])
 		const transcript = ctx.store.activeMessages().filter((m) => m.runId !== run.id)
-		const session = ctx.store.session()
+		const session = ctx.store.session() ?? {
+			tenantId: run.agent.tenantId,
+			agentId: run.agent.id,
+			sessionKey: '',
+		}
+		const tools = await Promise.race([quiet(ctx.host.toolbox.toolsFor(run.agent)), active.stopped])
+		const invoker = runInvoker(ctx, run, session, signal)
 		const result: TurnResult = await Promise.race([
 			quiet(
 				runner.runTurn(
 					{
 						runId: run.id,
-						session: session ?? {
-							tenantId: run.agent.tenantId,
-							agentId: run.agent.id,
-							sessionKey: '',
-						},
+						session,
 						agent: run.agent,
+						tools,
 						transcript: toTurnMessages(transcript, limits.toolResultMaxChars),
 						input: run.input.map(asUserMessage),
 						signal,
@@ -90,6 +97,7 @@ export async function executeTurn(
 						tool: (event) => {
 							if (ctx.live()) ctx.tx(() => ctx.emit('tool', run.id, { ...event }))
 						},
+						invoke: (call) => invoker.invoke(tools, call),
 						steer: () => (ctx.live() ? takeSteer(ctx, run.id) : []),
 						hasSteer: () =>
 							active.steered && ctx.live() && (ctx.store.getRun(run.id)?.steer.length ?? 0) > 0,
@@ -249,6 +257,7 @@ export function requeueLeftoverSteers(
 		createdAt: now,
 		gateLimit: run.gateLimit,
 		head: true,
+		subject: run.subject,
 	})
 	ctx.store.setRunSteer(runId, [])
 	ctx.emit('queued', nextId, { mode: 'followup', steeredFrom: runId, messages: run.steer.length })

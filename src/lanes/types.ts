@@ -3,6 +3,7 @@
 import { targetOf } from '../agents/models/providers'
 import { DEFAULT_OUTPUT_RESERVE } from '../agents/models/router'
 import type { AgentSnapshot, MessagePart, ModelCallRecord, TextPart, Usage } from '../agents/runner'
+import type { ToolSubject } from '../tools/policy'
 
 export const QUEUE_MODES = ['followup', 'collect', 'steer', 'interrupt'] as const
 export type QueueMode = (typeof QUEUE_MODES)[number]
@@ -24,6 +25,8 @@ export const EVENT_TYPES = [
 	'steered',
 	'compacted',
 	'reset',
+	'approval.requested',
+	'approval.resolved',
 ] as const
 export type LaneEventType = (typeof EVENT_TYPES)[number]
 
@@ -50,6 +53,8 @@ export interface SubmitRequest {
 	idempotencyKey?: string
 	/** The tenant's cap on concurrently running turns; null = uncapped (the gate is not asked). */
 	maxConcurrentRuns: number | null
+	/** Who sends the message: the run's tool calls are authorised as them. */
+	subject: ToolSubject
 }
 
 export interface RunError {

@@ -4,7 +4,7 @@
 // default deny. Priority orders allows only (the highest-priority allow names the decision).
 // Patterns are anchored and literal apart from `*` (the seed's unanchored, unescaped regex would let
 // `agents:read` match `xagents:readx` and `.` match anything). Decisions are cached per isolate by
-// policy-set version. The same engine authorises gateway routes and (later) tools.
+// policy-set version. The same engine authorises gateway routes and tool calls.
 
 export type Effect = 'allow' | 'deny'
 
@@ -16,6 +16,8 @@ export const OPERATORS = [
 	'startsWith',
 	'endsWith',
 	'contains',
+	'lessThan',
+	'greaterThan',
 ] as const
 export type Operator = (typeof OPERATORS)[number]
 
@@ -117,6 +119,10 @@ export function conditionHolds(request: AccessRequest, c: Condition): boolean {
 			return typeof actual === 'string' && typeof expected === 'string' && actual.endsWith(expected)
 		case 'contains':
 			return typeof actual === 'string' && typeof expected === 'string' && actual.includes(expected)
+		case 'lessThan':
+			return typeof actual === 'number' && typeof expected === 'number' && actual < expected
+		case 'greaterThan':
+			return typeof actual === 'number' && typeof expected === 'number' && actual > expected
 	}
 }
 

@@ -47,6 +47,8 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 	role('operator', [
 		'agents:*',
 		'sessions:*',
+		'tools:invoke',
+		'tools:read',
 		'usage:read',
 		'audit:read',
 		'audit:verify',
@@ -65,6 +67,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'sessions:export',
 		'sessions:stream',
 		'usage:read',
+		'tools:invoke',
 	]),
 	role('viewer', [
 		'agents:list',

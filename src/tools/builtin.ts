@@ -1,9 +1,9 @@
-// Built-in in-process tools: cheap, read-only, no I/O beyond the run itself. Sandboxed tools
-// (code, files, web) join the registry with the tools layer.
+// Built-in lane tools: cheap, read-only, no I/O beyond the run itself, so they run inside the
+// session's lane. Everything that touches a sandbox or the network is a tool job (see catalog.ts).
 import { z } from 'zod'
-import { ToolRegistry, type ToolSpec } from './registry'
+import type { ToolSpec } from './registry'
 
-const timeNow: ToolSpec<{ timezone?: string | undefined }> = {
+export const timeNow: ToolSpec<{ timezone?: string | undefined }> = {
 	name: 'time_now',
 	description:
 		'The current date and time. Optionally in an IANA time zone such as "Europe/Paris" (default UTC).',
@@ -11,6 +11,8 @@ const timeNow: ToolSpec<{ timezone?: string | undefined }> = {
 	sideEffect: 'read',
 	groups: ['group:session'],
 	timeoutMs: 1_000,
+	idempotent: true,
+	placement: 'lane',
 	async execute({ timezone }, ctx) {
 		const now = new Date(ctx.now())
 		const zone = timezone ?? 'UTC'
@@ -29,13 +31,15 @@ const timeNow: ToolSpec<{ timezone?: string | undefined }> = {
 	},
 }
 
-const sessionStatus: ToolSpec<Record<string, never>> = {
+export const sessionStatus: ToolSpec<Record<string, never>> = {
 	name: 'session_status',
 	description: 'Identity of the current session and run: tenant, agent, session key, run id.',
 	parameters: z.object({}).strict(),
 	sideEffect: 'read',
 	groups: ['group:session'],
 	timeoutMs: 1_000,
+	idempotent: true,
+	placement: 'lane',
 	async execute(_args, ctx) {
 		return {
 			tenant: ctx.tenantId,
@@ -45,9 +49,4 @@ const sessionStatus: ToolSpec<Record<string, never>> = {
 			time: new Date(ctx.now()).toISOString(),
 		}
 	},
-}
-
-/** The registry every lane starts with. */
-export function builtinTools(): ToolRegistry {
-	return new ToolRegistry().register(timeNow).register(sessionStatus)
 }

@@ -1,58 +1,51 @@
-// Tool jobs: the message a lane puts on the `tool-jobs` queue, and the consumer's handling of a
-// batch. Malformed messages are acknowledged and logged (retrying cannot fix them); well-formed
-// jobs fail visibly until a tool runtime is registered.
+// Tool jobs: the message a lane puts on the `tool-jobs` queue for one tool call, and the lane's
+// side of the delivery protocol. A job is claimed from its lane before it runs and its outcome is
+// delivered back to the lane by RPC; the lane is the one authority on whether a job may (still)
+// run, which is what keeps a redelivered job from running a side effect twice.
 import { z } from 'zod'
-import type { Logger } from '../observability/logger'
+import type { ToolOutcome } from './registry'
+
+const Subject = z
+	.object({
+		kind: z.enum(['platform', 'api-key', 'jwt']),
+		id: z.string().min(1).max(200),
+		role: z.string().min(1).max(32),
+		tenantId: z.string().min(1).max(63),
+		scopes: z.array(z.string().max(100)).max(100),
+		channel: z.string().min(1).max(100),
+	})
+	.strict()
 
 export const ToolJob = z
 	.object({
 		jobId: z.string().min(1).max(100),
 		tenant: z.string().min(1).max(63),
-		session: z.string().min(1).max(300),
+		/** The lane's name (`tenant/agent/session`): where the outcome goes. */
+		session: z.string().min(1).max(400),
+		agent: z.string().min(1).max(63),
+		sessionKey: z.string().min(1).max(300),
 		runId: z.string().min(1).max(100),
+		callId: z.string().min(1).max(200),
 		tool: z.string().min(1).max(100),
 		args: z.unknown(),
-		/** Epoch ms after which the result is no longer wanted. */
+		subject: Subject,
+		/** Epoch ms after which the lane no longer waits for the outcome. */
 		deadline: z.number().int().positive(),
 	})
 	.strict()
 
 export type ToolJob = z.infer<typeof ToolJob>
 
-export interface ToolJobOutcome {
-	jobId: string | undefined
-	status: 'malformed' | 'expired' | 'no_runtime'
-}
-
 /**
- * Handles one batch. Every message is acknowledged exactly once: a malformed body or an expired
- * job is dropped with a log line, and until the tool runtime lands a well-formed job is resolved
- * as failed (`no_runtime`) rather than retried into the dead-letter queue.
+ * What a lane answers when a consumer asks to run a job: `run` it; it is `done` (an earlier
+ * delivery already produced the outcome, or the lane settled it — e.g. a side-effecting job whose
+ * first attempt may have run); or it is `gone` (nobody waits: the run ended, the lane restarted,
+ * the session was deleted).
  */
-export function handleToolJobBatch(
-	batch: MessageBatch<unknown>,
-	logger: Logger,
-	now: () => number = Date.now,
-): ToolJobOutcome[] {
-	const outcomes: ToolJobOutcome[] = []
-	for (const message of batch.messages) {
-		const parsed = ToolJob.safeParse(message.body)
-		let outcome: ToolJobOutcome
-		if (!parsed.success) {
-			outcome = { jobId: undefined, status: 'malformed' }
-			logger.warn('tool_job.malformed', {
-				messageId: message.id,
-				issues: parsed.error.issues.length,
-			})
-		} else if (parsed.data.deadline < now()) {
-			outcome = { jobId: parsed.data.jobId, status: 'expired' }
-			logger.warn('tool_job.expired', { jobId: parsed.data.jobId, tenant: parsed.data.tenant })
-		} else {
-			outcome = { jobId: parsed.data.jobId, status: 'no_runtime' }
-			logger.error('tool_job.no_runtime', { jobId: parsed.data.jobId, tool: parsed.data.tool })
-		}
-		message.ack()
-		outcomes.push(outcome)
-	}
-	return outcomes
+export type ClaimAnswer = 'run' | 'done' | 'gone'
+
+/** The lane side of the protocol, as the consumer reaches it over RPC. */
+export interface ToolJobLane {
+	claimToolJob(jobId: string): Promise<ClaimAnswer>
+	deliverToolResult(jobId: string, outcome: ToolOutcome): Promise<boolean>
 }

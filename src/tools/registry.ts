@@ -1,127 +1,223 @@
-// The tool registry: what tools exist, which an agent may see, and how one call is validated and
-// executed in-process with a timeout. The model's arguments are never trusted: they are parsed
-// with the tool's zod schema first. Default deny: an agent sees only the tools its profile or
-// allow list names, minus its deny list.
+// The tool registry: what a tool is (name, zod parameters, result schema, timeout, side-effect
+// class, idempotency, where it runs), which tools an agent may see, and how one call is validated
+// and executed with its timeout. The model's arguments are never trusted: they are parsed with
+// the tool's schema first. Default deny: an agent sees only the tools its profile or allow list
+// names, minus its deny list.
 import { z } from 'zod'
+import type { Logger } from '../observability/logger'
+import type { SandboxConfig } from '../sandbox/config'
+import { SandboxPathError, type SandboxProvider, SandboxUnavailable } from '../sandbox/executor'
+import { matchesPattern } from '../security/policy'
+import type { ToolProfile, ToolsConfig } from './config'
 
 export type SideEffect = 'read' | 'write' | 'external' | 'exec'
+
+/**
+ * `lane`: runs inside the session's lane, no I/O beyond the run itself (time, identity).
+ * `job`: travels as a tool job on Queues and runs in the consumer (sandboxes, network).
+ */
+export type Placement = 'lane' | 'job'
 
 export interface ToolContext {
 	tenantId: string
 	agentId: string
 	sessionKey: string
 	runId: string
+	callId: string
 	signal: AbortSignal
 	now(): number
+	/** The agent's tool settings (web lists, MCP servers, …). */
+	tools: ToolsConfig
+	/** The agent's sandbox settings (limits, env allowlist, …). */
+	sandboxConfig: SandboxConfig
+	/** The executor the agent chose for a need; throws SandboxUnavailable when there is none. */
+	sandbox: SandboxProvider
+	/** Outbound HTTP (replaced in tests); tools that fetch still pass every URL through the SSRF guard. */
+	fetch: typeof fetch
+	/** A Worker secret by name (MCP credentials); undefined when the deployment lacks it. */
+	secret(name: string): string | undefined
+	logger: Logger
 }
 
-export interface ToolSpec<Args = unknown> {
+/** JSON Schema of an object, as the model sees a tool's parameters. */
+export type JsonSchemaObject = { type: 'object'; [key: string]: unknown }
+
+export interface ToolSpec<Args = unknown, Result = unknown> {
 	name: string
 	description: string
 	parameters: z.ZodType<Args>
+	/** The schema the model sees, when `parameters` cannot say it (remote MCP tools). */
+	inputSchema?: JsonSchemaObject
+	/** Checked on the way out: a tool that returns something else has failed. */
+	result?: z.ZodType<Result>
 	sideEffect: SideEffect
-	/** Groups the tool belongs to, e.g. `group:session`. */
+	/** Groups the tool belongs to, e.g. `group:fs`. */
 	groups: readonly string[]
 	timeoutMs: number
-	execute(args: Args, ctx: ToolContext): Promise<unknown>
+	/** Safe to run twice with the same arguments: a redelivered job may run it again. */
+	idempotent: boolean
+	placement: Placement
+	execute(args: Args, ctx: ToolContext): Promise<Result>
 }
 
-/** Tool names each profile opens (OpenClaw's profiles; more tools join them as they land). */
-export const PROFILES: Record<'minimal' | 'coding' | 'messaging' | 'full', readonly string[]> = {
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of every argument type
+export type AnyToolSpec = ToolSpec<any, any>
+
+/** Group aliases (OpenClaw's names) → edgeclaw's. */
+const GROUP_ALIASES: Record<string, string> = { 'group:runtime': 'group:exec' }
+
+/** What each profile opens (OpenClaw's profiles, over edgeclaw's tools). */
+export const PROFILES: Record<ToolProfile, readonly string[]> = {
 	minimal: ['group:session'],
-	coding: ['group:session'],
-	messaging: ['group:session'],
+	coding: ['group:session', 'group:sessions', 'group:fs', 'group:exec', 'group:web'],
+	messaging: ['group:session', 'group:sessions'],
 	full: ['*'],
 }
 
-export interface ToolSelection {
-	profile: keyof typeof PROFILES
-	allow: readonly string[]
-	deny: readonly string[]
+/** True when `entry` (a name, group, `mcp:<id>` or `*` pattern) names the tool. */
+export function toolMatches(spec: Pick<ToolSpec, 'name' | 'groups'>, entry: string): boolean {
+	const group = GROUP_ALIASES[entry] ?? entry
+	return spec.groups.includes(group) || matchesPattern(entry, spec.name)
 }
 
+export type ToolSelection = Pick<ToolsConfig, 'profile' | 'allow' | 'deny'>
+
+/** The outcome of one call, for the model: text (JSON or an error message) and a stable code. */
 export interface ToolOutcome {
 	ok: boolean
-	/** JSON (or an error message) as text, for the model. */
 	text: string
+	/** Why a call failed: `invalid_args`, `tool_denied`, `timeout`, `sandbox_unavailable`, … */
+	code?: string
 }
 
-const matches = (spec: ToolSpec<never>, entry: string): boolean =>
-	entry === '*' || entry === spec.name || spec.groups.includes(entry)
+/** A failure a tool reports with a stable code (surfaced to the model and recorded). */
+export class ToolError extends Error {
+	override readonly name = 'ToolError'
+	readonly code: string
+	/** True when running the call again may succeed (a job is then retried, if idempotent). */
+	readonly transient: boolean
+	constructor(
+		code: string,
+		message: string,
+		options: { transient?: boolean; cause?: unknown } = {},
+	) {
+		super(message, { cause: options.cause })
+		this.code = code
+		this.transient = options.transient ?? false
+	}
+}
+
+export const fail = (code: string, text: string): ToolOutcome => ({ ok: false, text, code })
 
 export class ToolRegistry {
-	readonly #tools = new Map<string, ToolSpec<never>>()
+	readonly #tools = new Map<string, AnyToolSpec>()
 
-	register<Args>(spec: ToolSpec<Args>): this {
+	register(spec: AnyToolSpec): this {
 		if (this.#tools.has(spec.name)) throw new Error(`tool "${spec.name}" is registered twice`)
-		this.#tools.set(spec.name, spec as unknown as ToolSpec<never>)
+		this.#tools.set(spec.name, spec)
 		return this
+	}
+
+	/** This registry plus `extra` (e.g. an agent's MCP tools); names must not collide. */
+	with(extra: readonly AnyToolSpec[]): ToolRegistry {
+		const next = new ToolRegistry()
+		for (const spec of this.#tools.values()) next.register(spec)
+		for (const spec of extra) next.register(spec)
+		return next
 	}
 
 	get names(): string[] {
 		return [...this.#tools.keys()]
 	}
 
-	/** The tools an agent may call: (profile ∪ allow) − deny; deny wins. */
-	forAgent(selection: ToolSelection): ToolSpec<never>[] {
+	get(name: string): AnyToolSpec | undefined {
+		return this.#tools.get(name)
+	}
+
+	/** The tools an agent may call: (profile ∪ allow) − deny; deny wins; nothing else. */
+	forAgent(selection: ToolSelection): AnyToolSpec[] {
 		const open = [...PROFILES[selection.profile], ...selection.allow]
 		return [...this.#tools.values()].filter(
 			(spec) =>
-				open.some((entry) => matches(spec, entry)) &&
-				!selection.deny.some((entry) => matches(spec, entry)),
+				open.some((entry) => toolMatches(spec, entry)) &&
+				!selection.deny.some((entry) => toolMatches(spec, entry)),
 		)
-	}
-
-	/**
-	 * Runs one call of a tool from `visible` (the agent's tools): unknown or hidden tools, invalid
-	 * arguments, failures and timeouts come back as error outcomes for the model, never throws —
-	 * except when the run itself is aborted.
-	 */
-	async execute(
-		visible: readonly ToolSpec<never>[],
-		name: string,
-		args: unknown,
-		ctx: ToolContext,
-	): Promise<ToolOutcome> {
-		const spec = visible.find((t) => t.name === name)
-		if (!spec) return { ok: false, text: `Tool "${name}" is not available to this agent.` }
-		const parsed = spec.parameters.safeParse(args ?? {})
-		if (!parsed.success) {
-			return {
-				ok: false,
-				text: `Invalid arguments for "${name}": ${z.prettifyError(parsed.error)}`,
-			}
-		}
-		const controller = new AbortController()
-		const onAbort = () => controller.abort(ctx.signal.reason)
-		ctx.signal.addEventListener('abort', onAbort, { once: true })
-		let timer: ReturnType<typeof setTimeout> | undefined
-		try {
-			const timeout = new Promise<never>((_, reject) => {
-				timer = setTimeout(() => {
-					controller.abort(new Error('timeout'))
-					reject(new ToolTimeout(spec.timeoutMs))
-				}, spec.timeoutMs)
-			})
-			const value = await Promise.race([
-				spec.execute(parsed.data, { ...ctx, signal: controller.signal }),
-				timeout,
-			])
-			return { ok: true, text: typeof value === 'string' ? value : JSON.stringify(value ?? null) }
-		} catch (error) {
-			ctx.signal.throwIfAborted()
-			if (error instanceof ToolTimeout) return { ok: false, text: error.message }
-			const message = error instanceof Error ? error.message : String(error)
-			return { ok: false, text: `Tool "${name}" failed: ${message.slice(0, 500)}` }
-		} finally {
-			if (timer !== undefined) clearTimeout(timer)
-			ctx.signal.removeEventListener('abort', onAbort)
-		}
 	}
 }
 
-class ToolTimeout extends Error {
-	constructor(ms: number) {
-		super(`The tool did not finish within ${ms} ms.`)
+/** The model's arguments through the tool's schema: the parsed value, or the outcome to return. */
+export function parseArgs(
+	spec: AnyToolSpec,
+	args: unknown,
+): { ok: true; data: unknown } | { ok: false; outcome: ToolOutcome } {
+	const parsed = spec.parameters.safeParse(args ?? {})
+	if (parsed.success) return { ok: true, data: parsed.data }
+	return {
+		ok: false,
+		outcome: fail(
+			'invalid_args',
+			`Invalid arguments for "${spec.name}": ${z.prettifyError(parsed.error)}`,
+		),
+	}
+}
+
+/**
+ * Runs one call of `spec`: arguments parsed by its schema, the tool raced against its timeout
+ * and the caller's signal, the result checked by its result schema. Failures come back as error
+ * outcomes for the model with a stable code; it throws only when the caller's signal aborted, or
+ * (when `rethrowTransient`) for a transient ToolError the caller may retry.
+ */
+export async function runTool(
+	spec: AnyToolSpec,
+	args: unknown,
+	ctx: ToolContext,
+	options: { rethrowTransient?: boolean } = {},
+): Promise<ToolOutcome> {
+	const parsed = spec.parameters.safeParse(args ?? {})
+	if (!parsed.success) {
+		return fail(
+			'invalid_args',
+			`Invalid arguments for "${spec.name}": ${z.prettifyError(parsed.error)}`,
+		)
+	}
+	const controller = new AbortController()
+	const onAbort = () => controller.abort(ctx.signal.reason)
+	ctx.signal.addEventListener('abort', onAbort, { once: true })
+	let timer: ReturnType<typeof setTimeout> | undefined
+	try {
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => {
+				const error = new ToolError(
+					'timeout',
+					`The tool did not finish within ${spec.timeoutMs} ms.`,
+				)
+				controller.abort(error)
+				reject(error)
+			}, spec.timeoutMs)
+		})
+		const value: unknown = await Promise.race([
+			spec.execute(parsed.data, { ...ctx, signal: controller.signal }),
+			timeout,
+		])
+		if (spec.result) {
+			const checked = spec.result.safeParse(value)
+			if (!checked.success) {
+				return fail('bad_result', `Tool "${spec.name}" returned an unexpected result.`)
+			}
+		}
+		return { ok: true, text: typeof value === 'string' ? value : JSON.stringify(value ?? null) }
+	} catch (error) {
+		ctx.signal.throwIfAborted()
+		if (error instanceof ToolError) {
+			if (error.transient && options.rethrowTransient) throw error
+			return fail(error.code, error.message.slice(0, 1_000))
+		}
+		if (error instanceof SandboxUnavailable) return fail(error.code, error.message)
+		if (error instanceof SandboxPathError) return fail(error.code, error.message)
+		const message = error instanceof Error ? error.message : String(error)
+		return fail('tool_failed', `Tool "${spec.name}" failed: ${message.slice(0, 500)}`)
+	} finally {
+		if (timer !== undefined) clearTimeout(timer)
+		ctx.signal.removeEventListener('abort', onAbort)
 	}
 }

@@ -14,7 +14,9 @@ import type {
 	TurnMessage,
 } from '../../src/agents/runner'
 import { Logger } from '../../src/observability/logger'
-import { builtinTools } from '../../src/tools/builtin'
+import { sessionStatus, timeNow } from '../../src/tools/builtin'
+import { runTool } from '../../src/tools/registry'
+import { toolContext } from '../tools/context'
 import { anthropic, type Exchange, openai, type Reply, scriptedFetch } from './wire'
 
 const SECRETS = { KEY_A: 'sk-ant-aaaa', KEY_B: 'sk-ant-bbbb', OPENAI_KEY: 'sk-openai-cccc' }
@@ -44,6 +46,9 @@ function agent(over: Record<string, unknown> = {}): AgentSnapshot {
 	return { tenantId: 't', id: 'a', version: 1, config }
 }
 
+/** The lane's own tools, run in-process: the loop's tool seam, without a lane behind it. */
+const LANE_TOOLS = [timeNow, sessionStatus]
+
 const json = (r: { status: number; headers: Record<string, string>; body: unknown }): Reply => r
 
 function setup(route: (x: Exchange, n: number) => Reply, options: { callTimeoutMs?: number } = {}) {
@@ -51,7 +56,6 @@ function setup(route: (x: Exchange, n: number) => Reply, options: { callTimeoutM
 	const wire = scriptedFetch(route)
 	const waits: number[] = []
 	const loop = new AgentLoop({
-		tools: builtinTools(),
 		health: new HealthView(backend, silent, 0),
 		env: SECRETS,
 		logger: silent,
@@ -83,10 +87,17 @@ async function turn(
 			input: [{ role: 'user', content: [{ type: 'text', text }] }],
 			signal: options.signal ?? new AbortController().signal,
 			deadline: options.deadline ?? Date.now() + 60_000,
+			tools: LANE_TOOLS,
 		},
 		{
 			delta: (t) => deltas.push(t),
 			tool: (e) => tools.push(e),
+			invoke: async (c) => {
+				const spec = LANE_TOOLS.find((t) => t.name === c.name)
+				return spec
+					? runTool(spec, c.args, toolContext({ callId: c.callId }))
+					: { ok: false, text: `Tool "${c.name}" is not available to this agent.` }
+			},
 			steer: () => [],
 			hasSteer: () => false,
 			commit: (m) => commits.push(m),
@@ -353,7 +364,6 @@ describe('Workers AI', () => {
 		}
 		const backend = env.MODEL_HEALTH.getByName(crypto.randomUUID()) as unknown as HealthBackend
 		const loop = new AgentLoop({
-			tools: builtinTools(),
 			health: new HealthView(backend, silent, 0),
 			env: { AI },
 			logger: silent,

@@ -152,7 +152,7 @@ function required(apiKey: string | undefined, target: ModelTarget): string {
 
 /**
  * Where an agent config names a secret the deployment does not have: each auth profile's secret,
- * and the default key of a built-in provider the config uses without defining it. Paths are
+ * each MCP server's, and the default key of a built-in provider the config uses without defining it. Paths are
  * relative to the config. A key-less provider (Workers AI, offline, a local server) needs none.
  */
 export function missingSecrets(
@@ -170,6 +170,14 @@ export function missingSecrets(
 			}
 		})
 	}
+	config.tools.mcp.forEach((server, i) => {
+		if (server.secret && !has(server.secret)) {
+			issues.push({
+				path: `tools.mcp.${i}.secret`,
+				message: `secret "${server.secret}" is not set in this deployment (wrangler secret put ${server.secret})`,
+			})
+		}
+	})
 	const refs: [string, string][] = [
 		[config.model.primary, 'model.primary'],
 		...config.model.fallbacks.map((r, i): [string, string] => [r, `model.fallbacks.${i}`]),

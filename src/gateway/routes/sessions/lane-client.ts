@@ -8,7 +8,8 @@ import { tenantLimits } from '../../../db/tenants'
 import { cachedTokensUsed, secondsToUtcMidnight, utcDay } from '../../../db/usage'
 import { laneName } from '../../../lanes/name'
 import type { LaneResult, SessionRef } from '../../../lanes/types'
-import type { GatewayEnv } from '../../context'
+import type { ToolSubject } from '../../../tools/policy'
+import type { GatewayEnv, Principal } from '../../context'
 import { type ProblemCode, ProblemError } from '../../problem'
 
 export interface LaneHandle {
@@ -44,6 +45,16 @@ export async function openLane(
 		stub: c.env.SESSION_LANE.getByName(laneName(ref)),
 	}
 }
+
+/** Who a run acts for: the caller, as the tools' policy checks see them. */
+export const subjectOf = (p: Principal): ToolSubject => ({
+	kind: p.kind,
+	id: p.id,
+	role: p.role,
+	tenantId: p.tenantId,
+	scopes: p.scopes,
+	channel: 'api',
+})
 
 /**
  * Refuses new runs once the tenant's daily token budget is used up (429 until UTC midnight).

@@ -12,7 +12,7 @@ import {
 	ProblemSchema,
 } from '../../openapi'
 import { PROBLEM_CONTENT_TYPE } from '../../problem'
-import { checkBudget, laneCall, openLane } from './lane-client'
+import { checkBudget, laneCall, openLane, subjectOf } from './lane-client'
 import { AgentQuery, MessageSchema, SessionParams, SubmitBody, SubmitResult } from './schemas'
 
 const submit = createRoute({
@@ -94,6 +94,7 @@ export const messageRoutes = createRouter()
 					content: body.content,
 					mode: body.mode,
 					maxConcurrentRuns: lane.maxConcurrentRuns,
+					subject: subjectOf(c.get('principal')),
 					...(body.idempotencyKey !== undefined && { idempotencyKey: body.idempotencyKey }),
 				},
 				body.wait ? { waitMs: body.waitTimeoutMs } : {},

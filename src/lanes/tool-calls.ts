@@ -1,0 +1,282 @@
+// The lane's half of tool calls: tool jobs it waits for and approvals it asks for. Each wait has
+// a deadline and ends exactly once — outcome delivered, timed out, or the run stopped — so a run
+// never waits forever. The lane is the authority on a job: a consumer must claim it before running
+// it, and a job with side effects is never run twice (a second claim settles it as an error).
+import type { ApprovalDecision, ToolCall } from '../tools/invoker'
+import type { ClaimAnswer, ToolJob } from '../tools/jobs'
+import type { ToolSubject } from '../tools/policy'
+import { type AnyToolSpec, fail, type ToolOutcome } from '../tools/registry'
+import type { LaneHost } from './host'
+import type { ApprovalView, ToolCallStore } from './tool-store'
+import { type LaneEventType, type LaneResult, fail as laneFail, ok, type SessionRef } from './types'
+
+/** Time a job may spend on the queue and in delivery beyond the tool's own timeout. */
+export const QUEUE_SLACK_MS = 15_000
+/** Most characters of a call's arguments an `approval.requested` event carries. */
+const ARGS_PREVIEW_CHARS = 2_000
+
+export type ApprovalChoice = 'allow-once' | 'allow-always' | 'deny'
+
+export interface ToolCallsDeps {
+	store: ToolCallStore
+	host: Pick<LaneHost, 'now' | 'newId' | 'toolbox' | 'logger'>
+	tx<T>(fn: () => T): T
+	emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void
+	/** Queue and delivery time allowed beyond a tool's timeout (default QUEUE_SLACK_MS). */
+	slackMs?: number
+}
+
+interface Waiter<T> {
+	resolve(value: T): void
+	timer: ReturnType<typeof setTimeout>
+}
+
+/** What a dispatched job carries besides the call. */
+export interface JobOrigin {
+	laneName: string
+	session: SessionRef
+	runId: string
+	subject: ToolSubject
+}
+
+export class LaneToolCalls {
+	readonly #d: ToolCallsDeps
+	readonly #jobs = new Map<string, Waiter<ToolOutcome>>()
+	readonly #approvals = new Map<string, Waiter<ApprovalDecision>>()
+
+	constructor(deps: ToolCallsDeps) {
+		this.#d = deps
+	}
+
+	// ── tool jobs ───────────────────────────────────────────────────────────────────────────────
+
+	/** Sends the call as a tool job and waits for its outcome, its deadline, or the run's end. */
+	async dispatch(
+		origin: JobOrigin,
+		call: ToolCall,
+		spec: AnyToolSpec,
+		signal: AbortSignal,
+	): Promise<ToolOutcome> {
+		const { store, host } = this.#d
+		const now = host.now()
+		const jobId = host.newId()
+		const wait = spec.timeoutMs + (this.#d.slackMs ?? QUEUE_SLACK_MS)
+		const deadline = now + wait
+		this.#d.tx(() =>
+			store.insertJob({
+				jobId,
+				runId: origin.runId,
+				callId: call.callId,
+				tool: spec.name,
+				idempotent: spec.idempotent,
+				createdAt: now,
+				deadlineAt: deadline,
+			}),
+		)
+		const outcome = new Promise<ToolOutcome>((resolve) => {
+			const timer = setTimeout(
+				() =>
+					this.#settleJob(
+						jobId,
+						fail(
+							'tool_timeout',
+							`No result from "${spec.name}" within ${wait} ms; the call failed.`,
+						),
+						'expired',
+					),
+				wait,
+			)
+			this.#jobs.set(jobId, { resolve, timer })
+		})
+		const job: ToolJob = {
+			jobId,
+			tenant: origin.session.tenantId,
+			session: origin.laneName,
+			agent: origin.session.agentId,
+			sessionKey: origin.session.sessionKey,
+			runId: origin.runId,
+			callId: call.callId,
+			tool: spec.name,
+			args: call.args,
+			subject: origin.subject,
+			deadline,
+		}
+		try {
+			await host.toolbox.enqueue(job)
+		} catch (error) {
+			host.logger.error('tool_job.enqueue_failed', { jobId, tool: spec.name, error })
+			this.#settleJob(
+				jobId,
+				fail('tool_queue_unavailable', 'The tool queue did not take the job; the call failed.'),
+				'expired',
+			)
+		}
+		return untilStopped(outcome, signal, () =>
+			this.#settleJob(jobId, fail('cancelled', 'The run stopped.'), 'expired'),
+		)
+	}
+
+	/** A consumer asks whether it may run a job (see ClaimAnswer). */
+	claim(jobId: string): ClaimAnswer {
+		const { store, host } = this.#d
+		const job = store.job(jobId)
+		if (!job || job.status === 'expired') return 'gone'
+		if (job.status === 'done') return 'done'
+		if (!this.#jobs.has(jobId)) {
+			// Stored but nobody waits: the run that sent it is over (restart, reset).
+			this.#d.tx(() => store.finishJob(jobId, 'expired', host.now(), 'no_waiter'))
+			return 'gone'
+		}
+		if (job.status === 'claimed' && !job.idempotent) {
+			this.#settleJob(
+				jobId,
+				fail(
+					'tool_outcome_unknown',
+					`"${job.tool}" was started once and its result never arrived; it has side effects, so it is not run again.`,
+				),
+				'done',
+			)
+			return 'done'
+		}
+		this.#d.tx(() => store.markClaimed(jobId))
+		return 'run'
+	}
+
+	/** A consumer delivers a job's outcome; false when nobody waits for it any more. */
+	deliver(jobId: string, outcome: ToolOutcome): boolean {
+		return this.#settleJob(jobId, outcome, 'done')
+	}
+
+	#settleJob(jobId: string, outcome: ToolOutcome, status: 'done' | 'expired'): boolean {
+		const waiter = this.#jobs.get(jobId)
+		if (!waiter) return false
+		this.#jobs.delete(jobId)
+		clearTimeout(waiter.timer)
+		const code = outcome.ok ? null : (outcome.code ?? 'tool_failed')
+		this.#d.tx(() => this.#d.store.finishJob(jobId, status, this.#d.host.now(), code))
+		waiter.resolve(outcome)
+		return true
+	}
+
+	// ── approvals ───────────────────────────────────────────────────────────────────────────────
+
+	/**
+	 * Asks a human about a call to an elevated tool and waits for the decision until `timeoutMs`
+	 * (then `expired`). A standing `allow-always` grant of the session answers at once.
+	 */
+	async approve(
+		runId: string,
+		call: ToolCall,
+		spec: AnyToolSpec,
+		timeoutMs: number,
+		signal: AbortSignal,
+	): Promise<ApprovalDecision> {
+		const { store, host } = this.#d
+		if (store.hasGrant(spec.name)) return 'allowed'
+		const id = host.newId()
+		const now = host.now()
+		const deadline = now + timeoutMs
+		this.#d.tx(() => {
+			store.insertApproval({
+				id,
+				runId,
+				callId: call.callId,
+				tool: spec.name,
+				args: call.args,
+				createdAt: now,
+				deadlineAt: deadline,
+			})
+			const args = JSON.stringify(call.args ?? null)
+			this.#d.emit('approval.requested', runId, {
+				approvalId: id,
+				callId: call.callId,
+				tool: spec.name,
+				sideEffect: spec.sideEffect,
+				args: args.length > ARGS_PREVIEW_CHARS ? `${args.slice(0, ARGS_PREVIEW_CHARS)}…` : args,
+				deadline,
+			})
+		})
+		const decision = new Promise<ApprovalDecision>((resolve) => {
+			const timer = setTimeout(() => this.#settleApproval(id, 'expired', null), deadline - now)
+			this.#approvals.set(id, { resolve, timer })
+		})
+		return untilStopped(decision, signal, () => this.#settleApproval(id, 'expired', null))
+	}
+
+	/** A human's decision on a pending approval. */
+	decide(id: string, choice: ApprovalChoice, by: string): LaneResult<ApprovalView> {
+		const approval = this.#d.store.approval(id)
+		if (!approval) return laneFail('not_found', `No approval ${id} in this session.`)
+		if (approval.status !== 'pending' || !this.#approvals.has(id)) {
+			return laneFail('conflict', `Approval ${id} is already ${approval.status}.`)
+		}
+		this.#settleApproval(id, choice === 'deny' ? 'denied' : 'allowed', by, choice)
+		return ok(this.#d.store.approval(id) as ApprovalView)
+	}
+
+	list(limit: number): ApprovalView[] {
+		return this.#d.store.listApprovals(limit)
+	}
+
+	#settleApproval(
+		id: string,
+		decision: ApprovalDecision,
+		by: string | null,
+		choice?: ApprovalChoice,
+	): void {
+		const waiter = this.#approvals.get(id)
+		if (!waiter) return
+		this.#approvals.delete(id)
+		clearTimeout(waiter.timer)
+		const { store, host } = this.#d
+		const now = host.now()
+		this.#d.tx(() => {
+			const approval = store.approval(id)
+			store.decideApproval(id, decision, by, now)
+			if (choice === 'allow-always' && approval) store.grant(approval.tool, by ?? 'unknown', now)
+			this.#d.emit('approval.resolved', approval?.runId ?? null, {
+				approvalId: id,
+				decision: choice ?? decision,
+				...(by !== null && { by }),
+			})
+		})
+		waiter.resolve(decision)
+	}
+
+	// ── lifecycle ───────────────────────────────────────────────────────────────────────────────
+
+	/** After a restart nothing waits: open jobs and pending approvals are settled as expired. */
+	recover(): void {
+		const { store, host } = this.#d
+		const now = host.now()
+		store.expireOpenJobs(now)
+		for (const a of store.expirePendingApprovals(now)) {
+			this.#d.emit('approval.resolved', a.runId, { approvalId: a.id, decision: 'expired' })
+		}
+	}
+}
+
+/** Resolves with `work`, or runs `onStop` and rejects with the signal's reason when it aborts. */
+function untilStopped<T>(work: Promise<T>, signal: AbortSignal, onStop: () => void): Promise<T> {
+	if (signal.aborted) {
+		onStop()
+		return Promise.reject(signal.reason)
+	}
+	return new Promise<T>((resolve, reject) => {
+		const abort = () => {
+			onStop()
+			reject(signal.reason)
+		}
+		signal.addEventListener('abort', abort, { once: true })
+		work.then(
+			(value) => {
+				signal.removeEventListener('abort', abort)
+				resolve(value)
+			},
+			(error: unknown) => {
+				signal.removeEventListener('abort', abort)
+				reject(error)
+			},
+		)
+	})
+}

@@ -1,0 +1,225 @@
+// The lane's tool tables: tool jobs it sent to the queue (and how far each got), approvals of
+// elevated calls, and the session's standing grants (`allow-always`). Synchronous SQLite, so a
+// claim or a decision is atomic with the events it emits.
+
+export type ToolJobStatus = 'queued' | 'claimed' | 'done' | 'expired'
+export type ApprovalStatus = 'pending' | 'allowed' | 'denied' | 'expired'
+
+export interface ToolJobRecord {
+	jobId: string
+	runId: string
+	callId: string
+	tool: string
+	idempotent: boolean
+	status: ToolJobStatus
+	claims: number
+	createdAt: number
+	deadlineAt: number
+}
+
+export interface ApprovalView {
+	id: string
+	runId: string
+	callId: string
+	tool: string
+	args: unknown
+	status: ApprovalStatus
+	decidedBy: string | null
+	createdAt: number
+	deadlineAt: number
+	decidedAt: number | null
+}
+
+interface JobRow extends Record<string, SqlStorageValue> {
+	job_id: string
+	run_id: string
+	call_id: string
+	tool: string
+	idempotent: number
+	status: string
+	claims: number
+	created_at: number
+	deadline_at: number
+}
+
+interface ApprovalRow extends Record<string, SqlStorageValue> {
+	id: string
+	run_id: string
+	call_id: string
+	tool: string
+	args: string
+	status: string
+	decided_by: string | null
+	created_at: number
+	deadline_at: number
+	decided_at: number | null
+}
+
+const toJob = (r: JobRow): ToolJobRecord => ({
+	jobId: r.job_id,
+	runId: r.run_id,
+	callId: r.call_id,
+	tool: r.tool,
+	idempotent: r.idempotent === 1,
+	status: r.status as ToolJobStatus,
+	claims: r.claims,
+	createdAt: r.created_at,
+	deadlineAt: r.deadline_at,
+})
+
+const toApproval = (r: ApprovalRow): ApprovalView => ({
+	id: r.id,
+	runId: r.run_id,
+	callId: r.call_id,
+	tool: r.tool,
+	args: JSON.parse(r.args) as unknown,
+	status: r.status as ApprovalStatus,
+	decidedBy: r.decided_by,
+	createdAt: r.created_at,
+	deadlineAt: r.deadline_at,
+	decidedAt: r.decided_at,
+})
+
+export class ToolCallStore {
+	readonly #sql: SqlStorage
+
+	constructor(sql: SqlStorage) {
+		this.#sql = sql
+	}
+
+	insertJob(job: Omit<ToolJobRecord, 'status' | 'claims'>): void {
+		this.#sql.exec(
+			`INSERT INTO tool_jobs (job_id, run_id, call_id, tool, idempotent, status, created_at, deadline_at)
+			 VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+			job.jobId,
+			job.runId,
+			job.callId,
+			job.tool,
+			job.idempotent ? 1 : 0,
+			job.createdAt,
+			job.deadlineAt,
+		)
+	}
+
+	job(jobId: string): ToolJobRecord | undefined {
+		const row = this.#sql
+			.exec<JobRow>('SELECT * FROM tool_jobs WHERE job_id = ?', jobId)
+			.toArray()[0]
+		return row && toJob(row)
+	}
+
+	markClaimed(jobId: string): void {
+		this.#sql.exec(
+			"UPDATE tool_jobs SET status = 'claimed', claims = claims + 1 WHERE job_id = ?",
+			jobId,
+		)
+	}
+
+	finishJob(jobId: string, status: 'done' | 'expired', at: number, code: string | null): void {
+		this.#sql.exec(
+			'UPDATE tool_jobs SET status = ?, finished_at = ?, code = ? WHERE job_id = ?',
+			status,
+			at,
+			code,
+			jobId,
+		)
+	}
+
+	/** Jobs of runs that will never wait for them again (after a restart) are settled. */
+	expireOpenJobs(at: number): number {
+		return this.#sql.exec(
+			"UPDATE tool_jobs SET status = 'expired', finished_at = ?, code = 'lane_restarted' WHERE status IN ('queued', 'claimed')",
+			at,
+		).rowsWritten
+	}
+
+	insertApproval(a: Omit<ApprovalView, 'status' | 'decidedBy' | 'decidedAt'>): void {
+		this.#sql.exec(
+			`INSERT INTO approvals (id, run_id, call_id, tool, args, status, created_at, deadline_at)
+			 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+			a.id,
+			a.runId,
+			a.callId,
+			a.tool,
+			JSON.stringify(a.args ?? null),
+			a.createdAt,
+			a.deadlineAt,
+		)
+	}
+
+	approval(id: string): ApprovalView | undefined {
+		const row = this.#sql.exec<ApprovalRow>('SELECT * FROM approvals WHERE id = ?', id).toArray()[0]
+		return row && toApproval(row)
+	}
+
+	decideApproval(
+		id: string,
+		status: Exclude<ApprovalStatus, 'pending'>,
+		by: string | null,
+		at: number,
+	): void {
+		this.#sql.exec(
+			'UPDATE approvals SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?',
+			status,
+			by,
+			at,
+			id,
+		)
+	}
+
+	/** Pending approvals first, then the latest decided ones. */
+	listApprovals(limit: number): ApprovalView[] {
+		return this.#sql
+			.exec<ApprovalRow>(
+				"SELECT * FROM approvals ORDER BY status = 'pending' DESC, created_at DESC LIMIT ?",
+				limit,
+			)
+			.toArray()
+			.map(toApproval)
+	}
+
+	/** Pending approvals whose waiting call is gone (after a restart) expire. */
+	expirePendingApprovals(at: number): ApprovalView[] {
+		const pending = this.#sql
+			.exec<ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending'")
+			.toArray()
+			.map(toApproval)
+		this.#sql.exec(
+			"UPDATE approvals SET status = 'expired', decided_at = ? WHERE status = 'pending'",
+			at,
+		)
+		return pending
+	}
+
+	hasGrant(tool: string): boolean {
+		return this.#sql.exec('SELECT 1 FROM tool_grants WHERE tool = ?', tool).toArray().length > 0
+	}
+
+	grant(tool: string, by: string, at: number): void {
+		this.#sql.exec(
+			'INSERT INTO tool_grants (tool, granted_by, created_at) VALUES (?, ?, ?) ON CONFLICT (tool) DO NOTHING',
+			tool,
+			by,
+			at,
+		)
+	}
+
+	/** A reset starts a fresh conversation: standing grants go with the old one. */
+	clearGrants(): void {
+		this.#sql.exec('DELETE FROM tool_grants')
+	}
+
+	/** Finished jobs and decided approvals older than `olderThan` go. */
+	prune(olderThan: number): number {
+		return (
+			this.#sql.exec(
+				"DELETE FROM tool_jobs WHERE status IN ('done', 'expired') AND created_at < ?",
+				olderThan,
+			).rowsWritten +
+			this.#sql.exec(
+				"DELETE FROM approvals WHERE status != 'pending' AND created_at < ?",
+				olderThan,
+			).rowsWritten
+		)
+	}
+}

@@ -1,0 +1,77 @@
+// The tool invoker of one run: policy through the toolbox, approvals and tool jobs through the
+// lane's tool calls, lane tools with the toolbox's context, every decision recorded. Built once
+// per turn; the model's calls go through it.
+import { ToolInvoker } from '../tools/invoker'
+import { actorOf, NO_SUBJECT, toolResource } from '../tools/policy'
+import { laneName } from './name'
+import type { RunRecord } from './store'
+import type { TurnContext } from './turn'
+import type { SessionRef } from './types'
+
+export function runInvoker(
+	ctx: Pick<TurnContext, 'host' | 'tools'>,
+	run: RunRecord,
+	session: SessionRef,
+	signal: AbortSignal,
+): ToolInvoker {
+	const { host } = ctx
+	const { toolbox } = host
+	const agent = run.agent
+	const subject = run.subject ?? { ...NO_SUBJECT, tenantId: session.tenantId }
+	const actor = actorOf(subject)
+	const origin = { laneName: laneName(session), session, runId: run.id, subject }
+	return new ToolInvoker(
+		{
+			decide: (request) => toolbox.decide(request),
+			approve: (call, spec) =>
+				ctx.tools.approve(run.id, call, spec, agent.config.tools.approvalTimeoutMs, signal),
+			dispatch: (call, spec) => ctx.tools.dispatch(origin, call, spec, signal),
+			context: (call) =>
+				toolbox.context({ ...session, runId: run.id, callId: call.callId, signal, agent }),
+			record: (entry) =>
+				toolbox.record({
+					id: host.newId(),
+					tenantId: session.tenantId,
+					agentId: session.agentId,
+					sessionKey: session.sessionKey,
+					runId: run.id,
+					callId: entry.callId,
+					actor,
+					tool: entry.tool,
+					args: entry.args,
+					decision: entry.decision.effect,
+					policyId: entry.decision.policyId,
+					placement: 'lane',
+					status: entry.status,
+					code: entry.code,
+					attempts: 1,
+					startedAt: host.now() - entry.durationMs,
+					durationMs: entry.durationMs,
+					bytesIn: JSON.stringify(entry.args ?? null).length,
+					bytesOut: entry.bytesOut,
+				}),
+			denied: (entry) =>
+				toolbox.audit({
+					tenantId: session.tenantId,
+					actor,
+					action: 'tool.denied',
+					target: toolResource({ ...session, tool: entry.tool }),
+					outcome: 'deny',
+					data: {
+						policy: entry.policyId,
+						reason: entry.reason,
+						session: session.sessionKey,
+						runId: run.id,
+					},
+				}),
+		},
+		{
+			tenantId: session.tenantId,
+			agentId: session.agentId,
+			sessionKey: session.sessionKey,
+			subject,
+			tools: agent.config.tools,
+			now: host.now,
+		},
+	)
+}

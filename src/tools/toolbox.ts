@@ -1,0 +1,141 @@
+// The Toolbox binds the tools layer to a deployment: which tools an agent sees this turn
+// (built-ins plus its MCP servers'), policy decisions over the tenant's policies in D1, the
+// `tool-jobs` queue, the context a tool runs with (sandboxes, fetch, secrets), the
+// `tool_executions` record and the audit log. Lanes and the queue consumer both use it.
+import { database } from '../db/client'
+import { tenantPolicies } from '../db/policies'
+import { recordToolExecution, type ToolExecution } from '../db/tool-executions'
+import type { Logger } from '../observability/logger'
+import type { SandboxConfig } from '../sandbox/config'
+import { endSessionSandbox, type SandboxEnv, sandboxProvider } from '../sandbox/provider'
+import type { AuditEvent } from '../security/audit'
+import { decideAccess } from '../security/decide'
+import type { AccessRequest, Decision } from '../security/policy'
+import { toolCatalog } from './catalog'
+import type { ToolsConfig } from './config'
+import type { ToolJob } from './jobs'
+import { cachedMcpTools } from './mcp'
+import type { AnyToolSpec, ToolContext } from './registry'
+
+/** An agent as the tools layer needs it (the agent snapshot fits). */
+export interface ToolAgent {
+	tenantId: string
+	id: string
+	version: number
+	config: { tools: ToolsConfig; sandbox: SandboxConfig }
+}
+
+export interface CallScope {
+	tenantId: string
+	agentId: string
+	sessionKey: string
+	runId: string
+	callId: string
+	signal: AbortSignal
+	agent: ToolAgent
+}
+
+export interface Toolbox {
+	/** The tools `agent` may call: its selection over built-ins and its MCP servers' tools. */
+	toolsFor(agent: ToolAgent): Promise<AnyToolSpec[]>
+	decide(request: AccessRequest): Promise<Decision>
+	enqueue(job: ToolJob): Promise<void>
+	context(scope: CallScope): ToolContext
+	/** Writes a `tool_executions` row (in the background; failures are logged). */
+	record(execution: ToolExecution): void
+	audit(event: AuditEvent): void
+	/** The session is deleted: its session-scoped sandbox goes too. */
+	sessionEnded(
+		session: { tenantId: string; agentId: string; sessionKey: string },
+		sandbox: SandboxConfig,
+	): Promise<void>
+}
+
+export type ToolboxEnv = SandboxEnv &
+	Pick<Env, 'DB' | 'TOOL_JOBS' | 'AUDIT'> & { [secret: string]: unknown }
+
+export interface ToolboxOptions {
+	logger: Logger
+	waitUntil(promise: Promise<unknown>): void
+	/** Outbound HTTP for tools and MCP discovery (replaced in tests). */
+	fetch?: typeof fetch
+	now?: () => number
+}
+
+export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox {
+	const db = database(env.DB)
+	const outbound = options.fetch ?? ((input, init) => fetch(input, init))
+	const now = options.now ?? Date.now
+	const secret = (name: string): string | undefined => {
+		const value = env[name]
+		return typeof value === 'string' && value !== '' ? value : undefined
+	}
+	const catalog = toolCatalog()
+	return {
+		async toolsFor(agent) {
+			const { tools } = agent.config
+			const mcp =
+				tools.mcp.length === 0
+					? []
+					: await cachedMcpTools(tools.mcp, { fetch: outbound, secret, logger: options.logger })
+			if (mcp.length === 0) return catalog.forAgent(tools)
+			// A remote tool never shadows a built-in one (`web` + `fetch` would be `web_fetch`).
+			const remote = mcp.filter((spec) => {
+				if (!catalog.get(spec.name)) return true
+				options.logger.warn('mcp.tool_shadows_builtin', { tool: spec.name })
+				return false
+			})
+			return catalog.with(remote).forAgent(tools)
+		},
+		decide(request) {
+			return decideAccess(request, (tenantId) => tenantPolicies(db, tenantId))
+		},
+		async enqueue(job) {
+			await env.TOOL_JOBS.send(job, { contentType: 'json' })
+		},
+		context(scope) {
+			return {
+				tenantId: scope.tenantId,
+				agentId: scope.agentId,
+				sessionKey: scope.sessionKey,
+				runId: scope.runId,
+				callId: scope.callId,
+				signal: scope.signal,
+				now,
+				tools: scope.agent.config.tools,
+				sandboxConfig: scope.agent.config.sandbox,
+				sandbox: sandboxProvider(
+					env,
+					{
+						tenantId: scope.tenantId,
+						agentId: scope.agentId,
+						sessionKey: scope.sessionKey,
+						scope: scope.agent.config.sandbox.scope,
+					},
+					scope.agent.config.sandbox,
+				),
+				fetch: outbound,
+				secret,
+				logger: options.logger,
+			}
+		},
+		record(execution) {
+			options.waitUntil(
+				recordToolExecution(db, execution).catch((error: unknown) =>
+					options.logger.error('tool_execution.record_failed', { id: execution.id, error }),
+				),
+			)
+		},
+		audit(event) {
+			options.waitUntil(
+				(env.AUDIT.getByName(event.tenantId).append(event) as Promise<unknown>).catch(
+					(error: unknown) =>
+						options.logger.error('audit.append_failed', { action: event.action, error }),
+				),
+			)
+		},
+		sessionEnded(session, sandbox) {
+			return endSessionSandbox(env, session, sandbox)
+		},
+	}
+}
