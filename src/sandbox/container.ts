@@ -1,6 +1,7 @@
 // The container backend: shell commands, files and JavaScript in a Cloudflare Sandbox (a Linux
 // container fronted by the SDK's `Sandbox` Durable Object, bound as env.SANDBOX), one per scope.
 import { getSandbox, isPlatformTransientError, type Sandbox } from '@cloudflare/sandbox'
+import { sha256Hex } from '../security/audit'
 import { ToolError } from '../tools/registry'
 import type { SandboxConfig } from './config'
 import {
@@ -34,13 +35,13 @@ const TIMED_OUT_LINE = /\n?Command timed out after \d+ms\s*$/
  * The Sandbox id of a scope: one sandbox per tenant+agent, or per tenant+agent+session. Session
  * keys may hold any character, so the id is a hash (the SDK wants 1-63 lowercase DNS-safe chars).
  */
-export function sandboxId(scope: SandboxScope): string {
+export async function sandboxId(scope: SandboxScope): Promise<string> {
 	const parts =
 		scope.scope === 'agent'
 			? [scope.tenantId, scope.agentId]
 			: [scope.tenantId, scope.agentId, scope.sessionKey]
 	// A collision would put two scopes in one container: the hash must be cryptographic.
-	const digest = sha256Hex(JSON.stringify(parts))
+	const digest = await sha256Hex(JSON.stringify(parts))
 	return `${scope.scope === 'agent' ? 'a' : 's'}-${digest.slice(0, 40)}`
 }
 
@@ -51,26 +52,30 @@ export function sandboxId(scope: SandboxScope): string {
  */
 export async function destroySandbox(env: ContainerEnv, scope: SandboxScope): Promise<void> {
 	if (!env.SANDBOX || unavailableReason(env)) return
-	const sandbox = getSandbox(env.SANDBOX, sandboxId(scope), { normalizeId: true })
+	const sandbox = getSandbox(env.SANDBOX, await sandboxId(scope), { normalizeId: true })
 	await sandboxCall(() => sandbox.destroy())
 }
 
 export class ContainerExecutor implements SandboxExecutor {
 	readonly backend = 'container'
-	/** The Sandbox (Durable Object and container) this executor drives. */
-	readonly id: string
 	readonly #env: ContainerEnv
 	readonly #config: SandboxConfig
-	#sandbox: Sandbox | undefined
+	readonly #scope: SandboxScope
+	#sandbox: Promise<Sandbox> | undefined
 
 	constructor(env: ContainerEnv, scope: SandboxScope, config: SandboxConfig) {
 		this.#env = env
 		this.#config = config
-		this.id = sandboxId(scope)
+		this.#scope = scope
+	}
+
+	/** The id of the Sandbox (Durable Object and container) this executor drives. */
+	id(): Promise<string> {
+		return sandboxId(this.#scope)
 	}
 
 	async exec(request: ExecRequest): Promise<ExecResult> {
-		const sandbox = this.#open()
+		const sandbox = await this.#open()
 		const cwd = workspacePath(request.cwd ?? WORKSPACE)
 		const started = Date.now()
 		// Sessionless exec (see #open): the container runs `bash -c` and kills the process group
@@ -92,7 +97,7 @@ export class ContainerExecutor implements SandboxExecutor {
 	}
 
 	async runJs(request: JsRequest): Promise<JsResult> {
-		const sandbox = this.#open()
+		const sandbox = await this.#open()
 		const dir = `${SCRATCH}/run-${crypto.randomUUID()}`
 		const body = request.language === 'typescript' ? 'body.mts' : 'body.mjs'
 		await sandboxCall(async () => {
@@ -122,7 +127,7 @@ export class ContainerExecutor implements SandboxExecutor {
 		path: string,
 		options: { maxBytes: number; signal: AbortSignal },
 	): Promise<{ content: string; size: number; truncated: boolean }> {
-		const sandbox = this.#open()
+		const sandbox = await this.#open()
 		const absolute = workspacePath(path)
 		// The container returns the whole file; maxBytes bounds what reaches the model.
 		const file = await sandboxCall(() => sandbox.readFile(absolute), options.signal)
@@ -145,7 +150,7 @@ export class ContainerExecutor implements SandboxExecutor {
 		content: string,
 		options: { signal: AbortSignal },
 	): Promise<{ bytes: number }> {
-		const sandbox = this.#open()
+		const sandbox = await this.#open()
 		const absolute = workspacePath(path)
 		if (absolute === WORKSPACE) throw new ToolError('is_directory', `${WORKSPACE} is a directory`)
 		const parent = absolute.slice(0, absolute.lastIndexOf('/'))
@@ -161,7 +166,7 @@ export class ContainerExecutor implements SandboxExecutor {
 		path: string,
 		options: { recursive: boolean; limit: number; signal: AbortSignal },
 	): Promise<{ entries: FileEntry[]; truncated: boolean }> {
-		const sandbox = this.#open()
+		const sandbox = await this.#open()
 		const absolute = workspacePath(path)
 		const listing = await sandboxCall(
 			() => sandbox.listFiles(absolute, { recursive: options.recursive, includeHidden: true }),
@@ -177,22 +182,26 @@ export class ContainerExecutor implements SandboxExecutor {
 	}
 
 	async destroy(): Promise<void> {
-		const sandbox = this.#open()
+		const sandbox = await this.#open()
 		await sandboxCall(() => sandbox.destroy())
 	}
 
 	/** The SDK stub, or SandboxUnavailable at once when this deployment runs no containers. */
-	#open(): Sandbox {
+	#open(): Promise<Sandbox> {
 		const namespace = this.#env.SANDBOX
 		const reason = unavailableReason(this.#env)
-		if (!namespace || reason) throw new SandboxUnavailable('container', reason ?? 'unbound')
-		this.#sandbox ??= getSandbox(namespace, this.id, {
-			sleepAfter: this.#config.sleepAfter,
-			normalizeId: true,
-			// Every call stands alone (absolute paths, explicit cwd and env): no shared shell whose
-			// lock would queue a file read behind a long command, and the container enforces timeouts.
-			enableDefaultSession: false,
-		})
+		if (!namespace || reason) {
+			return Promise.reject(new SandboxUnavailable('container', reason ?? 'unbound'))
+		}
+		this.#sandbox ??= this.id().then((id) =>
+			getSandbox(namespace, id, {
+				sleepAfter: this.#config.sleepAfter,
+				normalizeId: true,
+				// Every call stands alone (absolute paths, explicit cwd and env): no shared shell whose
+				// lock would queue a file read behind a long command, and the container enforces timeouts.
+				enableDefaultSession: false,
+			}),
+		)
 		return this.#sandbox
 	}
 }
@@ -435,67 +444,4 @@ function capUtf8(text: string, maxBytes: number): { text: string; truncated: boo
 	// Step back over continuation bytes (10xxxxxx) to the start of a character.
 	while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--
 	return { text: new TextDecoder().decode(bytes.subarray(0, end)), truncated: true }
-}
-
-/** The first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
-const K = Uint32Array.from(
-	'428a2f98 71374491 b5c0fbcf e9b5dba5 3956c25b 59f111f1 923f82a4 ab1c5ed5 d807aa98 12835b01 243185be 550c7dc3 72be5d74 80deb1fe 9bdc06a7 c19bf174 e49b69c1 efbe4786 0fc19dc6 240ca1cc 2de92c6f 4a7484aa 5cb0a9dc 76f988da 983e5152 a831c66d b00327c8 bf597fc7 c6e00bf3 d5a79147 06ca6351 14292967 27b70a85 2e1b2138 4d2c6dfc 53380d13 650a7354 766a0abb 81c2c92e 92722c85 a2bfe8a1 a81a664b c24b8b70 c76c51a3 d192e819 d6990624 f40e3585 106aa070 19a4c116 1e376c08 2748774c 34b0bcb5 391c0cb3 4ed8aa4a 5b9cca4f 682e6ff3 748f82ee 78a5636f 84c87814 8cc70208 90befffa a4506ceb bef9a3f7 c67178f2'
-		.split(' ')
-		.map((word) => Number.parseInt(word, 16)),
-)
-
-type Words = [number, number, number, number, number, number, number, number]
-
-/**
- * SHA-256 of a string's UTF-8, as hex (FIPS 180-4). Synchronous, unlike crypto.subtle, so that
- * ids can be derived where no await is possible.
- */
-export function sha256Hex(text: string): string {
-	const data = encoder.encode(text)
-	const padded = new Uint8Array(Math.ceil((data.byteLength + 9) / 64) * 64)
-	padded.set(data)
-	padded[data.byteLength] = 0x80
-	const view = new DataView(padded.buffer)
-	// The message length in bits, as a 64-bit big-endian number.
-	view.setUint32(padded.byteLength - 8, Math.floor(data.byteLength / 0x20000000))
-	view.setUint32(padded.byteLength - 4, data.byteLength * 8)
-	const hash = Uint32Array.of(
-		0x6a09e667,
-		0xbb67ae85,
-		0x3c6ef372,
-		0xa54ff53a,
-		0x510e527f,
-		0x9b05688c,
-		0x1f83d9ab,
-		0x5be0cd19,
-	)
-	const w = new Uint32Array(64)
-	const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n))
-	for (let offset = 0; offset < padded.byteLength; offset += 64) {
-		for (let t = 0; t < 64; t++) {
-			if (t < 16) {
-				w[t] = view.getUint32(offset + t * 4)
-				continue
-			}
-			const x = w[t - 15] ?? 0
-			const y = w[t - 2] ?? 0
-			const s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3)
-			const s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10)
-			w[t] = (w[t - 16] ?? 0) + s0 + (w[t - 7] ?? 0) + s1
-		}
-		let [a, b, c, d, e, f, g, h] = [...hash] as Words
-		for (let t = 0; t < 64; t++) {
-			const t1 =
-				h +
-				(rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) +
-				((e & f) ^ (~e & g)) +
-				(K[t] ?? 0) +
-				(w[t] ?? 0)
-			const t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))
-			;[a, b, c, d, e, f, g, h] = [(t1 + t2) >>> 0, a, b, c, (d + t1) >>> 0, e, f, g]
-		}
-		// Uint32Array.set keeps each sum modulo 2^32.
-		hash.set([a, b, c, d, e, f, g, h].map((word, i) => word + (hash[i] ?? 0)))
-	}
-	return [...hash].map((word) => word.toString(16).padStart(8, '0')).join('')
 }

@@ -5,12 +5,7 @@ import { env, runInDurableObject } from 'cloudflare:test'
 import { Sandbox } from '@cloudflare/sandbox'
 import { describe, expect, it } from 'vitest'
 import { SandboxConfig } from '../../src/sandbox/config'
-import {
-	ContainerExecutor,
-	destroySandbox,
-	sandboxId,
-	sha256Hex,
-} from '../../src/sandbox/container'
+import { ContainerExecutor, destroySandbox, sandboxId } from '../../src/sandbox/container'
 import { SandboxPathError, type SandboxScope, SandboxUnavailable } from '../../src/sandbox/executor'
 import { ToolError } from '../../src/tools/registry'
 import type { FakeMachine } from '../fakes/container-machine'
@@ -39,8 +34,8 @@ const container = (over: Partial<SandboxScope> = {}) =>
 	new ContainerExecutor(enabled, scope(over), config)
 
 /** The fake machine inside the executor's Sandbox instance (created if it does not exist yet). */
-function machineOf(executor: ContainerExecutor): Promise<FakeMachine> {
-	const stub = env.SANDBOX.get(env.SANDBOX.idFromName(executor.id))
+async function machineOf(executor: ContainerExecutor): Promise<FakeMachine> {
+	const stub = env.SANDBOX.get(env.SANDBOX.idFromName(await executor.id()))
 	return runInDurableObject(stub, (instance) => fakeContainerOf(instance))
 }
 
@@ -77,7 +72,7 @@ describe('the fake container boundary', () => {
 	it('runs the real Sandbox Durable Object, whose container is the fake', async () => {
 		const executor = container()
 		await exec(executor, 'echo hi', { env: { A: 'b' } })
-		const stub = env.SANDBOX.get(env.SANDBOX.idFromName(executor.id))
+		const stub = env.SANDBOX.get(env.SANDBOX.idFromName(await executor.id()))
 		await runInDurableObject(stub, (instance) => {
 			expect(instance).toBeInstanceOf(Sandbox)
 			const machine = fakeContainerOf(instance)
@@ -407,47 +402,39 @@ describe('sandboxId', () => {
 		sessionKey: 'Chat:User@Example.com+1=a.b',
 		scope: 'session',
 	}
+	const agent = { ...base, scope: 'agent' as const }
 
-	it('is deterministic, lowercase and safe for the SDK', () => {
-		const id = sandboxId(base)
-		expect(id).toBe(sandboxId({ ...base }))
+	it('is deterministic, lowercase and safe for the SDK', async () => {
+		const id = await sandboxId(base)
+		expect(id).toBe(await sandboxId({ ...base }))
 		expect(id).toMatch(/^s-[0-9a-f]{40}$/)
 		expect(id.length).toBeLessThanOrEqual(63)
+		// SHA-256 of the JSON of the scope's parts, cut to 40 hex digits.
+		const digest = await crypto.subtle.digest(
+			'SHA-256',
+			new TextEncoder().encode(JSON.stringify(['acme', 'main', base.sessionKey])),
+		)
+		const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+		expect(id).toBe(`s-${hex.slice(0, 40)}`)
 	})
 
-	it('gives each session its own sandbox in session scope', () => {
-		expect(sandboxId(base)).not.toBe(
-			sandboxId({ ...base, sessionKey: 'chat:user@example.com+1=a.b' }),
-		)
-		expect(sandboxId(base)).not.toBe(sandboxId({ ...base, tenantId: 'other' }))
+	it('gives each session its own sandbox in session scope', async () => {
+		const id = await sandboxId(base)
+		expect(id).not.toBe(await sandboxId({ ...base, sessionKey: 'chat:user@example.com+1=a.b' }))
+		expect(id).not.toBe(await sandboxId({ ...base, tenantId: 'other' }))
 	})
 
-	it('shares one sandbox between the sessions of an agent in agent scope', () => {
-		const agent = { ...base, scope: 'agent' as const }
-		expect(sandboxId(agent)).toMatch(/^a-[0-9a-f]{40}$/)
-		expect(sandboxId(agent)).toBe(sandboxId({ ...agent, sessionKey: 'another' }))
-		expect(sandboxId(agent)).not.toBe(sandboxId({ ...agent, agentId: 'helper' }))
-		expect(sandboxId(agent)).not.toBe(sandboxId(base))
+	it('shares one sandbox between the sessions of an agent in agent scope', async () => {
+		const id = await sandboxId(agent)
+		expect(id).toMatch(/^a-[0-9a-f]{40}$/)
+		expect(id).toBe(await sandboxId({ ...agent, sessionKey: 'another' }))
+		expect(id).not.toBe(await sandboxId({ ...agent, agentId: 'helper' }))
+		expect(id).not.toBe(await sandboxId(base))
 	})
 
-	it('keeps the fields apart (no "a:b" + "c" = "a" + "b:c")', () => {
-		const agent = { ...base, scope: 'agent' as const }
-		expect(sandboxId({ ...agent, tenantId: 'a:b', agentId: 'c' })).not.toBe(
-			sandboxId({ ...agent, tenantId: 'a', agentId: 'b:c' }),
-		)
-	})
-
-	it('hashes with SHA-256', () => {
-		expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')
-		expect(sha256Hex('abc')).toBe(
-			'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
-		)
-		expect(sha256Hex('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toBe(
-			'248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
-		)
-		expect(sha256Hex('é')).toBe('4a99557e4033c3539de2eb65472017cad5f9557f7a0625a09f1c3f6e2ba69c4c')
-		expect(sha256Hex('x'.repeat(1_000))).toBe(
-			'44f8354494a5ba03ba1792a8d3e9c534c47a9181980fde7a3f44b06ef2ae7c7f',
+	it('keeps the fields apart (no "a:b" + "c" = "a" + "b:c")', async () => {
+		expect(await sandboxId({ ...agent, tenantId: 'a:b', agentId: 'c' })).not.toBe(
+			await sandboxId({ ...agent, tenantId: 'a', agentId: 'b:c' }),
 		)
 	})
 })

@@ -9,9 +9,17 @@ import { as, key, tenant } from './helpers'
 
 type Role = 'admin' | 'operator' | 'member' | 'viewer'
 
-const SESSION_ALL = ['list', 'read', 'send', 'cancel', 'reset', 'delete', 'export', 'stream'].map(
-	(a) => `sessions:${a}`,
-)
+const SESSION_ALL = [
+	'list',
+	'read',
+	'send',
+	'cancel',
+	'reset',
+	'delete',
+	'export',
+	'stream',
+	'approve',
+].map((a) => `sessions:${a}`)
 const ALLOWED: Record<Role, (action: string) => boolean> = {
 	admin: (a) => !a.startsWith('tenants:') && !a.startsWith('providers:'),
 	operator: (a) =>
@@ -24,6 +32,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'keys:list',
 			'policies:list',
 			'security:read',
+			'tools:read',
 		].includes(a),
 	member: (a) =>
 		[
@@ -57,6 +66,7 @@ const PARAMS: Record<string, string> = {
 	runId: 'r1',
 	keyId: '0000000000000000',
 	policyId: 'nope',
+	approvalId: 'a1',
 }
 
 const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, p: string) => PARAMS[p] ?? 'x')

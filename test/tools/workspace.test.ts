@@ -47,8 +47,8 @@ function workspace(
 			return executor
 		},
 	})
-	const machine = (): Promise<FakeMachine> =>
-		runInDurableObject(env.SANDBOX.get(env.SANDBOX.idFromName(executor.id)), (instance) =>
+	const machine = async (): Promise<FakeMachine> =>
+		runInDurableObject(env.SANDBOX.get(env.SANDBOX.idFromName(await executor.id())), (instance) =>
 			fakeContainerOf(instance),
 		)
 	return { ctx, needs, machine }
