@@ -103,7 +103,9 @@ export function runCommand(cmd, args, cwd) {
 }
 
 /**
- * @typedef {{ name: string, baseline?: string, request: (i: number) => Promise<Response> }} Scenario
+ * A scenario's request counts as an error when its status is not 2xx or, with `check`, when its
+ * body (read as text) fails the check.
+ * @typedef {{ name: string, baseline?: string, request: (i: number) => Promise<Response>, check?: (body: string) => boolean }} Scenario
  * @typedef {{ name: string, baseline?: string, n: number, errors: number, p50: number, p90: number, p99: number, max: number, mean: number, rps: number }} Result
  */
 
@@ -134,8 +136,8 @@ export async function measure(scenarios, { rounds, perRound, warmup }) {
 				const t0 = performance.now()
 				try {
 					const res = await s.request(counter++)
-					await res.arrayBuffer()
-					if (!res.ok) a.errors++
+					const passed = s.check ? s.check(await res.text()) : (await res.arrayBuffer(), true)
+					if (!res.ok || !passed) a.errors++
 				} catch {
 					a.errors++
 				}

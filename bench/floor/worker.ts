@@ -1,6 +1,7 @@
 // The floor for edgeclaw's benchmarks: the least work a gateway → lane round trip can do here;
 // and, side by side, one model step through edgeclaw's agent loop against the same provider call
-// made raw, so the loop's own cost per step shows as a difference in one run.
+// made raw, so the loop's own cost per step shows as a difference in one run; tool calls in
+// tools.ts.
 import { DurableObject } from 'cloudflare:workers'
 import { Hono } from 'hono'
 import { AgentConfig } from '../../src/agents/config'
@@ -10,10 +11,12 @@ import { OfflineLanguageModel } from '../../src/agents/offline'
 import type { AgentSnapshot, TurnIO } from '../../src/agents/runner'
 import { Logger } from '../../src/observability/logger'
 import { sessionStatus, timeNow } from '../../src/tools/builtin'
+import { queue, type ToolsEnv, toolRoutes } from './tools'
 
 export { ModelHealth } from '../../durable-objects/model-health'
+export { FloorToolLane } from './tools'
 
-interface FloorEnv {
+interface FloorEnv extends ToolsEnv {
 	FLOOR: DurableObjectNamespace<FloorLane>
 	MODEL_HEALTH: DurableObjectNamespace
 }
@@ -39,6 +42,7 @@ app.post('/append/:lane', async (c) => {
 	const seq = await c.env.FLOOR.getByName(c.req.param('lane')).append(await c.req.text())
 	return c.json({ seq })
 })
+app.route('/', toolRoutes)
 
 // ── one model step: raw provider call vs. the agent loop ─────────────────────────────────────
 
@@ -149,4 +153,4 @@ app.get('/offline/loop', async (c) => {
 	return c.json(await runLoop(c.env, agent, c.req.query('text') ?? 'hello'))
 })
 
-export default app
+export default { fetch: app.fetch, queue } satisfies ExportedHandler<FloorEnv>

@@ -71,13 +71,24 @@ export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox
 		return typeof value === 'string' && value !== '' ? value : undefined
 	}
 	const catalog = toolCatalog()
+	// A lane parses its agent snapshot once, so the selection is worked out once per config.
+	const selections = new WeakMap<ToolsConfig, AnyToolSpec[]>()
 	return {
 		async toolsFor(agent) {
 			const { tools } = agent.config
-			const mcp =
-				tools.mcp.length === 0
-					? []
-					: await cachedMcpTools(tools.mcp, { fetch: outbound, secret, logger: options.logger })
+			if (tools.mcp.length === 0) {
+				let selected = selections.get(tools)
+				if (!selected) {
+					selected = catalog.forAgent(tools)
+					selections.set(tools, selected)
+				}
+				return selected
+			}
+			const mcp = await cachedMcpTools(tools.mcp, {
+				fetch: outbound,
+				secret,
+				logger: options.logger,
+			})
 			if (mcp.length === 0) return catalog.forAgent(tools)
 			// A remote tool never shadows a built-in one (`web` + `fetch` would be `web_fetch`).
 			const remote = mcp.filter((spec) => {
