@@ -136,8 +136,12 @@ export async function measure(scenarios, { rounds, perRound, warmup }) {
 				const t0 = performance.now()
 				try {
 					const res = await s.request(counter++)
-					const passed = s.check ? s.check(await res.text()) : (await res.arrayBuffer(), true)
-					if (!res.ok || !passed) a.errors++
+					if (s.check) {
+						if (!s.check(await res.text()) || !res.ok) a.errors++
+					} else {
+						await res.arrayBuffer()
+						if (!res.ok) a.errors++
+					}
 				} catch {
 					a.errors++
 				}

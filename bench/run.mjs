@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `npm run bench`: measures the gateway against the floor Worker in one run and prints a table
-// of latencies and ratios; writes bench/results/latest.json. Not part of `npm test`.
+// of latencies and ratios — requests, model steps, tool calls (in-process vs. as tool jobs on the
+// queue), run_js isolates and whole turns; writes bench/results/latest.json. Not part of `npm test`.
 //   --quick        fewer samples (a smoke run)
-//   --only=a,b     only these latency scenarios (and their baselines)
+//   --only=a,b     only these latency scenarios (and their baselines, transitively)
+//   --rounds=N     interleaved rounds per scenario
+//   --no-load      skip the `sessions` load scenario
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -99,6 +102,37 @@ try {
 	const keyAuth = {
 		authorization: `Bearer ${/** @type {{ secret: string }} */ (await created.json()).secret}`,
 	}
+	// An agent with the coding tools on the offline model, which reads `/tool <name> <json>` as a
+	// tool call and then answers with a one-line summary of the result.
+	const coder = await fetch(`${product.url}/v1/agents`, {
+		method: 'POST',
+		headers: { ...auth, 'content-type': 'application/json' },
+		body: JSON.stringify({
+			id: 'bench-coder',
+			name: 'bench coder',
+			config: { model: { primary: 'offline:echo' }, tools: { profile: 'coding' } },
+		}),
+	})
+	if (coder.status !== 201) throw new Error(`could not create the bench agent: ${coder.status}`)
+	/** @param {string} session @param {string} content */
+	const coderTurn = (session, content) =>
+		fetch(`${product.url}/v1/sessions/${session}/messages`, {
+			method: 'POST',
+			headers: { ...auth, 'content-type': 'application/json' },
+			body: JSON.stringify({ agent: 'bench-coder', content, wait: true }),
+		})
+	/** A turn that succeeded and whose answer starts with `prefix`. @param {string} prefix */
+	const answered = (prefix) => (/** @type {string} */ body) => {
+		const run = JSON.parse(body)
+		return run.status === 'succeeded' && String(run.output).startsWith(prefix)
+	}
+	/** @param {'direct' | 'job'} how @param {number} i */
+	const echo = (how, i) =>
+		fetch(`${floor.url}/tool/${how}/lane-${i % 64}`, {
+			method: 'POST',
+			body: JSON.stringify({ i }),
+		})
+	const echoed = (/** @type {string} */ body) => JSON.parse(body).text.startsWith('{"i":')
 	const all = /** @type {import('./lib.mjs').Scenario[]} */ ([
 		{ name: 'floor.bare', request: () => fetch(`${floor.url}/bare`) },
 		{
@@ -139,6 +173,16 @@ try {
 			baseline: 'step.openai.raw',
 			request: () => fetch(`${floor.url}/model/loop?base=${base}`),
 		},
+		// One tool call in a lane: in-process vs. as a tool job (queue → consumer → claim and
+		// delivery by RPC); and run_js's isolate start + run.
+		{ name: 'tool.direct', request: (i) => echo('direct', i), check: echoed },
+		{ name: 'tool.job', baseline: 'tool.direct', request: (i) => echo('job', i), check: echoed },
+		{
+			name: 'isolate.run_js',
+			baseline: 'floor.bare',
+			request: () => fetch(`${floor.url}/isolate`),
+			check: (body) => JSON.parse(body).result === 1,
+		},
 		{
 			name: 'turn',
 			baseline: 'floor.append',
@@ -149,13 +193,29 @@ try {
 					body: JSON.stringify({ content: `message ${i}`, wait: true }),
 				}),
 		},
+		// Whole turns with one tool call: a lane tool, then a tool job running run_js.
+		{
+			name: 'turn.tool.lane',
+			baseline: 'turn',
+			request: (i) => coderTurn(`tool-lane-${i % 64}`, '/tool time_now {}'),
+			check: answered('time_now returned'),
+		},
+		{
+			name: 'turn.tool.job',
+			baseline: 'turn.tool.lane',
+			request: (i) => coderTurn(`tool-job-${i % 64}`, '/tool run_js {"code":"return 1"}'),
+			check: answered('run_js returned {"ok":true'),
+		},
 	])
-	// Keep a scenario's baseline whenever the scenario is selected.
-	const selected = only
-		? all.filter((s) =>
-				only.some((n) => s.name === n || all.find((x) => x.name === n)?.baseline === s.name),
-			)
-		: all
+	// Keep a scenario's baseline (and the baseline's own) whenever the scenario is selected.
+	/** @param {string} name @returns {string[]} */
+	const withBaselines = (name) => {
+		const s = all.find((x) => x.name === name)
+		if (!s) throw new Error(`--only: no scenario "${name}"`)
+		return s.baseline ? [name, ...withBaselines(s.baseline)] : [name]
+	}
+	const wanted = new Set(only?.flatMap(withBaselines))
+	const selected = only ? all.filter((s) => wanted.has(s.name)) : all
 	const results = await measure(selected, plan)
 	const sessions = await sessionsScenario({
 		url: product.url,

@@ -13,7 +13,12 @@ import { ToolsConfig } from '../../src/tools/config'
 import { handleToolJobBatch } from '../../src/tools/consumer'
 import type { ClaimAnswer } from '../../src/tools/jobs'
 import type { ToolSubject } from '../../src/tools/policy'
-import { runTool, type ToolContext, type ToolOutcome, type ToolSpec } from '../../src/tools/registry'
+import {
+	runTool,
+	type ToolContext,
+	type ToolOutcome,
+	type ToolSpec,
+} from '../../src/tools/registry'
 import type { CallScope, ToolAgent, Toolbox } from '../../src/tools/toolbox'
 
 export interface ToolsEnv {

@@ -4,6 +4,7 @@
 // policies, run the tool, deliver the outcome to the lane by RPC, record the execution, ack.
 // Infrastructure failures (lane unreachable, a transient sandbox error of an idempotent tool) are
 // retried with backoff; after the last retry the dead-letter consumer settles the call as an error.
+import type { ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
 import { type ClaimAnswer, ToolJob, type ToolJobLane } from './jobs'
 import { actorOf, toolAccessRequest, toolResource } from './policy'
@@ -161,34 +162,24 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 	} catch (error) {
 		return retry('delivery_failed', error)
 	}
-	deps.toolbox.record({
-		id: job.jobId,
-		tenantId: job.tenant,
-		agentId: job.agent,
-		sessionKey: job.sessionKey,
-		runId: job.runId,
-		callId: job.callId,
-		actor: actorOf(job.subject),
-		tool: job.tool,
-		args: job.args,
-		decision: decision.effect,
-		policyId: decision.policyId,
-		placement: 'job',
-		status:
-			decision.effect === 'deny'
-				? 'denied'
-				: outcome.ok
-					? 'succeeded'
-					: outcome.code === 'timeout' || outcome.code === 'tool_timeout'
-						? 'timeout'
-						: 'failed',
-		code: outcome.code,
-		attempts: message.attempts,
-		startedAt: started,
-		durationMs: deps.now() - started,
-		bytesIn: JSON.stringify(job.args ?? null).length,
-		bytesOut: outcome.text.length,
-	})
+	deps.toolbox.record(
+		executionOf(job, message.attempts, {
+			decision: decision.effect,
+			policyId: decision.policyId,
+			status:
+				decision.effect === 'deny'
+					? 'denied'
+					: outcome.ok
+						? 'succeeded'
+						: outcome.code === 'timeout' || outcome.code === 'tool_timeout'
+							? 'timeout'
+							: 'failed',
+			code: outcome.code,
+			startedAt: started,
+			durationMs: deps.now() - started,
+			bytesOut: outcome.text.length,
+		}),
+	)
 	message.ack()
 	return { jobId: job.jobId, status: delivered ? 'delivered' : 'undelivered', outcome }
 }
@@ -217,7 +208,31 @@ async function settleDeadLetter(message: Message<unknown>, deps: ConsumerDeps): 
 		tool: job.tool,
 		tenant: job.tenant,
 	})
-	deps.toolbox.record({
+	deps.toolbox.record(
+		executionOf(job, message.attempts, {
+			decision: 'allow',
+			policyId: 'dead-letter',
+			status: 'dead_lettered',
+			code: outcome.code,
+			startedAt: deps.now(),
+			durationMs: 0,
+			bytesOut: 0,
+		}),
+	)
+	message.ack()
+	return { jobId: job.jobId, status: 'dead_lettered', outcome }
+}
+
+/** The `tool_executions` row of a job, from the job and how it ended. */
+function executionOf(
+	job: ToolJob,
+	attempts: number,
+	end: Pick<
+		ToolExecution,
+		'decision' | 'policyId' | 'status' | 'code' | 'startedAt' | 'durationMs' | 'bytesOut'
+	>,
+): ToolExecution {
+	return {
 		id: job.jobId,
 		tenantId: job.tenant,
 		agentId: job.agent,
@@ -227,19 +242,11 @@ async function settleDeadLetter(message: Message<unknown>, deps: ConsumerDeps): 
 		actor: actorOf(job.subject),
 		tool: job.tool,
 		args: job.args,
-		decision: 'allow',
-		policyId: 'dead-letter',
 		placement: 'job',
-		status: 'dead_lettered',
-		code: outcome.code,
-		attempts: message.attempts,
-		startedAt: deps.now(),
-		durationMs: 0,
+		attempts,
 		bytesIn: JSON.stringify(job.args ?? null).length,
-		bytesOut: 0,
-	})
-	message.ack()
-	return { jobId: job.jobId, status: 'dead_lettered', outcome }
+		...end,
+	}
 }
 
 function jobIdOf(body: unknown): string | undefined {
