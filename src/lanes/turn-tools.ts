@@ -3,13 +3,14 @@
 // per turn; the model's calls go through it.
 import { ToolInvoker } from '../tools/invoker'
 import { actorOf, NO_SUBJECT, toolResource } from '../tools/policy'
+import type { LaneHost } from './host'
 import { laneName } from './name'
 import type { RunRecord } from './store'
-import type { TurnContext } from './turn'
+import type { LaneToolCalls } from './tool-calls'
 import type { SessionRef } from './types'
 
 export function runInvoker(
-	ctx: Pick<TurnContext, 'host' | 'tools'>,
+	ctx: { host: LaneHost; tools: LaneToolCalls },
 	run: RunRecord,
 	session: SessionRef,
 	signal: AbortSignal,

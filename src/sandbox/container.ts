@@ -2,7 +2,6 @@
 // container fronted by the SDK's `Sandbox` Durable Object, bound as env.SANDBOX), one per scope.
 import { getSandbox, isPlatformTransientError, type Sandbox } from '@cloudflare/sandbox'
 import { sha256Hex } from '../security/audit'
-import { ToolError } from '../tools/registry'
 import type { SandboxConfig } from './config'
 import {
 	type ExecRequest,
@@ -11,6 +10,7 @@ import {
 	type JsRequest,
 	type JsResult,
 	type LogLine,
+	SandboxError,
 	type SandboxExecutor,
 	type SandboxScope,
 	SandboxUnavailable,
@@ -132,7 +132,7 @@ export class ContainerExecutor implements SandboxExecutor {
 		// The container returns the whole file; maxBytes bounds what reaches the model.
 		const file = await sandboxCall(() => sandbox.readFile(absolute), options.signal)
 		if (file.isBinary || file.encoding === 'base64') {
-			throw new ToolError(
+			throw new SandboxError(
 				'not_text',
 				`${absolute} is a binary file (${file.mimeType ?? 'unknown type'}); read_file reads text only.`,
 			)
@@ -152,7 +152,8 @@ export class ContainerExecutor implements SandboxExecutor {
 	): Promise<{ bytes: number }> {
 		const sandbox = await this.#open()
 		const absolute = workspacePath(path)
-		if (absolute === WORKSPACE) throw new ToolError('is_directory', `${WORKSPACE} is a directory`)
+		if (absolute === WORKSPACE)
+			throw new SandboxError('is_directory', `${WORKSPACE} is a directory`)
 		const parent = absolute.slice(0, absolute.lastIndexOf('/'))
 		await sandboxCall(async () => {
 			// The container does not create missing parents on write.
@@ -258,9 +259,9 @@ const FILE_ERRORS: Record<string, string> = {
 	FILE_TOO_LARGE: 'file_too_large',
 }
 
-/** Maps a failed SDK call to ToolError (transient or not) or SandboxUnavailable. */
+/** Maps a failed SDK call to SandboxError (transient or not) or SandboxUnavailable. */
 function sandboxFailure(error: unknown): Error {
-	if (error instanceof ToolError || error instanceof SandboxUnavailable) return error
+	if (error instanceof SandboxError || error instanceof SandboxUnavailable) return error
 	const sdk = (error as { errorResponse?: SdkErrorResponse } | null)?.errorResponse
 	const name = (error as Error | null)?.name ?? ''
 	const message = (error instanceof Error ? error.message : String(error)).slice(0, 500)
@@ -272,7 +273,7 @@ function sandboxFailure(error: unknown): Error {
 		sdk?.code === 'OPERATION_INTERRUPTED' ||
 		sdk?.code === 'RPC_TRANSPORT_ERROR'
 	) {
-		return new ToolError('sandbox_transient', `The sandbox was interrupted: ${message}`, {
+		return new SandboxError('sandbox_transient', `The sandbox was interrupted: ${message}`, {
 			transient: true,
 			cause: error,
 		})
@@ -286,7 +287,7 @@ function sandboxFailure(error: unknown): Error {
 		)
 	}
 	if (sdk?.code) {
-		return new ToolError(FILE_ERRORS[sdk.code] ?? 'sandbox_error', message, { cause: error })
+		return new SandboxError(FILE_ERRORS[sdk.code] ?? 'sandbox_error', message, { cause: error })
 	}
 	return error instanceof Error ? error : new Error(message)
 }

@@ -109,6 +109,25 @@ export class SandboxUnavailable extends Error {
 	}
 }
 
+/**
+ * A sandbox call that failed with a stable code (`not_found`, `sandbox_transient`, …). Tools
+ * surface it as that tool error; a `transient` one may succeed when the call is made again.
+ */
+export class SandboxError extends Error {
+	override readonly name = 'SandboxError'
+	readonly code: string
+	readonly transient: boolean
+	constructor(
+		code: string,
+		message: string,
+		options: { transient?: boolean; cause?: unknown } = {},
+	) {
+		super(message, { cause: options.cause })
+		this.code = code
+		this.transient = options.transient ?? false
+	}
+}
+
 /** A path the sandbox refuses: outside the workspace, or not a path at all. */
 export class SandboxPathError extends Error {
 	override readonly name = 'SandboxPathError'

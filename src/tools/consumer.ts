@@ -6,6 +6,7 @@
 // retried with backoff; after the last retry the dead-letter consumer settles the call as an error.
 import type { ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
+import { SandboxError } from '../sandbox/executor'
 import { type ClaimAnswer, ToolJob, type ToolJobLane } from './jobs'
 import { actorOf, toolAccessRequest, toolResource } from './policy'
 import { type AnyToolSpec, fail, runTool, ToolError, type ToolOutcome } from './registry'
@@ -148,7 +149,7 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 						{ rethrowTransient: spec.idempotent },
 					)
 				} catch (error) {
-					if (error instanceof ToolError && error.transient) return retry(error.code, error)
+					if (isTransient(error)) return retry(error.code, error)
 					// The job's own deadline passed (runTool rethrows an aborted signal).
 					outcome = fail('tool_timeout', `"${spec.name}" passed the job's deadline.`)
 				}
@@ -248,6 +249,9 @@ function executionOf(
 		...end,
 	}
 }
+
+const isTransient = (error: unknown): error is ToolError | SandboxError =>
+	(error instanceof ToolError || error instanceof SandboxError) && error.transient
 
 function jobIdOf(body: unknown): string | undefined {
 	return body && typeof body === 'object' && 'jobId' in body && typeof body.jobId === 'string'

@@ -6,7 +6,12 @@
 import { z } from 'zod'
 import type { Logger } from '../observability/logger'
 import type { SandboxConfig } from '../sandbox/config'
-import { SandboxPathError, type SandboxProvider, SandboxUnavailable } from '../sandbox/executor'
+import {
+	SandboxError,
+	SandboxPathError,
+	type SandboxProvider,
+	SandboxUnavailable,
+} from '../sandbox/executor'
 import { matchesPattern } from '../security/policy'
 import type { ToolProfile, ToolsConfig } from './config'
 
@@ -165,7 +170,7 @@ export function parseArgs(
  * Runs one call of `spec`: arguments parsed by its schema, the tool raced against its timeout
  * and the caller's signal, the result checked by its result schema. Failures come back as error
  * outcomes for the model with a stable code; it throws only when the caller's signal aborted, or
- * (when `rethrowTransient`) for a transient ToolError the caller may retry.
+ * (when `rethrowTransient`) for a transient ToolError or SandboxError the caller may retry.
  */
 export async function runTool(
 	spec: AnyToolSpec,
@@ -208,7 +213,7 @@ export async function runTool(
 		return { ok: true, text: typeof value === 'string' ? value : JSON.stringify(value ?? null) }
 	} catch (error) {
 		ctx.signal.throwIfAborted()
-		if (error instanceof ToolError) {
+		if (error instanceof ToolError || error instanceof SandboxError) {
 			if (error.transient && options.rethrowTransient) throw error
 			return fail(error.code, error.message.slice(0, 1_000))
 		}

@@ -6,8 +6,12 @@ import { Sandbox } from '@cloudflare/sandbox'
 import { describe, expect, it } from 'vitest'
 import { SandboxConfig } from '../../src/sandbox/config'
 import { ContainerExecutor, destroySandbox, sandboxId } from '../../src/sandbox/container'
-import { SandboxPathError, type SandboxScope, SandboxUnavailable } from '../../src/sandbox/executor'
-import { ToolError } from '../../src/tools/registry'
+import {
+	SandboxError,
+	SandboxPathError,
+	type SandboxScope,
+	SandboxUnavailable,
+} from '../../src/sandbox/executor'
 import type { FakeMachine } from '../fakes/container-machine'
 import { fakeContainerOf, silenceSandboxSdk } from '../fakes/containers'
 
@@ -264,7 +268,7 @@ describe('files', () => {
 			code: 'not_text',
 		})
 		const missing = executor.readFile('nope.txt', { maxBytes: 100, signal })
-		await expect(missing).rejects.toBeInstanceOf(ToolError)
+		await expect(missing).rejects.toBeInstanceOf(SandboxError)
 		await expect(missing).rejects.toMatchObject({ code: 'not_found', transient: false })
 	})
 
@@ -366,7 +370,7 @@ describe('platform failures', () => {
 		await exec(executor, 'true')
 		;(await machineOf(executor)).requestFailure = 'Network connection lost.'
 		const error = await exec(executor, 'echo hi').catch((e: unknown) => e)
-		expect(error).toBeInstanceOf(ToolError)
+		expect(error).toBeInstanceOf(SandboxError)
 		expect(error).toMatchObject({ code: 'sandbox_transient', transient: true })
 		// The next call reaches the container again.
 		expect((await exec(executor, 'echo back')).stdout).toBe('back\n')
