@@ -12,6 +12,7 @@ import {
 	type SandboxScope,
 	SandboxUnavailable,
 } from '../../src/sandbox/executor'
+import { endSessionSandbox } from '../../src/sandbox/provider'
 import type { FakeMachine } from '../fakes/container-machine'
 import { fakeContainerOf, silenceSandboxSdk } from '../fakes/containers'
 
@@ -396,6 +397,25 @@ describe('destroy', () => {
 		await exec(executor, 'true')
 		await destroySandbox(enabled, target)
 		expect((await machineOf(executor)).lifecycle).toEqual(['start', 'destroy'])
+	})
+
+	it("a deleted session ends its own sandbox, never an agent's shared one", async () => {
+		const own = scope()
+		const ownExecutor = new ContainerExecutor(enabled, own, config)
+		await exec(ownExecutor, 'true')
+		const { scope: _, ...session } = own
+		await endSessionSandbox(enabled, session, config)
+		expect((await machineOf(ownExecutor)).lifecycle).toEqual(['start', 'destroy'])
+
+		const shared = scope({ scope: 'agent' })
+		const agentConfig = SandboxConfig.parse({ scope: 'agent' })
+		const sharedExecutor = new ContainerExecutor(enabled, shared, agentConfig)
+		await exec(sharedExecutor, 'true')
+		const { scope: __, ...other } = shared
+		await endSessionSandbox(enabled, other, agentConfig)
+		expect((await machineOf(sharedExecutor)).lifecycle).toEqual(['start'])
+		// Without a container runtime there is nothing to end, and nothing is asked.
+		await expect(endSessionSandbox(env, session, config)).resolves.toBeUndefined()
 	})
 })
 
