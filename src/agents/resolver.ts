@@ -16,8 +16,8 @@ export function healthBackend(env: Env): HealthBackend {
 const views = new WeakMap<object, HealthView>()
 
 /**
- * The isolate's view of provider health, shared by all its lanes (one snapshot read per 2 s per
- * isolate, however many lanes are busy).
+ * The isolate's view of provider health, shared by all its lanes: one snapshot read per 2 s per
+ * isolate, or one per lane that finds it stale at the same moment (reads in flight are not shared).
  */
 export function sharedHealth(env: Env): HealthView {
 	let view = views.get(env)

@@ -305,62 +305,39 @@ export interface McpToolCacheOptions {
 	/** How long a failed discovery counts as "no tools" before the server is tried again. */
 	failureTtlMs?: number
 	maxEntries?: number
-	/** How long a caller waits for a discovery (its own or a shared one) before going without. */
-	waitMs?: number
 }
 
 interface CacheEntry {
 	expires: number
-	tools: Promise<AnyToolSpec[]>
+	tools: AnyToolSpec[]
 }
 
 /**
- * Discovered tools per server, shared by every caller in the isolate. Concurrent callers share
- * one discovery; a failure is logged and remembered briefly as "no tools", so a turn never fails
- * because a server is down. Callers wait at most `waitMs`: a discovery started by another request
- * stops if that request is cancelled, and its promise would then never settle.
+ * Discovered tools per server, shared by every caller in the isolate once a discovery has
+ * finished; a failure is logged and remembered briefly as "no tools", so a turn never fails
+ * because a server is down. Only finished results are shared, never a discovery in flight: the
+ * callers are Durable Objects, and one object awaiting another's pending I/O would continue in
+ * that object's I/O context, where workerd refuses its storage. Callers that miss together each
+ * discover once; the last to finish is kept.
  */
 export class McpToolCache {
 	readonly #entries = new Map<string, CacheEntry>()
 	readonly #ttlMs: number
 	readonly #failureTtlMs: number
 	readonly #maxEntries: number
-	readonly #waitMs: number
 
 	constructor(options: McpToolCacheOptions = {}) {
 		this.#ttlMs = options.ttlMs ?? 60_000
 		this.#failureTtlMs = options.failureTtlMs ?? 10_000
 		this.#maxEntries = options.maxEntries ?? 256
-		this.#waitMs = options.waitMs ?? DISCOVERY_TIMEOUT_MS + 5_000
 	}
 
 	async tools(servers: readonly McpServer[], deps: McpDeps): Promise<AnyToolSpec[]> {
-		const lists = await Promise.all(servers.map((server) => this.#wait(server, deps)))
+		const lists = await Promise.all(servers.map((server) => this.#tools(server, deps)))
 		return lists.flat()
 	}
 
-	async #wait(server: McpServer, deps: McpDeps): Promise<AnyToolSpec[]> {
-		deps.signal?.throwIfAborted()
-		const shared = this.#entry(server, deps).tools
-		let timer: ReturnType<typeof setTimeout> | undefined
-		let onAbort: (() => void) | undefined
-		const gaveUp = new Promise<AnyToolSpec[]>((resolve, reject) => {
-			timer = setTimeout(() => {
-				deps.logger.warn('mcp.discovery_wait_expired', { mcpServer: server.id })
-				resolve([])
-			}, this.#waitMs)
-			onAbort = () => reject(deps.signal?.reason)
-			deps.signal?.addEventListener('abort', onAbort, { once: true })
-		})
-		try {
-			return await Promise.race([shared, gaveUp])
-		} finally {
-			if (timer !== undefined) clearTimeout(timer)
-			if (onAbort) deps.signal?.removeEventListener('abort', onAbort)
-		}
-	}
-
-	#entry(server: McpServer, deps: McpDeps): CacheEntry {
+	async #tools(server: McpServer, deps: McpDeps): Promise<AnyToolSpec[]> {
 		const now = deps.now ?? Date.now
 		// Prefix and timeout are baked into the specs, so they are part of the key too.
 		const key = JSON.stringify([
@@ -371,27 +348,22 @@ export class McpToolCache {
 			server.timeoutMs,
 		])
 		const hit = this.#entries.get(key)
-		if (hit && hit.expires > now()) return hit
-		const entry: CacheEntry = { expires: now() + this.#waitMs, tools: Promise.resolve([]) }
-		// The shared discovery ignores the first caller's signal: its abort must not fail the rest.
-		entry.tools = discoverMcpTools(server, { ...deps, signal: undefined }).then(
-			(tools) => {
-				entry.expires = now() + this.#ttlMs
-				return tools
-			},
-			(error: unknown) => {
-				entry.expires = now() + this.#failureTtlMs
-				deps.logger.warn('mcp.discovery_failed', { mcpServer: server.id, error: errorText(error) })
-				return []
-			},
-		)
+		if (hit && hit.expires > now()) return hit.tools
+		let entry: CacheEntry
+		try {
+			entry = { tools: await discoverMcpTools(server, deps), expires: now() + this.#ttlMs }
+		} catch (error) {
+			deps.signal?.throwIfAborted()
+			deps.logger.warn('mcp.discovery_failed', { mcpServer: server.id, error: errorText(error) })
+			entry = { tools: [], expires: now() + this.#failureTtlMs }
+		}
 		this.#entries.delete(key)
 		this.#entries.set(key, entry)
 		for (const old of this.#entries.keys()) {
 			if (this.#entries.size <= this.#maxEntries) break
 			this.#entries.delete(old)
 		}
-		return entry
+		return entry.tools
 	}
 }
 

@@ -23,3 +23,23 @@ describe('shared provider health', () => {
 		expect(third.run.output).toBe('echo: hello again')
 	})
 })
+
+describe('shared provider health under concurrency', () => {
+	it('lanes that find the snapshot stale at the same moment each finish their own turn', {
+		timeout: 30_000,
+	}, async () => {
+		// Turns that start together after the 2 s snapshot expires all ask for a fresh one. Sharing
+		// one lane's in-flight read with the others would run their continuations — and their
+		// storage writes — in that lane's I/O context, which workerd refuses.
+		for (let round = 0; round < 2; round++) {
+			await new Promise((r) => setTimeout(r, 2_100))
+			const turns = await Promise.all(
+				Array.from({ length: 24 }, (_, i) =>
+					send(`herd-${round}-${i}`, { content: `hello ${i}`, wait: true }),
+				),
+			)
+			const failed = turns.filter((t) => t.run.status !== 'succeeded')
+			expect(failed.map((t) => t.run.error?.message)).toEqual([])
+		}
+	})
+})

@@ -325,7 +325,7 @@ describe('MCP URL guard', () => {
 })
 
 describe('MCP discovery cache', () => {
-	it('shares one discovery between concurrent callers and reuses it within the TTL', async () => {
+	it('reuses a finished discovery within the TTL, and discovers again after it', async () => {
 		const remote = serveMcp(demoServer)
 		let now = 1_000_000
 		const deps = {
@@ -336,10 +336,8 @@ describe('MCP discovery cache', () => {
 		}
 		const cache = new McpToolCache()
 		const servers = [config()]
-		const [first, second] = await Promise.all([
-			cache.tools(servers, deps),
-			cache.tools(servers, deps),
-		])
+		const first = await cache.tools(servers, deps)
+		const second = await cache.tools(servers, deps)
 		expect(first).toHaveLength(3)
 		expect(second[0]).toBe(first[0])
 		const initializes = () =>

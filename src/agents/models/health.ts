@@ -135,7 +135,6 @@ export class HealthView {
 	readonly #logger: Logger
 	#snapshot: HealthSnapshot = EMPTY_SNAPSHOT
 	#fetchedAt = Number.NEGATIVE_INFINITY
-	#inflight: Promise<HealthSnapshot> | undefined
 
 	/**
 	 * `backend` may be a factory: a Durable Object stub belongs to the object that created it, so a
@@ -147,20 +146,21 @@ export class HealthView {
 		this.#ttlMs = ttlMs
 	}
 
+	/**
+	 * The snapshot, read again once it is `ttlMs` old. A read in flight is never shared: the callers
+	 * are lanes (Durable Objects), and a lane awaiting another lane's pending RPC would continue in
+	 * that lane's I/O context, where workerd refuses its storage. Lanes that find the snapshot stale
+	 * at the same moment each read it once; after that the fresh one serves them all.
+	 */
 	async current(): Promise<HealthSnapshot> {
 		if (Date.now() - this.#fetchedAt < this.#ttlMs) return this.#snapshot
-		this.#inflight ??= this.#backend()
-			.snapshot()
-			.then((s) => this.#store(s))
-			.catch((error: unknown) => {
-				this.#logger.warn('models.health_unreachable', { error })
-				this.#fetchedAt = Date.now()
-				return this.#snapshot
-			})
-			.finally(() => {
-				this.#inflight = undefined
-			})
-		return this.#inflight
+		try {
+			return this.#store(await this.#backend().snapshot())
+		} catch (error) {
+			this.#logger.warn('models.health_unreachable', { error })
+			this.#fetchedAt = Date.now()
+			return this.#snapshot
+		}
 	}
 
 	/** Sends outcomes to the store; a success of a key that the snapshot shows healthy is skipped. */
