@@ -10,10 +10,10 @@ import {
 	type JsRequest,
 	type JsResult,
 	type LogLine,
-	SandboxError,
 	type SandboxExecutor,
 	type SandboxScope,
 	SandboxUnavailable,
+	ToolError,
 	WORKSPACE,
 	workspacePath,
 } from './executor'
@@ -132,7 +132,7 @@ export class ContainerExecutor implements SandboxExecutor {
 		// The container returns the whole file; maxBytes bounds what reaches the model.
 		const file = await sandboxCall(() => sandbox.readFile(absolute), options.signal)
 		if (file.isBinary || file.encoding === 'base64') {
-			throw new SandboxError(
+			throw new ToolError(
 				'not_text',
 				`${absolute} is a binary file (${file.mimeType ?? 'unknown type'}); read_file reads text only.`,
 			)
@@ -152,8 +152,7 @@ export class ContainerExecutor implements SandboxExecutor {
 	): Promise<{ bytes: number }> {
 		const sandbox = await this.#open()
 		const absolute = workspacePath(path)
-		if (absolute === WORKSPACE)
-			throw new SandboxError('is_directory', `${WORKSPACE} is a directory`)
+		if (absolute === WORKSPACE) throw new ToolError('is_directory', `${WORKSPACE} is a directory`)
 		const parent = absolute.slice(0, absolute.lastIndexOf('/'))
 		await sandboxCall(async () => {
 			// The container does not create missing parents on write.
@@ -259,9 +258,9 @@ const FILE_ERRORS: Record<string, string> = {
 	FILE_TOO_LARGE: 'file_too_large',
 }
 
-/** Maps a failed SDK call to SandboxError (transient or not) or SandboxUnavailable. */
+/** Maps a failed SDK call to ToolError (transient or not) or SandboxUnavailable. */
 function sandboxFailure(error: unknown): Error {
-	if (error instanceof SandboxError || error instanceof SandboxUnavailable) return error
+	if (error instanceof ToolError || error instanceof SandboxUnavailable) return error
 	const sdk = (error as { errorResponse?: SdkErrorResponse } | null)?.errorResponse
 	const name = (error as Error | null)?.name ?? ''
 	const message = (error instanceof Error ? error.message : String(error)).slice(0, 500)
@@ -273,7 +272,7 @@ function sandboxFailure(error: unknown): Error {
 		sdk?.code === 'OPERATION_INTERRUPTED' ||
 		sdk?.code === 'RPC_TRANSPORT_ERROR'
 	) {
-		return new SandboxError('sandbox_transient', `The sandbox was interrupted: ${message}`, {
+		return new ToolError('sandbox_transient', `The sandbox was interrupted: ${message}`, {
 			transient: true,
 			cause: error,
 		})
@@ -287,7 +286,7 @@ function sandboxFailure(error: unknown): Error {
 		)
 	}
 	if (sdk?.code) {
-		return new SandboxError(FILE_ERRORS[sdk.code] ?? 'sandbox_error', message, { cause: error })
+		return new ToolError(FILE_ERRORS[sdk.code] ?? 'sandbox_error', message, { cause: error })
 	}
 	return error instanceof Error ? error : new Error(message)
 }
@@ -407,7 +406,7 @@ function readHarness(
 		: timedOut
 			? { name: 'TimeoutError', message: `the code did not finish within ${request.timeoutMs} ms` }
 			: {
-					name: 'SandboxError',
+					name: 'ToolError',
 					message: `node exited with code ${run.exitCode} before the code returned`,
 				}
 	return {

@@ -110,11 +110,13 @@ export class SandboxUnavailable extends Error {
 }
 
 /**
- * A sandbox call that failed with a stable code (`not_found`, `sandbox_transient`, …). Tools
- * surface it as that tool error; a `transient` one may succeed when the call is made again.
+ * A tool or sandbox call that failed with a stable code (`not_found`, `sandbox_transient`, …),
+ * surfaced to the model as that code; a `transient` one may succeed when made again (a job is
+ * then retried, if its tool is idempotent). It lives here, below the tools layer, so sandboxes
+ * can throw it too.
  */
-export class SandboxError extends Error {
-	override readonly name = 'SandboxError'
+export class ToolError extends Error {
+	override readonly name = 'ToolError'
 	readonly code: string
 	readonly transient: boolean
 	constructor(

@@ -6,7 +6,6 @@
 // retried with backoff; after the last retry the dead-letter consumer settles the call as an error.
 import type { ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
-import { SandboxError } from '../sandbox/executor'
 import { type ClaimAnswer, ToolJob, type ToolJobLane } from './jobs'
 import { actorOf, toolAccessRequest, toolResource } from './policy'
 import { type AnyToolSpec, fail, runTool, ToolError, type ToolOutcome } from './registry'
@@ -250,8 +249,8 @@ function executionOf(
 	}
 }
 
-const isTransient = (error: unknown): error is ToolError | SandboxError =>
-	(error instanceof ToolError || error instanceof SandboxError) && error.transient
+const isTransient = (error: unknown): error is ToolError =>
+	error instanceof ToolError && error.transient
 
 function jobIdOf(body: unknown): string | undefined {
 	return body && typeof body === 'object' && 'jobId' in body && typeof body.jobId === 'string'

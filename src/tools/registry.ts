@@ -7,10 +7,10 @@ import { z } from 'zod'
 import type { Logger } from '../observability/logger'
 import type { SandboxConfig } from '../sandbox/config'
 import {
-	SandboxError,
 	SandboxPathError,
 	type SandboxProvider,
 	SandboxUnavailable,
+	ToolError,
 } from '../sandbox/executor'
 import { matchesPattern } from '../security/policy'
 import type { ToolProfile, ToolsConfig } from './config'
@@ -95,22 +95,7 @@ export interface ToolOutcome {
 	code?: string
 }
 
-/** A failure a tool reports with a stable code (surfaced to the model and recorded). */
-export class ToolError extends Error {
-	override readonly name = 'ToolError'
-	readonly code: string
-	/** True when running the call again may succeed (a job is then retried, if idempotent). */
-	readonly transient: boolean
-	constructor(
-		code: string,
-		message: string,
-		options: { transient?: boolean; cause?: unknown } = {},
-	) {
-		super(message, { cause: options.cause })
-		this.code = code
-		this.transient = options.transient ?? false
-	}
-}
+export { ToolError }
 
 export const fail = (code: string, text: string): ToolOutcome => ({ ok: false, text, code })
 
@@ -170,7 +155,7 @@ export function parseArgs(
  * Runs one call of `spec`: arguments parsed by its schema, the tool raced against its timeout
  * and the caller's signal, the result checked by its result schema. Failures come back as error
  * outcomes for the model with a stable code; it throws only when the caller's signal aborted, or
- * (when `rethrowTransient`) for a transient ToolError or SandboxError the caller may retry.
+ * (when `rethrowTransient`) for a transient ToolError the caller may retry.
  */
 export async function runTool(
 	spec: AnyToolSpec,
@@ -213,7 +198,7 @@ export async function runTool(
 		return { ok: true, text: typeof value === 'string' ? value : JSON.stringify(value ?? null) }
 	} catch (error) {
 		ctx.signal.throwIfAborted()
-		if (error instanceof ToolError || error instanceof SandboxError) {
+		if (error instanceof ToolError) {
 			if (error.transient && options.rethrowTransient) throw error
 			return fail(error.code, error.message.slice(0, 1_000))
 		}

@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest'
 import { SandboxConfig } from '../../src/sandbox/config'
 import { ContainerExecutor, destroySandbox, sandboxId } from '../../src/sandbox/container'
 import {
-	SandboxError,
 	SandboxPathError,
 	type SandboxScope,
 	SandboxUnavailable,
+	ToolError,
 } from '../../src/sandbox/executor'
 import { endSessionSandbox } from '../../src/sandbox/provider'
 import type { FakeMachine } from '../fakes/container-machine'
@@ -269,7 +269,7 @@ describe('files', () => {
 			code: 'not_text',
 		})
 		const missing = executor.readFile('nope.txt', { maxBytes: 100, signal })
-		await expect(missing).rejects.toBeInstanceOf(SandboxError)
+		await expect(missing).rejects.toBeInstanceOf(ToolError)
 		await expect(missing).rejects.toMatchObject({ code: 'not_found', transient: false })
 	})
 
@@ -371,7 +371,7 @@ describe('platform failures', () => {
 		await exec(executor, 'true')
 		;(await machineOf(executor)).requestFailure = 'Network connection lost.'
 		const error = await exec(executor, 'echo hi').catch((e: unknown) => e)
-		expect(error).toBeInstanceOf(SandboxError)
+		expect(error).toBeInstanceOf(ToolError)
 		expect(error).toMatchObject({ code: 'sandbox_transient', transient: true })
 		// The next call reaches the container again.
 		expect((await exec(executor, 'echo back')).stdout).toBe('back\n')
