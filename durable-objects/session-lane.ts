@@ -8,11 +8,13 @@ import { removeSession, upsertSession } from '../src/db/sessions'
 import { addUsage } from '../src/db/usage'
 import { AlarmScheduler, CoalescedIndex } from '../src/lanes/host'
 import { Lane, type LaneHost } from '../src/lanes/lane'
+import { LaneRelays, type RelayTarget } from '../src/lanes/relays'
 import { LaneStore } from '../src/lanes/store'
 import { EVENTS_TAG, LaneSubscribers } from '../src/lanes/subscribers'
 import type { ApprovalChoice } from '../src/lanes/tool-calls'
 import type { ApprovalView } from '../src/lanes/tool-store'
 import type {
+	LaneEvent,
 	LaneResult,
 	MessageView,
 	RunView,
@@ -44,6 +46,7 @@ export class SessionLane extends DurableObject<Env> {
 	readonly #subscribers: LaneSubscribers
 	readonly #alarms: AlarmScheduler
 	readonly #usage: UsageRecorder
+	readonly #relays: LaneRelays
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env)
@@ -66,7 +69,17 @@ export class SessionLane extends DurableObject<Env> {
 		})
 		const runner = agentRuntime(env, logger)
 		this.#alarms = new AlarmScheduler(ctx.storage, logger)
-		this.#subscribers = new LaneSubscribers(ctx)
+		this.#relays = new LaneRelays({
+			sql: ctx.storage.sql,
+			lane: name,
+			target: (id) =>
+				env.GATEWAY_CONNECTION.get(
+					env.GATEWAY_CONNECTION.idFromString(id),
+				) as unknown as RelayTarget,
+			logger,
+			waitUntil: (p) => ctx.waitUntil(p),
+		})
+		this.#subscribers = new LaneSubscribers(ctx, this.#relays)
 		const host: LaneHost = {
 			store: new LaneStore(ctx.storage.sql),
 			transaction: (fn) => ctx.storage.transactionSync(fn),
@@ -115,6 +128,30 @@ export class SessionLane extends DurableObject<Env> {
 		if (!outcome.ok || !options.waitMs) return outcome
 		const final = await this.#lane.wait(outcome.value.run.runId, options.waitMs)
 		return { ok: true, value: final ? { ...outcome.value, final } : outcome.value }
+	}
+
+	/** Waits up to `timeoutMs` for a run to finish; its view either way (not_found if unknown). */
+	async waitRun(runId: string, timeoutMs: number): Promise<LaneResult<RunView>> {
+		const view = await this.#lane.wait(runId, Math.min(Math.max(0, timeoutMs), 15 * 60_000))
+		return view ? { ok: true, value: view } : this.#lane.getRun(runId)
+	}
+
+	/**
+	 * Pushes this lane's events to another object (an OpenClaw gateway connection, by its id)
+	 * until it unfollows, answers false, or the session is deleted. Works before the session
+	 * exists, so a client can follow a session it is about to create.
+	 */
+	follow(targetId: string): void {
+		this.#relays.add(targetId, Date.now())
+	}
+
+	unfollow(targetId: string): void {
+		this.#relays.remove(targetId)
+	}
+
+	/** Event history after `seq` (at most `limit`), for a follower catching up. */
+	eventsAfter(seq: number, limit: number): LaneEvent[] {
+		return this.#lane.exists() ? this.#lane.eventsAfter(seq, Math.min(limit, REPLAY_LIMIT)) : []
 	}
 
 	getRun(runId: string): LaneResult<RunView> {

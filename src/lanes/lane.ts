@@ -1,6 +1,7 @@
 // The session lane: a FIFO of runs executed one at a time, with queue modes, idempotency, caps,
 // deadlines, recovery after restarts and compaction. It owns no I/O of its own: storage, clock,
 // the tenant's concurrency gate, the sessions index, subscribers and the model come in as a host.
+import { estimateTokens } from '../agents/runner'
 import type { ClaimAnswer } from '../tools/jobs'
 import type { ToolOutcome } from '../tools/registry'
 import type { LaneHost } from './host'
@@ -18,6 +19,7 @@ import {
 	type TurnContext,
 } from './turn'
 import {
+	type ContextMessage,
 	DEFAULT_LIMITS,
 	fail,
 	isFinished,
@@ -91,7 +93,10 @@ export class Lane {
 				const run = seen && this.#store.getRun(seen)
 				if (run) return ok({ run: runView(run), duplicate: true, disposition: 'queued' })
 			}
-			const incomingBytes = req.content.reduce((n, p) => n + p.text.length, 0)
+			const context = this.#store.messageStats().active === 0 ? (req.context ?? []) : []
+			const incomingBytes =
+				req.content.reduce((n, p) => n + p.text.length, 0) +
+				context.reduce((n, m) => n + m.text.length, 0)
 			const stored = this.#store.messageStats().bytes + this.#store.queuedBytes()
 			if (stored + incomingBytes > limits.maxSessionBytes) {
 				return fail(
@@ -99,6 +104,7 @@ export class Lane {
 					`The session holds more than ${limits.maxSessionBytes} bytes; reset it or start another.`,
 				)
 			}
+			for (const m of context) this.#seed(m, now)
 			const message: PendingMessage = { id: this.#host.newId(), content: req.content, at: now }
 			const active = this.#active && this.#store.getRun(this.#active.id)
 
@@ -483,6 +489,19 @@ export class Lane {
 				event.ts - DEFAULT_LIMITS.eventRetentionMs,
 			)
 		}
+	}
+
+	/** One message of client-supplied history, stored before the run that brought it. */
+	#seed(m: ContextMessage, now: number): void {
+		const content = [{ type: 'text' as const, text: m.text }]
+		this.#store.insertMessage({
+			id: this.#host.newId(),
+			runId: null,
+			role: m.role,
+			content,
+			tokens: estimateTokens(m.text),
+			createdAt: now,
+		})
 	}
 
 	#ensureSession(session: SessionRef, now: number): boolean {

@@ -1,6 +1,7 @@
 // Subscribers of a session's events: hibernatable WebSockets (tag "events") and Server-Sent
 // Events streams. A new subscriber first gets every stored event after its `after` seq, then the
 // live ones; replay and registration happen in one synchronous step, so nothing falls between.
+import type { LaneRelays } from './relays'
 import type { LaneEvent } from './types'
 
 export const EVENTS_TAG = 'events'
@@ -14,10 +15,15 @@ export function sseFrame(event: LaneEvent): string {
 export class LaneSubscribers {
 	readonly #ctx: Pick<DurableObjectState, 'getWebSockets' | 'acceptWebSocket'>
 	readonly #streams = new Set<WritableStreamDefaultWriter<Uint8Array>>()
+	readonly #relays: Pick<LaneRelays, 'broadcast' | 'closeAll'> | undefined
 	#heartbeat: ReturnType<typeof setInterval> | undefined
 
-	constructor(ctx: Pick<DurableObjectState, 'getWebSockets' | 'acceptWebSocket'>) {
+	constructor(
+		ctx: Pick<DurableObjectState, 'getWebSockets' | 'acceptWebSocket'>,
+		relays?: Pick<LaneRelays, 'broadcast' | 'closeAll'>,
+	) {
 		this.#ctx = ctx
+		this.#relays = relays
 	}
 
 	broadcast(event: LaneEvent): void {
@@ -30,6 +36,7 @@ export class LaneSubscribers {
 			}
 		}
 		if (this.#streams.size > 0) this.#write(encoder.encode(sseFrame(event)))
+		this.#relays?.broadcast(event)
 	}
 
 	/** Accepts a WebSocket for hibernation and replays what it missed. */
@@ -56,6 +63,7 @@ export class LaneSubscribers {
 			} catch {}
 		}
 		for (const writer of this.#streams) this.#drop(writer)
+		this.#relays?.closeAll(reason)
 	}
 
 	get streamCount(): number {

@@ -55,6 +55,17 @@ export interface SubmitRequest {
 	maxConcurrentRuns: number | null
 	/** Who sends the message: the run's tool calls are authorised as them. */
 	subject: ToolSubject
+	/**
+	 * Earlier conversation a client brings along (OpenAI-style requests carry the whole history).
+	 * Stored ahead of the message only while the session's transcript is empty; ignored after.
+	 */
+	context?: ContextMessage[]
+}
+
+/** A message of history handed in with a submit: stored as-is, never run. */
+export interface ContextMessage {
+	role: 'user' | 'assistant' | 'system'
+	text: string
 }
 
 export interface RunError {

@@ -4,14 +4,11 @@
 // an API key (`ek_<id>_<secret>`), a JWT (when a JWKS is configured) or the bootstrap admin token.
 // Failed attempts count per client IP; past the limit the IP gets 429 for a minute.
 import type { Context, MiddlewareHandler } from 'hono'
-import { Slug } from '../../agents/config'
-import { database } from '../../db/client'
-import { findKey, touchKey } from '../../db/keys'
-import { jwtSettings, looksLikeJwt, verifyJwt } from '../../security/jwt'
-import { parseKey, secretMatches } from '../../security/keys'
-import { bearerToken, secretsEqual } from '../../security/tokens'
+import { looksLikeJwt } from '../../security/jwt'
+import { bearerToken } from '../../security/tokens'
 import { audit, waitUntil } from '../audit'
 import type { GatewayEnv, Principal } from '../context'
+import { identifyToken } from '../identity'
 import { ProblemError } from '../problem'
 
 export const TENANT_HEADER = 'x-edgeclaw-tenant'
@@ -54,78 +51,6 @@ export function presentedToken(c: Context<GatewayEnv>): string | undefined {
 	const protocols = (c.req.header('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim())
 	const entry = protocols.find((p) => p.startsWith(WS_BEARER))
 	return entry?.slice(WS_BEARER.length) || undefined
-}
-
-type Verdict = { ok: true; principal: Principal } | { ok: false; reason: string; tenantId?: string }
-
-async function identify(c: Context<GatewayEnv>, token: string): Promise<Verdict> {
-	const env = c.env as unknown as Record<string, unknown>
-	const parsed = parseKey(token)
-	if (parsed) {
-		const db = database(c.env.DB)
-		const row = await findKey(db, parsed.id)
-		if (!row) return { ok: false, reason: 'unknown_key' }
-		const pepper = typeof env.EDGECLAW_KEY_PEPPER === 'string' ? env.EDGECLAW_KEY_PEPPER : undefined
-		if (!(await secretMatches(parsed.secret, row.secretHash, pepper))) {
-			return { ok: false, reason: 'bad_secret', tenantId: row.tenantId }
-		}
-		if (row.revokedAt) return { ok: false, reason: 'revoked', tenantId: row.tenantId }
-		if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
-			return { ok: false, reason: 'expired', tenantId: row.tenantId }
-		}
-		const touched = touchKey(db, row.id)
-		if (touched)
-			waitUntil(
-				c,
-				touched.catch(() => {}),
-			)
-		return {
-			ok: true,
-			principal: {
-				kind: 'api-key',
-				id: row.id,
-				role: row.role,
-				tenantId: row.tenantId,
-				scopes: (row.scopes as string[]) ?? [],
-			},
-		}
-	}
-	if (looksLikeJwt(token)) {
-		const settings = jwtSettings(env)
-		if (!settings) return { ok: false, reason: 'jwt_not_configured' }
-		try {
-			const id = await verifyJwt(token, settings)
-			return {
-				ok: true,
-				principal: {
-					kind: 'jwt',
-					id: id.subject,
-					role: id.role,
-					tenantId: id.tenantId,
-					scopes: [],
-				},
-			}
-		} catch (error) {
-			return { ok: false, reason: `jwt_${(error as { code?: string }).code ?? 'invalid'}` }
-		}
-	}
-	if (await secretsEqual(token, c.env.EDGECLAW_ADMIN_TOKEN ?? '')) {
-		const tenant = c.req.header(TENANT_HEADER) ?? DEFAULT_TENANT
-		if (!Slug.safeParse(tenant).success) {
-			throw new ProblemError('bad_request', `The ${TENANT_HEADER} header is not a valid tenant id.`)
-		}
-		return {
-			ok: true,
-			principal: {
-				kind: 'platform',
-				id: 'admin-token',
-				role: 'admin',
-				tenantId: tenant,
-				scopes: [],
-			},
-		}
-	}
-	return { ok: false, reason: c.env.EDGECLAW_ADMIN_TOKEN ? 'unknown_token' : 'admin_token_unset' }
 }
 
 async function failed(
@@ -206,7 +131,14 @@ export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 				},
 			)
 		}
-		const verdict = await identify(c, token)
+		const adminTenant = c.req.header(TENANT_HEADER) ?? DEFAULT_TENANT
+		const verdict = await identifyToken(c.env, token, {
+			adminTenant,
+			waitUntil: (p) => waitUntil(c, p),
+		})
+		if (!verdict.ok && verdict.reason === 'bad_tenant') {
+			throw new ProblemError('bad_request', `The ${TENANT_HEADER} header is not a valid tenant id.`)
+		}
 		if (!verdict.ok) return failed(c, verdict.reason, verdict.tenantId)
 		const { principal } = verdict
 		const asked = c.req.header(TENANT_HEADER)

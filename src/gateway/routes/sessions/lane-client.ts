@@ -23,13 +23,22 @@ export interface LaneHandle {
 }
 
 /** The caller's session of `agentId` under `sessionKey`; 404 when the agent does not exist. */
-export async function openLane(
+export function openLane(
 	c: Context<GatewayEnv>,
 	sessionKey: string,
 	agentId: string,
 ): Promise<LaneHandle> {
-	const { tenantId } = c.get('principal')
-	const db = database(c.env.DB)
+	return findLane(c.env, c.get('principal').tenantId, sessionKey, agentId)
+}
+
+/** `openLane` without a request: for callers that are not HTTP routes (the OpenClaw gateway). */
+export async function findLane(
+	env: Env,
+	tenantId: string,
+	sessionKey: string,
+	agentId: string,
+): Promise<LaneHandle> {
+	const db = database(env.DB)
 	const [tenant, agent] = await Promise.all([
 		tenantLimits(db, tenantId),
 		resolveAgent(db, tenantId, agentId),
@@ -42,7 +51,7 @@ export async function openLane(
 		agent,
 		maxConcurrentRuns: tenant.maxConcurrentRuns,
 		dailyTokenBudget: tenant.dailyTokenBudget,
-		stub: c.env.SESSION_LANE.getByName(laneName(ref)),
+		stub: env.SESSION_LANE.getByName(laneName(ref)),
 	}
 }
 
@@ -61,10 +70,14 @@ export const subjectOf = (p: Principal): ToolSubject => ({
  * Usage is read through a 5 s per-isolate cache and lands in D1 within seconds of each call, so
  * a tenant can overrun its budget by the turns of those few seconds; never by more.
  */
-export async function checkBudget(c: Context<GatewayEnv>, lane: LaneHandle): Promise<void> {
+export function checkBudget(c: Context<GatewayEnv>, lane: LaneHandle): Promise<void> {
+	return ensureBudget(c.env, lane)
+}
+
+export async function ensureBudget(env: Env, lane: LaneHandle): Promise<void> {
 	if (lane.dailyTokenBudget === null) return
 	const now = Date.now()
-	const used = await cachedTokensUsed(database(c.env.DB), lane.ref.tenantId, utcDay(now))
+	const used = await cachedTokensUsed(database(env.DB), lane.ref.tenantId, utcDay(now))
 	if (used < lane.dailyTokenBudget) return
 	throw new ProblemError(
 		'budget_exhausted',

@@ -1,0 +1,90 @@
+// GatewayConnection: one Durable Object per OpenClaw gateway WebSocket. It holds the socket with
+// the hibernation API, so an idle connection costs nothing between frames; its state lives in the
+// object's own storage (src/gateway/openclaw/connection.ts). Lanes it follows push their events to
+// it over RPC (`laneEvents`), so one socket can span many sessions without any of them staying
+// awake. An alarm per tick interval sends the keepalive `tick` clients expect.
+import { DurableObject } from 'cloudflare:workers'
+import { OpenClawConnection } from '../src/gateway/openclaw/connection'
+import type { RelayTarget } from '../src/lanes/relays'
+import type { LaneEvent } from '../src/lanes/types'
+import { loggerFromEnv } from '../src/observability/logger'
+
+export class GatewayConnection extends DurableObject<Env> implements RelayTarget {
+	readonly #conn: OpenClawConnection
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env)
+		const socket = () => ctx.getWebSockets()[0]
+		this.#conn = new OpenClawConnection({
+			env,
+			connId: ctx.id.toString(),
+			send: (text) => {
+				const ws = socket()
+				if (!ws) return false
+				try {
+					ws.send(text)
+					return true
+				} catch {
+					return false
+				}
+			},
+			close: (code, reason) => {
+				try {
+					socket()?.close(code, reason.slice(0, 120))
+				} catch {}
+			},
+			kv: ctx.storage.kv,
+			setAlarm: (at) => void ctx.storage.setAlarm(at),
+			deleteAll: async () => {
+				await ctx.storage.deleteAlarm()
+				await ctx.storage.deleteAll()
+			},
+			now: Date.now,
+			logger: loggerFromEnv(env, { gatewayConnection: ctx.id.toString().slice(0, 12) }),
+			waitUntil: (p) => ctx.waitUntil(p),
+		})
+	}
+
+	override async fetch(request: Request): Promise<Response> {
+		if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+			return new Response('expected a websocket upgrade', { status: 426 })
+		}
+		const { 0: client, 1: server } = new WebSocketPair()
+		this.ctx.acceptWebSocket(server)
+		this.#conn.open({
+			tenant: request.headers.get('x-edgeclaw-tenant') ?? 'default',
+			requestId: request.headers.get('x-request-id') ?? crypto.randomUUID(),
+			...(request.headers.get('x-client-ip') && {
+				ip: request.headers.get('x-client-ip') as string,
+			}),
+		})
+		return new Response(null, { status: 101, webSocket: client })
+	}
+
+	override webSocketMessage(_ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+		return this.#conn.receive(message)
+	}
+
+	override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+		try {
+			ws.close(code === 1005 || code === 1006 ? 1000 : code, 'closing')
+		} catch {}
+		await this.#conn.closed()
+	}
+
+	override async webSocketError(): Promise<void> {
+		await this.#conn.closed()
+	}
+
+	override alarm(): Promise<void> {
+		return this.#conn.alarm()
+	}
+
+	async laneEvents(lane: string, events: LaneEvent[]): Promise<boolean> {
+		return this.#conn.laneEvents(lane, events)
+	}
+
+	async laneClosed(lane: string, reason: string): Promise<void> {
+		this.#conn.laneClosed(lane, reason)
+	}
+}

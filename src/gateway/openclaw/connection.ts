@@ -1,0 +1,499 @@
+// One OpenClaw Gateway protocol connection, server side: challenge → connect (protocol range,
+// token, role, scopes) → hello-ok → requests, with ticks and lane events pushed as `event`
+// frames. Everything it must remember lives in the host's key-value storage, not in memory,
+// so the object holding the socket can hibernate between frames; only in-flight text of a
+// streaming answer is kept in memory (it is re-sent whole in the final event anyway).
+import { database } from '../../db/client'
+import { findKey } from '../../db/keys'
+import type { LaneEvent } from '../../lanes/types'
+import type { Logger } from '../../observability/logger'
+import { actorOf, appendThroughChain } from '../audit'
+import type { Principal } from '../context'
+import { identifyToken } from '../identity'
+import { ProblemError } from '../problem'
+import { VERSION } from '../routes/health'
+import { type FollowState, laneFrames, type RunTrack } from './events'
+import { METHODS, type MethodContext, methodNames } from './methods/index'
+import {
+	CLOSE,
+	ConnectParams,
+	type ErrorShape,
+	eventFrame,
+	HANDSHAKE_TIMEOUT_MS,
+	invalid,
+	MAX_BUFFERED_BYTES,
+	MAX_PAYLOAD_BYTES,
+	MAX_PREAUTH_BYTES,
+	MethodError,
+	PROTOCOL_VERSION,
+	RequestFrame,
+	res,
+	resError,
+	TICK_INTERVAL_MS,
+} from './protocol'
+import { grantScopes, holds, type Scope } from './scopes'
+
+/** How often an API key's row is re-read while its connection lives (revocation takes effect). */
+export const RECHECK_MS = 60_000
+/** Events a connection may emit that `hello-ok.features.events` lists. */
+export const EVENTS = [
+	'connect.challenge',
+	'tick',
+	'chat',
+	'agent',
+	'session.message',
+	'sessions.changed',
+	'exec.approval.requested',
+	'exec.approval.resolved',
+	'shutdown',
+] as const
+
+export interface KeyValue {
+	get<T = unknown>(key: string): T | undefined
+	put<T>(key: string, value: T): void
+	delete(key: string): boolean
+	list<T = unknown>(options?: { prefix?: string }): Iterable<[string, T]>
+}
+
+export interface ConnectionHost {
+	env: Env
+	/** This connection's id (the Durable Object id lanes relay to). */
+	connId: string
+	/** Sends one text frame; false when the socket is gone. */
+	send(text: string): boolean
+	close(code: number, reason: string): void
+	kv: KeyValue
+	setAlarm(at: number): void
+	deleteAll(): Promise<void>
+	now(): number
+	logger: Logger
+	waitUntil(promise: Promise<unknown>): void
+}
+
+export interface OpenMeta {
+	ip?: string
+	tenant: string
+	requestId: string
+}
+
+interface Challenged {
+	phase: 'challenged' | 'connecting'
+	nonce: string
+	ts: number
+	openedAt: number
+	meta: OpenMeta
+}
+
+export interface Connected {
+	phase: 'connected'
+	principal: Principal
+	scopes: Scope[]
+	client: { id: string; version?: string; platform?: string; mode?: string }
+	connectedAt: number
+	checkedAt: number
+	meta: OpenMeta
+}
+
+type State = Challenged | Connected
+
+const decoder = new TextDecoder()
+
+export class OpenClawConnection {
+	readonly #h: ConnectionHost
+	/** Streaming state of runs in flight (text so far, chat seq); rebuilt as needed. */
+	readonly #runs = new Map<string, RunTrack>()
+
+	constructor(host: ConnectionHost) {
+		this.#h = host
+	}
+
+	get #state(): State | undefined {
+		return this.#h.kv.get<State>('state')
+	}
+
+	/** A socket was accepted: challenge it and give it a deadline to connect. */
+	open(meta: OpenMeta): void {
+		const now = this.#h.now()
+		const nonce = crypto.randomUUID()
+		this.#h.kv.put<State>('state', { phase: 'challenged', nonce, ts: now, openedAt: now, meta })
+		this.#h.send(eventFrame('connect.challenge', { nonce, ts: now }))
+		this.#h.setAlarm(now + HANDSHAKE_TIMEOUT_MS)
+	}
+
+	async receive(raw: string | ArrayBuffer): Promise<void> {
+		const state = this.#state
+		if (!state) return this.#h.close(CLOSE.policy, 'no connection state')
+		const limit = state.phase === 'connected' ? MAX_PAYLOAD_BYTES : MAX_PREAUTH_BYTES
+		const size = typeof raw === 'string' ? raw.length : raw.byteLength
+		// `length` counts UTF-16 units; a frame near the limit is measured exactly.
+		const bytes =
+			size * 3 > limit && typeof raw === 'string' ? new TextEncoder().encode(raw).byteLength : size
+		if (bytes > limit) {
+			return this.#h.close(CLOSE.tooBig, `frame of ${bytes} bytes exceeds ${limit}`)
+		}
+		const text = typeof raw === 'string' ? raw : decoder.decode(raw)
+		let json: unknown
+		try {
+			json = JSON.parse(text)
+		} catch {
+			return this.#badFrame(state, undefined, 'frame is not valid JSON')
+		}
+		const frame = RequestFrame.safeParse(json)
+		if (!frame.success) {
+			const id = (json as { id?: unknown } | null)?.id
+			return this.#badFrame(
+				state,
+				typeof id === 'string' ? id : undefined,
+				'frame is not a request ({type:"req", id, method, params})',
+			)
+		}
+		if (state.phase !== 'connected') return this.#handshake(state, frame.data)
+		return this.#request(state, frame.data)
+	}
+
+	/** Alarms: the handshake deadline, then one tick per interval (and a credential re-check). */
+	async alarm(): Promise<void> {
+		const state = this.#state
+		if (!state) return
+		const now = this.#h.now()
+		if (state.phase !== 'connected') {
+			return this.#h.close(CLOSE.policy, 'connect not completed in time')
+		}
+		if (now - state.checkedAt >= RECHECK_MS && !(await this.#stillValid(state))) {
+			this.#event('shutdown', { reason: 'credentials revoked or expired' })
+			return this.#h.close(CLOSE.revoked, 'credentials revoked or expired')
+		}
+		if (!this.#event('tick', { ts: now })) return
+		this.#h.setAlarm(now + TICK_INTERVAL_MS)
+	}
+
+	/** The socket closed: stop following lanes and forget everything. */
+	async closed(): Promise<void> {
+		const follows = [...this.#h.kv.list<FollowState>({ prefix: 'follow:' })]
+		await Promise.allSettled(
+			follows.map(([key]) =>
+				this.#h.env.SESSION_LANE.getByName(key.slice('follow:'.length)).unfollow(this.#h.connId),
+			),
+		)
+		this.#runs.clear()
+		await this.#h.deleteAll()
+	}
+
+	/** Events relayed by a followed lane. False tells the lane to stop (socket gone, not followed). */
+	laneEvents(lane: string, events: LaneEvent[]): boolean {
+		const state = this.#state
+		const follow = this.#h.kv.get<FollowState>(`follow:${lane}`)
+		if (state?.phase !== 'connected' || !follow) return false
+		if (!holds(state.scopes, 'operator.read')) return true
+		for (const event of events) {
+			for (const [name, payload] of laneFrames(follow, event, this.#runs, this.#h.now())) {
+				if (!this.#event(name, payload)) return false
+			}
+			if (event.type === 'approval.requested' && typeof event.data.approvalId === 'string') {
+				this.#h.kv.put(`approval:${event.data.approvalId}`, lane)
+			}
+		}
+		return true
+	}
+
+	laneClosed(lane: string, reason: string): void {
+		const follow = this.#h.kv.get<FollowState>(`follow:${lane}`)
+		if (!follow) return
+		this.#h.kv.delete(`follow:${lane}`)
+		this.#event('sessions.changed', { sessionKey: follow.key, reason, deleted: true })
+	}
+
+	// ── handshake ───────────────────────────────────────────────────────────────────────────────
+
+	async #handshake(state: Challenged, frame: RequestFrame): Promise<void> {
+		if (frame.method !== 'connect') {
+			this.#h.send(
+				resError(frame.id, {
+					code: 'INVALID_REQUEST',
+					message: 'the first request must be "connect"',
+					details: { code: 'CONNECT_REQUIRED' },
+				}),
+			)
+			return this.#h.close(CLOSE.policy, 'connect required')
+		}
+		if (state.phase === 'connecting') {
+			this.#h.send(
+				resError(frame.id, { code: 'INVALID_REQUEST', message: 'connect already in progress' }),
+			)
+			return
+		}
+		this.#h.kv.put<State>('state', { ...state, phase: 'connecting' })
+		const refuse = (error: ErrorShape, reason: string) => {
+			this.#h.send(resError(frame.id, error))
+			this.#h.close(CLOSE.policy, reason)
+		}
+		const parsed = ConnectParams.safeParse(frame.params)
+		if (!parsed.success)
+			return refuse(invalid(parsed.error, 'connect params').shape, 'invalid connect')
+		const p = parsed.data
+		if (p.minProtocol > PROTOCOL_VERSION || p.maxProtocol < PROTOCOL_VERSION) {
+			return refuse(
+				{
+					code: 'INVALID_REQUEST',
+					message: `protocol mismatch: this gateway speaks ${PROTOCOL_VERSION}, the client ${p.minProtocol}-${p.maxProtocol}`,
+					details: {
+						code: 'PROTOCOL_MISMATCH',
+						expectedProtocol: PROTOCOL_VERSION,
+						minProtocol: p.minProtocol,
+						maxProtocol: p.maxProtocol,
+					},
+				},
+				'protocol mismatch',
+			)
+		}
+		if (p.role !== undefined && p.role !== 'operator') {
+			return refuse(
+				{
+					code: 'INVALID_REQUEST',
+					message: `role "${p.role}" is not served here; edgeclaw accepts operator clients`,
+					details: { code: 'ROLE_UNSUPPORTED', role: p.role },
+				},
+				'role unsupported',
+			)
+		}
+		const token = p.auth?.token ?? p.auth?.password
+		const verdict = token
+			? await identifyToken(this.#h.env, token, {
+					adminTenant: state.meta.tenant,
+					waitUntil: (promise) => this.#h.waitUntil(promise),
+				})
+			: ({ ok: false, reason: 'missing_token' } as const)
+		if (!verdict.ok) {
+			await this.#authFailed(
+				state,
+				verdict.reason,
+				'tenantId' in verdict ? verdict.tenantId : undefined,
+			)
+			return refuse(
+				{
+					code: 'INVALID_REQUEST',
+					message: token
+						? 'unauthorized: the token is not valid'
+						: 'unauthorized: auth.token is required',
+					details: { code: token ? 'AUTH_TOKEN_MISMATCH' : 'AUTH_TOKEN_MISSING' },
+				},
+				'unauthorized',
+			)
+		}
+		const now = this.#h.now()
+		const connected: Connected = {
+			phase: 'connected',
+			principal: verdict.principal,
+			scopes: grantScopes(verdict.principal.role, p.scopes),
+			client: {
+				id: p.client.id,
+				...(p.client.version !== undefined && { version: p.client.version }),
+				...(p.client.platform !== undefined && { platform: p.client.platform }),
+				...(p.client.mode !== undefined && { mode: p.client.mode }),
+			},
+			connectedAt: now,
+			checkedAt: now,
+			meta: state.meta,
+		}
+		this.#h.kv.put<State>('state', connected)
+		this.#h.send(res(frame.id, this.#hello(connected)))
+		this.#h.setAlarm(now + TICK_INTERVAL_MS)
+		this.#audit(connected.principal, 'gateway.connected', 'success', {
+			client: connected.client.id,
+			scopes: connected.scopes,
+		})
+	}
+
+	#hello(s: Connected) {
+		const now = this.#h.now()
+		return {
+			type: 'hello-ok',
+			protocol: PROTOCOL_VERSION,
+			server: { version: VERSION, connId: this.#h.connId },
+			features: { methods: methodNames(), events: [...EVENTS] },
+			snapshot: {
+				presence: [],
+				health: {},
+				stateVersion: { presence: 0, health: 0 },
+				uptimeMs: now - s.connectedAt,
+				sessionDefaults: {
+					defaultAgentId: 'main',
+					mainKey: 'main',
+					mainSessionKey: 'agent:main:main',
+				},
+			},
+			auth: { role: 'operator', scopes: s.scopes },
+			policy: {
+				maxPayload: MAX_PAYLOAD_BYTES,
+				maxBufferedBytes: MAX_BUFFERED_BYTES,
+				tickIntervalMs: TICK_INTERVAL_MS,
+			},
+		}
+	}
+
+	async #authFailed(
+		state: Challenged,
+		reason: string,
+		tenantId: string | undefined,
+	): Promise<void> {
+		this.#h.logger.warn('gateway.auth_failed', { reason })
+		const limiter = this.#h.env.RATE_LIMIT_AUTH_FAIL
+		await limiter.limit({ key: `auth-fail:${state.meta.ip ?? 'unknown'}` }).catch(() => undefined)
+		this.#h.waitUntil(
+			appendThroughChain(this.#h.env, {
+				tenantId: tenantId ?? '_platform',
+				actor: 'anonymous',
+				action: 'auth.failed',
+				outcome: 'failure',
+				requestId: state.meta.requestId,
+				data: { reason, surface: 'openclaw', ...(state.meta.ip ? { ip: state.meta.ip } : {}) },
+			}).catch(() => {}),
+		)
+	}
+
+	// ── requests ────────────────────────────────────────────────────────────────────────────────
+
+	async #request(state: Connected, frame: RequestFrame): Promise<void> {
+		const fail = (error: ErrorShape) => this.#h.send(resError(frame.id, error))
+		if (frame.method === 'connect') {
+			return void fail({ code: 'INVALID_REQUEST', message: 'already connected' })
+		}
+		const method = METHODS.get(frame.method)
+		if (!method) {
+			return void fail({
+				code: 'INVALID_REQUEST',
+				message: `unknown method: ${frame.method}`,
+				details: { code: 'UNKNOWN_METHOD', method: frame.method },
+			})
+		}
+		if (!holds(state.scopes, method.scope)) {
+			return void fail({
+				code: 'FORBIDDEN',
+				message: `missing scope: ${method.scope}`,
+				details: {
+					code: 'MISSING_SCOPE',
+					missingScope: method.scope,
+					requiredScopes: [method.scope],
+				},
+			})
+		}
+		const params = method.params.safeParse(frame.params ?? {})
+		if (!params.success) return void fail(invalid(params.error, `${frame.method} params`).shape)
+		let later: Promise<unknown> | undefined
+		const ctx = this.#context(state, (p) => {
+			later = p
+		})
+		try {
+			const payload = await method.handle(ctx, params.data as never)
+			this.#h.send(res(frame.id, payload))
+		} catch (error) {
+			return void fail(this.#errorShape(error, frame.method))
+		}
+		if (later) {
+			// The second response of a two-phase method (see `agent`).
+			try {
+				this.#h.send(res(frame.id, await later))
+			} catch (error) {
+				fail(this.#errorShape(error, frame.method))
+			}
+		}
+	}
+
+	#context(state: Connected, respondLater: (p: Promise<unknown>) => void): MethodContext {
+		return {
+			respondLater,
+			env: this.#h.env,
+			connId: this.#h.connId,
+			principal: state.principal,
+			scopes: state.scopes,
+			connectedAt: state.connectedAt,
+			now: () => this.#h.now(),
+			kv: this.#h.kv,
+			logger: this.#h.logger,
+			runs: this.#runs,
+			emit: (event, payload) => this.#event(event, payload),
+			audit: (action, target, data) =>
+				this.#audit(state.principal, action, 'success', data, target),
+		}
+	}
+
+	#errorShape(error: unknown, method: string): ErrorShape {
+		if (error instanceof MethodError) return error.shape
+		if (error instanceof ProblemError) {
+			const retry = Number(error.headers['retry-after'])
+			const retryAfterMs = Number.isFinite(retry) && retry > 0 ? retry * 1000 : undefined
+			const details = { code: error.code.toUpperCase() }
+			if (error.status === 403) return { code: 'FORBIDDEN', message: error.message, details }
+			if (error.status === 429 || error.status >= 500) {
+				return {
+					code: 'UNAVAILABLE',
+					message: error.message,
+					details,
+					retryable: true,
+					...(retryAfterMs !== undefined && { retryAfterMs }),
+				}
+			}
+			return { code: 'INVALID_REQUEST', message: error.message, details }
+		}
+		this.#h.logger.error('gateway.method_failed', { method, error })
+		return { code: 'UNAVAILABLE', message: 'internal error; retry', retryable: true }
+	}
+
+	// ── helpers ─────────────────────────────────────────────────────────────────────────────────
+
+	/** Sends an event with the connection's next seq (ticks carry none, as in OpenClaw). */
+	#event(name: string, payload: unknown): boolean {
+		if (name === 'tick') return this.#h.send(eventFrame(name, payload))
+		const seq = (this.#h.kv.get<number>('seq') ?? 0) + 1
+		this.#h.kv.put('seq', seq)
+		return this.#h.send(eventFrame(name, payload, seq))
+	}
+
+	async #stillValid(state: Connected): Promise<boolean> {
+		const now = this.#h.now()
+		if (state.principal.kind === 'api-key') {
+			const row = await findKey(database(this.#h.env.DB), state.principal.id)
+			if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return false
+		}
+		this.#h.kv.put<State>('state', { ...state, checkedAt: now })
+		return true
+	}
+
+	#badFrame(state: State, id: string | undefined, message: string): void {
+		if (id !== undefined) {
+			this.#h.send(
+				resError(id, { code: 'INVALID_REQUEST', message, details: { code: 'INVALID_FRAME' } }),
+			)
+		}
+		// Before the handshake a client that cannot frame a request is not let in.
+		if (state.phase !== 'connected') this.#h.close(CLOSE.policy, message)
+		else if (id === undefined) {
+			this.#event('gateway.error', {
+				code: 'INVALID_REQUEST',
+				message,
+				details: { code: 'INVALID_FRAME' },
+			})
+		}
+	}
+
+	#audit(
+		p: Principal,
+		action: string,
+		outcome: 'success' | 'failure',
+		data: Record<string, unknown>,
+		target?: string,
+	): void {
+		const state = this.#state
+		this.#h.waitUntil(
+			appendThroughChain(this.#h.env, {
+				tenantId: p.tenantId,
+				actor: actorOf(p),
+				action,
+				outcome,
+				requestId: state?.meta.requestId ?? 'gateway',
+				...(target !== undefined && { target }),
+				data: { surface: 'openclaw', ...data },
+			}).catch((error: unknown) => this.#h.logger.error('audit.append_failed', { action, error })),
+		)
+	}
+}

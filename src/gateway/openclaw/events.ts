@@ -1,0 +1,156 @@
+// Lane events as OpenClaw events. A run of a followed session becomes `chat` events
+// (delta → final | aborted | error, each with the run's own seq) and `agent` events (streams
+// `lifecycle`, `assistant`, `tool`); tool approvals become `exec.approval.*`; a session whose
+// messages are subscribed also gets `session.message` for each answer.
+import type { LaneEvent } from '../../lanes/types'
+
+/** What a connection remembers about a session it follows (stored under `follow:<lane>`). */
+export interface FollowState {
+	/** The OpenClaw session key, `agent:<id>:<key>`. */
+	key: string
+	agentId: string
+	sessionKey: string
+	/** `sessions.messages.subscribe` asked for transcript messages. */
+	messages: boolean
+	since: number
+}
+
+/** The streaming state of one run: the answer so far and the seqs of its chat/agent events. */
+export interface RunTrack {
+	text: string
+	chatSeq: number
+	agentSeq: number
+}
+
+export type Frame = [event: string, payload: Record<string, unknown>]
+
+export const assistantMessage = (text: string, ts: number) => ({
+	role: 'assistant',
+	content: [{ type: 'text', text }],
+	timestamp: ts,
+})
+
+const errorKind = (code: unknown): string =>
+	code === 'deadline_exceeded' || code === 'provider_timeout'
+		? 'timeout'
+		: code === 'rate_limited' || code === 'provider_rate_limited'
+			? 'rate_limit'
+			: code === 'context_length_exceeded'
+				? 'context_length'
+				: 'unknown'
+
+export function laneFrames(
+	follow: FollowState,
+	event: LaneEvent,
+	runs: Map<string, RunTrack>,
+	now: number,
+): Frame[] {
+	const runId = event.runId
+	if (!runId) {
+		return event.type === 'reset'
+			? [['sessions.changed', { sessionKey: follow.key, reason: 'reset', ts: event.ts }]]
+			: []
+	}
+	let track = runs.get(runId)
+	if (!track) {
+		track = { text: '', chatSeq: 0, agentSeq: 0 }
+		runs.set(runId, track)
+	}
+	const t = track
+	const base = { runId, sessionKey: follow.key, agentId: follow.agentId }
+	const chat = (payload: Record<string, unknown>): Frame => [
+		'chat',
+		{ ...base, seq: ++t.chatSeq, ...payload },
+	]
+	const agent = (stream: string, data: Record<string, unknown>): Frame => [
+		'agent',
+		{ runId, sessionKey: follow.key, seq: ++t.agentSeq, stream, ts: event.ts, data },
+	]
+	const done = () => runs.delete(runId)
+	const d = event.data
+	switch (event.type) {
+		case 'started':
+			return [agent('lifecycle', { phase: 'start', attempt: d.attempt })]
+		case 'delta': {
+			const delta = typeof d.text === 'string' ? d.text : ''
+			t.text += delta
+			return [
+				chat({ state: 'delta', deltaText: delta, message: assistantMessage(t.text, event.ts) }),
+				agent('assistant', { text: t.text, delta }),
+			]
+		}
+		case 'tool':
+			return [agent('tool', { ...d })]
+		case 'final': {
+			done()
+			const text = typeof d.output === 'string' ? d.output : t.text
+			const message = assistantMessage(text, event.ts)
+			const usage = d.usage as { inputTokens?: number; outputTokens?: number } | undefined
+			const frames: Frame[] = [
+				chat({
+					state: 'final',
+					message,
+					stopReason: 'stop',
+					...(usage && {
+						usage: {
+							input: usage.inputTokens ?? 0,
+							output: usage.outputTokens ?? 0,
+							totalTokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0),
+						},
+					}),
+				}),
+				agent('lifecycle', { phase: 'end', endedAt: event.ts }),
+			]
+			if (follow.messages) frames.push(['session.message', { sessionKey: follow.key, message }])
+			return frames
+		}
+		case 'cancelled':
+			done()
+			return [
+				chat({ state: 'aborted', stopReason: String(d.reason ?? 'cancelled') }),
+				agent('lifecycle', { phase: 'end', aborted: true, reason: d.reason, endedAt: event.ts }),
+			]
+		case 'error':
+			// An error the lane will retry (after a restart) is not the end of the run.
+			if (d.retrying === true) return []
+			done()
+			return [
+				chat({
+					state: 'error',
+					errorMessage: String(d.message ?? 'the run failed'),
+					errorKind: errorKind(d.code),
+				}),
+				agent('lifecycle', { phase: 'error', error: String(d.message ?? ''), code: d.code }),
+			]
+		case 'approval.requested':
+			return [
+				[
+					'exec.approval.requested',
+					{
+						id: d.approvalId,
+						sessionKey: follow.key,
+						runId,
+						request: { tool: d.tool, args: d.args, sideEffect: d.sideEffect },
+						createdAtMs: event.ts,
+						expiresAtMs: d.deadline,
+					},
+				],
+			]
+		case 'approval.resolved':
+			return [
+				[
+					'exec.approval.resolved',
+					{
+						id: d.approvalId,
+						sessionKey: follow.key,
+						runId,
+						decision: d.decision,
+						resolvedBy: d.by ?? null,
+						ts: now,
+					},
+				],
+			]
+		default:
+			return []
+	}
+}

@@ -1,0 +1,137 @@
+// The OpenClaw Gateway protocol v4, server side: frame shapes, limits and errors. Frames are JSON
+// text: requests `{type:"req",id,method,params}`, responses `{type:"res",id,ok,payload|error}`,
+// events `{type:"event",event,payload,seq}`. Field names follow OpenClaw's published schema
+// (@openclaw/gateway-protocol), so its clients work unchanged.
+import { z } from 'zod'
+
+export const PROTOCOL_VERSION = 4
+/** Frames before `connect` succeeds may be at most this large (OpenClaw's MAX_PREAUTH_PAYLOAD_BYTES). */
+export const MAX_PREAUTH_BYTES = 64 * 1024
+/** Largest frame after the handshake (`hello-ok.policy.maxPayload`). */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024
+/** Outbound buffer a client should allow for (`hello-ok.policy.maxBufferedBytes`). */
+export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
+/**
+ * Keepalive period. Clients close a socket that stays silent for twice this long, so the
+ * connection object wakes from hibernation once per period to send a `tick`.
+ */
+export const TICK_INTERVAL_MS = 30_000
+/** A socket that has not completed `connect` by then is closed. */
+export const HANDSHAKE_TIMEOUT_MS = 15_000
+
+/** Close codes: 1008 policy violation (bad handshake), 4001 credentials no longer valid. */
+export const CLOSE = { policy: 1008, tooBig: 1009, revoked: 4001, idle: 4000 } as const
+
+/**
+ * OpenClaw's ErrorCodes. Clients branch on `code`, then on `details.code`, where edgeclaw puts
+ * the specific reason (UNKNOWN_METHOD, MISSING_SCOPE, POLICY_DENIED, NOT_FOUND, …).
+ */
+export type ErrorCode =
+	| 'INVALID_REQUEST'
+	| 'FORBIDDEN'
+	| 'UNAVAILABLE'
+	| 'APPROVAL_NOT_FOUND'
+	| 'NOT_PAIRED'
+
+export interface ErrorShape {
+	code: ErrorCode
+	message: string
+	details?: Record<string, unknown>
+	retryable?: boolean
+	retryAfterMs?: number
+}
+
+/** A method's refusal: becomes `{ok:false, error}` — the socket stays open. */
+export class MethodError extends Error {
+	readonly code: ErrorCode
+	readonly details: Record<string, unknown> | undefined
+	readonly retryAfterMs: number | undefined
+
+	constructor(
+		code: ErrorCode,
+		message: string,
+		options: { details?: Record<string, unknown>; retryAfterMs?: number } = {},
+	) {
+		super(message)
+		this.code = code
+		this.details = options.details
+		this.retryAfterMs = options.retryAfterMs
+	}
+
+	get shape(): ErrorShape {
+		return {
+			code: this.code,
+			message: this.message,
+			...(this.details && { details: this.details }),
+			...(this.retryAfterMs !== undefined && { retryable: true, retryAfterMs: this.retryAfterMs }),
+			...(this.code === 'UNAVAILABLE' && { retryable: true }),
+		}
+	}
+}
+
+export const RequestFrame = z.object({
+	type: z.literal('req'),
+	id: z.string().min(1).max(200),
+	method: z.string().min(1).max(200),
+	params: z.unknown().optional(),
+	traceparent: z.string().max(128).optional(),
+})
+export type RequestFrame = z.infer<typeof RequestFrame>
+
+export const ConnectParams = z.object({
+	minProtocol: z.number().int().min(1),
+	maxProtocol: z.number().int().min(1),
+	client: z
+		.object({
+			id: z.string().min(1).max(200),
+			version: z.string().max(200).optional(),
+			platform: z.string().max(200).optional(),
+			mode: z.string().max(100).optional(),
+			displayName: z.string().max(200).optional(),
+			instanceId: z.string().max(200).optional(),
+		})
+		.loose(),
+	role: z.string().max(50).optional(),
+	scopes: z.array(z.string().max(100)).max(50).optional(),
+	caps: z.array(z.string().max(100)).max(100).optional(),
+	auth: z
+		.object({
+			token: z.string().max(8_192).optional(),
+			password: z.string().max(8_192).optional(),
+			deviceToken: z.string().max(8_192).optional(),
+		})
+		.loose()
+		.optional(),
+	locale: z.string().max(100).optional(),
+	userAgent: z.string().max(500).optional(),
+	device: z.object({}).loose().optional(),
+})
+export type ConnectParams = z.infer<typeof ConnectParams>
+
+export const res = (id: string, payload: unknown): string =>
+	JSON.stringify({ type: 'res', id, ok: true, payload })
+
+export const resError = (id: string, error: ErrorShape): string =>
+	JSON.stringify({ type: 'res', id, ok: false, error })
+
+export const eventFrame = (event: string, payload: unknown, seq?: number): string =>
+	JSON.stringify(
+		seq === undefined ? { type: 'event', event, payload } : { type: 'event', event, payload, seq },
+	)
+
+/** A zod failure as an INVALID_REQUEST naming the first bad field. */
+export function invalid(error: z.ZodError, what: string): MethodError {
+	const issue = error.issues[0]
+	const path = issue?.path.map(String).join('.') || '(root)'
+	return new MethodError(
+		'INVALID_REQUEST',
+		`invalid ${what}: ${path}: ${issue?.message ?? 'invalid'}`,
+		{
+			details: {
+				errors: error.issues
+					.slice(0, 20)
+					.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+			},
+		},
+	)
+}
