@@ -35,6 +35,8 @@ export default defineConfig(async () => {
 		},
 		test: {
 			include: ['test/**/*.test.ts'],
+			// Contract tests run in Node against wrangler dev (vitest.contract.config.ts).
+			exclude: ['test/contract/**'],
 			setupFiles: ['./test/setup.ts'],
 		},
 	}

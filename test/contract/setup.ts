@@ -1,0 +1,69 @@
+// Global setup of the client contract tests: a real `wrangler dev` (local workerd, fresh local
+// D1 with the migrations applied) on a free port, an agent and an API key in it. The tests then
+// speak to it over real HTTP and WebSockets, with the real client libraries.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestProject } from 'vitest/node'
+import { runCommand, startWorker } from '../../bench/lib.mjs'
+
+declare module 'vitest' {
+	export interface ProvidedContext {
+		baseUrl: string
+		apiKey: string
+		viewerKey: string
+	}
+}
+
+const root = join(import.meta.dirname, '..', '..')
+const ADMIN = 'contract-admin-token-0123456789abcdef'
+
+export default async function setup(project: TestProject) {
+	const state = mkdtempSync(join(tmpdir(), 'edgeclaw-contract-'))
+	runCommand(
+		'wrangler',
+		['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
+		root,
+	)
+	const worker = await startWorker({
+		config: 'wrangler.toml',
+		cwd: root,
+		readyPath: '/ready',
+		args: [
+			'--local',
+			'--persist-to',
+			state,
+			'--enable-containers=false',
+			'--var',
+			'EDGECLAW_CONTAINERS:disabled',
+			'--var',
+			'EDGECLAW_LOG_LEVEL:error',
+			'--var',
+			`EDGECLAW_ADMIN_TOKEN:${ADMIN}`,
+		],
+	})
+	const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
+	const post = async (path: string, body: unknown) => {
+		const res = await fetch(`${worker.url}${path}`, {
+			method: 'POST',
+			headers: admin,
+			body: JSON.stringify(body),
+		})
+		if (!res.ok && res.status !== 409) throw new Error(`${path}: ${res.status} ${await res.text()}`)
+		return (await res.json()) as Record<string, unknown>
+	}
+	await post('/v1/agents', {
+		id: 'main',
+		name: 'main',
+		config: { model: { primary: 'offline:echo' } },
+	})
+	const member = await post('/v1/keys', { name: 'contract member', role: 'member' })
+	const viewer = await post('/v1/keys', { name: 'contract viewer', role: 'viewer' })
+	project.provide('baseUrl', worker.url)
+	project.provide('apiKey', member.secret as string)
+	project.provide('viewerKey', viewer.secret as string)
+	return async () => {
+		await worker.stop()
+		rmSync(state, { recursive: true, force: true })
+	}
+}
