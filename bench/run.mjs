@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { startFakeOpenAI } from './fake-openai.mjs'
 import { measure, runCommand, startWorker, table } from './lib.mjs'
+import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { sessionsScenario } from './sessions.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -217,6 +218,15 @@ try {
 	const wanted = new Set(only?.flatMap(withBaselines))
 	const selected = only ? all.filter((s) => wanted.has(s.name)) : all
 	const results = await measure(selected, plan)
+	const protocols = process.argv.includes('--no-protocols')
+		? []
+		: await protocolsScenario({
+				url: product.url,
+				token,
+				rounds: plan.rounds,
+				perRound: Math.max(2, Math.ceil(plan.perRound / 4)),
+				warmup: 3,
+			})
 	const sessions = await sessionsScenario({
 		url: product.url,
 		headers: auth,
@@ -231,6 +241,12 @@ try {
 		`sequential requests, ${plan.rounds} interleaved rounds × ${plan.perRound} per scenario\n`,
 	)
 	console.log(table(results))
+	if (protocols.length > 0) {
+		console.log(
+			'\none turn per client protocol (ms; ttft = first token; ×http = full p50 / http.wait p50)\n',
+		)
+		console.log(protocolsTable(protocols))
+	}
 	console.log(
 		`\nsessions: ${sessions.sessions} × ${sessions.messages} = ${sessions.total} turns, ${load.concurrency} in flight: ` +
 			`${sessions.turnsPerSecond.toFixed(0)} turns/s (submit ${sessions.submitSeconds.toFixed(1)} s, all answered ${sessions.totalSeconds.toFixed(1)} s); ` +
@@ -239,9 +255,10 @@ try {
 	console.log(`bundle: ${bundleKiB.raw.toFixed(1)} KiB, gzip ${bundleKiB.gzip.toFixed(1)} KiB`)
 	writeFileSync(
 		join(root, 'bench/results/latest.json'),
-		`${JSON.stringify({ date: new Date().toISOString(), machine, plan, bundleKiB, results, sessions }, null, 2)}\n`,
+		`${JSON.stringify({ date: new Date().toISOString(), machine, plan, bundleKiB, results, protocols, sessions }, null, 2)}\n`,
 	)
 	const failed = results.filter((r) => r.errors > 0).map((r) => r.name)
+	for (const p of protocols) if (p.errors > 0) failed.push(`protocol ${p.name}`)
 	if (sessions.errors + sessions.lost + sessions.duplicated + sessions.outOfOrder > 0)
 		failed.push('sessions')
 	if (failed.length > 0) {
