@@ -4,7 +4,7 @@ import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN } from '../helpers'
 import { key, tenant } from '../security/helpers'
-import { connectParams, connected, openWire } from './wire'
+import { connected, connectParams, openWire } from './wire'
 
 let member: string
 let viewer: string
@@ -30,7 +30,9 @@ describe('handshake', () => {
 		expect(p.type).toBe('hello-ok')
 		expect(p.protocol).toBe(4)
 		expect(p.server.connId).toMatch(/^[0-9a-f]{64}$/)
-		expect(p.features.methods).toEqual(expect.arrayContaining(['status', 'chat.send', 'agent.wait']))
+		expect(p.features.methods).toEqual(
+			expect.arrayContaining(['status', 'chat.send', 'agent.wait']),
+		)
 		expect(p.policy).toMatchObject({ maxPayload: 1_048_576, tickIntervalMs: 30_000 })
 		// A member may hold read + write, never approvals: asked ∩ what the role allows.
 		expect(p.auth).toEqual({ role: 'operator', scopes: ['operator.read', 'operator.write'] })
@@ -50,14 +52,20 @@ describe('handshake', () => {
 		await wire.next((f) => f.event === 'connect.challenge')
 		const res = await wire.request('status')
 		expect(res.ok).toBe(false)
-		expect(res.error).toMatchObject({ code: 'INVALID_REQUEST', details: { code: 'CONNECT_REQUIRED' } })
+		expect(res.error).toMatchObject({
+			code: 'INVALID_REQUEST',
+			details: { code: 'CONNECT_REQUIRED' },
+		})
 		expect((await wire.closed).code).toBe(1008)
 	})
 
 	it('rejects an incompatible protocol range', async () => {
 		const wire = await openWire()
 		await wire.next((f) => f.event === 'connect.challenge')
-		const res = await wire.request('connect', connectParams(member, { minProtocol: 5, maxProtocol: 6 }))
+		const res = await wire.request(
+			'connect',
+			connectParams(member, { minProtocol: 5, maxProtocol: 6 }),
+		)
 		expect(res.error).toMatchObject({
 			code: 'INVALID_REQUEST',
 			details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: 4 },
@@ -182,8 +190,7 @@ describe('chat', () => {
 		expect(new Set(seqs).size).toBe(seqs.length)
 		await wire.next(
 			(f) =>
-				f.event === 'agent' &&
-				(f.payload?.data as { phase?: string } | undefined)?.phase === 'end',
+				f.event === 'agent' && (f.payload?.data as { phase?: string } | undefined)?.phase === 'end',
 		)
 		const lifecycle = wire.frames
 			.filter((f) => f.event === 'agent' && f.payload?.stream === 'lifecycle')
@@ -270,7 +277,9 @@ describe('sessions', () => {
 		})
 		const reset = await wire.request('sessions.reset', { key: 's-1' })
 		expect(reset.ok).toBe(true)
-		expect((await wire.request('chat.history', { sessionKey: 's-1' })).payload?.messages).toEqual([])
+		expect((await wire.request('chat.history', { sessionKey: 's-1' })).payload?.messages).toEqual(
+			[],
+		)
 		// Scope is not enough: the tenant's policies decide too, and a member may not delete.
 		const denied = await wire.request('sessions.delete', { key: 'agent:main:s-1' })
 		expect(denied.error).toMatchObject({

@@ -57,7 +57,8 @@ export async function openWire(path = '/v1/gateway', headers: HeadersInit = {}):
 			waiters.add(check)
 			check()
 		})
-	const send = (frame: unknown) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
+	const send = (frame: unknown) =>
+		ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
 	return {
 		ws,
 		frames,

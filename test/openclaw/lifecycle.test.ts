@@ -1,0 +1,160 @@
+// The connection object's lifecycle: ticks and the handshake deadline come from its alarm, a
+// revoked key is noticed at the next re-check, a closed socket stops the lanes relaying to it,
+// and no frame a client can send after connect drops the socket (fast-check).
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import fc from 'fast-check'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { OpenClawConnection } from '../../src/gateway/openclaw/connection'
+import { HANDSHAKE_TIMEOUT_MS } from '../../src/gateway/openclaw/protocol'
+import { ADMIN_TOKEN, call } from '../helpers'
+import { key, tenant } from '../security/helpers'
+import { silentLogger } from '../tools/context'
+import { connected, type Wire } from './wire'
+
+let member: { id: string; secret: string }
+
+beforeAll(async () => {
+	await tenant('life')
+	member = await key('life', 'member')
+})
+
+const connOf = async (wire: Wire) => {
+	const status = await wire.request('status')
+	const id = (status.payload?.connection as { id: string }).id
+	return env.GATEWAY_CONNECTION.get(env.GATEWAY_CONNECTION.idFromString(id))
+}
+
+describe('alarms', () => {
+	it('sends a tick on each alarm, without a seq', async () => {
+		const wire = await connected(member.secret)
+		const stub = await connOf(wire)
+		expect(await runDurableObjectAlarm(stub)).toBe(true)
+		const tick = await wire.next((f) => f.event === 'tick')
+		expect(typeof tick.payload?.ts).toBe('number')
+		expect(tick.seq).toBeUndefined()
+		wire.ws.close(1000)
+	})
+
+	it('closes a socket that never completes connect', async () => {
+		// The connection logic with an in-memory host: the deadline alarm fires before connect.
+		const store = new Map<string, unknown>()
+		const sent: string[] = []
+		const closes: [number, string][] = []
+		const alarms: number[] = []
+		const conn = new OpenClawConnection({
+			env,
+			connId: 'c'.repeat(64),
+			send: (t) => {
+				sent.push(t)
+				return true
+			},
+			close: (code, reason) => {
+				closes.push([code, reason])
+			},
+			kv: {
+				get: <T>(k: string) => store.get(k) as T | undefined,
+				put: (k, v) => {
+					store.set(k, v)
+				},
+				delete: (k) => store.delete(k),
+				list: <T>({ prefix = '' } = {}) =>
+					[...store].filter(([k]) => k.startsWith(prefix)) as [string, T][],
+			},
+			setAlarm: (at) => {
+				alarms.push(at)
+			},
+			deleteAll: async () => store.clear(),
+			now: () => 1_000,
+			logger: silentLogger(),
+			waitUntil: () => {},
+		})
+		conn.open({ tenant: 'life', requestId: 'r' })
+		expect(JSON.parse(sent[0] ?? '{}')).toMatchObject({ event: 'connect.challenge' })
+		expect(alarms).toEqual([1_000 + HANDSHAKE_TIMEOUT_MS])
+		await conn.alarm()
+		expect(closes).toEqual([[1008, 'connect not completed in time']])
+	})
+
+	it('closes with 4001 once the API key is revoked', async () => {
+		const k = await key('life', 'member')
+		const wire = await connected(k.secret)
+		const stub = await connOf(wire)
+		const revoked = await call(`/v1/keys/${k.id}`, {
+			method: 'DELETE',
+			headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-edgeclaw-tenant': 'life' },
+		})
+		expect(revoked.status).toBeLessThan(300)
+		// Pretend the last check was long ago, then let the alarm re-check.
+		await runInDurableObject(stub, (_instance, state) => {
+			const s = state.storage.kv.get<Record<string, unknown>>('state')
+			state.storage.kv.put('state', { ...s, checkedAt: 0 })
+		})
+		await runDurableObjectAlarm(stub)
+		expect((await wire.closed).code).toBe(4001)
+	})
+})
+
+describe('relays', () => {
+	it('a closed socket unfollows its lanes', async () => {
+		const wire = await connected(member.secret)
+		const stub = await connOf(wire)
+		const connId = stub.id.toString()
+		await wire.request('chat.send', { sessionKey: 'relay-1', message: 'hi', idempotencyKey: 'r1' })
+		await wire.next((f) => f.event === 'chat' && f.payload?.state === 'final')
+		const lane = env.SESSION_LANE.getByName('life/main/relay-1')
+		const relays = () =>
+			runInDurableObject(lane, (_i, state) =>
+				state.storage.sql
+					.exec<{ id: string }>('SELECT id FROM relays')
+					.toArray()
+					.map((r) => r.id),
+			)
+		expect(await relays()).toEqual([connId])
+		wire.ws.close(1000)
+		await wire.closed
+		for (let i = 0; i < 50 && (await relays()).length > 0; i++) {
+			await new Promise((r) => setTimeout(r, 20))
+		}
+		expect(await relays()).toEqual([])
+	})
+})
+
+describe('fuzzing frames after connect', () => {
+	it('every frame gets an answer or an error event, and the socket stays open', async () => {
+		const wire = await connected(member.secret)
+		const frame = fc.oneof(
+			fc.string({ maxLength: 200 }),
+			fc.json({ maxDepth: 3 }),
+			fc.record({
+				type: fc.constantFrom('req', 'res', 'event', 'nope'),
+				id: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.integer()),
+				method: fc.constantFrom(
+					'status',
+					'chat.send',
+					'chat.history',
+					'sessions.reset',
+					'agent.wait',
+					'exec.approval.resolve',
+					'nope.nope',
+					'',
+				),
+				params: fc.oneof(fc.anything({ maxDepth: 2 }), fc.constant(undefined)),
+			}),
+		)
+		await fc.assert(
+			fc.asyncProperty(frame, async (f) => {
+				const before = wire.frames.length
+				wire.send(typeof f === 'string' ? f : JSON.stringify(f))
+				// A status request afterwards must still be answered: nothing hung, nothing closed.
+				const ping = await wire.request('status')
+				expect(ping.ok).toBe(true)
+				expect(wire.frames.length).toBeGreaterThan(before)
+			}),
+			{ numRuns: 60 },
+		)
+		for (const f of wire.frames) {
+			if (f.type === 'res' && f.ok === false) expect(typeof f.error?.code).toBe('string')
+		}
+		wire.ws.close(1000)
+	})
+})
