@@ -14,6 +14,9 @@ import { agentRoutes } from './routes/agents'
 import { auditRoutes } from './routes/audit-log'
 import { healthRoutes, VERSION } from './routes/health'
 import { keyRoutes } from './routes/keys'
+import { completionRoutes } from './routes/openai/completions'
+import { modelRoutes } from './routes/openai/models'
+import { admitGatewaySocket, openclawRoutes } from './routes/openclaw'
 import { policyRoutes } from './routes/policies'
 import { providerRoutes } from './routes/providers'
 import { securityRoutes } from './routes/security'
@@ -27,6 +30,9 @@ import { toolExecutionRoutes } from './routes/tool-executions'
 
 export type GatewayOptions = RequestContextOptions
 
+/** /v1 routes that authenticate and authorise inside their own protocol (see routes/openclaw.ts). */
+const SELF_AUTHORISING = ['GET /v1/gateway']
+
 export function createGateway(options: GatewayOptions = {}) {
 	const app = createRouter()
 
@@ -34,6 +40,14 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.use(secureHeaders())
 	app.use(corsFromEnv())
 	app.use(maxBody())
+	// The OpenClaw gateway socket authenticates in its `connect` frame and authorises every
+	// method there (same policies); the Worker only admits the upgrade, rate-limited per IP.
+	app.use('/v1/gateway', limitByIp())
+	app.route('/', openclawRoutes)
+	app.get('/', async (c, next) => {
+		if (c.req.header('upgrade')?.toLowerCase() === 'websocket') return admitGatewaySocket(c)
+		await next()
+	})
 	// Default deny: everything under /v1 needs credentials and a policy that allows the route's
 	// action; public routes live outside it.
 	app.use('/v1/*', limitByIp())
@@ -55,6 +69,8 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', streamRoutes)
 	app.route('/', approvalRoutes)
 	app.route('/', toolExecutionRoutes)
+	app.route('/', completionRoutes)
+	app.route('/', modelRoutes)
 
 	app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
 		type: 'http',
@@ -74,7 +90,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	// A rendered reference of the same document (Scalar; its script loads from a CDN in the browser).
 	app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'edgeclaw API' }))
 
-	assertEveryRouteHasARule(app.routes)
+	assertEveryRouteHasARule(app.routes, SELF_AUTHORISING)
 	app.onError(onError)
 	app.notFound(notFoundHandler(app))
 	return app

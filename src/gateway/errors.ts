@@ -1,12 +1,15 @@
 // The one place where errors become responses: domain problems keep their code, library errors
 // map by status, validation errors list their field paths, and anything unknown becomes a generic
-// 500 whose details go to the log only.
+// 500 whose details go to the log only. The OpenAI-compatible paths get the same errors in
+// OpenAI's shape (routes/openai/errors.ts).
 import type { ErrorHandler, Hono, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { PatternRouter } from 'hono/router/pattern-router'
 import type { z } from 'zod'
+import type { Logger } from '../observability/logger'
 import type { GatewayEnv } from './context'
 import { codeForStatus, ProblemError, problemResponse } from './problem'
+import { fromProblem, isOpenAIPath, OpenAIError } from './routes/openai/errors'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
 
@@ -49,24 +52,38 @@ export const validationHook = (
 
 export const onError: ErrorHandler<GatewayEnv> = (err, c) => {
 	const requestId = c.get('requestId') ?? 'unknown'
+	// The OpenAI-compatible routes answer in OpenAI's error shape; everything else is problem+json.
+	const openai = isOpenAIPath(c.req.path)
+	if (openai && err instanceof OpenAIError) {
+		// These are run outcomes (the lane logged the cause) or a wait that ran out: not our faults.
+		if (err.status >= 500)
+			c.get('logger')?.warn('openai.error', { code: err.code, detail: err.message })
+		return err.toResponse()
+	}
+	const problem = asProblem(err, c.get('logger'))
+	return openai
+		? fromProblem(problem)
+		: problemResponse(problem.code, problem.message, requestId, problem)
+}
+
+/** Any error as the problem the client may see; what it must not see goes to the log. */
+function asProblem(err: Error, logger: Logger | undefined): ProblemError {
 	if (err instanceof ProblemError) {
 		// 5xx details (the cause) belong in the log; the client sees only the public detail.
 		if (err.status >= 500) {
-			c.get('logger')?.error('problem', { code: err.code, detail: err.message, cause: err.cause })
+			logger?.error('problem', { code: err.code, detail: err.message, cause: err.cause })
 		}
-		return problemResponse(err.code, err.message, requestId, err)
+		return err
 	}
 	if (err instanceof HTTPException) {
-		const code = codeForStatus(err.status)
 		const detail =
 			err.status < 500 && err.message ? err.message : 'The request could not be handled.'
-		return problemResponse(code, detail, requestId)
+		return new ProblemError(codeForStatus(err.status), detail)
 	}
-	c.get('logger')?.error('unhandled', { error: err })
-	return problemResponse(
+	logger?.error('unhandled', { error: err })
+	return new ProblemError(
 		'internal_error',
 		'An internal error occurred; quote the request id when reporting it.',
-		requestId,
 	)
 }
 
@@ -89,23 +106,20 @@ export function notFoundHandler(app: Hono<GatewayEnv>): NotFoundHandler<GatewayE
 	}
 	return (c) => {
 		const requestId = c.get('requestId') ?? 'unknown'
+		const render = (problem: ProblemError) =>
+			isOpenAIPath(c.req.path)
+				? fromProblem(problem)
+				: problemResponse(problem.code, problem.message, requestId, problem)
 		const allowed = allowedMethods(c.req.path)
 		if (allowed.length === 0) {
-			return problemResponse(
-				'not_found',
-				`No route matches ${c.req.path.slice(0, 200)}.`,
-				requestId,
-			)
+			return render(new ProblemError('not_found', `No route matches ${c.req.path.slice(0, 200)}.`))
 		}
 		const allow = [...allowed, 'OPTIONS'].join(', ')
 		if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow } })
-		return problemResponse(
-			'method_not_allowed',
-			`${c.req.method} is not allowed here; use ${allow}.`,
-			requestId,
-			{
+		return render(
+			new ProblemError('method_not_allowed', `${c.req.method} is not allowed here; use ${allow}.`, {
 				headers: { allow },
-			},
+			}),
 		)
 	}
 }

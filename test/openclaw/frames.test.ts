@@ -26,6 +26,7 @@ describe('handshake', () => {
 		expect(Number.isInteger(challenge.payload?.ts)).toBe(true)
 		const hello = await wire.request('connect', connectParams(member))
 		expect(hello.ok).toBe(true)
+		// biome-ignore lint/suspicious/noExplicitAny: a wire payload, asserted field by field
 		const p = hello.payload as Record<string, any>
 		expect(p.type).toBe('hello-ok')
 		expect(p.protocol).toBe(4)
@@ -194,7 +195,7 @@ describe('chat', () => {
 		)
 		const lifecycle = wire.frames
 			.filter((f) => f.event === 'agent' && f.payload?.stream === 'lifecycle')
-			.map((f) => (f.payload?.data as { phase: string }).phase)
+			.map((f) => (f.payload?.data as { phase?: string } | undefined)?.phase)
 		expect(lifecycle).toEqual(['start', 'end'])
 
 		const history = await wire.request('chat.history', { sessionKey: 'agent:main:chat-1' })

@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 const connOf = async (wire: Wire) => {
 	const status = await wire.request('status')
-	const id = (status.payload?.connection as { id: string }).id
+	const id = (status.payload?.connection as { id: string } | undefined)?.id ?? ''
 	return env.GATEWAY_CONNECTION.get(env.GATEWAY_CONNECTION.idFromString(id))
 }
 
