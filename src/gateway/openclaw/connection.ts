@@ -46,6 +46,7 @@ export const EVENTS = [
 	'exec.approval.requested',
 	'exec.approval.resolved',
 	'shutdown',
+	'gateway.error',
 ] as const
 
 export interface KeyValue {
