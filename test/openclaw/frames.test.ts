@@ -41,6 +41,25 @@ describe('handshake', () => {
 		wire.ws.close(1000)
 	})
 
+	it('asking for operator.admin (the stock client default) grants the role its ceiling', async () => {
+		const wire = await openWire()
+		await wire.next((f) => f.event === 'connect.challenge')
+		const hello = await wire.request(
+			'connect',
+			connectParams(member, { scopes: ['operator.admin'] }),
+		)
+		expect(hello.payload?.auth).toEqual({
+			role: 'operator',
+			scopes: ['operator.read', 'operator.write'],
+		})
+		const none = await connected(viewer, { scopes: [] })
+		expect(
+			((await none.request('status')).payload?.connection as { scopes: string[] }).scopes,
+		).toEqual(['operator.read'])
+		wire.ws.close(1000)
+		none.ws.close(1000)
+	})
+
 	it('also answers at / for clients that connect to the bare host', async () => {
 		const wire = await openWire('/')
 		await wire.next((f) => f.event === 'connect.challenge')
@@ -69,9 +88,9 @@ describe('handshake', () => {
 		)
 		expect(res.error).toMatchObject({
 			code: 'INVALID_REQUEST',
-			details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: 4 },
+			details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: 4, clientMinProtocol: 5 },
 		})
-		expect((await wire.closed).code).toBe(1008)
+		expect((await wire.closed).code).toBe(1002)
 	})
 
 	it('rejects a bad token and a missing one', async () => {
@@ -171,7 +190,8 @@ describe('chat', () => {
 			message: 'hello there',
 			idempotencyKey: 'k-1',
 		})
-		expect(ack.payload).toMatchObject({ status: 'started' })
+		// OpenClaw's runId is the idempotencyKey; events carry it too.
+		expect(ack.payload).toMatchObject({ status: 'started', runId: 'k-1' })
 		const runId = ack.payload?.runId as string
 		const final = await wire.next(
 			(f) => f.event === 'chat' && f.payload?.runId === runId && f.payload?.state === 'final',
@@ -214,7 +234,8 @@ describe('chat', () => {
 		const params = { sessionKey: 'dup-1', message: 'once', idempotencyKey: 'same-key' }
 		const first = await wire.request('chat.send', params)
 		const second = await wire.request('chat.send', params)
-		expect(second.payload).toMatchObject({ runId: first.payload?.runId, duplicate: true })
+		expect(first.payload?.runId).toBe('same-key')
+		expect(second.payload).toMatchObject({ runId: 'same-key', duplicate: true })
 		const runs = await env.SESSION_LANE.getByName('oc/main/dup-1').listRuns(0, 10)
 		expect(runs.ok && runs.value.runs.length).toBe(1)
 		wire.ws.close(1000)

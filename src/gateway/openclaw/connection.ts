@@ -187,7 +187,8 @@ export class OpenClawConnection {
 		if (state?.phase !== 'connected' || !follow) return false
 		if (!holds(state.scopes, 'operator.read')) return true
 		for (const event of events) {
-			for (const [name, payload] of laneFrames(follow, event, this.#runs, this.#h.now())) {
+			const alias = (id: string) => this.#h.kv.get<string>(`alias:${id}`) ?? id
+			for (const [name, payload] of laneFrames(follow, event, this.#runs, this.#h.now(), alias)) {
 				if (!this.#event(name, payload)) return false
 			}
 			if (event.type === 'approval.requested' && typeof event.data.approvalId === 'string') {
@@ -224,9 +225,9 @@ export class OpenClawConnection {
 			return
 		}
 		this.#h.kv.put<State>('state', { ...state, phase: 'connecting' })
-		const refuse = (error: ErrorShape, reason: string) => {
+		const refuse = (error: ErrorShape, reason: string, code: number = CLOSE.policy) => {
 			this.#h.send(resError(frame.id, error))
-			this.#h.close(CLOSE.policy, reason)
+			this.#h.close(code, reason)
 		}
 		const parsed = ConnectParams.safeParse(frame.params)
 		if (!parsed.success)
@@ -239,12 +240,13 @@ export class OpenClawConnection {
 					message: `protocol mismatch: this gateway speaks ${PROTOCOL_VERSION}, the client ${p.minProtocol}-${p.maxProtocol}`,
 					details: {
 						code: 'PROTOCOL_MISMATCH',
+						clientMinProtocol: p.minProtocol,
+						clientMaxProtocol: p.maxProtocol,
 						expectedProtocol: PROTOCOL_VERSION,
-						minProtocol: p.minProtocol,
-						maxProtocol: p.maxProtocol,
 					},
 				},
 				'protocol mismatch',
+				CLOSE.protocol,
 			)
 		}
 		if (p.role !== undefined && p.role !== 'operator') {

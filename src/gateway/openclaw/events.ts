@@ -44,17 +44,20 @@ export function laneFrames(
 	event: LaneEvent,
 	runs: Map<string, RunTrack>,
 	now: number,
+	/** The client's name of a lane run (the idempotencyKey it sent), when it has one. */
+	aliasOf: (laneRunId: string) => string = (id) => id,
 ): Frame[] {
-	const runId = event.runId
-	if (!runId) {
+	if (!event.runId) {
 		return event.type === 'reset'
 			? [['sessions.changed', { sessionKey: follow.key, reason: 'reset', ts: event.ts }]]
 			: []
 	}
-	let track = runs.get(runId)
+	const laneRunId = event.runId
+	const runId = aliasOf(laneRunId)
+	let track = runs.get(laneRunId)
 	if (!track) {
 		track = { text: '', chatSeq: 0, agentSeq: 0 }
-		runs.set(runId, track)
+		runs.set(laneRunId, track)
 	}
 	const t = track
 	const base = { runId, sessionKey: follow.key, agentId: follow.agentId }
@@ -66,7 +69,7 @@ export function laneFrames(
 		'agent',
 		{ runId, sessionKey: follow.key, seq: ++t.agentSeq, stream, ts: event.ts, data },
 	]
-	const done = () => runs.delete(runId)
+	const done = () => runs.delete(laneRunId)
 	const d = event.data
 	switch (event.type) {
 		case 'started':

@@ -19,8 +19,9 @@ export const TICK_INTERVAL_MS = 30_000
 /** A socket that has not completed `connect` by then is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 15_000
 
-/** Close codes: 1008 policy violation (bad handshake), 4001 credentials no longer valid. */
-export const CLOSE = { policy: 1008, tooBig: 1009, revoked: 4001, idle: 4000 } as const
+/** Close codes: 1002 protocol mismatch, 1008 policy violation (bad handshake), 1009 frame too
+ * large, 4001 credentials no longer valid. */
+export const CLOSE = { protocol: 1002, policy: 1008, tooBig: 1009, revoked: 4001 } as const
 
 /**
  * OpenClaw's ErrorCodes. Clients branch on `code`, then on `details.code`, where edgeclaw puts

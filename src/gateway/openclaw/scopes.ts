@@ -23,10 +23,15 @@ const CEILING: Record<Role, Scope[]> = {
 	admin: ['operator.read', 'operator.write', 'operator.approvals', 'operator.admin'],
 }
 
-/** Asked ∩ ceiling; a client that asks for nothing gets `operator.read` only. */
+/**
+ * Asked ∩ ceiling. Asking for `operator.admin` asks for everything it implies (OpenClaw's stock
+ * client asks for exactly that), so a lesser role gets its whole ceiling rather than nothing; a
+ * client that asks for nothing gets `operator.read` only.
+ */
 export function grantScopes(role: Role, asked: readonly string[] | undefined): Scope[] {
 	const ceiling = CEILING[role]
 	const wanted = asked && asked.length > 0 ? asked : ['operator.read']
+	if (wanted.includes('operator.admin')) return [...ceiling]
 	return ceiling.filter((s) => wanted.includes(s))
 }
 

@@ -13,6 +13,7 @@ import {
 	method,
 	openSession,
 	subjectOf,
+	trackedRun,
 	trackRun,
 } from './context'
 
@@ -60,8 +61,8 @@ async function submit(
 			subject: subjectOf(ctx.principal),
 		}),
 	)
-	trackRun(ctx, outcome.run.runId, lane)
-	return { lane, outcome }
+	trackRun(ctx, p.idempotencyKey, outcome.run.runId, lane)
+	return { lane, outcome, runId: p.idempotencyKey }
 }
 
 const runStatus = (run: RunView): string =>
@@ -77,12 +78,13 @@ const send = method({
 	scope: 'operator.write',
 	params: SendParams,
 	async handle(ctx, p) {
-		const { outcome } = await submit(ctx, p)
+		const { outcome, runId } = await submit(ctx, p)
 		const { run, duplicate } = outcome
-		// A repeated idempotencyKey names the run it started the first time; nothing new starts.
+		// As in OpenClaw, the runId is the idempotencyKey; a repeated key names the run it started
+		// the first time (in flight or finished) and starts nothing.
 		return duplicate
-			? { runId: run.runId, status: runStatus(run), duplicate: true }
-			: { runId: run.runId, status: 'started', disposition: outcome.disposition }
+			? { runId, status: runStatus(run), duplicate: true }
+			: { runId, status: 'started', disposition: outcome.disposition }
 	},
 })
 
@@ -100,27 +102,29 @@ const agent = method({
 		.loose(),
 	async handle(ctx, p) {
 		const sessionKey = p.sessionKey ?? `agent:${p.agentId ?? 'main'}:main`
-		const { lane, outcome } = await submit(ctx, { ...p, sessionKey })
-		const runId = outcome.run.runId
+		const { lane, outcome, runId } = await submit(ctx, { ...p, sessionKey })
+		const laneRunId = outcome.run.runId
 		const acceptedAt = ctx.now()
 		const timeoutMs = p.timeoutMs ?? (p.timeout !== undefined ? p.timeout * 1000 : undefined)
 		// Two-phase: `accepted` now; the final result follows as a second response to the same id
 		// (clients that pass expectFinal wait for it, others stop at the first).
 		ctx.respondLater(
-			lane.stub.waitRun(runId, timeoutMs ?? lane.agent.config.limits.runDeadlineMs).then((r) => {
-				const run = unwrap(r)
-				const status = runStatus(run)
-				return {
-					runId,
-					status: status === 'in_flight' ? 'timeout' : status,
-					summary: run.output ?? run.error?.message ?? '',
-					result: {
-						payloads: run.output ? [{ text: run.output }] : [],
-						meta: { model: run.model, usage: run.usage },
-					},
-					...(run.error && { error: run.error }),
-				}
-			}),
+			lane.stub
+				.waitRun(laneRunId, timeoutMs ?? lane.agent.config.limits.runDeadlineMs)
+				.then((r) => {
+					const run = unwrap(r)
+					const status = runStatus(run)
+					return {
+						runId,
+						status: status === 'in_flight' ? 'timeout' : status,
+						summary: run.output ?? run.error?.message ?? '',
+						result: {
+							payloads: run.output ? [{ text: run.output }] : [],
+							meta: { model: run.model, usage: run.usage },
+						},
+						...(run.error && { error: run.error }),
+					}
+				}),
 		)
 		return { runId, status: 'accepted', acceptedAt, sessionKey: clawKey(lane.ref) }
 	},
@@ -133,14 +137,17 @@ const wait = method({
 		timeoutMs: z.number().int().min(0).optional(),
 	}),
 	async handle(ctx, p) {
-		const name = ctx.kv.get<string>(`run:${p.runId}`)
-		if (!name) {
+		const tracked = trackedRun(ctx, p.runId)
+		if (!tracked) {
 			throw new MethodError('INVALID_REQUEST', `unknown run: ${p.runId}`, {
 				details: { code: 'NOT_FOUND' },
 			})
 		}
 		const run = unwrap(
-			await ctx.env.SESSION_LANE.getByName(name).waitRun(p.runId, p.timeoutMs ?? 30_000),
+			await ctx.env.SESSION_LANE.getByName(tracked.lane).waitRun(
+				tracked.runId,
+				p.timeoutMs ?? 30_000,
+			),
 		)
 		const status = runStatus(run)
 		return {
@@ -207,7 +214,7 @@ const abort = method({
 		const info = await lane.stub.info()
 		const runId = p.runId ?? (info.ok ? info.value.activeRunId : null)
 		if (!runId) return { ok: true, aborted: false, runIds: [] }
-		const result = await lane.stub.cancel(runId)
+		const result = await lane.stub.cancel(trackedRun(ctx, runId)?.runId ?? runId)
 		if (!result.ok && result.error.code === 'not_found')
 			return { ok: true, aborted: false, runIds: [] }
 		const run = unwrap(result)

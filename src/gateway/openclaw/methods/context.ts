@@ -121,10 +121,29 @@ export async function unfollow(ctx: MethodContext, name: string): Promise<void> 
 	await ctx.env.SESSION_LANE.getByName(name).unfollow(ctx.connId)
 }
 
-/** Remembers which lane a run belongs to, for `agent.wait` and `chat.abort` by run id. */
-export function trackRun(ctx: MethodContext, runId: string, lane: LaneHandle): void {
-	ctx.kv.put(`run:${runId}`, laneName(lane.ref))
+/** Where a run the client knows by its id lives: the lane and the lane's own run id. */
+export interface TrackedRun {
+	lane: string
+	runId: string
 }
+
+/**
+ * OpenClaw clients know a run by the idempotencyKey they sent (OpenClaw's runId is that key), so
+ * the connection maps it to the lane's run both ways: events are relabelled on the way out, and
+ * `agent.wait` / `chat.abort` find the lane run.
+ */
+export function trackRun(
+	ctx: MethodContext,
+	clientRunId: string,
+	laneRunId: string,
+	lane: LaneHandle,
+): void {
+	ctx.kv.put<TrackedRun>(`run:${clientRunId}`, { lane: laneName(lane.ref), runId: laneRunId })
+	ctx.kv.put(`alias:${laneRunId}`, clientRunId)
+}
+
+export const trackedRun = (ctx: MethodContext, clientRunId: string): TrackedRun | undefined =>
+	ctx.kv.get<TrackedRun>(`run:${clientRunId}`)
 
 export const subjectOf = (p: Principal): ToolSubject => ({
 	kind: p.kind,
