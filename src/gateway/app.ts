@@ -2,7 +2,7 @@
 // authentication → validation → route. Errors leave through one envelope (errors.ts).
 import { Scalar } from '@scalar/hono-api-reference'
 import { secureHeaders } from 'hono/secure-headers'
-import { assertEveryRouteHasARule, authorize } from './authz'
+import { assertEveryRouteHasARule, authorize, SELF_AUTHORISING } from './authz'
 import { notFoundHandler, onError } from './errors'
 import { authenticate } from './middleware/auth'
 import { maxBody } from './middleware/body'
@@ -16,7 +16,7 @@ import { healthRoutes, VERSION } from './routes/health'
 import { keyRoutes } from './routes/keys'
 import { completionRoutes } from './routes/openai/completions'
 import { modelRoutes } from './routes/openai/models'
-import { admitGatewaySocket, openclawRoutes } from './routes/openclaw'
+import { openclawRoutes } from './routes/openclaw'
 import { policyRoutes } from './routes/policies'
 import { providerRoutes } from './routes/providers'
 import { securityRoutes } from './routes/security'
@@ -30,9 +30,6 @@ import { toolExecutionRoutes } from './routes/tool-executions'
 
 export type GatewayOptions = RequestContextOptions
 
-/** /v1 routes that authenticate and authorise inside their own protocol (see routes/openclaw.ts). */
-const SELF_AUTHORISING = ['GET /v1/gateway']
-
 export function createGateway(options: GatewayOptions = {}) {
 	const app = createRouter()
 
@@ -44,10 +41,6 @@ export function createGateway(options: GatewayOptions = {}) {
 	// method there (same policies); the Worker only admits the upgrade, rate-limited per IP.
 	app.use('/v1/gateway', limitByIp())
 	app.route('/', openclawRoutes)
-	app.get('/', async (c, next) => {
-		if (c.req.header('upgrade')?.toLowerCase() === 'websocket') return admitGatewaySocket(c)
-		await next()
-	})
 	// Default deny: everything under /v1 needs credentials and a policy that allows the route's
 	// action; public routes live outside it.
 	app.use('/v1/*', limitByIp())

@@ -206,6 +206,13 @@ export async function authorizeRule(
 	})
 }
 
+/**
+ * /v1 routes that authenticate and authorise inside their own protocol: the OpenClaw gateway
+ * socket checks its `connect` token and every method against these same policies
+ * (src/gateway/openclaw/methods/context.ts).
+ */
+export const SELF_AUTHORISING: readonly string[] = ['GET /v1/gateway']
+
 /** Fails at startup when a /v1 route has no rule: no route is open by omission. */
 export function assertEveryRouteHasARule(
 	routes: readonly { method: string; path: string }[],

@@ -28,8 +28,8 @@ export const corsFromEnv = (): MiddlewareHandler<GatewayEnv> => {
 					: cors({
 							origin: wildcard ? '*' : origins,
 							allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-							allowHeaders: ['authorization', 'content-type', 'x-request-id', 'x-edgeclaw-tenant'],
-							exposeHeaders: ['x-request-id', 'retry-after'],
+							allowHeaders: ALLOW_HEADERS,
+							exposeHeaders: ['x-request-id', 'retry-after', 'x-edgeclaw-session'],
 							credentials: false,
 							maxAge: 600,
 						})
@@ -37,3 +37,23 @@ export const corsFromEnv = (): MiddlewareHandler<GatewayEnv> => {
 		return handler ? handler(c, next) : next()
 	}
 }
+
+/** What browsers may send: ours, plus the headers the OpenAI SDKs add in a browser. */
+const ALLOW_HEADERS = [
+	'authorization',
+	'content-type',
+	'x-request-id',
+	'x-edgeclaw-tenant',
+	'x-edgeclaw-session',
+	'idempotency-key',
+	'openai-organization',
+	'openai-project',
+	'x-stainless-arch',
+	'x-stainless-lang',
+	'x-stainless-os',
+	'x-stainless-package-version',
+	'x-stainless-retry-count',
+	'x-stainless-runtime',
+	'x-stainless-runtime-version',
+	'x-stainless-timeout',
+]

@@ -53,4 +53,14 @@ export async function admitGatewaySocket(c: Context<GatewayEnv>): Promise<Respon
 	return new Response(null, { status: 101, webSocket: res.webSocket })
 }
 
-export const openclawRoutes = createRouter().openapi(upgrade, (c) => admitGatewaySocket(c) as never)
+const root = createRoute({
+	...upgrade,
+	path: '/',
+	summary: 'OpenClaw Gateway protocol v4 at the bare host (WebSocket)',
+	description:
+		'The same socket as `/v1/gateway`, where OpenClaw clients connect by default (`ws://host:port`). Without an upgrade: 426.',
+})
+
+export const openclawRoutes = createRouter()
+	.openapi(upgrade, (c) => admitGatewaySocket(c) as never)
+	.openapi(root, (c) => admitGatewaySocket(c) as never)

@@ -13,6 +13,7 @@ import {
 	type SessionInfo,
 	type SubmitRequest,
 } from '../../../lanes/types'
+import { waitUntil } from '../../audit'
 import { authorizeRule } from '../../authz'
 import type { GatewayEnv } from '../../context'
 import { jsonBody } from '../../middleware/body'
@@ -112,6 +113,26 @@ function withSession(error: OpenAIError, sessionKey: string): OpenAIError {
 	})
 }
 
+/** Deletes an ephemeral session (stopping its run if the client left early), after the answer. */
+function endEphemeral(c: Context<GatewayEnv>, lane: LaneHandle): void {
+	const done = (async () => {
+		await lane.stub.destroy()
+	})().catch((error: unknown) => c.get('logger').warn('openai.ephemeral_cleanup_failed', { error }))
+	waitUntil(c, done)
+}
+
+/** Passes a stream through and calls `fn` when it ends, however it ends. */
+function afterwards(fn: () => void): TransformStream<Uint8Array, Uint8Array> {
+	let called = false
+	const once = () => {
+		if (!called) {
+			called = true
+			fn()
+		}
+	}
+	return new TransformStream({ flush: once, cancel: once } as Transformer<Uint8Array, Uint8Array>)
+}
+
 /** Where the run's events start: the session's last seq before the submit (0 for a new one). */
 async function lastEventSeq(c: Context<GatewayEnv>, lane: LaneHandle): Promise<number> {
 	const info = await callLane(c, async () => (await lane.stub.info()) as LaneResult<SessionInfo>)
@@ -128,7 +149,9 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	if (!agentId || !(await resolveAgent(database(c.env.DB), principal.tenantId, agentId))) {
 		throw modelNotFound(body.model)
 	}
-	const { sessionKey } = await sessionKeyFor(headers[SESSION_HEADER], body.user)
+	const { sessionKey, source } = await sessionKeyFor(headers[SESSION_HEADER], body.user)
+	// A request that names no session gets one of its own, deleted once it has answered.
+	const ephemeral = source === 'ephemeral'
 	// The route's rule saw no session (it is not in the path); a policy on this one applies too.
 	await authorizeRule(
 		c,
@@ -152,7 +175,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	if (body.stream) {
 		const after = await lastEventSeq(c, lane)
 		const outcome = await laneCall(c, () => lane.stub.send(request))
-		const stream = completionStream({
+		const events = completionStream({
 			events: lane.stub,
 			readRun: async () => {
 				const result = (await lane.stub.getRun(outcome.run.runId)) as LaneResult<RunView>
@@ -166,6 +189,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 			includeUsage: body.stream_options?.include_usage === true,
 			logger: c.get('logger'),
 		})
+		const stream = ephemeral ? events.pipeThrough(afterwards(() => endEphemeral(c, lane))) : events
 		return new Response(stream, {
 			status: 200,
 			headers: {
@@ -180,6 +204,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	const waitMs = lane.agent.config.limits.runDeadlineMs + WAIT_GRACE_MS
 	const outcome = await laneCall(c, () => lane.stub.send(request, { waitMs }))
 	const run = outcome.final ?? outcome.run
+	if (ephemeral) endEphemeral(c, lane)
 	if (!isFinished(run.status)) throw stillRunning(run, lane)
 	if (run.status !== 'succeeded') throw withSession(runFailure(run), sessionKey)
 	c.header(SESSION_HEADER, sessionKey)
