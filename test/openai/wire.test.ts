@@ -232,3 +232,60 @@ describe("errors in OpenAI's shape", () => {
 		expect((await problem(await call('/nothing-here'))).code).toBe('not_found')
 	})
 })
+
+describe('ephemeral sessions', () => {
+	const exists = async (sessionKey: string) => {
+		const res = await call(`/v1/sessions/${sessionKey}?agent=main`, {
+			headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+		})
+		await res.body?.cancel()
+		return res.status === 200
+	}
+	const gone = async (sessionKey: string) => {
+		for (let i = 0; i < 100 && (await exists(sessionKey)); i++) {
+			await new Promise((r) => setTimeout(r, 20))
+		}
+		return !(await exists(sessionKey))
+	}
+
+	it('a request that names no session gets its own, deleted once it has answered', async () => {
+		const res = await completion(member, hello)
+		expect(res.status).toBe(200)
+		const sessionKey = res.headers.get('x-edgeclaw-session') ?? ''
+		expect(sessionKey).toMatch(/^openai-/)
+		await res.json()
+		expect(await gone(sessionKey)).toBe(true)
+	})
+
+	it('also after a stream, while a named session stays', async () => {
+		const res = await completion(member, { ...hello, stream: true })
+		const sessionKey = res.headers.get('x-edgeclaw-session') ?? ''
+		await res.text()
+		expect(await gone(sessionKey)).toBe(true)
+		const kept = await completion(member, hello, { 'x-edgeclaw-session': 'kept-1' })
+		await kept.json()
+		expect(await exists('kept-1')).toBe(true)
+	})
+})
+
+describe('CORS for browser clients', () => {
+	it('allows the session, idempotency and OpenAI SDK headers in a preflight', async () => {
+		const app = createGateway()
+		const res = await app.request(
+			'/v1/chat/completions',
+			{
+				method: 'OPTIONS',
+				headers: {
+					origin: 'https://app.example',
+					'access-control-request-method': 'POST',
+					'access-control-request-headers': 'authorization,x-edgeclaw-session,x-stainless-os',
+				},
+			},
+			{ ...env, EDGECLAW_CORS_ORIGINS: 'https://app.example' },
+		)
+		const allowed = res.headers.get('access-control-allow-headers') ?? ''
+		for (const h of ['x-edgeclaw-session', 'idempotency-key', 'x-stainless-os']) {
+			expect(allowed).toContain(h)
+		}
+	})
+})
