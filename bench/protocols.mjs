@@ -74,7 +74,7 @@ export async function protocolsScenario(o) {
 	const auth = { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' }
 	const wsUrl = o.url.replace(/^http/, 'ws')
 	const closers = []
-	/** @param {string} session @param {string} content */
+	/** @param {string} session @param {string} content @param {boolean} wait */
 	const post = (session, content, wait) =>
 		fetch(`${o.url}/v1/sessions/${session}/messages`, {
 			method: 'POST',
@@ -115,6 +115,7 @@ export async function protocolsScenario(o) {
 	/** @type {Map<string, (f: any) => void>} */
 	const pending = new Map()
 	let reqs = 0
+	/** @param {string} method @param {unknown} params @returns {Promise<any>} */
 	const clawRequest = (method, params) =>
 		new Promise((resolve) => {
 			const id = `b${++reqs}`
@@ -153,7 +154,7 @@ export async function protocolsScenario(o) {
 			async run(i) {
 				const t0 = performance.now()
 				const res = await post('proto-http', `message ${i}`, true)
-				const run = await res.json()
+				const run = /** @type {{ status: string }} */ (await res.json())
 				if (run.status !== 'succeeded') throw new Error(`http: ${run.status}`)
 				return { full: performance.now() - t0 }
 			},
@@ -166,7 +167,7 @@ export async function protocolsScenario(o) {
 			async run(/** @type {number} */ i) {
 				const t0 = performance.now()
 				const res = await post(/** @type {string} */ (session), `message ${i}`, false)
-				const { runId } = await res.json()
+				const { runId } = /** @type {{ runId: string }} */ (await res.json())
 				const r = await /** @type {RunBook} */ (book).final(runId)
 				return { ttft: (r.delta ?? r.final) - t0, full: r.final - t0 }
 			},
@@ -183,7 +184,7 @@ export async function protocolsScenario(o) {
 						messages: [{ role: 'user', content: `message ${i}` }],
 					}),
 				})
-				const body = await res.json()
+				const body = /** @type {any} */ (await res.json())
 				if (!body.choices?.[0]?.message?.content) throw new Error(`openai: ${JSON.stringify(body)}`)
 				return { full: performance.now() - t0 }
 			},
@@ -202,6 +203,7 @@ export async function protocolsScenario(o) {
 					}),
 				})
 				if (!res.body) throw new Error('openai stream: no body')
+				/** @type {number | undefined} */
 				let ttft
 				let done = false
 				await readSse(res.body, (d) => {

@@ -54,7 +54,8 @@ describe('handshake', () => {
 		})
 		const none = await connected(viewer, { scopes: [] })
 		expect(
-			((await none.request('status')).payload?.connection as { scopes: string[] }).scopes,
+			((await none.request('status')).payload?.connection as { scopes?: string[] } | undefined)
+				?.scopes,
 		).toEqual(['operator.read'])
 		wire.ws.close(1000)
 		none.ws.close(1000)
