@@ -16,6 +16,8 @@ export interface Principal {
 	tenantId: string
 	/** Action patterns a key is limited to; empty = what its role allows. */
 	scopes: string[]
+	/** When the credential stops being valid (a JWT's `exp`); keys are re-read instead. */
+	expiresAt?: number
 }
 
 export interface GatewayVariables {

@@ -66,6 +66,7 @@ export async function identifyToken(
 					role: id.role,
 					tenantId: id.tenantId,
 					scopes: [],
+					expiresAt: id.expiresAt,
 				},
 			}
 		} catch (error) {

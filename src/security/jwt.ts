@@ -25,6 +25,8 @@ export interface JwtIdentity {
 	subject: string
 	tenantId: string
 	role: Role
+	/** `exp`, in milliseconds: long-lived connections close when it passes. */
+	expiresAt: number
 }
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA']
@@ -81,7 +83,7 @@ export async function verifyJwt(token: string, settings: JwtSettings): Promise<J
 	const role = (ROLES as readonly string[]).includes(roleClaim ?? '')
 		? (roleClaim as Role)
 		: settings.defaultRole
-	return { subject: String(payload.sub), tenantId, role }
+	return { subject: String(payload.sub), tenantId, role, expiresAt: Number(payload.exp) * 1000 }
 }
 
 function claim(payload: JWTPayload, name: string): string | undefined {

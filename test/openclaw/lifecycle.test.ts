@@ -3,13 +3,14 @@
 // and no frame a client can send after connect drops the socket (fast-check).
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import fc from 'fast-check'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { OpenClawConnection } from '../../src/gateway/openclaw/connection'
 import { HANDSHAKE_TIMEOUT_MS } from '../../src/gateway/openclaw/protocol'
 import { ADMIN_TOKEN, call } from '../helpers'
 import { key, tenant } from '../security/helpers'
 import { silentLogger } from '../tools/context'
-import { connected, type Wire } from './wire'
+import { connected, connectParams, type Wire } from './wire'
 
 let member: { id: string; secret: string }
 
@@ -17,6 +18,43 @@ beforeAll(async () => {
 	await tenant('life')
 	member = await key('life', 'member')
 })
+
+/** The connection logic on an in-memory host, with a clock the test moves. */
+function fakeHost(environment: Env) {
+	const store = new Map<string, unknown>()
+	const sent: string[] = []
+	const closes: [number, string][] = []
+	const alarms: number[] = []
+	const clock = { now: Date.now() }
+	const conn = new OpenClawConnection({
+		env: environment,
+		connId: 'c'.repeat(64),
+		send: (t) => {
+			sent.push(t)
+			return true
+		},
+		close: (code, reason) => {
+			closes.push([code, reason])
+		},
+		kv: {
+			get: <T>(k: string) => store.get(k) as T | undefined,
+			put: (k, v) => {
+				store.set(k, v)
+			},
+			delete: (k) => store.delete(k),
+			list: <T>({ prefix = '' } = {}) =>
+				[...store].filter(([k]) => k.startsWith(prefix)) as [string, T][],
+		},
+		setAlarm: (at) => {
+			alarms.push(at)
+		},
+		deleteAll: async () => store.clear(),
+		now: () => clock.now,
+		logger: silentLogger(),
+		waitUntil: () => {},
+	})
+	return { conn, sent, closes, alarms, clock }
+}
 
 const connOf = async (wire: Wire) => {
 	const status = await wire.request('status')
@@ -36,43 +74,43 @@ describe('alarms', () => {
 	})
 
 	it('closes a socket that never completes connect', async () => {
-		// The connection logic with an in-memory host: the deadline alarm fires before connect.
-		const store = new Map<string, unknown>()
-		const sent: string[] = []
-		const closes: [number, string][] = []
-		const alarms: number[] = []
-		const conn = new OpenClawConnection({
-			env,
-			connId: 'c'.repeat(64),
-			send: (t) => {
-				sent.push(t)
-				return true
-			},
-			close: (code, reason) => {
-				closes.push([code, reason])
-			},
-			kv: {
-				get: <T>(k: string) => store.get(k) as T | undefined,
-				put: (k, v) => {
-					store.set(k, v)
-				},
-				delete: (k) => store.delete(k),
-				list: <T>({ prefix = '' } = {}) =>
-					[...store].filter(([k]) => k.startsWith(prefix)) as [string, T][],
-			},
-			setAlarm: (at) => {
-				alarms.push(at)
-			},
-			deleteAll: async () => store.clear(),
-			now: () => 1_000,
-			logger: silentLogger(),
-			waitUntil: () => {},
+		const h = fakeHost(env)
+		h.conn.open({ tenant: 'life', requestId: 'r' })
+		expect(JSON.parse(h.sent[0] ?? '{}')).toMatchObject({ event: 'connect.challenge' })
+		expect(h.alarms).toEqual([h.clock.now + HANDSHAKE_TIMEOUT_MS])
+		await h.conn.alarm()
+		expect(h.closes).toEqual([[1008, 'connect not completed in time']])
+	})
+
+	it('closes a JWT-authenticated socket when the JWT expires', async () => {
+		const pair = await generateKeyPair('RS256', { extractable: true })
+		const jwks = JSON.stringify({
+			keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }],
 		})
-		conn.open({ tenant: 'life', requestId: 'r' })
-		expect(JSON.parse(sent[0] ?? '{}')).toMatchObject({ event: 'connect.challenge' })
-		expect(alarms).toEqual([1_000 + HANDSHAKE_TIMEOUT_MS])
-		await conn.alarm()
-		expect(closes).toEqual([[1008, 'connect not completed in time']])
+		const jwt = await new SignJWT({ tenant: 'life', role: 'member' })
+			.setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+			.setSubject('someone@life.test')
+			.setIssuer('https://issuer.test')
+			.setAudience('edgeclaw')
+			.setIssuedAt()
+			.setExpirationTime('2m')
+			.sign(pair.privateKey)
+		const h = fakeHost({
+			...env,
+			EDGECLAW_JWT_JWKS: jwks,
+			EDGECLAW_JWT_ISSUER: 'https://issuer.test',
+			EDGECLAW_JWT_AUDIENCE: 'edgeclaw',
+		} as Env)
+		h.conn.open({ tenant: 'life', requestId: 'r' })
+		await h.conn.receive(
+			JSON.stringify({ type: 'req', id: 'c', method: 'connect', params: connectParams(jwt) }),
+		)
+		expect(JSON.parse(h.sent[1] ?? '{}')).toMatchObject({ id: 'c', ok: true })
+		await h.conn.alarm()
+		expect(h.closes).toEqual([])
+		h.clock.now += 3 * 60_000
+		await h.conn.alarm()
+		expect(h.closes).toEqual([[4001, 'credentials revoked or expired']])
 	})
 
 	it('closes with 4001 once the API key is revoked', async () => {

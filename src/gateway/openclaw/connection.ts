@@ -160,7 +160,8 @@ export class OpenClawConnection {
 		if (state.phase !== 'connected') {
 			return this.#h.close(CLOSE.policy, 'connect not completed in time')
 		}
-		if (now - state.checkedAt >= RECHECK_MS && !(await this.#stillValid(state))) {
+		const expired = state.principal.expiresAt !== undefined && now >= state.principal.expiresAt
+		if (expired || (now - state.checkedAt >= RECHECK_MS && !(await this.#stillValid(state)))) {
 			this.#event('shutdown', { reason: 'credentials revoked or expired' })
 			return this.#h.close(CLOSE.revoked, 'credentials revoked or expired')
 		}
