@@ -13,7 +13,7 @@ import { identifyToken } from '../identity'
 import { ProblemError } from '../problem'
 import { VERSION } from '../routes/health'
 import { type FollowState, laneFrames, type RunTrack } from './events'
-import { METHODS, type MethodContext, methodNames } from './methods/index'
+import { type KeyValue, METHODS, type MethodContext, methodNames } from './methods/index'
 import {
 	CLOSE,
 	ConnectParams,
@@ -48,13 +48,6 @@ export const EVENTS = [
 	'shutdown',
 	'gateway.error',
 ] as const
-
-export interface KeyValue {
-	get<T = unknown>(key: string): T | undefined
-	put<T>(key: string, value: T): void
-	delete(key: string): boolean
-	list<T = unknown>(options?: { prefix?: string }): Iterable<[string, T]>
-}
 
 export interface ConnectionHost {
 	env: Env

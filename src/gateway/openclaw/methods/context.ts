@@ -8,11 +8,18 @@ import type { ToolSubject } from '../../../tools/policy'
 import { accessRequest, decide } from '../../authz'
 import type { Principal } from '../../context'
 import { findLane, type LaneHandle } from '../../routes/sessions/lane-client'
-import type { KeyValue } from '../connection'
 import type { FollowState, RunTrack } from '../events'
 import { type ClawSession, clawKey, parseClawKey } from '../keys'
 import { MethodError } from '../protocol'
 import type { Scope } from '../scopes'
+
+/** The connection's own storage (synchronous key-value, as a Durable Object's `storage.kv`). */
+export interface KeyValue {
+	get<T = unknown>(key: string): T | undefined
+	put<T>(key: string, value: T): void
+	delete(key: string): boolean
+	list<T = unknown>(options?: { prefix?: string }): Iterable<[string, T]>
+}
 
 export interface MethodContext {
 	env: Env
