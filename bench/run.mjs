@@ -267,6 +267,11 @@ try {
 	}
 } catch (error) {
 	console.error(error)
+	// What the runtimes said last: a crash or reload shows up here, not in the error above.
+	for (const r of running) {
+		const out = r.output()
+		if (out) console.error(`\n--- ${r.url} (last output) ---\n${out.slice(-4_000)}`)
+	}
 	process.exitCode = 1
 } finally {
 	await cleanup()
