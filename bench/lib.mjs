@@ -94,6 +94,25 @@ export async function startWorker({ config, args = [], readyPath = '/', cwd, tim
 	return { url, stop, output: () => log }
 }
 
+/**
+ * The product Worker under `wrangler dev` on a fresh local D1 (migrations applied) in `state`,
+ * without containers, with `vars` as Worker variables.
+ * @param {{ cwd: string, state: string, vars: Record<string, string> }} options
+ * @returns {Promise<RunningWorker>}
+ */
+export function startProduct({ cwd, state, vars }) {
+	runCommand('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], cwd)
+	const varArgs = Object.entries({ EDGECLAW_CONTAINERS: 'disabled', ...vars }).flatMap(
+		([name, value]) => ['--var', `${name}:${value}`],
+	)
+	return startWorker({
+		config: 'wrangler.toml',
+		cwd,
+		readyPath: '/ready',
+		args: ['--local', '--persist-to', state, '--enable-containers=false', ...varArgs],
+	})
+}
+
 /** Runs a command and fails loudly. @param {string} cmd @param {string[]} args @param {string} cwd */
 export function runCommand(cmd, args, cwd) {
 	const result = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } })

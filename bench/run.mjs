@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { startFakeOpenAI } from './fake-openai.mjs'
-import { measure, runCommand, startWorker, table } from './lib.mjs'
+import { measure, runCommand, startProduct, startWorker, table } from './lib.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { sessionsScenario } from './sessions.mjs'
 
@@ -54,31 +54,16 @@ try {
 	const bundle = readFileSync(join(out, 'index.js'))
 	const bundleKiB = { raw: bundle.length / 1024, gzip: gzipSync(bundle).length / 1024 }
 
-	runCommand(
-		'wrangler',
-		['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', join(state, 'edgeclaw')],
-		root,
-	)
 	const [product, floor] = await Promise.all([
-		startWorker({
-			config: 'wrangler.toml',
+		startProduct({
 			cwd: root,
-			readyPath: '/ready',
-			args: [
-				'--local',
-				'--persist-to',
-				join(state, 'edgeclaw'),
-				'--enable-containers=false',
-				'--var',
-				'EDGECLAW_CONTAINERS:disabled',
-				'--var',
-				'EDGECLAW_LOG_LEVEL:warn',
+			state: join(state, 'edgeclaw'),
+			vars: {
+				EDGECLAW_LOG_LEVEL: 'warn',
 				// One client on loopback sends far more than a per-IP or per-key limit allows.
-				'--var',
-				'EDGECLAW_RATE_LIMITS:disabled',
-				'--var',
-				`EDGECLAW_ADMIN_TOKEN:${token}`,
-			],
+				EDGECLAW_RATE_LIMITS: 'disabled',
+				EDGECLAW_ADMIN_TOKEN: token,
+			},
 		}),
 		startWorker({
 			config: 'bench/floor/wrangler.toml',

@@ -20,6 +20,16 @@ export interface IdentifyOptions {
 	waitUntil(promise: Promise<unknown>): void
 }
 
+/** Why a key row no longer authenticates (revoked, expired), or undefined while it is live. */
+export function keyDeadReason(
+	row: { revokedAt: Date | null; expiresAt: Date | null },
+	now: number,
+): 'revoked' | 'expired' | undefined {
+	if (row.revokedAt) return 'revoked'
+	if (row.expiresAt && row.expiresAt.getTime() <= now) return 'expired'
+	return undefined
+}
+
 export async function identifyToken(
 	env: Env,
 	token: string,
@@ -36,10 +46,8 @@ export async function identifyToken(
 		if (!(await secretMatches(parsed.secret, row.secretHash, pepper))) {
 			return { ok: false, reason: 'bad_secret', tenantId: row.tenantId }
 		}
-		if (row.revokedAt) return { ok: false, reason: 'revoked', tenantId: row.tenantId }
-		if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
-			return { ok: false, reason: 'expired', tenantId: row.tenantId }
-		}
+		const dead = keyDeadReason(row, Date.now())
+		if (dead) return { ok: false, reason: dead, tenantId: row.tenantId }
 		const touched = touchKey(db, row.id)
 		if (touched) options.waitUntil(touched.catch(() => {}))
 		return {

@@ -93,11 +93,12 @@ export class Lane {
 				const run = seen && this.#store.getRun(seen)
 				if (run) return ok({ run: runView(run), duplicate: true, disposition: 'queued' })
 			}
-			const context = this.#store.messageStats().active === 0 ? (req.context ?? []) : []
+			const stats = this.#store.messageStats()
+			const context = stats.active === 0 ? (req.context ?? []) : []
 			const incomingBytes =
 				req.content.reduce((n, p) => n + p.text.length, 0) +
 				context.reduce((n, m) => n + m.text.length, 0)
-			const stored = this.#store.messageStats().bytes + this.#store.queuedBytes()
+			const stored = stats.bytes + this.#store.queuedBytes()
 			if (stored + incomingBytes > limits.maxSessionBytes) {
 				return fail(
 					'session_full',

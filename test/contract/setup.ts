@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { runCommand, startWorker } from '../../bench/lib.mjs'
+import { startProduct } from '../../bench/lib.mjs'
 
 declare module 'vitest' {
 	export interface ProvidedContext {
@@ -20,27 +20,10 @@ const ADMIN = 'contract-admin-token-0123456789abcdef'
 
 export default async function setup(project: TestProject) {
 	const state = mkdtempSync(join(tmpdir(), 'edgeclaw-contract-'))
-	runCommand(
-		'wrangler',
-		['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
-		root,
-	)
-	const worker = await startWorker({
-		config: 'wrangler.toml',
+	const worker = await startProduct({
 		cwd: root,
-		readyPath: '/ready',
-		args: [
-			'--local',
-			'--persist-to',
-			state,
-			'--enable-containers=false',
-			'--var',
-			'EDGECLAW_CONTAINERS:disabled',
-			'--var',
-			'EDGECLAW_LOG_LEVEL:error',
-			'--var',
-			`EDGECLAW_ADMIN_TOKEN:${ADMIN}`,
-		],
+		state,
+		vars: { EDGECLAW_LOG_LEVEL: 'error', EDGECLAW_ADMIN_TOKEN: ADMIN },
 	})
 	const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
 	const post = async (path: string, body: unknown) => {

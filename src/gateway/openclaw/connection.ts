@@ -9,7 +9,7 @@ import type { LaneEvent } from '../../lanes/types'
 import type { Logger } from '../../observability/logger'
 import { actorOf, appendThroughChain } from '../audit'
 import type { Principal } from '../context'
-import { identifyToken } from '../identity'
+import { identifyToken, keyDeadReason } from '../identity'
 import { ProblemError } from '../problem'
 import { VERSION } from '../routes/health'
 import { type FollowState, laneFrames, type RunTrack } from './events'
@@ -180,8 +180,8 @@ export class OpenClawConnection {
 		const follow = this.#h.kv.get<FollowState>(`follow:${lane}`)
 		if (state?.phase !== 'connected' || !follow) return false
 		if (!holds(state.scopes, 'operator.read')) return true
+		const alias = (id: string) => this.#h.kv.get<string>(`alias:${id}`) ?? id
 		for (const event of events) {
-			const alias = (id: string) => this.#h.kv.get<string>(`alias:${id}`) ?? id
 			for (const [name, payload] of laneFrames(follow, event, this.#runs, this.#h.now(), alias)) {
 				if (!this.#event(name, payload)) return false
 			}
@@ -450,7 +450,7 @@ export class OpenClawConnection {
 		const now = this.#h.now()
 		if (state.principal.kind === 'api-key') {
 			const row = await findKey(database(this.#h.env.DB), state.principal.id)
-			if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return false
+			if (!row || keyDeadReason(row, now)) return false
 		}
 		this.#h.kv.put<State>('state', { ...state, checkedAt: now })
 		return true

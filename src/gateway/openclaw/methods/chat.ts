@@ -2,7 +2,7 @@
 // `agent` (accepted, then the final result as a second response) and `agent.wait`.
 import { z } from 'zod'
 import { QUEUE_MODES, type RunView } from '../../../lanes/types'
-import { ensureBudget, unwrap } from '../../routes/sessions/lane-client'
+import { ensureBudget, subjectOf, unwrap } from '../../routes/sessions/lane-client'
 import { MAX_CONTENT_CHARS } from '../../routes/sessions/schemas'
 import { clawKey } from '../keys'
 import { MethodError } from '../protocol'
@@ -12,7 +12,6 @@ import {
 	type MethodContext,
 	method,
 	openSession,
-	subjectOf,
 	trackedRun,
 	trackRun,
 } from './context'
@@ -58,7 +57,7 @@ async function submit(
 			mode: p.queueMode ?? 'followup',
 			idempotencyKey: `openclaw:${p.idempotencyKey}`,
 			maxConcurrentRuns: lane.maxConcurrentRuns,
-			subject: subjectOf(ctx.principal),
+			subject: subjectOf(ctx.principal, 'openclaw'),
 		}),
 	)
 	trackRun(ctx, p.idempotencyKey, outcome.run.runId, lane)

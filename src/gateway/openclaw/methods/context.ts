@@ -4,7 +4,6 @@
 import type { z } from 'zod'
 import { laneName } from '../../../lanes/name'
 import type { Logger } from '../../../observability/logger'
-import type { ToolSubject } from '../../../tools/policy'
 import { accessRequest, decide } from '../../authz'
 import type { Principal } from '../../context'
 import { findLane, type LaneHandle } from '../../routes/sessions/lane-client'
@@ -151,12 +150,3 @@ export function trackRun(
 
 export const trackedRun = (ctx: MethodContext, clientRunId: string): TrackedRun | undefined =>
 	ctx.kv.get<TrackedRun>(`run:${clientRunId}`)
-
-export const subjectOf = (p: Principal): ToolSubject => ({
-	kind: p.kind,
-	id: p.id,
-	role: p.role,
-	tenantId: p.tenantId,
-	scopes: p.scopes,
-	channel: 'openclaw',
-})

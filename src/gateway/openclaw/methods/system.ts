@@ -7,9 +7,15 @@ import { checkReadiness } from '../../readiness'
 import { VERSION } from '../../routes/health'
 import { DEFAULT_AGENT } from '../keys'
 import { PROTOCOL_VERSION } from '../protocol'
-import { allow, type Method, method } from './context'
+import { allow, type Method, type MethodContext, method } from './context'
 
 const Empty = z.object({}).loose()
+
+/** The caller's agents, if its policies let it list them. */
+async function tenantAgents(ctx: MethodContext) {
+	await allow(ctx, 'agents:list', 'agent')
+	return listAgents(database(ctx.env.DB), ctx.principal.tenantId)
+}
 
 const status = method({
 	scope: 'operator.read',
@@ -54,8 +60,7 @@ const agents = method({
 	scope: 'operator.read',
 	params: Empty,
 	async handle(ctx) {
-		await allow(ctx, 'agents:list', 'agent')
-		const rows = await listAgents(database(ctx.env.DB), ctx.principal.tenantId)
+		const rows = await tenantAgents(ctx)
 		return {
 			defaultId: rows.some((a) => a.id === DEFAULT_AGENT)
 				? DEFAULT_AGENT
@@ -77,8 +82,7 @@ const models = method({
 	scope: 'operator.read',
 	params: Empty,
 	async handle(ctx) {
-		await allow(ctx, 'agents:list', 'agent')
-		const rows = await listAgents(database(ctx.env.DB), ctx.principal.tenantId)
+		const rows = await tenantAgents(ctx)
 		const seen = new Map<string, Record<string, unknown>>()
 		for (const a of rows) {
 			for (const ref of [a.config.model.primary, ...a.config.model.fallbacks]) {

@@ -56,13 +56,13 @@ export async function findLane(
 }
 
 /** Who a run acts for: the caller, as the tools' policy checks see them. */
-export const subjectOf = (p: Principal): ToolSubject => ({
+export const subjectOf = (p: Principal, channel = 'api'): ToolSubject => ({
 	kind: p.kind,
 	id: p.id,
 	role: p.role,
 	tenantId: p.tenantId,
 	scopes: p.scopes,
-	channel: 'api',
+	channel,
 })
 
 /**
