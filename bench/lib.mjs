@@ -19,8 +19,24 @@ export function freePort() {
 }
 
 /**
- * @typedef {{ url: string, stop: () => Promise<void>, output: () => string }} RunningWorker
+ * `rss()` is the resident memory (MiB) of the runtime processes (`workerd`) the worker runs in.
+ * @typedef {{ url: string, stop: () => Promise<void>, output: () => string, rss: () => number }} RunningWorker
  */
+
+/**
+ * Resident memory in MiB of the `workerd` processes in process group `pgid` (what `wrangler dev`
+ * started). `ps` works alike on Linux and macOS.
+ * @param {number} pgid
+ */
+export function workerdRss(pgid) {
+	const out = spawnSync('ps', ['-A', '-o', 'pgid=,rss=,comm='], { encoding: 'utf8' }).stdout ?? ''
+	let kib = 0
+	for (const line of out.split('\n')) {
+		const [group, rss, ...comm] = line.trim().split(/\s+/)
+		if (Number(group) === pgid && comm.join(' ').includes('workerd')) kib += Number(rss)
+	}
+	return kib / 1024
+}
 
 /**
  * Starts `wrangler dev` for a config and waits until `readyPath` answers 200.
@@ -47,7 +63,14 @@ export async function startWorker({ config, args = [], readyPath = '/', cwd, tim
 		],
 		{
 			cwd,
-			env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
+			// X_LOCAL_OBSERVABILITY: wrangler dev's local trace collector (a dev-only feature that
+			// records every span of every Worker into a store of its own) is off, as in production.
+			env: {
+				...process.env,
+				CI: '1',
+				WRANGLER_SEND_METRICS: 'false',
+				X_LOCAL_OBSERVABILITY: 'false',
+			},
 			stdio: ['ignore', 'pipe', 'pipe'],
 			detached: true,
 		},
@@ -91,7 +114,7 @@ export async function startWorker({ config, args = [], readyPath = '/', cwd, tim
 		}
 		await new Promise((r) => setTimeout(r, 250))
 	}
-	return { url, stop, output: () => log }
+	return { url, stop, output: () => log, rss: () => workerdRss(child.pid ?? -1) }
 }
 
 /**
@@ -129,7 +152,7 @@ export function runCommand(cmd, args, cwd) {
  */
 
 /** @param {number[]} sorted @param {number} q */
-function quantile(sorted, q) {
+export function quantile(sorted, q) {
 	if (sorted.length === 0) return Number.NaN
 	return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
 }
@@ -228,4 +251,89 @@ export function table(results) {
 	const line = (/** @type {string[]} */ cells) =>
 		cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')
 	return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
+
+/**
+ * Runs `task(0…count-1)` with at most `limit` in flight.
+ * @template T
+ * @param {number} count
+ * @param {number} limit
+ * @param {(i: number) => Promise<T>} task
+ * @returns {Promise<T[]>}
+ */
+export async function pool(count, limit, task) {
+	/** @type {T[]} */
+	const results = new Array(count)
+	let next = 0
+	const worker = async () => {
+		while (next < count) {
+			const i = next++
+			results[i] = await task(i)
+		}
+	}
+	await Promise.all(Array.from({ length: Math.min(limit, count) }, worker))
+	return results
+}
+
+/**
+ * @typedef {{ name: string, concurrency: number, n: number, errors: number, seconds: number, rps: number, p50: number, p99: number }} LoadResult
+ */
+
+/**
+ * Closed-loop load: `concurrency` clients each send the next request as soon as theirs answers,
+ * until `count` requests were sent or `timeMs` passed. Throughput and latency under load.
+ * @param {Scenario} s
+ * @param {{ concurrency: number, count: number, timeMs: number }} o
+ * @returns {Promise<LoadResult>}
+ */
+export async function closedLoop(s, { concurrency, count, timeMs }) {
+	/** @type {number[]} */
+	const samples = []
+	let errors = 0
+	let next = 0
+	const t0 = performance.now()
+	const deadline = t0 + timeMs
+	const client = async () => {
+		while (next < count && performance.now() < deadline) {
+			const i = next++
+			const start = performance.now()
+			try {
+				const res = await s.request(i)
+				const body = await res.text()
+				if (!res.ok || (s.check && !s.check(body))) errors++
+			} catch {
+				errors++
+			}
+			samples.push(performance.now() - start)
+		}
+	}
+	await Promise.all(Array.from({ length: concurrency }, client))
+	const seconds = (performance.now() - t0) / 1000
+	const sorted = samples.sort((a, b) => a - b)
+	return {
+		name: s.name,
+		concurrency,
+		n: sorted.length,
+		errors,
+		seconds,
+		rps: sorted.length / seconds,
+		p50: quantile(sorted, 0.5),
+		p99: quantile(sorted, 0.99),
+	}
+}
+
+/**
+ * A fixed-width text table; numbers right-aligned.
+ * @param {string[]} header
+ * @param {string[][]} rows
+ */
+export function grid(header, rows) {
+	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+	const numeric = (/** @type {string} */ c) => /^[-+]?[\d.,]+( ?[×%a-zA-Z/]+)?$/.test(c)
+	const line = (/** @type {string[]} */ cells) =>
+		cells
+			.map((c, i) => (numeric(c) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+			.join('  ')
+			.trimEnd()
+	return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }

@@ -1,35 +1,72 @@
 #!/usr/bin/env node
-// `npm run bench`: measures the gateway against the floor Worker in one run and prints a table
-// of latencies and ratios — requests, model steps, tool calls (in-process vs. as tool jobs on the
-// queue), run_js isolates and whole turns; writes bench/results/latest.json. Not part of `npm test`.
+// `npm run bench`: every performance figure from one command. Starts the product, the bench-only
+// floor Worker (bench/floor/), the Agents SDK peer (bench/peer/) and an instant OpenAI-compatible
+// model server on loopback; measures the latency matrix, the client protocols, throughput at equal
+// concurrency, one lane, fan-out, sessions, a soak and cold start; prints the tables and the
+// budgets (bench/budgets.json); writes bench/results/latest.json and latest.txt. Not in `npm test`.
+//   --check        exit 1 when a budget is missed
 //   --quick        fewer samples (a smoke run)
-//   --only=a,b     only these latency scenarios (and their baselines, transitively)
-//   --rounds=N     interleaved rounds per scenario
-//   --no-load      skip the `sessions` load scenario
+//   --only=a,b     only these latency scenarios (and their baselines); skips the other phases
+//   --rounds=N     interleaved rounds per latency scenario
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { gzipSync } from 'node:zlib'
+import { check, figures, readBudgets, verdictTable } from './budgets.mjs'
+import { coldScenario } from './cold.mjs'
 import { startFakeOpenAI } from './fake-openai.mjs'
-import { measure, runCommand, startProduct, startWorker, table } from './lib.mjs'
+import { fanoutScenario } from './fanout.mjs'
+import { oneLaneScenario } from './lane.mjs'
+import { closedLoop, grid, measure, startProduct, startWorker, table } from './lib.mjs'
+import { latencyScenarios } from './matrix.mjs'
+import { peerTranscript, peerTurn, startPeer } from './peer.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
-import { sessionsScenario } from './sessions.mjs'
+import { sessionsScenario, soakScenario } from './sessions.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const quick = process.argv.includes('--quick')
-const onlyArg = process.argv.find((a) => a.startsWith('--only='))
-const only = onlyArg?.slice('--only='.length).split(',')
-const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
+const argv = process.argv.slice(2)
+const quick = argv.includes('--quick')
+const only = argv
+	.find((a) => a.startsWith('--only='))
+	?.slice(7)
+	.split(',')
+const rounds = Number(argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
+// Sized to finish in under 10 minutes on 2 cores; --quick is a smoke run of every phase.
 const plan = quick
-	? { rounds: rounds || 3, perRound: 50, warmup: 20 }
-	: { rounds: rounds || 10, perRound: 200, warmup: 200 }
-const load = quick
-	? { sessions: 100, messages: 5, concurrency: 32 }
-	: { sessions: 1_000, messages: 5, concurrency: 64 }
+	? { rounds: rounds || 2, perRound: 20, warmup: 5 }
+	: { rounds: rounds || 5, perRound: 80, warmup: 20 }
+const sizes = quick
+	? {
+			load: { concurrency: 8, count: 100, timeMs: 5_000 },
+			sessions: { sessions: 100, messages: 5, concurrency: 32 },
+			soak: { sessions: 40, messages: 5, concurrency: 16 },
+			fanout: { subscribers: 100, turns: 5 },
+			lane: { count: 50, concurrency: 8 },
+			protocols: { perRound: 3 },
+			coldRuns: 1,
+		}
+	: {
+			load: { concurrency: 16, count: 1_200, timeMs: 15_000 },
+			sessions: { sessions: 1_000, messages: 5, concurrency: 64 },
+			soak: { sessions: 200, messages: 10, concurrency: 32 },
+			fanout: { subscribers: 100, turns: 30 },
+			lane: { count: 300, concurrency: 8 },
+			protocols: { perRound: 15 },
+			coldRuns: 3,
+		}
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
 const token = randomBytes(24).toString('base64url')
+const started = performance.now()
+/** @type {string[]} */
+const report = []
+const say = (/** @type {string} */ text = '') => {
+	report.push(text)
+	console.log(text)
+}
+const phase = (/** @type {string} */ name) =>
+	console.error(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${name}`)
 
 /** @type {import('./lib.mjs').RunningWorker[]} */
 const running = []
@@ -44,17 +81,14 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 }
 
 try {
-	// Bundle: what `wrangler deploy` would upload, and its gzip size.
-	const out = join(state, 'bundle')
-	runCommand(
-		'wrangler',
-		['deploy', '--dry-run', '--containers-rollout=none', '--outdir', out],
-		root,
-	)
-	const bundle = readFileSync(join(out, 'index.js'))
-	const bundleKiB = { raw: bundle.length / 1024, gzip: gzipSync(bundle).length / 1024 }
+	// Cold first, while nothing else runs: bundle size and startup of the product and a bare Worker.
+	phase('cold: bundle and startup')
+	const cold = only ? [] : coldScenario({ cwd: root, state, runs: sizes.coldRuns })
 
-	const [product, floor] = await Promise.all([
+	phase('starting the product, the floor, the peer and the model server')
+	const model = await startFakeOpenAI()
+	running.push({ url: model.baseURL, stop: model.stop, output: () => '', rss: () => 0 })
+	const [product, floor, peer] = await Promise.all([
 		startProduct({
 			cwd: root,
 			state: join(state, 'edgeclaw'),
@@ -71,183 +105,297 @@ try {
 			readyPath: '/bare',
 			args: ['--persist-to', join(state, 'floor')],
 		}),
+		startPeer({ cwd: root, state: join(state, 'peer'), openaiBaseURL: model.baseURL }),
 	])
-	running.push(product, floor)
-	const model = await startFakeOpenAI()
-	running.push({ url: model.baseURL, stop: model.stop, output: () => '' })
-	const base = encodeURIComponent(model.baseURL)
+	running.push(product, floor, peer)
+	const rssAtStart = { edgeclaw: product.rss(), floor: floor.rss(), peer: peer.rss() }
 
 	const auth = { authorization: `Bearer ${token}` }
-	// An API key of the default tenant: what programs use (lookup, hash check, rate limits, policy).
-	const created = await fetch(`${product.url}/v1/keys`, {
-		method: 'POST',
-		headers: { ...auth, 'content-type': 'application/json' },
-		body: JSON.stringify({ name: 'bench', role: 'admin' }),
-	})
-	if (created.status !== 201) throw new Error(`could not create a bench key: ${created.status}`)
-	const keyAuth = {
-		authorization: `Bearer ${/** @type {{ secret: string }} */ (await created.json()).secret}`,
-	}
-	// An agent with the coding tools on the offline model, which reads `/tool <name> <json>` as a
-	// tool call and then answers with a one-line summary of the result.
-	const coder = await fetch(`${product.url}/v1/agents`, {
-		method: 'POST',
-		headers: { ...auth, 'content-type': 'application/json' },
-		body: JSON.stringify({
-			id: 'bench-coder',
-			name: 'bench coder',
-			config: { model: { primary: 'offline:echo' }, tools: { profile: 'coding' } },
-		}),
-	})
-	if (coder.status !== 201) throw new Error(`could not create the bench agent: ${coder.status}`)
-	/** @param {string} session @param {string} content */
-	const coderTurn = (session, content) =>
-		fetch(`${product.url}/v1/sessions/${session}/messages`, {
+	/** @param {string} path @param {unknown} body */
+	const create = async (path, body) => {
+		const res = await fetch(`${product.url}${path}`, {
 			method: 'POST',
 			headers: { ...auth, 'content-type': 'application/json' },
-			body: JSON.stringify({ agent: 'bench-coder', content, wait: true }),
+			body: JSON.stringify(body),
 		})
-	/** A turn that succeeded and whose answer starts with `prefix`. @param {string} prefix */
-	const answered = (prefix) => (/** @type {string} */ body) => {
-		const run = JSON.parse(body)
-		return run.status === 'succeeded' && String(run.output).startsWith(prefix)
+		if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`)
+		return /** @type {any} */ (await res.json())
 	}
-	/** @param {'direct' | 'job'} how @param {number} i */
-	const echo = (how, i) =>
-		fetch(`${floor.url}/tool/${how}/lane-${i % 64}`, {
-			method: 'POST',
-			body: JSON.stringify({ i }),
-		})
-	const echoed = (/** @type {string} */ body) => JSON.parse(body).text.startsWith('{"i":')
-	const all = /** @type {import('./lib.mjs').Scenario[]} */ ([
-		{ name: 'floor.bare', request: () => fetch(`${floor.url}/bare`) },
-		{
-			name: 'gateway.health',
-			baseline: 'floor.bare',
-			request: () => fetch(`${product.url}/health`),
+	// An API key of the default tenant: what programs use (lookup, hash check, rate limits, policy).
+	const key = await create('/v1/keys', { name: 'bench', role: 'admin' })
+	const keyAuth = { authorization: `Bearer ${key.secret}` }
+	// An agent with the coding tools on the offline model, which reads `/tool <name> <json>` as a
+	// tool call and then answers with a one-line summary of the result.
+	await create('/v1/agents', {
+		id: 'bench-coder',
+		name: 'bench coder',
+		config: { model: { primary: 'offline:echo' }, tools: { profile: 'coding' } },
+	})
+	// An agent whose model is the instant OpenAI-compatible server: provider I/O is real HTTP.
+	await create('/v1/agents', {
+		id: 'bench-openai',
+		name: 'bench openai',
+		config: {
+			model: { primary: 'instant:bench-instant' },
+			providers: { instant: { kind: 'openai-compatible', baseURL: model.baseURL } },
 		},
-		{
-			name: 'floor.append',
-			request: (i) =>
-				fetch(`${floor.url}/append/lane-${i % 64}`, { method: 'POST', body: `message ${i}` }),
-		},
-		{
-			name: 'gateway.ready',
-			baseline: 'floor.append',
-			request: () => fetch(`${product.url}/ready`),
-		},
-		{
-			name: 'gateway.agents',
-			baseline: 'floor.append',
-			request: () => fetch(`${product.url}/v1/agents`, { headers: auth }),
-		},
-		{
-			name: 'gateway.agents.key',
-			baseline: 'gateway.agents',
-			request: () => fetch(`${product.url}/v1/agents`, { headers: keyAuth }),
-		},
-		// One model step: the provider call made raw vs. through the agent loop (same Worker).
-		{ name: 'step.offline.raw', request: () => fetch(`${floor.url}/offline/raw`) },
-		{
-			name: 'step.offline.loop',
-			baseline: 'step.offline.raw',
-			request: () => fetch(`${floor.url}/offline/loop`),
-		},
-		{ name: 'step.openai.raw', request: () => fetch(`${floor.url}/model/raw?base=${base}`) },
-		{
-			name: 'step.openai.loop',
-			baseline: 'step.openai.raw',
-			request: () => fetch(`${floor.url}/model/loop?base=${base}`),
-		},
-		// One tool call in a lane: in-process vs. as a tool job (queue → consumer → claim and
-		// delivery by RPC); and run_js's isolate start + run.
-		{ name: 'tool.direct', request: (i) => echo('direct', i), check: echoed },
-		{ name: 'tool.job', baseline: 'tool.direct', request: (i) => echo('job', i), check: echoed },
-		{
-			name: 'isolate.run_js',
-			baseline: 'floor.bare',
-			request: () => fetch(`${floor.url}/isolate`),
-			check: (body) => JSON.parse(body).result === 1,
-		},
-		{
-			name: 'turn',
-			baseline: 'floor.append',
-			request: (i) =>
-				fetch(`${product.url}/v1/sessions/bench-${i % 64}/messages`, {
-					method: 'POST',
-					headers: { ...auth, 'content-type': 'application/json' },
-					body: JSON.stringify({ content: `message ${i}`, wait: true }),
-				}),
-		},
-		// Whole turns with one tool call: a lane tool, then a tool job running run_js.
-		{
-			name: 'turn.tool.lane',
-			baseline: 'turn',
-			request: (i) => coderTurn(`tool-lane-${i % 64}`, '/tool time_now {}'),
-			check: answered('time_now returned'),
-		},
-		{
-			name: 'turn.tool.job',
-			baseline: 'turn.tool.lane',
-			request: (i) => coderTurn(`tool-job-${i % 64}`, '/tool run_js {"code":"return 1"}'),
-			check: answered('run_js returned {"ok":true'),
-		},
-	])
-	// Keep a scenario's baseline (and the baseline's own) whenever the scenario is selected.
-	/** @param {string} name @returns {string[]} */
+	})
+
+	const all = latencyScenarios({
+		product: product.url,
+		floor: floor.url,
+		peer: peer.url,
+		auth,
+		keyAuth,
+		modelBase: model.baseURL,
+	})
+	/** Keep a scenario's baseline (and the baseline's own) whenever it is selected. */
+	/** @type {(name: string) => string[]} */
 	const withBaselines = (name) => {
 		const s = all.find((x) => x.name === name)
 		if (!s) throw new Error(`--only: no scenario "${name}"`)
 		return s.baseline ? [name, ...withBaselines(s.baseline)] : [name]
 	}
 	const wanted = new Set(only?.flatMap(withBaselines))
-	const selected = only ? all.filter((s) => wanted.has(s.name)) : all
-	const results = await measure(selected, plan)
-	const protocols = process.argv.includes('--no-protocols')
-		? []
-		: await protocolsScenario({
-				url: product.url,
-				token,
-				rounds: plan.rounds,
-				perRound: Math.max(2, Math.ceil(plan.perRound / 4)),
-				warmup: 3,
-			})
-	const sessions = await sessionsScenario({
-		url: product.url,
-		headers: auth,
-		prefix: 'load',
-		...load,
-		...(process.argv.includes('--no-load') && { sessions: 0 }),
-	})
+	phase('latency matrix')
+	const results = await measure(only ? all.filter((s) => wanted.has(s.name)) : all, plan)
+
+	/** @typedef {import('./lib.mjs').LoadResult} LoadResult */
+	/** @type {Awaited<ReturnType<typeof protocolsScenario>>} */
+	let protocols = []
+	/** @type {LoadResult[]} */
+	const throughput = []
+	/** @type {Awaited<ReturnType<typeof oneLaneScenario>> | null} */
+	let lane = null
+	/** @type {Awaited<ReturnType<typeof fanoutScenario>> | null} */
+	let fanout = null
+	/** @type {Awaited<ReturnType<typeof sessionsScenario>> | null} */
+	let sessions = null
+	/** @type {Awaited<ReturnType<typeof soakScenario>> | null} */
+	let soak = null
+	/** @type {Awaited<ReturnType<typeof soakScenario>> | null} */
+	let peerSoak = null
+	if (!only) {
+		phase('stream: one turn per client protocol')
+		protocols = await protocolsScenario({
+			url: product.url,
+			token,
+			rounds: plan.rounds,
+			perRound: sizes.protocols.perRound,
+			warmup: 3,
+		})
+
+		phase('throughput at equal concurrency')
+		const byName = new Map(all.map((s) => [s.name, s]))
+		for (const name of ['floor.append', 'turn', 'peer.turn']) {
+			const s = byName.get(name)
+			if (s) throughput.push(await closedLoop(s, sizes.load))
+		}
+
+		phase('one lane')
+		lane = await oneLaneScenario({
+			url: product.url,
+			headers: auth,
+			session: 'one-lane',
+			...sizes.lane,
+		})
+
+		phase('fanout')
+		fanout = await fanoutScenario({ url: product.url, token, ...sizes.fanout })
+
+		phase('sessions')
+		sessions = await sessionsScenario({
+			url: product.url,
+			headers: auth,
+			prefix: 'load',
+			...sizes.sessions,
+		})
+
+		phase('soak: edgeclaw')
+		/** @type {import('./sessions.mjs').ChatClient} */
+		const edgeclawClient = {
+			async turn(session, text) {
+				const res = await fetch(`${product.url}/v1/sessions/${session}/messages`, {
+					method: 'POST',
+					headers: { ...auth, 'content-type': 'application/json' },
+					body: JSON.stringify({ content: text, wait: true }),
+				})
+				const run = /** @type {{ status: string, output?: string }} */ (await res.json())
+				return run.status === 'succeeded' ? String(run.output) : `(${run.status})`
+			},
+			async transcript(session) {
+				const res = await fetch(`${product.url}/v1/sessions/${session}/messages?limit=500`, {
+					headers: auth,
+				})
+				const body = /** @type {{ messages: { role: string, content: { text?: string }[] }[] }} */ (
+					await res.json()
+				)
+				return body.messages.map((m) => ({
+					role: m.role,
+					text: m.content.map((p) => p.text ?? '').join(''),
+				}))
+			},
+		}
+		soak = await soakScenario(edgeclawClient, {
+			prefix: 'soak',
+			...sizes.soak,
+			rss: product.rss,
+		})
+		phase('soak: peer')
+		peerSoak = await soakScenario(
+			{
+				async turn(session, text) {
+					const res = await peerTurn(peer.url, session, text)
+					return String(/** @type {{ text?: string }} */ (await res.json()).text)
+				},
+				transcript: (session) => peerTranscript(peer.url, session),
+			},
+			{ prefix: 'soak', ...sizes.soak, rss: peer.rss },
+		)
+	}
+	const rssAtEnd = { edgeclaw: product.rss(), floor: floor.rss(), peer: peer.rss() }
 
 	const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
-	console.log(`\nedgeclaw bench — ${new Date().toISOString()} — ${machine}`)
-	console.log(
-		`sequential requests, ${plan.rounds} interleaved rounds × ${plan.perRound} per scenario\n`,
+	const minutes = (performance.now() - started) / 60_000
+	say(`edgeclaw bench — ${new Date().toISOString()} — ${machine}`)
+	say(
+		`latency: one request in flight, ${plan.rounds} interleaved rounds × ${plan.perRound} per scenario (ms)\n`,
 	)
-	console.log(table(results))
+	say(table(results))
 	if (protocols.length > 0) {
-		console.log(
-			'\none turn per client protocol (ms; ttft = first token; ×http = full p50 / http.wait p50)\n',
+		say(
+			'\nstream: one turn per client protocol (ms; ttft = first token; ×http = full p50 / http.wait)\n',
 		)
-		console.log(protocolsTable(protocols))
+		say(protocolsTable(protocols))
 	}
-	console.log(
-		`\nsessions: ${sessions.sessions} × ${sessions.messages} = ${sessions.total} turns, ${load.concurrency} in flight: ` +
-			`${sessions.turnsPerSecond.toFixed(0)} turns/s (submit ${sessions.submitSeconds.toFixed(1)} s, all answered ${sessions.totalSeconds.toFixed(1)} s); ` +
-			`errors ${sessions.errors}, lost ${sessions.lost}, duplicated ${sessions.duplicated}, out of order ${sessions.outOfOrder}`,
+	if (throughput.length > 0) {
+		say(`\nthroughput: ${sizes.load.concurrency} requests in flight (closed loop)\n`)
+		const floorRps = throughput.find((t) => t.name === 'floor.append')?.rps ?? Number.NaN
+		const turnRps = throughput.find((t) => t.name === 'turn')?.rps ?? Number.NaN
+		say(
+			grid(
+				['scenario', 'n', 'err', 'req/s', 'p50 ms', 'p99 ms', '× floor', '× turn'],
+				throughput.map((t) => [
+					t.name,
+					String(t.n),
+					String(t.errors),
+					t.rps.toFixed(0),
+					t.p50.toFixed(2),
+					t.p99.toFixed(2),
+					(t.rps / floorRps).toFixed(2),
+					(t.rps / turnRps).toFixed(2),
+				]),
+			),
+		)
+	}
+	const rows = /** @type {string[][]} */ ([])
+	if (lane) {
+		rows.push([
+			'one-lane',
+			`${lane.count} messages to one session, ${lane.concurrency} submitting`,
+			`${lane.messagesPerSecond.toFixed(0)} msg/s; errors ${lane.errors}, lost ${lane.lost}, out of order ${lane.mismatched}`,
+		])
+	}
+	if (fanout) {
+		rows.push([
+			'fanout',
+			`${fanout.many.subscribers} WebSocket subscribers × ${fanout.many.turns} turns`,
+			`final delivered p50 ${fanout.many.p50.toFixed(1)} ms, p99 ${fanout.many.p99.toFixed(1)} ms, max ${fanout.many.max.toFixed(1)} ms; ` +
+				`1 subscriber p50 ${fanout.one.p50.toFixed(1)} / p99 ${fanout.one.p99.toFixed(1)} ms (p99 ${fanout.p99Ratio.toFixed(2)} ×); missed ${fanout.many.missed + fanout.one.missed}`,
+		])
+	}
+	if (sessions) {
+		rows.push([
+			'sessions',
+			`${sessions.sessions} × ${sessions.messages} submitted at once, ${sizes.sessions.concurrency} in flight`,
+			`${sessions.turnsPerSecond.toFixed(0)} turns/s (all answered ${sessions.totalSeconds.toFixed(1)} s); errors ${sessions.errors}, lost ${sessions.lost}, duplicated ${sessions.duplicated}, out of order ${sessions.outOfOrder}`,
+		])
+	}
+	for (const [name, s] of /** @type {const} */ ([
+		['soak', soak],
+		['peer.soak', peerSoak],
+	])) {
+		if (!s) continue
+		rows.push([
+			name,
+			`${s.turns} turns, ${s.sessions} sessions, ${s.concurrency} in flight, waiting`,
+			`${s.turnsPerSecond.toFixed(0)} turns/s; RSS ${s.rssBefore.toFixed(0)} → ${s.rssAfter.toFixed(0)} MiB (${s.growthPer1000 >= 0 ? '+' : ''}${s.growthPer1000.toFixed(1)} MiB / 1,000 turns); errors ${s.errors}, lost ${s.lost}, out of order ${s.outOfOrder}`,
+		])
+	}
+	for (const c of cold) {
+		rows.push([
+			`cold.${c.name}`,
+			'`wrangler check startup`',
+			`bundle ${c.bundleKiB.toFixed(0)} KiB, gzip ${c.gzipKiB.toFixed(0)} KiB; startup ${c.startupMs.toFixed(1)} ms (median of ${c.runs})`,
+		])
+	}
+	rows.push([
+		'memory',
+		'workerd RSS at start → end',
+		Object.entries(rssAtStart)
+			.map(
+				([k, v]) =>
+					`${k} ${v.toFixed(0)} → ${(rssAtEnd[/** @type {keyof typeof rssAtEnd} */ (k)] ?? 0).toFixed(0)} MiB`,
+			)
+			.join(', '),
+	])
+	say('\n')
+	say(grid(['scenario', 'shape', 'result'], rows))
+
+	const verdicts = check(
+		readBudgets(join(root, 'bench/budgets.json')),
+		figures({ results, throughput, sessions, soak, cold }),
 	)
-	console.log(`bundle: ${bundleKiB.raw.toFixed(1)} KiB, gzip ${bundleKiB.gzip.toFixed(1)} KiB`)
+	say('\nbudgets (bench/budgets.json)\n')
+	say(verdictTable(verdicts))
+	say(`\n${minutes.toFixed(1)} min`)
+
 	writeFileSync(
 		join(root, 'bench/results/latest.json'),
-		`${JSON.stringify({ date: new Date().toISOString(), machine, plan, bundleKiB, results, protocols, sessions }, null, 2)}\n`,
+		`${JSON.stringify(
+			{
+				date: new Date().toISOString(),
+				machine,
+				minutes,
+				plan,
+				sizes,
+				results,
+				protocols,
+				throughput,
+				lane,
+				fanout,
+				sessions,
+				soak,
+				peerSoak,
+				cold,
+				rss: { start: rssAtStart, end: rssAtEnd },
+				budgets: verdicts,
+			},
+			null,
+			2,
+		)}\n`,
 	)
+	writeFileSync(join(root, 'bench/results/latest.txt'), `${report.join('\n')}\n`)
+
 	const failed = results.filter((r) => r.errors > 0).map((r) => r.name)
 	for (const p of protocols) if (p.errors > 0) failed.push(`protocol ${p.name}`)
-	if (sessions.errors + sessions.lost + sessions.duplicated + sessions.outOfOrder > 0)
+	for (const t of throughput) if (t.errors > 0) failed.push(`throughput ${t.name}`)
+	if (lane && lane.errors + lane.lost + lane.mismatched > 0) failed.push('one-lane')
+	if (fanout && fanout.many.missed + fanout.one.missed > 0) failed.push('fanout')
+	if (sessions && sessions.errors + sessions.lost + sessions.duplicated + sessions.outOfOrder > 0)
 		failed.push('sessions')
+	for (const [name, s] of /** @type {const} */ ([
+		['soak', soak],
+		['peer.soak', peerSoak],
+	]))
+		if (s && s.errors + s.lost + s.outOfOrder > 0) failed.push(name)
 	if (failed.length > 0) {
 		console.error(`\nerrors in: ${failed.join(', ')}`)
+		process.exitCode = 1
+	}
+	const missed = verdicts.filter((v) => !v.ok)
+	if (argv.includes('--check') && missed.length > 0) {
+		console.error(`\nmissed budgets: ${missed.map((v) => v.figure).join(', ')}`)
 		process.exitCode = 1
 	}
 } catch (error) {

@@ -2,28 +2,7 @@
 // submitted in order; sessions run concurrently. Afterwards every transcript is read back to count
 // lost, duplicated and out-of-order messages (all must be 0).
 import { performance } from 'node:perf_hooks'
-
-/**
- * Runs `tasks` with at most `limit` in flight.
- * @template T
- * @param {number} count
- * @param {number} limit
- * @param {(i: number) => Promise<T>} task
- * @returns {Promise<T[]>}
- */
-async function pool(count, limit, task) {
-	/** @type {T[]} */
-	const results = new Array(count)
-	let next = 0
-	const worker = async () => {
-		while (next < count) {
-			const i = next++
-			results[i] = await task(i)
-		}
-	}
-	await Promise.all(Array.from({ length: Math.min(limit, count) }, worker))
-	return results
-}
+import { pool } from './lib.mjs'
 
 /**
  * @param {{ url: string, headers: Record<string, string>, sessions: number, messages: number, concurrency: number, prefix: string }} o
@@ -87,5 +66,78 @@ export async function sessionsScenario(o) {
 		submitSeconds: (submitted - t0) / 1000,
 		totalSeconds: (drained - t0) / 1000,
 		turnsPerSecond: total / ((drained - t0) / 1000),
+	}
+}
+
+/**
+ * A chat client of one system under test: one turn that resolves to the answer's text, and the
+ * stored transcript of a session.
+ * @typedef {{ turn: (session: string, text: string) => Promise<string>, transcript: (session: string) => Promise<{ role: string, text: string }[]> }} ChatClient
+ */
+
+/**
+ * The `soak` scenario, also the `sessions` shape the peer runs: `sessions` sessions × `messages`
+ * turns, each session sending its next message when the last was answered, `concurrency`
+ * sessions at a time. A first pass gives every session one turn (so the instances exist), then
+ * the runtime's resident memory is sampled before, during and after the measured turns; every
+ * transcript is read back to count lost and out-of-order messages.
+ * @param {ChatClient} client
+ * @param {{ prefix: string, sessions: number, messages: number, concurrency: number, rss: () => number }} o
+ */
+export async function soakScenario(client, o) {
+	let errors = 0
+	/** @param {number} s @param {number} m */
+	const send = async (s, m) => {
+		const text = `s${s}-m${m}`
+		try {
+			if ((await client.turn(`${o.prefix}-${s}`, text)) !== `echo: ${text}`) errors++
+		} catch {
+			errors++
+		}
+	}
+	await pool(o.sessions, o.concurrency, (s) => send(s, 0))
+	const rssBefore = o.rss()
+	/** @type {{ turns: number, rss: number }[]} */
+	const samples = [{ turns: 0, rss: rssBefore }]
+	let done = 0
+	const every = Math.max(1, Math.floor((o.sessions * o.messages) / 8))
+	const t0 = performance.now()
+	await pool(o.sessions, o.concurrency, async (s) => {
+		for (let m = 1; m <= o.messages; m++) {
+			await send(s, m)
+			if (++done % every === 0) samples.push({ turns: done, rss: o.rss() })
+		}
+	})
+	const seconds = (performance.now() - t0) / 1000
+	const rssAfter = o.rss()
+	let lost = 0
+	let outOfOrder = 0
+	await pool(o.sessions, o.concurrency, async (s) => {
+		const messages = await client.transcript(`${o.prefix}-${s}`)
+		const users = messages.filter((m) => m.role === 'user').map((m) => m.text)
+		const expected = Array.from({ length: o.messages + 1 }, (_, m) => `s${s}-m${m}`)
+		lost += expected.filter((e) => !users.includes(e)).length
+		if (users.filter((u) => expected.includes(u)).some((u, i) => u !== expected[i])) outOfOrder++
+		for (let i = 0; i + 1 < messages.length; i += 2) {
+			const [q, a] = [messages[i], messages[i + 1]]
+			if (q?.role !== 'user' || a?.role !== 'assistant' || a.text !== `echo: ${q.text}`)
+				outOfOrder++
+		}
+	})
+	const turns = o.sessions * o.messages
+	return {
+		sessions: o.sessions,
+		messages: o.messages,
+		turns,
+		concurrency: o.concurrency,
+		errors,
+		lost,
+		outOfOrder,
+		seconds,
+		turnsPerSecond: turns / seconds,
+		rssBefore,
+		rssAfter,
+		samples,
+		growthPer1000: ((rssAfter - rssBefore) / turns) * 1000,
 	}
 }

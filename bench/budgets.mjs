@@ -1,0 +1,69 @@
+// Budgets: the figures `bench/budgets.json` sets limits on, computed from one run's results, and
+// the check that `--check` turns into an exit code.
+import { readFileSync } from 'node:fs'
+import { grid } from './lib.mjs'
+
+/**
+ * @typedef {{ figure: string, goal: string, max?: number, min?: number }} Budget
+ * @typedef {{ figure: string, goal: string, value: number, limit: string, ok: boolean }} Verdict
+ * @typedef {{ name: string, p50: number, p99: number }} Latency
+ * @typedef {{ name: string, rps: number }} Throughput
+ */
+
+/** @param {string} file @returns {Budget[]} */
+export function readBudgets(file) {
+	return /** @type {{ budgets: Budget[] }} */ (JSON.parse(readFileSync(file, 'utf8'))).budgets
+}
+
+/**
+ * The figures of a run, by the names budgets use. A figure whose scenario did not run is NaN
+ * (and fails its budget: a check is never passed by leaving a scenario out).
+ * @param {{ results: Latency[], throughput: Throughput[], sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { growthPer1000: number } | null, cold?: { name: string, gzipKiB: number }[] }} run
+ * @returns {Record<string, number>}
+ */
+export function figures(run) {
+	const lat = (/** @type {string} */ n) => run.results.find((r) => r.name === n)
+	const rps = (/** @type {string} */ n) =>
+		run.throughput.find((r) => r.name === n)?.rps ?? Number.NaN
+	const ratio = (/** @type {number | undefined} */ a, /** @type {number | undefined} */ b) =>
+		a === undefined || b === undefined ? Number.NaN : a / b
+	const s = run.sessions
+	return {
+		'turn.p50 / floor.p50': ratio(lat('turn')?.p50, lat('floor.append')?.p50),
+		'turn.p99 / floor.p99': ratio(lat('turn')?.p99, lat('floor.append')?.p99),
+		'turn.rps / peer.rps': rps('turn') / rps('peer.turn'),
+		'turn.p50 / peer.p50': ratio(lat('turn')?.p50, lat('peer.turn')?.p50),
+		'sessions.lost': s ? s.lost + s.errors : Number.NaN,
+		'sessions.outOfOrder': s ? s.outOfOrder + s.duplicated : Number.NaN,
+		'soak.MiB / 1000 turns': run.soak?.growthPer1000 ?? Number.NaN,
+		'bundle.gzip KiB': run.cold?.find((c) => c.name === 'edgeclaw')?.gzipKiB ?? Number.NaN,
+	}
+}
+
+/** @param {Budget[]} budgets @param {Record<string, number>} values @returns {Verdict[]} */
+export function check(budgets, values) {
+	return budgets.map((b) => {
+		const value = values[b.figure] ?? Number.NaN
+		const ok =
+			Number.isFinite(value) &&
+			(b.max === undefined || value <= b.max) &&
+			(b.min === undefined || value >= b.min)
+		const limit = [b.min !== undefined && `≥ ${b.min}`, b.max !== undefined && `≤ ${b.max}`]
+			.filter(Boolean)
+			.join(' ')
+		return { figure: b.figure, goal: b.goal, value, limit, ok }
+	})
+}
+
+/** @param {Verdict[]} verdicts */
+export function verdictTable(verdicts) {
+	return grid(
+		['budget', 'value', 'limit', 'ok'],
+		verdicts.map((v) => [
+			v.figure,
+			Number.isInteger(v.value) ? String(v.value) : v.value.toFixed(2),
+			v.limit,
+			v.ok ? 'yes' : 'MISSED',
+		]),
+	)
+}

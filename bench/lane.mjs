@@ -1,0 +1,76 @@
+// The `one-lane` scenario: messages per second through a single session lane. `count` messages
+// are submitted (202, not waiting) by `concurrency` clients to one session; the clock stops when
+// the transcript holds an answer to every one. The lane runs one turn at a time, so this is the
+// lane's serial throughput: submit, queue, turn, events, transcript, next.
+import { performance } from 'node:perf_hooks'
+import { pool } from './lib.mjs'
+
+/**
+ * The measured messages of the session (after the warm-up turn's two), every page of them.
+ * @param {string} path @param {Record<string, string>} headers
+ */
+async function transcript(path, headers) {
+	/** @type {{ role: string, text: string }[]} */
+	const out = []
+	/** @type {number | null} */
+	let after = 2
+	while (after !== null) {
+		const res = await fetch(`${path}?limit=500&after=${after}`, { headers })
+		const page =
+			/** @type {{ messages: { role: string, content: { text?: string }[] }[], next: number | null }} */ (
+				await res.json()
+			)
+		for (const m of page.messages)
+			out.push({ role: m.role, text: m.content.map((p) => p.text ?? '').join('') })
+		after = page.next
+	}
+	return out
+}
+
+/**
+ * @param {{ url: string, headers: Record<string, string>, session: string, count: number, concurrency: number }} o
+ */
+export async function oneLaneScenario(o) {
+	const json = { ...o.headers, 'content-type': 'application/json' }
+	const path = `${o.url}/v1/sessions/${o.session}/messages`
+	await (
+		await fetch(path, { method: 'POST', headers: json, body: '{"content":"warm","wait":true}' })
+	).arrayBuffer()
+	let errors = 0
+	const t0 = performance.now()
+	await pool(o.count, o.concurrency, async (i) => {
+		const res = await fetch(path, {
+			method: 'POST',
+			headers: json,
+			body: JSON.stringify({ content: `lane ${i}` }),
+		})
+		await res.arrayBuffer()
+		if (res.status !== 202) errors++
+	})
+	const submitted = performance.now()
+	const deadline = Date.now() + 120_000
+	let answered = 0
+	let mismatched = 0
+	for (;;) {
+		const texts = await transcript(path, o.headers)
+		answered = texts.filter((m) => m.role === 'assistant').length
+		if (answered >= o.count || Date.now() > deadline) {
+			// One turn at a time: every answer directly follows its question.
+			for (let i = 0; i + 1 < texts.length; i += 2)
+				if (texts[i + 1]?.text !== `echo: ${texts[i]?.text}`) mismatched++
+			break
+		}
+		await new Promise((r) => setTimeout(r, 25))
+	}
+	const seconds = (performance.now() - t0) / 1000
+	return {
+		count: o.count,
+		concurrency: o.concurrency,
+		errors,
+		lost: o.count - answered,
+		mismatched,
+		submitSeconds: (submitted - t0) / 1000,
+		seconds,
+		messagesPerSecond: answered / seconds,
+	}
+}
