@@ -18,7 +18,7 @@ export function readBudgets(file) {
 /**
  * The figures of a run, by the names budgets use. A figure whose scenario did not run is NaN
  * (and fails its budget: a check is never passed by leaving a scenario out).
- * @param {{ results: Latency[], throughput: Throughput[], sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { growthPer1000: number } | null, cold?: { name: string, gzipKiB: number }[] }} run
+ * @param {{ results: Latency[], throughput: Throughput[], sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, cold?: { name: string, gzipKiB: number }[] }} run
  * @returns {Record<string, number>}
  */
 export function figures(run) {
@@ -35,7 +35,8 @@ export function figures(run) {
 		'turn.p50 / peer.p50': ratio(lat('turn')?.p50, lat('peer.turn')?.p50),
 		'sessions.lost': s ? s.lost + s.errors : Number.NaN,
 		'sessions.outOfOrder': s ? s.outOfOrder + s.duplicated : Number.NaN,
-		'soak.MiB / 1000 turns': run.soak?.growthPer1000 ?? Number.NaN,
+		'soak.rss MiB / 1000 turns': run.soak?.rssPer1000 ?? Number.NaN,
+		'soak.heap MiB / 1000 turns': run.soak?.heapPer1000 ?? Number.NaN,
 		'bundle.gzip KiB': run.cold?.find((c) => c.name === 'edgeclaw')?.gzipKiB ?? Number.NaN,
 	}
 }

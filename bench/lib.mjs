@@ -19,8 +19,9 @@ export function freePort() {
 }
 
 /**
- * `rss()` is the resident memory (MiB) of the runtime processes (`workerd`) the worker runs in.
- * @typedef {{ url: string, stop: () => Promise<void>, output: () => string, rss: () => number }} RunningWorker
+ * `rss()` is the resident memory (MiB) of the runtime processes (`workerd`) the worker runs in;
+ * `inspector` the port of its V8 inspector.
+ * @typedef {{ url: string, stop: () => Promise<void>, output: () => string, rss: () => number, inspector: number }} RunningWorker
  */
 
 /**
@@ -114,7 +115,7 @@ export async function startWorker({ config, args = [], readyPath = '/', cwd, tim
 		}
 		await new Promise((r) => setTimeout(r, 250))
 	}
-	return { url, stop, output: () => log, rss: () => workerdRss(child.pid ?? -1) }
+	return { url, stop, output: () => log, rss: () => workerdRss(child.pid ?? -1), inspector }
 }
 
 /**
@@ -147,7 +148,8 @@ export function runCommand(cmd, args, cwd) {
 /**
  * A scenario's request counts as an error when its status is not 2xx or, with `check`, when its
  * body (read as text) fails the check.
- * @typedef {{ name: string, baseline?: string, request: (i: number) => Promise<Response>, check?: (body: string) => boolean }} Scenario
+ * `group`: scenarios are interleaved with the others of their group only (see bench/matrix.mjs).
+ * @typedef {{ name: string, baseline?: string, group?: number, request: (i: number) => Promise<Response>, check?: (body: string) => boolean }} Scenario
  * @typedef {{ name: string, baseline?: string, n: number, errors: number, p50: number, p90: number, p99: number, max: number, mean: number, rps: number }} Result
  */
 

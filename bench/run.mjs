@@ -18,6 +18,7 @@ import { check, figures, readBudgets, verdictTable } from './budgets.mjs'
 import { coldScenario } from './cold.mjs'
 import { startFakeOpenAI } from './fake-openai.mjs'
 import { fanoutScenario } from './fanout.mjs'
+import { liveHeapMiB } from './heap.mjs'
 import { oneLaneScenario } from './lane.mjs'
 import { closedLoop, grid, measure, startProduct, startWorker, table } from './lib.mjs'
 import { latencyScenarios } from './matrix.mjs'
@@ -87,7 +88,13 @@ try {
 
 	phase('starting the product, the floor, the peer and the model server')
 	const model = await startFakeOpenAI()
-	running.push({ url: model.baseURL, stop: model.stop, output: () => '', rss: () => 0 })
+	running.push({
+		url: model.baseURL,
+		stop: model.stop,
+		output: () => '',
+		rss: () => 0,
+		inspector: 0,
+	})
 	const [product, floor, peer] = await Promise.all([
 		startProduct({
 			cwd: root,
@@ -158,7 +165,12 @@ try {
 	}
 	const wanted = new Set(only?.flatMap(withBaselines))
 	phase('latency matrix')
-	const results = await measure(only ? all.filter((s) => wanted.has(s.name)) : all, plan)
+	const selected = only ? all.filter((s) => wanted.has(s.name)) : all
+	const results = []
+	for (const group of [1, 2]) {
+		const these = selected.filter((s) => (s.group ?? 1) === group)
+		if (these.length > 0) results.push(...(await measure(these, plan)))
+	}
 
 	/** @typedef {import('./lib.mjs').LoadResult} LoadResult */
 	/** @type {Awaited<ReturnType<typeof protocolsScenario>>} */
@@ -240,6 +252,7 @@ try {
 			prefix: 'soak',
 			...sizes.soak,
 			rss: product.rss,
+			heap: () => liveHeapMiB(product.inspector),
 		})
 		phase('soak: peer')
 		peerSoak = await soakScenario(
@@ -250,7 +263,12 @@ try {
 				},
 				transcript: (session) => peerTranscript(peer.url, session),
 			},
-			{ prefix: 'soak', ...sizes.soak, rss: peer.rss },
+			{
+				prefix: 'soak',
+				...sizes.soak,
+				rss: peer.rss,
+				heap: () => liveHeapMiB(peer.inspector),
+			},
 		)
 	}
 	const rssAtEnd = { edgeclaw: product.rss(), floor: floor.rss(), peer: peer.rss() }
@@ -289,6 +307,7 @@ try {
 		)
 	}
 	const rows = /** @type {string[][]} */ ([])
+	const signed = (/** @type {number} */ x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`
 	if (lane) {
 		rows.push([
 			'one-lane',
@@ -319,7 +338,8 @@ try {
 		rows.push([
 			name,
 			`${s.turns} turns, ${s.sessions} sessions, ${s.concurrency} in flight, waiting`,
-			`${s.turnsPerSecond.toFixed(0)} turns/s; RSS ${s.rssBefore.toFixed(0)} → ${s.rssAfter.toFixed(0)} MiB (${s.growthPer1000 >= 0 ? '+' : ''}${s.growthPer1000.toFixed(1)} MiB / 1,000 turns); errors ${s.errors}, lost ${s.lost}, out of order ${s.outOfOrder}`,
+			`${s.turnsPerSecond.toFixed(0)} turns/s; live heap ${s.heapBefore.toFixed(1)} → ${s.heapAfter.toFixed(1)} MiB (${signed(s.heapPer1000)} MiB / 1,000 turns); ` +
+				`RSS ${s.rssBefore.toFixed(0)} → ${s.rssAfter.toFixed(0)} MiB (${signed(s.rssPer1000)} MiB / 1,000 turns); errors ${s.errors}, lost ${s.lost}, out of order ${s.outOfOrder}`,
 		])
 	}
 	for (const c of cold) {

@@ -78,11 +78,13 @@ export async function sessionsScenario(o) {
 /**
  * The `soak` scenario, also the `sessions` shape the peer runs: `sessions` sessions × `messages`
  * turns, each session sending its next message when the last was answered, `concurrency`
- * sessions at a time. A first pass gives every session one turn (so the instances exist), then
- * the runtime's resident memory is sampled before, during and after the measured turns; every
- * transcript is read back to count lost and out-of-order messages.
+ * sessions at a time. A first pass gives every session one turn (so the instances exist). Before
+ * and after the measured turns the Worker's live heap is read (after a full GC, which also keeps
+ * garbage out of the resident-memory reading taken right after it); resident memory of the
+ * runtime is also sampled during the turns. Every transcript is read back to count lost and
+ * out-of-order messages.
  * @param {ChatClient} client
- * @param {{ prefix: string, sessions: number, messages: number, concurrency: number, rss: () => number }} o
+ * @param {{ prefix: string, sessions: number, messages: number, concurrency: number, rss: () => number, heap: () => Promise<number> }} o
  */
 export async function soakScenario(client, o) {
 	let errors = 0
@@ -96,6 +98,7 @@ export async function soakScenario(client, o) {
 		}
 	}
 	await pool(o.sessions, o.concurrency, (s) => send(s, 0))
+	const heapBefore = await o.heap()
 	const rssBefore = o.rss()
 	/** @type {{ turns: number, rss: number }[]} */
 	const samples = [{ turns: 0, rss: rssBefore }]
@@ -109,6 +112,7 @@ export async function soakScenario(client, o) {
 		}
 	})
 	const seconds = (performance.now() - t0) / 1000
+	const heapAfter = await o.heap()
 	const rssAfter = o.rss()
 	let lost = 0
 	let outOfOrder = 0
@@ -138,6 +142,9 @@ export async function soakScenario(client, o) {
 		rssBefore,
 		rssAfter,
 		samples,
-		growthPer1000: ((rssAfter - rssBefore) / turns) * 1000,
+		heapBefore,
+		heapAfter,
+		rssPer1000: ((rssAfter - rssBefore) / turns) * 1000,
+		heapPer1000: ((heapAfter - heapBefore) / turns) * 1000,
 	}
 }
