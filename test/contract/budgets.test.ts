@@ -1,0 +1,59 @@
+// The bench's budget check (bench/budgets.mjs): pure logic, tested here because this suite runs in
+// Node. No timings: the figures are made up; what is tested is how they are judged.
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { check, figures, readBudgets } from '../../bench/budgets.mjs'
+
+const budgets = readBudgets(join(import.meta.dirname, '../../bench/budgets.json'))
+
+/** A complete run within every budget; `turnP50` moves the one ratio the tests push over. */
+const run = (turnP50: number) => ({
+	results: [
+		{ name: 'floor.append', p50: 10, p99: 20 },
+		{ name: 'turn', p50: turnP50, p99: 30 },
+		{ name: 'peer.turn', p50: 40, p99: 90 },
+	],
+	throughput: [
+		{ name: 'turn', rps: 200 },
+		{ name: 'peer.turn', rps: 80 },
+	],
+	sessions: { lost: 0, duplicated: 0, outOfOrder: 0, errors: 0 },
+	soak: { rssPer1000: 4, heapPer1000: -1 },
+	cold: [{ name: 'edgeclaw', gzipKiB: 600 }],
+})
+
+describe('bench budgets', () => {
+	it('computes every figure budgets.json names', () => {
+		const values = figures(run(12))
+		for (const b of budgets) expect(values[b.figure], b.figure).toSatisfy(Number.isFinite)
+	})
+
+	it('passes a run within every budget and names the one it misses', () => {
+		expect(check(budgets, figures(run(12))).filter((v) => !v.ok)).toEqual([])
+		const missed = check(budgets, figures(run(16))).filter((v) => !v.ok)
+		expect(missed.map((v) => v.figure)).toEqual(['turn.p50 / floor.p50'])
+		expect(missed[0]?.value).toBeCloseTo(1.6)
+	})
+
+	it('fails a budget whose scenario did not run, and a lower bound that is not reached', () => {
+		const partial = { ...run(12), throughput: [], soak: null }
+		const missed = check(budgets, figures(partial))
+			.filter((v) => !v.ok)
+			.map((v) => v.figure)
+		expect(missed).toEqual([
+			'turn.rps / peer.rps',
+			'soak.rss MiB / 1000 turns',
+			'soak.heap MiB / 1000 turns',
+		])
+		const slow = {
+			...run(12),
+			throughput: [
+				{ name: 'turn', rps: 100 },
+				{ name: 'peer.turn', rps: 80 },
+			],
+		}
+		expect(
+			check(budgets, figures(slow)).find((v) => v.figure === 'turn.rps / peer.rps'),
+		).toMatchObject({ ok: false, limit: '≥ 2' })
+	})
+})
