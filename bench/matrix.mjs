@@ -1,9 +1,11 @@
 // The latency matrix: every scenario measured with one request in flight, interleaved round by
 // round, each with the baseline its ratio is taken against. Two groups, measured one after the
-// other: group 1 holds the turns the budgets compare (floor, gateway, turn, turn.openai and the
-// peer's); group 2 the model steps and the tools. On one local workerd thread the deferred work of
-// group 2's lanes (tool records, queue consumers, usage flushes of 130 more lanes) would land
-// inside group 1's sequential samples; on Cloudflare those objects run elsewhere.
+// other: group 1 holds what the budgets compare (floor, gateway, turn, the peer's turn); group 2
+// the model steps, the tools and the turns with a tool or the HTTP model. On one local workerd
+// thread the deferred work of group 2's lanes (tool records, queue consumers, usage flushes of
+// 250 more lanes) would land inside group 1's sequential samples; on Cloudflare those objects
+// run elsewhere. A ratio across the groups (turn.openai, turn.tool.lane against turn) is of the
+// same run but not interleaved: it carries group 2's extra background work.
 import { peerTurn } from './peer.mjs'
 
 /**

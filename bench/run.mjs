@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: every performance figure from one command. Starts the product, the bench-only
 // floor Worker (bench/floor/), the Agents SDK peer (bench/peer/) and an instant OpenAI-compatible
-// model server on loopback; measures the latency matrix, the client protocols, throughput at equal
-// concurrency, one lane, fan-out, sessions, a soak and cold start; prints the tables and the
+// model server on loopback; measures cold start, the latency matrix, the client protocols,
+// throughput at equal concurrency, a soak of each (before the phases that open 1,000 more
+// sessions), one lane, fan-out and sessions; prints the tables and the
 // budgets (bench/budgets.json); writes bench/results/latest.json and latest.txt. Not in `npm test`.
 //   --check        exit 1 when a budget is missed
 //   --quick        fewer samples (a smoke run)
@@ -204,25 +205,6 @@ try {
 			if (s) throughput.push(await closedLoop(s, sizes.load))
 		}
 
-		phase('one lane')
-		lane = await oneLaneScenario({
-			url: product.url,
-			headers: auth,
-			session: 'one-lane',
-			...sizes.lane,
-		})
-
-		phase('fanout')
-		fanout = await fanoutScenario({ url: product.url, token, ...sizes.fanout })
-
-		phase('sessions')
-		sessions = await sessionsScenario({
-			url: product.url,
-			headers: auth,
-			prefix: 'load',
-			...sizes.sessions,
-		})
-
 		phase('soak: edgeclaw')
 		/** @type {import('./sessions.mjs').ChatClient} */
 		const edgeclawClient = {
@@ -270,6 +252,25 @@ try {
 				heap: () => liveHeapMiB(peer.inspector),
 			},
 		)
+
+		phase('one lane')
+		lane = await oneLaneScenario({
+			url: product.url,
+			headers: auth,
+			session: 'one-lane',
+			...sizes.lane,
+		})
+
+		phase('fanout')
+		fanout = await fanoutScenario({ url: product.url, token, ...sizes.fanout })
+
+		phase('sessions')
+		sessions = await sessionsScenario({
+			url: product.url,
+			headers: auth,
+			prefix: 'load',
+			...sizes.sessions,
+		})
 	}
 	const rssAtEnd = { edgeclaw: product.rss(), floor: floor.rss(), peer: peer.rss() }
 
