@@ -35,6 +35,8 @@ function startup(o) {
 	const outfile = join(o.state, `${o.name}.cpuprofile`)
 	/** @type {number[]} */
 	const active = []
+	/** @type {number[]} how many samples the profile holds: a small Worker's startup is a few */
+	const samples = []
 	let raw = Number.NaN
 	let gzip = Number.NaN
 	for (let i = 0; i < o.runs; i++) {
@@ -52,9 +54,17 @@ function startup(o) {
 		const size = /Bundle: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(out)
 		if (size) [raw, gzip] = [Number(size[1]), Number(size[2])]
 		active.push(activeMs(outfile))
+		samples.push(Number(/Samples: (\d+)/.exec(out)?.[1] ?? Number.NaN))
 		rmSync(outfile, { force: true })
 	}
-	return { name: o.name, bundleKiB: raw, gzipKiB: gzip, startupMs: median(active), runs: o.runs }
+	return {
+		name: o.name,
+		bundleKiB: raw,
+		gzipKiB: gzip,
+		startupMs: median(active),
+		samples: median(samples),
+		runs: o.runs,
+	}
 }
 
 /** @param {{ cwd: string, state: string, runs: number }} o */

@@ -347,7 +347,7 @@ try {
 		rows.push([
 			`cold.${c.name}`,
 			'`wrangler check startup`',
-			`bundle ${c.bundleKiB.toFixed(0)} KiB, gzip ${c.gzipKiB.toFixed(0)} KiB; startup ${c.startupMs.toFixed(1)} ms (median of ${c.runs})`,
+			`bundle ${c.bundleKiB.toFixed(0)} KiB, gzip ${c.gzipKiB.toFixed(0)} KiB; startup ${c.startupMs.toFixed(1)} ms CPU (median of ${c.runs}; ${c.samples} profile samples)`,
 		])
 	}
 	rows.push([
