@@ -4,10 +4,14 @@
 // baseline: what starting any Worker costs here.
 import { readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { runCommand } from './lib.mjs'
+import { quantile, runCommand } from './lib.mjs'
 
 /** @param {number[]} xs */
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
+const median = (xs) =>
+	quantile(
+		[...xs].sort((a, b) => a - b),
+		0.5,
+	)
 
 /**
  * Busy (non-idle) time of a V8 CPU profile in ms.

@@ -2,14 +2,7 @@
 // is submitted once and its `final` event timed at every subscriber (delivery latency = submit →
 // that subscriber's final). The same with one subscriber on another session is the baseline.
 import { performance } from 'node:perf_hooks'
-import { quantile } from './lib.mjs'
-
-/** @param {WebSocket} ws */
-const opened = (ws) =>
-	new Promise((resolve, reject) => {
-		ws.addEventListener('open', resolve, { once: true })
-		ws.addEventListener('error', reject, { once: true })
-	})
+import { opened, quantile } from './lib.mjs'
 
 /**
  * @param {{ url: string, token: string, session: string, subscribers: number, turns: number }} o

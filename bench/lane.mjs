@@ -3,29 +3,8 @@
 // the transcript holds an answer to every one. The lane runs one turn at a time, so this is the
 // lane's serial throughput: submit, queue, turn, events, transcript, next.
 import { performance } from 'node:perf_hooks'
+import { edgeclawClient } from './client.mjs'
 import { pool } from './lib.mjs'
-
-/**
- * The measured messages of the session (after the warm-up turn's two), every page of them.
- * @param {string} path @param {Record<string, string>} headers
- */
-async function transcript(path, headers) {
-	/** @type {{ role: string, text: string }[]} */
-	const out = []
-	/** @type {number | null} */
-	let after = 2
-	while (after !== null) {
-		const res = await fetch(`${path}?limit=500&after=${after}`, { headers })
-		const page =
-			/** @type {{ messages: { role: string, content: { text?: string }[] }[], next: number | null }} */ (
-				await res.json()
-			)
-		for (const m of page.messages)
-			out.push({ role: m.role, text: m.content.map((p) => p.text ?? '').join('') })
-		after = page.next
-	}
-	return out
-}
 
 /**
  * @param {{ url: string, headers: Record<string, string>, session: string, count: number, concurrency: number }} o
@@ -33,6 +12,7 @@ async function transcript(path, headers) {
 export async function oneLaneScenario(o) {
 	const json = { ...o.headers, 'content-type': 'application/json' }
 	const path = `${o.url}/v1/sessions/${o.session}/messages`
+	const client = edgeclawClient(o.url, o.headers)
 	await (
 		await fetch(path, { method: 'POST', headers: json, body: '{"content":"warm","wait":true}' })
 	).arrayBuffer()
@@ -52,7 +32,8 @@ export async function oneLaneScenario(o) {
 	let answered = 0
 	let mismatched = 0
 	for (;;) {
-		const texts = await transcript(path, o.headers)
+		// The measured messages: after the warm-up turn's two.
+		const texts = await client.transcript(o.session, 2)
 		answered = texts.filter((m) => m.role === 'assistant').length
 		if (answered >= o.count || Date.now() > deadline) {
 			// One turn at a time: every answer directly follows its question.

@@ -247,12 +247,7 @@ export function table(results) {
 			base ? (r.p50 - base.p50).toFixed(2) : '',
 		]
 	})
-	const widths = header.map((h, i) =>
-		Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)),
-	)
-	const line = (/** @type {string[]} */ cells) =>
-		cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')
-	return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+	return grid(header, rows)
 }
 
 /**
@@ -338,4 +333,12 @@ export function grid(header, rows) {
 			.join('  ')
 			.trimEnd()
 	return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
+
+/** Resolves when the socket is open. @param {WebSocket} ws */
+export function opened(ws) {
+	return new Promise((resolve, reject) => {
+		ws.addEventListener('open', resolve, { once: true })
+		ws.addEventListener('error', reject, { once: true })
+	})
 }

@@ -49,3 +49,18 @@ export async function peerTranscript(url, session) {
 	const body = /** @type {{ messages: PeerMessage[] }} */ (await res.json())
 	return body.messages
 }
+
+/**
+ * The peer as a chat client (its transcript is read whole: `after` is not used by the soak).
+ * @param {string} url the peer's base URL
+ * @returns {import('./client.mjs').ChatClient}
+ */
+export function peerClient(url) {
+	return {
+		async turn(session, text) {
+			const res = await peerTurn(url, session, text)
+			return String(/** @type {{ text?: string }} */ (await res.json()).text)
+		},
+		transcript: (session) => peerTranscript(url, session),
+	}
+}

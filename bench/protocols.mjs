@@ -3,6 +3,7 @@
 // WebSocket event streams, the OpenAI-compatible API (JSON and streaming), and the OpenClaw
 // gateway protocol — interleaved round by round, each compared with the native HTTP turn.
 import { performance } from 'node:perf_hooks'
+import { grid, opened, quantile } from './lib.mjs'
 
 /** Events by run id, with the time each kind was first seen; waiters wake when theirs lands. */
 class RunBook {
@@ -36,10 +37,11 @@ class RunBook {
 }
 
 /** @param {number[]} xs @param {number} q */
-const quantile = (xs, q) => {
-	const s = [...xs].sort((a, b) => a - b)
-	return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN
-}
+const quantileOf = (xs, q) =>
+	quantile(
+		[...xs].sort((a, b) => a - b),
+		q,
+	)
 
 /** Reads an SSE body, calling `onData` with each `data:` payload. */
 async function readSse(
@@ -59,13 +61,6 @@ async function readSse(
 		}
 	}
 }
-
-/** @param {WebSocket} ws */
-const opened = (ws) =>
-	new Promise((resolve, reject) => {
-		ws.addEventListener('open', resolve, { once: true })
-		ws.addEventListener('error', reject, { once: true })
-	})
 
 /**
  * @param {{ url: string, token: string, rounds: number, perRound: number, warmup: number }} o
@@ -259,18 +254,18 @@ export async function protocolsScenario(o) {
 		for (const close of closers) close()
 	}
 	const base = acc.get('http.wait')
-	const baseP50 = base ? quantile(base.full, 0.5) : Number.NaN
+	const baseP50 = base ? quantileOf(base.full, 0.5) : Number.NaN
 	return scenarios.map((s) => {
 		const a = /** @type {{ ttft: number[], full: number[], errors: number }} */ (acc.get(s.name))
-		const full50 = quantile(a.full, 0.5)
+		const full50 = quantileOf(a.full, 0.5)
 		return {
 			name: s.name,
 			n: a.full.length,
 			errors: a.errors,
-			ttftP50: a.ttft.length ? quantile(a.ttft, 0.5) : null,
-			ttftP99: a.ttft.length ? quantile(a.ttft, 0.99) : null,
+			ttftP50: a.ttft.length ? quantileOf(a.ttft, 0.5) : null,
+			ttftP99: a.ttft.length ? quantileOf(a.ttft, 0.99) : null,
 			fullP50: full50,
-			fullP99: quantile(a.full, 0.99),
+			fullP99: quantileOf(a.full, 0.99),
 			vsHttp: full50 / baseP50,
 		}
 	})
@@ -299,7 +294,5 @@ export function protocolsTable(rows) {
 		f(r.fullP99),
 		`${r.vsHttp.toFixed(2)}×`,
 	])
-	const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)))
-	const fmt = (/** @type {string[]} */ l) => l.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ')
-	return [fmt(head), ...lines.map(fmt)].join('\n')
+	return grid(head, lines)
 }

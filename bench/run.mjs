@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { check, figures, readBudgets, verdictTable } from './budgets.mjs'
+import { edgeclawClient } from './client.mjs'
 import { coldScenario } from './cold.mjs'
 import { startFakeOpenAI } from './fake-openai.mjs'
 import { fanoutScenario } from './fanout.mjs'
@@ -23,7 +24,7 @@ import { liveHeapMiB } from './heap.mjs'
 import { oneLaneScenario } from './lane.mjs'
 import { closedLoop, grid, measure, startProduct, startWorker, table } from './lib.mjs'
 import { latencyScenarios } from './matrix.mjs'
-import { peerTranscript, peerTurn, startPeer } from './peer.mjs'
+import { peerClient, startPeer } from './peer.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { sessionsScenario, soakScenario } from './sessions.mjs'
 
@@ -206,52 +207,19 @@ try {
 		}
 
 		phase('soak: edgeclaw')
-		/** @type {import('./sessions.mjs').ChatClient} */
-		const edgeclawClient = {
-			async turn(session, text) {
-				const res = await fetch(`${product.url}/v1/sessions/${session}/messages`, {
-					method: 'POST',
-					headers: { ...auth, 'content-type': 'application/json' },
-					body: JSON.stringify({ content: text, wait: true }),
-				})
-				const run = /** @type {{ status: string, output?: string }} */ (await res.json())
-				return run.status === 'succeeded' ? String(run.output) : `(${run.status})`
-			},
-			async transcript(session) {
-				const res = await fetch(`${product.url}/v1/sessions/${session}/messages?limit=500`, {
-					headers: auth,
-				})
-				const body = /** @type {{ messages: { role: string, content: { text?: string }[] }[] }} */ (
-					await res.json()
-				)
-				return body.messages.map((m) => ({
-					role: m.role,
-					text: m.content.map((p) => p.text ?? '').join(''),
-				}))
-			},
-		}
-		soak = await soakScenario(edgeclawClient, {
+		soak = await soakScenario(edgeclawClient(product.url, auth), {
 			prefix: 'soak',
 			...sizes.soak,
 			rss: product.rss,
 			heap: () => liveHeapMiB(product.inspector),
 		})
 		phase('soak: peer')
-		peerSoak = await soakScenario(
-			{
-				async turn(session, text) {
-					const res = await peerTurn(peer.url, session, text)
-					return String(/** @type {{ text?: string }} */ (await res.json()).text)
-				},
-				transcript: (session) => peerTranscript(peer.url, session),
-			},
-			{
-				prefix: 'soak',
-				...sizes.soak,
-				rss: peer.rss,
-				heap: () => liveHeapMiB(peer.inspector),
-			},
-		)
+		peerSoak = await soakScenario(peerClient(peer.url), {
+			prefix: 'soak',
+			...sizes.soak,
+			rss: peer.rss,
+			heap: () => liveHeapMiB(peer.inspector),
+		})
 
 		phase('one lane')
 		lane = await oneLaneScenario({
@@ -331,10 +299,11 @@ try {
 			`${sessions.turnsPerSecond.toFixed(0)} turns/s (all answered ${sessions.totalSeconds.toFixed(1)} s); errors ${sessions.errors}, lost ${sessions.lost}, duplicated ${sessions.duplicated}, out of order ${sessions.outOfOrder}`,
 		])
 	}
-	for (const [name, s] of /** @type {const} */ ([
+	const soaks = /** @type {const} */ ([
 		['soak', soak],
 		['peer.soak', peerSoak],
-	])) {
+	])
+	for (const [name, s] of soaks) {
 		if (!s) continue
 		rows.push([
 			name,
@@ -405,11 +374,7 @@ try {
 	if (fanout && fanout.many.missed + fanout.one.missed > 0) failed.push('fanout')
 	if (sessions && sessions.errors + sessions.lost + sessions.duplicated + sessions.outOfOrder > 0)
 		failed.push('sessions')
-	for (const [name, s] of /** @type {const} */ ([
-		['soak', soak],
-		['peer.soak', peerSoak],
-	]))
-		if (s && s.errors + s.lost + s.outOfOrder > 0) failed.push(name)
+	for (const [name, s] of soaks) if (s && s.errors + s.lost + s.outOfOrder > 0) failed.push(name)
 	if (failed.length > 0) {
 		console.error(`\nerrors in: ${failed.join(', ')}`)
 		process.exitCode = 1

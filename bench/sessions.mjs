@@ -2,6 +2,7 @@
 // submitted in order; sessions run concurrently. Afterwards every transcript is read back to count
 // lost, duplicated and out-of-order messages (all must be 0).
 import { performance } from 'node:perf_hooks'
+import { edgeclawClient } from './client.mjs'
 import { pool } from './lib.mjs'
 
 /**
@@ -9,6 +10,7 @@ import { pool } from './lib.mjs'
  */
 export async function sessionsScenario(o) {
 	const json = { ...o.headers, 'content-type': 'application/json' }
+	const client = edgeclawClient(o.url, o.headers)
 	let errors = 0
 	const t0 = performance.now()
 	// Submit: each session sends its messages in order (each waits for its 202 only).
@@ -31,15 +33,10 @@ export async function sessionsScenario(o) {
 	await pool(o.sessions, o.concurrency, async (s) => {
 		const deadline = Date.now() + 120_000
 		for (;;) {
-			const res = await fetch(`${o.url}/v1/sessions/${o.prefix}-${s}/messages?limit=500`, {
-				headers: o.headers,
-			})
-			const body = /** @type {{ messages: { role: string, content: { text: string }[] }[] }} */ (
-				await res.json()
-			)
-			const texts = body.messages.map((m) => m.content.map((p) => p.text).join(''))
-			const users = texts.filter((_, i) => body.messages[i]?.role === 'user')
-			const replies = body.messages.filter((m) => m.role === 'assistant').length
+			const messages = await client.transcript(`${o.prefix}-${s}`)
+			const texts = messages.map((m) => m.text)
+			const users = messages.filter((m) => m.role === 'user').map((m) => m.text)
+			const replies = messages.filter((m) => m.role === 'assistant').length
 			if (replies >= o.messages || Date.now() > deadline) {
 				const expected = Array.from({ length: o.messages }, (_, m) => `s${s}-m${m}`)
 				lost += expected.filter((e) => !users.includes(e)).length
@@ -70,12 +67,6 @@ export async function sessionsScenario(o) {
 }
 
 /**
- * A chat client of one system under test: one turn that resolves to the answer's text, and the
- * stored transcript of a session.
- * @typedef {{ turn: (session: string, text: string) => Promise<string>, transcript: (session: string) => Promise<{ role: string, text: string }[]> }} ChatClient
- */
-
-/**
  * The `soak` scenario, also the `sessions` shape the peer runs: `sessions` sessions × `messages`
  * turns, each session sending its next message when the last was answered, `concurrency`
  * sessions at a time. A first pass gives every session one turn (so the instances exist). Before
@@ -83,7 +74,7 @@ export async function sessionsScenario(o) {
  * garbage out of the resident-memory reading taken right after it); resident memory of the
  * runtime is also sampled during the turns. Every transcript is read back to count lost and
  * out-of-order messages.
- * @param {ChatClient} client
+ * @param {import('./client.mjs').ChatClient} client
  * @param {{ prefix: string, sessions: number, messages: number, concurrency: number, rss: () => number, heap: () => Promise<number> }} o
  */
 export async function soakScenario(client, o) {
