@@ -24,6 +24,9 @@ export default defineConfig(async () => {
 						EDGECLAW_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
 						EDGECLAW_CONTAINERS: 'disabled',
 						EDGECLAW_LOG_LEVEL: 'error',
+						// Test-only keys (32 bytes, base64): tenant secrets and the audit chain's HMAC.
+						EDGECLAW_SECRETS_KEY: 'dGVzdC1zZWNyZXRzLWtleS0wMTIzNDU2Nzg5YWJjZGU=',
+						EDGECLAW_AUDIT_KEY: 'dGVzdC1hdWRpdC1rZXktLTAxMjM0NTY3ODlhYmNkZWY=',
 						// A provider key for tests that create agents naming it; never a real key.
 						TEST_PROVIDER_KEY: 'sk-test-secret-value-1234',
 					},

@@ -12,7 +12,8 @@ const updatedAt = () => timestamp('updated_at').notNull().default(sql`(unixepoch
 export const tenants = sqliteTable('tenants', {
 	id: text('id').primaryKey(),
 	name: text('name').notNull(),
-	status: text('status', { enum: ['active', 'suspended'] })
+	/** `disabled`: every credential of the tenant is refused at once; its data is kept. */
+	status: text('status', { enum: ['active', 'disabled'] })
 		.notNull()
 		.default('active'),
 	/** Tenant settings (rate limits, token budgets, …) as validated JSON. */
@@ -173,6 +174,8 @@ export const toolExecutions = sqliteTable(
 		callId: text('call_id'),
 		/** Who the run acts for: `admin-token`, `key:<id>` or `jwt:<subject>`. */
 		actor: text('actor'),
+		/** Every principal whose message the run carries (steers included), actor first. */
+		principals: text('principals', { mode: 'json' }).notNull().default([]),
 		tool: text('tool').notNull(),
 		/** SHA-256 of the canonical JSON of the arguments: comparable, never the arguments. */
 		argsDigest: text('args_digest').notNull(),
@@ -237,12 +240,38 @@ export const auditLog = sqliteTable(
 		data: text('data', { mode: 'json' }).notNull().default({}),
 		prevHash: text('prev_hash').notNull(),
 		hash: text('hash').notNull(),
+		/** Id of the audit key whose HMAC `hash` is; null for rows hashed with plain SHA-256. */
+		keyId: text('key_id'),
 	},
 	(t) => [
 		primaryKey({ columns: [t.tenantId, t.seq] }),
 		index('audit_log_tenant_ts_idx').on(t.tenantId, t.ts),
 		index('audit_log_tenant_action_idx').on(t.tenantId, t.action, t.ts),
 	],
+)
+
+/**
+ * A tenant's own secrets (provider keys, MCP and channel credentials), encrypted with AES-256-GCM
+ * under the deployment's secrets key (`key_id` names which one, so the key can be rotated).
+ * Write-only through the API: the value is never returned.
+ */
+export const tenantSecrets = sqliteTable(
+	'tenant_secrets',
+	{
+		tenantId: text('tenant_id')
+			.notNull()
+			.references(() => tenants.id, { onDelete: 'cascade' }),
+		name: text('name').notNull(),
+		keyId: text('key_id').notNull(),
+		/** base64 of the 12-byte GCM nonce. */
+		iv: text('iv').notNull(),
+		/** base64 of the ciphertext and tag; the additional data binds it to tenant and name. */
+		ciphertext: text('ciphertext').notNull(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+		updatedBy: text('updated_by').notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.tenantId, t.name] })],
 )
 
 export type Tenant = typeof tenants.$inferSelect

@@ -19,7 +19,7 @@ const TenantView = z
 	.object({
 		id: z.string(),
 		name: z.string(),
-		status: z.enum(['active', 'suspended']),
+		status: z.enum(['active', 'disabled']),
 		createdAt: z.string(),
 		updatedAt: z.string(),
 	})
