@@ -1,7 +1,8 @@
-// ModelHealth: the one shared record of provider health for the deployment — auth-profile
-// cooldowns and disables, and circuit breakers per provider+model. Isolates read a snapshot (and
-// cache it for a moment) and report outcomes; the rules are in src/agents/models/health.ts. State
-// is kept in the object's SQLite so it survives eviction.
+// ModelHealth: the record of provider health for one scope — a tenant's own credentials, or the
+// deployment's shared ones (src/agents/models/health.ts `HealthScope`): auth-profile cooldowns and
+// disables, and circuit breakers per provider+model. Isolates read a snapshot (and cache it for a
+// moment) and report outcomes; the rules are in src/agents/models/health.ts. State is kept in the
+// object's SQLite so it survives eviction.
 import { DurableObject } from 'cloudflare:workers'
 import {
 	type BreakerState,
@@ -58,10 +59,11 @@ export class ModelHealth extends DurableObject<Env> implements HealthBackend {
 		return true
 	}
 
-	/** Re-enables a disabled (or cooling) profile: an admin action. */
-	async enable(profileKey: string): Promise<boolean> {
-		if (!this.#profiles.has(profileKey)) return false
-		this.#put('profile', profileKey, null)
+	/** Re-enables a disabled (or cooling) profile, or closes a breaker: an admin action. */
+	async reset(kind: 'profile' | 'breaker', key: string): Promise<boolean> {
+		const map = kind === 'profile' ? this.#profiles : this.#breakers
+		if (!map.has(key)) return false
+		this.#put(kind, key, null)
 		return true
 	}
 

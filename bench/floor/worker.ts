@@ -49,11 +49,12 @@ app.route('/', toolRoutes)
 const logger = new Logger({}, { level: 'error' })
 let loop: AgentLoop | undefined
 const loopFor = (env: FloorEnv): AgentLoop => {
+	const health = new HealthView(
+		() => env.MODEL_HEALTH.getByName('bench') as unknown as HealthBackend,
+		logger,
+	)
 	loop ??= new AgentLoop({
-		health: new HealthView(
-			() => env.MODEL_HEALTH.getByName('bench') as unknown as HealthBackend,
-			logger,
-		),
+		health: () => health,
 		env: {},
 		logger,
 	})

@@ -1,37 +1,48 @@
 // The agent runtime: one AgentLoop per lane (its logger, round-robin cursors and model instances),
-// all lanes of an isolate sharing one view of provider health. Nothing that holds a Durable Object
-// stub or another I/O object is shared between objects: workerd forbids using one object's I/O
-// from another.
+// all lanes of an isolate sharing one view per provider-health scope. Nothing that holds a Durable
+// Object stub or another I/O object is shared between objects: workerd forbids using one object's
+// I/O from another.
 import { type Logger, loggerFromEnv } from '../observability/logger'
 import { AgentLoop } from './loop'
-import { type HealthBackend, HealthView } from './models/health'
+import { type HealthBackend, type HealthScope, HealthView } from './models/health'
 
-/** The deployment's one ModelHealth object. */
+/** The ModelHealth object of the deployment's shared credentials; tenants' are named by scope. */
 export const MODEL_HEALTH_NAME = 'global'
 
-export function healthBackend(env: Env): HealthBackend {
-	return env.MODEL_HEALTH.getByName(MODEL_HEALTH_NAME) as unknown as HealthBackend
+/** The ModelHealth object of one scope. */
+export function healthBackend(env: Env, scope: HealthScope = 'shared'): HealthBackend {
+	const name = scope === 'shared' ? MODEL_HEALTH_NAME : scope
+	return env.MODEL_HEALTH.getByName(name) as unknown as HealthBackend
 }
 
-const views = new WeakMap<object, HealthView>()
+const views = new WeakMap<object, Map<HealthScope, HealthView>>()
 
 /**
- * The isolate's view of provider health, shared by all its lanes: one snapshot read per 2 s per
- * isolate, or one per lane that finds it stale at the same moment (reads in flight are not shared).
+ * The isolate's view of one scope's provider health, shared by all its lanes: one snapshot read
+ * per 2 s per isolate and scope, or one per lane that finds it stale at the same moment (reads in
+ * flight are not shared).
  */
-export function sharedHealth(env: Env): HealthView {
-	let view = views.get(env)
+export function healthView(env: Env, scope: HealthScope): HealthView {
+	let byScope = views.get(env)
+	if (!byScope) {
+		byScope = new Map()
+		views.set(env, byScope)
+	}
+	let view = byScope.get(scope)
 	if (!view) {
-		view = new HealthView(() => healthBackend(env), loggerFromEnv(env, { component: 'models' }))
-		views.set(env, view)
+		view = new HealthView(
+			() => healthBackend(env, scope),
+			loggerFromEnv(env, { component: 'models' }),
+		)
+		byScope.set(scope, view)
 	}
 	return view
 }
 
-/** An agent loop for one lane: its own logger and model instances, the isolate's shared health. */
+/** An agent loop for one lane: its own logger and model instances, the isolate's health views. */
 export function agentRuntime(env: Env, logger: Logger): AgentLoop {
 	return new AgentLoop({
-		health: sharedHealth(env),
+		health: (scope) => healthView(env, scope),
 		env: env as unknown as Record<string, unknown>,
 		logger,
 	})

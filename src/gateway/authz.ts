@@ -44,6 +44,13 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 	],
 	['GET', '/v1/admin/providers', { action: 'providers:read', resource: 'provider' }],
 	['POST', '/v1/admin/providers/enable', { action: 'providers:enable', resource: 'provider' }],
+	['POST', '/v1/admin/providers/reset', { action: 'providers:reset', resource: 'provider' }],
+	['GET', '/v1/provider-health', { action: 'provider-health:read', resource: 'provider-health' }],
+	[
+		'POST',
+		'/v1/provider-health/reset',
+		{ action: 'provider-health:reset', resource: 'provider-health' },
+	],
 	['GET', '/v1/admin/security', { action: 'security:read', resource: 'security' }],
 	['GET', '/v1/usage', { action: 'usage:read', resource: 'usage' }],
 	['GET', '/v1/sessions', { action: 'sessions:list', resource: 'session' }],

@@ -50,6 +50,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'tools:invoke',
 		'tools:read',
 		'usage:read',
+		'provider-health:read',
 		'audit:read',
 		'audit:verify',
 		'keys:list',

@@ -55,8 +55,9 @@ function setup(route: (x: Exchange, n: number) => Reply, options: { callTimeoutM
 	const backend = env.MODEL_HEALTH.getByName(crypto.randomUUID()) as unknown as HealthBackend
 	const wire = scriptedFetch(route)
 	const waits: number[] = []
+	const view = new HealthView(backend, silent, 0)
 	const loop = new AgentLoop({
-		health: new HealthView(backend, silent, 0),
+		health: () => view,
 		env: SECRETS,
 		logger: silent,
 		fetch: wire.fetch,
@@ -189,7 +190,7 @@ describe('failover', () => {
 		const { profiles } = await backend.snapshot()
 		expect(profiles['anthropic|https://anthropic.test/v1|KEY_A']?.disabled?.reason).toBe('auth')
 		expect(profiles['anthropic|https://anthropic.test/v1|KEY_B']?.disabled?.reason).toBe('billing')
-		expect(await backend.enable('anthropic|https://anthropic.test/v1|KEY_A')).toBe(true)
+		expect(await backend.reset('profile', 'anthropic|https://anthropic.test/v1|KEY_A')).toBe(true)
 		expect(
 			(await backend.snapshot()).profiles['anthropic|https://anthropic.test/v1|KEY_A'],
 		).toBeUndefined()
@@ -363,8 +364,9 @@ describe('Workers AI', () => {
 			},
 		}
 		const backend = env.MODEL_HEALTH.getByName(crypto.randomUUID()) as unknown as HealthBackend
+		const view = new HealthView(backend, silent, 0)
 		const loop = new AgentLoop({
-			health: new HealthView(backend, silent, 0),
+			health: () => view,
 			env: { AI },
 			logger: silent,
 		})

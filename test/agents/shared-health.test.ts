@@ -1,4 +1,4 @@
-// Provider health is shared across the lanes of an isolate and across isolates: a key cooled by
+// A scope's provider health is shared across the lanes of an isolate and across isolates: a key cooled by
 // one session's failure is skipped by another session's turn, and an admin's re-enable reaches
 // every lane once the 2 s snapshot expires. (A stub made by one Durable Object cannot be used by
 // another in the same isolate; the shared view makes a fresh stub per call.)
@@ -16,7 +16,9 @@ describe('shared provider health', () => {
 		const second = await send('health-2', { agent: 'flaky', content: 'hello', wait: true })
 		expect(second.run.status).toBe('failed')
 		expect(second.run.error?.message).toContain('no usable auth profile')
-		expect((await postJson('/v1/admin/providers/enable', { key: 'offline||-' })).status).toBe(200)
+		// The offline model needs no key: its health is the tenant's own.
+		const enable = { key: 'offline||-', scope: 'default' }
+		expect((await postJson('/v1/admin/providers/enable', enable)).status).toBe(200)
 		// Another lane, after the snapshot's 2 s: it must read the object again, through its own stub.
 		await new Promise((r) => setTimeout(r, 2_100))
 		const third = await send('health-3', { agent: 'flaky', content: 'hello again', wait: true })

@@ -27,6 +27,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 		SESSION_ALL.includes(a) ||
 		[
 			'usage:read',
+			'provider-health:read',
 			'audit:read',
 			'audit:verify',
 			'keys:list',

@@ -1,7 +1,9 @@
-// Shared health of model providers: auth-profile cooldowns and disables, and one circuit breaker
-// per provider+model. The rules are pure functions over plain state; the state lives in one
-// Durable Object (durable-objects/model-health.ts) so every isolate sees the same cooldowns, and
-// each isolate reads it through a short-lived cached snapshot so a healthy call costs no round trip.
+// Health of model providers: auth-profile cooldowns and disables, and one circuit breaker per
+// provider+model. The rules are pure functions over plain state; the state lives in Durable
+// Objects (durable-objects/model-health.ts), one per *scope* — whose credential was used: each
+// tenant's own, and one shared by the deployment for the keys the platform shares — so one
+// tenant's failures never switch a model off for another. Each isolate reads a scope through a
+// short-lived cached snapshot so a healthy call costs no round trip.
 import type { Logger } from '../../observability/logger'
 import { COOLDOWN, DISABLE, type FailureClass } from './errors'
 
@@ -114,12 +116,21 @@ export function breakerGate(state: BreakerState | undefined, now: number): Gate 
 export const profileAvailable = (state: ProfileState | undefined, now: number): boolean =>
 	!state || (!state.disabled && state.cooldownUntil <= now)
 
-/** The shared store (the ModelHealth Durable Object implements it). */
+/**
+ * Whose credential a call used, and so whose health state it reads and writes: a tenant's own
+ * (its secrets, or no key at all) or the deployment's shared keys and bindings.
+ */
+export type HealthScope = 'shared' | `tenant:${string}`
+
+export const tenantScope = (tenantId: string): HealthScope => `tenant:${tenantId}`
+
+/** One scope's store (the ModelHealth Durable Object implements it). */
 export interface HealthBackend {
 	snapshot(): Promise<HealthSnapshot>
 	report(reports: HealthReport[]): Promise<HealthSnapshot>
 	probe(key: string): Promise<boolean>
-	enable(profileKey: string): Promise<boolean>
+	/** Clears a profile's cooldown or disable (`enable`) or a breaker; false when nothing was kept. */
+	reset(kind: 'profile' | 'breaker', key: string): Promise<boolean>
 }
 
 export const EMPTY_SNAPSHOT: HealthSnapshot = { at: 0, profiles: {}, breakers: {} }

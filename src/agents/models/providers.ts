@@ -15,6 +15,11 @@ export interface AuthProfileRef {
 	id: string
 	/** Name of the Worker secret that holds the key. */
 	secret: string
+	/**
+	 * The key is one the deployment shares with every tenant (not the tenant's own): its health is
+	 * shared state, moved only by the provider's own evidence.
+	 */
+	shared?: boolean
 }
 
 export interface ModelTarget {

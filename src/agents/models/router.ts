@@ -3,6 +3,9 @@
 // retries with exponential backoff and full jitter inside the run's deadline; a circuit breaker
 // per provider+model that skips a failing endpoint and lets one probe through half-open. The
 // prompt is checked against each model's context window first: no call is sent that must fail.
+// Health is kept per scope of the credential used (see health.ts): a tenant's own keys in the
+// tenant's state; the deployment's shared keys in shared state, which only provider-side evidence
+// moves — anything a tenant's request could cause lands in that tenant's state instead.
 import type {
 	LanguageModelV4,
 	LanguageModelV4FunctionTool,
@@ -20,7 +23,14 @@ import {
 	type Failure,
 	RETRY_SAME_MODEL,
 } from './errors'
-import { breakerGate, type HealthReport, type HealthView, profileAvailable } from './health'
+import {
+	breakerGate,
+	type HealthReport,
+	type HealthScope,
+	type HealthView,
+	profileAvailable,
+	tenantScope,
+} from './health'
 import {
 	type AuthProfileRef,
 	languageModel,
@@ -35,8 +45,15 @@ export const BACKOFF_BASE_MS = 500
 export const BACKOFF_CAP_MS = 8_000
 /** Output tokens reserved in the context-window check when the agent sets no maxOutputTokens. */
 export const DEFAULT_OUTPUT_RESERVE = 4_096
+/**
+ * A timeout counts against a shared credential only when the call waited at least this long: an
+ * agent's own short `modelCallTimeoutMs` is the tenant's choice, not the provider failing.
+ */
+export const SHARED_TIMEOUT_EVIDENCE_MS = 60_000
 
 export interface StepRequest {
+	/** The tenant the call is made for: its health scope, and the payer of its own keys. */
+	tenantId: string
 	system: string
 	/** The conversation, without the system message. */
 	messages: LanguageModelV4Prompt
@@ -73,7 +90,8 @@ export interface StepOutput {
 }
 
 export interface RouterDeps extends ProviderDeps {
-	health: HealthView
+	/** The isolate's view of one health scope. */
+	health: (scope: HealthScope) => HealthView
 	logger: Logger
 	random?: () => number
 	sleep?: (ms: number, signal: AbortSignal) => Promise<void>
@@ -113,7 +131,7 @@ export class ModelRouter {
 	}
 
 	async step(targets: readonly ModelTarget[], req: StepRequest): Promise<StepOutput> {
-		const { health } = this.#deps
+		const own = this.#deps.health(tenantScope(req.tenantId))
 		const notes: string[] = []
 		let last: Failure | undefined
 		let fits = 0
@@ -127,19 +145,19 @@ export class ModelRouter {
 				continue
 			}
 			fits++
-			const snapshot = await health.current()
-			const gate = breakerGate(snapshot.breakers[target.breakerKey], Date.now())
-			if (gate === 'skip') {
-				notes.push(`${target.ref}: circuit open`)
-				continue
-			}
-			if (gate === 'probe' && !(await health.probe(target.breakerKey))) {
-				notes.push(`${target.ref}: circuit half-open, another caller is probing`)
+			const breakerViews = usesSharedCredential(target) ? [own, this.#deps.health('shared')] : [own]
+			const gate = await this.#breakerGate(target, breakerViews)
+			if (gate !== 'call') {
+				notes.push(
+					gate === 'skip'
+						? `${target.ref}: circuit open`
+						: `${target.ref}: circuit half-open, another caller is probing`,
+				)
 				continue
 			}
 			const spent = new Set<string>()
 			for (let tries = 1; tries <= MAX_TRIES_PER_MODEL; tries++) {
-				const profile = await this.#pick(target, spent)
+				const profile = await this.#pick(target, spent, own)
 				if (profile === null) {
 					notes.push(`${target.ref}: no usable auth profile (all cooling down, disabled or unset)`)
 					break
@@ -156,10 +174,11 @@ export class ModelRouter {
 						latencyMs: Date.now() - started,
 						outcome: 'ok',
 					})
-					await health.report([
+					const ok: HealthReport[] = [
 						{ kind: 'profile', key, outcome: 'ok' },
 						{ kind: 'breaker', key: target.breakerKey, outcome: 'ok' },
-					])
+					]
+					await Promise.all(this.#viewsOf(target, profile, own).map((v) => v.report(ok)))
 					return out
 				} catch (error) {
 					if (req.signal.aborted) throw req.signal.reason ?? error
@@ -180,7 +199,9 @@ export class ModelRouter {
 						outcome: failure.kind,
 						...(failure.status ? { status: failure.status } : {}),
 					})
-					await health.report(reports(target, key, failure))
+					const evidence = providerEvidence(failure, req.callTimeoutMs)
+					const scoped = isShared(target, profile) && evidence ? this.#deps.health('shared') : own
+					await scoped.report(reports(target, key, failure))
 					const label = `${target.ref}${profile ? ` [${profile.id}]` : ''}: ${failure.kind}${failure.status ? ` ${failure.status}` : ''} (${failure.message})`
 					notes.push(label)
 					this.#deps.logger.warn('models.call_failed', {
@@ -198,7 +219,7 @@ export class ModelRouter {
 					}
 					if (!RETRY_SAME_MODEL.has(failure.kind)) break
 					// This failure may have opened the breaker: then stop calling the model at once.
-					const after = await health.current()
+					const after = await scoped.current()
 					if (breakerGate(after.breakers[target.breakerKey], Date.now()) !== 'call') {
 						notes.push(`${target.ref}: circuit opened`)
 						break
@@ -228,9 +249,35 @@ export class ModelRouter {
 		})
 	}
 
+	/**
+	 * What the breakers of every scope the target's credentials live in say: skip if any is open;
+	 * a half-open one lets this caller through only if it wins that scope's probe.
+	 */
+	async #breakerGate(target: ModelTarget, views: HealthView[]): Promise<'call' | 'skip' | 'busy'> {
+		const snapshots = await Promise.all(views.map((v) => v.current()))
+		const gates = snapshots.map((s) => breakerGate(s.breakers[target.breakerKey], Date.now()))
+		if (gates.includes('skip')) return 'skip'
+		for (const [i, gate] of gates.entries()) {
+			if (gate === 'probe' && !(await views[i]?.probe(target.breakerKey))) return 'busy'
+		}
+		return 'call'
+	}
+
+	/** The views a call with this profile reads and clears: the tenant's, and shared if it is. */
+	#viewsOf(target: ModelTarget, profile: AuthProfileRef | undefined, own: HealthView) {
+		return isShared(target, profile) ? [own, this.#deps.health('shared')] : [own]
+	}
+
 	/** Next usable profile round-robin; `undefined` = the target needs none; null = none usable. */
-	async #pick(target: ModelTarget, spent: Set<string>): Promise<AuthProfileRef | undefined | null> {
-		const snapshot = await this.#deps.health.current()
+	async #pick(
+		target: ModelTarget,
+		spent: Set<string>,
+		own: HealthView,
+	): Promise<AuthProfileRef | undefined | null> {
+		const snapshot = await own.current()
+		const shared = usesSharedCredential(target)
+			? await this.#deps.health('shared').current()
+			: undefined
 		const now = Date.now()
 		const candidates: (AuthProfileRef | undefined)[] =
 			target.profiles.length > 0 ? target.profiles : [undefined]
@@ -241,6 +288,9 @@ export class ModelRouter {
 			const profile = candidates[index]
 			const key = profileKey(target, profile)
 			if (spent.has(key) || !profileAvailable(snapshot.profiles[key], now)) continue
+			if (shared && isShared(target, profile) && !profileAvailable(shared.profiles[key], now)) {
+				continue
+			}
 			this.#cursor.set(cursorKey, index + 1)
 			return profile
 		}
@@ -350,6 +400,28 @@ export class ModelRouter {
 /** A response that is not a complete answer: treated as an unreadable provider response. */
 class IncompleteResponse extends Error {
 	override readonly name = 'InvalidResponseDataError'
+}
+
+/**
+ * Whether a call used a credential the deployment shares with every tenant: a profile resolved to
+ * a shared deployment secret, or the deployment's Workers AI binding.
+ */
+function isShared(target: ModelTarget, profile: AuthProfileRef | undefined): boolean {
+	return profile ? profile.shared === true : target.kind === 'workers-ai'
+}
+
+const usesSharedCredential = (target: ModelTarget): boolean =>
+	target.profiles.length > 0
+		? target.profiles.some((p) => p.shared === true)
+		: isShared(target, undefined)
+
+/**
+ * Evidence from the provider itself: an HTTP status it sent, or no answer within a timeout long
+ * enough that the tenant's own settings did not cause it. Only such failures move shared state.
+ */
+export function providerEvidence(failure: Failure, callTimeoutMs: number): boolean {
+	if (failure.status !== undefined) return true
+	return failure.kind === 'timeout' && callTimeoutMs >= SHARED_TIMEOUT_EVIDENCE_MS
 }
 
 function reports(target: ModelTarget, key: string, failure: Failure): HealthReport[] {
