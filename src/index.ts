@@ -9,6 +9,7 @@ import { createToolbox, type ToolboxEnv } from './tools/toolbox'
 
 export { Sandbox } from '@cloudflare/sandbox'
 export { AuditChain } from '../durable-objects/audit-chain'
+export { AuthLockout } from '../durable-objects/auth-lockout'
 export { GatewayConnection } from '../durable-objects/gateway-connection'
 export { ModelHealth } from '../durable-objects/model-health'
 export { SessionLane } from '../durable-objects/session-lane'

@@ -30,6 +30,18 @@ export function keyDeadReason(
 	return undefined
 }
 
+/**
+ * Whether a principal identified earlier may still act, for connections that outlive one request:
+ * its JWT has not expired, its key row — read through the same 10 s cache as every request, so
+ * asking per frame costs no D1 read — is neither revoked nor expired.
+ */
+export async function stillValid(env: Env, principal: Principal, now: number): Promise<boolean> {
+	if (principal.expiresAt !== undefined && now >= principal.expiresAt) return false
+	if (principal.kind !== 'api-key') return true
+	const row = await findKey(database(env.DB), principal.id)
+	return row !== null && keyDeadReason(row, now) === undefined
+}
+
 export async function identifyToken(
 	env: Env,
 	token: string,

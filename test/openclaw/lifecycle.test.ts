@@ -1,6 +1,6 @@
 // The connection object's lifecycle: ticks and the handshake deadline come from its alarm, a
-// revoked key is noticed at the next re-check, a closed socket stops the lanes relaying to it,
-// and no frame a client can send after connect drops the socket (fast-check).
+// revoked key is noticed at its next request, lane event or tick, a closed socket stops the lanes
+// relaying to it, and no frame a client can send after connect drops the socket (fast-check).
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import fc from 'fast-check'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
@@ -108,27 +108,80 @@ describe('alarms', () => {
 		expect(JSON.parse(h.sent[1] ?? '{}')).toMatchObject({ id: 'c', ok: true })
 		await h.conn.alarm()
 		expect(h.closes).toEqual([])
+		// The alarm comes at the next tick, or at the JWT's expiry when that is sooner.
+		expect(h.alarms.at(-1)).toBe(h.clock.now + 30_000)
 		h.clock.now += 3 * 60_000
-		await h.conn.alarm()
+		await h.conn.receive(JSON.stringify({ type: 'req', id: 's', method: 'status' }))
+		expect(JSON.parse(h.sent.at(-2) ?? '{}')).toMatchObject({
+			id: 's',
+			ok: false,
+			error: { details: { code: 'AUTH_UNAUTHORIZED' } },
+		})
 		expect(h.closes).toEqual([[4001, 'credentials revoked or expired']])
 	})
 
-	it('closes with 4001 once the API key is revoked', async () => {
+	it('closes with 4001 at the next tick once the API key is revoked', async () => {
 		const k = await key('life', 'member')
 		const wire = await connected(k.secret)
 		const stub = await connOf(wire)
-		const revoked = await call(`/v1/keys/${k.id}`, {
-			method: 'DELETE',
-			headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-edgeclaw-tenant': 'life' },
-		})
-		expect(revoked.status).toBeLessThan(300)
-		// Pretend the last check was long ago, then let the alarm re-check.
-		await runInDurableObject(stub, (_instance, state) => {
-			const s = state.storage.kv.get<Record<string, unknown>>('state')
-			state.storage.kv.put('state', { ...s, checkedAt: 0 })
-		})
+		await revoke(k.id)
+		// The tick right after connecting re-checks: there is no minute-long grace any more.
 		await runDurableObjectAlarm(stub)
+		expect(await wire.closed).toEqual({ code: 4001, reason: 'credentials revoked or expired' })
+		expect(wire.frames.some((f) => f.event === 'tick')).toBe(false)
+	})
+})
+
+const revoke = async (id: string) => {
+	const res = await call(`/v1/keys/${id}`, {
+		method: 'DELETE',
+		headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-edgeclaw-tenant': 'life' },
+	})
+	expect(res.status).toBe(204)
+}
+
+describe('a revoked key', () => {
+	it('gets no answer to its next request: refused, and the socket closes with 4001', async () => {
+		const k = await key('life', 'member')
+		const wire = await connected(k.secret)
+		expect((await wire.request('status')).ok).toBe(true)
+		await revoke(k.id)
+		const refused = await wire.request('status')
+		expect(refused).toMatchObject({
+			ok: false,
+			error: { code: 'INVALID_REQUEST', details: { code: 'AUTH_UNAUTHORIZED' } },
+		})
+		expect(await wire.next((f) => f.event === 'shutdown')).toMatchObject({
+			payload: { reason: 'credentials revoked or expired' },
+		})
 		expect((await wire.closed).code).toBe(4001)
+	})
+
+	it('gets no more events of the sessions it follows: the socket closes with 4001', async () => {
+		const k = await key('life', 'member')
+		const wire = await connected(k.secret)
+		await wire.request('chat.send', {
+			sessionKey: 'revoked-1',
+			message: 'hi',
+			idempotencyKey: 'v1',
+		})
+		await wire.next((f) => f.event === 'chat' && f.payload?.state === 'final')
+		await revoke(k.id)
+		const before = wire.frames.length
+		// Someone else talks in the followed session; its events reach the connection first.
+		const sent = await call('/v1/sessions/revoked-1/messages', {
+			method: 'POST',
+			headers: {
+				authorization: `Bearer ${ADMIN_TOKEN}`,
+				'x-edgeclaw-tenant': 'life',
+				'content-type': 'application/json',
+			},
+			body: JSON.stringify({ content: 'still there?', wait: true }),
+		})
+		expect(sent.status).toBe(200)
+		expect((await wire.closed).code).toBe(4001)
+		const after = wire.frames.slice(before)
+		expect(after.map((f) => f.event)).toEqual(['shutdown'])
 	})
 })
 

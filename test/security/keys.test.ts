@@ -119,6 +119,115 @@ describe('API keys', () => {
 	})
 })
 
+describe('privilege escalation through keys', () => {
+	const create = (secret: string, body: Record<string, unknown>) =>
+		as(secret, '/v1/keys', { method: 'POST', json: { name: 'minted', ...body } })
+	const policy = (secret: string, id: string) =>
+		as(secret, '/v1/policies', {
+			method: 'POST',
+			json: { id, effect: 'allow', resources: ['tenant:acme/*'], actions: ['agents:read'] },
+		})
+
+	it('a key scoped to keys:create cannot mint an unscoped key (the reported attack)', async () => {
+		const scoped = await key('acme', 'admin', { scopes: ['keys:create'] })
+		const minted = await create(scoped.secret, { role: 'admin', scopes: [] })
+		expect(minted.status).toBe(403)
+		expect(await problem(minted)).toMatchObject({
+			code: 'privilege_escalation',
+			exceeded: 'scopes',
+			scopes: [],
+			ceiling: ['keys:create'],
+		})
+		const omitted = await create(scoped.secret, { role: 'admin' })
+		expect((await problem(omitted)).code).toBe('privilege_escalation')
+		const wider = await create(scoped.secret, { role: 'admin', scopes: ['keys:*', 'policies:*'] })
+		expect(await problem(wider)).toMatchObject({
+			code: 'privilege_escalation',
+			scopes: ['keys:*', 'policies:*'],
+		})
+		// Within its own scopes it may: and what it made can still not write policies.
+		const same = await create(scoped.secret, { role: 'admin', scopes: ['keys:create'] })
+		expect(same.status).toBe(201)
+		const child = (await same.json()) as { secret: string }
+		expect((await policy(child.secret, 'escalated')).status).toBe(403)
+		expect((await policy(scoped.secret, 'escalated')).status).toBe(403)
+		// The refusals are audited.
+		await expect
+			.poll(async () => {
+				const rows = await env.DB.prepare(
+					"SELECT data FROM audit_log WHERE tenant_id = 'acme' AND action = 'key.created' AND outcome = 'deny'",
+				).all<{ data: string }>()
+				return rows.results.length
+			})
+			.toBeGreaterThanOrEqual(3)
+	})
+
+	it('a key scoped by wildcard grants only what its patterns contain', async () => {
+		const scoped = await key('acme', 'admin', { scopes: ['keys:*', 'sessions:*'] })
+		expect(
+			(await create(scoped.secret, { role: 'member', scopes: ['sessions:read'] })).status,
+		).toBe(201)
+		expect((await create(scoped.secret, { role: 'member', scopes: ['sessions:*'] })).status).toBe(
+			201,
+		)
+		const star = await create(scoped.secret, { role: 'member', scopes: ['*'] })
+		expect(await problem(star)).toMatchObject({ code: 'privilege_escalation', scopes: ['*'] })
+		const anyRead = await create(scoped.secret, { role: 'member', scopes: ['*:read'] })
+		expect(await problem(anyRead)).toMatchObject({
+			code: 'privilege_escalation',
+			scopes: ['*:read'],
+		})
+	})
+
+	it('no key creates a key with a higher role, even where a tenant policy lets it create keys', async () => {
+		await tenant('escalate')
+		const admin = await key('escalate', 'admin')
+		const allow = await as(admin.secret, '/v1/policies', {
+			method: 'POST',
+			json: {
+				id: 'operators-manage-keys',
+				effect: 'allow',
+				resources: ['tenant:escalate/key:*'],
+				actions: ['keys:create', 'keys:rotate'],
+				conditions: [{ key: 'subject.role', operator: 'equals', value: 'operator' }],
+			},
+		})
+		expect(allow.status).toBe(201)
+		const operator = await key('escalate', 'operator')
+		const up = await create(operator.secret, { role: 'admin' })
+		expect(up.status).toBe(403)
+		expect(await problem(up)).toMatchObject({
+			code: 'privilege_escalation',
+			exceeded: 'role',
+			role: 'admin',
+			ceiling: 'operator',
+		})
+		expect((await create(operator.secret, { role: 'operator' })).status).toBe(201)
+		expect((await create(operator.secret, { role: 'viewer' })).status).toBe(201)
+		// Rotation hands out a fresh secret for the old key's role: the same ceiling holds.
+		const rotateUp = await as(operator.secret, `/v1/keys/${admin.id}/rotate`, { method: 'POST' })
+		expect((await problem(rotateUp)).code).toBe('privilege_escalation')
+		expect((await as(admin.secret, '/v1/keys')).status).toBe(200)
+		const viewer = await key('escalate', 'viewer')
+		expect(
+			(await as(operator.secret, `/v1/keys/${viewer.id}/rotate`, { method: 'POST' })).status,
+		).toBe(201)
+	})
+
+	it('a scoped key cannot rotate a key wider than itself', async () => {
+		const wide = await key('acme', 'admin')
+		const rotator = await key('acme', 'admin', { scopes: ['keys:rotate'] })
+		const res = await as(rotator.secret, `/v1/keys/${wide.id}/rotate`, { method: 'POST' })
+		expect(res.status).toBe(403)
+		expect(await problem(res)).toMatchObject({ code: 'privilege_escalation', exceeded: 'scopes' })
+		expect((await as(wide.secret, '/v1/keys')).status).toBe(200)
+		const narrow = await key('acme', 'member', { scopes: ['keys:rotate'] })
+		expect(
+			(await as(rotator.secret, `/v1/keys/${narrow.id}/rotate`, { method: 'POST' })).status,
+		).toBe(201)
+	})
+})
+
 describe('per-route body limits', () => {
 	it('caps small admin bodies well below the global limit', async () => {
 		const admin = await key('acme', 'admin')

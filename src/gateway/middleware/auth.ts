@@ -2,13 +2,15 @@
 // for WebSocket upgrades from browsers, the `Sec-WebSocket-Protocol` entry `bearer.<token>`) —
 // never in the URL: a query string carrying one is refused, as it would leak into logs. A token is
 // an API key (`ek_<id>_<secret>`), a JWT (when a JWKS is configured) or the bootstrap admin token.
-// Failed attempts count per client IP; past the limit the IP gets 429 for a minute.
+// Failed attempts count per client IP; past the limit the IP gets 429 for a minute — here from this
+// isolate's memory, and on the OpenClaw socket from the lockout every isolate shares (../lockout.ts).
 import type { Context, MiddlewareHandler } from 'hono'
 import { looksLikeJwt } from '../../security/jwt'
 import { bearerToken } from '../../security/tokens'
 import { audit, waitUntil } from '../audit'
 import type { GatewayEnv, Principal } from '../context'
 import { identifyToken } from '../identity'
+import { LOCKOUT_MS, lockOut, overFailureLimit } from '../lockout'
 import { ProblemError } from '../problem'
 
 export const TENANT_HEADER = 'x-edgeclaw-tenant'
@@ -32,7 +34,6 @@ const challenge = { 'www-authenticate': 'Bearer realm="edgeclaw"' }
 
 /** Client IPs whose failed attempts hit the limit, until when (this isolate's memory). */
 const blocked = new Map<string, number>()
-const BLOCK_MS = 60_000
 
 export const clientIp = (c: Context<GatewayEnv>): string | undefined =>
 	c.req.header('cf-connecting-ip') ?? undefined
@@ -71,11 +72,15 @@ async function failed(
 		},
 		{ wait: false },
 	)
-	const limiter = c.env.RATE_LIMIT_AUTH_FAIL
-	const { success } = await limiter.limit({ key: `auth-fail:${ip ?? 'unknown'}` })
-	if (!success) {
-		if (ip) blocked.set(ip, Date.now() + BLOCK_MS)
-		throw tooMany(BLOCK_MS / 1000)
+	if (await overFailureLimit(c.env, ip)) {
+		if (ip) {
+			const until = Date.now() + LOCKOUT_MS
+			blocked.set(ip, until)
+			await lockOut(c.env, ip, until).catch((error: unknown) =>
+				c.get('logger').error('auth.lockout_failed', { error }),
+			)
+		}
+		throw tooMany(LOCKOUT_MS / 1000)
 	}
 	throw new ProblemError('unauthorized', 'The credentials are not valid.', { headers: challenge })
 }

@@ -3,13 +3,14 @@
 // frames. Everything it must remember lives in the host's key-value storage, not in memory,
 // so the object holding the socket can hibernate between frames; only in-flight text of a
 // streaming answer is kept in memory (it is re-sent whole in the final event anyway).
-import { database } from '../../db/client'
-import { findKey } from '../../db/keys'
+// `connect` obeys the failed-authentication limit of HTTP (../lockout.ts), and the credential is
+// re-checked on every request, every batch of lane events and every tick.
 import type { LaneEvent } from '../../lanes/types'
 import type { Logger } from '../../observability/logger'
 import { actorOf, appendThroughChain } from '../audit'
 import type { Principal } from '../context'
-import { identifyToken, keyDeadReason } from '../identity'
+import { identifyToken, stillValid } from '../identity'
+import { LOCKOUT_MS, lockedUntil, lockOut, overFailureLimit } from '../lockout'
 import { ProblemError } from '../problem'
 import { VERSION } from '../routes/health'
 import { type FollowState, laneFrames, type RunTrack } from './events'
@@ -33,8 +34,6 @@ import {
 } from './protocol'
 import { grantScopes, holds, type Scope } from './scopes'
 
-/** How often an API key's row is re-read while its connection lives (revocation takes effect). */
-export const RECHECK_MS = 60_000
 /** Events a connection may emit that `hello-ok.features.events` lists. */
 export const EVENTS = [
 	'connect.challenge',
@@ -48,6 +47,15 @@ export const EVENTS = [
 	'shutdown',
 	'gateway.error',
 ] as const
+
+/** OpenClaw's answer to a locked-out client: its clients wait and retry on AUTH_RATE_LIMITED. */
+const rateLimited = (retryAfterMs: number): ErrorShape => ({
+	code: 'INVALID_REQUEST',
+	message: 'unauthorized: too many failed authentication attempts (retry later)',
+	details: { code: 'AUTH_RATE_LIMITED', recommendedNextStep: 'wait_then_retry' },
+	retryable: true,
+	retryAfterMs: Math.max(1_000, Math.ceil(retryAfterMs)),
+})
 
 export interface ConnectionHost {
 	env: Env
@@ -84,7 +92,6 @@ export interface Connected {
 	scopes: Scope[]
 	client: { id: string; version?: string; platform?: string; mode?: string }
 	connectedAt: number
-	checkedAt: number
 	meta: OpenMeta
 }
 
@@ -153,13 +160,9 @@ export class OpenClawConnection {
 		if (state.phase !== 'connected') {
 			return this.#h.close(CLOSE.policy, 'connect not completed in time')
 		}
-		const expired = state.principal.expiresAt !== undefined && now >= state.principal.expiresAt
-		if (expired || (now - state.checkedAt >= RECHECK_MS && !(await this.#stillValid(state)))) {
-			this.#event('shutdown', { reason: 'credentials revoked or expired' })
-			return this.#h.close(CLOSE.revoked, 'credentials revoked or expired')
-		}
+		if (!(await this.#alive(state))) return
 		if (!this.#event('tick', { ts: now })) return
-		this.#h.setAlarm(now + TICK_INTERVAL_MS)
+		this.#scheduleAlarm(state, now)
 	}
 
 	/** The socket closed: stop following lanes and forget everything. */
@@ -174,11 +177,15 @@ export class OpenClawConnection {
 		await this.#h.deleteAll()
 	}
 
-	/** Events relayed by a followed lane. False tells the lane to stop (socket gone, not followed). */
-	laneEvents(lane: string, events: LaneEvent[]): boolean {
+	/**
+	 * Events relayed by a followed lane. False tells the lane to stop (socket gone, not followed,
+	 * credential no longer valid).
+	 */
+	async laneEvents(lane: string, events: LaneEvent[]): Promise<boolean> {
 		const state = this.#state
 		const follow = this.#h.kv.get<FollowState>(`follow:${lane}`)
 		if (state?.phase !== 'connected' || !follow) return false
+		if (!(await this.#alive(state))) return false
 		if (!holds(state.scopes, 'operator.read')) return true
 		const alias = (id: string) => this.#h.kv.get<string>(`alias:${id}`) ?? id
 		for (const event of events) {
@@ -253,6 +260,23 @@ export class OpenClawConnection {
 				'role unsupported',
 			)
 		}
+		// An IP over the failed-authentication limit is refused with any credential, as on HTTP.
+		const ip = state.meta.ip
+		let until: number | undefined
+		try {
+			until = ip ? await lockedUntil(this.#h.env, ip) : undefined
+		} catch (error) {
+			// Without the lockout record no credential is checked: refused, retryable.
+			this.#h.logger.error('gateway.lockout_unavailable', { error })
+			return refuse(
+				{ code: 'UNAVAILABLE', message: 'authentication is unavailable; retry', retryable: true },
+				'authentication unavailable',
+			)
+		}
+		if (until !== undefined) {
+			this.#h.logger.warn('gateway.auth_locked_out', {})
+			return refuse(rateLimited(until - this.#h.now()), 'too many failed authentication attempts')
+		}
 		const token = p.auth?.token ?? p.auth?.password
 		const verdict = token
 			? await identifyToken(this.#h.env, token, {
@@ -261,11 +285,14 @@ export class OpenClawConnection {
 				})
 			: ({ ok: false, reason: 'missing_token' } as const)
 		if (!verdict.ok) {
-			await this.#authFailed(
+			const over = await this.#authFailed(
 				state,
 				verdict.reason,
 				'tenantId' in verdict ? verdict.tenantId : undefined,
 			)
+			if (over) {
+				return refuse(rateLimited(LOCKOUT_MS), 'too many failed authentication attempts')
+			}
 			return refuse(
 				{
 					code: 'INVALID_REQUEST',
@@ -289,12 +316,11 @@ export class OpenClawConnection {
 				...(p.client.mode !== undefined && { mode: p.client.mode }),
 			},
 			connectedAt: now,
-			checkedAt: now,
 			meta: state.meta,
 		}
 		this.#h.kv.put<State>('state', connected)
 		this.#h.send(res(frame.id, this.#hello(connected)))
-		this.#h.setAlarm(now + TICK_INTERVAL_MS)
+		this.#scheduleAlarm(connected, now)
 		this.#audit(connected.principal, 'gateway.connected', 'success', {
 			client: connected.client.id,
 			scopes: connected.scopes,
@@ -328,14 +354,16 @@ export class OpenClawConnection {
 		}
 	}
 
+	/**
+	 * Audits and counts a failed `connect` as HTTP does; true when it put the IP over the limit,
+	 * which then locks the IP out for every connection.
+	 */
 	async #authFailed(
 		state: Challenged,
 		reason: string,
 		tenantId: string | undefined,
-	): Promise<void> {
+	): Promise<boolean> {
 		this.#h.logger.warn('gateway.auth_failed', { reason })
-		const limiter = this.#h.env.RATE_LIMIT_AUTH_FAIL
-		await limiter.limit({ key: `auth-fail:${state.meta.ip ?? 'unknown'}` }).catch(() => undefined)
 		this.#h.waitUntil(
 			appendThroughChain(this.#h.env, {
 				tenantId: tenantId ?? '_platform',
@@ -346,12 +374,38 @@ export class OpenClawConnection {
 				data: { reason, surface: 'openclaw', ...(state.meta.ip ? { ip: state.meta.ip } : {}) },
 			}).catch(() => {}),
 		)
+		const { ip } = state.meta
+		const logged = (event: string) => (error: unknown) => {
+			this.#h.logger.error(event, { error })
+			return false
+		}
+		const over = await overFailureLimit(this.#h.env, ip).catch(logged('gateway.auth_limit_failed'))
+		if (over && ip) {
+			await lockOut(this.#h.env, ip, this.#h.now() + LOCKOUT_MS).catch(
+				logged('gateway.lockout_failed'),
+			)
+		}
+		return over
 	}
 
 	// ── requests ────────────────────────────────────────────────────────────────────────────────
 
 	async #request(state: Connected, frame: RequestFrame): Promise<void> {
 		const fail = (error: ErrorShape) => this.#h.send(resError(frame.id, error))
+		let valid: boolean
+		try {
+			valid = await stillValid(this.#h.env, state.principal, this.#h.now())
+		} catch (error) {
+			return void fail(this.#errorShape(error, frame.method))
+		}
+		if (!valid) {
+			fail({
+				code: 'INVALID_REQUEST',
+				message: 'unauthorized: the credentials were revoked or have expired',
+				details: { code: 'AUTH_UNAUTHORIZED' },
+			})
+			return this.#revoked()
+		}
 		if (frame.method === 'connect') {
 			return void fail({ code: 'INVALID_REQUEST', message: 'already connected' })
 		}
@@ -446,14 +500,26 @@ export class OpenClawConnection {
 		return this.#h.send(eventFrame(name, payload, seq))
 	}
 
-	async #stillValid(state: Connected): Promise<boolean> {
-		const now = this.#h.now()
-		if (state.principal.kind === 'api-key') {
-			const row = await findKey(database(this.#h.env.DB), state.principal.id)
-			if (!row || keyDeadReason(row, now)) return false
-		}
-		this.#h.kv.put<State>('state', { ...state, checkedAt: now })
-		return true
+	/**
+	 * Re-checks the credential (through the identity cache: a revocation is seen within its 10 s,
+	 * the HTTP bound); a dead one ends the connection with 4001.
+	 */
+	async #alive(state: Connected): Promise<boolean> {
+		if (await stillValid(this.#h.env, state.principal, this.#h.now())) return true
+		this.#revoked()
+		return false
+	}
+
+	#revoked(): void {
+		this.#event('shutdown', { reason: 'credentials revoked or expired' })
+		this.#h.close(CLOSE.revoked, 'credentials revoked or expired')
+	}
+
+	/** The next tick, or a JWT's expiry when that comes first (the socket closes right then). */
+	#scheduleAlarm(state: Connected, now: number): void {
+		const expiry = state.principal.expiresAt
+		const tick = now + TICK_INTERVAL_MS
+		this.#h.setAlarm(expiry !== undefined && expiry > now ? Math.min(tick, expiry) : tick)
 	}
 
 	#badFrame(state: State, id: string | undefined, message: string): void {

@@ -1,14 +1,25 @@
 // API keys of the caller's tenant: list, create (the secret is returned once, only its hash is
 // stored), revoke, rotate. Every change is audited; revocation reaches all isolates within 10 s.
+// A caller only creates or rotates keys within its own role and scopes (src/security/key-grants.ts).
 import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { database } from '../../db/client'
 import { forgetKey, insertKey, type KeyRow, listKeys, revokeKey } from '../../db/keys'
 import { getTenant } from '../../db/tenants'
+import { checkGrant, type Grant } from '../../security/key-grants'
 import { generateKey, hashSecret, ROLES } from '../../security/keys'
 import { audit } from '../audit'
+import type { GatewayEnv } from '../context'
 import { jsonBody } from '../middleware/body'
-import { authedErrors, bearerAuth, createRouter, json, notFoundResponse } from '../openapi'
-import { ProblemError } from '../problem'
+import {
+	authedErrors,
+	bearerAuth,
+	createRouter,
+	json,
+	notFoundResponse,
+	ProblemSchema,
+} from '../openapi'
+import { PROBLEM_CONTENT_TYPE, ProblemError } from '../problem'
 
 const Scope = z
 	.string()
@@ -60,6 +71,15 @@ const Created = z
 	})
 	.openapi('CreatedApiKey')
 
+/** Create and rotate also refuse a key beyond the caller's own role or scopes. */
+const escalationResponse = {
+	403: {
+		description:
+			"Not allowed (forbidden), or the key would exceed the caller's role or scopes (privilege_escalation)",
+		content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+	},
+} as const
+
 const list = createRoute({
 	method: 'get',
 	path: '/v1/keys',
@@ -77,7 +97,12 @@ const create = createRoute({
 	summary: 'Create an API key; the answer carries its secret, once',
 	middleware: [jsonBody({ maxBytes: 4_096 })] as const,
 	request: { body: { required: true, content: { 'application/json': { schema: CreateKey } } } },
-	responses: { 201: json(Created, 'Created'), ...authedErrors, ...notFoundResponse },
+	responses: {
+		201: json(Created, 'Created'),
+		...authedErrors,
+		...escalationResponse,
+		...notFoundResponse,
+	},
 })
 
 const revoke = createRoute({
@@ -98,8 +123,53 @@ const rotate = createRoute({
 	summary:
 		'Replace a key by a new one with the same name, role, scopes and lifetime; the old one is revoked',
 	request: { params: KeyParams },
-	responses: { 201: json(Created, 'The new key'), ...authedErrors, ...notFoundResponse },
+	responses: {
+		201: json(Created, 'The new key'),
+		...authedErrors,
+		...escalationResponse,
+		...notFoundResponse,
+	},
 })
+
+/**
+ * Refuses (403 privilege_escalation, audited) a key the caller could not hold itself: a higher
+ * role, or — for a scoped caller — no scopes or a scope none of its own covers.
+ */
+async function assertWithinCaller(
+	c: Context<GatewayEnv>,
+	action: 'key.created' | 'key.rotated',
+	grant: Grant,
+	target?: string,
+): Promise<void> {
+	const principal = c.get('principal')
+	const check = checkGrant(principal, grant)
+	if (check.ok) return
+	const exceeded =
+		check.reason === 'role'
+			? { exceeded: 'role', role: check.role, ceiling: check.ceiling }
+			: {
+					exceeded: 'scopes',
+					scopes: check.reason === 'scopes' ? check.uncovered : [],
+					ceiling: [...check.ceiling],
+				}
+	await audit(
+		c,
+		{
+			action,
+			outcome: 'deny',
+			...(target !== undefined && { target }),
+			data: { ...exceeded, wanted: { role: grant.role, scopes: [...grant.scopes] } },
+		},
+		{ wait: false },
+	)
+	const detail =
+		check.reason === 'role'
+			? `A ${check.ceiling} cannot create a key with role "${check.role}".`
+			: check.reason === 'unscoped'
+				? `A scoped key cannot create an unscoped key (which may do everything its role allows); name scopes within ${JSON.stringify(check.ceiling)}.`
+				: `Scopes ${JSON.stringify(check.uncovered)} are not within the caller's scopes ${JSON.stringify(check.ceiling)}.`
+	throw new ProblemError('privilege_escalation', detail, { extensions: exceeded })
+}
 
 async function mint(
 	env: Env,
@@ -131,6 +201,7 @@ export const keyRoutes = createRouter()
 	.openapi(create, async (c) => {
 		const { tenantId } = c.get('principal')
 		const body = c.req.valid('json')
+		await assertWithinCaller(c, 'key.created', body)
 		if (!(await getTenant(database(c.env.DB), tenantId))) {
 			throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
 		}
@@ -162,6 +233,8 @@ export const keyRoutes = createRouter()
 		const db = database(c.env.DB)
 		const old = (await listKeys(db, tenantId, 10_000)).find((k) => k.id === keyId && !k.revokedAt)
 		if (!old) throw new ProblemError('not_found', `No live key "${keyId}".`)
+		const scopes = (old.scopes as string[]) ?? []
+		await assertWithinCaller(c, 'key.rotated', { role: old.role, scopes }, `key:${keyId}`)
 		const lifetime =
 			old.expiresAt === null
 				? null
@@ -169,7 +242,7 @@ export const keyRoutes = createRouter()
 		const created = await mint(c.env, tenantId, {
 			name: old.name,
 			role: old.role,
-			scopes: (old.scopes as string[]) ?? [],
+			scopes,
 			expiresAt: lifetime,
 		})
 		await revokeKey(db, tenantId, keyId)
