@@ -78,7 +78,9 @@ function define(holder, name, value) {
 function replace(holder, name, traps) {
 	const original = holder[name]
 	if (typeof original !== 'function') return
-	const checked = new ProxyOf(original, traps)
+	// A handler with a prototype would take any trap it lacks from Object.prototype, where the
+	// code could put one that is handed the original as its target.
+	const checked = new ProxyOf(original, { __proto__: null, ...traps })
 	define(holder, name, checked)
 	if (isObject(original.prototype)) define(original.prototype, 'constructor', checked)
 }

@@ -354,6 +354,12 @@ describe('allocation caps', () => {
 			`''.padEnd(${GiB / 2})`,
 			// A size that answers the check and the allocation differently.
 			`new Uint8Array({ n: 0, get length() { return this.n++ ? ${GiB} : 1 } })`,
+			// A proxy trap taken from Object.prototype would be handed the original constructor.
+			`(() => {
+				Object.prototype.get = function (target, key) { Object.prototype.leak = target; return Reflect.get(target, key) }
+				try { Uint8Array.BYTES_PER_ELEMENT } finally { delete Object.prototype.get }
+				return new (Object.prototype.leak ?? Uint8Array)(${GiB})
+			})()`,
 		]
 		const outcomes = await run(tryEach(attempts))
 		expect(outcomes.ok).toBe(true)
