@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { withSandboxV8Flags } from './scripts/v8-flags.mjs'
 
 // No container engine runs under tests: the Sandbox SDK's base class comes from a fake container
 // (test/fakes/containers.ts), so the real Sandbox Durable Object still runs against it.
@@ -12,6 +13,10 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations('./migrations')
+	// Read by miniflare when it starts workerd: the sandbox tests run with the dev runtime's flags.
+	process.env.MINIFLARE_WORKERD_V8_FLAGS = withSandboxV8Flags(
+		process.env.MINIFLARE_WORKERD_V8_FLAGS,
+	)
 	return {
 		plugins: [
 			cloudflareTest({

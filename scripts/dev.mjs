@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { withSandboxV8Flags } from './v8-flags.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const devVars = join(root, '.dev.vars')
@@ -104,7 +105,11 @@ const wranglerArgs = ['dev', ...args.filter((a) => a !== '--remote-ai')]
 if (!remoteAi) wranglerArgs.push('--local')
 if (!containers)
 	wranglerArgs.push('--enable-containers=false', '--var', 'EDGECLAW_CONTAINERS:disabled')
-const child = spawn('wrangler', wranglerArgs, { cwd: root, stdio: 'inherit', env: process.env })
+const env = {
+	...process.env,
+	MINIFLARE_WORKERD_V8_FLAGS: withSandboxV8Flags(process.env.MINIFLARE_WORKERD_V8_FLAGS),
+}
+const child = spawn('wrangler', wranglerArgs, { cwd: root, stdio: 'inherit', env })
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 	process.on(signal, () => child.kill(signal))
 }

@@ -2,6 +2,7 @@
 // with no network and no bindings, captures its console and returns its result as JSON-safe data.
 import { transform } from 'sucrase'
 import { z } from 'zod'
+import { ALLOCATION_CAP_MODULE } from './allocation-cap'
 import {
 	type ExecRequest,
 	type ExecResult,
@@ -29,10 +30,14 @@ const JAVASCRIPT_ONLY =
  * `harness.js`, the isolate's entry: it swaps the console for a capture, runs the code and answers
  * with one JSON reply. Intrinsics are taken before the code runs, so code that replaces `JSON` or
  * `Response` on the global cannot garble the reply. Sizes here are counted in UTF-16 units (never
- * more than UTF-8 bytes): the harness only bounds memory, the host cuts output exactly.
+ * more than UTF-8 bytes): the harness only bounds memory, the host cuts output exactly. It serves
+ * one request: a second one — the code calling the harness to run itself again under a limit of
+ * its choosing — is refused before anything else happens. `limits.js` is imported first, so its
+ * allocation caps are in place before any other module is evaluated.
  */
-const HARNESS_MODULE = `import run from './user.js'
-import { arm, hasTripped } from './guard.js'
+const HARNESS_MODULE = `import './limits.js'
+import run from './user.js'
+import { arm, overdue } from './guard.js'
 
 const stringify = JSON.stringify
 const isArray = Array.isArray
@@ -137,8 +142,12 @@ function errorInfo(error) {
 	return { name: 'Error', message: typeof text === 'string' ? text : stringify(text) }
 }
 
+let served = false
+
 export default {
 	async fetch(request) {
+		if (served) throw new Error('the sandbox harness runs one call')
+		served = true
 		const { timeoutMs, maxOutputBytes } = await request.json()
 		const logs = []
 		let room = maxOutputBytes
@@ -161,17 +170,20 @@ export default {
 			}
 		}
 		arm(timeoutMs)
-		let reply
+		let outcome
 		try {
 			const budget = { left: maxOutputBytes, cut: false }
-			reply = { ok: true, result: jsonSafe(await run(), budget) }
+			outcome = { ok: true, result: jsonSafe(await run(), budget) }
 			if (budget.cut) truncated = true
 		} catch (error) {
-			reply = { ok: false, result: null, error: errorInfo(error) }
+			outcome = { ok: false, result: null, error: errorInfo(error) }
 		}
-		if (hasTripped()) reply = { ok: false, result: null, timedOut: true }
-		reply.logs = logs
-		reply.truncated = truncated
+		// Ended past the deadline: tripped, or a built-in (a regular expression, a sort) ran long
+		// without a guard call and nothing could interrupt it. One literal: an assignment would run
+		// any setter the code left on Object.prototype.
+		const reply = overdue()
+			? { ok: false, result: null, timedOut: true, logs, truncated }
+			: { ...outcome, logs, truncated }
 		return new Reply(stringify(reply), { headers: { 'content-type': 'application/json' } })
 	},
 }
@@ -243,6 +255,7 @@ export class IsolateExecutor implements SandboxExecutor {
 			mainModule: 'harness.js',
 			modules: {
 				'harness.js': HARNESS_MODULE,
+				'limits.js': ALLOCATION_CAP_MODULE,
 				'guard.js': GUARD_MODULE,
 				// One line of wrapper, so line numbers in the code's errors are the model's own.
 				'user.js': `import { ${GUARD} } from './guard.js'; export default async function () {${body}\n}`,

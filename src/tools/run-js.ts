@@ -41,7 +41,7 @@ export const runJs: ToolSpec<RunJsArgs, RunJsResult> = {
 	name: 'run_js',
 	description: [
 		'Run JavaScript (or TypeScript, types are stripped) in a sandbox and get its result.',
-		'The code is the body of an async function: `return` a value to get it back as JSON (undefined becomes null, values JSON cannot hold become descriptive strings); top-level `await` works; import/export statements do not.',
+		'The code is the body of an async function: `return` a value to get it back as JSON (undefined becomes null, values JSON cannot hold become descriptive strings); top-level `await` works; import/export statements and import() do not.',
 		'console.log/info/warn/error/debug output is captured and returned as `logs`.',
 		'There is no network (fetch fails) and no filesystem; each call starts fresh, nothing persists between calls.',
 		'The run stops with a TimeoutError after the time limit; output (result plus logs) is cut at a size limit and then `truncated` is true.',

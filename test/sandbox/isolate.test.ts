@@ -1,7 +1,9 @@
 // The isolate backend against the real Worker Loader: results, console capture, errors, time and
-// output limits, no network, and the instrumentation that stops synchronous loops.
+// output limits, no network, the instrumentation that stops synchronous loops and the guard out of
+// the code's reach, the regular-expression engine, the CPU limit and the allocation caps.
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { MAX_ALLOCATION_BYTES } from '../../src/sandbox/allocation-cap'
 import { type JsRequest, SandboxUnavailable } from '../../src/sandbox/executor'
 import { IsolateExecutor } from '../../src/sandbox/isolate'
 import { GUARD, insertLoopGuards } from '../../src/sandbox/loop-guard'
@@ -216,6 +218,213 @@ describe('IsolateExecutor.runJs', () => {
 	})
 })
 
+/** A loader that swaps in a hand-written user.js: code that found a way past the instrumentation. */
+const bypassing = (userModule: string): WorkerLoader => ({
+	load: (code) => env.LOADER.load({ ...code, modules: { ...code.modules, 'user.js': userModule } }),
+	get: (name, getCode) => env.LOADER.get(name, getCode),
+})
+
+/** user.js with the guard imported as the instrumentation imports it, around `body`. */
+const userModule = (body: string) =>
+	`import { ${GUARD} } from './guard.js'\nexport default async function () {\n${body}\n}`
+
+describe("the loop guard is out of the code's reach", () => {
+	it('refuses the reported attack (import the guard, re-arm it, spin) before it runs', async () => {
+		const out = await run(
+			"const { arm } = await import('./guard.js')\narm(600000)\nconst end = Date.now() + 8000\nwhile (Date.now() < end) {}",
+			{ timeoutMs: 2_000 },
+		)
+		expect(out).toMatchObject({ ok: false, error: { name: 'SyntaxError' } })
+		expect(out.error?.message).toMatch(/import\(\) is not available/)
+		const shadow = await run('{ let \\u005f_sandboxGuard = () => {}\nwhile (true) {} }', {
+			timeoutMs: 200,
+		})
+		expect(shadow.error?.message).toMatch(/reserved by the sandbox/)
+	})
+
+	it('keeps the first arming even for code that reaches guard.js: re-arming throws', async () => {
+		const out = await new IsolateExecutor(
+			bypassing(
+				userModule(`const guard = await import('./guard.js')
+				try { guard.arm(600000) } catch (error) { console.log(error.message) ; for (;;) ${GUARD}() }
+				return 're-armed'`),
+			),
+		).runJs({
+			code: 'return 1',
+			language: 'javascript',
+			timeoutMs: 200,
+			maxOutputBytes: 1_024,
+			signal: new AbortController().signal,
+		})
+		// Stopped by its own limit, not the one it asked for.
+		expect(out).toMatchObject({
+			ok: false,
+			error: { name: 'TimeoutError', message: 'the code did not finish within 200 ms' },
+		})
+	})
+
+	it('refuses a second call of the harness: the code cannot run itself under a new limit', async () => {
+		const out = await new IsolateExecutor(
+			bypassing(
+				userModule(`const harness = await import('./harness.js')
+				const request = new Request('https://sandbox.invalid/run', {
+					method: 'POST',
+					body: JSON.stringify({ timeoutMs: 600000, maxOutputBytes: 1000 }),
+				})
+				try { await harness.default.fetch(request) } catch (error) { return error.message }
+				return 'ran again'`),
+			),
+		).runJs({
+			code: 'return 1',
+			language: 'javascript',
+			timeoutMs: 2_000,
+			maxOutputBytes: 1_024,
+			signal: new AbortController().signal,
+		})
+		expect(out).toMatchObject({ ok: true, result: 'the sandbox harness runs one call' })
+	})
+
+	it('reports a run that ended past its deadline as a timeout, whatever it returned', async () => {
+		// No guard call in this loop: it stands for a built-in nothing can interrupt.
+		const out = await new IsolateExecutor(
+			bypassing(
+				userModule("const end = Date.now() + 300\nwhile (Date.now() < end);\nreturn 'late'"),
+			),
+		).runJs({
+			code: 'return 1',
+			language: 'javascript',
+			timeoutMs: 100,
+			maxOutputBytes: 1_024,
+			signal: new AbortController().signal,
+		})
+		expect(out).toMatchObject({ ok: false, result: null, error: { name: 'TimeoutError' } })
+	})
+
+	it('asks the runtime for a CPU limit of the timeout, at most the platform maximum', async () => {
+		const limits: unknown[] = []
+		const recording: WorkerLoader = {
+			load: (code) => {
+				limits.push(code.limits)
+				return env.LOADER.load(code)
+			},
+			get: (name, getCode) => env.LOADER.get(name, getCode),
+		}
+		const executor = new IsolateExecutor(recording)
+		const request = { language: 'javascript' as const, maxOutputBytes: 1_024 }
+		const signal = new AbortController().signal
+		await executor.runJs({ ...request, code: 'return 1', timeoutMs: 1_500, signal })
+		await executor.runJs({ ...request, code: 'return 1', timeoutMs: 900_000, signal })
+		expect(limits).toEqual([{ cpuMs: 1_500 }, { cpuMs: 300_000 }])
+	})
+})
+
+describe('regular expressions', () => {
+	it('ends catastrophic backtracking: V8 falls back to its linear engine', async () => {
+		// 2^30 backtracking steps: seconds to minutes without the fallback, so an ok result shows it.
+		const out = await run("return /^(a+)+$/.test('a'.repeat(30) + 'b')", { timeoutMs: 2_000 })
+		expect(out).toMatchObject({ ok: true, result: false })
+	})
+})
+
+describe('allocation caps', () => {
+	const GiB = 2 ** 30
+
+	it('refuses a single allocation larger than a production isolate, in every built-in form', async () => {
+		const attempts = [
+			`new ArrayBuffer(${GiB})`,
+			`new ArrayBuffer(8, { maxByteLength: ${GiB} })`,
+			`new ArrayBuffer(8).transfer(${GiB})`,
+			`new SharedArrayBuffer(${GiB})`,
+			`new Uint8Array(${GiB})`,
+			`new Float64Array(${GiB / 8})`,
+			`new Float64Array(new Uint8Array(${MAX_ALLOCATION_BYTES / 8 + 1}))`,
+			`new Uint8Array({ length: ${GiB} })`,
+			`Uint8Array.from({ length: ${GiB} })`,
+			`new (class extends Uint32Array {})(${GiB / 4})`,
+			`new (new Uint8Array(1).constructor)(${GiB})`,
+			`new (new Uint8Array(1).buffer.constructor)(${GiB})`,
+			`new WebAssembly.Memory({ initial: ${GiB / 65_536} })`,
+			'new WebAssembly.Memory({ initial: 1 }).grow(16383)',
+			`Buffer.alloc(${GiB})`,
+			`Buffer.allocUnsafe(${GiB})`,
+			`Buffer(${GiB})`,
+			`Buffer.from({ length: ${GiB} })`,
+			`Buffer.concat([], ${GiB})`,
+			`'€'.repeat(${GiB / 4})`,
+			`''.padEnd(${GiB / 2})`,
+			// A size that answers the check and the allocation differently.
+			`new Uint8Array({ n: 0, get length() { return this.n++ ? ${GiB} : 1 } })`,
+			// A proxy trap taken from Object.prototype would be handed the original constructor.
+			`(() => {
+				Object.prototype.get = function (target, key) { Object.prototype.leak = target; return Reflect.get(target, key) }
+				try { Uint8Array.BYTES_PER_ELEMENT } finally { delete Object.prototype.get }
+				return new (Object.prototype.leak ?? Uint8Array)(${GiB})
+			})()`,
+		]
+		const outcomes = await run(tryEach(attempts))
+		expect(outcomes.ok).toBe(true)
+		expect(outcomes.result).toHaveLength(attempts.length)
+		for (const [i, attempt] of attempts.entries()) {
+			expect((outcomes.result as string[])[i], attempt).toMatch(/^RangeError: /)
+		}
+		expect((outcomes.result as string[])[0]).toBe(
+			`RangeError: the sandbox refuses to allocate ${GiB} bytes at once (at most ${MAX_ALLOCATION_BYTES})`,
+		)
+	})
+
+	it('leaves allocations within the cap, and the built-ins, working as before', async () => {
+		const out = await run(`class Bytes extends Uint8Array {}
+			const resizable = new ArrayBuffer(8, { maxByteLength: 16 })
+			resizable.resize(16)
+			const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 })
+			memory.grow(1)
+			return [
+				new ArrayBuffer(${2 ** 20}).byteLength,
+				[...new Uint8Array([1, 2, 300])],
+				[...new Float64Array(new Uint8Array([1, 2]))],
+				[...Uint8Array.from(new Set([4, 5]))],
+				[...new Int16Array({ length: 2, 0: -1, 1: 7 })],
+				[...new Uint8Array(new Uint16Array([1, 2]).buffer)],
+				new Bytes(3) instanceof Uint8Array && new Bytes(3) instanceof Bytes,
+				new Uint8Array(1).constructor === Uint8Array,
+				new Uint8Array(1).buffer.constructor === ArrayBuffer,
+				resizable.byteLength,
+				memory.buffer.byteLength,
+				Buffer.from('aGk=', 'base64').toString(),
+				Buffer.from([104, 105]).toString(),
+				Buffer.alloc(3, 1).length,
+				'ab'.repeat(3),
+				'x'.padStart(3, '-') + 'x'.padEnd(2),
+				new ArrayBuffer(4).transfer(8).byteLength,
+			]`)
+		expect(out.error).toBeUndefined()
+		expect(out.result).toEqual([
+			2 ** 20,
+			[1, 2, 44],
+			[1, 2],
+			[4, 5],
+			[-1, 7],
+			[1, 0, 2, 0],
+			true,
+			true,
+			true,
+			16,
+			2 * 65_536,
+			'hi',
+			'hi',
+			3,
+			'ababab',
+			'--xx ',
+			8,
+		])
+	})
+})
+
+/** A body that runs each expression and returns what became of it: 'allocated' or the error. */
+const tryEach = (expressions: string[]) =>
+	`const outcome = (make) => { try { make(); return 'allocated' } catch (error) { return error.name + ': ' + error.message } }
+	return [${expressions.map((expression) => `outcome(() => ${expression})`).join(',\n')}]`
+
 describe('insertLoopGuards', () => {
 	it('guards every loop body and function body, bracing single statements', () => {
 		expect(insertLoopGuards('while (a) b()')).toBe(`while (a) {${GUARD}();b()}`)
@@ -230,8 +439,28 @@ describe('insertLoopGuards', () => {
 		expect(insertLoopGuards('return 1')).toBe('return 1')
 	})
 
-	it('refuses the guard name itself', () => {
+	it('refuses the guard name itself, in any spelling', () => {
 		expect(() => insertLoopGuards(`${GUARD} = () => {}`)).toThrow(SyntaxError)
+		// Escapes spell the same name: a block-scoped binding of it would shadow the guard.
+		const escaped = `\\u005f${GUARD.slice(1)}`
+		for (const code of [
+			`{ let ${escaped} = () => {}; while (true) {} }`,
+			`var ${escaped} = () => {}`,
+			`function f(${escaped}) { for (;;) {} }`,
+			`const o = { ${escaped}: 1 }`,
+		]) {
+			expect(() => insertLoopGuards(code), code).toThrow(/reserved by the sandbox/)
+		}
+	})
+
+	it('refuses import() and import.meta, the ways to the modules of the isolate', () => {
+		expect(() => insertLoopGuards("const g = await import('./guard.js')")).toThrow(
+			/import\(\) is not available/,
+		)
+		expect(() => insertLoopGuards("const f = () => import('./harness.js')")).toThrow(SyntaxError)
+		expect(() => insertLoopGuards('return import.meta.url')).toThrow(
+			/import\.meta is not available/,
+		)
 	})
 })
 

@@ -7,6 +7,7 @@ import type { SandboxNeed } from '../../src/sandbox/executor'
 import { IsolateExecutor } from '../../src/sandbox/isolate'
 import { runTool } from '../../src/tools/registry'
 import { RunJsResult, runJs } from '../../src/tools/run-js'
+import { call } from '../helpers'
 import { toolContext } from './context'
 
 const needs: SandboxNeed[] = []
@@ -76,6 +77,25 @@ describe('run_js', () => {
 		const body = JSON.parse(loud.text)
 		expect(body.truncated).toBe(true)
 		expect(body.logs[0].text.length).toBeLessThanOrEqual(1_024)
+	})
+
+	it('keeps its limits against code that attacks them, and the gateway keeps answering', async () => {
+		const body = async (code: string, timeoutMs: number) =>
+			JSON.parse((await runTool(runJs, { code }, isolate({ timeoutMs }))).text)
+		// Reported: import the guard, re-arm it for 10 minutes, spin 8 s under a 2 s limit.
+		const rearm = await body(
+			"const { arm } = await import('./guard.js')\narm(600000)\nconst end = Date.now() + 8000\nwhile (Date.now() < end) {}",
+			2_000,
+		)
+		expect(rearm).toMatchObject({ ok: false, error: { name: 'SyntaxError' } })
+		expect(rearm.error.message).toMatch(/import\(\) is not available/)
+		// Reported: a catastrophic regular expression ran 10 s under a 1 s limit.
+		const redos = await body("return /^(a+)+$/.test('a'.repeat(29) + 'b')", 1_000)
+		expect(redos).toMatchObject({ ok: true, result: false })
+		// Reported: a 1 GiB allocation succeeded.
+		const gib = await body('return new ArrayBuffer(2 ** 30).byteLength', 1_000)
+		expect(gib).toMatchObject({ ok: false, error: { name: 'RangeError' } })
+		expect((await call('/health')).status).toBe(200)
 	})
 
 	it('answers invalid arguments with invalid_args', async () => {
