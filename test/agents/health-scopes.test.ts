@@ -15,7 +15,7 @@ import type { ModelTarget } from '../../src/agents/models/providers'
 import { ModelRouter, type StepRequest } from '../../src/agents/models/router'
 import { healthBackend } from '../../src/agents/resolver'
 import { Logger } from '../../src/observability/logger'
-import { ADMIN_TOKEN, admin, postJson, problem } from '../helpers'
+import { admin, postJson, problem } from '../helpers'
 import { anthropic, type Reply, scriptedFetch } from './wire'
 
 const silent = new Logger({}, { level: 'error' })
