@@ -1,7 +1,8 @@
 // The tool-jobs consumer (the Worker's `queue()` handler). Per message: parse the job, claim it
 // from its lane (the lane says whether it may still run — this is what keeps a redelivered job
-// from running twice), re-check the policy — for every principal the run carries — against the
-// agent's current config and the tenant's policies, run the tool, deliver the outcome to the lane by RPC, record the execution, ack.
+// from running twice), re-check the policy — for every principal the job carries — against the
+// agent's current config and the tenant's policies, run the tool, deliver the outcome to the lane
+// by RPC, record the execution, ack.
 // Infrastructure failures (lane unreachable, a transient sandbox error of an idempotent tool) are
 // retried with backoff; after the last retry the dead-letter consumer settles the call as an error.
 import type { ToolExecution } from '../db/tool-executions'
