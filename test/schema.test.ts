@@ -21,6 +21,7 @@ describe('D1 schema', () => {
 			'channels',
 			'policies',
 			'sessions',
+			'tenant_secrets',
 			'tenants',
 			'tool_executions',
 			'usage_daily',

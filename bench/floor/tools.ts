@@ -113,6 +113,7 @@ export class FloorToolLane extends DurableObject<ToolsEnv> {
 			},
 			tx: (fn) => ctx.storage.transactionSync(fn),
 			emit() {},
+			audit() {},
 		})
 	}
 
@@ -136,7 +137,7 @@ export class FloorToolLane extends DurableObject<ToolsEnv> {
 		const s = this.#scope()
 		const session = { tenantId: s.tenantId, agentId: s.agentId, sessionKey: s.sessionKey }
 		return this.#calls.dispatch(
-			{ laneName: this.#name, session, runId: s.runId, subject: SUBJECT },
+			{ laneName: this.#name, session, runId: s.runId, subject: SUBJECT, principals: [SUBJECT] },
 			{ callId: s.callId, name: echoTool.name, args },
 			echoTool,
 			s.signal,

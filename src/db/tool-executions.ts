@@ -1,6 +1,7 @@
-// D1 `tool_executions`: one row per tool call that was decided — who, which tool, a digest of the
-// arguments (never the arguments), the decision and its policy, where it ran, how it ended, how
-// long it took and how many bytes went in and out. A redelivered job updates its row.
+// D1 `tool_executions`: one row per tool call that was decided — who (the run's starter and every
+// principal the call was decided for), which tool, a digest of the arguments (never the
+// arguments), the decision and its policy, where it ran, how it ended, how long it took and how
+// many bytes went in and out. A redelivered job updates its row.
 import { and, desc, eq, lt } from 'drizzle-orm'
 import { canonicalJson, sha256Hex } from '../security/audit'
 import type { Db } from './client'
@@ -16,7 +17,10 @@ export interface ToolExecution {
 	sessionKey: string
 	runId: string
 	callId: string
+	/** Who started the run. */
 	actor: string
+	/** Every principal whose message the run carried when the call was decided, `actor` first. */
+	principals: string[]
 	tool: string
 	args: unknown
 	decision: 'allow' | 'deny'
@@ -56,6 +60,7 @@ export async function recordToolExecution(db: Db, e: ToolExecution): Promise<voi
 			runId: e.runId,
 			callId: e.callId,
 			actor: e.actor,
+			principals: e.principals,
 			tool: e.tool,
 			argsDigest: digest,
 			placement: e.placement,

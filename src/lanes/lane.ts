@@ -63,6 +63,15 @@ export class Lane {
 			host,
 			tx: (fn) => this.#tx(fn),
 			emit: (type, runId, data) => this.#emit(type, runId, data),
+			audit: (event) => {
+				const session = this.#store.session()
+				if (!session) return
+				host.toolbox.audit({
+					...event,
+					tenantId: session.tenantId,
+					target: `session:${session.agentId}/${session.sessionKey}`,
+				})
+			},
 		})
 	}
 
@@ -106,7 +115,12 @@ export class Lane {
 				)
 			}
 			for (const m of context) this.#seed(m, now)
-			const message: PendingMessage = { id: this.#host.newId(), content: req.content, at: now }
+			const message: PendingMessage = {
+				id: this.#host.newId(),
+				content: req.content,
+				at: now,
+				subject: req.subject,
+			}
 			const active = this.#active && this.#store.getRun(this.#active.id)
 
 			if (req.mode === 'steer' && active && !this.#active?.reason) {

@@ -8,6 +8,7 @@ import {
 	type TurnMessage,
 } from '../agents/runner'
 import type { ToolSubject } from '../tools/policy'
+import { uniquePrincipals } from '../tools/principals'
 import type {
 	LaneEvent,
 	LaneEventType,
@@ -23,6 +24,8 @@ export interface PendingMessage {
 	id: string
 	content: TextPart[]
 	at: number
+	/** Who sent it; absent on messages stored before runs could carry several senders. */
+	subject?: ToolSubject
 }
 
 export interface RunRow extends Record<string, SqlStorageValue> {
@@ -97,8 +100,22 @@ export interface RunRecord {
 	error: RunError | null
 	/** Every model call of the run (tokens, latency, outcome), in order. */
 	calls: ModelCallRecord[]
-	/** Who the run acts for (its tool calls are authorised as them); null for runs from before tools. */
+	/** Who started the run (its first message's sender); null for runs from before tools. */
 	subject: ToolSubject | null
+}
+
+/**
+ * Every principal whose message the run carries, its starter first: the senders of its input,
+ * which grows as the run takes steered messages. Its tool calls must be allowed for each.
+ * `nobody` stands for a sender that is not known (rows from before messages named theirs): the
+ * first message is the starter's own; a later one without a sender allows no tool.
+ */
+export function runPrincipals(run: RunRecord, nobody: ToolSubject): ToolSubject[] {
+	const starter = run.subject ?? nobody
+	return uniquePrincipals([
+		starter,
+		...run.input.map((m, i) => m.subject ?? (i === 0 ? starter : nobody)),
+	])
 }
 
 export const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({

@@ -107,6 +107,8 @@ export const MIGRATIONS: readonly string[] = [
 	);
 	CREATE INDEX approvals_by_status ON approvals (status, created_at);
 	CREATE TABLE tool_grants (tool TEXT PRIMARY KEY, granted_by TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+	// v4: every principal an approval's call was made for (a run carries each sender it took).
+	"ALTER TABLE approvals ADD COLUMN principals TEXT NOT NULL DEFAULT '[]';",
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -26,7 +26,7 @@ import type {
 	SessionRef,
 } from './types'
 
-export { asUserMessage, type PendingMessage, type RunRecord, runView } from './rows'
+export { asUserMessage, type PendingMessage, type RunRecord, runPrincipals, runView } from './rows'
 export { SCHEMA_VERSION } from './schema'
 
 export class LaneStore {

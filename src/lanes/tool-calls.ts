@@ -2,6 +2,8 @@
 // a deadline and ends exactly once — outcome delivered, timed out, or the run stopped — so a run
 // never waits forever. The lane is the authority on a job: a consumer must claim it before running
 // it, and a job with side effects is never run twice (a second claim settles it as an error).
+// With separate approvers the lane alone enforces that no principal of a call decides its approval.
+import type { AuditEvent } from '../security/audit'
 import type { ApprovalDecision, ToolCall } from '../tools/invoker'
 import type { ClaimAnswer, ToolJob } from '../tools/jobs'
 import type { ToolSubject } from '../tools/policy'
@@ -22,6 +24,8 @@ export interface ToolCallsDeps {
 	host: Pick<LaneHost, 'now' | 'newId' | 'toolbox' | 'logger'>
 	tx<T>(fn: () => T): T
 	emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void
+	/** An audit row about this session (the lane adds its tenant and the session as target). */
+	audit(event: Omit<AuditEvent, 'tenantId' | 'target'>): void
 	/** Queue and delivery time allowed beyond a tool's timeout (default QUEUE_SLACK_MS). */
 	slackMs?: number
 }
@@ -31,18 +35,36 @@ interface Waiter<T> {
 	timer: ReturnType<typeof setTimeout>
 }
 
+/** A pending approval as the lane waits for it; `principals` may not decide it when `separate`. */
+interface ApprovalWaiter extends Waiter<ApprovalDecision> {
+	principals: readonly string[]
+	separate: boolean
+}
+
 /** What a dispatched job carries besides the call. */
 export interface JobOrigin {
 	laneName: string
 	session: SessionRef
 	runId: string
+	/** Who started the run. */
 	subject: ToolSubject
+	/** Every principal the call was decided for, the starter first. */
+	principals: ToolSubject[]
+}
+
+/** How an elevated call asks for its approval. */
+export interface ApprovalRequest {
+	timeoutMs: number
+	/** Audit names of every principal the call was decided for (the run's starter first). */
+	principals: readonly string[]
+	/** Separation of duties: none of `principals` may allow the call, nor a grant of theirs. */
+	separateApprover: boolean
 }
 
 export class LaneToolCalls {
 	readonly #d: ToolCallsDeps
 	readonly #jobs = new Map<string, Waiter<ToolOutcome>>()
-	readonly #approvals = new Map<string, Waiter<ApprovalDecision>>()
+	readonly #approvals = new Map<string, ApprovalWaiter>()
 
 	constructor(deps: ToolCallsDeps) {
 		this.#d = deps
@@ -99,6 +121,7 @@ export class LaneToolCalls {
 			tool: spec.name,
 			args: call.args,
 			subject: origin.subject,
+			principals: origin.principals,
 			deadline,
 		}
 		try {
@@ -161,21 +184,28 @@ export class LaneToolCalls {
 	// ── approvals ───────────────────────────────────────────────────────────────────────────────
 
 	/**
-	 * Asks a human about a call to an elevated tool and waits for the decision until `timeoutMs`
-	 * (then `expired`). A standing `allow-always` grant of the session answers at once.
+	 * Asks a human about a call to an elevated tool and waits for the decision until its timeout
+	 * (then `expired`). A standing `allow-always` grant of the session answers at once — unless
+	 * approvers must be separate and the grant came from one of the call's principals.
 	 */
 	async approve(
 		runId: string,
 		call: ToolCall,
 		spec: AnyToolSpec,
-		timeoutMs: number,
+		request: ApprovalRequest,
 		signal: AbortSignal,
 	): Promise<ApprovalDecision> {
 		const { store, host } = this.#d
-		if (store.hasGrant(spec.name)) return 'allowed'
+		const grantedBy = store.grantedBy(spec.name)
+		if (
+			grantedBy !== undefined &&
+			!(request.separateApprover && request.principals.includes(grantedBy))
+		) {
+			return 'allowed'
+		}
 		const id = host.newId()
 		const now = host.now()
-		const deadline = now + timeoutMs
+		const deadline = now + request.timeoutMs
 		this.#d.tx(() => {
 			store.insertApproval({
 				id,
@@ -183,6 +213,7 @@ export class LaneToolCalls {
 				callId: call.callId,
 				tool: spec.name,
 				args: call.args,
+				principals: [...request.principals],
 				createdAt: now,
 				deadlineAt: deadline,
 			})
@@ -193,22 +224,50 @@ export class LaneToolCalls {
 				tool: spec.name,
 				sideEffect: spec.sideEffect,
 				args: args.length > ARGS_PREVIEW_CHARS ? `${args.slice(0, ARGS_PREVIEW_CHARS)}…` : args,
+				principals: request.principals,
 				deadline,
 			})
 		})
 		const decision = new Promise<ApprovalDecision>((resolve) => {
 			const timer = setTimeout(() => this.#settleApproval(id, 'expired', null), deadline - now)
-			this.#approvals.set(id, { resolve, timer })
+			this.#approvals.set(id, {
+				resolve,
+				timer,
+				principals: request.principals,
+				separate: request.separateApprover,
+			})
 		})
 		return untilStopped(decision, signal, () => this.#settleApproval(id, 'expired', null))
 	}
 
-	/** A human's decision on a pending approval. */
+	/**
+	 * A human's decision on a pending approval. With separate approvers, a principal of the call
+	 * may deny it but never allow it (`approval_self_denied`, audited).
+	 */
 	decide(id: string, choice: ApprovalChoice, by: string): LaneResult<ApprovalView> {
 		const approval = this.#d.store.approval(id)
 		if (!approval) return laneFail('not_found', `No approval ${id} in this session.`)
-		if (approval.status !== 'pending' || !this.#approvals.has(id)) {
+		const waiting = this.#approvals.get(id)
+		if (approval.status !== 'pending' || !waiting) {
 			return laneFail('conflict', `Approval ${id} is already ${approval.status}.`)
+		}
+		if (choice !== 'deny' && waiting.separate && waiting.principals.includes(by)) {
+			this.#d.audit({
+				actor: by,
+				action: 'tool.approval_self_denied',
+				outcome: 'deny',
+				data: {
+					approvalId: id,
+					decision: choice,
+					tool: approval.tool,
+					runId: approval.runId,
+					principals: [...waiting.principals],
+				},
+			})
+			return laneFail(
+				'approval_self_denied',
+				`Approval ${id} is for a call made for ${by}; this agent requires separate approvers, so another principal must allow it.`,
+			)
 		}
 		this.#settleApproval(id, choice === 'deny' ? 'denied' : 'allowed', by, choice)
 		return ok(this.#d.store.approval(id) as ApprovalView)

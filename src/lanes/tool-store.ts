@@ -23,6 +23,8 @@ export interface ApprovalView {
 	callId: string
 	tool: string
 	args: unknown
+	/** Every principal the call was made for (the run's starter first). */
+	principals: string[]
 	status: ApprovalStatus
 	decidedBy: string | null
 	createdAt: number
@@ -48,6 +50,7 @@ interface ApprovalRow extends Record<string, SqlStorageValue> {
 	call_id: string
 	tool: string
 	args: string
+	principals: string
 	status: string
 	decided_by: string | null
 	created_at: number
@@ -73,6 +76,7 @@ const toApproval = (r: ApprovalRow): ApprovalView => ({
 	callId: r.call_id,
 	tool: r.tool,
 	args: JSON.parse(r.args) as unknown,
+	principals: r.principals ? (JSON.parse(r.principals) as string[]) : [],
 	status: r.status as ApprovalStatus,
 	decidedBy: r.decided_by,
 	createdAt: r.created_at,
@@ -135,13 +139,14 @@ export class ToolCallStore {
 
 	insertApproval(a: Omit<ApprovalView, 'status' | 'decidedBy' | 'decidedAt'>): void {
 		this.#sql.exec(
-			`INSERT INTO approvals (id, run_id, call_id, tool, args, status, created_at, deadline_at)
-			 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+			`INSERT INTO approvals (id, run_id, call_id, tool, args, principals, status, created_at, deadline_at)
+			 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
 			a.id,
 			a.runId,
 			a.callId,
 			a.tool,
 			JSON.stringify(a.args ?? null),
+			JSON.stringify(a.principals),
 			a.createdAt,
 			a.deadlineAt,
 		)
@@ -191,8 +196,11 @@ export class ToolCallStore {
 		return pending
 	}
 
-	hasGrant(tool: string): boolean {
-		return this.#sql.exec('SELECT 1 FROM tool_grants WHERE tool = ?', tool).toArray().length > 0
+	/** Who granted `tool` for the session (`allow-always`); undefined when nobody did. */
+	grantedBy(tool: string): string | undefined {
+		return this.#sql
+			.exec<{ granted_by: string }>('SELECT granted_by FROM tool_grants WHERE tool = ?', tool)
+			.toArray()[0]?.granted_by
 	}
 
 	grant(tool: string, by: string, at: number): void {

@@ -1,11 +1,13 @@
 // The tool invoker of one run: policy through the toolbox, approvals and tool jobs through the
 // lane's tool calls, lane tools with the toolbox's context, every decision recorded. Built once
-// per turn; the model's calls go through it.
+// per turn; the model's calls go through it. A call is decided for every principal whose message
+// the run carries at that moment (its starter, then each sender whose message it took).
 import { ToolInvoker } from '../tools/invoker'
 import { actorOf, NO_SUBJECT, toolResource } from '../tools/policy'
+import { actorsOf } from '../tools/principals'
 import type { LaneHost } from './host'
 import { laneName } from './name'
-import type { RunRecord } from './store'
+import { type RunRecord, runPrincipals } from './store'
 import type { LaneToolCalls } from './tool-calls'
 import type { SessionRef } from './types'
 
@@ -18,15 +20,27 @@ export function runInvoker(
 	const { host } = ctx
 	const { toolbox } = host
 	const agent = run.agent
-	const subject = run.subject ?? { ...NO_SUBJECT, tenantId: session.tenantId }
+	const nobody = { ...NO_SUBJECT, tenantId: session.tenantId }
+	const subject = run.subject ?? nobody
 	const actor = actorOf(subject)
 	const origin = { laneName: laneName(session), session, runId: run.id, subject }
 	return new ToolInvoker(
 		{
 			decide: (request) => toolbox.decide(request),
-			approve: (call, spec) =>
-				ctx.tools.approve(run.id, call, spec, agent.config.tools.approvalTimeoutMs, signal),
-			dispatch: (call, spec) => ctx.tools.dispatch(origin, call, spec, signal),
+			approve: (call, spec, principals) =>
+				ctx.tools.approve(
+					run.id,
+					call,
+					spec,
+					{
+						timeoutMs: agent.config.tools.approvalTimeoutMs,
+						principals: actorsOf(principals),
+						separateApprover: agent.config.tools.separateApprover,
+					},
+					signal,
+				),
+			dispatch: (call, spec, principals) =>
+				ctx.tools.dispatch({ ...origin, principals: [...principals] }, call, spec, signal),
 			context: (call) =>
 				toolbox.context({ ...session, runId: run.id, callId: call.callId, signal, agent }),
 			record: (entry) =>
@@ -38,6 +52,7 @@ export function runInvoker(
 					runId: run.id,
 					callId: entry.callId,
 					actor,
+					principals: actorsOf(entry.principals),
 					tool: entry.tool,
 					args: entry.args,
 					decision: entry.decision.effect,
@@ -61,6 +76,8 @@ export function runInvoker(
 					data: {
 						policy: entry.policyId,
 						reason: entry.reason,
+						...(entry.principal !== undefined && { principal: entry.principal }),
+						principals: actorsOf(entry.principals),
 						session: session.sessionKey,
 						runId: run.id,
 					},
@@ -70,7 +87,8 @@ export function runInvoker(
 			tenantId: session.tenantId,
 			agentId: session.agentId,
 			sessionKey: session.sessionKey,
-			subject,
+			// The run as stored now: the steers it has taken are in its input.
+			principals: () => runPrincipals(host.store.getRun(run.id) ?? run, nobody),
 			tools: agent.config.tools,
 			now: host.now,
 		},

@@ -239,7 +239,11 @@ function takeSteer(ctx: TurnContext, runId: string): TurnMessage[] {
 	})
 }
 
-/** Steered messages the run never took become the next run: no message is dropped. */
+/**
+ * Steered messages the run never took become the next run: no message is dropped. That run is
+ * started by the first leftover's sender, never by the run they were steered into, and carries
+ * each leftover with its own sender (so it acts with the least rights among them).
+ */
 export function requeueLeftoverSteers(
 	ctx: Pick<TurnContext, 'store' | 'host' | 'emit'>,
 	runId: string,
@@ -257,7 +261,8 @@ export function requeueLeftoverSteers(
 		createdAt: now,
 		gateLimit: run.gateLimit,
 		head: true,
-		subject: run.subject,
+		// A steer stored before messages named their sender: nobody, so the run may call no tool.
+		subject: run.steer[0]?.subject ?? null,
 	})
 	ctx.store.setRunSteer(runId, [])
 	ctx.emit('queued', nextId, { mode: 'followup', steeredFrom: runId, messages: run.steer.length })

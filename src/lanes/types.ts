@@ -53,7 +53,10 @@ export interface SubmitRequest {
 	idempotencyKey?: string
 	/** The tenant's cap on concurrently running turns; null = uncapped (the gate is not asked). */
 	maxConcurrentRuns: number | null
-	/** Who sends the message: the run's tool calls are authorised as them. */
+	/**
+	 * Who sends the message. The run that carries it (its own, the active run it steers, the
+	 * batch it joins) may call a tool only if the policy allows it for them too.
+	 */
 	subject: ToolSubject
 	/**
 	 * Earlier conversation a client brings along (OpenAI-style requests carry the whole history).
@@ -125,7 +128,13 @@ export interface SessionInfo {
 	compactions: number
 }
 
-export type LaneErrorCode = 'not_found' | 'queue_full' | 'session_full' | 'conflict' | 'bad_request'
+export type LaneErrorCode =
+	| 'not_found'
+	| 'queue_full'
+	| 'session_full'
+	| 'conflict'
+	| 'bad_request'
+	| 'approval_self_denied'
 
 /** Lane RPC results: errors are data, so they survive the RPC boundary with their code. */
 export type LaneResult<T> =

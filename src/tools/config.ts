@@ -1,6 +1,6 @@
 // An agent's tool settings (`config.tools`): which tools it may see (profile ∪ allow − deny,
-// default deny), which need a human's approval, web limits and remote MCP servers. The agent
-// config embeds this schema.
+// default deny), which need a human's approval (and from whom), web limits and remote MCP
+// servers. The agent config embeds this schema.
 import { z } from 'zod'
 
 export const ToolProfile = z.enum(['minimal', 'coding', 'messaging', 'full'])
@@ -53,6 +53,11 @@ export const ToolsConfig = z
 		elevated: z.array(ToolEntry).max(200).default([]),
 		/** How long a call waits for approval before it fails as expired. */
 		approvalTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(300_000),
+		/**
+		 * Separation of duties: an approval must come from a principal other than every one whose
+		 * message the run carries (and their own `allow-always` grants do not count for them).
+		 */
+		separateApprover: z.boolean().default(false),
 		web: z
 			.object({
 				/** When non-empty, web_fetch may reach only these hosts. */

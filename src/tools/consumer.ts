@@ -1,13 +1,15 @@
 // The tool-jobs consumer (the Worker's `queue()` handler). Per message: parse the job, claim it
 // from its lane (the lane says whether it may still run — this is what keeps a redelivered job
-// from running twice), re-check the policy against the agent's current config and the tenant's
-// policies, run the tool, deliver the outcome to the lane by RPC, record the execution, ack.
+// from running twice), re-check the policy — for every principal the job carries — against the
+// agent's current config and the tenant's policies, run the tool, deliver the outcome to the lane
+// by RPC, record the execution, ack.
 // Infrastructure failures (lane unreachable, a transient sandbox error of an idempotent tool) are
 // retried with backoff; after the last retry the dead-letter consumer settles the call as an error.
 import type { ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
 import { type ClaimAnswer, ToolJob, type ToolJobLane } from './jobs'
-import { actorOf, toolAccessRequest, toolResource } from './policy'
+import { actorOf, type ToolSubject, toolResource } from './policy'
+import { actorsOf, decideForEvery, deniedText } from './principals'
 import { type AnyToolSpec, fail, runTool, ToolError, type ToolOutcome } from './registry'
 import type { ToolAgent, Toolbox } from './toolbox'
 
@@ -101,18 +103,18 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 			decision = { effect: 'deny', policyId: 'agent-tools' }
 			outcome = fail('tool_unavailable', `Tool "${job.tool}" is no longer available to this agent.`)
 		} else {
-			const decided = await deps.toolbox.decide(
-				toolAccessRequest(
-					job.subject,
-					{
-						tenantId: job.tenant,
-						agentId: job.agent,
-						sessionKey: job.sessionKey,
-						tool: spec.name,
-						sideEffect: spec.sideEffect,
-					},
-					started,
-				),
+			const principals = principalsOf(job)
+			const decided = await decideForEvery(
+				(request) => deps.toolbox.decide(request),
+				principals,
+				{
+					tenantId: job.tenant,
+					agentId: job.agent,
+					sessionKey: job.sessionKey,
+					tool: spec.name,
+					sideEffect: spec.sideEffect,
+				},
+				started,
 			)
 			decision = { effect: decided.effect, policyId: decided.policyId }
 			if (decided.effect === 'deny') {
@@ -125,11 +127,13 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 					data: {
 						policy: decided.policyId,
 						reason: decided.reason,
+						...(decided.principal !== undefined && { principal: decided.principal }),
+						principals: actorsOf(principals),
 						runId: job.runId,
 						stage: 'consumer',
 					},
 				})
-				outcome = fail('tool_denied', `Calling "${spec.name}" is not allowed: ${decided.reason}.`)
+				outcome = fail('tool_denied', deniedText(spec.name, decided, principals.length))
 			} else {
 				const signal = AbortSignal.timeout(Math.max(1, job.deadline - started))
 				try {
@@ -240,6 +244,7 @@ function executionOf(
 		runId: job.runId,
 		callId: job.callId,
 		actor: actorOf(job.subject),
+		principals: actorsOf(principalsOf(job)),
 		tool: job.tool,
 		args: job.args,
 		placement: 'job',
@@ -248,6 +253,9 @@ function executionOf(
 		...end,
 	}
 }
+
+/** Whom the job's call was decided for; a job from before runs carried several names its starter. */
+const principalsOf = (job: ToolJob): ToolSubject[] => job.principals ?? [job.subject]
 
 const isTransient = (error: unknown): error is ToolError =>
 	error instanceof ToolError && error.transient

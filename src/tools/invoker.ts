@@ -1,11 +1,12 @@
 // One tool call from the model to its outcome, inside the lane: the tool must be one the agent
-// sees, its arguments must parse, the policy engine must allow it (default deny), an elevated
-// tool must get a human's approval, and then it runs — in the lane (`lane` tools) or as a tool
-// job on Queues. Every refusal is an error outcome the model reads, with a stable code; every
-// decision names the policy that made it and is recorded.
+// sees, its arguments must parse, the policy engine must allow it for every principal of the run
+// (default deny), an elevated tool must get a human's approval, and then it runs — in the lane
+// (`lane` tools) or as a tool job on Queues. Every refusal is an error outcome the model reads,
+// with a stable code; every decision names the policy that made it and is recorded.
 import type { AccessRequest, Decision } from '../security/policy'
 import type { ToolsConfig } from './config'
-import { type ToolSubject, toolAccessRequest } from './policy'
+import type { ToolSubject } from './policy'
+import { decideForEvery, deniedText } from './principals'
 import {
 	type AnyToolSpec,
 	fail,
@@ -31,6 +32,8 @@ export interface CallRecord {
 	tool: string
 	args: unknown
 	decision: Decision
+	/** Every principal the call was decided for (the run's starter first). */
+	principals: readonly ToolSubject[]
 	status: 'succeeded' | 'failed' | 'denied' | 'timeout'
 	durationMs: number
 	bytesOut: number
@@ -40,21 +43,39 @@ export interface CallRecord {
 export interface InvokerPorts {
 	decide(request: AccessRequest): Promise<Decision>
 	/** Waits for a human's decision on a call to an elevated tool (with its deadline). */
-	approve(call: ToolCall, spec: AnyToolSpec): Promise<ApprovalDecision>
+	approve(
+		call: ToolCall,
+		spec: AnyToolSpec,
+		principals: readonly ToolSubject[],
+	): Promise<ApprovalDecision>
 	/** Runs a `job` tool through the queue; resolves with its outcome (or a timeout). */
-	dispatch(call: ToolCall, spec: AnyToolSpec): Promise<ToolOutcome>
+	dispatch(
+		call: ToolCall,
+		spec: AnyToolSpec,
+		principals: readonly ToolSubject[],
+	): Promise<ToolOutcome>
 	/** The context a `lane` tool runs with. */
 	context(call: ToolCall): ToolContext
 	record(entry: CallRecord): void
-	/** A denial for the audit log. */
-	denied(entry: { tool: string; policyId: string; reason: string }): void
+	/** A denial for the audit log; `principal` is the one the policy denied. */
+	denied(entry: {
+		tool: string
+		policyId: string
+		reason: string
+		principal: string | undefined
+		principals: readonly ToolSubject[]
+	}): void
 }
 
 export interface InvokerOptions {
 	tenantId: string
 	agentId: string
 	sessionKey: string
-	subject: ToolSubject
+	/**
+	 * Every principal whose message the run carries at the moment of a call (its starter first):
+	 * read per call, because a run takes steered messages between its steps.
+	 */
+	principals(): readonly ToolSubject[]
 	tools: ToolsConfig
 	now(): number
 }
@@ -81,36 +102,42 @@ export class ToolInvoker {
 		const parsed = parseArgs(spec, call.args)
 		if (!parsed.ok) return parsed.outcome
 		const started = o.now()
-		const decision = await this.#ports.decide(
-			toolAccessRequest(
-				o.subject,
-				{
-					tenantId: o.tenantId,
-					agentId: o.agentId,
-					sessionKey: o.sessionKey,
-					tool: spec.name,
-					sideEffect: spec.sideEffect,
-				},
-				started,
-			),
+		const principals = o.principals()
+		const decision = await decideForEvery(
+			(request) => this.#ports.decide(request),
+			principals,
+			{
+				tenantId: o.tenantId,
+				agentId: o.agentId,
+				sessionKey: o.sessionKey,
+				tool: spec.name,
+				sideEffect: spec.sideEffect,
+			},
+			started,
 		)
 		if (decision.effect === 'deny') {
 			this.#ports.record({
-				...base(call, decision),
+				...base(call, decision, principals),
 				status: 'denied',
 				durationMs: 0,
 				bytesOut: 0,
 				code: 'tool_denied',
 			})
-			this.#ports.denied({ tool: spec.name, policyId: decision.policyId, reason: decision.reason })
-			return fail('tool_denied', `Calling "${spec.name}" is not allowed: ${decision.reason}.`)
+			this.#ports.denied({
+				tool: spec.name,
+				policyId: decision.policyId,
+				reason: decision.reason,
+				principal: decision.principal,
+				principals,
+			})
+			return fail('tool_denied', deniedText(spec.name, decision, principals.length))
 		}
 		if (this.isElevated(spec)) {
-			const approval = await this.#ports.approve(call, spec)
+			const approval = await this.#ports.approve(call, spec, principals)
 			if (approval !== 'allowed') {
 				const code = approval === 'denied' ? 'approval_denied' : 'approval_expired'
 				this.#ports.record({
-					...base(call, decision),
+					...base(call, decision, principals),
 					status: 'denied',
 					durationMs: o.now() - started,
 					bytesOut: 0,
@@ -124,10 +151,12 @@ export class ToolInvoker {
 				)
 			}
 		}
-		if (spec.placement === 'job') return this.#ports.dispatch({ ...call, args: parsed.data }, spec)
+		if (spec.placement === 'job') {
+			return this.#ports.dispatch({ ...call, args: parsed.data }, spec, principals)
+		}
 		const outcome = await runTool(spec, parsed.data, this.#ports.context(call))
 		this.#ports.record({
-			...base(call, decision),
+			...base(call, decision, principals),
 			status: outcome.ok ? 'succeeded' : outcome.code === 'timeout' ? 'timeout' : 'failed',
 			durationMs: o.now() - started,
 			bytesOut: outcome.text.length,
@@ -137,9 +166,10 @@ export class ToolInvoker {
 	}
 }
 
-const base = (call: ToolCall, decision: Decision) => ({
+const base = (call: ToolCall, decision: Decision, principals: readonly ToolSubject[]) => ({
 	callId: call.callId,
 	tool: call.name,
 	args: call.args,
 	decision,
+	principals,
 })

@@ -3,6 +3,7 @@
 // delivered back to the lane by RPC; the lane is the one authority on whether a job may (still)
 // run, which is what keeps a redelivered job from running a side effect twice.
 import { z } from 'zod'
+import { MAX_RUN_PRINCIPALS } from './principals'
 import type { ToolOutcome } from './registry'
 
 const Subject = z
@@ -28,7 +29,13 @@ export const ToolJob = z
 		callId: z.string().min(1).max(200),
 		tool: z.string().min(1).max(100),
 		args: z.unknown(),
+		/** Who started the run (`tool_executions.actor`). */
 		subject: Subject,
+		/**
+		 * Every principal the lane decided the call for, the starter first; the consumer's re-check
+		 * must allow it for each. Jobs sent before runs carried several have only `subject`.
+		 */
+		principals: z.array(Subject).min(1).max(MAX_RUN_PRINCIPALS).optional(),
 		/** Epoch ms after which the lane no longer waits for the outcome. */
 		deadline: z.number().int().positive(),
 	})

@@ -7,7 +7,7 @@ import type { SideEffect } from './registry'
 
 export const TOOL_ACTION = 'tools:invoke'
 
-/** Who a run acts for: the principal that sent the message which started it. */
+/** One principal a run acts for: the sender of a message it carries (see principals.ts). */
 export interface ToolSubject {
 	kind: 'platform' | 'api-key' | 'jwt'
 	id: string

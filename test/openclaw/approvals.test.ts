@@ -1,5 +1,6 @@
 // Tool approvals over the OpenClaw gateway: an elevated call shows up as exec.approval.requested
-// on the connection following the session, exec.approval.resolve lets it run, and the run ends.
+// on the connection following the session, exec.approval.resolve lets it run, and the run ends;
+// with separate approvers the principal of the call cannot resolve it, another one can.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { key, tenant } from '../security/helpers'
@@ -22,6 +23,23 @@ beforeAll(async () => {
 					allow: ['time_now'],
 					elevated: ['time_now'],
 					approvalTimeoutMs: 5_000,
+				},
+			}),
+		)
+		.run()
+	await env.DB.prepare('INSERT INTO agents (tenant_id, id, name, config) VALUES (?, ?, ?, ?)')
+		.bind(
+			'appr',
+			'separate',
+			'separate',
+			JSON.stringify({
+				model: { primary: 'offline:echo' },
+				tools: {
+					profile: 'minimal',
+					allow: ['time_now'],
+					elevated: ['time_now'],
+					approvalTimeoutMs: 10_000,
+					separateApprover: true,
 				},
 			}),
 		)
@@ -56,6 +74,33 @@ describe('approvals', () => {
 		const again = await wire.request('approval.resolve', { id, decision: 'deny' })
 		expect(again.ok).toBe(false)
 		wire.ws.close(1000)
+	})
+
+	it('separate approvers: the principal of the call gets FORBIDDEN, another operator resolves it', async () => {
+		const wire = await connected(operator)
+		await wire.request('chat.send', {
+			sessionKey: 'agent:separate:s-1',
+			message: '/tool time_now {}',
+			idempotencyKey: 'appr-sep-1',
+		})
+		const requested = await wire.next((f) => f.event === 'exec.approval.requested')
+		const id = requested.payload?.id as string
+		const own = await wire.request('exec.approval.resolve', { id, decision: 'allow-once' })
+		expect(own.error).toMatchObject({
+			code: 'FORBIDDEN',
+			details: { code: 'APPROVAL_SELF_DENIED' },
+		})
+		const other = await connected((await key('appr', 'operator')).secret)
+		const resolved = await other.request('exec.approval.resolve', {
+			id,
+			decision: 'allow-once',
+			sessionKey: 'agent:separate:s-1',
+		})
+		expect(resolved.payload).toMatchObject({ ok: true, id, decision: 'allow-once' })
+		const final = await wire.next((f) => f.event === 'chat' && f.payload?.state === 'final')
+		expect(JSON.stringify(final.payload?.message)).toContain('time_now returned')
+		wire.ws.close(1000)
+		other.ws.close(1000)
 	})
 
 	it('a member holds no approvals scope, and unknown approvals are APPROVAL_NOT_FOUND', async () => {

@@ -1,8 +1,9 @@
 // Tool jobs between a lane and the queue consumer: the round trip, duplicate delivery, a
 // side-effecting job whose first attempt may have run, retries with backoff, the dead-letter
-// path, the policy re-check, deadlines and stopped runs. The lane side is the real LaneToolCalls
-// over a Durable Object's SQLite; batches are built with createMessageBatch and their acks and
-// retries read back with getQueueResult.
+// path, the policy re-check (for every principal a job carries), deadlines, stopped runs and
+// approvals (separate approvers included). The lane side is the real LaneToolCalls over a
+// Durable Object's SQLite; batches are built with createMessageBatch and their acks and retries
+// read back with getQueueResult.
 import {
 	createExecutionContext,
 	createMessageBatch,
@@ -22,6 +23,7 @@ import { ToolsConfig } from '../../src/tools/config'
 import { type ConsumerDeps, DEAD_LETTER_QUEUE, handleToolJobBatch } from '../../src/tools/consumer'
 import type { ToolCall } from '../../src/tools/invoker'
 import type { ToolJob } from '../../src/tools/jobs'
+import type { ToolSubject } from '../../src/tools/policy'
 import { type AnyToolSpec, ToolError } from '../../src/tools/registry'
 import type { ToolAgent, Toolbox } from '../../src/tools/toolbox'
 import { silentLogger, toolContext } from './context'
@@ -59,14 +61,34 @@ const agent: ToolAgent = {
 	},
 }
 
+const ADMIN: ToolSubject = {
+	kind: 'platform',
+	id: 'admin-token',
+	role: 'admin',
+	tenantId: 'default',
+	scopes: [],
+	channel: 'api',
+}
+
+const MEMBER: ToolSubject = { ...ADMIN, kind: 'api-key', id: 'm1', role: 'member' }
+
+/** Allows everything, or nothing, or everyone but the roles listed. */
+type Allow = boolean | { denyRoles: string[] }
+
 interface Harness {
 	calls: LaneToolCalls
 	sent: ToolJob[]
 	events: { type: LaneEventType; data: Record<string, unknown> }[]
 	records: ToolExecution[]
 	audits: AuditEvent[]
-	deps(over?: Partial<ConsumerDeps> & { tools?: AnyToolSpec[]; allow?: boolean }): ConsumerDeps
-	call(spec: AnyToolSpec, args?: unknown): Promise<{ job: ToolJob; outcome: Promise<unknown> }>
+	/** Audit rows the lane's tool calls wrote themselves. */
+	laneAudits: Omit<AuditEvent, 'tenantId' | 'target'>[]
+	deps(over?: Partial<ConsumerDeps> & { tools?: AnyToolSpec[]; allow?: Allow }): ConsumerDeps
+	call(
+		spec: AnyToolSpec,
+		args?: unknown,
+		principals?: ToolSubject[],
+	): Promise<{ job: ToolJob; outcome: Promise<unknown> }>
 	signal: AbortController
 }
 
@@ -80,10 +102,12 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 		const events: Harness['events'] = []
 		const records: ToolExecution[] = []
 		const audits: AuditEvent[] = []
-		const toolbox = (tools: AnyToolSpec[], allow: boolean): Toolbox => ({
+		const laneAudits: Harness['laneAudits'] = []
+		const toolbox = (tools: AnyToolSpec[], allow: Allow): Toolbox => ({
 			toolsFor: async () => tools,
-			decide: async () =>
-				allow
+			decide: async (request) =>
+				allow === true ||
+				(typeof allow === 'object' && !allow.denyRoles.includes(request.subject.role))
 					? { effect: 'allow', policyId: 'test-allow', reason: 'allowed' }
 					: { effect: 'deny', policyId: 'test-deny', reason: 'denied by policy "test-deny"' },
 			enqueue: async (job) => {
@@ -104,6 +128,7 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 			},
 			tx: (f) => state.storage.transactionSync(f),
 			emit: (type, _runId, data) => events.push({ type, data }),
+			audit: (event) => laneAudits.push(event),
 			slackMs,
 		})
 		const signal = new AbortController()
@@ -113,6 +138,7 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 			events,
 			records,
 			audits,
+			laneAudits,
 			signal,
 			deps: ({ tools = [], allow = true, ...over } = {}) => ({
 				toolbox: toolbox(tools, allow),
@@ -125,21 +151,15 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 				now: Date.now,
 				...over,
 			}),
-			async call(spec, args = { by: 2 }) {
+			async call(spec, args = { by: 2 }, principals = [ADMIN]) {
 				const call: ToolCall = { callId: `call-${sent.length + 1}`, name: spec.name, args }
 				const outcome = calls.dispatch(
 					{
 						laneName: 'default/main/s1',
 						session: { tenantId: 'default', agentId: 'main', sessionKey: 's1' },
 						runId: 'run-1',
-						subject: {
-							kind: 'platform',
-							id: 'admin-token',
-							role: 'admin',
-							tenantId: 'default',
-							scopes: [],
-							channel: 'api',
-						},
+						subject: principals[0] as ToolSubject,
+						principals,
 					},
 					call,
 					spec,
@@ -315,6 +335,45 @@ describe('tool jobs', () => {
 			expect(h.audits[0]).toMatchObject({ action: 'tool.denied', outcome: 'deny' })
 		}))
 
+	it('re-checks the policy for every principal the job carries: one denied, none runs', () =>
+		withLane(async (h) => {
+			const { spec, runs } = counter()
+			// An admin's run that took a member's steered message.
+			const { job, outcome } = await h.call(spec, { by: 2 }, [ADMIN, MEMBER])
+			expect(job.principals?.map((p) => p.role)).toEqual(['admin', 'member'])
+			await handleToolJobBatch(
+				batchOf([job]),
+				h.deps({ tools: [spec], allow: { denyRoles: ['member'] } }),
+			)
+			expect(runs).toHaveLength(0)
+			expect(await outcome).toMatchObject({
+				ok: false,
+				code: 'tool_denied',
+				text: expect.stringContaining('for key:m1'),
+			})
+			expect(h.records[0]).toMatchObject({
+				status: 'denied',
+				actor: 'admin-token',
+				principals: ['admin-token', 'key:m1'],
+			})
+			expect(h.audits[0]).toMatchObject({
+				action: 'tool.denied',
+				actor: 'admin-token',
+				data: { principal: 'key:m1', principals: ['admin-token', 'key:m1'], stage: 'consumer' },
+			})
+		}))
+
+	it('a job without principals (sent before runs carried several) is decided for its subject', () =>
+		withLane(async (h) => {
+			const { spec, runs } = counter()
+			const { job, outcome } = await h.call(spec)
+			const { principals: _, ...older } = job
+			await handleToolJobBatch(batchOf([older]), h.deps({ tools: [spec] }))
+			expect(runs).toHaveLength(1)
+			expect(await outcome).toMatchObject({ ok: true })
+			expect(h.records[0]).toMatchObject({ principals: ['admin-token'] })
+		}))
+
 	it('a tool removed from the agent since the call is refused', () =>
 		withLane(async (h) => {
 			const { spec, runs } = counter()
@@ -357,12 +416,20 @@ describe('tool jobs', () => {
 
 describe('approvals in the lane', () => {
 	const elevated = counter({ name: 'deploy' }).spec
-	const ask = (h: Harness, timeoutMs = 5_000) =>
+	const ask = (
+		h: Harness,
+		timeoutMs = 5_000,
+		options: { principals?: string[]; separateApprover?: boolean } = {},
+	) =>
 		h.calls.approve(
 			'run-1',
 			{ callId: 'c1', name: 'deploy', args: { by: 1 } },
 			elevated,
-			timeoutMs,
+			{
+				timeoutMs,
+				principals: options.principals ?? ['admin-token'],
+				separateApprover: options.separateApprover ?? false,
+			},
 			h.signal.signal,
 		)
 
@@ -397,6 +464,66 @@ describe('approvals in the lane', () => {
 			expect(await first).toBe('allowed')
 			expect(await ask(h)).toBe('allowed')
 			expect(h.events.filter((e) => e.type === 'approval.requested')).toHaveLength(1)
+		}))
+
+	it('separate approvers: no principal of the call may allow it; another may; the refusal is audited', () =>
+		withLane(async (h) => {
+			const principals = ['key:op', 'key:m1']
+			const decision = ask(h, 5_000, { principals, separateApprover: true })
+			await new Promise((r) => setTimeout(r, 0))
+			const requested = h.events.find((e) => e.type === 'approval.requested')
+			expect(requested?.data.principals).toEqual(principals)
+			const id = requested?.data.approvalId as string
+			for (const by of principals) {
+				expect(h.calls.decide(id, 'allow-once', by)).toMatchObject({
+					ok: false,
+					error: { code: 'approval_self_denied' },
+				})
+			}
+			expect(h.calls.decide(id, 'allow-always', 'key:m1')).toMatchObject({
+				ok: false,
+				error: { code: 'approval_self_denied' },
+			})
+			expect(h.laneAudits).toHaveLength(3)
+			expect(h.laneAudits[0]).toMatchObject({
+				actor: 'key:op',
+				action: 'tool.approval_self_denied',
+				outcome: 'deny',
+				data: { approvalId: id, tool: 'deploy', principals },
+			})
+			// Still pending: someone else decides it.
+			expect(h.calls.list(10)[0]).toMatchObject({ status: 'pending', principals })
+			expect(h.calls.decide(id, 'allow-once', 'key:other')).toMatchObject({
+				ok: true,
+				value: { status: 'allowed', decidedBy: 'key:other' },
+			})
+			expect(await decision).toBe('allowed')
+		}))
+
+	it('separate approvers: a principal may still deny its own call', () =>
+		withLane(async (h) => {
+			const decision = ask(h, 5_000, { principals: ['key:op'], separateApprover: true })
+			await new Promise((r) => setTimeout(r, 0))
+			const id = h.events[0]?.data.approvalId as string
+			expect(h.calls.decide(id, 'deny', 'key:op')).toMatchObject({ ok: true })
+			expect(await decision).toBe('denied')
+		}))
+
+	it("separate approvers: a principal's own allow-always grant does not answer its calls", () =>
+		withLane(async (h) => {
+			// key:op approved someone else's call for good…
+			const first = ask(h, 5_000, { principals: ['key:m1'], separateApprover: true })
+			await new Promise((r) => setTimeout(r, 0))
+			h.calls.decide(h.events[0]?.data.approvalId as string, 'allow-always', 'key:op')
+			expect(await first).toBe('allowed')
+			expect(await ask(h, 5_000, { principals: ['key:m1'], separateApprover: true })).toBe(
+				'allowed',
+			)
+			// …but its own calls still wait for another principal.
+			const own = ask(h, 20, { principals: ['key:op'], separateApprover: true })
+			expect(await own).toBe('expired')
+			// Without the rule the grant answers anyone's call.
+			expect(await ask(h, 5_000, { principals: ['key:op'] })).toBe('allowed')
 		}))
 
 	it('deny and expiry both refuse; a second decision is a conflict, an unknown id not found', () =>

@@ -1,7 +1,8 @@
 // The tool policy matrix: which tools an agent sees (profiles, groups, allow, deny wins, default
 // deny), which calls the policy engine allows (roles, tenant policies, deny wins, default deny,
 // wildcards, conditions over tool, side effect, channel, agent and time), which need approval,
-// and that cached decisions follow a changed policy set.
+// that cached decisions follow a changed policy set, and that a run of several principals is
+// allowed a call only when each of them is.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { decideAccess, type PolicySet } from '../../src/security/decide'
@@ -10,6 +11,13 @@ import { toolCatalog } from '../../src/tools/catalog'
 import { ToolsConfig } from '../../src/tools/config'
 import { ToolInvoker } from '../../src/tools/invoker'
 import { type ToolSubject, toolAccessRequest } from '../../src/tools/policy'
+import {
+	actorsOf,
+	decideForEvery,
+	deniedText,
+	MAX_RUN_PRINCIPALS,
+	uniquePrincipals,
+} from '../../src/tools/principals'
 import { type AnyToolSpec, PROFILES, ToolRegistry } from '../../src/tools/registry'
 
 const visible = (tools: Record<string, unknown>) =>
@@ -66,7 +74,7 @@ describe('tool selection (default deny)', () => {
 				tenantId: 't',
 				agentId: 'a',
 				sessionKey: 's',
-				subject: subject(),
+				principals: () => [subject()],
 				tools: ToolsConfig.parse({ elevated }),
 				now: Date.now,
 			})
@@ -281,6 +289,68 @@ describe('tool calls under the policy engine', () => {
 			subject: subject({ kind: 'platform', role: 'admin' }),
 		})
 		expect(d).toMatchObject({ effect: 'allow', policyId: 'system:platform-admin' })
+	})
+})
+
+describe('a run of several principals', () => {
+	const target = {
+		tenantId: 'acme',
+		agentId: 'main',
+		sessionKey: 's1',
+		tool: 'run_js',
+		sideEffect: 'exec' as const,
+	}
+	const noJsForMembers = set([
+		tenantPolicy({
+			id: 'no-js',
+			effect: 'deny',
+			resources: ['tenant:acme/agent:*/tool:run_js'],
+			conditions: [{ key: 'subject.role', operator: 'equals', value: 'member' }],
+		}),
+	])
+	const decideAll = (principals: ToolSubject[], policies = noJsForMembers) =>
+		decideForEvery((r) => decideAccess(r, policies), principals, target, NOON_MONDAY)
+
+	it('is allowed a call only when every principal is; the deny names the one denied', async () => {
+		const operator = subject({ id: 'op', role: 'operator' })
+		const member = subject({ id: 'm1', role: 'member' })
+		expect(await decideAll([operator])).toMatchObject({ effect: 'allow' })
+		const mixed = await decideAll([operator, member])
+		expect(mixed).toMatchObject({ effect: 'deny', policyId: 'no-js', principal: 'key:m1' })
+		expect(deniedText('run_js', mixed, 2)).toBe(
+			'Calling "run_js" is not allowed: denied by policy "no-js" for key:m1, whose message this run carries.',
+		)
+		// A scoped key narrows the run as much as a role does.
+		const scoped = await decideAll(
+			[operator, subject({ id: 'k2', scopes: ['sessions:*'] })],
+			set([]),
+		)
+		expect(scoped).toMatchObject({ effect: 'deny', policyId: 'key-scopes', principal: 'key:k2' })
+		// The platform admin's break-glass does not lift a member's limits.
+		const platform = subject({ kind: 'platform', id: 'admin-token', role: 'admin' })
+		expect(await decideAll([platform, member])).toMatchObject({
+			effect: 'deny',
+			principal: 'key:m1',
+		})
+	})
+
+	it('acts for nobody without principals, and refuses more than it can carry', async () => {
+		expect(await decideAll([])).toMatchObject({ effect: 'deny', policyId: 'no-principal' })
+		const many = Array.from({ length: MAX_RUN_PRINCIPALS + 1 }, (_, i) =>
+			subject({ id: `k${i}`, role: 'operator' }),
+		)
+		expect(await decideAll(many)).toMatchObject({
+			effect: 'deny',
+			policyId: 'too-many-principals',
+		})
+	})
+
+	it('counts one credential with the same rights once, in first-seen order', () => {
+		const a = subject({ id: 'a', scopes: ['tools:*', 'sessions:*'] })
+		const again = subject({ id: 'a', scopes: ['sessions:*', 'tools:*'] })
+		const b = subject({ id: 'b' })
+		expect(uniquePrincipals([a, b, again, b]).map((s) => s.id)).toEqual(['a', 'b'])
+		expect(actorsOf([a, b, again])).toEqual(['key:a', 'key:b'])
 	})
 })
 

@@ -1,5 +1,6 @@
-// The tenant's tool executions (D1 `tool_executions`), newest first: who ran which tool where,
-// the decision and its policy, the outcome, duration and bytes. Arguments appear only as digests.
+// The tenant's tool executions (D1 `tool_executions`), newest first: who ran which tool where (the
+// run's starter and every principal whose message it carried), the decision and its policy, the
+// outcome, duration and bytes. Arguments appear only as digests.
 import { createRoute, z } from '@hono/zod-openapi'
 import { Slug } from '../../agents/config'
 import { database } from '../../db/client'
@@ -14,7 +15,11 @@ const ToolExecutionSchema = z
 		sessionKey: z.string(),
 		runId: z.string(),
 		callId: z.string().nullable(),
-		actor: z.string().nullable(),
+		actor: z.string().nullable().openapi({ description: 'Who started the run' }),
+		principals: z.array(z.string()).openapi({
+			description:
+				"Every principal whose message the run carried when the call was decided (the starter first); the call needed each one's permission",
+		}),
 		tool: z.string(),
 		argsDigest: z.string(),
 		decision: z.enum(['allow', 'deny']),
@@ -64,6 +69,7 @@ const view = (r: ToolExecutionRow) => ({
 	runId: r.runId,
 	callId: r.callId,
 	actor: r.actor,
+	principals: principalsOf(r),
 	tool: r.tool,
 	argsDigest: r.argsDigest,
 	decision: r.decision,
@@ -77,6 +83,14 @@ const view = (r: ToolExecutionRow) => ({
 	bytesIn: r.bytesIn,
 	bytesOut: r.bytesOut,
 })
+
+/** Rows written before runs named every principal hold none: their actor was the only one. */
+function principalsOf(r: ToolExecutionRow): string[] {
+	const listed = Array.isArray(r.principals)
+		? r.principals.filter((p): p is string => typeof p === 'string')
+		: []
+	return listed.length > 0 || r.actor === null ? listed : [r.actor]
+}
 
 export const toolExecutionRoutes = createRouter().openapi(list, async (c) => {
 	const { agent, session, cursor, limit } = c.req.valid('query')

@@ -110,6 +110,7 @@ const resolve = method({
 		ctx.audit('tool.approval_decided', `session:${lane.ref.agentId}/${lane.ref.sessionKey}`, {
 			approval: p.id,
 			decision: p.decision,
+			principals: decided.principals,
 		})
 		return { ok: true, ...view(lane, decided), decision: p.decision }
 	},

@@ -1,6 +1,7 @@
 // Human in the loop: list a session's approvals of elevated tool calls and decide one —
 // `allow-once`, `allow-always` (every later call of that tool in this session, until a reset) or
-// `deny`. The waiting run continues as soon as the decision lands.
+// `deny`. The waiting run continues as soon as the decision lands. Whether the caller may decide
+// this one (separate approvers) is the lane's to say.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { ApprovalView } from '../../../lanes/tool-store'
 import { actorOf, audit } from '../../audit'
@@ -12,7 +13,9 @@ import {
 	createRouter,
 	json,
 	notFoundResponse,
+	ProblemSchema,
 } from '../../openapi'
+import { PROBLEM_CONTENT_TYPE } from '../../problem'
 import { laneCall, openLane } from './lane-client'
 import { AgentQuery, SessionParams } from './schemas'
 
@@ -23,6 +26,9 @@ export const ApprovalSchema = z
 		callId: z.string(),
 		tool: z.string(),
 		args: z.unknown(),
+		principals: z.array(z.string()).openapi({
+			description: 'Every principal the call was made for (the run carries their messages)',
+		}),
 		status: z.enum(['pending', 'allowed', 'denied', 'expired']),
 		decidedBy: z.string().nullable(),
 		createdAt: z.number(),
@@ -39,6 +45,14 @@ const DecisionBody = z
 	.object({ decision: z.enum(['allow-once', 'allow-always', 'deny']) })
 	.strict()
 	.openapi('ApprovalDecision')
+
+const refusedResponse = {
+	403: {
+		description:
+			'Not allowed (forbidden), or the caller is a principal of the call and the agent requires separate approvers (approval_self_denied)',
+		content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+	},
+} as const
 
 const list = createRoute({
 	method: 'get',
@@ -69,6 +83,7 @@ const decide = createRoute({
 	responses: {
 		200: json(ApprovalSchema, 'The decided approval'),
 		...authedErrors,
+		...refusedResponse,
 		...notFoundResponse,
 		...conflictResponse,
 	},
@@ -98,7 +113,13 @@ export const approvalRoutes = createRouter()
 				action: 'tool.approval',
 				target: `session:${lane.ref.agentId}/${sessionKey}`,
 				outcome: decision === 'deny' ? 'deny' : 'success',
-				data: { approvalId, decision, tool: approval.tool, runId: approval.runId },
+				data: {
+					approvalId,
+					decision,
+					tool: approval.tool,
+					runId: approval.runId,
+					principals: approval.principals,
+				},
 			},
 			{ wait: false },
 		)

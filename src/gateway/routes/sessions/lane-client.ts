@@ -7,7 +7,7 @@ import { database } from '../../../db/client'
 import { tenantLimits } from '../../../db/tenants'
 import { cachedTokensUsed, secondsToUtcMidnight, utcDay } from '../../../db/usage'
 import { laneName } from '../../../lanes/name'
-import type { LaneResult, SessionRef } from '../../../lanes/types'
+import type { LaneErrorCode, LaneResult, SessionRef } from '../../../lanes/types'
 import type { ToolSubject } from '../../../tools/policy'
 import type { GatewayEnv, Principal } from '../../context'
 import { type ProblemCode, ProblemError } from '../../problem'
@@ -86,12 +86,13 @@ export async function ensureBudget(env: Env, lane: LaneHandle): Promise<void> {
 	)
 }
 
-const CODES: Record<string, ProblemCode> = {
+const CODES: Record<LaneErrorCode, ProblemCode> = {
 	not_found: 'not_found',
 	queue_full: 'queue_full',
 	session_full: 'session_full',
 	conflict: 'conflict',
 	bad_request: 'bad_request',
+	approval_self_denied: 'approval_self_denied',
 }
 
 /** Unwraps a lane result, throwing its error as a problem. */
