@@ -1,11 +1,13 @@
 // The one place where errors become responses: domain problems keep their code, library errors
-// map by status, validation errors list their field paths, and anything unknown becomes a generic
-// 500 whose details go to the log only. The OpenAI-compatible paths get the same errors in
+// map by status, validation errors list their field paths, a write whose tenant or agent is
+// missing (a foreign-key failure) is a 404, and anything unknown becomes a generic 500 whose
+// details go to the log only. The OpenAI-compatible paths get the same errors in
 // OpenAI's shape (routes/openai/errors.ts).
 import type { ErrorHandler, Hono, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { PatternRouter } from 'hono/router/pattern-router'
 import type { z } from 'zod'
+import { isForeignKeyViolation } from '../db/errors'
 import type { Logger } from '../observability/logger'
 import type { GatewayEnv } from './context'
 import { codeForStatus, ProblemError, problemResponse } from './problem'
@@ -60,14 +62,14 @@ export const onError: ErrorHandler<GatewayEnv> = (err, c) => {
 			c.get('logger')?.warn('openai.error', { code: err.code, detail: err.message })
 		return err.toResponse()
 	}
-	const problem = asProblem(err, c.get('logger'))
+	const problem = asProblem(err, c.get('logger'), c.get('principal')?.tenantId)
 	return openai
 		? fromProblem(problem)
 		: problemResponse(problem.code, problem.message, requestId, problem)
 }
 
 /** Any error as the problem the client may see; what it must not see goes to the log. */
-function asProblem(err: Error, logger: Logger | undefined): ProblemError {
+function asProblem(err: Error, logger: Logger | undefined, tenantId?: string): ProblemError {
 	if (err instanceof ProblemError) {
 		// 5xx details (the cause) belong in the log; the client sees only the public detail.
 		if (err.status >= 500) {
@@ -79,6 +81,17 @@ function asProblem(err: Error, logger: Logger | undefined): ProblemError {
 		const detail =
 			err.status < 500 && err.message ? err.message : 'The request could not be handled.'
 		return new ProblemError(codeForStatus(err.status), detail)
+	}
+	// Every write of a tenant-owned row lands here when its tenant (or agent) is missing: whatever
+	// route made it, the caller named something that does not exist.
+	if (isForeignKeyViolation(err)) {
+		logger?.warn('db.missing_parent', { tenant: tenantId })
+		return new ProblemError(
+			'not_found',
+			tenantId
+				? `Tenant "${tenantId}", or a resource this request refers to, does not exist.`
+				: 'A resource this request refers to does not exist.',
+		)
 	}
 	logger?.error('unhandled', { error: err })
 	return new ProblemError(
