@@ -1,9 +1,11 @@
 // Who a bearer token is: an API key (ek_<id>_<secret>, checked against its hash in D1), a JWT
 // (when a JWKS is configured) or the bootstrap admin token. Free of any one transport, so the
-// HTTP middleware and the OpenClaw gateway's `connect` frame decide identity the same way.
+// HTTP middleware and the OpenClaw gateway's `connect` frame decide identity the same way. The
+// credentials of a disabled tenant are refused; the admin token still acts in it, to repair it.
 import { Slug } from '../agents/config'
 import { database } from '../db/client'
 import { findKey, touchKey } from '../db/keys'
+import { type TenantStatus, tenantState } from '../db/tenants'
 import { jwtSettings, looksLikeJwt, verifyJwt } from '../security/jwt'
 import { parseKey, secretMatches } from '../security/keys'
 import { secretsEqual } from '../security/tokens'
@@ -20,14 +22,30 @@ export interface IdentifyOptions {
 	waitUntil(promise: Promise<unknown>): void
 }
 
-/** Why a key row no longer authenticates (revoked, expired), or undefined while it is live. */
+/** A credential of a disabled tenant: valid, but refused (403, not a failed authentication). */
+export const TENANT_DISABLED = 'tenant_disabled'
+
+/**
+ * Why a key row no longer authenticates (revoked, expired, its tenant disabled), or undefined
+ * while it is live. The row carries its tenant's status (findKey reads both, cached 10 s).
+ */
 export function keyDeadReason(
-	row: { revokedAt: Date | null; expiresAt: Date | null },
+	row: { revokedAt: Date | null; expiresAt: Date | null; tenantStatus: TenantStatus },
 	now: number,
-): 'revoked' | 'expired' | undefined {
+): 'revoked' | 'expired' | typeof TENANT_DISABLED | undefined {
 	if (row.revokedAt) return 'revoked'
 	if (row.expiresAt && row.expiresAt.getTime() <= now) return 'expired'
+	if (row.tenantStatus === 'disabled') return TENANT_DISABLED
 	return undefined
+}
+
+/** Refuses a JWT's tenant while it is disabled (its status cached 10 s per isolate). */
+export async function tenantRefusal(
+	env: Env,
+	tenantId: string,
+): Promise<typeof TENANT_DISABLED | undefined> {
+	const state = await tenantState(database(env.DB), tenantId)
+	return state?.status === 'disabled' ? TENANT_DISABLED : undefined
 }
 
 export async function identifyToken(
@@ -64,21 +82,24 @@ export async function identifyToken(
 	if (looksLikeJwt(token)) {
 		const settings = jwtSettings(vars)
 		if (!settings) return { ok: false, reason: 'jwt_not_configured' }
+		let id: Awaited<ReturnType<typeof verifyJwt>>
 		try {
-			const id = await verifyJwt(token, settings)
-			return {
-				ok: true,
-				principal: {
-					kind: 'jwt',
-					id: id.subject,
-					role: id.role,
-					tenantId: id.tenantId,
-					scopes: [],
-					expiresAt: id.expiresAt,
-				},
-			}
+			id = await verifyJwt(token, settings)
 		} catch (error) {
 			return { ok: false, reason: `jwt_${(error as { code?: string }).code ?? 'invalid'}` }
+		}
+		const refused = await tenantRefusal(env, id.tenantId)
+		if (refused) return { ok: false, reason: refused, tenantId: id.tenantId }
+		return {
+			ok: true,
+			principal: {
+				kind: 'jwt',
+				id: id.subject,
+				role: id.role,
+				tenantId: id.tenantId,
+				scopes: [],
+				expiresAt: id.expiresAt,
+			},
 		}
 	}
 	if (await secretsEqual(token, env.EDGECLAW_ADMIN_TOKEN ?? '')) {

@@ -9,6 +9,7 @@ export const PROBLEMS = {
 	credentials_in_url: { status: 400, title: 'Credentials in the URL' },
 	unauthorized: { status: 401, title: 'Authentication required' },
 	forbidden: { status: 403, title: 'Forbidden' },
+	tenant_disabled: { status: 403, title: 'Tenant disabled' },
 	not_found: { status: 404, title: 'Not found' },
 	method_not_allowed: { status: 405, title: 'Method not allowed' },
 	conflict: { status: 409, title: 'Conflict' },
