@@ -9,7 +9,7 @@ import type { LaneEvent } from '../../lanes/types'
 import type { Logger } from '../../observability/logger'
 import { actorOf, appendThroughChain } from '../audit'
 import type { Principal } from '../context'
-import { identifyToken, keyDeadReason } from '../identity'
+import { identifyToken, keyDeadReason, tenantRefusal } from '../identity'
 import { ProblemError } from '../problem'
 import { VERSION } from '../routes/health'
 import { type FollowState, laneFrames, type RunTrack } from './events'
@@ -452,6 +452,12 @@ export class OpenClawConnection {
 			const row = await findKey(database(this.#h.env.DB), state.principal.id)
 			if (!row || keyDeadReason(row, now)) return false
 		}
+		// A key row carries its tenant's status; a JWT's tenant is looked up.
+		if (
+			state.principal.kind === 'jwt' &&
+			(await tenantRefusal(this.#h.env, state.principal.tenantId))
+		)
+			return false
 		this.#h.kv.put<State>('state', { ...state, checkedAt: now })
 		return true
 	}
