@@ -15,17 +15,22 @@ import { fromProblem, isOpenAIPath, OpenAIError } from './routes/openai/errors'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
 
-/** One entry per invalid field: where (dotted path) and what is wrong. */
+/** An invalid field: where (dotted path) and what is wrong. */
 export interface FieldError {
 	path: string
 	message: string
 }
 
+/** One entry per invalid field; an unknown key is named by its own path (`settings.bogus`). */
 export function fieldErrors(error: z.ZodError): FieldError[] {
-	return error.issues.slice(0, 50).map((issue) => ({
-		path: issue.path.map(String).join('.') || '(root)',
-		message: issue.message,
-	}))
+	return error.issues
+		.flatMap((issue) =>
+			issue.code === 'unrecognized_keys'
+				? issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown field' }))
+				: [{ path: issue.path, message: issue.message }],
+		)
+		.slice(0, 50)
+		.map(({ path, message }) => ({ path: path.map(String).join('.') || '(root)', message }))
 }
 
 /** Thrown by the request validators (see `validationHook`). */

@@ -94,10 +94,10 @@ describe('PATCH /v1/tenants/{id}', () => {
 			[{ settings: { dailyTokenBudget: 1.5 } }, 'settings.dailyTokenBudget'],
 			[{ settings: { dailyTokenBudget: -1 } }, 'settings.dailyTokenBudget'],
 			[{ settings: { rateLimitTier: 'turbo' } }, 'settings.rateLimitTier'],
-			[{ settings: { bogus: 1 } }, 'settings', /bogus/],
+			[{ settings: { bogus: 1 } }, 'settings.bogus', /unknown field/],
 			[{ settings: 'fast' }, 'settings'],
 			[{ name: '' }, 'name'],
-			[{ status: 'disabled' }, '(root)', /status/],
+			[{ status: 'disabled' }, 'status', /unknown field/],
 			[{}, '(root)', /name or settings/],
 		]
 		for (const [body, path, message] of cases) {
