@@ -2,6 +2,7 @@
 // reach the runner unnoticed; every write also records the new version in `agent_versions`.
 import { and, asc, desc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client'
+import { isForeignKeyViolation } from '../db/errors'
 import { type AgentRow, agents, agentVersions } from '../db/schema'
 import { AgentConfig } from './config'
 
@@ -61,7 +62,9 @@ export interface AgentVersion {
 	createdAt: Date
 }
 
+/** A taken id; a missing tenant (foreign key) is not a conflict and is thrown on as a 404. */
 const isConflict = (error: unknown): boolean =>
+	!isForeignKeyViolation(error) &&
 	/UNIQUE|PRIMARY KEY|constraint/i.test(
 		error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : '',
 	)

@@ -241,9 +241,23 @@ function parseArgs(input: string): unknown {
 	}
 }
 
-/** Tool results as the model sees them: wrapped and marked untrusted. */
+/**
+ * Anything a model could read as a tool_result tag, opening or closing: any case, whitespace
+ * around the slash, `-`, `_` or spaces between the words. The quantifiers never overlap, so the
+ * scan stays linear on hostile input.
+ */
+const TOOL_RESULT_TAG = /<(?=\s*(?:\/\s*)?tool[\s_-]*result)/gi
+
+const escapeAttribute = (value: string): string =>
+	value.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`)
+
+/**
+ * Tool results as the model sees them: wrapped and marked untrusted. Inside, every `<` that starts
+ * something tag-like is written `&lt;`, so the text cannot close the wrapper early or open a
+ * second one; the tool name is attribute-escaped the same way.
+ */
 export const wrapUntrusted = (name: string, text: string): string =>
-	`<tool_result name="${name}" untrusted="true">\n${text.replaceAll('</tool_result>', '<\\/tool_result>')}\n</tool_result>`
+	`<tool_result name="${escapeAttribute(name)}" untrusted="true">\n${text.replace(TOOL_RESULT_TAG, '&lt;')}\n</tool_result>`
 
 type AssistantPart = Extract<
 	LanguageModelV4Prompt[number],

@@ -95,7 +95,8 @@ function summarizeResults(prompt: LanguageModelV4Prompt): string {
 					? JSON.stringify(o.value)
 					: o.type
 		const flat = value
-			.replace(/<\/?tool_result[^>]*>/g, '')
+			// Only the wrapper (wrapUntrusted): tag-like text inside it arrives escaped.
+			.replace(/^<tool_result[^>]*>|<\/tool_result>$/g, '')
 			.replace(/\s+/g, ' ')
 			.trim()
 		const failed = o.type === 'error-text' || o.type === 'error-json'

@@ -25,6 +25,7 @@ import { messageRoutes } from './routes/sessions/messages'
 import { runRoutes } from './routes/sessions/runs'
 import { sessionRoutes } from './routes/sessions/sessions'
 import { streamRoutes } from './routes/sessions/streams'
+import { tenantChangeRoutes } from './routes/tenant-changes'
 import { tenantRoutes } from './routes/tenants'
 import { toolExecutionRoutes } from './routes/tool-executions'
 
@@ -50,6 +51,7 @@ export function createGateway(options: GatewayOptions = {}) {
 
 	app.route('/', healthRoutes)
 	app.route('/', tenantRoutes)
+	app.route('/', tenantChangeRoutes)
 	app.route('/', agentRoutes)
 	app.route('/', providerRoutes)
 	app.route('/', securityRoutes)

@@ -28,6 +28,26 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		'/v1/tenants/{tenantId}',
 		{ action: 'tenants:read', resource: 'tenant', param: 'tenantId' },
 	],
+	[
+		'PATCH',
+		'/v1/tenants/{tenantId}',
+		{ action: 'tenants:update', resource: 'tenant', param: 'tenantId' },
+	],
+	[
+		'POST',
+		'/v1/tenants/{tenantId}/disable',
+		{ action: 'tenants:disable', resource: 'tenant', param: 'tenantId' },
+	],
+	[
+		'POST',
+		'/v1/tenants/{tenantId}/enable',
+		{ action: 'tenants:enable', resource: 'tenant', param: 'tenantId' },
+	],
+	[
+		'DELETE',
+		'/v1/tenants/{tenantId}',
+		{ action: 'tenants:delete', resource: 'tenant', param: 'tenantId' },
+	],
 	['GET', '/v1/agents', { action: 'agents:list', resource: 'agent' }],
 	['POST', '/v1/agents', { action: 'agents:create', resource: 'agent' }],
 	['GET', '/v1/agents/{agentId}', { action: 'agents:read', resource: 'agent', param: 'agentId' }],

@@ -1,11 +1,13 @@
 // The one place where errors become responses: domain problems keep their code, library errors
-// map by status, validation errors list their field paths, and anything unknown becomes a generic
-// 500 whose details go to the log only. The OpenAI-compatible paths get the same errors in
+// map by status, validation errors list their field paths, a write whose tenant or agent is
+// missing (a foreign-key failure) is a 404, and anything unknown becomes a generic 500 whose
+// details go to the log only. The OpenAI-compatible paths get the same errors in
 // OpenAI's shape (routes/openai/errors.ts).
 import type { ErrorHandler, Hono, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { PatternRouter } from 'hono/router/pattern-router'
 import type { z } from 'zod'
+import { isForeignKeyViolation } from '../db/errors'
 import type { Logger } from '../observability/logger'
 import type { GatewayEnv } from './context'
 import { codeForStatus, ProblemError, problemResponse } from './problem'
@@ -13,17 +15,22 @@ import { fromProblem, isOpenAIPath, OpenAIError } from './routes/openai/errors'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
 
-/** One entry per invalid field: where (dotted path) and what is wrong. */
+/** An invalid field: where (dotted path) and what is wrong. */
 export interface FieldError {
 	path: string
 	message: string
 }
 
+/** One entry per invalid field; an unknown key is named by its own path (`settings.bogus`). */
 export function fieldErrors(error: z.ZodError): FieldError[] {
-	return error.issues.slice(0, 50).map((issue) => ({
-		path: issue.path.map(String).join('.') || '(root)',
-		message: issue.message,
-	}))
+	return error.issues
+		.flatMap((issue) =>
+			issue.code === 'unrecognized_keys'
+				? issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown field' }))
+				: [{ path: issue.path, message: issue.message }],
+		)
+		.slice(0, 50)
+		.map(({ path, message }) => ({ path: path.map(String).join('.') || '(root)', message }))
 }
 
 /** Thrown by the request validators (see `validationHook`). */
@@ -60,14 +67,14 @@ export const onError: ErrorHandler<GatewayEnv> = (err, c) => {
 			c.get('logger')?.warn('openai.error', { code: err.code, detail: err.message })
 		return err.toResponse()
 	}
-	const problem = asProblem(err, c.get('logger'))
+	const problem = asProblem(err, c.get('logger'), c.get('principal')?.tenantId)
 	return openai
 		? fromProblem(problem)
 		: problemResponse(problem.code, problem.message, requestId, problem)
 }
 
 /** Any error as the problem the client may see; what it must not see goes to the log. */
-function asProblem(err: Error, logger: Logger | undefined): ProblemError {
+function asProblem(err: Error, logger: Logger | undefined, tenantId?: string): ProblemError {
 	if (err instanceof ProblemError) {
 		// 5xx details (the cause) belong in the log; the client sees only the public detail.
 		if (err.status >= 500) {
@@ -79,6 +86,17 @@ function asProblem(err: Error, logger: Logger | undefined): ProblemError {
 		const detail =
 			err.status < 500 && err.message ? err.message : 'The request could not be handled.'
 		return new ProblemError(codeForStatus(err.status), detail)
+	}
+	// Every write of a tenant-owned row lands here when its tenant (or agent) is missing: whatever
+	// route made it, the caller named something that does not exist.
+	if (isForeignKeyViolation(err)) {
+		logger?.warn('db.missing_parent', { tenant: tenantId })
+		return new ProblemError(
+			'not_found',
+			tenantId
+				? `Tenant "${tenantId}", or a resource this request refers to, does not exist.`
+				: 'A resource this request refers to does not exist.',
+		)
 	}
 	logger?.error('unhandled', { error: err })
 	return new ProblemError(

@@ -1,9 +1,11 @@
 // Who a bearer token is: an API key (ek_<id>_<secret>, checked against its hash in D1), a JWT
 // (when a JWKS is configured) or the bootstrap admin token. Free of any one transport, so the
-// HTTP middleware and the OpenClaw gateway's `connect` frame decide identity the same way.
+// HTTP middleware and the OpenClaw gateway's `connect` frame decide identity the same way. The
+// credentials of a disabled tenant are refused; the admin token still acts in it, to repair it.
 import { Slug } from '../agents/config'
 import { database } from '../db/client'
 import { findKey, touchKey } from '../db/keys'
+import { type TenantStatus, tenantState } from '../db/tenants'
 import { jwtSettings, looksLikeJwt, verifyJwt } from '../security/jwt'
 import { parseKey, secretMatches } from '../security/keys'
 import { secretsEqual } from '../security/tokens'
@@ -20,26 +22,44 @@ export interface IdentifyOptions {
 	waitUntil(promise: Promise<unknown>): void
 }
 
-/** Why a key row no longer authenticates (revoked, expired), or undefined while it is live. */
+/** A credential of a disabled tenant: valid, but refused (403, not a failed authentication). */
+export const TENANT_DISABLED = 'tenant_disabled'
+
+/**
+ * Why a key row no longer authenticates (revoked, expired, its tenant disabled), or undefined
+ * while it is live. The row carries its tenant's status (findKey reads both, cached 10 s).
+ */
 export function keyDeadReason(
-	row: { revokedAt: Date | null; expiresAt: Date | null },
+	row: { revokedAt: Date | null; expiresAt: Date | null; tenantStatus: TenantStatus },
 	now: number,
-): 'revoked' | 'expired' | undefined {
+): 'revoked' | 'expired' | typeof TENANT_DISABLED | undefined {
 	if (row.revokedAt) return 'revoked'
 	if (row.expiresAt && row.expiresAt.getTime() <= now) return 'expired'
+	if (row.tenantStatus === 'disabled') return TENANT_DISABLED
 	return undefined
 }
 
 /**
  * Whether a principal identified earlier may still act, for connections that outlive one request:
  * its JWT has not expired, its key row — read through the same 10 s cache as every request, so
- * asking per frame costs no D1 read — is neither revoked nor expired.
+ * asking per frame costs no D1 read — is neither revoked nor expired, and its tenant is not disabled.
  */
 export async function stillValid(env: Env, principal: Principal, now: number): Promise<boolean> {
 	if (principal.expiresAt !== undefined && now >= principal.expiresAt) return false
+	// A key row carries its tenant's status; a JWT's tenant is looked up (cached the same 10 s).
+	if (principal.kind === 'jwt') return (await tenantRefusal(env, principal.tenantId)) === undefined
 	if (principal.kind !== 'api-key') return true
 	const row = await findKey(database(env.DB), principal.id)
 	return row !== null && keyDeadReason(row, now) === undefined
+}
+
+/** Refuses a JWT's tenant while it is disabled (its status cached 10 s per isolate). */
+export async function tenantRefusal(
+	env: Env,
+	tenantId: string,
+): Promise<typeof TENANT_DISABLED | undefined> {
+	const state = await tenantState(database(env.DB), tenantId)
+	return state?.status === 'disabled' ? TENANT_DISABLED : undefined
 }
 
 export async function identifyToken(
@@ -76,21 +96,24 @@ export async function identifyToken(
 	if (looksLikeJwt(token)) {
 		const settings = jwtSettings(vars)
 		if (!settings) return { ok: false, reason: 'jwt_not_configured' }
+		let id: Awaited<ReturnType<typeof verifyJwt>>
 		try {
-			const id = await verifyJwt(token, settings)
-			return {
-				ok: true,
-				principal: {
-					kind: 'jwt',
-					id: id.subject,
-					role: id.role,
-					tenantId: id.tenantId,
-					scopes: [],
-					expiresAt: id.expiresAt,
-				},
-			}
+			id = await verifyJwt(token, settings)
 		} catch (error) {
 			return { ok: false, reason: `jwt_${(error as { code?: string }).code ?? 'invalid'}` }
+		}
+		const refused = await tenantRefusal(env, id.tenantId)
+		if (refused) return { ok: false, reason: refused, tenantId: id.tenantId }
+		return {
+			ok: true,
+			principal: {
+				kind: 'jwt',
+				id: id.subject,
+				role: id.role,
+				tenantId: id.tenantId,
+				scopes: [],
+				expiresAt: id.expiresAt,
+			},
 		}
 	}
 	if (await secretsEqual(token, env.EDGECLAW_ADMIN_TOKEN ?? '')) {

@@ -11,6 +11,7 @@ export const PROBLEMS = {
 	forbidden: { status: 403, title: 'Forbidden' },
 	privilege_escalation: { status: 403, title: 'More privileges than the caller holds' },
 	approval_self_denied: { status: 403, title: 'Approver is a principal of the call' },
+	tenant_disabled: { status: 403, title: 'Tenant disabled' },
 	not_found: { status: 404, title: 'Not found' },
 	method_not_allowed: { status: 405, title: 'Method not allowed' },
 	conflict: { status: 409, title: 'Conflict' },

@@ -2,7 +2,7 @@
 // slots come back when runs end or when a lane vanishes.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { maxConcurrentRuns } from '../../src/db/tenants'
+import { limitsOf, readSettings } from '../../src/db/tenant-settings'
 import { GRANT_CLAIM_MS } from '../../src/lanes/gate'
 import { admin, createAgent, postJson } from '../helpers'
 
@@ -64,11 +64,12 @@ describe('tenant concurrency cap', () => {
 	})
 
 	it('reads the cap from tenant settings; no setting means no cap', () => {
-		expect(maxConcurrentRuns({ maxConcurrentRuns: 3 })).toBe(3)
-		expect(maxConcurrentRuns({ maxConcurrentRuns: 0 })).toBeNull()
-		expect(maxConcurrentRuns({ maxConcurrentRuns: 1.5 })).toBeNull()
-		expect(maxConcurrentRuns({})).toBeNull()
-		expect(maxConcurrentRuns(undefined)).toBeNull()
+		const cap = (stored: unknown) => limitsOf(readSettings(stored)).maxConcurrentRuns
+		expect(cap({ maxConcurrentRuns: 3 })).toBe(3)
+		expect(cap({ maxConcurrentRuns: 0 })).toBeNull()
+		expect(cap({ maxConcurrentRuns: 1.5 })).toBeNull()
+		expect(cap({})).toBeNull()
+		expect(cap(undefined)).toBeNull()
 		expect(GRANT_CLAIM_MS).toBeGreaterThan(0)
 	})
 })

@@ -61,7 +61,9 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 }
 
 const PARAMS: Record<string, string> = {
-	tenantId: 'matrix-a',
+	// A tenant that does not exist: the platform admin's PATCH, disable and DELETE of it are 404s,
+	// not changes to the tenants the matrix runs in.
+	tenantId: 'matrix-none',
 	agentId: 'zz-none',
 	sessionKey: 'matrix-session',
 	runId: 'r1',
@@ -73,7 +75,7 @@ const PARAMS: Record<string, string> = {
 const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, p: string) => PARAMS[p] ?? 'x')
 
 function hit(token: string, method: string, path: string, headers: Record<string, string> = {}) {
-	const withBody = method === 'POST' || method === 'PUT'
+	const withBody = method === 'POST' || method === 'PUT' || method === 'PATCH'
 	return call(concrete(path), {
 		method,
 		headers: {

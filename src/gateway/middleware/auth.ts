@@ -9,7 +9,7 @@ import { looksLikeJwt } from '../../security/jwt'
 import { bearerToken } from '../../security/tokens'
 import { audit, waitUntil } from '../audit'
 import type { GatewayEnv, Principal } from '../context'
-import { identifyToken } from '../identity'
+import { identifyToken, TENANT_DISABLED } from '../identity'
 import { LOCKOUT_MS, lockOut, overFailureLimit } from '../lockout'
 import { ProblemError } from '../problem'
 
@@ -143,6 +143,14 @@ export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 		})
 		if (!verdict.ok && verdict.reason === 'bad_tenant') {
 			throw new ProblemError('bad_request', `The ${TENANT_HEADER} header is not a valid tenant id.`)
+		}
+		if (!verdict.ok && verdict.reason === TENANT_DISABLED) {
+			// A valid credential, not a guess: refused without counting as a failed attempt.
+			c.get('logger').warn('auth.tenant_disabled', { tenant: verdict.tenantId })
+			throw new ProblemError(
+				'tenant_disabled',
+				`Tenant "${verdict.tenantId}" is disabled; its credentials are refused until a platform admin enables it.`,
+			)
 		}
 		if (!verdict.ok) return failed(c, verdict.reason, verdict.tenantId)
 		const { principal } = verdict

@@ -1,9 +1,10 @@
-// Tenants (bootstrap admin only): list, create, read.
+// Tenants (bootstrap admin only): list, create, read. Changes, disable and delete: tenant-changes.ts.
 import { createRoute, z } from '@hono/zod-openapi'
 import { Slug } from '../../agents/config'
 import { database } from '../../db/client'
 import type { Tenant } from '../../db/schema'
-import { createTenant, getTenant, listTenants } from '../../db/tenants'
+import { readSettings, TenantSettings } from '../../db/tenant-settings'
+import { createTenant, getTenant, listTenants, wasDeleted } from '../../db/tenants'
 import { jsonBody } from '../middleware/body'
 import {
 	authedErrors,
@@ -15,30 +16,37 @@ import {
 } from '../openapi'
 import { ProblemError } from '../problem'
 
-const TenantView = z
+export const TenantView = z
 	.object({
 		id: z.string(),
 		name: z.string(),
+		/** `disabled`: every credential of the tenant is refused (403 tenant_disabled). */
 		status: z.enum(['active', 'disabled']),
+		/** What is set; a missing key has its default (docs/configuration.md). */
+		settings: TenantSettings,
 		createdAt: z.string(),
 		updatedAt: z.string(),
 	})
 	.openapi('Tenant')
 
+export const TenantName = z.string().trim().min(1).max(200)
+
 const CreateTenant = z
 	.object({
 		id: Slug,
-		name: z.string().trim().min(1).max(200),
+		name: TenantName,
 	})
 	.strict()
 	.openapi('CreateTenant')
 
-const TenantParams = z.object({ tenantId: Slug })
+export const TenantParams = z.object({ tenantId: Slug })
 
-const view = (t: Tenant): z.infer<typeof TenantView> => ({
+/** A tenant as the API shows it. */
+export const view = (t: Tenant): z.infer<typeof TenantView> => ({
 	id: t.id,
 	name: t.name,
 	status: t.status,
+	settings: readSettings(t.settings),
 	createdAt: t.createdAt.toISOString(),
 	updatedAt: t.updatedAt.toISOString(),
 })
@@ -80,6 +88,12 @@ export const tenantRoutes = createRouter()
 	})
 	.openapi(create, async (c) => {
 		const input = c.req.valid('json')
+		if (await wasDeleted(database(c.env.DB), input.id)) {
+			throw new ProblemError(
+				'conflict',
+				`Tenant id "${input.id}" belonged to a deleted tenant; its audit log and session objects keep the name, so choose another id.`,
+			)
+		}
 		const created = await createTenant(database(c.env.DB), input)
 		if (!created) throw new ProblemError('conflict', `Tenant "${input.id}" already exists.`)
 		c.get('logger').info('tenant.created', { tenantId: created.id })
