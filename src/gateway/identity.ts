@@ -4,6 +4,7 @@
 import { Slug } from '../agents/config'
 import { database } from '../db/client'
 import { findKey, touchKey } from '../db/keys'
+import { tenantLimits } from '../db/tenants'
 import { jwtSettings, looksLikeJwt, verifyJwt } from '../security/jwt'
 import { parseKey, secretMatches } from '../security/keys'
 import { secretsEqual } from '../security/tokens'
@@ -64,21 +65,26 @@ export async function identifyToken(
 	if (looksLikeJwt(token)) {
 		const settings = jwtSettings(vars)
 		if (!settings) return { ok: false, reason: 'jwt_not_configured' }
+		let id: Awaited<ReturnType<typeof verifyJwt>>
 		try {
-			const id = await verifyJwt(token, settings)
-			return {
-				ok: true,
-				principal: {
-					kind: 'jwt',
-					id: id.subject,
-					role: id.role,
-					tenantId: id.tenantId,
-					scopes: [],
-					expiresAt: id.expiresAt,
-				},
-			}
+			id = await verifyJwt(token, settings)
 		} catch (error) {
 			return { ok: false, reason: `jwt_${(error as { code?: string }).code ?? 'invalid'}` }
+		}
+		// A tenant claim naming no tenant is refused (the failure is audited in the platform chain).
+		if (!(await tenantLimits(database(env.DB), id.tenantId))) {
+			return { ok: false, reason: 'jwt_unknown_tenant' }
+		}
+		return {
+			ok: true,
+			principal: {
+				kind: 'jwt',
+				id: id.subject,
+				role: id.role,
+				tenantId: id.tenantId,
+				scopes: [],
+				expiresAt: id.expiresAt,
+			},
 		}
 	}
 	if (await secretsEqual(token, env.EDGECLAW_ADMIN_TOKEN ?? '')) {
