@@ -91,15 +91,21 @@ function checkpointRoutes(base: string, chainOf: ChainOf, whose: string) {
 			return c.json({ checkpoints, nextCursor }, 200)
 		})
 		.openapi(make, async (c) => {
+			const unsigned = () =>
+				new ProblemError(
+					'conflict',
+					'EDGECLAW_AUDIT_KEY is not set: checkpoints cannot be signed.',
+					{
+						extensions: { reason: 'no_key' },
+					},
+				)
+			if (!(await auditKeyRing(c.env)).current) throw unsigned()
 			const result = await c.env.AUDIT.getByName(chainOf(c)).checkpoint()
 			if (result.ok) return c.json(result.checkpoint, 201)
-			throw new ProblemError(
-				'conflict',
-				result.reason === 'empty'
-					? 'The chain is empty: there is no head to sign.'
-					: 'EDGECLAW_AUDIT_KEY is not set: checkpoints cannot be signed.',
-				{ extensions: { reason: result.reason } },
-			)
+			if (result.reason === 'no_key') throw unsigned()
+			throw new ProblemError('conflict', 'The chain is empty: there is no head to sign.', {
+				extensions: { reason: 'empty' },
+			})
 		})
 }
 
