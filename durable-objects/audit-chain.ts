@@ -146,7 +146,20 @@ export class AuditChain extends DurableObject<Env> {
 		for (let attempt = 0; attempt < MAX_FOREIGN_SKIPS; attempt++) {
 			const row = await nextRow(head, event, Date.now(), ring.current, seq)
 			this.ctx.storage.kv.put('pending', row)
-			if (await insertRow(db, row)) {
+			let inserted: boolean
+			try {
+				inserted = await insertRow(db, row)
+			} catch (error) {
+				// Landed anyway? Then it is stored. If D1 says it is not there, this event failed
+				// (a bad row must not block the chain); if D1 cannot say, #settle decides later.
+				if ((await rowAt(db, row.tenantId, row.seq))?.hash === row.hash) {
+					await this.#commit(row, head, ring)
+					return row
+				}
+				this.ctx.storage.kv.delete('pending')
+				throw error
+			}
+			if (inserted) {
 				await this.#commit(row, head, ring)
 				return row
 			}
@@ -182,8 +195,18 @@ export class AuditChain extends DurableObject<Env> {
 			keyedSince: null,
 		}
 		const stored = await rowAt(db, pending.tenantId, pending.seq)
-		if (stored?.hash === pending.hash || (!stored && (await insertRow(db, pending)))) {
-			return this.#commit(pending, before, ring)
+		if (stored?.hash === pending.hash) return this.#commit(pending, before, ring)
+		if (!stored) {
+			let inserted: boolean
+			try {
+				inserted = await insertRow(db, pending)
+			} catch (error) {
+				// D1 answered the read but refuses this row: it would block the chain for good.
+				this.#log.error('audit.pending_dropped', { seq: pending.seq, error })
+				this.ctx.storage.kv.delete('pending')
+				return
+			}
+			if (inserted) return this.#commit(pending, before, ring)
 		}
 		// Another row holds its seq: write the event again after the end of D1.
 		this.ctx.storage.kv.delete('pending')

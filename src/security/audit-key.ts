@@ -122,7 +122,15 @@ async function buildRing(current: string, previous: string): Promise<AuditKeyRin
 			problems.push(`${name} is not base64 of at least ${MIN_KEY_BYTES} bytes`)
 			return undefined
 		}
-		return deriveAuditKey(bytes)
+		try {
+			return await deriveAuditKey(bytes)
+		} catch (error) {
+			// Unusable rather than fatal: the chain keeps appending (unkeyed) and verify says why.
+			problems.push(
+				`${name} could not be derived: ${error instanceof Error ? error.message : error}`,
+			)
+			return undefined
+		}
 	}
 	const [now, before] = await Promise.all([
 		load('EDGECLAW_AUDIT_KEY', current),

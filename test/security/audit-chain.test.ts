@@ -285,6 +285,28 @@ describe('a keyed chain with its head kept by the AuditChain', () => {
 		expect(await verifyChain(env, 'ac-pending')).toMatchObject({ ok: true, rows: 5 })
 	})
 
+	it('refuses a row D1 will not take without blocking the chain', async () => {
+		await fresh('ac-badrow')
+		const stub = env.AUDIT.getByName('ac-badrow')
+		const broken = await runInDurableObject(stub, (chain: AuditChain) =>
+			chain
+				.append({
+					tenantId: 'ac-badrow',
+					actor: null as unknown as string,
+					action: 'thing.done',
+					outcome: 'success',
+				})
+				.then(
+					() => 'stored',
+					(error: unknown) => String(error),
+				),
+		)
+		expect(broken).toMatch(/^Error: Failed query: insert into "audit_log"/)
+		const [next] = await appendN('ac-badrow', 1)
+		expect(next?.seq).toBe(2)
+		expect(await verifyChain(env, 'ac-badrow')).toMatchObject({ ok: true, rows: 2 })
+	})
+
 	it('appends without EDGECLAW_AUDIT_KEY (plain SHA-256, no event lost) and verify says so', async () => {
 		await tenant('ac-nokey')
 		const noKey = { ...env, EDGECLAW_AUDIT_KEY: '' }
