@@ -111,10 +111,11 @@ export class AuditChain extends DurableObject<Env> {
 	async #append(event: AuditEvent): Promise<AuditRow> {
 		await this.#settle()
 		const db = database(this.env.DB)
-		let head: KeptHead | undefined = this.#kept()
-		if (head && (head as StoredHead).tenant !== event.tenantId) {
+		const kept = this.#kept()
+		if (kept && kept.tenant !== event.tenantId) {
 			throw new Error(`audit event for "${event.tenantId}" sent to the chain of another tenant`)
 		}
+		let head: KeptHead | undefined = kept
 		if (!head) {
 			// First append this object makes: continue a chain written before it kept the head, or
 			// start one — only for a tenant that exists (events about any other go to the platform).
