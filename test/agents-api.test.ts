@@ -4,8 +4,7 @@
 import { env } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { verifyAuditChain } from '../src/db/audit'
-import { database } from '../src/db/client'
+import { verifyChain } from '../src/gateway/routes/audit-log'
 import { admin, call, postJson, problem } from './helpers'
 
 const put = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -80,7 +79,7 @@ describe('agents CRUD', () => {
 			expect(r).toMatchObject({ actor: 'admin-token', outcome: 'success' })
 			expect(r.request_id).toBeTruthy()
 		}
-		expect(await verifyAuditChain(database(env.DB), 'default')).toMatchObject({ ok: true })
+		expect(await verifyChain(env, 'default')).toMatchObject({ ok: true })
 	})
 
 	it('answers 409 for a taken id and 412 when If-Match names another version', async () => {

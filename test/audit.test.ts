@@ -1,6 +1,7 @@
-// The audit hash chain on its own (straight to D1, without the AuditChain DO): the hash formula,
-// one unforked chain per tenant under concurrent appends, tampering found at the exact row (also
-// past a page boundary), redaction before hashing, and only seq conflicts retried.
+// The audit hash chain on its own (straight to D1, without the AuditChain DO): the hash formulas
+// (plain and keyed), one unforked chain per tenant under concurrent appends, tampering found at the
+// exact row (also past a page boundary, also when the forger recomputes SHA-256 hashes), key
+// derivation and rotation, redaction before hashing, and only seq conflicts retried.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { AuditAppendError, appendAudit, verifyAuditChain } from '../src/db/audit'
@@ -12,6 +13,7 @@ import {
 	GENESIS_HASH,
 	rowHash,
 } from '../src/security/audit'
+import { type AuditKey, auditKeyRing, deriveAuditKey } from '../src/security/audit-key'
 
 const db = () => database(env.DB)
 
@@ -70,7 +72,7 @@ describe('appendAudit', () => {
 		expect(first.hash).toBe(await sha256Hex(GENESIS_HASH + canonicalJson(body)))
 		const second = await appendAudit(db(), event(t))
 		expect(second).toMatchObject({ seq: 2, prevHash: first.hash })
-		expect(await verifyAuditChain(db(), t)).toEqual({ ok: true, rows: 2 })
+		expect(await verifyAuditChain(db(), t)).toEqual({ ok: true, rows: 2, unkeyedRows: 2 })
 	})
 
 	it('keeps ten concurrent appends in one unforked chain, seqs 1..10', async () => {
@@ -79,7 +81,11 @@ describe('appendAudit', () => {
 		)
 		expect(await seqsOf('audited')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
 		// A page size that splits the chain proves the walk carries the link across pages.
-		expect(await verifyAuditChain(db(), 'audited', 3)).toEqual({ ok: true, rows: 10 })
+		expect(await verifyAuditChain(db(), 'audited', { pageSize: 3 })).toEqual({
+			ok: true,
+			rows: 10,
+			unkeyedRows: 10,
+		})
 		const data = await env.DB.prepare(
 			"SELECT data FROM audit_log WHERE tenant_id = 'audited'",
 		).all<{
@@ -112,7 +118,7 @@ describe('appendAudit', () => {
 			"SELECT data FROM audit_log WHERE tenant_id = 'redacted'",
 		).first<{ data: string }>()
 		expect(stored?.data).not.toContain('abcdefghijklmnop')
-		expect(await verifyAuditChain(db(), 'redacted')).toEqual({ ok: true, rows: 1 })
+		expect(await verifyAuditChain(db(), 'redacted')).toEqual({ ok: true, rows: 1, unkeyedRows: 1 })
 	})
 
 	it('does not retry an error that is not a seq conflict', async () => {
@@ -126,7 +132,11 @@ describe('appendAudit', () => {
 
 describe('verifyAuditChain', () => {
 	it('accepts an empty chain', async () => {
-		expect(await verifyAuditChain(db(), 'nobody-here')).toEqual({ ok: true, rows: 0 })
+		expect(await verifyAuditChain(db(), 'nobody-here')).toEqual({
+			ok: true,
+			rows: 0,
+			unkeyedRows: 0,
+		})
 	})
 
 	it('finds a row whose content was changed', async () => {
@@ -171,13 +181,13 @@ describe('verifyAuditChain', () => {
 		await env.DB.prepare(
 			"UPDATE audit_log SET actor = 'mallory' WHERE tenant_id = 'tamper-page' AND seq = 8",
 		).run()
-		expect(await verifyAuditChain(db(), 'tamper-page', 3)).toMatchObject({
+		expect(await verifyAuditChain(db(), 'tamper-page', { pageSize: 3 })).toMatchObject({
 			ok: false,
 			rows: 7,
 			brokenAt: 8,
 		})
 		await env.DB.prepare("DELETE FROM audit_log WHERE tenant_id = 'tamper-page' AND seq = 6").run()
-		expect(await verifyAuditChain(db(), 'tamper-page', 3)).toMatchObject({
+		expect(await verifyAuditChain(db(), 'tamper-page', { pageSize: 3 })).toMatchObject({
 			ok: false,
 			brokenAt: 6,
 			reason: expect.stringContaining('missing'),
@@ -191,5 +201,194 @@ describe('canonicalJson', () => {
 			'{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}',
 		)
 		expect(canonicalJson({ x: 1, y: 2 })).toBe(canonicalJson({ y: 2, x: 1 }))
+	})
+})
+
+const keyBytes = (fill: number) => new Uint8Array(32).fill(fill)
+const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
+
+/** Rewrites rows from..to of a chain as a D1 writer without the key would: plain SHA-256. */
+async function rehashFrom(tenantId: string, from: number, edit: (row: AuditRow) => AuditRow) {
+	const rows = (
+		await env.DB.prepare('SELECT * FROM audit_log WHERE tenant_id = ? ORDER BY seq')
+			.bind(tenantId)
+			.all<Record<string, unknown>>()
+	).results
+	let prev = from === 1 ? GENESIS_HASH : String(rows[from - 2]?.hash)
+	for (const r of rows.slice(from - 1)) {
+		const base: AuditRow = {
+			tenantId,
+			seq: Number(r.seq),
+			ts: Number(r.ts),
+			actor: String(r.actor),
+			action: String(r.action),
+			target: (r.target as string | null) ?? null,
+			outcome: r.outcome as AuditRow['outcome'],
+			requestId: (r.request_id as string | null) ?? null,
+			data: JSON.parse(String(r.data)),
+			prevHash: prev,
+			hash: '',
+			keyId: null,
+		}
+		const row = Number(r.seq) === from ? edit(base) : base
+		const { hash: _, ...body } = row
+		const hash = await rowHash(body)
+		await env.DB.prepare(
+			'UPDATE audit_log SET actor = ?, data = ?, prev_hash = ?, hash = ?, key_id = NULL WHERE tenant_id = ? AND seq = ?',
+		)
+			.bind(row.actor, JSON.stringify(row.data), prev, hash, tenantId, row.seq)
+			.run()
+		prev = hash
+	}
+}
+
+describe('audit keys', () => {
+	it('derive the same key id from the same secret, a different one from another, never the secret', async () => {
+		const a = await deriveAuditKey(keyBytes(1))
+		const again = await deriveAuditKey(keyBytes(1))
+		const b = await deriveAuditKey(keyBytes(2))
+		expect(a.id).toMatch(/^[0-9a-f]{16}$/)
+		expect(again.id).toBe(a.id)
+		expect(b.id).not.toBe(a.id)
+		expect(a.publicJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', kid: a.id, alg: 'EdDSA' })
+		expect(again.publicJwk.x).toBe(a.publicJwk.x)
+		expect(JSON.stringify(a.publicJwk)).not.toMatch(/"d"/)
+		expect(a.signing.extractable).toBe(false)
+		expect(a.mac.extractable).toBe(false)
+	})
+
+	it('form a ring from EDGECLAW_AUDIT_KEY and _PREVIOUS and report an unusable value', async () => {
+		const ring = await auditKeyRing({
+			EDGECLAW_AUDIT_KEY: b64(keyBytes(3)),
+			EDGECLAW_AUDIT_KEY_PREVIOUS: b64(keyBytes(4)).replace(/=+$/, ''),
+		})
+		expect(ring.current?.id).toBe((await deriveAuditKey(keyBytes(3))).id)
+		expect([...ring.byId.keys()].sort()).toEqual(
+			[(await deriveAuditKey(keyBytes(3))).id, (await deriveAuditKey(keyBytes(4))).id].sort(),
+		)
+		expect(ring.problems).toEqual([])
+		const bad = await auditKeyRing({ EDGECLAW_AUDIT_KEY: 'c2hvcnQ=' })
+		expect(bad.current).toBeUndefined()
+		expect(bad.problems).toEqual([expect.stringContaining('EDGECLAW_AUDIT_KEY')])
+		expect((await auditKeyRing({})).current).toBeUndefined()
+	})
+})
+
+describe('keyed chain', () => {
+	let key: AuditKey
+	let previous: AuditKey
+	const keys = () => new Map([key, previous].map((k) => [k.id, k]))
+	beforeAll(async () => {
+		key = await deriveAuditKey(keyBytes(7))
+		previous = await deriveAuditKey(keyBytes(8))
+	})
+
+	it('hashes each row with HMAC-SHA-256 under a key derived from the secret, naming the key id', async () => {
+		const t = 'keyed-formula'
+		const row = await appendAudit(
+			db(),
+			{ ...event(t, { b: 1 }), requestId: 'r' },
+			1_700_000_000_000,
+			key,
+		)
+		expect(row.keyId).toBe(key.id)
+		// The HMAC key is HKDF-SHA-256(secret, salt "edgeclaw audit", info "edgeclaw/audit/row-hmac/v1").
+		const master = await crypto.subtle.importKey('raw', keyBytes(7), 'HKDF', false, ['deriveBits'])
+		const macBits = await crypto.subtle.deriveBits(
+			{
+				name: 'HKDF',
+				hash: 'SHA-256',
+				salt: new TextEncoder().encode('edgeclaw audit'),
+				info: new TextEncoder().encode('edgeclaw/audit/row-hmac/v1'),
+			},
+			master,
+			256,
+		)
+		const mac = await crypto.subtle.importKey(
+			'raw',
+			macBits,
+			{ name: 'HMAC', hash: 'SHA-256' },
+			false,
+			['sign'],
+		)
+		const body = {
+			tenantId: t,
+			seq: 1,
+			ts: 1_700_000_000_000,
+			actor: 'test',
+			action: 'thing.done',
+			target: null,
+			outcome: 'success',
+			requestId: 'r',
+			data: { b: 1 },
+			keyId: key.id,
+		}
+		const tag = await crypto.subtle.sign(
+			'HMAC',
+			mac,
+			new TextEncoder().encode(GENESIS_HASH + canonicalJson(body)),
+		)
+		expect(row.hash).toBe(
+			[...new Uint8Array(tag)].map((x) => x.toString(16).padStart(2, '0')).join(''),
+		)
+		expect(await verifyAuditChain(db(), t, { keys: keys() })).toEqual({
+			ok: true,
+			rows: 1,
+			unkeyedRows: 0,
+		})
+		// Without the key a keyed row cannot be checked, so it does not pass.
+		expect(await verifyAuditChain(db(), t)).toMatchObject({
+			ok: false,
+			brokenAt: 1,
+			reason: expect.stringContaining(key.id),
+		})
+	})
+
+	it('finds a middle row rewritten with SHA-256 hashes recomputed to the end, at that row', async () => {
+		const t = 'keyed-rehash'
+		for (let i = 0; i < 6; i++) await appendAudit(db(), event(t, { i }), Date.now(), key)
+		expect(await verifyAuditChain(db(), t, { keys: keys() })).toMatchObject({ ok: true, rows: 6 })
+		await rehashFrom(t, 3, (r) => ({ ...r, actor: 'mallory' }))
+		expect(await verifyAuditChain(db(), t, { keys: keys() })).toMatchObject({
+			ok: false,
+			rows: 2,
+			brokenAt: 3,
+			reason: expect.stringContaining('plain SHA-256'),
+		})
+		// Keeping the key id on the forged rows does not help: their HMAC does not hold.
+		await env.DB.prepare('UPDATE audit_log SET key_id = ? WHERE tenant_id = ? AND seq >= 3')
+			.bind(key.id, t)
+			.run()
+		expect(await verifyAuditChain(db(), t, { keys: keys() })).toMatchObject({
+			ok: false,
+			brokenAt: 3,
+			reason: 'hash does not match the row content',
+		})
+	})
+
+	it('keeps rows written before the key verifying as SHA-256, and rows of the previous key after a rotation', async () => {
+		const t = 'keyed-rotation'
+		await appendAudit(db(), event(t, { i: 1 }))
+		await appendAudit(db(), event(t, { i: 2 }))
+		await appendAudit(db(), event(t, { i: 3 }), Date.now(), previous)
+		await appendAudit(db(), event(t, { i: 4 }), Date.now(), key)
+		expect(await verifyAuditChain(db(), t, { keys: keys() })).toEqual({
+			ok: true,
+			rows: 4,
+			unkeyedRows: 2,
+		})
+		// Once the previous key is dropped from the ring, its rows no longer verify.
+		expect(await verifyAuditChain(db(), t, { keys: new Map([[key.id, key]]) })).toMatchObject({
+			ok: false,
+			brokenAt: 3,
+			reason: expect.stringContaining('EDGECLAW_AUDIT_KEY_PREVIOUS'),
+		})
+		// A plain row after keyed ones is a forgery, even with a correct SHA-256 hash and link.
+		await appendAudit(db(), event(t, { i: 5 }))
+		expect(await verifyAuditChain(db(), t, { keys: keys() })).toMatchObject({
+			ok: false,
+			brokenAt: 5,
+			reason: expect.stringContaining('plain SHA-256'),
+		})
 	})
 })

@@ -11,6 +11,7 @@ import { limitByIp, limitByPrincipal } from './middleware/rate-limit'
 import { type RequestContextOptions, requestContext } from './middleware/request-context'
 import { createRouter } from './openapi'
 import { agentRoutes } from './routes/agents'
+import { auditCheckpointRoutes } from './routes/audit-checkpoints'
 import { auditRoutes } from './routes/audit-log'
 import { healthRoutes, VERSION } from './routes/health'
 import { keyRoutes } from './routes/keys'
@@ -58,6 +59,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', keyRoutes)
 	app.route('/', policyRoutes)
 	app.route('/', auditRoutes)
+	app.route('/', auditCheckpointRoutes)
 	app.route('/', sessionRoutes)
 	app.route('/', messageRoutes)
 	app.route('/', runRoutes)

@@ -2,7 +2,7 @@
 // single writer), with the request id and the acting principal filled in. A failed append never
 // undoes the action it records, but it is logged as an error.
 import type { Context } from 'hono'
-import type { AuditEvent } from '../security/audit'
+import { type AuditEvent, PLATFORM_CHAIN } from '../security/audit'
 import type { GatewayEnv, Principal } from './context'
 
 /** `admin-token`, `key:<id>` or `jwt:<subject>`: who acted, never a secret. */
@@ -24,7 +24,7 @@ export async function audit(
 	const principal = c.get('principal')
 	const full: AuditEvent = {
 		...event,
-		tenantId: event.tenantId ?? principal?.tenantId ?? '_platform',
+		tenantId: event.tenantId ?? principal?.tenantId ?? PLATFORM_CHAIN,
 		actor: event.actor ?? (principal ? actorOf(principal) : 'anonymous'),
 		requestId: c.get('requestId'),
 	}

@@ -148,6 +148,18 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 	],
 	['GET', '/v1/audit', { action: 'audit:read', resource: 'audit' }],
 	['GET', '/v1/audit/verify', { action: 'audit:verify', resource: 'audit' }],
+	['GET', '/v1/audit/checkpoints', { action: 'audit:read', resource: 'audit' }],
+	['POST', '/v1/audit/checkpoints', { action: 'audit:checkpoint', resource: 'audit' }],
+	['GET', '/v1/audit/public-key', { action: 'audit:read', resource: 'audit' }],
+	// The platform chain (_platform): failed authentications without a tenant, tenant creation.
+	['GET', '/v1/admin/audit', { action: 'platform-audit:read', resource: 'audit' }],
+	['GET', '/v1/admin/audit/verify', { action: 'platform-audit:verify', resource: 'audit' }],
+	['GET', '/v1/admin/audit/checkpoints', { action: 'platform-audit:read', resource: 'audit' }],
+	[
+		'POST',
+		'/v1/admin/audit/checkpoints',
+		{ action: 'platform-audit:checkpoint', resource: 'audit' },
+	],
 	// OpenAI-compatible routes name their session and agent in the body or a model id, not the
 	// path: the handlers authorise the concrete resource again once they know it (authorizeRule).
 	['POST', '/v1/chat/completions', { action: 'sessions:send', resource: 'session' }],

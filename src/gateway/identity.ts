@@ -47,19 +47,13 @@ export function keyDeadReason(
 export async function stillValid(env: Env, principal: Principal, now: number): Promise<boolean> {
 	if (principal.expiresAt !== undefined && now >= principal.expiresAt) return false
 	// A key row carries its tenant's status; a JWT's tenant is looked up (cached the same 10 s).
-	if (principal.kind === 'jwt') return (await tenantRefusal(env, principal.tenantId)) === undefined
+	if (principal.kind === 'jwt') {
+		const state = await tenantState(database(env.DB), principal.tenantId)
+		return state !== null && state.status !== 'disabled'
+	}
 	if (principal.kind !== 'api-key') return true
 	const row = await findKey(database(env.DB), principal.id)
 	return row !== null && keyDeadReason(row, now) === undefined
-}
-
-/** Refuses a JWT's tenant while it is disabled (its status cached 10 s per isolate). */
-export async function tenantRefusal(
-	env: Env,
-	tenantId: string,
-): Promise<typeof TENANT_DISABLED | undefined> {
-	const state = await tenantState(database(env.DB), tenantId)
-	return state?.status === 'disabled' ? TENANT_DISABLED : undefined
 }
 
 export async function identifyToken(
@@ -102,8 +96,12 @@ export async function identifyToken(
 		} catch (error) {
 			return { ok: false, reason: `jwt_${(error as { code?: string }).code ?? 'invalid'}` }
 		}
-		const refused = await tenantRefusal(env, id.tenantId)
-		if (refused) return { ok: false, reason: refused, tenantId: id.tenantId }
+		const state = await tenantState(database(env.DB), id.tenantId)
+		// A tenant claim naming no tenant is refused (the failure is audited in the platform chain).
+		if (!state) return { ok: false, reason: 'jwt_unknown_tenant' }
+		if (state.status === 'disabled') {
+			return { ok: false, reason: TENANT_DISABLED, tenantId: id.tenantId }
+		}
 		return {
 			ok: true,
 			principal: {

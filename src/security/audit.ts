@@ -1,10 +1,19 @@
 // The tamper-evident audit log's rows: one hash chain per tenant.
-//   hash = hex(SHA-256(prev_hash || canonical JSON of the row without prev_hash and hash))
-// The first row of a tenant chains to 64 zeros. Pure: building and hashing rows; src/db/audit.ts
-// stores and verifies them. Event data passes redaction before it is hashed.
+//   hash = hex(HMAC-SHA-256(audit key, prev_hash || canonical JSON of the row without the hashes))
+// with `keyId` naming the key (src/security/audit-key.ts); rows written before the chain was keyed
+// (key id null) are hex(SHA-256(prev_hash || canonical JSON)). The first row of a tenant chains to
+// 64 zeros. Pure: building and hashing rows; src/db/audit.ts stores and verifies them. Event data
+// passes redaction before it is hashed.
+import type { AuditKey } from './audit-key'
 import { redact } from './redact'
 
 export const GENESIS_HASH = '0'.repeat(64)
+
+/**
+ * The deployment's own chain: failed authentications without a known tenant, tenant creation,
+ * and events about a tenant that does not exist. Tenant ids cannot start with `_`.
+ */
+export const PLATFORM_CHAIN = '_platform'
 
 export interface AuditEvent {
 	tenantId: string
@@ -30,6 +39,8 @@ export interface AuditRow {
 	data: Record<string, unknown>
 	prevHash: string
 	hash: string
+	/** The audit key whose HMAC `hash` is; null for a plain SHA-256 row. */
+	keyId: string | null
 }
 
 /** JSON with object keys sorted at every level: the same value always hashes the same. */
@@ -47,23 +58,55 @@ export async function sha256Hex(text: string): Promise<string> {
 	return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-/** The hash of a row given its predecessor's hash. */
-export function rowHash(row: Omit<AuditRow, 'hash'>): Promise<string> {
-	const { prevHash, ...body } = row
-	return sha256Hex(prevHash + canonicalJson(body))
+const encoder = new TextEncoder()
+const toHex = (bytes: ArrayBuffer): string =>
+	[...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
+
+/** What a row's hash covers: its predecessor's hash, then the row (with its key id when keyed). */
+export function hashedText(row: Omit<AuditRow, 'hash'>): string {
+	const { prevHash, keyId, ...body } = row
+	return prevHash + canonicalJson(keyId === null ? body : { ...body, keyId })
 }
 
-/** A taken (tenant, seq): the one failure an append retries. Other constraint errors are bugs. */
+/**
+ * The hash of a row given its predecessor's hash: HMAC with `mac` when the row names a key id,
+ * plain SHA-256 when it does not.
+ */
+export async function rowHash(row: Omit<AuditRow, 'hash'>, mac?: CryptoKey): Promise<string> {
+	if (row.keyId === null) return sha256Hex(hashedText(row))
+	if (!mac) throw new Error(`row ${row.seq} is keyed (${row.keyId}) but no key was given`)
+	return toHex(await crypto.subtle.sign('HMAC', mac, encoder.encode(hashedText(row))))
+}
+
+/** Whether a stored row's hash holds (a keyed row's HMAC is compared in constant time). */
+export async function rowHashHolds(row: AuditRow, mac?: CryptoKey): Promise<boolean> {
+	const { hash, ...body } = row
+	if (row.keyId === null) return (await sha256Hex(hashedText(body))) === hash
+	if (!mac || !/^[0-9a-f]{64}$/.test(hash)) return false
+	const tag = Uint8Array.from(hash.match(/../g) ?? [], (h) => Number.parseInt(h, 16))
+	return crypto.subtle.verify('HMAC', mac, tag, encoder.encode(hashedText(body)))
+}
+
+/** The position a chain continues from: the last row's seq and hash. */
 export interface ChainHead {
 	seq: number
 	hash: string
 }
 
-/** The row that follows `head`, hashed. */
-export async function nextRow(head: ChainHead, event: AuditEvent, now: number): Promise<AuditRow> {
+/**
+ * The row that follows `head`, hashed with `key` (plain SHA-256 without one: an event is never
+ * dropped for want of a key). `seq` overrides head.seq + 1 when a foreign row took that place.
+ */
+export async function nextRow(
+	head: ChainHead,
+	event: AuditEvent,
+	now: number,
+	key?: Pick<AuditKey, 'id' | 'mac'>,
+	seq = head.seq + 1,
+): Promise<AuditRow> {
 	const body: Omit<AuditRow, 'hash'> = {
 		tenantId: event.tenantId,
-		seq: head.seq + 1,
+		seq,
 		ts: now,
 		actor: event.actor,
 		action: event.action,
@@ -72,6 +115,7 @@ export async function nextRow(head: ChainHead, event: AuditEvent, now: number): 
 		requestId: event.requestId ?? null,
 		data: redact(event.data ?? {}) as Record<string, unknown>,
 		prevHash: head.hash,
+		keyId: key?.id ?? null,
 	}
-	return { ...body, hash: await rowHash(body) }
+	return { ...body, hash: await rowHash(body, key?.mac) }
 }

@@ -1,5 +1,6 @@
 // Security posture checks (like `openclaw security audit`): risky configuration of a deployment,
 // from its environment and its tenants' data. Pure: callers pass what they read.
+import { decodeBase64 } from './audit-key'
 
 export type Severity = 'high' | 'medium' | 'low'
 
@@ -74,6 +75,18 @@ export function assessPosture({ env, agents, keys }: PostureInput): Finding[] {
 				fix: `Add the [[ratelimits]] binding "${name}" to wrangler.toml.`,
 			})
 		}
+	}
+	const auditKey = str('EDGECLAW_AUDIT_KEY').trim()
+	const auditKeyBytes = auditKey ? decodeBase64(auditKey) : undefined
+	if (!auditKeyBytes || auditKeyBytes.length < 32) {
+		out.push({
+			id: auditKey ? 'audit-key-invalid' : 'audit-key-unset',
+			severity: 'high',
+			message: auditKey
+				? 'EDGECLAW_AUDIT_KEY is not base64 of 32 bytes: the audit chain is hashed with plain SHA-256 and its checkpoints are not signed.'
+				: 'EDGECLAW_AUDIT_KEY is not set: the audit chain is hashed with plain SHA-256 (anyone who can write D1 can recompute it) and its checkpoints are not signed.',
+			fix: 'wrangler secret put EDGECLAW_AUDIT_KEY (`openssl rand -base64 32`); keep the old one as EDGECLAW_AUDIT_KEY_PREVIOUS when rotating.',
+		})
 	}
 	if (!str('EDGECLAW_KEY_PEPPER')) {
 		out.push({

@@ -4,7 +4,7 @@
 import type { Policy } from './policy'
 
 /** Actions only the deployment's bootstrap admin (EDGECLAW_ADMIN_TOKEN) may perform. */
-export const PLATFORM_ACTIONS = ['tenants:*', 'providers:*'] as const
+export const PLATFORM_ACTIONS = ['tenants:*', 'providers:*', 'platform-audit:*'] as const
 
 const role = (name: string, actions: string[]): Policy => ({
 	id: `role:${name}`,
@@ -53,6 +53,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'provider-health:read',
 		'audit:read',
 		'audit:verify',
+		'audit:checkpoint',
 		'keys:list',
 		'policies:list',
 		'security:read',

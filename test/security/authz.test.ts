@@ -21,7 +21,8 @@ const SESSION_ALL = [
 	'approve',
 ].map((a) => `sessions:${a}`)
 const ALLOWED: Record<Role, (action: string) => boolean> = {
-	admin: (a) => !a.startsWith('tenants:') && !a.startsWith('providers:'),
+	admin: (a) =>
+		!a.startsWith('tenants:') && !a.startsWith('providers:') && !a.startsWith('platform-audit:'),
 	operator: (a) =>
 		a.startsWith('agents:') ||
 		SESSION_ALL.includes(a) ||
@@ -30,6 +31,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'provider-health:read',
 			'audit:read',
 			'audit:verify',
+			'audit:checkpoint',
 			'keys:list',
 			'policies:list',
 			'security:read',

@@ -463,8 +463,8 @@ export class OpenClawConnection {
 			logger: this.#h.logger,
 			runs: this.#runs,
 			emit: (event, payload) => this.#event(event, payload),
-			audit: (action, target, data) =>
-				this.#audit(state.principal, action, 'success', data, target),
+			audit: (action, target, data, outcome = 'success') =>
+				this.#audit(state.principal, action, outcome, data, target),
 		}
 	}
 
@@ -542,7 +542,7 @@ export class OpenClawConnection {
 	#audit(
 		p: Principal,
 		action: string,
-		outcome: 'success' | 'failure',
+		outcome: 'success' | 'failure' | 'deny',
 		data: Record<string, unknown>,
 		target?: string,
 	): void {

@@ -1,10 +1,15 @@
-// The tenant's audit log: newest first with filters and a cursor, and a verification walk of its
-// hash chain that names the first broken row.
+// Audit logs: a chain's entries newest first with filters and a cursor, and a verification walk
+// that names the first broken row or a truncated tail. The same routes serve a tenant's chain
+// (/v1/audit) and, for the platform admin only, the platform chain (/v1/admin/audit).
 import { createRoute, z } from '@hono/zod-openapi'
 import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm'
-import { toAuditRow, verifyAuditChain } from '../../db/audit'
+import type { Context } from 'hono'
+import { type ChainCheck, toAuditRow, verifyAuditChain } from '../../db/audit'
 import { database } from '../../db/client'
 import { auditLog } from '../../db/schema'
+import { PLATFORM_CHAIN } from '../../security/audit'
+import { auditKeyRing } from '../../security/audit-key'
+import type { GatewayEnv } from '../context'
 import { authedErrors, bearerAuth, createRouter, json } from '../openapi'
 
 const AuditEntry = z
@@ -19,8 +24,31 @@ const AuditEntry = z
 		data: z.record(z.string(), z.unknown()),
 		prevHash: z.string(),
 		hash: z.string(),
+		keyId: z.string().nullable(),
 	})
 	.openapi('AuditEntry')
+
+const AuditVerification = z
+	.object({
+		ok: z.boolean(),
+		rows: z.number().int().openapi({ description: 'Rows verified, up to the first broken one' }),
+		brokenAt: z.number().int().optional(),
+		reason: z.string().optional(),
+		unkeyedRows: z
+			.number()
+			.int()
+			.openapi({ description: 'Verified rows hashed with plain SHA-256 (no audit key)' }),
+		head: z
+			.object({ seq: z.number().int(), hash: z.string() })
+			.nullable()
+			.openapi({ description: 'The chain head its AuditChain object keeps' }),
+		keyId: z
+			.string()
+			.nullable()
+			.openapi({ description: 'The current audit key id; null without EDGECLAW_AUDIT_KEY' }),
+		warnings: z.array(z.string()),
+	})
+	.openapi('AuditVerification')
 
 const Query = z.object({
 	action: z.string().max(100).optional(),
@@ -33,74 +61,101 @@ const Query = z.object({
 	limit: z.coerce.number().int().min(1).max(500).default(100),
 })
 
-const read = createRoute({
-	method: 'get',
-	path: '/v1/audit',
-	tags: ['audit'],
-	security: bearerAuth,
-	summary: "The tenant's audit log, newest first; filters and cursor pagination",
-	request: { query: Query },
-	responses: {
-		200: json(
-			z.object({ entries: z.array(AuditEntry), nextCursor: z.number().int().nullable() }),
-			'A page of entries',
-		),
-		...authedErrors,
-	},
-})
+/** Which chain a request reads: the caller's tenant, or the platform's. */
+export type ChainOf = (c: Context<GatewayEnv>) => string
+export const tenantChain: ChainOf = (c) => c.get('principal').tenantId
+export const platformChain: ChainOf = () => PLATFORM_CHAIN
 
-const verify = createRoute({
-	method: 'get',
-	path: '/v1/audit/verify',
-	tags: ['audit'],
-	security: bearerAuth,
-	summary: "Walks the tenant's hash chain; reports the first broken row",
-	responses: {
-		200: json(
-			z
-				.object({
-					ok: z.boolean(),
-					rows: z.number().int(),
-					brokenAt: z.number().int().optional(),
-					reason: z.string().optional(),
-				})
-				.openapi('AuditVerification'),
-			'Verification result',
-		),
-		...authedErrors,
-	},
-})
+/** Walks a chain against its kept head and keys; says what weakens the answer. */
+export async function verifyChain(
+	env: Env,
+	chain: string,
+): Promise<z.infer<typeof AuditVerification>> {
+	const ring = await auditKeyRing(env)
+	const stub = env.AUDIT.getByName(chain)
+	let head: { seq: number; hash: string } | null = null
+	const check: ChainCheck = await verifyAuditChain(database(env.DB), chain, {
+		keys: ring.byId,
+		head: async () => {
+			const kept = await stub.head()
+			if (kept) head = { seq: kept.seq, hash: kept.hash }
+			return kept
+		},
+	})
+	const warnings = [...ring.problems]
+	if (!ring.current) {
+		warnings.push(
+			'EDGECLAW_AUDIT_KEY is not set: new rows are plain SHA-256, which anyone who can write D1 can recompute.',
+		)
+	}
+	if (check.unkeyedRows > 0) {
+		warnings.push(
+			`${check.unkeyedRows} rows are plain SHA-256 (written without an audit key): only the kept head protects them.`,
+		)
+	}
+	if (!head) {
+		warnings.push(
+			'The AuditChain keeps no head for this chain yet (nothing appended through it): a truncated tail cannot be detected.',
+		)
+	}
+	return { ...check, head, keyId: ring.current?.id ?? null, warnings }
+}
+
+function chainRoutes(base: string, chainOf: ChainOf, whose: string) {
+	const read = createRoute({
+		method: 'get',
+		path: base,
+		tags: ['audit'],
+		security: bearerAuth,
+		summary: `${whose} audit log, newest first; filters and cursor pagination`,
+		request: { query: Query },
+		responses: {
+			200: json(
+				z.object({ entries: z.array(AuditEntry), nextCursor: z.number().int().nullable() }),
+				'A page of entries',
+			),
+			...authedErrors,
+		},
+	})
+	const verify = createRoute({
+		method: 'get',
+		path: `${base}/verify`,
+		tags: ['audit'],
+		security: bearerAuth,
+		summary: `Walks ${whose.toLowerCase()} hash chain; reports the first broken row or a truncated tail`,
+		responses: { 200: json(AuditVerification, 'Verification result'), ...authedErrors },
+	})
+	return createRouter()
+		.openapi(read, async (c) => {
+			const q = c.req.valid('query')
+			const where: SQL[] = [eq(auditLog.tenantId, chainOf(c))]
+			if (q.action) where.push(eq(auditLog.action, q.action))
+			if (q.actor) where.push(eq(auditLog.actor, q.actor))
+			if (q.outcome) where.push(eq(auditLog.outcome, q.outcome))
+			if (q.from) where.push(gte(auditLog.ts, new Date(q.from)))
+			if (q.to) where.push(lte(auditLog.ts, new Date(q.to)))
+			if (q.cursor) where.push(lt(auditLog.seq, q.cursor))
+			const rows = await database(c.env.DB)
+				.select()
+				.from(auditLog)
+				.where(and(...where))
+				.orderBy(desc(auditLog.seq))
+				.limit(q.limit + 1)
+			const page = rows.slice(0, q.limit)
+			return c.json(
+				{
+					entries: page.map((r) => {
+						const { tenantId: _, ...row } = toAuditRow(r)
+						return { ...row, ts: r.ts.toISOString() }
+					}),
+					nextCursor: rows.length > q.limit ? (page[page.length - 1]?.seq ?? null) : null,
+				},
+				200,
+			)
+		})
+		.openapi(verify, async (c) => c.json(await verifyChain(c.env, chainOf(c)), 200))
+}
 
 export const auditRoutes = createRouter()
-	.openapi(read, async (c) => {
-		const { tenantId } = c.get('principal')
-		const q = c.req.valid('query')
-		const where: SQL[] = [eq(auditLog.tenantId, tenantId)]
-		if (q.action) where.push(eq(auditLog.action, q.action))
-		if (q.actor) where.push(eq(auditLog.actor, q.actor))
-		if (q.outcome) where.push(eq(auditLog.outcome, q.outcome))
-		if (q.from) where.push(gte(auditLog.ts, new Date(q.from)))
-		if (q.to) where.push(lte(auditLog.ts, new Date(q.to)))
-		if (q.cursor) where.push(lt(auditLog.seq, q.cursor))
-		const rows = await database(c.env.DB)
-			.select()
-			.from(auditLog)
-			.where(and(...where))
-			.orderBy(desc(auditLog.seq))
-			.limit(q.limit + 1)
-		const page = rows.slice(0, q.limit)
-		return c.json(
-			{
-				entries: page.map((r) => {
-					const { tenantId: _, ...row } = toAuditRow(r)
-					return { ...row, ts: r.ts.toISOString() }
-				}),
-				nextCursor: rows.length > q.limit ? (page[page.length - 1]?.seq ?? null) : null,
-			},
-			200,
-		)
-	})
-	.openapi(verify, async (c) => {
-		const result = await verifyAuditChain(database(c.env.DB), c.get('principal').tenantId)
-		return c.json(result, 200)
-	})
+	.route('/', chainRoutes('/v1/audit', tenantChain, "The tenant's"))
+	.route('/', chainRoutes('/v1/admin/audit', platformChain, "The platform's (_platform)"))

@@ -5,6 +5,8 @@ import { database } from '../../db/client'
 import type { Tenant } from '../../db/schema'
 import { readSettings, TenantSettings } from '../../db/tenant-settings'
 import { createTenant, getTenant, listTenants, wasDeleted } from '../../db/tenants'
+import { PLATFORM_CHAIN } from '../../security/audit'
+import { audit } from '../audit'
 import { jsonBody } from '../middleware/body'
 import {
 	authedErrors,
@@ -97,6 +99,17 @@ export const tenantRoutes = createRouter()
 		const created = await createTenant(database(c.env.DB), input)
 		if (!created) throw new ProblemError('conflict', `Tenant "${input.id}" already exists.`)
 		c.get('logger').info('tenant.created', { tenantId: created.id })
+		// In the new tenant's chain (its first row) and in the platform's, which lists every tenant.
+		const event = {
+			action: 'tenant.created',
+			target: `tenant:${created.id}`,
+			outcome: 'success',
+			data: { name: created.name },
+		} as const
+		await Promise.all([
+			audit(c, { ...event, tenantId: created.id }),
+			audit(c, { ...event, tenantId: PLATFORM_CHAIN }),
+		])
 		return c.json(view(created), 201)
 	})
 	.openapi(read, async (c) => {

@@ -32,7 +32,12 @@ export interface MethodContext {
 	runs: Map<string, RunTrack>
 	/** Sends an event on this connection; false when the socket is gone. */
 	emit(event: string, payload: unknown): boolean
-	audit(action: string, target: string, data: Record<string, unknown>): void
+	audit(
+		action: string,
+		target: string,
+		data: Record<string, unknown>,
+		outcome?: 'success' | 'deny',
+	): void
 	/** Sends a second response to the request being handled (two-phase methods like `agent`). */
 	respondLater(payload: Promise<unknown>): void
 }
@@ -64,7 +69,7 @@ export async function allow(
 	)
 	const decision = await decide(ctx.env, request)
 	if (decision.effect === 'allow') return
-	ctx.audit('authz.denied', request.resource, { action, policy: decision.policyId })
+	ctx.audit('authz.denied', request.resource, { action, policy: decision.policyId }, 'deny')
 	throw new MethodError('FORBIDDEN', `not allowed to ${action}: ${decision.reason}`, {
 		details: { code: 'POLICY_DENIED', action, policy: decision.policyId },
 	})
