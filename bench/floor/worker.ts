@@ -55,6 +55,11 @@ const loopFor = (env: FloorEnv): AgentLoop => {
 			logger,
 		),
 		env: {},
+		// The bench's model server is on loopback and needs no key.
+		credentials: {
+			resolve: async () => ({ ok: false, reason: 'not_found', message: 'no secrets in the floor' }),
+		},
+		urlRules: { httpsOnly: true, allowLoopback: true },
 		logger,
 	})
 	return loop

@@ -4,7 +4,7 @@
 import type { Policy } from './policy'
 
 /** Actions only the deployment's bootstrap admin (EDGECLAW_ADMIN_TOKEN) may perform. */
-export const PLATFORM_ACTIONS = ['tenants:*', 'providers:*'] as const
+export const PLATFORM_ACTIONS = ['tenants:*', 'providers:*', 'secrets:rotate'] as const
 
 const role = (name: string, actions: string[]): Policy => ({
 	id: `role:${name}`,
@@ -54,6 +54,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'audit:verify',
 		'keys:list',
 		'policies:list',
+		'secrets:list',
 		'security:read',
 	]),
 	role('member', [

@@ -3,13 +3,18 @@
 // retries with exponential backoff and full jitter inside the run's deadline; a circuit breaker
 // per provider+model that skips a failing endpoint and lets one probe through half-open. The
 // prompt is checked against each model's context window first: no call is sent that must fail.
+// Each call resolves its profile's secret for the run's tenant (the tenant's own, or a shared one
+// toward an official endpoint) and leaves through the SSRF-guarded fetch.
 import type {
-	LanguageModelV4,
 	LanguageModelV4FunctionTool,
 	LanguageModelV4Prompt,
 	LanguageModelV4StreamPart,
 } from '@ai-sdk/provider'
 import type { Logger } from '../../observability/logger'
+import type { Credentials } from '../../security/credentials'
+import { guardedFetch, OutboundRefused } from '../../security/outbound'
+import type { SecretOwner } from '../../security/secrets'
+import { checkUrl, type UrlRules } from '../../security/ssrf'
 import { type ModelCallRecord, ModelError, sleep, type Usage } from '../runner'
 import {
 	BREAKER,
@@ -37,6 +42,8 @@ export const BACKOFF_CAP_MS = 8_000
 export const DEFAULT_OUTPUT_RESERVE = 4_096
 
 export interface StepRequest {
+	/** Whose secrets the call may use. */
+	tenantId: string
 	system: string
 	/** The conversation, without the system message. */
 	messages: LanguageModelV4Prompt
@@ -73,6 +80,10 @@ export interface StepOutput {
 }
 
 export interface RouterDeps extends ProviderDeps {
+	/** Resolves the secret a profile names, for the run's tenant. */
+	credentials: Credentials
+	/** The SSRF rules every provider request passes (tenant URLs: https, public; see ssrf.ts). */
+	urlRules: UrlRules
 	health: HealthView
 	logger: Logger
 	random?: () => number
@@ -106,10 +117,12 @@ export function estimatePromptTokens(
 export class ModelRouter {
 	readonly #deps: RouterDeps
 	readonly #cursor = new Map<string, number>()
-	readonly #models = new Map<string, LanguageModelV4>()
+	readonly #fetch: typeof fetch
 
 	constructor(deps: RouterDeps) {
 		this.#deps = deps
+		const outbound = deps.fetch ?? ((input, init) => fetch(input, init))
+		this.#fetch = guardedFetch(outbound, (url) => checkUrl(url, undefined, deps.urlRules))
 	}
 
 	async step(targets: readonly ModelTarget[], req: StepRequest): Promise<StepOutput> {
@@ -146,8 +159,12 @@ export class ModelRouter {
 				}
 				const key = profileKey(target, profile)
 				const started = Date.now()
+				// Whose credential this call uses: the tenant's own secret, or a shared deployment one.
+				let owner: SecretOwner | undefined
 				try {
-					const out = await this.#call(target, profile, req)
+					const credential = await this.#credential(target, profile, req.tenantId)
+					owner = credential.owner
+					const out = await this.#call(target, credential.apiKey, req)
 					req.onCall({
 						model: target.ref,
 						...(profile ? { profile: profile.id } : {}),
@@ -163,6 +180,13 @@ export class ModelRouter {
 					return out
 				} catch (error) {
 					if (req.signal.aborted) throw req.signal.reason ?? error
+					// A key that is not the tenant's to use, or a URL the guard refuses: configuration, so
+					// no retry and no health report.
+					if (error instanceof OutboundRefused) {
+						notes.push(`${target.ref}: provider URL ${error.message}`)
+						spent.add(key)
+						continue
+					}
 					if (error instanceof ModelError && error.code === 'provider_not_configured') {
 						notes.push(`${target.ref}: ${error.message}`)
 						spent.add(key)
@@ -188,6 +212,7 @@ export class ModelRouter {
 						profile: profile?.id,
 						kind: failure.kind,
 						status: failure.status,
+						owner,
 					})
 					if (interrupted) {
 						throw new ModelError(
@@ -253,23 +278,37 @@ export class ModelRouter {
 		return Math.max(jittered, Math.min(retryAfterMs ?? 0, BACKOFF_CAP_MS))
 	}
 
-	#model(target: ModelTarget, profile: AuthProfileRef | undefined): LanguageModelV4 {
-		const key = `${target.kind}|${target.baseURL ?? ''}|${target.modelId}|${profile?.secret ?? ''}`
-		let model = this.#models.get(key)
-		if (!model) {
-			model = languageModel(target, profile, this.#deps)
-			// Keys are read once per isolate; a rotated secret arrives with a new isolate (deploy).
-			this.#models.set(key, model)
+	/** The key a profile names, resolved for the tenant; provider_not_configured when refused. */
+	async #credential(
+		target: ModelTarget,
+		profile: AuthProfileRef | undefined,
+		tenantId: string,
+	): Promise<{ apiKey?: string; owner?: SecretOwner }> {
+		if (target.baseURL !== undefined) {
+			const checked = checkUrl(target.baseURL, undefined, this.#deps.urlRules)
+			if (!checked.ok) {
+				throw new ModelError('provider_not_configured', `base URL refused: ${checked.message}`)
+			}
 		}
-		return model
+		if (!profile) return {}
+		const credential = await this.#deps.credentials.resolve({
+			tenantId,
+			name: profile.secret,
+			official: target.official,
+		})
+		if (!credential.ok) {
+			throw new ModelError('provider_not_configured', `[${profile.id}] ${credential.message}`)
+		}
+		return { apiKey: credential.value, owner: credential.owner }
 	}
 
 	async #call(
 		target: ModelTarget,
-		profile: AuthProfileRef | undefined,
+		apiKey: string | undefined,
 		req: StepRequest,
 	): Promise<StepOutput> {
-		const model = this.#model(target, profile)
+		// Built per call: a tenant's key can change at any time, and building a model is cheap.
+		const model = languageModel(target, apiKey, { env: this.#deps.env, fetch: this.#fetch })
 		const controller = new AbortController()
 		const onAbort = () => controller.abort(req.signal.reason)
 		req.signal.addEventListener('abort', onAbort, { once: true })
