@@ -161,7 +161,6 @@ async function currentKey(
 ): Promise<{ current: SecretsKey; all: SecretsKey[] }> {
 	const ring = await keyRing(c.env)
 	if (typeof ring.current === 'string') {
-		c.get('logger').error('secrets.key_unusable', { problem: ring.current })
 		throw new ProblemError(
 			'secrets_unavailable',
 			ring.current === 'unset'
