@@ -5,14 +5,14 @@
 import { secretSource } from '../security/secrets'
 import { checkUrl, type UrlRules } from '../security/ssrf'
 import type { AgentConfig, ProviderKind } from './config'
-import { DEFAULT_SECRETS, isOfficialEndpoint } from './models/providers'
+import { DEFAULT_SECRETS, officialProvider } from './models/providers'
 
 export interface SecretReference {
 	/** Where the config names it, e.g. `providers.x.profiles.0.secret` (relative to the config). */
 	path: string
 	name: string
-	/** Sent only to a built-in provider's official endpoint (the one place a shared secret may go). */
-	official: boolean
+	/** The provider whose official endpoint alone receives it (where a shared secret may go). */
+	officialFor: string | undefined
 	/** The provider (id) or MCP server (`mcp:<id>`) that sends it. */
 	via: string
 	/** The default key of a built-in provider the config uses without a `providers` entry. */
@@ -33,9 +33,14 @@ export interface FieldIssue {
 export function secretReferences(config: AgentConfig): SecretReference[] {
 	const out: SecretReference[] = []
 	for (const [id, provider] of Object.entries(config.providers)) {
-		const official = isOfficialEndpoint(provider.kind, provider.baseURL)
+		const officialFor = officialProvider(provider.kind, provider.baseURL)
 		provider.profiles.forEach((p, i) => {
-			out.push({ path: `providers.${id}.profiles.${i}.secret`, name: p.secret, official, via: id })
+			out.push({
+				path: `providers.${id}.profiles.${i}.secret`,
+				name: p.secret,
+				officialFor,
+				via: id,
+			})
 		})
 	}
 	const refs: [string, string][] = [
@@ -50,7 +55,7 @@ export function secretReferences(config: AgentConfig): SecretReference[] {
 			out.push({
 				path,
 				name,
-				official: isOfficialEndpoint(id as ProviderKind, undefined),
+				officialFor: officialProvider(id as ProviderKind, undefined),
 				via: id,
 				implicit: true,
 			})
@@ -61,7 +66,7 @@ export function secretReferences(config: AgentConfig): SecretReference[] {
 			out.push({
 				path: `tools.mcp.${i}.secret`,
 				name: server.secret,
-				official: false,
+				officialFor: undefined,
 				via: `mcp:${server.id}`,
 			})
 		}
@@ -84,8 +89,8 @@ export function urlReferences(config: AgentConfig): UrlReference[] {
 export interface OutboundFacts {
 	/** Names the tenant has stored. */
 	tenantSecrets: ReadonlySet<string>
-	/** EDGECLAW_SHARED_SECRETS, parsed. */
-	shared: ReadonlySet<string>
+	/** EDGECLAW_SHARED_SECRETS, parsed (name → provider). */
+	shared: ReadonlyMap<string, string>
 	/** The deployment has a non-empty value under this name. */
 	deploymentHas(name: string): boolean
 	urlRules: UrlRules
@@ -101,7 +106,7 @@ export function outboundIssues(config: AgentConfig, facts: OutboundFacts): Field
 	for (const ref of secretReferences(config)) {
 		const source = secretSource(ref.name, {
 			tenantHas: facts.tenantSecrets.has(ref.name),
-			official: ref.official,
+			officialFor: ref.officialFor,
 			shared: facts.shared,
 			deploymentHas: facts.deploymentHas(ref.name),
 		})

@@ -14,15 +14,18 @@ import {
 	type SecretOwner,
 	type SecretsKey,
 	secretSource,
-	sharedSecretNames,
+	sharedSecrets,
 } from './secrets'
 
 export interface CredentialRequest {
 	tenantId: string
 	/** The secret's NAME, as the config wrote it. */
 	name: string
-	/** True only for a built-in provider's own endpoint; false for custom URLs and MCP servers. */
-	official: boolean
+	/**
+	 * The built-in provider whose own official endpoint the request goes to; undefined for URLs a
+	 * tenant chose (custom base URLs, openai-compatible providers, MCP servers).
+	 */
+	officialFor: string | undefined
 }
 
 export type Credential =
@@ -103,12 +106,12 @@ async function lookup(env: CredentialsEnv, tenantId: string, name: string): Prom
 /** The resolver over a deployment's bindings. */
 export function credentialsFromEnv(env: CredentialsEnv): Credentials {
 	return {
-		async resolve({ tenantId, name, official }) {
-			const shared = sharedSecretNames(setting(env, 'EDGECLAW_SHARED_SECRETS'))
+		async resolve({ tenantId, name, officialFor }) {
+			const shared = sharedSecrets(setting(env, 'EDGECLAW_SHARED_SECRETS'))
 			const deploymentValue = setting(env, name)
 			const deploymentHas = deploymentValue !== undefined
 			if (isReservedName(name)) {
-				const refused = secretSource(name, { tenantHas: false, official, shared, deploymentHas })
+				const refused = secretSource(name, { tenantHas: false, officialFor, shared, deploymentHas })
 				if (!refused.ok) return refused
 			}
 			// A row that exists but cannot be opened fails closed: never fall back to a shared secret.
@@ -117,7 +120,7 @@ export function credentialsFromEnv(env: CredentialsEnv): Credentials {
 				return { ok: false, reason: 'unreadable', message: own.message }
 			const source = secretSource(name, {
 				tenantHas: own.state === 'value',
-				official,
+				officialFor,
 				shared,
 				deploymentHas,
 			})

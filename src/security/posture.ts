@@ -1,6 +1,12 @@
 // Security posture checks (like `openclaw security audit`): risky configuration of a deployment,
 // from its environment and its tenants' data. Pure: callers pass what they read.
-import { isReservedName, keyMaterialProblem, secretSource, sharedSecretNames } from './secrets'
+import {
+	ignoredSharedEntries,
+	isReservedName,
+	keyMaterialProblem,
+	secretSource,
+	sharedSecrets,
+} from './secrets'
 import { checkUrl } from './ssrf'
 
 export type Severity = 'high' | 'medium' | 'low'
@@ -15,14 +21,14 @@ export interface Finding {
 export interface PostureInput {
 	env: Record<string, unknown>
 	/**
-	 * Agents with their tool profile, the secrets they name (official = sent only to a built-in
-	 * provider's own endpoint) and the URLs they choose, across the tenants looked at.
+	 * Agents with their tool profile, the secrets they name (`officialFor`: the provider whose own
+	 * endpoint alone receives it) and the URLs they choose, across the tenants looked at.
 	 */
 	agents: {
 		tenantId: string
 		id: string
 		toolProfile: string
-		secrets?: { path: string; name: string; official: boolean }[]
+		secrets?: { path: string; name: string; officialFor: string | undefined }[]
 		urls?: { path: string; url: string }[]
 	}[]
 	/** The secrets those tenants have stored (names). */
@@ -108,7 +114,7 @@ export function assessPosture({ env, agents, keys, tenantSecrets = [] }: Posture
 	}
 	out.push(...keySettings(str), ...outboundSettings(str))
 	const stored = new Set(tenantSecrets.map((s) => `${s.tenantId}\u0000${s.name}`))
-	const shared = sharedSecretNames(str('EDGECLAW_SHARED_SECRETS'))
+	const shared = sharedSecrets(str('EDGECLAW_SHARED_SECRETS'))
 	for (const a of agents) out.push(...agentOutbound(a, stored, shared, str))
 	for (const a of agents.filter((x) => x.toolProfile === 'full')) {
 		out.push({
@@ -182,6 +188,17 @@ function outboundSettings(str: (k: string) => string): Finding[] {
 			fix: 'Remove every EDGECLAW_* name from EDGECLAW_SHARED_SECRETS.',
 		})
 	}
+	const ignored = ignoredSharedEntries(str('EDGECLAW_SHARED_SECRETS')).filter(
+		(e) => !isReservedName(e),
+	)
+	if (ignored.length > 0) {
+		out.push({
+			id: 'shared-secrets-ignored',
+			severity: 'low',
+			message: `EDGECLAW_SHARED_SECRETS entries ${ignored.join(', ')} are ignored: a shared secret must be a built-in default key (ANTHROPIC_API_KEY, OPENAI_API_KEY) or name its provider (NAME:anthropic, NAME:openai).`,
+			fix: 'Write each entry as NAME:anthropic or NAME:openai.',
+		})
+	}
 	if (str('EDGECLAW_DEV_ALLOW_LOOPBACK') === '1') {
 		out.push({
 			id: 'dev-loopback-on',
@@ -198,7 +215,7 @@ function outboundSettings(str: (k: string) => string): Finding[] {
 function agentOutbound(
 	agent: PostureInput['agents'][number],
 	stored: ReadonlySet<string>,
-	shared: ReadonlySet<string>,
+	shared: ReadonlyMap<string, string>,
 	str: (k: string) => string,
 ): Finding[] {
 	const out: Finding[] = []
@@ -206,7 +223,7 @@ function agentOutbound(
 	for (const ref of agent.secrets ?? []) {
 		const source = secretSource(ref.name, {
 			tenantHas: stored.has(`${agent.tenantId}\u0000${ref.name}`),
-			official: ref.official,
+			officialFor: ref.officialFor,
 			shared,
 			deploymentHas: str(ref.name) !== '',
 		})

@@ -123,14 +123,40 @@ export async function decryptSecret(
 	}
 }
 
-/** The names in EDGECLAW_SHARED_SECRETS that may be shared at all (never an EDGECLAW_* name). */
-export function sharedSecretNames(value: string | undefined): Set<string> {
-	return new Set(
-		(value ?? '')
-			.split(',')
-			.map((n) => n.trim())
-			.filter((n) => SECRET_NAME_PATTERN.test(n) && !isReservedName(n)),
-	)
+/** Providers with an official endpoint a shared deployment key may be sent to. */
+export const OFFICIAL_PROVIDERS = ['anthropic', 'openai'] as const
+
+/** The default key of each built-in provider: a shared secret of this name belongs to it. */
+export const BUILTIN_PROVIDER_KEYS: Readonly<Record<string, (typeof OFFICIAL_PROVIDERS)[number]>> =
+	{
+		ANTHROPIC_API_KEY: 'anthropic',
+		OPENAI_API_KEY: 'openai',
+	}
+
+/**
+ * EDGECLAW_SHARED_SECRETS parsed: each shared name and the provider whose official endpoint alone
+ * may receive it. Entries are `NAME:provider` (`TEAM_CLAUDE_KEY:anthropic`) or a built-in default
+ * name alone (`ANTHROPIC_API_KEY`). EDGECLAW_* names, malformed entries and names bound to no
+ * provider with an official endpoint are dropped (the posture report names them).
+ */
+export function sharedSecrets(value: string | undefined): Map<string, string> {
+	const out = new Map<string, string>()
+	for (const entry of (value ?? '').split(',')) {
+		const [name = '', provider, ...rest] = entry.split(':').map((p) => p.trim())
+		if (rest.length > 0 || !SECRET_NAME_PATTERN.test(name) || isReservedName(name)) continue
+		const bound = provider ?? BUILTIN_PROVIDER_KEYS[name]
+		if (bound && (OFFICIAL_PROVIDERS as readonly string[]).includes(bound)) out.set(name, bound)
+	}
+	return out
+}
+
+/** The entries of EDGECLAW_SHARED_SECRETS that `sharedSecrets` drops. */
+export function ignoredSharedEntries(value: string | undefined): string[] {
+	const kept = sharedSecrets(value)
+	return (value ?? '')
+		.split(',')
+		.map((e) => e.trim())
+		.filter((e) => e !== '' && !kept.has(e.split(':')[0]?.trim() ?? ''))
 }
 
 /** Whose credential a request uses: the tenant's own, or a deployment secret the platform shares. */
@@ -147,10 +173,13 @@ export type SecretSource =
 export interface SourceFacts {
 	/** The tenant has stored a secret of this name. */
 	tenantHas: boolean
-	/** The request goes to the provider's own official endpoint (never for MCP or custom URLs). */
-	official: boolean
-	/** EDGECLAW_SHARED_SECRETS, parsed. */
-	shared: ReadonlySet<string>
+	/**
+	 * The built-in provider whose own official endpoint the request goes to (`anthropic`,
+	 * `openai`); undefined for a base URL the tenant chose, an openai-compatible provider or MCP.
+	 */
+	officialFor: string | undefined
+	/** EDGECLAW_SHARED_SECRETS, parsed: name → the provider it belongs to. */
+	shared: ReadonlyMap<string, string>
 	/** The deployment has a non-empty value under this name. */
 	deploymentHas: boolean
 }
@@ -169,12 +198,13 @@ export function secretSource(name: string, facts: SourceFacts): SecretSource {
 		}
 	}
 	if (facts.tenantHas) return { ok: true, owner: 'tenant' }
-	if (facts.shared.has(name)) {
-		if (!facts.official) {
+	const provider = facts.shared.get(name)
+	if (provider !== undefined) {
+		if (facts.officialFor !== provider) {
 			return {
 				ok: false,
 				reason: 'shared_not_official',
-				message: `${name} is a shared deployment secret, sent only to its provider's official endpoint, never to a custom base URL or an MCP server; store your own: PUT /v1/secrets/${name}`,
+				message: `${name} is a shared deployment secret, sent only to ${provider}'s official endpoint, never to a custom base URL, another provider or an MCP server; store your own: PUT /v1/secrets/${name}`,
 			}
 		}
 		if (facts.deploymentHas) return { ok: true, owner: 'shared' }

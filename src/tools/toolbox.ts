@@ -74,7 +74,7 @@ export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox
 	const credentials = credentialsFromEnv(env)
 	// Tools only reach URLs a tenant chose: never an official provider endpoint, so never a shared key.
 	const credentialOf = (tenantId: string) => (name: string) =>
-		credentials.resolve({ tenantId, name, official: false })
+		credentials.resolve({ tenantId, name, officialFor: undefined })
 	const urlRules = tenantUrlRules(env)
 	const mcpGuard: UrlGuard = (url) => checkUrl(url, undefined, urlRules)
 	const catalog = toolCatalog()

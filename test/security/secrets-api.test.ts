@@ -64,14 +64,22 @@ describe('PUT, GET, DELETE /v1/secrets', () => {
 		expect(row?.key_id).toBe(current.id)
 		const credentials = credentialsFromEnv(env)
 		expect(
-			await credentials.resolve({ tenantId: 'vault', name: 'SEALED_CHECK', official: false }),
+			await credentials.resolve({
+				tenantId: 'vault',
+				name: 'SEALED_CHECK',
+				officialFor: undefined,
+			}),
 		).toEqual({ ok: true, value: VALUE, owner: 'tenant' })
 		// The same row copied to another tenant does not open there.
 		await env.DB.prepare(
 			"INSERT INTO tenant_secrets (tenant_id, name, key_id, iv, ciphertext, updated_by) SELECT 'vault-b', name, key_id, iv, ciphertext, updated_by FROM tenant_secrets WHERE tenant_id = 'vault' AND name = 'SEALED_CHECK'",
 		).run()
 		expect(
-			await credentials.resolve({ tenantId: 'vault-b', name: 'SEALED_CHECK', official: false }),
+			await credentials.resolve({
+				tenantId: 'vault-b',
+				name: 'SEALED_CHECK',
+				officialFor: undefined,
+			}),
 		).toMatchObject({ ok: false, reason: 'unreadable' })
 	})
 
@@ -132,7 +140,7 @@ describe('PUT, GET, DELETE /v1/secrets', () => {
 		await put(admin, 'SHORT_LIVED', { value: 'temporary-value' })
 		const credentials = credentialsFromEnv(env)
 		const ask = () =>
-			credentials.resolve({ tenantId: 'vault', name: 'SHORT_LIVED', official: false })
+			credentials.resolve({ tenantId: 'vault', name: 'SHORT_LIVED', officialFor: undefined })
 		expect(await ask()).toMatchObject({ ok: true, value: 'temporary-value' })
 		await put(admin, 'SHORT_LIVED', { value: 'temporary-value-2' })
 		expect(await ask()).toMatchObject({ ok: true, value: 'temporary-value-2' })
@@ -193,7 +201,7 @@ describe('the data key', () => {
 			await credentialsFromEnv(rotatedEnv).resolve({
 				tenantId: 'vault',
 				name: 'ROTATE_ME',
-				official: false,
+				officialFor: undefined,
 			}),
 		).toMatchObject({ ok: true, value: 'before-rotation' })
 		const rotate = (token: string) =>
@@ -230,7 +238,7 @@ describe('the data key', () => {
 			await credentialsFromEnv(withoutPrevious).resolve({
 				tenantId: 'vault',
 				name: 'ROTATE_ME',
-				official: false,
+				officialFor: undefined,
 			}),
 		).toMatchObject({ ok: true, value: 'before-rotation' })
 		const audited = await env.DB.prepare(

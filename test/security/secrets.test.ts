@@ -5,12 +5,13 @@ import { describe, expect, it } from 'vitest'
 import {
 	decryptSecret,
 	encryptSecret,
+	ignoredSharedEntries,
 	importSecretsKey,
 	keyIdOf,
 	keyMaterialProblem,
 	type SecretsKey,
 	secretSource,
-	sharedSecretNames,
+	sharedSecrets,
 } from '../../src/security/secrets'
 
 const KEY_A = btoa('a'.repeat(32))
@@ -105,13 +106,21 @@ describe('sealing', () => {
 })
 
 describe('which secret a config may use', () => {
-	const shared = sharedSecretNames(
-		'ANTHROPIC_API_KEY, OPENAI_API_KEY,EDGECLAW_ADMIN_TOKEN,bad name',
+	const shared = sharedSecrets(
+		'ANTHROPIC_API_KEY, OPENAI_API_KEY,TEAM_CLAUDE:anthropic,EDGECLAW_ADMIN_TOKEN,EDGECLAW_AUDIT_KEY:openai,bad name,LOOSE_KEY,X:vertex',
 	)
-	const facts = { tenantHas: false, official: true, shared, deploymentHas: true }
+	const facts = { tenantHas: false, officialFor: 'anthropic', shared, deploymentHas: true }
 
-	it('never shares an EDGECLAW_* name, whatever the list says', () => {
-		expect([...shared]).toEqual(['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'])
+	it('binds each shared name to one provider, and never shares an EDGECLAW_* name', () => {
+		expect([...shared]).toEqual([
+			['ANTHROPIC_API_KEY', 'anthropic'],
+			['OPENAI_API_KEY', 'openai'],
+			['TEAM_CLAUDE', 'anthropic'],
+		])
+		expect(ignoredSharedEntries('ANTHROPIC_API_KEY,LOOSE_KEY,X:vertex')).toEqual([
+			'LOOSE_KEY',
+			'X:vertex',
+		])
 		for (const name of ['EDGECLAW_ADMIN_TOKEN', 'EDGECLAW_SECRETS_KEY', 'EDGECLAW_AUDIT_KEY']) {
 			expect(secretSource(name, facts)).toMatchObject({ ok: false, reason: 'reserved' })
 			expect(secretSource(name, { ...facts, tenantHas: true })).toMatchObject({ ok: false })
@@ -124,24 +133,34 @@ describe('which secret a config may use', () => {
 			owner: 'tenant',
 		})
 		expect(
-			secretSource('ANTHROPIC_API_KEY', { ...facts, tenantHas: true, official: false }),
+			secretSource('ANTHROPIC_API_KEY', { ...facts, tenantHas: true, officialFor: undefined }),
 		).toEqual({ ok: true, owner: 'tenant' })
 	})
 
-	it('uses a shared secret only toward the official endpoint, and only when it is set', () => {
+	it("uses a shared secret only toward its own provider's official endpoint, and only when set", () => {
 		expect(secretSource('ANTHROPIC_API_KEY', facts)).toEqual({ ok: true, owner: 'shared' })
-		const custom = secretSource('ANTHROPIC_API_KEY', { ...facts, official: false })
+		expect(secretSource('TEAM_CLAUDE', facts)).toEqual({ ok: true, owner: 'shared' })
+		const custom = secretSource('ANTHROPIC_API_KEY', { ...facts, officialFor: undefined })
 		expect(custom).toMatchObject({ ok: false, reason: 'shared_not_official' })
 		expect(JSON.stringify(custom)).toContain('PUT /v1/secrets/ANTHROPIC_API_KEY')
-		expect(secretSource('OPENAI_API_KEY', { ...facts, deploymentHas: false })).toMatchObject({
+		// Anthropic's key never goes to OpenAI's endpoint, official or not.
+		expect(secretSource('ANTHROPIC_API_KEY', { ...facts, officialFor: 'openai' })).toMatchObject({
+			ok: false,
+			reason: 'shared_not_official',
+		})
+		expect(
+			secretSource('OPENAI_API_KEY', { ...facts, officialFor: 'openai', deploymentHas: false }),
+		).toMatchObject({
 			ok: false,
 			reason: 'shared_unset',
 		})
 	})
 
 	it('refuses an unshared deployment secret as if it did not exist', () => {
-		const refused = secretSource('TEST_PROVIDER_KEY', facts)
-		expect(refused).toMatchObject({ ok: false, reason: 'not_found' })
-		expect(JSON.stringify(refused)).toContain('PUT /v1/secrets/TEST_PROVIDER_KEY')
+		for (const name of ['TEST_PROVIDER_KEY', 'LOOSE_KEY']) {
+			const refused = secretSource(name, facts)
+			expect(refused).toMatchObject({ ok: false, reason: 'not_found' })
+			expect(JSON.stringify(refused)).toContain(`PUT /v1/secrets/${name}`)
+		}
 	})
 })

@@ -1,5 +1,5 @@
 // From an agent's model refs to callable models: each ref `<provider>:<model>` becomes a target
-// (provider kind, base URL, whether that is the provider's official endpoint, auth profiles by
+// (provider kind, base URL, whether that is the vendor's official endpoint, auth profiles by
 // secret name, context window, breaker key), and a target plus one resolved key becomes an AI SDK
 // language model. The config only ever names secrets; the router resolves them at call time
 // (src/security/credentials.ts) and every request leaves through the SSRF-guarded fetch.
@@ -8,6 +8,7 @@ import { createOpenAI } from '@ai-sdk/openai'
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import type { LanguageModelV4 } from '@ai-sdk/provider'
 import { createWorkersAI } from 'workers-ai-provider'
+import { BUILTIN_PROVIDER_KEYS } from '../../security/secrets'
 import type { AgentConfig, ProviderKind } from '../config'
 import { OfflineLanguageModel } from '../offline'
 import { ModelError } from '../runner'
@@ -24,8 +25,11 @@ export interface ModelTarget {
 	kind: ProviderKind
 	modelId: string
 	baseURL: string | undefined
-	/** Requests go to the provider's own official endpoint: only then may a shared secret be used. */
-	official: boolean
+	/**
+	 * The provider whose own official endpoint the requests go to (`anthropic`, `openai`), or
+	 * undefined: only there may a shared deployment secret of that provider be used.
+	 */
+	officialFor: string | undefined
 	profiles: AuthProfileRef[]
 	contextWindow: number
 	/** Breaker identity: the endpoint and model, whichever agent or tenant calls it. */
@@ -33,10 +37,9 @@ export interface ModelTarget {
 }
 
 /** Secrets a built-in provider uses when the agent does not define the provider itself. */
-export const DEFAULT_SECRETS: Partial<Record<ProviderKind, string>> = {
-	anthropic: 'ANTHROPIC_API_KEY',
-	openai: 'OPENAI_API_KEY',
-}
+export const DEFAULT_SECRETS: Partial<Record<ProviderKind, string>> = Object.fromEntries(
+	Object.entries(BUILTIN_PROVIDER_KEYS).map(([name, kind]) => [kind, name]),
+)
 
 /** The official endpoints (origins) of the providers a shared deployment key may be sent to. */
 export const OFFICIAL_ENDPOINTS: Partial<Record<ProviderKind, string>> = {
@@ -45,17 +48,21 @@ export const OFFICIAL_ENDPOINTS: Partial<Record<ProviderKind, string>> = {
 }
 
 /**
- * True when a provider of `kind` with this base URL talks to its vendor's own API: no base URL
- * (the SDK's default), or one on the official origin. An openai-compatible provider never does.
+ * `kind` when a provider of that kind with this base URL talks to its vendor's own API (no base
+ * URL: the SDK's default, or one on the official origin); else undefined. An openai-compatible
+ * provider never does.
  */
-export function isOfficialEndpoint(kind: ProviderKind, baseURL: string | undefined): boolean {
+export function officialProvider(
+	kind: ProviderKind,
+	baseURL: string | undefined,
+): string | undefined {
 	const official = OFFICIAL_ENDPOINTS[kind]
-	if (!official) return false
-	if (baseURL === undefined) return true
+	if (!official) return undefined
+	if (baseURL === undefined) return kind
 	try {
-		return new URL(baseURL).origin === official
+		return new URL(baseURL).origin === official ? kind : undefined
 	} catch {
-		return false
+		return undefined
 	}
 }
 
@@ -106,7 +113,7 @@ export function targetOf(config: AgentConfig, ref: string): ModelTarget {
 		kind,
 		modelId,
 		baseURL,
-		official: isOfficialEndpoint(kind, baseURL),
+		officialFor: officialProvider(kind, baseURL),
 		profiles,
 		contextWindow: contextWindowOf(kind, modelId, provider?.contextWindow),
 		breakerKey: `${kind}|${baseURL ?? ''}|${modelId}`,

@@ -294,7 +294,7 @@ export class ModelRouter {
 		const credential = await this.#deps.credentials.resolve({
 			tenantId,
 			name: profile.secret,
-			official: target.official,
+			officialFor: target.officialFor,
 		})
 		if (!credential.ok) {
 			throw new ModelError('provider_not_configured', `[${profile.id}] ${credential.message}`)

@@ -20,7 +20,7 @@ import { database } from '../../db/client'
 import { tenantSecretNames } from '../../db/secrets'
 import { getTenant } from '../../db/tenants'
 import { canonicalJson } from '../../security/audit'
-import { sharedSecretNames } from '../../security/secrets'
+import { sharedSecrets } from '../../security/secrets'
 import { tenantUrlRules } from '../../security/ssrf'
 import { actorOf as actorName, audit } from '../audit'
 import type { GatewayEnv } from '../context'
@@ -199,7 +199,7 @@ async function checkOutbound(
 			: new Set<string>()
 	const issues = outboundIssues(config, {
 		tenantSecrets,
-		shared: sharedSecretNames(c.env.EDGECLAW_SHARED_SECRETS),
+		shared: sharedSecrets(c.env.EDGECLAW_SHARED_SECRETS),
 		deploymentHas: (name) => typeof env[name] === 'string' && env[name] !== '',
 		urlRules: tenantUrlRules(c.env),
 	})
