@@ -46,13 +46,23 @@ export function guardedFetch(fetcher: typeof fetch, guard: UrlGuard): typeof fet
 					`${hop > 0 ? 'redirect ' : ''}refused: ${checked.message}`,
 				)
 			}
-			const response = await fetcher(url, {
-				method,
-				headers,
-				...(body !== undefined ? { body } : {}),
-				redirect: 'manual',
-				...(signal ? { signal } : {}),
-			})
+			let response: Response
+			try {
+				response = await fetcher(url, {
+					method,
+					headers,
+					...(body !== undefined ? { body } : {}),
+					redirect: 'manual',
+					...(signal ? { signal } : {}),
+				})
+			} catch (error) {
+				// A request that got no response is a network failure, whatever the runtime calls it
+				// (local workerd says "internal error" for a failed DNS look-up): a TypeError, as fetch
+				// failures are, so callers classify it alike. A stop stays what it was.
+				const stopped = signal?.aborted || (error instanceof Error && error.name === 'AbortError')
+				if (stopped || error instanceof TypeError) throw error
+				throw new TypeError('fetch failed', { cause: error })
+			}
 			const location = response.headers.get('location')
 			if (!REDIRECTS.has(response.status) || location === null) return response
 			await response.body?.cancel()

@@ -21,7 +21,7 @@ const SESSION_ALL = [
 	'approve',
 ].map((a) => `sessions:${a}`)
 const ALLOWED: Record<Role, (action: string) => boolean> = {
-	admin: (a) => !a.startsWith('tenants:') && !a.startsWith('providers:'),
+	admin: (a) => !a.startsWith('tenants:') && !a.startsWith('providers:') && a !== 'secrets:rotate',
 	operator: (a) =>
 		a.startsWith('agents:') ||
 		SESSION_ALL.includes(a) ||
@@ -31,6 +31,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'audit:verify',
 			'keys:list',
 			'policies:list',
+			'secrets:list',
 			'security:read',
 			'tools:read',
 		].includes(a),
@@ -67,6 +68,7 @@ const PARAMS: Record<string, string> = {
 	keyId: '0000000000000000',
 	policyId: 'nope',
 	approvalId: 'a1',
+	name: 'MATRIX_NONE',
 }
 
 const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, p: string) => PARAMS[p] ?? 'x')
@@ -157,6 +159,7 @@ describe('authorization matrix', () => {
 		await env.DB.prepare(
 			`INSERT INTO agents (tenant_id, id, name, config) VALUES ('matrix-b', 'b-agent', 'b', '{"model":{"primary":"offline:echo"}}')`,
 		).run()
+		await as(b.secret, '/v1/secrets/B_PRIVATE_KEY', { method: 'PUT', json: { value: 'b-only' } })
 		for (const path of [
 			'/v1/agents',
 			'/v1/sessions',
@@ -164,9 +167,10 @@ describe('authorization matrix', () => {
 			'/v1/policies',
 			'/v1/audit',
 			'/v1/usage',
+			'/v1/secrets',
 		]) {
 			const text = await (await as(keys.admin, path)).text()
-			expect(text, path).not.toMatch(/matrix-b|b-private|b-policy|b-agent/)
+			expect(text, path).not.toMatch(/matrix-b|b-private|b-policy|b-agent|B_PRIVATE_KEY/)
 		}
 		expect((await as(keys.admin, '/v1/sessions/b-private')).status).toBe(404)
 		expect((await as(keys.admin, '/v1/agents/b-agent')).status).toBe(404)

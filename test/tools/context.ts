@@ -1,8 +1,8 @@
 // A ToolContext for tests: defaults for every field, each replaceable.
 import { Logger } from '../../src/observability/logger'
-import type { Credential, Credentials } from '../../src/security/credentials'
 import { SandboxConfig } from '../../src/sandbox/config'
 import { SandboxUnavailable } from '../../src/sandbox/executor'
+import type { Credential, Credentials } from '../../src/security/credentials'
 import { ToolsConfig } from '../../src/tools/config'
 import type { ToolContext } from '../../src/tools/registry'
 

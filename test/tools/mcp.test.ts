@@ -159,7 +159,7 @@ describe('MCP discovery', () => {
 describe('MCP tool calls', () => {
 	async function demoTools() {
 		const remote = serveMcp(demoServer)
-		const deps = { fetch: remote.fetch,  ...none, logger: capturingLogger().logger }
+		const deps = { fetch: remote.fetch, ...none, logger: capturingLogger().logger }
 		const tools = await discoverMcpTools(config(), deps)
 		const byName = (name: string) => named(tools, `docs_srv_${name}`)
 		return { remote, byName, ctx: toolContext({ fetch: remote.fetch }) }
@@ -396,7 +396,7 @@ describe('MCP discovery cache', () => {
 		}
 		const tools = await new McpToolCache().tools(
 			[config(), config({ id: 'down', url: 'https://down.example.com/mcp' })],
-			{ fetch: fetcher,  ...none, logger: capturingLogger().logger },
+			{ fetch: fetcher, ...none, logger: capturingLogger().logger },
 		)
 		expect(tools.map((t) => t.name)).toEqual(['docs_srv_add', 'docs_srv_fail', 'docs_srv_lookup'])
 	})
