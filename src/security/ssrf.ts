@@ -6,7 +6,7 @@
 // - `invalid_url`: not an absolute URL by the WHATWG parser. The parser also normalises decimal,
 //   hex, octal and short IPv4 forms (2130706433, 0x7f.1, 0177.0.0.1, 127.1) to dotted quads,
 //   maps full-width digits, percent-decoding and IDNA, and rejects IPv6 zone ids.
-// - `scheme`: anything but http: and https: (with `httpsOnly`, anything but https:).
+// - `scheme`: anything but http: and https:.
 // - `credentials`: a user name or password in the URL.
 // - `port`: a port on the Fetch standard's "bad port" list (SMTP, SSH, IRC, … cross-protocol).
 // - `blocked_address`: an IP literal that is not plain public unicast to ipaddr.js, after the IPv4
@@ -14,6 +14,7 @@
 //   plus the cloud metadata addresses and local-use NAT64 named below.
 // - `blocked_name`: localhost and every special-use local name (see BLOCKED_SUFFIXES), metadata
 //   host names, and any name without a dot; trailing dots are ignored, hosts compare lowercase.
+// - `scheme` again, with `httpsOnly`: a public host over anything but https:.
 // - `denied_host`: the agent's denyHosts names the host (deny wins over allow).
 // - `not_allowed_host`: allowHosts is non-empty and does not name the host.
 // List patterns are exact hosts or `*.example.com`, which matches subdomains but not the apex.
@@ -109,15 +110,15 @@ export function checkUrl(input: string, lists?: HostLists, rules: UrlRules = {})
 	const host = normaliseHost(url.hostname)
 	if (host === '') return refuse('invalid_url', 'the URL has no host')
 	const loopback = rules.allowLoopback === true && isLoopback(url.hostname, host)
-	if (rules.httpsOnly && url.protocol !== 'https:' && !loopback) {
-		return refuse('scheme', 'only https URLs are allowed here')
-	}
 	if (!loopback && isIpLiteral(url.hostname)) {
 		const address = checkAddress(host)
 		if (!address.ok) return refuse('blocked_address', address.message)
 	} else if (!loopback) {
 		const name = checkName(host)
 		if (name !== undefined) return refuse('blocked_name', name)
+	}
+	if (rules.httpsOnly && url.protocol !== 'https:' && !loopback) {
+		return refuse('scheme', 'only https URLs are allowed here')
 	}
 	if (lists) {
 		if (lists.denyHosts.some((p) => hostMatches(p, host))) {
