@@ -106,7 +106,8 @@ const put = createRoute({
 	tags: ['secrets'],
 	security: bearerAuth,
 	summary: 'Store a secret (201 created, 200 replaced); the value is never returned',
-	middleware: [jsonBody({ maxBytes: 16_384 })] as const,
+	// Room for an 8 KiB value written with JSON escapes; the value itself is checked in bytes.
+	middleware: [jsonBody({ maxBytes: 65_536 })] as const,
 	request: {
 		params: SecretParams,
 		body: { required: true, content: { 'application/json': { schema: SecretValue } } },
@@ -203,7 +204,16 @@ export const secretRoutes = createRouter()
 			)
 		}
 		const sealed = await encryptSecret(current, { tenantId, name }, value)
-		const outcome = await putSealedSecret(db, { tenantId, name }, sealed, actorOf(principal))
+		const outcome = await putSealedSecret(db, { tenantId, name }, sealed, actorOf(principal)).catch(
+			(error: unknown) => {
+				// The tenant was deleted between the check above and the write.
+				const text = `${String(error)} ${String((error as { cause?: unknown })?.cause)}`
+				if (/FOREIGN KEY/i.test(text)) {
+					throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
+				}
+				throw error
+			},
+		)
 		forgetTenantSecret(tenantId, name)
 		await audit(c, {
 			action: outcome === 'created' ? 'secret.created' : 'secret.replaced',
