@@ -3,6 +3,8 @@
 // platform admin's key rotation.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { database } from '../../src/db/client'
+import { putSealedSecret } from '../../src/db/secrets'
 import { createGateway } from '../../src/gateway/app'
 import { credentialsFromEnv } from '../../src/security/credentials'
 import { importSecretsKey } from '../../src/security/secrets'
@@ -165,6 +167,21 @@ describe('PUT, GET, DELETE /v1/secrets', () => {
 		])
 		expect(JSON.parse(rows.results[0]?.data ?? '{}')).toMatchObject({ name: 'AUDITED_KEY' })
 		expect(JSON.stringify(rows.results)).not.toContain('audited-value')
+	})
+})
+
+describe('the write itself', () => {
+	it('fails on a foreign key for a tenant that is gone (the route turns it into 404)', async () => {
+		const sealed = { keyId: 'k', iv: 'aXY=', ciphertext: 'Yw==' }
+		const error = await putSealedSecret(
+			database(env.DB),
+			{ tenantId: 'ghost', name: 'X' },
+			sealed,
+			'a',
+		).catch((e: unknown) => e)
+		expect(`${String(error)} ${String((error as { cause?: unknown }).cause)}`).toMatch(
+			/FOREIGN KEY/i,
+		)
 	})
 })
 
