@@ -1,6 +1,7 @@
 // Benchmark harness: start Workers under `wrangler dev` on free ports, measure request latency
 // with interleaved rounds (so drift hits every scenario alike), print a table, write JSON.
 import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { performance } from 'node:perf_hooks'
 
@@ -120,15 +121,23 @@ export async function startWorker({ config, args = [], readyPath = '/', cwd, tim
 
 /**
  * The product Worker under `wrangler dev` on a fresh local D1 (migrations applied) in `state`,
- * without containers, with `vars` as Worker variables.
+ * without containers, with `vars` as Worker variables. It gets fresh data keys, and loopback is
+ * open to tenant URLs: the model servers the bench and the tests start listen on 127.0.0.1.
  * @param {{ cwd: string, state: string, vars: Record<string, string> }} options
  * @returns {Promise<RunningWorker>}
  */
 export function startProduct({ cwd, state, vars }) {
 	runCommand('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], cwd)
-	const varArgs = Object.entries({ EDGECLAW_CONTAINERS: 'disabled', ...vars }).flatMap(
-		([name, value]) => ['--var', `${name}:${value}`],
-	)
+	const defaults = {
+		EDGECLAW_CONTAINERS: 'disabled',
+		EDGECLAW_DEV_ALLOW_LOOPBACK: '1',
+		EDGECLAW_SECRETS_KEY: randomBytes(32).toString('base64'),
+		EDGECLAW_AUDIT_KEY: randomBytes(32).toString('base64'),
+	}
+	const varArgs = Object.entries({ ...defaults, ...vars }).flatMap(([name, value]) => [
+		'--var',
+		`${name}:${value}`,
+	])
 	return startWorker({
 		config: 'wrangler.toml',
 		cwd,

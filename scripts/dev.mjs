@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// `npm run dev`: make sure local secrets exist, apply local D1 migrations, detect a container
-// engine, say which sandbox backends are live, then run `wrangler dev`. Extra arguments are passed
-// on to wrangler (e.g. `npm run dev -- --port 8788`).
+// `npm run dev`: make sure every local secret exists (the admin token and the data keys, added to
+// `.dev.vars` when missing or still a placeholder, other lines kept), apply local D1 migrations,
+// detect a container engine, say which sandbox backends are live, then run `wrangler dev`. Extra
+// arguments are passed on to wrangler (e.g. `npm run dev -- --port 8788`).
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { completeDevVars } from './local-secrets.mjs'
 import { withSandboxV8Flags } from './v8-flags.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -26,13 +28,16 @@ function readToken() {
 	return match?.[1] ?? ''
 }
 
+/** Creates `.dev.vars` from the example, or completes it; the file stays readable by you only. */
 function ensureDevVars() {
-	if (existsSync(devVars)) return false
-	const token = randomBytes(32).toString('base64url')
-	const template = readFileSync(example, 'utf8')
-	const content = template.replace(/^EDGECLAW_ADMIN_TOKEN=.*$/m, `EDGECLAW_ADMIN_TOKEN=${token}`)
-	writeFileSync(devVars, content, { mode: 0o600 })
-	return true
+	const existed = existsSync(devVars)
+	const before = existed ? readFileSync(devVars, 'utf8') : readFileSync(example, 'utf8')
+	const { text, added, replaced } = completeDevVars(before, randomBytes)
+	if (!existed || added.length > 0 || replaced.length > 0) {
+		writeFileSync(devVars, text, { mode: 0o600 })
+	}
+	chmodSync(devVars, 0o600)
+	return { existed, filled: [...added, ...replaced] }
 }
 
 /** A container engine is usable when `docker info` answers within a few seconds. */
@@ -65,11 +70,14 @@ function run(command, commandArgs, extraEnv = {}) {
 	}
 }
 
-const created = ensureDevVars()
-const token = readToken()
-if (token === '' || token === 'replace-with-a-long-random-token') {
+const local = ensureDevVars()
+const created = !local.existed
+if (local.existed && local.filled.length > 0) {
+	console.log(`.dev.vars: added ${local.filled.join(', ')} (fresh random values)`)
+}
+if (readToken() === '') {
 	console.error(
-		'Set EDGECLAW_ADMIN_TOKEN in .dev.vars to a long random value (or delete .dev.vars).',
+		'Set EDGECLAW_ADMIN_TOKEN in .dev.vars to a long random value (or delete the line).',
 	)
 	process.exit(1)
 }
@@ -86,7 +94,8 @@ const lines = [
 	`  admin token      ${created ? 'created in .dev.vars' : 'from .dev.vars'}; try:`,
 	`                   curl -H "authorization: Bearer $(grep EDGECLAW_ADMIN_TOKEN .dev.vars | cut -d= -f2)" ${url}/v1/agents`,
 	'  models           offline:echo is built in (deterministic, not an LLM); Anthropic, OpenAI and',
-	'                   OpenAI-compatible models need their keys in .dev.vars; Workers AI needs',
+	"                   OpenAI-compatible models need a key: PUT /v1/secrets/<NAME> (the tenant's own)",
+	'                   or a shared deployment secret (EDGECLAW_SHARED_SECRETS); Workers AI needs',
 	'                   `npm run dev -- --remote-ai` after `wrangler login`',
 	'  sandbox backends',
 	'    isolate        live (Worker Loader: JavaScript, no network)',

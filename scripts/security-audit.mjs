@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { needsValue } from './local-secrets.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const arg = (/** @type {string} */ name) =>
@@ -47,6 +48,28 @@ if (cors.split(',').some((o) => o.trim() === '*')) {
 		fix: 'List exact origins.',
 	})
 }
+if (/^\s*EDGECLAW_DEV_ALLOW_LOOPBACK\s*=\s*"1"/m.test(toml)) {
+	add({
+		id: 'dev-loopback-in-wrangler-toml',
+		severity: 'high',
+		message:
+			'wrangler.toml sets EDGECLAW_DEV_ALLOW_LOOPBACK = "1": a deployment would let tenant URLs reach loopback over http.',
+		fix: 'Keep it "" in wrangler.toml; turn it on in .dev.vars for local development only.',
+	})
+}
+const shared = /EDGECLAW_SHARED_SECRETS\s*=\s*"([^"]*)"/.exec(toml)?.[1] ?? ''
+const reserved = shared
+	.split(',')
+	.map((n) => n.trim())
+	.filter((n) => n.startsWith('EDGECLAW_'))
+if (reserved.length > 0) {
+	add({
+		id: 'shared-secrets-reserved',
+		severity: 'high',
+		message: `wrangler.toml shares ${reserved.join(', ')} with tenants (the gateway ignores EDGECLAW_* names).`,
+		fix: 'Remove every EDGECLAW_* name from EDGECLAW_SHARED_SECRETS.',
+	})
+}
 const gitignore = existsSync(join(root, '.gitignore'))
 	? readFileSync(join(root, '.gitignore'), 'utf8')
 	: ''
@@ -69,6 +92,23 @@ if (localToken !== undefined && localToken.length < 24) {
 		message: `The local admin token in .dev.vars is ${localToken.length} characters.`,
 		fix: 'Delete the line; `npm run dev` creates a strong one.',
 	})
+}
+
+if (devVars !== '') {
+	for (const [name, kind] of /** @type {const} */ ([
+		['EDGECLAW_SECRETS_KEY', 'key'],
+		['EDGECLAW_AUDIT_KEY', 'key'],
+	])) {
+		const local = new RegExp(`^${name}=(.*)$`, 'm').exec(devVars)?.[1]?.trim()
+		if (needsValue(kind, local)) {
+			add({
+				id: `local-${name.slice('EDGECLAW_'.length).toLowerCase().replaceAll('_', '-')}-unset`,
+				severity: 'medium',
+				message: `.dev.vars has no usable ${name} (32 random bytes, base64).`,
+				fix: '`npm run dev` fills it in.',
+			})
+		}
+	}
 }
 
 const token = process.env.EDGECLAW_ADMIN_TOKEN ?? localToken

@@ -205,7 +205,7 @@ describe('invalid agent config', () => {
 		expect((await admin('/v1/agents/bad-1')).status).toBe(404)
 	})
 
-	it('refuses a secret reference the deployment does not have, and a built-in without its key', async () => {
+	it('refuses a secret the tenant does not have, and a built-in without its key', async () => {
 		const missing = await postJson('/v1/agents', {
 			id: 'bad-2',
 			name: 'b',
@@ -221,6 +221,21 @@ describe('invalid agent config', () => {
 		})
 		expect(missing.status).toBe(400)
 		expect(await paths(missing)).toEqual(['config.providers.x.profiles.0.secret'])
+		// A Worker secret the platform does not share is not the tenant's either.
+		const unshared = await postJson('/v1/agents', {
+			id: 'bad-2',
+			name: 'b',
+			config: config({
+				providers: {
+					x: {
+						kind: 'openai-compatible',
+						baseURL: 'https://x.test/v1',
+						profiles: [{ id: 'a', secret: 'TEST_PROVIDER_KEY' }],
+					},
+				},
+			}),
+		})
+		expect(await paths(unshared)).toEqual(['config.providers.x.profiles.0.secret'])
 		const builtin = await postJson('/v1/agents', {
 			id: 'bad-2',
 			name: 'b',
@@ -239,33 +254,67 @@ describe('invalid agent config', () => {
 		expect(await paths(lower)).toContain('config.providers.x.profiles.0.secret')
 	})
 
-	it('stores and returns secret names, never their values', async () => {
+	it('stores and returns secret names, never their values; audits which names and URLs changed', async () => {
+		const value = 'sk-router-tenant-value-0123456789'
+		const stored = await admin('/v1/secrets/ROUTER_KEY', {
+			method: 'PUT',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ value }),
+		})
+		expect(stored.status).toBe(201)
+		const keyed = (baseURL: string, secret: string) =>
+			config({
+				model: { primary: 'router:some/model', fallbacks: ['offline:echo'] },
+				providers: {
+					router: { kind: 'openai-compatible', baseURL, profiles: [{ id: 'a', secret }] },
+				},
+			})
 		const res = await postJson('/v1/agents', {
 			id: 'keyed',
 			name: 'Keyed',
-			config: config({
-				model: { primary: 'router:some/model', fallbacks: ['offline:echo'] },
-				providers: {
-					router: {
-						kind: 'openai-compatible',
-						baseURL: 'https://router.test/v1',
-						profiles: [{ id: 'a', secret: 'TEST_PROVIDER_KEY' }],
-					},
-				},
-			}),
+			config: keyed('https://router.test/v1', 'ROUTER_KEY'),
 		})
 		expect(res.status).toBe(201)
 		const text = await res.text()
-		expect(text).toContain('TEST_PROVIDER_KEY')
-		expect(text).not.toContain('sk-test-secret-value-1234')
-		const stored = await env.DB.prepare("SELECT config FROM agents WHERE id = 'keyed'").first<{
+		expect(text).toContain('ROUTER_KEY')
+		expect(text).not.toContain(value)
+		const row = await env.DB.prepare("SELECT config FROM agents WHERE id = 'keyed'").first<{
 			config: string
 		}>()
-		expect(stored?.config).not.toContain('sk-test-secret-value-1234')
+		expect(row?.config).not.toContain(value)
+		await admin('/v1/secrets/ROUTER_KEY_2', {
+			method: 'PUT',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ value: `${value}-2` }),
+		})
+		const replaced = await admin('/v1/agents/keyed', {
+			method: 'PUT',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({
+				name: 'Keyed',
+				config: keyed('https://other.test/v1', 'ROUTER_KEY_2'),
+			}),
+		})
+		expect(replaced.status).toBe(200)
 		const audit = await env.DB.prepare(
-			"SELECT data FROM audit_log WHERE target = 'agent:keyed'",
-		).all()
-		expect(JSON.stringify(audit.results)).not.toContain('sk-test-secret-value-1234')
+			"SELECT action, data FROM audit_log WHERE target = 'agent:keyed' ORDER BY seq",
+		).all<{ action: string; data: string }>()
+		expect(JSON.stringify(audit.results)).not.toContain(value)
+		const [created, updated] = audit.results.map((r) => JSON.parse(r.data))
+		expect(created).toMatchObject({
+			secretNames: { before: [], after: ['providers.router.profiles.0.secret=ROUTER_KEY'] },
+			urls: { before: [], after: ['providers.router.baseURL=https://router.test/v1'] },
+		})
+		expect(updated).toMatchObject({
+			secretNames: {
+				before: ['providers.router.profiles.0.secret=ROUTER_KEY'],
+				after: ['providers.router.profiles.0.secret=ROUTER_KEY_2'],
+			},
+			urls: {
+				before: ['providers.router.baseURL=https://router.test/v1'],
+				after: ['providers.router.baseURL=https://other.test/v1'],
+			},
+		})
 	})
 
 	it('never answers 5xx to arbitrary JSON bodies', async () => {

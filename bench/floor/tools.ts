@@ -76,7 +76,7 @@ const contextOf = (s: Omit<CallScope, 'agent'>): ToolContext => ({
 	fetch: async () => {
 		throw new Error('no network in the floor benchmark')
 	},
-	secret: () => undefined,
+	credential: async () => ({ ok: false, reason: 'not_found', message: 'no secrets in the floor' }),
 	logger: silent,
 })
 

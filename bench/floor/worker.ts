@@ -56,6 +56,11 @@ const loopFor = (env: FloorEnv): AgentLoop => {
 	loop ??= new AgentLoop({
 		health: () => health,
 		env: {},
+		// The bench's model server is on loopback and needs no key.
+		credentials: {
+			resolve: async () => ({ ok: false, reason: 'not_found', message: 'no secrets in the floor' }),
+		},
+		urlRules: { httpsOnly: true, allowLoopback: true },
 		logger,
 	})
 	return loop

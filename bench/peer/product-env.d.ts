@@ -5,4 +5,6 @@
 interface Env {
 	EDGECLAW_LOG_LEVEL: string
 	EDGECLAW_ADMIN_TOKEN: string
+	EDGECLAW_SECRETS_KEY: string
+	EDGECLAW_AUDIT_KEY: string
 }

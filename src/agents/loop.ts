@@ -6,6 +6,8 @@
 import type { LanguageModelV4FunctionTool, LanguageModelV4Prompt } from '@ai-sdk/provider'
 import { z } from 'zod'
 import type { Logger } from '../observability/logger'
+import type { Credentials } from '../security/credentials'
+import type { UrlRules } from '../security/ssrf'
 import type { AnyToolSpec } from '../tools/registry'
 import type { HealthScope, HealthView } from './models/health'
 import { targetsFor } from './models/providers'
@@ -34,7 +36,11 @@ const SUMMARY_INSTRUCTIONS = `Summarise the conversation below for your own futu
 
 export interface LoopDeps {
 	health: (scope: HealthScope) => HealthView
+	/** Bindings (the Workers AI binding); secrets come from `credentials`, never from here. */
 	env: Record<string, unknown>
+	credentials: Credentials
+	/** SSRF rules for provider requests (tenantUrlRules). */
+	urlRules: UrlRules
 	logger: Logger
 	fetch?: typeof fetch
 	callTimeoutMs?: number
@@ -51,6 +57,8 @@ export class AgentLoop implements AgentRunner {
 		this.#deps = deps
 		this.#router = new ModelRouter({
 			env: deps.env,
+			credentials: deps.credentials,
+			urlRules: deps.urlRules,
 			health: deps.health,
 			logger: deps.logger,
 			...(deps.fetch ? { fetch: deps.fetch } : {}),

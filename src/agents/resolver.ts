@@ -3,6 +3,8 @@
 // Object stub or another I/O object is shared between objects: workerd forbids using one object's
 // I/O from another.
 import { type Logger, loggerFromEnv } from '../observability/logger'
+import { credentialsFromEnv } from '../security/credentials'
+import { tenantUrlRules } from '../security/ssrf'
 import { AgentLoop } from './loop'
 import { type HealthBackend, type HealthScope, HealthView } from './models/health'
 
@@ -44,6 +46,8 @@ export function agentRuntime(env: Env, logger: Logger): AgentLoop {
 	return new AgentLoop({
 		health: (scope) => healthView(env, scope),
 		env: env as unknown as Record<string, unknown>,
+		credentials: credentialsFromEnv(env),
+		urlRules: tenantUrlRules(env),
 		logger,
 	})
 }

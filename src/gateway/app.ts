@@ -20,6 +20,7 @@ import { modelRoutes } from './routes/openai/models'
 import { openclawRoutes } from './routes/openclaw'
 import { policyRoutes } from './routes/policies'
 import { providerRoutes } from './routes/providers'
+import { secretRoutes } from './routes/secrets'
 import { securityRoutes } from './routes/security'
 import { approvalRoutes } from './routes/sessions/approvals'
 import { messageRoutes } from './routes/sessions/messages'
@@ -56,6 +57,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', agentRoutes)
 	app.route('/', providerRoutes)
 	app.route('/', securityRoutes)
+	app.route('/', secretRoutes)
 	app.route('/', keyRoutes)
 	app.route('/', policyRoutes)
 	app.route('/', auditRoutes)

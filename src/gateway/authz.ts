@@ -72,6 +72,10 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		{ action: 'provider-health:reset', resource: 'provider-health' },
 	],
 	['GET', '/v1/admin/security', { action: 'security:read', resource: 'security' }],
+	['POST', '/v1/admin/secrets/rotate', { action: 'secrets:rotate', resource: 'secret' }],
+	['GET', '/v1/secrets', { action: 'secrets:list', resource: 'secret' }],
+	['PUT', '/v1/secrets/{name}', { action: 'secrets:write', resource: 'secret', param: 'name' }],
+	['DELETE', '/v1/secrets/{name}', { action: 'secrets:delete', resource: 'secret', param: 'name' }],
 	['GET', '/v1/usage', { action: 'usage:read', resource: 'usage' }],
 	['GET', '/v1/sessions', { action: 'sessions:list', resource: 'session' }],
 	[

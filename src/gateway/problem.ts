@@ -25,6 +25,7 @@ export const PROBLEMS = {
 	internal_error: { status: 500, title: 'Internal error' },
 	not_ready: { status: 503, title: 'Service not ready' },
 	lane_unavailable: { status: 503, title: 'Session lane unavailable' },
+	secrets_unavailable: { status: 503, title: 'Tenant secrets are not configured' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ProblemCode = keyof typeof PROBLEMS

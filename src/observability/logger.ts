@@ -82,15 +82,23 @@ export class Logger {
 	}
 }
 
-/** The Worker's logger: level from EDGECLAW_LOG_LEVEL, the admin token scrubbed from every line. */
+/**
+ * The Worker's logger: level from EDGECLAW_LOG_LEVEL; the admin token and the data keys scrubbed
+ * from every line. Tenant secret values are never handed to a logger at all.
+ */
 export function loggerFromEnv(
-	env: Pick<Env, 'EDGECLAW_LOG_LEVEL' | 'EDGECLAW_ADMIN_TOKEN'>,
+	env: Pick<Env, 'EDGECLAW_LOG_LEVEL' | 'EDGECLAW_ADMIN_TOKEN'> &
+		Partial<Pick<Env, 'EDGECLAW_SECRETS_KEY' | 'EDGECLAW_AUDIT_KEY'>>,
 	fields: LogFields = {},
 	options: Pick<LoggerOptions, 'sink' | 'now'> = {},
 ): Logger {
 	return new Logger(fields, {
 		...options,
 		level: parseLogLevel(env.EDGECLAW_LOG_LEVEL),
-		redact: createRedactor([env.EDGECLAW_ADMIN_TOKEN]),
+		redact: createRedactor([
+			env.EDGECLAW_ADMIN_TOKEN,
+			env.EDGECLAW_SECRETS_KEY,
+			env.EDGECLAW_AUDIT_KEY,
+		]),
 	})
 }

@@ -1,6 +1,14 @@
 // Security posture checks (like `openclaw security audit`): risky configuration of a deployment,
 // from its environment and its tenants' data. Pure: callers pass what they read.
 import { decodeBase64 } from './audit-key'
+import {
+	ignoredSharedEntries,
+	isReservedName,
+	keyMaterialProblem,
+	secretSource,
+	sharedSecrets,
+} from './secrets'
+import { checkUrl } from './ssrf'
 
 export type Severity = 'high' | 'medium' | 'low'
 
@@ -13,8 +21,19 @@ export interface Finding {
 
 export interface PostureInput {
 	env: Record<string, unknown>
-	/** Agents with their tool profile, across the tenants looked at. */
-	agents: { tenantId: string; id: string; toolProfile: string }[]
+	/**
+	 * Agents with their tool profile, the secrets they name (`officialFor`: the provider whose own
+	 * endpoint alone receives it) and the URLs they choose, across the tenants looked at.
+	 */
+	agents: {
+		tenantId: string
+		id: string
+		toolProfile: string
+		secrets?: { path: string; name: string; officialFor: string | undefined }[]
+		urls?: { path: string; url: string }[]
+	}[]
+	/** The secrets those tenants have stored (names). */
+	tenantSecrets?: { tenantId: string; name: string }[]
 	keys: {
 		tenantId: string
 		id: string
@@ -26,7 +45,7 @@ export interface PostureInput {
 
 const RATE_LIMITS = ['RATE_LIMIT_KEY', 'RATE_LIMIT_TENANT', 'RATE_LIMIT_IP', 'RATE_LIMIT_AUTH_FAIL']
 
-export function assessPosture({ env, agents, keys }: PostureInput): Finding[] {
+export function assessPosture({ env, agents, keys, tenantSecrets = [] }: PostureInput): Finding[] {
 	const out: Finding[] = []
 	const str = (k: string) => (typeof env[k] === 'string' ? (env[k] as string) : '')
 	const admin = str('EDGECLAW_ADMIN_TOKEN')
@@ -106,6 +125,10 @@ export function assessPosture({ env, agents, keys }: PostureInput): Finding[] {
 			fix: 'Set EDGECLAW_JWT_AUDIENCE (for Cloudflare Access: the application AUD tag).',
 		})
 	}
+	out.push(...keySettings(str), ...outboundSettings(str))
+	const stored = new Set(tenantSecrets.map((s) => `${s.tenantId}\u0000${s.name}`))
+	const shared = sharedSecrets(str('EDGECLAW_SHARED_SECRETS'))
+	for (const a of agents) out.push(...agentOutbound(a, stored, shared, str))
 	for (const a of agents.filter((x) => x.toolProfile === 'full')) {
 		out.push({
 			id: `agent-full-tools:${a.tenantId}/${a.id}`,
@@ -124,3 +147,123 @@ export function assessPosture({ env, agents, keys }: PostureInput): Finding[] {
 	}
 	return out
 }
+
+/** (EDGECLAW_AUDIT_KEY has its own check above: what the chain does without it.) */
+const KEY_SETTINGS = [
+	['EDGECLAW_SECRETS_KEY', 'encrypts tenant secrets: without it no tenant can store one', 'high'],
+] as const
+
+/** The data keys: set, and 32 bytes of base64 each. */
+function keySettings(str: (k: string) => string): Finding[] {
+	const out: Finding[] = []
+	for (const [name, role, severity] of KEY_SETTINGS) {
+		const problem = keyMaterialProblem(str(name))
+		if (problem === undefined) continue
+		out.push({
+			id: problem === 'unset' ? `${kebab(name)}-unset` : `${kebab(name)}-invalid`,
+			severity,
+			message:
+				problem === 'unset'
+					? `${name} is not set; it ${role}.`
+					: `${name} is not 32 bytes of base64 (${problem === 'wrong_length' ? 'wrong length' : 'not base64'}); it ${role}.`,
+			fix: `openssl rand -base64 32 | wrangler secret put ${name}`,
+		})
+	}
+	const previous = str('EDGECLAW_SECRETS_KEY_PREVIOUS')
+	if (previous && keyMaterialProblem(previous) !== undefined) {
+		out.push({
+			id: 'secrets-key-previous-invalid',
+			severity: 'medium',
+			message:
+				'EDGECLAW_SECRETS_KEY_PREVIOUS is set but is not 32 bytes of base64: rows sealed under the old key cannot be opened.',
+			fix: 'Set it to the exact previous EDGECLAW_SECRETS_KEY, or delete it once rotation is done.',
+		})
+	}
+	return out
+}
+
+/** What tenant configs may reach: shared deployment secrets, loopback. */
+function outboundSettings(str: (k: string) => string): Finding[] {
+	const out: Finding[] = []
+	const reserved = str('EDGECLAW_SHARED_SECRETS')
+		.split(',')
+		.map((n) => n.trim())
+		.filter(isReservedName)
+	if (reserved.length > 0) {
+		out.push({
+			id: 'shared-secrets-reserved',
+			severity: 'high',
+			message: `EDGECLAW_SHARED_SECRETS names ${reserved.join(', ')}: deployment credentials are never shared with tenants (the names are ignored).`,
+			fix: 'Remove every EDGECLAW_* name from EDGECLAW_SHARED_SECRETS.',
+		})
+	}
+	const ignored = ignoredSharedEntries(str('EDGECLAW_SHARED_SECRETS')).filter(
+		(e) => !isReservedName(e),
+	)
+	if (ignored.length > 0) {
+		out.push({
+			id: 'shared-secrets-ignored',
+			severity: 'low',
+			message: `EDGECLAW_SHARED_SECRETS entries ${ignored.join(', ')} are ignored: a shared secret must be a built-in default key (ANTHROPIC_API_KEY, OPENAI_API_KEY) or name its provider (NAME:anthropic, NAME:openai).`,
+			fix: 'Write each entry as NAME:anthropic or NAME:openai.',
+		})
+	}
+	if (str('EDGECLAW_DEV_ALLOW_LOOPBACK') === '1') {
+		out.push({
+			id: 'dev-loopback-on',
+			severity: 'medium',
+			message:
+				'EDGECLAW_DEV_ALLOW_LOOPBACK is "1": tenant provider and MCP URLs may reach loopback addresses, over plain http. Local development only.',
+			fix: 'Set EDGECLAW_DEV_ALLOW_LOOPBACK = "" in this environment\'s [vars].',
+		})
+	}
+	return out
+}
+
+/** An agent that sends a secret where it may not go, or to a URL the guard would refuse. */
+function agentOutbound(
+	agent: PostureInput['agents'][number],
+	stored: ReadonlySet<string>,
+	shared: ReadonlyMap<string, string>,
+	str: (k: string) => string,
+): Finding[] {
+	const out: Finding[] = []
+	const name = `${agent.tenantId}/${agent.id}`
+	for (const ref of agent.secrets ?? []) {
+		const source = secretSource(ref.name, {
+			tenantHas: stored.has(`${agent.tenantId}\u0000${ref.name}`),
+			officialFor: ref.officialFor,
+			shared,
+			deploymentHas: str(ref.name) !== '',
+		})
+		if (source.ok || (source.reason !== 'reserved' && source.reason !== 'shared_not_official')) {
+			continue
+		}
+		out.push({
+			id: `agent-${source.reason === 'reserved' ? 'reserved-secret' : 'shared-secret-custom-url'}:${name}:${ref.path}`,
+			severity: 'high',
+			message:
+				source.reason === 'reserved'
+					? `Agent ${name} names the deployment secret ${ref.name} at ${ref.path}; calls refuse it, but the config predates the rule or bypassed the API.`
+					: `Agent ${name} names the shared secret ${ref.name} at ${ref.path} with a custom base URL or an MCP server; calls refuse to send it there.`,
+			fix: `Store the tenant's own key (PUT /v1/secrets/${ref.name}) or use the provider's official endpoint, then save the agent again.`,
+		})
+	}
+	for (const ref of agent.urls ?? []) {
+		const checked = checkUrl(ref.url, undefined, { httpsOnly: true })
+		if (checked.ok) continue
+		out.push({
+			id: `agent-url-${checked.reason === 'scheme' ? 'not-https' : 'refused'}:${name}:${ref.path}`,
+			severity: 'high',
+			message: `Agent ${name} sends requests to ${ref.url} (${ref.path}): ${checked.message}.`,
+			fix: 'Use a public https endpoint; loopback is for local development only.',
+		})
+	}
+	return out
+}
+
+const kebab = (name: string): string =>
+	name
+		.replace(/^EDGECLAW_/, '')
+		.toLowerCase()
+		.replaceAll('_', '-')

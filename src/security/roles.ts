@@ -4,7 +4,12 @@
 import type { Policy } from './policy'
 
 /** Actions only the deployment's bootstrap admin (EDGECLAW_ADMIN_TOKEN) may perform. */
-export const PLATFORM_ACTIONS = ['tenants:*', 'providers:*', 'platform-audit:*'] as const
+export const PLATFORM_ACTIONS = [
+	'tenants:*',
+	'providers:*',
+	'platform-audit:*',
+	'secrets:rotate',
+] as const
 
 const role = (name: string, actions: string[]): Policy => ({
 	id: `role:${name}`,
@@ -56,6 +61,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'audit:checkpoint',
 		'keys:list',
 		'policies:list',
+		'secrets:list',
 		'security:read',
 	]),
 	role('member', [

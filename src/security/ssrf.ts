@@ -1,5 +1,6 @@
-// The SSRF guard for every URL a tool fetches for the model (web_fetch and each redirect it follows):
-// only public http(s) hosts the agent's lists admit. Pure checks first; the one DNS look-up is last.
+// The SSRF guard for every URL a tool fetches for the model (web_fetch and each redirect it follows)
+// and every endpoint a tenant chooses (provider base URLs, MCP servers; `tenantUrlRules`): only public
+// hosts the agent's lists admit. Pure checks first; the one DNS look-up is last.
 //
 // checkUrl, in order (the first refusal wins):
 // - `invalid_url`: not an absolute URL by the WHATWG parser. The parser also normalises decimal,
@@ -13,9 +14,12 @@
 //   plus the cloud metadata addresses and local-use NAT64 named below.
 // - `blocked_name`: localhost and every special-use local name (see BLOCKED_SUFFIXES), metadata
 //   host names, and any name without a dot; trailing dots are ignored, hosts compare lowercase.
+// - `scheme` again, with `httpsOnly`: a public host over anything but https:.
 // - `denied_host`: the agent's denyHosts names the host (deny wins over allow).
 // - `not_allowed_host`: allowHosts is non-empty and does not name the host.
 // List patterns are exact hosts or `*.example.com`, which matches subdomains but not the apex.
+// With `allowLoopback` (local development only), 127.0.0.0/8, ::1 and `localhost` pass, over http
+// too; private ranges, link-local and metadata addresses stay refused.
 import ipaddr from 'ipaddr.js'
 
 export type SsrfReason =
@@ -37,6 +41,19 @@ export type AddressCheck =
 export interface HostLists {
 	allowHosts: readonly string[]
 	denyHosts: readonly string[]
+}
+
+/** What else a caller demands of a URL beyond the defaults (public http or https). */
+export interface UrlRules {
+	/** https only (endpoints that receive credentials); loopback, when allowed, may use http. */
+	httpsOnly?: boolean
+	/** Admit loopback hosts: a model or MCP server on the developer's machine. */
+	allowLoopback?: boolean
+}
+
+/** The rules for URLs a tenant chooses: https and public, loopback only under the dev flag. */
+export function tenantUrlRules(env: { EDGECLAW_DEV_ALLOW_LOOPBACK?: unknown }): UrlRules {
+	return { httpsOnly: true, allowLoopback: env.EDGECLAW_DEV_ALLOW_LOOPBACK === '1' }
 }
 
 /** Fetch standard "bad ports": browsers refuse them to stop cross-protocol attacks. */
@@ -73,8 +90,8 @@ export function normaliseHost(hostname: string): string {
 	return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
 }
 
-/** Checks a URL the model (or a redirect) supplied; never throws. */
-export function checkUrl(input: string, lists?: HostLists): UrlCheck {
+/** Checks a URL the model, a redirect or a tenant's config supplied; never throws. */
+export function checkUrl(input: string, lists?: HostLists, rules: UrlRules = {}): UrlCheck {
 	let url: URL
 	try {
 		url = new URL(input)
@@ -92,12 +109,16 @@ export function checkUrl(input: string, lists?: HostLists): UrlCheck {
 	}
 	const host = normaliseHost(url.hostname)
 	if (host === '') return refuse('invalid_url', 'the URL has no host')
-	if (isIpLiteral(url.hostname)) {
+	const loopback = rules.allowLoopback === true && isLoopback(url.hostname, host)
+	if (!loopback && isIpLiteral(url.hostname)) {
 		const address = checkAddress(host)
 		if (!address.ok) return refuse('blocked_address', address.message)
-	} else {
+	} else if (!loopback) {
 		const name = checkName(host)
 		if (name !== undefined) return refuse('blocked_name', name)
+	}
+	if (rules.httpsOnly && url.protocol !== 'https:' && !loopback) {
+		return refuse('scheme', 'only https URLs are allowed here')
 	}
 	if (lists) {
 		if (lists.denyHosts.some((p) => hostMatches(p, host))) {
@@ -108,6 +129,17 @@ export function checkUrl(input: string, lists?: HostLists): UrlCheck {
 		}
 	}
 	return { ok: true, url }
+}
+
+/** `localhost`, or an IP literal in 127.0.0.0/8 or ::1 (not the IPv6 forms that wrap one). */
+function isLoopback(hostname: string, host: string): boolean {
+	if (host === 'localhost') return true
+	if (!isIpLiteral(hostname)) return false
+	try {
+		return ipaddr.parse(host).range() === 'loopback'
+	} catch {
+		return false
+	}
 }
 
 /** A parsed URL's hostname is an IP literal: bracketed IPv6, or the dotted quad WHATWG made. */

@@ -27,9 +27,12 @@ const McpServerId = z
 export const McpServer = z
 	.object({
 		id: McpServerId,
-		/** Streamable HTTP endpoint; https only, and never a private or loopback address. */
-		url: z.url({ protocol: /^https$/ }).max(500),
-		/** Name of the Worker secret sent as `Authorization: Bearer <secret>`; never the secret. */
+		/**
+		 * Streamable HTTP endpoint: https and a public address (the SSRF guard decides when the config
+		 * is saved and at every request; loopback over http only under EDGECLAW_DEV_ALLOW_LOOPBACK).
+		 */
+		url: z.url({ protocol: /^https?$/ }).max(500),
+		/** Name of the tenant secret sent as `Authorization: Bearer <secret>`; never the secret. */
 		secret: z
 			.string()
 			.regex(/^[A-Z][A-Z0-9_]{0,127}$/, 'must be the NAME of a Worker secret')

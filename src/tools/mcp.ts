@@ -14,24 +14,29 @@ import type {
 } from '@modelcontextprotocol/sdk/validation/types.js'
 import { z } from 'zod'
 import type { Logger } from '../observability/logger'
+import type { Credential } from '../security/credentials'
+import { guardedFetch, OutboundRefused, type UrlGuard } from '../security/outbound'
 import { checkUrl as ssrfCheckUrl } from '../security/ssrf'
 import type { McpServer } from './config'
 import { type AnyToolSpec, type JsonSchemaObject, ToolError, type ToolSpec } from './registry'
 
-/** The SSRF guard's shape (src/security/ssrf.ts `checkUrl`). */
-export type UrlGuard = (
-	input: string,
-) => { ok: true; url: URL } | { ok: false; reason: string; message: string }
+export type { UrlGuard } from '../security/outbound'
 
 export interface McpDeps {
+	/** Whose servers these are: discovery uses the tenant's credentials, so its cache is per tenant. */
+	tenantId: string
 	fetch: typeof fetch
-	secret(name: string): string | undefined
+	/** The secret a server names, resolved for the tenant (never a shared deployment secret). */
+	credential(name: string): Promise<Credential>
 	logger: Logger
 	signal?: AbortSignal
 	now?: () => number
-	/** Refuses server URLs (private, loopback, …); default the SSRF guard. */
+	/** Refuses server URLs (private, loopback, plain http, …); default the SSRF guard for tenant URLs. */
 	checkUrl?: UrlGuard
 }
+
+/** The SSRF guard for tenant-chosen URLs without the local-dev loopback exception. */
+const defaultGuard: UrlGuard = (url) => ssrfCheckUrl(url, undefined, { httpsOnly: true })
 
 const MAX_TOOLS = 100
 const MAX_PAGES = 20
@@ -73,18 +78,8 @@ class McpConfigError extends Error {
 
 interface Access {
 	fetch: typeof fetch
-	secret(name: string): string | undefined
+	credential(name: string): Promise<Credential>
 	checkUrl: UrlGuard
-}
-
-/** Every request the transport makes (redirects included) passes the guard first. */
-function guardedFetch(fetcher: typeof fetch, guard: UrlGuard): typeof fetch {
-	return (input, init) => {
-		const url = input instanceof Request ? input.url : String(input)
-		const checked = guard(url)
-		if (!checked.ok) return Promise.reject(new McpConfigError(checked.reason, checked.message))
-		return fetcher(input, init)
-	}
 }
 
 /** Connects, runs `use`, and always closes (dropping the server's session when it has one). */
@@ -100,12 +95,16 @@ async function withClient<T>(
 	}
 	const headers: Record<string, string> = {}
 	if (server.secret) {
-		const value = access.secret(server.secret)
-		if (!value) {
-			throw new McpConfigError('missing_secret', `The secret ${server.secret} is not set.`)
+		const credential = await access.credential(server.secret)
+		if (!credential.ok) {
+			throw new McpConfigError(
+				credential.reason,
+				`MCP server secret refused: ${credential.message}`,
+			)
 		}
-		headers.authorization = `Bearer ${value}`
+		headers.authorization = `Bearer ${credential.value}`
 	}
+	// Every request the transport makes passes the guard first; redirects are checked hop by hop.
 	const transport = new StreamableHTTPClientTransport(checked.url, {
 		fetch: guardedFetch(access.fetch, access.checkUrl),
 		requestInit: { headers },
@@ -143,7 +142,7 @@ const errorText = (error: unknown): string =>
 /** Maps a failure to the stable codes the model and the job queue see. */
 function toToolError(error: unknown): ToolError {
 	if (error instanceof ToolError) return error
-	if (error instanceof McpConfigError) {
+	if (error instanceof McpConfigError || error instanceof OutboundRefused) {
 		return new ToolError('mcp_unavailable', error.message, { cause: error })
 	}
 	const transientRpc = [ErrorCode.RequestTimeout, ErrorCode.ConnectionClosed] as number[]
@@ -227,7 +226,7 @@ function remoteTool(
 			tool.annotations?.readOnlyHint === true || tool.annotations?.idempotentHint === true,
 		placement: 'job',
 		async execute(args, ctx) {
-			const access = { fetch: ctx.fetch, secret: ctx.secret, checkUrl: guard }
+			const access = { fetch: ctx.fetch, credential: ctx.credential, checkUrl: guard }
 			const options = { signal: ctx.signal, timeout: server.timeoutMs }
 			let result: Record<string, unknown>
 			try {
@@ -265,17 +264,17 @@ async function listAll(client: Client, options: RequestOptions, logger: Logger):
  */
 export async function discoverMcpTools(server: McpServer, deps: McpDeps): Promise<AnyToolSpec[]> {
 	const logger = deps.logger.child({ mcpServer: server.id })
-	const guard = deps.checkUrl ?? ssrfCheckUrl
+	const guard = deps.checkUrl ?? defaultGuard
 	const timeoutMs = Math.min(server.timeoutMs, DISCOVERY_TIMEOUT_MS)
 	const timeout = AbortSignal.timeout(timeoutMs)
 	const signal = deps.signal ? AbortSignal.any([deps.signal, timeout]) : timeout
 	let remote: Tool[]
 	try {
-		const access = { fetch: deps.fetch, secret: deps.secret, checkUrl: guard }
+		const access = { fetch: deps.fetch, credential: deps.credential, checkUrl: guard }
 		const options = { signal, timeout: timeoutMs }
 		remote = await withClient(server, access, options, (client) => listAll(client, options, logger))
 	} catch (error) {
-		if (error instanceof McpConfigError) {
+		if (error instanceof McpConfigError || error instanceof OutboundRefused) {
 			logger.warn('mcp.server_skipped', { reason: error.reason, error: error.message })
 			return []
 		}
@@ -339,8 +338,10 @@ export class McpToolCache {
 
 	async #tools(server: McpServer, deps: McpDeps): Promise<AnyToolSpec[]> {
 		const now = deps.now ?? Date.now
-		// Prefix and timeout are baked into the specs, so they are part of the key too.
+		// Prefix and timeout are baked into the specs, so they are part of the key too; discovery
+		// used the tenant's credential, so the tenant is.
 		const key = JSON.stringify([
+			deps.tenantId,
 			server.id,
 			server.url,
 			server.secret ?? null,

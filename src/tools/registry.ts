@@ -12,6 +12,7 @@ import {
 	SandboxUnavailable,
 	ToolError,
 } from '../sandbox/executor'
+import type { Credential } from '../security/credentials'
 import { matchesPattern } from '../security/policy'
 import type { ToolProfile, ToolsConfig } from './config'
 
@@ -39,8 +40,11 @@ export interface ToolContext {
 	sandbox: SandboxProvider
 	/** Outbound HTTP (replaced in tests); tools that fetch still pass every URL through the SSRF guard. */
 	fetch: typeof fetch
-	/** A Worker secret by name (MCP credentials); undefined when the deployment lacks it. */
-	secret(name: string): string | undefined
+	/**
+	 * A secret the agent's config names (MCP credentials), resolved for the call's tenant: the
+	 * tenant's own only, since tools reach tenant-chosen URLs (src/security/credentials.ts).
+	 */
+	credential(name: string): Promise<Credential>
 	logger: Logger
 }
 

@@ -1,6 +1,6 @@
 // The Toolbox binds the tools layer to a deployment: which tools an agent sees this turn
 // (built-ins plus its MCP servers'), policy decisions over the tenant's policies in D1, the
-// `tool-jobs` queue, the context a tool runs with (sandboxes, fetch, secrets), the
+// `tool-jobs` queue, the context a tool runs with (sandboxes, fetch, the tenant's credentials), the
 // `tool_executions` record and the audit log. Lanes and the queue consumer both use it.
 import { database } from '../db/client'
 import { tenantPolicies } from '../db/policies'
@@ -9,8 +9,11 @@ import type { Logger } from '../observability/logger'
 import type { SandboxConfig } from '../sandbox/config'
 import { endSessionSandbox, type SandboxEnv, sandboxProvider } from '../sandbox/provider'
 import type { AuditEvent } from '../security/audit'
+import { credentialsFromEnv } from '../security/credentials'
 import { decideAccess } from '../security/decide'
+import type { UrlGuard } from '../security/outbound'
 import type { AccessRequest, Decision } from '../security/policy'
+import { checkUrl, tenantUrlRules } from '../security/ssrf'
 import { toolCatalog } from './catalog'
 import type { ToolsConfig } from './config'
 import type { ToolJob } from './jobs'
@@ -52,7 +55,9 @@ export interface Toolbox {
 }
 
 export type ToolboxEnv = SandboxEnv &
-	Pick<Env, 'DB' | 'TOOL_JOBS' | 'AUDIT'> & { [secret: string]: unknown }
+	Pick<Env, 'DB' | 'TOOL_JOBS' | 'AUDIT' | 'EDGECLAW_DEV_ALLOW_LOOPBACK'> & {
+		[secret: string]: unknown
+	}
 
 export interface ToolboxOptions {
 	logger: Logger
@@ -66,10 +71,12 @@ export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox
 	const db = database(env.DB)
 	const outbound = options.fetch ?? ((input, init) => fetch(input, init))
 	const now = options.now ?? Date.now
-	const secret = (name: string): string | undefined => {
-		const value = env[name]
-		return typeof value === 'string' && value !== '' ? value : undefined
-	}
+	const credentials = credentialsFromEnv(env)
+	// Tools only reach URLs a tenant chose: never an official provider endpoint, so never a shared key.
+	const credentialOf = (tenantId: string) => (name: string) =>
+		credentials.resolve({ tenantId, name, officialFor: undefined })
+	const urlRules = tenantUrlRules(env)
+	const mcpGuard: UrlGuard = (url) => checkUrl(url, undefined, urlRules)
 	const catalog = toolCatalog()
 	// A lane parses its agent snapshot once, so the selection is worked out once per config.
 	const selections = new WeakMap<ToolsConfig, AnyToolSpec[]>()
@@ -85,8 +92,10 @@ export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox
 				return selected
 			}
 			const mcp = await cachedMcpTools(tools.mcp, {
+				tenantId: agent.tenantId,
 				fetch: outbound,
-				secret,
+				credential: credentialOf(agent.tenantId),
+				checkUrl: mcpGuard,
 				logger: options.logger,
 			})
 			if (mcp.length === 0) return catalog.forAgent(tools)
@@ -126,7 +135,7 @@ export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox
 					scope.agent.config.sandbox,
 				),
 				fetch: outbound,
-				secret,
+				credential: credentialOf(scope.tenantId),
 				logger: options.logger,
 			}
 		},

@@ -42,11 +42,14 @@ describe('provider admin API', () => {
 	})
 })
 
+/** A public https name that never answers (the reserved .example TLD): the guard lets it out. */
+const UNREACHABLE = 'https://model.unreachable.example/v1'
+
 describe('a provider that cannot be reached', () => {
 	it('fails the run with a clear error event, and the lane goes on', async () => {
 		await createAgent(env.DB, 'unreachable', {
 			model: { primary: 'local:llama', fallbacks: ['offline:echo'] },
-			providers: { local: { kind: 'openai-compatible', baseURL: 'http://127.0.0.1:9/v1' } },
+			providers: { local: { kind: 'openai-compatible', baseURL: UNREACHABLE } },
 			limits: { modelCallTimeoutMs: 2_000 },
 		})
 		const { run } = await send('unreach-1', { agent: 'unreachable', content: 'hi', wait: true })
@@ -54,7 +57,7 @@ describe('a provider that cannot be reached', () => {
 		expect(run.output).toBe('echo: hi')
 		await createAgent(env.DB, 'unreachable-solo', {
 			model: { primary: 'local:llama' },
-			providers: { local: { kind: 'openai-compatible', baseURL: 'http://127.0.0.1:9/v1' } },
+			providers: { local: { kind: 'openai-compatible', baseURL: UNREACHABLE } },
 			limits: { modelCallTimeoutMs: 2_000 },
 		})
 		const failed = await send('unreach-2', { agent: 'unreachable-solo', content: 'hi', wait: true })

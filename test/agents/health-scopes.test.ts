@@ -15,6 +15,7 @@ import type { ModelTarget } from '../../src/agents/models/providers'
 import { ModelRouter, type StepRequest } from '../../src/agents/models/router'
 import { healthBackend } from '../../src/agents/resolver'
 import { Logger } from '../../src/observability/logger'
+import type { SecretOwner } from '../../src/security/secrets'
 import { admin, postJson, problem } from '../helpers'
 import { anthropic, type Reply, scriptedFetch } from './wire'
 
@@ -156,12 +157,14 @@ describe('shared credentials move shared state only on provider evidence', () =>
 		kind: 'anthropic',
 		modelId: 'claude-sonnet-4-5',
 		baseURL: undefined,
-		profiles: [{ id: 'shared', secret: 'SHARED_KEY', shared: true }],
+		officialFor: 'anthropic',
+		profiles: [{ id: 'p', secret: 'ANTHROPIC_API_KEY' }],
 		contextWindow: 200_000,
 		breakerKey: 'anthropic||claude-sonnet-4-5',
 	}
 
-	function router(reply: () => Reply) {
+	/** A router whose one key resolves as the platform's shared key, or as the tenant's own. */
+	function router(reply: () => Reply, owner: SecretOwner = 'shared') {
 		const backends = new Map<HealthScope, HealthBackend>()
 		const backend = (scope: HealthScope) => {
 			let b = backends.get(scope)
@@ -176,7 +179,9 @@ describe('shared credentials move shared state only on provider evidence', () =>
 		const views = new Map<HealthScope, HealthView>()
 		const wire = scriptedFetch(() => reply())
 		const r = new ModelRouter({
-			env: { SHARED_KEY: 'sk-ant-shared' },
+			env: {},
+			credentials: { resolve: async () => ({ ok: true, value: 'sk-ant-key', owner }) },
+			urlRules: { httpsOnly: true },
 			fetch: wire.fetch,
 			logger: silent,
 			random: () => 0,
@@ -253,18 +258,17 @@ describe('shared credentials move shared state only on provider evidence', () =>
 			body: anthropic.unauthorized.body,
 		}))
 		await r.step([target], request('a')).catch(() => {})
-		const key = 'anthropic||SHARED_KEY'
+		const key = 'anthropic||ANTHROPIC_API_KEY'
 		expect((await backend('shared').snapshot()).profiles[key]?.disabled?.reason).toBe('auth')
-		const own: ModelTarget = {
-			...target,
-			profiles: [{ id: 'own', secret: 'SHARED_KEY' }],
-		}
-		const mine = router(() => ({
-			status: anthropic.unauthorized.status,
-			headers: anthropic.unauthorized.headers,
-			body: anthropic.unauthorized.body,
-		}))
-		await mine.r.step([own], request('a')).catch(() => {})
+		const mine = router(
+			() => ({
+				status: anthropic.unauthorized.status,
+				headers: anthropic.unauthorized.headers,
+				body: anthropic.unauthorized.body,
+			}),
+			'tenant',
+		)
+		await mine.r.step([target], request('a')).catch(() => {})
 		expect((await mine.backend('shared').snapshot()).profiles[key]).toBeUndefined()
 		expect((await mine.backend(tenantScope('a')).snapshot()).profiles[key]?.disabled?.reason).toBe(
 			'auth',

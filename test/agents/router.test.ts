@@ -16,7 +16,7 @@ import type {
 import { Logger } from '../../src/observability/logger'
 import { sessionStatus, timeNow } from '../../src/tools/builtin'
 import { runTool } from '../../src/tools/registry'
-import { toolContext } from '../tools/context'
+import { tenantCredentials, toolContext } from '../tools/context'
 import { anthropic, type Exchange, openai, type Reply, scriptedFetch } from './wire'
 
 const SECRETS = { KEY_A: 'sk-ant-aaaa', KEY_B: 'sk-ant-bbbb', OPENAI_KEY: 'sk-openai-cccc' }
@@ -58,7 +58,9 @@ function setup(route: (x: Exchange, n: number) => Reply, options: { callTimeoutM
 	const view = new HealthView(backend, silent, 0)
 	const loop = new AgentLoop({
 		health: () => view,
-		env: SECRETS,
+		env: {},
+		credentials: tenantCredentials(SECRETS),
+		urlRules: { httpsOnly: true },
 		logger: silent,
 		fetch: wire.fetch,
 		random: () => 0.5,
@@ -368,6 +370,8 @@ describe('Workers AI', () => {
 		const loop = new AgentLoop({
 			health: () => view,
 			env: { AI },
+			credentials: tenantCredentials(),
+			urlRules: { httpsOnly: true },
 			logger: silent,
 		})
 		const t = await turn(loop, 'hi', {

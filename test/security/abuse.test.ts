@@ -269,6 +269,7 @@ describe('posture rules', () => {
 			RATE_LIMIT_TENANT: limiter,
 			RATE_LIMIT_IP: limiter,
 			RATE_LIMIT_AUTH_FAIL: limiter,
+			EDGECLAW_SECRETS_KEY: btoa('s'.repeat(32)),
 		}
 		expect(ids(base)).toEqual([])
 		expect(ids({ ...base, EDGECLAW_ADMIN_TOKEN: 'short' })).toEqual(['high:admin-token-weak'])

@@ -22,7 +22,10 @@ const SESSION_ALL = [
 ].map((a) => `sessions:${a}`)
 const ALLOWED: Record<Role, (action: string) => boolean> = {
 	admin: (a) =>
-		!a.startsWith('tenants:') && !a.startsWith('providers:') && !a.startsWith('platform-audit:'),
+		!a.startsWith('tenants:') &&
+		!a.startsWith('providers:') &&
+		!a.startsWith('platform-audit:') &&
+		a !== 'secrets:rotate',
 	operator: (a) =>
 		a.startsWith('agents:') ||
 		SESSION_ALL.includes(a) ||
@@ -34,6 +37,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'audit:checkpoint',
 			'keys:list',
 			'policies:list',
+			'secrets:list',
 			'security:read',
 			'tools:read',
 		].includes(a),
@@ -72,6 +76,7 @@ const PARAMS: Record<string, string> = {
 	keyId: '0000000000000000',
 	policyId: 'nope',
 	approvalId: 'a1',
+	name: 'MATRIX_NONE',
 }
 
 const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, p: string) => PARAMS[p] ?? 'x')
@@ -162,6 +167,7 @@ describe('authorization matrix', () => {
 		await env.DB.prepare(
 			`INSERT INTO agents (tenant_id, id, name, config) VALUES ('matrix-b', 'b-agent', 'b', '{"model":{"primary":"offline:echo"}}')`,
 		).run()
+		await as(b.secret, '/v1/secrets/B_PRIVATE_KEY', { method: 'PUT', json: { value: 'b-only' } })
 		for (const path of [
 			'/v1/agents',
 			'/v1/sessions',
@@ -169,9 +175,10 @@ describe('authorization matrix', () => {
 			'/v1/policies',
 			'/v1/audit',
 			'/v1/usage',
+			'/v1/secrets',
 		]) {
 			const text = await (await as(keys.admin, path)).text()
-			expect(text, path).not.toMatch(/matrix-b|b-private|b-policy|b-agent/)
+			expect(text, path).not.toMatch(/matrix-b|b-private|b-policy|b-agent|B_PRIVATE_KEY/)
 		}
 		expect((await as(keys.admin, '/v1/sessions/b-private')).status).toBe(404)
 		expect((await as(keys.admin, '/v1/agents/b-agent')).status).toBe(404)

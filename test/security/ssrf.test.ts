@@ -8,6 +8,7 @@ import {
 	hostMatches,
 	resolvePublic,
 	type SsrfReason,
+	tenantUrlRules,
 } from '../../src/security/ssrf'
 
 const BLOCKED: ReadonlyArray<readonly [string, SsrfReason]> = [
@@ -438,5 +439,58 @@ describe('checkUrl: properties', () => {
 			}),
 			{ numRuns: 2_000 },
 		)
+	})
+})
+
+describe('tenant URLs (provider base URLs, MCP servers)', () => {
+	const strict = tenantUrlRules({ EDGECLAW_DEV_ALLOW_LOOPBACK: '' })
+	const dev = tenantUrlRules({ EDGECLAW_DEV_ALLOW_LOOPBACK: '1' })
+
+	it('are https and public only', () => {
+		expect(strict).toEqual({ httpsOnly: true, allowLoopback: false })
+		expect(tenantUrlRules({}).allowLoopback).toBe(false)
+		expect(tenantUrlRules({ EDGECLAW_DEV_ALLOW_LOOPBACK: 'true' }).allowLoopback).toBe(false)
+		expect(checkUrl('https://api.example.com/v1', undefined, strict).ok).toBe(true)
+		expect(checkUrl('http://api.example.com/v1', undefined, strict)).toMatchObject({
+			reason: 'scheme',
+		})
+		for (const [url, reason] of BLOCKED) {
+			const https = url.replace(/^http:/, 'https:')
+			expect(checkUrl(https, undefined, strict), https).toMatchObject({ ok: false, reason })
+		}
+	})
+
+	it('admit loopback, over http too, only under EDGECLAW_DEV_ALLOW_LOOPBACK', () => {
+		const loopback = [
+			'http://127.0.0.1:8080/v1',
+			'http://127.1/v1',
+			'http://2130706433/v1',
+			'https://127.255.255.254/v1',
+			'http://[::1]:8080/v1',
+			'http://localhost:11434/v1',
+			'http://LOCALHOST./v1',
+		]
+		for (const url of loopback) {
+			expect(checkUrl(url, undefined, dev).ok, url).toBe(true)
+			expect(checkUrl(url, undefined, strict).ok, url).toBe(false)
+		}
+		// Everything else that is not public stays refused, as does plain http to a public host.
+		const still = [
+			'http://10.0.0.1/',
+			'http://192.168.1.1/',
+			'http://172.16.0.1/',
+			'http://169.254.169.254/latest/meta-data/',
+			'http://[fe80::1]/',
+			'http://[fd00:ec2::254]/',
+			'http://[::ffff:127.0.0.1]/',
+			'http://0.0.0.0:8080/',
+			'http://[::]/',
+			'http://app.localhost/',
+			'http://metadata.google.internal/',
+			'http://printer/',
+			'http://api.example.com/',
+			'http://127.0.0.1:25/',
+		]
+		for (const url of still) expect(checkUrl(url, undefined, dev).ok, url).toBe(false)
 	})
 })

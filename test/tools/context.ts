@@ -2,11 +2,24 @@
 import { Logger } from '../../src/observability/logger'
 import { SandboxConfig } from '../../src/sandbox/config'
 import { SandboxUnavailable } from '../../src/sandbox/executor'
+import type { Credential, Credentials } from '../../src/security/credentials'
 import { ToolsConfig } from '../../src/tools/config'
 import type { ToolContext } from '../../src/tools/registry'
 
 export const silentLogger = (): Logger =>
 	new Logger({}, { sink: { log() {}, warn() {}, error() {} } })
+
+/** Resolves names from `secrets` as the tenant's own; anything else is not found. */
+export function tenantCredentials(secrets: Record<string, string> = {}): Credentials {
+	return { resolve: async ({ name }) => tenantCredential(secrets, name) }
+}
+
+export function tenantCredential(secrets: Record<string, string>, name: string): Credential {
+	const value = secrets[name]
+	return value !== undefined
+		? { ok: true, value, owner: 'tenant' }
+		: { ok: false, reason: 'not_found', message: `${name} is not a secret of this tenant` }
+}
 
 export function toolContext(over: Partial<ToolContext> = {}): ToolContext {
 	return {
@@ -25,7 +38,7 @@ export function toolContext(over: Partial<ToolContext> = {}): ToolContext {
 		fetch: async () => {
 			throw new Error('no network in this test')
 		},
-		secret: () => undefined,
+		credential: async (name) => tenantCredential({}, name),
 		logger: silentLogger(),
 		...over,
 	}

@@ -10,7 +10,7 @@ import { McpServer as McpServerConfig } from '../../src/tools/config'
 import { discoverMcpTools, McpToolCache, type UrlGuard } from '../../src/tools/mcp'
 import { type AnyToolSpec, runTool, ToolError } from '../../src/tools/registry'
 import { serveMcp } from '../fakes/mcp-server'
-import { toolContext } from './context'
+import { tenantCredential, toolContext } from './context'
 
 function capturingLogger() {
 	const lines: Array<Record<string, unknown>> = []
@@ -79,6 +79,9 @@ function named(tools: readonly AnyToolSpec[], name: string): AnyToolSpec {
 	return spec
 }
 
+/** A tenant without secrets. */
+const none = { tenantId: 't1', credential: async (name: string) => tenantCredential({}, name) }
+
 const allowAll: UrlGuard = (input) => ({ ok: true, url: new URL(input) })
 
 describe('MCP discovery', () => {
@@ -87,7 +90,7 @@ describe('MCP discovery', () => {
 		const { logger } = capturingLogger()
 		const tools = await discoverMcpTools(config({ timeoutMs: 5_000 }), {
 			fetch: remote.fetch,
-			secret: () => undefined,
+			...none,
 			logger,
 		})
 		expect(tools.map((t) => t.name)).toEqual(['docs_srv_add', 'docs_srv_fail', 'docs_srv_lookup'])
@@ -110,7 +113,7 @@ describe('MCP discovery', () => {
 		const remote = serveMcp(demoServer)
 		const tools = await discoverMcpTools(config({ prefix: 'kb' }), {
 			fetch: remote.fetch,
-			secret: () => undefined,
+			...none,
 			logger: capturingLogger().logger,
 		})
 		expect(tools.map((t) => t.name)).toContain('kb_add')
@@ -122,7 +125,7 @@ describe('MCP discovery', () => {
 		const { lines, logger } = capturingLogger()
 		const tools = await discoverMcpTools(config(), {
 			fetch: remote.fetch,
-			secret: () => undefined,
+			...none,
 			logger,
 		})
 		expect(tools).toHaveLength(100)
@@ -141,7 +144,7 @@ describe('MCP discovery', () => {
 		const { lines, logger } = capturingLogger()
 		const tools = await discoverMcpTools(config({ prefix: 'p' }), {
 			fetch: remote.fetch,
-			secret: () => undefined,
+			...none,
 			logger,
 		})
 		expect(tools.map((t) => t.name)).toEqual(['p_a_b', 'p_ok-name', `p_${'x'.repeat(62)}`])
@@ -156,7 +159,7 @@ describe('MCP discovery', () => {
 describe('MCP tool calls', () => {
 	async function demoTools() {
 		const remote = serveMcp(demoServer)
-		const deps = { fetch: remote.fetch, secret: () => undefined, logger: capturingLogger().logger }
+		const deps = { fetch: remote.fetch, ...none, logger: capturingLogger().logger }
 		const tools = await discoverMcpTools(config(), deps)
 		const byName = (name: string) => named(tools, `docs_srv_${name}`)
 		return { remote, byName, ctx: toolContext({ fetch: remote.fetch }) }
@@ -200,7 +203,7 @@ describe('MCP tool calls', () => {
 		})
 		const tools = await discoverMcpTools(config({ prefix: 'img' }), {
 			fetch: remote.fetch,
-			secret: () => undefined,
+			...none,
 			logger: capturingLogger().logger,
 		})
 		const outcome = await runTool(
@@ -216,7 +219,7 @@ describe('MCP tool calls', () => {
 		const remote = serveMcp(listingServer([[{ name: 'odd', inputSchema: schema }]]))
 		const [odd] = await discoverMcpTools(config(), {
 			fetch: remote.fetch,
-			secret: () => undefined,
+			...none,
 			logger: capturingLogger().logger,
 		})
 		expect(odd?.inputSchema).toEqual(schema)
@@ -246,17 +249,18 @@ describe('MCP tool calls', () => {
 describe('MCP credentials', () => {
 	it('sends the named secret as a bearer token, on discovery and on calls', async () => {
 		const remote = serveMcp(demoServer)
-		const secret = (name: string) => (name === 'DOCS_MCP_TOKEN' ? 'tok-123' : undefined)
+		const credential = async (name: string) => tenantCredential({ DOCS_MCP_TOKEN: 'tok-123' }, name)
 		const server = config({ secret: 'DOCS_MCP_TOKEN' })
 		const tools = await discoverMcpTools(server, {
+			tenantId: 't1',
 			fetch: remote.fetch,
-			secret,
+			credential,
 			logger: capturingLogger().logger,
 		})
 		expect(tools).toHaveLength(3)
 		const add = named(tools, 'docs_srv_add')
 		expect(
-			await runTool(add, { a: 1, b: 1 }, toolContext({ fetch: remote.fetch, secret })),
+			await runTool(add, { a: 1, b: 1 }, toolContext({ fetch: remote.fetch, credential })),
 		).toEqual({ ok: true, text: '2' })
 		expect(remote.requests.length).toBeGreaterThan(4)
 		for (const request of remote.requests) {
@@ -269,7 +273,7 @@ describe('MCP credentials', () => {
 		const { lines, logger } = capturingLogger()
 		const tools = await discoverMcpTools(config({ secret: 'ABSENT_TOKEN' }), {
 			fetch: remote.fetch,
-			secret: () => undefined,
+			...none,
 			logger,
 		})
 		expect(tools).toEqual([])
@@ -278,7 +282,7 @@ describe('MCP credentials', () => {
 			expect.objectContaining({
 				level: 'warn',
 				msg: 'mcp.server_skipped',
-				reason: 'missing_secret',
+				reason: 'not_found',
 				mcpServer: 'docs-srv',
 			}),
 		])
@@ -292,7 +296,7 @@ describe('MCP URL guard', () => {
 		const cache = new McpToolCache()
 		const tools = await cache.tools([config({ id: 'private', url: 'https://10.0.0.8/mcp' })], {
 			fetch: remote.fetch,
-			secret: () => undefined,
+			...none,
 			logger,
 		})
 		expect(tools).toEqual([])
@@ -309,7 +313,7 @@ describe('MCP URL guard', () => {
 			refuse ? { ok: false, reason: 'test', message: 'refused by test' } : allowAll(input)
 		const tools = await discoverMcpTools(config(), {
 			fetch: remote.fetch,
-			secret: () => undefined,
+			...none,
 			logger: capturingLogger().logger,
 			checkUrl: guard,
 		})
@@ -330,7 +334,7 @@ describe('MCP discovery cache', () => {
 		let now = 1_000_000
 		const deps = {
 			fetch: remote.fetch,
-			secret: () => undefined,
+			...none,
 			logger: capturingLogger().logger,
 			now: () => now,
 		}
@@ -359,7 +363,7 @@ describe('MCP discovery cache', () => {
 				calls++
 				throw new TypeError('network down')
 			},
-			secret: () => undefined,
+			...none,
 			logger,
 			now: () => now,
 		}
@@ -392,7 +396,7 @@ describe('MCP discovery cache', () => {
 		}
 		const tools = await new McpToolCache().tools(
 			[config(), config({ id: 'down', url: 'https://down.example.com/mcp' })],
-			{ fetch: fetcher, secret: () => undefined, logger: capturingLogger().logger },
+			{ fetch: fetcher, ...none, logger: capturingLogger().logger },
 		)
 		expect(tools.map((t) => t.name)).toEqual(['docs_srv_add', 'docs_srv_fail', 'docs_srv_lookup'])
 	})

@@ -1,25 +1,22 @@
 // From an agent's model refs to callable models: each ref `<provider>:<model>` becomes a target
-// (provider kind, base URL, auth profiles by secret name, context window, breaker key), and a
-// target plus one profile's key becomes an AI SDK language model. Keys are read from the Worker's
-// secrets at call time; the config only ever names them.
+// (provider kind, base URL, whether that is the vendor's official endpoint, auth profiles by
+// secret name, context window, breaker key), and a target plus one resolved key becomes an AI SDK
+// language model. The config only ever names secrets; the router resolves them at call time
+// (src/security/credentials.ts) and every request leaves through the SSRF-guarded fetch.
 import { createAnthropic } from '@ai-sdk/anthropic'
 import { createOpenAI } from '@ai-sdk/openai'
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import type { LanguageModelV4 } from '@ai-sdk/provider'
 import { createWorkersAI } from 'workers-ai-provider'
+import { BUILTIN_PROVIDER_KEYS } from '../../security/secrets'
 import type { AgentConfig, ProviderKind } from '../config'
 import { OfflineLanguageModel } from '../offline'
 import { ModelError } from '../runner'
 
 export interface AuthProfileRef {
 	id: string
-	/** Name of the Worker secret that holds the key. */
+	/** Name of the secret that holds the key: the tenant's own, or a shared deployment secret. */
 	secret: string
-	/**
-	 * The key is one the deployment shares with every tenant (not the tenant's own): its health is
-	 * shared state, moved only by the provider's own evidence.
-	 */
-	shared?: boolean
 }
 
 export interface ModelTarget {
@@ -28,6 +25,11 @@ export interface ModelTarget {
 	kind: ProviderKind
 	modelId: string
 	baseURL: string | undefined
+	/**
+	 * The provider whose own official endpoint the requests go to (`anthropic`, `openai`), or
+	 * undefined: only there may a shared deployment secret of that provider be used.
+	 */
+	officialFor: string | undefined
 	profiles: AuthProfileRef[]
 	contextWindow: number
 	/** Breaker identity: the endpoint and model, whichever agent or tenant calls it. */
@@ -35,9 +37,33 @@ export interface ModelTarget {
 }
 
 /** Secrets a built-in provider uses when the agent does not define the provider itself. */
-export const DEFAULT_SECRETS: Partial<Record<ProviderKind, string>> = {
-	anthropic: 'ANTHROPIC_API_KEY',
-	openai: 'OPENAI_API_KEY',
+export const DEFAULT_SECRETS: Partial<Record<ProviderKind, string>> = Object.fromEntries(
+	Object.entries(BUILTIN_PROVIDER_KEYS).map(([name, kind]) => [kind, name]),
+)
+
+/** The official endpoints (origins) of the providers a shared deployment key may be sent to. */
+export const OFFICIAL_ENDPOINTS: Partial<Record<ProviderKind, string>> = {
+	anthropic: 'https://api.anthropic.com',
+	openai: 'https://api.openai.com',
+}
+
+/**
+ * `kind` when a provider of that kind with this base URL talks to its vendor's own API (no base
+ * URL: the SDK's default, or one on the official origin); else undefined. An openai-compatible
+ * provider never does.
+ */
+export function officialProvider(
+	kind: ProviderKind,
+	baseURL: string | undefined,
+): string | undefined {
+	const official = OFFICIAL_ENDPOINTS[kind]
+	if (!official) return undefined
+	if (baseURL === undefined) return kind
+	try {
+		return new URL(baseURL).origin === official ? kind : undefined
+	} catch {
+		return undefined
+	}
 }
 
 /** Context windows (tokens) by model-name prefix; a provider's `contextWindow` overrides. */
@@ -87,6 +113,7 @@ export function targetOf(config: AgentConfig, ref: string): ModelTarget {
 		kind,
 		modelId,
 		baseURL,
+		officialFor: officialProvider(kind, baseURL),
 		profiles,
 		contextWindow: contextWindowOf(kind, modelId, provider?.contextWindow),
 		breakerKey: `${kind}|${baseURL ?? ''}|${modelId}`,
@@ -98,21 +125,24 @@ export const profileKey = (target: ModelTarget, profile: AuthProfileRef | undefi
 	`${target.kind}|${target.baseURL ?? ''}|${profile?.secret ?? '-'}`
 
 export interface ProviderDeps {
+	/** The Worker's bindings (the Workers AI binding `AI`); secrets are never read from here. */
 	env: Record<string, unknown>
-	/** The fetch providers use (tests replace the network here). */
+	/** The fetch providers use (tests replace the network here); wrapped in the SSRF guard. */
 	fetch?: typeof fetch
 }
 
-/** The AI SDK model for a target called with one profile's key. */
+/**
+ * The AI SDK model for a target, called with one resolved key (`apiKey`, undefined when the target
+ * needs none) through `fetch`, which the router has already wrapped in the SSRF guard.
+ */
 export function languageModel(
 	target: ModelTarget,
-	profile: AuthProfileRef | undefined,
-	deps: ProviderDeps,
+	apiKey: string | undefined,
+	deps: { env: Record<string, unknown>; fetch: typeof fetch },
 ): LanguageModelV4 {
-	const apiKey = profile ? secretValue(deps.env, profile.secret) : undefined
 	const common = {
 		...(target.baseURL ? { baseURL: target.baseURL } : {}),
-		...(deps.fetch ? { fetch: deps.fetch } : {}),
+		fetch: deps.fetch,
 	}
 	switch (target.kind) {
 		case 'offline':
@@ -127,7 +157,7 @@ export function languageModel(
 				baseURL: target.baseURL ?? '',
 				includeUsage: true,
 				...(apiKey ? { apiKey } : {}),
-				...(deps.fetch ? { fetch: deps.fetch } : {}),
+				fetch: deps.fetch,
 			})(target.modelId)
 		case 'workers-ai': {
 			const binding = deps.env.AI as Ai | undefined
@@ -142,61 +172,10 @@ export function languageModel(
 	}
 }
 
-function secretValue(env: Record<string, unknown>, name: string): string | undefined {
-	const value = env[name]
-	return typeof value === 'string' && value.length > 0 ? value : undefined
-}
-
 function required(apiKey: string | undefined, target: ModelTarget): string {
 	if (apiKey) return apiKey
 	throw new ModelError(
 		'provider_not_configured',
-		`model "${target.ref}" has no API key: set the secret named in its auth profile`,
+		`model "${target.ref}" has no API key: give its provider an auth profile naming a secret`,
 	)
-}
-
-/**
- * Where an agent config names a secret the deployment does not have: each auth profile's secret,
- * each MCP server's, and the default key of a built-in provider the config uses without defining it. Paths are
- * relative to the config. A key-less provider (Workers AI, offline, a local server) needs none.
- */
-export function missingSecrets(
-	config: AgentConfig,
-	has: (name: string) => boolean,
-): { path: string; message: string }[] {
-	const issues: { path: string; message: string }[] = []
-	for (const [id, provider] of Object.entries(config.providers)) {
-		provider.profiles.forEach((p, i) => {
-			if (!has(p.secret)) {
-				issues.push({
-					path: `providers.${id}.profiles.${i}.secret`,
-					message: `secret "${p.secret}" is not set in this deployment (wrangler secret put ${p.secret})`,
-				})
-			}
-		})
-	}
-	config.tools.mcp.forEach((server, i) => {
-		if (server.secret && !has(server.secret)) {
-			issues.push({
-				path: `tools.mcp.${i}.secret`,
-				message: `secret "${server.secret}" is not set in this deployment (wrangler secret put ${server.secret})`,
-			})
-		}
-	})
-	const refs: [string, string][] = [
-		[config.model.primary, 'model.primary'],
-		...config.model.fallbacks.map((r, i): [string, string] => [r, `model.fallbacks.${i}`]),
-	]
-	for (const [ref, path] of refs) {
-		const providerId = ref.slice(0, ref.indexOf(':'))
-		if (config.providers[providerId]) continue
-		const secret = DEFAULT_SECRETS[providerId as ProviderKind]
-		if (secret && !has(secret)) {
-			issues.push({
-				path,
-				message: `"${ref}" needs the secret ${secret} (wrangler secret put ${secret}), or a "providers.${providerId}" entry naming another`,
-			})
-		}
-	}
-	return issues
 }

@@ -3,16 +3,21 @@
 // retries with exponential backoff and full jitter inside the run's deadline; a circuit breaker
 // per provider+model that skips a failing endpoint and lets one probe through half-open. The
 // prompt is checked against each model's context window first: no call is sent that must fail.
-// Health is kept per scope of the credential used (see health.ts): a tenant's own keys in the
-// tenant's state; the deployment's shared keys in shared state, which only provider-side evidence
-// moves — anything a tenant's request could cause lands in that tenant's state instead.
+// Each call resolves its profile's secret for the run's tenant (the tenant's own, or a shared one
+// toward an official endpoint) and leaves through the SSRF-guarded fetch. Health is kept per owner
+// of the credential used (see health.ts): a tenant's own keys in the tenant's state; the
+// deployment's shared keys in shared state, which only provider-side evidence moves — anything a
+// tenant's request could cause lands in that tenant's state instead.
 import type {
-	LanguageModelV4,
 	LanguageModelV4FunctionTool,
 	LanguageModelV4Prompt,
 	LanguageModelV4StreamPart,
 } from '@ai-sdk/provider'
 import type { Logger } from '../../observability/logger'
+import type { Credentials } from '../../security/credentials'
+import { guardedFetch, OutboundRefused } from '../../security/outbound'
+import type { SecretOwner } from '../../security/secrets'
+import { checkUrl, type UrlRules } from '../../security/ssrf'
 import { type ModelCallRecord, ModelError, sleep, type Usage } from '../runner'
 import {
 	BREAKER,
@@ -52,7 +57,7 @@ export const DEFAULT_OUTPUT_RESERVE = 4_096
 export const SHARED_TIMEOUT_EVIDENCE_MS = 60_000
 
 export interface StepRequest {
-	/** The tenant the call is made for: its health scope, and the payer of its own keys. */
+	/** The tenant the call is made for: whose secrets it may use, and its health scope. */
 	tenantId: string
 	system: string
 	/** The conversation, without the system message. */
@@ -90,6 +95,10 @@ export interface StepOutput {
 }
 
 export interface RouterDeps extends ProviderDeps {
+	/** Resolves the secret a profile names, for the run's tenant. */
+	credentials: Credentials
+	/** The SSRF rules every provider request passes (tenant URLs: https, public; see ssrf.ts). */
+	urlRules: UrlRules
 	/** The isolate's view of one health scope. */
 	health: (scope: HealthScope) => HealthView
 	logger: Logger
@@ -124,14 +133,17 @@ export function estimatePromptTokens(
 export class ModelRouter {
 	readonly #deps: RouterDeps
 	readonly #cursor = new Map<string, number>()
-	readonly #models = new Map<string, LanguageModelV4>()
+	readonly #fetch: typeof fetch
 
 	constructor(deps: RouterDeps) {
 		this.#deps = deps
+		const outbound = deps.fetch ?? ((input, init) => fetch(input, init))
+		this.#fetch = guardedFetch(outbound, (url) => checkUrl(url, undefined, deps.urlRules))
 	}
 
 	async step(targets: readonly ModelTarget[], req: StepRequest): Promise<StepOutput> {
 		const own = this.#deps.health(tenantScope(req.tenantId))
+		const shared = this.#deps.health('shared')
 		const notes: string[] = []
 		let last: Failure | undefined
 		let fits = 0
@@ -145,14 +157,9 @@ export class ModelRouter {
 				continue
 			}
 			fits++
-			const breakerViews = usesSharedCredential(target) ? [own, this.#deps.health('shared')] : [own]
-			const gate = await this.#breakerGate(target, breakerViews)
+			const gate = await this.#breakerGate(target, own)
 			if (gate !== 'call') {
-				notes.push(
-					gate === 'skip'
-						? `${target.ref}: circuit open`
-						: `${target.ref}: circuit half-open, another caller is probing`,
-				)
+				notes.push(`${target.ref}: ${gate}`)
 				continue
 			}
 			const spent = new Set<string>()
@@ -164,8 +171,25 @@ export class ModelRouter {
 				}
 				const key = profileKey(target, profile)
 				const started = Date.now()
+				// Whose credential this call uses: the tenant's own secret, or a shared deployment one.
+				let owner: SecretOwner | undefined
 				try {
-					const out = await this.#call(target, profile, req)
+					const credential = await this.#credential(target, profile, req.tenantId)
+					owner = credential.owner
+					if (isShared(target, owner)) {
+						// A shared key cooling down or disabled, or its breaker open, is so for every tenant.
+						if (!profileAvailable((await shared.current()).profiles[key], Date.now())) {
+							notes.push(`${target.ref}: shared key cooling down or disabled`)
+							spent.add(key)
+							continue
+						}
+						const sharedGate = await this.#breakerGate(target, shared)
+						if (sharedGate !== 'call') {
+							notes.push(`${target.ref}: ${sharedGate} (shared)`)
+							break
+						}
+					}
+					const out = await this.#call(target, credential.apiKey, req)
 					req.onCall({
 						model: target.ref,
 						...(profile ? { profile: profile.id } : {}),
@@ -178,10 +202,18 @@ export class ModelRouter {
 						{ kind: 'profile', key, outcome: 'ok' },
 						{ kind: 'breaker', key: target.breakerKey, outcome: 'ok' },
 					]
-					await Promise.all(this.#viewsOf(target, profile, own).map((v) => v.report(ok)))
+					const views = isShared(target, owner) ? [own, shared] : [own]
+					await Promise.all(views.map((view) => view.report(ok)))
 					return out
 				} catch (error) {
 					if (req.signal.aborted) throw req.signal.reason ?? error
+					// A key that is not the tenant's to use, or a URL the guard refuses: configuration, so
+					// no retry and no health report.
+					if (error instanceof OutboundRefused) {
+						notes.push(`${target.ref}: provider URL ${error.message}`)
+						spent.add(key)
+						continue
+					}
 					if (error instanceof ModelError && error.code === 'provider_not_configured') {
 						notes.push(`${target.ref}: ${error.message}`)
 						spent.add(key)
@@ -199,8 +231,8 @@ export class ModelRouter {
 						outcome: failure.kind,
 						...(failure.status ? { status: failure.status } : {}),
 					})
-					const evidence = providerEvidence(failure, req.callTimeoutMs)
-					const scoped = isShared(target, profile) && evidence ? this.#deps.health('shared') : own
+					const scoped =
+						isShared(target, owner) && providerEvidence(failure, req.callTimeoutMs) ? shared : own
 					await scoped.report(reports(target, key, failure))
 					const label = `${target.ref}${profile ? ` [${profile.id}]` : ''}: ${failure.kind}${failure.status ? ` ${failure.status}` : ''} (${failure.message})`
 					notes.push(label)
@@ -209,6 +241,7 @@ export class ModelRouter {
 						profile: profile?.id,
 						kind: failure.kind,
 						status: failure.status,
+						owner,
 					})
 					if (interrupted) {
 						throw new ModelError(
@@ -249,35 +282,29 @@ export class ModelRouter {
 		})
 	}
 
-	/**
-	 * What the breakers of every scope the target's credentials live in say: skip if any is open;
-	 * a half-open one lets this caller through only if it wins that scope's probe.
-	 */
-	async #breakerGate(target: ModelTarget, views: HealthView[]): Promise<'call' | 'skip' | 'busy'> {
-		const snapshots = await Promise.all(views.map((v) => v.current()))
-		const gates = snapshots.map((s) => breakerGate(s.breakers[target.breakerKey], Date.now()))
-		if (gates.includes('skip')) return 'skip'
-		for (const [i, gate] of gates.entries()) {
-			if (gate === 'probe' && !(await views[i]?.probe(target.breakerKey))) return 'busy'
+	/** What one scope's breaker says; a half-open one lets this caller through only if it wins the probe. */
+	async #breakerGate(
+		target: ModelTarget,
+		view: HealthView,
+	): Promise<'call' | 'circuit open' | 'circuit half-open, another caller is probing'> {
+		const gate = breakerGate((await view.current()).breakers[target.breakerKey], Date.now())
+		if (gate === 'skip') return 'circuit open'
+		if (gate === 'probe' && !(await view.probe(target.breakerKey))) {
+			return 'circuit half-open, another caller is probing'
 		}
 		return 'call'
 	}
 
-	/** The views a call with this profile reads and clears: the tenant's, and shared if it is. */
-	#viewsOf(target: ModelTarget, profile: AuthProfileRef | undefined, own: HealthView) {
-		return isShared(target, profile) ? [own, this.#deps.health('shared')] : [own]
-	}
-
-	/** Next usable profile round-robin; `undefined` = the target needs none; null = none usable. */
+	/**
+	 * Next usable profile round-robin, by the tenant's own state (a shared key's shared state is
+	 * checked once the key is resolved); `undefined` = the target needs none; null = none usable.
+	 */
 	async #pick(
 		target: ModelTarget,
 		spent: Set<string>,
 		own: HealthView,
 	): Promise<AuthProfileRef | undefined | null> {
 		const snapshot = await own.current()
-		const shared = usesSharedCredential(target)
-			? await this.#deps.health('shared').current()
-			: undefined
 		const now = Date.now()
 		const candidates: (AuthProfileRef | undefined)[] =
 			target.profiles.length > 0 ? target.profiles : [undefined]
@@ -288,9 +315,6 @@ export class ModelRouter {
 			const profile = candidates[index]
 			const key = profileKey(target, profile)
 			if (spent.has(key) || !profileAvailable(snapshot.profiles[key], now)) continue
-			if (shared && isShared(target, profile) && !profileAvailable(shared.profiles[key], now)) {
-				continue
-			}
 			this.#cursor.set(cursorKey, index + 1)
 			return profile
 		}
@@ -303,23 +327,37 @@ export class ModelRouter {
 		return Math.max(jittered, Math.min(retryAfterMs ?? 0, BACKOFF_CAP_MS))
 	}
 
-	#model(target: ModelTarget, profile: AuthProfileRef | undefined): LanguageModelV4 {
-		const key = `${target.kind}|${target.baseURL ?? ''}|${target.modelId}|${profile?.secret ?? ''}`
-		let model = this.#models.get(key)
-		if (!model) {
-			model = languageModel(target, profile, this.#deps)
-			// Keys are read once per isolate; a rotated secret arrives with a new isolate (deploy).
-			this.#models.set(key, model)
+	/** The key a profile names, resolved for the tenant; provider_not_configured when refused. */
+	async #credential(
+		target: ModelTarget,
+		profile: AuthProfileRef | undefined,
+		tenantId: string,
+	): Promise<{ apiKey?: string; owner?: SecretOwner }> {
+		if (target.baseURL !== undefined) {
+			const checked = checkUrl(target.baseURL, undefined, this.#deps.urlRules)
+			if (!checked.ok) {
+				throw new ModelError('provider_not_configured', `base URL refused: ${checked.message}`)
+			}
 		}
-		return model
+		if (!profile) return {}
+		const credential = await this.#deps.credentials.resolve({
+			tenantId,
+			name: profile.secret,
+			officialFor: target.officialFor,
+		})
+		if (!credential.ok) {
+			throw new ModelError('provider_not_configured', `[${profile.id}] ${credential.message}`)
+		}
+		return { apiKey: credential.value, owner: credential.owner }
 	}
 
 	async #call(
 		target: ModelTarget,
-		profile: AuthProfileRef | undefined,
+		apiKey: string | undefined,
 		req: StepRequest,
 	): Promise<StepOutput> {
-		const model = this.#model(target, profile)
+		// Built per call: a tenant's key can change at any time, and building a model is cheap.
+		const model = languageModel(target, apiKey, { env: this.#deps.env, fetch: this.#fetch })
 		const controller = new AbortController()
 		const onAbort = () => controller.abort(req.signal.reason)
 		req.signal.addEventListener('abort', onAbort, { once: true })
@@ -403,17 +441,11 @@ class IncompleteResponse extends Error {
 }
 
 /**
- * Whether a call used a credential the deployment shares with every tenant: a profile resolved to
- * a shared deployment secret, or the deployment's Workers AI binding.
+ * Whether a call used a credential the deployment shares with every tenant: a shared deployment
+ * secret, or (no key at all) the deployment's Workers AI binding.
  */
-function isShared(target: ModelTarget, profile: AuthProfileRef | undefined): boolean {
-	return profile ? profile.shared === true : target.kind === 'workers-ai'
-}
-
-const usesSharedCredential = (target: ModelTarget): boolean =>
-	target.profiles.length > 0
-		? target.profiles.some((p) => p.shared === true)
-		: isShared(target, undefined)
+const isShared = (target: ModelTarget, owner: SecretOwner | undefined): boolean =>
+	owner === 'shared' || (owner === undefined && target.kind === 'workers-ai')
 
 /**
  * Evidence from the provider itself: an HTTP status it sent, or no answer within a timeout long

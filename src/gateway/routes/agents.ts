@@ -1,6 +1,7 @@
 // Agents of the caller's tenant: list, read, create, replace, delete, and the version history.
-// Every write is validated (zod, then the secrets it names must exist), versioned in
-// `agent_versions`, audited, and drops the agent from this isolate's cache.
+// Every write is validated (zod, then every secret it names must be the tenant's to use and every
+// URL it chooses must pass the SSRF guard), versioned in `agent_versions`, audited with the secret
+// names and URLs it changed, and drops the agent from this isolate's cache.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import {
@@ -14,10 +15,13 @@ import {
 } from '../../agents/catalog'
 import { AgentConfig, Slug } from '../../agents/config'
 import { invalidateAgent } from '../../agents/directory'
-import { missingSecrets } from '../../agents/models/providers'
+import { outboundIssues, secretReferences, urlReferences } from '../../agents/outbound'
 import { database } from '../../db/client'
+import { tenantSecretNames } from '../../db/secrets'
 import { getTenant } from '../../db/tenants'
 import { canonicalJson } from '../../security/audit'
+import { sharedSecrets } from '../../security/secrets'
+import { tenantUrlRules } from '../../security/ssrf'
 import { actorOf as actorName, audit } from '../audit'
 import type { GatewayEnv } from '../context'
 import { fieldProblem } from '../errors'
@@ -178,15 +182,55 @@ const versions = createRoute({
 	},
 })
 
-/** The config may name only secrets this deployment has; a miss is a 400 with the field path. */
-function checkSecrets(c: Context<GatewayEnv>, config: AgentConfig): void {
+/**
+ * Refused at save, not when a message runs: a secret the tenant may not use here (not its own, an
+ * EDGECLAW_* name, a shared one toward a custom URL) or a URL the SSRF guard refuses is a 400 with
+ * the field's path.
+ */
+async function checkOutbound(
+	c: Context<GatewayEnv>,
+	tenantId: string,
+	config: AgentConfig,
+): Promise<void> {
 	const env = c.env as unknown as Record<string, unknown>
-	const issues = missingSecrets(config, (name) => typeof env[name] === 'string' && env[name] !== '')
+	const tenantSecrets =
+		secretReferences(config).length > 0
+			? await tenantSecretNames(database(c.env.DB), tenantId)
+			: new Set<string>()
+	const issues = outboundIssues(config, {
+		tenantSecrets,
+		shared: sharedSecrets(c.env.EDGECLAW_SHARED_SECRETS),
+		deploymentHas: (name) => typeof env[name] === 'string' && env[name] !== '',
+		urlRules: tenantUrlRules(c.env),
+	})
 	if (issues.length === 0) return
 	throw fieldProblem(
 		issues.map((i) => ({ path: `config.${i.path}`, message: i.message })),
 		'json',
 	)
+}
+
+/** `path=NAME` for every secret a config names, sorted: the audit trail of where keys go. */
+const secretList = (config: AgentConfig | undefined): string[] =>
+	config ? [...new Set(secretReferences(config).map((r) => `${r.path}=${r.name}`))].sort() : []
+
+const urlList = (config: AgentConfig | undefined): string[] =>
+	config ? [...new Set(urlReferences(config).map((r) => `${r.path}=${r.url}`))].sort() : []
+
+/** Secret names and URLs before → after, for whichever of the two changed (names, never values). */
+function outboundChanges(
+	before: AgentConfig | undefined,
+	after: AgentConfig | undefined,
+): Record<string, { before: string[]; after: string[] }> {
+	const out: Record<string, { before: string[]; after: string[] }> = {}
+	const pairs: [string, string[], string[]][] = [
+		['secretNames', secretList(before), secretList(after)],
+		['urls', urlList(before), urlList(after)],
+	]
+	for (const [key, was, now] of pairs) {
+		if (canonicalJson(was) !== canonicalJson(now)) out[key] = { before: was, after: now }
+	}
+	return out
 }
 
 /** `If-Match: "3"` (or `W/"3"`, or `3`) → 3; anything else is a 400. */
@@ -233,7 +277,7 @@ export const agentRoutes = createRouter()
 	.openapi(create, async (c) => {
 		const { tenantId } = c.get('principal')
 		const body = c.req.valid('json')
-		checkSecrets(c, body.config)
+		await checkOutbound(c, tenantId, body.config)
 		if (!(await getTenant(database(c.env.DB), tenantId))) {
 			throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
 		}
@@ -243,6 +287,7 @@ export const agentRoutes = createRouter()
 		await record(c, 'agent.created', body.id, {
 			version: 1,
 			changed: changedKeys({}, body.config),
+			...outboundChanges(undefined, body.config),
 		})
 		c.header('location', `/v1/agents/${body.id}`)
 		return c.json(view(agent), 201)
@@ -251,7 +296,7 @@ export const agentRoutes = createRouter()
 		const { tenantId } = c.get('principal')
 		const { agentId } = c.req.valid('param')
 		const body = c.req.valid('json')
-		checkSecrets(c, body.config)
+		await checkOutbound(c, tenantId, body.config)
 		const expected = ifMatchVersion(c.req.valid('header')['if-match']) ?? body.expectedVersion
 		const outcome = await updateAgentRow(
 			c.env.DB,
@@ -276,6 +321,7 @@ export const agentRoutes = createRouter()
 		await record(c, 'agent.updated', agentId, {
 			version: outcome.agent.version,
 			changed: changedKeys(outcome.previous.config, body.config),
+			...outboundChanges(outcome.previous.config, body.config),
 		})
 		c.header('etag', `"${outcome.agent.version}"`)
 		return c.json(view(outcome.agent), 200)

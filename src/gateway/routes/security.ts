@@ -3,8 +3,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { eq } from 'drizzle-orm'
 import { AgentConfig } from '../../agents/config'
+import { secretReferences, urlReferences } from '../../agents/outbound'
 import { database } from '../../db/client'
-import { agents, apiKeys } from '../../db/schema'
+import { agents, apiKeys, tenantSecrets } from '../../db/schema'
 import { assessPosture } from '../../security/posture'
 import { authedErrors, bearerAuth, createRouter, json } from '../openapi'
 
@@ -21,7 +22,7 @@ const route = createRoute({
 	tags: ['security'],
 	security: bearerAuth,
 	summary:
-		'Risky configuration: admin token, CORS, rate limits, key hashing, JWT audience, tool profiles, keys',
+		'Risky configuration: admin token, data keys, CORS, rate limits, key hashing, JWT audience, shared secrets, tool profiles, where agents send secrets, keys',
 	responses: {
 		200: json(
 			z.object({ ok: z.boolean(), findings: z.array(Finding) }).openapi('SecurityReport'),
@@ -37,7 +38,8 @@ export const securityRoutes = createRouter().openapi(route, async (c) => {
 	const p = c.get('principal')
 	const db = database(c.env.DB)
 	const scope = p.kind === 'platform' ? undefined : p.tenantId
-	const [agentRows, keyRows] = await Promise.all([
+	const secretColumns = { tenantId: tenantSecrets.tenantId, name: tenantSecrets.name }
+	const [agentRows, keyRows, secretRows] = await Promise.all([
 		(scope
 			? db.select().from(agents).where(eq(agents.tenantId, scope))
 			: db.select().from(agents)
@@ -46,15 +48,25 @@ export const securityRoutes = createRouter().openapi(route, async (c) => {
 			? db.select().from(apiKeys).where(eq(apiKeys.tenantId, scope))
 			: db.select().from(apiKeys)
 		).limit(5_000),
+		(scope
+			? db.select(secretColumns).from(tenantSecrets).where(eq(tenantSecrets.tenantId, scope))
+			: db.select(secretColumns).from(tenantSecrets)
+		).limit(50_000),
 	])
 	const findings = assessPosture({
 		env: c.env as unknown as Record<string, unknown>,
-		agents: agentRows.map((a) => ({
-			tenantId: a.tenantId,
-			id: a.id,
-			toolProfile: AgentConfig.safeParse(a.config).data?.tools.profile ?? 'unknown',
-		})),
+		agents: agentRows.map((a) => {
+			const config = AgentConfig.safeParse(a.config).data
+			return {
+				tenantId: a.tenantId,
+				id: a.id,
+				toolProfile: config?.tools.profile ?? 'unknown',
+				secrets: config ? secretReferences(config) : [],
+				urls: config ? urlReferences(config) : [],
+			}
+		}),
 		keys: keyRows,
+		tenantSecrets: secretRows,
 	}).sort((a, b) => ORDER[a.severity] - ORDER[b.severity])
 	return c.json({ ok: !findings.some((f) => f.severity === 'high'), findings }, 200)
 })

@@ -1,0 +1,132 @@
+// The credential a tenant config names, resolved at call time under the one rule (`secretSource`):
+// the tenant's own secret first; a deployment secret only when the platform shares it and only
+// toward the provider's official endpoint; never an EDGECLAW_* one. Model providers, MCP servers
+// (and channels next) all resolve through here. Decrypted values are cached per isolate for
+// 10 s, so a turn does not read D1 per model call; a write in this isolate drops its entry.
+import { TtlCache } from '../db/cache'
+import { database } from '../db/client'
+import { getSealedSecret } from '../db/secrets'
+import {
+	decryptSecret,
+	importSecretsKey,
+	isReservedName,
+	type KeyProblem,
+	type SecretOwner,
+	type SecretsKey,
+	secretSource,
+	sharedSecrets,
+} from './secrets'
+
+export interface CredentialRequest {
+	tenantId: string
+	/** The secret's NAME, as the config wrote it. */
+	name: string
+	/**
+	 * The built-in provider whose own official endpoint the request goes to; undefined for URLs a
+	 * tenant chose (custom base URLs, openai-compatible providers, MCP servers).
+	 */
+	officialFor: string | undefined
+}
+
+export type Credential =
+	| { ok: true; value: string; owner: SecretOwner }
+	| { ok: false; reason: string; message: string }
+
+export interface Credentials {
+	resolve(request: CredentialRequest): Promise<Credential>
+}
+
+/**
+ * What the resolver reads: D1, EDGECLAW_SECRETS_KEY (and _PREVIOUS), EDGECLAW_SHARED_SECRETS and
+ * shared secrets by name. The Worker's `Env` fits.
+ */
+export type CredentialsEnv = { DB: D1Database } & object
+
+const setting = (env: object, name: string): string | undefined => {
+	const value = (env as Record<string, unknown>)[name]
+	return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/** A tenant secret, like an API key row, reaches every isolate within this time. */
+export const SECRET_CACHE_TTL_MS = 10_000
+
+type Lookup =
+	| { state: 'none' }
+	| { state: 'value'; value: string }
+	| { state: 'unreadable'; message: string }
+
+const cache = new TtlCache<Lookup>(SECRET_CACHE_TTL_MS, 2_000)
+const slotKey = (tenantId: string, name: string) => `${tenantId}\u0000${name}`
+
+/** Drops a tenant secret from this isolate's cache (after a PUT or DELETE). */
+export function forgetTenantSecret(tenantId: string, name: string): void {
+	cache.delete(slotKey(tenantId, name))
+}
+
+export interface KeyRing {
+	/** The key new values are sealed under, or why there is none. */
+	current: SecretsKey | KeyProblem
+	/** Every usable key (current, then EDGECLAW_SECRETS_KEY_PREVIOUS): what rows can be opened with. */
+	all: SecretsKey[]
+}
+
+const rings = new Map<string, KeyRing>()
+
+/** The data keys from EDGECLAW_SECRETS_KEY and the optional EDGECLAW_SECRETS_KEY_PREVIOUS. */
+export async function keyRing(env: object): Promise<KeyRing> {
+	const currentText = setting(env, 'EDGECLAW_SECRETS_KEY') ?? ''
+	const previousText = setting(env, 'EDGECLAW_SECRETS_KEY_PREVIOUS') ?? ''
+	const id = `${currentText}\u0000${previousText}`
+	const known = rings.get(id)
+	if (known) return known
+	const current = await importSecretsKey(currentText)
+	const previous = previousText ? await importSecretsKey(previousText) : 'unset'
+	const all = [current, previous].filter((k): k is SecretsKey => typeof k !== 'string')
+	const ring = { current, all }
+	rings.clear()
+	rings.set(id, ring)
+	return ring
+}
+
+async function lookup(env: CredentialsEnv, tenantId: string, name: string): Promise<Lookup> {
+	const sealed = await getSealedSecret(database(env.DB), tenantId, name)
+	if (!sealed) return { state: 'none' }
+	const ring = await keyRing(env)
+	const opened = await decryptSecret(ring.all, { tenantId, name }, sealed)
+	if (opened.ok) return { state: 'value', value: opened.value }
+	return {
+		state: 'unreadable',
+		message:
+			opened.reason === 'unknown_key'
+				? `the tenant secret ${name} is sealed under key ${opened.keyId}, which this deployment does not have (EDGECLAW_SECRETS_KEY / EDGECLAW_SECRETS_KEY_PREVIOUS)`
+				: `the tenant secret ${name} cannot be decrypted; store it again (PUT /v1/secrets/${name})`,
+	}
+}
+
+/** The resolver over a deployment's bindings. */
+export function credentialsFromEnv(env: CredentialsEnv): Credentials {
+	return {
+		async resolve({ tenantId, name, officialFor }) {
+			const shared = sharedSecrets(setting(env, 'EDGECLAW_SHARED_SECRETS'))
+			const deploymentValue = setting(env, name)
+			const deploymentHas = deploymentValue !== undefined
+			if (isReservedName(name)) {
+				const refused = secretSource(name, { tenantHas: false, officialFor, shared, deploymentHas })
+				if (!refused.ok) return refused
+			}
+			// A row that exists but cannot be opened fails closed: never fall back to a shared secret.
+			const own = await cache.get(slotKey(tenantId, name), () => lookup(env, tenantId, name))
+			if (own.state === 'unreadable')
+				return { ok: false, reason: 'unreadable', message: own.message }
+			const source = secretSource(name, {
+				tenantHas: own.state === 'value',
+				officialFor,
+				shared,
+				deploymentHas,
+			})
+			if (!source.ok) return source
+			if (own.state === 'value') return { ok: true, value: own.value, owner: 'tenant' }
+			return { ok: true, value: deploymentValue as string, owner: 'shared' }
+		},
+	}
+}
