@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { grid, pool, startProduct } from '../bench/lib.mjs'
+import { grid, pool, quantile, startProduct } from '../bench/lib.mjs'
 import { curl, exchange, judge } from './oracles.mjs'
 import { operations, sampleRequests } from './requests.mjs'
 import { createWorld } from './world.mjs'
@@ -114,9 +114,11 @@ try {
 	let done = 0
 	const results = await pool(requests.length, concurrency, async (i) => {
 		const req = /** @type {import('./requests.mjs').FuzzRequest} */ (requests[i])
+		const t0 = performance.now()
 		const outcome = await exchange(fetch, base, req)
+		const ms = performance.now() - t0
 		if (++done % 1_000 === 0) console.error(`[${elapsed()}] ${done} requests`)
-		return { i, req, outcome, failures: judge(req, outcome, world) }
+		return { i, req, outcome, ms, failures: judge(req, outcome, world) }
 	})
 
 	const classOf = (/** @type {import('./oracles.mjs').Outcome} */ o) =>
@@ -124,28 +126,35 @@ try {
 	const CLASSES = ['2xx', '3xx', '4xx', '5xx', 'none']
 	/** @param {(r: (typeof results)[number]) => string} keyOf */
 	const tally = (keyOf) => {
-		/** @type {Map<string, Record<string, number>>} */
+		/** @type {Map<string, { counts: Record<string, number>, ms: number[] }>} */
 		const rows = new Map()
 		for (const r of results) {
 			const key = keyOf(r)
-			const row = rows.get(key) ?? { n: 0, failing: 0, foreign: 0 }
-			row.n = (row.n ?? 0) + 1
+			const row = rows.get(key) ?? { counts: { n: 0, failing: 0, foreign: 0 }, ms: [] }
+			const { counts } = row
+			counts.n = (counts.n ?? 0) + 1
 			const c = classOf(r.outcome)
-			row[c] = (row[c] ?? 0) + 1
-			if (r.failures.length > 0) row.failing = (row.failing ?? 0) + 1
-			if (r.req.foreign) row.foreign = (row.foreign ?? 0) + 1
+			counts[c] = (counts[c] ?? 0) + 1
+			if (r.failures.length > 0) counts.failing = (counts.failing ?? 0) + 1
+			if (r.req.foreign) counts.foreign = (counts.foreign ?? 0) + 1
+			row.ms.push(r.ms)
 			rows.set(key, row)
 		}
 		return [...rows.entries()].sort(([a], [b]) => a.localeCompare(b))
 	}
-	const cells = (/** @type {Record<string, number>} */ row) => [
-		String(row.n ?? 0),
-		...CLASSES.map((c) => String(row[c] ?? 0)),
-		String(row.failing ?? 0),
-	]
+	const cells = (/** @type {{ counts: Record<string, number>, ms: number[] }} */ row) => {
+		const ms = row.ms.sort((a, b) => a - b)
+		return [
+			String(row.counts.n ?? 0),
+			...CLASSES.map((c) => String(row.counts[c] ?? 0)),
+			String(row.counts.failing ?? 0),
+			quantile(ms, 0.5).toFixed(0),
+			(ms.at(-1) ?? 0).toFixed(0),
+		]
+	}
 	console.log(
 		grid(
-			['route', 'method', 'n', ...CLASSES, 'failing'],
+			['route', 'method', 'n', ...CLASSES, 'failing', 'p50 ms', 'max ms'],
 			tally((r) => {
 				const [method, ...template] = r.req.route.split(' ')
 				return `${template.join(' ')}\t${method}`
@@ -155,11 +164,11 @@ try {
 	console.log()
 	console.log(
 		grid(
-			['principal', 'n', ...CLASSES, 'failing', 'foreign'],
+			['principal', 'n', ...CLASSES, 'failing', 'p50 ms', 'max ms', 'foreign'],
 			tally((r) => r.req.principal).map(([key, row]) => [
 				key,
 				...cells(row),
-				String(row.foreign ?? 0),
+				String(row.counts.foreign ?? 0),
 			]),
 		),
 	)

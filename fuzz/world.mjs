@@ -49,6 +49,8 @@ export async function createWorld(send, { adminToken, nonce, secrets = [] }) {
 			keyId: [],
 			policyId: [],
 			model: [{ value: 'edgeclaw/main' }, { value: 'main' }],
+			// An agent's model: one that runs without network.
+			primary: [{ value: 'offline:echo' }],
 			owner: [{ value: 'edgeclaw' }],
 		},
 		secrets: [{ name: 'admin token', value: adminToken }, ...secrets],
