@@ -202,7 +202,8 @@ export function curl(req, base, world) {
 	/** @param {string} s */
 	const mask = (s) => world.secrets.reduce((acc, x) => acc.split(x.value).join(`<${x.name}>`), s)
 	const words = ['curl -sS -i --path-as-is', req.method === 'HEAD' ? '-I' : `-X ${req.method}`]
-	words.push(quote(mask(`${base}${req.path}`)))
+	// The URL as it was sent: fetch resolves `..` and `%2e%2e` segments first.
+	words.push(quote(mask(new URL(`${base}${req.path}`).href)))
 	for (const [name, value] of Object.entries(req.headers)) {
 		const v = mask(value)
 		if (v === '') words.push(`-H ${quote(`${name};`)}`)

@@ -28,8 +28,10 @@ import fc from 'fast-check'
  * @typedef {{ name: string, token: string, tenant?: string }} Principal
  * A value the world holds for a parameter name. `owner`: the tenant only it has (naming it from
  * another tenant is aimed at that tenant's resources); `keep`: its principals and fixtures depend
- * on it, so only another tenant's (foreign) requests may try to change or delete it.
- * @typedef {{ value: string, owner?: string, keep?: boolean }} PoolValue
+ * on it, so only another tenant's (foreign) requests may try to change or delete it; `spare`:
+ * there to be changed and deleted, so only requests that do that name it (a read racing a delete
+ * of what it streams would break off mid-body, which says nothing about the gateway).
+ * @typedef {{ value: string, owner?: string, keep?: boolean, spare?: boolean }} PoolValue
  * @typedef {{
  *   principals: Principal[],
  *   tenants: string[],
@@ -581,11 +583,10 @@ export function isMutating(method, template) {
  * @param {World} world @param {string} name @param {Principal | undefined} who @param {boolean} mutating
  */
 function poolFor(world, name, who, mutating) {
-	return (world.pools[name] ?? []).filter(
-		(v) =>
-			!mutating ||
-			!v.keep ||
-			(who?.tenant !== undefined && v.owner !== undefined && v.owner !== who.tenant),
+	return (world.pools[name] ?? []).filter((v) =>
+		mutating
+			? !v.keep || (who?.tenant !== undefined && v.owner !== undefined && v.owner !== who.tenant)
+			: !v.spare,
 	)
 }
 
@@ -678,7 +679,7 @@ export function requestsFor(doc, world, op, openaiPrefixes) {
 	const queryParams = params('query')
 	const headerParams = params('header')
 	const hint = (/** @type {string} */ name) => {
-		const pool = world.pools[name] ?? []
+		const pool = poolFor(world, name, undefined, false)
 		return pool.length > 0 ? fc.constantFrom(...pool.map((v) => v.value)) : undefined
 	}
 	const valid = op.body ? valuesOf(doc, op.body, hint) : fc.jsonValue({ maxDepth: 2 })
@@ -759,7 +760,8 @@ export function requestsFor(doc, world, op, openaiPrefixes) {
 			const sendsBody = r.body !== undefined && verb !== 'GET' && verb !== 'HEAD'
 			if (sendsBody && r.contentType !== undefined) headers['content-type'] = r.contentType
 			const tenant = auth.who?.tenant
-			const aimedAt = `${path} ${headers['x-edgeclaw-tenant'] ?? ''} ${bodyText(sendsBody ? r.body : undefined)}`
+			// What the request names, as sent (clients resolve `..` segments before sending).
+			const aimedAt = `${new URL(path, 'http://gateway').pathname} ${headers['x-edgeclaw-tenant'] ?? ''} ${bodyText(sendsBody ? r.body : undefined)}`
 			/** @type {FuzzRequest} */
 			const request = {
 				route: `${verb} ${op.template}`,
@@ -775,7 +777,7 @@ export function requestsFor(doc, world, op, openaiPrefixes) {
 					op.secured &&
 					verb !== 'OPTIONS' &&
 					namesForeign(world, tenant, aimedAt),
-				dialect: dialectOf(path, op.dialect, openaiPrefixes),
+				dialect: dialectOf(path, openaiPrefixes),
 			}
 			return request
 		})
@@ -821,10 +823,14 @@ const contentType = fc.oneof(
 	{ weight: 1, arbitrary: fc.constant(undefined) },
 )
 
-/** @param {string} path @param {'problem' | 'openai'} declared @param {string[]} prefixes */
-function dialectOf(path, declared, prefixes) {
-	if (declared === 'openai') return declared
-	return prefixes.some((p) => path === p || path.startsWith(`${p}/`)) ? 'openai' : 'problem'
+/**
+ * The error dialect the gateway answers a path in: the path as sent (clients resolve `..` and
+ * `%2e%2e` before sending), under one of the OpenAI prefixes or not.
+ * @param {string} path @param {string[]} prefixes
+ */
+function dialectOf(path, prefixes) {
+	const sent = new URL(path, 'http://gateway').pathname
+	return prefixes.some((p) => sent === p || sent.startsWith(`${p}/`)) ? 'openai' : 'problem'
 }
 
 /**
@@ -867,7 +873,7 @@ export function unroutedRequests(doc, world, openaiPrefixes) {
 				...(sendsBody ? { body: r.body } : {}),
 				principal: r.auth.who?.name ?? 'anonymous',
 				foreign: false,
-				dialect: dialectOf(path, 'problem', openaiPrefixes),
+				dialect: dialectOf(path, openaiPrefixes),
 			}
 		})
 }

@@ -122,7 +122,7 @@ export async function createWorld(send, { adminToken, nonce, secrets = [] }) {
 			{ content: 'hello', wait: true },
 			{ token: member },
 		)
-		pool('sessionKey', { value: scratch })
+		pool('sessionKey', { value: scratch, spare: true })
 	}
 	// The same values under the other names the document uses for them.
 	world.pools.session = world.pools.sessionKey ?? []
