@@ -761,7 +761,7 @@ export function requestsFor(doc, world, op, openaiPrefixes) {
 			if (sendsBody && r.contentType !== undefined) headers['content-type'] = r.contentType
 			const tenant = auth.who?.tenant
 			// What the request names, as sent (clients resolve `..` segments before sending).
-			const aimedAt = `${new URL(path, 'http://gateway').pathname} ${headers['x-edgeclaw-tenant'] ?? ''} ${bodyText(sendsBody ? r.body : undefined)}`
+			const aimedAt = `${new URL(`http://gateway${path}`).pathname} ${headers['x-edgeclaw-tenant'] ?? ''} ${bodyText(sendsBody ? r.body : undefined)}`
 			/** @type {FuzzRequest} */
 			const request = {
 				route: `${verb} ${op.template}`,
@@ -829,7 +829,7 @@ const contentType = fc.oneof(
  * @param {string} path @param {string[]} prefixes
  */
 function dialectOf(path, prefixes) {
-	const sent = new URL(path, 'http://gateway').pathname
+	const sent = new URL(`http://gateway${path}`).pathname
 	return prefixes.some((p) => sent === p || sent.startsWith(`${p}/`)) ? 'openai' : 'problem'
 }
 
