@@ -30,8 +30,9 @@ import fc from 'fast-check'
  * another tenant is aimed at that tenant's resources); `keep`: its principals and fixtures depend
  * on it, so only another tenant's (foreign) requests may try to change or delete it; `spare`:
  * there to be changed and deleted, so only requests that do that name it (a read racing a delete
- * of what it streams would break off mid-body, which says nothing about the gateway).
- * @typedef {{ value: string, owner?: string, keep?: boolean, spare?: boolean }} PoolValue
+ * of what it streams would break off mid-body, which says nothing about the gateway); `lasting`:
+ * a spare its own tenant changes but never deletes, so changes keep reaching it all run long.
+ * @typedef {{ value: string, owner?: string, keep?: boolean, spare?: boolean, lasting?: boolean }} PoolValue
  * @typedef {{
  *   principals: Principal[],
  *   tenants: string[],
@@ -183,6 +184,13 @@ function numberBounds(schema) {
 export function valuesOf(doc, raw, hint, depth = 0) {
 	const schema = resolve(doc, raw)
 	if (schema.const !== undefined) return fc.constant(schema.const)
+	// The document's own example of an object is a request known to get through: a third of the
+	// time it is taken as it is (and broken from there, see broken()).
+	if (schema.example !== undefined && typeof schema.example === 'object' && !schema.exampled)
+		return fc.oneof(
+			{ weight: 1, arbitrary: fc.constant(schema.example) },
+			{ weight: 2, arbitrary: valuesOf(doc, { ...schema, exampled: true }, hint, depth) },
+		)
 	if (Array.isArray(schema.enum) && schema.enum.length > 0) return fc.constantFrom(...schema.enum)
 	const alternatives = schema.anyOf ?? schema.oneOf
 	if (Array.isArray(alternatives) && alternatives.length > 0)
@@ -564,30 +572,36 @@ function malformed(valid) {
 
 // --- requests -------------------------------------------------------------------------------------
 
+/** @typedef {'read' | 'change' | 'delete'} Effect */
+
 /**
- * Whether a request changes or deletes the resource its path names (its principals and fixtures
- * must survive the run): PUT, PATCH, DELETE, and POST to a named resource's action (`/rotate`,
- * `/reset`), but not a message or an approval.
- * @param {string} method @param {string} template
+ * What a request does to the resource its path names (the run's principals and fixtures must
+ * survive it): DELETE deletes; PUT, PATCH and POST to a named resource's action (`/rotate`,
+ * `/reset`) change; anything else — a message, an approval included — reads.
+ * @param {string} method @param {string} template @returns {Effect}
  */
-export function isMutating(method, template) {
-	if (['PUT', 'PATCH', 'DELETE'].includes(method)) return true
-	if (method !== 'POST') return false
+export function effectOf(method, template) {
+	if (method === 'DELETE') return 'delete'
+	if (method === 'PUT' || method === 'PATCH') return 'change'
+	if (method !== 'POST') return 'read'
 	const segments = template.split('/')
 	const last = segments.at(-1) ?? ''
 	return segments.some((s) => s.startsWith('{')) && !last.startsWith('{') && last !== 'messages'
+		? 'change'
+		: 'read'
 }
 
 /**
- * The world's values a principal may use for a parameter name in a request.
- * @param {World} world @param {string} name @param {Principal | undefined} who @param {boolean} mutating
+ * The world's values a principal may use for a parameter name in a request that has `effect` on
+ * it. Another tenant's requests may aim anything at anything: they must be refused.
+ * @param {World} world @param {string} name @param {Principal | undefined} who @param {Effect} effect
  */
-function poolFor(world, name, who, mutating) {
-	return (world.pools[name] ?? []).filter((v) =>
-		mutating
-			? !v.keep || (who?.tenant !== undefined && v.owner !== undefined && v.owner !== who.tenant)
-			: !v.spare,
-	)
+function poolFor(world, name, who, effect) {
+	return (world.pools[name] ?? []).filter((v) => {
+		if (effect === 'read') return !v.spare
+		const foreign = who?.tenant !== undefined && v.owner !== undefined && v.owner !== who.tenant
+		return foreign || !(v.keep || (effect === 'delete' && v.lasting))
+	})
 }
 
 /** Whether `text` names a resource only another tenant than `tenant` has. @param {World} world */
@@ -679,7 +693,7 @@ export function requestsFor(doc, world, op, openaiPrefixes) {
 	const queryParams = params('query')
 	const headerParams = params('header')
 	const hint = (/** @type {string} */ name) => {
-		const pool = poolFor(world, name, undefined, false)
+		const pool = poolFor(world, name, undefined, 'read')
 		return pool.length > 0 ? fc.constantFrom(...pool.map((v) => v.value)) : undefined
 	}
 	const valid = op.body ? valuesOf(doc, op.body, hint) : fc.jsonValue({ maxDepth: 2 })
@@ -726,10 +740,10 @@ export function requestsFor(doc, world, op, openaiPrefixes) {
 		ip: clientIp,
 	})
 	return fc.tuple(credentials(world), method).chain(([auth, verb]) => {
-		const mutating = isMutating(verb, op.template)
+		const effect = effectOf(verb, op.template)
 		/** The world's value for a parameter in 60 % of draws (`chance` < 60), if it has one. */
 		const worldValue = (/** @type {Parameter} */ p, /** @type {number} */ chance) => {
-			const pool = poolFor(world, p.name, auth.who, mutating && p.in === 'path')
+			const pool = poolFor(world, p.name, auth.who, p.in === 'path' ? effect : 'read')
 			return chance < 60 && pool.length > 0 ? pool[chance % pool.length]?.value : undefined
 		}
 		return fixed.map((r) => {

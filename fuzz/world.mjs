@@ -73,10 +73,12 @@ export async function createWorld(send, { adminToken, nonce, secrets = [] }) {
 		// `main` exists in both tenants (a name, not a resource of one); the others only in this one.
 		const only = tenant
 		const target = `${tenant}-t`
-		for (const id of ['main', only, target])
+		const replaced = `${tenant}-r`
+		for (const id of ['main', only, target, replaced])
 			await request('POST', '/v1/agents', { id, name: `${id} ${canary}`, config }, as)
 		for (const name of ['agentId', 'agent']) pool(name, { value: only, owner: tenant, keep: true })
 		pool('agentId', { value: target, owner: tenant })
+		pool('agentId', { value: replaced, owner: tenant, spare: true, lasting: true })
 		pool('model', { value: `edgeclaw/${only}`, owner: tenant })
 
 		for (const role of ROLES) {
