@@ -2,15 +2,29 @@
 // it lists, as every principal of a fuzz world (fuzz/world.mjs), with malformed bodies, headers and
 // ids. Shared by `npm run fuzz` (fuzz/run.mjs, against wrangler dev) and the sample in `npm test`.
 import fc from 'fast-check'
+import {
+	BAD_AUTH,
+	broken,
+	clientIp,
+	contentType,
+	extraHeaders,
+	extraQuery,
+	headerText,
+	hostileSegment,
+	malformed,
+	oddHeaderValue,
+	wrongQueryValue,
+} from './hostile.mjs'
+import { resolve, sometimes, stringOf, valuesOf } from './schema-values.mjs'
 
 /**
  * @template T
- * @typedef {import('fast-check').Arbitrary<T>} Arbitrary
+ * @typedef {import('./schema-values.mjs').Arbitrary<T>} Arbitrary
  */
 /**
- * A JSON Schema node of the OpenAPI document (3.1: JSON Schema 2020-12).
- * @typedef {Record<string, any>} Schema
- * @typedef {{ paths: Record<string, Record<string, any>>, components?: { schemas?: Record<string, Schema> }, security?: unknown[] }} OpenAPIDocument
+ * @typedef {import('./schema-values.mjs').Schema} Schema
+ * @typedef {import('./schema-values.mjs').OpenAPIDocument} OpenAPIDocument
+ * @typedef {import('./hostile.mjs').BodyPart} BodyPart
  * @typedef {{ name: string, in: string, required: boolean, schema: Schema }} Parameter
  * @typedef {{
  *   method: string,
@@ -43,9 +57,6 @@ import fc from 'fast-check'
  */
 
 /**
- * A body is a list of parts so that megabyte strings and deep nesting stay small to keep, print
- * and reproduce: text, a text repeated, or raw bytes.
- * @typedef {string | { repeat: string, times: number } | { bytes: number[] }} BodyPart
  * @typedef {{
  *   route: string,
  *   method: string,
@@ -60,16 +71,6 @@ import fc from 'fast-check'
  */
 
 const METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options']
-
-/** @param {OpenAPIDocument} doc @param {Schema | undefined} schema @returns {Schema} */
-function resolve(doc, schema) {
-	let s = schema ?? {}
-	for (let i = 0; i < 16 && typeof s.$ref === 'string'; i++) {
-		const name = s.$ref.replace('#/components/schemas/', '')
-		s = doc.components?.schemas?.[name] ?? {}
-	}
-	return s
-}
 
 /**
  * Every operation of the document. An operation answering `101` is a WebSocket upgrade; one whose
@@ -120,457 +121,6 @@ export function openAIPrefixes(ops) {
 	)
 	return [...segments].map((s) => `/v1/${s}`)
 }
-
-// --- values from schemas --------------------------------------------------------------------------
-
-const INT32 = 2 ** 31 - 1
-
-/** URLs a tenant might name: public, private, loopback, metadata, odd schemes. */
-const url = fc
-	.tuple(
-		fc.constantFrom('https', 'http', 'ftp', 'file', 'javascript'),
-		fc.constantFrom(
-			'example.com',
-			'api.example.com:8443',
-			'169.254.169.254',
-			'[::1]',
-			'10.0.0.1',
-			'localhost',
-			'127.0.0.1:8787',
-			'0x7f000001',
-			'user:pass@example.com',
-			'xn--80ak6aa92e.com',
-		),
-		fc.stringMatching(/^[a-z0-9/._-]{0,16}$/),
-	)
-	.map(([scheme, host, path]) => `${scheme}://${host}/${path}`)
-
-/** @param {Schema} schema @returns {Arbitrary<string>} */
-function stringOf(schema) {
-	const min = schema.minLength ?? 0
-	const max = schema.maxLength ?? 64
-	const fits = (/** @type {string} */ s) => s.length >= min && s.length <= max
-	if (schema.pattern) {
-		try {
-			return fc.stringMatching(new RegExp(schema.pattern)).filter(fits)
-		} catch {}
-	}
-	if (schema.format === 'uri') return url.filter(fits)
-	if (schema.format === 'date-time')
-		return fc
-			.date({ min: new Date(0), max: new Date(4_102_444_800_000), noInvalidDate: true })
-			.map((d) => d.toISOString())
-	return fc.string({ minLength: min, maxLength: Math.min(max, min + 40) })
-}
-
-/** @param {Schema} schema */
-function numberBounds(schema) {
-	const min =
-		schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum : -1e6)
-	const max =
-		schema.maximum ?? (schema.exclusiveMaximum !== undefined ? schema.exclusiveMaximum : 1e6)
-	return { min, max }
-}
-
-/**
- * Valid values of a schema (deep optional members thin out past depth 4). `hint(name)` may offer
- * values of the world for a property of that name.
- * @param {OpenAPIDocument} doc
- * @param {Schema} raw
- * @param {(name: string) => Arbitrary<string> | undefined} hint
- * @param {number} [depth]
- * @returns {Arbitrary<unknown>}
- */
-export function valuesOf(doc, raw, hint, depth = 0) {
-	const schema = resolve(doc, raw)
-	if (schema.const !== undefined) return fc.constant(schema.const)
-	// The document's own example of an object is a request known to get through: a third of the
-	// time it is taken as it is (and broken from there, see broken()).
-	if (schema.example !== undefined && typeof schema.example === 'object' && !schema.exampled)
-		return fc.oneof(
-			{ weight: 1, arbitrary: fc.constant(schema.example) },
-			{ weight: 2, arbitrary: valuesOf(doc, { ...schema, exampled: true }, hint, depth) },
-		)
-	if (Array.isArray(schema.enum) && schema.enum.length > 0) return fc.constantFrom(...schema.enum)
-	const alternatives = schema.anyOf ?? schema.oneOf
-	if (Array.isArray(alternatives) && alternatives.length > 0)
-		return fc.oneof(...alternatives.map((/** @type {Schema} */ s) => valuesOf(doc, s, hint, depth)))
-	if (Array.isArray(schema.type))
-		return fc.oneof(
-			...schema.type.map((/** @type {string} */ t) =>
-				valuesOf(doc, { ...schema, type: t }, hint, depth),
-			),
-		)
-	switch (schema.type) {
-		case 'null':
-			return fc.constant(null)
-		case 'boolean':
-			return fc.boolean()
-		case 'integer': {
-			const { min, max } = numberBounds(schema)
-			const lo = Math.max(-INT32, Math.ceil(schema.exclusiveMinimum !== undefined ? min + 1 : min))
-			const hi = Math.min(INT32, Math.floor(schema.exclusiveMaximum !== undefined ? max - 1 : max))
-			return fc.integer({ min: lo, max: Math.max(lo, hi) })
-		}
-		case 'number': {
-			const { min, max } = numberBounds(schema)
-			return fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
-		}
-		case 'string':
-			return stringOf(schema)
-		case 'array': {
-			const minLength = schema.minItems ?? 0
-			const maxLength = Math.max(minLength, Math.min(schema.maxItems ?? 3, 3))
-			return fc.array(valuesOf(doc, schema.items ?? {}, hint, depth + 1), { minLength, maxLength })
-		}
-		case 'object':
-			return objectOf(doc, schema, hint, depth)
-		default:
-			return schema.properties ? objectOf(doc, schema, hint, depth) : fc.jsonValue({ maxDepth: 2 })
-	}
-}
-
-/**
- * @param {OpenAPIDocument} doc
- * @param {Schema} schema
- * @param {(name: string) => Arbitrary<string> | undefined} hint
- * @param {number} depth
- * @returns {Arbitrary<unknown>}
- */
-function objectOf(doc, schema, hint, depth) {
-	const properties = /** @type {Record<string, Schema>} */ (schema.properties ?? {})
-	/** @type {string[]} */
-	const required = schema.required ?? []
-	/** @type {Record<string, Arbitrary<unknown>>} */
-	const model = {}
-	for (const [name, s] of Object.entries(properties)) {
-		if (depth >= 4 && !required.includes(name)) continue
-		const fromSchema = valuesOf(doc, s, hint, depth + 1)
-		const fromWorld = resolve(doc, s).type === 'string' ? hint(name) : undefined
-		model[name] = fromWorld
-			? fc.oneof({ weight: 3, arbitrary: fromWorld }, { weight: 1, arbitrary: fromSchema })
-			: fromSchema
-	}
-	const extra = schema.additionalProperties
-	if (Object.keys(model).length === 0 && extra && typeof extra === 'object' && depth < 4)
-		return fc.dictionary(
-			fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/),
-			valuesOf(doc, extra, hint, depth + 1),
-			{ maxKeys: 2 },
-		)
-	// Optional members are sparse (one in six), and a third of the objects have none: a request
-	// with every knob turned rarely gets past the first refusal, and the point is to reach deep as
-	// well as to be refused.
-	/** @type {Record<string, Arbitrary<unknown>>} */
-	const sparse = {}
-	/** @type {Record<string, Arbitrary<unknown>>} */
-	const bare = {}
-	for (const [name, arb] of Object.entries(model)) {
-		sparse[name] = required.includes(name) ? arb : sometimes(arb, 15)
-		if (required.includes(name)) bare[name] = arb
-	}
-	const defined = (/** @type {Record<string, unknown>} */ o) =>
-		Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
-	return fc.oneof(
-		{ weight: 2, arbitrary: fc.record(sparse).map(defined) },
-		{ weight: 1, arbitrary: fc.record(bare) },
-	)
-}
-
-// --- hostile inputs -------------------------------------------------------------------------------
-
-/** Path segments sent exactly as written: traversal and percent-encoding, valid or not. */
-const RAW_SEGMENTS = [
-	'..',
-	'.',
-	'%2e%2e',
-	'..%2F..%2Fkeys',
-	'%2F',
-	'%00',
-	'%ZZ',
-	'%',
-	'%E0%A4%A',
-	'%ED%A0%80',
-	'%C0%AE%C0%AE',
-	'%252F',
-	'%u0041',
-	';x=1',
-	'~',
-	'',
-]
-/** Ids encoded as a client would: unicode, controls, separators. */
-const ENCODED_IDS = [
-	'é',
-	'日本語',
-	'😀',
-	'\u202etxt',
-	'\u0000',
-	'\ufeffmain',
-	'a b',
-	'MAIN',
-	'main\n',
-	'../../v1/keys',
-	'a/b',
-	'?x=1',
-	'#frag',
-	'-',
-	'0000000000000000',
-	'ek_0000000000000000_aaaa',
-]
-
-const hostileSegment = fc.oneof(
-	{ weight: 3, arbitrary: fc.constantFrom(...RAW_SEGMENTS) },
-	{ weight: 3, arbitrary: fc.constantFrom(...ENCODED_IDS).map(encodeURIComponent) },
-	{ weight: 1, arbitrary: fc.integer({ min: 256, max: 6_000 }).map((n) => 'a'.repeat(n)) },
-	{ weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 12 }).map(encodeURIComponent) },
-)
-
-/** Query values of the wrong type or shape. */
-const WRONG_QUERY_VALUES = [
-	'',
-	' ',
-	'abc',
-	'-1',
-	'0',
-	'1.5',
-	'1e400',
-	'0x10',
-	'99999999999999999999',
-	'null',
-	'[]',
-	'{}',
-	'true',
-	'%00',
-	'%ZZ',
-	'2024-13-45',
-	'not-a-date',
-	'a'.repeat(3_000),
-]
-
-/** Values of the wrong type for a body member. */
-const WRONG_TYPES = [
-	null,
-	0,
-	-1,
-	1.5,
-	1e308,
-	'',
-	'x',
-	true,
-	[],
-	{},
-	[1, 'a'],
-	{ $ne: 1 },
-	'__proto__',
-	'a'.repeat(1_000),
-]
-
-/** A printable header value (ASCII: what HTTP stacks pass on unchanged). */
-const headerText = fc.string({
-	unit: fc.constantFrom(...' !#$%&()*+,-./0123456789:;<=>?@ABCXYZ[]^_`abcxyz{|}~"\''.split('')),
-	maxLength: 60,
-})
-
-const BAD_AUTH = [
-	'Basic YWRtaW46YWRtaW4=',
-	'Bearer',
-	'Bearer ',
-	'Token abc',
-	'Digest username="x"',
-	'ApiKey ek_0000000000000000_aaaa',
-	'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
-	'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',
-	'Bearer ek_',
-	'Bearer ek_0000000000000000_',
-	'Bearer null',
-	'Bearer %C3%A9',
-	`Bearer ${'A'.repeat(6_000)}`,
-]
-
-const CONTENT_TYPES = [
-	'text/plain',
-	'application/x-www-form-urlencoded',
-	'multipart/form-data; boundary=x',
-	'application/json; charset=utf-16',
-	'application/jsonx',
-	'application/vnd.api+json',
-	'APPLICATION/JSON',
-	'*/*',
-	'application/json, text/plain',
-	'',
-]
-
-/**
- * `arb` in `pct` % of draws, otherwise undefined.
- * @template T @param {Arbitrary<T>} arb @param {number} pct
- * @returns {Arbitrary<T | undefined>}
- */
-const sometimes = (arb, pct) =>
-	fc.oneof(
-		{ weight: 100 - pct, arbitrary: fc.constant(undefined) },
-		{ weight: pct, arbitrary: arb },
-	)
-
-// --- bodies ---------------------------------------------------------------------------------------
-
-/** A placeholder that JSON keeps intact, so a member can be swapped for a huge or deep part. */
-const SLOT = '\u0001fuzz-slot\u0001'
-
-/** Every path (as keys) into a JSON value, the root included, up to depth 4. @param {unknown} v */
-function pathsOf(v, prefix = /** @type {(string | number)[]} */ ([]), out = [prefix]) {
-	if (prefix.length >= 4 || v === null || typeof v !== 'object') return out
-	for (const [k, child] of Object.entries(v)) {
-		const key = Array.isArray(v) ? Number(k) : k
-		out.push([...prefix, key])
-		pathsOf(child, [...prefix, key], out)
-	}
-	return out
-}
-
-/**
- * Returns a deep copy of `value` with `edit` applied to the member at `path` (`edit` receives the
- * parent and the key; for the root, a holder object and the key "root").
- * @param {unknown} value @param {(string | number)[]} path
- * @param {(parent: any, key: string | number) => void} edit
- */
-function editAt(value, path, edit) {
-	const holder = { root: structuredClone(value) }
-	/** @type {any} */
-	let parent = holder
-	/** @type {string | number} */
-	let key = 'root'
-	for (const k of path) {
-		parent = parent[key]
-		key = k
-	}
-	edit(parent, key)
-	return holder.root
-}
-
-/** An edit that sets the member to `v`. @param {unknown} v */
-const put = (v) => (/** @type {any} */ parent, /** @type {string | number} */ key) => {
-	parent[key] = v
-}
-
-/** JSON text with the slot replaced by `parts`. @param {unknown} value @param {BodyPart[]} parts */
-function withSlot(value, parts) {
-	const text = JSON.stringify(value) ?? ''
-	const [before, after] = text.split(JSON.stringify(SLOT))
-	if (after === undefined) return [text]
-	return [before ?? '', ...parts, after]
-}
-
-/** Huge strings, around and beyond the body cap (1 MiB by default). */
-const hugeString = fc
-	.constantFrom(10_000, 10_000, 10_000, 300_000, 300_000, 1_100_000)
-	.map((times) => /** @type {BodyPart[]} */ (['"', { repeat: 'x', times }, '"']))
-/** Deep nesting, arrays or objects. */
-const deepValue = fc
-	.tuple(fc.constantFrom(64, 5_000, 100_000), fc.boolean())
-	.map(([times, arrays]) =>
-		arrays
-			? /** @type {BodyPart[]} */ ([
-					{ repeat: '[', times },
-					{ repeat: ']', times },
-				])
-			: /** @type {BodyPart[]} */ ([{ repeat: '{"a":', times }, '1', { repeat: '}', times }]),
-	)
-
-/**
- * A valid value broken in one place: a member of the wrong type, a required member missing, an
- * extra member (mass assignment, prototype keys), a huge string or deep nesting in a member.
- * @param {Arbitrary<unknown>} valid
- * @returns {Arbitrary<BodyPart[]>}
- */
-function broken(valid) {
-	return fc
-		.tuple(
-			valid,
-			fc.nat(),
-			fc.constantFrom('wrong-type', 'missing', 'extra', 'proto', 'huge', 'deep'),
-			fc.constantFrom(...WRONG_TYPES),
-			hugeString,
-			deepValue,
-			fc.constantFrom('extra', 'tenantId', 'role', 'constructor', 'admin', '', 'x'.repeat(300)),
-		)
-		.map(([value, pick, how, wrong, huge, deep, extraKey]) => {
-			const paths = pathsOf(value)
-			const path = paths[pick % paths.length] ?? []
-			switch (how) {
-				case 'wrong-type':
-					return [JSON.stringify(editAt(value, path, put(wrong)))]
-				case 'missing':
-					return [
-						JSON.stringify(
-							path.length === 0
-								? {}
-								: editAt(value, path, (p, k) => {
-										delete p[k]
-									}),
-						) ?? '{}',
-					]
-				case 'extra':
-					return [
-						JSON.stringify(
-							editAt(value, path.slice(0, -1), (p, k) => {
-								if (p[k] && typeof p[k] === 'object' && !Array.isArray(p[k])) p[k][extraKey] = wrong
-								else p[k] = { [extraKey]: wrong }
-							}),
-						),
-					]
-				case 'proto': {
-					const text = JSON.stringify(value) ?? 'null'
-					const rest = text.startsWith('{') && text !== '{}' ? `,${text.slice(1)}` : '}'
-					return [`{"__proto__":{"role":"admin","tenantId":"default"}${rest}`]
-				}
-				case 'huge':
-					return withSlot(editAt(value, path, put(SLOT)), huge)
-				default:
-					return withSlot(editAt(value, path, put(SLOT)), deep)
-			}
-		})
-}
-
-/**
- * Bodies that are not the JSON they claim to be.
- * @param {Arbitrary<unknown>} valid
- * @returns {Arbitrary<BodyPart[]>}
- */
-function malformed(valid) {
-	return fc.oneof(
-		valid.chain((v) => {
-			const text = JSON.stringify(v) ?? 'null'
-			return fc.nat({ max: Math.max(0, text.length - 1) }).map((n) => [text.slice(0, n)])
-		}),
-		valid.map((v) => [`${JSON.stringify(v)} }`]),
-		valid.map((v) => [`\ufeff${JSON.stringify(v)}`]),
-		fc
-			.constantFrom(
-				'',
-				'null',
-				'[]',
-				'"text"',
-				'1',
-				'true',
-				"{'content':'x'}",
-				'{"a":NaN}',
-				'{"a":1,}',
-				'{"a":1} // comment',
-				'{"content":"a","content":1}',
-				'{"content":"\\ud800"}',
-				'{"content":"a\\u0000b"}',
-				'a=1&b=2',
-				`{"a":${'1'.repeat(400)}}`,
-			)
-			.map((text) => [text]),
-		fc.string({ maxLength: 200 }).map((text) => [text]),
-		fc.uint8Array({ maxLength: 64 }).map((b) => [{ bytes: [...b] }]),
-		hugeString,
-		deepValue,
-	)
-}
-
-// --- requests -------------------------------------------------------------------------------------
 
 /** @typedef {'read' | 'change' | 'delete'} Effect */
 
@@ -656,15 +206,6 @@ function credentials(world) {
 		},
 	)
 }
-
-/**
- * A client address per request, so the failed-authentication lockout (tested on its own) does
- * not turn the rest of a run into 429s; one in ten shares an address that does get locked out.
- */
-const clientIp = fc.oneof(
-	{ weight: 9, arbitrary: fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255)) },
-	{ weight: 1, arbitrary: fc.constant(/** @type {[number, number, number]} */ ([0, 2, 1])) },
-)
 
 /**
  * Requests for one operation of the document. The arbitraries are built once; only the choice of
@@ -801,41 +342,6 @@ export function requestsFor(doc, world, op, openaiPrefixes) {
 /** A query parameter's valid values, as text. @param {OpenAPIDocument} doc @param {Schema} schema */
 const queryValue = (doc, schema) =>
 	valuesOf(doc, schema, () => undefined).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
-const wrongQueryValue = fc.constantFrom(...WRONG_QUERY_VALUES)
-const oddHeaderValue = fc.oneof(
-	headerText,
-	fc.constantFrom('*', 'W/"1"', '"1"', `"${'x'.repeat(60)}"`),
-)
-const extraQuery = sometimes(
-	fc.constantFrom('fz=1', 'token=abc', 'api_key=x', 'limit=1&limit=2', '=&&=', 'a'),
-	8,
-)
-const extraHeaders = fc.record({
-	'x-request-id': sometimes(
-		fc.oneof(fc.stringMatching(/^[A-Za-z0-9._:-]{1,128}$/), headerText),
-		20,
-	),
-	'if-match': sometimes(
-		fc.constantFrom('*', '"1"', 'W/"1"', 'garbage', '', `"${'x'.repeat(60)}"`),
-		4,
-	),
-	'idempotency-key': sometimes(
-		fc.oneof(fc.stringMatching(/^[A-Za-z0-9._:-]{1,128}$/), headerText),
-		4,
-	),
-	accept: sometimes(fc.constantFrom('text/event-stream', '*/*', 'application/xml', 'garbage'), 5),
-	'content-encoding': sometimes(fc.constantFrom('gzip', 'br', 'identity', 'x'), 3),
-	'x-fuzz-pad': sometimes(
-		fc.integer({ min: 4_096, max: 12_000 }).map((n) => 'p'.repeat(n)),
-		2,
-	),
-})
-const contentType = fc.oneof(
-	{ weight: 17, arbitrary: fc.constant('application/json') },
-	{ weight: 1, arbitrary: fc.constant('application/json; charset=utf-8') },
-	{ weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
-	{ weight: 1, arbitrary: fc.constant(undefined) },
-)
 
 /**
  * The error dialect the gateway answers a path in: the path as sent (clients resolve `..` and
