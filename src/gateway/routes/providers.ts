@@ -137,7 +137,14 @@ const tenantReset = createRoute({
 	responses: { 200: json(Reset, 'Reset'), ...authedErrors, ...notFoundResponse },
 })
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a UTC day, YYYY-MM-DD')
+/** A UTC day that exists: `2026-02-30` and `2026-13-45` have the shape but are refused. */
+const Day = z
+	.string()
+	.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a UTC day, YYYY-MM-DD')
+	.refine((d) => {
+		const at = Date.parse(`${d}T00:00:00Z`)
+		return !Number.isNaN(at) && new Date(at).toISOString().startsWith(d)
+	}, 'must be a day of the calendar')
 
 const usage = createRoute({
 	method: 'get',

@@ -78,7 +78,9 @@ export const ChatCompletionRequest = z
 		moderation: nullable(z.unknown()),
 	})
 	.strict()
-	.openapi('ChatCompletionRequest')
+	.openapi('ChatCompletionRequest', {
+		example: { model: 'edgeclaw/main', messages: [{ role: 'user', content: 'Hello' }] },
+	})
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>
 
 export const Usage = z
