@@ -1,9 +1,11 @@
 // Benchmark harness: start Workers under `wrangler dev` on free ports, measure request latency
 // with interleaved rounds (so drift hits every scenario alike), print a table, write JSON.
+
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { performance } from 'node:perf_hooks'
+import { withSandboxV8Flags } from '../scripts/v8-flags.mjs'
 
 /** @returns {Promise<number>} a TCP port that was free a moment ago */
 export function freePort() {
@@ -42,10 +44,17 @@ export function workerdRss(pgid) {
 
 /**
  * Starts `wrangler dev` for a config and waits until `readyPath` answers 200.
- * @param {{ config: string, args?: string[], readyPath?: string, cwd: string, timeoutMs?: number }} options
+ * @param {{ config: string, args?: string[], readyPath?: string, cwd: string, timeoutMs?: number, env?: Record<string, string> }} options
  * @returns {Promise<RunningWorker>}
  */
-export async function startWorker({ config, args = [], readyPath = '/', cwd, timeoutMs = 90_000 }) {
+export async function startWorker({
+	config,
+	args = [],
+	readyPath = '/',
+	cwd,
+	timeoutMs = 90_000,
+	env = {},
+}) {
 	const port = await freePort()
 	const inspector = await freePort()
 	let log = ''
@@ -72,6 +81,7 @@ export async function startWorker({ config, args = [], readyPath = '/', cwd, tim
 				CI: '1',
 				WRANGLER_SEND_METRICS: 'false',
 				X_LOCAL_OBSERVABILITY: 'false',
+				...env,
 			},
 			stdio: ['ignore', 'pipe', 'pipe'],
 			detached: true,
@@ -143,6 +153,10 @@ export function startProduct({ cwd, state, vars }) {
 		cwd,
 		readyPath: '/ready',
 		args: ['--local', '--persist-to', state, '--enable-containers=false', ...varArgs],
+		// The same runtime flags as `npm run dev` (the regex engine that ends catastrophic backtracking).
+		env: {
+			MINIFLARE_WORKERD_V8_FLAGS: withSandboxV8Flags(process.env.MINIFLARE_WORKERD_V8_FLAGS),
+		},
 	})
 }
 
