@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createGateway } from '../../src/gateway/app'
 import { OpenClawConnection } from '../../src/gateway/openclaw/connection'
 import { admin, problem } from '../helpers'
-import { connected, connectParams, type Wire } from '../openclaw/wire'
+import { connected, connectParams, openWire, type Wire } from '../openclaw/wire'
 import { silentLogger } from '../tools/context'
 import { as, key, tenant } from './helpers'
 
@@ -207,8 +207,17 @@ describe('OpenClaw sockets of a disabled tenant', () => {
 		})
 		await runDurableObjectAlarm(stub)
 		expect((await wire.closed).code).toBe(4001)
-		// A new connect with the same key is refused too.
-		const again = await connected(k.secret).catch((error: Error) => error)
-		expect(again).toBeInstanceOf(Error)
+		// A new connect with the same key is refused too: as forbidden, not as a wrong token, and
+		// without counting toward the IP's failed-authentication limit (it is a valid credential).
+		for (let i = 0; i < 12; i++) {
+			const wire = await openWire('/v1/gateway', { 'cf-connecting-ip': '203.0.113.77' })
+			await wire.next((f) => f.event === 'connect.challenge')
+			const hello = await wire.request('connect', connectParams(k.secret))
+			expect(hello).toMatchObject({
+				ok: false,
+				error: { code: 'FORBIDDEN', details: { code: 'TENANT_DISABLED' } },
+			})
+		}
+		expect(await actionsIn('dis-ws')).not.toContain('auth.failed')
 	})
 })

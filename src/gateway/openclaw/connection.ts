@@ -9,7 +9,7 @@ import type { LaneEvent } from '../../lanes/types'
 import type { Logger } from '../../observability/logger'
 import { actorOf, appendThroughChain } from '../audit'
 import type { Principal } from '../context'
-import { identifyToken, stillValid } from '../identity'
+import { identifyToken, stillValid, TENANT_DISABLED } from '../identity'
 import { LOCKOUT_MS, lockedUntil, lockOut, overFailureLimit } from '../lockout'
 import { ProblemError } from '../problem'
 import { VERSION } from '../routes/health'
@@ -284,6 +284,18 @@ export class OpenClawConnection {
 					waitUntil: (promise) => this.#h.waitUntil(promise),
 				})
 			: ({ ok: false, reason: 'missing_token' } as const)
+		if (!verdict.ok && verdict.reason === TENANT_DISABLED) {
+			// A valid credential, not a guess: refused without counting as a failed attempt (as HTTP).
+			this.#h.logger.warn('auth.tenant_disabled', { tenant: verdict.tenantId })
+			return refuse(
+				{
+					code: 'FORBIDDEN',
+					message: `forbidden: tenant "${verdict.tenantId}" is disabled`,
+					details: { code: 'TENANT_DISABLED' },
+				},
+				'tenant disabled',
+			)
+		}
 		if (!verdict.ok) {
 			const over = await this.#authFailed(
 				state,
