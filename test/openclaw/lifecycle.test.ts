@@ -5,12 +5,10 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import fc from 'fast-check'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { OpenClawConnection } from '../../src/gateway/openclaw/connection'
 import { HANDSHAKE_TIMEOUT_MS } from '../../src/gateway/openclaw/protocol'
 import { ADMIN_TOKEN, call } from '../helpers'
 import { key, tenant } from '../security/helpers'
-import { silentLogger } from '../tools/context'
-import { connected, connectParams, type Wire } from './wire'
+import { connected, connectParams, fakeHost, type Wire } from './wire'
 
 let member: { id: string; secret: string }
 
@@ -18,43 +16,6 @@ beforeAll(async () => {
 	await tenant('life')
 	member = await key('life', 'member')
 })
-
-/** The connection logic on an in-memory host, with a clock the test moves. */
-function fakeHost(environment: Env) {
-	const store = new Map<string, unknown>()
-	const sent: string[] = []
-	const closes: [number, string][] = []
-	const alarms: number[] = []
-	const clock = { now: Date.now() }
-	const conn = new OpenClawConnection({
-		env: environment,
-		connId: 'c'.repeat(64),
-		send: (t) => {
-			sent.push(t)
-			return true
-		},
-		close: (code, reason) => {
-			closes.push([code, reason])
-		},
-		kv: {
-			get: <T>(k: string) => store.get(k) as T | undefined,
-			put: (k, v) => {
-				store.set(k, v)
-			},
-			delete: (k) => store.delete(k),
-			list: <T>({ prefix = '' } = {}) =>
-				[...store].filter(([k]) => k.startsWith(prefix)) as [string, T][],
-		},
-		setAlarm: (at) => {
-			alarms.push(at)
-		},
-		deleteAll: async () => store.clear(),
-		now: () => clock.now,
-		logger: silentLogger(),
-		waitUntil: () => {},
-	})
-	return { conn, sent, closes, alarms, clock }
-}
 
 const connOf = async (wire: Wire) => {
 	const status = await wire.request('status')

@@ -5,10 +5,8 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createGateway } from '../../src/gateway/app'
-import { OpenClawConnection } from '../../src/gateway/openclaw/connection'
 import { admin, problem } from '../helpers'
-import { connected, connectParams, openWire, type Wire } from '../openclaw/wire'
-import { silentLogger } from '../tools/context'
+import { connected, connectParams, fakeHost, openWire, type Wire } from '../openclaw/wire'
 import { as, key, tenant } from './helpers'
 
 const disable = (id: string) => admin(`/v1/tenants/${id}/disable`, { method: 'POST' })
@@ -144,35 +142,7 @@ describe('JWTs naming a disabled tenant', () => {
 
 	it('close an open OpenClaw socket at its next credential re-check', async () => {
 		await tenant('dis-jwt-ws')
-		const store = new Map<string, unknown>()
-		const sent: string[] = []
-		const closes: [number, string][] = []
-		const clock = { now: Date.now() }
-		const conn = new OpenClawConnection({
-			env: jwtEnv,
-			connId: 'd'.repeat(64),
-			send: (t) => {
-				sent.push(t)
-				return true
-			},
-			close: (code, reason) => {
-				closes.push([code, reason])
-			},
-			kv: {
-				get: <T>(k: string) => store.get(k) as T | undefined,
-				put: (k, v) => {
-					store.set(k, v)
-				},
-				delete: (k) => store.delete(k),
-				list: <T>({ prefix = '' } = {}) =>
-					[...store].filter(([k]) => k.startsWith(prefix)) as [string, T][],
-			},
-			setAlarm: () => {},
-			deleteAll: async () => store.clear(),
-			now: () => clock.now,
-			logger: silentLogger(),
-			waitUntil: () => {},
-		})
+		const { conn, sent, closes, clock } = fakeHost(jwtEnv, 'd'.repeat(64))
 		conn.open({ tenant: 'dis-jwt-ws', requestId: 'r' })
 		await conn.receive(
 			JSON.stringify({
