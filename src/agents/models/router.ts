@@ -9,6 +9,7 @@
 // deployment's shared keys in shared state, which only provider-side evidence moves — anything a
 // tenant's request could cause lands in that tenant's state instead.
 import type {
+	LanguageModelV4,
 	LanguageModelV4FunctionTool,
 	LanguageModelV4Prompt,
 	LanguageModelV4StreamPart,
@@ -55,6 +56,7 @@ export const DEFAULT_OUTPUT_RESERVE = 4_096
  * agent's own short `modelCallTimeoutMs` is the tenant's choice, not the provider failing.
  */
 export const SHARED_TIMEOUT_EVIDENCE_MS = 60_000
+const MAX_CACHED_MODELS = 32
 
 export interface StepRequest {
 	/** The tenant the call is made for: whose secrets it may use, and its health scope. */
@@ -134,6 +136,11 @@ export class ModelRouter {
 	readonly #deps: RouterDeps
 	readonly #cursor = new Map<string, number>()
 	readonly #fetch: typeof fetch
+	/**
+	 * Models by target and the key they were built with: a tenant's key can change at any time (a
+	 * new key builds a new model), and building one per call costs more than the call's routing.
+	 */
+	readonly #models = new Map<string, LanguageModelV4>()
 
 	constructor(deps: RouterDeps) {
 		this.#deps = deps
@@ -351,13 +358,24 @@ export class ModelRouter {
 		return { apiKey: credential.value, owner: credential.owner }
 	}
 
+	#model(target: ModelTarget, apiKey: string | undefined): LanguageModelV4 {
+		const key = `${target.kind}|${target.baseURL ?? ''}|${target.modelId}|${apiKey ?? ''}`
+		let model = this.#models.get(key)
+		if (!model) {
+			// One lane's router sees a handful of models; a bound keeps rotated keys from piling up.
+			if (this.#models.size >= MAX_CACHED_MODELS) this.#models.clear()
+			model = languageModel(target, apiKey, { env: this.#deps.env, fetch: this.#fetch })
+			this.#models.set(key, model)
+		}
+		return model
+	}
+
 	async #call(
 		target: ModelTarget,
 		apiKey: string | undefined,
 		req: StepRequest,
 	): Promise<StepOutput> {
-		// Built per call: a tenant's key can change at any time, and building a model is cheap.
-		const model = languageModel(target, apiKey, { env: this.#deps.env, fetch: this.#fetch })
+		const model = this.#model(target, apiKey)
 		const controller = new AbortController()
 		const onAbort = () => controller.abort(req.signal.reason)
 		req.signal.addEventListener('abort', onAbort, { once: true })
