@@ -214,6 +214,40 @@ describe('privilege escalation through keys', () => {
 		).toBe(201)
 	})
 
+	it('no key revokes a key above its own role, even where a tenant policy lets it revoke keys', async () => {
+		await tenant('revoke-up')
+		const admin = await key('revoke-up', 'admin')
+		const allow = await as(admin.secret, '/v1/policies', {
+			method: 'POST',
+			json: {
+				id: 'operators-revoke-keys',
+				effect: 'allow',
+				resources: ['tenant:revoke-up/key:*'],
+				actions: ['keys:revoke'],
+				conditions: [{ key: 'subject.role', operator: 'equals', value: 'operator' }],
+			},
+		})
+		expect(allow.status).toBe(201)
+		const operator = await key('revoke-up', 'operator')
+		const down = await as(operator.secret, `/v1/keys/${admin.id}`, { method: 'DELETE' })
+		expect(down.status).toBe(403)
+		expect(await problem(down)).toMatchObject({
+			code: 'privilege_escalation',
+			exceeded: 'role',
+			role: 'admin',
+			ceiling: 'operator',
+		})
+		expect((await as(admin.secret, '/v1/keys')).status).toBe(200)
+		const member = await key('revoke-up', 'member')
+		expect((await as(operator.secret, `/v1/keys/${member.id}`, { method: 'DELETE' })).status).toBe(
+			204,
+		)
+		// The admin revokes any key of its tenant, itself included.
+		expect((await as(admin.secret, `/v1/keys/${operator.id}`, { method: 'DELETE' })).status).toBe(
+			204,
+		)
+	})
+
 	it('a scoped key cannot rotate a key wider than itself', async () => {
 		const wide = await key('acme', 'admin')
 		const rotator = await key('acme', 'admin', { scopes: ['keys:rotate'] })

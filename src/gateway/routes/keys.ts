@@ -6,7 +6,7 @@ import type { Context } from 'hono'
 import { database } from '../../db/client'
 import { forgetKey, insertKey, type KeyRow, listKeys, revokeKey } from '../../db/keys'
 import { getTenant } from '../../db/tenants'
-import { checkGrant, type Grant } from '../../security/key-grants'
+import { checkGrant, type Grant, type Grantor } from '../../security/key-grants'
 import { generateKey, hashSecret, ROLES } from '../../security/keys'
 import { audit } from '../audit'
 import type { GatewayEnv } from '../context'
@@ -110,9 +110,14 @@ const revoke = createRoute({
 	path: '/v1/keys/{keyId}',
 	tags: ['keys'],
 	security: bearerAuth,
-	summary: 'Revoke an API key',
+	summary: "Revoke an API key (one whose role is at most the caller's)",
 	request: { params: KeyParams },
-	responses: { 204: { description: 'Revoked' }, ...authedErrors, ...notFoundResponse },
+	responses: {
+		204: { description: 'Revoked' },
+		...authedErrors,
+		...escalationResponse,
+		...notFoundResponse,
+	},
 })
 
 const rotate = createRoute({
@@ -137,12 +142,12 @@ const rotate = createRoute({
  */
 async function assertWithinCaller(
 	c: Context<GatewayEnv>,
-	action: 'key.created' | 'key.rotated',
+	action: 'key.created' | 'key.rotated' | 'key.revoked',
 	grant: Grant,
 	target?: string,
+	by: Grantor = c.get('principal'),
 ): Promise<void> {
-	const principal = c.get('principal')
-	const check = checkGrant(principal, grant)
+	const check = checkGrant(by, grant)
 	if (check.ok) return
 	const exceeded =
 		check.reason === 'role'
@@ -219,9 +224,23 @@ export const keyRoutes = createRouter()
 		return c.json(created, 201)
 	})
 	.openapi(revoke, async (c) => {
-		const { tenantId } = c.get('principal')
+		const principal = c.get('principal')
+		const { tenantId } = principal
 		const { keyId } = c.req.valid('param')
-		if (!(await revokeKey(database(c.env.DB), tenantId, keyId))) {
+		const db = database(c.env.DB)
+		const target = (await listKeys(db, tenantId, 10_000)).find((k) => k.id === keyId)
+		// Revoking is not escalation, but a key may not switch off a key above its own role (a
+		// tenant policy that grants keys:revoke to operators does not make admins revocable by them).
+		if (target && !target.revokedAt) {
+			await assertWithinCaller(
+				c,
+				'key.revoked',
+				{ role: target.role, scopes: [] },
+				`key:${keyId}`,
+				{ ...principal, scopes: [] },
+			)
+		}
+		if (!(await revokeKey(db, tenantId, keyId))) {
 			throw new ProblemError('not_found', `No live key "${keyId}".`)
 		}
 		await audit(c, { action: 'key.revoked', target: `key:${keyId}`, outcome: 'success' })
