@@ -2,8 +2,10 @@
 // with the deployment's Ed25519 checkpoint key. An operator keeps exported checkpoints and checks
 // them later against the public key with any Ed25519 tool (scripts/audit-verify-checkpoint.mjs):
 // a chain rewritten after a checkpoint no longer has that hash at that seq. Pure.
+
 import { canonicalJson } from './audit'
 import type { AuditKey } from './audit-key'
+import { decodeBase64 } from './bytes'
 
 export const CHECKPOINT_TYPE = 'edgeclaw.audit.checkpoint'
 
@@ -51,14 +53,7 @@ export async function signCheckpoint(
 
 /** Whether a checkpoint's signature holds under `verifying` (the key its `kid` names). */
 export async function checkpointHolds(c: Checkpoint, verifying: CryptoKey): Promise<boolean> {
-	const raw = c.signature.replace(/-/g, '+').replace(/_/g, '/')
-	let signature: Uint8Array
-	try {
-		signature = Uint8Array.from(atob(raw.padEnd(Math.ceil(raw.length / 4) * 4, '=')), (ch) =>
-			ch.charCodeAt(0),
-		)
-	} catch {
-		return false
-	}
+	const signature = decodeBase64(c.signature)
+	if (!signature) return false
 	return crypto.subtle.verify('Ed25519', verifying, signature, encoder.encode(checkpointMessage(c)))
 }

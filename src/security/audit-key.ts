@@ -2,6 +2,7 @@
 // (32 random bytes, base64): the HMAC key of row hashes, an Ed25519 key that signs checkpoints,
 // and a public key id that names both. EDGECLAW_AUDIT_KEY_PREVIOUS keeps rows and checkpoints of
 // the key before a rotation verifiable. The secret never leaves this module.
+import { decodeBase64, hex } from './bytes'
 
 /** One audit key: its public id, the row HMAC key and the checkpoint signing key pair. */
 export interface AuditKey {
@@ -37,22 +38,6 @@ const encoder = new TextEncoder()
 const ED25519_PKCS8_PREFIX = [
 	0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ]
-
-/** Standard or URL-safe base64, padded or not; undefined when it is not base64. */
-export function decodeBase64(text: string): Uint8Array | undefined {
-	const clean = text.trim().replace(/-/g, '+').replace(/_/g, '/')
-	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined
-	try {
-		return Uint8Array.from(atob(clean.padEnd(Math.ceil(clean.length / 4) * 4, '=')), (ch) =>
-			ch.charCodeAt(0),
-		)
-	} catch {
-		return undefined
-	}
-}
-
-const hex = (bytes: ArrayBuffer): string =>
-	[...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
 
 async function derive(master: CryptoKey, purpose: string): Promise<ArrayBuffer> {
 	return crypto.subtle.deriveBits(

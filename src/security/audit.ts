@@ -4,7 +4,9 @@
 // (key id null) are hex(SHA-256(prev_hash || canonical JSON)). The first row of a tenant chains to
 // 64 zeros. Pure: building and hashing rows; src/db/audit.ts stores and verifies them. Event data
 // passes redaction before it is hashed.
+
 import type { AuditKey } from './audit-key'
+import { hex } from './bytes'
 import { redact } from './redact'
 
 export const GENESIS_HASH = '0'.repeat(64)
@@ -54,13 +56,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 export async function sha256Hex(text: string): Promise<string> {
-	const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
-	return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+	return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
 }
 
 const encoder = new TextEncoder()
-const toHex = (bytes: ArrayBuffer): string =>
-	[...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
 
 /** What a row's hash covers: its predecessor's hash, then the row (with its key id when keyed). */
 export function hashedText(row: Omit<AuditRow, 'hash'>): string {
@@ -75,7 +74,7 @@ export function hashedText(row: Omit<AuditRow, 'hash'>): string {
 export async function rowHash(row: Omit<AuditRow, 'hash'>, mac?: CryptoKey): Promise<string> {
 	if (row.keyId === null) return sha256Hex(hashedText(row))
 	if (!mac) throw new Error(`row ${row.seq} is keyed (${row.keyId}) but no key was given`)
-	return toHex(await crypto.subtle.sign('HMAC', mac, encoder.encode(hashedText(row))))
+	return hex(await crypto.subtle.sign('HMAC', mac, encoder.encode(hashedText(row))))
 }
 
 /** Whether a stored row's hash holds (a keyed row's HMAC is compared in constant time). */

@@ -1,6 +1,7 @@
 // API keys: `ek_<id>_<secret>`. The id (16 lowercase hex) finds the row; only a hash of the secret
 // (32 random bytes, base64url) is stored — HMAC-SHA-256 with the server pepper when
 // EDGECLAW_KEY_PEPPER is set, else SHA-256 — and compared in constant time.
+import { hex } from './bytes'
 
 export const ROLES = ['admin', 'operator', 'member', 'viewer'] as const
 export type Role = (typeof ROLES)[number]
@@ -23,9 +24,6 @@ const base64url = (bytes: Uint8Array): string =>
 		.replaceAll('+', '-')
 		.replaceAll('/', '_')
 		.replace(/=+$/, '')
-
-const hex = (bytes: ArrayBuffer | Uint8Array): string =>
-	[...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
 
 /** A fresh key: its id, its secret and the full token (shown to the caller once). */
 export function generateKey(): { id: string; secret: string; token: string } {

@@ -1,6 +1,6 @@
 // Security posture checks (like `openclaw security audit`): risky configuration of a deployment,
 // from its environment and its tenants' data. Pure: callers pass what they read.
-import { decodeBase64 } from './audit-key'
+import { decodeBase64 } from './bytes'
 import {
 	ignoredSharedEntries,
 	isReservedName,

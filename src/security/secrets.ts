@@ -1,6 +1,7 @@
 // Tenant secrets at rest and the rule of who may use which secret. Pure: keys, values and names
 // are passed in, so the crypto and the rule are tested without the runtime. AES-256-GCM (WebCrypto)
 // under the deployment's data key; the additional data binds a ciphertext to its tenant and name.
+import { decodeBase64, encodeBase64, hex } from './bytes'
 
 /** A secret's NAME (never its value), as configs and the secrets API write it. */
 export const SECRET_NAME_PATTERN = /^[A-Z][A-Z0-9_]{0,127}$/
@@ -50,14 +51,14 @@ function decodeKey(value: string | undefined): Uint8Array | KeyProblem {
 	const text = value?.trim() ?? ''
 	if (text === '') return 'unset'
 	if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return 'not_base64'
-	const bytes = base64Decode(text)
+	const bytes = decodeBase64(text)
+	if (!bytes) return 'not_base64'
 	return bytes.length === KEY_BYTES ? bytes : 'wrong_length'
 }
 
 /** First 16 hex digits of SHA-256 of the raw key: names the key without revealing it. */
 export async function keyIdOf(raw: Uint8Array): Promise<string> {
-	const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', raw))
-	return [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('')
+	return hex(await crypto.subtle.digest('SHA-256', raw)).slice(0, 16)
 }
 
 /** Imports a base64 data key; a KeyProblem when the setting is not 32 bytes of base64. */
@@ -87,8 +88,8 @@ export async function encryptSecret(
 	)
 	return {
 		keyId: key.id,
-		iv: base64Encode(iv),
-		ciphertext: base64Encode(new Uint8Array(ciphertext)),
+		iv: encodeBase64(iv),
+		ciphertext: encodeBase64(new Uint8Array(ciphertext)),
 	}
 }
 
@@ -110,9 +111,9 @@ export async function decryptSecret(
 	if (!key) return { ok: false, reason: 'unknown_key', keyId: sealed.keyId }
 	try {
 		const plain = await crypto.subtle.decrypt(
-			{ name: 'AES-GCM', iv: base64Decode(sealed.iv), additionalData: additionalData(slot) },
+			{ name: 'AES-GCM', iv: stored(sealed.iv), additionalData: additionalData(slot) },
 			key.key,
-			base64Decode(sealed.ciphertext),
+			stored(sealed.ciphertext),
 		)
 		return {
 			ok: true,
@@ -221,15 +222,9 @@ export function secretSource(name: string, facts: SourceFacts): SecretSource {
 	}
 }
 
-function base64Encode(bytes: Uint8Array): string {
-	let binary = ''
-	for (const b of bytes) binary += String.fromCharCode(b)
-	return btoa(binary)
-}
-
-function base64Decode(text: string): Uint8Array {
-	const binary = atob(text)
-	const out = new Uint8Array(binary.length)
-	for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
-	return out
+/** A stored base64 column's bytes; a row that is not base64 is corrupt (caught by the caller). */
+function stored(text: string): Uint8Array {
+	const bytes = decodeBase64(text)
+	if (!bytes) throw new TypeError('a sealed secret column is not base64')
+	return bytes
 }

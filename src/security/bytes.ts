@@ -1,0 +1,26 @@
+// Bytes as text for the security code: hex digests and ids, base64 for keys, sealed values and
+// signatures. One place, so every key, hash and signature is read and written alike.
+
+/** Lowercase hex. */
+export const hex = (bytes: ArrayBuffer | Uint8Array): string =>
+	[...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
+
+/** Standard, padded base64. */
+export function encodeBase64(bytes: Uint8Array): string {
+	let binary = ''
+	for (const b of bytes) binary += String.fromCharCode(b)
+	return btoa(binary)
+}
+
+/** Standard or URL-safe base64, padded or not; undefined when it is not base64. */
+export function decodeBase64(text: string): Uint8Array | undefined {
+	const clean = text.trim().replace(/-/g, '+').replace(/_/g, '/')
+	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined
+	try {
+		return Uint8Array.from(atob(clean.padEnd(Math.ceil(clean.length / 4) * 4, '=')), (ch) =>
+			ch.charCodeAt(0),
+		)
+	} catch {
+		return undefined
+	}
+}
