@@ -2,7 +2,7 @@
 // turns and keeps transcript, runs and events in its own SQLite storage. The class is the shell:
 // RPC, alarms, WebSockets and SSE; the lane's rules live in src/lanes/lane.ts.
 import { DurableObject } from 'cloudflare:workers'
-import { agentRuntime } from '../src/agents/resolver'
+import { agentRuntime } from '../src/agents/runtime'
 import { database } from '../src/db/client'
 import { removeSession, upsertSession } from '../src/db/sessions'
 import { addUsage } from '../src/db/usage'

@@ -1,6 +1,6 @@
 // Worker entry: `fetch` is the gateway, `queue` consumes tool jobs (and their dead letters); the
 // Durable Object classes the bindings name are re-exported from here.
-import { resolveAgent } from './agents/directory'
+import { resolveAgent } from './agents/lookup'
 import { database } from './db/client'
 import { createGateway } from './gateway/app'
 import { loggerFromEnv } from './observability/logger'

@@ -10,7 +10,7 @@ import { type HealthBackend, HealthView } from '../../src/agents/models/health'
 import { OfflineLanguageModel } from '../../src/agents/offline'
 import type { AgentSnapshot, TurnIO } from '../../src/agents/runner'
 import { Logger } from '../../src/observability/logger'
-import { sessionStatus, timeNow } from '../../src/tools/builtin'
+import { sessionStatus, timeNow } from '../../src/tools/builtin/lane'
 import { queue, type ToolsEnv, toolRoutes } from './tools'
 
 export { ModelHealth } from '../../durable-objects/model-health'

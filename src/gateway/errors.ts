@@ -2,7 +2,7 @@
 // map by status, validation errors list their field paths, a write whose tenant or agent is
 // missing (a foreign-key failure) is a 404, and anything unknown becomes a generic 500 whose
 // details go to the log only. The OpenAI-compatible paths get the same errors in
-// OpenAI's shape (routes/openai/errors.ts).
+// OpenAI's shape (openai/errors.ts).
 import type { ErrorHandler, Hono, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { PatternRouter } from 'hono/router/pattern-router'
@@ -10,8 +10,8 @@ import type { z } from 'zod'
 import { isForeignKeyViolation } from '../db/errors'
 import type { Logger } from '../observability/logger'
 import type { GatewayEnv } from './context'
+import { fromProblem, isOpenAIPath, OpenAIError } from './openai/errors'
 import { codeForStatus, ProblemError, problemResponse } from './problem'
-import { fromProblem, isOpenAIPath, OpenAIError } from './routes/openai/errors'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { classify } from '../../src/agents/models/errors'
 import type { HealthBackend } from '../../src/agents/models/health'
 import { parseOfflineInput } from '../../src/agents/offline'
-import { MODEL_HEALTH_NAME } from '../../src/agents/resolver'
+import { MODEL_HEALTH_NAME } from '../../src/agents/runtime'
 import { admin, createAgent, postJson, problem, send } from '../helpers'
 
 describe('provider admin API', () => {

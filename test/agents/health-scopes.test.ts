@@ -13,7 +13,7 @@ import {
 } from '../../src/agents/models/health'
 import type { ModelTarget } from '../../src/agents/models/providers'
 import { ModelRouter, type StepRequest } from '../../src/agents/models/router'
-import { healthBackend } from '../../src/agents/resolver'
+import { healthBackend } from '../../src/agents/runtime'
 import { Logger } from '../../src/observability/logger'
 import type { SecretOwner } from '../../src/security/secrets'
 import { admin, postJson, problem } from '../helpers'

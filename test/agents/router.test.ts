@@ -14,9 +14,9 @@ import type {
 	TurnMessage,
 } from '../../src/agents/runner'
 import { Logger } from '../../src/observability/logger'
-import { sessionStatus, timeNow } from '../../src/tools/builtin'
+import { sessionStatus, timeNow } from '../../src/tools/builtin/lane'
 import { runTool } from '../../src/tools/registry'
-import { tenantCredentials, toolContext } from '../tools/context'
+import { tenantCredentials, toolContext } from '../fakes/tool-context'
 import { anthropic, type Exchange, openai, type Reply, scriptedFetch } from './wire'
 
 const SECRETS = { KEY_A: 'sk-ant-aaaa', KEY_B: 'sk-ant-bbbb', OPENAI_KEY: 'sk-openai-cccc' }

@@ -7,8 +7,8 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createGateway } from '../../src/gateway/app'
 import { verifyChain } from '../../src/gateway/routes/audit-log'
+import { connected } from '../gateway/openclaw/wire'
 import { ADMIN_TOKEN, call, postJson, problem } from '../helpers'
-import { connected } from '../openclaw/wire'
 import { as, key, tenant } from './helpers'
 
 interface Row {

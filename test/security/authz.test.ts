@@ -113,7 +113,7 @@ describe('authorization matrix', () => {
 			.filter(([p]) => p.startsWith('/v1/'))
 			.flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
 		const ruled = new Set(ROUTE_RULES.map(([m, p]) => `${m} ${p}`))
-		// The OpenClaw socket authorises each method itself (test/openclaw covers it).
+		// The OpenClaw socket authorises each method itself (test/gateway/openclaw covers it).
 		const exempt = new Set(SELF_AUTHORISING)
 		expect(served.filter((r) => !ruled.has(r) && !exempt.has(r))).toEqual([])
 		expect(served.length).toBeGreaterThanOrEqual(30)

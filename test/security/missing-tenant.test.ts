@@ -2,7 +2,7 @@
 // not_found on every route that writes a tenant-owned row, never a 500 with SQL in the log.
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { createAgentRow } from '../../src/agents/catalog'
+import { createAgentRow } from '../../src/agents/store'
 import { database } from '../../src/db/client'
 import { isForeignKeyViolation } from '../../src/db/errors'
 import { insertPolicy } from '../../src/db/policies'

@@ -5,8 +5,8 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createGateway } from '../../src/gateway/app'
+import { connected, connectParams, fakeHost, openWire, type Wire } from '../gateway/openclaw/wire'
 import { admin, problem } from '../helpers'
-import { connected, connectParams, fakeHost, openWire, type Wire } from '../openclaw/wire'
 import { as, key, tenant } from './helpers'
 
 const disable = (id: string) => admin(`/v1/tenants/${id}/disable`, { method: 'POST' })

@@ -10,7 +10,7 @@ import { McpServer as McpServerConfig } from '../../src/tools/config'
 import { discoverMcpTools, McpToolCache, type UrlGuard } from '../../src/tools/mcp'
 import { type AnyToolSpec, runTool, ToolError } from '../../src/tools/registry'
 import { serveMcp } from '../fakes/mcp-server'
-import { tenantCredential, toolContext } from './context'
+import { tenantCredential, toolContext } from '../fakes/tool-context'
 
 function capturingLogger() {
 	const lines: Array<Record<string, unknown>> = []

@@ -5,10 +5,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { toolCatalog } from '../../src/tools/catalog'
+import { toolCatalog } from '../../src/tools/builtin/index'
 import { handleToolJobBatch } from '../../src/tools/consumer'
 import { parseArgs, runTool } from '../../src/tools/registry'
-import { silentLogger, toolContext } from './context'
+import { silentLogger, toolContext } from '../fakes/tool-context'
 
 const json = fc.jsonValue({ maxDepth: 3 })
 

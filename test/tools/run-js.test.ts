@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest'
 import { SandboxConfig } from '../../src/sandbox/config'
 import type { SandboxNeed } from '../../src/sandbox/executor'
 import { IsolateExecutor } from '../../src/sandbox/isolate'
+import { RunJsResult, runJs } from '../../src/tools/builtin/run-js'
 import { runTool } from '../../src/tools/registry'
-import { RunJsResult, runJs } from '../../src/tools/run-js'
+import { toolContext } from '../fakes/tool-context'
 import { call } from '../helpers'
-import { toolContext } from './context'
 
 const needs: SandboxNeed[] = []
 const isolate = (sandbox: Partial<SandboxConfig> = {}) =>

@@ -2,10 +2,10 @@
 // the guard on the first URL and on every redirect, the caps on time and size, and the arguments.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { WebFetchResult, webFetch } from '../../src/tools/builtin/web-fetch'
 import { ToolsConfig } from '../../src/tools/config'
 import { runTool, type ToolContext, type ToolOutcome } from '../../src/tools/registry'
-import { WebFetchResult, webFetch } from '../../src/tools/web-fetch'
-import { toolContext } from './context'
+import { toolContext } from '../fakes/tool-context'
 
 type Route = (request: Request, signal: AbortSignal | undefined) => Response | Promise<Response>
 

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest'
 import { SandboxConfig } from '../../src/sandbox/config'
 import { ContainerExecutor } from '../../src/sandbox/container'
 import type { SandboxNeed } from '../../src/sandbox/executor'
-import { runTool, type ToolContext } from '../../src/tools/registry'
 import {
 	editFileTool,
 	execTool,
@@ -13,10 +12,11 @@ import {
 	readFileTool,
 	WORKSPACE_TOOLS,
 	writeFileTool,
-} from '../../src/tools/workspace'
+} from '../../src/tools/builtin/workspace'
+import { runTool, type ToolContext } from '../../src/tools/registry'
 import type { FakeMachine } from '../fakes/container-machine'
 import { fakeContainerOf, silenceSandboxSdk } from '../fakes/containers'
-import { toolContext } from './context'
+import { toolContext } from '../fakes/tool-context'
 
 silenceSandboxSdk()
 

@@ -4,6 +4,9 @@
 // names and URLs it changed, and drops the agent from this isolate's cache.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
+import { AgentConfig, Slug } from '../../agents/config'
+import { invalidateAgent } from '../../agents/lookup'
+import { outboundIssues, secretReferences, urlReferences } from '../../agents/outbound'
 import {
 	type Agent,
 	createAgentRow,
@@ -12,10 +15,7 @@ import {
 	listAgents,
 	listAgentVersions,
 	updateAgentRow,
-} from '../../agents/catalog'
-import { AgentConfig, Slug } from '../../agents/config'
-import { invalidateAgent } from '../../agents/directory'
-import { outboundIssues, secretReferences, urlReferences } from '../../agents/outbound'
+} from '../../agents/store'
 import { database } from '../../db/client'
 import { tenantSecretNames } from '../../db/secrets'
 import { getTenant } from '../../db/tenants'

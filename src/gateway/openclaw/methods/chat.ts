@@ -2,7 +2,7 @@
 // `agent` (accepted, then the final result as a second response) and `agent.wait`.
 import { z } from 'zod'
 import { QUEUE_MODES, type RunView } from '../../../lanes/types'
-import { ensureBudget, subjectOf, unwrap } from '../../routes/sessions/lane-client'
+import { ensureBudget, subjectOf, unwrap } from '../../lane/client'
 import { MAX_CONTENT_CHARS } from '../../routes/sessions/schemas'
 import { clawKey } from '../keys'
 import { MethodError } from '../protocol'

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { database } from '../../../db/client'
 import { listSessions } from '../../../db/sessions'
 import { laneName } from '../../../lanes/name'
-import { unwrap } from '../../routes/sessions/lane-client'
+import { unwrap } from '../../lane/client'
 import { clawKey } from '../keys'
 import { allow, follow, type Method, method, openSession } from './context'
 

@@ -1,7 +1,7 @@
 // Gateway-wide reads: `status`, `health`, `models.list`, `agents.list`.
 import { z } from 'zod'
-import { listAgents } from '../../../agents/catalog'
 import { targetOf } from '../../../agents/models/providers'
+import { listAgents } from '../../../agents/store'
 import { database } from '../../../db/client'
 import { checkReadiness } from '../../readiness'
 import { VERSION } from '../../routes/health'

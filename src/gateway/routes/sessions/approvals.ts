@@ -5,6 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { ApprovalView } from '../../../lanes/tool-store'
 import { actorOf, audit } from '../../audit'
+import { laneCall, openLane } from '../../lane/client'
 import { jsonBody } from '../../middleware/body'
 import {
 	authedErrors,
@@ -16,7 +17,6 @@ import {
 	ProblemSchema,
 } from '../../openapi'
 import { PROBLEM_CONTENT_TYPE } from '../../problem'
-import { laneCall, openLane } from './lane-client'
 import { AgentQuery, SessionParams } from './schemas'
 
 export const ApprovalSchema = z

@@ -2,6 +2,7 @@
 // the session's transcript.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { RunView } from '../../../lanes/types'
+import { checkBudget, laneCall, openLane, subjectOf } from '../../lane/client'
 import { jsonBody } from '../../middleware/body'
 import {
 	authedErrors,
@@ -12,7 +13,6 @@ import {
 	ProblemSchema,
 } from '../../openapi'
 import { PROBLEM_CONTENT_TYPE } from '../../problem'
-import { checkBudget, laneCall, openLane, subjectOf } from './lane-client'
 import { AgentQuery, MessageSchema, SessionParams, SubmitBody, SubmitResult } from './schemas'
 
 const submit = createRoute({

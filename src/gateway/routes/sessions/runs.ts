@@ -1,5 +1,6 @@
 // Read a run, or cancel it (queued: never runs; running: aborted, the lane moves on).
 import { createRoute } from '@hono/zod-openapi'
+import { laneCall, openLane } from '../../lane/client'
 import {
 	authedErrors,
 	bearerAuth,
@@ -8,7 +9,6 @@ import {
 	json,
 	notFoundResponse,
 } from '../../openapi'
-import { laneCall, openLane } from './lane-client'
 import { AgentQuery, RunParams, RunSchema } from './schemas'
 
 const read = createRoute({

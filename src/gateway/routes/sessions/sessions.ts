@@ -5,9 +5,9 @@ import { database } from '../../../db/client'
 import { listSessions, type SessionCursor } from '../../../db/sessions'
 import type { SessionInfo } from '../../../lanes/types'
 import { audit } from '../../audit'
+import { type LaneHandle, laneCall, openLane, unwrap } from '../../lane/client'
 import { authedErrors, bearerAuth, createRouter, json, notFoundResponse } from '../../openapi'
 import { ProblemError } from '../../problem'
-import { type LaneHandle, laneCall, openLane, unwrap } from './lane-client'
 import { AgentQuery, SessionParams, SessionSchema, SessionSummarySchema } from './schemas'
 
 const list = createRoute({

@@ -2,10 +2,10 @@
 // (`/ws`). The gateway authenticates, then hands the connection to the lane, which replays stored
 // events after `after` (or `Last-Event-ID`) and then sends live ones.
 import { createRoute, z } from '@hono/zod-openapi'
+import { callLane, openLane } from '../../lane/client'
 import { WS_PROTOCOL } from '../../middleware/auth'
 import { authedErrors, bearerAuth, createRouter, notFoundResponse } from '../../openapi'
 import { ProblemError } from '../../problem'
-import { callLane, openLane } from './lane-client'
 import { AgentQuery, SessionParams } from './schemas'
 
 const StreamQuery = AgentQuery.extend({ after: z.coerce.number().int().min(0).optional() })

@@ -1,0 +1,129 @@
+// How routes reach a session's lane: resolve the agent (cached), address the lane by
+// tenant/agent/key, and turn lane results and RPC failures into problems.
+import type { Context } from 'hono'
+import { resolveAgent } from '../../agents/lookup'
+import type { AgentSnapshot } from '../../agents/runner'
+import { database } from '../../db/client'
+import { tenantLimits } from '../../db/tenants'
+import { cachedTokensUsed, secondsToUtcMidnight, utcDay } from '../../db/usage'
+import { laneName } from '../../lanes/name'
+import type { LaneErrorCode, LaneResult, SessionRef } from '../../lanes/types'
+import type { ToolSubject } from '../../tools/policy'
+import type { GatewayEnv, Principal } from '../context'
+import { type ProblemCode, ProblemError } from '../problem'
+
+export interface LaneHandle {
+	ref: SessionRef
+	agent: AgentSnapshot
+	/** The tenant's cap on concurrently running turns (null = none). */
+	maxConcurrentRuns: number | null
+	/** The tenant's daily token budget (null = unlimited). */
+	dailyTokenBudget: number | null
+	stub: DurableObjectStub<import('../../../durable-objects/session-lane').SessionLane>
+}
+
+/** The caller's session of `agentId` under `sessionKey`; 404 when the agent does not exist. */
+export function openLane(
+	c: Context<GatewayEnv>,
+	sessionKey: string,
+	agentId: string,
+): Promise<LaneHandle> {
+	return findLane(c.env, c.get('principal').tenantId, sessionKey, agentId)
+}
+
+/** `openLane` without a request: for callers that are not HTTP routes (the OpenClaw gateway). */
+export async function findLane(
+	env: Env,
+	tenantId: string,
+	sessionKey: string,
+	agentId: string,
+): Promise<LaneHandle> {
+	const db = database(env.DB)
+	const [tenant, agent] = await Promise.all([
+		tenantLimits(db, tenantId),
+		resolveAgent(db, tenantId, agentId),
+	])
+	if (!tenant) throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
+	if (!agent) throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
+	const ref: SessionRef = { tenantId, agentId, sessionKey }
+	return {
+		ref,
+		agent,
+		maxConcurrentRuns: tenant.maxConcurrentRuns,
+		dailyTokenBudget: tenant.dailyTokenBudget,
+		stub: env.SESSION_LANE.getByName(laneName(ref)),
+	}
+}
+
+/** Who a run acts for: the caller, as the tools' policy checks see them. */
+export const subjectOf = (p: Principal, channel = 'api'): ToolSubject => ({
+	kind: p.kind,
+	id: p.id,
+	role: p.role,
+	tenantId: p.tenantId,
+	scopes: p.scopes,
+	channel,
+})
+
+/**
+ * Refuses new runs once the tenant's daily token budget is used up (429 until UTC midnight).
+ * Usage is read through a 5 s per-isolate cache and lands in D1 within seconds of each call, so
+ * a tenant can overrun its budget by the turns of those few seconds; never by more.
+ */
+export function checkBudget(c: Context<GatewayEnv>, lane: LaneHandle): Promise<void> {
+	return ensureBudget(c.env, lane)
+}
+
+export async function ensureBudget(env: Env, lane: LaneHandle): Promise<void> {
+	if (lane.dailyTokenBudget === null) return
+	const now = Date.now()
+	const used = await cachedTokensUsed(database(env.DB), lane.ref.tenantId, utcDay(now))
+	if (used < lane.dailyTokenBudget) return
+	throw new ProblemError(
+		'budget_exhausted',
+		`Tenant "${lane.ref.tenantId}" used ${used} of its ${lane.dailyTokenBudget} tokens today (UTC); new runs resume at midnight UTC.`,
+		{ headers: { 'retry-after': String(secondsToUtcMidnight(now)) } },
+	)
+}
+
+const CODES: Record<LaneErrorCode, ProblemCode> = {
+	not_found: 'not_found',
+	queue_full: 'queue_full',
+	session_full: 'session_full',
+	conflict: 'conflict',
+	bad_request: 'bad_request',
+	approval_self_denied: 'approval_self_denied',
+}
+
+/** Unwraps a lane result, throwing its error as a problem. */
+export function unwrap<T>(result: LaneResult<T>): T {
+	if (result.ok) return result.value
+	const { code, message, retryAfterSeconds } = result.error
+	throw new ProblemError(CODES[code] ?? 'bad_request', message, {
+		...(retryAfterSeconds !== undefined && {
+			headers: { 'retry-after': String(retryAfterSeconds) },
+		}),
+	})
+}
+
+/** Calls the lane; an RPC failure (lane restarting, overloaded) is a retryable 503. */
+export async function callLane<R>(c: Context<GatewayEnv>, call: () => Promise<R>): Promise<R> {
+	try {
+		return await call()
+	} catch (cause) {
+		c.get('logger').error('lane.rpc_failed', { error: cause })
+		throw new ProblemError(
+			'lane_unavailable',
+			'The session lane did not answer; retry (with the same idempotencyKey, it is safe).',
+			{ headers: { 'retry-after': '1' }, cause },
+		)
+	}
+}
+
+/** Calls a lane method that returns a LaneResult and unwraps it. */
+export async function laneCall<T>(
+	c: Context<GatewayEnv>,
+	call: () => PromiseLike<LaneResult<T>>,
+): Promise<T> {
+	return unwrap(await callLane(c, async () => (await call()) as LaneResult<T>))
+}

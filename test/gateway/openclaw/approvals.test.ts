@@ -1,0 +1,118 @@
+// Tool approvals over the OpenClaw gateway: an elevated call shows up as exec.approval.requested
+// on the connection following the session, exec.approval.resolve lets it run, and the run ends;
+// with separate approvers the principal of the call cannot resolve it, another one can.
+import { env } from 'cloudflare:test'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { key, tenant } from '../../security/helpers'
+import { connected } from './wire'
+
+let operator: string
+let member: string
+
+beforeAll(async () => {
+	await tenant('appr')
+	await env.DB.prepare('INSERT INTO agents (tenant_id, id, name, config) VALUES (?, ?, ?, ?)')
+		.bind(
+			'appr',
+			'guarded',
+			'guarded',
+			JSON.stringify({
+				model: { primary: 'offline:echo' },
+				tools: {
+					profile: 'minimal',
+					allow: ['time_now'],
+					elevated: ['time_now'],
+					approvalTimeoutMs: 5_000,
+				},
+			}),
+		)
+		.run()
+	await env.DB.prepare('INSERT INTO agents (tenant_id, id, name, config) VALUES (?, ?, ?, ?)')
+		.bind(
+			'appr',
+			'separate',
+			'separate',
+			JSON.stringify({
+				model: { primary: 'offline:echo' },
+				tools: {
+					profile: 'minimal',
+					allow: ['time_now'],
+					elevated: ['time_now'],
+					approvalTimeoutMs: 10_000,
+					separateApprover: true,
+				},
+			}),
+		)
+		.run()
+	operator = (await key('appr', 'operator')).secret
+	member = (await key('appr', 'member')).secret
+})
+
+describe('approvals', () => {
+	it('an elevated tool call waits for exec.approval.resolve, then the run finishes', async () => {
+		const wire = await connected(operator)
+		const ack = await wire.request('chat.send', {
+			sessionKey: 'agent:guarded:a-1',
+			message: '/tool time_now {}',
+			idempotencyKey: 'appr-1',
+		})
+		expect(ack.ok).toBe(true)
+		const requested = await wire.next((f) => f.event === 'exec.approval.requested')
+		expect(requested.payload).toMatchObject({
+			sessionKey: 'agent:guarded:a-1',
+			runId: 'appr-1',
+			request: { tool: 'time_now' },
+		})
+		const id = requested.payload?.id as string
+		const pending = await wire.request('exec.approval.list')
+		expect(pending.payload?.approvals).toEqual([expect.objectContaining({ id, status: 'pending' })])
+		const resolved = await wire.request('exec.approval.resolve', { id, decision: 'allow-once' })
+		expect(resolved.payload).toMatchObject({ ok: true, id, decision: 'allow-once' })
+		await wire.next((f) => f.event === 'exec.approval.resolved' && f.payload?.id === id)
+		const final = await wire.next((f) => f.event === 'chat' && f.payload?.state === 'final')
+		expect(JSON.stringify(final.payload?.message)).toContain('time_now returned')
+		const again = await wire.request('approval.resolve', { id, decision: 'deny' })
+		expect(again.ok).toBe(false)
+		wire.ws.close(1000)
+	})
+
+	it('separate approvers: the principal of the call gets FORBIDDEN, another operator resolves it', async () => {
+		const wire = await connected(operator)
+		await wire.request('chat.send', {
+			sessionKey: 'agent:separate:s-1',
+			message: '/tool time_now {}',
+			idempotencyKey: 'appr-sep-1',
+		})
+		const requested = await wire.next((f) => f.event === 'exec.approval.requested')
+		const id = requested.payload?.id as string
+		const own = await wire.request('exec.approval.resolve', { id, decision: 'allow-once' })
+		expect(own.error).toMatchObject({
+			code: 'FORBIDDEN',
+			details: { code: 'APPROVAL_SELF_DENIED' },
+		})
+		const other = await connected((await key('appr', 'operator')).secret)
+		const resolved = await other.request('exec.approval.resolve', {
+			id,
+			decision: 'allow-once',
+			sessionKey: 'agent:separate:s-1',
+		})
+		expect(resolved.payload).toMatchObject({ ok: true, id, decision: 'allow-once' })
+		const final = await wire.next((f) => f.event === 'chat' && f.payload?.state === 'final')
+		expect(JSON.stringify(final.payload?.message)).toContain('time_now returned')
+		wire.ws.close(1000)
+		other.ws.close(1000)
+	})
+
+	it('a member holds no approvals scope, and unknown approvals are APPROVAL_NOT_FOUND', async () => {
+		const m = await connected(member, {
+			scopes: ['operator.read', 'operator.write', 'operator.approvals'],
+		})
+		const refused = await m.request('exec.approval.list')
+		expect(refused.error).toMatchObject({ code: 'FORBIDDEN', details: { code: 'MISSING_SCOPE' } })
+		m.ws.close(1000)
+		const op = await connected(operator)
+		const unknown = await op.request('exec.approval.resolve', { id: 'nope-1', decision: 'deny' })
+		expect(unknown.error).toMatchObject({ code: 'APPROVAL_NOT_FOUND' })
+		op.ws.close(1000)
+	})
+})
