@@ -14,7 +14,8 @@ import type {
 	TurnMessage,
 } from '../../src/agents/runner'
 import { Logger } from '../../src/observability/logger'
-import { sessionStatus, timeNow } from '../../src/tools/builtin/lane'
+import { sessionStatus } from '../../src/tools/builtin/session-status'
+import { timeNow } from '../../src/tools/builtin/time-now'
 import { runTool } from '../../src/tools/registry'
 import { tenantCredentials, toolContext } from '../fakes/tool-context'
 import { anthropic, type Exchange, openai, type Reply, scriptedFetch } from './wire'

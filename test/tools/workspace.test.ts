@@ -5,14 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { SandboxConfig } from '../../src/sandbox/config'
 import { ContainerExecutor } from '../../src/sandbox/container'
 import type { SandboxNeed } from '../../src/sandbox/executor'
-import {
-	editFileTool,
-	execTool,
-	listFilesTool,
-	readFileTool,
-	WORKSPACE_TOOLS,
-	writeFileTool,
-} from '../../src/tools/builtin/workspace'
+import { editFileTool } from '../../src/tools/builtin/edit-file'
+import { execTool } from '../../src/tools/builtin/exec'
+import { listFilesTool } from '../../src/tools/builtin/list-files'
+import { readFileTool } from '../../src/tools/builtin/read-file'
+import { writeFileTool } from '../../src/tools/builtin/write-file'
 import { runTool, type ToolContext } from '../../src/tools/registry'
 import type { FakeMachine } from '../fakes/container-machine'
 import { fakeContainerOf, silenceSandboxSdk } from '../fakes/containers'
@@ -55,6 +52,8 @@ function workspace(
 }
 
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>
+
+const WORKSPACE_TOOLS = [execTool, readFileTool, writeFileTool, editFileTool, listFilesTool]
 
 describe('the tool specs', () => {
 	it('are sandbox jobs with their side-effect class, groups and idempotency', () => {

@@ -1,11 +1,29 @@
 // Every built-in tool in one registry: lane tools (time, identity) and tool jobs (JavaScript,
-// workspace files and shell, the web). An agent sees the part its selection opens.
-
+// workspace files and shell, the web). A tool is one file here and one line in this list; an
+// agent sees the part its selection opens. Remote MCP tools join per agent (../mcp.ts).
+import type { AnyToolSpec } from '../registry'
 import { ToolRegistry } from '../registry'
-import { sessionStatus, timeNow } from './lane'
+import { editFileTool } from './edit-file'
+import { execTool } from './exec'
+import { listFilesTool } from './list-files'
+import { readFileTool } from './read-file'
 import { runJs } from './run-js'
+import { sessionStatus } from './session-status'
+import { timeNow } from './time-now'
 import { webFetch } from './web-fetch'
-import { WORKSPACE_TOOLS } from './workspace'
+import { writeFileTool } from './write-file'
+
+const BUILTIN_TOOLS: readonly AnyToolSpec[] = [
+	timeNow,
+	sessionStatus,
+	runJs,
+	webFetch,
+	execTool,
+	readFileTool,
+	writeFileTool,
+	editFileTool,
+	listFilesTool,
+]
 
 let catalog: ToolRegistry | undefined
 
@@ -13,11 +31,7 @@ let catalog: ToolRegistry | undefined
 export function toolCatalog(): ToolRegistry {
 	if (!catalog) {
 		catalog = new ToolRegistry()
-			.register(timeNow)
-			.register(sessionStatus)
-			.register(runJs)
-			.register(webFetch)
-		for (const spec of WORKSPACE_TOOLS) catalog.register(spec)
+		for (const spec of BUILTIN_TOOLS) catalog.register(spec)
 	}
 	return catalog
 }

@@ -1,5 +1,5 @@
-// Built-in lane tools: cheap, read-only, no I/O beyond the run itself, so they run inside the
-// session's lane. Everything that touches a sandbox or the network is a tool job (see index.ts).
+// time_now: the current time, optionally in an IANA zone. Read-only and I/O-free, so it runs in
+// the session's lane.
 import { z } from 'zod'
 import type { ToolSpec } from '../registry'
 
@@ -28,25 +28,5 @@ export const timeNow: ToolSpec<{ timezone?: string | undefined }> = {
 			throw new Error(`unknown time zone "${zone}"`)
 		}
 		return { iso: now.toISOString(), epochMs: now.getTime(), timezone: zone, local }
-	},
-}
-
-export const sessionStatus: ToolSpec<Record<string, never>> = {
-	name: 'session_status',
-	description: 'Identity of the current session and run: tenant, agent, session key, run id.',
-	parameters: z.object({}).strict(),
-	sideEffect: 'read',
-	groups: ['group:session'],
-	timeoutMs: 1_000,
-	idempotent: true,
-	placement: 'lane',
-	async execute(_args, ctx) {
-		return {
-			tenant: ctx.tenantId,
-			agent: ctx.agentId,
-			session: ctx.sessionKey,
-			run: ctx.runId,
-			time: new Date(ctx.now()).toISOString(),
-		}
 	},
 }
