@@ -78,8 +78,8 @@ const GROUP_ALIASES: Record<string, string> = { 'group:runtime': 'group:exec' }
 /** What each profile opens (OpenClaw's profiles, over edgeclaw's tools). */
 export const PROFILES: Record<ToolProfile, readonly string[]> = {
 	minimal: ['group:session'],
-	coding: ['group:session', 'group:sessions', 'group:fs', 'group:exec', 'group:web'],
-	messaging: ['group:session', 'group:sessions'],
+	coding: ['group:session', 'group:fs', 'group:exec', 'group:web'],
+	messaging: ['group:session'],
 	full: ['*'],
 }
 

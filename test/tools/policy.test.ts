@@ -60,6 +60,13 @@ describe('tool selection (default deny)', () => {
 		expect(visible({ allow: ['web'] })).not.toContain('web_fetch')
 	})
 
+	it('a group no tool is in is still a valid entry and opens nothing', () => {
+		expect(visible({ allow: ['group:sessions'], deny: ['group:sessions'] })).toEqual([
+			'session_status',
+			'time_now',
+		])
+	})
+
 	it('deny wins over the profile and over allow', () => {
 		expect(visible({ profile: 'coding', deny: ['group:exec'] })).not.toEqual(
 			expect.arrayContaining(['exec']),
