@@ -167,13 +167,8 @@ export async function runTool(
 	ctx: ToolContext,
 	options: { rethrowTransient?: boolean } = {},
 ): Promise<ToolOutcome> {
-	const parsed = spec.parameters.safeParse(args ?? {})
-	if (!parsed.success) {
-		return fail(
-			'invalid_args',
-			`Invalid arguments for "${spec.name}": ${z.prettifyError(parsed.error)}`,
-		)
-	}
+	const parsed = parseArgs(spec, args)
+	if (!parsed.ok) return parsed.outcome
 	const controller = new AbortController()
 	const onAbort = () => controller.abort(ctx.signal.reason)
 	ctx.signal.addEventListener('abort', onAbort, { once: true })
