@@ -19,7 +19,7 @@ import {
 	type ToolOutcome,
 	type ToolSpec,
 } from '../../src/tools/registry'
-import type { CallScope, ToolAgent, Toolbox } from '../../src/tools/toolbox'
+import type { ToolAgent, Toolbox } from '../../src/tools/toolbox'
 
 export interface ToolsEnv {
 	FLOOR_TOOLS: DurableObjectNamespace<FloorToolLane>
@@ -60,7 +60,9 @@ const SUBJECT: ToolSubject = {
 	channel: 'api',
 }
 
-const contextOf = (s: Omit<CallScope, 'agent'>): ToolContext => ({
+const contextOf = (
+	s: Pick<ToolContext, 'tenantId' | 'agentId' | 'sessionKey' | 'runId' | 'callId' | 'signal'>,
+): ToolContext => ({
 	tenantId: s.tenantId,
 	agentId: s.agentId,
 	sessionKey: s.sessionKey,

@@ -28,22 +28,20 @@ export interface ToolAgent {
 	config: { tools: ToolsConfig; sandbox: SandboxConfig }
 }
 
-export interface CallScope {
-	tenantId: string
-	agentId: string
-	sessionKey: string
-	runId: string
-	callId: string
-	signal: AbortSignal
-	agent: ToolAgent
-}
-
 export interface Toolbox {
 	/** The tools `agent` may call: its selection over built-ins and its MCP servers' tools. */
 	toolsFor(agent: ToolAgent): Promise<AnyToolSpec[]>
 	decide(request: AccessRequest): Promise<Decision>
 	enqueue(job: ToolJob): Promise<void>
-	context(scope: CallScope): ToolContext
+	/** The context a call runs with: who it is for (as the caller knows it), the rest from `agent`. */
+	context(
+		scope: Pick<
+			ToolContext,
+			'tenantId' | 'agentId' | 'sessionKey' | 'runId' | 'callId' | 'signal'
+		> & {
+			agent: ToolAgent
+		},
+	): ToolContext
 	/** Writes a `tool_executions` row (in the background; failures are logged). */
 	record(execution: ToolExecution): void
 	audit(event: AuditEvent): void
