@@ -4,9 +4,6 @@ import { transform } from 'sucrase'
 import { z } from 'zod'
 import { ALLOCATION_CAP_MODULE } from './allocation-cap'
 import {
-	type ExecRequest,
-	type ExecResult,
-	type FileEntry,
 	type JsRequest,
 	type JsResult,
 	type LogLine,
@@ -25,6 +22,10 @@ const LEVELS = ['log', 'info', 'warn', 'error', 'debug'] as const
 
 const JAVASCRIPT_ONLY =
 	'The isolate sandbox backend runs JavaScript only (run_js). Shell commands and file tools need the container backend: set the agent\'s sandbox.backend to "auto" or "container" on a deployment with containers.'
+
+const javascriptOnly = async (): Promise<never> => {
+	throw new SandboxUnavailable('isolate', JAVASCRIPT_ONLY)
+}
 
 /**
  * `harness.js`, the isolate's entry: it swaps the console for a capture, runs the code and answers
@@ -296,31 +297,11 @@ export class IsolateExecutor implements SandboxExecutor {
 		}
 	}
 
-	async exec(_request: ExecRequest): Promise<ExecResult> {
-		throw new SandboxUnavailable('isolate', JAVASCRIPT_ONLY)
-	}
-
-	async readFile(
-		_path: string,
-		_options: { maxBytes: number; signal: AbortSignal },
-	): Promise<{ content: string; size: number; truncated: boolean }> {
-		throw new SandboxUnavailable('isolate', JAVASCRIPT_ONLY)
-	}
-
-	async writeFile(
-		_path: string,
-		_content: string,
-		_options: { signal: AbortSignal },
-	): Promise<{ bytes: number }> {
-		throw new SandboxUnavailable('isolate', JAVASCRIPT_ONLY)
-	}
-
-	async listFiles(
-		_path: string,
-		_options: { recursive: boolean; limit: number; signal: AbortSignal },
-	): Promise<{ entries: FileEntry[]; truncated: boolean }> {
-		throw new SandboxUnavailable('isolate', JAVASCRIPT_ONLY)
-	}
+	// No shell and no filesystem: every such call fails at once with the remedy.
+	readonly exec: SandboxExecutor['exec'] = javascriptOnly
+	readonly readFile: SandboxExecutor['readFile'] = javascriptOnly
+	readonly writeFile: SandboxExecutor['writeFile'] = javascriptOnly
+	readonly listFiles: SandboxExecutor['listFiles'] = javascriptOnly
 
 	/** Nothing outlives a call: each run had its own isolate. */
 	async destroy(): Promise<void> {}
