@@ -1,8 +1,7 @@
 // Every built-in tool in one registry: lane tools (time, identity) and tool jobs (JavaScript,
 // workspace files and shell, the web). A tool is one file here and one line in this list; an
 // agent sees the part its selection opens. Remote MCP tools join per agent (../mcp.ts).
-import type { AnyToolSpec } from '../registry'
-import { ToolRegistry } from '../registry'
+import { type AnyToolSpec, ToolRegistry } from '../registry'
 import { editFileTool } from './edit-file'
 import { execTool } from './exec'
 import { listFilesTool } from './list-files'
