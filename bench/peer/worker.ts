@@ -11,7 +11,7 @@ import { AIChatAgent, type OnChatMessageOptions } from '@cloudflare/ai-chat'
 import { getAgentByName } from 'agents'
 import { convertToModelMessages, streamText, type UIMessage } from 'ai'
 import { Hono } from 'hono'
-import { OfflineLanguageModel } from '../../src/agents/offline'
+import { OfflineLanguageModel } from '../../src/agents/models/offline'
 
 interface Env {
 	PEER_CHAT: DurableObjectNamespace<PeerChat>

@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { SandboxConfig } from '../sandbox/config'
 import { ToolsConfig } from '../tools/config'
+import { BUILTIN_PROVIDERS, PROVIDER_KINDS, PROVIDERS } from './models/providers'
 
 /** Identifiers for tenants, agents and similar resources: lowercase slug, 1–63 chars. */
 export const Slug = z
@@ -17,24 +18,6 @@ export const ModelRef = z
 	.string()
 	.max(200)
 	.regex(/^[a-z0-9-]+:[\w./:@-]+$/, 'must look like "provider:model"')
-
-/** Provider kinds edgeclaw speaks, each through its AI SDK provider. */
-export const PROVIDER_KINDS = [
-	'offline',
-	'workers-ai',
-	'anthropic',
-	'openai',
-	'openai-compatible',
-] as const
-export type ProviderKind = (typeof PROVIDER_KINDS)[number]
-
-/** Model refs whose provider part is one of these need no `providers` entry. */
-export const BUILTIN_PROVIDERS: readonly ProviderKind[] = [
-	'offline',
-	'workers-ai',
-	'anthropic',
-	'openai',
-]
 
 /** The name of a Worker secret (or var): the config names a secret, never holds one. */
 export const SecretName = z
@@ -52,7 +35,7 @@ export const AuthProfile = z
 export const ProviderConfig = z
 	.object({
 		kind: z.enum(PROVIDER_KINDS),
-		/** API base URL (required for openai-compatible; optional override for the others). */
+		/** API base URL (required for a kind with no endpoint of its own; else an override). */
 		baseURL: z
 			.url({ protocol: /^https?$/ })
 			.max(500)
@@ -64,11 +47,11 @@ export const ProviderConfig = z
 	})
 	.strict()
 	.superRefine((p, ctx) => {
-		if (p.kind === 'openai-compatible' && !p.baseURL) {
+		if (PROVIDERS[p.kind].needsBaseURL && !p.baseURL) {
 			ctx.addIssue({
 				code: 'custom',
 				path: ['baseURL'],
-				message: 'an openai-compatible provider needs a baseURL',
+				message: `an ${p.kind} provider needs a baseURL`,
 			})
 		}
 		const ids = new Set<string>()

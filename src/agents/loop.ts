@@ -10,20 +10,19 @@ import type { Credentials } from '../security/credentials'
 import type { UrlRules } from '../security/ssrf'
 import type { AnyToolSpec } from '../tools/registry'
 import type { HealthScope, HealthView } from './models/health'
-import { targetsFor } from './models/providers'
-import { ModelRouter, type StepOutput } from './models/router'
-import { answerOption, SUMMARIZE_OPTION } from './offline'
-import {
-	type AgentRunner,
-	type MessagePart,
-	type ToolResultPart,
-	type TurnInput,
-	type TurnIO,
-	type TurnMessage,
-	type TurnResult,
-	textOf,
-	trimHeadTail,
+import { ModelRouter } from './models/router'
+import type { StepOutput } from './models/step'
+import { targetsFor } from './models/targets'
+import type {
+	AgentRunner,
+	MessagePart,
+	ToolResultPart,
+	TurnInput,
+	TurnIO,
+	TurnMessage,
+	TurnResult,
 } from './runner'
+import { textOf, trimHeadTail } from './text'
 
 /** Extra model calls a run may make to answer messages steered into it after its answer. */
 export const MAX_STEER_STEPS = 4
@@ -82,7 +81,7 @@ export class AgentLoop implements AgentRunner {
 		const usage = { inputTokens: 0, outputTokens: 0 }
 		let toolSteps = 0
 		let steerSteps = 0
-		// User messages the next step answers (the offline model needs telling; LLMs see the tail).
+		// User messages the next step answers (a model that cannot read the prompt needs telling).
 		let fresh = input.input.length
 		for (;;) {
 			const toolsOpen = toolSteps < maxToolSteps && toolDefs.length > 0
@@ -93,7 +92,7 @@ export class AgentLoop implements AgentRunner {
 				tools: toolsOpen ? toolDefs : [],
 				toolChoice: 'auto',
 				params: config.params,
-				providerOptions: answerOption(fresh),
+				purpose: { task: 'answer', newMessages: fresh },
 				signal: input.signal,
 				deadline: input.deadline,
 				callTimeoutMs: this.#deps.callTimeoutMs ?? config.limits.modelCallTimeoutMs,
@@ -184,7 +183,7 @@ export class AgentLoop implements AgentRunner {
 			tools: [],
 			toolChoice: 'none',
 			params: { temperature: 0 },
-			providerOptions: SUMMARIZE_OPTION,
+			purpose: { task: 'summarize' },
 			signal,
 			deadline: Date.now() + 120_000,
 			callTimeoutMs: this.#deps.callTimeoutMs ?? agent.config.limits.modelCallTimeoutMs,

@@ -4,8 +4,8 @@
 // under the same rules the runtime applies; the posture report reads them too.
 import { secretSource } from '../security/secrets'
 import { checkUrl, type UrlRules } from '../security/ssrf'
-import type { AgentConfig, ProviderKind } from './config'
-import { DEFAULT_SECRETS, officialProvider } from './models/providers'
+import type { AgentConfig } from './config'
+import { officialProvider, PROVIDERS, type ProviderKind } from './models/providers'
 
 export interface SecretReference {
 	/** Where the config names it, e.g. `providers.x.profiles.0.secret` (relative to the config). */
@@ -50,7 +50,7 @@ export function secretReferences(config: AgentConfig): SecretReference[] {
 	for (const [ref, path] of refs) {
 		const id = ref.slice(0, ref.indexOf(':'))
 		if (config.providers[id]) continue
-		const name = DEFAULT_SECRETS[id as ProviderKind]
+		const name = PROVIDERS[id as ProviderKind].defaultSecret
 		if (name) {
 			out.push({
 				path,

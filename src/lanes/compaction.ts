@@ -1,7 +1,8 @@
 // Compaction: when a session's active transcript outgrows the agent's context budget or message
 // cap, older messages are folded into one summary message. Originals stay in storage (marked
 // compacted) for export until their retention ends. Pure functions; the lane does the I/O.
-import { type TurnMessage, trimHeadTail } from '../agents/runner'
+import type { TurnMessage } from '../agents/runner'
+import { trimHeadTail } from '../agents/text'
 import type { MessageView } from './types'
 
 export interface CompactionLimits {

@@ -1,7 +1,7 @@
 // The session lane: a FIFO of runs executed one at a time, with queue modes, idempotency, caps,
 // deadlines, recovery after restarts and compaction. It owns no I/O of its own: storage, clock,
 // the tenant's concurrency gate, the sessions index, subscribers and the model come in as a host.
-import { estimateTokens } from '../agents/runner'
+import { estimateTokens } from '../agents/text'
 import type { ClaimAnswer } from '../tools/jobs'
 import type { ToolOutcome } from '../tools/registry'
 import type { LaneHost } from './host'

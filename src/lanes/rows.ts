@@ -1,12 +1,12 @@
 // Rows of the lane's tables and their mapping to the shapes the lane and its RPC use.
-import {
-	type AgentSnapshot,
-	type MessagePart,
-	type ModelCallRecord,
-	partChars,
-	type TextPart,
-	type TurnMessage,
+import type {
+	AgentSnapshot,
+	MessagePart,
+	ModelCallRecord,
+	TextPart,
+	TurnMessage,
 } from '../agents/runner'
+import { partChars } from '../agents/text'
 import type { ToolSubject } from '../tools/policy'
 import { uniquePrincipals } from '../tools/principals'
 import type {

@@ -2,15 +2,14 @@
 // deltas and tool events, take steered messages at each step, and record the outcome — succeeded,
 // failed (with a code) or cancelled — in one transaction. The lane decides when a turn starts;
 // this module decides what a turn does.
-import {
-	type AgentRunner,
-	estimateTokens,
-	type MessagePart,
-	type ModelCallRecord,
-	partChars,
-	type TurnMessage,
-	type TurnResult,
+import type {
+	AgentRunner,
+	MessagePart,
+	ModelCallRecord,
+	TurnMessage,
+	TurnResult,
 } from '../agents/runner'
+import { estimateTokens, partChars } from '../agents/text'
 import { planCompaction, toTurnMessages } from './compaction'
 import type { LaneHost } from './host'
 import { asUserMessage, type LaneStore, type PendingMessage, type RunRecord } from './store'

@@ -1,7 +1,8 @@
 // The vocabulary of a session lane: queue modes, run states, events and the shapes the lane's RPC
 // methods take and return. Plain data only: everything here crosses Durable Object RPC.
-import { targetOf } from '../agents/models/providers'
+
 import { DEFAULT_OUTPUT_RESERVE } from '../agents/models/router'
+import { targetOf } from '../agents/models/targets'
 import type { AgentSnapshot, MessagePart, ModelCallRecord, TextPart, Usage } from '../agents/runner'
 import type { ToolSubject } from '../tools/policy'
 

@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { classify } from '../../src/agents/models/errors'
 import type { HealthBackend } from '../../src/agents/models/health'
-import { parseOfflineInput } from '../../src/agents/offline'
+import { parseOfflineInput } from '../../src/agents/models/offline'
 import { MODEL_HEALTH_NAME } from '../../src/agents/runtime'
 import { admin, createAgent, postJson, problem, send } from '../helpers'
 

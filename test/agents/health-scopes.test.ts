@@ -11,8 +11,9 @@ import {
 	HealthView,
 	tenantScope,
 } from '../../src/agents/models/health'
-import type { ModelTarget } from '../../src/agents/models/providers'
-import { ModelRouter, type StepRequest } from '../../src/agents/models/router'
+import { ModelRouter } from '../../src/agents/models/router'
+import type { StepRequest } from '../../src/agents/models/step'
+import type { ModelTarget } from '../../src/agents/models/targets'
 import { healthBackend } from '../../src/agents/runtime'
 import { Logger } from '../../src/observability/logger'
 import type { SecretOwner } from '../../src/security/secrets'

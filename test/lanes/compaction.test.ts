@@ -1,8 +1,8 @@
 // Compaction: an outgrown transcript is folded into a summary; originals stay for export.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { OfflineLanguageModel, SUMMARIZE_OPTION } from '../../src/agents/offline'
-import { trimHeadTail } from '../../src/agents/runner'
+import { OfflineLanguageModel, SUMMARIZE_OPTION } from '../../src/agents/models/offline'
+import { trimHeadTail } from '../../src/agents/text'
 import { planCompaction, toTurnMessages } from '../../src/lanes/compaction'
 import type { MessageView } from '../../src/lanes/types'
 import { admin, createAgent, messagesOf, send } from '../helpers'

@@ -2,7 +2,7 @@
 import { env, runInDurableObject } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { chunk, OfflineLanguageModel, parseOfflineInput } from '../../src/agents/offline'
+import { chunk, OfflineLanguageModel, parseOfflineInput } from '../../src/agents/models/offline'
 import { laneName, parseLaneName, SessionKey } from '../../src/lanes/name'
 import { LaneStore, SCHEMA_VERSION } from '../../src/lanes/store'
 import { postJson } from '../helpers'

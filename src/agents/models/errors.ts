@@ -1,7 +1,8 @@
 // What a provider failure means for failover. Every error a model call can raise — HTTP statuses,
 // provider error bodies (also mid-stream), timeouts, dropped connections, unparseable responses —
 // is sorted into one class, and the class decides: rotate the key, cool it down, disable it,
-// back off and retry, move to the next model, or stop.
+// back off and retry, move to the next model, or stop. What the router gives up with is a
+// ModelError, whose code the lane records on the run.
 import { APICallError } from '@ai-sdk/provider'
 
 export type FailureClass =
@@ -67,6 +68,18 @@ export class CallTimeout extends Error {
 	override readonly name = 'CallTimeout'
 	constructor(ms: number) {
 		super(`the model did not answer within ${ms} ms`)
+	}
+}
+
+/** A failure of the model layer, with the provider's HTTP status when there is one. */
+export class ModelError extends Error {
+	override readonly name = 'ModelError'
+	readonly code: string
+	readonly status: number | undefined
+	constructor(code: string, message: string, options: { status?: number; cause?: unknown } = {}) {
+		super(message, { cause: options.cause })
+		this.code = code
+		this.status = options.status
 	}
 }
 

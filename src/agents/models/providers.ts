@@ -1,51 +1,143 @@
-// From an agent's model refs to callable models: each ref `<provider>:<model>` becomes a target
-// (provider kind, base URL, whether that is the vendor's official endpoint, auth profiles by
-// secret name, context window, breaker key), and a target plus one resolved key becomes an AI SDK
-// language model. The config only ever names secrets; the router resolves them at call time
-// (src/security/credentials.ts) and every request leaves through the SSRF-guarded fetch.
+// Every provider kind edgeclaw speaks, in one table: its default key, its official endpoint, its
+// context windows and how its AI SDK model is built. Adding a provider is one entry here (and its
+// npm package); the config schema, the targets and the router all read this table.
 import { createAnthropic } from '@ai-sdk/anthropic'
 import { createOpenAI } from '@ai-sdk/openai'
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
-import type { LanguageModelV4 } from '@ai-sdk/provider'
+import type { LanguageModelV4, SharedV4ProviderOptions } from '@ai-sdk/provider'
 import { createWorkersAI } from 'workers-ai-provider'
-import { BUILTIN_PROVIDER_KEYS } from '../../security/secrets'
-import type { AgentConfig, ProviderKind } from '../config'
-import { OfflineLanguageModel } from '../offline'
-import { ModelError } from '../runner'
+import { ModelError } from './errors'
+import { answerOption, OfflineLanguageModel, SUMMARIZE_OPTION } from './offline'
 
-export interface AuthProfileRef {
-	id: string
-	/** Name of the secret that holds the key: the tenant's own, or a shared deployment secret. */
-	secret: string
-}
+/**
+ * What a model step is for. An LLM reads that from the prompt; a provider that cannot (the
+ * offline model) turns it into provider options.
+ */
+export type StepPurpose =
+	/** Answer the conversation; the last `newMessages` user messages are this step's to answer. */
+	| { task: 'answer'; newMessages: number }
+	/** Summarise the conversation (compaction). */
+	| { task: 'summarize' }
 
-export interface ModelTarget {
+/** One call's worth of model: a target with its resolved key and the guarded fetch. */
+export interface ModelCall {
 	/** As the agent config names it: `<provider>:<model>`. */
 	ref: string
-	kind: ProviderKind
 	modelId: string
 	baseURL: string | undefined
-	/**
-	 * The provider whose own official endpoint the requests go to (`anthropic`, `openai`), or
-	 * undefined: only there may a shared deployment secret of that provider be used.
-	 */
-	officialFor: string | undefined
-	profiles: AuthProfileRef[]
-	contextWindow: number
-	/** Breaker identity: the endpoint and model, whichever agent or tenant calls it. */
-	breakerKey: string
+	/** The resolved key; undefined when the target names no auth profile. */
+	apiKey: string | undefined
+	/** The Worker's bindings (the Workers AI binding `AI`); secrets are never read from here. */
+	env: Record<string, unknown>
+	/** The fetch the provider must use: the router's, wrapped in the SSRF guard. */
+	fetch: typeof fetch
 }
 
-/** Secrets a built-in provider uses when the agent does not define the provider itself. */
-export const DEFAULT_SECRETS: Partial<Record<ProviderKind, string>> = Object.fromEntries(
-	Object.entries(BUILTIN_PROVIDER_KEYS).map(([name, kind]) => [kind, name]),
+export interface ProviderSpec {
+	/** The secret a model ref of this kind uses when the agent defines no provider entry for it. */
+	defaultSecret?: string
+	/** The origin of the vendor's own API: the only place a shared deployment key may be sent. */
+	officialEndpoint?: string
+	/** The kind has no endpoint of its own: usable only through a provider entry with a baseURL. */
+	needsBaseURL?: true
+	/** A call without a key still spends what the deployment shares (its Workers AI binding). */
+	sharedWithoutKey?: true
+	/** Context window (tokens): the first matching model pattern, else the default. */
+	contextWindow: { default: number; byModel?: readonly (readonly [RegExp, number])[] }
+	/** Provider options a step of this purpose needs (only for models that cannot read a prompt). */
+	options?(purpose: StepPurpose): SharedV4ProviderOptions
+	create(call: ModelCall): LanguageModelV4
+}
+
+/**
+ * Context windows of model families by model-name pattern, whichever provider serves them: a
+ * gateway may serve Claude, Workers AI or a local server Llama. A provider's `contextWindow`
+ * setting overrides.
+ */
+const MODEL_FAMILY_WINDOWS: readonly (readonly [RegExp, number])[] = [
+	[/^claude-/, 200_000],
+	[/^gpt-4\.1/, 1_047_576],
+	[/^gpt-5/, 400_000],
+	[/^(gpt-4o|gpt-4-turbo|o1|o3|o4)/, 128_000],
+	[/^gpt-3\.5/, 16_385],
+	[/llama-3\.[123]|llama-4|qwen|mistral-small|gemma-3/i, 128_000],
+]
+
+const withBaseURL = (call: ModelCall) => ({
+	...(call.baseURL ? { baseURL: call.baseURL } : {}),
+	fetch: call.fetch,
+})
+
+function requiredKey(call: ModelCall): string {
+	if (call.apiKey) return call.apiKey
+	throw new ModelError(
+		'provider_not_configured',
+		`model "${call.ref}" has no API key: give its provider an auth profile naming a secret`,
+	)
+}
+
+/** Keeps the keys of a table literal while typing every entry as a ProviderSpec. */
+const providerTable = <K extends string>(providers: Record<K, ProviderSpec>) => providers
+
+/** The provider kinds, in the order the config schema lists them. */
+export const PROVIDERS = providerTable({
+	offline: {
+		contextWindow: { default: 128_000 },
+		options: (purpose) =>
+			purpose.task === 'summarize' ? SUMMARIZE_OPTION : answerOption(purpose.newMessages),
+		create: (call) => new OfflineLanguageModel(call.modelId),
+	},
+	'workers-ai': {
+		sharedWithoutKey: true,
+		contextWindow: { default: 24_000, byModel: MODEL_FAMILY_WINDOWS },
+		create(call) {
+			const binding = call.env.AI as Ai | undefined
+			if (!binding) {
+				throw new ModelError(
+					'provider_not_configured',
+					`model "${call.ref}" needs the Workers AI binding "AI" (see docs/configuration.md)`,
+				)
+			}
+			return createWorkersAI({ binding })(call.modelId as never)
+		},
+	},
+	anthropic: {
+		defaultSecret: 'ANTHROPIC_API_KEY',
+		officialEndpoint: 'https://api.anthropic.com',
+		contextWindow: { default: 200_000, byModel: MODEL_FAMILY_WINDOWS },
+		create: (call) =>
+			createAnthropic({ ...withBaseURL(call), apiKey: requiredKey(call) })(call.modelId),
+	},
+	openai: {
+		defaultSecret: 'OPENAI_API_KEY',
+		officialEndpoint: 'https://api.openai.com',
+		contextWindow: { default: 128_000, byModel: MODEL_FAMILY_WINDOWS },
+		create: (call) =>
+			createOpenAI({ ...withBaseURL(call), apiKey: requiredKey(call) }).chat(call.modelId),
+	},
+	'openai-compatible': {
+		needsBaseURL: true,
+		contextWindow: { default: 32_000, byModel: MODEL_FAMILY_WINDOWS },
+		create: (call) =>
+			createOpenAICompatible({
+				name: 'openai-compatible',
+				baseURL: call.baseURL ?? '',
+				includeUsage: true,
+				...(call.apiKey ? { apiKey: call.apiKey } : {}),
+				fetch: call.fetch,
+			})(call.modelId),
+	},
+})
+
+export type ProviderKind = keyof typeof PROVIDERS
+
+/** The provider kinds as a tuple, for `z.enum`. */
+export const PROVIDER_KINDS = Object.keys(PROVIDERS) as [ProviderKind, ...ProviderKind[]]
+
+/** Kinds a model ref may name without a `providers` entry: every kind with an endpoint of its own. */
+export const BUILTIN_PROVIDERS: readonly ProviderKind[] = PROVIDER_KINDS.filter(
+	(kind) => !PROVIDERS[kind].needsBaseURL,
 )
-
-/** The official endpoints (origins) of the providers a shared deployment key may be sent to. */
-export const OFFICIAL_ENDPOINTS: Partial<Record<ProviderKind, string>> = {
-	anthropic: 'https://api.anthropic.com',
-	openai: 'https://api.openai.com',
-}
 
 /**
  * `kind` when a provider of that kind with this base URL talks to its vendor's own API (no base
@@ -56,7 +148,7 @@ export function officialProvider(
 	kind: ProviderKind,
 	baseURL: string | undefined,
 ): string | undefined {
-	const official = OFFICIAL_ENDPOINTS[kind]
+	const official = PROVIDERS[kind].officialEndpoint
 	if (!official) return undefined
 	if (baseURL === undefined) return kind
 	try {
@@ -66,116 +158,10 @@ export function officialProvider(
 	}
 }
 
-/** Context windows (tokens) by model-name prefix; a provider's `contextWindow` overrides. */
-const WINDOWS: [RegExp, number][] = [
-	[/^claude-/, 200_000],
-	[/^gpt-4\.1/, 1_047_576],
-	[/^gpt-5/, 400_000],
-	[/^(gpt-4o|gpt-4-turbo|o1|o3|o4)/, 128_000],
-	[/^gpt-3\.5/, 16_385],
-	[/llama-3\.[123]|llama-4|qwen|mistral-small|gemma-3/i, 128_000],
-]
-const DEFAULT_WINDOW: Record<ProviderKind, number> = {
-	offline: 128_000,
-	'workers-ai': 24_000,
-	anthropic: 200_000,
-	openai: 128_000,
-	'openai-compatible': 32_000,
-}
-
+/** A model's context window: the provider entry's override, else the table's. */
 export function contextWindowOf(kind: ProviderKind, modelId: string, override?: number): number {
 	if (override) return override
-	if (kind === 'offline') return DEFAULT_WINDOW.offline
-	for (const [pattern, size] of WINDOWS) if (pattern.test(modelId)) return size
-	return DEFAULT_WINDOW[kind]
-}
-
-/** The agent's models in failover order. */
-export function targetsFor(config: AgentConfig): ModelTarget[] {
-	return [config.model.primary, ...config.model.fallbacks].map((ref) => targetOf(config, ref))
-}
-
-export function targetOf(config: AgentConfig, ref: string): ModelTarget {
-	const colon = ref.indexOf(':')
-	const providerId = ref.slice(0, colon)
-	const modelId = ref.slice(colon + 1)
-	const provider = config.providers[providerId]
-	const kind = (provider?.kind ?? providerId) as ProviderKind
-	const defaultSecret = DEFAULT_SECRETS[kind]
-	const profiles = provider
-		? provider.profiles
-		: defaultSecret
-			? [{ id: 'default', secret: defaultSecret }]
-			: []
-	const baseURL = provider?.baseURL
-	return {
-		ref,
-		kind,
-		modelId,
-		baseURL,
-		officialFor: officialProvider(kind, baseURL),
-		profiles,
-		contextWindow: contextWindowOf(kind, modelId, provider?.contextWindow),
-		breakerKey: `${kind}|${baseURL ?? ''}|${modelId}`,
-	}
-}
-
-/** Cooldown identity of a profile: the key itself (by secret name) at its endpoint. */
-export const profileKey = (target: ModelTarget, profile: AuthProfileRef | undefined): string =>
-	`${target.kind}|${target.baseURL ?? ''}|${profile?.secret ?? '-'}`
-
-export interface ProviderDeps {
-	/** The Worker's bindings (the Workers AI binding `AI`); secrets are never read from here. */
-	env: Record<string, unknown>
-	/** The fetch providers use (tests replace the network here); wrapped in the SSRF guard. */
-	fetch?: typeof fetch
-}
-
-/**
- * The AI SDK model for a target, called with one resolved key (`apiKey`, undefined when the target
- * needs none) through `fetch`, which the router has already wrapped in the SSRF guard.
- */
-export function languageModel(
-	target: ModelTarget,
-	apiKey: string | undefined,
-	deps: { env: Record<string, unknown>; fetch: typeof fetch },
-): LanguageModelV4 {
-	const common = {
-		...(target.baseURL ? { baseURL: target.baseURL } : {}),
-		fetch: deps.fetch,
-	}
-	switch (target.kind) {
-		case 'offline':
-			return new OfflineLanguageModel(target.modelId)
-		case 'anthropic':
-			return createAnthropic({ ...common, apiKey: required(apiKey, target) })(target.modelId)
-		case 'openai':
-			return createOpenAI({ ...common, apiKey: required(apiKey, target) }).chat(target.modelId)
-		case 'openai-compatible':
-			return createOpenAICompatible({
-				name: 'openai-compatible',
-				baseURL: target.baseURL ?? '',
-				includeUsage: true,
-				...(apiKey ? { apiKey } : {}),
-				fetch: deps.fetch,
-			})(target.modelId)
-		case 'workers-ai': {
-			const binding = deps.env.AI as Ai | undefined
-			if (!binding) {
-				throw new ModelError(
-					'provider_not_configured',
-					`model "${target.ref}" needs the Workers AI binding "AI" (see docs/configuration.md)`,
-				)
-			}
-			return createWorkersAI({ binding })(target.modelId as never)
-		}
-	}
-}
-
-function required(apiKey: string | undefined, target: ModelTarget): string {
-	if (apiKey) return apiKey
-	throw new ModelError(
-		'provider_not_configured',
-		`model "${target.ref}" has no API key: give its provider an auth profile naming a secret`,
-	)
+	const window = PROVIDERS[kind].contextWindow
+	for (const [pattern, size] of window.byModel ?? []) if (pattern.test(modelId)) return size
+	return window.default
 }

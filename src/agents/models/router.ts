@@ -8,25 +8,19 @@
 // of the credential used (see health.ts): a tenant's own keys in the tenant's state; the
 // deployment's shared keys in shared state, which only provider-side evidence moves — anything a
 // tenant's request could cause lands in that tenant's state instead.
-import type {
-	LanguageModelV4,
-	LanguageModelV4FunctionTool,
-	LanguageModelV4Prompt,
-	LanguageModelV4StreamPart,
-} from '@ai-sdk/provider'
+import type { LanguageModelV4 } from '@ai-sdk/provider'
 import type { Logger } from '../../observability/logger'
 import type { Credentials } from '../../security/credentials'
 import { guardedFetch, OutboundRefused } from '../../security/outbound'
 import type { SecretOwner } from '../../security/secrets'
 import { checkUrl, type UrlRules } from '../../security/ssrf'
-import { type ModelCallRecord, ModelError, sleep, type Usage } from '../runner'
 import {
 	BREAKER,
-	CallTimeout,
 	COOLDOWN,
 	classify,
 	DISABLE,
 	type Failure,
+	ModelError,
 	RETRY_SAME_MODEL,
 } from './errors'
 import {
@@ -37,13 +31,10 @@ import {
 	profileAvailable,
 	tenantScope,
 } from './health'
-import {
-	type AuthProfileRef,
-	languageModel,
-	type ModelTarget,
-	type ProviderDeps,
-	profileKey,
-} from './providers'
+import { PROVIDERS } from './providers'
+import { sleep } from './sleep'
+import { callModel, type StepOutput, type StepRequest, StreamInterrupted } from './step'
+import { type AuthProfileRef, type ModelTarget, profileKey } from './targets'
 
 /** Attempts at one model (across its profiles) before moving to the next. */
 export const MAX_TRIES_PER_MODEL = 3
@@ -58,45 +49,11 @@ export const DEFAULT_OUTPUT_RESERVE = 4_096
 export const SHARED_TIMEOUT_EVIDENCE_MS = 60_000
 const MAX_CACHED_MODELS = 32
 
-export interface StepRequest {
-	/** The tenant the call is made for: whose secrets it may use, and its health scope. */
-	tenantId: string
-	system: string
-	/** The conversation, without the system message. */
-	messages: LanguageModelV4Prompt
-	tools: LanguageModelV4FunctionTool[]
-	toolChoice: 'auto' | 'none'
-	params: {
-		temperature?: number | undefined
-		topP?: number | undefined
-		maxOutputTokens?: number | undefined
-	}
-	providerOptions?: Record<string, Record<string, string | number>>
-	signal: AbortSignal
-	/** Epoch ms; no retry waits past it. */
-	deadline: number
-	callTimeoutMs: number
-	onDelta(text: string): void
-	onCall(record: ModelCallRecord): void
-}
-
-export interface StepToolCall {
-	callId: string
-	name: string
-	/** Arguments as the model wrote them (JSON text, untrusted). */
-	input: string
-}
-
-export interface StepOutput {
-	text: string
-	toolCalls: StepToolCall[]
-	usage: Usage
-	/** `provider:model` that answered. */
-	model: string
-	finishReason: string
-}
-
-export interface RouterDeps extends ProviderDeps {
+export interface RouterDeps {
+	/** The Worker's bindings (the Workers AI binding `AI`); secrets are never read from here. */
+	env: Record<string, unknown>
+	/** The fetch providers use (tests replace the network here); wrapped in the SSRF guard. */
+	fetch?: typeof fetch
 	/** Resolves the secret a profile names, for the run's tenant. */
 	credentials: Credentials
 	/** The SSRF rules every provider request passes (tenant URLs: https, public; see ssrf.ts). */
@@ -106,11 +63,6 @@ export interface RouterDeps extends ProviderDeps {
 	logger: Logger
 	random?: () => number
 	sleep?: (ms: number, signal: AbortSignal) => Promise<void>
-}
-
-/** Thrown when a stream fails after deltas went out: retrying would repeat text to subscribers. */
-class StreamInterrupted extends Error {
-	override readonly name = 'StreamInterrupted'
 }
 
 /** Rough prompt size in tokens (4 characters per token), system, messages and tool schemas. */
@@ -196,7 +148,9 @@ export class ModelRouter {
 							break
 						}
 					}
-					const out = await this.#call(target, credential.apiKey, req)
+					const model = this.#model(target, credential.apiKey)
+					const options = req.purpose && PROVIDERS[target.kind].options?.(req.purpose)
+					const out = await callModel(model, target.ref, req, options)
 					req.onCall({
 						model: target.ref,
 						...(profile ? { profile: profile.id } : {}),
@@ -364,106 +318,26 @@ export class ModelRouter {
 		if (!model) {
 			// One lane's router sees a handful of models; a bound keeps rotated keys from piling up.
 			if (this.#models.size >= MAX_CACHED_MODELS) this.#models.clear()
-			model = languageModel(target, apiKey, { env: this.#deps.env, fetch: this.#fetch })
+			model = PROVIDERS[target.kind].create({
+				ref: target.ref,
+				modelId: target.modelId,
+				baseURL: target.baseURL,
+				apiKey,
+				env: this.#deps.env,
+				fetch: this.#fetch,
+			})
 			this.#models.set(key, model)
 		}
 		return model
 	}
-
-	async #call(
-		target: ModelTarget,
-		apiKey: string | undefined,
-		req: StepRequest,
-	): Promise<StepOutput> {
-		const model = this.#model(target, apiKey)
-		const controller = new AbortController()
-		const onAbort = () => controller.abort(req.signal.reason)
-		req.signal.addEventListener('abort', onAbort, { once: true })
-		// The per-call timeout only matters when it ends before the run's deadline; past that the
-		// lane stops the run itself (and says deadline_exceeded, not timeout).
-		const timeoutMs = req.callTimeoutMs
-		const timer =
-			timeoutMs < req.deadline - Date.now()
-				? setTimeout(() => controller.abort(new CallTimeout(timeoutMs)), timeoutMs)
-				: undefined
-		let emitted = false
-		try {
-			const { stream } = await model.doStream({
-				prompt: [{ role: 'system', content: req.system }, ...req.messages],
-				...(req.tools.length > 0 ? { tools: req.tools, toolChoice: { type: req.toolChoice } } : {}),
-				...definedParams(req.params),
-				...(req.providerOptions ? { providerOptions: req.providerOptions } : {}),
-				abortSignal: controller.signal,
-			})
-			const reader = stream.getReader()
-			let text = ''
-			const toolCalls: StepToolCall[] = []
-			let finish: Extract<LanguageModelV4StreamPart, { type: 'finish' }> | undefined
-			// A stop (cancel, deadline, call timeout) cancels the reader, so a provider that ignores
-			// the abort signal still cannot hold the run: the pending read ends at once.
-			const cancel = () => reader.cancel(controller.signal.reason).catch(() => {})
-			if (controller.signal.aborted) void cancel()
-			controller.signal.addEventListener('abort', cancel, { once: true })
-			for (;;) {
-				const { done, value } = await reader.read()
-				if (controller.signal.aborted) throw controller.signal.reason
-				if (done) break
-				if (value.type === 'text-delta') {
-					if (value.delta) {
-						text += value.delta
-						emitted = true
-						req.onDelta(value.delta)
-					}
-				} else if (value.type === 'tool-call') {
-					toolCalls.push({ callId: value.toolCallId, name: value.toolName, input: value.input })
-				} else if (value.type === 'finish') {
-					finish = value
-				} else if (value.type === 'error') {
-					throw value.error
-				}
-			}
-			if (!finish) throw new IncompleteResponse('the stream ended without a finish event')
-			if (text === '' && toolCalls.length === 0) {
-				throw new IncompleteResponse('the provider returned an empty answer')
-			}
-			if (finish.finishReason.unified === 'error') {
-				throw new IncompleteResponse(
-					`the provider finished with an error (${finish.finishReason.raw})`,
-				)
-			}
-			return {
-				text,
-				toolCalls,
-				usage: {
-					inputTokens: finish.usage.inputTokens.total ?? 0,
-					outputTokens: finish.usage.outputTokens.total ?? 0,
-				},
-				model: target.ref,
-				finishReason: finish.finishReason.unified,
-			}
-		} catch (error) {
-			const reason = controller.signal.reason
-			const cause = reason instanceof CallTimeout ? reason : error
-			if (emitted && !req.signal.aborted) throw new StreamInterrupted('stream broke off', { cause })
-			throw cause
-		} finally {
-			if (timer !== undefined) clearTimeout(timer)
-			req.signal.removeEventListener('abort', onAbort)
-		}
-	}
-}
-
-/** A response that is not a complete answer: treated as an unreadable provider response. */
-class IncompleteResponse extends Error {
-	override readonly name = 'InvalidResponseDataError'
 }
 
 /**
  * Whether a call used a credential the deployment shares with every tenant: a shared deployment
- * secret, or (no key at all) the deployment's Workers AI binding.
+ * secret, or (no key at all) what the provider spends of the deployment's (the Workers AI binding).
  */
 const isShared = (target: ModelTarget, owner: SecretOwner | undefined): boolean =>
-	owner === 'shared' || (owner === undefined && target.kind === 'workers-ai')
+	owner === 'shared' || (owner === undefined && PROVIDERS[target.kind].sharedWithoutKey === true)
 
 /**
  * Evidence from the provider itself: an HTTP status it sent, or no answer within a timeout long
@@ -488,12 +362,4 @@ function reports(target: ModelTarget, key: string, failure: Failure): HealthRepo
 	if (BREAKER.has(failure.kind))
 		out.push({ kind: 'breaker', key: target.breakerKey, outcome: 'failure' })
 	return out
-}
-
-function definedParams(params: StepRequest['params']) {
-	return {
-		...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
-		...(params.topP !== undefined ? { topP: params.topP } : {}),
-		...(params.maxOutputTokens !== undefined ? { maxOutputTokens: params.maxOutputTokens } : {}),
-	}
 }

@@ -1,6 +1,6 @@
 // Gateway-wide reads: `status`, `health`, `models.list`, `agents.list`.
 import { z } from 'zod'
-import { targetOf } from '../../../agents/models/providers'
+import { targetOf } from '../../../agents/models/targets'
 import { listAgents } from '../../../agents/store'
 import { database } from '../../../db/client'
 import { checkReadiness } from '../../readiness'

@@ -17,7 +17,7 @@ import {
 	type LanguageModelV4StreamPart,
 	type LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import { sleep } from './runner'
+import { sleep } from './sleep'
 
 const MAX_SLOW_MS = 600_000
 
