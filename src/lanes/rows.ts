@@ -7,7 +7,7 @@ import {
 	type TextPart,
 	type TurnMessage,
 } from '../agents/runner'
-import type { ToolSubject } from '../tools/policy'
+import type { ToolSubject } from '../security/subject'
 import { uniquePrincipals } from '../tools/principals'
 import type {
 	LaneEvent,

@@ -3,7 +3,7 @@
 import { targetOf } from '../agents/models/providers'
 import { DEFAULT_OUTPUT_RESERVE } from '../agents/models/router'
 import type { AgentSnapshot, MessagePart, ModelCallRecord, TextPart, Usage } from '../agents/runner'
-import type { ToolSubject } from '../tools/policy'
+import type { SessionRef, ToolSubject } from '../security/subject'
 
 export const QUEUE_MODES = ['followup', 'collect', 'steer', 'interrupt'] as const
 export type QueueMode = (typeof QUEUE_MODES)[number]
@@ -36,13 +36,6 @@ export interface LaneEvent {
 	type: LaneEventType
 	runId: string | null
 	data: Record<string, unknown>
-}
-
-/** Tenant + agent + session key: the identity of a lane. */
-export interface SessionRef {
-	tenantId: string
-	agentId: string
-	sessionKey: string
 }
 
 export interface SubmitRequest {

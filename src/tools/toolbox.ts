@@ -14,6 +14,7 @@ import { decideAccess } from '../security/decide'
 import type { UrlGuard } from '../security/outbound'
 import type { AccessRequest, Decision } from '../security/policy'
 import { checkUrl, tenantUrlRules } from '../security/ssrf'
+import type { SessionRef } from '../security/subject'
 import { toolCatalog } from './builtin/index'
 import type { ToolsConfig } from './config'
 import type { ToolJob } from './jobs'
@@ -48,10 +49,7 @@ export interface Toolbox {
 	record(execution: ToolExecution): void
 	audit(event: AuditEvent): void
 	/** The session is deleted: its session-scoped sandbox goes too. */
-	sessionEnded(
-		session: { tenantId: string; agentId: string; sessionKey: string },
-		sandbox: SandboxConfig,
-	): Promise<void>
+	sessionEnded(session: SessionRef, sandbox: SandboxConfig): Promise<void>
 }
 
 export type ToolboxEnv = SandboxEnv &

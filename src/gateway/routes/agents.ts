@@ -22,7 +22,8 @@ import { getTenant } from '../../db/tenants'
 import { canonicalJson } from '../../security/audit'
 import { sharedSecrets } from '../../security/secrets'
 import { tenantUrlRules } from '../../security/ssrf'
-import { actorOf as actorName, audit } from '../audit'
+import { actorOf } from '../../security/subject'
+import { audit } from '../audit'
 import type { GatewayEnv } from '../context'
 import { fieldProblem } from '../errors'
 import { jsonBody } from '../middleware/body'
@@ -241,8 +242,6 @@ function ifMatchVersion(header: string | undefined): number | undefined {
 	return Number(m[1])
 }
 
-const actorOf = (c: Context<GatewayEnv>): string => actorName(c.get('principal'))
-
 const record = (
 	c: Context<GatewayEnv>,
 	action: string,
@@ -281,7 +280,13 @@ export const agentRoutes = createRouter()
 		if (!(await getTenant(database(c.env.DB), tenantId))) {
 			throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
 		}
-		const agent = await createAgentRow(c.env.DB, tenantId, body.id, body, actorOf(c))
+		const agent = await createAgentRow(
+			c.env.DB,
+			tenantId,
+			body.id,
+			body,
+			actorOf(c.get('principal')),
+		)
 		if (!agent) throw new ProblemError('conflict', `Agent "${body.id}" already exists.`)
 		invalidateAgent(tenantId, body.id)
 		await record(c, 'agent.created', body.id, {
@@ -304,7 +309,7 @@ export const agentRoutes = createRouter()
 			tenantId,
 			agentId,
 			body,
-			actorOf(c),
+			actorOf(c.get('principal')),
 			expected,
 		)
 		invalidateAgent(tenantId, agentId)

@@ -27,7 +27,8 @@ import {
 	SECRET_NAME_PATTERN,
 	type SecretsKey,
 } from '../../security/secrets'
-import { actorOf, audit } from '../audit'
+import { actorOf } from '../../security/subject'
+import { audit } from '../audit'
 import type { GatewayEnv } from '../context'
 import { jsonBody } from '../middleware/body'
 import {
