@@ -10,7 +10,7 @@ import type { Credentials } from '../security/credentials'
 import type { UrlRules } from '../security/ssrf'
 import type { AnyToolSpec } from '../tools/registry'
 import type { HealthScope, HealthView } from './models/health'
-import { targetsFor } from './models/providers'
+import { type ModelBindings, targetsFor } from './models/providers'
 import { ModelRouter, type StepOutput } from './models/router'
 import { answerOption, SUMMARIZE_OPTION } from './offline'
 import {
@@ -37,7 +37,7 @@ const SUMMARY_INSTRUCTIONS = `Summarise the conversation below for your own futu
 export interface LoopDeps {
 	health: (scope: HealthScope) => HealthView
 	/** Bindings (the Workers AI binding); secrets come from `credentials`, never from here. */
-	env: Record<string, unknown>
+	env: ModelBindings
 	credentials: Credentials
 	/** SSRF rules for provider requests (tenantUrlRules). */
 	urlRules: UrlRules

@@ -45,7 +45,7 @@ export function healthView(env: Env, scope: HealthScope): HealthView {
 export function agentRuntime(env: Env, logger: Logger): AgentLoop {
 	return new AgentLoop({
 		health: (scope) => healthView(env, scope),
-		env: env as unknown as Record<string, unknown>,
+		env,
 		credentials: credentialsFromEnv(env),
 		urlRules: tenantUrlRules(env),
 		logger,

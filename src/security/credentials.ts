@@ -6,6 +6,7 @@
 import { TtlCache } from '../db/cache'
 import { database } from '../db/client'
 import { getSealedSecret } from '../db/secrets'
+import { secret } from './env'
 import {
 	decryptSecret,
 	importSecretsKey,
@@ -42,11 +43,6 @@ export interface Credentials {
  */
 export type CredentialsEnv = { DB: D1Database } & object
 
-const setting = (env: object, name: string): string | undefined => {
-	const value = (env as Record<string, unknown>)[name]
-	return typeof value === 'string' && value !== '' ? value : undefined
-}
-
 /** A tenant secret, like an API key row, reaches every isolate within this time. */
 export const SECRET_CACHE_TTL_MS = 10_000
 
@@ -74,8 +70,8 @@ const rings = new Map<string, KeyRing>()
 
 /** The data keys from EDGECLAW_SECRETS_KEY and the optional EDGECLAW_SECRETS_KEY_PREVIOUS. */
 export async function keyRing(env: object): Promise<KeyRing> {
-	const currentText = setting(env, 'EDGECLAW_SECRETS_KEY') ?? ''
-	const previousText = setting(env, 'EDGECLAW_SECRETS_KEY_PREVIOUS') ?? ''
+	const currentText = secret(env, 'EDGECLAW_SECRETS_KEY') ?? ''
+	const previousText = secret(env, 'EDGECLAW_SECRETS_KEY_PREVIOUS') ?? ''
 	const id = `${currentText}\u0000${previousText}`
 	const known = rings.get(id)
 	if (known) return known
@@ -107,8 +103,8 @@ async function lookup(env: CredentialsEnv, tenantId: string, name: string): Prom
 export function credentialsFromEnv(env: CredentialsEnv): Credentials {
 	return {
 		async resolve({ tenantId, name, officialFor }) {
-			const shared = sharedSecrets(setting(env, 'EDGECLAW_SHARED_SECRETS'))
-			const deploymentValue = setting(env, name)
+			const shared = sharedSecrets(secret(env, 'EDGECLAW_SHARED_SECRETS'))
+			const deploymentValue = secret(env, name)
 			const deploymentHas = deploymentValue !== undefined
 			if (isReservedName(name)) {
 				const refused = secretSource(name, { tenantHas: false, officialFor, shared, deploymentHas })

@@ -53,9 +53,7 @@ export interface Toolbox {
 }
 
 export type ToolboxEnv = SandboxEnv &
-	Pick<Env, 'DB' | 'TOOL_JOBS' | 'AUDIT' | 'EDGECLAW_DEV_ALLOW_LOOPBACK'> & {
-		[secret: string]: unknown
-	}
+	Pick<Env, 'DB' | 'TOOL_JOBS' | 'AUDIT' | 'EDGECLAW_DEV_ALLOW_LOOPBACK'>
 
 export interface ToolboxOptions {
 	logger: Logger

@@ -124,9 +124,14 @@ export function targetOf(config: AgentConfig, ref: string): ModelTarget {
 export const profileKey = (target: ModelTarget, profile: AuthProfileRef | undefined): string =>
 	`${target.kind}|${target.baseURL ?? ''}|${profile?.secret ?? '-'}`
 
+/**
+ * The Worker's bindings a model needs: the Workers AI binding (a stand-in in tests). Secrets are
+ * never read from here.
+ */
+export type ModelBindings = { AI?: unknown }
+
 export interface ProviderDeps {
-	/** The Worker's bindings (the Workers AI binding `AI`); secrets are never read from here. */
-	env: Record<string, unknown>
+	env: ModelBindings
 	/** The fetch providers use (tests replace the network here); wrapped in the SSRF guard. */
 	fetch?: typeof fetch
 }
@@ -138,7 +143,7 @@ export interface ProviderDeps {
 export function languageModel(
 	target: ModelTarget,
 	apiKey: string | undefined,
-	deps: { env: Record<string, unknown>; fetch: typeof fetch },
+	deps: { env: ModelBindings; fetch: typeof fetch },
 ): LanguageModelV4 {
 	const common = {
 		...(target.baseURL ? { baseURL: target.baseURL } : {}),

@@ -20,6 +20,7 @@ import { database } from '../../db/client'
 import { tenantSecretNames } from '../../db/secrets'
 import { getTenant } from '../../db/tenants'
 import { canonicalJson } from '../../security/audit'
+import { secret } from '../../security/env'
 import { sharedSecrets } from '../../security/secrets'
 import { tenantUrlRules } from '../../security/ssrf'
 import { actorOf } from '../../security/subject'
@@ -193,7 +194,6 @@ async function checkOutbound(
 	tenantId: string,
 	config: AgentConfig,
 ): Promise<void> {
-	const env = c.env as unknown as Record<string, unknown>
 	const tenantSecrets =
 		secretReferences(config).length > 0
 			? await tenantSecretNames(database(c.env.DB), tenantId)
@@ -201,7 +201,7 @@ async function checkOutbound(
 	const issues = outboundIssues(config, {
 		tenantSecrets,
 		shared: sharedSecrets(c.env.EDGECLAW_SHARED_SECRETS),
-		deploymentHas: (name) => typeof env[name] === 'string' && env[name] !== '',
+		deploymentHas: (name) => secret(c.env, name) !== undefined,
 		urlRules: tenantUrlRules(c.env),
 	})
 	if (issues.length === 0) return

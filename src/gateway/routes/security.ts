@@ -54,7 +54,7 @@ export const securityRoutes = createRouter().openapi(route, async (c) => {
 		).limit(50_000),
 	])
 	const findings = assessPosture({
-		env: c.env as unknown as Record<string, unknown>,
+		env: c.env,
 		agents: agentRows.map((a) => {
 			const config = AgentConfig.safeParse(a.config).data
 			return {
