@@ -3,13 +3,13 @@
 // `tool-jobs` queue, the context a tool runs with (sandboxes, fetch, the tenant's credentials), the
 // `tool_executions` record and the audit log. Lanes and the queue consumer both use it.
 import { database } from '../db/client'
+import { credentialsFromEnv } from '../db/credentials'
 import { tenantPolicies } from '../db/policies'
 import { recordToolExecution, type ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
 import type { SandboxConfig } from '../sandbox/config'
 import { endSessionSandbox, type SandboxEnv, sandboxProvider } from '../sandbox/provider'
 import type { AuditEvent } from '../security/audit'
-import { credentialsFromEnv } from '../security/credentials'
 import { decideAccess } from '../security/decide'
 import type { UrlGuard } from '../security/outbound'
 import type { AccessRequest, Decision } from '../security/policy'
