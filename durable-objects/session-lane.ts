@@ -26,7 +26,7 @@ import { loggerFromEnv } from '../src/observability/logger'
 import { UsageRecorder } from '../src/observability/usage'
 import type { ClaimAnswer } from '../src/tools/jobs'
 import type { ToolOutcome } from '../src/tools/registry'
-import { createToolbox, type ToolboxEnv } from '../src/tools/toolbox'
+import { createToolbox } from '../src/tools/toolbox'
 
 export interface LanePing {
 	ok: true
@@ -99,7 +99,7 @@ export class SessionLane extends DurableObject<Env> {
 			index,
 			runnerFor: () => runner,
 			usage: this.#usage,
-			toolbox: createToolbox(env as unknown as ToolboxEnv, {
+			toolbox: createToolbox(env, {
 				logger,
 				waitUntil: (p) => ctx.waitUntil(p),
 			}),

@@ -5,7 +5,7 @@ import { database } from './db/client'
 import { createGateway } from './gateway/app'
 import { loggerFromEnv } from './observability/logger'
 import { handleToolJobBatch } from './tools/consumer'
-import { createToolbox, type ToolboxEnv } from './tools/toolbox'
+import { createToolbox } from './tools/toolbox'
 
 export { Sandbox } from '@cloudflare/sandbox'
 export { AuditChain } from '../durable-objects/audit-chain'
@@ -23,7 +23,7 @@ export default {
 		const logger = loggerFromEnv(env, { queue: batch.queue })
 		const db = database(env.DB)
 		await handleToolJobBatch(batch, {
-			toolbox: createToolbox(env as unknown as ToolboxEnv, {
+			toolbox: createToolbox(env, {
 				logger,
 				waitUntil: (p) => ctx.waitUntil(p),
 			}),

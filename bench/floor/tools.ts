@@ -9,10 +9,10 @@ import { Logger } from '../../src/observability/logger'
 import { SandboxConfig } from '../../src/sandbox/config'
 import { SandboxUnavailable } from '../../src/sandbox/executor'
 import { IsolateExecutor } from '../../src/sandbox/isolate'
+import type { ToolSubject } from '../../src/security/subject'
 import { ToolsConfig } from '../../src/tools/config'
 import { handleToolJobBatch } from '../../src/tools/consumer'
 import type { ClaimAnswer } from '../../src/tools/jobs'
-import type { ToolSubject } from '../../src/tools/policy'
 import {
 	runTool,
 	type ToolContext,

@@ -10,6 +10,7 @@ import type { Credentials } from '../security/credentials'
 import type { UrlRules } from '../security/ssrf'
 import type { AnyToolSpec } from '../tools/registry'
 import type { HealthScope, HealthView } from './models/health'
+import type { ModelBindings } from './models/providers'
 import { ModelRouter } from './models/router'
 import type { StepOutput } from './models/step'
 import { targetsFor } from './models/targets'
@@ -36,7 +37,7 @@ const SUMMARY_INSTRUCTIONS = `Summarise the conversation below for your own futu
 export interface LoopDeps {
 	health: (scope: HealthScope) => HealthView
 	/** Bindings (the Workers AI binding); secrets come from `credentials`, never from here. */
-	env: Record<string, unknown>
+	env: ModelBindings
 	credentials: Credentials
 	/** SSRF rules for provider requests (tenantUrlRules). */
 	urlRules: UrlRules

@@ -2,6 +2,7 @@
 // gets back the reply; deltas, tool events and steer messages flow through TurnIO meanwhile.
 
 import type { ModelCallRecord } from '../observability/usage'
+import type { SessionRef } from '../security/subject'
 import type { ToolCall } from '../tools/invoker'
 import type { AnyToolSpec, ToolOutcome } from '../tools/registry'
 import type { AgentConfig } from './config'
@@ -46,7 +47,7 @@ export interface AgentSnapshot {
 
 export interface TurnInput {
 	runId: string
-	session: { tenantId: string; agentId: string; sessionKey: string }
+	session: SessionRef
 	agent: AgentSnapshot
 	/** The session's context before this turn (compacted). */
 	transcript: TurnMessage[]

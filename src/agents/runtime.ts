@@ -2,8 +2,8 @@
 // all lanes of an isolate sharing one view per provider-health scope. Nothing that holds a Durable
 // Object stub or another I/O object is shared between objects: workerd forbids using one object's
 // I/O from another.
+import { credentialsFromEnv } from '../db/credentials'
 import { type Logger, loggerFromEnv } from '../observability/logger'
-import { credentialsFromEnv } from '../security/credentials'
 import { tenantUrlRules } from '../security/ssrf'
 import { AgentLoop } from './loop'
 import { type HealthBackend, type HealthScope, HealthView } from './models/health'
@@ -45,7 +45,7 @@ export function healthView(env: Env, scope: HealthScope): HealthView {
 export function agentRuntime(env: Env, logger: Logger): AgentLoop {
 	return new AgentLoop({
 		health: (scope) => healthView(env, scope),
-		env: env as unknown as Record<string, unknown>,
+		env,
 		credentials: credentialsFromEnv(env),
 		urlRules: tenantUrlRules(env),
 		logger,

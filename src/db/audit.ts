@@ -2,7 +2,7 @@
 // key (tenant, seq) means two writers can never both append seq N, so the chain cannot fork),
 // appending straight to D1, and verifying a chain page by page — every hash (HMAC for keyed rows),
 // every link, and the end of the chain against the head its AuditChain object keeps.
-import { and, asc, desc, eq, gt } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, gte, lt, lte, type SQL } from 'drizzle-orm'
 import {
 	type AuditEvent,
 	type AuditRow,
@@ -89,6 +89,38 @@ export async function appendAudit(
 		if (attempt >= MAX_ATTEMPTS) throw new AuditAppendError(event.tenantId, attempt)
 		await new Promise((r) => setTimeout(r, Math.random() * 4 * attempt))
 	}
+}
+
+/** What a reader of a chain may filter on; `before` is a seq (the cursor of the previous page). */
+export interface AuditFilter {
+	action?: string | undefined
+	actor?: string | undefined
+	outcome?: AuditRow['outcome'] | undefined
+	from?: Date | undefined
+	to?: Date | undefined
+	before?: number | undefined
+}
+
+/** Up to `limit` rows of a chain that pass the filter, newest first. */
+export function listAuditRows(
+	db: Db,
+	tenantId: string,
+	filter: AuditFilter,
+	limit: number,
+): Promise<(typeof auditLog.$inferSelect)[]> {
+	const where: SQL[] = [eq(auditLog.tenantId, tenantId)]
+	if (filter.action) where.push(eq(auditLog.action, filter.action))
+	if (filter.actor) where.push(eq(auditLog.actor, filter.actor))
+	if (filter.outcome) where.push(eq(auditLog.outcome, filter.outcome))
+	if (filter.from) where.push(gte(auditLog.ts, filter.from))
+	if (filter.to) where.push(lte(auditLog.ts, filter.to))
+	if (filter.before) where.push(lt(auditLog.seq, filter.before))
+	return db
+		.select()
+		.from(auditLog)
+		.where(and(...where))
+		.orderBy(desc(auditLog.seq))
+		.limit(limit)
 }
 
 /** A stored `audit_log` row as the chain knows it (`ts` in epoch ms). */

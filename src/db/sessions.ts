@@ -1,15 +1,13 @@
 // The sessions index in D1: one row per session so sessions can be listed per tenant and agent
 // without waking their lanes. Lanes write it; the gateway reads it.
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm'
+import type { SessionRef } from '../security/subject'
 import type { Db } from './client'
 import { sessions } from './schema'
 
 export type SessionRow = typeof sessions.$inferSelect
 
-export interface SessionIndexUpdate {
-	tenantId: string
-	agentId: string
-	sessionKey: string
+export interface SessionIndexUpdate extends SessionRef {
 	createdAt: number
 	updatedAt: number
 	messageCount: number
@@ -48,10 +46,7 @@ export async function upsertSession(db: Db, u: SessionIndexUpdate): Promise<void
 		})
 }
 
-export async function removeSession(
-	db: Db,
-	ref: { tenantId: string; agentId: string; sessionKey: string },
-): Promise<void> {
+export async function removeSession(db: Db, ref: SessionRef): Promise<void> {
 	await db
 		.delete(sessions)
 		.where(

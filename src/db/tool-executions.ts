@@ -4,17 +4,15 @@
 // many bytes went in and out. A redelivered job updates its row.
 import { and, desc, eq, lt } from 'drizzle-orm'
 import { canonicalJson, sha256Hex } from '../security/audit'
+import type { SessionRef } from '../security/subject'
 import type { Db } from './client'
 import { toolExecutions } from './schema'
 
 export type ToolExecutionRow = typeof toolExecutions.$inferSelect
 export type ToolExecutionStatus = ToolExecutionRow['status']
 
-export interface ToolExecution {
+export interface ToolExecution extends SessionRef {
 	id: string
-	tenantId: string
-	agentId: string
-	sessionKey: string
 	runId: string
 	callId: string
 	/** Who started the run. */

@@ -3,11 +3,8 @@
 // undoes the action it records, but it is logged as an error.
 import type { Context } from 'hono'
 import { type AuditEvent, PLATFORM_CHAIN } from '../security/audit'
-import type { GatewayEnv, Principal } from './context'
-
-/** `admin-token`, `key:<id>` or `jwt:<subject>`: who acted, never a secret. */
-export const actorOf = (p: Principal): string =>
-	p.kind === 'platform' ? 'admin-token' : p.kind === 'api-key' ? `key:${p.id}` : `jwt:${p.id}`
+import { actorOf } from '../security/subject'
+import type { GatewayEnv } from './context'
 
 export function appendThroughChain(env: Env, event: AuditEvent): Promise<unknown> {
 	return env.AUDIT.getByName(event.tenantId).append(event)

@@ -2,6 +2,7 @@
 // middleware puts on the context for handlers further down.
 import type { Logger } from '../observability/logger'
 import type { Role } from '../security/keys'
+import type { PrincipalKind } from '../security/subject'
 
 /**
  * Who is calling, and in which tenant. `platform` is the deployment's bootstrap admin
@@ -9,7 +10,7 @@ import type { Role } from '../security/keys'
  * acts in its own tenant only.
  */
 export interface Principal {
-	kind: 'platform' | 'api-key' | 'jwt'
+	kind: PrincipalKind
 	/** Key id, JWT subject, or `admin-token`. Never a secret. */
 	id: string
 	role: Role

@@ -61,15 +61,12 @@ export async function identifyToken(
 	token: string,
 	options: IdentifyOptions,
 ): Promise<Verdict> {
-	const vars = env as unknown as Record<string, unknown>
 	const parsed = parseKey(token)
 	if (parsed) {
 		const db = database(env.DB)
 		const row = await findKey(db, parsed.id)
 		if (!row) return { ok: false, reason: 'unknown_key' }
-		const pepper =
-			typeof vars.EDGECLAW_KEY_PEPPER === 'string' ? vars.EDGECLAW_KEY_PEPPER : undefined
-		if (!(await secretMatches(parsed.secret, row.secretHash, pepper))) {
+		if (!(await secretMatches(parsed.secret, row.secretHash, env.EDGECLAW_KEY_PEPPER))) {
 			return { ok: false, reason: 'bad_secret', tenantId: row.tenantId }
 		}
 		const dead = keyDeadReason(row, Date.now())
@@ -88,7 +85,7 @@ export async function identifyToken(
 		}
 	}
 	if (looksLikeJwt(token)) {
-		const settings = jwtSettings(vars)
+		const settings = jwtSettings(env)
 		if (!settings) return { ok: false, reason: 'jwt_not_configured' }
 		let id: Awaited<ReturnType<typeof verifyJwt>>
 		try {

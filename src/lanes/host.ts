@@ -6,9 +6,10 @@
 import type { AgentRunner, AgentSnapshot } from '../agents/runner'
 import type { Logger } from '../observability/logger'
 import type { UsageSink } from '../observability/usage'
+import type { SessionRef } from '../security/subject'
 import type { Toolbox } from '../tools/toolbox'
 import type { LaneStore } from './store'
-import type { LaneEvent, SessionRef } from './types'
+import type { LaneEvent } from './types'
 
 /** The tenant's cap on concurrently running turns, seen from one lane. */
 export interface SlotGate {

@@ -2,6 +2,7 @@
 // deadlines, recovery after restarts and compaction. It owns no I/O of its own: storage, clock,
 // the tenant's concurrency gate, the sessions index, subscribers and the model come in as a host.
 import { estimateTokens } from '../agents/text'
+import type { SessionRef } from '../security/subject'
 import type { ClaimAnswer } from '../tools/jobs'
 import type { ToolOutcome } from '../tools/registry'
 import type { LaneHost } from './host'
@@ -32,7 +33,6 @@ import {
 	type RunStatus,
 	type RunView,
 	type SessionInfo,
-	type SessionRef,
 	type SubmitOutcome,
 	type SubmitRequest,
 } from './types'

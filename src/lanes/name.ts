@@ -1,7 +1,7 @@
 // How sessions are named and addressed. A lane's Durable Object name is tenant/agent/key, so two
 // tenants (or two agents of one tenant) can never share a lane.
 import { z } from 'zod'
-import type { SessionRef } from './types'
+import type { SessionRef } from '../security/subject'
 
 /** Session keys: 1–256 characters of letters, digits and `. _ : @ + = -`, starting alphanumeric. */
 export const SessionKey = z

@@ -7,7 +7,7 @@ import type {
 	TurnMessage,
 } from '../agents/runner'
 import { partChars } from '../agents/text'
-import type { ToolSubject } from '../tools/policy'
+import type { ToolSubject } from '../security/subject'
 import { uniquePrincipals } from '../tools/principals'
 import type {
 	LaneEvent,

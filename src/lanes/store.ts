@@ -2,7 +2,7 @@
 // active transcript, the last agent snapshot, identity). All calls are synchronous (Durable
 // Object SQLite), so a sequence of them inside one transaction is atomic.
 import type { AgentSnapshot, MessagePart, ModelCallRecord } from '../agents/runner'
-import type { ToolSubject } from '../tools/policy'
+import type { SessionRef, ToolSubject } from '../security/subject'
 import {
 	bytesOf,
 	type EventRow,
@@ -16,15 +16,7 @@ import {
 } from './rows'
 import { MIGRATIONS } from './schema'
 import { ToolCallStore } from './tool-store'
-import type {
-	LaneEvent,
-	LaneEventType,
-	MessageView,
-	QueueMode,
-	RunError,
-	RunStatus,
-	SessionRef,
-} from './types'
+import type { LaneEvent, LaneEventType, MessageView, QueueMode, RunError, RunStatus } from './types'
 
 export { asUserMessage, type PendingMessage, type RunRecord, runPrincipals, runView } from './rows'
 export { SCHEMA_VERSION } from './schema'

@@ -4,13 +4,13 @@
 // it, and a job with side effects is never run twice (a second claim settles it as an error).
 // With separate approvers the lane alone enforces that no principal of a call decides its approval.
 import type { AuditEvent } from '../security/audit'
+import type { SessionRef, ToolSubject } from '../security/subject'
 import type { ApprovalDecision, ToolCall } from '../tools/invoker'
 import type { ClaimAnswer, ToolJob } from '../tools/jobs'
-import type { ToolSubject } from '../tools/policy'
 import { type AnyToolSpec, fail, type ToolOutcome } from '../tools/registry'
 import type { LaneHost } from './host'
 import type { ApprovalView, ToolCallStore } from './tool-store'
-import { type LaneEventType, type LaneResult, fail as laneFail, ok, type SessionRef } from './types'
+import { type LaneEventType, type LaneResult, fail as laneFail, ok } from './types'
 
 /** Time a job may spend on the queue and in delivery beyond the tool's own timeout. */
 export const QUEUE_SLACK_MS = 15_000

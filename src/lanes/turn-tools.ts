@@ -2,14 +2,14 @@
 // lane's tool calls, lane tools with the toolbox's context, every decision recorded. Built once
 // per turn; the model's calls go through it. A call is decided for every principal whose message
 // the run carries at that moment (its starter, then each sender whose message it took).
+import { actorOf, type SessionRef } from '../security/subject'
 import { ToolInvoker } from '../tools/invoker'
-import { actorOf, NO_SUBJECT, toolResource } from '../tools/policy'
+import { NO_SUBJECT, toolResource } from '../tools/policy'
 import { actorsOf } from '../tools/principals'
 import type { LaneHost } from './host'
 import { laneName } from './name'
 import { type RunRecord, runPrincipals } from './store'
 import type { LaneToolCalls } from './tool-calls'
-import type { SessionRef } from './types'
 
 export function runInvoker(
 	ctx: { host: LaneHost; tools: LaneToolCalls },

@@ -4,7 +4,7 @@
 import { DEFAULT_OUTPUT_RESERVE } from '../agents/models/router'
 import { targetOf } from '../agents/models/targets'
 import type { AgentSnapshot, MessagePart, ModelCallRecord, TextPart, Usage } from '../agents/runner'
-import type { ToolSubject } from '../tools/policy'
+import type { SessionRef, ToolSubject } from '../security/subject'
 
 export const QUEUE_MODES = ['followup', 'collect', 'steer', 'interrupt'] as const
 export type QueueMode = (typeof QUEUE_MODES)[number]
@@ -37,13 +37,6 @@ export interface LaneEvent {
 	type: LaneEventType
 	runId: string | null
 	data: Record<string, unknown>
-}
-
-/** Tenant + agent + session key: the identity of a lane. */
-export interface SessionRef {
-	tenantId: string
-	agentId: string
-	sessionKey: string
 }
 
 export interface SubmitRequest {

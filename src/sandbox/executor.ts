@@ -2,6 +2,7 @@
 // sandbox scope (a session or an agent): the Worker Loader isolate runs JavaScript only, the
 // Cloudflare Sandbox container runs JavaScript, shell commands and file operations. Tools ask for
 // an executor by need (`js` or `shell`); the agent's `sandbox.backend` decides which one answers.
+import type { SessionRef } from '../security/subject'
 
 export type SandboxBackendKind = 'isolate' | 'container'
 
@@ -9,10 +10,7 @@ export type SandboxBackendKind = 'isolate' | 'container'
 export type SandboxNeed = 'js' | 'shell'
 
 /** Where a sandbox lives: one per session, or one shared by every session of an agent. */
-export interface SandboxScope {
-	tenantId: string
-	agentId: string
-	sessionKey: string
+export interface SandboxScope extends SessionRef {
 	scope: 'session' | 'agent'
 }
 

@@ -1,6 +1,7 @@
 // Which executor answers a tool's need, per agent: `auto` runs JavaScript in a Worker Loader
 // isolate and shells in the container; `isolate` has no shell; `container` runs everything in
 // the container. A missing backend is a SandboxUnavailable that names the remedy, at once.
+import type { SessionRef } from '../security/subject'
 import { sandboxBackends } from './backends'
 import type { SandboxConfig } from './config'
 import { ContainerExecutor, destroySandbox } from './container'
@@ -37,7 +38,7 @@ export function sandboxProvider(
 /** Ends a session's own sandbox (session scope), when containers run here at all. */
 export async function endSessionSandbox(
 	env: SandboxEnv,
-	session: Omit<SandboxScope, 'scope'>,
+	session: SessionRef,
 	config: SandboxConfig,
 ): Promise<void> {
 	if (config.scope !== 'session' || sandboxBackends(env).container !== 'available') return

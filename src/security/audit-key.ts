@@ -3,6 +3,7 @@
 // and a public key id that names both. EDGECLAW_AUDIT_KEY_PREVIOUS keeps rows and checkpoints of
 // the key before a rotation verifiable. The secret never leaves this module.
 import { decodeBase64, hex } from './bytes'
+import { secret } from './env'
 
 /** One audit key: its public id, the row HMAC key and the checkpoint signing key pair. */
 export interface AuditKey {
@@ -129,8 +130,7 @@ async function buildRing(current: string, previous: string): Promise<AuditKeyRin
 
 /** The deployment's audit key ring from its environment (derived once per isolate). */
 export function auditKeyRing(env: object): Promise<AuditKeyRing> {
-	const vars = env as Record<string, unknown>
-	const str = (k: string) => (typeof vars[k] === 'string' ? (vars[k] as string).trim() : '')
+	const str = (k: string) => (secret(env, k) ?? '').trim()
 	const current = str('EDGECLAW_AUDIT_KEY')
 	const previous = str('EDGECLAW_AUDIT_KEY_PREVIOUS')
 	const cacheKey = `${current}\n${previous}`

@@ -1,17 +1,17 @@
 // The credential a tenant config names, resolved at call time under the one rule (`secretSource`):
 // the tenant's own secret first; a deployment secret only when the platform shares it and only
 // toward the provider's official endpoint; never an EDGECLAW_* one. Model providers, MCP servers
-// (and channels next) all resolve through here. Decrypted values are cached per isolate for
-// 10 s, so a turn does not read D1 per model call; a write in this isolate drops its entry.
-import { TtlCache } from '../db/cache'
-import { database } from '../db/client'
-import { getSealedSecret } from '../db/secrets'
+// (and channels next) all resolve through here. Where the tenant's own secrets are kept is the
+// caller's to say: src/db/credentials.ts reads them from D1.
+import { secret } from './env'
 import {
 	decryptSecret,
 	importSecretsKey,
 	isReservedName,
 	type KeyProblem,
+	type SealedSecret,
 	type SecretOwner,
+	type SecretSlot,
 	type SecretsKey,
 	secretSource,
 	sharedSecrets,
@@ -36,32 +36,11 @@ export interface Credentials {
 	resolve(request: CredentialRequest): Promise<Credential>
 }
 
-/**
- * What the resolver reads: D1, EDGECLAW_SECRETS_KEY (and _PREVIOUS), EDGECLAW_SHARED_SECRETS and
- * shared secrets by name. The Worker's `Env` fits.
- */
-export type CredentialsEnv = { DB: D1Database } & object
-
-const setting = (env: object, name: string): string | undefined => {
-	const value = (env as Record<string, unknown>)[name]
-	return typeof value === 'string' && value !== '' ? value : undefined
-}
-
-/** A tenant secret, like an API key row, reaches every isolate within this time. */
-export const SECRET_CACHE_TTL_MS = 10_000
-
-type Lookup =
+/** The tenant's own secret of a name: none stored, its value, or why it cannot be opened. */
+export type OwnSecret =
 	| { state: 'none' }
 	| { state: 'value'; value: string }
 	| { state: 'unreadable'; message: string }
-
-const cache = new TtlCache<Lookup>(SECRET_CACHE_TTL_MS, 2_000)
-const slotKey = (tenantId: string, name: string) => `${tenantId}\u0000${name}`
-
-/** Drops a tenant secret from this isolate's cache (after a PUT or DELETE). */
-export function forgetTenantSecret(tenantId: string, name: string): void {
-	cache.delete(slotKey(tenantId, name))
-}
 
 export interface KeyRing {
 	/** The key new values are sealed under, or why there is none. */
@@ -74,8 +53,8 @@ const rings = new Map<string, KeyRing>()
 
 /** The data keys from EDGECLAW_SECRETS_KEY and the optional EDGECLAW_SECRETS_KEY_PREVIOUS. */
 export async function keyRing(env: object): Promise<KeyRing> {
-	const currentText = setting(env, 'EDGECLAW_SECRETS_KEY') ?? ''
-	const previousText = setting(env, 'EDGECLAW_SECRETS_KEY_PREVIOUS') ?? ''
+	const currentText = secret(env, 'EDGECLAW_SECRETS_KEY') ?? ''
+	const previousText = secret(env, 'EDGECLAW_SECRETS_KEY_PREVIOUS') ?? ''
 	const id = `${currentText}\u0000${previousText}`
 	const known = rings.get(id)
 	if (known) return known
@@ -88,12 +67,17 @@ export async function keyRing(env: object): Promise<KeyRing> {
 	return ring
 }
 
-async function lookup(env: CredentialsEnv, tenantId: string, name: string): Promise<Lookup> {
-	const sealed = await getSealedSecret(database(env.DB), tenantId, name)
+/** Opens the tenant's stored row (undefined: it has none) with the deployment's data keys. */
+export async function openOwnSecret(
+	env: object,
+	slot: SecretSlot,
+	sealed: SealedSecret | undefined,
+): Promise<OwnSecret> {
 	if (!sealed) return { state: 'none' }
 	const ring = await keyRing(env)
-	const opened = await decryptSecret(ring.all, { tenantId, name }, sealed)
+	const opened = await decryptSecret(ring.all, slot, sealed)
 	if (opened.ok) return { state: 'value', value: opened.value }
+	const { name } = slot
 	return {
 		state: 'unreadable',
 		message:
@@ -103,19 +87,25 @@ async function lookup(env: CredentialsEnv, tenantId: string, name: string): Prom
 	}
 }
 
-/** The resolver over a deployment's bindings. */
-export function credentialsFromEnv(env: CredentialsEnv): Credentials {
+/**
+ * The resolver over a deployment's environment (its shared secrets, by name) and `ownSecret`, the
+ * reader of a tenant's own secrets.
+ */
+export function credentialsOver(
+	env: object,
+	ownSecret: (tenantId: string, name: string) => Promise<OwnSecret>,
+): Credentials {
 	return {
 		async resolve({ tenantId, name, officialFor }) {
-			const shared = sharedSecrets(setting(env, 'EDGECLAW_SHARED_SECRETS'))
-			const deploymentValue = setting(env, name)
+			const shared = sharedSecrets(secret(env, 'EDGECLAW_SHARED_SECRETS'))
+			const deploymentValue = secret(env, name)
 			const deploymentHas = deploymentValue !== undefined
 			if (isReservedName(name)) {
 				const refused = secretSource(name, { tenantHas: false, officialFor, shared, deploymentHas })
 				if (!refused.ok) return refused
 			}
 			// A row that exists but cannot be opened fails closed: never fall back to a shared secret.
-			const own = await cache.get(slotKey(tenantId, name), () => lookup(env, tenantId, name))
+			const own = await ownSecret(tenantId, name)
 			if (own.state === 'unreadable')
 				return { ok: false, reason: 'unreadable', message: own.message }
 			const source = secretSource(name, {

@@ -9,6 +9,7 @@ import {
 	type JWTPayload,
 	jwtVerify,
 } from 'jose'
+import { secret } from './env'
 import { ROLES, type Role } from './keys'
 
 export interface JwtSettings {
@@ -34,9 +35,8 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA
 const remote = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
 
 /** Settings from the environment; undefined when JWTs are not configured (then none is accepted). */
-export function jwtSettings(env: Record<string, unknown>): JwtSettings | undefined {
-	const str = (k: string) =>
-		typeof env[k] === 'string' && env[k] !== '' ? (env[k] as string) : undefined
+export function jwtSettings(env: object): JwtSettings | undefined {
+	const str = (k: string) => secret(env, k)
 	const inline = str('EDGECLAW_JWT_JWKS')
 	const url = str('EDGECLAW_JWT_JWKS_URL')
 	let jwks: JwtSettings['jwks'] | undefined

@@ -3,6 +3,7 @@
 // Pure: no storage, no clock, so the rule is reviewed and property-tested on its own.
 import { ROLES, type Role } from './keys'
 import { matchesPattern } from './policy'
+import type { PrincipalKind } from './subject'
 
 /** `admin` > `operator` > `member` > `viewer`: each role's built-in actions include the next's. */
 const RANK: Record<Role, number> = Object.fromEntries(
@@ -22,7 +23,7 @@ export const roleAtMost = (role: Role, ceiling: Role): boolean => RANK[role] <= 
 export const patternCovers = (outer: string, inner: string): boolean => matchesPattern(outer, inner)
 
 export interface Grantor {
-	kind: 'platform' | 'api-key' | 'jwt'
+	kind: PrincipalKind
 	role: Role
 	/** Empty = unscoped: whatever the role allows. */
 	scopes: readonly string[]

@@ -1,6 +1,7 @@
 // Security posture checks (like `openclaw security audit`): risky configuration of a deployment,
 // from its environment and its tenants' data. Pure: callers pass what they read.
 import { decodeBase64 } from './bytes'
+import { secret } from './env'
 import {
 	ignoredSharedEntries,
 	isReservedName,
@@ -20,7 +21,8 @@ export interface Finding {
 }
 
 export interface PostureInput {
-	env: Record<string, unknown>
+	/** The deployment's environment (its `Env`), read by name. */
+	env: object
 	/**
 	 * Agents with their tool profile, the secrets they name (`officialFor`: the provider whose own
 	 * endpoint alone receives it) and the URLs they choose, across the tenants looked at.
@@ -47,7 +49,7 @@ const RATE_LIMITS = ['RATE_LIMIT_KEY', 'RATE_LIMIT_TENANT', 'RATE_LIMIT_IP', 'RA
 
 export function assessPosture({ env, agents, keys, tenantSecrets = [] }: PostureInput): Finding[] {
 	const out: Finding[] = []
-	const str = (k: string) => (typeof env[k] === 'string' ? (env[k] as string) : '')
+	const str = (k: string) => secret(env, k) ?? ''
 	const admin = str('EDGECLAW_ADMIN_TOKEN')
 	if (!admin) {
 		out.push({
@@ -85,7 +87,7 @@ export function assessPosture({ env, agents, keys, tenantSecrets = [] }: Posture
 		})
 	}
 	for (const name of RATE_LIMITS) {
-		const binding = env[name] as { limit?: unknown } | undefined
+		const binding = (env as Partial<Record<string, { limit?: unknown }>>)[name]
 		if (!binding || typeof binding.limit !== 'function') {
 			out.push({
 				id: `rate-limit-missing:${name}`,

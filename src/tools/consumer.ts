@@ -7,8 +7,9 @@
 // retried with backoff; after the last retry the dead-letter consumer settles the call as an error.
 import type { ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
+import { actorOf, type ToolSubject } from '../security/subject'
 import { type ClaimAnswer, ToolJob, type ToolJobLane } from './jobs'
-import { actorOf, type ToolSubject, toolResource } from './policy'
+import { toolResource } from './policy'
 import { actorsOf, decideForEvery, deniedText } from './principals'
 import { type AnyToolSpec, fail, runTool, ToolError, type ToolOutcome } from './registry'
 import type { ToolAgent, Toolbox } from './toolbox'

@@ -4,8 +4,8 @@
 // (`lane` tools) or as a tool job on Queues. Every refusal is an error outcome the model reads,
 // with a stable code; every decision names the policy that made it and is recorded.
 import type { AccessRequest, Decision } from '../security/policy'
+import type { SessionRef, ToolSubject } from '../security/subject'
 import type { ToolsConfig } from './config'
-import type { ToolSubject } from './policy'
 import { decideForEvery, deniedText } from './principals'
 import {
 	type AnyToolSpec,
@@ -67,10 +67,7 @@ export interface InvokerPorts {
 	}): void
 }
 
-export interface InvokerOptions {
-	tenantId: string
-	agentId: string
-	sessionKey: string
+export interface InvokerOptions extends SessionRef {
 	/**
 	 * Every principal whose message the run carries at the moment of a call (its starter first):
 	 * read per call, because a run takes steered messages between its steps.

@@ -3,19 +3,9 @@
 // delivered back to the lane by RPC; the lane is the one authority on whether a job may (still)
 // run, which is what keeps a redelivered job from running a side effect twice.
 import { z } from 'zod'
+import { ToolSubject } from '../security/subject'
 import { MAX_RUN_PRINCIPALS } from './principals'
 import type { ToolOutcome } from './registry'
-
-const Subject = z
-	.object({
-		kind: z.enum(['platform', 'api-key', 'jwt']),
-		id: z.string().min(1).max(200),
-		role: z.string().min(1).max(32),
-		tenantId: z.string().min(1).max(63),
-		scopes: z.array(z.string().max(100)).max(100),
-		channel: z.string().min(1).max(100),
-	})
-	.strict()
 
 export const ToolJob = z
 	.object({
@@ -30,12 +20,12 @@ export const ToolJob = z
 		tool: z.string().min(1).max(100),
 		args: z.unknown(),
 		/** Who started the run (`tool_executions.actor`). */
-		subject: Subject,
+		subject: ToolSubject,
 		/**
 		 * Every principal the lane decided the call for, the starter first; the consumer's re-check
 		 * must allow it for each. Jobs sent before runs carried several have only `subject`.
 		 */
-		principals: z.array(Subject).min(1).max(MAX_RUN_PRINCIPALS).optional(),
+		principals: z.array(ToolSubject).min(1).max(MAX_RUN_PRINCIPALS).optional(),
 		/** Epoch ms after which the lane no longer waits for the outcome. */
 		deadline: z.number().int().positive(),
 	})

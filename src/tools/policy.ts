@@ -3,25 +3,12 @@
 // tenant's own, deny wins, default deny). Conditions can name the tool, its side-effect class,
 // the agent, the channel, the session and the UTC hour and weekday. Pure: the clock comes in.
 import type { AccessRequest } from '../security/policy'
+import type { SessionRef, ToolSubject } from '../security/subject'
 import type { SideEffect } from './registry'
 
 export const TOOL_ACTION = 'tools:invoke'
 
-/** One principal a run acts for: the sender of a message it carries (see principals.ts). */
-export interface ToolSubject {
-	kind: 'platform' | 'api-key' | 'jwt'
-	id: string
-	role: string
-	tenantId: string
-	scopes: string[]
-	/** Where the message came from: `api` for the HTTP API, a channel id later. */
-	channel: string
-}
-
-export interface ToolCallTarget {
-	tenantId: string
-	agentId: string
-	sessionKey: string
+export interface ToolCallTarget extends SessionRef {
 	tool: string
 	sideEffect: SideEffect
 }
@@ -57,10 +44,6 @@ export function toolAccessRequest(
 		},
 	}
 }
-
-/** `admin-token`, `key:<id>` or `jwt:<subject>`: who a run acts for, as the audit log names it. */
-export const actorOf = (s: Pick<ToolSubject, 'kind' | 'id'>): string =>
-	s.kind === 'platform' ? 'admin-token' : s.kind === 'api-key' ? `key:${s.id}` : `jwt:${s.id}`
 
 /** Runs stored before tools existed have no subject: they act for nobody, so no tool is allowed. */
 export const NO_SUBJECT: ToolSubject = {

@@ -2,7 +2,8 @@
 // who started it, then each sender whose message joined it (a steer it took, a collected batch).
 // A tool call is allowed only when the policy engine allows it for every one of them.
 import type { AccessRequest, Decision } from '../security/policy'
-import { actorOf, type ToolCallTarget, type ToolSubject, toolAccessRequest } from './policy'
+import { actorOf, type ToolSubject } from '../security/subject'
+import { type ToolCallTarget, toolAccessRequest } from './policy'
 
 /**
  * Most distinct principals one run may act for. Beyond it every tool call is refused: a job

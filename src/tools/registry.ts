@@ -14,6 +14,7 @@ import {
 } from '../sandbox/executor'
 import type { Credential } from '../security/credentials'
 import { matchesPattern } from '../security/policy'
+import type { SessionRef } from '../security/subject'
 import type { ToolProfile, ToolsConfig } from './config'
 
 export type SideEffect = 'read' | 'write' | 'external' | 'exec'
@@ -24,10 +25,7 @@ export type SideEffect = 'read' | 'write' | 'external' | 'exec'
  */
 export type Placement = 'lane' | 'job'
 
-export interface ToolContext {
-	tenantId: string
-	agentId: string
-	sessionKey: string
+export interface ToolContext extends SessionRef {
 	runId: string
 	callId: string
 	signal: AbortSignal

@@ -3,17 +3,18 @@
 // `tool-jobs` queue, the context a tool runs with (sandboxes, fetch, the tenant's credentials), the
 // `tool_executions` record and the audit log. Lanes and the queue consumer both use it.
 import { database } from '../db/client'
+import { credentialsFromEnv } from '../db/credentials'
 import { tenantPolicies } from '../db/policies'
 import { recordToolExecution, type ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
 import type { SandboxConfig } from '../sandbox/config'
 import { endSessionSandbox, type SandboxEnv, sandboxProvider } from '../sandbox/provider'
 import type { AuditEvent } from '../security/audit'
-import { credentialsFromEnv } from '../security/credentials'
 import { decideAccess } from '../security/decide'
 import type { UrlGuard } from '../security/outbound'
 import type { AccessRequest, Decision } from '../security/policy'
 import { checkUrl, tenantUrlRules } from '../security/ssrf'
+import type { SessionRef } from '../security/subject'
 import { toolCatalog } from './builtin/index'
 import type { ToolsConfig } from './config'
 import type { ToolJob } from './jobs'
@@ -46,16 +47,11 @@ export interface Toolbox {
 	record(execution: ToolExecution): void
 	audit(event: AuditEvent): void
 	/** The session is deleted: its session-scoped sandbox goes too. */
-	sessionEnded(
-		session: { tenantId: string; agentId: string; sessionKey: string },
-		sandbox: SandboxConfig,
-	): Promise<void>
+	sessionEnded(session: SessionRef, sandbox: SandboxConfig): Promise<void>
 }
 
 export type ToolboxEnv = SandboxEnv &
-	Pick<Env, 'DB' | 'TOOL_JOBS' | 'AUDIT' | 'EDGECLAW_DEV_ALLOW_LOOPBACK'> & {
-		[secret: string]: unknown
-	}
+	Pick<Env, 'DB' | 'TOOL_JOBS' | 'AUDIT' | 'EDGECLAW_DEV_ALLOW_LOOPBACK'>
 
 export interface ToolboxOptions {
 	logger: Logger

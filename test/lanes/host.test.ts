@@ -2,8 +2,8 @@
 // most once per interval with the latest state, in order.
 import { describe, expect, it } from 'vitest'
 import { AlarmScheduler, CoalescedIndex, type IndexRow } from '../../src/lanes/host'
-import type { SessionRef } from '../../src/lanes/types'
 import { Logger } from '../../src/observability/logger'
+import type { SessionRef } from '../../src/security/subject'
 
 const silent = new Logger({}, { sink: { log() {}, warn() {}, error() {} } })
 

@@ -7,10 +7,11 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { decideAccess, type PolicySet } from '../../src/security/decide'
 import type { Policy } from '../../src/security/policy'
+import type { ToolSubject } from '../../src/security/subject'
 import { toolCatalog } from '../../src/tools/builtin/index'
 import { ToolsConfig } from '../../src/tools/config'
 import { ToolInvoker } from '../../src/tools/invoker'
-import { type ToolSubject, toolAccessRequest } from '../../src/tools/policy'
+import { toolAccessRequest } from '../../src/tools/policy'
 import {
 	actorsOf,
 	decideForEvery,

@@ -19,6 +19,12 @@ export type StepPurpose =
 	/** Summarise the conversation (compaction). */
 	| { task: 'summarize' }
 
+/**
+ * The Worker's bindings a model needs: the Workers AI binding (a stand-in in tests). Secrets are
+ * never read from here.
+ */
+export type ModelBindings = { AI?: unknown }
+
 /** One call's worth of model: a target with its resolved key and the guarded fetch. */
 export interface ModelCall {
 	/** As the agent config names it: `<provider>:<model>`. */
@@ -27,8 +33,7 @@ export interface ModelCall {
 	baseURL: string | undefined
 	/** The resolved key; undefined when the target names no auth profile. */
 	apiKey: string | undefined
-	/** The Worker's bindings (the Workers AI binding `AI`); secrets are never read from here. */
-	env: Record<string, unknown>
+	env: ModelBindings
 	/** The fetch the provider must use: the router's, wrapped in the SSRF guard. */
 	fetch: typeof fetch
 }

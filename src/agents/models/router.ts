@@ -31,7 +31,7 @@ import {
 	profileAvailable,
 	tenantScope,
 } from './health'
-import { PROVIDERS } from './providers'
+import { type ModelBindings, PROVIDERS } from './providers'
 import { sleep } from './sleep'
 import { callModel, type StepOutput, type StepRequest, StreamInterrupted } from './step'
 import { type AuthProfileRef, type ModelTarget, profileKey } from './targets'
@@ -50,8 +50,7 @@ export const SHARED_TIMEOUT_EVIDENCE_MS = 60_000
 const MAX_CACHED_MODELS = 32
 
 export interface RouterDeps {
-	/** The Worker's bindings (the Workers AI binding `AI`); secrets are never read from here. */
-	env: Record<string, unknown>
+	env: ModelBindings
 	/** The fetch providers use (tests replace the network here); wrapped in the SSRF guard. */
 	fetch?: typeof fetch
 	/** Resolves the secret a profile names, for the run's tenant. */

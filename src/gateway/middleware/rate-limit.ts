@@ -21,8 +21,7 @@ const limited = (what: string) =>
 	})
 
 /** `EDGECLAW_RATE_LIMITS=disabled` turns request limits off (benchmarks only; the security report flags it). */
-const disabled = (env: Env) =>
-	(env as unknown as Record<string, unknown>).EDGECLAW_RATE_LIMITS === 'disabled'
+const disabled = (env: Env) => env.EDGECLAW_RATE_LIMITS === 'disabled'
 
 export const limitByIp = (): MiddlewareHandler<GatewayEnv> =>
 	async function limitByIp(c, next) {

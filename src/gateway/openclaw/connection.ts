@@ -7,7 +7,8 @@
 // re-checked on every request, every batch of lane events and every tick.
 import type { LaneEvent } from '../../lanes/types'
 import type { Logger } from '../../observability/logger'
-import { actorOf, appendThroughChain } from '../audit'
+import { actorOf } from '../../security/subject'
+import { appendThroughChain } from '../audit'
 import type { Principal } from '../context'
 import { identifyToken, stillValid, TENANT_DISABLED } from '../identity'
 import { LOCKOUT_MS, lockedUntil, lockOut, overFailureLimit } from '../lockout'

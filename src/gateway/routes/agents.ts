@@ -20,9 +20,11 @@ import { database } from '../../db/client'
 import { tenantSecretNames } from '../../db/secrets'
 import { getTenant } from '../../db/tenants'
 import { canonicalJson } from '../../security/audit'
+import { secret } from '../../security/env'
 import { sharedSecrets } from '../../security/secrets'
 import { tenantUrlRules } from '../../security/ssrf'
-import { actorOf as actorName, audit } from '../audit'
+import { actorOf } from '../../security/subject'
+import { audit } from '../audit'
 import type { GatewayEnv } from '../context'
 import { fieldProblem } from '../errors'
 import { jsonBody } from '../middleware/body'
@@ -192,7 +194,6 @@ async function checkOutbound(
 	tenantId: string,
 	config: AgentConfig,
 ): Promise<void> {
-	const env = c.env as unknown as Record<string, unknown>
 	const tenantSecrets =
 		secretReferences(config).length > 0
 			? await tenantSecretNames(database(c.env.DB), tenantId)
@@ -200,7 +201,7 @@ async function checkOutbound(
 	const issues = outboundIssues(config, {
 		tenantSecrets,
 		shared: sharedSecrets(c.env.EDGECLAW_SHARED_SECRETS),
-		deploymentHas: (name) => typeof env[name] === 'string' && env[name] !== '',
+		deploymentHas: (name) => secret(c.env, name) !== undefined,
 		urlRules: tenantUrlRules(c.env),
 	})
 	if (issues.length === 0) return
@@ -241,8 +242,6 @@ function ifMatchVersion(header: string | undefined): number | undefined {
 	return Number(m[1])
 }
 
-const actorOf = (c: Context<GatewayEnv>): string => actorName(c.get('principal'))
-
 const record = (
 	c: Context<GatewayEnv>,
 	action: string,
@@ -281,7 +280,13 @@ export const agentRoutes = createRouter()
 		if (!(await getTenant(database(c.env.DB), tenantId))) {
 			throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
 		}
-		const agent = await createAgentRow(c.env.DB, tenantId, body.id, body, actorOf(c))
+		const agent = await createAgentRow(
+			c.env.DB,
+			tenantId,
+			body.id,
+			body,
+			actorOf(c.get('principal')),
+		)
 		if (!agent) throw new ProblemError('conflict', `Agent "${body.id}" already exists.`)
 		invalidateAgent(tenantId, body.id)
 		await record(c, 'agent.created', body.id, {
@@ -304,7 +309,7 @@ export const agentRoutes = createRouter()
 			tenantId,
 			agentId,
 			body,
-			actorOf(c),
+			actorOf(c.get('principal')),
 			expected,
 		)
 		invalidateAgent(tenantId, agentId)

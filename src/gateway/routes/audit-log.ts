@@ -2,11 +2,9 @@
 // that names the first broken row or a truncated tail. The same routes serve a tenant's chain
 // (/v1/audit) and, for the platform admin only, the platform chain (/v1/admin/audit).
 import { createRoute, z } from '@hono/zod-openapi'
-import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm'
 import type { Context } from 'hono'
-import { type ChainCheck, toAuditRow, verifyAuditChain } from '../../db/audit'
+import { type ChainCheck, listAuditRows, toAuditRow, verifyAuditChain } from '../../db/audit'
 import { database } from '../../db/client'
-import { auditLog } from '../../db/schema'
 import { PLATFORM_CHAIN } from '../../security/audit'
 import { auditKeyRing } from '../../security/audit-key'
 import type { GatewayEnv } from '../context'
@@ -128,19 +126,19 @@ function chainRoutes(base: string, chainOf: ChainOf, whose: string) {
 	return createRouter()
 		.openapi(read, async (c) => {
 			const q = c.req.valid('query')
-			const where: SQL[] = [eq(auditLog.tenantId, chainOf(c))]
-			if (q.action) where.push(eq(auditLog.action, q.action))
-			if (q.actor) where.push(eq(auditLog.actor, q.actor))
-			if (q.outcome) where.push(eq(auditLog.outcome, q.outcome))
-			if (q.from) where.push(gte(auditLog.ts, new Date(q.from)))
-			if (q.to) where.push(lte(auditLog.ts, new Date(q.to)))
-			if (q.cursor) where.push(lt(auditLog.seq, q.cursor))
-			const rows = await database(c.env.DB)
-				.select()
-				.from(auditLog)
-				.where(and(...where))
-				.orderBy(desc(auditLog.seq))
-				.limit(q.limit + 1)
+			const rows = await listAuditRows(
+				database(c.env.DB),
+				chainOf(c),
+				{
+					action: q.action,
+					actor: q.actor,
+					outcome: q.outcome,
+					from: q.from ? new Date(q.from) : undefined,
+					to: q.to ? new Date(q.to) : undefined,
+					before: q.cursor,
+				},
+				q.limit + 1,
+			)
 			const page = rows.slice(0, q.limit)
 			return c.json(
 				{

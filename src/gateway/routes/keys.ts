@@ -182,15 +182,11 @@ async function mint(
 	input: { name: string; role: KeyRow['role']; scopes: string[]; expiresAt: Date | null },
 ) {
 	const fresh = generateKey()
-	const pepper = (env as unknown as Record<string, unknown>).EDGECLAW_KEY_PEPPER
 	const row = await insertKey(database(env.DB), {
 		id: fresh.id,
 		tenantId,
 		name: input.name,
-		secretHash: await hashSecret(
-			fresh.secret,
-			typeof pepper === 'string' && pepper ? pepper : undefined,
-		),
+		secretHash: await hashSecret(fresh.secret, env.EDGECLAW_KEY_PEPPER),
 		role: input.role,
 		scopes: input.scopes,
 		expiresAt: input.expiresAt,

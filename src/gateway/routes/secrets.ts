@@ -5,6 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { database } from '../../db/client'
+import { forgetTenantSecret } from '../../db/credentials'
 import {
 	deleteTenantSecret,
 	getTenantSecretInfo,
@@ -17,7 +18,7 @@ import {
 	tenantSecretNames,
 } from '../../db/secrets'
 import { getTenant } from '../../db/tenants'
-import { forgetTenantSecret, keyRing } from '../../security/credentials'
+import { keyRing } from '../../security/credentials'
 import {
 	decryptSecret,
 	encryptSecret,
@@ -27,7 +28,8 @@ import {
 	SECRET_NAME_PATTERN,
 	type SecretsKey,
 } from '../../security/secrets'
-import { actorOf, audit } from '../audit'
+import { actorOf } from '../../security/subject'
+import { audit } from '../audit'
 import type { GatewayEnv } from '../context'
 import { jsonBody } from '../middleware/body'
 import {

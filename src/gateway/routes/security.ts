@@ -1,11 +1,10 @@
 // GET /v1/admin/security: the security posture of the deployment as it runs (platform admin: every
 // tenant; a tenant admin: its own agents and keys).
 import { createRoute, z } from '@hono/zod-openapi'
-import { eq } from 'drizzle-orm'
 import { AgentConfig } from '../../agents/config'
 import { secretReferences, urlReferences } from '../../agents/outbound'
 import { database } from '../../db/client'
-import { agents, apiKeys, tenantSecrets } from '../../db/schema'
+import { postureRows } from '../../db/posture'
 import { assessPosture } from '../../security/posture'
 import { authedErrors, bearerAuth, createRouter, json } from '../openapi'
 
@@ -36,26 +35,10 @@ const ORDER = { high: 0, medium: 1, low: 2 }
 
 export const securityRoutes = createRouter().openapi(route, async (c) => {
 	const p = c.get('principal')
-	const db = database(c.env.DB)
-	const scope = p.kind === 'platform' ? undefined : p.tenantId
-	const secretColumns = { tenantId: tenantSecrets.tenantId, name: tenantSecrets.name }
-	const [agentRows, keyRows, secretRows] = await Promise.all([
-		(scope
-			? db.select().from(agents).where(eq(agents.tenantId, scope))
-			: db.select().from(agents)
-		).limit(5_000),
-		(scope
-			? db.select().from(apiKeys).where(eq(apiKeys.tenantId, scope))
-			: db.select().from(apiKeys)
-		).limit(5_000),
-		(scope
-			? db.select(secretColumns).from(tenantSecrets).where(eq(tenantSecrets.tenantId, scope))
-			: db.select(secretColumns).from(tenantSecrets)
-		).limit(50_000),
-	])
+	const rows = await postureRows(database(c.env.DB), p.kind === 'platform' ? undefined : p.tenantId)
 	const findings = assessPosture({
-		env: c.env as unknown as Record<string, unknown>,
-		agents: agentRows.map((a) => {
+		env: c.env,
+		agents: rows.agents.map((a) => {
 			const config = AgentConfig.safeParse(a.config).data
 			return {
 				tenantId: a.tenantId,
@@ -65,8 +48,8 @@ export const securityRoutes = createRouter().openapi(route, async (c) => {
 				urls: config ? urlReferences(config) : [],
 			}
 		}),
-		keys: keyRows,
-		tenantSecrets: secretRows,
+		keys: rows.keys,
+		tenantSecrets: rows.secrets,
 	}).sort((a, b) => ORDER[a.severity] - ORDER[b.severity])
 	return c.json({ ok: !findings.some((f) => f.severity === 'high'), findings }, 200)
 })

@@ -4,7 +4,8 @@
 // this one (separate approvers) is the lane's to say.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { ApprovalView } from '../../../lanes/tool-store'
-import { actorOf, audit } from '../../audit'
+import { actorOf } from '../../../security/subject'
+import { audit } from '../../audit'
 import { laneCall, openLane } from '../../lane/client'
 import { jsonBody } from '../../middleware/body'
 import {
