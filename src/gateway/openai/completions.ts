@@ -9,21 +9,14 @@ import { SessionKey } from '../../lanes/name'
 import {
 	isFinished,
 	type LaneResult,
+	ok,
 	type RunView,
-	type SessionInfo,
 	type SubmitRequest,
 } from '../../lanes/types'
 import { waitUntil } from '../audit'
 import { authorizeRule } from '../authz'
 import type { GatewayEnv } from '../context'
-import {
-	callLane,
-	checkBudget,
-	type LaneHandle,
-	laneCall,
-	openLane,
-	subjectOf,
-} from '../lane/client'
+import { callLane, checkBudget, type LaneHandle, openLane, subjectOf } from '../lane/client'
 import { jsonBody } from '../middleware/body'
 import { bearerAuth, createRouter } from '../openapi'
 import { IdempotencyKey } from '../routes/sessions/schemas'
@@ -135,7 +128,7 @@ function afterwards(fn: () => void): TransformStream<Uint8Array, Uint8Array> {
 
 /** Where the run's events start: the session's last seq before the submit (0 for a new one). */
 async function lastEventSeq(c: Context<GatewayEnv>, lane: LaneHandle): Promise<number> {
-	const info = await callLane(c, async () => (await lane.stub.info()) as LaneResult<SessionInfo>)
+	const info = await callLane(c.get('logger'), async () => ok(await lane.stub.info()))
 	return info.ok ? info.value.lastEventSeq : 0
 }
 
@@ -158,8 +151,8 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 		{ action: 'sessions:send', resource: 'session', param: 'sessionKey' },
 		{ sessionKey },
 	)
-	const lane = await openLane(c, sessionKey, agentId)
-	await checkBudget(c, lane)
+	const lane = await openLane(c.env, principal.tenantId, sessionKey, agentId)
+	await checkBudget(c.env, lane)
 	const idempotencyKey = headers['idempotency-key']
 	const request: SubmitRequest = {
 		session: lane.ref,
@@ -174,7 +167,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 
 	if (body.stream) {
 		const after = await lastEventSeq(c, lane)
-		const outcome = await laneCall(c, () => lane.stub.send(request))
+		const outcome = await callLane(c.get('logger'), () => lane.stub.send(request))
 		const events = completionStream({
 			events: lane.stub,
 			readRun: async () => {
@@ -202,7 +195,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	}
 
 	const waitMs = lane.agent.config.limits.runDeadlineMs + WAIT_GRACE_MS
-	const outcome = await laneCall(c, () => lane.stub.send(request, { waitMs }))
+	const outcome = await callLane(c.get('logger'), () => lane.stub.send(request, { waitMs }))
 	const run = outcome.final ?? outcome.run
 	if (ephemeral) endEphemeral(c, lane)
 	if (!isFinished(run.status)) throw stillRunning(run, lane)

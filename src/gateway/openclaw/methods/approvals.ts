@@ -7,7 +7,7 @@ import { parseLaneName } from '../../../lanes/name'
 import type { ApprovalView } from '../../../lanes/tool-store'
 import type { LaneResult } from '../../../lanes/types'
 import { actorOf } from '../../audit'
-import { findLane, type LaneHandle, unwrap } from '../../lane/client'
+import { type LaneHandle, openLane, unwrap } from '../../lane/client'
 import type { FollowState } from '../events'
 import { clawKey } from '../keys'
 import { MethodError } from '../protocol'
@@ -45,7 +45,7 @@ async function laneOfApproval(
 		})
 	}
 	await allow(ctx, action, 'session', ref.sessionKey)
-	return findLane(ctx.env, ref.tenantId, ref.sessionKey, ref.agentId)
+	return openLane(ctx.env, ref.tenantId, ref.sessionKey, ref.agentId)
 }
 
 const list = method({
@@ -58,7 +58,7 @@ const list = method({
 			// Without a session: the sessions this connection follows.
 			for (const [, f] of ctx.kv.list<FollowState>({ prefix: 'follow:' })) {
 				await allow(ctx, 'sessions:read', 'session', f.sessionKey)
-				lanes.push(await findLane(ctx.env, ctx.principal.tenantId, f.sessionKey, f.agentId))
+				lanes.push(await openLane(ctx.env, ctx.principal.tenantId, f.sessionKey, f.agentId))
 			}
 		}
 		const approvals = []

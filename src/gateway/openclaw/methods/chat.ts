@@ -2,7 +2,7 @@
 // `agent` (accepted, then the final result as a second response) and `agent.wait`.
 import { z } from 'zod'
 import { QUEUE_MODES, type RunView } from '../../../lanes/types'
-import { ensureBudget, subjectOf, unwrap } from '../../lane/client'
+import { checkBudget, subjectOf, unwrap } from '../../lane/client'
 import { MAX_CONTENT_CHARS } from '../../routes/sessions/schemas'
 import { clawKey } from '../keys'
 import { MethodError } from '../protocol'
@@ -46,7 +46,7 @@ async function submit(
 	},
 ) {
 	const { lane } = await openSession(ctx, 'sessions:send', p.sessionKey, p.agentId)
-	await ensureBudget(ctx.env, lane)
+	await checkBudget(ctx.env, lane)
 	// Follow first, so not one event of the new run is missed.
 	await follow(ctx, lane)
 	const outcome = unwrap(

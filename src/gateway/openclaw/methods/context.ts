@@ -6,7 +6,7 @@ import { laneName } from '../../../lanes/name'
 import type { Logger } from '../../../observability/logger'
 import { accessRequest, decide } from '../../authz'
 import type { Principal } from '../../context'
-import { findLane, type LaneHandle } from '../../lane/client'
+import { type LaneHandle, openLane } from '../../lane/client'
 import type { FollowState, RunTrack } from '../events'
 import { type ClawSession, clawKey, parseClawKey } from '../keys'
 import { MethodError } from '../protocol'
@@ -96,7 +96,7 @@ export async function openSession(
 ): Promise<{ session: ClawSession; lane: LaneHandle }> {
 	const session = sessionOf(key, agentId)
 	await allow(ctx, action, 'session', session.sessionKey)
-	const lane = await findLane(ctx.env, ctx.principal.tenantId, session.sessionKey, session.agentId)
+	const lane = await openLane(ctx.env, ctx.principal.tenantId, session.sessionKey, session.agentId)
 	return { session, lane }
 }
 
