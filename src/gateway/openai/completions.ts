@@ -19,9 +19,10 @@ import type { GatewayEnv } from '../context'
 import { callLane, checkBudget, type LaneHandle, openLane, subjectOf } from '../lane/client'
 import { jsonBody } from '../middleware/body'
 import { bearerAuth, createRouter } from '../openapi'
+import { ProblemError } from '../problem'
 import { IdempotencyKey } from '../routes/sessions/schemas'
 import { refuseUnsupported, splitConversation } from './conversation'
-import { OpenAIError, runFailure } from './errors'
+import { modelNotFound, runFailure } from './errors'
 import { agentIdOf, SESSION_HEADER, sessionKeyFor } from './names'
 import {
 	ChatCompletion,
@@ -64,19 +65,17 @@ const create = createRoute({
 	},
 })
 
-const modelNotFound = (model: string) =>
-	new OpenAIError(
-		404,
+const unknownModel = (model: string) =>
+	modelNotFound(
 		`The model "${model}" does not exist: models are "edgeclaw/<agentId>" for the agents of this tenant (GET /v1/models).`,
-		{ param: 'model', code: 'model_not_found' },
 	)
 
 /** A run that has not ended within the wait: it goes on in its session, where it can be read. */
 const stillRunning = (run: RunView, lane: LaneHandle) =>
-	new OpenAIError(
-		504,
+	new ProblemError(
+		'run_timeout',
 		`The run ${run.runId} is still ${run.status}; it goes on in session "${lane.ref.sessionKey}" (GET /v1/sessions/${lane.ref.sessionKey}/runs/${run.runId}?agent=${lane.ref.agentId}).`,
-		{ code: 'timeout', headers: { [SESSION_HEADER]: lane.ref.sessionKey } },
+		{ extensions: { reason: 'timeout' }, headers: { [SESSION_HEADER]: lane.ref.sessionKey } },
 	)
 
 function completionOf(run: RunView, model: string, lane: LaneHandle): ChatCompletionBody {
@@ -95,15 +94,6 @@ function completionOf(run: RunView, model: string, lane: LaneHandle): ChatComple
 		],
 		usage: usageOf(run),
 	}
-}
-
-/** The errors of a run that ended without an answer carry the session, like its answer would. */
-function withSession(error: OpenAIError, sessionKey: string): OpenAIError {
-	return new OpenAIError(error.status, error.message, {
-		param: error.param,
-		code: error.code,
-		headers: { ...error.headers, [SESSION_HEADER]: sessionKey },
-	})
 }
 
 /** Deletes an ephemeral session (stopping its run if the client left early), after the answer. */
@@ -140,7 +130,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	const principal = c.get('principal')
 	const agentId = agentIdOf(body.model)
 	if (!agentId || !(await resolveAgent(database(c.env.DB), principal.tenantId, agentId))) {
-		throw modelNotFound(body.model)
+		throw unknownModel(body.model)
 	}
 	const { sessionKey, source } = await sessionKeyFor(headers[SESSION_HEADER], body.user)
 	// A request that names no session gets one of its own, deleted once it has answered.
@@ -199,7 +189,8 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	const run = outcome.final ?? outcome.run
 	if (ephemeral) endEphemeral(c, lane)
 	if (!isFinished(run.status)) throw stillRunning(run, lane)
-	if (run.status !== 'succeeded') throw withSession(runFailure(run), sessionKey)
+	// The errors of a run that ended without an answer carry the session, like its answer would.
+	if (run.status !== 'succeeded') throw runFailure(run, { [SESSION_HEADER]: sessionKey })
 	c.header(SESSION_HEADER, sessionKey)
 	return c.json(completionOf(run, body.model, lane), 200)
 })
