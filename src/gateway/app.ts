@@ -3,13 +3,14 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import { secureHeaders } from 'hono/secure-headers'
 import { assertEveryRouteHasARule, authorize, SELF_AUTHORISING } from './authz'
-import { notFoundHandler, onError } from './errors'
+import { type ErrorDialect, errorHandler, notFoundHandler } from './errors'
 import { authenticate } from './middleware/auth'
 import { maxBody } from './middleware/body'
 import { corsFromEnv } from './middleware/cors'
 import { limitByIp, limitByPrincipal } from './middleware/rate-limit'
 import { type RequestContextOptions, requestContext } from './middleware/request-context'
 import { completionRoutes } from './openai/completions'
+import { isOpenAIPath, openAIErrorResponse } from './openai/errors'
 import { modelRoutes } from './openai/models'
 import { createRouter } from './openapi'
 import { openclawRoutes } from './openclaw/route'
@@ -32,6 +33,11 @@ import { tenantRoutes } from './routes/tenants'
 import { toolExecutionRoutes } from './routes/tool-executions'
 
 export type GatewayOptions = RequestContextOptions
+
+/** Paths that render errors in another protocol's shape than problem+json. */
+const ERROR_DIALECTS: readonly ErrorDialect[] = [
+	{ matches: isOpenAIPath, render: openAIErrorResponse },
+]
 
 export function createGateway(options: GatewayOptions = {}) {
 	const app = createRouter()
@@ -90,8 +96,8 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'edgeclaw API' }))
 
 	assertEveryRouteHasARule(app.routes, SELF_AUTHORISING)
-	app.onError(onError)
-	app.notFound(notFoundHandler(app))
+	app.onError(errorHandler(ERROR_DIALECTS))
+	app.notFound(notFoundHandler(app, ERROR_DIALECTS))
 	return app
 }
 

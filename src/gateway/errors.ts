@@ -1,8 +1,8 @@
-// The one place where errors become responses: domain problems keep their code, library errors
-// map by status, validation errors list their field paths, a write whose tenant or agent is
+// The one place where HTTP errors become responses: domain problems keep their code, library
+// errors map by status, validation errors list their field paths, a write whose tenant or agent is
 // missing (a foreign-key failure) is a 404, and anything unknown becomes a generic 500 whose
-// details go to the log only. The OpenAI-compatible paths get the same errors in
-// OpenAI's shape (openai/errors.ts).
+// details go to the log only. The problem is then rendered in the dialect of the path: the ones
+// the app is given (the OpenAI-compatible paths speak OpenAI's), else problem+json.
 import type { ErrorHandler, Hono, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { PatternRouter } from 'hono/router/pattern-router'
@@ -10,8 +10,17 @@ import type { z } from 'zod'
 import { isForeignKeyViolation } from '../db/errors'
 import type { Logger } from '../observability/logger'
 import type { GatewayEnv } from './context'
-import { fromProblem, isOpenAIPath, OpenAIError } from './openai/errors'
-import { codeForStatus, ProblemError, problemResponse } from './problem'
+import { codeForStatus, ProblemError, problemResponse, RUN_OUTCOMES } from './problem'
+
+/** A protocol's way of rendering problems, for the paths that speak it. */
+export interface ErrorDialect {
+	matches(path: string): boolean
+	render(problem: ProblemError, requestId: string): Response
+}
+
+/** The renderer of a path: the first dialect that claims it, else problem+json. */
+const rendererFor = (dialects: readonly ErrorDialect[], path: string): ErrorDialect['render'] =>
+	dialects.find((d) => d.matches(path))?.render ?? problemResponse
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
 
@@ -57,29 +66,29 @@ export const validationHook = (
 	return undefined
 }
 
-export const onError: ErrorHandler<GatewayEnv> = (err, c) => {
-	const requestId = c.get('requestId') ?? 'unknown'
-	// The OpenAI-compatible routes answer in OpenAI's error shape; everything else is problem+json.
-	const openai = isOpenAIPath(c.req.path)
-	if (openai && err instanceof OpenAIError) {
-		// These are run outcomes (the lane logged the cause) or a wait that ran out: not our faults.
-		if (err.status >= 500)
-			c.get('logger')?.warn('openai.error', { code: err.code, detail: err.message })
-		return err.toResponse()
+/** `app.onError`: any error as a problem, rendered in the dialect of the request's path. */
+export function errorHandler(dialects: readonly ErrorDialect[]): ErrorHandler<GatewayEnv> {
+	return function onError(err, c) {
+		const problem = asProblem(err, c.get('logger'), c.get('principal')?.tenantId)
+		return rendererFor(dialects, c.req.path)(problem, c.get('requestId') ?? 'unknown')
 	}
-	const problem = asProblem(err, c.get('logger'), c.get('principal')?.tenantId)
-	return openai
-		? fromProblem(problem)
-		: problemResponse(problem.code, problem.message, requestId, problem)
 }
 
 /** Any error as the problem the client may see; what it must not see goes to the log. */
 function asProblem(err: Error, logger: Logger | undefined, tenantId?: string): ProblemError {
 	if (err instanceof ProblemError) {
-		// 5xx details (the cause) belong in the log; the client sees only the public detail.
-		if (err.status >= 500) {
-			logger?.error('problem', { code: err.code, detail: err.message, cause: err.cause })
+		if (err.status < 500) return err
+		// A run that ended without an answer, or a wait that ran out: the lane logged the cause.
+		if (RUN_OUTCOMES.has(err.code)) {
+			logger?.warn('run.outcome', {
+				code: err.code,
+				reason: err.extensions.reason,
+				detail: err.message,
+			})
+			return err
 		}
+		// 5xx details (the cause) belong in the log; the client sees only the public detail.
+		logger?.error('problem', { code: err.code, detail: err.message, cause: err.cause })
 		return err
 	}
 	if (err instanceof HTTPException) {
@@ -109,7 +118,10 @@ function asProblem(err: Error, logger: Logger | undefined, tenantId?: string): P
  * Unknown path → 404; known path with another method → 405 with `Allow` (OPTIONS → 204 with
  * `Allow`). The route table is read from the app once, on the first miss.
  */
-export function notFoundHandler(app: Hono<GatewayEnv>): NotFoundHandler<GatewayEnv> {
+export function notFoundHandler(
+	app: Hono<GatewayEnv>,
+	dialects: readonly ErrorDialect[],
+): NotFoundHandler<GatewayEnv> {
 	let router: PatternRouter<true> | undefined
 	const allowedMethods = (path: string): string[] => {
 		if (!router) {
@@ -124,10 +136,7 @@ export function notFoundHandler(app: Hono<GatewayEnv>): NotFoundHandler<GatewayE
 	}
 	return (c) => {
 		const requestId = c.get('requestId') ?? 'unknown'
-		const render = (problem: ProblemError) =>
-			isOpenAIPath(c.req.path)
-				? fromProblem(problem)
-				: problemResponse(problem.code, problem.message, requestId, problem)
+		const render = (problem: ProblemError) => rendererFor(dialects, c.req.path)(problem, requestId)
 		const allowed = allowedMethods(c.req.path)
 		if (allowed.length === 0) {
 			return render(new ProblemError('not_found', `No route matches ${c.req.path.slice(0, 200)}.`))

@@ -1,5 +1,6 @@
-// The one error envelope of the HTTP API: RFC 9457 problem details with a stable machine `code`
-// and the request id. Domain code throws `ProblemError`; `app.onError` renders it.
+// The one error model of the gateway and its native rendering: every error a client may see is a
+// `ProblemError` with a stable machine `code`; the native API renders it as RFC 9457 problem+json
+// with the request id, the other protocols render the same problem in their own shape.
 
 /** Every code the API can return, with its HTTP status and title. Codes never change meaning. */
 export const PROBLEMS = {
@@ -16,6 +17,7 @@ export const PROBLEMS = {
 	method_not_allowed: { status: 405, title: 'Method not allowed' },
 	conflict: { status: 409, title: 'Conflict' },
 	session_full: { status: 409, title: 'Session is full' },
+	run_cancelled: { status: 409, title: 'Run cancelled before it answered' },
 	precondition_failed: { status: 412, title: 'Precondition failed' },
 	payload_too_large: { status: 413, title: 'Payload too large' },
 	unsupported_media_type: { status: 415, title: 'Unsupported media type' },
@@ -23,12 +25,28 @@ export const PROBLEMS = {
 	queue_full: { status: 429, title: "Session's queue is full" },
 	budget_exhausted: { status: 429, title: "Tenant's daily token budget is used up" },
 	internal_error: { status: 500, title: 'Internal error' },
+	run_failed: { status: 500, title: 'Run failed' },
+	run_upstream_failed: { status: 502, title: 'Run failed at the model providers' },
 	not_ready: { status: 503, title: 'Service not ready' },
 	lane_unavailable: { status: 503, title: 'Session lane unavailable' },
 	secrets_unavailable: { status: 503, title: 'Tenant secrets are not configured' },
+	run_unavailable: { status: 503, title: 'Run cannot be served now' },
+	run_timeout: { status: 504, title: 'Run did not finish in time' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ProblemCode = keyof typeof PROBLEMS
+
+/**
+ * How a run a client waited for ended without an answer. The lane logged why; for the gateway it
+ * is an outcome to report, not a fault of its own.
+ */
+export const RUN_OUTCOMES: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
+	'run_cancelled',
+	'run_failed',
+	'run_upstream_failed',
+	'run_unavailable',
+	'run_timeout',
+])
 
 /** Body of every error response (`application/problem+json`). */
 export interface ProblemBody {
@@ -47,7 +65,11 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 export const problemType = (code: ProblemCode): string => `urn:edgeclaw:problem:${code}`
 
 export interface ProblemOptions {
-	/** Extra members of the problem object, e.g. `errors` or `checks`. */
+	/**
+	 * Extra members of the problem object, e.g. `errors` or `checks`. Two have a meaning every
+	 * protocol renders: `param`, the request parameter at fault, and `reason`, a finer machine
+	 * code within `code` (OpenAI's `code`, OpenClaw's `details.code`).
+	 */
 	extensions?: Record<string, unknown>
 	headers?: Record<string, string>
 	cause?: unknown
@@ -70,26 +92,22 @@ export class ProblemError extends Error {
 	}
 }
 
-/** Renders a problem response. Extensions cannot overwrite the standard members. */
-export function problemResponse(
-	code: ProblemCode,
-	detail: string,
-	requestId: string,
-	options: Pick<ProblemOptions, 'extensions' | 'headers'> = {},
-): Response {
+/** Renders a problem as problem+json. Extensions cannot overwrite the standard members. */
+export function problemResponse(problem: ProblemError, requestId: string): Response {
+	const { code } = problem
 	const { status, title } = PROBLEMS[code]
 	const body: ProblemBody = {
-		...options.extensions,
+		...problem.extensions,
 		type: problemType(code),
 		title,
 		status,
-		detail,
+		detail: problem.message,
 		code,
 		requestId,
 	}
 	return new Response(JSON.stringify(body), {
 		status,
-		headers: { ...options.headers, 'content-type': PROBLEM_CONTENT_TYPE },
+		headers: { ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE },
 	})
 }
 

@@ -1,6 +1,7 @@
-// How routes reach a session's lane: resolve the agent (cached), address the lane by
-// tenant/agent/key, and turn lane results and RPC failures into problems.
-import type { Context } from 'hono'
+// The seam every front door uses to reach a session: resolve the agent (cached), address the lane
+// by tenant/agent/key, hold new runs to the tenant's budget, and turn lane results and RPC
+// failures into problems. Free of Hono: the native routes, the OpenAI-compatible API and the
+// OpenClaw gateway (which has no request) call it alike, each with its own logger.
 import { resolveAgent } from '../../agents/lookup'
 import type { AgentSnapshot } from '../../agents/runner'
 import { database } from '../../db/client'
@@ -8,9 +9,13 @@ import { tenantLimits } from '../../db/tenants'
 import { cachedTokensUsed, secondsToUtcMidnight, utcDay } from '../../db/usage'
 import { laneName } from '../../lanes/name'
 import type { LaneErrorCode, LaneResult } from '../../lanes/types'
+import type { Logger } from '../../observability/logger'
 import type { SessionRef, ToolSubject } from '../../security/subject'
-import type { GatewayEnv, Principal } from '../context'
+import type { Principal } from '../context'
 import { type ProblemCode, ProblemError } from '../problem'
+
+/** A session lane's RPC stub, typed by its binding (the gateway does not import the shell). */
+export type LaneStub = ReturnType<Env['SESSION_LANE']['getByName']>
 
 export interface LaneHandle {
 	ref: SessionRef
@@ -19,20 +24,11 @@ export interface LaneHandle {
 	maxConcurrentRuns: number | null
 	/** The tenant's daily token budget (null = unlimited). */
 	dailyTokenBudget: number | null
-	stub: DurableObjectStub<import('../../../durable-objects/session-lane').SessionLane>
+	stub: LaneStub
 }
 
-/** The caller's session of `agentId` under `sessionKey`; 404 when the agent does not exist. */
-export function openLane(
-	c: Context<GatewayEnv>,
-	sessionKey: string,
-	agentId: string,
-): Promise<LaneHandle> {
-	return findLane(c.env, c.get('principal').tenantId, sessionKey, agentId)
-}
-
-/** `openLane` without a request: for callers that are not HTTP routes (the OpenClaw gateway). */
-export async function findLane(
+/** The tenant's session of `agentId` under `sessionKey`; 404 when the tenant or agent does not exist. */
+export async function openLane(
 	env: Env,
 	tenantId: string,
 	sessionKey: string,
@@ -70,11 +66,7 @@ export const subjectOf = (p: Principal, channel = 'api'): ToolSubject => ({
  * Usage is read through a 5 s per-isolate cache and lands in D1 within seconds of each call, so
  * a tenant can overrun its budget by the turns of those few seconds; never by more.
  */
-export function checkBudget(c: Context<GatewayEnv>, lane: LaneHandle): Promise<void> {
-	return ensureBudget(c.env, lane)
-}
-
-export async function ensureBudget(env: Env, lane: LaneHandle): Promise<void> {
+export async function checkBudget(env: Env, lane: LaneHandle): Promise<void> {
 	if (lane.dailyTokenBudget === null) return
 	const now = Date.now()
 	const used = await cachedTokensUsed(database(env.DB), lane.ref.tenantId, utcDay(now))
@@ -106,24 +98,39 @@ export function unwrap<T>(result: LaneResult<T>): T {
 	})
 }
 
-/** Calls the lane; an RPC failure (lane restarting, overloaded) is a retryable 503. */
-export async function callLane<R>(c: Context<GatewayEnv>, call: () => Promise<R>): Promise<R> {
+/**
+ * Calls a lane method and unwraps its result. An RPC failure (lane restarting, overloaded) is
+ * logged and becomes a retryable 503. A method whose failure is an answer, not an error, is
+ * passed through whole by wrapping its result: `callLane(logger, async () => ok(await …))`.
+ */
+export async function callLane<T>(
+	logger: Logger,
+	call: () => PromiseLike<LaneResult<T>>,
+): Promise<T> {
+	return unwrap(await reach(logger, async () => (await call()) as LaneResult<T>))
+}
+
+/** Opens the lane's event stream (`/events` SSE, `/ws` WebSocket); 404 when the session is gone. */
+export async function openEventStream(
+	logger: Logger,
+	lane: LaneHandle,
+	url: string,
+	init?: RequestInit,
+): Promise<Response> {
+	const res = await reach(logger, () => lane.stub.fetch(url, init))
+	if (res.status === 404) throw new ProblemError('not_found', 'No such session.')
+	return res
+}
+
+async function reach<R>(logger: Logger, call: () => Promise<R>): Promise<R> {
 	try {
 		return await call()
 	} catch (cause) {
-		c.get('logger').error('lane.rpc_failed', { error: cause })
+		logger.error('lane.rpc_failed', { error: cause })
 		throw new ProblemError(
 			'lane_unavailable',
 			'The session lane did not answer; retry (with the same idempotencyKey, it is safe).',
 			{ headers: { 'retry-after': '1' }, cause },
 		)
 	}
-}
-
-/** Calls a lane method that returns a LaneResult and unwraps it. */
-export async function laneCall<T>(
-	c: Context<GatewayEnv>,
-	call: () => PromiseLike<LaneResult<T>>,
-): Promise<T> {
-	return unwrap(await callLane(c, async () => (await call()) as LaneResult<T>))
 }

@@ -2,6 +2,7 @@
 // keeps the events of that run and ends with the run's terminal event. Free of Hono and of any one
 // protocol, so the OpenAI-compatible API and the OpenClaw gateway stream a run the same way.
 import type { LaneEvent } from '../../lanes/types'
+import { ProblemError } from '../problem'
 
 /** What opens the lane's event stream: the SessionLane stub (its `fetch`), or a fake in tests. */
 export interface LaneEventSource {
@@ -21,20 +22,6 @@ export interface FollowRunOptions {
 	sleep?: (ms: number) => Promise<void>
 }
 
-/** The run can no longer be followed: its session is gone, or the stream kept breaking off. */
-export class RunEventsError extends Error {
-	override readonly name = 'RunEventsError'
-	readonly reason: 'session_gone' | 'stream_lost'
-	constructor(
-		reason: 'session_gone' | 'stream_lost',
-		message: string,
-		options?: { cause?: unknown },
-	) {
-		super(message, options)
-		this.reason = reason
-	}
-}
-
 /**
  * A run ends with `final`, `cancelled` or an `error` that is not retried (`retrying: true` means
  * the lane restarted and runs it again, so more events follow).
@@ -46,8 +33,9 @@ export const isTerminal = (event: LaneEvent): boolean =>
 
 /**
  * The events of `runId` after `after`, in seq order, up to and including its terminal event.
- * Returns early (without error) when the signal aborts; throws RunEventsError when the run cannot
- * be followed to its end.
+ * Returns early (without error) when the signal aborts. When the run cannot be followed to its
+ * end it throws a problem: `not_found` (the session is gone) or `lane_unavailable` (the stream
+ * kept breaking off).
  */
 export async function* followRun(options: FollowRunOptions): AsyncGenerator<LaneEvent, void> {
 	const { lane, runId, signal } = options
@@ -62,7 +50,7 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<Lane
 			const res = await lane.fetch(`https://lane/events?after=${seen}`)
 			if (res.status === 404) {
 				await res.body?.cancel()
-				throw new RunEventsError('session_gone', 'The session no longer exists.')
+				throw new ProblemError('not_found', 'The session no longer exists.')
 			}
 			if (!res.ok || !res.body) {
 				await res.body?.cancel()
@@ -76,15 +64,15 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<Lane
 				if (isTerminal(event)) return
 			}
 		} catch (error) {
-			if (error instanceof RunEventsError) throw error
+			if (error instanceof ProblemError) throw error
 			broke = error
 		}
 		if (signal?.aborted) return
 		// The stream ended without the run's end: the lane went away (restart, deploy). Reopen from
 		// the last seq seen; nothing is lost or repeated because seq orders everything.
 		if (++failures > maxReconnects) {
-			throw new RunEventsError(
-				'stream_lost',
+			throw new ProblemError(
+				'lane_unavailable',
 				`The event stream broke off ${failures} times without the run's end.`,
 				{ cause: broke },
 			)

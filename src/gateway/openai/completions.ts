@@ -9,26 +9,20 @@ import { SessionKey } from '../../lanes/name'
 import {
 	isFinished,
 	type LaneResult,
+	ok,
 	type RunView,
-	type SessionInfo,
 	type SubmitRequest,
 } from '../../lanes/types'
 import { waitUntil } from '../audit'
 import { authorizeRule } from '../authz'
 import type { GatewayEnv } from '../context'
-import {
-	callLane,
-	checkBudget,
-	type LaneHandle,
-	laneCall,
-	openLane,
-	subjectOf,
-} from '../lane/client'
+import { callLane, checkBudget, type LaneHandle, openLane, subjectOf } from '../lane/client'
 import { jsonBody } from '../middleware/body'
 import { bearerAuth, createRouter } from '../openapi'
+import { ProblemError } from '../problem'
 import { IdempotencyKey } from '../routes/sessions/schemas'
 import { refuseUnsupported, splitConversation } from './conversation'
-import { OpenAIError, runFailure } from './errors'
+import { modelNotFound, runFailure } from './errors'
 import { agentIdOf, SESSION_HEADER, sessionKeyFor } from './names'
 import {
 	ChatCompletion,
@@ -71,19 +65,17 @@ const create = createRoute({
 	},
 })
 
-const modelNotFound = (model: string) =>
-	new OpenAIError(
-		404,
+const unknownModel = (model: string) =>
+	modelNotFound(
 		`The model "${model}" does not exist: models are "edgeclaw/<agentId>" for the agents of this tenant (GET /v1/models).`,
-		{ param: 'model', code: 'model_not_found' },
 	)
 
 /** A run that has not ended within the wait: it goes on in its session, where it can be read. */
 const stillRunning = (run: RunView, lane: LaneHandle) =>
-	new OpenAIError(
-		504,
+	new ProblemError(
+		'run_timeout',
 		`The run ${run.runId} is still ${run.status}; it goes on in session "${lane.ref.sessionKey}" (GET /v1/sessions/${lane.ref.sessionKey}/runs/${run.runId}?agent=${lane.ref.agentId}).`,
-		{ code: 'timeout', headers: { [SESSION_HEADER]: lane.ref.sessionKey } },
+		{ extensions: { reason: 'timeout' }, headers: { [SESSION_HEADER]: lane.ref.sessionKey } },
 	)
 
 function completionOf(run: RunView, model: string, lane: LaneHandle): ChatCompletionBody {
@@ -102,15 +94,6 @@ function completionOf(run: RunView, model: string, lane: LaneHandle): ChatComple
 		],
 		usage: usageOf(run),
 	}
-}
-
-/** The errors of a run that ended without an answer carry the session, like its answer would. */
-function withSession(error: OpenAIError, sessionKey: string): OpenAIError {
-	return new OpenAIError(error.status, error.message, {
-		param: error.param,
-		code: error.code,
-		headers: { ...error.headers, [SESSION_HEADER]: sessionKey },
-	})
 }
 
 /** Deletes an ephemeral session (stopping its run if the client left early), after the answer. */
@@ -135,7 +118,7 @@ function afterwards(fn: () => void): TransformStream<Uint8Array, Uint8Array> {
 
 /** Where the run's events start: the session's last seq before the submit (0 for a new one). */
 async function lastEventSeq(c: Context<GatewayEnv>, lane: LaneHandle): Promise<number> {
-	const info = await callLane(c, async () => (await lane.stub.info()) as LaneResult<SessionInfo>)
+	const info = await callLane(c.get('logger'), async () => ok(await lane.stub.info()))
 	return info.ok ? info.value.lastEventSeq : 0
 }
 
@@ -147,7 +130,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	const principal = c.get('principal')
 	const agentId = agentIdOf(body.model)
 	if (!agentId || !(await resolveAgent(database(c.env.DB), principal.tenantId, agentId))) {
-		throw modelNotFound(body.model)
+		throw unknownModel(body.model)
 	}
 	const { sessionKey, source } = await sessionKeyFor(headers[SESSION_HEADER], body.user)
 	// A request that names no session gets one of its own, deleted once it has answered.
@@ -158,8 +141,8 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 		{ action: 'sessions:send', resource: 'session', param: 'sessionKey' },
 		{ sessionKey },
 	)
-	const lane = await openLane(c, sessionKey, agentId)
-	await checkBudget(c, lane)
+	const lane = await openLane(c.env, principal.tenantId, sessionKey, agentId)
+	await checkBudget(c.env, lane)
 	const idempotencyKey = headers['idempotency-key']
 	const request: SubmitRequest = {
 		session: lane.ref,
@@ -174,7 +157,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 
 	if (body.stream) {
 		const after = await lastEventSeq(c, lane)
-		const outcome = await laneCall(c, () => lane.stub.send(request))
+		const outcome = await callLane(c.get('logger'), () => lane.stub.send(request))
 		const events = completionStream({
 			events: lane.stub,
 			readRun: async () => {
@@ -202,11 +185,12 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	}
 
 	const waitMs = lane.agent.config.limits.runDeadlineMs + WAIT_GRACE_MS
-	const outcome = await laneCall(c, () => lane.stub.send(request, { waitMs }))
+	const outcome = await callLane(c.get('logger'), () => lane.stub.send(request, { waitMs }))
 	const run = outcome.final ?? outcome.run
 	if (ephemeral) endEphemeral(c, lane)
 	if (!isFinished(run.status)) throw stillRunning(run, lane)
-	if (run.status !== 'succeeded') throw withSession(runFailure(run), sessionKey)
+	// The errors of a run that ended without an answer carry the session, like its answer would.
+	if (run.status !== 'succeeded') throw runFailure(run, { [SESSION_HEADER]: sessionKey })
 	c.header(SESSION_HEADER, sessionKey)
 	return c.json(completionOf(run, body.model, lane), 200)
 })

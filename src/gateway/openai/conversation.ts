@@ -5,7 +5,7 @@
 import type { TextPart } from '../../agents/runner'
 import type { ContextMessage } from '../../lanes/types'
 import { MAX_CONTENT_CHARS } from '../routes/sessions/schemas'
-import { OpenAIError, unsupported } from './errors'
+import { badParam, unsupported } from './errors'
 import type { ChatCompletionRequest, ChatMessage } from './schemas'
 
 export const TOOLS_UNSUPPORTED =
@@ -39,10 +39,11 @@ export function refuseUnsupported(body: ChatCompletionRequest): void {
 		throw unsupported('web_search_options', TOOLS_UNSUPPORTED)
 	}
 	if (body.stream_options != null && body.stream !== true) {
-		throw new OpenAIError(400, 'stream_options is only allowed when stream is true.', {
-			param: 'stream_options',
-			code: 'invalid_value',
-		})
+		throw badParam(
+			'stream_options',
+			'stream_options is only allowed when stream is true.',
+			'invalid_value',
+		)
 	}
 	if (body.logprobs === true || (body.top_logprobs ?? 0) > 0) {
 		throw unsupported(
@@ -73,10 +74,10 @@ export function splitConversation(messages: readonly ChatMessage[]): Conversatio
 	messages.forEach(refuseToolUse)
 	const last = messages.findLastIndex((m) => m.role === 'user')
 	if (last === -1) {
-		throw new OpenAIError(
-			400,
+		throw badParam(
+			'messages',
 			'messages must contain a user message: the last one is the turn the agent answers.',
-			{ param: 'messages', code: 'invalid_value' },
+			'invalid_value',
 		)
 	}
 	if (last < messages.length - 1) {
@@ -89,16 +90,17 @@ export function splitConversation(messages: readonly ChatMessage[]): Conversatio
 	const turn = partsOf(messages[last] as ChatMessage, last)
 	const chars = turn.reduce((n, p) => n + p.text.length, 0)
 	if (!turn.some((p) => p.text.trim().length > 0)) {
-		throw new OpenAIError(400, 'The last user message must contain some non-blank text.', {
-			param: `messages.${last}.content`,
-			code: 'invalid_value',
-		})
+		throw badParam(
+			`messages.${last}.content`,
+			'The last user message must contain some non-blank text.',
+			'invalid_value',
+		)
 	}
 	if (chars > MAX_CONTENT_CHARS) {
-		throw new OpenAIError(
-			400,
+		throw badParam(
+			`messages.${last}.content`,
 			`The last user message has ${chars} characters; at most ${MAX_CONTENT_CHARS} are allowed.`,
-			{ param: `messages.${last}.content`, code: 'string_above_max_length' },
+			'string_above_max_length',
 		)
 	}
 	const context: ContextMessage[] = []
@@ -148,10 +150,11 @@ function partsOf(m: ChatMessage, i: number): TextPart[] {
 			)
 		}
 		if (typeof text !== 'string') {
-			throw new OpenAIError(400, `A ${part.type} part needs a string "${part.type}".`, {
-				param: `${where}.${part.type}`,
-				code: 'invalid_type',
-			})
+			throw badParam(
+				`${where}.${part.type}`,
+				`A ${part.type} part needs a string "${part.type}".`,
+				'invalid_type',
+			)
 		}
 		return { type: 'text', text }
 	})

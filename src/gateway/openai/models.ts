@@ -10,7 +10,7 @@ import { authorizeRule } from '../authz'
 import type { GatewayEnv } from '../context'
 import { bearerAuth, createRouter, json } from '../openapi'
 import { ProblemError } from '../problem'
-import { OpenAIError } from './errors'
+import { modelNotFound } from './errors'
 import { agentIdOf, MODEL_OWNER, modelIdOf } from './names'
 import { type Model, ModelList, Model as ModelSchema, openAIErrors } from './schemas'
 
@@ -24,11 +24,8 @@ const modelOf = (agent: Agent): Model => ({
 	owned_by: MODEL_OWNER,
 })
 
-const modelNotFound = (model: string) =>
-	new OpenAIError(404, `The model "${model.slice(0, 256)}" does not exist.`, {
-		param: 'model',
-		code: 'model_not_found',
-	})
+const unknownModel = (model: string) =>
+	modelNotFound(`The model "${model.slice(0, 256)}" does not exist.`)
 
 const list = createRoute({
 	method: 'get',
@@ -63,7 +60,7 @@ const readQualified = createRoute({
 
 async function readModel(c: Context<GatewayEnv>, model: string): Promise<Model> {
 	const agentId = agentIdOf(model)
-	if (!agentId) throw modelNotFound(model)
+	if (!agentId) throw unknownModel(model)
 	// The route's rule saw no agent id (the path holds a model id); a policy on the agent applies.
 	await authorizeRule(
 		c,
@@ -71,7 +68,7 @@ async function readModel(c: Context<GatewayEnv>, model: string): Promise<Model> 
 		{ agentId },
 	)
 	const agent = await getAgent(database(c.env.DB), c.get('principal').tenantId, agentId)
-	if (!agent) throw modelNotFound(model)
+	if (!agent) throw unknownModel(model)
 	return modelOf(agent)
 }
 

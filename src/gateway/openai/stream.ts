@@ -5,8 +5,9 @@
 import type { AgentSnapshot } from '../../agents/runner'
 import type { RunView } from '../../lanes/types'
 import type { Logger } from '../../observability/logger'
-import { followRun, type LaneEventSource, RunEventsError } from '../lane/run-events'
-import { OpenAIError, runCancelled, runFailure } from './errors'
+import { followRun, type LaneEventSource } from '../lane/run-events'
+import { ProblemError } from '../problem'
+import { openAIError, runCancelled, runFailure } from './errors'
 import type { ChatCompletionChunk, FinishReason, Usage } from './schemas'
 
 /** A comment line now and then keeps proxies from closing a stream while tools run. */
@@ -53,20 +54,15 @@ export function finishReasonOf(run: Pick<RunView, 'calls'>, agent: AgentSnapshot
 }
 
 const restarted = () =>
-	new OpenAIError(
-		503,
+	new ProblemError(
+		'run_unavailable',
 		'The session lane restarted mid-answer; the run starts over. Retry the request.',
-		{
-			code: 'lane_restarted',
-		},
+		{ extensions: { reason: 'lane_restarted' } },
 	)
 
 const frame = (data: unknown): string => `data: ${JSON.stringify(data)}\n\n`
 
-const errorFrame = (error: OpenAIError): string =>
-	frame({
-		error: { message: error.message, type: error.type, param: error.param, code: error.code },
-	})
+const errorFrame = (problem: ProblemError): string => frame({ error: openAIError(problem) })
 
 /** The stream's frames, in order; ends after [DONE] or an error frame, or when `signal` aborts. */
 export async function* completionFrames(
@@ -146,10 +142,10 @@ export async function* completionFrames(
 		if (signal.aborted) return
 		o.logger.error('openai.stream_failed', { runId: run.runId, error })
 		const lost =
-			error instanceof RunEventsError && error.reason === 'session_gone'
+			error instanceof ProblemError && error.code === 'not_found'
 				? 'The session was deleted while the run was streaming.'
 				: "The run's event stream was lost; the run may still finish in its session."
-		yield errorFrame(new OpenAIError(503, lost, { code: 'lane_unavailable' }))
+		yield errorFrame(new ProblemError('lane_unavailable', lost))
 	}
 }
 

@@ -1,102 +1,42 @@
-// One OpenClaw Gateway protocol connection, server side: challenge → connect (protocol range,
-// token, role, scopes) → hello-ok → requests, with ticks and lane events pushed as `event`
-// frames. Everything it must remember lives in the host's key-value storage, not in memory,
-// so the object holding the socket can hibernate between frames; only in-flight text of a
-// streaming answer is kept in memory (it is re-sent whole in the final event anyway).
-// `connect` obeys the failed-authentication limit of HTTP (../lockout.ts), and the credential is
-// re-checked on every request, every batch of lane events and every tick.
+// One OpenClaw Gateway protocol connection, server side: challenge → connect (handshake.ts) →
+// requests, with ticks and the events of followed lanes (follows.ts) pushed as `event` frames.
+// Everything it must remember lives in the host's key-value storage, not in memory, so the object
+// holding the socket can hibernate between frames; only in-flight text of a streaming answer is
+// kept in memory (it is re-sent whole in the final event anyway). The credential is re-checked on
+// every request, every batch of lane events and every tick.
 import type { LaneEvent } from '../../lanes/types'
-import type { Logger } from '../../observability/logger'
 import { actorOf } from '../../security/subject'
 import { appendThroughChain } from '../audit'
 import type { Principal } from '../context'
-import { identifyToken, stillValid, TENANT_DISABLED } from '../identity'
-import { LOCKOUT_MS, lockedUntil, lockOut, overFailureLimit } from '../lockout'
-import { ProblemError } from '../problem'
-import { VERSION } from '../routes/health'
-import { type FollowState, laneFrames, type RunTrack } from './events'
-import { type KeyValue, METHODS, type MethodContext, methodNames } from './methods/index'
+import { stillValid } from '../identity'
+import {
+	type ErrorShape,
+	invalid,
+	invalidFrame,
+	methodFailure,
+	missingScope,
+	REFUSED,
+	unknownMethod,
+} from './errors'
+import { laneFrames, type RunTrack } from './events'
+import { followed, forget, unfollowAll } from './follows'
+import { handshake, helloOk } from './handshake'
+import type { Challenged, Connected, ConnectionHost, OpenMeta, State } from './host'
+import { METHODS, type MethodContext } from './methods/index'
 import {
 	CLOSE,
-	ConnectParams,
-	type ErrorShape,
 	eventFrame,
 	HANDSHAKE_TIMEOUT_MS,
-	invalid,
-	MAX_BUFFERED_BYTES,
 	MAX_PAYLOAD_BYTES,
 	MAX_PREAUTH_BYTES,
-	MethodError,
-	PROTOCOL_VERSION,
 	RequestFrame,
 	res,
 	resError,
 	TICK_INTERVAL_MS,
 } from './protocol'
-import { grantScopes, holds, type Scope } from './scopes'
+import { holds } from './scopes'
 
-/** Events a connection may emit that `hello-ok.features.events` lists. */
-export const EVENTS = [
-	'connect.challenge',
-	'tick',
-	'chat',
-	'agent',
-	'session.message',
-	'sessions.changed',
-	'exec.approval.requested',
-	'exec.approval.resolved',
-	'shutdown',
-	'gateway.error',
-] as const
-
-/** OpenClaw's answer to a locked-out client: its clients wait and retry on AUTH_RATE_LIMITED. */
-const rateLimited = (retryAfterMs: number): ErrorShape => ({
-	code: 'INVALID_REQUEST',
-	message: 'unauthorized: too many failed authentication attempts (retry later)',
-	details: { code: 'AUTH_RATE_LIMITED', recommendedNextStep: 'wait_then_retry' },
-	retryable: true,
-	retryAfterMs: Math.max(1_000, Math.ceil(retryAfterMs)),
-})
-
-export interface ConnectionHost {
-	env: Env
-	/** This connection's id (the Durable Object id lanes relay to). */
-	connId: string
-	/** Sends one text frame; false when the socket is gone. */
-	send(text: string): boolean
-	close(code: number, reason: string): void
-	kv: KeyValue
-	setAlarm(at: number): void
-	deleteAll(): Promise<void>
-	now(): number
-	logger: Logger
-	waitUntil(promise: Promise<unknown>): void
-}
-
-export interface OpenMeta {
-	ip?: string
-	tenant: string
-	requestId: string
-}
-
-interface Challenged {
-	phase: 'challenged' | 'connecting'
-	nonce: string
-	ts: number
-	openedAt: number
-	meta: OpenMeta
-}
-
-export interface Connected {
-	phase: 'connected'
-	principal: Principal
-	scopes: Scope[]
-	client: { id: string; version?: string; platform?: string; mode?: string }
-	connectedAt: number
-	meta: OpenMeta
-}
-
-type State = Challenged | Connected
+export type { ConnectionHost, OpenMeta } from './host'
 
 const decoder = new TextDecoder()
 
@@ -149,7 +89,7 @@ export class OpenClawConnection {
 				'frame is not a request ({type:"req", id, method, params})',
 			)
 		}
-		if (state.phase !== 'connected') return this.#handshake(state, frame.data)
+		if (state.phase !== 'connected') return this.#connect(state, frame.data)
 		return this.#request(state, frame.data)
 	}
 
@@ -168,12 +108,7 @@ export class OpenClawConnection {
 
 	/** The socket closed: stop following lanes and forget everything. */
 	async closed(): Promise<void> {
-		const follows = [...this.#h.kv.list<FollowState>({ prefix: 'follow:' })]
-		await Promise.allSettled(
-			follows.map(([key]) =>
-				this.#h.env.SESSION_LANE.getByName(key.slice('follow:'.length)).unfollow(this.#h.connId),
-			),
-		)
+		await unfollowAll(this.#h)
 		this.#runs.clear()
 		await this.#h.deleteAll()
 	}
@@ -184,7 +119,7 @@ export class OpenClawConnection {
 	 */
 	async laneEvents(lane: string, events: LaneEvent[]): Promise<boolean> {
 		const state = this.#state
-		const follow = this.#h.kv.get<FollowState>(`follow:${lane}`)
+		const follow = followed(this.#h.kv, lane)
 		if (state?.phase !== 'connected' || !follow) return false
 		if (!(await this.#alive(state))) return false
 		if (!holds(state.scopes, 'operator.read')) return true
@@ -201,248 +136,47 @@ export class OpenClawConnection {
 	}
 
 	laneClosed(lane: string, reason: string): void {
-		const follow = this.#h.kv.get<FollowState>(`follow:${lane}`)
+		const follow = followed(this.#h.kv, lane)
 		if (!follow) return
-		this.#h.kv.delete(`follow:${lane}`)
+		forget(this.#h.kv, lane)
 		this.#event('sessions.changed', { sessionKey: follow.key, reason, deleted: true })
 	}
 
 	// ── handshake ───────────────────────────────────────────────────────────────────────────────
 
-	async #handshake(state: Challenged, frame: RequestFrame): Promise<void> {
-		if (frame.method !== 'connect') {
-			this.#h.send(
-				resError(frame.id, {
-					code: 'INVALID_REQUEST',
-					message: 'the first request must be "connect"',
-					details: { code: 'CONNECT_REQUIRED' },
-				}),
-			)
-			return this.#h.close(CLOSE.policy, 'connect required')
-		}
-		if (state.phase === 'connecting') {
-			this.#h.send(
-				resError(frame.id, { code: 'INVALID_REQUEST', message: 'connect already in progress' }),
-			)
-			return
-		}
-		this.#h.kv.put<State>('state', { ...state, phase: 'connecting' })
-		const refuse = (error: ErrorShape, reason: string, code: number = CLOSE.policy) => {
-			this.#h.send(resError(frame.id, error))
-			this.#h.close(code, reason)
-		}
-		const parsed = ConnectParams.safeParse(frame.params)
-		if (!parsed.success)
-			return refuse(invalid(parsed.error, 'connect params').shape, 'invalid connect')
-		const p = parsed.data
-		if (p.minProtocol > PROTOCOL_VERSION || p.maxProtocol < PROTOCOL_VERSION) {
-			return refuse(
-				{
-					code: 'INVALID_REQUEST',
-					message: `protocol mismatch: this gateway speaks ${PROTOCOL_VERSION}, the client ${p.minProtocol}-${p.maxProtocol}`,
-					details: {
-						code: 'PROTOCOL_MISMATCH',
-						clientMinProtocol: p.minProtocol,
-						clientMaxProtocol: p.maxProtocol,
-						expectedProtocol: PROTOCOL_VERSION,
-					},
-				},
-				'protocol mismatch',
-				CLOSE.protocol,
-			)
-		}
-		if (p.role !== undefined && p.role !== 'operator') {
-			return refuse(
-				{
-					code: 'INVALID_REQUEST',
-					message: `role "${p.role}" is not served here; edgeclaw accepts operator clients`,
-					details: { code: 'ROLE_UNSUPPORTED', role: p.role },
-				},
-				'role unsupported',
-			)
-		}
-		// An IP over the failed-authentication limit is refused with any credential, as on HTTP.
-		const ip = state.meta.ip
-		let until: number | undefined
-		try {
-			until = ip ? await lockedUntil(this.#h.env, ip) : undefined
-		} catch (error) {
-			// Without the lockout record no credential is checked: refused, retryable.
-			this.#h.logger.error('gateway.lockout_unavailable', { error })
-			return refuse(
-				{ code: 'UNAVAILABLE', message: 'authentication is unavailable; retry', retryable: true },
-				'authentication unavailable',
-			)
-		}
-		if (until !== undefined) {
-			this.#h.logger.warn('gateway.auth_locked_out', {})
-			return refuse(rateLimited(until - this.#h.now()), 'too many failed authentication attempts')
-		}
-		const token = p.auth?.token ?? p.auth?.password
-		const verdict = token
-			? await identifyToken(this.#h.env, token, {
-					adminTenant: state.meta.tenant,
-					waitUntil: (promise) => this.#h.waitUntil(promise),
-				})
-			: ({ ok: false, reason: 'missing_token' } as const)
-		if (!verdict.ok && verdict.reason === TENANT_DISABLED) {
-			// A valid credential, not a guess: refused without counting as a failed attempt (as HTTP).
-			this.#h.logger.warn('auth.tenant_disabled', { tenant: verdict.tenantId })
-			return refuse(
-				{
-					code: 'FORBIDDEN',
-					message: `forbidden: tenant "${verdict.tenantId}" is disabled`,
-					details: { code: 'TENANT_DISABLED' },
-				},
-				'tenant disabled',
-			)
-		}
-		if (!verdict.ok) {
-			const over = await this.#authFailed(
-				state,
-				verdict.reason,
-				'tenantId' in verdict ? verdict.tenantId : undefined,
-			)
-			if (over) {
-				return refuse(rateLimited(LOCKOUT_MS), 'too many failed authentication attempts')
-			}
-			return refuse(
-				{
-					code: 'INVALID_REQUEST',
-					message: token
-						? 'unauthorized: the token is not valid'
-						: 'unauthorized: auth.token is required',
-					details: { code: token ? 'AUTH_TOKEN_MISMATCH' : 'AUTH_TOKEN_MISSING' },
-				},
-				'unauthorized',
-			)
-		}
-		const now = this.#h.now()
-		const connected: Connected = {
-			phase: 'connected',
-			principal: verdict.principal,
-			scopes: grantScopes(verdict.principal.role, p.scopes),
-			client: {
-				id: p.client.id,
-				...(p.client.version !== undefined && { version: p.client.version }),
-				...(p.client.platform !== undefined && { platform: p.client.platform }),
-				...(p.client.mode !== undefined && { mode: p.client.mode }),
-			},
-			connectedAt: now,
-			meta: state.meta,
-		}
+	async #connect(state: Challenged, frame: RequestFrame): Promise<void> {
+		const connected = await handshake(this.#h, state, frame)
+		if (!connected) return
 		this.#h.kv.put<State>('state', connected)
-		this.#h.send(res(frame.id, this.#hello(connected)))
-		this.#scheduleAlarm(connected, now)
+		this.#h.send(res(frame.id, helloOk(this.#h, connected)))
+		this.#scheduleAlarm(connected, connected.connectedAt)
 		this.#audit(connected.principal, 'gateway.connected', 'success', {
 			client: connected.client.id,
 			scopes: connected.scopes,
 		})
 	}
 
-	#hello(s: Connected) {
-		const now = this.#h.now()
-		return {
-			type: 'hello-ok',
-			protocol: PROTOCOL_VERSION,
-			server: { version: VERSION, connId: this.#h.connId },
-			features: { methods: methodNames(), events: [...EVENTS] },
-			snapshot: {
-				presence: [],
-				health: {},
-				stateVersion: { presence: 0, health: 0 },
-				uptimeMs: now - s.connectedAt,
-				sessionDefaults: {
-					defaultAgentId: 'main',
-					mainKey: 'main',
-					mainSessionKey: 'agent:main:main',
-				},
-			},
-			auth: { role: 'operator', scopes: s.scopes },
-			policy: {
-				maxPayload: MAX_PAYLOAD_BYTES,
-				maxBufferedBytes: MAX_BUFFERED_BYTES,
-				tickIntervalMs: TICK_INTERVAL_MS,
-			},
-		}
-	}
-
-	/**
-	 * Audits and counts a failed `connect` as HTTP does; true when it put the IP over the limit,
-	 * which then locks the IP out for every connection.
-	 */
-	async #authFailed(
-		state: Challenged,
-		reason: string,
-		tenantId: string | undefined,
-	): Promise<boolean> {
-		this.#h.logger.warn('gateway.auth_failed', { reason })
-		this.#h.waitUntil(
-			appendThroughChain(this.#h.env, {
-				tenantId: tenantId ?? '_platform',
-				actor: 'anonymous',
-				action: 'auth.failed',
-				outcome: 'failure',
-				requestId: state.meta.requestId,
-				data: { reason, surface: 'openclaw', ...(state.meta.ip ? { ip: state.meta.ip } : {}) },
-			}).catch(() => {}),
-		)
-		const { ip } = state.meta
-		const logged = (event: string) => (error: unknown) => {
-			this.#h.logger.error(event, { error })
-			return false
-		}
-		const over = await overFailureLimit(this.#h.env, ip).catch(logged('gateway.auth_limit_failed'))
-		if (over && ip) {
-			await lockOut(this.#h.env, ip, this.#h.now() + LOCKOUT_MS).catch(
-				logged('gateway.lockout_failed'),
-			)
-		}
-		return over
-	}
-
 	// ── requests ────────────────────────────────────────────────────────────────────────────────
 
 	async #request(state: Connected, frame: RequestFrame): Promise<void> {
 		const fail = (error: ErrorShape) => this.#h.send(resError(frame.id, error))
+		const failed = (error: unknown) => fail(methodFailure(error, frame.method, this.#h.logger))
 		let valid: boolean
 		try {
 			valid = await stillValid(this.#h.env, state.principal, this.#h.now())
 		} catch (error) {
-			return void fail(this.#errorShape(error, frame.method))
+			return void failed(error)
 		}
 		if (!valid) {
-			fail({
-				code: 'INVALID_REQUEST',
-				message: 'unauthorized: the credentials were revoked or have expired',
-				details: { code: 'AUTH_UNAUTHORIZED' },
-			})
+			fail(REFUSED.revoked)
 			return this.#revoked()
 		}
-		if (frame.method === 'connect') {
-			return void fail({ code: 'INVALID_REQUEST', message: 'already connected' })
-		}
+		if (frame.method === 'connect') return void fail(REFUSED.alreadyConnected)
 		const method = METHODS.get(frame.method)
-		if (!method) {
-			return void fail({
-				code: 'INVALID_REQUEST',
-				message: `unknown method: ${frame.method}`,
-				details: { code: 'UNKNOWN_METHOD', method: frame.method },
-			})
-		}
-		if (!holds(state.scopes, method.scope)) {
-			return void fail({
-				code: 'FORBIDDEN',
-				message: `missing scope: ${method.scope}`,
-				details: {
-					code: 'MISSING_SCOPE',
-					missingScope: method.scope,
-					requiredScopes: [method.scope],
-				},
-			})
-		}
+		if (!method) return void fail(unknownMethod(frame.method))
+		if (!holds(state.scopes, method.scope)) return void fail(missingScope(method.scope))
 		const params = method.params.safeParse(frame.params ?? {})
-		if (!params.success) return void fail(invalid(params.error, `${frame.method} params`).shape)
+		if (!params.success) return void fail(invalid(params.error, `${frame.method} params`))
 		let later: Promise<unknown> | undefined
 		const ctx = this.#context(state, (p) => {
 			later = p
@@ -451,14 +185,14 @@ export class OpenClawConnection {
 			const payload = await method.handle(ctx, params.data as never)
 			this.#h.send(res(frame.id, payload))
 		} catch (error) {
-			return void fail(this.#errorShape(error, frame.method))
+			return void failed(error)
 		}
 		if (later) {
 			// The second response of a two-phase method (see `agent`).
 			try {
 				this.#h.send(res(frame.id, await later))
 			} catch (error) {
-				fail(this.#errorShape(error, frame.method))
+				failed(error)
 			}
 		}
 	}
@@ -479,28 +213,6 @@ export class OpenClawConnection {
 			audit: (action, target, data, outcome = 'success') =>
 				this.#audit(state.principal, action, outcome, data, target),
 		}
-	}
-
-	#errorShape(error: unknown, method: string): ErrorShape {
-		if (error instanceof MethodError) return error.shape
-		if (error instanceof ProblemError) {
-			const retry = Number(error.headers['retry-after'])
-			const retryAfterMs = Number.isFinite(retry) && retry > 0 ? retry * 1000 : undefined
-			const details = { code: error.code.toUpperCase() }
-			if (error.status === 403) return { code: 'FORBIDDEN', message: error.message, details }
-			if (error.status === 429 || error.status >= 500) {
-				return {
-					code: 'UNAVAILABLE',
-					message: error.message,
-					details,
-					retryable: true,
-					...(retryAfterMs !== undefined && { retryAfterMs }),
-				}
-			}
-			return { code: 'INVALID_REQUEST', message: error.message, details }
-		}
-		this.#h.logger.error('gateway.method_failed', { method, error })
-		return { code: 'UNAVAILABLE', message: 'internal error; retry', retryable: true }
 	}
 
 	// ── helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -536,20 +248,10 @@ export class OpenClawConnection {
 	}
 
 	#badFrame(state: State, id: string | undefined, message: string): void {
-		if (id !== undefined) {
-			this.#h.send(
-				resError(id, { code: 'INVALID_REQUEST', message, details: { code: 'INVALID_FRAME' } }),
-			)
-		}
+		if (id !== undefined) this.#h.send(resError(id, invalidFrame(message)))
 		// Before the handshake a client that cannot frame a request is not let in.
 		if (state.phase !== 'connected') this.#h.close(CLOSE.policy, message)
-		else if (id === undefined) {
-			this.#event('gateway.error', {
-				code: 'INVALID_REQUEST',
-				message,
-				details: { code: 'INVALID_FRAME' },
-			})
-		}
+		else if (id === undefined) this.#event('gateway.error', invalidFrame(message))
 	}
 
 	#audit(

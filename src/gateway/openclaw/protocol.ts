@@ -1,8 +1,9 @@
-// The OpenClaw Gateway protocol v4, server side: frame shapes, limits and errors. Frames are JSON
-// text: requests `{type:"req",id,method,params}`, responses `{type:"res",id,ok,payload|error}`,
-// events `{type:"event",event,payload,seq}`. Field names follow OpenClaw's published schema
-// (@openclaw/gateway-protocol), so its clients work unchanged.
+// The OpenClaw Gateway protocol v4, server side: frame shapes and limits (its errors: errors.ts).
+// Frames are JSON text: requests `{type:"req",id,method,params}`, responses
+// `{type:"res",id,ok,payload|error}`, events `{type:"event",event,payload,seq}`. Field names follow
+// OpenClaw's published schema (@openclaw/gateway-protocol), so its clients work unchanged.
 import { z } from 'zod'
+import type { ErrorShape } from './errors'
 
 export const PROTOCOL_VERSION = 4
 /** Frames before `connect` succeeds may be at most this large (OpenClaw's MAX_PREAUTH_PAYLOAD_BYTES). */
@@ -22,53 +23,6 @@ export const HANDSHAKE_TIMEOUT_MS = 15_000
 /** Close codes: 1002 protocol mismatch, 1008 policy violation (bad handshake), 1009 frame too
  * large, 4001 credentials no longer valid. */
 export const CLOSE = { protocol: 1002, policy: 1008, tooBig: 1009, revoked: 4001 } as const
-
-/**
- * OpenClaw's ErrorCodes. Clients branch on `code`, then on `details.code`, where edgeclaw puts
- * the specific reason (UNKNOWN_METHOD, MISSING_SCOPE, POLICY_DENIED, NOT_FOUND, …).
- */
-export type ErrorCode =
-	| 'INVALID_REQUEST'
-	| 'FORBIDDEN'
-	| 'UNAVAILABLE'
-	| 'APPROVAL_NOT_FOUND'
-	| 'NOT_PAIRED'
-
-export interface ErrorShape {
-	code: ErrorCode
-	message: string
-	details?: Record<string, unknown>
-	retryable?: boolean
-	retryAfterMs?: number
-}
-
-/** A method's refusal: becomes `{ok:false, error}` — the socket stays open. */
-export class MethodError extends Error {
-	readonly code: ErrorCode
-	readonly details: Record<string, unknown> | undefined
-	readonly retryAfterMs: number | undefined
-
-	constructor(
-		code: ErrorCode,
-		message: string,
-		options: { details?: Record<string, unknown>; retryAfterMs?: number } = {},
-	) {
-		super(message)
-		this.code = code
-		this.details = options.details
-		this.retryAfterMs = options.retryAfterMs
-	}
-
-	get shape(): ErrorShape {
-		return {
-			code: this.code,
-			message: this.message,
-			...(this.details && { details: this.details }),
-			...(this.retryAfterMs !== undefined && { retryable: true, retryAfterMs: this.retryAfterMs }),
-			...(this.code === 'UNAVAILABLE' && { retryable: true }),
-		}
-	}
-}
 
 export const RequestFrame = z.object({
 	type: z.literal('req'),
@@ -119,20 +73,3 @@ export const eventFrame = (event: string, payload: unknown, seq?: number): strin
 	JSON.stringify(
 		seq === undefined ? { type: 'event', event, payload } : { type: 'event', event, payload, seq },
 	)
-
-/** A zod failure as an INVALID_REQUEST naming the first bad field. */
-export function invalid(error: z.ZodError, what: string): MethodError {
-	const issue = error.issues[0]
-	const path = issue?.path.map(String).join('.') || '(root)'
-	return new MethodError(
-		'INVALID_REQUEST',
-		`invalid ${what}: ${path}: ${issue?.message ?? 'invalid'}`,
-		{
-			details: {
-				errors: error.issues
-					.slice(0, 20)
-					.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-			},
-		},
-	)
-}

@@ -2,7 +2,7 @@
 // OpenClaw clients connect by default). The Worker only admits the upgrade — per-IP rate limit,
 // WebSocket check — and hands the socket to a fresh GatewayConnection object. Authentication
 // happens in the protocol's own `connect` frame, and every method after it is authorised by the
-// same policy engine as the HTTP routes (src/gateway/openclaw/methods.ts).
+// same policy engine as the HTTP routes (src/gateway/openclaw/methods/).
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { GatewayEnv } from '../context'

@@ -1,7 +1,8 @@
 // followRun against a fake lane: filtering by run, the terminal event, reconnects from the last
 // seq after the stream breaks off, a deleted session, giving up, and cancellation.
 import { describe, expect, it } from 'vitest'
-import { followRun, isTerminal, RunEventsError } from '../../../src/gateway/lane/run-events'
+import { followRun, isTerminal } from '../../../src/gateway/lane/run-events'
+import { ProblemError } from '../../../src/gateway/problem'
 import type { LaneEvent } from '../../../src/lanes/types'
 import { ev, fakeLane } from '../../fakes/lane-events'
 
@@ -53,21 +54,21 @@ describe('followRun', () => {
 		])
 	})
 
-	it('throws session_gone when the session is deleted', async () => {
+	it('throws not_found when the session is deleted', async () => {
 		const { lane } = fakeLane([[ev(1, 'queued', 'r1')], 404])
 		const error = await collect(followRun({ lane, runId: 'r1', after: 0, sleep: noSleep })).catch(
 			(e: unknown) => e,
 		)
-		expect(error).toBeInstanceOf(RunEventsError)
-		expect((error as RunEventsError).reason).toBe('session_gone')
+		expect(error).toBeInstanceOf(ProblemError)
+		expect((error as ProblemError).code).toBe('not_found')
 	})
 
-	it('gives up with stream_lost after the reconnects it may make without progress', async () => {
+	it('gives up with lane_unavailable after the reconnects it may make without progress', async () => {
 		const { lane, urls } = fakeLane([[ev(1, 'queued', 'r1')], [], [], 500])
 		const error = await collect(
 			followRun({ lane, runId: 'r1', after: 0, sleep: noSleep, maxReconnects: 2 }),
 		).catch((e: unknown) => e)
-		expect((error as RunEventsError).reason).toBe('stream_lost')
+		expect((error as ProblemError).code).toBe('lane_unavailable')
 		expect(urls).toHaveLength(3)
 	})
 

@@ -7,10 +7,10 @@ import { parseLaneName } from '../../../lanes/name'
 import type { ApprovalView } from '../../../lanes/tool-store'
 import type { LaneResult } from '../../../lanes/types'
 import { actorOf } from '../../../security/subject'
-import { findLane, type LaneHandle, unwrap } from '../../lane/client'
-import type { FollowState } from '../events'
+import { type LaneHandle, openLane, unwrap } from '../../lane/client'
+import { ProblemError } from '../../problem'
+import { followedLanes } from '../follows'
 import { clawKey } from '../keys'
-import { MethodError } from '../protocol'
 import { allow, type Method, type MethodContext, method, openSession } from './context'
 
 const Id = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'is not an approval id')
@@ -29,6 +29,12 @@ const view = (lane: LaneHandle, a: ApprovalView) => ({
 	...(a.decidedAt !== null && { resolvedAtMs: a.decidedAt, resolvedBy: a.decidedBy }),
 })
 
+/** OpenClaw's own error for an approval this connection cannot find. */
+const unknownApproval = (id: string) =>
+	new ProblemError('not_found', `unknown approval: ${id}`, {
+		extensions: { reason: 'approval_not_found' },
+	})
+
 /** The lane holding an approval: remembered from its event, or named by `sessionKey`. */
 async function laneOfApproval(
 	ctx: MethodContext,
@@ -40,12 +46,10 @@ async function laneOfApproval(
 	const name = ctx.kv.get<string>(`approval:${id}`)
 	const ref = name ? parseLaneName(name) : undefined
 	if (!ref || ref.tenantId !== ctx.principal.tenantId) {
-		throw new MethodError('APPROVAL_NOT_FOUND', `unknown approval: ${id}`, {
-			details: { code: 'APPROVAL_NOT_FOUND' },
-		})
+		throw unknownApproval(id)
 	}
 	await allow(ctx, action, 'session', ref.sessionKey)
-	return findLane(ctx.env, ref.tenantId, ref.sessionKey, ref.agentId)
+	return openLane(ctx.env, ref.tenantId, ref.sessionKey, ref.agentId)
 }
 
 const list = method({
@@ -56,9 +60,9 @@ const list = method({
 		if (p.sessionKey) lanes.push((await openSession(ctx, 'sessions:read', p.sessionKey)).lane)
 		else {
 			// Without a session: the sessions this connection follows.
-			for (const [, f] of ctx.kv.list<FollowState>({ prefix: 'follow:' })) {
+			for (const [, f] of followedLanes(ctx.kv)) {
 				await allow(ctx, 'sessions:read', 'session', f.sessionKey)
-				lanes.push(await findLane(ctx.env, ctx.principal.tenantId, f.sessionKey, f.agentId))
+				lanes.push(await openLane(ctx.env, ctx.principal.tenantId, f.sessionKey, f.agentId))
 			}
 		}
 		const approvals = []
@@ -80,11 +84,7 @@ const get = method({
 			(await lane.stub.listApprovals(200)) as LaneResult<{ approvals: ApprovalView[] }>,
 		)
 		const found = r.approvals.find((a) => a.id === p.id)
-		if (!found) {
-			throw new MethodError('APPROVAL_NOT_FOUND', `unknown approval: ${p.id}`, {
-				details: { code: 'APPROVAL_NOT_FOUND' },
-			})
-		}
+		if (!found) throw unknownApproval(p.id)
 		return view(lane, found)
 	},
 })
@@ -101,11 +101,7 @@ const resolve = method({
 			p.decision,
 			actorOf(ctx.principal),
 		)) as LaneResult<ApprovalView>
-		if (!result.ok && result.error.code === 'not_found') {
-			throw new MethodError('APPROVAL_NOT_FOUND', `unknown approval: ${p.id}`, {
-				details: { code: 'APPROVAL_NOT_FOUND' },
-			})
-		}
+		if (!result.ok && result.error.code === 'not_found') throw unknownApproval(p.id)
 		const decided = unwrap(result)
 		ctx.audit('tool.approval_decided', `session:${lane.ref.agentId}/${lane.ref.sessionKey}`, {
 			approval: p.id,

@@ -2,12 +2,12 @@
 // `agent` (accepted, then the final result as a second response) and `agent.wait`.
 import { z } from 'zod'
 import { QUEUE_MODES, type RunView } from '../../../lanes/types'
-import { ensureBudget, subjectOf, unwrap } from '../../lane/client'
+import { checkBudget, subjectOf, unwrap } from '../../lane/client'
+import { ProblemError } from '../../problem'
 import { MAX_CONTENT_CHARS } from '../../routes/sessions/schemas'
+import { follow } from '../follows'
 import { clawKey } from '../keys'
-import { MethodError } from '../protocol'
 import {
-	follow,
 	type Method,
 	type MethodContext,
 	method,
@@ -46,7 +46,7 @@ async function submit(
 	},
 ) {
 	const { lane } = await openSession(ctx, 'sessions:send', p.sessionKey, p.agentId)
-	await ensureBudget(ctx.env, lane)
+	await checkBudget(ctx.env, lane)
 	// Follow first, so not one event of the new run is missed.
 	await follow(ctx, lane)
 	const outcome = unwrap(
@@ -138,9 +138,7 @@ const wait = method({
 	async handle(ctx, p) {
 		const tracked = trackedRun(ctx, p.runId)
 		if (!tracked) {
-			throw new MethodError('INVALID_REQUEST', `unknown run: ${p.runId}`, {
-				details: { code: 'NOT_FOUND' },
-			})
+			throw new ProblemError('not_found', `unknown run: ${p.runId}`)
 		}
 		const run = unwrap(
 			await ctx.env.SESSION_LANE.getByName(tracked.lane).waitRun(

@@ -1,15 +1,15 @@
 // What a method handler gets, and the helpers every family shares: the policy check (the same
-// engine and rules as the HTTP routes), opening a session's lane from an OpenClaw key, and
-// following a lane so its events reach this connection.
+// engine and rules as the HTTP routes), opening a session's lane from an OpenClaw key, and the
+// runs a connection started. Following a lane lives in ../follows.ts.
 import type { z } from 'zod'
 import { laneName } from '../../../lanes/name'
 import type { Logger } from '../../../observability/logger'
 import { accessRequest, decide } from '../../authz'
 import type { Principal } from '../../context'
-import { findLane, type LaneHandle } from '../../lane/client'
-import type { FollowState, RunTrack } from '../events'
-import { type ClawSession, clawKey, parseClawKey } from '../keys'
-import { MethodError } from '../protocol'
+import { type LaneHandle, openLane } from '../../lane/client'
+import { ProblemError } from '../../problem'
+import type { RunTrack } from '../events'
+import { type ClawSession, parseClawKey } from '../keys'
 import type { Scope } from '../scopes'
 
 /** The connection's own storage (synchronous key-value, as a Durable Object's `storage.kv`). */
@@ -51,9 +51,6 @@ export interface Method<P extends z.ZodType = z.ZodType> {
 
 export const method = <P extends z.ZodType>(m: Method<P>): Method<P> => m
 
-/** Most sessions one connection follows; the longest-followed is dropped beyond it. */
-export const MAX_FOLLOWS = 64
-
 /** Refuses unless the tenant's policies allow `action` on the resource (FORBIDDEN otherwise). */
 export async function allow(
 	ctx: MethodContext,
@@ -70,8 +67,8 @@ export async function allow(
 	const decision = await decide(ctx.env, request)
 	if (decision.effect === 'allow') return
 	ctx.audit('authz.denied', request.resource, { action, policy: decision.policyId }, 'deny')
-	throw new MethodError('FORBIDDEN', `not allowed to ${action}: ${decision.reason}`, {
-		details: { code: 'POLICY_DENIED', action, policy: decision.policyId },
+	throw new ProblemError('forbidden', `not allowed to ${action}: ${decision.reason}`, {
+		extensions: { reason: 'policy_denied', action, policy: decision.policyId },
 	})
 }
 
@@ -79,8 +76,8 @@ export async function allow(
 export function sessionOf(key: string, agentId?: string): ClawSession {
 	const parsed = parseClawKey(key)
 	if (!parsed) {
-		throw new MethodError('INVALID_REQUEST', `invalid session key: ${key}`, {
-			details: { code: 'INVALID_SESSION_KEY' },
+		throw new ProblemError('bad_request', `invalid session key: ${key}`, {
+			extensions: { reason: 'invalid_session_key' },
 		})
 	}
 	if (agentId !== undefined && !key.startsWith('agent:')) return { ...parsed, agentId }
@@ -96,40 +93,8 @@ export async function openSession(
 ): Promise<{ session: ClawSession; lane: LaneHandle }> {
 	const session = sessionOf(key, agentId)
 	await allow(ctx, action, 'session', session.sessionKey)
-	const lane = await findLane(ctx.env, ctx.principal.tenantId, session.sessionKey, session.agentId)
+	const lane = await openLane(ctx.env, ctx.principal.tenantId, session.sessionKey, session.agentId)
 	return { session, lane }
-}
-
-/** Starts (or updates) following a lane: its events now reach this connection. */
-export async function follow(
-	ctx: MethodContext,
-	lane: LaneHandle,
-	options: { messages?: boolean } = {},
-): Promise<FollowState> {
-	const name = laneName(lane.ref)
-	const existing = ctx.kv.get<FollowState>(`follow:${name}`)
-	const state: FollowState = {
-		key: clawKey(lane.ref),
-		agentId: lane.ref.agentId,
-		sessionKey: lane.ref.sessionKey,
-		messages: options.messages ?? existing?.messages ?? false,
-		since: existing?.since ?? ctx.now(),
-	}
-	ctx.kv.put(`follow:${name}`, state)
-	if (!existing) {
-		await lane.stub.follow(ctx.connId)
-		const all = [...ctx.kv.list<FollowState>({ prefix: 'follow:' })]
-		if (all.length > MAX_FOLLOWS) {
-			const [oldest] = all.sort((a, b) => a[1].since - b[1].since)
-			if (oldest) await unfollow(ctx, oldest[0].slice('follow:'.length))
-		}
-	}
-	return state
-}
-
-export async function unfollow(ctx: MethodContext, name: string): Promise<void> {
-	ctx.kv.delete(`follow:${name}`)
-	await ctx.env.SESSION_LANE.getByName(name).unfollow(ctx.connId)
 }
 
 /** Where a run the client knows by its id lives: the lane and the lane's own run id. */

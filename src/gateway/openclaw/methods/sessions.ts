@@ -4,8 +4,9 @@ import { database } from '../../../db/client'
 import { listSessions } from '../../../db/sessions'
 import { laneName } from '../../../lanes/name'
 import { unwrap } from '../../lane/client'
+import { follow, forget, refollow } from '../follows'
 import { clawKey } from '../keys'
-import { allow, follow, type Method, method, openSession } from './context'
+import { allow, type Method, method, openSession } from './context'
 
 const Key = z.string().min(1).max(300)
 const Agent = z.string().min(1).max(64).optional()
@@ -70,7 +71,7 @@ const remove = method({
 		const { lane } = await openSession(ctx, 'sessions:delete', p.key, p.agentId)
 		const result = await lane.stub.destroy()
 		if (!result.ok && result.error.code !== 'not_found') unwrap(result)
-		ctx.kv.delete(`follow:${laneName(lane.ref)}`)
+		forget(ctx.kv, laneName(lane.ref))
 		if (result.ok) {
 			ctx.audit('session.deleted', `session:${lane.ref.agentId}/${lane.ref.sessionKey}`, {})
 		}
@@ -96,9 +97,7 @@ const unsubscribe = method({
 	async handle(ctx, p) {
 		const { lane } = await openSession(ctx, 'sessions:stream', p.key, p.agentId)
 		// Runs this connection started keep streaming; only transcript messages stop.
-		const name = laneName(lane.ref)
-		const state = ctx.kv.get<{ messages: boolean }>(`follow:${name}`)
-		if (state) ctx.kv.put(`follow:${name}`, { ...state, messages: false })
+		refollow(ctx.kv, laneName(lane.ref), { messages: false })
 		return { subscribed: false, key: clawKey(lane.ref) }
 	},
 })

@@ -5,6 +5,7 @@ import { listAgents } from '../../../agents/store'
 import { database } from '../../../db/client'
 import { checkReadiness } from '../../readiness'
 import { VERSION } from '../../routes/health'
+import { followedLanes } from '../follows'
 import { DEFAULT_AGENT } from '../keys'
 import { PROTOCOL_VERSION } from '../protocol'
 import { allow, type Method, type MethodContext, method } from './context'
@@ -21,7 +22,7 @@ const status = method({
 	scope: 'operator.read',
 	params: Empty,
 	async handle(ctx) {
-		const follows = [...ctx.kv.list({ prefix: 'follow:' })].length
+		const follows = followedLanes(ctx.kv).length
 		return {
 			ok: true,
 			version: VERSION,

@@ -6,7 +6,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import type { ApprovalView } from '../../../lanes/tool-store'
 import { actorOf } from '../../../security/subject'
 import { audit } from '../../audit'
-import { laneCall, openLane } from '../../lane/client'
+import { callLane, openLane } from '../../lane/client'
 import { jsonBody } from '../../middleware/body'
 import {
 	authedErrors,
@@ -93,9 +93,10 @@ const decide = createRoute({
 export const approvalRoutes = createRouter()
 	.openapi(list, async (c) => {
 		const { sessionKey } = c.req.valid('param')
-		const lane = await openLane(c, sessionKey, c.req.valid('query').agent)
+		const { agent } = c.req.valid('query')
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
 		// The lane's views cross RPC as plain data; `args` is whatever JSON the model sent.
-		const page = (await laneCall(c, () => lane.stub.listApprovals(100))) as {
+		const page = (await callLane(c.get('logger'), () => lane.stub.listApprovals(100))) as {
 			approvals: ApprovalView[]
 		}
 		return c.json(page as never, 200)
@@ -103,9 +104,10 @@ export const approvalRoutes = createRouter()
 	.openapi(decide, async (c) => {
 		const { sessionKey, approvalId } = c.req.valid('param')
 		const { decision } = c.req.valid('json')
-		const lane = await openLane(c, sessionKey, c.req.valid('query').agent)
+		const { agent } = c.req.valid('query')
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
 		const by = actorOf(c.get('principal'))
-		const approval = (await laneCall(c, () =>
+		const approval = (await callLane(c.get('logger'), () =>
 			lane.stub.decideApproval(approvalId, decision, by),
 		)) as ApprovalView
 		await audit(

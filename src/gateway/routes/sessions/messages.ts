@@ -2,7 +2,7 @@
 // the session's transcript.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { RunView } from '../../../lanes/types'
-import { checkBudget, laneCall, openLane, subjectOf } from '../../lane/client'
+import { callLane, checkBudget, openLane, subjectOf } from '../../lane/client'
 import { jsonBody } from '../../middleware/body'
 import {
 	authedErrors,
@@ -84,9 +84,9 @@ export const messageRoutes = createRouter()
 	.openapi(submit, async (c) => {
 		const { sessionKey } = c.req.valid('param')
 		const body = c.req.valid('json')
-		const lane = await openLane(c, sessionKey, body.agent)
-		await checkBudget(c, lane)
-		const result = await laneCall(c, () =>
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, body.agent)
+		await checkBudget(c.env, lane)
+		const result = await callLane(c.get('logger'), () =>
 			lane.stub.send(
 				{
 					session: lane.ref,
@@ -112,7 +112,7 @@ export const messageRoutes = createRouter()
 	.openapi(list, async (c) => {
 		const { sessionKey } = c.req.valid('param')
 		const { agent, after, limit } = c.req.valid('query')
-		const lane = await openLane(c, sessionKey, agent)
-		const page = await laneCall(c, () => lane.stub.listMessages(after, limit))
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
+		const page = await callLane(c.get('logger'), () => lane.stub.listMessages(after, limit))
 		return c.json(page, 200)
 	})

@@ -1,6 +1,6 @@
 // Read a run, or cancel it (queued: never runs; running: aborted, the lane moves on).
 import { createRoute } from '@hono/zod-openapi'
-import { laneCall, openLane } from '../../lane/client'
+import { callLane, openLane } from '../../lane/client'
 import {
 	authedErrors,
 	bearerAuth,
@@ -39,11 +39,13 @@ const cancel = createRoute({
 export const runRoutes = createRouter()
 	.openapi(read, async (c) => {
 		const { sessionKey, runId } = c.req.valid('param')
-		const lane = await openLane(c, sessionKey, c.req.valid('query').agent)
-		return c.json(await laneCall(c, () => lane.stub.getRun(runId)), 200)
+		const { agent } = c.req.valid('query')
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
+		return c.json(await callLane(c.get('logger'), () => lane.stub.getRun(runId)), 200)
 	})
 	.openapi(cancel, async (c) => {
 		const { sessionKey, runId } = c.req.valid('param')
-		const lane = await openLane(c, sessionKey, c.req.valid('query').agent)
-		return c.json(await laneCall(c, () => lane.stub.cancel(runId)), 200)
+		const { agent } = c.req.valid('query')
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
+		return c.json(await callLane(c.get('logger'), () => lane.stub.cancel(runId)), 200)
 	})

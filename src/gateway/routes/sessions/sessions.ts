@@ -5,7 +5,7 @@ import { database } from '../../../db/client'
 import { listSessions, type SessionCursor } from '../../../db/sessions'
 import type { SessionInfo } from '../../../lanes/types'
 import { audit } from '../../audit'
-import { type LaneHandle, laneCall, openLane, unwrap } from '../../lane/client'
+import { callLane, type LaneHandle, openLane, unwrap } from '../../lane/client'
 import { authedErrors, bearerAuth, createRouter, json, notFoundResponse } from '../../openapi'
 import { ProblemError } from '../../problem'
 import { AgentQuery, SessionParams, SessionSchema, SessionSummarySchema } from './schemas'
@@ -183,12 +183,16 @@ export const sessionRoutes = createRouter()
 		)
 	})
 	.openapi(read, async (c) => {
-		const lane = await openLane(c, c.req.valid('param').sessionKey, c.req.valid('query').agent)
-		return c.json(view(await laneCall(c, () => lane.stub.info())), 200)
+		const { sessionKey } = c.req.valid('param')
+		const { agent } = c.req.valid('query')
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
+		return c.json(view(await callLane(c.get('logger'), () => lane.stub.info())), 200)
 	})
 	.openapi(reset, async (c) => {
-		const lane = await openLane(c, c.req.valid('param').sessionKey, c.req.valid('query').agent)
-		const info = await laneCall(c, () => lane.stub.reset())
+		const { sessionKey } = c.req.valid('param')
+		const { agent } = c.req.valid('query')
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
+		const info = await callLane(c.get('logger'), () => lane.stub.reset())
 		c.get('logger').info('session.reset', { session: lane.ref.sessionKey, agent: lane.ref.agentId })
 		await audit(c, {
 			action: 'session.reset',
@@ -198,8 +202,10 @@ export const sessionRoutes = createRouter()
 		return c.json(view(info), 200)
 	})
 	.openapi(remove, async (c) => {
-		const lane = await openLane(c, c.req.valid('param').sessionKey, c.req.valid('query').agent)
-		await laneCall(c, () => lane.stub.destroy())
+		const { sessionKey } = c.req.valid('param')
+		const { agent } = c.req.valid('query')
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
+		await callLane(c.get('logger'), () => lane.stub.destroy())
 		c.get('logger').info('session.deleted', {
 			session: lane.ref.sessionKey,
 			agent: lane.ref.agentId,
@@ -212,8 +218,10 @@ export const sessionRoutes = createRouter()
 		return c.body(null, 204)
 	})
 	.openapi(exportRoute, async (c) => {
-		const lane = await openLane(c, c.req.valid('param').sessionKey, c.req.valid('query').agent)
-		const info = await laneCall(c, () => lane.stub.info())
+		const { sessionKey } = c.req.valid('param')
+		const { agent } = c.req.valid('query')
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
+		const info = await callLane(c.get('logger'), () => lane.stub.info())
 		const filename = `${lane.ref.agentId}-${lane.ref.sessionKey.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`
 		const res = new Response(exportStream(lane, info), {
 			headers: {

@@ -2,7 +2,7 @@
 // (`/ws`). The gateway authenticates, then hands the connection to the lane, which replays stored
 // events after `after` (or `Last-Event-ID`) and then sends live ones.
 import { createRoute, z } from '@hono/zod-openapi'
-import { callLane, openLane } from '../../lane/client'
+import { openEventStream, openLane } from '../../lane/client'
 import { WS_PROTOCOL } from '../../middleware/auth'
 import { authedErrors, bearerAuth, createRouter, notFoundResponse } from '../../openapi'
 import { ProblemError } from '../../problem'
@@ -54,10 +54,9 @@ export const streamRoutes = createRouter()
 	.openapi(events, async (c) => {
 		const { sessionKey } = c.req.valid('param')
 		const { agent, after } = c.req.valid('query')
-		const lane = await openLane(c, sessionKey, agent)
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
 		const from = resumeFrom(after, c.req.header('last-event-id'))
-		const res = await callLane(c, () => lane.stub.fetch(`https://lane/events?after=${from}`))
-		if (res.status === 404) throw new ProblemError('not_found', 'No such session.')
+		const res = await openEventStream(c.get('logger'), lane, `https://lane/events?after=${from}`)
 		return new Response(res.body, { status: res.status, headers: res.headers })
 	})
 	.openapi(socket, async (c) => {
@@ -72,11 +71,15 @@ export const streamRoutes = createRouter()
 		}
 		const { sessionKey } = c.req.valid('param')
 		const { agent, after } = c.req.valid('query')
-		const lane = await openLane(c, sessionKey, agent)
-		const res = await callLane(c, () =>
-			lane.stub.fetch(`https://lane/ws?after=${after ?? 0}`, { headers: { upgrade: 'websocket' } }),
+		const lane = await openLane(c.env, c.get('principal').tenantId, sessionKey, agent)
+		const res = await openEventStream(
+			c.get('logger'),
+			lane,
+			`https://lane/ws?after=${after ?? 0}`,
+			{
+				headers: { upgrade: 'websocket' },
+			},
 		)
-		if (res.status === 404) throw new ProblemError('not_found', 'No such session.')
 		const headers = new Headers(res.headers)
 		// A browser that authenticated with the `bearer.<token>` subprotocol must see one of its
 		// offered protocols chosen, and never its token echoed back.
