@@ -5,6 +5,7 @@ import { estimateTokens } from '../agents/runner'
 import type { ClaimAnswer } from '../tools/jobs'
 import type { ToolOutcome } from '../tools/registry'
 import type { LaneHost } from './host'
+import { DEFAULT_LIMITS, limitsFor } from './limits'
 import { type LaneStore, type PendingMessage, type RunRecord, runView } from './store'
 import { type ApprovalChoice, LaneToolCalls } from './tool-calls'
 import type { ApprovalView } from './tool-store'
@@ -20,13 +21,11 @@ import {
 } from './turn'
 import {
 	type ContextMessage,
-	DEFAULT_LIMITS,
 	fail,
 	isFinished,
 	type LaneEvent,
 	type LaneEventType,
 	type LaneResult,
-	limitsFor,
 	type MessageView,
 	ok,
 	type RunStatus,

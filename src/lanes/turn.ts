@@ -13,10 +13,11 @@ import {
 } from '../agents/runner'
 import { planCompaction, toTurnMessages } from './compaction'
 import type { LaneHost } from './host'
+import { type LaneLimits, limitsFor } from './limits'
 import { asUserMessage, type LaneStore, type PendingMessage, type RunRecord } from './store'
 import type { LaneToolCalls } from './tool-calls'
 import { runInvoker } from './turn-tools'
-import { type LaneEventType, type LaneLimits, limitsFor, type RunStatus } from './types'
+import type { LaneEventType, RunStatus } from './types'
 
 export type StopReason = 'cancelled' | 'interrupted' | 'deadline' | 'reset'
 
