@@ -97,16 +97,16 @@ export class Lane {
 			this.#store.migrate()
 			const created = this.#ensureSession(req.session, now)
 			if (req.idempotencyKey) {
-				const seen = this.#store.idempotentRun(req.idempotencyKey, now - limits.idempotencyTtlMs)
-				const run = seen && this.#store.getRun(seen)
+				const seen = this.#store.runs.idempotent(req.idempotencyKey, now - limits.idempotencyTtlMs)
+				const run = seen && this.#store.runs.get(seen)
 				if (run) return ok({ run: runView(run), duplicate: true, disposition: 'queued' })
 			}
-			const stats = this.#store.messageStats()
+			const stats = this.#store.transcript.stats()
 			const context = stats.active === 0 ? (req.context ?? []) : []
 			const incomingBytes =
 				req.content.reduce((n, p) => n + p.text.length, 0) +
 				context.reduce((n, m) => n + m.text.length, 0)
-			const stored = stats.bytes + this.#store.queuedBytes()
+			const stored = stats.bytes + this.#store.runs.queuedBytes()
 			if (stored + incomingBytes > limits.maxSessionBytes) {
 				return fail(
 					'session_full',
@@ -120,34 +120,36 @@ export class Lane {
 				at: now,
 				subject: req.subject,
 			}
-			const active = this.#active && this.#store.getRun(this.#active.id)
+			const active = this.#active && this.#store.runs.get(this.#active.id)
 
 			if (req.mode === 'steer' && active && !this.#active?.reason) {
-				this.#store.setRunSteer(active.id, [...active.steer, message])
+				this.#store.runs.setSteer(active.id, [...active.steer, message])
 				if (this.#active) this.#active.steered = true
 				this.#emit('steered', active.id, { messageId: message.id })
-				if (req.idempotencyKey) this.#store.rememberIdempotency(req.idempotencyKey, active.id, now)
+				if (req.idempotencyKey)
+					this.#store.runs.rememberIdempotency(req.idempotencyKey, active.id, now)
 				return ok({ run: runView(active), duplicate: false, disposition: 'steered' })
 			}
-			if (this.#store.queuedMessages() >= limits.queueCap) {
+			if (this.#store.runs.queuedMessages() >= limits.queueCap) {
 				return fail('queue_full', `The session already has ${limits.queueCap} queued messages.`, 5)
 			}
-			if (req.mode === 'collect' && (active || this.#store.countRuns('queued') > 0)) {
-				const tail = this.#store.tailCollectRun()
+			if (req.mode === 'collect' && (active || this.#store.runs.count('queued') > 0)) {
+				const tail = this.#store.runs.tailCollect()
 				if (tail) {
-					this.#store.setRunInput(tail.id, [...tail.input, message])
+					this.#store.runs.setInput(tail.id, [...tail.input, message])
 					this.#emit('queued', tail.id, {
 						messageId: message.id,
 						mode: 'collect',
 						batched: tail.input.length + 1,
 					})
-					if (req.idempotencyKey) this.#store.rememberIdempotency(req.idempotencyKey, tail.id, now)
-					const updated = this.#store.getRun(tail.id) as RunRecord
+					if (req.idempotencyKey)
+						this.#store.runs.rememberIdempotency(req.idempotencyKey, tail.id, now)
+					const updated = this.#store.runs.get(tail.id) as RunRecord
 					return ok({ run: runView(updated), duplicate: false, disposition: 'collected' })
 				}
 			}
 			const runId = this.#host.newId()
-			const queued = this.#store.insertRun({
+			const queued = this.#store.runs.insert({
 				id: runId,
 				mode: req.mode,
 				input: [message],
@@ -158,7 +160,7 @@ export class Lane {
 				head: req.mode === 'interrupt',
 				subject: req.subject,
 			})
-			if (req.idempotencyKey) this.#store.rememberIdempotency(req.idempotencyKey, runId, now)
+			if (req.idempotencyKey) this.#store.runs.rememberIdempotency(req.idempotencyKey, runId, now)
 			this.#emit('queued', runId, { messageId: message.id, mode: req.mode })
 			if (req.mode === 'interrupt' && this.#active) this.#stop(this.#active, 'interrupted')
 			if (created) this.#indexNow(req.session, now)
@@ -170,7 +172,7 @@ export class Lane {
 
 	/** Waits until the run finishes or `timeoutMs` passes; returns its current view either way. */
 	async wait(runId: string, timeoutMs: number): Promise<RunView | undefined> {
-		const run = this.#store.exists() ? this.#store.getRun(runId) : undefined
+		const run = this.#store.exists() ? this.#store.runs.get(runId) : undefined
 		if (!run || isFinished(run.status)) return run && runView(run)
 		await new Promise<void>((resolve) => {
 			const waiters = this.#waiters.get(runId) ?? new Set()
@@ -183,18 +185,18 @@ export class Lane {
 			waiters.add(done)
 			this.#waiters.set(runId, waiters)
 		})
-		const after = this.#store.exists() ? this.#store.getRun(runId) : undefined
+		const after = this.#store.exists() ? this.#store.runs.get(runId) : undefined
 		return after && runView(after)
 	}
 
 	async cancel(runId: string): Promise<LaneResult<RunView>> {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
-		const run = this.#store.getRun(runId)
+		const run = this.#store.runs.get(runId)
 		if (!run) return fail('not_found', `No run ${runId} in this session.`)
 		if (isFinished(run.status)) return fail('conflict', `Run ${runId} already ${run.status}.`)
 		if (run.status === 'queued') {
 			this.#tx(() => {
-				this.#store.finishRun(runId, { status: 'cancelled', finishedAt: this.#host.now() })
+				this.#store.runs.finish(runId, { status: 'cancelled', finishedAt: this.#host.now() })
 				this.#emit('cancelled', runId, { reason: 'cancelled' })
 			})
 			this.#notify(runId)
@@ -204,7 +206,7 @@ export class Lane {
 			this.#stop(active, 'cancelled')
 			await active.done
 		}
-		return ok(runView(this.#store.getRun(runId) as RunRecord))
+		return ok(runView(this.#store.runs.get(runId) as RunRecord))
 	}
 
 	/** A new, empty transcript under the same session id; subscribers and event seq continue. */
@@ -213,7 +215,7 @@ export class Lane {
 		await this.#stopActive('reset')
 		const session = this.#store.session() as SessionRef
 		const now = this.#host.now()
-		const queued = this.#store.runsWithStatus('queued')
+		const queued = this.#store.runs.withStatus('queued')
 		this.#tx(() => {
 			for (const run of queued) this.#emit('cancelled', run.id, { reason: 'reset' })
 			this.#store.clearTranscript()
@@ -233,7 +235,7 @@ export class Lane {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
 		await this.#stopActive('reset')
 		const session = this.#store.session() as SessionRef
-		const agent = this.#store.latestAgent()
+		const agent = this.#store.runs.latestAgent()
 		this.#host.subscribers.closeAll(4404, 'session deleted')
 		if (agent) {
 			await this.#host.toolbox
@@ -253,7 +255,7 @@ export class Lane {
 
 	getRun(runId: string): LaneResult<RunView> {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
-		const run = this.#store.getRun(runId)
+		const run = this.#store.runs.get(runId)
 		return run ? ok(runView(run)) : fail('not_found', `No run ${runId} in this session.`)
 	}
 
@@ -262,14 +264,14 @@ export class Lane {
 		limit: number,
 	): LaneResult<{ messages: MessageView[]; next: number | null }> {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
-		const messages = this.#store.listMessages(afterSeq, limit + 1)
+		const messages = this.#store.transcript.list(afterSeq, limit + 1)
 		const page = messages.slice(0, limit)
 		return ok({ messages: page, next: messages.length > limit ? (page.at(-1)?.seq ?? null) : null })
 	}
 
 	listRuns(afterSeq: number, limit: number): LaneResult<{ runs: RunView[]; next: number | null }> {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
-		const rows = this.#store.listRuns(afterSeq, limit + 1)
+		const rows = this.#store.runs.list(afterSeq, limit + 1)
 		const page = rows.slice(0, limit)
 		return ok({
 			runs: page.map((r) => runView(r.run)),
@@ -282,7 +284,7 @@ export class Lane {
 	}
 
 	eventsAfter(seq: number, limit: number): LaneEvent[] {
-		return this.#store.exists() ? this.#store.eventsAfter(seq, limit) : []
+		return this.#store.exists() ? this.#store.events.after(seq, limit) : []
 	}
 
 	// ── tools ───────────────────────────────────────────────────────────────────────────────────
@@ -316,7 +318,7 @@ export class Lane {
 		this.#pumping = true
 		try {
 			while (!this.#active) {
-				const head = this.#store.headRun()
+				const head = this.#store.runs.head()
 				const session = this.#store.session()
 				if (!head || !session) {
 					if (session) this.#releaseSlot(session)
@@ -338,10 +340,11 @@ export class Lane {
 					granted = false
 				}
 				if (this.#active || !this.#store.exists()) break
-				const next = this.#store.headRun()
+				const next = this.#store.runs.head()
 				if (!granted) {
 					this.#holdsSlot = false
-					if (next && !next.waitingSlot) this.#tx(() => this.#store.setWaitingSlot(next.id, true))
+					if (next && !next.waitingSlot)
+						this.#tx(() => this.#store.runs.setWaitingSlot(next.id, true))
 					this.#scheduleNext()
 					break
 				}
@@ -380,7 +383,7 @@ export class Lane {
 			this.#store.migrate()
 			// Nothing waits for tool jobs or approvals after a restart: settle them.
 			this.#tools.recover()
-			for (const run of this.#store.runsWithStatus('running')) {
+			for (const run of this.#store.runs.withStatus('running')) {
 				const retry =
 					(run.deadlineAt === null || now < run.deadlineAt) && run.attempt < MAX_ATTEMPTS
 				if (!retry) requeueLeftoverSteers(this.#turnOps, run.id, now)
@@ -411,7 +414,7 @@ export class Lane {
 				}
 			}
 		})
-		if (this.#store.countRuns('queued') > 0) this.#host.setAlarm(now)
+		if (this.#store.runs.count('queued') > 0) this.#host.setAlarm(now)
 		else this.#scheduleNext()
 	}
 
@@ -421,7 +424,7 @@ export class Lane {
 		const now = this.#host.now()
 		const deadline = now + run.agent.config.limits.runDeadlineMs
 		this.#tx(() => {
-			this.#store.markRunning(run.id, now, deadline)
+			this.#store.runs.markRunning(run.id, now, deadline)
 			for (const m of run.input) insertUser(this.#turnOps, m, run.id)
 			this.#emit('started', run.id, { attempt: run.attempt + 1, deadline })
 		})
@@ -495,10 +498,10 @@ export class Lane {
 	}
 
 	#emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void {
-		const event = this.#store.appendEvent({ ts: this.#host.now(), type, runId, data })
+		const event = this.#store.events.append({ ts: this.#host.now(), type, runId, data })
 		this.#pending.push(event)
 		if (event.seq % 100 === 0) {
-			this.#store.pruneEvents(
+			this.#store.events.prune(
 				DEFAULT_LIMITS.eventHistory,
 				event.ts - DEFAULT_LIMITS.eventRetentionMs,
 			)
@@ -508,7 +511,7 @@ export class Lane {
 	/** One message of client-supplied history, stored before the run that brought it. */
 	#seed(m: ContextMessage, now: number): void {
 		const content = [{ type: 'text' as const, text: m.text }]
-		this.#store.insertMessage({
+		this.#store.transcript.insert({
 			id: this.#host.newId(),
 			runId: null,
 			role: m.role,
@@ -530,7 +533,7 @@ export class Lane {
 	}
 
 	#indexNow(session: SessionRef, now: number, run?: { id: string; status: RunStatus }): void {
-		const stats = this.#store.messageStats()
+		const stats = this.#store.transcript.stats()
 		this.#host.index.upsert(session, {
 			createdAt: this.#store.createdAt() ?? now,
 			updatedAt: now,
@@ -561,10 +564,10 @@ export class Lane {
 		this.#housekeptAt = now
 		const r = DEFAULT_LIMITS
 		this.#tx(() => {
-			this.#store.pruneEvents(r.eventHistory, now - r.eventRetentionMs)
-			this.#store.pruneCompacted(now - r.compactedRetentionMs)
-			this.#store.pruneIdempotency(now - r.idempotencyTtlMs)
-			this.#store.pruneRuns(now - r.runRetentionMs)
+			this.#store.events.prune(r.eventHistory, now - r.eventRetentionMs)
+			this.#store.transcript.pruneCompacted(now - r.compactedRetentionMs)
+			this.#store.runs.pruneIdempotency(now - r.idempotencyTtlMs)
+			this.#store.runs.prune(now - r.runRetentionMs)
 			this.#store.tools.prune(now - r.runRetentionMs)
 		})
 	}
@@ -575,7 +578,7 @@ export class Lane {
 		const now = this.#host.now()
 		if (this.#active) {
 			this.#host.setAlarm(Math.min(this.#active.deadline, now + HEARTBEAT_MS))
-		} else if (this.#store.countRuns('queued') > 0) {
+		} else if (this.#store.runs.count('queued') > 0) {
 			this.#host.setAlarm(now + HEARTBEAT_MS)
 		} else {
 			// Idle: wake only when something stored is due to expire. An alarm already pending is
@@ -596,19 +599,19 @@ export class Lane {
 	}
 
 	#info(): SessionInfo {
-		const stats = this.#store.messageStats()
+		const stats = this.#store.transcript.stats()
 		return {
 			session: this.#store.session() as SessionRef,
 			createdAt: Number(this.#store.getMeta('created_at') ?? 0),
 			updatedAt: Number(this.#store.getMeta('updated_at') ?? 0),
 			messages: stats,
 			runs: {
-				queued: this.#store.countRuns('queued'),
-				running: this.#store.countRuns('running'),
-				total: this.#store.countRuns(),
+				queued: this.#store.runs.count('queued'),
+				running: this.#store.runs.count('running'),
+				total: this.#store.runs.count(),
 			},
 			activeRunId: this.#active?.id ?? null,
-			lastEventSeq: this.#store.lastEventSeq(),
+			lastEventSeq: this.#store.events.lastSeq(),
 			compactions: Number(this.#store.getMeta('compactions') ?? '0'),
 		}
 	}
