@@ -26,9 +26,8 @@ export function messagePage(
 	limit: number,
 ): LaneResult<{ messages: MessageView[]; next: number | null }> {
 	if (!store.exists()) return noSession()
-	const messages = store.transcript.list(afterSeq, limit + 1)
-	const page = messages.slice(0, limit)
-	return ok({ messages: page, next: messages.length > limit ? (page.at(-1)?.seq ?? null) : null })
+	const { page, next } = paged(store.transcript.list(afterSeq, limit + 1), limit, (m) => m.seq)
+	return ok({ messages: page, next })
 }
 
 /** Runs in creation order after `afterSeq`, `limit` at most, paged like messages. */
@@ -38,12 +37,19 @@ export function runPage(
 	limit: number,
 ): LaneResult<{ runs: RunView[]; next: number | null }> {
 	if (!store.exists()) return noSession()
-	const rows = store.runs.list(afterSeq, limit + 1)
+	const { page, next } = paged(store.runs.list(afterSeq, limit + 1), limit, (r) => r.seq)
+	return ok({ runs: page.map((r) => runView(r.run)), next })
+}
+
+/** The first `limit` of `rows` (read one beyond) and, when there were more, the seq to go on from. */
+function paged<T>(
+	rows: T[],
+	limit: number,
+	seqOf: (row: T) => number,
+): { page: T[]; next: number | null } {
 	const page = rows.slice(0, limit)
-	return ok({
-		runs: page.map((r) => runView(r.run)),
-		next: rows.length > limit ? (page.at(-1)?.seq ?? null) : null,
-	})
+	const last = page.at(-1)
+	return { page, next: rows.length > limit && last ? seqOf(last) : null }
 }
 
 /** The session's summary; `activeRunId` is the run the lane is executing (memory, not storage). */
