@@ -148,3 +148,14 @@ export const fail = <T = never>(
 	ok: false,
 	error: retryAfterSeconds === undefined ? { code, message } : { code, message, retryAfterSeconds },
 })
+
+/** A front door following a session: its kind (how the lane reaches it) and its id in that kind. */
+export interface FollowerRef {
+	kind: string
+	id: string
+}
+
+/** A follow request; `events` limits what is pushed to those types (every type when absent). */
+export interface Follower extends FollowerRef {
+	events?: readonly LaneEventType[]
+}

@@ -14,6 +14,7 @@ import { LOCKOUT_MS, lockedUntil, lockOut, overFailureLimit } from '../lockout'
 import { ProblemError } from '../problem'
 import { VERSION } from '../routes/health'
 import { type FollowState, laneFrames, type RunTrack } from './events'
+import { asFollower } from './methods/context'
 import { type KeyValue, METHODS, type MethodContext, methodNames } from './methods/index'
 import {
 	CLOSE,
@@ -170,7 +171,9 @@ export class OpenClawConnection {
 		const follows = [...this.#h.kv.list<FollowState>({ prefix: 'follow:' })]
 		await Promise.allSettled(
 			follows.map(([key]) =>
-				this.#h.env.SESSION_LANE.getByName(key.slice('follow:'.length)).unfollow(this.#h.connId),
+				this.#h.env.SESSION_LANE.getByName(key.slice('follow:'.length)).unfollow(
+					asFollower(this.#h.connId),
+				),
 			),
 		)
 		this.#runs.clear()

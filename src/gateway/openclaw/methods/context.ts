@@ -3,6 +3,7 @@
 // following a lane so its events reach this connection.
 import type { z } from 'zod'
 import { laneName } from '../../../lanes/name'
+import type { FollowerRef } from '../../../lanes/types'
 import type { Logger } from '../../../observability/logger'
 import { accessRequest, decide } from '../../authz'
 import type { Principal } from '../../context'
@@ -50,6 +51,10 @@ export interface Method<P extends z.ZodType = z.ZodType> {
 }
 
 export const method = <P extends z.ZodType>(m: Method<P>): Method<P> => m
+
+/** The follower kind lanes store for OpenClaw connections; its id is the connection's object id. */
+export const OPENCLAW_FOLLOWER = 'openclaw'
+export const asFollower = (connId: string): FollowerRef => ({ kind: OPENCLAW_FOLLOWER, id: connId })
 
 /** Most sessions one connection follows; the longest-followed is dropped beyond it. */
 export const MAX_FOLLOWS = 64
@@ -117,7 +122,7 @@ export async function follow(
 	}
 	ctx.kv.put(`follow:${name}`, state)
 	if (!existing) {
-		await lane.stub.follow(ctx.connId)
+		await lane.stub.follow(asFollower(ctx.connId))
 		const all = [...ctx.kv.list<FollowState>({ prefix: 'follow:' })]
 		if (all.length > MAX_FOLLOWS) {
 			const [oldest] = all.sort((a, b) => a[1].since - b[1].since)
@@ -129,7 +134,7 @@ export async function follow(
 
 export async function unfollow(ctx: MethodContext, name: string): Promise<void> {
 	ctx.kv.delete(`follow:${name}`)
-	await ctx.env.SESSION_LANE.getByName(name).unfollow(ctx.connId)
+	await ctx.env.SESSION_LANE.getByName(name).unfollow(asFollower(ctx.connId))
 }
 
 /** Where a run the client knows by its id lives: the lane and the lane's own run id. */
