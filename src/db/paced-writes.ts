@@ -1,15 +1,13 @@
 // D1 writes asked for often that need to land only now and then (the sessions index, usage day
 // totals): what is pending goes out at most once per interval, each write after the one before,
-// and a failed write is logged, never thrown — so a busy caller costs D1 one write per interval.
-import type { Logger } from '../observability/logger'
+// and a failed write is reported, never thrown — so a busy caller costs D1 one write per interval.
 
 export interface PacedWritesOptions<T> {
 	write(pending: T): Promise<void>
 	intervalMs: number
 	waitUntil(promise: Promise<unknown>): void
-	logger: Logger
-	/** The log event of a failed write. */
-	failure: string
+	/** A write failed (the writes after it still go). */
+	failed(error: unknown): void
 	/** The first write waits one interval too, so a short burst is one write (else it goes at once). */
 	waitFirst?: boolean
 }
@@ -60,7 +58,7 @@ export class PacedWrites<T> {
 		this.#writtenAt = Date.now()
 		this.#chain = this.#chain
 			.then(() => this.#o.write(pending))
-			.catch((error: unknown) => this.#o.logger.error(this.#o.failure, { error }))
+			.catch((error: unknown) => this.#o.failed(error))
 		this.#o.waitUntil(this.#chain)
 	}
 }

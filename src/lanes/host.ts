@@ -132,7 +132,10 @@ export class CoalescedIndex implements SessionIndex {
 		waitUntil: (p: Promise<unknown>) => void
 		logger: Logger
 	}) {
-		this.#writes = new PacedWrites({ ...options, failure: 'lane.index_failed' })
+		this.#writes = new PacedWrites({
+			...options,
+			failed: (error) => options.logger.error('lane.index_failed', { error }),
+		})
 		this.#remove = options.remove
 	}
 

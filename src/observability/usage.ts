@@ -60,7 +60,7 @@ export class UsageRecorder implements UsageSink {
 		this.#writes = new PacedWrites({
 			...options,
 			write: (pending) => options.write([...pending.values()]),
-			failure: 'usage.write_failed',
+			failed: (error) => options.logger.error('usage.write_failed', { error }),
 			// A short burst of calls is one write.
 			waitFirst: true,
 		})

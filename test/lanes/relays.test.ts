@@ -3,7 +3,7 @@
 // connections) read in place — over real Durable Object SQLite, with fake followers.
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { OPENCLAW_FOLLOWER } from '../../src/gateway/openclaw/methods/context'
+import { OPENCLAW_FOLLOWER } from '../../src/gateway/openclaw/events'
 import {
 	type FollowerKinds,
 	LaneRelays,

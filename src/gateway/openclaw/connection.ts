@@ -13,8 +13,7 @@ import { identifyToken, stillValid, TENANT_DISABLED } from '../identity'
 import { LOCKOUT_MS, lockedUntil, lockOut, overFailureLimit } from '../lockout'
 import { ProblemError } from '../problem'
 import { VERSION } from '../routes/health'
-import { type FollowState, laneFrames, type RunTrack } from './events'
-import { asFollower } from './methods/context'
+import { asFollower, type FollowState, laneFrames, type RunTrack } from './events'
 import { type KeyValue, METHODS, type MethodContext, methodNames } from './methods/index'
 import {
 	CLOSE,

@@ -2,7 +2,11 @@
 // (delta → final | aborted | error, each with the run's own seq) and `agent` events (streams
 // `lifecycle`, `assistant`, `tool`); tool approvals become `exec.approval.*`; a session whose
 // messages are subscribed also gets `session.message` for each answer.
-import type { LaneEvent } from '../../lanes/types'
+import type { FollowerRef, LaneEvent } from '../../lanes/types'
+
+/** The follower kind lanes store for OpenClaw connections; its id is the connection's object id. */
+export const OPENCLAW_FOLLOWER = 'openclaw'
+export const asFollower = (connId: string): FollowerRef => ({ kind: OPENCLAW_FOLLOWER, id: connId })
 
 /** What a connection remembers about a session it follows (stored under `follow:<lane>`). */
 export interface FollowState {

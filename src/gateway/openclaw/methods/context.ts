@@ -3,12 +3,11 @@
 // following a lane so its events reach this connection.
 import type { z } from 'zod'
 import { laneName } from '../../../lanes/name'
-import type { FollowerRef } from '../../../lanes/types'
 import type { Logger } from '../../../observability/logger'
 import { accessRequest, decide } from '../../authz'
 import type { Principal } from '../../context'
 import { findLane, type LaneHandle } from '../../lane/client'
-import type { FollowState, RunTrack } from '../events'
+import { asFollower, type FollowState, type RunTrack } from '../events'
 import { type ClawSession, clawKey, parseClawKey } from '../keys'
 import { MethodError } from '../protocol'
 import type { Scope } from '../scopes'
@@ -51,10 +50,6 @@ export interface Method<P extends z.ZodType = z.ZodType> {
 }
 
 export const method = <P extends z.ZodType>(m: Method<P>): Method<P> => m
-
-/** The follower kind lanes store for OpenClaw connections; its id is the connection's object id. */
-export const OPENCLAW_FOLLOWER = 'openclaw'
-export const asFollower = (connId: string): FollowerRef => ({ kind: OPENCLAW_FOLLOWER, id: connId })
 
 /** Most sessions one connection follows; the longest-followed is dropped beyond it. */
 export const MAX_FOLLOWS = 64
