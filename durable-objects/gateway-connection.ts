@@ -1,8 +1,9 @@
 // GatewayConnection: one Durable Object per OpenClaw gateway WebSocket. It holds the socket with
 // the hibernation API, so an idle connection costs nothing between frames; its state lives in the
-// object's own storage (src/gateway/openclaw/connection.ts). Lanes it follows push their events to
-// it over RPC (`laneEvents`), so one socket can span many sessions without any of them staying
-// awake. An alarm per tick interval sends the keepalive `tick` clients expect.
+// object's own storage (src/gateway/openclaw/connection.ts). It follows lanes as a follower of
+// kind `openclaw` (docs/architecture.md, "Followers"): they push their events to it over RPC
+// (`laneEvents`), so one socket can span many sessions without any of them staying awake. An
+// alarm per tick interval sends the keepalive `tick` clients expect.
 import { DurableObject } from 'cloudflare:workers'
 import { OpenClawConnection } from '../src/gateway/openclaw/connection'
 import type { RelayTarget } from '../src/lanes/relays'

@@ -6,14 +6,17 @@ import { agentRuntime } from '../src/agents/runtime'
 import { database } from '../src/db/client'
 import { removeSession, upsertSession } from '../src/db/sessions'
 import { addUsage } from '../src/db/usage'
+import { OPENCLAW_FOLLOWER } from '../src/gateway/openclaw/follows'
 import { AlarmScheduler, CoalescedIndex } from '../src/lanes/host'
 import { Lane, type LaneHost } from '../src/lanes/lane'
-import { LaneRelays, type RelayTarget } from '../src/lanes/relays'
+import { type FollowerKinds, LaneRelays, type RelayTarget } from '../src/lanes/relays'
 import { LaneStore } from '../src/lanes/store'
 import { EVENTS_TAG, LaneSubscribers } from '../src/lanes/subscribers'
 import type { ApprovalChoice } from '../src/lanes/tool-calls'
 import type { ApprovalView } from '../src/lanes/tool-store'
 import type {
+	Follower,
+	FollowerRef,
 	LaneEvent,
 	LaneResult,
 	MessageView,
@@ -40,6 +43,18 @@ export const INDEX_WRITE_INTERVAL_MS = 5_000
 
 /** Most events one replay sends; a client that is further behind pages with `after`. */
 const REPLAY_LIMIT = 10_000
+
+/**
+ * Every kind of follower a lane pushes events to, by the name stored with each subscription: the
+ * object of that kind with a given id. A front door that follows sessions adds its kind here
+ * (docs/architecture.md, "Followers").
+ */
+export function followerKinds(env: Env): FollowerKinds {
+	return {
+		[OPENCLAW_FOLLOWER]: (id) =>
+			env.GATEWAY_CONNECTION.get(env.GATEWAY_CONNECTION.idFromString(id)) as unknown as RelayTarget,
+	}
+}
 
 export class SessionLane extends DurableObject<Env> {
 	readonly #lane: Lane
@@ -69,19 +84,22 @@ export class SessionLane extends DurableObject<Env> {
 		})
 		const runner = agentRuntime(env, logger)
 		this.#alarms = new AlarmScheduler(ctx.storage, logger)
+		const store = new LaneStore(ctx.storage.sql)
 		this.#relays = new LaneRelays({
 			sql: ctx.storage.sql,
+			transaction: (fn) => ctx.storage.transactionSync(fn),
 			lane: name,
-			target: (id) =>
-				env.GATEWAY_CONNECTION.get(
-					env.GATEWAY_CONNECTION.idFromString(id),
-				) as unknown as RelayTarget,
+			kinds: followerKinds(env),
+			events: {
+				after: (seq, limit) => (store.exists() ? store.events.after(seq, limit) : []),
+				lastSeq: () => (store.exists() ? store.events.lastSeq() : 0),
+			},
 			logger,
 			waitUntil: (p) => ctx.waitUntil(p),
 		})
 		this.#subscribers = new LaneSubscribers(ctx, this.#relays)
 		const host: LaneHost = {
-			store: new LaneStore(ctx.storage.sql),
+			store,
 			transaction: (fn) => ctx.storage.transactionSync(fn),
 			now: Date.now,
 			newId: () => crypto.randomUUID(),
@@ -110,6 +128,7 @@ export class SessionLane extends DurableObject<Env> {
 		void ctx.blockConcurrencyWhile(async () => {
 			await this.#alarms.load()
 			this.#lane.recover()
+			this.#relays.resume()
 		})
 	}
 
@@ -137,16 +156,17 @@ export class SessionLane extends DurableObject<Env> {
 	}
 
 	/**
-	 * Pushes this lane's events to another object (an OpenClaw gateway connection, by its id)
-	 * until it unfollows, answers false, or the session is deleted. Works before the session
-	 * exists, so a client can follow a session it is about to create.
+	 * Pushes this lane's events from now on to a follower (`{kind, id}`, optionally only some
+	 * event types) until it unfollows, answers false, keeps failing, or the session is deleted;
+	 * following again changes only its types. Works before the session exists, so a client can
+	 * follow a session it is about to create. Throws for a kind `followerKinds` does not name.
 	 */
-	follow(targetId: string): void {
-		this.#relays.add(targetId, Date.now())
+	follow(follower: Follower): void {
+		this.#relays.add(follower, Date.now())
 	}
 
-	unfollow(targetId: string): void {
-		this.#relays.remove(targetId)
+	unfollow(follower: FollowerRef): void {
+		this.#relays.remove(follower)
 	}
 
 	/** Event history after `seq` (at most `limit`), for a follower catching up. */
@@ -211,6 +231,7 @@ export class SessionLane extends DurableObject<Env> {
 	override async alarm(): Promise<void> {
 		this.#alarms.fired()
 		await this.#lane.alarm()
+		this.#relays.resume()
 	}
 
 	/**

@@ -4,6 +4,7 @@
 // ordered writer of the D1 sessions index. They take their platform parts as arguments, so they
 // test without a Durable Object.
 import type { AgentRunner, AgentSnapshot } from '../agents/runner'
+import { PacedWrites } from '../db/paced-writes'
 import type { Logger } from '../observability/logger'
 import type { UsageSink } from '../observability/usage'
 import type { SessionRef } from '../security/subject'
@@ -122,15 +123,8 @@ export interface IndexRow {
  * wins, so a busy session costs D1 one write per interval instead of one per turn.
  */
 export class CoalescedIndex implements SessionIndex {
-	readonly #write: (row: SessionRef & IndexRow) => Promise<void>
+	readonly #writes: PacedWrites<SessionRef & IndexRow>
 	readonly #remove: (ref: SessionRef) => Promise<void>
-	readonly #intervalMs: number
-	readonly #waitUntil: (p: Promise<unknown>) => void
-	readonly #logger: Logger
-	#chain: Promise<void> = Promise.resolve()
-	#pending: (SessionRef & IndexRow) | undefined
-	#timer: number | undefined
-	#writtenAt = Number.NEGATIVE_INFINITY
 
 	constructor(options: {
 		write: (row: SessionRef & IndexRow) => Promise<void>
@@ -139,47 +133,24 @@ export class CoalescedIndex implements SessionIndex {
 		waitUntil: (p: Promise<unknown>) => void
 		logger: Logger
 	}) {
-		this.#write = options.write
+		this.#writes = new PacedWrites({
+			...options,
+			failed: (error) => options.logger.error('lane.index_failed', { error }),
+		})
 		this.#remove = options.remove
-		this.#intervalMs = options.intervalMs
-		this.#waitUntil = options.waitUntil
-		this.#logger = options.logger
 	}
 
 	upsert(session: SessionRef, row: IndexRow): void {
-		this.#pending = { ...session, ...row }
-		const wait = this.#writtenAt + this.#intervalMs - Date.now()
-		if (wait <= 0) this.#flush()
-		else this.#timer ??= setTimeout(() => this.#flush(), wait)
+		this.#writes.put(() => ({ ...session, ...row }))
 	}
 
 	async remove(session: SessionRef): Promise<void> {
-		this.#cancelTimer()
-		this.#pending = undefined
-		await this.#chain
+		await this.#writes.discard()
 		await this.#remove(session)
 	}
 
 	/** Resolves once every write so far has landed (tests, shutdown). */
-	async settled(): Promise<void> {
-		if (this.#pending) this.#flush()
-		await this.#chain
-	}
-
-	#cancelTimer(): void {
-		if (this.#timer !== undefined) clearTimeout(this.#timer)
-		this.#timer = undefined
-	}
-
-	#flush(): void {
-		this.#cancelTimer()
-		const row = this.#pending
-		this.#pending = undefined
-		if (!row) return
-		this.#writtenAt = Date.now()
-		this.#chain = this.#chain
-			.then(() => this.#write(row))
-			.catch((error: unknown) => this.#logger.error('lane.index_failed', { error }))
-		this.#waitUntil(this.#chain)
+	settled(): Promise<void> {
+		return this.#writes.settled()
 	}
 }

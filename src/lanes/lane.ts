@@ -1,33 +1,31 @@
 // The session lane: a FIFO of runs executed one at a time, with queue modes, idempotency, caps,
 // deadlines, recovery after restarts and compaction. It owns no I/O of its own: storage, clock,
 // the tenant's concurrency gate, the sessions index, subscribers and the model come in as a host.
-import { estimateTokens } from '../agents/text'
 import type { SessionRef } from '../security/subject'
 import type { ClaimAnswer } from '../tools/jobs'
 import type { ToolOutcome } from '../tools/registry'
+import { admit } from './admission'
 import type { LaneHost } from './host'
-import { type LaneStore, type PendingMessage, type RunRecord, runView } from './store'
+import { limitsFor } from './limits'
+import { recoverRuns } from './recovery'
+import { nextExpiry, pruneEvents, pruneExpired } from './retention'
+import { type LaneStore, type RunRecord, runView } from './store'
 import { type ApprovalChoice, LaneToolCalls } from './tool-calls'
 import type { ApprovalView } from './tool-store'
 import {
 	type ActiveRun,
 	executeTurn,
-	failRun,
 	insertUser,
 	RunStopped,
-	requeueLeftoverSteers,
 	type StopReason,
 	type TurnContext,
 } from './turn'
 import {
-	type ContextMessage,
-	DEFAULT_LIMITS,
 	fail,
 	isFinished,
 	type LaneEvent,
 	type LaneEventType,
 	type LaneResult,
-	limitsFor,
 	type MessageView,
 	ok,
 	type RunStatus,
@@ -36,11 +34,11 @@ import {
 	type SubmitOutcome,
 	type SubmitRequest,
 } from './types'
+import { messagePage, runOf, runPage, sessionInfo } from './views'
+import { RunWaiters } from './waiters'
 
 export type { LaneHost, SessionIndex, SlotGate, Subscribers } from './host'
 
-/** A run cut off by a restart is tried this many times in all before it is failed. */
-export const MAX_ATTEMPTS = 2
 /** While work is pending the lane wakes at least this often, so a restart never leaves it stuck. */
 export const HEARTBEAT_MS = 30_000
 /** Retention pruning runs on alarms, but not more often than this. */
@@ -52,7 +50,7 @@ export class Lane {
 	#pumping = false
 	#holdsSlot = false
 	#housekeptAt = Number.NEGATIVE_INFINITY
-	readonly #waiters = new Map<string, Set<() => void>>()
+	readonly #waiters = new RunWaiters()
 	#pending: LaneEvent[] = []
 	readonly #tools: LaneToolCalls
 
@@ -94,118 +92,50 @@ export class Lane {
 	submit(req: SubmitRequest): LaneResult<SubmitOutcome> {
 		const now = this.#host.now()
 		const limits = limitsFor(req.agent)
-		const result = this.#tx((): LaneResult<SubmitOutcome> => {
-			this.#store.migrate()
-			const created = this.#ensureSession(req.session, now)
-			if (req.idempotencyKey) {
-				const seen = this.#store.idempotentRun(req.idempotencyKey, now - limits.idempotencyTtlMs)
-				const run = seen && this.#store.getRun(seen)
-				if (run) return ok({ run: runView(run), duplicate: true, disposition: 'queued' })
-			}
-			const stats = this.#store.messageStats()
-			const context = stats.active === 0 ? (req.context ?? []) : []
-			const incomingBytes =
-				req.content.reduce((n, p) => n + p.text.length, 0) +
-				context.reduce((n, m) => n + m.text.length, 0)
-			const stored = stats.bytes + this.#store.queuedBytes()
-			if (stored + incomingBytes > limits.maxSessionBytes) {
-				return fail(
-					'session_full',
-					`The session holds more than ${limits.maxSessionBytes} bytes; reset it or start another.`,
-				)
-			}
-			for (const m of context) this.#seed(m, now)
-			const message: PendingMessage = {
-				id: this.#host.newId(),
-				content: req.content,
-				at: now,
-				subject: req.subject,
-			}
-			const active = this.#active && this.#store.getRun(this.#active.id)
-
-			if (req.mode === 'steer' && active && !this.#active?.reason) {
-				this.#store.setRunSteer(active.id, [...active.steer, message])
-				if (this.#active) this.#active.steered = true
-				this.#emit('steered', active.id, { messageId: message.id })
-				if (req.idempotencyKey) this.#store.rememberIdempotency(req.idempotencyKey, active.id, now)
-				return ok({ run: runView(active), duplicate: false, disposition: 'steered' })
-			}
-			if (this.#store.queuedMessages() >= limits.queueCap) {
-				return fail('queue_full', `The session already has ${limits.queueCap} queued messages.`, 5)
-			}
-			if (req.mode === 'collect' && (active || this.#store.countRuns('queued') > 0)) {
-				const tail = this.#store.tailCollectRun()
-				if (tail) {
-					this.#store.setRunInput(tail.id, [...tail.input, message])
-					this.#emit('queued', tail.id, {
-						messageId: message.id,
-						mode: 'collect',
-						batched: tail.input.length + 1,
-					})
-					if (req.idempotencyKey) this.#store.rememberIdempotency(req.idempotencyKey, tail.id, now)
-					const updated = this.#store.getRun(tail.id) as RunRecord
-					return ok({ run: runView(updated), duplicate: false, disposition: 'collected' })
-				}
-			}
-			const runId = this.#host.newId()
-			const queued = this.#store.insertRun({
-				id: runId,
-				mode: req.mode,
-				input: [message],
-				agent: req.agent,
-				idempotencyKey: req.idempotencyKey,
-				createdAt: now,
-				gateLimit: req.maxConcurrentRuns,
-				head: req.mode === 'interrupt',
-				subject: req.subject,
-			})
-			if (req.idempotencyKey) this.#store.rememberIdempotency(req.idempotencyKey, runId, now)
-			this.#emit('queued', runId, { messageId: message.id, mode: req.mode })
-			if (req.mode === 'interrupt' && this.#active) this.#stop(this.#active, 'interrupted')
-			if (created) this.#indexNow(req.session, now)
-			return ok({ run: runView(queued), duplicate: false, disposition: 'queued' })
-		})
+		const result = this.#tx(() =>
+			admit(
+				{
+					...this.#turnOps,
+					active: this.#active,
+					interrupt: (active) => this.#stop(active, 'interrupted'),
+					created: (session, at) => this.#indexNow(session, at),
+				},
+				req,
+				limits,
+				now,
+			),
+		)
 		if (result.ok && !result.value.duplicate) void this.pump()
 		return result
 	}
 
 	/** Waits until the run finishes or `timeoutMs` passes; returns its current view either way. */
 	async wait(runId: string, timeoutMs: number): Promise<RunView | undefined> {
-		const run = this.#store.exists() ? this.#store.getRun(runId) : undefined
+		const run = this.#store.exists() ? this.#store.runs.get(runId) : undefined
 		if (!run || isFinished(run.status)) return run && runView(run)
-		await new Promise<void>((resolve) => {
-			const waiters = this.#waiters.get(runId) ?? new Set()
-			const done = () => {
-				clearTimeout(timer)
-				waiters.delete(done)
-				resolve()
-			}
-			const timer = setTimeout(done, timeoutMs)
-			waiters.add(done)
-			this.#waiters.set(runId, waiters)
-		})
-		const after = this.#store.exists() ? this.#store.getRun(runId) : undefined
+		await this.#waiters.wait(runId, timeoutMs)
+		const after = this.#store.exists() ? this.#store.runs.get(runId) : undefined
 		return after && runView(after)
 	}
 
 	async cancel(runId: string): Promise<LaneResult<RunView>> {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
-		const run = this.#store.getRun(runId)
+		const run = this.#store.runs.get(runId)
 		if (!run) return fail('not_found', `No run ${runId} in this session.`)
 		if (isFinished(run.status)) return fail('conflict', `Run ${runId} already ${run.status}.`)
 		if (run.status === 'queued') {
 			this.#tx(() => {
-				this.#store.finishRun(runId, { status: 'cancelled', finishedAt: this.#host.now() })
+				this.#store.runs.finish(runId, { status: 'cancelled', finishedAt: this.#host.now() })
 				this.#emit('cancelled', runId, { reason: 'cancelled' })
 			})
-			this.#notify(runId)
+			this.#waiters.wake(runId)
 			void this.pump()
 		} else if (this.#active?.id === runId) {
 			const active = this.#active
 			this.#stop(active, 'cancelled')
 			await active.done
 		}
-		return ok(runView(this.#store.getRun(runId) as RunRecord))
+		return ok(runView(this.#store.runs.get(runId) as RunRecord))
 	}
 
 	/** A new, empty transcript under the same session id; subscribers and event seq continue. */
@@ -214,7 +144,7 @@ export class Lane {
 		await this.#stopActive('reset')
 		const session = this.#store.session() as SessionRef
 		const now = this.#host.now()
-		const queued = this.#store.runsWithStatus('queued')
+		const queued = this.#store.runs.withStatus('queued')
 		this.#tx(() => {
 			for (const run of queued) this.#emit('cancelled', run.id, { reason: 'reset' })
 			this.#store.clearTranscript()
@@ -222,7 +152,7 @@ export class Lane {
 			this.#store.setMeta('updated_at', String(now))
 			this.#emit('reset', null, {})
 		})
-		for (const run of queued) this.#notify(run.id)
+		for (const run of queued) this.#waiters.wake(run.id)
 		this.#indexNow(session, now)
 		this.#releaseSlot(session)
 		this.#scheduleNext()
@@ -234,7 +164,7 @@ export class Lane {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
 		await this.#stopActive('reset')
 		const session = this.#store.session() as SessionRef
-		const agent = this.#store.latestAgent()
+		const agent = this.#store.runs.latestAgent()
 		this.#host.subscribers.closeAll(4404, 'session deleted')
 		if (agent) {
 			await this.#host.toolbox
@@ -246,36 +176,25 @@ export class Lane {
 		this.#host.setAlarm(null)
 		await this.#host.deleteAll()
 		this.#store.forget()
-		for (const runId of [...this.#waiters.keys()]) this.#notify(runId)
+		this.#waiters.wakeAll()
 		return ok({ deleted: true })
 	}
 
 	// ── reads ───────────────────────────────────────────────────────────────────────────────────
 
 	getRun(runId: string): LaneResult<RunView> {
-		if (!this.#store.exists()) return fail('not_found', 'No such session.')
-		const run = this.#store.getRun(runId)
-		return run ? ok(runView(run)) : fail('not_found', `No run ${runId} in this session.`)
+		return runOf(this.#store, runId)
 	}
 
 	listMessages(
 		afterSeq: number,
 		limit: number,
 	): LaneResult<{ messages: MessageView[]; next: number | null }> {
-		if (!this.#store.exists()) return fail('not_found', 'No such session.')
-		const messages = this.#store.listMessages(afterSeq, limit + 1)
-		const page = messages.slice(0, limit)
-		return ok({ messages: page, next: messages.length > limit ? (page.at(-1)?.seq ?? null) : null })
+		return messagePage(this.#store, afterSeq, limit)
 	}
 
 	listRuns(afterSeq: number, limit: number): LaneResult<{ runs: RunView[]; next: number | null }> {
-		if (!this.#store.exists()) return fail('not_found', 'No such session.')
-		const rows = this.#store.listRuns(afterSeq, limit + 1)
-		const page = rows.slice(0, limit)
-		return ok({
-			runs: page.map((r) => runView(r.run)),
-			next: rows.length > limit ? (page.at(-1)?.seq ?? null) : null,
-		})
+		return runPage(this.#store, afterSeq, limit)
 	}
 
 	info(): LaneResult<SessionInfo> {
@@ -283,7 +202,7 @@ export class Lane {
 	}
 
 	eventsAfter(seq: number, limit: number): LaneEvent[] {
-		return this.#store.exists() ? this.#store.eventsAfter(seq, limit) : []
+		return this.#store.exists() ? this.#store.events.after(seq, limit) : []
 	}
 
 	// ── tools ───────────────────────────────────────────────────────────────────────────────────
@@ -317,7 +236,7 @@ export class Lane {
 		this.#pumping = true
 		try {
 			while (!this.#active) {
-				const head = this.#store.headRun()
+				const head = this.#store.runs.head()
 				const session = this.#store.session()
 				if (!head || !session) {
 					if (session) this.#releaseSlot(session)
@@ -339,10 +258,11 @@ export class Lane {
 					granted = false
 				}
 				if (this.#active || !this.#store.exists()) break
-				const next = this.#store.headRun()
+				const next = this.#store.runs.head()
 				if (!granted) {
 					this.#holdsSlot = false
-					if (next && !next.waitingSlot) this.#tx(() => this.#store.setWaitingSlot(next.id, true))
+					if (next && !next.waitingSlot)
+						this.#tx(() => this.#store.runs.setWaitingSlot(next.id, true))
 					this.#scheduleNext()
 					break
 				}
@@ -379,40 +299,9 @@ export class Lane {
 		const now = this.#host.now()
 		this.#tx(() => {
 			this.#store.migrate()
-			// Nothing waits for tool jobs or approvals after a restart: settle them.
-			this.#tools.recover()
-			for (const run of this.#store.runsWithStatus('running')) {
-				const retry =
-					(run.deadlineAt === null || now < run.deadlineAt) && run.attempt < MAX_ATTEMPTS
-				if (!retry) requeueLeftoverSteers(this.#turnOps, run.id, now)
-				if (run.deadlineAt !== null && now >= run.deadlineAt) {
-					failRun(
-						this.#turnOps,
-						run.id,
-						'deadline_exceeded',
-						'The run passed its deadline while the lane was restarting.',
-						now,
-					)
-				} else if (run.attempt >= MAX_ATTEMPTS) {
-					failRun(
-						this.#turnOps,
-						run.id,
-						'lane_restarted',
-						`The lane restarted during the run ${run.attempt} times; giving up.`,
-						now,
-					)
-				} else {
-					this.#store.requeueAtHead(run.id)
-					this.#emit('error', run.id, {
-						code: 'lane_restarted',
-						message: 'The lane restarted during the run; it runs again.',
-						retrying: true,
-						attempt: run.attempt,
-					})
-				}
-			}
+			recoverRuns(this.#turnOps, this.#tools, now)
 		})
-		if (this.#store.countRuns('queued') > 0) this.#host.setAlarm(now)
+		if (this.#store.runs.count('queued') > 0) this.#host.setAlarm(now)
 		else this.#scheduleNext()
 	}
 
@@ -422,7 +311,7 @@ export class Lane {
 		const now = this.#host.now()
 		const deadline = now + run.agent.config.limits.runDeadlineMs
 		this.#tx(() => {
-			this.#store.markRunning(run.id, now, deadline)
+			this.#store.runs.markRunning(run.id, now, deadline)
 			for (const m of run.input) insertUser(this.#turnOps, m, run.id)
 			this.#emit('started', run.id, { attempt: run.attempt + 1, deadline })
 		})
@@ -458,7 +347,7 @@ export class Lane {
 			if (this.#active === active) this.#active = undefined
 			const session = this.#store.exists() ? this.#store.session() : undefined
 			if (session) this.#indexNow(session, this.#host.now(), { id: run.id, status })
-			this.#notify(run.id)
+			this.#waiters.wake(run.id)
 			this.#scheduleNext()
 			void this.pump()
 		})
@@ -496,42 +385,13 @@ export class Lane {
 	}
 
 	#emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void {
-		const event = this.#store.appendEvent({ ts: this.#host.now(), type, runId, data })
+		const event = this.#store.events.append({ ts: this.#host.now(), type, runId, data })
 		this.#pending.push(event)
-		if (event.seq % 100 === 0) {
-			this.#store.pruneEvents(
-				DEFAULT_LIMITS.eventHistory,
-				event.ts - DEFAULT_LIMITS.eventRetentionMs,
-			)
-		}
-	}
-
-	/** One message of client-supplied history, stored before the run that brought it. */
-	#seed(m: ContextMessage, now: number): void {
-		const content = [{ type: 'text' as const, text: m.text }]
-		this.#store.insertMessage({
-			id: this.#host.newId(),
-			runId: null,
-			role: m.role,
-			content,
-			tokens: estimateTokens(m.text),
-			createdAt: now,
-		})
-	}
-
-	#ensureSession(session: SessionRef, now: number): boolean {
-		if (this.#store.session()) {
-			this.#store.setMeta('updated_at', String(now))
-			return false
-		}
-		this.#store.setMeta('session', JSON.stringify(session))
-		this.#store.setMeta('created_at', String(now))
-		this.#store.setMeta('updated_at', String(now))
-		return true
+		if (event.seq % 100 === 0) pruneEvents(this.#store, event.ts)
 	}
 
 	#indexNow(session: SessionRef, now: number, run?: { id: string; status: RunStatus }): void {
-		const stats = this.#store.messageStats()
+		const stats = this.#store.transcript.stats()
 		this.#host.index.upsert(session, {
 			createdAt: this.#store.createdAt() ?? now,
 			updatedAt: now,
@@ -549,25 +409,11 @@ export class Lane {
 			.catch((error: unknown) => this.#host.logger.error('lane.gate_release_failed', { error }))
 	}
 
-	#notify(runId: string): void {
-		const waiters = this.#waiters.get(runId)
-		if (!waiters) return
-		this.#waiters.delete(runId)
-		for (const wake of [...waiters]) wake()
-	}
-
 	/** Retention pruning, at most once per HOUSEKEEPING_EVERY_MS (heartbeat alarms come often). */
 	#housekeeping(now: number): void {
 		if (now - this.#housekeptAt < HOUSEKEEPING_EVERY_MS) return
 		this.#housekeptAt = now
-		const r = DEFAULT_LIMITS
-		this.#tx(() => {
-			this.#store.pruneEvents(r.eventHistory, now - r.eventRetentionMs)
-			this.#store.pruneCompacted(now - r.compactedRetentionMs)
-			this.#store.pruneIdempotency(now - r.idempotencyTtlMs)
-			this.#store.pruneRuns(now - r.runRetentionMs)
-			this.#store.tools.prune(now - r.runRetentionMs)
-		})
+		this.#tx(() => pruneExpired(this.#store, now))
 	}
 
 	/** One alarm covers everything: the active run's deadline and heartbeat, waiting work, retention. */
@@ -576,41 +422,18 @@ export class Lane {
 		const now = this.#host.now()
 		if (this.#active) {
 			this.#host.setAlarm(Math.min(this.#active.deadline, now + HEARTBEAT_MS))
-		} else if (this.#store.countRuns('queued') > 0) {
+		} else if (this.#store.runs.count('queued') > 0) {
 			this.#host.setAlarm(now + HEARTBEAT_MS)
 		} else {
 			// Idle: wake only when something stored is due to expire. An alarm already pending is
 			// sooner than any retention date and recomputes this when it fires.
 			if (this.#host.alarmPending()) return
-			const oldest = this.#store.oldestExpiring()
-			const r = DEFAULT_LIMITS
-			const due = (from: number | null, keep: number) =>
-				from === null ? Number.POSITIVE_INFINITY : from + keep
-			const at = Math.min(
-				due(oldest.event, r.eventRetentionMs),
-				due(oldest.compacted, r.compactedRetentionMs),
-				due(oldest.idempotency, r.idempotencyTtlMs),
-				due(oldest.run, r.runRetentionMs),
-			)
+			const at = nextExpiry(this.#store)
 			this.#host.setAlarm(Number.isFinite(at) ? Math.max(at, now + 1_000) : null)
 		}
 	}
 
 	#info(): SessionInfo {
-		const stats = this.#store.messageStats()
-		return {
-			session: this.#store.session() as SessionRef,
-			createdAt: Number(this.#store.getMeta('created_at') ?? 0),
-			updatedAt: Number(this.#store.getMeta('updated_at') ?? 0),
-			messages: stats,
-			runs: {
-				queued: this.#store.countRuns('queued'),
-				running: this.#store.countRuns('running'),
-				total: this.#store.countRuns(),
-			},
-			activeRunId: this.#active?.id ?? null,
-			lastEventSeq: this.#store.lastEventSeq(),
-			compactions: Number(this.#store.getMeta('compactions') ?? '0'),
-		}
+		return sessionInfo(this.#store, this.#active?.id ?? null)
 	}
 }

@@ -88,7 +88,7 @@ export function runInvoker(
 			agentId: session.agentId,
 			sessionKey: session.sessionKey,
 			// The run as stored now: the steers it has taken are in its input.
-			principals: () => runPrincipals(host.store.getRun(run.id) ?? run, nobody),
+			principals: () => runPrincipals(host.store.runs.get(run.id) ?? run, nobody),
 			tools: agent.config.tools,
 			now: host.now,
 		},

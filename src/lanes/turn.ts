@@ -12,10 +12,11 @@ import type {
 import { estimateTokens, partChars } from '../agents/text'
 import { planCompaction, toTurnMessages } from './compaction'
 import type { LaneHost } from './host'
+import { type LaneLimits, limitsFor } from './limits'
 import { asUserMessage, type LaneStore, type PendingMessage, type RunRecord } from './store'
 import type { LaneToolCalls } from './tool-calls'
 import { runInvoker } from './turn-tools'
-import { type LaneEventType, type LaneLimits, limitsFor, type RunStatus } from './types'
+import type { LaneEventType, RunStatus } from './types'
 
 export type StopReason = 'cancelled' | 'interrupted' | 'deadline' | 'reset'
 
@@ -66,9 +67,9 @@ export async function executeTurn(
 	const calls: ModelCallRecord[] = []
 	try {
 		// A run that starts over (after an eviction) drops the steps its earlier attempt wrote.
-		if (run.attempt > 1) ctx.tx(() => ctx.store.deleteRunOutput(run.id))
+		if (run.attempt > 1) ctx.tx(() => ctx.store.transcript.deleteRunOutput(run.id))
 		await Promise.race([quiet(compact(ctx, run, runner, limits, signal)), active.stopped])
-		const transcript = ctx.store.activeMessages().filter((m) => m.runId !== run.id)
+		const transcript = ctx.store.transcript.active().filter((m) => m.runId !== run.id)
 		const session = ctx.store.session() ?? {
 			tenantId: run.agent.tenantId,
 			agentId: run.agent.id,
@@ -99,7 +100,7 @@ export async function executeTurn(
 						invoke: (call) => invoker.invoke(tools, call),
 						steer: () => (ctx.live() ? takeSteer(ctx, run.id) : []),
 						hasSteer: () =>
-							active.steered && ctx.live() && (ctx.store.getRun(run.id)?.steer.length ?? 0) > 0,
+							active.steered && ctx.live() && (ctx.store.runs.get(run.id)?.steer.length ?? 0) > 0,
 						commit: (messages) => {
 							if (ctx.live()) ctx.tx(() => commitStep(ctx, run.id, messages))
 						},
@@ -115,7 +116,7 @@ export async function executeTurn(
 		const now = ctx.host.now()
 		ctx.tx(() => {
 			if (active.steered) requeueLeftoverSteers(ctx, run.id, now)
-			ctx.store.insertMessage({
+			ctx.store.transcript.insert({
 				id: ctx.host.newId(),
 				runId: run.id,
 				role: 'assistant',
@@ -123,7 +124,7 @@ export async function executeTurn(
 				tokens: result.usage.outputTokens,
 				createdAt: now,
 			})
-			ctx.store.finishRun(run.id, {
+			ctx.store.runs.finish(run.id, {
 				status: 'succeeded',
 				finishedAt: now,
 				output: result.text,
@@ -153,7 +154,7 @@ export async function executeTurn(
 				return 'failed'
 			}
 			if (reason) {
-				ctx.store.finishRun(run.id, { status: 'cancelled', finishedAt: now, calls })
+				ctx.store.runs.finish(run.id, { status: 'cancelled', finishedAt: now, calls })
 				ctx.emit('cancelled', run.id, { reason })
 				return 'cancelled'
 			}
@@ -172,7 +173,7 @@ function commitStep(ctx: TurnContext, runId: string, messages: TurnMessage[]): v
 	const now = ctx.host.now()
 	for (const m of messages) {
 		if (m.content.length === 0) continue
-		ctx.store.insertMessage({
+		ctx.store.transcript.insert({
 			id: ctx.host.newId(),
 			runId,
 			role: m.role,
@@ -192,9 +193,9 @@ async function compact(
 	signal: AbortSignal,
 ): Promise<void> {
 	// Fast path from the trigger-kept counts (they include this run's input, already stored).
-	const stats = ctx.store.messageStats()
+	const stats = ctx.store.transcript.stats()
 	if (stats.active + 1 <= limits.maxMessages && stats.tokens <= limits.contextBudgetTokens) return
-	const active = ctx.store.activeMessages().filter((m) => m.runId !== run.id)
+	const active = ctx.store.transcript.active().filter((m) => m.runId !== run.id)
 	const incomingTokens = run.input.reduce((n, m) => n + tokensOf(m.content), 0)
 	// The turn adds its input and one reply; the message cap holds after the turn, not only before.
 	const plan = planCompaction(
@@ -210,8 +211,8 @@ async function compact(
 	)
 	const now = ctx.host.now()
 	ctx.tx(() => {
-		const folded = ctx.store.markCompacted(plan.upToSeq)
-		ctx.store.insertMessage({
+		const folded = ctx.store.transcript.markCompacted(plan.upToSeq)
+		ctx.store.transcript.insert({
 			id: ctx.host.newId(),
 			runId: null,
 			role: 'system',
@@ -229,10 +230,10 @@ async function compact(
 /** Hands the run the messages steered into it since the last step; they join its input. */
 function takeSteer(ctx: TurnContext, runId: string): TurnMessage[] {
 	return ctx.tx(() => {
-		const run = ctx.store.getRun(runId)
+		const run = ctx.store.runs.get(runId)
 		if (!run || run.steer.length === 0) return []
-		ctx.store.setRunSteer(runId, [])
-		ctx.store.setRunInput(runId, [...run.input, ...run.steer])
+		ctx.store.runs.setSteer(runId, [])
+		ctx.store.runs.setInput(runId, [...run.input, ...run.steer])
 		for (const m of run.steer) insertUser(ctx, m, runId)
 		return run.steer.map(asUserMessage)
 	})
@@ -248,10 +249,10 @@ export function requeueLeftoverSteers(
 	runId: string,
 	now: number,
 ): void {
-	const run = ctx.store.getRun(runId)
+	const run = ctx.store.runs.get(runId)
 	if (!run || run.steer.length === 0) return
 	const nextId = ctx.host.newId()
-	ctx.store.insertRun({
+	ctx.store.runs.insert({
 		id: nextId,
 		mode: 'followup',
 		input: run.steer,
@@ -263,7 +264,7 @@ export function requeueLeftoverSteers(
 		// A steer stored before messages named their sender: nobody, so the run may call no tool.
 		subject: run.steer[0]?.subject ?? null,
 	})
-	ctx.store.setRunSteer(runId, [])
+	ctx.store.runs.setSteer(runId, [])
 	ctx.emit('queued', nextId, { mode: 'followup', steeredFrom: runId, messages: run.steer.length })
 }
 
@@ -275,7 +276,7 @@ export function failRun(
 	now: number,
 	calls?: readonly ModelCallRecord[],
 ): void {
-	ctx.store.finishRun(runId, {
+	ctx.store.runs.finish(runId, {
 		status: 'failed',
 		finishedAt: now,
 		error: { code, message },
@@ -290,7 +291,7 @@ export function insertUser(
 	m: PendingMessage,
 	runId: string,
 ): void {
-	ctx.store.insertMessage({
+	ctx.store.transcript.insert({
 		id: m.id,
 		runId,
 		role: 'user',

@@ -2,6 +2,7 @@
 // is added to the D1 day totals (per tenant, agent, model) in coalesced batches — at most one D1
 // write per `intervalMs` per recorder (the first one interval after the first call), so a busy
 // lane does not write D1 per turn.
+import { PacedWrites } from '../db/paced-writes'
 import { type UsageDelta, utcDay } from '../db/usage'
 import type { Logger } from './logger'
 
@@ -44,15 +45,8 @@ export function modelCallPoint(
 
 export class UsageRecorder implements UsageSink {
 	readonly #metrics: MetricsDataset | undefined
-	readonly #write: (deltas: UsageDelta[]) => Promise<void>
-	readonly #intervalMs: number
-	readonly #waitUntil: (p: Promise<unknown>) => void
 	readonly #logger: Logger
-	readonly #pending = new Map<string, UsageDelta>()
-	#timer: ReturnType<typeof setTimeout> | undefined
-	/** Starts "just written": the first calls wait one interval too, so a short burst is one write. */
-	#writtenAt = Date.now()
-	#chain: Promise<void> = Promise.resolve()
+	readonly #writes: PacedWrites<Map<string, UsageDelta>>
 
 	constructor(options: {
 		metrics: MetricsDataset | undefined
@@ -62,60 +56,51 @@ export class UsageRecorder implements UsageSink {
 		logger: Logger
 	}) {
 		this.#metrics = options.metrics
-		this.#write = options.write
-		this.#intervalMs = options.intervalMs
-		this.#waitUntil = options.waitUntil
 		this.#logger = options.logger
+		this.#writes = new PacedWrites({
+			...options,
+			write: (pending) => options.write([...pending.values()]),
+			failed: (error) => options.logger.error('usage.write_failed', { error }),
+			// A short burst of calls is one write.
+			waitFirst: true,
+		})
 	}
 
 	record(agent: { tenantId: string; id: string }, calls: readonly ModelCallRecord[]): void {
+		if (calls.length === 0) return
 		const day = utcDay(Date.now())
-		for (const call of calls) {
-			try {
-				this.#metrics?.writeDataPoint(modelCallPoint(agent, call))
-			} catch (error) {
-				this.#logger.warn('usage.metrics_failed', { error })
+		this.#writes.put((pending = new Map()) => {
+			for (const call of calls) {
+				try {
+					this.#metrics?.writeDataPoint(modelCallPoint(agent, call))
+				} catch (error) {
+					this.#logger.warn('usage.metrics_failed', { error })
+				}
+				const key = `${agent.tenantId}|${day}|${agent.id}|${call.model}`
+				const d = pending.get(key) ?? {
+					tenantId: agent.tenantId,
+					day,
+					agentId: agent.id,
+					model: call.model,
+					calls: 0,
+					errors: 0,
+					inputTokens: 0,
+					outputTokens: 0,
+					latencyMs: 0,
+				}
+				d.calls++
+				if (call.outcome !== 'ok') d.errors++
+				d.inputTokens += call.inputTokens
+				d.outputTokens += call.outputTokens
+				d.latencyMs += call.latencyMs
+				pending.set(key, d)
 			}
-			const key = `${agent.tenantId}|${day}|${agent.id}|${call.model}`
-			const d = this.#pending.get(key) ?? {
-				tenantId: agent.tenantId,
-				day,
-				agentId: agent.id,
-				model: call.model,
-				calls: 0,
-				errors: 0,
-				inputTokens: 0,
-				outputTokens: 0,
-				latencyMs: 0,
-			}
-			d.calls++
-			if (call.outcome !== 'ok') d.errors++
-			d.inputTokens += call.inputTokens
-			d.outputTokens += call.outputTokens
-			d.latencyMs += call.latencyMs
-			this.#pending.set(key, d)
-		}
-		const wait = this.#writtenAt + this.#intervalMs - Date.now()
-		if (wait <= 0) this.#flush()
-		else this.#timer ??= setTimeout(() => this.#flush(), wait)
+			return pending
+		})
 	}
 
 	/** Resolves once everything recorded so far is in D1 (tests, shutdown). */
-	async settled(): Promise<void> {
-		if (this.#pending.size > 0) this.#flush()
-		await this.#chain
-	}
-
-	#flush(): void {
-		if (this.#timer !== undefined) clearTimeout(this.#timer)
-		this.#timer = undefined
-		if (this.#pending.size === 0) return
-		const deltas = [...this.#pending.values()]
-		this.#pending.clear()
-		this.#writtenAt = Date.now()
-		this.#chain = this.#chain
-			.then(() => this.#write(deltas))
-			.catch((error: unknown) => this.#logger.error('usage.write_failed', { error }))
-		this.#waitUntil(this.#chain)
+	settled(): Promise<void> {
+		return this.#writes.settled()
 	}
 }

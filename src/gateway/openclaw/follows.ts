@@ -2,6 +2,7 @@
 // follow/unfollow RPC; what the connection remembers of each followed session lives under
 // `follow:<lane name>` in its own storage.
 import { laneName } from '../../lanes/name'
+import type { FollowerRef } from '../../lanes/types'
 import type { LaneHandle } from '../lane/client'
 import type { FollowState } from './events'
 import { clawKey } from './keys'
@@ -11,6 +12,10 @@ import type { KeyValue } from './methods/context'
 export const MAX_FOLLOWS = 64
 
 const PREFIX = 'follow:'
+
+/** The follower kind lanes store for OpenClaw connections; its id is the connection's object id. */
+export const OPENCLAW_FOLLOWER = 'openclaw'
+export const asFollower = (connId: string): FollowerRef => ({ kind: OPENCLAW_FOLLOWER, id: connId })
 
 /** What following needs of a connection (a method's context and the connection's host have it). */
 export interface Follower {
@@ -37,7 +42,7 @@ export async function follow(
 	}
 	f.kv.put(`${PREFIX}${name}`, state)
 	if (!existing) {
-		await lane.stub.follow(f.connId)
+		await lane.stub.follow(asFollower(f.connId))
 		const all = [...f.kv.list<FollowState>({ prefix: PREFIX })]
 		if (all.length > MAX_FOLLOWS) {
 			const [oldest] = all.sort((a, b) => a[1].since - b[1].since)
@@ -49,7 +54,7 @@ export async function follow(
 
 export async function unfollow(f: Follower, name: string): Promise<void> {
 	f.kv.delete(`${PREFIX}${name}`)
-	await f.env.SESSION_LANE.getByName(name).unfollow(f.connId)
+	await f.env.SESSION_LANE.getByName(name).unfollow(asFollower(f.connId))
 }
 
 /** The socket closed: every lane it follows stops pushing to it (failures are let go). */
@@ -57,7 +62,7 @@ export async function unfollowAll(f: Follower): Promise<void> {
 	const follows = [...f.kv.list<FollowState>({ prefix: PREFIX })]
 	await Promise.allSettled(
 		follows.map(([key]) =>
-			f.env.SESSION_LANE.getByName(key.slice(PREFIX.length)).unfollow(f.connId),
+			f.env.SESSION_LANE.getByName(key.slice(PREFIX.length)).unfollow(asFollower(f.connId)),
 		),
 	)
 }

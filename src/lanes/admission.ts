@@ -1,0 +1,133 @@
+// How a message is taken into a lane: idempotency, the size and queue caps, client-supplied
+// history, and the four queue modes (a run of its own, batched into the queued `collect` run,
+// steered into the active run, or ahead of the queue). It runs inside the lane's transaction;
+// the lane pumps afterwards.
+
+import { estimateTokens } from '../agents/text'
+import type { SessionRef } from '../security/subject'
+import type { LaneLimits } from './limits'
+import { type PendingMessage, type RunRecord, runView } from './store'
+import type { ActiveRun, TurnContext } from './turn'
+import {
+	type ContextMessage,
+	fail,
+	type LaneResult,
+	ok,
+	type SubmitOutcome,
+	type SubmitRequest,
+} from './types'
+
+/** What taking a message needs from its lane. */
+export interface Admission extends Pick<TurnContext, 'store' | 'host' | 'emit'> {
+	/** The run the lane is executing, if any. */
+	active: ActiveRun | undefined
+	/** Stops the active run for an `interrupt`. */
+	interrupt(active: ActiveRun): void
+	/** The message created the session: it enters the sessions index. */
+	created(session: SessionRef, now: number): void
+}
+
+/** Stores the message (and the session, on its first one); when it returns, the message is kept. */
+export function admit(
+	a: Admission,
+	req: SubmitRequest,
+	limits: LaneLimits,
+	now: number,
+): LaneResult<SubmitOutcome> {
+	const { store, host } = a
+	store.migrate()
+	const created = ensureSession(a, req.session, now)
+	if (req.idempotencyKey) {
+		const seen = store.runs.idempotent(req.idempotencyKey, now - limits.idempotencyTtlMs)
+		const run = seen && store.runs.get(seen)
+		if (run) return ok({ run: runView(run), duplicate: true, disposition: 'queued' })
+	}
+	const stats = store.transcript.stats()
+	const context = stats.active === 0 ? (req.context ?? []) : []
+	const incomingBytes =
+		req.content.reduce((n, p) => n + p.text.length, 0) +
+		context.reduce((n, m) => n + m.text.length, 0)
+	const stored = stats.bytes + store.runs.queuedBytes()
+	if (stored + incomingBytes > limits.maxSessionBytes) {
+		return fail(
+			'session_full',
+			`The session holds more than ${limits.maxSessionBytes} bytes; reset it or start another.`,
+		)
+	}
+	for (const m of context) seed(a, m, now)
+	const message: PendingMessage = {
+		id: host.newId(),
+		content: req.content,
+		at: now,
+		subject: req.subject,
+	}
+	const current = a.active
+	const active = current && store.runs.get(current.id)
+
+	if (req.mode === 'steer' && current && active && !current.reason) {
+		store.runs.setSteer(active.id, [...active.steer, message])
+		current.steered = true
+		a.emit('steered', active.id, { messageId: message.id })
+		if (req.idempotencyKey) store.runs.rememberIdempotency(req.idempotencyKey, active.id, now)
+		return ok({ run: runView(active), duplicate: false, disposition: 'steered' })
+	}
+	if (store.runs.queuedMessages() >= limits.queueCap) {
+		return fail('queue_full', `The session already has ${limits.queueCap} queued messages.`, 5)
+	}
+	if (req.mode === 'collect' && (active || store.runs.count('queued') > 0)) {
+		const tail = store.runs.tailCollect()
+		if (tail) {
+			store.runs.setInput(tail.id, [...tail.input, message])
+			a.emit('queued', tail.id, {
+				messageId: message.id,
+				mode: 'collect',
+				batched: tail.input.length + 1,
+			})
+			if (req.idempotencyKey) store.runs.rememberIdempotency(req.idempotencyKey, tail.id, now)
+			const updated = store.runs.get(tail.id) as RunRecord
+			return ok({ run: runView(updated), duplicate: false, disposition: 'collected' })
+		}
+	}
+	const runId = host.newId()
+	const queued = store.runs.insert({
+		id: runId,
+		mode: req.mode,
+		input: [message],
+		agent: req.agent,
+		idempotencyKey: req.idempotencyKey,
+		createdAt: now,
+		gateLimit: req.maxConcurrentRuns,
+		head: req.mode === 'interrupt',
+		subject: req.subject,
+	})
+	if (req.idempotencyKey) store.runs.rememberIdempotency(req.idempotencyKey, runId, now)
+	a.emit('queued', runId, { messageId: message.id, mode: req.mode })
+	if (req.mode === 'interrupt' && current) a.interrupt(current)
+	if (created) a.created(req.session, now)
+	return ok({ run: runView(queued), duplicate: false, disposition: 'queued' })
+}
+
+/** One message of client-supplied history, stored before the run that brought it. */
+function seed(a: Admission, m: ContextMessage, now: number): void {
+	const content = [{ type: 'text' as const, text: m.text }]
+	a.store.transcript.insert({
+		id: a.host.newId(),
+		runId: null,
+		role: m.role,
+		content,
+		tokens: estimateTokens(m.text),
+		createdAt: now,
+	})
+}
+
+/** Records the session's identity on its first message; true when this created it. */
+function ensureSession(a: Admission, session: SessionRef, now: number): boolean {
+	if (a.store.session()) {
+		a.store.setMeta('updated_at', String(now))
+		return false
+	}
+	a.store.setMeta('session', JSON.stringify(session))
+	a.store.setMeta('created_at', String(now))
+	a.store.setMeta('updated_at', String(now))
+	return true
+}
