@@ -5,8 +5,8 @@ import { laneName } from '../../lanes/name'
 import type { FollowerRef } from '../../lanes/types'
 import type { LaneHandle } from '../lane/client'
 import type { FollowState } from './events'
+import type { KeyValue } from './host'
 import { clawKey } from './keys'
-import type { KeyValue } from './methods/context'
 
 /** Most sessions one connection follows; the longest-followed is dropped beyond it. */
 export const MAX_FOLLOWS = 64

@@ -2,8 +2,15 @@
 // GatewayConnection Durable Object, or a fake in tests), and the phases it remembers there.
 import type { Logger } from '../../observability/logger'
 import type { Principal } from '../context'
-import type { KeyValue } from './methods/context'
 import type { Scope } from './scopes'
+
+/** The connection's own storage (synchronous key-value, as a Durable Object's `storage.kv`). */
+export interface KeyValue {
+	get<T = unknown>(key: string): T | undefined
+	put<T>(key: string, value: T): void
+	delete(key: string): boolean
+	list<T = unknown>(options?: { prefix?: string }): Iterable<[string, T]>
+}
 
 export interface ConnectionHost {
 	env: Env

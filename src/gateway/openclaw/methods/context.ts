@@ -9,16 +9,9 @@ import type { Principal } from '../../context'
 import { type LaneHandle, openLane } from '../../lane/client'
 import { ProblemError } from '../../problem'
 import type { RunTrack } from '../events'
+import type { KeyValue } from '../host'
 import { type ClawSession, parseClawKey } from '../keys'
 import type { Scope } from '../scopes'
-
-/** The connection's own storage (synchronous key-value, as a Durable Object's `storage.kv`). */
-export interface KeyValue {
-	get<T = unknown>(key: string): T | undefined
-	put<T>(key: string, value: T): void
-	delete(key: string): boolean
-	list<T = unknown>(options?: { prefix?: string }): Iterable<[string, T]>
-}
 
 export interface MethodContext {
 	env: Env

@@ -5,7 +5,7 @@ import type { Method } from './context'
 import { sessionMethods } from './sessions'
 import { systemMethods } from './system'
 
-export type { KeyValue, Method, MethodContext } from './context'
+export type { Method, MethodContext } from './context'
 
 export const METHODS: ReadonlyMap<string, Method> = new Map(
 	Object.entries({ ...systemMethods, ...chatMethods, ...sessionMethods, ...approvalMethods }),
