@@ -4,12 +4,11 @@ import { fileURLToPath } from 'node:url'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import { withSandboxV8Flags } from './scripts/v8-flags.mjs'
+import { ADMIN_TOKEN } from './test/admin-token.js'
 
 // No container engine runs under tests: the Sandbox SDK's base class comes from a fake container
 // (test/fakes/containers.ts), so the real Sandbox Durable Object still runs against it.
 const FAKE_CONTAINERS = fileURLToPath(new URL('./test/fakes/containers.ts', import.meta.url))
-
-export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations('./migrations')
@@ -26,7 +25,7 @@ export default defineConfig(async () => {
 				miniflare: {
 					bindings: {
 						TEST_MIGRATIONS: migrations,
-						EDGECLAW_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+						EDGECLAW_ADMIN_TOKEN: ADMIN_TOKEN,
 						EDGECLAW_CONTAINERS: 'disabled',
 						EDGECLAW_LOG_LEVEL: 'error',
 						// Test-only keys (32 bytes, base64): tenant secrets and the audit chain's HMAC.

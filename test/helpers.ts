@@ -1,7 +1,8 @@
 // Shared test helpers: an authenticated fetch through the Worker's real entry point.
 import { exports } from 'cloudflare:workers'
+import { ADMIN_TOKEN } from './admin-token'
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+export { ADMIN_TOKEN }
 export const BASE = 'http://edgeclaw.test'
 
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
