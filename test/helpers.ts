@@ -37,23 +37,6 @@ export async function problem(res: Response): Promise<Record<string, unknown>> {
 	return (await res.json()) as Record<string, unknown>
 }
 
-/** A log sink that keeps lines, for asserting on what the Worker logs. */
-export function captureLogs(): {
-	sink: { log(l: string): void; warn(l: string): void; error(l: string): void }
-	lines: string[]
-	entries(): Record<string, unknown>[]
-} {
-	const lines: string[] = []
-	const push = (l: string) => {
-		lines.push(l)
-	}
-	return {
-		sink: { log: push, warn: push, error: push },
-		lines,
-		entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
-	}
-}
-
 /** Inserts an agent straight into D1 (the agents API arrives with the agent runner). */
 export async function createAgent(
 	db: D1Database,

@@ -14,12 +14,12 @@ import {
 import type { ModelTarget } from '../../src/agents/models/providers'
 import { ModelRouter, type StepRequest } from '../../src/agents/models/router'
 import { healthBackend } from '../../src/agents/runtime'
-import { Logger } from '../../src/observability/logger'
 import type { SecretOwner } from '../../src/security/secrets'
+import { silentLogger } from '../fakes/logs'
+import { anthropic, type Reply, scriptedFetch } from '../fakes/provider-wire'
 import { admin, postJson, problem } from '../helpers'
-import { anthropic, type Reply, scriptedFetch } from './wire'
 
-const silent = new Logger({}, { level: 'error' })
+const silent = silentLogger()
 
 async function tenant(id: string): Promise<void> {
 	await env.DB.prepare('INSERT INTO tenants (id, name) VALUES (?, ?)').bind(id, id).run()

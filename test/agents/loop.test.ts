@@ -4,8 +4,8 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { utcDay } from '../../src/db/usage'
 import type { MessageView, RunView } from '../../src/lanes/types'
-import { Logger } from '../../src/observability/logger'
 import { modelCallPoint, UsageRecorder } from '../../src/observability/usage'
+import { silentLogger } from '../fakes/logs'
 import { admin, createAgent, eventually, postJson, problem, send, waitForRun } from '../helpers'
 
 async function messages(key: string, agent = 'main'): Promise<MessageView[]> {
@@ -137,7 +137,7 @@ describe('usage accounting', () => {
 			},
 			intervalMs: 60_000,
 			waitUntil: (p) => waiting.push(p),
-			logger: new Logger({}, { level: 'error' }),
+			logger: silentLogger(),
 		})
 		const agent = { tenantId: 't1', id: 'a1' }
 		const ok = {

@@ -13,14 +13,14 @@ import type {
 	ToolEventData,
 	TurnMessage,
 } from '../../src/agents/runner'
-import { Logger } from '../../src/observability/logger'
 import { sessionStatus, timeNow } from '../../src/tools/builtin/lane'
 import { runTool } from '../../src/tools/registry'
+import { silentLogger } from '../fakes/logs'
+import { anthropic, type Exchange, openai, type Reply, scriptedFetch } from '../fakes/provider-wire'
 import { tenantCredentials, toolContext } from '../fakes/tool-context'
-import { anthropic, type Exchange, openai, type Reply, scriptedFetch } from './wire'
 
 const SECRETS = { KEY_A: 'sk-ant-aaaa', KEY_B: 'sk-ant-bbbb', OPENAI_KEY: 'sk-openai-cccc' }
-const silent = new Logger({}, { level: 'error' })
+const silent = silentLogger()
 
 function agent(over: Record<string, unknown> = {}): AgentSnapshot {
 	const config = AgentConfig.parse({

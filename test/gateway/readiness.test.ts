@@ -3,7 +3,8 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { createGateway } from '../../src/gateway/app'
 import { checkReadiness } from '../../src/gateway/readiness'
-import { captureLogs, problem } from '../helpers'
+import { captureLogs } from '../fakes/logs'
+import { problem } from '../helpers'
 
 const brokenD1 = {
 	prepare: () => {

@@ -4,7 +4,8 @@
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createGateway } from '../../../src/gateway/app'
-import { ADMIN_TOKEN, call, captureLogs, problem } from '../../helpers'
+import { captureLogs } from '../../fakes/logs'
+import { ADMIN_TOKEN, call, problem } from '../../helpers'
 import { key } from '../../security/helpers'
 import { completion, openAIError, sseData } from './helpers'
 

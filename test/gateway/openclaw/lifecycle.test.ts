@@ -6,9 +6,10 @@ import fc from 'fast-check'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { HANDSHAKE_TIMEOUT_MS } from '../../../src/gateway/openclaw/protocol'
+import { fakeHost } from '../../fakes/openclaw-host'
 import { ADMIN_TOKEN, call } from '../../helpers'
 import { key, tenant } from '../../security/helpers'
-import { connected, connectParams, fakeHost, type Wire } from './wire'
+import { connected, connectParams, type Wire } from './wire'
 
 let member: { id: string; secret: string }
 

@@ -1,7 +1,5 @@
 // A raw OpenClaw protocol client for tests: opens `/v1/gateway` through the Worker's entry point
 // and collects frames, so every error path can be driven frame by frame.
-import { OpenClawConnection } from '../../../src/gateway/openclaw/connection'
-import { silentLogger } from '../../fakes/tool-context'
 import { call } from '../../helpers'
 
 export interface Frame {
@@ -92,41 +90,4 @@ export async function connected(token: string, extra: Record<string, unknown> = 
 	const hello = await wire.request('connect', connectParams(token, extra))
 	if (!hello.ok) throw new Error(`connect failed: ${JSON.stringify(hello.error)}`)
 	return wire
-}
-
-/** The connection logic on an in-memory host, with a clock the test moves. */
-export function fakeHost(environment: Env, connId = 'c'.repeat(64)) {
-	const store = new Map<string, unknown>()
-	const sent: string[] = []
-	const closes: [number, string][] = []
-	const alarms: number[] = []
-	const clock = { now: Date.now() }
-	const conn = new OpenClawConnection({
-		env: environment,
-		connId,
-		send: (t) => {
-			sent.push(t)
-			return true
-		},
-		close: (code, reason) => {
-			closes.push([code, reason])
-		},
-		kv: {
-			get: <T>(k: string) => store.get(k) as T | undefined,
-			put: (k, v) => {
-				store.set(k, v)
-			},
-			delete: (k) => store.delete(k),
-			list: <T>({ prefix = '' } = {}) =>
-				[...store].filter(([k]) => k.startsWith(prefix)) as [string, T][],
-		},
-		setAlarm: (at) => {
-			alarms.push(at)
-		},
-		deleteAll: async () => store.clear(),
-		now: () => clock.now,
-		logger: silentLogger(),
-		waitUntil: () => {},
-	})
-	return { conn, sent, closes, alarms, clock }
 }

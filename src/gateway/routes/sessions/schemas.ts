@@ -154,4 +154,3 @@ export const SessionSummarySchema = z
 		updatedAt: z.number(),
 	})
 	.openapi('SessionSummary')
-
