@@ -5,6 +5,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import { withSandboxV8Flags } from './scripts/v8-flags.mjs'
 import { ADMIN_TOKEN } from './test/admin-token.js'
+import { STATE_WAIT_MS, TEST_TIMEOUT_MS } from './test/timeouts.js'
 
 // No container engine runs under tests: the Sandbox SDK's base class comes from a fake container
 // (test/fakes/containers.ts), so the real Sandbox Durable Object still runs against it.
@@ -45,6 +46,10 @@ export default defineConfig(async () => {
 			// Contract tests run in Node against wrangler dev (vitest.contract.config.ts).
 			exclude: ['test/contract/**'],
 			setupFiles: ['./test/setup.ts'],
+			// Bounded by state, not speed: see test/timeouts.ts.
+			testTimeout: TEST_TIMEOUT_MS,
+			hookTimeout: TEST_TIMEOUT_MS,
+			expect: { poll: { timeout: STATE_WAIT_MS } },
 		},
 	}
 })

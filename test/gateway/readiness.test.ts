@@ -24,6 +24,11 @@ const brokenLanes = {
 	}),
 } as unknown as Env['SESSION_LANE']
 
+/** Answers at once: a real lane's round trip could outlast a short timeout on a loaded machine. */
+const healthyLanes = {
+	getByName: () => ({ ping: async () => ({ sqlite: 1 }) }),
+} as unknown as Env['SESSION_LANE']
+
 async function ready(overrides: Partial<Env>) {
 	const logs = captureLogs()
 	const res = await createGateway({ sink: logs.sink }).request(
@@ -66,7 +71,7 @@ describe('readiness', () => {
 
 	it('times out a hanging dependency instead of hanging itself', async () => {
 		const result = await checkReadiness(
-			{ DB: hangingD1, SESSION_LANE: env.SESSION_LANE },
+			{ DB: hangingD1, SESSION_LANE: healthyLanes },
 			{ timeoutMs: 50 },
 		)
 		expect(result.ready).toBe(false)

@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { HANDSHAKE_TIMEOUT_MS } from '../../../src/gateway/openclaw/protocol'
 import { fakeHost } from '../../fakes/openclaw-host'
-import { ADMIN_TOKEN, call } from '../../helpers'
+import { ADMIN_TOKEN, call, eventually } from '../../helpers'
 import { key, tenant } from '../../security/helpers'
 import { connected, connectParams, type Wire } from './wire'
 
@@ -165,9 +165,7 @@ describe('relays', () => {
 		expect(await relays()).toEqual([connId])
 		wire.ws.close(1000)
 		await wire.closed
-		for (let i = 0; i < 50 && (await relays()).length > 0; i++) {
-			await new Promise((r) => setTimeout(r, 20))
-		}
+		await eventually(async () => ((await relays()).length === 0 ? true : undefined))
 		expect(await relays()).toEqual([])
 	})
 })

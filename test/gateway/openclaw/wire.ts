@@ -1,6 +1,7 @@
 // A raw OpenClaw protocol client for tests: opens `/v1/gateway` through the Worker's entry point
 // and collects frames, so every error path can be driven frame by frame.
 import { call } from '../../helpers'
+import { STATE_WAIT_MS } from '../../timeouts'
 
 export interface Frame {
 	type: 'res' | 'event'
@@ -17,7 +18,7 @@ export interface Wire {
 	frames: Frame[]
 	closed: Promise<{ code: number; reason: string }>
 	send(frame: unknown): void
-	/** Waits until a frame matches (default 5 s). */
+	/** Waits until a frame matches (by default as long as any wait for state). */
 	next(pred: (f: Frame) => boolean, timeoutMs?: number): Promise<Frame>
 	request(method: string, params?: unknown): Promise<Frame>
 }
@@ -41,7 +42,7 @@ export async function openWire(path = '/v1/gateway', headers: HeadersInit = {}):
 			for (const w of [...waiters]) w()
 		})
 	})
-	const next = (pred: (f: Frame) => boolean, timeoutMs = 5_000) =>
+	const next = (pred: (f: Frame) => boolean, timeoutMs = STATE_WAIT_MS) =>
 		new Promise<Frame>((resolve, reject) => {
 			const check = () => {
 				const found = frames.find(pred)
