@@ -321,7 +321,8 @@ describe("the loop guard is out of the code's reach", () => {
 
 describe('regular expressions', () => {
 	it('ends catastrophic backtracking: V8 falls back to its linear engine', async () => {
-		// 2^40 backtracking steps: hours without the fallback, so an ok result within the timeout shows it.
+		// 2^40 backtracking steps: hours without the fallback, so an ok result within the timeout
+		// shows it.
 		const out = await run("return /^(a+)+$/.test('a'.repeat(40) + 'b')")
 		expect(out).toMatchObject({ ok: true, result: false })
 	})
