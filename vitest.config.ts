@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import { withSandboxV8Flags } from './scripts/v8-flags.mjs'
+import { ADMIN_TOKEN } from './test/admin-token.js'
+import { STATE_WAIT_MS, TEST_TIMEOUT_MS } from './test/timeouts.js'
 
 // No container engine runs under tests: the Sandbox SDK's base class comes from a fake container
 // (test/fakes/containers.ts), so the real Sandbox Durable Object still runs against it.
 const FAKE_CONTAINERS = fileURLToPath(new URL('./test/fakes/containers.ts', import.meta.url))
-
-export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations('./migrations')
@@ -26,7 +26,7 @@ export default defineConfig(async () => {
 				miniflare: {
 					bindings: {
 						TEST_MIGRATIONS: migrations,
-						EDGECLAW_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+						EDGECLAW_ADMIN_TOKEN: ADMIN_TOKEN,
 						EDGECLAW_CONTAINERS: 'disabled',
 						EDGECLAW_LOG_LEVEL: 'error',
 						// Test-only keys (32 bytes, base64): tenant secrets and the audit chain's HMAC.
@@ -46,6 +46,10 @@ export default defineConfig(async () => {
 			// Contract tests run in Node against wrangler dev (vitest.contract.config.ts).
 			exclude: ['test/contract/**'],
 			setupFiles: ['./test/setup.ts'],
+			// Bounded by state, not speed: see test/timeouts.ts.
+			testTimeout: TEST_TIMEOUT_MS,
+			hookTimeout: TEST_TIMEOUT_MS,
+			expect: { poll: { timeout: STATE_WAIT_MS } },
 		},
 	}
 })

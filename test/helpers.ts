@@ -1,7 +1,9 @@
 // Shared test helpers: an authenticated fetch through the Worker's real entry point.
 import { exports } from 'cloudflare:workers'
+import { ADMIN_TOKEN } from './admin-token'
+import { STATE_WAIT_MS } from './timeouts'
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+export { ADMIN_TOKEN }
 export const BASE = 'http://edgeclaw.test'
 
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
@@ -36,24 +38,7 @@ export async function problem(res: Response): Promise<Record<string, unknown>> {
 	return (await res.json()) as Record<string, unknown>
 }
 
-/** A log sink that keeps lines, for asserting on what the Worker logs. */
-export function captureLogs(): {
-	sink: { log(l: string): void; warn(l: string): void; error(l: string): void }
-	lines: string[]
-	entries(): Record<string, unknown>[]
-} {
-	const lines: string[] = []
-	const push = (l: string) => {
-		lines.push(l)
-	}
-	return {
-		sink: { log: push, warn: push, error: push },
-		lines,
-		entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
-	}
-}
-
-/** Inserts an agent straight into D1 (the agents API arrives with the agent runner). */
+/** Inserts an agent straight into D1, past the agents API (no validation, version or audit entry). */
 export async function createAgent(
 	db: D1Database,
 	id: string,
@@ -97,7 +82,7 @@ export async function waitForRun(
 	runId: string,
 	predicate: (run: RunBody) => boolean = (r) =>
 		['succeeded', 'failed', 'cancelled'].includes(r.status),
-	{ agent = 'main', timeoutMs = 10_000 } = {},
+	{ agent = 'main', timeoutMs = STATE_WAIT_MS } = {},
 ): Promise<RunBody> {
 	const deadline = Date.now() + timeoutMs
 	for (;;) {
@@ -154,7 +139,7 @@ export async function messagesOf(
 /** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
 export async function eventually<T>(
 	probe: () => Promise<T | undefined>,
-	timeoutMs = 5_000,
+	timeoutMs = STATE_WAIT_MS,
 ): Promise<T> {
 	const deadline = Date.now() + timeoutMs
 	for (;;) {

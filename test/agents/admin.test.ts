@@ -66,7 +66,7 @@ describe('a provider that cannot be reached', () => {
 		expect(failed.run.error?.message).toMatch(/local:llama: (network|timeout|server)/)
 		const next = await send('unreach-2', { agent: 'unreachable-solo', content: '/fail 400' })
 		expect(next.res.status).toBe(202)
-	}, 20_000)
+	})
 })
 
 describe('parsers of untrusted text', () => {

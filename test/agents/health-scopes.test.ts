@@ -15,12 +15,12 @@ import { ModelRouter } from '../../src/agents/models/router'
 import type { StepRequest } from '../../src/agents/models/step'
 import type { ModelTarget } from '../../src/agents/models/targets'
 import { healthBackend } from '../../src/agents/runtime'
-import { Logger } from '../../src/observability/logger'
 import type { SecretOwner } from '../../src/security/secrets'
+import { silentLogger } from '../fakes/logs'
+import { anthropic, type Reply, scriptedFetch } from '../fakes/provider-wire'
 import { admin, postJson, problem } from '../helpers'
-import { anthropic, type Reply, scriptedFetch } from './wire'
 
-const silent = new Logger({}, { level: 'error' })
+const silent = silentLogger()
 
 async function tenant(id: string): Promise<void> {
 	await env.DB.prepare('INSERT INTO tenants (id, name) VALUES (?, ?)').bind(id, id).run()
@@ -50,9 +50,7 @@ const asTenant = (tenantId: string, path: string, init: RequestInit = {}) =>
 	})
 
 describe('model health per tenant', () => {
-	it("one tenant's failing turns open its own breaker, never another tenant's", {
-		timeout: 30_000,
-	}, async () => {
+	it("one tenant's failing turns open its own breaker, never another tenant's", async () => {
 		await tenant('noisy')
 		await tenant('quiet')
 		// Twice three attempts of 500: past the breaker's threshold, in the noisy tenant only.
@@ -100,9 +98,7 @@ describe('model health per tenant', () => {
 		expect(audited?.actor).toBe('admin-token')
 	})
 
-	it("a 401 disables the tenant's key for that tenant only; the platform admin sees and re-enables it", {
-		timeout: 30_000,
-	}, async () => {
+	it("a 401 disables the tenant's key for that tenant only; the platform admin sees and re-enables it", async () => {
 		await tenant('locked')
 		await tenant('open')
 		expect((await turnIn('locked', 'a1', '/fail 401')).status).toBe('failed')
@@ -230,9 +226,7 @@ describe('shared credentials move shared state only on provider evidence', () =>
 		expect(exchanges.length).toBe(sent)
 	})
 
-	it("a failure the tenant's request could cause stays in that tenant's state", {
-		timeout: 20_000,
-	}, async () => {
+	it("a failure the tenant's request could cause stays in that tenant's state", async () => {
 		// A body that is not the provider's protocol carries no status from the provider.
 		const { r, backend } = router(() => ({
 			raw: '<html>not a stream</html>',

@@ -4,8 +4,8 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { utcDay } from '../../src/db/usage'
 import type { MessageView, RunView } from '../../src/lanes/types'
-import { Logger } from '../../src/observability/logger'
 import { modelCallPoint, UsageRecorder } from '../../src/observability/usage'
+import { silentLogger } from '../fakes/logs'
 import { admin, createAgent, eventually, postJson, problem, send, waitForRun } from '../helpers'
 
 async function messages(key: string, agent = 'main'): Promise<MessageView[]> {
@@ -66,7 +66,7 @@ describe('tools with the offline model', () => {
 	})
 
 	it('takes a steered message at the next step, after the tool results', async () => {
-		const first = await send('tool-steer', { content: '/slow 300 /tool session_status {}' })
+		const first = await send('tool-steer', { content: '/slow 2000 /tool session_status {}' })
 		await waitForRun('tool-steer', first.run.runId, (r) => r.status === 'running')
 		const steer = await send('tool-steer', { content: 'and the weather?', mode: 'steer' })
 		expect(steer.run.disposition).toBe('steered')
@@ -102,9 +102,7 @@ describe('tools with the offline model', () => {
 })
 
 describe('usage accounting', () => {
-	it('adds every model call to the D1 day totals of its tenant, agent and model', {
-		timeout: 15_000,
-	}, async () => {
+	it('adds every model call to the D1 day totals of its tenant, agent and model', async () => {
 		await createAgent(env.DB, 'counted', {})
 		await send('usage-1', { agent: 'counted', content: 'count me', wait: true })
 		await send('usage-1', { agent: 'counted', content: '/tool session_status {}', wait: true })
@@ -120,7 +118,7 @@ describe('usage accounting', () => {
 				output_tokens: number
 			}>()
 			return r && r.calls === 3 ? r : undefined
-		}, 8_000)
+		})
 		expect(row).toMatchObject({ day: utcDay(Date.now()), model: 'offline:echo', calls: 3 })
 		expect(row.input_tokens).toBeGreaterThan(0)
 		expect(row.output_tokens).toBeGreaterThan(0)
@@ -137,7 +135,7 @@ describe('usage accounting', () => {
 			},
 			intervalMs: 60_000,
 			waitUntil: (p) => waiting.push(p),
-			logger: new Logger({}, { level: 'error' }),
+			logger: silentLogger(),
 		})
 		const agent = { tenantId: 't1', id: 'a1' }
 		const ok = {

@@ -13,15 +13,15 @@ import type {
 	ToolEventData,
 	TurnMessage,
 } from '../../src/agents/runner'
-import { Logger } from '../../src/observability/logger'
 import { sessionStatus } from '../../src/tools/builtin/session-status'
 import { timeNow } from '../../src/tools/builtin/time-now'
 import { runTool } from '../../src/tools/registry'
+import { silentLogger } from '../fakes/logs'
+import { anthropic, type Exchange, openai, type Reply, scriptedFetch } from '../fakes/provider-wire'
 import { tenantCredentials, toolContext } from '../fakes/tool-context'
-import { anthropic, type Exchange, openai, type Reply, scriptedFetch } from './wire'
 
 const SECRETS = { KEY_A: 'sk-ant-aaaa', KEY_B: 'sk-ant-bbbb', OPENAI_KEY: 'sk-openai-cccc' }
-const silent = new Logger({}, { level: 'error' })
+const silent = silentLogger()
 
 function agent(over: Record<string, unknown> = {}): AgentSnapshot {
 	const config = AgentConfig.parse({
@@ -247,7 +247,8 @@ describe('failover', () => {
 	it('treats a hung call as a timeout and moves on', async () => {
 		const { loop } = setup(
 			(x) => (host(x) === 'anthropic.test' ? 'hang' : { stream: openai.text('fast') }),
-			{ callTimeoutMs: 30 },
+			// Long enough for the in-process fallback to answer on a loaded machine.
+			{ callTimeoutMs: 500 },
 		)
 		const t = await turn(loop, 'hi')
 		expect(t.result?.text).toBe('fast')

@@ -7,9 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { createAgent, postJson, send } from '../helpers'
 
 describe('shared provider health', () => {
-	it('cools a key for every lane, and re-enabling it reaches every lane', {
-		timeout: 20_000,
-	}, async () => {
+	it('cools a key for every lane, and re-enabling it reaches every lane', async () => {
 		await createAgent(env.DB, 'flaky', {})
 		const first = await send('health-1', { agent: 'flaky', content: '/fail 429', wait: true })
 		expect(first.run.error?.code).toBe('models_exhausted')
@@ -27,9 +25,7 @@ describe('shared provider health', () => {
 })
 
 describe('shared provider health under concurrency', () => {
-	it('lanes that find the snapshot stale at the same moment each finish their own turn', {
-		timeout: 30_000,
-	}, async () => {
+	it('lanes that find the snapshot stale at the same moment each finish their own turn', async () => {
 		// Turns that start together after the 2 s snapshot expires all ask for a fresh one. Sharing
 		// one lane's in-flight read with the others would run their continuations — and their
 		// storage writes — in that lane's I/O context, which workerd refuses.

@@ -4,6 +4,7 @@ import { GatewayClient } from '@openclaw/gateway-client'
 import { PROTOCOL_VERSION } from '@openclaw/gateway-protocol/version'
 import OpenAI from 'openai'
 import { describe, expect, inject, it } from 'vitest'
+import { STATE_WAIT_MS } from '../timeouts.js'
 
 const baseUrl = inject('baseUrl')
 const apiKey = inject('apiKey')
@@ -97,7 +98,7 @@ describe('@openclaw/gateway-client', () => {
 				idempotencyKey: crypto.randomUUID(),
 			})) as { runId: string; status: string }
 			expect(ack.status).toBe('started')
-			const deadline = Date.now() + 15_000
+			const deadline = Date.now() + STATE_WAIT_MS
 			const isFinal = (e: { event: string; payload?: unknown }) =>
 				e.event === 'chat' &&
 				(e.payload as { runId?: string; state?: string }).runId === ack.runId &&

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { startProduct } from '../../bench/lib.mjs'
+import { ADMIN_TOKEN } from '../admin-token.js'
 
 declare module 'vitest' {
 	export interface ProvidedContext {
@@ -16,16 +17,15 @@ declare module 'vitest' {
 }
 
 const root = join(import.meta.dirname, '..', '..')
-const ADMIN = 'contract-admin-token-0123456789abcdef'
 
 export default async function setup(project: TestProject) {
 	const state = mkdtempSync(join(tmpdir(), 'edgeclaw-contract-'))
 	const worker = await startProduct({
 		cwd: root,
 		state,
-		vars: { EDGECLAW_LOG_LEVEL: 'error', EDGECLAW_ADMIN_TOKEN: ADMIN },
+		vars: { EDGECLAW_LOG_LEVEL: 'error', EDGECLAW_ADMIN_TOKEN: ADMIN_TOKEN },
 	})
-	const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
+	const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }
 	const post = async (path: string, body: unknown) => {
 		const res = await fetch(`${worker.url}${path}`, {
 			method: 'POST',

@@ -1,13 +1,10 @@
 // A ToolContext for tests: defaults for every field, each replaceable.
-import { Logger } from '../../src/observability/logger'
 import { SandboxConfig } from '../../src/sandbox/config'
 import { SandboxUnavailable } from '../../src/sandbox/executor'
 import type { Credential, Credentials } from '../../src/security/credentials'
 import { ToolsConfig } from '../../src/tools/config'
 import type { ToolContext } from '../../src/tools/registry'
-
-export const silentLogger = (): Logger =>
-	new Logger({}, { sink: { log() {}, warn() {}, error() {} } })
+import { silentLogger } from './logs'
 
 /** Resolves names from `secrets` as the tenant's own; anything else is not found. */
 export function tenantCredentials(secrets: Record<string, string> = {}): Credentials {

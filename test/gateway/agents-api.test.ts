@@ -5,7 +5,7 @@ import { env } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { verifyChain } from '../../src/gateway/routes/audit-log'
-import { admin, call, postJson, problem } from '../helpers'
+import { ADMIN_TOKEN, admin, call, postJson, problem } from '../helpers'
 
 const put = (path: string, body: unknown, headers: Record<string, string> = {}) =>
 	admin(path, {
@@ -323,7 +323,7 @@ describe('invalid agent config', () => {
 				const res = await call('/v1/agents', {
 					method: 'POST',
 					headers: {
-						authorization: 'Bearer test-admin-token-0123456789abcdef',
+						authorization: `Bearer ${ADMIN_TOKEN}`,
 						'content-type': 'application/json',
 					},
 					body: JSON.stringify(body),

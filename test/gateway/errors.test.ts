@@ -2,7 +2,8 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { createGateway } from '../../src/gateway/app'
-import { ADMIN_TOKEN, admin, call, captureLogs, problem } from '../helpers'
+import { captureLogs } from '../fakes/logs'
+import { ADMIN_TOKEN, admin, call, problem } from '../helpers'
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
 

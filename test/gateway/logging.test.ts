@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { createGateway } from '../../src/gateway/app'
 import { Logger } from '../../src/observability/logger'
 import { createRedactor, REDACTED } from '../../src/security/redact'
-import { ADMIN_TOKEN, captureLogs } from '../helpers'
+import { captureLogs } from '../fakes/logs'
+import { ADMIN_TOKEN } from '../helpers'
 
 describe('redaction', () => {
 	const redact = createRedactor(['super-secret-admin-token'])

@@ -3,7 +3,8 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { createGateway } from '../../src/gateway/app'
 import { checkReadiness } from '../../src/gateway/readiness'
-import { captureLogs, problem } from '../helpers'
+import { captureLogs } from '../fakes/logs'
+import { problem } from '../helpers'
 
 const brokenD1 = {
 	prepare: () => {
@@ -21,6 +22,11 @@ const brokenLanes = {
 			throw new Error('Durable Object reset because its code was updated.')
 		},
 	}),
+} as unknown as Env['SESSION_LANE']
+
+/** Answers at once: a real lane's round trip could outlast a short timeout on a loaded machine. */
+const healthyLanes = {
+	getByName: () => ({ ping: async () => ({ sqlite: 1 }) }),
 } as unknown as Env['SESSION_LANE']
 
 async function ready(overrides: Partial<Env>) {
@@ -65,7 +71,7 @@ describe('readiness', () => {
 
 	it('times out a hanging dependency instead of hanging itself', async () => {
 		const result = await checkReadiness(
-			{ DB: hangingD1, SESSION_LANE: env.SESSION_LANE },
+			{ DB: hangingD1, SESSION_LANE: healthyLanes },
 			{ timeoutMs: 50 },
 		)
 		expect(result.ready).toBe(false)

@@ -149,7 +149,8 @@ describe('bad input', () => {
 	})
 
 	it('says 429 queue_full with Retry-After beyond the queue cap, and keeps what it took', async () => {
-		const first = await send('full-1', { agent: 'tiny', content: '/slow 400 running' })
+		// The first run holds the lane until the test cancels it, however long the sends take.
+		const first = await send('full-1', { agent: 'tiny', content: '/slow 60000 running' })
 		await waitForRun('full-1', first.run.runId, (r) => r.status === 'running', { agent: 'tiny' })
 		const queued = []
 		for (let i = 0; i < 3; i++)
@@ -162,6 +163,8 @@ describe('bad input', () => {
 		expect(over.status).toBe(429)
 		expect(over.headers.get('retry-after')).toBe('5')
 		expect((await problem(over)).code).toBe('queue_full')
+		const cancel = `/v1/sessions/full-1/runs/${first.run.runId}/cancel?agent=tiny`
+		expect((await admin(cancel, { method: 'POST' })).status).toBe(200)
 		for (const q of queued)
 			expect((await waitForRun('full-1', q.run.runId, undefined, { agent: 'tiny' })).status).toBe(
 				'succeeded',
@@ -196,7 +199,7 @@ describe('idempotency', () => {
 
 describe('lifecycle', () => {
 	// The index is written at once when a session is created, then at most every 5 s.
-	it('reads the session and lists it from the index', { timeout: 12_000 }, async () => {
+	it('reads the session and lists it from the index', async () => {
 		await send('life-1', { content: 'one', wait: true })
 		const info = (await (await admin('/v1/sessions/life-1')).json()) as Record<string, unknown>
 		expect(info).toMatchObject({
@@ -211,7 +214,7 @@ describe('lifecycle', () => {
 			}
 			const row = body.sessions.find((s) => s.sessionKey === 'life-1')
 			return row?.lastRunStatus === 'succeeded' ? row : undefined
-		}, 10_000)
+		})
 		expect(list.messageCount).toBe(2)
 	})
 
@@ -276,7 +279,7 @@ describe('lifecycle', () => {
 	})
 
 	it('cancels a queued run (it never runs) and a running one (the lane moves on)', async () => {
-		const slow = await send('cancel-1', { content: '/slow 5000 long' })
+		const slow = await send('cancel-1', { content: '/slow 60000 long' })
 		const queued = await send('cancel-1', { content: 'queued' })
 		await waitForRun('cancel-1', slow.run.runId, (r) => r.status === 'running')
 		const q = await admin(`/v1/sessions/cancel-1/runs/${queued.run.runId}/cancel`, {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { laneName } from '../../src/lanes/name'
 import { LaneStore } from '../../src/lanes/store'
 import { ADMIN_TOKEN, admin, call, problem, send, waitForRun } from '../helpers'
+import { STATE_WAIT_MS } from '../timeouts'
 
 interface Ev {
 	seq: number
@@ -74,7 +75,7 @@ function openSocket(
 				if (pred(events)) return resolve(events)
 				const timer = setTimeout(
 					() => reject(new Error(`socket: condition not met; got ${events.map((e) => e.type)}`)),
-					4_000,
+					STATE_WAIT_MS,
 				)
 				waiting.push({
 					pred,
@@ -176,9 +177,7 @@ describe('WebSocket', () => {
 	})
 
 	// Graceful eviction waits for the lane's pending work, including its next index write (≤ 5 s).
-	it('keeps the socket across hibernation: an evicted lane still delivers', {
-		timeout: 15_000,
-	}, async () => {
+	it('keeps the socket across hibernation: an evicted lane still delivers', async () => {
 		await send('ws-2', { content: 'one', wait: true })
 		const { ws, next } = await openSocket('/v1/sessions/ws-2/ws?after=0')
 		await next((e) => finals(e) >= 1)

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { limitsOf, readSettings } from '../../src/db/tenant-settings'
 import { GRANT_CLAIM_MS } from '../../src/lanes/gate'
 import { admin, createAgent, postJson } from '../helpers'
+import { STATE_WAIT_MS } from '../timeouts'
 
 const TENANT = 'narrow'
 const headers = { 'x-edgeclaw-tenant': TENANT }
@@ -30,13 +31,14 @@ const runOf = async (key: string, runId: string) =>
 
 describe('tenant concurrency cap', () => {
 	it('runs one turn at a time across sessions when the cap is 1; the others wait visibly', async () => {
-		const a = await sendTo('gate-a', '/slow 300 a')
+		// a runs long enough for b to be seen waiting behind it, even on a slow machine.
+		const a = await sendTo('gate-a', '/slow 2000 a')
 		const b = await sendTo('gate-b', 'b')
 		const c = await sendTo('gate-c', 'c')
 		await until(async () => (await runOf('gate-a', a.runId)).status === 'running')
 		const waiting = await runOf('gate-b', b.runId)
 		expect(waiting).toMatchObject({ status: 'queued', waitingForSlot: true })
-		const deadline = Date.now() + 5_000
+		const deadline = Date.now() + STATE_WAIT_MS
 		let ra = await runOf('gate-a', a.runId)
 		let rb = await runOf('gate-b', b.runId)
 		let rc = await runOf('gate-c', c.runId)
@@ -74,7 +76,7 @@ describe('tenant concurrency cap', () => {
 	})
 })
 
-async function until(probe: () => Promise<boolean>, timeoutMs = 3_000): Promise<void> {
+async function until(probe: () => Promise<boolean>, timeoutMs = STATE_WAIT_MS): Promise<void> {
 	const deadline = Date.now() + timeoutMs
 	while (!(await probe())) {
 		if (Date.now() > deadline) throw new Error('condition not met in time')

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { AlarmScheduler, CoalescedIndex, type IndexRow } from '../../src/lanes/host'
 import { Logger } from '../../src/observability/logger'
 import type { SessionRef } from '../../src/security/subject'
+import { silentLogger } from '../fakes/logs'
 
-const silent = new Logger({}, { sink: { log() {}, warn() {}, error() {} } })
+const silent = silentLogger()
 
 function fakeAlarms(initial: number | null = null) {
 	const writes: (number | null)[] = []

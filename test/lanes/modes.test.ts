@@ -2,17 +2,21 @@
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createAgent, getRun, messagesOf, send, waitForRun } from '../helpers'
+import { STATE_WAIT_MS } from '../timeouts'
 
 beforeAll(async () => {
-	await createAgent(env.DB, 'quick', { limits: { runDeadlineMs: 1_000 } })
+	// Short enough to wait out, long enough for a steer to reach the run before it dies.
+	await createAgent(env.DB, 'quick', { limits: { runDeadlineMs: 3_000 } })
 })
 
+// `/slow 2000` holds a run long enough for the messages a test sends next to reach it while it
+// runs, even on a loaded machine; runs a test cancels hold for a minute.
 const running = (key: string, runId: string, agent = 'main') =>
 	waitForRun(key, runId, (r) => r.status === 'running', { agent })
 
 describe('collect', () => {
 	it('batches messages that arrive during a run into the next turn', async () => {
-		const first = await send('collect-1', { content: '/slow 300 first', mode: 'collect' })
+		const first = await send('collect-1', { content: '/slow 2000 first', mode: 'collect' })
 		await running('collect-1', first.run.runId)
 		const a = await send('collect-1', { content: 'a', mode: 'collect' })
 		const b = await send('collect-1', { content: 'b', mode: 'collect' })
@@ -23,7 +27,7 @@ describe('collect', () => {
 		const batch = await waitForRun('collect-1', a.run.runId)
 		expect(batch.output).toBe('echo: a\nb\nc')
 		expect((await messagesOf('collect-1')).map((m) => m.text)).toEqual([
-			'/slow 300 first',
+			'/slow 2000 first',
 			'echo: first',
 			'a',
 			'b',
@@ -40,7 +44,7 @@ describe('collect', () => {
 
 describe('steer', () => {
 	it('injects into the active run at its next step', async () => {
-		const first = await send('steer-1', { content: '/slow 300 working' })
+		const first = await send('steer-1', { content: '/slow 2000 working' })
 		await running('steer-1', first.run.runId)
 		const steer = await send('steer-1', { content: 'also mention cats', mode: 'steer' })
 		expect(steer.run).toMatchObject({ runId: first.run.runId, disposition: 'steered' })
@@ -48,7 +52,7 @@ describe('steer', () => {
 		// The run answers, takes the steer at its next step and answers that too.
 		expect(done.output).toBe('echo: also mention cats')
 		expect((await messagesOf('steer-1')).map((m) => m.text)).toEqual([
-			'/slow 300 working',
+			'/slow 2000 working',
 			'echo: working',
 			'also mention cats',
 			'echo: also mention cats',
@@ -79,7 +83,7 @@ describe('steer', () => {
 
 describe('interrupt', () => {
 	it('cancels the active run and runs the new message next, ahead of the queue', async () => {
-		const slow = await send('int-1', { content: '/slow 5000 long job' })
+		const slow = await send('int-1', { content: '/slow 60000 long job' })
 		await running('int-1', slow.run.runId)
 		const queued = await send('int-1', { content: 'queued before' })
 		const urgent = await send('int-1', { content: 'urgent', mode: 'interrupt' })
@@ -90,7 +94,7 @@ describe('interrupt', () => {
 		expect(after.status).toBe('succeeded')
 		expect(after.startedAt as number).toBeGreaterThanOrEqual(done.finishedAt as number)
 		expect((await messagesOf('int-1')).map((m) => m.text)).toEqual([
-			'/slow 5000 long job',
+			'/slow 60000 long job',
 			'urgent',
 			'echo: urgent',
 			'queued before',
@@ -106,7 +110,7 @@ describe('deadlines', () => {
 		const failed = await waitForRun('dl-1', slow.run.runId, undefined, { agent: 'quick' })
 		expect(failed).toMatchObject({ status: 'failed', error: { code: 'deadline_exceeded' } })
 		expect((failed.finishedAt as number) - (failed.startedAt as number)).toBeGreaterThanOrEqual(
-			1_000,
+			3_000,
 		)
 		const ok = await waitForRun('dl-1', next.run.runId, undefined, { agent: 'quick' })
 		expect(ok.output).toBe('echo: after the deadline')
@@ -114,7 +118,7 @@ describe('deadlines', () => {
 })
 
 async function eventuallyText(key: string, text: string, agent = 'main'): Promise<void> {
-	const deadline = Date.now() + 5_000
+	const deadline = Date.now() + STATE_WAIT_MS
 	while (!(await messagesOf(key, agent)).some((m) => m.text === text)) {
 		if (Date.now() > deadline) throw new Error(`"${text}" never appeared in ${key}`)
 		await new Promise((r) => setTimeout(r, 25))

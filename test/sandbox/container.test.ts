@@ -127,9 +127,9 @@ describe('exec', () => {
 
 	it('reports a command killed at its timeout, keeping what it printed', async () => {
 		const started = Date.now()
-		const result = await exec(container(), 'echo started; sleep 5; echo never', { timeoutMs: 200 })
+		const result = await exec(container(), 'echo started; sleep 60; echo never', { timeoutMs: 200 })
 		expect(result).toMatchObject({ timedOut: true, exitCode: 124, stdout: 'started\n' })
-		expect(Date.now() - started).toBeLessThan(3_000)
+		expect(Date.now() - started).toBeLessThan(30_000)
 	})
 
 	it('does not mistake a command exiting 124 for a timeout', async () => {

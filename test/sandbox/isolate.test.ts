@@ -14,7 +14,8 @@ const run = (code: string, over: Partial<JsRequest> = {}) =>
 	executor.runJs({
 		code,
 		language: 'javascript',
-		timeoutMs: 5_000,
+		// Tests of the timeout pass their own; the rest must not hit it, however slow the machine.
+		timeoutMs: 30_000,
 		maxOutputBytes: 64 * 1024,
 		signal: new AbortController().signal,
 		...over,
@@ -98,7 +99,7 @@ describe('IsolateExecutor.runJs', () => {
 		})
 		// The guard reads the clock, so it stops at the timeout, not at an arbitrary count.
 		expect(out.durationMs).toBeGreaterThanOrEqual(250)
-		expect(out.durationMs).toBeLessThan(3_000)
+		expect(out.durationMs).toBeLessThan(10_000)
 		expect(await run("return 'alive'")).toMatchObject({ ok: true, result: 'alive' })
 	})
 
@@ -124,14 +125,14 @@ describe('IsolateExecutor.runJs', () => {
 			message: 'the code did not finish within 200 ms',
 		})
 		expect(out.durationMs).toBeGreaterThanOrEqual(190)
-		expect(out.durationMs).toBeLessThan(2_000)
+		expect(out.durationMs).toBeLessThan(9_000)
 	})
 
 	it('ends code that awaits what nothing can settle without waiting out the timeout', async () => {
-		const out = await run('await new Promise(() => {})', { timeoutMs: 2_000 })
+		const out = await run('await new Promise(() => {})', { timeoutMs: 20_000 })
 		expect(out.error?.name).toBe('TimeoutError')
-		expect(out.error?.message).toMatch(/^the code did not finish within 2000 ms: it awaits/)
-		expect(out.durationMs).toBeLessThan(1_500)
+		expect(out.error?.message).toMatch(/^the code did not finish within 20000 ms: it awaits/)
+		expect(out.durationMs).toBeLessThan(10_000)
 		expect(await run('return 2')).toMatchObject({ ok: true, result: 2 })
 	})
 
@@ -277,7 +278,7 @@ describe("the loop guard is out of the code's reach", () => {
 		).runJs({
 			code: 'return 1',
 			language: 'javascript',
-			timeoutMs: 2_000,
+			timeoutMs: 30_000,
 			maxOutputBytes: 1_024,
 			signal: new AbortController().signal,
 		})
@@ -320,8 +321,9 @@ describe("the loop guard is out of the code's reach", () => {
 
 describe('regular expressions', () => {
 	it('ends catastrophic backtracking: V8 falls back to its linear engine', async () => {
-		// 2^30 backtracking steps: seconds to minutes without the fallback, so an ok result shows it.
-		const out = await run("return /^(a+)+$/.test('a'.repeat(30) + 'b')", { timeoutMs: 2_000 })
+		// 2^40 backtracking steps: hours without the fallback, so an ok result within the timeout
+		// shows it.
+		const out = await run("return /^(a+)+$/.test('a'.repeat(40) + 'b')")
 		expect(out).toMatchObject({ ok: true, result: false })
 	})
 })

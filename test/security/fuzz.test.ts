@@ -15,7 +15,7 @@ const SEED = 17
 const COUNT = 300
 
 it(`answers ${COUNT} requests generated from the OpenAPI document (seed ${SEED}) by the fuzz oracles`, {
-	timeout: 60_000,
+	timeout: 120_000,
 }, async () => {
 	const doc = (await (await call('/openapi.json')).json()) as OpenAPIDocument
 	const world = await createWorld(call, {

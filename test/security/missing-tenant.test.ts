@@ -7,7 +7,8 @@ import { database } from '../../src/db/client'
 import { isForeignKeyViolation } from '../../src/db/errors'
 import { insertPolicy } from '../../src/db/policies'
 import { createGateway } from '../../src/gateway/app'
-import { ADMIN_TOKEN, admin, captureLogs } from '../helpers'
+import { captureLogs } from '../fakes/logs'
+import { ADMIN_TOKEN, admin } from '../helpers'
 
 const GHOST = 'no-such-tenant'
 const agentConfig = { model: { primary: 'offline:echo' } }

@@ -15,7 +15,11 @@ import {
 } from '../helpers'
 
 await createAgent(env.DB, 'coder', { tools: { profile: 'coding' } })
+// Approvals the tests decide wait as long as the tests may; the one left unanswered expires soon.
 await createAgent(env.DB, 'guarded', {
+	tools: { profile: 'coding', elevated: ['run_js'], approvalTimeoutMs: 60_000 },
+})
+await createAgent(env.DB, 'hasty', {
 	tools: { profile: 'coding', elevated: ['run_js'], approvalTimeoutMs: 1_000 },
 })
 
@@ -43,7 +47,6 @@ describe('tools end to end', () => {
 			agent: 'coder',
 			content: runJs('console.log("hi"); return 6 * 7'),
 			wait: true,
-			waitTimeoutMs: 20_000,
 		})
 		expect(res.status).toBe(200)
 		expect(run.status).toBe('succeeded')
@@ -89,11 +92,10 @@ describe('tools end to end', () => {
 			agent: 'coder',
 			content: '/tool exec {"command":"ls"}',
 			wait: true,
-			waitTimeoutMs: 20_000,
 		})
 		expect(run.status).toBe('succeeded')
 		expect(run.output).toMatch(/^exec failed .*(Docker|container)/i)
-		expect(Date.now() - started).toBeLessThan(10_000)
+		expect(Date.now() - started).toBeLessThan(30_000)
 	})
 
 	it('web_fetch refuses the metadata address before any request', async () => {
@@ -101,7 +103,6 @@ describe('tools end to end', () => {
 			agent: 'coder',
 			content: '/tool web_fetch {"url":"http://169.254.169.254/latest/meta-data/"}',
 			wait: true,
-			waitTimeoutMs: 20_000,
 		})
 		expect(run.output).toMatch(/^web_fetch failed/)
 	})
@@ -117,10 +118,7 @@ describe('approvals end to end', () => {
 		})
 		expect(decided.status).toBe(200)
 		expect(await decided.json()).toMatchObject({ status: 'allowed', decidedBy: 'admin-token' })
-		const done = await waitForRun('appr-ok', run.runId, undefined, {
-			agent: 'guarded',
-			timeoutMs: 20_000,
-		})
+		const done = await waitForRun('appr-ok', run.runId, undefined, { agent: 'guarded' })
 		expect(done.output).toMatch(/^run_js returned \{"ok":true,"result":"ran"/)
 		const again = await postJson(`/v1/sessions/appr-ok/approvals/${approval.id}?agent=guarded`, {
 			decision: 'deny',
@@ -140,10 +138,10 @@ describe('approvals end to end', () => {
 	})
 
 	it('an unanswered call expires at its deadline', async () => {
-		const { run } = await send('appr-late', { agent: 'guarded', content: runJs('return 1') })
-		const done = await waitForRun('appr-late', run.runId, undefined, { agent: 'guarded' })
+		const { run } = await send('appr-late', { agent: 'hasty', content: runJs('return 1') })
+		const done = await waitForRun('appr-late', run.runId, undefined, { agent: 'hasty' })
 		expect(done.output).toBe('run_js failed No one approved this call to "run_js" in time.')
-		const res = await admin('/v1/sessions/appr-late/approvals?agent=guarded')
+		const res = await admin('/v1/sessions/appr-late/approvals?agent=hasty')
 		const { approvals } = (await res.json()) as { approvals: Approval[] }
 		expect(approvals[0]?.status).toBe('expired')
 	})
@@ -177,7 +175,7 @@ describe('tool policy end to end', () => {
 		call(`/v1/sessions/${session}/messages`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-			body: JSON.stringify({ agent: 'coder', content, wait: true, waitTimeoutMs: 20_000 }),
+			body: JSON.stringify({ agent: 'coder', content, wait: true }),
 		}).then(async (r) => (await r.json()) as { output: string })
 
 	it("a member's run may use tools; a tenant policy can deny one, and the denial is audited", async () => {

@@ -26,7 +26,8 @@ import type { ToolCall } from '../../src/tools/invoker'
 import type { ToolJob } from '../../src/tools/jobs'
 import { type AnyToolSpec, ToolError } from '../../src/tools/registry'
 import type { ToolAgent, Toolbox } from '../../src/tools/toolbox'
-import { silentLogger, toolContext } from '../fakes/tool-context'
+import { silentLogger } from '../fakes/logs'
+import { toolContext } from '../fakes/tool-context'
 
 const QUEUE = 'edgeclaw-tool-jobs'
 

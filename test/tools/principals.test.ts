@@ -64,7 +64,7 @@ function executions(session: string, count = 1): Promise<Execution[]> {
 		const res = await admin(`/v1/tool-executions?session=${session}`)
 		const { executions } = (await res.json()) as { executions: Execution[] }
 		return executions.length >= count ? executions : undefined
-	}, 20_000)
+	})
 }
 
 const runJs = (code: string) => `/tool run_js ${JSON.stringify({ code })}`
@@ -91,7 +91,8 @@ beforeAll(async () => {
 	await createAgent(env.DB, 'coder', { tools: { profile: 'coding' } })
 	await createAgent(env.DB, 'quick', {
 		tools: { profile: 'coding' },
-		limits: { runDeadlineMs: 1_000 },
+		// Long enough for a steer to reach the run before it dies, even on a loaded machine.
+		limits: { runDeadlineMs: 3_000 },
 	})
 	await createAgent(env.DB, 'sod', {
 		tools: { profile: 'coding', elevated: ['run_js'], separateApprover: true },
@@ -104,10 +105,7 @@ describe('a run carries every principal whose message it took', () => {
 	it("a member's steer into an operator's run: the job runs with both principals recorded", async () => {
 		// No policy narrows members yet: the call is allowed for both, and the record names both.
 		const { runId } = await operatorRunSteeredByMember('steer-job-ok', runJs('return 6 * 7'))
-		const done = await waitForRun('steer-job-ok', runId, undefined, {
-			agent: 'coder',
-			timeoutMs: 20_000,
-		})
+		const done = await waitForRun('steer-job-ok', runId, undefined, { agent: 'coder' })
 		expect(done.output).toMatch(/^run_js returned \{"ok":true,"result":42/)
 		const [row] = await executions('steer-job-ok')
 		expect(row).toMatchObject({
@@ -135,17 +133,13 @@ describe('a run carries every principal whose message it took', () => {
 			const { run } = await sendAs(operator, 'op-alone', {
 				content: '/tool time_now {}',
 				wait: true,
-				waitTimeoutMs: 20_000,
 			})
 			expect(run.output).toMatch(/^time_now returned/)
 		})
 
 		it("a member's steer cannot make an operator's run call run_js (a job)", async () => {
 			const { runId } = await operatorRunSteeredByMember('steer-js', runJs('return "pwned"'))
-			const done = await waitForRun('steer-js', runId, undefined, {
-				agent: 'coder',
-				timeoutMs: 20_000,
-			})
+			const done = await waitForRun('steer-js', runId, undefined, { agent: 'coder' })
 			expect(done.output).toBe(
 				`run_js failed Calling "run_js" is not allowed: denied by policy "tenant:members-no-js" for ${member.actor}, whose message this run carries.`,
 			)
@@ -252,7 +246,7 @@ describe('separate approvers', () => {
 			const res = await admin(`/v1/sessions/${session}/approvals?agent=sod`)
 			const { approvals } = (await res.json()) as { approvals: Approval[] }
 			return approvals.find((a) => a.status === 'pending')
-		}, 20_000)
+		})
 
 	it('the principal whose message started the call cannot approve it; another can', async () => {
 		const { run } = await sendAs(operator, 'sod-1', { agent: 'sod', content: runJs('return 1') })
@@ -283,10 +277,7 @@ describe('separate approvers', () => {
 		})
 		expect(other.status).toBe(200)
 		expect(await other.json()).toMatchObject({ status: 'allowed', decidedBy: 'admin-token' })
-		const done = await waitForRun('sod-1', run.runId, undefined, {
-			agent: 'sod',
-			timeoutMs: 20_000,
-		})
+		const done = await waitForRun('sod-1', run.runId, undefined, { agent: 'sod' })
 		expect(done.output).toMatch(/^run_js returned \{"ok":true,"result":1/)
 	})
 
@@ -300,7 +291,7 @@ describe('separate approvers', () => {
 			const res = await admin('/v1/sessions/sod-2/approvals?agent=together')
 			const { approvals } = (await res.json()) as { approvals: Approval[] }
 			return approvals.find((a) => a.status === 'pending')
-		}, 20_000)
+		})
 		const own = await asKey(
 			operator,
 			`/v1/sessions/sod-2/approvals/${approval.id}?agent=together`,
@@ -310,10 +301,7 @@ describe('separate approvers', () => {
 			},
 		)
 		expect(own.status).toBe(200)
-		const done = await waitForRun('sod-2', run.runId, undefined, {
-			agent: 'together',
-			timeoutMs: 20_000,
-		})
+		const done = await waitForRun('sod-2', run.runId, undefined, { agent: 'together' })
 		expect(done.output).toMatch(/^run_js returned/)
 	})
 })

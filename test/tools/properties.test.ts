@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { toolCatalog } from '../../src/tools/builtin/index'
 import { handleToolJobBatch } from '../../src/tools/consumer'
 import { parseArgs, runTool } from '../../src/tools/registry'
-import { silentLogger, toolContext } from '../fakes/tool-context'
+import { silentLogger } from '../fakes/logs'
+import { toolContext } from '../fakes/tool-context'
 
 const json = fc.jsonValue({ maxDepth: 3 })
 

@@ -406,7 +406,7 @@ describe('web_fetch: caps', () => {
 		)
 		expect(out).toMatchObject({ ok: false, code: 'timeout' })
 		expect(out.text).toContain('50 ms')
-		expect(Date.now() - started).toBeLessThan(5_000)
+		expect(Date.now() - started).toBeLessThan(30_000)
 	})
 
 	it('times out a body that stalls after the headers', async () => {

@@ -302,7 +302,7 @@ describe('streaming', () => {
 			'x-edgeclaw-session': 'cancel-stream',
 		}).chat.completions.create({
 			model: 'main',
-			messages: [{ role: 'user', content: '/slow 5000 never' }],
+			messages: [{ role: 'user', content: '/slow 60000 never' }],
 			stream: true,
 		})
 		const iterator = stream[Symbol.asyncIterator]()
@@ -576,7 +576,7 @@ describe('errors the SDK raises', () => {
 			'x-edgeclaw-session': 'cancel-plain',
 		}).chat.completions.create({
 			model: 'main',
-			messages: [{ role: 'user', content: '/slow 5000 never' }],
+			messages: [{ role: 'user', content: '/slow 60000 never' }],
 		})
 		const runId = await eventually(async () => {
 			const res = await admin('/v1/sessions/cancel-plain?agent=main')

@@ -9,8 +9,8 @@ import {
 	finishReasonOf,
 } from '../../../src/gateway/openai/stream'
 import type { RunView } from '../../../src/lanes/types'
-import { Logger } from '../../../src/observability/logger'
 import { type Answer, ev, fakeLane } from '../../fakes/lane-events'
+import { silentLogger } from '../../fakes/logs'
 import { sseData } from './helpers'
 
 const agent = (config: Record<string, unknown> = {}): AgentSnapshot => ({
@@ -46,7 +46,7 @@ const done: RunView = {
 	calls: [{ model: 'offline:echo', inputTokens: 10, outputTokens: 2, latencyMs: 1, outcome: 'ok' }],
 }
 
-const quiet = new Logger({}, { level: 'error', sink: { log() {}, warn() {}, error() {} } })
+const quiet = silentLogger()
 
 function setup(answers: Answer[], extra: Partial<CompletionStreamOptions> = {}) {
 	const fake = fakeLane(answers)

@@ -4,7 +4,8 @@
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createGateway } from '../../../src/gateway/app'
-import { ADMIN_TOKEN, call, captureLogs, problem } from '../../helpers'
+import { captureLogs } from '../../fakes/logs'
+import { ADMIN_TOKEN, call, eventually, problem } from '../../helpers'
 import { key } from '../../security/helpers'
 import { completion, openAIError, sseData } from './helpers'
 
@@ -241,12 +242,8 @@ describe('ephemeral sessions', () => {
 		await res.body?.cancel()
 		return res.status === 200
 	}
-	const gone = async (sessionKey: string) => {
-		for (let i = 0; i < 100 && (await exists(sessionKey)); i++) {
-			await new Promise((r) => setTimeout(r, 20))
-		}
-		return !(await exists(sessionKey))
-	}
+	const gone = (sessionKey: string) =>
+		eventually(async () => ((await exists(sessionKey)) ? undefined : true))
 
 	it('a request that names no session gets its own, deleted once it has answered', async () => {
 		const res = await completion(member, hello)

@@ -22,7 +22,7 @@ beforeAll(async () => {
 					profile: 'minimal',
 					allow: ['time_now'],
 					elevated: ['time_now'],
-					approvalTimeoutMs: 5_000,
+					approvalTimeoutMs: 60_000,
 				},
 			}),
 		)
@@ -38,7 +38,7 @@ beforeAll(async () => {
 					profile: 'minimal',
 					allow: ['time_now'],
 					elevated: ['time_now'],
-					approvalTimeoutMs: 10_000,
+					approvalTimeoutMs: 60_000,
 					separateApprover: true,
 				},
 			}),

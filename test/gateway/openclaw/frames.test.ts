@@ -246,7 +246,7 @@ describe('chat', () => {
 		const wire = await connected(member)
 		const ack = await wire.request('chat.send', {
 			sessionKey: 'abort-1',
-			message: '/slow 5000 never',
+			message: '/slow 60000 never',
 			idempotencyKey: 'a-1',
 		})
 		const runId = ack.payload?.runId as string

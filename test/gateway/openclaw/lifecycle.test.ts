@@ -6,9 +6,10 @@ import fc from 'fast-check'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { HANDSHAKE_TIMEOUT_MS } from '../../../src/gateway/openclaw/protocol'
-import { ADMIN_TOKEN, call } from '../../helpers'
+import { fakeHost } from '../../fakes/openclaw-host'
+import { ADMIN_TOKEN, call, eventually } from '../../helpers'
 import { key, tenant } from '../../security/helpers'
-import { connected, connectParams, fakeHost, type Wire } from './wire'
+import { connected, connectParams, type Wire } from './wire'
 
 let member: { id: string; secret: string }
 
@@ -164,9 +165,7 @@ describe('relays', () => {
 		expect(await relays()).toEqual([connId])
 		wire.ws.close(1000)
 		await wire.closed
-		for (let i = 0; i < 50 && (await relays()).length > 0; i++) {
-			await new Promise((r) => setTimeout(r, 20))
-		}
+		await eventually(async () => ((await relays()).length === 0 ? true : undefined))
 		expect(await relays()).toEqual([])
 	})
 })

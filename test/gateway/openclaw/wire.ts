@@ -1,8 +1,7 @@
 // A raw OpenClaw protocol client for tests: opens `/v1/gateway` through the Worker's entry point
 // and collects frames, so every error path can be driven frame by frame.
-import { OpenClawConnection } from '../../../src/gateway/openclaw/connection'
-import { silentLogger } from '../../fakes/tool-context'
 import { call } from '../../helpers'
+import { STATE_WAIT_MS } from '../../timeouts'
 
 export interface Frame {
 	type: 'res' | 'event'
@@ -19,7 +18,7 @@ export interface Wire {
 	frames: Frame[]
 	closed: Promise<{ code: number; reason: string }>
 	send(frame: unknown): void
-	/** Waits until a frame matches (default 5 s). */
+	/** Waits until a frame matches (by default as long as any wait for state). */
 	next(pred: (f: Frame) => boolean, timeoutMs?: number): Promise<Frame>
 	request(method: string, params?: unknown): Promise<Frame>
 }
@@ -43,7 +42,7 @@ export async function openWire(path = '/v1/gateway', headers: HeadersInit = {}):
 			for (const w of [...waiters]) w()
 		})
 	})
-	const next = (pred: (f: Frame) => boolean, timeoutMs = 5_000) =>
+	const next = (pred: (f: Frame) => boolean, timeoutMs = STATE_WAIT_MS) =>
 		new Promise<Frame>((resolve, reject) => {
 			const check = () => {
 				const found = frames.find(pred)
@@ -92,41 +91,4 @@ export async function connected(token: string, extra: Record<string, unknown> = 
 	const hello = await wire.request('connect', connectParams(token, extra))
 	if (!hello.ok) throw new Error(`connect failed: ${JSON.stringify(hello.error)}`)
 	return wire
-}
-
-/** The connection logic on an in-memory host, with a clock the test moves. */
-export function fakeHost(environment: Env, connId = 'c'.repeat(64)) {
-	const store = new Map<string, unknown>()
-	const sent: string[] = []
-	const closes: [number, string][] = []
-	const alarms: number[] = []
-	const clock = { now: Date.now() }
-	const conn = new OpenClawConnection({
-		env: environment,
-		connId,
-		send: (t) => {
-			sent.push(t)
-			return true
-		},
-		close: (code, reason) => {
-			closes.push([code, reason])
-		},
-		kv: {
-			get: <T>(k: string) => store.get(k) as T | undefined,
-			put: (k, v) => {
-				store.set(k, v)
-			},
-			delete: (k) => store.delete(k),
-			list: <T>({ prefix = '' } = {}) =>
-				[...store].filter(([k]) => k.startsWith(prefix)) as [string, T][],
-		},
-		setAlarm: (at) => {
-			alarms.push(at)
-		},
-		deleteAll: async () => store.clear(),
-		now: () => clock.now,
-		logger: silentLogger(),
-		waitUntil: () => {},
-	})
-	return { conn, sent, closes, alarms, clock }
 }

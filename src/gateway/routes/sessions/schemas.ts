@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi'
 import { Slug } from '../../../agents/config'
 import { SessionKey } from '../../../lanes/name'
-import { EVENT_TYPES, QUEUE_MODES, RUN_STATUSES } from '../../../lanes/types'
+import { QUEUE_MODES, RUN_STATUSES } from '../../../lanes/types'
 
 export const MAX_CONTENT_CHARS = 100_000
 
@@ -154,13 +154,3 @@ export const SessionSummarySchema = z
 		updatedAt: z.number(),
 	})
 	.openapi('SessionSummary')
-
-export const EventSchema = z
-	.object({
-		seq: z.number().int(),
-		ts: z.number(),
-		type: z.enum(EVENT_TYPES),
-		runId: z.string().nullable(),
-		data: z.record(z.string(), z.unknown()),
-	})
-	.openapi('SessionEvent')
