@@ -49,7 +49,7 @@ const REPLAY_LIMIT = 10_000
  * object of that kind with a given id. A front door that follows sessions adds its kind here
  * (docs/architecture.md, "Followers").
  */
-export function followerKinds(env: Env): FollowerKinds {
+function followerKinds(env: Env): FollowerKinds {
 	return {
 		[OPENCLAW_FOLLOWER]: (id) =>
 			env.GATEWAY_CONNECTION.get(env.GATEWAY_CONNECTION.idFromString(id)) as unknown as RelayTarget,

@@ -6,6 +6,7 @@
 // are resolved through the registry the Durable Object shell passes in; the lane knows none.
 // Delivery is in order, batched, one call in flight per follower, at least once (the place moves
 // only when the follower took the batch); the rules are in docs/architecture.md ("Followers").
+import { sleep } from '../agents/models/sleep'
 import type { Logger } from '../observability/logger'
 import type { Follower, FollowerRef, LaneEvent } from './types'
 
@@ -281,5 +282,3 @@ function outbox(
 	const wanted = types && new Set(types)
 	return { ref, key: keyOf(ref), types: wanted, delivered, sending: false, failures: 0 }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -6,7 +6,7 @@ import type { LaneStore } from './store'
 /** Deletes everything past its retention at `now` (call inside a transaction). */
 export function pruneExpired(store: LaneStore, now: number): void {
 	const r = DEFAULT_LIMITS
-	store.events.prune(r.eventHistory, now - r.eventRetentionMs)
+	pruneEvents(store, now)
 	store.transcript.pruneCompacted(now - r.compactedRetentionMs)
 	store.runs.pruneIdempotency(now - r.idempotencyTtlMs)
 	store.runs.prune(now - r.runRetentionMs)

@@ -2,7 +2,7 @@
 // lane's tool calls, lane tools with the toolbox's context, every decision recorded. Built once
 // per turn; the model's calls go through it. A call is decided for every principal whose message
 // the run carries at that moment (its starter, then each sender whose message it took).
-import { actorOf, type SessionRef } from '../security/subject'
+import { actorOf, type SessionRef, type ToolSubject } from '../security/subject'
 import { ToolInvoker } from '../tools/invoker'
 import { NO_SUBJECT, toolResource } from '../tools/policy'
 import { actorsOf } from '../tools/principals'
@@ -11,12 +11,18 @@ import { laneName } from './name'
 import { type RunRecord, runPrincipals } from './store'
 import type { LaneToolCalls } from './tool-calls'
 
+/** The run's invoker, and what the turn tells it when the run took steered messages. */
+export interface RunInvoker {
+	invoker: ToolInvoker
+	tookSteer(): void
+}
+
 export function runInvoker(
 	ctx: { host: LaneHost; tools: LaneToolCalls },
 	run: RunRecord,
 	session: SessionRef,
 	signal: AbortSignal,
-): ToolInvoker {
+): RunInvoker {
 	const { host } = ctx
 	const { toolbox } = host
 	const agent = run.agent
@@ -24,7 +30,10 @@ export function runInvoker(
 	const subject = run.subject ?? nobody
 	const actor = actorOf(subject)
 	const origin = { laneName: laneName(session), session, runId: run.id, subject }
-	return new ToolInvoker(
+	// A running run's input changes only when it takes steered messages, so its principals are
+	// read from storage once, and again after each steer — not on every call.
+	let principals: ToolSubject[] | undefined
+	const invoker = new ToolInvoker(
 		{
 			decide: (request) => toolbox.decide(request),
 			approve: (call, spec, principals) =>
@@ -88,9 +97,15 @@ export function runInvoker(
 			agentId: session.agentId,
 			sessionKey: session.sessionKey,
 			// The run as stored now: the steers it has taken are in its input.
-			principals: () => runPrincipals(host.store.runs.get(run.id) ?? run, nobody),
+			principals: () => (principals ??= runPrincipals(host.store.runs.get(run.id) ?? run, nobody)),
 			tools: agent.config.tools,
 			now: host.now,
 		},
 	)
+	return {
+		invoker,
+		tookSteer: () => {
+			principals = undefined
+		},
+	}
 }

@@ -76,7 +76,7 @@ export async function executeTurn(
 			sessionKey: '',
 		}
 		const tools = await Promise.race([quiet(ctx.host.toolbox.toolsFor(run.agent)), active.stopped])
-		const invoker = runInvoker(ctx, run, session, signal)
+		const { invoker, tookSteer } = runInvoker(ctx, run, session, signal)
 		const result: TurnResult = await Promise.race([
 			quiet(
 				runner.runTurn(
@@ -98,7 +98,11 @@ export async function executeTurn(
 							if (ctx.live()) ctx.tx(() => ctx.emit('tool', run.id, { ...event }))
 						},
 						invoke: (call) => invoker.invoke(tools, call),
-						steer: () => (ctx.live() ? takeSteer(ctx, run.id) : []),
+						steer: () => {
+							const taken = ctx.live() ? takeSteer(ctx, run.id) : []
+							if (taken.length > 0) tookSteer()
+							return taken
+						},
 						hasSteer: () =>
 							active.steered && ctx.live() && (ctx.store.runs.get(run.id)?.steer.length ?? 0) > 0,
 						commit: (messages) => {
