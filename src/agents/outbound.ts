@@ -5,7 +5,8 @@
 import { secretSource } from '../security/secrets'
 import { checkUrl, type UrlRules } from '../security/ssrf'
 import type { AgentConfig } from './config'
-import { officialProvider, PROVIDERS, type ProviderKind } from './models/providers'
+import { officialProvider } from './models/providers'
+import { targetsFor } from './models/targets'
 
 export interface SecretReference {
 	/** Where the config names it, e.g. `providers.x.profiles.0.secret` (relative to the config). */
@@ -43,24 +44,19 @@ export function secretReferences(config: AgentConfig): SecretReference[] {
 			})
 		})
 	}
-	const refs: [string, string][] = [
-		[config.model.primary, 'model.primary'],
-		...config.model.fallbacks.map((r, i): [string, string] => [r, `model.fallbacks.${i}`]),
-	]
-	for (const [ref, path] of refs) {
-		const id = ref.slice(0, ref.indexOf(':'))
-		if (config.providers[id]) continue
-		const name = PROVIDERS[id as ProviderKind].defaultSecret
-		if (name) {
+	targetsFor(config).forEach((target, i) => {
+		const id = target.ref.slice(0, target.ref.indexOf(':'))
+		const implicitKey = config.providers[id] ? undefined : target.profiles[0]
+		if (implicitKey) {
 			out.push({
-				path,
-				name,
-				officialFor: officialProvider(id as ProviderKind, undefined),
+				path: i === 0 ? 'model.primary' : `model.fallbacks.${i - 1}`,
+				name: implicitKey.secret,
+				officialFor: target.officialFor,
 				via: id,
 				implicit: true,
 			})
 		}
-	}
+	})
 	config.tools.mcp.forEach((server, i) => {
 		if (server.secret) {
 			out.push({

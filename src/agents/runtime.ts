@@ -18,6 +18,8 @@ export function healthBackend(env: Env, scope: HealthScope = 'shared'): HealthBa
 }
 
 const views = new WeakMap<object, Map<HealthScope, HealthView>>()
+/** Scopes kept per isolate; a view holds only a 2 s snapshot, so dropping them costs one read each. */
+const MAX_HEALTH_VIEWS = 256
 
 /**
  * The isolate's view of one scope's provider health, shared by all its lanes: one snapshot read
@@ -32,6 +34,8 @@ export function healthView(env: Env, scope: HealthScope): HealthView {
 	}
 	let view = byScope.get(scope)
 	if (!view) {
+		// One view per tenant that ever ran here would pile up for the isolate's life.
+		if (byScope.size >= MAX_HEALTH_VIEWS) byScope.clear()
 		view = new HealthView(
 			() => healthBackend(env, scope),
 			loggerFromEnv(env, { component: 'models' }),

@@ -46,7 +46,7 @@ export const DEFAULT_OUTPUT_RESERVE = 4_096
  * A timeout counts against a shared credential only when the call waited at least this long: an
  * agent's own short `modelCallTimeoutMs` is the tenant's choice, not the provider failing.
  */
-export const SHARED_TIMEOUT_EVIDENCE_MS = 60_000
+const SHARED_TIMEOUT_EVIDENCE_MS = 60_000
 const MAX_CACHED_MODELS = 32
 
 export interface RouterDeps {
@@ -65,9 +65,7 @@ export interface RouterDeps {
 }
 
 /** Rough prompt size in tokens (4 characters per token), system, messages and tool schemas. */
-export function estimatePromptTokens(
-	req: Pick<StepRequest, 'system' | 'messages' | 'tools'>,
-): number {
+function estimatePromptTokens(req: Pick<StepRequest, 'system' | 'messages' | 'tools'>): number {
 	let chars = req.system.length
 	for (const m of req.messages) {
 		if (m.role === 'system') chars += m.content.length
@@ -342,7 +340,7 @@ const isShared = (target: ModelTarget, owner: SecretOwner | undefined): boolean 
  * Evidence from the provider itself: an HTTP status it sent, or no answer within a timeout long
  * enough that the tenant's own settings did not cause it. Only such failures move shared state.
  */
-export function providerEvidence(failure: Failure, callTimeoutMs: number): boolean {
+function providerEvidence(failure: Failure, callTimeoutMs: number): boolean {
 	if (failure.status !== undefined) return true
 	return failure.kind === 'timeout' && callTimeoutMs >= SHARED_TIMEOUT_EVIDENCE_MS
 }
