@@ -5,7 +5,6 @@
 
 import { canonicalJson } from './audit'
 import type { AuditKey } from './audit-key'
-import { decodeBase64 } from './bytes'
 
 export const CHECKPOINT_TYPE = 'edgeclaw.audit.checkpoint'
 
@@ -49,11 +48,4 @@ export async function signCheckpoint(
 		encoder.encode(checkpointMessage(body)),
 	)
 	return { ...body, signature: base64url(signature) }
-}
-
-/** Whether a checkpoint's signature holds under `verifying` (the key its `kid` names). */
-export async function checkpointHolds(c: Checkpoint, verifying: CryptoKey): Promise<boolean> {
-	const signature = decodeBase64(c.signature)
-	if (!signature) return false
-	return crypto.subtle.verify('Ed25519', verifying, signature, encoder.encode(checkpointMessage(c)))
 }
