@@ -5,6 +5,7 @@
 
 import { canonicalJson } from './audit'
 import type { AuditKey } from './audit-key'
+import { encodeBase64url } from './bytes'
 
 export const CHECKPOINT_TYPE = 'edgeclaw.audit.checkpoint'
 
@@ -30,12 +31,6 @@ export function checkpointMessage(c: Omit<Checkpoint, 'signature'>): string {
 
 const encoder = new TextEncoder()
 
-const base64url = (bytes: ArrayBuffer): string =>
-	btoa(String.fromCharCode(...new Uint8Array(bytes)))
-		.replace(/\+/g, '-')
-		.replace(/\//g, '_')
-		.replace(/=+$/, '')
-
 export async function signCheckpoint(
 	key: AuditKey,
 	head: { tenant: string; seq: number; hash: string },
@@ -47,5 +42,5 @@ export async function signCheckpoint(
 		key.signing,
 		encoder.encode(checkpointMessage(body)),
 	)
-	return { ...body, signature: base64url(signature) }
+	return { ...body, signature: encodeBase64url(signature) }
 }
