@@ -55,6 +55,15 @@ export async function listKeys(db: Db, tenantId: string, limit = 200): Promise<K
 		.limit(limit)
 }
 
+/** One key of the tenant by id, read from D1 (uncached: the key routes act on what is there now). */
+export async function getKey(db: Db, tenantId: string, id: string): Promise<KeyRow | undefined> {
+	return db
+		.select()
+		.from(apiKeys)
+		.where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)))
+		.get()
+}
+
 /** Revokes a live key of the tenant; false when there is none by that id. */
 export async function revokeKey(
 	db: Db,
