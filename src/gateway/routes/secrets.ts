@@ -19,6 +19,7 @@ import {
 	tenantSecretNames,
 } from '../../db/secrets'
 import { getTenant } from '../../db/tenants'
+import { PLATFORM_CHAIN } from '../../security/audit'
 import { keyRing } from '../../security/credentials'
 import {
 	decryptSecret,
@@ -274,7 +275,7 @@ export const secretRoutes = createRouter()
 			}
 		}
 		await audit(c, {
-			tenantId: '_platform',
+			tenantId: PLATFORM_CHAIN,
 			action: 'secrets.rotated',
 			target: 'secrets:*',
 			outcome: failed.length > 0 ? 'failure' : 'success',
