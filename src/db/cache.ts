@@ -26,9 +26,4 @@ export class TtlCache<V> {
 	delete(key: string): void {
 		this.#entries.delete(key)
 	}
-
-	/** Drops every entry whose value matches (e.g. all keys of one tenant). */
-	deleteWhere(matches: (value: V) => boolean): void {
-		for (const [key, entry] of this.#entries) if (matches(entry.value)) this.#entries.delete(key)
-	}
 }

@@ -1,31 +1,21 @@
-// API key rows: create, look up by id with the tenant's status (cached briefly per isolate), list,
-// revoke, rotate, and the coalesced last-used time (at most one D1 write per key per isolate every
-// 5 minutes).
-import { and, desc, eq, getTableColumns, isNull } from 'drizzle-orm'
+// API key rows: create, look up by id (cached briefly per isolate), list, revoke, rotate, and the
+// coalesced last-used time (at most one D1 write per key per isolate every 5 minutes).
+import { and, desc, eq, isNull } from 'drizzle-orm'
 import type { Role } from '../security/keys'
 import { TtlCache } from './cache'
 import type { Db } from './client'
-import { apiKeys, tenants } from './schema'
+import { apiKeys } from './schema'
 
 export type KeyRow = typeof apiKeys.$inferSelect
 
-/** A key row as authentication reads it: with its tenant's status, cached together. */
-export type LiveKeyRow = KeyRow & { tenantStatus: (typeof tenants.$inferSelect)['status'] }
-
-/** Revocation, and disabling the key's tenant, reach every isolate within this time. */
+/** Revocation reaches every isolate within this time. */
 export const KEY_CACHE_TTL_MS = 10_000
-const cache = new TtlCache<LiveKeyRow | null>(KEY_CACHE_TTL_MS)
+const cache = new TtlCache<KeyRow | null>(KEY_CACHE_TTL_MS)
 
-export function findKey(db: Db, id: string): Promise<LiveKeyRow | null> {
+export function findKey(db: Db, id: string): Promise<KeyRow | null> {
 	return cache.get(
 		id,
-		async () =>
-			(await db
-				.select({ ...getTableColumns(apiKeys), tenantStatus: tenants.status })
-				.from(apiKeys)
-				.innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-				.where(eq(apiKeys.id, id))
-				.get()) ?? null,
+		async () => (await db.select().from(apiKeys).where(eq(apiKeys.id, id)).get()) ?? null,
 	)
 }
 
@@ -53,6 +43,15 @@ export async function listKeys(db: Db, tenantId: string, limit = 200): Promise<K
 		.where(eq(apiKeys.tenantId, tenantId))
 		.orderBy(desc(apiKeys.createdAt))
 		.limit(limit)
+}
+
+/** One key of the tenant by id, read from D1 (uncached: the key routes act on what is there now). */
+export async function getKey(db: Db, tenantId: string, id: string): Promise<KeyRow | undefined> {
+	return db
+		.select()
+		.from(apiKeys)
+		.where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)))
+		.get()
 }
 
 /** Revokes a live key of the tenant; false when there is none by that id. */
@@ -89,9 +88,4 @@ export function touchKey(db: Db, id: string, now = Date.now()): Promise<void> | 
 
 export function forgetKey(id: string): void {
 	cache.delete(id)
-}
-
-/** Drops this isolate's cached keys of a tenant (it was disabled, enabled or deleted). */
-export function forgetTenantKeys(tenantId: string): void {
-	cache.deleteWhere((row) => row?.tenantId === tenantId)
 }

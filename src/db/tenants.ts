@@ -1,10 +1,9 @@
 // Tenant rows: created, changed, disabled and deleted by the platform admin; everything else hangs
 // off them. The hot path reads a tenant's status and limits through a short per-isolate cache;
-// every write here drops it (and the tenant's cached API keys) in this isolate at once.
+// every write here drops it in this isolate at once.
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { TtlCache } from './cache'
 import type { Db } from './client'
-import { forgetTenantKeys } from './keys'
 import { auditLog, type Tenant, tenants } from './schema'
 import {
 	limitsOf,
@@ -122,7 +121,6 @@ const stateCache = new TtlCache<TenantState | null>(TENANT_CACHE_TTL_MS)
 
 function forget(id: string): void {
 	stateCache.delete(id)
-	forgetTenantKeys(id)
 }
 
 /** The tenant's status and limits (null when it does not exist), cached per isolate for 10 s. */

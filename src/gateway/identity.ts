@@ -5,7 +5,7 @@
 import { Slug } from '../agents/config'
 import { database } from '../db/client'
 import { findKey, touchKey } from '../db/keys'
-import { type TenantStatus, tenantState } from '../db/tenants'
+import { tenantState } from '../db/tenants'
 import { jwtSettings, looksLikeJwt, verifyJwt } from '../security/jwt'
 import { parseKey, secretMatches } from '../security/keys'
 import { secretsEqual } from '../security/tokens'
@@ -25,35 +25,32 @@ export interface IdentifyOptions {
 /** A credential of a disabled tenant: valid, but refused (403, not a failed authentication). */
 export const TENANT_DISABLED = 'tenant_disabled'
 
-/**
- * Why a key row no longer authenticates (revoked, expired, its tenant disabled), or undefined
- * while it is live. The row carries its tenant's status (findKey reads both, cached 10 s).
- */
-export function keyDeadReason(
-	row: { revokedAt: Date | null; expiresAt: Date | null; tenantStatus: TenantStatus },
+/** Why a key row no longer authenticates (revoked or expired), or undefined while it is live. */
+function keyDeadReason(
+	row: { revokedAt: Date | null; expiresAt: Date | null },
 	now: number,
-): 'revoked' | 'expired' | typeof TENANT_DISABLED | undefined {
+): 'revoked' | 'expired' | undefined {
 	if (row.revokedAt) return 'revoked'
 	if (row.expiresAt && row.expiresAt.getTime() <= now) return 'expired'
-	if (row.tenantStatus === 'disabled') return TENANT_DISABLED
 	return undefined
 }
 
 /**
  * Whether a principal identified earlier may still act, for connections that outlive one request:
- * its JWT has not expired, its key row — read through the same 10 s cache as every request, so
- * asking per frame costs no D1 read — is neither revoked nor expired, and its tenant is not disabled.
+ * its JWT has not expired, its key row is neither revoked nor expired, and its tenant exists and is
+ * not disabled. Key rows and tenant states are read through the same 10 s caches as every request,
+ * so asking per frame costs no D1 read.
  */
 export async function stillValid(env: Env, principal: Principal, now: number): Promise<boolean> {
 	if (principal.expiresAt !== undefined && now >= principal.expiresAt) return false
-	// A key row carries its tenant's status; a JWT's tenant is looked up (cached the same 10 s).
-	if (principal.kind === 'jwt') {
-		const state = await tenantState(database(env.DB), principal.tenantId)
-		return state !== null && state.status !== 'disabled'
+	if (principal.kind === 'platform') return true
+	const db = database(env.DB)
+	if (principal.kind === 'api-key') {
+		const row = await findKey(db, principal.id)
+		if (!row || keyDeadReason(row, now)) return false
 	}
-	if (principal.kind !== 'api-key') return true
-	const row = await findKey(database(env.DB), principal.id)
-	return row !== null && keyDeadReason(row, now) === undefined
+	const state = await tenantState(db, principal.tenantId)
+	return state !== null && state.status !== 'disabled'
 }
 
 export async function identifyToken(
@@ -65,11 +62,14 @@ export async function identifyToken(
 	if (parsed) {
 		const db = database(env.DB)
 		const row = await findKey(db, parsed.id)
-		if (!row) return { ok: false, reason: 'unknown_key' }
+		// A key whose tenant is gone (deleted since this isolate cached the row) is unknown.
+		const state = row && (await tenantState(db, row.tenantId))
+		if (!row || !state) return { ok: false, reason: 'unknown_key' }
 		if (!(await secretMatches(parsed.secret, row.secretHash, env.EDGECLAW_KEY_PEPPER))) {
 			return { ok: false, reason: 'bad_secret', tenantId: row.tenantId }
 		}
-		const dead = keyDeadReason(row, Date.now())
+		const dead =
+			keyDeadReason(row, Date.now()) ?? (state.status === 'disabled' ? TENANT_DISABLED : undefined)
 		if (dead) return { ok: false, reason: dead, tenantId: row.tenantId }
 		const touched = touchKey(db, row.id)
 		if (touched) options.waitUntil(touched.catch(() => {}))

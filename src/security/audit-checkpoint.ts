@@ -5,7 +5,7 @@
 
 import { canonicalJson } from './audit'
 import type { AuditKey } from './audit-key'
-import { decodeBase64 } from './bytes'
+import { encodeBase64url } from './bytes'
 
 export const CHECKPOINT_TYPE = 'edgeclaw.audit.checkpoint'
 
@@ -31,12 +31,6 @@ export function checkpointMessage(c: Omit<Checkpoint, 'signature'>): string {
 
 const encoder = new TextEncoder()
 
-const base64url = (bytes: ArrayBuffer): string =>
-	btoa(String.fromCharCode(...new Uint8Array(bytes)))
-		.replace(/\+/g, '-')
-		.replace(/\//g, '_')
-		.replace(/=+$/, '')
-
 export async function signCheckpoint(
 	key: AuditKey,
 	head: { tenant: string; seq: number; hash: string },
@@ -48,12 +42,5 @@ export async function signCheckpoint(
 		key.signing,
 		encoder.encode(checkpointMessage(body)),
 	)
-	return { ...body, signature: base64url(signature) }
-}
-
-/** Whether a checkpoint's signature holds under `verifying` (the key its `kid` names). */
-export async function checkpointHolds(c: Checkpoint, verifying: CryptoKey): Promise<boolean> {
-	const signature = decodeBase64(c.signature)
-	if (!signature) return false
-	return crypto.subtle.verify('Ed25519', verifying, signature, encoder.encode(checkpointMessage(c)))
+	return { ...body, signature: encodeBase64url(signature) }
 }

@@ -5,13 +5,12 @@
 import { decodeBase64, hex } from './bytes'
 import { secret } from './env'
 
-/** One audit key: its public id, the row HMAC key and the checkpoint signing key pair. */
+/** One audit key: its public id, the row HMAC key, the checkpoint signing key and its public half. */
 export interface AuditKey {
 	/** 16 hex characters of SHA-256 over a value derived from the key; names it, reveals nothing. */
 	id: string
 	mac: CryptoKey
 	signing: CryptoKey
-	verifying: CryptoKey
 	/** The Ed25519 public key as a JWK (`kid` = id): what an operator verifies checkpoints with. */
 	publicJwk: PublicJwk
 }
@@ -87,14 +86,7 @@ export async function deriveAuditKey(secret: Uint8Array): Promise<AuditKey> {
 		alg: 'EdDSA',
 		use: 'sig',
 	}
-	const verifying = await crypto.subtle.importKey(
-		'jwk',
-		{ kty: 'OKP', crv: 'Ed25519', x: publicJwk.x },
-		{ name: 'Ed25519' },
-		true,
-		['verify'],
-	)
-	return { id, mac, signing, verifying, publicJwk }
+	return { id, mac, signing, publicJwk }
 }
 
 const rings = new Map<string, Promise<AuditKeyRing>>()

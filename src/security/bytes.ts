@@ -12,6 +12,10 @@ export function encodeBase64(bytes: Uint8Array): string {
 	return btoa(binary)
 }
 
+/** URL-safe base64 without padding (RFC 4648 §5): key secrets, signatures. */
+export const encodeBase64url = (bytes: ArrayBuffer | Uint8Array): string =>
+	encodeBase64(new Uint8Array(bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
+
 /** Standard or URL-safe base64, padded or not; undefined when it is not base64. */
 export function decodeBase64(text: string): Uint8Array | undefined {
 	const clean = text.trim().replace(/-/g, '+').replace(/_/g, '/')

@@ -1,7 +1,7 @@
 // API keys: `ek_<id>_<secret>`. The id (16 lowercase hex) finds the row; only a hash of the secret
 // (32 random bytes, base64url) is stored — HMAC-SHA-256 with the server pepper when
 // EDGECLAW_KEY_PEPPER is set, else SHA-256 — and compared in constant time.
-import { hex } from './bytes'
+import { encodeBase64url, hex } from './bytes'
 
 export const ROLES = ['admin', 'operator', 'member', 'viewer'] as const
 export type Role = (typeof ROLES)[number]
@@ -19,16 +19,10 @@ export function parseKey(token: string): ParsedKey | undefined {
 	return m ? { id: m[1] as string, secret: m[2] as string } : undefined
 }
 
-const base64url = (bytes: Uint8Array): string =>
-	btoa(String.fromCharCode(...bytes))
-		.replaceAll('+', '-')
-		.replaceAll('/', '_')
-		.replace(/=+$/, '')
-
 /** A fresh key: its id, its secret and the full token (shown to the caller once). */
 export function generateKey(): { id: string; secret: string; token: string } {
 	const id = hex(crypto.getRandomValues(new Uint8Array(8)))
-	const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
+	const secret = encodeBase64url(crypto.getRandomValues(new Uint8Array(32)))
 	return { id, secret, token: `ek_${id}_${secret}` }
 }
 

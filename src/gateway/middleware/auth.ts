@@ -5,6 +5,7 @@
 // Failed attempts count per client IP; past the limit the IP gets 429 for a minute — here from this
 // isolate's memory, and on the OpenClaw socket from the lockout every isolate shares (../lockout.ts).
 import type { Context, MiddlewareHandler } from 'hono'
+import { PLATFORM_CHAIN } from '../../security/audit'
 import { looksLikeJwt } from '../../security/jwt'
 import { bearerToken } from '../../security/tokens'
 import { audit, waitUntil } from '../audit'
@@ -64,7 +65,7 @@ async function failed(
 	await audit(
 		c,
 		{
-			tenantId: tenantId ?? '_platform',
+			tenantId: tenantId ?? PLATFORM_CHAIN,
 			actor: 'anonymous',
 			action: 'auth.failed',
 			outcome: 'failure',

@@ -1,6 +1,7 @@
 // The OpenClaw handshake, server side: the `connect` request (protocol range, role, token) and its
 // `hello-ok`. It obeys the failed-authentication limit of HTTP (../lockout.ts): failed attempts are
 // audited and counted per IP, and a locked-out IP is refused whatever it sends.
+import { PLATFORM_CHAIN } from '../../security/audit'
 import { appendThroughChain } from '../audit'
 import { identifyToken, TENANT_DISABLED } from '../identity'
 import { LOCKOUT_MS, lockedUntil, lockOut, overFailureLimit } from '../lockout'
@@ -166,7 +167,7 @@ async function authFailed(
 	h.logger.warn('gateway.auth_failed', { reason })
 	h.waitUntil(
 		appendThroughChain(h.env, {
-			tenantId: tenantId ?? '_platform',
+			tenantId: tenantId ?? PLATFORM_CHAIN,
 			actor: 'anonymous',
 			action: 'auth.failed',
 			outcome: 'failure',

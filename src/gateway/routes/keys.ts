@@ -4,7 +4,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { database } from '../../db/client'
-import { forgetKey, insertKey, type KeyRow, listKeys, revokeKey } from '../../db/keys'
+import { forgetKey, getKey, insertKey, type KeyRow, listKeys, revokeKey } from '../../db/keys'
 import { getTenant } from '../../db/tenants'
 import { checkGrant, type Grant, type Grantor } from '../../security/key-grants'
 import { generateKey, hashSecret, ROLES } from '../../security/keys'
@@ -224,7 +224,7 @@ export const keyRoutes = createRouter()
 		const { tenantId } = principal
 		const { keyId } = c.req.valid('param')
 		const db = database(c.env.DB)
-		const target = (await listKeys(db, tenantId, 10_000)).find((k) => k.id === keyId)
+		const target = await getKey(db, tenantId, keyId)
 		// Revoking is not escalation, but a key may not switch off a key above its own role (a
 		// tenant policy that grants keys:revoke to operators does not make admins revocable by them).
 		if (target && !target.revokedAt) {
@@ -246,8 +246,8 @@ export const keyRoutes = createRouter()
 		const { tenantId } = c.get('principal')
 		const { keyId } = c.req.valid('param')
 		const db = database(c.env.DB)
-		const old = (await listKeys(db, tenantId, 10_000)).find((k) => k.id === keyId && !k.revokedAt)
-		if (!old) throw new ProblemError('not_found', `No live key "${keyId}".`)
+		const old = await getKey(db, tenantId, keyId)
+		if (!old || old.revokedAt) throw new ProblemError('not_found', `No live key "${keyId}".`)
 		const scopes = (old.scopes as string[]) ?? []
 		await assertWithinCaller(c, 'key.rotated', { role: old.role, scopes }, `key:${keyId}`)
 		const lifetime =

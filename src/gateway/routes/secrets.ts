@@ -6,6 +6,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { database } from '../../db/client'
 import { forgetTenantSecret } from '../../db/credentials'
+import { isForeignKeyViolation } from '../../db/errors'
 import {
 	deleteTenantSecret,
 	getTenantSecretInfo,
@@ -18,6 +19,7 @@ import {
 	tenantSecretNames,
 } from '../../db/secrets'
 import { getTenant } from '../../db/tenants'
+import { PLATFORM_CHAIN } from '../../security/audit'
 import { keyRing } from '../../security/credentials'
 import {
 	decryptSecret,
@@ -209,8 +211,7 @@ export const secretRoutes = createRouter()
 		const outcome = await putSealedSecret(db, { tenantId, name }, sealed, actorOf(principal)).catch(
 			(error: unknown) => {
 				// The tenant was deleted between the check above and the write.
-				const text = `${String(error)} ${String((error as { cause?: unknown })?.cause)}`
-				if (/FOREIGN KEY/i.test(text)) {
+				if (isForeignKeyViolation(error)) {
 					throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
 				}
 				throw error
@@ -274,7 +275,7 @@ export const secretRoutes = createRouter()
 			}
 		}
 		await audit(c, {
-			tenantId: '_platform',
+			tenantId: PLATFORM_CHAIN,
 			action: 'secrets.rotated',
 			target: 'secrets:*',
 			outcome: failed.length > 0 ? 'failure' : 'success',
