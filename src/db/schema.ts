@@ -1,7 +1,15 @@
 // The D1 schema: configuration (tenants, agents, keys, policies, channels), the sessions index,
 // tool executions and the audit log. drizzle-kit generates migrations/ from this file.
 import { sql } from 'drizzle-orm'
-import { foreignKey, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import {
+	foreignKey,
+	index,
+	integer,
+	primaryKey,
+	sqliteTable,
+	text,
+	uniqueIndex,
+} from 'drizzle-orm/sqlite-core'
 
 /** Milliseconds since the epoch, stored as an integer and read as a Date. */
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' })
@@ -104,7 +112,10 @@ export const policies = sqliteTable(
 	],
 )
 
-/** Channel configurations (webhooks, chat platforms) routed to an agent. */
+/**
+ * Channels: a chat platform or signed-webhook endpoint routed to an agent. `config` is JSON
+ * validated by the channel kind's schema (src/channels/); it names tenant secrets, never holds one.
+ */
 export const channels = sqliteTable(
 	'channels',
 	{
@@ -115,8 +126,6 @@ export const channels = sqliteTable(
 		kind: text('kind').notNull(),
 		agentId: text('agent_id').notNull(),
 		config: text('config', { mode: 'json' }).notNull().default({}),
-		/** Name of the Worker secret holding the channel's credential; never the credential. */
-		secretRef: text('secret_ref'),
 		enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
 		createdAt: createdAt(),
 		updatedAt: updatedAt(),
@@ -128,6 +137,81 @@ export const channels = sqliteTable(
 			foreignColumns: [agents.tenantId, agents.id],
 		}).onDelete('cascade'),
 		index('channels_tenant_agent_idx').on(t.tenantId, t.agentId),
+	],
+)
+
+/** Senders a channel admits beside its config's `allowFrom`: those approved through pairing. */
+export const channelAllow = sqliteTable(
+	'channel_allow',
+	{
+		tenantId: text('tenant_id').notNull(),
+		channelId: text('channel_id').notNull(),
+		senderId: text('sender_id').notNull(),
+		name: text('name'),
+		/** Who approved it (`key:<id>`, `admin-token`, …). */
+		addedBy: text('added_by').notNull(),
+		createdAt: createdAt(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.tenantId, t.channelId, t.senderId] }),
+		foreignKey({
+			columns: [t.tenantId, t.channelId],
+			foreignColumns: [channels.tenantId, channels.id],
+		}).onDelete('cascade'),
+	],
+)
+
+/** Pending pairing codes: an unknown DM sender waits here until an operator approves the code. */
+export const channelPairings = sqliteTable(
+	'channel_pairings',
+	{
+		tenantId: text('tenant_id').notNull(),
+		channelId: text('channel_id').notNull(),
+		code: text('code').notNull(),
+		senderId: text('sender_id').notNull(),
+		senderName: text('sender_name'),
+		/** Where to tell the sender (the reply target of the message that asked), JSON. */
+		replyTo: text('reply_to', { mode: 'json' }).notNull(),
+		/** Dedupe key of the event that created the request: a platform retry sends no second code. */
+		eventKey: text('event_key').notNull(),
+		notifiedAt: timestamp('notified_at').notNull(),
+		createdAt: createdAt(),
+		expiresAt: timestamp('expires_at').notNull(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.tenantId, t.channelId, t.code] }),
+		uniqueIndex('channel_pairings_sender_idx').on(t.tenantId, t.channelId, t.senderId),
+		foreignKey({
+			columns: [t.tenantId, t.channelId],
+			foreignColumns: [channels.tenantId, channels.id],
+		}).onDelete('cascade'),
+	],
+)
+
+/** Replies a channel could not deliver (the session lane's outbox gave up): the dead letters. */
+export const channelDeadLetters = sqliteTable(
+	'channel_dead_letters',
+	{
+		tenantId: text('tenant_id').notNull(),
+		channelId: text('channel_id').notNull(),
+		deliveryId: text('delivery_id').notNull(),
+		agentId: text('agent_id').notNull(),
+		sessionKey: text('session_key').notNull(),
+		runId: text('run_id'),
+		kind: text('kind').notNull(),
+		part: integer('part').notNull(),
+		parts: integer('parts').notNull(),
+		attempts: integer('attempts').notNull(),
+		error: text('error').notNull(),
+		failedAt: timestamp('failed_at').notNull(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.tenantId, t.channelId, t.deliveryId] }),
+		index('channel_dead_letters_failed_idx').on(t.tenantId, t.channelId, t.failedAt),
+		foreignKey({
+			columns: [t.tenantId, t.channelId],
+			foreignColumns: [channels.tenantId, channels.id],
+		}).onDelete('cascade'),
 	],
 )
 

@@ -10,7 +10,7 @@ import type { UsageSink } from '../observability/usage'
 import type { SessionRef } from '../security/subject'
 import type { Toolbox } from '../tools/toolbox'
 import type { LaneStore } from './store'
-import type { LaneEvent } from './types'
+import type { LaneEvent, ReplyRoute } from './types'
 
 /** The tenant's cap on concurrently running turns, seen from one lane. */
 export interface SlotGate {
@@ -37,6 +37,33 @@ export interface SessionIndex {
 export interface Subscribers {
 	broadcast(event: LaneEvent): void
 	closeAll(code: number, reason: string): void
+}
+
+export interface OutboundDelivery {
+	id: string
+	session: SessionRef
+	runId: string | null
+	route: ReplyRoute
+	kind: 'text' | 'approval'
+	text?: string
+	approval?: { id: string; tool: string; summary: string }
+	part: number
+	parts: number
+	attempt: number
+}
+
+export type DeliveryResult =
+	| { ok: true }
+	| { ok: false; error: string; retryAfterMs?: number; permanent?: boolean }
+
+export interface ReplySink {
+	/** Splits a reply into the messages the route's channel sends (pure, synchronous). */
+	chunk(route: ReplyRoute, text: string): string[]
+	send(delivery: OutboundDelivery): Promise<DeliveryResult>
+	/** "typing…" where the channel has it; best effort, errors swallowed by the caller. */
+	typing(route: ReplyRoute): Promise<void>
+	/** A delivery gave up (dead letter): recorded where operators can list it. */
+	failed(delivery: OutboundDelivery, error: string): Promise<void>
 }
 
 export interface LaneHost {

@@ -54,6 +54,15 @@ export interface SubmitRequest {
 	 * Stored ahead of the message only while the session's transcript is empty; ignored after.
 	 */
 	context?: ContextMessage[]
+	/** Where the run's answer is delivered besides the session's subscribers (a channel). */
+	reply?: ReplyRoute
+}
+
+/** A channel conversation a run answers into; the lane stores it and never reads `target`. */
+export interface ReplyRoute {
+	channelId: string
+	kind: string
+	target: Record<string, unknown>
 }
 
 /** A message of history handed in with a submit: stored as-is, never run. */
