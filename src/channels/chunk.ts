@@ -85,8 +85,8 @@ function splitFence(block: string, limit: number): string[] {
 	}
 	for (const line of body) {
 		for (const part of line.length <= room ? [line] : splitProse(line, room)) {
-			if (size > 0 && size + 1 + part.length > room) flush()
-			size += (size > 0 ? 1 : 0) + part.length
+			if (current.length > 0 && size + 1 + part.length > room) flush()
+			size += (current.length > 0 ? 1 : 0) + part.length
 			current.push(part)
 		}
 	}

@@ -101,11 +101,12 @@ export interface RawInbound {
 	body: Uint8Array
 }
 
-/** One message to send to a platform. */
+/** One message to send to a platform; `id` stays the same across retries of one delivery. */
 export type Outbound =
-	| { kind: 'text'; text: string; part: number; parts: number; target: ReplyTarget }
+	| { kind: 'text'; id?: string; text: string; part: number; parts: number; target: ReplyTarget }
 	| {
 			kind: 'approval'
+			id?: string
 			approval: { id: string; tool: string; summary: string }
 			target: ReplyTarget
 	  }

@@ -4,6 +4,7 @@ import { Scalar } from '@scalar/hono-api-reference'
 import { secureHeaders } from 'hono/secure-headers'
 import { assertEveryRouteHasARule, authorize, SELF_AUTHORISING } from './authz'
 import { type ErrorDialect, errorHandler, notFoundHandler } from './errors'
+import { hookRoutes } from './hooks/route'
 import { authenticate } from './middleware/auth'
 import { maxBody } from './middleware/body'
 import { corsFromEnv } from './middleware/cors'
@@ -17,6 +18,8 @@ import { openclawRoutes } from './openclaw/route'
 import { agentRoutes } from './routes/agents'
 import { auditCheckpointRoutes } from './routes/audit-checkpoints'
 import { auditRoutes } from './routes/audit-log'
+import { channelAccessRoutes } from './routes/channel-access'
+import { channelRoutes } from './routes/channels'
 import { healthRoutes, VERSION } from './routes/health'
 import { keyRoutes } from './routes/keys'
 import { policyRoutes } from './routes/policies'
@@ -50,6 +53,9 @@ export function createGateway(options: GatewayOptions = {}) {
 	// method there (same policies); the Worker only admits the upgrade, rate-limited per IP.
 	app.use('/v1/gateway', limitByIp())
 	app.route('/', openclawRoutes)
+	// Channel webhooks carry no bearer token: each is verified by its channel's own signature.
+	app.use('/hooks/*', limitByIp())
+	app.route('/', hookRoutes)
 	// Default deny: everything under /v1 needs credentials and a policy that allows the route's
 	// action; public routes live outside it.
 	app.use('/v1/*', limitByIp())
@@ -64,6 +70,8 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', providerRoutes)
 	app.route('/', securityRoutes)
 	app.route('/', secretRoutes)
+	app.route('/', channelRoutes)
+	app.route('/', channelAccessRoutes)
 	app.route('/', keyRoutes)
 	app.route('/', policyRoutes)
 	app.route('/', auditRoutes)

@@ -76,6 +76,48 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 	['GET', '/v1/secrets', { action: 'secrets:list', resource: 'secret' }],
 	['PUT', '/v1/secrets/{name}', { action: 'secrets:write', resource: 'secret', param: 'name' }],
 	['DELETE', '/v1/secrets/{name}', { action: 'secrets:delete', resource: 'secret', param: 'name' }],
+	['GET', '/v1/channels', { action: 'channels:list', resource: 'channel' }],
+	['POST', '/v1/channels', { action: 'channels:create', resource: 'channel' }],
+	[
+		'GET',
+		'/v1/channels/{channelId}',
+		{ action: 'channels:read', resource: 'channel', param: 'channelId' },
+	],
+	[
+		'PUT',
+		'/v1/channels/{channelId}',
+		{ action: 'channels:update', resource: 'channel', param: 'channelId' },
+	],
+	[
+		'DELETE',
+		'/v1/channels/{channelId}',
+		{ action: 'channels:delete', resource: 'channel', param: 'channelId' },
+	],
+	[
+		'POST',
+		'/v1/channels/{channelId}/register',
+		{ action: 'channels:register', resource: 'channel', param: 'channelId' },
+	],
+	[
+		'GET',
+		'/v1/channels/{channelId}/pairing',
+		{ action: 'channels:read', resource: 'channel', param: 'channelId' },
+	],
+	[
+		'POST',
+		'/v1/channels/{channelId}/pairing/{code}/approve',
+		{ action: 'channels:pair', resource: 'channel', param: 'channelId' },
+	],
+	[
+		'DELETE',
+		'/v1/channels/{channelId}/allowlist/{senderId}',
+		{ action: 'channels:pair', resource: 'channel', param: 'channelId' },
+	],
+	[
+		'GET',
+		'/v1/channels/{channelId}/deliveries',
+		{ action: 'channels:read', resource: 'channel', param: 'channelId' },
+	],
 	['GET', '/v1/usage', { action: 'usage:read', resource: 'usage' }],
 	['GET', '/v1/sessions', { action: 'sessions:list', resource: 'session' }],
 	[

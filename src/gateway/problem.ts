@@ -27,6 +27,7 @@ export const PROBLEMS = {
 	internal_error: { status: 500, title: 'Internal error' },
 	run_failed: { status: 500, title: 'Run failed' },
 	run_upstream_failed: { status: 502, title: 'Run failed at the model providers' },
+	channel_platform_failed: { status: 502, title: 'The channel platform refused the request' },
 	not_ready: { status: 503, title: 'Service not ready' },
 	lane_unavailable: { status: 503, title: 'Session lane unavailable' },
 	secrets_unavailable: { status: 503, title: 'Tenant secrets are not configured' },

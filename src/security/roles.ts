@@ -63,6 +63,9 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'policies:list',
 		'secrets:list',
 		'security:read',
+		'channels:list',
+		'channels:read',
+		'channels:pair',
 	]),
 	role('member', [
 		'agents:list',

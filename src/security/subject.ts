@@ -6,28 +6,37 @@ import { z } from 'zod'
 export const PRINCIPAL_KINDS = ['platform', 'api-key', 'jwt'] as const
 export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number]
 
+/** Who a run may act for: a principal, or a person writing through a channel (`<channel>:<sender>`). */
+export const SUBJECT_KINDS = [...PRINCIPAL_KINDS, 'channel'] as const
+export type SubjectKind = (typeof SUBJECT_KINDS)[number]
+
 /** One principal a run acts for: the sender of a message it carries (see tools/principals.ts). */
 export const ToolSubject = z
 	.object({
-		kind: z.enum(PRINCIPAL_KINDS),
+		kind: z.enum(SUBJECT_KINDS),
 		id: z.string().min(1).max(200),
 		role: z.string().min(1).max(32),
 		tenantId: z.string().min(1).max(63),
 		scopes: z.array(z.string().max(100)).max(100),
-		/** Where the message came from: `api` for the HTTP API, a channel id later. */
+		/** Where the message came from: `api` for the HTTP API, `openclaw`, or the channel's id. */
 		channel: z.string().min(1).max(100),
 	})
 	.strict()
 
 export type ToolSubject = z.infer<typeof ToolSubject>
 
-/** `admin-token`, `key:<id>` or `jwt:<subject>`: who acted, as the audit log names it; never a secret. */
-export const actorOf = (who: { kind: PrincipalKind; id: string }): string =>
+/**
+ * `admin-token`, `key:<id>`, `jwt:<subject>` or `channel:<channel>:<sender>`: who acted, as the
+ * audit log names it; never a secret.
+ */
+export const actorOf = (who: { kind: SubjectKind; id: string }): string =>
 	who.kind === 'platform'
 		? 'admin-token'
 		: who.kind === 'api-key'
 			? `key:${who.id}`
-			: `jwt:${who.id}`
+			: who.kind === 'channel'
+				? `channel:${who.id}`
+				: `jwt:${who.id}`
 
 /** Tenant + agent + session key: the identity of a session, and so of its lane and sandbox. */
 export interface SessionRef {

@@ -1,0 +1,108 @@
+// Inbound channel webhooks: `POST /hooks/{tenantId}/{channelId}`. Public — no bearer token; each
+// request is authenticated only by its channel's own scheme (a secret token, an HMAC or Ed25519
+// signature over the raw body). An unknown channel and a bad signature get the same 401, so the
+// endpoint tells nobody which channels exist.
+import { createRoute, z } from '@hono/zod-openapi'
+import { type Inbound, InboundInvalid, type RawInbound } from '../../channels/plugin'
+import { openChannel } from '../../channels/runtime'
+import { cachedChannel } from '../../db/channels'
+import { database } from '../../db/client'
+import { tenantState } from '../../db/tenants'
+import { waitUntil } from '../audit'
+import { createRouter, ProblemSchema } from '../openapi'
+import { PROBLEM_CONTENT_TYPE, ProblemError } from '../problem'
+import { takeInbound } from './inbound'
+
+const Id = z.string().min(1).max(128)
+
+const hook = createRoute({
+	method: 'post',
+	path: '/hooks/{tenantId}/{channelId}',
+	tags: ['channels'],
+	summary: 'Inbound events of a channel (Telegram, Slack, Discord, signed webhooks)',
+	description:
+		"Where a platform delivers a channel's events. No bearer token: the request is verified by the channel's own scheme on the raw body (see docs/channels.md). The answer is the platform's own (Telegram `{}`, Slack empty 200, Discord interaction responses, webhooks 202 `{runId}` or 200 with the answer when the caller asked to wait). An unknown channel and a bad signature are the same 401.",
+	request: {
+		params: z.object({
+			tenantId: Id.openapi({ param: { name: 'tenantId', in: 'path' } }),
+			channelId: Id.openapi({ param: { name: 'channelId', in: 'path' } }),
+		}),
+	},
+	responses: {
+		200: { description: "Taken (the platform's own answer)" },
+		202: { description: 'Taken; the run goes on (signed webhooks)' },
+		400: {
+			description: 'A verified request whose body is not an event (bad_request)',
+			content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+		},
+		401: {
+			description: 'Unknown channel or bad signature (unauthorized)',
+			content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+		},
+		429: {
+			description: "The session's queue is full or the tenant's budget is used up; retry later",
+			content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+		},
+		503: {
+			description: 'The session lane did not answer; the platform retries (lane_unavailable)',
+			content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+		},
+	},
+})
+
+const refused = () =>
+	new ProblemError('unauthorized', 'This request is not signed for a channel of this deployment.')
+
+export const hookRoutes = createRouter().openapi(hook, async (c) => {
+	const { tenantId, channelId } = c.req.valid('param')
+	const logger = c.get('logger').child({ channel: channelId })
+	const db = database(c.env.DB)
+	const body = new Uint8Array(await c.req.arrayBuffer())
+	const [row, tenant] = await Promise.all([
+		cachedChannel(db, tenantId, channelId),
+		tenantState(db, tenantId),
+	])
+	if (!row?.enabled || tenant?.status !== 'active') {
+		logger.info('channel.unknown', { tenant: tenantId, known: row !== null })
+		throw refused()
+	}
+	const channel = openChannel(c.env, row)
+	if ('error' in channel) {
+		logger.error('channel.unusable', { error: channel.error })
+		throw refused()
+	}
+	const raw: RawInbound = { url: new URL(c.req.url), headers: c.req.raw.headers, body }
+	const verified = await channel.plugin.verify(channel.ctx, raw).catch((error: unknown) => {
+		// Its secret cannot be read: the operator must fix the channel; the sender sees a 401.
+		logger.error('channel.verify_failed', { error })
+		return false
+	})
+	if (!verified) {
+		logger.warn('channel.bad_signature', { kind: row.kind })
+		throw refused()
+	}
+	let inbound: Inbound
+	try {
+		inbound = channel.plugin.parse(channel.ctx, raw)
+	} catch (error) {
+		if (error instanceof InboundInvalid) throw new ProblemError('bad_request', error.message)
+		throw error
+	}
+	if (inbound.type === 'respond') return inbound.response
+	if (inbound.type === 'ignore') {
+		logger.debug('channel.ignored', { reason: inbound.reason })
+		return channel.plugin.respond(channel.ctx, inbound, { kind: 'dropped', reason: inbound.reason })
+	}
+	const outcome = await takeInbound(
+		{
+			env: c.env,
+			logger,
+			requestId: c.get('requestId'),
+			waitUntil: (p) => waitUntil(c, p),
+			now: Date.now,
+		},
+		channel,
+		inbound,
+	)
+	return channel.plugin.respond(channel.ctx, inbound, outcome)
+})
