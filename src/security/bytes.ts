@@ -28,3 +28,11 @@ export function decodeBase64(text: string): Uint8Array | undefined {
 		return undefined
 	}
 }
+
+/** Hex (either case, even length) as bytes; undefined when it is not hex. */
+export function decodeHex(text: string): Uint8Array | undefined {
+	if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) return undefined
+	return Uint8Array.from({ length: text.length / 2 }, (_, i) =>
+		Number.parseInt(text.slice(i * 2, i * 2 + 2), 16),
+	)
+}

@@ -1,0 +1,94 @@
+// The generic webhook's replies: a Standard-Webhooks-signed POST to the channel's callback URL,
+// one per message of the reply or per approval prompt.
+import { hex } from '../../security/bytes'
+import { sendResultOf, unreachable } from '../http'
+import type { ChannelContext, Outbound, SendResult } from '../plugin'
+import { WebhookTarget } from './inbound'
+import { signStandardWebhook } from './standard-webhooks'
+
+export interface CallbackConfig {
+	callbackUrl?: string
+	secrets: { signingSecret: string; callbackSecret?: string }
+}
+
+const encoder = new TextEncoder()
+
+/** The choices an approval prompt offers; the caller answers with `{ action: { approvalId, choice } }`. */
+const APPROVAL_ACTIONS = [
+	{ choice: 'once', label: 'Allow once' },
+	{ choice: 'always', label: 'Always allow' },
+	{ choice: 'deny', label: 'Deny' },
+]
+
+export async function sendToCallback(
+	ctx: ChannelContext<CallbackConfig>,
+	message: Outbound,
+): Promise<SendResult> {
+	const url = ctx.config.callbackUrl
+	if (!url) return { ok: false, error: 'webhook: no callbackUrl', permanent: true }
+	const parsed = WebhookTarget.safeParse(message.target)
+	if (!parsed.success)
+		return {
+			ok: false,
+			error: 'webhook: the reply target is not a webhook target',
+			permanent: true,
+		}
+	const { peer, thread, eventId } = parsed.data
+	const payload =
+		message.kind === 'text'
+			? {
+					type: 'message',
+					text: message.text,
+					part: message.part,
+					parts: message.parts,
+					peer,
+					thread,
+					inReplyTo: eventId,
+				}
+			: { type: 'approval', approval: message.approval, peer, thread, actions: APPROVAL_ACTIONS }
+	const body = JSON.stringify(payload)
+	let secret: string
+	try {
+		secret = await ctx.secret(
+			ctx.config.secrets.callbackSecret ? 'callbackSecret' : 'signingSecret',
+		)
+	} catch (error) {
+		// Possibly passing (the secrets store is down): retried until the delivery's deadline.
+		return unreachable('webhook: read the signing secret', error)
+	}
+	const id = await deliveryId(ctx.channelId, body)
+	const timestamp = Math.floor(ctx.now() / 1000)
+	let signature: string
+	try {
+		signature = await signStandardWebhook(secret, id, timestamp, body)
+	} catch {
+		return {
+			ok: false,
+			error: 'webhook: the signing secret is not whsec_<base64>',
+			permanent: true,
+		}
+	}
+	const headers = {
+		'content-type': 'application/json',
+		'webhook-id': id,
+		'webhook-timestamp': String(timestamp),
+		'webhook-signature': signature,
+	}
+	try {
+		return await sendResultOf(
+			await ctx.fetch(url, { method: 'POST', headers, body }),
+			'webhook: POST the callback',
+		)
+	} catch (error) {
+		return unreachable('webhook: POST the callback', error)
+	}
+}
+
+/**
+ * The delivery's `webhook-id`, the same on every retry so the receiver can dedupe (as the spec
+ * asks): derived from the channel and the payload, which names the event, the part and the text.
+ */
+async function deliveryId(channelId: string, body: string): Promise<string> {
+	const digest = await crypto.subtle.digest('SHA-256', encoder.encode(`${channelId}\n${body}`))
+	return `msg_${hex(digest).slice(0, 32)}`
+}
