@@ -2,12 +2,17 @@
 // (docs/development.md, "Add a channel").
 import type { z } from 'zod'
 import { ChannelCommon } from './config'
+import { discord } from './discord'
 import type { ChannelPlugin, ChannelPluginConfig } from './plugin'
+import { webhook } from './webhook'
 
 // biome-ignore lint/suspicious/noExplicitAny: plugins differ in their config type; each checks its own.
 type AnyPlugin = ChannelPlugin<any>
 
-export const CHANNEL_PLUGINS: Readonly<Record<string, AnyPlugin>> = {}
+export const CHANNEL_PLUGINS: Readonly<Record<string, AnyPlugin>> = {
+	discord,
+	webhook,
+}
 
 export const CHANNEL_KINDS = Object.keys(CHANNEL_PLUGINS)
 

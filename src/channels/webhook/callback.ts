@@ -56,7 +56,7 @@ export async function sendToCallback(
 		// Possibly passing (the secrets store is down): retried until the delivery's deadline.
 		return unreachable('webhook: read the signing secret', error)
 	}
-	const id = await deliveryId(ctx.channelId, body)
+	const id = message.id ? `msg_${message.id}` : await deliveryId(ctx.channelId, body)
 	const timestamp = Math.floor(ctx.now() / 1000)
 	let signature: string
 	try {
@@ -85,8 +85,8 @@ export async function sendToCallback(
 }
 
 /**
- * The delivery's `webhook-id`, the same on every retry so the receiver can dedupe (as the spec
- * asks): derived from the channel and the payload, which names the event, the part and the text.
+ * A `webhook-id` for a message without a delivery id (the outbox always gives one): the same on
+ * every retry, as the spec asks, derived from the channel and the payload.
  */
 async function deliveryId(channelId: string, body: string): Promise<string> {
 	const digest = await crypto.subtle.digest('SHA-256', encoder.encode(`${channelId}\n${body}`))
