@@ -146,6 +146,9 @@ describe('telegram parse: messages', () => {
 		expect(envelope.thread).toBeUndefined()
 		const withAt = envelopeOf(telegramGroupMention, { ...CONFIG, botUsername: '@EDGECLAWBOT' })
 		expect(withAt.mentioned).toBe(true)
+		const twice = structuredClone(telegramGroupMention)
+		twice.message.entities.push({ offset: 4, length: 12, type: 'mention' })
+		expect(envelopeOf(twice).text).toBe('hey what is the weather?')
 	})
 
 	it('counts a /command@bot, and strips the @bot from it', () => {

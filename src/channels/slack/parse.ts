@@ -141,7 +141,7 @@ function interaction(form: string): Inbound {
 	if (!pressed) return ignore('a button press that is not an approval')
 	const channel = payload.channel?.id ?? payload.container?.channel_id
 	if (!channel) return ignore('a button press outside a conversation')
-	const pressId = payload.trigger_id ?? payload.actions[0]?.action_ts
+	const pressId = payload.trigger_id || payload.actions[0]?.action_ts
 	if (!pressId) throw new InboundInvalid('slack block_actions: neither trigger_id nor action_ts')
 	const kind = peerKindOf(channel, undefined)
 	const message = payload.message
@@ -170,7 +170,11 @@ function peerKindOf(channel: string, channelType: string | null | undefined): Pe
 
 function withoutMention(text: string, bot: string): string {
 	const escaped = bot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-	return text.replace(new RegExp(`\\s?<@${escaped}(?:\\|[^>]*)?>\\s?`, 'g'), ' ')
+	// "ask <@B> now" reads "ask now"; "pearl, <@B>?" reads "pearl,?".
+	return text.replace(
+		new RegExp(`(\\s?)<@${escaped}(?:\\|[^>]*)?>(\\s?)`, 'g'),
+		(_, before, after) => (before && after ? ' ' : ''),
+	)
 }
 
 /** Slack escapes these three in message text; the agent reads the characters. */

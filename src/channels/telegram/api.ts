@@ -45,7 +45,7 @@ async function callBot(ctx: Context, method: string, payload: object): Promise<R
 /** The same error with every occurrence of `secret` masked, its name kept for classification. */
 function withoutSecret(error: unknown, secret: string): Error {
 	const message = error instanceof Error ? error.message : String(error)
-	const masked = new Error(message.split(secret).join('<bot token>'))
+	const masked = new Error(secret === '' ? message : message.split(secret).join('<bot token>'))
 	masked.name = error instanceof Error ? error.name : 'Error'
 	return masked
 }

@@ -209,10 +209,13 @@ function withoutBotMentions(
 		}
 	}
 	let out = text
+	let before = text.length
 	for (const cut of cuts.sort((a, b) => b.start - a.start)) {
+		if (cut.end > before) continue // overlapping entities: the text is cut once
 		// A mention takes one space beside it along, so "ask @bot now" reads "ask now".
 		const end = cut.spaced && /\s/.test(out.charAt(cut.end)) ? cut.end + 1 : cut.end
 		out = out.slice(0, cut.start) + out.slice(end)
+		before = cut.start
 	}
 	return { text: out.trim(), addressed: cuts.length > 0 }
 }
