@@ -4,12 +4,16 @@ import type { z } from 'zod'
 import { ChannelCommon } from './config'
 import { discord } from './discord'
 import type { ChannelPlugin, ChannelPluginConfig } from './plugin'
+import { slack } from './slack'
+import { telegram } from './telegram'
 import { webhook } from './webhook'
 
 // biome-ignore lint/suspicious/noExplicitAny: plugins differ in their config type; each checks its own.
 type AnyPlugin = ChannelPlugin<any>
 
 export const CHANNEL_PLUGINS: Readonly<Record<string, AnyPlugin>> = {
+	telegram,
+	slack,
 	discord,
 	webhook,
 }

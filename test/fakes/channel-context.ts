@@ -1,6 +1,11 @@
 // A ChannelContext for calling a channel plugin directly: its config read by the plugin's own
 // schema, secrets from a map, a fixed clock and a fetch that records calls and serves scripted answers.
-import type { ChannelContext, ChannelPlugin, ChannelPluginConfig } from '../../src/channels/plugin'
+import type {
+	ChannelContext,
+	ChannelPlugin,
+	ChannelPluginConfig,
+	RawInbound,
+} from '../../src/channels/plugin'
 
 export interface RecordedCall {
 	url: string
@@ -61,3 +66,53 @@ export function channelContext<C extends ChannelPluginConfig>(
 /** A JSON body as the bytes a verified request carries. */
 export const bytesOf = (body: unknown): Uint8Array =>
 	new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body))
+
+export interface ContextOptions {
+	/** Tenant secrets by name; the config's `secrets` map slots to these names. */
+	secrets?: Record<string, string>
+	fetch?: typeof fetch
+	now?: number
+}
+
+/**
+ * A bare context (no recording): a fixed clock by default and a fetch the test passes in, for tests
+ * that script their fetch themselves.
+ */
+export function pluginContext<C extends ChannelPluginConfig>(
+	plugin: ChannelPlugin<C>,
+	config: unknown,
+	options: ContextOptions = {},
+): ChannelContext<C> {
+	const parsed = plugin.config.parse(config)
+	const secrets = options.secrets ?? {}
+	const now = options.now ?? Date.UTC(2026, 0, 15, 12)
+	return {
+		tenantId: 'default',
+		channelId: `${plugin.kind}-test`,
+		config: parsed,
+		async secret(key) {
+			const name = parsed.secrets[key]
+			const value = name === undefined ? undefined : secrets[name]
+			if (value === undefined) throw new Error(`no secret for ${key}`)
+			return value
+		},
+		fetch:
+			options.fetch ??
+			(async () => {
+				throw new Error('no network in this test')
+			}),
+		now: () => now,
+	}
+}
+
+/** An inbound request as the webhook route hands it to a plugin. */
+export function rawInbound(
+	body: string | Uint8Array,
+	headers: Record<string, string> = {},
+): RawInbound {
+	return {
+		url: new URL('https://edgeclaw.example/hooks/default/test'),
+		headers: new Headers(headers),
+		body: typeof body === 'string' ? new TextEncoder().encode(body) : body,
+	}
+}
