@@ -81,11 +81,9 @@ function prose(n: number, from: number): string {
  */
 export function longAnswer(chars: number): string {
 	if (chars < LONG_FENCE_FROM) return prose(chars, 0)
-	const body = [
-		'export function add(a: number, b: number): number {',
-		'\treturn a + b',
-		'}',
-	].join('\n')
+	const body = ['export function add(a: number, b: number): number {', '\treturn a + b', '}'].join(
+		'\n',
+	)
 	const fence = `\n\n\`\`\`ts\n${body}\n\`\`\`\n\n`
 	const rest = chars - fence.length
 	const head = Math.floor(rest / 2)
