@@ -26,6 +26,7 @@ const MAX_SLOW_MS = 600_000
 const MAX_LONG_CHARS = 200_000
 /** From this length on a `/long` answer carries a fenced code block. */
 const LONG_FENCE_FROM = 400
+const LONG_CODE = 'export function add(a: number, b: number): number {\n\treturn a + b\n}'
 
 /** Provider option that turns a call into a summary request (compaction). */
 export const SUMMARIZE_OPTION = { offline: { task: 'summarize' } } as const
@@ -81,10 +82,7 @@ function prose(n: number, from: number): string {
  */
 export function longAnswer(chars: number): string {
 	if (chars < LONG_FENCE_FROM) return prose(chars, 0)
-	const body = ['export function add(a: number, b: number): number {', '\treturn a + b', '}'].join(
-		'\n',
-	)
-	const fence = `\n\n\`\`\`ts\n${body}\n\`\`\`\n\n`
+	const fence = `\n\n\`\`\`ts\n${LONG_CODE}\n\`\`\`\n\n`
 	const rest = chars - fence.length
 	const head = Math.floor(rest / 2)
 	return `${prose(head, 0)}${fence}${prose(rest - head, 3)}`
