@@ -3,18 +3,21 @@
 // RPC, alarms, WebSockets and SSE; the lane's rules live in src/lanes/lane.ts.
 import { DurableObject } from 'cloudflare:workers'
 import { agentRuntime } from '../src/agents/runtime'
+import { channelReplies } from '../src/channels/replies'
 import { database } from '../src/db/client'
 import { removeSession, upsertSession } from '../src/db/sessions'
 import { addUsage } from '../src/db/usage'
 import { OPENCLAW_FOLLOWER } from '../src/gateway/openclaw/follows'
-import { AlarmScheduler, CoalescedIndex } from '../src/lanes/host'
+import { AlarmScheduler, CoalescedIndex, type ReplySink } from '../src/lanes/host'
 import { Lane, type LaneHost } from '../src/lanes/lane'
+import { parseLaneName } from '../src/lanes/name'
 import { type FollowerKinds, LaneRelays, type RelayTarget } from '../src/lanes/relays'
 import { LaneStore } from '../src/lanes/store'
 import { EVENTS_TAG, LaneSubscribers } from '../src/lanes/subscribers'
 import type { ApprovalChoice } from '../src/lanes/tool-calls'
 import type { ApprovalView } from '../src/lanes/tool-store'
 import type {
+	DeliveryView,
 	Follower,
 	FollowerRef,
 	LaneEvent,
@@ -25,7 +28,7 @@ import type {
 	SubmitOutcome,
 	SubmitRequest,
 } from '../src/lanes/types'
-import { loggerFromEnv } from '../src/observability/logger'
+import { type Logger, loggerFromEnv } from '../src/observability/logger'
 import { UsageRecorder } from '../src/observability/usage'
 import type { ClaimAnswer } from '../src/tools/jobs'
 import type { ToolOutcome } from '../src/tools/registry'
@@ -54,6 +57,15 @@ function followerKinds(env: Env): FollowerKinds {
 		[OPENCLAW_FOLLOWER]: (id) =>
 			env.GATEWAY_CONNECTION.get(env.GATEWAY_CONNECTION.idFromString(id)) as unknown as RelayTarget,
 	}
+}
+
+/**
+ * Where runs' replies to channels are sent: the channels' sink, for the lane's own tenant
+ * (undefined for an object whose name is not a lane's, such as the readiness probe's).
+ */
+function replySink(env: Env, name: string, logger: Logger): ReplySink | undefined {
+	const session = parseLaneName(name)
+	return session && channelReplies(env, session.tenantId, logger)
 }
 
 export class SessionLane extends DurableObject<Env> {
@@ -121,6 +133,8 @@ export class SessionLane extends DurableObject<Env> {
 				logger,
 				waitUntil: (p) => ctx.waitUntil(p),
 			}),
+			replies: replySink(env, name, logger),
+			waitUntil: (p) => ctx.waitUntil(p),
 			logger,
 		}
 		this.#lane = new Lane(host)
@@ -138,14 +152,22 @@ export class SessionLane extends DurableObject<Env> {
 		return { ok: true, sqlite: row.one, at: Date.now() }
 	}
 
-	/** Takes a message; with `waitMs`, also waits up to that long for the run to finish. */
+	/**
+	 * Takes a message; with `waitMs`, also waits up to that long for the run to finish. With
+	 * `inlineReply` the caller returns the answer itself: `final` comes only when the run finished
+	 * while this call waited, and then nothing goes to the outbox for it; without `final` the
+	 * answer is delivered to the message's reply route when the run ends.
+	 */
 	async send(
 		req: SubmitRequest,
-		options: { waitMs?: number } = {},
+		options: { waitMs?: number; inlineReply?: boolean } = {},
 	): Promise<LaneResult<SubmitOutcome & { final?: RunView }>> {
 		const outcome = this.#lane.submit(req)
 		if (!outcome.ok || !options.waitMs) return outcome
-		const final = await this.#lane.wait(outcome.value.run.runId, options.waitMs)
+		const { runId } = outcome.value.run
+		const final = options.inlineReply
+			? await this.#lane.waitInline(runId, options.waitMs)
+			: await this.#lane.wait(runId, options.waitMs)
 		return { ok: true, value: final ? { ...outcome.value, final } : outcome.value }
 	}
 
@@ -221,6 +243,15 @@ export class SessionLane extends DurableObject<Env> {
 
 	listApprovals(limit: number): LaneResult<{ approvals: ApprovalView[] }> {
 		return this.#lane.listApprovals(limit)
+	}
+
+	/** The outbox of replies to channels, newest first; `failed` lists the dead letters. */
+	listDeliveries(
+		status: DeliveryView['status'] | undefined,
+		limit: number,
+	): LaneResult<{ deliveries: DeliveryView[] }> {
+		const n = Number.isFinite(limit) ? Math.min(Math.max(1, Math.floor(limit)), 500) : 100
+		return this.#lane.listDeliveries(status, n)
 	}
 
 	/** Called by the tenant gate when a slot frees up for this lane. */

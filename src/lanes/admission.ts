@@ -1,7 +1,8 @@
 // How a message is taken into a lane: idempotency, the size and queue caps, client-supplied
 // history, and the four queue modes (a run of its own, batched into the queued `collect` run,
-// steered into the active run, or ahead of the queue). It runs inside the lane's transaction;
-// the lane pumps afterwards.
+// steered into the active run, or ahead of the queue). A message's reply route becomes the route of
+// the run that carries it (the newest message's route wins). It runs inside the lane's
+// transaction; the lane pumps afterwards.
 
 import { estimateTokens } from '../agents/text'
 import type { SessionRef } from '../security/subject'
@@ -66,6 +67,7 @@ export function admit(
 
 	if (req.mode === 'steer' && current && active && !current.reason) {
 		store.runs.setSteer(active.id, [...active.steer, message])
+		if (req.reply) store.runs.setReply(active.id, req.reply)
 		current.steered = true
 		a.emit('steered', active.id, { messageId: message.id })
 		if (req.idempotencyKey) store.runs.rememberIdempotency(req.idempotencyKey, active.id, now)
@@ -78,6 +80,7 @@ export function admit(
 		const tail = store.runs.tailCollect()
 		if (tail) {
 			store.runs.setInput(tail.id, [...tail.input, message])
+			if (req.reply) store.runs.setReply(tail.id, req.reply)
 			a.emit('queued', tail.id, {
 				messageId: message.id,
 				mode: 'collect',
@@ -99,6 +102,7 @@ export function admit(
 		gateLimit: req.maxConcurrentRuns,
 		head: req.mode === 'interrupt',
 		subject: req.subject,
+		reply: req.reply ?? null,
 	})
 	if (req.idempotencyKey) store.runs.rememberIdempotency(req.idempotencyKey, runId, now)
 	a.emit('queued', runId, { messageId: message.id, mode: req.mode })

@@ -1,5 +1,5 @@
 // A lane's host: everything the lane needs from the platform (storage, clock, alarm, gate, index,
-// subscribers, the model, the tools), as an interface the Durable Object fills in — and two pieces of that
+// subscribers, the model, the tools, the sink of channel replies), as an interface the Durable Object fills in — and two pieces of that
 // host which sit between the lane and the platform: coalesced alarm writes and the coalesced,
 // ordered writer of the D1 sessions index. They take their platform parts as arguments, so they
 // test without a Durable Object.
@@ -39,6 +39,7 @@ export interface Subscribers {
 	closeAll(code: number, reason: string): void
 }
 
+/** One message of the outbox, as the channel side sends it. */
 export interface OutboundDelivery {
 	id: string
 	session: SessionRef
@@ -47,8 +48,10 @@ export interface OutboundDelivery {
 	kind: 'text' | 'approval'
 	text?: string
 	approval?: { id: string; tool: string; summary: string }
+	/** 1-based place of this message in its reply, of `parts`. */
 	part: number
 	parts: number
+	/** 1 on the first try; in `failed`, the tries made (0 when its deadline passed before any). */
 	attempt: number
 }
 
@@ -56,6 +59,7 @@ export type DeliveryResult =
 	| { ok: true }
 	| { ok: false; error: string; retryAfterMs?: number; permanent?: boolean }
 
+/** Where a lane's replies leave for their channels (the channels front door fills it in). */
 export interface ReplySink {
 	/** Splits a reply into the messages the route's channel sends (pure, synchronous). */
 	chunk(route: ReplyRoute, text: string): string[]
@@ -83,6 +87,10 @@ export interface LaneHost {
 	usage: UsageSink
 	/** Tools: which an agent sees, policy, the tool-jobs queue, records. */
 	toolbox: Toolbox
+	/** Sends replies of runs that carry a reply route; absent = such runs deliver nothing (logged once). */
+	replies?: ReplySink
+	/** Keeps the object alive until background work (outbox deliveries) settles. */
+	waitUntil?(promise: Promise<unknown>): void
 	logger: Logger
 }
 

@@ -1,19 +1,23 @@
 // The session lane: a FIFO of runs executed one at a time, with queue modes, idempotency, caps,
-// deadlines, recovery after restarts and compaction. It owns no I/O of its own: storage, clock,
-// the tenant's concurrency gate, the sessions index, subscribers and the model come in as a host.
+// deadlines, recovery after restarts, compaction and the outbox of replies to channels. It owns no
+// I/O of its own: storage, clock, the tenant's concurrency gate, the sessions index, subscribers,
+// the model and the reply sink come in as a host.
 import type { SessionRef } from '../security/subject'
 import type { ClaimAnswer } from '../tools/jobs'
 import type { ToolOutcome } from '../tools/registry'
 import { admit } from './admission'
 import type { LaneHost } from './host'
+import { LaneJournal } from './journal'
 import { limitsFor } from './limits'
+import { LaneOutbox, type OutboxTimers } from './outbox'
 import { recoverRuns } from './recovery'
-import { nextExpiry, pruneEvents, pruneExpired } from './retention'
+import { nextExpiry, pruneExpired } from './retention'
 import { type LaneStore, type RunRecord, runView } from './store'
 import { type ApprovalChoice, LaneToolCalls } from './tool-calls'
 import type { ApprovalView } from './tool-store'
 import {
 	type ActiveRun,
+	activeRun,
 	executeTurn,
 	insertUser,
 	RunStopped,
@@ -21,10 +25,11 @@ import {
 	type TurnContext,
 } from './turn'
 import {
+	type DeliveryStatus,
+	type DeliveryView,
 	fail,
 	isFinished,
 	type LaneEvent,
-	type LaneEventType,
 	type LaneResult,
 	type MessageView,
 	ok,
@@ -34,15 +39,20 @@ import {
 	type SubmitOutcome,
 	type SubmitRequest,
 } from './types'
-import { messagePage, runOf, runPage, sessionInfo } from './views'
+import { deliveryList, messagePage, runOf, runPage, sessionInfo } from './views'
 import { RunWaiters } from './waiters'
+import { HEARTBEAT_MS, nextWake } from './wake'
 
 export type { LaneHost, SessionIndex, SlotGate, Subscribers } from './host'
+export { HEARTBEAT_MS } from './wake'
 
-/** While work is pending the lane wakes at least this often, so a restart never leaves it stuck. */
-export const HEARTBEAT_MS = 30_000
 /** Retention pruning runs on alarms, but not more often than this. */
 export const HOUSEKEEPING_EVERY_MS = 3_600_000
+
+/** What a lane takes besides its host (tests: the outbox's clock). */
+export interface LaneOptions {
+	outboxTimers?: Partial<OutboxTimers>
+}
 
 export class Lane {
 	readonly #host: LaneHost
@@ -51,16 +61,21 @@ export class Lane {
 	#holdsSlot = false
 	#housekeptAt = Number.NEGATIVE_INFINITY
 	readonly #waiters = new RunWaiters()
-	#pending: LaneEvent[] = []
+	readonly #journal: LaneJournal
 	readonly #tools: LaneToolCalls
+	readonly #outbox: LaneOutbox
 
-	constructor(host: LaneHost) {
+	constructor(host: LaneHost, options: LaneOptions = {}) {
 		this.#host = host
+		this.#journal = new LaneJournal(host, {
+			noted: (event) => this.#outbox.noted(event),
+			committed: () => this.#outbox.committed(),
+		})
 		this.#tools = new LaneToolCalls({
 			store: host.store.tools,
 			host,
-			tx: (fn) => this.#tx(fn),
-			emit: (type, runId, data) => this.#emit(type, runId, data),
+			tx: (fn) => this.#journal.tx(fn),
+			emit: (type, runId, data) => this.#journal.emit(type, runId, data),
 			audit: (event) => {
 				const session = this.#store.session()
 				if (!session) return
@@ -71,6 +86,12 @@ export class Lane {
 				})
 			},
 		})
+		this.#outbox = new LaneOutbox(host, {
+			tx: (fn) => this.#journal.tx(fn),
+			emit: (type, runId, data) => this.#journal.emit(type, runId, data),
+			reschedule: () => this.#scheduleNext(),
+			timers: options.outboxTimers,
+		})
 	}
 
 	get #store(): LaneStore {
@@ -79,7 +100,7 @@ export class Lane {
 
 	/** What the turn module's helpers need, for the lane's own use of them (recovery, start). */
 	get #turnOps(): Pick<TurnContext, 'store' | 'host' | 'emit'> {
-		return { store: this.#store, host: this.#host, emit: (t, r, d) => this.#emit(t, r, d) }
+		return { store: this.#store, host: this.#host, emit: (t, r, d) => this.#journal.emit(t, r, d) }
 	}
 
 	exists(): boolean {
@@ -92,7 +113,7 @@ export class Lane {
 	submit(req: SubmitRequest): LaneResult<SubmitOutcome> {
 		const now = this.#host.now()
 		const limits = limitsFor(req.agent)
-		const result = this.#tx(() =>
+		const result = this.#journal.tx(() =>
 			admit(
 				{
 					...this.#turnOps,
@@ -118,15 +139,30 @@ export class Lane {
 		return after && runView(after)
 	}
 
+	/**
+	 * Waits like `wait`, holding the run's reply meanwhile: the finished run when it finished while
+	 * held (its answer is the caller's to give; the outbox sends none), else undefined (the answer
+	 * goes out through the outbox when the run finishes).
+	 */
+	async waitInline(runId: string, timeoutMs: number): Promise<RunView | undefined> {
+		const hold = this.#outbox.hold(runId)
+		try {
+			const view = await this.wait(runId, timeoutMs)
+			return hold.answered ? view : undefined
+		} finally {
+			this.#outbox.release(hold)
+		}
+	}
+
 	async cancel(runId: string): Promise<LaneResult<RunView>> {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
 		const run = this.#store.runs.get(runId)
 		if (!run) return fail('not_found', `No run ${runId} in this session.`)
 		if (isFinished(run.status)) return fail('conflict', `Run ${runId} already ${run.status}.`)
 		if (run.status === 'queued') {
-			this.#tx(() => {
+			this.#journal.tx(() => {
 				this.#store.runs.finish(runId, { status: 'cancelled', finishedAt: this.#host.now() })
-				this.#emit('cancelled', runId, { reason: 'cancelled' })
+				this.#journal.emit('cancelled', runId, { reason: 'cancelled' })
 			})
 			this.#waiters.wake(runId)
 			void this.pump()
@@ -145,12 +181,12 @@ export class Lane {
 		const session = this.#store.session() as SessionRef
 		const now = this.#host.now()
 		const queued = this.#store.runs.withStatus('queued')
-		this.#tx(() => {
-			for (const run of queued) this.#emit('cancelled', run.id, { reason: 'reset' })
+		this.#journal.tx(() => {
+			for (const run of queued) this.#journal.emit('cancelled', run.id, { reason: 'reset' })
 			this.#store.clearTranscript()
 			this.#store.tools.clearGrants()
 			this.#store.setMeta('updated_at', String(now))
-			this.#emit('reset', null, {})
+			this.#journal.emit('reset', null, {})
 		})
 		for (const run of queued) this.#waiters.wake(run.id)
 		this.#indexNow(session, now)
@@ -203,6 +239,14 @@ export class Lane {
 
 	eventsAfter(seq: number, limit: number): LaneEvent[] {
 		return this.#store.exists() ? this.#store.events.after(seq, limit) : []
+	}
+
+	/** The outbox, newest first: every delivery, or those of one status (`failed`: dead letters). */
+	listDeliveries(
+		status: DeliveryStatus | undefined,
+		limit: number,
+	): LaneResult<{ deliveries: DeliveryView[] }> {
+		return deliveryList(this.#store, status, limit)
 	}
 
 	// ── tools ───────────────────────────────────────────────────────────────────────────────────
@@ -262,7 +306,7 @@ export class Lane {
 				if (!granted) {
 					this.#holdsSlot = false
 					if (next && !next.waitingSlot)
-						this.#tx(() => this.#store.runs.setWaitingSlot(next.id, true))
+						this.#journal.tx(() => this.#store.runs.setWaitingSlot(next.id, true))
 					this.#scheduleNext()
 					break
 				}
@@ -286,6 +330,7 @@ export class Lane {
 		const now = this.#host.now()
 		if (this.#active && now >= this.#active.deadline) this.#stop(this.#active, 'deadline')
 		this.#housekeeping(now)
+		this.#outbox.resume()
 		await this.pump()
 		this.#scheduleNext()
 	}
@@ -297,10 +342,12 @@ export class Lane {
 	recover(): void {
 		if (!this.#store.exists()) return
 		const now = this.#host.now()
-		this.#tx(() => {
+		this.#journal.tx(() => {
 			this.#store.migrate()
 			recoverRuns(this.#turnOps, this.#tools, now)
+			this.#outbox.recover(now)
 		})
+		this.#outbox.resume()
 		if (this.#store.runs.count('queued') > 0) this.#host.setAlarm(now)
 		else this.#scheduleNext()
 	}
@@ -310,40 +357,27 @@ export class Lane {
 	#start(run: RunRecord): void {
 		const now = this.#host.now()
 		const deadline = now + run.agent.config.limits.runDeadlineMs
-		this.#tx(() => {
+		this.#journal.tx(() => {
 			this.#store.runs.markRunning(run.id, now, deadline)
 			for (const m of run.input) insertUser(this.#turnOps, m, run.id)
-			this.#emit('started', run.id, { attempt: run.attempt + 1, deadline })
+			this.#journal.emit('started', run.id, { attempt: run.attempt + 1, deadline })
 		})
-		const controller = new AbortController()
-		const stopped = new Promise<never>((_, reject) => {
-			controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
-				once: true,
-			})
-		})
-		stopped.catch(() => {})
-		const active: ActiveRun = {
-			id: run.id,
-			controller,
-			deadline,
-			reason: undefined,
-			steered: run.steer.length > 0,
-			stopped,
-			done: Promise.resolve(),
-		}
+		const active = activeRun(run, deadline)
 		this.#active = active
 		const timer = setTimeout(() => this.#stop(active, 'deadline'), deadline - now)
+		const stopTyping = this.#outbox.typing(run.id)
 		this.#scheduleNext()
 		const turn: TurnContext = {
 			store: this.#store,
 			host: this.#host,
 			tools: this.#tools,
-			tx: (fn) => this.#tx(fn),
-			emit: (type, runId, data) => this.#emit(type, runId, data),
+			tx: (fn) => this.#journal.tx(fn),
+			emit: (type, runId, data) => this.#journal.emit(type, runId, data),
 			live: () => this.#active === active && !active.reason,
 		}
 		active.done = executeTurn(turn, run, active).then((status) => {
 			clearTimeout(timer)
+			stopTyping()
 			if (this.#active === active) this.#active = undefined
 			const session = this.#store.exists() ? this.#store.session() : undefined
 			if (session) this.#indexNow(session, this.#host.now(), { id: run.id, status })
@@ -368,28 +402,6 @@ export class Lane {
 
 	// ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
-	/** Runs `fn` as one transaction; events it emitted reach subscribers only once it commits. */
-	#tx<T>(fn: () => T): T {
-		const outer = this.#pending
-		this.#pending = []
-		try {
-			const result = this.#host.transaction(fn)
-			const committed = this.#pending
-			this.#pending = outer
-			for (const event of committed) this.#host.subscribers.broadcast(event)
-			return result
-		} catch (error) {
-			this.#pending = outer
-			throw error
-		}
-	}
-
-	#emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void {
-		const event = this.#store.events.append({ ts: this.#host.now(), type, runId, data })
-		this.#pending.push(event)
-		if (event.seq % 100 === 0) pruneEvents(this.#store, event.ts)
-	}
-
 	#indexNow(session: SessionRef, now: number, run?: { id: string; status: RunStatus }): void {
 		const stats = this.#store.transcript.stats()
 		this.#host.index.upsert(session, {
@@ -413,24 +425,21 @@ export class Lane {
 	#housekeeping(now: number): void {
 		if (now - this.#housekeptAt < HOUSEKEEPING_EVERY_MS) return
 		this.#housekeptAt = now
-		this.#tx(() => pruneExpired(this.#store, now))
+		this.#journal.tx(() => pruneExpired(this.#store, now))
 	}
 
-	/** One alarm covers everything: the active run's deadline and heartbeat, waiting work, retention. */
+	/** One alarm covers everything (see wake.ts). */
 	#scheduleNext(): void {
 		if (!this.#store.exists()) return
-		const now = this.#host.now()
-		if (this.#active) {
-			this.#host.setAlarm(Math.min(this.#active.deadline, now + HEARTBEAT_MS))
-		} else if (this.#store.runs.count('queued') > 0) {
-			this.#host.setAlarm(now + HEARTBEAT_MS)
-		} else {
-			// Idle: wake only when something stored is due to expire. An alarm already pending is
-			// sooner than any retention date and recomputes this when it fires.
-			if (this.#host.alarmPending()) return
-			const at = nextExpiry(this.#store)
-			this.#host.setAlarm(Number.isFinite(at) ? Math.max(at, now + 1_000) : null)
-		}
+		const at = nextWake({
+			now: this.#host.now(),
+			activeDeadline: this.#active?.deadline,
+			queued: () => this.#store.runs.count('queued') > 0,
+			outboxDue: this.#outbox.nextDue(),
+			alarmPending: this.#host.alarmPending(),
+			expiry: () => nextExpiry(this.#store),
+		})
+		if (at !== undefined) this.#host.setAlarm(at)
 	}
 
 	#info(): SessionInfo {

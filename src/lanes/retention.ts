@@ -1,5 +1,6 @@
 // How long a lane keeps what it stores, and the pruning that enforces it: events, compacted
-// messages, idempotency keys, finished runs and tool records each go after their retention.
+// messages, idempotency keys, finished runs, tool records and finished deliveries each go after
+// their retention.
 import { DEFAULT_LIMITS } from './limits'
 import type { LaneStore } from './store'
 
@@ -11,6 +12,7 @@ export function pruneExpired(store: LaneStore, now: number): void {
 	store.runs.pruneIdempotency(now - r.idempotencyTtlMs)
 	store.runs.prune(now - r.runRetentionMs)
 	store.tools.prune(now - r.runRetentionMs)
+	store.deliveries.prune(now - r.eventRetentionMs)
 }
 
 /** When the oldest stored thing falls due for deletion; Infinity when nothing will. */
@@ -24,6 +26,7 @@ export function nextExpiry(store: LaneStore): number {
 		due(oldest.compacted, r.compactedRetentionMs),
 		due(oldest.idempotency, r.idempotencyTtlMs),
 		due(oldest.run, r.runRetentionMs),
+		due(oldest.delivery, r.eventRetentionMs),
 	)
 }
 

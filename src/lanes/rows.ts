@@ -14,6 +14,7 @@ import type {
 	LaneEventType,
 	MessageView,
 	QueueMode,
+	ReplyRoute,
 	RunError,
 	RunStatus,
 	RunView,
@@ -53,6 +54,7 @@ export interface RunRow extends Record<string, SqlStorageValue> {
 	error_message: string | null
 	calls: string | null
 	subject: string | null
+	reply: string | null
 }
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
@@ -102,6 +104,8 @@ export interface RunRecord {
 	calls: ModelCallRecord[]
 	/** Who started the run (its first message's sender); null for runs from before tools. */
 	subject: ToolSubject | null
+	/** Where the run's answer is delivered (the route of the newest message it carries), if anywhere. */
+	reply: ReplyRoute | null
 }
 
 /**
@@ -140,6 +144,7 @@ export const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({
 	error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
 	calls: r.calls ? (JSON.parse(r.calls) as ModelCallRecord[]) : [],
 	subject: r.subject ? (JSON.parse(r.subject) as ToolSubject) : null,
+	reply: r.reply ? (JSON.parse(r.reply) as ReplyRoute) : null,
 })
 
 export const runView = (r: RunRecord): RunView => ({

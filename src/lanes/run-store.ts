@@ -3,7 +3,7 @@
 import type { AgentSnapshot, ModelCallRecord } from '../agents/runner'
 import type { ToolSubject } from '../security/subject'
 import { type PendingMessage, type RunRecord, type RunRow, toRun } from './rows'
-import type { QueueMode, RunError, RunStatus } from './types'
+import type { QueueMode, ReplyRoute, RunError, RunStatus } from './types'
 
 export class RunStore {
 	readonly #sql: SqlStorage
@@ -32,13 +32,14 @@ export class RunStore {
 		/** Head of the queue (interrupt, resumed runs) instead of its tail. */
 		head: boolean
 		subject: ToolSubject | null
+		reply: ReplyRoute | null
 	}): RunRecord {
 		const pos = run.head
 			? "(SELECT coalesce(min(queue_pos), 0) - 1 FROM runs WHERE status = 'queued')"
 			: '(SELECT coalesce(max(queue_pos), 0) + 1 FROM runs)'
 		this.#sql.exec(
-			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit, subject)
-			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit, subject, reply)
+			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
 			run.id,
 			run.mode,
 			JSON.stringify(run.input),
@@ -47,6 +48,7 @@ export class RunStore {
 			run.createdAt,
 			run.gateLimit,
 			run.subject ? JSON.stringify(run.subject) : null,
+			run.reply ? JSON.stringify(run.reply) : null,
 		)
 		return {
 			id: run.id,
@@ -70,6 +72,7 @@ export class RunStore {
 			error: null,
 			calls: [],
 			subject: run.subject,
+			reply: run.reply,
 		}
 	}
 
@@ -146,6 +149,18 @@ export class RunStore {
 
 	setSteer(id: string, steer: PendingMessage[]): void {
 		this.#sql.exec('UPDATE runs SET steer = ? WHERE id = ?', JSON.stringify(steer), id)
+	}
+
+	setReply(id: string, reply: ReplyRoute): void {
+		this.#sql.exec('UPDATE runs SET reply = ? WHERE id = ?', JSON.stringify(reply), id)
+	}
+
+	/** A run's reply route alone (no parse of the rest of the row). */
+	replyOf(id: string): ReplyRoute | null {
+		const row = this.#sql
+			.exec<{ reply: string | null }>('SELECT reply FROM runs WHERE id = ?', id)
+			.toArray()[0]
+		return row?.reply ? (JSON.parse(row.reply) as ReplyRoute) : null
 	}
 
 	setWaitingSlot(id: string, waiting: boolean): void {

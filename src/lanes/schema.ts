@@ -109,6 +109,29 @@ export const MIGRATIONS: readonly string[] = [
 	CREATE TABLE tool_grants (tool TEXT PRIMARY KEY, granted_by TEXT NOT NULL, created_at INTEGER NOT NULL);`,
 	// v4: every principal an approval's call was made for (a run carries each sender it took).
 	"ALTER TABLE approvals ADD COLUMN principals TEXT NOT NULL DEFAULT '[]';",
+	// v5: channel replies — a run's reply route, and the outbox of messages for channels, sent in
+	// seq order (text: the chunk; approval: {id, tool, summary} as JSON).
+	`ALTER TABLE runs ADD COLUMN reply TEXT;
+	CREATE TABLE deliveries (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id TEXT NOT NULL UNIQUE,
+		run_id TEXT,
+		channel_id TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		route TEXT NOT NULL,
+		body TEXT NOT NULL,
+		part INTEGER NOT NULL,
+		parts INTEGER NOT NULL,
+		status TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		next_at INTEGER NOT NULL,
+		deadline_at INTEGER NOT NULL,
+		created_at INTEGER NOT NULL,
+		sent_at INTEGER,
+		error TEXT
+	);
+	CREATE INDEX deliveries_by_status ON deliveries (status, seq);
+	CREATE INDEX deliveries_by_created ON deliveries (created_at);`,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -1,9 +1,10 @@
 // A lane's SQLite storage: identity and schema here, and one part per table group — runs (with
-// idempotency keys), the transcript, the event log, tool calls — plus what spans them (a requeue,
+// idempotency keys), the transcript, the event log, tool calls, the outbox — plus what spans them (a requeue,
 // a reset, retention dates). All calls are synchronous (Durable Object SQLite), so a sequence of
 // them inside one transaction is atomic.
 
 import type { SessionRef } from '../security/subject'
+import { DeliveryStore } from './delivery-store'
 import { EventLog } from './event-log'
 import { RunStore } from './run-store'
 import { MIGRATIONS } from './schema'
@@ -19,6 +20,8 @@ export interface OldestExpiring {
 	compacted: number | null
 	idempotency: number | null
 	run: number | null
+	/** Sent or given-up deliveries (pending ones are never pruned). */
+	delivery: number | null
 }
 
 export class LaneStore {
@@ -28,6 +31,8 @@ export class LaneStore {
 	readonly events: EventLog
 	/** The tool tables (jobs, approvals, grants). */
 	readonly tools: ToolCallStore
+	/** The outbox: messages for channels (reply parts, approvals). */
+	readonly deliveries: DeliveryStore
 	/** Memo of `exists()`: a lane, once created, exists until `forget()` after its storage is wiped. */
 	#exists = false
 	#migrated = false
@@ -40,6 +45,7 @@ export class LaneStore {
 		this.transcript = new TranscriptStore(sql)
 		this.events = new EventLog(sql)
 		this.tools = new ToolCallStore(sql)
+		this.deliveries = new DeliveryStore(sql)
 	}
 
 	/** True once the lane has been created (its schema exists). Reads never create it. */
@@ -110,7 +116,10 @@ export class LaneStore {
 		this.runs.requeueAtHead(id)
 	}
 
-	/** A new, empty transcript: messages, runs and idempotency keys go; events and identity stay. */
+	/**
+	 * A new, empty transcript: messages, runs and idempotency keys go; events, identity and the
+	 * outbox stay (its pending deliveries are answers already given).
+	 */
 	clearTranscript(): void {
 		this.transcript.clear()
 		this.runs.clear()
@@ -124,11 +133,13 @@ export class LaneStore {
 				compacted: number | null
 				idempotency: number | null
 				run: number | null
+				delivery: number | null
 			}>(
 				`SELECT (SELECT min(ts) FROM events) AS event,
 				 (SELECT min(created_at) FROM messages WHERE compacted = 1) AS compacted,
 				 (SELECT min(created_at) FROM idempotency) AS idempotency,
-				 (SELECT min(finished_at) FROM runs WHERE finished_at IS NOT NULL) AS run`,
+				 (SELECT min(finished_at) FROM runs WHERE finished_at IS NOT NULL) AS run,
+				 (SELECT min(created_at) FROM deliveries WHERE status IN ('sent', 'failed')) AS delivery`,
 			)
 			.one()
 	}

@@ -42,6 +42,26 @@ export class RunStopped extends Error {
 	}
 }
 
+/** The in-memory handle of a run the lane starts: its abort switch and the stop it races. */
+export function activeRun(run: RunRecord, deadline: number): ActiveRun {
+	const controller = new AbortController()
+	const stopped = new Promise<never>((_, reject) => {
+		controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
+			once: true,
+		})
+	})
+	stopped.catch(() => {})
+	return {
+		id: run.id,
+		controller,
+		deadline,
+		reason: undefined,
+		steered: run.steer.length > 0,
+		stopped,
+		done: Promise.resolve(),
+	}
+}
+
 /** What a turn needs from its lane. */
 export interface TurnContext {
 	store: LaneStore
@@ -267,6 +287,8 @@ export function requeueLeftoverSteers(
 		head: true,
 		// A steer stored before messages named their sender: nobody, so the run may call no tool.
 		subject: run.steer[0]?.subject ?? null,
+		// They answer where the run they were steered into answers (its newest message's route).
+		reply: run.reply,
 	})
 	ctx.store.runs.setSteer(runId, [])
 	ctx.emit('queued', nextId, { mode: 'followup', steeredFrom: runId, messages: run.steer.length })

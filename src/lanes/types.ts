@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
 	'reset',
 	'approval.requested',
 	'approval.resolved',
+	'delivery.failed',
 ] as const
 export type LaneEventType = (typeof EVENT_TYPES)[number]
 
@@ -54,15 +55,42 @@ export interface SubmitRequest {
 	 * Stored ahead of the message only while the session's transcript is empty; ignored after.
 	 */
 	context?: ContextMessage[]
-	/** Where the run's answer is delivered besides the session's subscribers (a channel). */
+	/**
+	 * Where the answer goes besides the run (a channel's chat): the run that carries the message
+	 * delivers its reply there through the lane's outbox. Opaque to the lane.
+	 */
 	reply?: ReplyRoute
 }
 
-/** A channel conversation a run answers into; the lane stores it and never reads `target`. */
+/** A channel's address for a reply: which channel, of what kind, and its own target (plain JSON). */
 export interface ReplyRoute {
 	channelId: string
 	kind: string
 	target: Record<string, unknown>
+}
+
+export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
+/** One message of the lane's outbox: a part of a run's reply, or an approval, for a channel. */
+export interface DeliveryView {
+	id: string
+	runId: string | null
+	channelId: string
+	kind: 'text' | 'approval'
+	/** 1-based place of this message in its reply, of `parts`. */
+	part: number
+	parts: number
+	status: DeliveryStatus
+	attempts: number
+	createdAt: number
+	/** When the next attempt is due (pending), or when a send in flight counts as lost (sending). */
+	nextAt: number
+	sentAt: number | null
+	/** After this the delivery is given up. */
+	deadlineAt: number
+	/** The last failure, or why it was given up. */
+	error: string | null
 }
 
 /** A message of history handed in with a submit: stored as-is, never run. */

@@ -1,8 +1,12 @@
-// What a lane shows of itself: a run, pages of its messages and runs, the session's summary.
+// What a lane shows of itself: a run, pages of its messages and runs, its outbox, the session's
+// summary.
 // Reads of the store only (a lane that does not exist answers not_found); nothing here changes.
 import type { SessionRef } from '../security/subject'
 import { type LaneStore, runView } from './store'
 import {
+	DELIVERY_STATUSES,
+	type DeliveryStatus,
+	type DeliveryView,
 	fail,
 	type LaneResult,
 	type MessageView,
@@ -39,6 +43,19 @@ export function runPage(
 	if (!store.exists()) return noSession()
 	const { page, next } = paged(store.runs.list(afterSeq, limit + 1), limit, (r) => r.seq)
 	return ok({ runs: page.map((r) => runView(r.run)), next })
+}
+
+/** The outbox, newest first: every delivery, or those of one status (`failed`: dead letters). */
+export function deliveryList(
+	store: LaneStore,
+	status: DeliveryStatus | undefined,
+	limit: number,
+): LaneResult<{ deliveries: DeliveryView[] }> {
+	if (!store.exists()) return noSession()
+	if (status !== undefined && !DELIVERY_STATUSES.includes(status)) {
+		return fail('bad_request', `status must be one of ${DELIVERY_STATUSES.join(', ')}.`)
+	}
+	return ok({ deliveries: store.deliveries.list(status, limit) })
 }
 
 /** The first `limit` of `rows` (read one beyond) and, when there were more, the seq to go on from. */

@@ -2,7 +2,12 @@
 import { env, runInDurableObject } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { chunk, OfflineLanguageModel, parseOfflineInput } from '../../src/agents/models/offline'
+import {
+	chunk,
+	longAnswer,
+	OfflineLanguageModel,
+	parseOfflineInput,
+} from '../../src/agents/models/offline'
 import { laneName, parseLaneName, SessionKey } from '../../src/lanes/name'
 import { LaneStore, SCHEMA_VERSION } from '../../src/lanes/store'
 import { postJson } from '../helpers'
@@ -39,6 +44,33 @@ describe('offline model', () => {
 		expect(parseOfflineInput('/slow 9999999')).toEqual({ kind: 'slow', ms: 600_000, text: '' })
 		expect(parseOfflineInput('/fail 429')).toEqual({ kind: 'fail', status: 429 })
 		expect(parseOfflineInput('/fail abc')).toEqual({ kind: 'echo', text: '/fail abc' })
+	})
+
+	it('answers /long with exactly that many characters, the same every time', async () => {
+		expect(parseOfflineInput('/long 5000')).toEqual({ kind: 'long', chars: 5000 })
+		for (const bad of ['/long 0', '/long 200001', '/long x', '/long 5 more']) {
+			expect(parseOfflineInput(bad)).toEqual({ kind: 'echo', text: bad })
+		}
+		fc.assert(
+			fc.property(fc.integer({ min: 1, max: 30_000 }), (n) => {
+				const text = longAnswer(n)
+				expect(text).toHaveLength(n)
+				expect(longAnswer(n)).toBe(text)
+				expect(text.trim()).toBe(text)
+				const fences = text.match(/^```/gm) ?? []
+				expect(fences).toHaveLength(n >= 400 ? 2 : 0)
+				if (n >= 400) {
+					expect(text).toMatch(/\n\n```ts\n[^`]+\n```\n\n/)
+					expect(text.split('\n\n').length).toBeGreaterThan(3)
+				}
+			}),
+		)
+		expect(longAnswer(200_000)).toHaveLength(200_000)
+		const model = new OfflineLanguageModel()
+		const answer = await model.doGenerate({
+			prompt: [{ role: 'user', content: [{ type: 'text', text: '/long 4500' }] }],
+		})
+		expect(answer.content).toEqual([{ type: 'text', text: longAnswer(4500) }])
 	})
 
 	it('streams its reply in a few deltas that add up', () => {

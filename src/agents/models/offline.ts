@@ -7,6 +7,9 @@
 //   /fail <status>            raises a provider error with that HTTP status (exercises failover)
 //   /slow <ms> [text]         waits <ms> (abortable), then treats the text like a message of its
 //                             own (`/slow 500 /tool time_now {}` waits, then calls the tool)
+//   /long <chars>             answers exactly <chars> characters (1..200000): paragraphs of
+//                             sentences with one fenced code block in the middle (from 400 on),
+//                             the same every time, for testing how replies are split
 //   anything else             "echo: <text>", streamed in a few deltas
 // Usage is counted from text length (4 characters per token).
 import {
@@ -20,6 +23,10 @@ import {
 import { sleep } from './sleep'
 
 const MAX_SLOW_MS = 600_000
+const MAX_LONG_CHARS = 200_000
+/** From this length on a `/long` answer carries a fenced code block. */
+const LONG_FENCE_FROM = 400
+const LONG_CODE = 'export function add(a: number, b: number): number {\n\treturn a + b\n}'
 
 /** Provider option that turns a call into a summary request (compaction). */
 export const SUMMARIZE_OPTION = { offline: { task: 'summarize' } } as const
@@ -32,6 +39,7 @@ export type OfflineDirective =
 	| { kind: 'slow'; ms: number; text: string }
 	| { kind: 'fail'; status: number }
 	| { kind: 'tool'; name: string; args: string }
+	| { kind: 'long'; chars: number }
 
 /** What the offline model makes of one user message. */
 export function parseOfflineInput(text: string): OfflineDirective {
@@ -41,7 +49,43 @@ export function parseOfflineInput(text: string): OfflineDirective {
 	if (fail) return { kind: 'fail', status: Number(fail[1]) }
 	const tool = /^\/tool\s+([A-Za-z0-9_.-]{1,64})(?:\s+([\s\S]*))?$/.exec(text)
 	if (tool) return { kind: 'tool', name: tool[1] as string, args: (tool[2] ?? '{}').trim() || '{}' }
+	const long = /^\/long\s+(\d{1,6})\s*$/.exec(text)
+	const chars = Number(long?.[1])
+	if (long && chars >= 1 && chars <= MAX_LONG_CHARS) return { kind: 'long', chars }
 	return { kind: 'echo', text }
+}
+
+const SENTENCES = [
+	'The lane keeps every message in order.',
+	'Each reply is split where a reader would pause.',
+	'A paragraph ends with a blank line.',
+	'Nothing is sent twice once it was marked sent.',
+	'Retries wait a little longer each time.',
+	'Code stays together inside its fence.',
+]
+
+/** `n` characters of prose: sentences, a blank line after every fourth, never ending in space. */
+function prose(n: number, from: number): string {
+	let out = ''
+	for (let i = from; out.length < n; i++) {
+		const sentence = SENTENCES[i % SENTENCES.length] as string
+		out += out === '' ? sentence : `${i % 4 === 0 ? '\n\n' : ' '}${sentence}`
+	}
+	// Cut at n; a cut that ends in whitespace gets a visible character instead.
+	const cut = out.slice(0, n)
+	return /\s$/.test(cut) ? `${cut.trimEnd()}${'.'.repeat(n - cut.trimEnd().length)}` : cut
+}
+
+/**
+ * The `/long` answer: exactly `chars` characters (UTF-16 units), deterministic. From
+ * LONG_FENCE_FROM on: prose, a blank line, one ```ts fenced block, a blank line, prose.
+ */
+export function longAnswer(chars: number): string {
+	if (chars < LONG_FENCE_FROM) return prose(chars, 0)
+	const fence = `\n\n\`\`\`ts\n${LONG_CODE}\n\`\`\`\n\n`
+	const rest = chars - fence.length
+	const head = Math.floor(rest / 2)
+	return `${prose(head, 0)}${fence}${prose(rest - head, 3)}`
 }
 
 /** Splits text into up to `parts` pieces of near-equal length (never empty pieces). */
@@ -140,6 +184,8 @@ function plan(
 			d = rest
 		}
 		if (d.kind === 'fail') return { kind: 'fail', status: d.status, delayMs }
+		// The long answer is the whole reply, so its length is exact.
+		if (d.kind === 'long') return { kind: 'text', text: longAnswer(d.chars), delayMs }
 		// Like a model, it only calls tools it was offered; otherwise it says so.
 		if (d.kind === 'tool' && tools.has(d.name)) calls.push({ name: d.name, args: d.args })
 		else if (d.kind === 'tool') texts.push(`tool "${d.name}" is not available`)

@@ -47,6 +47,8 @@ export function laneFrames(
 	/** The client's name of a lane run (the idempotencyKey it sent), when it has one. */
 	aliasOf: (laneRunId: string) => string = (id) => id,
 ): Frame[] {
+	// The outbox giving up a channel delivery is not part of the run's stream.
+	if (event.type === 'delivery.failed') return []
 	if (!event.runId) {
 		return event.type === 'reset'
 			? [['sessions.changed', { sessionKey: follow.key, reason: 'reset', ts: event.ts }]]

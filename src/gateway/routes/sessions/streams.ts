@@ -17,7 +17,7 @@ const events = createRoute({
 	security: bearerAuth,
 	summary: 'Stream session events as Server-Sent Events',
 	description:
-		'Each SSE message has `id` = event seq, `event` = type (queued, started, delta, tool, final, error, cancelled, steered, compacted, reset) and `data` = the event JSON. Events after `after` (or `Last-Event-ID`) are replayed from storage first.',
+		'Each SSE message has `id` = event seq, `event` = type (queued, started, delta, tool, approval.requested, approval.resolved, final, error, cancelled, steered, compacted, reset, delivery.failed) and `data` = the event JSON. Events after `after` (or `Last-Event-ID`) are replayed from storage first.',
 	request: { params: SessionParams, query: StreamQuery },
 	responses: {
 		200: {

@@ -1,0 +1,181 @@
+// The lane's outbox table: one row per message for a channel (a part of a run's reply, or an
+// approval), worked through in seq order. Part of LaneStore (`store.deliveries`); synchronous.
+import type { DeliveryStatus, DeliveryView, ReplyRoute } from './types'
+
+/** A delivery as the outbox works with it: its view, its place and what it sends. */
+export interface DeliveryRecord extends DeliveryView {
+	seq: number
+	route: ReplyRoute
+	/** The text of a `text` delivery; `{id, tool, summary}` as JSON for an `approval`. */
+	body: string
+}
+
+interface DeliveryRow extends Record<string, SqlStorageValue> {
+	seq: number
+	id: string
+	run_id: string | null
+	channel_id: string
+	kind: string
+	route: string
+	body: string
+	part: number
+	parts: number
+	status: string
+	attempts: number
+	next_at: number
+	deadline_at: number
+	created_at: number
+	sent_at: number | null
+	error: string | null
+}
+
+const toView = (r: DeliveryRow): DeliveryView => ({
+	id: r.id,
+	runId: r.run_id,
+	channelId: r.channel_id,
+	kind: r.kind as DeliveryView['kind'],
+	part: r.part,
+	parts: r.parts,
+	status: r.status as DeliveryStatus,
+	attempts: r.attempts,
+	createdAt: r.created_at,
+	nextAt: r.next_at,
+	sentAt: r.sent_at,
+	deadlineAt: r.deadline_at,
+	error: r.error,
+})
+
+const toRecord = (r: DeliveryRow): DeliveryRecord => ({
+	...toView(r),
+	seq: r.seq,
+	route: JSON.parse(r.route) as ReplyRoute,
+	body: r.body,
+})
+
+export class DeliveryStore {
+	readonly #sql: SqlStorage
+
+	constructor(sql: SqlStorage) {
+		this.#sql = sql
+	}
+
+	insert(d: {
+		id: string
+		runId: string | null
+		route: ReplyRoute
+		kind: DeliveryView['kind']
+		body: string
+		part: number
+		parts: number
+		createdAt: number
+		deadlineAt: number
+	}): void {
+		this.#sql.exec(
+			`INSERT INTO deliveries (id, run_id, channel_id, kind, route, body, part, parts, status, next_at, deadline_at, created_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+			d.id,
+			d.runId,
+			d.route.channelId,
+			d.kind,
+			JSON.stringify(d.route),
+			d.body,
+			d.part,
+			d.parts,
+			d.createdAt,
+			d.deadlineAt,
+			d.createdAt,
+		)
+	}
+
+	/** The oldest delivery neither sent nor given up: the only one that may be sent next. */
+	head(): DeliveryRecord | undefined {
+		const row = this.#sql
+			.exec<DeliveryRow>(
+				"SELECT * FROM deliveries WHERE status IN ('pending', 'sending') ORDER BY seq LIMIT 1",
+			)
+			.toArray()[0]
+		return row && toRecord(row)
+	}
+
+	get(id: string): DeliveryView | undefined {
+		const row = this.#sql
+			.exec<DeliveryRow>('SELECT * FROM deliveries WHERE id = ?', id)
+			.toArray()[0]
+		return row && toView(row)
+	}
+
+	/** A try starts; `lostAt` is when it counts as lost if nothing was recorded by then. */
+	markSending(id: string, attempts: number, lostAt: number): void {
+		this.#sql.exec(
+			"UPDATE deliveries SET status = 'sending', attempts = ?, next_at = ? WHERE id = ?",
+			attempts,
+			lostAt,
+			id,
+		)
+	}
+
+	markSent(id: string, at: number): void {
+		this.#sql.exec(
+			"UPDATE deliveries SET status = 'sent', sent_at = ?, error = NULL WHERE id = ?",
+			at,
+			id,
+		)
+	}
+
+	retryAt(id: string, nextAt: number, error: string): void {
+		this.#sql.exec(
+			"UPDATE deliveries SET status = 'pending', next_at = ?, error = ? WHERE id = ?",
+			nextAt,
+			error,
+			id,
+		)
+	}
+
+	markFailed(id: string, error: string): void {
+		this.#sql.exec("UPDATE deliveries SET status = 'failed', error = ? WHERE id = ?", error, id)
+	}
+
+	/** Gives up the later parts of the reply `d` belongs to; returns how many. */
+	failLaterParts(d: DeliveryRecord, error: string): number {
+		return this.#sql
+			.exec(
+				`UPDATE deliveries SET status = 'failed', error = ?
+				 WHERE run_id IS ? AND kind = ? AND seq > ? AND part > ? AND status IN ('pending', 'sending')
+				 RETURNING id`,
+				error,
+				d.runId,
+				d.kind,
+				d.seq,
+				d.part,
+			)
+			.toArray().length
+	}
+
+	/** After a restart nothing is in flight: tries that were cut off are due again at `now`. */
+	requeueSending(now: number): void {
+		this.#sql.exec(
+			"UPDATE deliveries SET status = 'pending', next_at = ? WHERE status = 'sending'",
+			now,
+		)
+	}
+
+	/** Newest first, optionally of one status. */
+	list(status: DeliveryStatus | undefined, limit: number): DeliveryView[] {
+		const rows = status
+			? this.#sql.exec<DeliveryRow>(
+					'SELECT * FROM deliveries WHERE status = ? ORDER BY seq DESC LIMIT ?',
+					status,
+					limit,
+				)
+			: this.#sql.exec<DeliveryRow>('SELECT * FROM deliveries ORDER BY seq DESC LIMIT ?', limit)
+		return rows.toArray().map(toView)
+	}
+
+	/** Sent and given-up deliveries created before `olderThan` go; pending ones stay. */
+	prune(olderThan: number): number {
+		return this.#sql.exec(
+			"DELETE FROM deliveries WHERE status IN ('sent', 'failed') AND created_at < ?",
+			olderThan,
+		).rowsWritten
+	}
+}

@@ -1,0 +1,180 @@
+// A lane over a Durable Object's real SQLite with a host of fakes: no tenant gate, sessions index
+// or sockets, a clock the test owns (the outbox's retry waits move it instead of passing time),
+// the real offline model and tools, and the reply sink the test passes in.
+import { env } from 'cloudflare:test'
+import { AgentConfig } from '../../src/agents/config'
+import type { AgentSnapshot } from '../../src/agents/runner'
+import { agentRuntime } from '../../src/agents/runtime'
+import { chunkText } from '../../src/channels/chunk'
+import type { DeliveryResult, OutboundDelivery, ReplySink } from '../../src/lanes/host'
+import { Lane } from '../../src/lanes/lane'
+import { LaneStore } from '../../src/lanes/store'
+import type { LaneEvent, ReplyRoute, SubmitRequest } from '../../src/lanes/types'
+import type { Logger } from '../../src/observability/logger'
+import type { ToolSubject } from '../../src/security/subject'
+import { createToolbox } from '../../src/tools/toolbox'
+import { silentLogger } from './logs'
+
+const PLATFORM_ADMIN = { kind: 'platform', id: 'admin-token', role: 'admin' } as const
+
+/** The admin token's principal on the default tenant, sending over the HTTP API. */
+export const ADMIN: ToolSubject = {
+	...PLATFORM_ADMIN,
+	tenantId: 'default',
+	scopes: [],
+	channel: 'api',
+}
+
+export const agentOf = (config: Record<string, unknown> = {}): AgentSnapshot => ({
+	tenantId: 'default',
+	id: 'main',
+	version: 1,
+	config: AgentConfig.parse({ model: { primary: 'offline:echo' }, ...config }),
+})
+
+const AGENT = agentOf()
+
+export const route = (chat: string): ReplyRoute => ({
+	channelId: `tg-${chat}`,
+	kind: 'telegram',
+	target: { chatId: chat },
+})
+
+/** A reply sink that records what it is asked; `answer` decides each send (throw to fail). */
+export function fakeSink(limit = 4096) {
+	const s = {
+		answer: (_d: OutboundDelivery): DeliveryResult | Promise<DeliveryResult> => ({ ok: true }),
+		/** Every send, in order (each try of each delivery). */
+		calls: [] as OutboundDelivery[],
+		typing: [] as ReplyRoute[],
+		dead: [] as { delivery: OutboundDelivery; error: string }[],
+		/** Deliveries the sink took (answered ok), by id → how many times. */
+		delivered: new Map<string, number>(),
+		sink: undefined as unknown as ReplySink,
+	}
+	s.sink = {
+		chunk: (_route, text) => chunkText(text, limit),
+		async send(d) {
+			s.calls.push(d)
+			const result = await s.answer(d)
+			if (result.ok) s.delivered.set(d.id, (s.delivered.get(d.id) ?? 0) + 1)
+			return result
+		},
+		async typing(r) {
+			s.typing.push(r)
+		},
+		async failed(delivery, error) {
+			s.dead.push({ delivery, error })
+		},
+	}
+	return s
+}
+
+export interface Repeater {
+	ms: number
+	fn: () => void
+	stopped: boolean
+}
+
+export interface LaneHarness {
+	lane: Lane
+	store: LaneStore
+	/** The host's clock; the outbox's retry waits move it. */
+	clock: { now: number }
+	/** Waits the outbox asked for, in order. */
+	sleeps: number[]
+	/** While set, the outbox's waits never end (an object that goes away during a backoff). */
+	stall: boolean
+	/** Repeating timers (typing), stopped or not. */
+	repeaters: Repeater[]
+	alarms: (number | null)[]
+	/** Every event broadcast after its commit. */
+	events: LaneEvent[]
+	request(text: string, reply?: ReplyRoute, more?: Partial<SubmitRequest>): SubmitRequest
+	/** Waits until every background promise so far (the outbox's drain) has settled. */
+	settled(): Promise<void>
+}
+
+/** A lane over `state`'s storage (a fresh LaneStore: what a restarted object would read). */
+export function laneOver(
+	state: DurableObjectState,
+	sink: ReplySink | undefined,
+	options: { sessionKey?: string; logger?: Logger; clock?: { now: number } } = {},
+): LaneHarness {
+	const logger = options.logger ?? silentLogger()
+	const store = new LaneStore(state.storage.sql)
+	const pending: Promise<unknown>[] = []
+	const waitUntil = (p: Promise<unknown>) => {
+		pending.push(p)
+	}
+	const session = { tenantId: 'default', agentId: 'main', sessionKey: options.sessionKey ?? 'fake' }
+	const runner = agentRuntime(env, logger)
+	const h: LaneHarness = {
+		lane: undefined as unknown as Lane,
+		store,
+		clock: options.clock ?? { now: Date.now() },
+		sleeps: [],
+		stall: false,
+		repeaters: [],
+		alarms: [],
+		events: [],
+		request: (text, reply, more = {}) => ({
+			session,
+			agent: AGENT,
+			content: [{ type: 'text', text }],
+			mode: 'followup',
+			maxConcurrentRuns: null,
+			subject: ADMIN,
+			...(reply && { reply }),
+			...more,
+		}),
+		async settled() {
+			for (let seen = -1; seen !== pending.length; ) {
+				seen = pending.length
+				await new Promise((r) => setTimeout(r, 0))
+				await Promise.allSettled(pending)
+			}
+		},
+	}
+	h.lane = new Lane(
+		{
+			store,
+			transaction: (fn) => state.storage.transactionSync(fn),
+			now: () => h.clock.now,
+			newId: () => crypto.randomUUID(),
+			setAlarm: (at) => {
+				h.alarms.push(at)
+			},
+			alarmPending: () => false,
+			deleteAll: () => state.storage.deleteAll(),
+			subscribers: { broadcast: (e) => h.events.push(e), closeAll() {} },
+			gate: () => {
+				throw new Error('these lanes are uncapped')
+			},
+			index: { upsert() {}, async remove() {} },
+			runnerFor: () => runner,
+			usage: { record() {} },
+			toolbox: createToolbox(env, { logger, waitUntil }),
+			replies: sink,
+			waitUntil,
+			logger,
+		},
+		{
+			outboxTimers: {
+				sleep: async (ms) => {
+					h.sleeps.push(ms)
+					if (h.stall) await new Promise(() => {})
+					h.clock.now += ms
+				},
+				every: (ms, fn) => {
+					const r: Repeater = { ms, fn, stopped: false }
+					h.repeaters.push(r)
+					return () => {
+						r.stopped = true
+					}
+				},
+			},
+		},
+	)
+	return h
+}
