@@ -23,6 +23,10 @@ export function jsonOf(text: string, what: string): unknown {
 	}
 }
 
+/** The body's JSON value, from bytes: both steps' failures are InboundInvalid. */
+export const bodyJson = (body: Uint8Array, what: string): unknown =>
+	jsonOf(textOf(body, what), what)
+
 /** `value` as `schema` reads it; the first mismatch, with its path, is InboundInvalid. */
 export function shapeOf<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 	const parsed = schema.safeParse(value)

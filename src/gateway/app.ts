@@ -27,6 +27,7 @@ import { providerRoutes } from './routes/providers'
 import { secretRoutes } from './routes/secrets'
 import { securityRoutes } from './routes/security'
 import { approvalRoutes } from './routes/sessions/approvals'
+import { deliveryRoutes } from './routes/sessions/deliveries'
 import { messageRoutes } from './routes/sessions/messages'
 import { runRoutes } from './routes/sessions/runs'
 import { sessionRoutes } from './routes/sessions/sessions'
@@ -81,6 +82,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', runRoutes)
 	app.route('/', streamRoutes)
 	app.route('/', approvalRoutes)
+	app.route('/', deliveryRoutes)
 	app.route('/', toolExecutionRoutes)
 	app.route('/', completionRoutes)
 	app.route('/', modelRoutes)

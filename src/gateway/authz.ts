@@ -180,6 +180,11 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		'/v1/sessions/{sessionKey}/approvals/{approvalId}',
 		{ action: 'sessions:approve', resource: 'session', param: 'sessionKey' },
 	],
+	[
+		'GET',
+		'/v1/sessions/{sessionKey}/deliveries',
+		{ action: 'sessions:read', resource: 'session', param: 'sessionKey' },
+	],
 	['GET', '/v1/tool-executions', { action: 'tools:read', resource: 'tool' }],
 	['GET', '/v1/keys', { action: 'keys:list', resource: 'key' }],
 	['POST', '/v1/keys', { action: 'keys:create', resource: 'key' }],

@@ -136,9 +136,9 @@ describe('parse', () => {
 	it('refuses a body that is not JSON or not a usable interaction, saying what is wrong', () => {
 		const { ctx } = fake()
 		const cases: [string | Uint8Array, RegExp][] = [
-			['{"type":', /not UTF-8 JSON/],
-			[new Uint8Array([0xff, 0xfe, 0x7b]), /not UTF-8 JSON/],
-			['[]', /not a Discord interaction/],
+			['{"type":', /the body is not JSON/],
+			[new Uint8Array([0xff, 0xfe, 0x7b]), /the body is not UTF-8/],
+			['[]', /^a Discord interaction: /],
 			[JSON.stringify({ ...GUILD_COMMAND, id: 'x' }), /id: is not a snowflake/],
 			[JSON.stringify({ ...GUILD_COMMAND, member: undefined }), /names no user/],
 			[JSON.stringify({ ...GUILD_COMMAND, token: undefined }), /no token/],

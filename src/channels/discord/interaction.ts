@@ -1,7 +1,7 @@
 // A verified Discord interaction as an Inbound: PING answers itself, a slash command is a
 // message for the agent, an approval button press is an action; anything else is ignored.
 import { z } from 'zod'
-import { readJson, readShape } from '../inbound-json'
+import { bodyJson, shapeOf } from '../inbound-body'
 import {
 	type ApprovalChoice,
 	type Inbound,
@@ -86,7 +86,11 @@ export interface InteractionTarget {
 }
 
 export function parseInteraction(body: Uint8Array, applicationId: string): Inbound {
-	const interaction = readShape(Interaction, readJson(body), 'a Discord interaction')
+	const interaction = shapeOf(
+		Interaction,
+		bodyJson(body, 'a Discord interaction'),
+		'a Discord interaction',
+	)
 	switch (interaction.type) {
 		case INTERACTION.PING:
 			return { type: 'respond', response: Response.json({ type: CALLBACK.PONG }) }

@@ -2,7 +2,7 @@
 // an approval decision, from any system that signs per Standard Webhooks; and how long it waits.
 import { z } from 'zod'
 import { PlatformId } from '../config'
-import { readJson, readShape } from '../inbound-json'
+import { bodyJson, shapeOf } from '../inbound-body'
 import { type Inbound, InboundInvalid, type Peer } from '../plugin'
 
 export const WEBHOOK_TEXT_LIMIT = 32_000
@@ -57,11 +57,11 @@ export function parseWebhook(url: URL, headers: Headers, body: Uint8Array): Inbo
 	const eventId = headers.get('webhook-id') ?? ''
 	if (!WEBHOOK_ID.test(eventId))
 		throw new InboundInvalid('webhook-id must be 1-256 visible ASCII chars')
-	const json = readJson(body)
+	const json = bodyJson(body, 'a webhook event')
 	const isAction = typeof json === 'object' && json !== null && 'action' in json
 	const parsed = isAction
-		? readShape(ActionBody, json, 'a webhook action')
-		: readShape(MessageBody, json, 'a webhook message')
+		? shapeOf(ActionBody, json, 'a webhook action')
+		: shapeOf(MessageBody, json, 'a webhook message')
 	const peer: Peer = parsed.peer ?? { kind: 'dm', id: parsed.sender.id }
 	const reply: WebhookTarget = {
 		peer,

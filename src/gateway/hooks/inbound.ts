@@ -136,10 +136,23 @@ async function decide(
 	const decided = (await callLane(scope.logger, async () =>
 		ok(await lane.stub.decideApproval(action.approvalId, choice, actor)),
 	)) as LaneResult<ApprovalView>
-	return {
-		kind: 'dropped',
-		reason: decided.ok ? `approval ${decided.value.status}` : decided.error.message,
-	}
+	if (!decided.ok) return { kind: 'dropped', reason: decided.error.message }
+	audit(
+		scope,
+		tenantId,
+		actor,
+		'tool.approval',
+		`session:${route.agentId}/${route.sessionKey}`,
+		choice === 'deny' ? 'deny' : 'success',
+		{
+			approvalId: action.approvalId,
+			decision: choice,
+			tool: decided.value.tool,
+			runId: decided.value.runId,
+			channel: id,
+		},
+	)
+	return { kind: 'dropped', reason: `approval ${decided.value.status}` }
 }
 
 /** An unknown sender under pairing: a code (new, or a reminder) sent back, nothing for the agent. */
