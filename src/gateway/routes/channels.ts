@@ -87,7 +87,7 @@ const ChannelView = z
 
 /** The public URL of the gateway: EDGECLAW_PUBLIC_URL, else the origin the request came to. */
 export function publicOrigin(c: Context<GatewayEnv>): string {
-	const configured = (c.env as { EDGECLAW_PUBLIC_URL?: string }).EDGECLAW_PUBLIC_URL?.trim()
+	const configured = c.env.EDGECLAW_PUBLIC_URL?.trim()
 	return (configured || new URL(c.req.url).origin).replace(/\/+$/, '')
 }
 
