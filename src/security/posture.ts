@@ -36,6 +36,17 @@ export interface PostureInput {
 	}[]
 	/** The secrets those tenants have stored (names). */
 	tenantSecrets?: { tenantId: string; name: string }[]
+	/** Enabled channels: who may talk to which agent, and the secrets they name. */
+	channels?: {
+		tenantId: string
+		id: string
+		kind: string
+		agentId: string
+		dmPolicy: string
+		groupPolicy: string
+		requireMention: boolean
+		secrets: string[]
+	}[]
 	keys: {
 		tenantId: string
 		id: string
@@ -47,7 +58,13 @@ export interface PostureInput {
 
 const RATE_LIMITS = ['RATE_LIMIT_KEY', 'RATE_LIMIT_TENANT', 'RATE_LIMIT_IP', 'RATE_LIMIT_AUTH_FAIL']
 
-export function assessPosture({ env, agents, keys, tenantSecrets = [] }: PostureInput): Finding[] {
+export function assessPosture({
+	env,
+	agents,
+	keys,
+	tenantSecrets = [],
+	channels = [],
+}: PostureInput): Finding[] {
 	const out: Finding[] = []
 	const str = (k: string) => secret(env, k) ?? ''
 	const admin = str('EDGECLAW_ADMIN_TOKEN')
@@ -139,6 +156,7 @@ export function assessPosture({ env, agents, keys, tenantSecrets = [] }: Posture
 			fix: 'Use a narrower profile (minimal, messaging, coding) plus an allow list.',
 		})
 	}
+	out.push(...channelExposure(channels, agents, stored))
 	for (const k of keys.filter((x) => !x.revokedAt && x.role === 'admin' && !x.expiresAt)) {
 		out.push({
 			id: `admin-key-no-expiry:${k.tenantId}/${k.id}`,
@@ -269,3 +287,47 @@ const kebab = (name: string): string =>
 		.replace(/^EDGECLAW_/, '')
 		.toLowerCase()
 		.replaceAll('_', '-')
+
+/**
+ * Channels that let strangers reach an agent: open DMs (worse when the agent has the coding or
+ * full tools), groups where anyone may address it without a mention, and credentials that are not
+ * stored (the channel cannot verify or answer).
+ */
+function channelExposure(
+	channels: NonNullable<PostureInput['channels']>,
+	agents: PostureInput['agents'],
+	stored: ReadonlySet<string>,
+): Finding[] {
+	const out: Finding[] = []
+	const profile = new Map(agents.map((a) => [`${a.tenantId}/${a.id}`, a.toolProfile]))
+	for (const ch of channels) {
+		const name = `${ch.tenantId}/${ch.id}`
+		const tools = profile.get(`${ch.tenantId}/${ch.agentId}`) ?? 'unknown'
+		const powerful = tools === 'full' || tools === 'coding'
+		if (ch.dmPolicy === 'open') {
+			out.push({
+				id: `channel-open-dm:${name}`,
+				severity: powerful ? 'high' : 'medium',
+				message: `Channel ${name} (${ch.kind}) lets anyone who finds the bot message agent ${ch.agentId}${powerful ? `, which has the "${tools}" tools` : ''}.`,
+				fix: 'Set dmPolicy to "pairing" (the default) or "allowlist".',
+			})
+		}
+		if (ch.groupPolicy === 'open' && !ch.requireMention) {
+			out.push({
+				id: `channel-open-groups:${name}`,
+				severity: 'low',
+				message: `Channel ${name} answers every message in any group it is added to, mentioned or not.`,
+				fix: 'Set groupPolicy to "allowlist" with the groups you mean, or requireMention to true.',
+			})
+		}
+		for (const secretName of ch.secrets.filter((n) => !stored.has(`${ch.tenantId}\u0000${n}`))) {
+			out.push({
+				id: `channel-secret-missing:${name}:${secretName}`,
+				severity: 'medium',
+				message: `Channel ${name} names the secret ${secretName}, which tenant ${ch.tenantId} has not stored: its webhooks are refused and its replies fail.`,
+				fix: `PUT /v1/secrets/${secretName} in tenant ${ch.tenantId}.`,
+			})
+		}
+	}
+	return out
+}

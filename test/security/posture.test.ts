@@ -131,3 +131,45 @@ describe('GET /v1/admin/security', () => {
 		expect(JSON.stringify(body)).not.toContain(ADMIN_TOKEN)
 	})
 })
+
+describe('posture: channels', () => {
+	const channel = (over: Record<string, unknown> = {}) => ({
+		tenantId: 't1',
+		id: 'tg',
+		kind: 'telegram',
+		agentId: 'main',
+		dmPolicy: 'pairing',
+		groupPolicy: 'allowlist',
+		requireMention: true,
+		secrets: ['TG_TOKEN'],
+		...over,
+	})
+	const stored = [{ tenantId: 't1', name: 'TG_TOKEN' }]
+	const agent = (toolProfile: string) => [{ tenantId: 't1', id: 'main', toolProfile }]
+
+	it('is quiet for a paired channel whose secrets are stored', () => {
+		expect(
+			ids({}, { channels: [channel()], tenantSecrets: stored, agents: agent('minimal') }),
+		).toEqual([])
+	})
+
+	it('flags open DMs, worse when the agent has powerful tools', () => {
+		const open = [channel({ dmPolicy: 'open' })]
+		expect(ids({}, { channels: open, tenantSecrets: stored, agents: agent('minimal') })).toEqual([
+			'medium:channel-open-dm:t1/tg',
+		])
+		expect(ids({}, { channels: open, tenantSecrets: stored, agents: agent('coding') })).toEqual([
+			'high:channel-open-dm:t1/tg',
+		])
+	})
+
+	it('flags groups answered without a mention, and secrets the tenant has not stored', () => {
+		const loud = [
+			channel({ groupPolicy: 'open', requireMention: false, secrets: ['TG_TOKEN', 'GONE'] }),
+		]
+		expect(ids({}, { channels: loud, tenantSecrets: stored, agents: agent('minimal') })).toEqual([
+			'low:channel-open-groups:t1/tg',
+			'medium:channel-secret-missing:t1/tg:GONE',
+		])
+	})
+})

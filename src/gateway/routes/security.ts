@@ -50,6 +50,21 @@ export const securityRoutes = createRouter().openapi(route, async (c) => {
 		}),
 		keys: rows.keys,
 		tenantSecrets: rows.secrets,
+		channels: rows.channels.map((ch) => {
+			const config = (ch.config ?? {}) as Record<string, unknown>
+			const secrets =
+				config.secrets && typeof config.secrets === 'object' ? Object.values(config.secrets) : []
+			return {
+				tenantId: ch.tenantId,
+				id: ch.id,
+				kind: ch.kind,
+				agentId: ch.agentId,
+				dmPolicy: String(config.dmPolicy ?? 'pairing'),
+				groupPolicy: String(config.groupPolicy ?? 'allowlist'),
+				requireMention: config.requireMention !== false,
+				secrets: secrets.filter((n): n is string => typeof n === 'string'),
+			}
+		}),
 	}).sort((a, b) => ORDER[a.severity] - ORDER[b.severity])
 	return c.json({ ok: !findings.some((f) => f.severity === 'high'), findings }, 200)
 })
