@@ -1,11 +1,11 @@
 // Followers of a lane: front doors that want a session's events pushed to them — the OpenClaw
 // connection object (one client socket spanning many sessions), and whatever follows a session
-// next (a channel's outbox, a schedule's delivery). Each is `{kind, id}` with the event types it
-// wants, kept in the lane's SQLite with its place in the event log, so a subscription outlives
-// the lane's eviction and the follower's hibernation: neither object stays awake for it. Kinds
-// are resolved through the registry the Durable Object shell passes in; the lane knows none.
-// Delivery is in order, batched, one call in flight per follower, at least once (the place moves
-// only when the follower took the batch); the rules are in docs/architecture.md ("Followers").
+// next (a schedule's delivery). Each is `{kind, id}` with the event types it wants, kept in the
+// lane's SQLite with its place in the event log, so a subscription outlives the lane's eviction
+// and the follower's hibernation: neither object stays awake for it. Kinds are resolved through
+// the registry the Durable Object shell passes in; the lane knows none. Delivery is in order,
+// batched, one call in flight per follower, at least once (the place moves only when the follower
+// took the batch); the rules are in docs/architecture.md ("Followers").
 import { sleep } from '../agents/models/sleep'
 import type { Logger } from '../observability/logger'
 import type { Follower, FollowerRef, LaneEvent } from './types'
