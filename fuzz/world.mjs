@@ -1,5 +1,5 @@
 // The world a fuzz run attacks, created through the API as the platform admin: two tenants, each
-// with agents, a key per role, a policy and sessions holding a canary (a string only that tenant's
+// with agents, a key per role, a policy, a channel and sessions holding a canary (a string only that tenant's
 // data contains), plus targets the run may change or delete. Tenant "b" is the foreign tenant of
 // tenant "a" and the other way round.
 
@@ -48,6 +48,7 @@ export async function createWorld(send, { adminToken, nonce, secrets = [] }) {
 			runId: [],
 			keyId: [],
 			policyId: [],
+			channelId: [],
 			model: [{ value: 'edgeclaw/main' }, { value: 'main' }],
 			// An agent's model: one that runs without network.
 			primary: [{ value: 'offline:echo' }],
@@ -67,7 +68,8 @@ export async function createWorld(send, { adminToken, nonce, secrets = [] }) {
 		world.tenants.push(tenant)
 		world.canaries[tenant] = canary
 		await request('POST', '/v1/tenants', { id: tenant, name: `fuzz ${t} ${canary}` })
-		pool('tenantId', { value: tenant, owner: tenant })
+		// Its principals and fixtures depend on it: only foreign requests may change or delete it.
+		pool('tenantId', { value: tenant, owner: tenant, keep: true })
 
 		const config = { model: { primary: 'offline:echo' }, instructions: `Answer. ${canary}` }
 		// `main` exists in both tenants (a name, not a resource of one); the others only in this one.
@@ -105,6 +107,27 @@ export async function createWorld(send, { adminToken, nonce, secrets = [] }) {
 			as,
 		)
 		pool('policyId', { value: policy, owner: tenant })
+
+		// A signed-webhook channel whose secret must never surface in any answer.
+		const hookSecret = `whsec_${btoa(`${canary}-hook-secret`.padEnd(32, '-').slice(0, 32))}`
+		await request('PUT', '/v1/secrets/FZ_HOOK_SECRET', { value: hookSecret }, as)
+		world.secrets.push({ name: `${t}:hook secret`, value: hookSecret })
+		const channel = `${tenant}-ch`
+		await request(
+			'POST',
+			'/v1/channels',
+			{
+				id: channel,
+				kind: 'webhook',
+				agent: 'main',
+				config: {
+					secrets: { signingSecret: 'FZ_HOOK_SECRET' },
+					callbackUrl: 'https://fuzz.invalid/cb',
+				},
+			},
+			as,
+		)
+		pool('channelId', { value: channel, owner: tenant, keep: true })
 
 		// Session keys name a session within a tenant: another tenant using one gets its own.
 		const member = world.principals.find((p) => p.name === `${t}:member`)?.token

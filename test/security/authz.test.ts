@@ -40,6 +40,9 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'secrets:list',
 			'security:read',
 			'tools:read',
+			'channels:list',
+			'channels:read',
+			'channels:pair',
 		].includes(a),
 	member: (a) =>
 		[
