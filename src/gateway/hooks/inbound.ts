@@ -136,10 +136,10 @@ async function decide(
 	const decided = (await callLane(scope.logger, async () =>
 		ok(await lane.stub.decideApproval(action.approvalId, choice, actor)),
 	)) as LaneResult<ApprovalView>
-	return {
-		kind: 'dropped',
-		reason: decided.ok ? `approval ${decided.value.status}` : decided.error.message,
-	}
+	// Taken: the plugin answers as for an accepted event (Telegram "Allowed once", Discord's
+	// deferred update); a refusal by the lane (unknown, already decided) is the reason shown.
+	if (decided.ok) return { kind: 'accepted', runId: decided.value.runId, duplicate: false }
+	return { kind: 'dropped', reason: decided.error.message }
 }
 
 /** An unknown sender under pairing: a code (new, or a reminder) sent back, nothing for the agent. */
