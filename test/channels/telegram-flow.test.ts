@@ -3,9 +3,16 @@
 import { abortAllDurableObjects, env, runDurableObjectAlarm } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { laneName } from '../../src/lanes/name'
+import { telegramCallbackQuery } from '../fakes/channel-payloads'
 import { FakePlatforms } from '../fakes/platforms'
 import { admin, call, eventually, problem } from '../helpers'
-import { tenant } from '../security/helpers'
+import {
+	approvalsOf,
+	auditActions,
+	finishedRuns,
+	pendingApproval,
+	prepareTenant,
+} from './flow-setup'
 
 const TENANT = 'tg-flow'
 const SECRET = 'hook-secret-0123456789'
@@ -13,14 +20,18 @@ const platforms = FakePlatforms.install()
 
 const headers = { 'content-type': 'application/json', 'x-edgeclaw-tenant': TENANT }
 
-async function channel(id: string, config: Record<string, unknown> = {}): Promise<void> {
+async function channel(
+	id: string,
+	config: Record<string, unknown> = {},
+	agent = 'main',
+): Promise<void> {
 	const res = await admin('/v1/channels', {
 		method: 'POST',
 		headers,
 		body: JSON.stringify({
 			id,
 			kind: 'telegram',
-			agent: 'main',
+			agent,
 			config: {
 				secrets: { botToken: 'TG_TOKEN', webhookSecret: 'TG_SECRET' },
 				apiBase: `https://${id}.platform.test`,
@@ -61,22 +72,11 @@ const sentTo = (channelId: string, chatId: number) =>
 		.filter((c) => c.url.hostname === `${channelId}.platform.test`)
 		.map((c) => c.json?.text as string)
 
-const lane = (sessionKey: string) =>
-	env.SESSION_LANE.getByName(laneName({ tenantId: TENANT, agentId: 'main', sessionKey }))
+const lane = (sessionKey: string, agentId = 'main') =>
+	env.SESSION_LANE.getByName(laneName({ tenantId: TENANT, agentId, sessionKey }))
 
 beforeAll(async () => {
-	await tenant(TENANT)
-	for (const [name, value] of [
-		['TG_TOKEN', '123456:ABC-test-token'],
-		['TG_SECRET', SECRET],
-	]) {
-		const res = await admin(`/v1/secrets/${name}`, {
-			method: 'PUT',
-			headers,
-			body: JSON.stringify({ value }),
-		})
-		expect(res.status).toBe(201)
-	}
+	await prepareTenant(TENANT, { TG_TOKEN: '123456:ABC-test-token', TG_SECRET: SECRET })
 })
 
 describe('telegram end to end', () => {
@@ -220,5 +220,69 @@ describe('telegram end to end', () => {
 		for (const d of final) expect(d.status).toBe('sent')
 		expect(texts.length - new Set(texts).size).toBeLessThanOrEqual(1)
 		expect(new Set(texts).size).toBe(final.length)
+	})
+
+	it('asks for approval with buttons; a press decides only from an allowed sender, and is answered', async () => {
+		// The sample callback_query is pressed in the private chat of user 1111111, who allows here.
+		const asker = 1111111
+		await channel('tg-approve', { dmPolicy: 'allowlist', allowFrom: [String(asker)] }, 'guarded')
+		expect((await post('tg-approve', update('/tool time_now {}', asker))).status).toBe(200)
+		const guarded = lane(`tg-approve:dm:${asker}`, 'guarded')
+		const approval = await pendingApproval(guarded)
+		const prompt = await eventually(async () => {
+			const [p] = platforms
+				.sent('/sendMessage', (j) => j.chat_id === asker)
+				.filter((c) => c.url.hostname === 'tg-approve.platform.test')
+			return p?.json
+		})
+		const keyboard = (prompt.reply_markup as { inline_keyboard: { callback_data: string }[][] })
+			.inline_keyboard
+		expect(keyboard.flat().map((b) => b.callback_data)).toEqual([
+			`ap:${approval.id}:once`,
+			`ap:${approval.id}:always`,
+			`ap:${approval.id}:deny`,
+		])
+
+		const press = telegramCallbackQuery(`ap:${approval.id}:once`, nextUpdate++)
+		const byOther = {
+			...press,
+			update_id: nextUpdate++,
+			callback_query: {
+				...press.callback_query,
+				id: 'query-of-another',
+				from: { ...press.callback_query.from, id: 2222222 },
+			},
+		}
+		const refused = await post('tg-approve', byOther)
+		expect(refused.status).toBe(200)
+		expect(await refused.json()).toEqual({
+			method: 'answerCallbackQuery',
+			callback_query_id: 'query-of-another',
+			text: 'Not taken: you may not decide approvals here',
+		})
+		await eventually(async () =>
+			(await auditActions(TENANT, 'channel:tg-approve')).includes('channel.approval_refused')
+				? true
+				: undefined,
+		)
+		expect((await approvalsOf(guarded)).map((a) => a.status)).toEqual(['pending'])
+
+		const taken = await post('tg-approve', press)
+		expect(await taken.json()).toEqual({
+			method: 'answerCallbackQuery',
+			callback_query_id: press.callback_query.id,
+			text: 'Allowed once',
+		})
+		expect((await approvalsOf(guarded))[0]).toMatchObject({
+			status: 'allowed',
+			decidedBy: `channel:tg-approve:${asker}`,
+		})
+		const [run] = await finishedRuns(guarded)
+		expect(run?.output).toMatch(/^time_now returned /)
+		await eventually(async () =>
+			sentTo('tg-approve', asker).some((t) => t?.startsWith('time_now returned '))
+				? true
+				: undefined,
+		)
 	})
 })

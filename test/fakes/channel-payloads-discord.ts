@@ -99,7 +99,7 @@ export const APPROVAL_PRESS = {
 
 export interface SigningKey {
 	publicKeyHex: string
-	sign(timestamp: string, body: string): Promise<Headers>
+	sign(timestamp: string, body: string | Uint8Array): Promise<Headers>
 }
 
 /** A fresh Ed25519 application key; `sign` gives the headers Discord would send with `body`. */
@@ -112,7 +112,11 @@ export async function discordSigningKey(): Promise<SigningKey> {
 	return {
 		publicKeyHex: hex(raw),
 		async sign(timestamp, body) {
-			const message = new TextEncoder().encode(timestamp + body)
+			const stamp = new TextEncoder().encode(timestamp)
+			const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body
+			const message = new Uint8Array(stamp.length + bytes.length)
+			message.set(stamp)
+			message.set(bytes, stamp.length)
 			const signature = await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, message)
 			return new Headers({
 				'content-type': 'application/json',

@@ -15,6 +15,8 @@ export interface PlatformCall {
 
 type Answer = Response | Error | ((call: PlatformCall) => Response | Promise<Response>)
 
+const where = (url: URL): string => `${url.hostname}${url.pathname}`
+
 const success = (url: URL): Response =>
 	Response.json(
 		url.hostname.startsWith('slack')
@@ -40,18 +42,21 @@ export class FakePlatforms {
 		return fake
 	}
 
-	/** Answers the next requests whose path contains `path` with `answers`, in order. */
+	/**
+	 * Answers the next requests whose host + path contains `path` with `answers`, in order
+	 * (`/sendMessage`, or `slack-1.platform.test/api/chat.postMessage` for one host only).
+	 */
 	script(path: string, ...answers: Answer[]): void {
-		this.#scripts.push({ match: (url) => url.pathname.includes(path), answers })
+		this.#scripts.push({ match: (url) => where(url).includes(path), answers })
 	}
 
-	/** Holds requests whose path contains `path` until the returned function is called. */
+	/** Holds requests whose host + path contains `path` until the returned function is called. */
 	hold(path: string): () => void {
 		let release = () => {}
 		const gate = new Promise<void>((r) => {
 			release = r
 		})
-		this.#held.push({ match: (url) => url.pathname.includes(path), release: gate })
+		this.#held.push({ match: (url) => where(url).includes(path), release: gate })
 		return release
 	}
 

@@ -50,7 +50,7 @@ export const webhook: ChannelPlugin<WebhookConfig> = {
 			`POST JSON to ${webhookUrl}, signed per Standard Webhooks 1.0 with the channel's signing secret (whsec_<base64>):`,
 			'headers webhook-id (unique per message, the same on a retry), webhook-timestamp (Unix seconds, within 300 s of now) and webhook-signature (v1,<base64 HMAC-SHA256(key, id.timestamp.body)>; several space-separated while rotating keys).',
 			'A message: {"text": "...", "sender": {"id": "...", "name": "..."}, "peer": {"kind": "dm|group|channel", "id": "..."}, "thread": "..."} (peer defaults to a DM with the sender).',
-			'An approval decision: {"action": {"approvalId": "...", "choice": "once|always|deny"}, "sender": {...}}.',
+			'An approval decision: {"action": {"approvalId": "...", "choice": "once|always|deny"}, "sender": {...}, "peer": {...}, "thread": "..."} with the peer and thread of the approval prompt.',
 			`To get the answer in the response, add ?wait=<1-${MAX_WAIT_S}> or the header Prefer: wait=<seconds>; otherwise it is POSTed, signed the same way, to the callback URL.`,
 		].join('\n'),
 	}),

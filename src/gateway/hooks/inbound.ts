@@ -152,7 +152,9 @@ async function decide(
 			channel: id,
 		},
 	)
-	return { kind: 'dropped', reason: `approval ${decided.value.status}` }
+	// Taken: the plugin answers as for an accepted event (Telegram "Allowed once", Discord's
+	// deferred update); a refusal by the lane (unknown, already decided) is the reason shown.
+	return { kind: 'accepted', runId: decided.value.runId, duplicate: false }
 }
 
 /** An unknown sender under pairing: a code (new, or a reminder) sent back, nothing for the agent. */
