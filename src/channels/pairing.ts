@@ -56,22 +56,31 @@ export async function requestPairing(
 	}
 	for (let attempt = 0; attempt < 3; attempt++) {
 		const code = newCode()
-		const stored = await insertPairing(db, {
-			tenantId: channel.tenantId,
-			channelId: channel.id,
-			code,
-			senderId: envelope.sender.id,
-			senderName: envelope.sender.name ?? null,
-			replyTo: envelope.reply,
-			eventKey: envelope.dedupeKey,
-			notifiedAt: new Date(now),
-			expiresAt: new Date(now + PAIRING_TTL_MS),
-		})
+		const stored = await insertPairing(
+			db,
+			{
+				tenantId: channel.tenantId,
+				channelId: channel.id,
+				code,
+				senderId: envelope.sender.id,
+				senderName: envelope.sender.name ?? null,
+				replyTo: envelope.reply,
+				eventKey: envelope.dedupeKey,
+				notifiedAt: new Date(now),
+				expiresAt: new Date(now + PAIRING_TTL_MS),
+			},
+			MAX_PENDING_PAIRINGS,
+			now,
+		)
 		if (stored) return { notify: true, code }
-		// The sender's request was stored meanwhile (a concurrent retry), or the code collided.
+		// The sender's request was stored meanwhile (a concurrent retry), the last slot went to
+		// another stranger, or the code collided.
 		const again = await pendingPairings(db, channel.tenantId, channel.id, now)
 		const raced = again.find((p) => p.senderId === envelope.sender.id)
 		if (raced) return remind(db, raced, envelope, now)
+		if (again.length >= MAX_PENDING_PAIRINGS) {
+			return { notify: false, reason: `${MAX_PENDING_PAIRINGS} pairing requests already pending` }
+		}
 	}
 	return { notify: false, reason: 'no free pairing code' }
 }

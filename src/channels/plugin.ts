@@ -83,7 +83,8 @@ export type Inbound =
 
 /** How the core took an inbound event, for the plugin's answer to the platform. */
 export type InboundOutcome =
-	| { kind: 'accepted'; runId: string; duplicate: boolean }
+	/** Taken; `runId` is null when the platform's deadline came first and the taking goes on. */
+	| { kind: 'accepted'; runId: string | null; duplicate: boolean }
 	| {
 			kind: 'answered'
 			runId: string
@@ -91,8 +92,11 @@ export type InboundOutcome =
 			output: string | null
 			error: { code: string; message: string } | null
 	  }
-	/** Taken but not for the agent: pairing, not mentioned, not allowed, a decided approval. */
-	| { kind: 'dropped'; reason: string }
+	/**
+	 * Not for the agent: pairing, not mentioned, not allowed. `notice` is what the sender should
+	 * read (their pairing code), for plugins that answer in the response (`noticeInResponse`).
+	 */
+	| { kind: 'dropped'; reason: string; notice?: string }
 
 /** The raw inbound request: verification works on exactly these bytes. */
 export interface RawInbound {
@@ -151,6 +155,17 @@ export interface ChannelPlugin<C extends ChannelPluginConfig = ChannelPluginConf
 	 * tenant secret NAMES; `apiBase` (when the platform has an API) defaults to the public one.
 	 */
 	config: z.ZodType<C>
+	/**
+	 * The platform gives up on the webhook's answer after this long and never retries (Discord's
+	 * 3 s): the core answers `accepted` by then and goes on taking the event in the background.
+	 * Absent: the core answers when the lane has the event (the platform retries a late answer).
+	 */
+	ackDeadlineMs?: number
+	/**
+	 * Notices outside a run (a pairing code) go in the webhook's answer, not through `send`: the
+	 * platform cannot take a message before the answer (Discord's interaction webhooks).
+	 */
+	noticeInResponse?: boolean
 	/** Longest text one message may carry on this platform (characters). */
 	textLimit: number
 	/** Splits a reply into messages of at most `textLimit` characters, in order. */

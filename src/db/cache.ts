@@ -23,6 +23,19 @@ export class TtlCache<V> {
 		return value
 	}
 
+	/** The value while it is fresh, without loading. */
+	peek(key: string, now: number = Date.now()): V | undefined {
+		const hit = this.#entries.get(key)
+		return hit && now - hit.at < this.#ttlMs ? hit.value : undefined
+	}
+
+	put(key: string, value: V, now: number = Date.now()): void {
+		if (!this.#entries.has(key) && this.#entries.size >= this.#max) {
+			this.#entries.delete(this.#entries.keys().next().value as string)
+		}
+		this.#entries.set(key, { value, at: now })
+	}
+
 	delete(key: string): void {
 		this.#entries.delete(key)
 	}

@@ -17,7 +17,7 @@ export const MAX_CHANNELS_PER_TENANT = 200
 export const CHANNEL_CACHE_TTL_MS = 10_000
 
 const channelCache = new TtlCache<ChannelRow | null>(CHANNEL_CACHE_TTL_MS, 2_000)
-const allowCache = new TtlCache<boolean>(CHANNEL_CACHE_TTL_MS, 10_000)
+const allowCache = new TtlCache<true>(CHANNEL_CACHE_TTL_MS, 10_000)
 const key = (...parts: string[]) => parts.join('\u0000')
 
 export function listChannels(db: Db, tenantId: string): Promise<ChannelRow[]> {
@@ -100,27 +100,31 @@ export function forgetChannel(tenantId: string, id: string): void {
 
 // ── senders admitted by pairing ───────────────────────────────────────────────────────────────
 
-/** True when pairing admitted the sender (cached briefly: a removal reaches every isolate in 10 s). */
-export function isPaired(
+/**
+ * True when pairing admitted the sender. Admissions are cached briefly (a removal reaches every
+ * isolate within 10 s); a "no" is not, so a sender approved in another isolate is let in at once.
+ */
+export async function isPaired(
 	db: Db,
 	tenantId: string,
 	channelId: string,
 	senderId: string,
 ): Promise<boolean> {
-	return allowCache.get(key(tenantId, channelId, senderId), async () => {
-		const row = await db
-			.select({ id: channelAllow.senderId })
-			.from(channelAllow)
-			.where(
-				and(
-					eq(channelAllow.tenantId, tenantId),
-					eq(channelAllow.channelId, channelId),
-					eq(channelAllow.senderId, senderId),
-				),
-			)
-			.get()
-		return row !== undefined
-	})
+	const k = key(tenantId, channelId, senderId)
+	if (allowCache.peek(k)) return true
+	const row = await db
+		.select({ id: channelAllow.senderId })
+		.from(channelAllow)
+		.where(
+			and(
+				eq(channelAllow.tenantId, tenantId),
+				eq(channelAllow.channelId, channelId),
+				eq(channelAllow.senderId, senderId),
+			),
+		)
+		.get()
+	if (row) allowCache.put(k, true)
+	return row !== undefined
 }
 
 export function listPaired(db: Db, tenantId: string, channelId: string): Promise<AllowedSender[]> {
@@ -194,15 +198,26 @@ export async function pruneExpiredPairings(
 }
 
 /** Stores a new request; false when the code or the sender already has one (a race: ask again). */
+/**
+ * Stores a new request while the channel has fewer than `maxPending` unexpired ones, in one
+ * statement (two strangers at once cannot both take the last slot). False when the cap is reached,
+ * or the code or the sender already has a request (a race: look again).
+ */
 export async function insertPairing(
 	db: Db,
-	row: typeof channelPairings.$inferInsert,
+	row: typeof channelPairings.$inferInsert & { notifiedAt: Date; expiresAt: Date },
+	maxPending: number,
+	now: number,
 ): Promise<boolean> {
-	const inserted = await db
-		.insert(channelPairings)
-		.values(row)
-		.onConflictDoNothing()
-		.returning({ code: channelPairings.code })
+	const inserted = await db.all<{ code: string }>(sql`
+		INSERT INTO channel_pairings
+			(tenant_id, channel_id, code, sender_id, sender_name, reply_to, event_key, notified_at, expires_at)
+		SELECT ${row.tenantId}, ${row.channelId}, ${row.code}, ${row.senderId}, ${row.senderName ?? null},
+			${JSON.stringify(row.replyTo)}, ${row.eventKey}, ${row.notifiedAt.getTime()}, ${row.expiresAt.getTime()}
+		WHERE (SELECT count(*) FROM channel_pairings
+			WHERE tenant_id = ${row.tenantId} AND channel_id = ${row.channelId} AND expires_at > ${now}) < ${maxPending}
+		ON CONFLICT DO NOTHING
+		RETURNING code`)
 	return inserted.length > 0
 }
 
@@ -243,18 +258,26 @@ export async function approvePairing(
 	)
 	const pending = await db.select().from(channelPairings).where(match).get()
 	if (!pending) return undefined
-	const [removed] = await db.batch([
-		db.delete(channelPairings).where(match).returning({ code: channelPairings.code }),
+	// One batch (one transaction): the sender is admitted only from the request as it still is,
+	// and the request goes with it — never an admission without its code, never twice.
+	const [, removed] = await db.batch([
 		db
 			.insert(channelAllow)
-			.values({
-				tenantId,
-				channelId,
-				senderId: pending.senderId,
-				name: pending.senderName,
-				addedBy: by,
-			})
+			.select(
+				db
+					.select({
+						tenantId: channelPairings.tenantId,
+						channelId: channelPairings.channelId,
+						senderId: channelPairings.senderId,
+						name: channelPairings.senderName,
+						addedBy: sql<string>`${by}`.as('added_by'),
+						createdAt: sql<Date>`${now}`.as('created_at'),
+					})
+					.from(channelPairings)
+					.where(match),
+			)
 			.onConflictDoNothing(),
+		db.delete(channelPairings).where(match).returning({ code: channelPairings.code }),
 	])
 	allowCache.delete(key(tenantId, channelId, pending.senderId))
 	return removed.length > 0 ? pending : undefined

@@ -54,8 +54,8 @@ export function createGateway(options: GatewayOptions = {}) {
 	// method there (same policies); the Worker only admits the upgrade, rate-limited per IP.
 	app.use('/v1/gateway', limitByIp())
 	app.route('/', openclawRoutes)
-	// Channel webhooks carry no bearer token: each is verified by its channel's own signature.
-	app.use('/hooks/*', limitByIp())
+	// Channel webhooks carry no bearer token: each is verified by its channel's own signature, and
+	// rate-limited per channel (refusals per IP) inside the route.
 	app.route('/', hookRoutes)
 	// Default deny: everything under /v1 needs credentials and a policy that allows the route's
 	// action; public routes live outside it.

@@ -41,7 +41,8 @@ export interface PostureInput {
 		tenantId: string
 		id: string
 		kind: string
-		agentId: string
+		/** The channel's agent first, then those its bindings name. */
+		agentIds: string[]
 		dmPolicy: string
 		groupPolicy: string
 		requireMention: boolean
@@ -302,22 +303,30 @@ function channelExposure(
 	const profile = new Map(agents.map((a) => [`${a.tenantId}/${a.id}`, a.toolProfile]))
 	for (const ch of channels) {
 		const name = `${ch.tenantId}/${ch.id}`
-		const tools = profile.get(`${ch.tenantId}/${ch.agentId}`) ?? 'unknown'
-		const powerful = tools === 'full' || tools === 'coding'
+		// The most powerful agent the channel reaches, its own or one a binding names.
+		const powerful = ch.agentIds.find((id) => {
+			const tools = profile.get(`${ch.tenantId}/${id}`)
+			return tools === 'full' || tools === 'coding'
+		})
+		const reach = powerful
+			? `, reaching agent ${powerful} with the "${profile.get(`${ch.tenantId}/${powerful}`)}" tools`
+			: ''
 		if (ch.dmPolicy === 'open') {
 			out.push({
 				id: `channel-open-dm:${name}`,
 				severity: powerful ? 'high' : 'medium',
-				message: `Channel ${name} (${ch.kind}) lets anyone who finds the bot message agent ${ch.agentId}${powerful ? `, which has the "${tools}" tools` : ''}.`,
+				message: `Channel ${name} (${ch.kind}) lets anyone who finds the bot message its agents${reach}.`,
 				fix: 'Set dmPolicy to "pairing" (the default) or "allowlist".',
 			})
 		}
-		if (ch.groupPolicy === 'open' && !ch.requireMention) {
+		if (ch.groupPolicy === 'open' && (!ch.requireMention || powerful)) {
 			out.push({
 				id: `channel-open-groups:${name}`,
-				severity: 'low',
-				message: `Channel ${name} answers every message in any group it is added to, mentioned or not.`,
-				fix: 'Set groupPolicy to "allowlist" with the groups you mean, or requireMention to true.',
+				severity: powerful ? 'medium' : 'low',
+				message: ch.requireMention
+					? `Channel ${name} answers whoever mentions it in any group it is added to${reach}.`
+					: `Channel ${name} answers every message in any group it is added to, mentioned or not${reach}.`,
+				fix: 'Set groupPolicy to "allowlist" with the groups you mean.',
 			})
 		}
 		for (const secretName of ch.secrets.filter((n) => !stored.has(`${ch.tenantId}\u0000${n}`))) {

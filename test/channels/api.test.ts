@@ -143,6 +143,30 @@ describe('channels API', () => {
 		})
 	})
 
+	it('register answers 409 when a secret the channel names is gone (the tenant’s to fix)', async () => {
+		for (const name of ['TG_GONE_TOKEN', 'TG_GONE_SECRET']) {
+			expect((await put(`/v1/secrets/${name}`, { value: 'abc_123-def' })).status).toBe(201)
+		}
+		const created = await post('/v1/channels', {
+			id: 'tg-gone',
+			kind: 'telegram',
+			agent: 'main',
+			config: {
+				secrets: { botToken: 'TG_GONE_TOKEN', webhookSecret: 'TG_GONE_SECRET' },
+				apiBase: 'https://tg-gone.platform.test',
+			},
+		})
+		expect(created.status).toBe(201)
+		const deleted = await admin('/v1/secrets/TG_GONE_TOKEN', {
+			method: 'DELETE',
+			headers: { 'x-edgeclaw-tenant': 'chan-api' },
+		})
+		expect(deleted.status).toBe(204)
+		const res = await post('/v1/channels/tg-gone/register', {})
+		expect(res.status).toBe(409)
+		expect((await problem(res)).detail).toContain('TG_GONE_TOKEN')
+	})
+
 	it('lists no dead letters for a channel that failed nothing, and 404 for an unknown one', async () => {
 		expect(await (await get('/v1/channels/fixed/deliveries?status=failed')).json()).toEqual({
 			deliveries: [],

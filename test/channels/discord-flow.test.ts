@@ -6,6 +6,7 @@ import {
 	APPLICATION_ID,
 	APPROVAL_PRESS,
 	CHANNEL_ID,
+	DM_COMMAND,
 	discordSigningKey,
 	GUILD_COMMAND,
 	PING,
@@ -196,5 +197,23 @@ describe('discord end to end', () => {
 			`PATCH /api/v10/webhooks/${APPLICATION_ID}/interaction-token-5/messages/@original`,
 		)
 		expect(String(answer.json?.content)).toMatch(/^time_now returned /)
+	})
+})
+
+describe('discord pairing', () => {
+	it('shows a stranger their pairing code in the command’s own answer, and sends nothing else', async () => {
+		await channel('discord-pair')
+		const res = await post('discord-pair', {
+			...DM_COMMAND,
+			id: '786008729715219999',
+			token: 'interaction-token-pair',
+		})
+		expect(res.status).toBe(200)
+		const body = (await res.json()) as { type: number; data: { content: string; flags: number } }
+		expect(body.type).toBe(4)
+		expect(body.data.flags).toBe(64)
+		expect(body.data.content).toMatch(/pairing code is [A-Z2-9]{8}/)
+		// The interaction had no answer yet when the code was made: nothing went to its webhook.
+		expect(calls('discord-pair')).toEqual([])
 	})
 })

@@ -137,7 +137,7 @@ describe('posture: channels', () => {
 		tenantId: 't1',
 		id: 'tg',
 		kind: 'telegram',
-		agentId: 'main',
+		agentIds: ['main'],
 		dmPolicy: 'pairing',
 		groupPolicy: 'allowlist',
 		requireMention: true,
@@ -160,6 +160,18 @@ describe('posture: channels', () => {
 		])
 		expect(ids({}, { channels: open, tenantSecrets: stored, agents: agent('coding') })).toEqual([
 			'high:channel-open-dm:t1/tg',
+		])
+	})
+
+	it('rates a channel by the most powerful agent its bindings reach', () => {
+		const bound = [channel({ dmPolicy: 'open', agentIds: ['main', 'coder'] })]
+		const agents = [...agent('minimal'), { tenantId: 't1', id: 'coder', toolProfile: 'coding' }]
+		expect(ids({}, { channels: bound, tenantSecrets: stored, agents })).toEqual([
+			'high:channel-open-dm:t1/tg',
+		])
+		const groups = [channel({ groupPolicy: 'open', agentIds: ['coder'] })]
+		expect(ids({}, { channels: groups, tenantSecrets: stored, agents })).toEqual([
+			'medium:channel-open-groups:t1/tg',
 		])
 	})
 

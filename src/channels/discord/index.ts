@@ -26,6 +26,9 @@ export const discord: ChannelPlugin<DiscordConfig> = {
 	kind: 'discord',
 	title: 'Discord',
 	config: DiscordConfig,
+	// Discord shows "The application did not respond" after 3 s and never retries.
+	ackDeadlineMs: 2_500,
+	noticeInResponse: true,
 	textLimit: DISCORD_TEXT_LIMIT,
 	chunk: (text) => chunkText(text, DISCORD_TEXT_LIMIT),
 	urls: (config) => [config.apiBase],
@@ -49,7 +52,8 @@ export const discord: ChannelPlugin<DiscordConfig> = {
 
 /** The interaction response body: Discord wants one within 3 s of every interaction. */
 function callbackOf(inbound: Inbound, outcome: InboundOutcome): unknown {
-	if (outcome.kind === 'dropped') return ephemeral(outcome.reason || 'This was not taken.')
+	if (outcome.kind === 'dropped')
+		return ephemeral(outcome.notice ?? (outcome.reason || 'This was not taken.'))
 	if (inbound.type === 'action') return { type: CALLBACK.DEFERRED_UPDATE }
 	if (inbound.type !== 'message') return ephemeral('This interaction is not handled here.')
 	if (outcome.kind === 'accepted') return { type: CALLBACK.DEFERRED_MESSAGE }

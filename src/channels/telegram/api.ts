@@ -133,6 +133,8 @@ export async function typingTelegram(ctx: Context, target: ReplyTarget): Promise
 
 /** setWebhook with the channel's secret token; Telegram's refusal is thrown with its description. */
 export async function registerTelegram(ctx: Context, webhookUrl: string): Promise<Registration> {
+	// Both secrets first: one that cannot be read is the tenant's to fix, thrown as it is.
+	await ctx.secret('botToken')
 	const secretToken = await ctx.secret('webhookSecret')
 	if (!WEBHOOK_SECRET.test(secretToken)) {
 		throw new Error(

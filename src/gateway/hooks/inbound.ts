@@ -90,17 +90,19 @@ export async function takeInbound(
 			inbound.waitMs ? { waitMs: inbound.waitMs, inlineReply: true } : {},
 		),
 	)
-	const run = result.final ?? result.run
-	if (inbound.waitMs && isFinished(run.status)) {
+	// Only an answer held for this caller comes back in the response; any other goes out through
+	// the outbox, so an answer never takes both paths.
+	const final = result.final
+	if (final && isFinished(final.status)) {
 		return {
 			kind: 'answered',
-			runId: run.runId,
-			status: run.status,
-			output: run.output,
-			error: run.error,
+			runId: final.runId,
+			status: final.status,
+			output: final.output,
+			error: final.error,
 		}
 	}
-	return { kind: 'accepted', runId: run.runId, duplicate: result.duplicate }
+	return { kind: 'accepted', runId: result.run.runId, duplicate: result.duplicate }
 }
 
 /** The message as the agent reads it: the text, then a line per attachment it cannot see. */
@@ -125,9 +127,15 @@ async function decide(
 	const paired = await isPaired(database(scope.env.DB), tenantId, id, action.sender.id)
 	const actor = `channel:${id}:${action.sender.id}`
 	if (!mayApprove(common, action.sender, paired)) {
-		audit(scope, tenantId, actor, 'channel.approval_refused', `channel:${id}`, 'deny', {
-			approvalId: action.approvalId,
-		})
+		// Audited only for someone the channel lets talk; a stranger's attempts are just logged,
+		// so nobody outside can grow the audit log by pressing or typing.
+		const talks =
+			admissionOf(common, { ...action, mentioned: true, text: '' }, paired).kind === 'admit'
+		if (talks) {
+			audit(scope, tenantId, actor, 'channel.approval_refused', `channel:${id}`, 'deny', {
+				approvalId: action.approvalId,
+			})
+		} else scope.logger.info('channel.approval_ignored', { channel: id })
 		return { kind: 'dropped', reason: 'you may not decide approvals here' }
 	}
 	const route = routeOf({ tenantId, id, agentId: channel.row.agentId }, common, action)
@@ -185,8 +193,11 @@ async function pair(
 			sender: envelope.sender.id,
 		},
 	)
-	scope.waitUntil(notify(scope, channel.plugin, channel.ctx, envelope, pairingText(answer.code)))
-	return { kind: 'dropped', reason: 'pairing' }
+	const notice = pairingText(answer.code)
+	if (!channel.plugin.noticeInResponse) {
+		scope.waitUntil(notify(scope, channel.plugin, channel.ctx, envelope, notice))
+	}
+	return { kind: 'dropped', reason: 'pairing', notice }
 }
 
 /** A message outside any session (a pairing code): sent once, best effort, failures logged. */

@@ -3,14 +3,18 @@
 // signature over the raw body). An unknown channel and a bad signature get the same 401, so the
 // endpoint tells nobody which channels exist.
 import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { type Inbound, InboundInvalid, type RawInbound } from '../../channels/plugin'
 import { openChannel } from '../../channels/runtime'
 import { cachedChannel } from '../../db/channels'
 import { database } from '../../db/client'
 import { tenantState } from '../../db/tenants'
 import { waitUntil } from '../audit'
+import type { GatewayEnv } from '../context'
+import { clientIp } from '../middleware/auth'
 import { createRouter, ProblemSchema } from '../openapi'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from '../problem'
+import { answerBy } from './deadline'
 import { takeInbound } from './inbound'
 
 const Id = z.string().min(1).max(128)
@@ -53,6 +57,39 @@ const hook = createRoute({
 const refused = () =>
 	new ProblemError('unauthorized', 'This request is not signed for a channel of this deployment.')
 
+const WINDOW_SECONDS = 60
+
+/**
+ * A refused request counts against its client IP (the counter of unauthenticated requests): a
+ * prober is slowed to 429s, while valid events from the same platform IPs — shared by every
+ * tenant's channels — are never counted there.
+ */
+async function refusal(c: Context<GatewayEnv>): Promise<ProblemError> {
+	const ip = clientIp(c)
+	if (ip && c.env.EDGECLAW_RATE_LIMITS !== 'disabled') {
+		const { success } = await c.env.RATE_LIMIT_IP.limit({ key: `hook-refused:${ip}` })
+		if (!success) return limited('client IP')
+	}
+	return refused()
+}
+
+const limited = (what: string) =>
+	new ProblemError('rate_limited', `Too many requests for this ${what}; retry after the window.`, {
+		headers: { 'retry-after': String(WINDOW_SECONDS) },
+		extensions: { limit: what },
+	})
+
+/** Events of one channel per minute (the per-key counter): one busy bot slows only itself. */
+async function limitChannel(
+	c: Context<GatewayEnv>,
+	tenantId: string,
+	channelId: string,
+): Promise<void> {
+	if (c.env.EDGECLAW_RATE_LIMITS === 'disabled') return
+	const { success } = await c.env.RATE_LIMIT_KEY.limit({ key: `channel:${tenantId}/${channelId}` })
+	if (!success) throw limited('channel')
+}
+
 export const hookRoutes = createRouter().openapi(hook, async (c) => {
 	const { tenantId, channelId } = c.req.valid('param')
 	const logger = c.get('logger').child({ channel: channelId })
@@ -64,12 +101,12 @@ export const hookRoutes = createRouter().openapi(hook, async (c) => {
 	])
 	if (!row?.enabled || tenant?.status !== 'active') {
 		logger.info('channel.unknown', { tenant: tenantId, known: row !== null })
-		throw refused()
+		throw await refusal(c)
 	}
 	const channel = openChannel(c.env, row)
 	if ('error' in channel) {
 		logger.error('channel.unusable', { error: channel.error })
-		throw refused()
+		throw await refusal(c)
 	}
 	const raw: RawInbound = { url: new URL(c.req.url), headers: c.req.raw.headers, body }
 	const verified = await channel.plugin.verify(channel.ctx, raw).catch((error: unknown) => {
@@ -79,8 +116,9 @@ export const hookRoutes = createRouter().openapi(hook, async (c) => {
 	})
 	if (!verified) {
 		logger.warn('channel.bad_signature', { kind: row.kind })
-		throw refused()
+		throw await refusal(c)
 	}
+	await limitChannel(c, tenantId, channelId)
 	let inbound: Inbound
 	try {
 		inbound = channel.plugin.parse(channel.ctx, raw)
@@ -93,16 +131,20 @@ export const hookRoutes = createRouter().openapi(hook, async (c) => {
 		logger.debug('channel.ignored', { reason: inbound.reason })
 		return channel.plugin.respond(channel.ctx, inbound, { kind: 'dropped', reason: inbound.reason })
 	}
-	const outcome = await takeInbound(
-		{
-			env: c.env,
-			logger,
-			requestId: c.get('requestId'),
-			waitUntil: (p) => waitUntil(c, p),
-			now: Date.now,
-		},
-		channel,
-		inbound,
-	)
+	const scope = {
+		env: c.env,
+		logger,
+		requestId: c.get('requestId'),
+		waitUntil: (p: Promise<unknown>) => waitUntil(c, p),
+		now: Date.now,
+	}
+	const taking = takeInbound(scope, channel, inbound)
+	const outcome = await answerBy(channel.plugin.ackDeadlineMs, taking, (late) => {
+		logger.warn('channel.ack_deadline', { deadlineMs: channel.plugin.ackDeadlineMs })
+		waitUntil(
+			c,
+			late.catch((error: unknown) => logger.error('channel.take_failed', { error })),
+		)
+	})
 	return channel.plugin.respond(channel.ctx, inbound, outcome)
 })

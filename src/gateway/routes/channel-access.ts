@@ -176,7 +176,9 @@ export const channelAccessRoutes = createRouter()
 		})
 		// Tell the sender they are in (best effort: they find out on their next message anyway).
 		const channel = openChannel(c.env, row)
-		if (!('error' in channel)) {
+		// Not where the platform takes messages only as answers (Discord: the code's interaction is
+		// long gone).
+		if (!('error' in channel) && !channel.plugin.noticeInResponse) {
 			const sent = channel.plugin
 				.send(channel.ctx, {
 					kind: 'text',

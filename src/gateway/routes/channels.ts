@@ -13,7 +13,7 @@ import {
 	parseChannelConfig,
 	pluginOf,
 } from '../../channels/registry'
-import { openChannel } from '../../channels/runtime'
+import { ChannelSecretUnavailable, openChannel } from '../../channels/runtime'
 import {
 	type ChannelRow,
 	countChannels,
@@ -374,10 +374,11 @@ export const channelRoutes = createRouter()
 				outcome: 'failure',
 				data: { error: message.slice(0, 300) },
 			})
-			throw new ProblemError(
-				'channel_platform_failed',
-				`${row.kind} refused the registration: ${message}`.slice(0, 500),
-			)
+			// A secret the config names that cannot be read is the tenant's to fix, not the platform's.
+			if (error instanceof ChannelSecretUnavailable) {
+				throw new ProblemError('conflict', `Channel "${row.id}" cannot register: ${message}.`)
+			}
+			throw new ProblemError('channel_platform_failed', message.slice(0, 500))
 		}
 		await audit(c, {
 			action: 'channel.registered',

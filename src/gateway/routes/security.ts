@@ -58,7 +58,12 @@ export const securityRoutes = createRouter().openapi(route, async (c) => {
 				tenantId: ch.tenantId,
 				id: ch.id,
 				kind: ch.kind,
-				agentId: ch.agentId,
+				agentIds: [
+					ch.agentId,
+					...(Array.isArray(config.bindings) ? config.bindings : [])
+						.map((b) => (b as { agent?: unknown }).agent)
+						.filter((a): a is string => typeof a === 'string'),
+				],
 				dmPolicy: String(config.dmPolicy ?? 'pairing'),
 				groupPolicy: String(config.groupPolicy ?? 'allowlist'),
 				requireMention: config.requireMention !== false,
