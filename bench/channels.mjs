@@ -12,7 +12,7 @@
 // the native side an API key. Chats and sessions rotate over `chats` warm lanes each. `lost`
 // counts runs never finished and answers that never reached the fake Bot API.
 import { performance } from 'node:perf_hooks'
-import { startFakeTelegram } from './fake-telegram.mjs'
+import { startFakeTelegram, telegramUpdate } from './fake-telegram.mjs'
 import { latencyResult, pool } from './lib.mjs'
 
 const CHANNEL = 'bench-tg'
@@ -98,7 +98,7 @@ async function measureChannels(o, telegram) {
 				'content-type': 'application/json',
 				'x-telegram-bot-api-secret-token': WEBHOOK_SECRET,
 			},
-			body: JSON.stringify(update(updateId++, chatOf(i), text)),
+			body: JSON.stringify(telegramUpdate(updateId++, chatOf(i), text)),
 		})
 	const submit = (/** @type {number} */ i, /** @type {string} */ content, wait = false) =>
 		fetch(`${o.url}/v1/sessions/${nativeSession(i)}/messages`, {
@@ -187,17 +187,3 @@ const ratios = (a, b) => ({
 	p50: (a?.p50 ?? Number.NaN) / (b?.p50 ?? Number.NaN),
 	p99: (a?.p99 ?? Number.NaN) / (b?.p99 ?? Number.NaN),
 })
-
-/** A private-chat text message as Telegram posts it to a webhook. */
-function update(/** @type {number} */ id, /** @type {number} */ chat, /** @type {string} */ text) {
-	return {
-		update_id: id,
-		message: {
-			message_id: id,
-			date: Math.floor(Date.now() / 1000),
-			chat: { id: chat, first_name: 'Bench', type: 'private' },
-			from: { id: chat, is_bot: false, first_name: 'Bench' },
-			text,
-		},
-	}
-}

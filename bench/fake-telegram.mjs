@@ -1,5 +1,6 @@
 // A fake Telegram Bot API on loopback, for the channel contract test and the channels bench: it
-// records every `POST /bot<token>/<method>` with its arrival time and answers as Telegram would.
+// records every `POST /bot<token>/<method>` with its arrival time and answers as Telegram would;
+// and the update Telegram posts to a bot's webhook for a private-chat text message.
 import { createServer } from 'node:http'
 import { performance } from 'node:perf_hooks'
 
@@ -91,4 +92,23 @@ export function startFakeTelegram() {
 			})
 		})
 	)
+}
+
+/**
+ * A private-chat text message as Telegram posts it to a webhook (the sender is the chat).
+ * @param {number} id the update_id, which a webhook takes at most once
+ * @param {number} chat
+ * @param {string} text
+ */
+export function telegramUpdate(id, chat, text) {
+	return {
+		update_id: id,
+		message: {
+			message_id: id,
+			date: Math.floor(Date.now() / 1000),
+			chat: { id: chat, first_name: 'Ada', type: 'private' },
+			from: { id: chat, is_bot: false, first_name: 'Ada' },
+			text,
+		},
+	}
 }

@@ -1,7 +1,7 @@
 // Telegram end to end over real sockets: `wrangler dev` (setup.ts) and a fake Bot API on loopback
 // (bench/fake-telegram.mjs). setWebhook on register; a signed update in, `sendMessage` out.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type FakeTelegram, startFakeTelegram } from '../../bench/fake-telegram.mjs'
+import { type FakeTelegram, startFakeTelegram, telegramUpdate } from '../../bench/fake-telegram.mjs'
 import { ADMIN_TOKEN } from '../admin-token.js'
 import { STATE_WAIT_MS } from '../timeouts.js'
 
@@ -17,17 +17,8 @@ const api = (path: string, init: RequestInit = {}) =>
 	fetch(`${baseUrl}${path}`, { ...init, headers: { ...admin, ...init.headers } })
 
 let nextUpdate = 900_000
-/** A private-chat text update from `chat`, a fresh update_id unless one is given. */
-const update = (text: string, chat: number, updateId = nextUpdate++) => ({
-	update_id: updateId,
-	message: {
-		message_id: updateId,
-		date: Math.floor(Date.now() / 1000),
-		chat: { id: chat, first_name: 'Ada', type: 'private' },
-		from: { id: chat, is_bot: false, first_name: 'Ada' },
-		text,
-	},
-})
+/** A private-chat text update from `chat`, with a fresh update_id. */
+const update = (text: string, chat: number) => telegramUpdate(nextUpdate++, chat, text)
 
 const hook = (body: unknown, secret = WEBHOOK_SECRET) =>
 	fetch(`${baseUrl}/hooks/default/${CHANNEL}`, {
