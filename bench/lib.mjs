@@ -189,8 +189,8 @@ export function quantile(sorted, q) {
  * @returns {Promise<Result[]>}
  */
 export async function measure(scenarios, { rounds, perRound, warmup }) {
-	/** @type {Map<string, { samples: number[], errors: number, busyMs: number }>} */
-	const acc = new Map(scenarios.map((s) => [s.name, { samples: [], errors: 0, busyMs: 0 }]))
+	/** @type {Map<string, { samples: number[], errors: number }>} */
+	const acc = new Map(scenarios.map((s) => [s.name, { samples: [], errors: 0 }]))
 	let counter = 0
 	for (const s of scenarios) {
 		for (let i = 0; i < warmup; i++) await (await s.request(counter++)).arrayBuffer()
@@ -212,28 +212,38 @@ export async function measure(scenarios, { rounds, perRound, warmup }) {
 				} catch {
 					a.errors++
 				}
-				const dt = performance.now() - t0
-				a.samples.push(dt)
-				a.busyMs += dt
+				a.samples.push(performance.now() - t0)
 			}
 		}
 	}
 	return scenarios.map((s) => {
-		const a = acc.get(s.name) ?? { samples: [], errors: 0, busyMs: 0 }
-		const sorted = [...a.samples].sort((x, y) => x - y)
-		return {
-			name: s.name,
-			...(s.baseline && { baseline: s.baseline }),
-			n: sorted.length,
-			errors: a.errors,
-			p50: quantile(sorted, 0.5),
-			p90: quantile(sorted, 0.9),
-			p99: quantile(sorted, 0.99),
-			max: sorted.at(-1) ?? Number.NaN,
-			mean: a.busyMs / Math.max(1, sorted.length),
-			rps: (sorted.length / a.busyMs) * 1000,
-		}
+		const a = acc.get(s.name) ?? { samples: [], errors: 0 }
+		return latencyResult(s, a.samples, a.errors)
 	})
+}
+
+/**
+ * The figures of one scenario's sequential samples (ms); `rps` is what one client in flight got.
+ * @param {{ name: string, baseline?: string }} scenario
+ * @param {number[]} samples
+ * @param {number} errors
+ * @returns {Result}
+ */
+export function latencyResult({ name, baseline }, samples, errors) {
+	const sorted = [...samples].sort((x, y) => x - y)
+	const busyMs = sorted.reduce((sum, x) => sum + x, 0)
+	return {
+		name,
+		...(baseline && { baseline }),
+		n: sorted.length,
+		errors,
+		p50: quantile(sorted, 0.5),
+		p90: quantile(sorted, 0.9),
+		p99: quantile(sorted, 0.99),
+		max: sorted.at(-1) ?? Number.NaN,
+		mean: busyMs / Math.max(1, sorted.length),
+		rps: (sorted.length / busyMs) * 1000,
+	}
 }
 
 /** @param {Result[]} results @returns {string} */

@@ -3,12 +3,15 @@
 // floor Worker (bench/floor/), the Agents SDK peer (bench/peer/) and an instant OpenAI-compatible
 // model server on loopback; measures cold start, the latency matrix, the client protocols,
 // throughput at equal concurrency, a soak of each (before the phases that open 1,000 more
-// sessions), one lane, fan-out and sessions; prints the tables and the
+// sessions), one lane, fan-out, sessions and a Telegram channel against the native API (its
+// webhook's ack, its answer's delivery to a fake Bot API); prints the tables and the
 // budgets (bench/budgets.json); writes bench/results/latest.json and latest.txt. Not in `npm test`.
 //   --check        exit 1 when a budget is missed
 //   --quick        fewer samples (a smoke run)
 //   --only=a,b     only these latency scenarios (and their baselines); skips the other phases
-//   --rounds=N     interleaved rounds per latency scenario
+//   --rounds=N     interleaved rounds per latency scenario (the channels phase: N × per round)
+//   --only-phase=a,b  only these phases: cold, matrix, stream, throughput, soak, lane, fanout,
+//                  sessions, channels
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -16,6 +19,7 @@ import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { check, figures, readBudgets, verdictTable } from './budgets.mjs'
+import { channelsScenario } from './channels.mjs'
 import { edgeclawClient } from './client.mjs'
 import { coldScenario } from './cold.mjs'
 import { startFakeOpenAI } from './fake-openai.mjs'
@@ -31,11 +35,21 @@ import { sessionsScenario, soakScenario } from './sessions.mjs'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
-const only = argv
-	.find((a) => a.startsWith('--only='))
-	?.slice(7)
-	.split(',')
+/** The values of `--name=a,b`, or undefined without the flag. @param {string} name */
+const listFlag = (name) =>
+	argv
+		.find((a) => a.startsWith(`--${name}=`))
+		?.slice(name.length + 3)
+		.split(',')
+const only = listFlag('only')
 const rounds = Number(argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
+const PHASES = 'cold matrix stream throughput soak lane fanout sessions channels'.split(' ')
+const onlyPhases = listFlag('only-phase')
+for (const p of onlyPhases ?? [])
+	if (!PHASES.includes(p)) throw new Error(`--only-phase: no phase "${p}" (${PHASES.join(', ')})`)
+/** Whether a phase runs: every one by default; `--only` keeps the matrix alone. */
+const wants = (/** @type {string} */ name) =>
+	onlyPhases ? onlyPhases.includes(name) : !only || name === 'matrix'
 // Sized to finish in under 10 minutes on 2 cores; --quick is a smoke run of every phase.
 const plan = quick
 	? { rounds: rounds || 2, perRound: 20, warmup: 5 }
@@ -48,6 +62,7 @@ const sizes = quick
 			fanout: { subscribers: 100, turns: 5 },
 			lane: { count: 50, concurrency: 8 },
 			protocols: { perRound: 3 },
+			channels: { chats: 16 },
 			coldRuns: 1,
 		}
 	: {
@@ -57,6 +72,7 @@ const sizes = quick
 			fanout: { subscribers: 100, turns: 30 },
 			lane: { count: 300, concurrency: 8 },
 			protocols: { perRound: 15 },
+			channels: { chats: 64 },
 			coldRuns: 3,
 		}
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
@@ -85,8 +101,8 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 
 try {
 	// Cold first, while nothing else runs: bundle size and startup of the product and a bare Worker.
-	phase('cold: bundle and startup')
-	const cold = only ? [] : coldScenario({ cwd: root, state, runs: sizes.coldRuns })
+	if (wants('cold')) phase('cold: bundle and startup')
+	const cold = wants('cold') ? coldScenario({ cwd: root, state, runs: sizes.coldRuns }) : []
 
 	phase('starting the product, the floor, the peer and the model server')
 	const model = await startFakeOpenAI()
@@ -166,8 +182,8 @@ try {
 		return s.baseline ? [name, ...withBaselines(s.baseline)] : [name]
 	}
 	const wanted = new Set(only?.flatMap(withBaselines))
-	phase('latency matrix')
-	const selected = only ? all.filter((s) => wanted.has(s.name)) : all
+	if (wants('matrix')) phase('latency matrix')
+	const selected = only ? all.filter((s) => wanted.has(s.name)) : wants('matrix') ? all : []
 	const results = []
 	for (const group of [1, 2]) {
 		const these = selected.filter((s) => (s.group ?? 1) === group)
@@ -189,7 +205,9 @@ try {
 	let soak = null
 	/** @type {Awaited<ReturnType<typeof soakScenario>> | null} */
 	let peerSoak = null
-	if (!only) {
+	/** @type {Awaited<ReturnType<typeof channelsScenario>> | null} */
+	let channels = null
+	if (wants('stream')) {
 		phase('stream: one turn per client protocol')
 		protocols = await protocolsScenario({
 			url: product.url,
@@ -198,14 +216,26 @@ try {
 			perRound: sizes.protocols.perRound,
 			warmup: 3,
 		})
-
+	}
+	if (wants('channels')) {
+		phase('channels: Telegram webhook against the native API')
+		channels = await channelsScenario({
+			url: product.url,
+			auth,
+			keyAuth,
+			count: plan.rounds * plan.perRound,
+			...sizes.channels,
+		})
+	}
+	if (wants('throughput')) {
 		phase('throughput at equal concurrency')
 		const byName = new Map(all.map((s) => [s.name, s]))
 		for (const name of ['floor.append', 'turn', 'peer.turn']) {
 			const s = byName.get(name)
 			if (s) throughput.push(await closedLoop(s, sizes.load))
 		}
-
+	}
+	if (wants('soak')) {
 		phase('soak: edgeclaw')
 		soak = await soakScenario(edgeclawClient(product.url, auth), {
 			prefix: 'soak',
@@ -220,7 +250,8 @@ try {
 			rss: peer.rss,
 			heap: () => liveHeapMiB(peer.inspector),
 		})
-
+	}
+	if (wants('lane')) {
 		phase('one lane')
 		lane = await oneLaneScenario({
 			url: product.url,
@@ -228,10 +259,12 @@ try {
 			session: 'one-lane',
 			...sizes.lane,
 		})
-
+	}
+	if (wants('fanout')) {
 		phase('fanout')
 		fanout = await fanoutScenario({ url: product.url, token, ...sizes.fanout })
-
+	}
+	if (wants('sessions')) {
 		phase('sessions')
 		sessions = await sessionsScenario({
 			url: product.url,
@@ -245,10 +278,18 @@ try {
 	const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
 	const minutes = (performance.now() - started) / 60_000
 	say(`edgeclaw bench — ${new Date().toISOString()} — ${machine}`)
-	say(
-		`latency: one request in flight, ${plan.rounds} interleaved rounds × ${plan.perRound} per scenario (ms)\n`,
-	)
-	say(table(results))
+	if (results.length > 0) {
+		say(
+			`latency: one request in flight, ${plan.rounds} interleaved rounds × ${plan.perRound} per scenario (ms)\n`,
+		)
+		say(table(results))
+	}
+	if (channels) {
+		say(
+			`\nchannels: a Telegram webhook against the native API, one request in flight, alternating, ${channels.count} each over ${channels.chats} chats and sessions (ms; channel.reply = webhook sent → sendMessage received)\n`,
+		)
+		say(table(channels.results))
+	}
 	if (protocols.length > 0) {
 		say(
 			'\nstream: one turn per client protocol (ms; ttft = first token; ×http = full p50 / http.wait)\n',
@@ -334,7 +375,7 @@ try {
 
 	const verdicts = check(
 		readBudgets(join(root, 'bench/budgets.json')),
-		figures({ results, throughput, sessions, soak, cold }),
+		figures({ results, throughput, sessions, soak, cold, channels }),
 	)
 	say('\nbudgets (bench/budgets.json)\n')
 	say(verdictTable(verdicts))
@@ -357,6 +398,7 @@ try {
 				sessions,
 				soak,
 				peerSoak,
+				channels,
 				cold,
 				rss: { start: rssAtStart, end: rssAtEnd },
 				budgets: verdicts,
@@ -375,6 +417,8 @@ try {
 	if (sessions && sessions.errors + sessions.lost + sessions.duplicated + sessions.outOfOrder > 0)
 		failed.push('sessions')
 	for (const [name, s] of soaks) if (s && s.errors + s.lost + s.outOfOrder > 0) failed.push(name)
+	if (channels && channels.lost + channels.results.reduce((e, r) => e + r.errors, 0) > 0)
+		failed.push('channels')
 	if (failed.length > 0) {
 		console.error(`\nerrors in: ${failed.join(', ')}`)
 		process.exitCode = 1

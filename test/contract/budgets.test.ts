@@ -20,6 +20,12 @@ const run = (turnP50: number) => ({
 	sessions: { lost: 0, duplicated: 0, outOfOrder: 0, errors: 0 },
 	soak: { rssPer1000: 4, heapPer1000: -1 },
 	cold: [{ name: 'edgeclaw', gzipKiB: 600 }],
+	channels: {
+		results: [
+			{ name: 'submit.key', p50: 4, p99: 10 },
+			{ name: 'channel.ack', p50: 5, p99: 12 },
+		],
+	},
 })
 
 describe('bench budgets', () => {
@@ -36,7 +42,7 @@ describe('bench budgets', () => {
 	})
 
 	it('fails a budget whose scenario did not run, and a lower bound that is not reached', () => {
-		const partial = { ...run(12), throughput: [], soak: null }
+		const partial = { ...run(12), throughput: [], soak: null, channels: null }
 		const missed = check(budgets, figures(partial))
 			.filter((v) => !v.ok)
 			.map((v) => v.figure)
@@ -44,6 +50,8 @@ describe('bench budgets', () => {
 			'turn.rps / peer.rps',
 			'soak.rss MiB / 1000 turns',
 			'soak.heap MiB / 1000 turns',
+			'channel.ack.p50 / submit.p50',
+			'channel.ack.p99 / submit.p99',
 		])
 		const slow = {
 			...run(12),
