@@ -573,7 +573,7 @@ describe('slack send', () => {
 				type: 'button',
 				action_id: `ap:${APPROVAL_ID}:always`,
 				value: `ap:${APPROVAL_ID}:always`,
-				text: { type: 'plain_text', text: 'Always' },
+				text: { type: 'plain_text', text: 'Always allow' },
 			},
 			{
 				type: 'button',

@@ -482,7 +482,7 @@ describe('telegram send', () => {
 		expect(body.reply_markup.inline_keyboard).toEqual([
 			[
 				{ text: 'Allow once', callback_data: `ap:${APPROVAL_ID}:once` },
-				{ text: 'Always', callback_data: `ap:${APPROVAL_ID}:always` },
+				{ text: 'Always allow', callback_data: `ap:${APPROVAL_ID}:always` },
 				{ text: 'Deny', callback_data: `ap:${APPROVAL_ID}:deny` },
 			],
 		])
