@@ -10,14 +10,20 @@ export const MAX_RETRY_AFTER_MS = 300_000
  * The result of one platform API call. 2xx sent; 429 retry after what the platform asked
  * (seconds in `Retry-After` or in the JSON body's `retry_after`/`parameters.retry_after`); other
  * 5xx and 408 retryable; any other status permanent. Reads the body only when it must.
+ * A platform (or a proxy, or a self-hosted server) may echo the request URL in its body: `mask`
+ * takes a credential out of the whole body before a piece of it becomes the error.
  */
-export async function sendResultOf(response: Response, what: string): Promise<SendResult> {
+export async function sendResultOf(
+	response: Response,
+	what: string,
+	mask: (text: string) => string = (text) => text,
+): Promise<SendResult> {
 	if (response.ok) {
 		await response.body?.cancel()
 		return { ok: true }
 	}
 	const body = await response.text().catch(() => '')
-	const error = `${what}: HTTP ${response.status} ${body.slice(0, 200)}`.trim()
+	const error = `${what}: HTTP ${response.status} ${mask(body).slice(0, 200)}`.trim()
 	if (response.status === 429) {
 		const retryAfterMs = retryAfterOf(response.headers, body)
 		return { ok: false, error, ...(retryAfterMs !== undefined && { retryAfterMs }) }

@@ -2,6 +2,7 @@
 // rules over the channel's config, so they are tested without the runtime. The default session
 // key is `<channelId>:<peerKind>:<peerId>[:<thread>]`; DMs share `<channelId>:dm:main` under
 // `dmScope: main`; bindings send a peer or a whole workspace to another agent.
+import { APPROVAL_ID_PATTERN } from './approval-buttons'
 import type { ChannelCommon } from './config'
 import type { Envelope, Peer, Sender } from './plugin'
 
@@ -91,11 +92,16 @@ export function admissionOf(
 export const mayApprove = (config: ChannelCommon, sender: Sender, paired: boolean): boolean =>
 	paired || config.allowFrom.includes(sender.id)
 
+const APPROVAL_COMMAND = new RegExp(
+	`^/(approve|deny)\\s+(${APPROVAL_ID_PATTERN})(?:\\s+(once|always))?\\s*$`,
+	'i',
+)
+
 /** `/approve <id> [always]` and `/deny <id>` typed as text, where a channel has no buttons. */
 export function approvalCommand(
 	text: string,
 ): { approvalId: string; choice: 'once' | 'always' | 'deny' } | undefined {
-	const m = /^\/(approve|deny)\s+([A-Za-z0-9-]{8,64})(?:\s+(once|always))?\s*$/i.exec(text.trim())
+	const m = APPROVAL_COMMAND.exec(text.trim())
 	if (!m) return undefined
 	const approvalId = m[2] as string
 	if (m[1]?.toLowerCase() === 'deny') return { approvalId, choice: 'deny' }

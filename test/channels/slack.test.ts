@@ -3,6 +3,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Envelope, type Inbound, InboundInvalid } from '../../src/channels/plugin'
+import { routeOf } from '../../src/channels/routing'
 import { slack } from '../../src/channels/slack'
 import { pluginContext, rawInbound } from '../fakes/channel-context'
 import {
@@ -194,7 +195,7 @@ describe('slack parse: events', () => {
 			attachments: [],
 			mentioned: true,
 			space: 'T061EG9R6',
-			reply: { channel: 'C0LAN2Q65', threadTs: '1515449522.000016' },
+			reply: { channel: 'C0LAN2Q65', threadTs: '1515449522.000016', peerKind: 'channel' },
 		})
 	})
 
@@ -291,6 +292,24 @@ describe('slack parse: events', () => {
 		const own = { ...structuredClone(slackOwnMessage), authorizations: [] }
 		expect(parse(own, 'application/json', configured).type).toBe('ignore')
 	})
+	it("counts a mention of exactly the bot, never of a longer id that starts with the bot's", () => {
+		const configured = { ...CONFIG, botUserId: SLACK_BOT_USER_ID }
+		const saying = (text: string) => {
+			const { authorizations: _, ...body } = structuredClone(slackChannelMessageOfMention)
+			body.event.text = text
+			return envelopeOf(body, configured)
+		}
+		const other = `<@${SLACK_BOT_USER_ID}2>`
+		expect(saying(`ask ${other} now`)).toMatchObject({ mentioned: false, text: `ask ${other} now` })
+		expect(saying(`ask <@${SLACK_BOT_USER_ID}> now`)).toMatchObject({
+			mentioned: true,
+			text: 'ask now',
+		})
+		expect(saying(`ask <@${SLACK_BOT_USER_ID}|pearl> now`)).toMatchObject({
+			mentioned: true,
+			text: 'ask now',
+		})
+	})
 })
 
 describe('slack parse: approval buttons', () => {
@@ -328,6 +347,65 @@ describe('slack parse: approval buttons', () => {
 			reply: { channel: 'D024BE91L' },
 		})
 		expect(inbound.type === 'action' && inbound.action.thread).toBeUndefined()
+	})
+
+	it("routes a press in a group DM to the group DM's session: the prompt carries the kind", async () => {
+		const message = envelopeOf(slackMpimMessage)
+		expect(message.peer).toEqual({ kind: 'group', id: 'G024BE91L' })
+		const wire = scriptedFetch(() => slackOk())
+		await slack.send(context({ fetch: wire.fetch }), {
+			kind: 'approval',
+			approval: { id: APPROVAL_ID, tool: 'run_js', summary: 'Run 3 lines' },
+			target: message.reply,
+		})
+		const sent = wire.exchanges[0]?.body as {
+			thread_ts: string
+			blocks: { block_id?: string; elements?: { action_id: string }[] }[]
+		}
+		const actionId = sent.blocks[1]?.elements?.[0]?.action_id ?? ''
+		const inbound = press(
+			slackBlockActions(actionId, {
+				// Interaction payloads name a private conversation "privategroup", group DMs included.
+				channel: { id: message.peer.id, name: 'privategroup' },
+				container: {
+					type: 'message',
+					message_ts: '1355517701.000001',
+					channel_id: message.peer.id,
+				},
+				message: { type: 'message', ts: '1355517701.000001', thread_ts: sent.thread_ts },
+				actions: [
+					{
+						action_id: actionId,
+						block_id: sent.blocks[1]?.block_id,
+						value: actionId,
+						type: 'button',
+						action_ts: '1355517702.000001',
+					},
+				],
+			}),
+		)
+		if (inbound.type !== 'action') throw new Error(`expected an action, got ${inbound.type}`)
+		expect(inbound.action.peer).toEqual(message.peer)
+		const channel = { tenantId: 'default', id: 'slack-test', agentId: 'main' }
+		const config = { dmScope: 'per-peer' as const, bindings: [] }
+		expect(routeOf(channel, config, inbound.action)).toEqual(routeOf(channel, config, message))
+	})
+
+	it('without the kind on the prompt, reads a D… id as a DM, an mpdm- name as a group DM, else a channel', () => {
+		const kindOf = (channel: { id: string; name: string }, blockId = '=qXel') => {
+			const payload = slackBlockActions(`ap:${APPROVAL_ID}:once`, { channel }) as {
+				actions: { block_id: string }[]
+			}
+			;(payload.actions[0] as { block_id: string }).block_id = blockId
+			const inbound = press(payload)
+			return inbound.type === 'action' ? inbound.action.peer.kind : inbound.type
+		}
+		expect(kindOf({ id: 'D024BE91L', name: 'directmessage' })).toBe('dm')
+		expect(kindOf({ id: 'G024BE91L', name: 'mpdm-alice--bob--pearl-1' })).toBe('group')
+		expect(kindOf({ id: 'G0PRIVATE', name: 'privategroup' })).toBe('channel')
+		expect(kindOf({ id: 'CBR2V3XEX', name: 'review-updates' })).toBe('channel')
+		expect(kindOf({ id: 'CBR2V3XEX', name: 'review-updates' }, 'ap-peer:nonsense')).toBe('channel')
+		expect(kindOf({ id: 'G0PRIVATE', name: 'privategroup' }, 'ap-peer:group')).toBe('group')
 	})
 
 	it('ignores other buttons, other interactions and slash commands', () => {
@@ -573,7 +651,7 @@ describe('slack send', () => {
 				type: 'button',
 				action_id: `ap:${APPROVAL_ID}:always`,
 				value: `ap:${APPROVAL_ID}:always`,
-				text: { type: 'plain_text', text: 'Always' },
+				text: { type: 'plain_text', text: 'Always allow' },
 			},
 			{
 				type: 'button',

@@ -452,6 +452,44 @@ describe('telegram send', () => {
 		expect(JSON.stringify(result)).not.toContain(TOKEN)
 	})
 
+	it('masks the token out of a body that echoes the URL, before the error is cut to length', async () => {
+		const secretHalf = TOKEN.slice(TOKEN.indexOf(':') + 1)
+		const echoes = [
+			// A misconfigured API base: an ordinary web server's 404.
+			`<pre>Cannot POST /bot${TOKEN}/sendMessage</pre>`,
+			// The token across the 200 characters the error keeps.
+			`${'x'.repeat(170)} /bot${TOKEN}/sendMessage`,
+			// A proxy that echoes the path percent-encoded.
+			`upstream refused /bot${TOKEN.replace(':', '%3A')}/sendMessage`,
+		]
+		for (const echo of echoes) {
+			const ctx = context(
+				{ ...CONFIG, apiBase: 'https://bots.example.net' },
+				async () => new Response(echo, { status: 404, headers: { 'content-type': 'text/html' } }),
+			)
+			const result = await telegram.send(ctx, {
+				kind: 'text',
+				text: 'x',
+				part: 1,
+				parts: 1,
+				target,
+			})
+			expect(result).toMatchObject({ ok: false, permanent: true })
+			const error = result.ok ? '' : result.error
+			expect(error).toContain('HTTP 404')
+			expect(error).not.toContain(secretHalf.slice(0, 8))
+		}
+		const whole = context(CONFIG, async () => new Response(echoes[0], { status: 404 }))
+		const result = await telegram.send(whole, {
+			kind: 'text',
+			text: 'x',
+			part: 1,
+			parts: 1,
+			target,
+		})
+		expect(result.ok === false && result.error).toContain('Cannot POST /bot<bot token>/sendMessage')
+	})
+
 	it('refuses a target without a chat, permanently, without calling Telegram', async () => {
 		const wire = scriptedFetch(() => botOk({}))
 		const result = await telegram.send(context(CONFIG, wire.fetch), {
@@ -482,7 +520,7 @@ describe('telegram send', () => {
 		expect(body.reply_markup.inline_keyboard).toEqual([
 			[
 				{ text: 'Allow once', callback_data: `ap:${APPROVAL_ID}:once` },
-				{ text: 'Always', callback_data: `ap:${APPROVAL_ID}:always` },
+				{ text: 'Always allow', callback_data: `ap:${APPROVAL_ID}:always` },
 				{ text: 'Deny', callback_data: `ap:${APPROVAL_ID}:deny` },
 			],
 		])
@@ -575,6 +613,16 @@ describe('telegram typing and register', () => {
 		await expect(
 			telegram.register(context(CONFIG, unauthorized.fetch), 'https://x.example/h'),
 		).rejects.toThrow('Unauthorized')
+	})
+
+	it('masks the token out of a refusal that echoes it, before the message is cut to length', async () => {
+		const echo = `Not Found: ${'x'.repeat(260)} /bot${TOKEN}/setWebhook`
+		const refused = scriptedFetch(() => botError(404, echo))
+		const error = await telegram
+			.register(context(CONFIG, refused.fetch), 'https://x.example/h')
+			.catch((e: Error) => e)
+		expect((error as Error).message).toContain('Not Found')
+		expect((error as Error).message).not.toContain(TOKEN.slice(TOKEN.indexOf(':') + 1, 20))
 	})
 
 	it('refuses a webhook secret Telegram would not accept before calling it', async () => {

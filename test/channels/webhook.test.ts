@@ -56,11 +56,11 @@ describe('verify', () => {
 		expect(await webhook.verify(ctx, { ...req, headers: forged })).toBe(false)
 	})
 
-	it('is false, not an error, when the secret cannot be read', async () => {
+	it('throws when the secret cannot be read: the route logs verify_failed, not a bad signature', async () => {
 		const { ctx } = fake({ secrets: { signingSecret: 'MISSING' } })
-		expect(await webhook.verify(ctx, await request({ text: 'hi', sender: { id: 'u1' } }))).toBe(
-			false,
-		)
+		await expect(
+			webhook.verify(ctx, await request({ text: 'hi', sender: { id: 'u1' } })),
+		).rejects.toThrow('cannot be read')
 	})
 })
 

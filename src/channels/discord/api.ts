@@ -1,9 +1,10 @@
 // Discord's side of a reply: the interaction's own webhook (no bot token needed) carries the
 // answer, edited into the deferred "thinking…" message, then follow-ups; and the `/ask` command.
 import { z } from 'zod'
+import { APPROVAL_BUTTONS, approvalButtonData, isApprovalId } from '../approval-buttons'
 import { sendResultOf, unreachable } from '../http'
-import type { ChannelContext, Outbound, SendResult } from '../plugin'
-import { approvalCustomId, type InteractionTarget } from './interaction'
+import type { ApprovalChoice, ChannelContext, Outbound, SendResult } from '../plugin'
+import type { InteractionTarget } from './interaction'
 
 export interface DiscordApiConfig {
 	applicationId: string
@@ -18,7 +19,8 @@ const NO_MENTIONS = { parse: [] as string[] }
 
 const ACTION_ROW = 1
 const BUTTON = 2
-const STYLE = { primary: 1, success: 3, danger: 4 } as const
+/** Discord's button styles (primary 1, success 3, danger 4), one per choice. */
+const STYLE: Record<ApprovalChoice, number> = { once: 3, always: 1, deny: 4 }
 
 const apiBaseOf = (config: DiscordApiConfig): string => config.apiBase.replace(/\/+$/, '')
 
@@ -51,22 +53,17 @@ export async function sendToInteraction(
 		)
 	}
 	const { id, tool, summary } = message.approval
-	if (approvalCustomId(id, 'always').length > 100)
-		return { ok: false, error: 'the approval id is too long for a Discord button', permanent: true }
+	if (!isApprovalId(id))
+		return { ok: false, error: 'the approval id does not fit a Discord button', permanent: true }
 	const content = `Approval needed: \`${tool}\`\n${summary}`.slice(0, DISCORD_TEXT_LIMIT)
-	const buttons = [
-		{ label: 'Allow once', choice: 'once', style: STYLE.success },
-		{ label: 'Always allow', choice: 'always', style: STYLE.primary },
-		{ label: 'Deny', choice: 'deny', style: STYLE.danger },
-	] as const
 	const components = [
 		{
 			type: ACTION_ROW,
-			components: buttons.map((b) => ({
+			components: APPROVAL_BUTTONS.map(({ choice, label }) => ({
 				type: BUTTON,
-				style: b.style,
-				label: b.label,
-				custom_id: approvalCustomId(id, b.choice),
+				style: STYLE[choice],
+				label,
+				custom_id: approvalButtonData(id, choice),
 			})),
 		},
 	]

@@ -1,14 +1,9 @@
 // A verified Discord interaction as an Inbound: PING answers itself, a slash command is a
 // message for the agent, an approval button press is an action; anything else is ignored.
 import { z } from 'zod'
+import { approvalOfButton } from '../approval-buttons'
 import { bodyJson, shapeOf } from '../inbound-body'
-import {
-	type ApprovalChoice,
-	type Inbound,
-	InboundInvalid,
-	type Peer,
-	type Sender,
-} from '../plugin'
+import { type Inbound, InboundInvalid, type Peer, type Sender } from '../plugin'
 
 /** Interaction types (Discord's `InteractionType`). */
 export const INTERACTION = { PING: 1, COMMAND: 2, COMPONENT: 3, AUTOCOMPLETE: 4 } as const
@@ -22,11 +17,6 @@ export const CALLBACK = {
 } as const
 /** Message flag: only the person who used the command sees the message. */
 export const EPHEMERAL = 64
-
-/** The custom_id of an approval button: `ap:<approvalId>:<choice>`. */
-export const approvalCustomId = (approvalId: string, choice: ApprovalChoice): string =>
-	`ap:${approvalId}:${choice}`
-const APPROVAL_CUSTOM_ID = /^ap:([A-Za-z0-9-]{1,100}):(once|always|deny)$/
 
 /** Option names whose value is the text for the agent, in order of preference. */
 const TEXT_OPTIONS = ['message', 'prompt', 'text', 'question']
@@ -125,16 +115,9 @@ function commandOf(interaction: Interaction, applicationId: string): Inbound {
 }
 
 function componentOf(interaction: Interaction, applicationId: string): Inbound {
-	const match = APPROVAL_CUSTOM_ID.exec(interaction.data?.custom_id ?? '')
-	if (!match) return { type: 'ignore', reason: 'not an approval button' }
-	return {
-		type: 'action',
-		action: {
-			...commonOf(interaction, applicationId, true),
-			approvalId: match[1] as string,
-			choice: match[2] as ApprovalChoice,
-		},
-	}
+	const pressed = approvalOfButton(interaction.data?.custom_id)
+	if (!pressed) return { type: 'ignore', reason: 'not an approval button' }
+	return { type: 'action', action: { ...commonOf(interaction, applicationId, true), ...pressed } }
 }
 
 /** What a command and a button press share: ids, who, where and the reply target. */

@@ -3,15 +3,20 @@
 import { z } from 'zod'
 import { APPROVAL_BUTTONS, approvalButtonData, approvalText } from '../approval-buttons'
 import { retryAfterOf, sendResultOf, unreachable } from '../http'
-import type { ChannelContext, Outbound, SendResult } from '../plugin'
+import type { ChannelContext, Outbound, PeerKind, SendResult } from '../plugin'
+import { approvalBlockId } from './peer-kind'
 
 export interface SlackApiConfig {
 	secrets: { botToken: string; signingSecret: string }
 	apiBase: string
 }
 
-/** The reply target parse writes: the conversation and the thread to answer in. */
-const Target = z.looseObject({ channel: z.string().min(1), threadTs: z.string().min(1).optional() })
+/** The reply target parse writes: the conversation, its kind, the thread to answer in. */
+const Target = z.looseObject({
+	channel: z.string().min(1),
+	threadTs: z.string().min(1).optional(),
+	peerKind: z.enum(['dm', 'group', 'channel']).optional(),
+})
 
 /** Error codes no retry can fix: the token, the conversation or the message itself is wrong. */
 const PERMANENT = new Set([
@@ -56,14 +61,14 @@ export async function sendSlack(
 	if (!parsed.success) {
 		return { ok: false, error: `${WHAT}: the reply target names no channel`, permanent: true }
 	}
-	const { channel, threadTs } = parsed.data
+	const { channel, threadTs, peerKind } = parsed.data
 	const where = { channel, ...(threadTs !== undefined && { thread_ts: threadTs }) }
 	let payload: object
 	try {
 		payload =
 			message.kind === 'text'
 				? { ...where, text: escapeSlack(message.text) }
-				: { ...where, ...approvalMessage(message.approval) }
+				: { ...where, ...approvalMessage(message.approval, peerKind) }
 	} catch (error) {
 		return { ok: false, error: `${WHAT}: ${(error as Error).message}`, permanent: true }
 	}
@@ -105,8 +110,14 @@ function failureOf(code: unknown, headers: Headers): SendResult {
 	return { ok: false, error }
 }
 
-/** Block Kit: the request as plain text (never mrkdwn: the summary is the agent's words), then the buttons. */
-function approvalMessage(approval: { id: string; tool: string; summary: string }) {
+/**
+ * Block Kit: the request as plain text (never mrkdwn: the summary is the agent's words), then the
+ * buttons, whose block_id names the kind of conversation for the press to route by (peer-kind.ts).
+ */
+function approvalMessage(
+	approval: { id: string; tool: string; summary: string },
+	peerKind: PeerKind | undefined,
+) {
 	const text = approvalText(approval)
 	const elements = APPROVAL_BUTTONS.map(({ choice, label }) => {
 		const data = approvalButtonData(approval.id, choice)
@@ -123,7 +134,7 @@ function approvalMessage(approval: { id: string; tool: string; summary: string }
 		text: escapeSlack(text),
 		blocks: [
 			{ type: 'section', text: { type: 'plain_text', text: text.slice(0, 3000) } },
-			{ type: 'actions', elements },
+			{ type: 'actions', ...(peerKind && { block_id: approvalBlockId(peerKind) }), elements },
 		],
 	}
 }

@@ -3,7 +3,8 @@
 import { z } from 'zod'
 import { approvalOfButton } from '../approval-buttons'
 import { jsonOf, shapeOf, textOf } from '../inbound-body'
-import { type Attachment, type Inbound, InboundInvalid, type PeerKind } from '../plugin'
+import { type Attachment, type Inbound, InboundInvalid } from '../plugin'
+import { peerKindOf, pressPeerKind } from './peer-kind'
 
 const Body = z.looseObject({ type: z.string() })
 
@@ -47,13 +48,14 @@ const BlockActions = z.looseObject({
 		username: z.string().nullish(),
 	}),
 	team: z.looseObject({ id: z.string() }).nullish(),
-	channel: z.looseObject({ id: z.string().min(1) }).nullish(),
+	channel: z.looseObject({ id: z.string().min(1), name: z.string().nullish() }).nullish(),
 	container: z.looseObject({ channel_id: z.string().nullish() }).nullish(),
 	trigger_id: z.string().nullish(),
 	message: z.looseObject({ ts: z.string().nullish(), thread_ts: z.string().nullish() }).nullish(),
 	actions: z.array(
 		z.looseObject({
 			action_id: z.string().nullish(),
+			block_id: z.string().nullish(),
 			value: z.string().nullish(),
 			action_ts: z.string().nullish(),
 		}),
@@ -62,17 +64,6 @@ const BlockActions = z.looseObject({
 
 /** Message subtypes that are a person writing; every other subtype is an edit, a join, a bot… */
 const PERSON_SUBTYPES = new Set([undefined, null, 'file_share'])
-
-/**
- * The Events API's channel_type. A private channel ('group') is a channel like a public one (Slack
- * sends app_mention without a channel_type, and an app_mention in any channel must route alike).
- */
-const PEER_KINDS: Record<string, PeerKind> = {
-	im: 'dm',
-	mpim: 'group',
-	group: 'channel',
-	channel: 'channel',
-}
 
 const ignore = (reason: string): Inbound => ({ type: 'ignore', reason })
 
@@ -120,9 +111,10 @@ export function parseSlack(
 			mentioned:
 				peer.kind === 'dm' ||
 				event.type === 'app_mention' ||
-				(bot !== undefined && raw.includes(`<@${bot}`)),
+				(bot !== undefined && new RegExp(mentionOf(bot)).test(raw)),
 			...(callback.team_id && { space: callback.team_id }),
-			reply: { channel: event.channel, ...(thread && { threadTs: thread }) },
+			// The peer kind goes along so that an approval prompt sent here can carry it (peer-kind.ts).
+			reply: { channel: event.channel, ...(thread && { threadTs: thread }), peerKind: peer.kind },
 		},
 	}
 }
@@ -135,15 +127,19 @@ function interaction(form: string): Inbound {
 	const { type } = shapeOf(Body, json, 'slack interaction')
 	if (type !== 'block_actions') return ignore(`a slack ${type.slice(0, 40)} interaction`)
 	const payload = shapeOf(BlockActions, json, 'slack block_actions')
-	const pressed = payload.actions
-		.map((a) => approvalOfButton(a.action_id) ?? approvalOfButton(a.value))
-		.find((p) => p !== undefined)
+	const button = payload.actions
+		.map((action) => ({
+			blockId: action.block_id,
+			pressed: approvalOfButton(action.action_id) ?? approvalOfButton(action.value),
+		}))
+		.find((b) => b.pressed !== undefined)
+	const pressed = button?.pressed
 	if (!pressed) return ignore('a button press that is not an approval')
 	const channel = payload.channel?.id ?? payload.container?.channel_id
 	if (!channel) return ignore('a button press outside a conversation')
 	const pressId = payload.trigger_id || payload.actions[0]?.action_ts
 	if (!pressId) throw new InboundInvalid('slack block_actions: neither trigger_id nor action_ts')
-	const kind = peerKindOf(channel, undefined)
+	const kind = pressPeerKind({ id: channel, name: payload.channel?.name }, button.blockId)
 	const message = payload.message
 	const thread = message?.thread_ts ?? (kind === 'dm' ? undefined : (message?.ts ?? undefined))
 	const name = payload.user.name ?? payload.user.username
@@ -162,18 +158,16 @@ function interaction(form: string): Inbound {
 	}
 }
 
-/** Without channel_type (app_mention, interactions) only a DM's id says what it is: it starts with D. */
-function peerKindOf(channel: string, channelType: string | null | undefined): PeerKind {
-	const known = channelType ? PEER_KINDS[channelType] : undefined
-	return known ?? (channel.startsWith('D') ? 'dm' : 'channel')
+/** A mention of exactly this user, `<@U…>` or `<@U…|name>`: never of a longer id that starts alike. */
+function mentionOf(user: string): string {
+	const escaped = user.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+	return `<@${escaped}(?:\\|[^>]*)?>`
 }
 
 function withoutMention(text: string, bot: string): string {
-	const escaped = bot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 	// "ask <@B> now" reads "ask now"; "pearl, <@B>?" reads "pearl,?".
-	return text.replace(
-		new RegExp(`(\\s?)<@${escaped}(?:\\|[^>]*)?>(\\s?)`, 'g'),
-		(_, before, after) => (before && after ? ' ' : ''),
+	return text.replace(new RegExp(`(\\s?)${mentionOf(bot)}(\\s?)`, 'g'), (_, before, after) =>
+		before && after ? ' ' : '',
 	)
 }
 

@@ -42,12 +42,38 @@ async function callBot(ctx: Context, method: string, payload: object): Promise<R
 	}
 }
 
-/** The same error with every occurrence of `secret` masked, its name kept for classification. */
-function withoutSecret(error: unknown, secret: string): Error {
+/** The same error with the token masked, its name kept for classification. */
+function withoutSecret(error: unknown, token: string): Error {
 	const message = error instanceof Error ? error.message : String(error)
-	const masked = new Error(secret === '' ? message : message.split(secret).join('<bot token>'))
+	const masked = new Error(withoutToken(message, token))
 	masked.name = error instanceof Error ? error.name : 'Error'
 	return masked
+}
+
+/**
+ * `text` with the token (`<bot id>:<secret>`) masked, and its secret half too: an echoed URL
+ * may carry the colon percent-encoded. Applied to a whole text before any of it is cut.
+ */
+function withoutToken(text: string, token: string): string {
+	const secretHalf = token.slice(token.indexOf(':') + 1)
+	let out = text
+	for (const part of [token, secretHalf]) if (part !== '') out = out.split(part).join('<bot token>')
+	return out
+}
+
+/**
+ * A refused Bot API call as a SendResult. A proxy or a self-hosted Bot API server may answer
+ * `Cannot POST /bot<token>/…`, so the body is read with the token masked out of it.
+ */
+async function refusal(ctx: Context, response: Response, what: string): Promise<SendResult> {
+	let token: string
+	try {
+		token = await ctx.secret('botToken')
+	} catch (error) {
+		await response.body?.cancel()
+		return unreachable(what, error)
+	}
+	return sendResultOf(response, what, (text) => withoutToken(text, token))
 }
 
 export async function sendTelegram(ctx: Context, message: Outbound): Promise<SendResult> {
@@ -77,7 +103,7 @@ export async function sendTelegram(ctx: Context, message: Outbound): Promise<Sen
 	} catch (error) {
 		return unreachable('telegram sendMessage', error)
 	}
-	if (!response.ok) return sendResultOf(response, 'telegram sendMessage')
+	if (!response.ok) return refusal(ctx, response, 'telegram sendMessage')
 	const answer = (await response.json().catch(() => null)) as {
 		result?: { message_id?: unknown }
 	} | null
@@ -160,7 +186,7 @@ export async function registerTelegram(ctx: Context, webhookUrl: string): Promis
 		const why =
 			typeof answer?.description === 'string' ? answer.description : `HTTP ${response.status}`
 		const token = await ctx.secret('botToken')
-		throw withoutSecret(new Error(`telegram setWebhook: ${why.slice(0, 300)}`), token)
+		throw new Error(`telegram setWebhook: ${withoutToken(why, token).slice(0, 300)}`)
 	}
 	return { webhookUrl, registered: true }
 }

@@ -1,6 +1,7 @@
 // The generic webhook's replies: a Standard-Webhooks-signed POST to the channel's callback URL,
 // one per message of the reply or per approval prompt.
 import { hex } from '../../security/bytes'
+import { APPROVAL_BUTTONS } from '../approval-buttons'
 import { sendResultOf, unreachable } from '../http'
 import type { ChannelContext, Outbound, SendResult } from '../plugin'
 import { WebhookTarget } from './inbound'
@@ -12,13 +13,6 @@ export interface CallbackConfig {
 }
 
 const encoder = new TextEncoder()
-
-/** The choices an approval prompt offers; the caller answers with `{ action: { approvalId, choice } }`. */
-const APPROVAL_ACTIONS = [
-	{ choice: 'once', label: 'Allow once' },
-	{ choice: 'always', label: 'Always allow' },
-	{ choice: 'deny', label: 'Deny' },
-]
 
 export async function sendToCallback(
 	ctx: ChannelContext<CallbackConfig>,
@@ -34,6 +28,7 @@ export async function sendToCallback(
 			permanent: true,
 		}
 	const { peer, thread, eventId } = parsed.data
+	// A prompt lists its choices; the caller answers with `{ action: { approvalId, choice } }`.
 	const payload =
 		message.kind === 'text'
 			? {
@@ -45,7 +40,7 @@ export async function sendToCallback(
 					thread,
 					inReplyTo: eventId,
 				}
-			: { type: 'approval', approval: message.approval, peer, thread, actions: APPROVAL_ACTIONS }
+			: { type: 'approval', approval: message.approval, peer, thread, actions: APPROVAL_BUTTONS }
 	const body = JSON.stringify(payload)
 	let secret: string
 	try {

@@ -1,6 +1,7 @@
 // The generic webhook's inbound body, documented in docs/channels.md: a message for the agent or
 // an approval decision, from any system that signs per Standard Webhooks; and how long it waits.
 import { z } from 'zod'
+import { isApprovalId } from '../approval-buttons'
 import { PlatformId } from '../config'
 import { bodyJson, shapeOf } from '../inbound-body'
 import { type Inbound, InboundInvalid, type Peer } from '../plugin'
@@ -33,7 +34,7 @@ const ActionBody = z
 	.object({
 		action: z
 			.object({
-				approvalId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'is not an approval id'),
+				approvalId: z.string().refine(isApprovalId, 'is not an approval id'),
 				choice: z.enum(['once', 'always', 'deny']),
 			})
 			.strict(),

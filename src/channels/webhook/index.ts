@@ -31,12 +31,8 @@ export const webhook: ChannelPlugin<WebhookConfig> = {
 	chunk: (text) => chunkText(text, WEBHOOK_TEXT_LIMIT),
 	urls: (config) => (config.callbackUrl ? [config.callbackUrl] : []),
 	async verify(ctx, req) {
-		let secret: string
-		try {
-			secret = await ctx.secret('signingSecret')
-		} catch {
-			return false
-		}
+		// A secret that cannot be read throws: the route logs the operator's problem, not a forgery.
+		const secret = await ctx.secret('signingSecret')
 		return verifyStandardWebhook(secret, req.headers, req.body, ctx.now())
 	},
 	parse: (_ctx, req) => parseWebhook(req.url, req.headers, req.body),
