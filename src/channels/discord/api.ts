@@ -48,6 +48,7 @@ export async function sendToInteraction(
 			edit ? `${webhook}/messages/@original` : webhook,
 			{ content: message.text, allowed_mentions: NO_MENTIONS },
 			edit ? 'edit the interaction response' : 'send a follow-up',
+			message.signal,
 		)
 	}
 	const { id, tool, summary } = message.approval
@@ -76,6 +77,7 @@ export async function sendToInteraction(
 		webhook,
 		{ content, components, allowed_mentions: NO_MENTIONS },
 		'send an approval prompt',
+		message.signal,
 	)
 }
 
@@ -85,6 +87,7 @@ async function call(
 	url: string,
 	body: unknown,
 	what: string,
+	signal?: AbortSignal,
 ): Promise<SendResult> {
 	let response: Response
 	try {
@@ -92,6 +95,7 @@ async function call(
 			method,
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify(body),
+			signal,
 		})
 	} catch (error) {
 		return unreachable(`discord: ${what}`, error)
