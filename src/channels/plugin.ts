@@ -105,14 +105,26 @@ export interface RawInbound {
 	body: Uint8Array
 }
 
-/** One message to send to a platform; `id` stays the same across retries of one delivery. */
+/**
+ * One message to send to a platform; `id` stays the same across retries of one delivery. `signal`
+ * aborts when the lane stops waiting for the send: a plugin passes it to `ctx.fetch`.
+ */
 export type Outbound =
-	| { kind: 'text'; id?: string; text: string; part: number; parts: number; target: ReplyTarget }
+	| {
+			kind: 'text'
+			id?: string
+			text: string
+			part: number
+			parts: number
+			target: ReplyTarget
+			signal?: AbortSignal
+	  }
 	| {
 			kind: 'approval'
 			id?: string
 			approval: { id: string; tool: string; summary: string }
 			target: ReplyTarget
+			signal?: AbortSignal
 	  }
 
 export type SendResult =

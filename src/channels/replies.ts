@@ -46,33 +46,38 @@ export function channelReplies(env: ChannelEnv, tenantId: string, logger: Logger
 			await channel.plugin.typing(channel.ctx, route.target)
 		},
 		async failed(delivery, error) {
-			await recordDeadLetter(db, {
-				tenantId,
-				channelId: delivery.route.channelId,
-				deliveryId: delivery.id,
-				agentId: delivery.session.agentId,
-				sessionKey: delivery.session.sessionKey,
-				runId: delivery.runId,
-				kind: delivery.kind,
-				part: delivery.part,
-				parts: delivery.parts,
-				attempts: delivery.attempt,
-				error: error.slice(0, 1_000),
-				failedAt: new Date(),
-			}).catch((cause: unknown) => {
+			try {
+				await recordDeadLetter(db, {
+					tenantId,
+					channelId: delivery.route.channelId,
+					deliveryId: delivery.id,
+					agentId: delivery.session.agentId,
+					sessionKey: delivery.session.sessionKey,
+					runId: delivery.runId,
+					kind: delivery.kind,
+					part: delivery.part,
+					parts: delivery.parts,
+					attempts: delivery.attempt,
+					error: error.slice(0, 1_000),
+					failedAt: new Date(),
+				})
+			} catch (cause) {
 				// The channel itself is gone (its rows cascade away): nothing to record against.
+				// Anything else (D1 unavailable) rejects, and the lane tries again later.
+				if ((await cachedChannel(db, tenantId, delivery.route.channelId)) !== null) throw cause
 				logger.warn('channel.dead_letter_unrecorded', {
 					channel: delivery.route.channelId,
 					error: cause,
 				})
-			})
+			}
 		},
 	}
 }
 
 function outboundOf(d: OutboundDelivery): Outbound {
 	if (d.kind === 'approval' && d.approval) {
-		return { kind: 'approval', id: d.id, approval: d.approval, target: d.route.target }
+		const { id, approval, signal, route } = d
+		return { kind: 'approval', id, approval, target: route.target, signal }
 	}
 	return {
 		kind: 'text',
@@ -81,5 +86,6 @@ function outboundOf(d: OutboundDelivery): Outbound {
 		part: d.part,
 		parts: d.parts,
 		target: d.route.target,
+		signal: d.signal,
 	}
 }

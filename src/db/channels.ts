@@ -1,7 +1,7 @@
 // Channel rows in D1: the channels themselves, the senders pairing admitted, pending pairing codes
 // and the dead letters of the outbox. Inbound webhooks read a channel through a short per-isolate
 // cache; writes made in this isolate drop their entry at once.
-import { and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm'
 import { TtlCache } from './cache'
 import type { Db } from './client'
 import { channelAllow, channelDeadLetters, channelPairings, channels } from './schema'
@@ -285,11 +285,42 @@ export async function approvePairing(
 
 // ── dead letters ──────────────────────────────────────────────────────────────────────────────
 
+/** Dead letters are kept this long; older ones of a channel go whenever it records a new one. */
+export const DEAD_LETTER_RETENTION_MS = 7 * 24 * 3600_000
+/** Most expired dead letters one record deletes (a backlog goes over the next records). */
+const DEAD_LETTER_PRUNE_BATCH = 100
+
+/**
+ * Records a dead letter (idempotent by delivery id) and prunes the channel's dead letters older
+ * than DEAD_LETTER_RETENTION_MS, in one batch: the table grows only with what failed this week.
+ */
 export async function recordDeadLetter(
 	db: Db,
 	row: typeof channelDeadLetters.$inferInsert,
 ): Promise<void> {
-	await db.insert(channelDeadLetters).values(row).onConflictDoNothing()
+	const ofChannel = and(
+		eq(channelDeadLetters.tenantId, row.tenantId),
+		eq(channelDeadLetters.channelId, row.channelId),
+	)
+	const expired = db
+		.select({ id: channelDeadLetters.deliveryId })
+		.from(channelDeadLetters)
+		.where(
+			and(
+				ofChannel,
+				lt(
+					channelDeadLetters.failedAt,
+					new Date(row.failedAt.getTime() - DEAD_LETTER_RETENTION_MS),
+				),
+			),
+		)
+		.limit(DEAD_LETTER_PRUNE_BATCH)
+	await db.batch([
+		db.insert(channelDeadLetters).values(row).onConflictDoNothing(),
+		db
+			.delete(channelDeadLetters)
+			.where(and(ofChannel, inArray(channelDeadLetters.deliveryId, expired))),
+	])
 }
 
 export function listDeadLetters(

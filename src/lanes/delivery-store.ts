@@ -27,6 +27,8 @@ interface DeliveryRow extends Record<string, SqlStorageValue> {
 	created_at: number
 	sent_at: number | null
 	error: string | null
+	record_at: number | null
+	record_tries: number
 }
 
 const toView = (r: DeliveryRow): DeliveryView => ({
@@ -131,8 +133,53 @@ export class DeliveryStore {
 		)
 	}
 
-	markFailed(id: string, error: string): void {
-		this.#sql.exec("UPDATE deliveries SET status = 'failed', error = ? WHERE id = ?", error, id)
+	/** Given up; its dead letter is to be recorded from `recordAt` on (see `unrecorded`). */
+	markFailed(id: string, error: string, recordAt: number): void {
+		this.#sql.exec(
+			"UPDATE deliveries SET status = 'failed', error = ?, record_at = ? WHERE id = ?",
+			error,
+			recordAt,
+			id,
+		)
+	}
+
+	// ── dead letters still to be recorded ────────────────────────────────────────────────────────
+
+	/** Given-up deliveries whose dead letter is due to be recorded at `now`, oldest first. */
+	unrecorded(now: number, limit: number): (DeliveryRecord & { recordTries: number })[] {
+		return this.#sql
+			.exec<DeliveryRow>(
+				'SELECT * FROM deliveries WHERE record_at IS NOT NULL AND record_at <= ? ORDER BY record_at LIMIT ?',
+				now,
+				limit,
+			)
+			.toArray()
+			.map((r) => ({ ...toRecord(r), recordTries: r.record_tries }))
+	}
+
+	/** When the next dead letter is due to be recorded (Infinity: none). */
+	nextRecordAt(): number {
+		const row = this.#sql
+			.exec<{ at: number | null }>(
+				'SELECT min(record_at) AS at FROM deliveries WHERE record_at IS NOT NULL',
+			)
+			.one()
+		return row.at ?? Number.POSITIVE_INFINITY
+	}
+
+	/** A try to record the dead letter starts, or failed: the next is due at `nextAt`. */
+	recordAgainAt(id: string, nextAt: number, tries: number): void {
+		this.#sql.exec(
+			'UPDATE deliveries SET record_at = ?, record_tries = ? WHERE id = ?',
+			nextAt,
+			tries,
+			id,
+		)
+	}
+
+	/** The dead letter was recorded (or its tries ran out): nothing more to do for it. */
+	recordDone(id: string): void {
+		this.#sql.exec('UPDATE deliveries SET record_at = NULL WHERE id = ?', id)
 	}
 
 	/** Gives up the later parts of the reply `d` belongs to; returns how many. */

@@ -53,6 +53,8 @@ export interface OutboundDelivery {
 	parts: number
 	/** 1 on the first try; in `failed`, the tries made (0 when its deadline passed before any). */
 	attempt: number
+	/** Aborts when the try times out (SEND_TIMEOUT_MS): the request to the platform should stop. */
+	signal?: AbortSignal
 }
 
 export type DeliveryResult =
@@ -66,7 +68,10 @@ export interface ReplySink {
 	send(delivery: OutboundDelivery): Promise<DeliveryResult>
 	/** "typing…" where the channel has it; best effort, errors swallowed by the caller. */
 	typing(route: ReplyRoute): Promise<void>
-	/** A delivery gave up (dead letter): recorded where operators can list it. */
+	/**
+	 * A delivery gave up (dead letter): recorded where operators can list it. Rejects when it could
+	 * not be recorded; the lane tries again (same delivery id, so a record must be idempotent).
+	 */
 	failed(delivery: OutboundDelivery, error: string): Promise<void>
 }
 
@@ -89,7 +94,11 @@ export interface LaneHost {
 	toolbox: Toolbox
 	/** Sends replies of runs that carry a reply route; absent = such runs deliver nothing (logged once). */
 	replies?: ReplySink
-	/** Keeps the object alive until background work (outbox deliveries) settles. */
+	/**
+	 * Hands over background work (the outbox's drain, dead-letter records). In a Durable Object
+	 * this keeps nothing alive: what must finish is kept in storage and resumed by the alarm or
+	 * after a restart. Tests use it to wait for that work.
+	 */
 	waitUntil?(promise: Promise<unknown>): void
 	logger: Logger
 }

@@ -140,18 +140,16 @@ export class Lane {
 	}
 
 	/**
-	 * Waits like `wait`, holding the run's reply meanwhile: the finished run when it finished while
-	 * held (its answer is the caller's to give; the outbox sends none), else undefined (the answer
-	 * goes out through the outbox when the run finishes).
+	 * Waits like `wait`, holding the run's reply meanwhile: the finished run when it was answered
+	 * inline — it finished while this or an earlier such wait held it (a caller's retry), so its
+	 * answer is the caller's to give and the outbox sends none — else undefined (the answer goes
+	 * out through the outbox). Exactly one of the two paths answers a run.
 	 */
 	async waitInline(runId: string, timeoutMs: number): Promise<RunView | undefined> {
 		const hold = this.#outbox.hold(runId)
-		try {
-			const view = await this.wait(runId, timeoutMs)
-			return hold.answered ? view : undefined
-		} finally {
-			this.#outbox.release(hold)
-		}
+		await this.wait(runId, timeoutMs).finally(() => this.#outbox.release(hold))
+		const run = this.#store.exists() ? this.#store.runs.get(runId) : undefined
+		return run && this.#store.runs.answeredInline(runId) ? runView(run) : undefined
 	}
 
 	async cancel(runId: string): Promise<LaneResult<RunView>> {
@@ -212,6 +210,7 @@ export class Lane {
 		this.#host.setAlarm(null)
 		await this.#host.deleteAll()
 		this.#store.forget()
+		this.#outbox.forget()
 		this.#waiters.wakeAll()
 		return ok({ deleted: true })
 	}
@@ -375,9 +374,11 @@ export class Lane {
 			emit: (type, runId, data) => this.#journal.emit(type, runId, data),
 			live: () => this.#active === active && !active.reason,
 		}
-		active.done = executeTurn(turn, run, active).then((status) => {
+		const turnDone = executeTurn(turn, run, active).finally(() => {
 			clearTimeout(timer)
 			stopTyping()
+		})
+		active.done = turnDone.then((status) => {
 			if (this.#active === active) this.#active = undefined
 			const session = this.#store.exists() ? this.#store.session() : undefined
 			if (session) this.#indexNow(session, this.#host.now(), { id: run.id, status })

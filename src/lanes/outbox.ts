@@ -3,30 +3,27 @@
 // transaction that finishes it, and the lane sends them strictly in order, one in flight, with
 // backoff, a deadline and a dead-letter state. The channel side is an injected ReplySink; routes
 // are opaque JSON here. The rules are in docs/lanes.md ("Replies to channels").
-import { sleep } from '../agents/models/sleep'
+import { DeadLetters, outbound } from './dead-letters'
 import type { DeliveryRecord } from './delivery-store'
 import type { DeliveryResult, LaneHost, OutboundDelivery, ReplySink } from './host'
-import type { LaneStore } from './store'
+import { backoff, bounded, type OutboxTimers, realTimers } from './outbox-timers'
 import type { DeliveryView, LaneEvent, LaneEventType, ReplyRoute } from './types'
+import { RunTyping } from './typing'
+
+export type { OutboxTimers } from './outbox-timers'
 
 /** A delivery not sent within this long after it was stored is given up. */
 export const DELIVERY_DEADLINE_MS = 15 * 60_000
-/** "typing…" is refreshed this often while a run with a route is going (platforms drop it at ~5 s). */
-export const TYPING_EVERY_MS = 4_000
-/** A send that has not answered by then counts as failed (and is tried again). */
+/**
+ * A send that has not answered by then counts as failed (and is tried again); its request is
+ * aborted. A platform that took the message but answered later is the duplicate window's too.
+ */
 export const SEND_TIMEOUT_MS = 30_000
 /** Backoff after the nth failed try: 1 s · 2^(n-1), at most this. */
 const MAX_BACKOFF_MS = 60_000
 /** Most characters of an approval's summary of the call's arguments. */
 const SUMMARY_CHARS = 300
 const SKIPPED = 'skipped: an earlier part failed'
-
-export interface OutboxTimers {
-	/** Waits until a retry is due (tests pass one that moves a fake clock). */
-	sleep(ms: number): Promise<void>
-	/** Calls `fn` every `ms` until the returned function is called. */
-	every(ms: number, fn: () => void): () => void
-}
 
 /** What the outbox uses of its lane's host. */
 export type OutboxHost = Pick<
@@ -47,16 +44,6 @@ export interface OutboxLane {
 /** A caller that returns a run's answer itself (a webhook that waits): see LaneOutbox.hold. */
 export interface ReplyHold {
 	readonly runId: string
-	/** The run finished while held: its answer is the holder's to give, the outbox sent nothing. */
-	answered: boolean
-}
-
-const realTimers: OutboxTimers = {
-	sleep: (ms) => sleep(ms),
-	every(ms, fn) {
-		const timer = setInterval(fn, ms)
-		return () => clearInterval(timer)
-	},
 }
 
 export class LaneOutbox {
@@ -64,7 +51,15 @@ export class LaneOutbox {
 	readonly #lane: OutboxLane
 	readonly #timers: OutboxTimers
 	readonly #holds = new Map<string, Set<ReplyHold>>()
+	readonly #typing: RunTyping
+	readonly #deadLetters: DeadLetters
 	#draining = false
+	/** The drain waits for its head to fall due (nothing is being sent). */
+	#resting = false
+	/** Ends the drain's wait at once (the storage was wiped). */
+	#wake: (() => void) | undefined
+	/** Bumped when the storage is wiped: a drain of the old storage stops. */
+	#generation = 0
 	/** The drain in progress, for `settled()`. */
 	#drained: Promise<void> = Promise.resolve()
 	/** Something was stored since the last commit: the drain starts after it. */
@@ -75,6 +70,8 @@ export class LaneOutbox {
 		this.#h = host
 		this.#lane = lane
 		this.#timers = { ...realTimers, ...lane.timers }
+		this.#typing = new RunTyping(host, this.#timers)
+		this.#deadLetters = new DeadLetters(host, lane, this.#timers)
 	}
 
 	#waitUntil(promise: Promise<unknown>): void {
@@ -88,11 +85,17 @@ export class LaneOutbox {
 		const { runId, data } = event
 		if (!runId) return
 		if (event.type === 'approval.requested') this.#enqueueApproval(runId, data)
+		if (event.type === 'approval.resolved') this.#typing.resume(runId)
 		// An error the lane retries (after a restart) is not the end of the run.
 		if (event.type === 'error' && data.retrying === true) return
 		if (event.type !== 'final' && event.type !== 'error' && event.type !== 'cancelled') return
-		// The end of the run: a caller holding it returns the answer itself.
-		if (this.#answeredInline(runId) || event.type === 'cancelled') return
+		// The end of the run: a caller holding it returns the answer itself, and the run says so,
+		// so that caller's retry gets the answer too (and nothing goes out here).
+		if (this.#holds.has(runId)) {
+			this.#h.store.runs.markAnsweredInline(runId)
+			return
+		}
+		if (event.type === 'cancelled') return
 		if (event.type === 'final') {
 			this.#enqueueText(runId, typeof data.output === 'string' ? data.output : '')
 		} else {
@@ -168,11 +171,12 @@ export class LaneOutbox {
 
 	/**
 	 * Holds a run's answer for a caller that waits to return it in its own response: if the run
-	 * finishes while held, nothing goes to the outbox for its final or failure. In memory only: a
-	 * restart loses the hold together with the waiting call, and the answer goes out here.
+	 * finishes while held, nothing goes to the outbox for its final or failure and the run is
+	 * marked answered inline (`runs.answeredInline`). The hold itself is in memory: a restart
+	 * loses it together with the waiting call, and the answer goes out here.
 	 */
 	hold(runId: string): ReplyHold {
-		const hold: ReplyHold = { runId, answered: false }
+		const hold: ReplyHold = { runId }
 		const holds = this.#holds.get(runId) ?? new Set()
 		holds.add(hold)
 		this.#holds.set(runId, holds)
@@ -185,36 +189,11 @@ export class LaneOutbox {
 		if (holds?.size === 0) this.#holds.delete(hold.runId)
 	}
 
-	/** The run ended: its holders (if any) get the answer; true when there were some. */
-	#answeredInline(runId: string): boolean {
-		const holds = this.#holds.get(runId)
-		if (!holds) return false
-		this.#holds.delete(runId)
-		for (const hold of holds) hold.answered = true
-		return true
-	}
-
 	// ── typing ─────────────────────────────────────────────────────────────────────────────────
 
-	/** "typing…" for a run with a route, now and every TYPING_EVERY_MS; returns the stop. */
+	/** "typing…" for a run with a route while it goes (see typing.ts); returns the stop. */
 	typing(runId: string): () => void {
-		const sink = this.#h.replies
-		if (!sink || !this.#h.store.runs.replyOf(runId)) return () => {}
-		let busy = false
-		const tick = () => {
-			// The route is read each time: a steered message may have moved it.
-			const route = !busy && this.#h.store.exists() ? this.#h.store.runs.replyOf(runId) : null
-			if (!route) return
-			busy = true
-			Promise.resolve()
-				.then(() => sink.typing(route))
-				.catch((error: unknown) => this.#h.logger.debug('lane.typing_failed', { runId, error }))
-				.finally(() => {
-					busy = false
-				})
-		}
-		tick()
-		return this.#timers.every(TYPING_EVERY_MS, tick)
+		return this.#typing.start(runId)
 	}
 
 	// ── sending ────────────────────────────────────────────────────────────────────────────────
@@ -228,19 +207,40 @@ export class LaneOutbox {
 		this.#h.store.deliveries.requeueSending(now)
 	}
 
-	/** When the next delivery is due (Infinity when none is waiting), for the lane's alarm. */
+	/**
+	 * When the outbox next needs the lane awake (Infinity: never), for its alarm: the next due
+	 * delivery or dead-letter record. While the drain is sending, no sooner than a send may take:
+	 * it is awake and carries on by itself.
+	 */
 	nextDue(): number {
 		if (!this.#h.replies || !this.#h.store.exists()) return Number.POSITIVE_INFINITY
-		return this.#h.store.deliveries.head()?.nextAt ?? Number.POSITIVE_INFINITY
+		const head = this.#h.store.deliveries.head()?.nextAt ?? Number.POSITIVE_INFINITY
+		const sending = this.#draining && !this.#resting
+		const delivery = sending ? Math.max(head, this.#h.now() + SEND_TIMEOUT_MS) : head
+		return Math.min(delivery, this.#deadLetters.nextDue())
 	}
 
-	/** Starts the drain unless it runs (after a commit, an alarm, a restart). */
+	/** Starts the drain unless it runs, and due dead-letter records (a commit, an alarm, a restart). */
 	resume(): void {
-		if (this.#draining || !this.#h.replies) return
+		if (!this.#h.replies) return
+		this.#deadLetters.recordDue()
+		if (this.#draining) return
 		this.#draining = true
+		const generation = this.#generation
 		// On a microtask: a caller inside a transaction's aftermath finishes first.
-		this.#drained = Promise.resolve().then(() => this.#drain())
+		this.#drained = Promise.resolve().then(() => this.#drain(generation))
 		this.#waitUntil(this.#drained)
+	}
+
+	/**
+	 * The lane's storage was wiped (destroy): a drain of it stops, even one waiting out a long
+	 * retry, so a session created again in this object sends at once.
+	 */
+	forget(): void {
+		this.#generation++
+		this.#draining = false
+		this.#resting = false
+		this.#wake?.()
 	}
 
 	/** Resolves once no drain runs: everything due was sent, retried later or given up. */
@@ -248,48 +248,71 @@ export class LaneOutbox {
 		while (this.#draining) await this.#drained
 	}
 
-	async #drain(): Promise<void> {
+	async #drain(generation: number): Promise<void> {
+		const current = () => generation === this.#generation && this.#h.store.exists()
 		try {
 			for (;;) {
 				const sink = this.#h.replies
-				if (!sink || !this.#h.store.exists()) return
+				if (!sink || !current()) return
 				const head = this.#h.store.deliveries.head()
 				if (!head) return
 				const wait = head.nextAt - this.#h.now()
-				if (wait > 0) await this.#timers.sleep(wait)
-				else await this.#attempt(sink, head)
+				if (wait > 0) await this.#rest(wait, generation)
+				else await this.#attempt(sink, head, current)
 			}
 		} catch (error) {
 			// Storage failed under the drain: the alarm (at the head's due time) starts it again.
 			this.#h.logger.error('lane.outbox_failed', { error })
 		} finally {
-			this.#draining = false
+			if (generation === this.#generation) this.#draining = false
 		}
 	}
 
-	async #attempt(sink: ReplySink, d: DeliveryRecord): Promise<void> {
+	/** Waits for the head to fall due; the alarm covers the wait should the object go away. */
+	async #rest(ms: number, generation: number): Promise<void> {
+		this.#resting = true
+		this.#lane.reschedule()
+		try {
+			await Promise.race([
+				this.#timers.sleep(ms),
+				new Promise<void>((resolve) => {
+					this.#wake = resolve
+				}),
+			])
+		} finally {
+			// A drain stopped by `forget` leaves a newer drain's state alone.
+			if (generation === this.#generation) {
+				this.#resting = false
+				this.#wake = undefined
+			}
+		}
+	}
+
+	async #attempt(sink: ReplySink, d: DeliveryRecord, current: () => boolean): Promise<void> {
 		const { store, logger } = this.#h
 		const now = this.#h.now()
 		if (now >= d.deadlineAt) {
 			const error = d.error ? `${d.error} (deadline passed)` : 'deadline passed before it was sent'
-			return this.#giveUp(sink, d, d.attempts, error)
+			return this.#giveUp(d, error)
 		}
 		const attempt = d.attempts + 1
 		this.#lane.tx(() => store.deliveries.markSending(d.id, attempt, now + SEND_TIMEOUT_MS))
-		const result = await send(sink, outbound(store, d, attempt))
-		if (!store.exists()) return
+		const result = await send(sink, outbound(store, d, attempt), this.#timers)
+		if (!current()) return
 		const after = this.#h.now()
 		if (result.ok) {
 			this.#lane.tx(() => store.deliveries.markSent(d.id, after))
 		} else {
-			if (result.permanent) return this.#giveUp(sink, d, attempt, result.error)
+			if (result.permanent) return this.#giveUp(d, result.error)
+			// A platform's "retry now" (Retry-After: 0, a date past) still waits the backoff.
 			const asked = result.retryAfterMs
+			const normal = backoff(attempt, 1_000, MAX_BACKOFF_MS)
 			const wait =
 				asked !== undefined && Number.isFinite(asked) && asked >= 0
-					? asked
-					: Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** (attempt - 1))
+					? Math.max(asked, normal)
+					: normal
 			if (after + wait > d.deadlineAt) {
-				return this.#giveUp(sink, d, attempt, `${result.error} (deadline passed)`)
+				return this.#giveUp(d, `${result.error} (deadline passed)`)
 			}
 			logger.warn('lane.delivery_retry', {
 				deliveryId: d.id,
@@ -303,11 +326,11 @@ export class LaneOutbox {
 		this.#lane.reschedule()
 	}
 
-	/** Dead letter: the delivery and the rest of its reply fail, visibly (event, log, sink). */
-	#giveUp(sink: ReplySink, d: DeliveryRecord, attempts: number, error: string): void {
+	/** Dead letter: the delivery and the rest of its reply fail, visibly (event, log, record). */
+	#giveUp(d: DeliveryRecord, error: string): void {
 		const { store, logger } = this.#h
 		const skipped = this.#lane.tx(() => {
-			store.deliveries.markFailed(d.id, error)
+			store.deliveries.markFailed(d.id, error, this.#h.now())
 			const skipped = store.deliveries.failLaterParts(d, SKIPPED)
 			this.#lane.emit('delivery.failed', d.runId, {
 				deliveryId: d.id,
@@ -325,55 +348,31 @@ export class LaneOutbox {
 			error,
 			skipped,
 		})
-		const dead = outbound(store, d, attempts)
-		this.#waitUntil(
-			Promise.resolve()
-				.then(() => sink.failed(dead, error))
-				.catch((e: unknown) =>
-					logger.error('lane.dead_letter_failed', { deliveryId: d.id, error: e }),
-				),
-		)
+		this.#deadLetters.recordDue()
 		this.#lane.reschedule()
 	}
 }
 
-/** One try through the sink; a sink that throws, hangs or answers nonsense failed this try. */
-async function send(sink: ReplySink, delivery: OutboundDelivery): Promise<DeliveryResult> {
-	let timer: ReturnType<typeof setTimeout> | undefined
-	const timeout = new Promise<DeliveryResult>((resolve) => {
-		timer = setTimeout(
-			() => resolve({ ok: false, error: `no answer within ${SEND_TIMEOUT_MS} ms` }),
-			SEND_TIMEOUT_MS,
-		)
-	})
+/**
+ * One try through the sink; a sink that throws, hangs or answers nonsense failed this try. One
+ * that hangs past SEND_TIMEOUT_MS has its request aborted through the delivery's `signal`.
+ */
+async function send(
+	sink: ReplySink,
+	delivery: OutboundDelivery,
+	timers: OutboxTimers,
+): Promise<DeliveryResult> {
 	try {
-		const result = await Promise.race([Promise.resolve().then(() => sink.send(delivery)), timeout])
+		const result = await bounded(
+			timers,
+			SEND_TIMEOUT_MS,
+			(signal) => sink.send({ ...delivery, signal }),
+			(): DeliveryResult => ({ ok: false, error: `no answer within ${SEND_TIMEOUT_MS} ms` }),
+		)
 		if (result?.ok === true) return { ok: true }
 		if (result?.ok === false) return { ...result, error: String(result.error ?? 'send failed') }
 		return { ok: false, error: 'the channel answered nothing usable' }
 	} catch (error) {
 		return { ok: false, error: error instanceof Error ? error.message : String(error) }
-	} finally {
-		if (timer !== undefined) clearTimeout(timer)
-	}
-}
-
-/** The delivery as the channel side sends it. */
-function outbound(store: LaneStore, d: DeliveryRecord, attempt: number): OutboundDelivery {
-	const session = store.session() ?? { tenantId: '', agentId: '', sessionKey: '' }
-	const base = {
-		id: d.id,
-		session,
-		runId: d.runId,
-		route: d.route,
-		part: d.part,
-		parts: d.parts,
-		attempt,
-	}
-	if (d.kind === 'text') return { ...base, kind: 'text', text: d.body }
-	return {
-		...base,
-		kind: 'approval',
-		approval: JSON.parse(d.body) as { id: string; tool: string; summary: string },
 	}
 }

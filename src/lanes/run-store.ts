@@ -163,6 +163,18 @@ export class RunStore {
 		return row?.reply ? (JSON.parse(row.reply) as ReplyRoute) : null
 	}
 
+	/** The run's answer was returned by a caller that waited for it, not sent by the outbox. */
+	markAnsweredInline(id: string): void {
+		this.#sql.exec('UPDATE runs SET answered_inline = 1 WHERE id = ?', id)
+	}
+
+	answeredInline(id: string): boolean {
+		const row = this.#sql
+			.exec<{ inline: number }>('SELECT answered_inline AS inline FROM runs WHERE id = ?', id)
+			.toArray()[0]
+		return row?.inline === 1
+	}
+
 	setWaitingSlot(id: string, waiting: boolean): void {
 		this.#sql.exec('UPDATE runs SET waiting_slot = ? WHERE id = ?', waiting ? 1 : 0, id)
 	}

@@ -132,6 +132,13 @@ export const MIGRATIONS: readonly string[] = [
 	);
 	CREATE INDEX deliveries_by_status ON deliveries (status, seq);
 	CREATE INDEX deliveries_by_created ON deliveries (created_at);`,
+	// v6: a run whose answer a waiting caller returned itself (never through the outbox), and a
+	// given-up delivery's dead letter still to be recorded (record_at: its next try; NULL: recorded,
+	// abandoned, or never one — rows given up before v6 were tried once and count as recorded).
+	`ALTER TABLE runs ADD COLUMN answered_inline INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE deliveries ADD COLUMN record_at INTEGER;
+	ALTER TABLE deliveries ADD COLUMN record_tries INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX deliveries_unrecorded ON deliveries (record_at) WHERE record_at IS NOT NULL;`,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -172,6 +172,15 @@ export class ToolCallStore {
 		)
 	}
 
+	/** True while one of the run's calls waits for a human's decision. */
+	awaitsApproval(runId: string): boolean {
+		return (
+			this.#sql
+				.exec("SELECT 1 FROM approvals WHERE status = 'pending' AND run_id = ? LIMIT 1", runId)
+				.toArray().length > 0
+		)
+	}
+
 	/** Pending approvals first, then the latest decided ones. */
 	listApprovals(limit: number): ApprovalView[] {
 		return this.#sql

@@ -40,13 +40,19 @@ export const route = (chat: string): ReplyRoute => ({
 	target: { chatId: chat },
 })
 
-/** A reply sink that records what it is asked; `answer` decides each send (throw to fail). */
+/**
+ * A reply sink that records what it is asked; `answer` decides each send (throw to fail), `typed`
+ * each typing call and `recorded` each dead-letter record (throw to fail, never settle to hang).
+ */
 export function fakeSink(limit = 4096) {
 	const s = {
 		answer: (_d: OutboundDelivery): DeliveryResult | Promise<DeliveryResult> => ({ ok: true }),
+		typed: (_r: ReplyRoute): Promise<void> => Promise.resolve(),
+		recorded: (_d: OutboundDelivery): Promise<void> => Promise.resolve(),
 		/** Every send, in order (each try of each delivery). */
 		calls: [] as OutboundDelivery[],
 		typing: [] as ReplyRoute[],
+		/** Every dead-letter record asked for (each try). */
 		dead: [] as { delivery: OutboundDelivery; error: string }[],
 		/** Deliveries the sink took (answered ok), by id → how many times. */
 		delivered: new Map<string, number>(),
@@ -62,9 +68,11 @@ export function fakeSink(limit = 4096) {
 		},
 		async typing(r) {
 			s.typing.push(r)
+			await s.typed(r)
 		},
 		async failed(delivery, error) {
 			s.dead.push({ delivery, error })
+			await s.recorded(delivery)
 		},
 	}
 	return s
@@ -74,6 +82,14 @@ export interface Repeater {
 	ms: number
 	fn: () => void
 	stopped: boolean
+}
+
+/** A one-shot timer of the outbox (a send's, a typing call's or a record's timeout). */
+export interface Timeout {
+	ms: number
+	/** Fires it now (what passing `ms` would do). */
+	fire: () => void
+	cleared: boolean
 }
 
 export interface LaneHarness {
@@ -87,6 +103,8 @@ export interface LaneHarness {
 	stall: boolean
 	/** Repeating timers (typing), stopped or not. */
 	repeaters: Repeater[]
+	/** One-shot timers (timeouts): they fire only when the test fires them. */
+	timeouts: Timeout[]
 	alarms: (number | null)[]
 	/** Every event broadcast after its commit. */
 	events: LaneEvent[]
@@ -116,6 +134,7 @@ export function laneOver(
 		sleeps: [],
 		stall: false,
 		repeaters: [],
+		timeouts: [],
 		alarms: [],
 		events: [],
 		request: (text, reply, more = {}) => ({
@@ -171,6 +190,13 @@ export function laneOver(
 					h.repeaters.push(r)
 					return () => {
 						r.stopped = true
+					}
+				},
+				after: (ms, fn) => {
+					const t: Timeout = { ms, fire: fn, cleared: false }
+					h.timeouts.push(t)
+					return () => {
+						t.cleared = true
 					}
 				},
 			},

@@ -28,8 +28,14 @@ export class FakePlatforms {
 	readonly calls: PlatformCall[] = []
 	readonly #scripts: { match: (url: URL) => boolean; answers: Answer[] }[] = []
 	readonly #held: { match: (url: URL) => boolean; release: Promise<void> }[] = []
+	#waiting = 0
 
-	/** Installs the fake for the rest of the test file (or until `restore`). */
+	/** Requests waiting at a hold now. */
+	get waiting(): number {
+		return this.#waiting
+	}
+
+	/** Installs the fake for the rest of the test file; there is no restore (call it once per file). */
 	static install(): FakePlatforms {
 		const fake = new FakePlatforms()
 		const real = globalThis.fetch
@@ -50,14 +56,24 @@ export class FakePlatforms {
 		this.#scripts.push({ match: (url) => where(url).includes(path), answers })
 	}
 
-	/** Holds requests whose host + path contains `path` until the returned function is called. */
+	/**
+	 * Holds requests whose host + path contains `path` until the returned function is called;
+	 * then the hold is gone, so a later `hold` of the same path holds again.
+	 */
 	hold(path: string): () => void {
-		let release = () => {}
-		const gate = new Promise<void>((r) => {
-			release = r
-		})
-		this.#held.push({ match: (url) => where(url).includes(path), release: gate })
-		return release
+		let open = () => {}
+		const held = {
+			match: (url: URL) => where(url).includes(path),
+			release: new Promise<void>((r) => {
+				open = r
+			}),
+		}
+		this.#held.push(held)
+		return () => {
+			const at = this.#held.indexOf(held)
+			if (at >= 0) this.#held.splice(at, 1)
+			open()
+		}
 	}
 
 	/** Calls whose path contains `path` (e.g. `/sendMessage`), optionally only with a `where` body. */
@@ -78,7 +94,11 @@ export class FakePlatforms {
 		} catch {}
 		const call = { url, method: request.method, headers: request.headers, body, json }
 		const held = this.#held.find((h) => h.match(url))
-		if (held) await held.release
+		if (held) {
+			this.#waiting++
+			await held.release
+			this.#waiting--
+		}
 		this.calls.push(call)
 		const script = this.#scripts.find((s) => s.match(url) && s.answers.length > 0)
 		const answer = script?.answers.shift()

@@ -5,44 +5,17 @@
 import { abortAllDurableObjects, env, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { longAnswer } from '../../src/agents/models/offline'
-import { DELIVERY_DEADLINE_MS, LaneOutbox, TYPING_EVERY_MS } from '../../src/lanes/outbox'
+import { DELIVERY_DEADLINE_MS, LaneOutbox } from '../../src/lanes/outbox'
 import { pruneExpired } from '../../src/lanes/retention'
-import type { DeliveryView } from '../../src/lanes/types'
+import { TYPING_EVERY_MS } from '../../src/lanes/typing'
 import { HEARTBEAT_MS, nextWake } from '../../src/lanes/wake'
 import { Logger } from '../../src/observability/logger'
-import { ADMIN, agentOf, fakeSink, type LaneHarness, laneOver, route } from '../fakes/lane-host'
+import { ADMIN, agentOf, fakeSink, laneOver, route } from '../fakes/lane-host'
 import { captureLogs, silentLogger } from '../fakes/logs'
 import { STATE_WAIT_MS } from '../timeouts'
-
-const stubOf = (name = crypto.randomUUID()) =>
-	env.SESSION_LANE.getByName(`default/main/outbox-${name}`)
-
-/** Submits `text` and waits for its run to finish and the outbox to settle. */
-async function answered(h: LaneHarness, text: string, reply = route('a')) {
-	const submitted = h.lane.submit(h.request(text, reply))
-	if (!submitted.ok) throw new Error(submitted.error.message)
-	const run = await h.lane.wait(submitted.value.run.runId, STATE_WAIT_MS)
-	await h.settled()
-	return run
-}
-
-const deliveries = (h: LaneHarness): DeliveryView[] => {
-	const list = h.lane.listDeliveries(undefined, 500)
-	if (!list.ok) throw new Error(list.error.message)
-	return list.value.deliveries.reverse()
-}
+import { answered, deliveries, GUARDED, inLane, objectOf } from './outbox-setup'
 
 const squeezed = (s: string) => s.replace(/\s+/g, '')
-
-/** Runs `fn` on a new lane (its own object) with a sink that splits at Telegram's 4096. */
-function inLane(
-	fn: (h: LaneHarness, s: ReturnType<typeof fakeSink>, state: DurableObjectState) => Promise<void>,
-): Promise<void> {
-	return runInDurableObject(stubOf(), async (_i, state) => {
-		const s = fakeSink(4096)
-		await fn(laneOver(state, s.sink), s, state)
-	})
-}
 
 describe('sending a reply', () => {
 	it('splits a long output into ordered chunks and sends each once, with typing meanwhile', async () => {
@@ -186,7 +159,7 @@ describe('giving up', () => {
 	})
 
 	it('without a sink, runs with a route deliver nothing and say so once', async () => {
-		await runInDurableObject(stubOf(), async (_i, state) => {
+		await runInDurableObject(objectOf(), async (_i, state) => {
 			const logs = captureLogs()
 			const h = laneOver(state, undefined, { logger: new Logger({}, { sink: logs.sink }) })
 			await answered(h, 'one')
@@ -199,10 +172,8 @@ describe('giving up', () => {
 
 describe('restarts', () => {
 	it('a lane restarted mid-delivery sends every chunk once or fails it, never stuck', async () => {
-		// Not a lane's name: the object's own shell then has no reply sink, so only this test's
-		// lane sends from the storage (the shell's would race it after the restart).
-		const stub = () => env.SESSION_LANE.getByName(`outbox-restart-${name}`)
 		const name = crypto.randomUUID()
+		const stub = () => objectOf(name)
 		let parts = 0
 		await runInDurableObject(stub(), async (_i, state) => {
 			const s = fakeSink(4096)
@@ -235,7 +206,7 @@ describe('restarts', () => {
 	/** A lane whose object went away during a delivery's first backoff, woken `later` ms on. */
 	async function wokenAfterEviction(later: number) {
 		const name = crypto.randomUUID()
-		await runInDurableObject(stubOf(name), async (_i, state) => {
+		await runInDurableObject(objectOf(name), async (_i, state) => {
 			const s = fakeSink()
 			const h = laneOver(state, s.sink)
 			s.answer = () => ({ ok: false, error: 'HTTP 502' })
@@ -246,7 +217,7 @@ describe('restarts', () => {
 			expect(deliveries(h)[0]).toMatchObject({ status: 'pending', attempts: 1 })
 		})
 		await abortAllDurableObjects()
-		return runInDurableObject(stubOf(name), async (_i, state) => {
+		return runInDurableObject(objectOf(name), async (_i, state) => {
 			const s = fakeSink()
 			const h = laneOver(state, s.sink, { clock: { now: Date.now() + later } })
 			await h.lane.alarm()
@@ -278,38 +249,41 @@ describe('restarts', () => {
 describe('what enters the outbox', () => {
 	it('a caller waiting inline gets the answer and the outbox sends none; once its wait ends, the outbox does', async () => {
 		await inLane(async (h, s) => {
-			const first = h.lane.submit(h.request('inline', route('a')))
+			const inline = h.request('inline', route('a'), { idempotencyKey: 'inline-1' })
+			const first = h.lane.submit(inline)
 			if (!first.ok) throw new Error('not taken')
 			const final = await h.lane.waitInline(first.value.run.runId, STATE_WAIT_MS)
 			expect(final).toMatchObject({ status: 'succeeded', output: 'echo: inline' })
 			await h.settled()
 			expect(deliveries(h)).toEqual([])
+			// The caller's retry (its answer was lost) is a duplicate of the finished run: it gets
+			// the answer too, since the run was answered inline.
+			const retry = h.lane.submit(inline)
+			expect(retry.ok && retry.value.duplicate).toBe(true)
+			expect(await h.lane.waitInline(first.value.run.runId, 1)).toMatchObject({
+				output: 'echo: inline',
+			})
 			// A wait that ends first: the hold is gone, the answer goes out when the run ends.
-			const second = h.lane.submit(h.request('/slow 300 later', route('a')))
+			const later = h.request('/slow 300 later', route('a'), { idempotencyKey: 'inline-2' })
+			const second = h.lane.submit(later)
 			if (!second.ok) throw new Error('not taken')
 			expect(await h.lane.waitInline(second.value.run.runId, 1)).toBeUndefined()
 			await h.lane.wait(second.value.run.runId, STATE_WAIT_MS)
 			await h.settled()
 			expect(s.calls.map((c) => c.text)).toEqual(['echo: later'])
-			// Waiting inline on a run already answered through the outbox returns nothing.
+			// Its retry, waiting inline on a run answered through the outbox, gets nothing.
+			expect(h.lane.submit(later)).toMatchObject({ ok: true, value: { duplicate: true } })
 			expect(await h.lane.waitInline(second.value.run.runId, 1)).toBeUndefined()
+			expect(deliveries(h)).toHaveLength(1)
 		})
 	})
 
 	it('an approval of a run with a route becomes an approval delivery, ahead of the answer', async () => {
 		await inLane(async (h, s) => {
-			const guarded = agentOf({
-				tools: {
-					profile: 'minimal',
-					allow: ['time_now'],
-					elevated: ['time_now'],
-					approvalTimeoutMs: 60_000,
-				},
-			})
 			const args = JSON.stringify({ timezone: 'Europe/Paris'.padEnd(40, 'x') })
 			const submitted = h.lane.submit({
 				...h.request(`/tool time_now ${args}`, route('a')),
-				agent: guarded,
+				agent: GUARDED,
 			})
 			if (!submitted.ok) throw new Error('not taken')
 			await h.settled()
@@ -396,7 +370,8 @@ describe('what enters the outbox', () => {
 
 describe('over RPC', () => {
 	it('send with inlineReply returns the answer only when the run ended while it waited', async () => {
-		const stub = stubOf()
+		// A lane's name: its shell sends through the channels' sink (which fails: no such channel).
+		const stub = env.SESSION_LANE.getByName(`default/main/outbox-${crypto.randomUUID()}`)
 		const request = {
 			session: { tenantId: 'default', agentId: 'main', sessionKey: 'rpc' },
 			agent: agentOf(),
@@ -405,13 +380,24 @@ describe('over RPC', () => {
 			maxConcurrentRuns: null,
 			subject: ADMIN,
 			reply: route('a'),
+			idempotencyKey: 'rpc-inline',
 		}
 		const held = await stub.send(request, { waitMs: STATE_WAIT_MS, inlineReply: true })
 		expect(held.ok && held.value.final).toMatchObject({
 			status: 'succeeded',
 			output: 'echo: inline',
 		})
-		const slow = { ...request, content: [{ type: 'text' as const, text: '/slow 300 later' }] }
+		// A retry of the caller whose answer was lost: the same run, answered again.
+		const retried = await stub.send(request, { waitMs: STATE_WAIT_MS, inlineReply: true })
+		expect(retried.ok && retried.value).toMatchObject({
+			duplicate: true,
+			final: { output: 'echo: inline' },
+		})
+		const slow = {
+			...request,
+			content: [{ type: 'text' as const, text: '/slow 300 later' }],
+			idempotencyKey: 'rpc-late',
+		}
 		const late = await stub.send(slow, { waitMs: 1, inlineReply: true })
 		expect(late.ok && late.value.final).toBeUndefined()
 		// The held answer was never queued; the late one is, once its run ends (a bad limit reads 100).
@@ -445,7 +431,7 @@ describe('retention and waking', () => {
 	})
 
 	it('lists by status and refuses an unknown one', async () => {
-		await runInDurableObject(stubOf(), async (_i, state) => {
+		await runInDurableObject(objectOf(), async (_i, state) => {
 			const h = laneOver(state, fakeSink().sink)
 			expect(h.lane.listDeliveries(undefined, 10)).toMatchObject({
 				ok: false,

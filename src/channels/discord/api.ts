@@ -50,6 +50,7 @@ export async function sendToInteraction(
 			edit ? `${webhook}/messages/@original` : webhook,
 			{ content: message.text, allowed_mentions: NO_MENTIONS },
 			edit ? 'edit the interaction response' : 'send a follow-up',
+			message.signal,
 		)
 	}
 	const { id, tool, summary } = message.approval
@@ -73,6 +74,7 @@ export async function sendToInteraction(
 		webhook,
 		{ content, components, allowed_mentions: NO_MENTIONS },
 		'send an approval prompt',
+		message.signal,
 	)
 }
 
@@ -82,6 +84,7 @@ async function call(
 	url: string,
 	body: unknown,
 	what: string,
+	signal?: AbortSignal,
 ): Promise<SendResult> {
 	let response: Response
 	try {
@@ -89,6 +92,7 @@ async function call(
 			method,
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify(body),
+			signal,
 		})
 	} catch (error) {
 		return unreachable(`discord: ${what}`, error)

@@ -82,6 +82,7 @@ export async function sendSlack(
 				'content-type': 'application/json; charset=utf-8',
 			},
 			body: JSON.stringify(payload),
+			signal: message.signal,
 		})
 	} catch (error) {
 		return unreachable(WHAT, error)

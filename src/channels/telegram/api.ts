@@ -27,7 +27,12 @@ const WEBHOOK_SECRET = /^[A-Za-z0-9_-]{1,256}$/
 export const ALLOWED_UPDATES = ['message', 'channel_post', 'callback_query']
 
 /** POSTs one Bot API method; network errors are rethrown without the token in them. */
-async function callBot(ctx: Context, method: string, payload: object): Promise<Response> {
+async function callBot(
+	ctx: Context,
+	method: string,
+	payload: object,
+	signal?: AbortSignal,
+): Promise<Response> {
 	const token = await ctx.secret('botToken')
 	if (token === '') throw new Error('the bot token secret is empty')
 	const base = ctx.config.apiBase.replace(/\/+$/, '')
@@ -36,6 +41,7 @@ async function callBot(ctx: Context, method: string, payload: object): Promise<R
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify(payload),
+			signal,
 		})
 	} catch (error) {
 		throw withoutSecret(error, token)
@@ -99,7 +105,7 @@ export async function sendTelegram(ctx: Context, message: Outbound): Promise<Sen
 	}
 	let response: Response
 	try {
-		response = await callBot(ctx, 'sendMessage', payload)
+		response = await callBot(ctx, 'sendMessage', payload, message.signal)
 	} catch (error) {
 		return unreachable('telegram sendMessage', error)
 	}

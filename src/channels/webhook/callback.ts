@@ -71,7 +71,7 @@ export async function sendToCallback(
 	}
 	try {
 		return await sendResultOf(
-			await ctx.fetch(url, { method: 'POST', headers, body }),
+			await ctx.fetch(url, { method: 'POST', headers, body, signal: message.signal }),
 			'webhook: POST the callback',
 		)
 	} catch (error) {
