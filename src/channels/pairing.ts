@@ -45,12 +45,18 @@ export async function requestPairing(
 	channel: { tenantId: string; id: string },
 	envelope: Envelope,
 	now: number,
-	newCode: () => string = pairingCode,
+	options: {
+		newCode?: () => string
+		/** How often a waiting sender is reminded; 0 where the reminder is only the webhook's answer. */
+		remindEveryMs?: number
+	} = {},
 ): Promise<PairingAnswer> {
+	const newCode = options.newCode ?? pairingCode
+	const remindEveryMs = options.remindEveryMs ?? PAIRING_REMIND_MS
 	await pruneExpiredPairings(db, channel.tenantId, channel.id, now)
 	const pending = await pendingPairings(db, channel.tenantId, channel.id, now)
 	const mine = pending.find((p) => p.senderId === envelope.sender.id)
-	if (mine) return remind(db, mine, envelope, now)
+	if (mine) return remind(db, mine, envelope, now, remindEveryMs)
 	if (pending.length >= MAX_PENDING_PAIRINGS) {
 		return { notify: false, reason: `${MAX_PENDING_PAIRINGS} pairing requests already pending` }
 	}
@@ -77,7 +83,7 @@ export async function requestPairing(
 		// another stranger, or the code collided.
 		const again = await pendingPairings(db, channel.tenantId, channel.id, now)
 		const raced = again.find((p) => p.senderId === envelope.sender.id)
-		if (raced) return remind(db, raced, envelope, now)
+		if (raced) return remind(db, raced, envelope, now, remindEveryMs)
 		if (again.length >= MAX_PENDING_PAIRINGS) {
 			return { notify: false, reason: `${MAX_PENDING_PAIRINGS} pairing requests already pending` }
 		}
@@ -90,10 +96,14 @@ async function remind(
 	row: PairingRow,
 	envelope: Envelope,
 	now: number,
+	remindEveryMs: number,
 ): Promise<PairingAnswer> {
-	if (row.eventKey === envelope.dedupeKey)
+	// A platform's retry of the event that asked sends nothing again — unless the code is only ever
+	// shown in the webhook's answer, which the retry gets instead.
+	if (row.eventKey === envelope.dedupeKey && remindEveryMs > 0) {
 		return { notify: false, reason: 'retry of the same event' }
-	if (now - row.notifiedAt.getTime() < PAIRING_REMIND_MS) {
+	}
+	if (now - row.notifiedAt.getTime() < remindEveryMs) {
 		return { notify: false, reason: 'reminded recently' }
 	}
 	await markPairingNotified(db, row, now)

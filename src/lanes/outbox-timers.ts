@@ -3,8 +3,8 @@
 import { sleep } from '../agents/models/sleep'
 
 export interface OutboxTimers {
-	/** Waits until a retry is due (tests pass one that moves a fake clock). */
-	sleep(ms: number): Promise<void>
+	/** Waits until a retry is due, or until `signal` aborts (tests pass one that moves a fake clock). */
+	sleep(ms: number, signal?: AbortSignal): Promise<void>
 	/** Calls `fn` every `ms` until the returned function is called. */
 	every(ms: number, fn: () => void): () => void
 	/** Calls `fn` once after `ms` unless the returned function is called first. */
@@ -12,7 +12,7 @@ export interface OutboxTimers {
 }
 
 export const realTimers: OutboxTimers = {
-	sleep: (ms) => sleep(ms),
+	sleep: (ms, signal) => sleep(ms, signal),
 	every(ms, fn) {
 		const timer = setInterval(fn, ms)
 		return () => clearInterval(timer)

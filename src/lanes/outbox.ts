@@ -272,14 +272,17 @@ export class LaneOutbox {
 	async #rest(ms: number, generation: number): Promise<void> {
 		this.#resting = true
 		this.#lane.reschedule()
+		// Woken early by `forget`; either way the timer goes with the wait (a Retry-After may be minutes).
+		const stop = new AbortController()
 		try {
 			await Promise.race([
-				this.#timers.sleep(ms),
+				this.#timers.sleep(ms, stop.signal).catch(() => {}),
 				new Promise<void>((resolve) => {
 					this.#wake = resolve
 				}),
 			])
 		} finally {
+			stop.abort()
 			// A drain stopped by `forget` leaves a newer drain's state alone.
 			if (generation === this.#generation) {
 				this.#resting = false

@@ -2,6 +2,8 @@
 // exist, URLs pass the SSRF guard, agents exist; a channel's kind never changes.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { createGateway } from '../../src/gateway/app'
+import { captureLogs } from '../fakes/logs'
 import { admin, problem } from '../helpers'
 import { as, key, tenant } from '../security/helpers'
 
@@ -165,6 +167,41 @@ describe('channels API', () => {
 		const res = await post('/v1/channels/tg-gone/register', {})
 		expect(res.status).toBe(409)
 		expect((await problem(res)).detail).toContain('TG_GONE_TOKEN')
+	})
+
+	it('logs an unreadable secret as verify_failed, never as a bad signature, and answers 401', async () => {
+		expect(
+			(await put('/v1/secrets/HOOK_GONE', { value: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }))
+				.status,
+		).toBe(201)
+		const created = await post(
+			'/v1/channels',
+			hookChannel('unreadable', { secrets: { signingSecret: 'HOOK_GONE' } }),
+		)
+		expect(created.status).toBe(201)
+		await admin('/v1/secrets/HOOK_GONE', {
+			method: 'DELETE',
+			headers: { 'x-edgeclaw-tenant': 'chan-api' },
+		})
+		const { sink, entries } = captureLogs()
+		const app = createGateway({ sink })
+		const res = await app.request(
+			'/hooks/chan-api/unreadable',
+			{
+				method: 'POST',
+				headers: {
+					'webhook-id': 'msg_1',
+					'webhook-timestamp': '1',
+					'webhook-signature': 'v1,AAAA',
+				},
+				body: '{}',
+			},
+			{ ...env, EDGECLAW_LOG_LEVEL: 'info' },
+		)
+		expect(res.status).toBe(401)
+		const messages = entries().map((e) => e.msg)
+		expect(messages).toContain('channel.verify_failed')
+		expect(messages).not.toContain('channel.bad_signature')
 	})
 
 	it('lists no dead letters for a channel that failed nothing, and 404 for an unknown one', async () => {

@@ -93,6 +93,10 @@ describe('pairing in D1', () => {
 		expect((await requestPairing(db, ch, stranger('bob', 2), now + 10_000)).notify).toBe(false)
 		const again = await requestPairing(db, ch, stranger('bob', 3), now + 61_000)
 		expect(again).toEqual(first)
+		// Where the code lives only in the webhook's answer, every ask (a retry too) shows it.
+		const shown = { remindEveryMs: 0 }
+		expect(await requestPairing(db, ch, stranger('bob', 1), now + 62_000, shown)).toEqual(first)
+		expect(await requestPairing(db, ch, stranger('bob', 4), now + 62_001, shown)).toEqual(first)
 	})
 })
 

@@ -177,6 +177,8 @@ async function pair(
 		{ tenantId, id },
 		envelope,
 		scope.now(),
+		// Where the code is only ever in the webhook's answer, every ask shows it again.
+		channel.plugin.noticeInResponse ? { remindEveryMs: 0 } : {},
 	)
 	if (!answer.notify) {
 		scope.logger.info('channel.pairing_quiet', { channel: id, reason: answer.reason })

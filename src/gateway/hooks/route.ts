@@ -4,11 +4,17 @@
 // endpoint tells nobody which channels exist.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { type Inbound, InboundInvalid, type RawInbound } from '../../channels/plugin'
-import { openChannel } from '../../channels/runtime'
+import {
+	type Inbound,
+	InboundInvalid,
+	type InboundOutcome,
+	type RawInbound,
+} from '../../channels/plugin'
+import { type OpenChannel, openChannel } from '../../channels/runtime'
 import { cachedChannel } from '../../db/channels'
 import { database } from '../../db/client'
 import { tenantState } from '../../db/tenants'
+import type { Logger } from '../../observability/logger'
 import { waitUntil } from '../audit'
 import type { GatewayEnv } from '../context'
 import { clientIp } from '../middleware/auth'
@@ -68,9 +74,28 @@ async function refusal(c: Context<GatewayEnv>): Promise<ProblemError> {
 	const ip = clientIp(c)
 	if (ip && c.env.EDGECLAW_RATE_LIMITS !== 'disabled') {
 		const { success } = await c.env.RATE_LIMIT_IP.limit({ key: `hook-refused:${ip}` })
-		if (!success) return limited('client IP')
+		if (!success) {
+			blocked.set(ip, Date.now() + WINDOW_SECONDS * 1000)
+			return limited('client IP')
+		}
 	}
 	return refused()
+}
+
+/**
+ * Client IPs this isolate refused as over the limit, until when: a prober already at 429 is
+ * answered before any lookup, so it costs no D1 read and pushes no real channel out of the cache.
+ */
+const blocked = new Map<string, number>()
+const MAX_BLOCKED = 10_000
+
+function stillBlocked(ip: string | undefined, now: number): boolean {
+	if (!ip) return false
+	const until = blocked.get(ip)
+	if (until === undefined) return false
+	if (until > now) return true
+	blocked.delete(ip)
+	return false
 }
 
 const limited = (what: string) =>
@@ -91,7 +116,10 @@ async function limitChannel(
 }
 
 export const hookRoutes = createRouter().openapi(hook, async (c) => {
+	const started = Date.now()
 	const { tenantId, channelId } = c.req.valid('param')
+	if (stillBlocked(clientIp(c), started)) throw limited('client IP')
+	if (blocked.size > MAX_BLOCKED) blocked.clear()
 	const logger = c.get('logger').child({ channel: channelId })
 	const db = database(c.env.DB)
 	const body = new Uint8Array(await c.req.arrayBuffer())
@@ -112,10 +140,10 @@ export const hookRoutes = createRouter().openapi(hook, async (c) => {
 	const verified = await channel.plugin.verify(channel.ctx, raw).catch((error: unknown) => {
 		// Its secret cannot be read: the operator must fix the channel; the sender sees a 401.
 		logger.error('channel.verify_failed', { error })
-		return false
+		return 'unreadable' as const
 	})
-	if (!verified) {
-		logger.warn('channel.bad_signature', { kind: row.kind })
+	if (verified !== true) {
+		if (verified === false) logger.warn('channel.bad_signature', { kind: row.kind })
 		throw await refusal(c)
 	}
 	await limitChannel(c, tenantId, channelId)
@@ -139,12 +167,34 @@ export const hookRoutes = createRouter().openapi(hook, async (c) => {
 		now: Date.now,
 	}
 	const taking = takeInbound(scope, channel, inbound)
-	const outcome = await answerBy(channel.plugin.ackDeadlineMs, taking, (late) => {
-		logger.warn('channel.ack_deadline', { deadlineMs: channel.plugin.ackDeadlineMs })
-		waitUntil(
-			c,
-			late.catch((error: unknown) => logger.error('channel.take_failed', { error })),
-		)
+	// The platform's clock started when it sent the request.
+	const deadline = channel.plugin.ackDeadlineMs
+	const left = deadline === undefined ? undefined : Math.max(0, deadline - (Date.now() - started))
+	const outcome = await answerBy(left, taking, (late) => {
+		logger.warn('channel.ack_deadline', { deadlineMs: deadline })
+		waitUntil(c, lateNotice(channel, inbound, late, logger))
 	})
 	return channel.plugin.respond(channel.ctx, inbound, outcome)
 })
+
+/**
+ * A taking that finished after the platform was answered: a notice it produced (a pairing code
+ * meant for the answer) is sent as a message instead, now that the platform takes messages.
+ */
+async function lateNotice(
+	channel: OpenChannel,
+	inbound: Extract<Inbound, { type: 'message' | 'action' }>,
+	late: Promise<InboundOutcome>,
+	logger: Logger,
+): Promise<void> {
+	try {
+		const outcome = await late
+		if (outcome.kind !== 'dropped' || !outcome.notice) return
+		const target = inbound.type === 'message' ? inbound.envelope.reply : inbound.action.reply
+		const message = { kind: 'text' as const, text: outcome.notice, part: 1, parts: 1, target }
+		const sent = await channel.plugin.send(channel.ctx, message)
+		if (!sent.ok) logger.warn('channel.notice_failed', { error: sent.error })
+	} catch (error) {
+		logger.error('channel.take_failed', { error })
+	}
+}

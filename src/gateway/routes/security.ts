@@ -61,7 +61,7 @@ export const securityRoutes = createRouter().openapi(route, async (c) => {
 				agentIds: [
 					ch.agentId,
 					...(Array.isArray(config.bindings) ? config.bindings : [])
-						.map((b) => (b as { agent?: unknown }).agent)
+						.map((b) => (b as { agent?: unknown } | null)?.agent)
 						.filter((a): a is string => typeof a === 'string'),
 				],
 				dmPolicy: String(config.dmPolicy ?? 'pairing'),
