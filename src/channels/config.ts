@@ -2,6 +2,7 @@
 // plugins build their own part from (secret names, API base URLs). Credentials are never in a
 // config: `secrets` names tenant secrets (PUT /v1/secrets/{name}), resolved when used.
 import { z } from 'zod'
+import { Slug } from '../agents/config'
 import { QUEUE_MODES } from '../lanes/types'
 import { isReservedName, RESERVED_PREFIX, SECRET_NAME_PATTERN } from '../security/secrets'
 
@@ -19,8 +20,6 @@ export const PlatformId = z
 	.string()
 	.regex(/^[A-Za-z0-9._@+=-]{1,128}$/, 'must be 1-128 chars of A-Z, a-z, 0-9 and ._@+=-')
 
-const AgentId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be an agent id')
-
 /** Routes a peer, a group or a whole workspace/server to another agent than the channel's. */
 export const Binding = z
 	.object({
@@ -30,7 +29,7 @@ export const Binding = z
 			.optional(),
 		/** A Slack team or Discord guild. */
 		space: PlatformId.optional(),
-		agent: AgentId,
+		agent: Slug,
 	})
 	.strict()
 	.refine((b) => b.peer !== undefined || b.space !== undefined, 'a binding needs a peer or a space')

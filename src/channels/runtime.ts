@@ -3,9 +3,10 @@
 // and a fetch behind the SSRF guard, since API bases and callback URLs are the tenant's choice.
 import type { ChannelRow } from '../db/channels'
 import { credentialsFromEnv } from '../db/credentials'
+import type { Logger } from '../observability/logger'
 import { guardedFetch } from '../security/outbound'
 import { checkUrl, tenantUrlRules } from '../security/ssrf'
-import type { ChannelContext, ChannelPlugin, ChannelPluginConfig } from './plugin'
+import type { ChannelContext, ChannelPlugin, ChannelPluginConfig, ReplyTarget } from './plugin'
 import { type ChannelConfig, parseChannelConfig, pluginOf } from './registry'
 
 export type ChannelEnv = Pick<Env, 'DB' | 'EDGECLAW_DEV_ALLOW_LOOPBACK'> & object
@@ -64,4 +65,29 @@ export function openChannel(
 		now: Date.now,
 	}
 	return { row, plugin, config, ctx }
+}
+
+/**
+ * A message outside any run (a pairing code, "you are approved"): one try, best effort, a failure
+ * logged — never an outbox delivery, so it creates no session.
+ */
+export async function sendNotice(
+	channel: OpenChannel,
+	target: ReplyTarget,
+	text: string,
+	logger: Logger,
+): Promise<void> {
+	try {
+		const sent = await channel.plugin.send(channel.ctx, {
+			kind: 'text',
+			text,
+			part: 1,
+			parts: 1,
+			target,
+		})
+		if (!sent.ok)
+			logger.warn('channel.notice_failed', { channel: channel.row.id, error: sent.error })
+	} catch (error) {
+		logger.warn('channel.notice_failed', { channel: channel.row.id, error })
+	}
 }

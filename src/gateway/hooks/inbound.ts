@@ -4,15 +4,9 @@
 // webhook caller that asked to): the platform's deadline is seconds, a run may take minutes.
 
 import { pairingText, requestPairing } from '../../channels/pairing'
-import type {
-	ApprovalAction,
-	ChannelContext,
-	Envelope,
-	Inbound,
-	InboundOutcome,
-} from '../../channels/plugin'
+import type { ApprovalAction, Envelope, Inbound, InboundOutcome } from '../../channels/plugin'
 import { admissionOf, approvalCommand, mayApprove, routeOf } from '../../channels/routing'
-import type { OpenChannel } from '../../channels/runtime'
+import { type OpenChannel, sendNotice } from '../../channels/runtime'
 import { isPaired } from '../../db/channels'
 import { database } from '../../db/client'
 import type { ApprovalView } from '../../lanes/tool-store'
@@ -68,11 +62,7 @@ export async function takeInbound(
 		scope.logger.debug('channel.dropped', { channel: channel.row.id, reason: admission.reason })
 		return { kind: 'dropped', reason: admission.reason }
 	}
-	const route = routeOf(
-		{ tenantId: channel.row.tenantId, id: channel.row.id, agentId: channel.row.agentId },
-		common,
-		envelope,
-	)
+	const route = routeOf(channel.row, common, envelope)
 	const lane = await openLane(scope.env, channel.row.tenantId, route.sessionKey, route.agentId)
 	await checkBudget(scope.env, lane)
 	const result = await callLane(scope.logger, () =>
@@ -138,7 +128,7 @@ async function decide(
 		} else scope.logger.info('channel.approval_ignored', { channel: id })
 		return { kind: 'dropped', reason: 'you may not decide approvals here' }
 	}
-	const route = routeOf({ tenantId, id, agentId: channel.row.agentId }, common, action)
+	const route = routeOf(channel.row, common, action)
 	const lane = await openLane(scope.env, tenantId, route.sessionKey, route.agentId)
 	const choice = CHOICES[action.choice]
 	const decided = (await callLane(scope.logger, async () =>
@@ -197,32 +187,9 @@ async function pair(
 	)
 	const notice = pairingText(answer.code)
 	if (!channel.plugin.noticeInResponse) {
-		scope.waitUntil(notify(scope, channel.plugin, channel.ctx, envelope, notice))
+		scope.waitUntil(sendNotice(channel, envelope.reply, notice, scope.logger))
 	}
 	return { kind: 'dropped', reason: 'pairing', notice }
-}
-
-/** A message outside any session (a pairing code): sent once, best effort, failures logged. */
-async function notify(
-	scope: HookScope,
-	plugin: OpenChannel['plugin'],
-	ctx: ChannelContext<OpenChannel['config']['own']>,
-	envelope: Envelope,
-	text: string,
-): Promise<void> {
-	try {
-		const sent = await plugin.send(ctx, {
-			kind: 'text',
-			text,
-			part: 1,
-			parts: 1,
-			target: envelope.reply,
-		})
-		if (!sent.ok)
-			scope.logger.warn('channel.notice_failed', { channel: ctx.channelId, error: sent.error })
-	} catch (error) {
-		scope.logger.warn('channel.notice_failed', { channel: ctx.channelId, error })
-	}
 }
 
 function audit(

@@ -10,7 +10,7 @@ import {
 	type InboundOutcome,
 	type RawInbound,
 } from '../../channels/plugin'
-import { type OpenChannel, openChannel } from '../../channels/runtime'
+import { type OpenChannel, openChannel, sendNotice } from '../../channels/runtime'
 import { cachedChannel } from '../../db/channels'
 import { database } from '../../db/client'
 import { tenantState } from '../../db/tenants'
@@ -18,6 +18,7 @@ import type { Logger } from '../../observability/logger'
 import { waitUntil } from '../audit'
 import type { GatewayEnv } from '../context'
 import { clientIp } from '../middleware/auth'
+import { limited, RATE_WINDOW_SECONDS } from '../middleware/rate-limit'
 import { createRouter, ProblemSchema } from '../openapi'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from '../problem'
 import { answerBy } from './deadline'
@@ -63,8 +64,6 @@ const hook = createRoute({
 const refused = () =>
 	new ProblemError('unauthorized', 'This request is not signed for a channel of this deployment.')
 
-const WINDOW_SECONDS = 60
-
 /**
  * A refused request counts against its client IP (the counter of unauthenticated requests): a
  * prober is slowed to 429s, while valid events from the same platform IPs — shared by every
@@ -75,7 +74,7 @@ async function refusal(c: Context<GatewayEnv>): Promise<ProblemError> {
 	if (ip && c.env.EDGECLAW_RATE_LIMITS !== 'disabled') {
 		const { success } = await c.env.RATE_LIMIT_IP.limit({ key: `hook-refused:${ip}` })
 		if (!success) {
-			blocked.set(ip, Date.now() + WINDOW_SECONDS * 1000)
+			blocked.set(ip, Date.now() + RATE_WINDOW_SECONDS * 1000)
 			return limited('client IP')
 		}
 	}
@@ -97,12 +96,6 @@ function stillBlocked(ip: string | undefined, now: number): boolean {
 	blocked.delete(ip)
 	return false
 }
-
-const limited = (what: string) =>
-	new ProblemError('rate_limited', `Too many requests for this ${what}; retry after the window.`, {
-		headers: { 'retry-after': String(WINDOW_SECONDS) },
-		extensions: { limit: what },
-	})
 
 /** Events of one channel per minute (the per-key counter): one busy bot slows only itself. */
 async function limitChannel(
@@ -187,14 +180,11 @@ async function lateNotice(
 	late: Promise<InboundOutcome>,
 	logger: Logger,
 ): Promise<void> {
-	try {
-		const outcome = await late
-		if (outcome.kind !== 'dropped' || !outcome.notice) return
-		const target = inbound.type === 'message' ? inbound.envelope.reply : inbound.action.reply
-		const message = { kind: 'text' as const, text: outcome.notice, part: 1, parts: 1, target }
-		const sent = await channel.plugin.send(channel.ctx, message)
-		if (!sent.ok) logger.warn('channel.notice_failed', { error: sent.error })
-	} catch (error) {
+	const outcome = await late.catch((error: unknown) => {
 		logger.error('channel.take_failed', { error })
-	}
+		return undefined
+	})
+	if (outcome?.kind !== 'dropped' || !outcome.notice) return
+	const target = inbound.type === 'message' ? inbound.envelope.reply : inbound.action.reply
+	await sendNotice(channel, target, outcome.notice, logger)
 }

@@ -12,11 +12,13 @@ import type { GatewayEnv } from '../context'
 import { ProblemError } from '../problem'
 import { clientIp } from './auth'
 
-const WINDOW_SECONDS = 60
+/** The bindings count per 60 s window. */
+export const RATE_WINDOW_SECONDS = 60
 
-const limited = (what: string) =>
+/** The 429 of a counter past its limit; `what` names the counter. */
+export const limited = (what: string) =>
 	new ProblemError('rate_limited', `Too many requests for this ${what}; retry after the window.`, {
-		headers: { 'retry-after': String(WINDOW_SECONDS) },
+		headers: { 'retry-after': String(RATE_WINDOW_SECONDS) },
 		extensions: { limit: what },
 	})
 

@@ -2,7 +2,7 @@
 // approval, the senders pairing admitted (removable), and the outbox's dead letters.
 import { createRoute, z } from '@hono/zod-openapi'
 import { PAIRING_CODE } from '../../channels/pairing'
-import { openChannel } from '../../channels/runtime'
+import { openChannel, sendNotice } from '../../channels/runtime'
 import {
 	approvePairing,
 	listDeadLetters,
@@ -179,16 +179,9 @@ export const channelAccessRoutes = createRouter()
 		// Not where the platform takes messages only as answers (Discord: the code's interaction is
 		// long gone).
 		if (!('error' in channel) && !channel.plugin.noticeInResponse) {
-			const sent = channel.plugin
-				.send(channel.ctx, {
-					kind: 'text',
-					text: 'You are approved: send your message again and the assistant will answer.',
-					part: 1,
-					parts: 1,
-					target: approved.replyTo as Record<string, unknown>,
-				})
-				.catch((error: unknown) => c.get('logger').warn('channel.notice_failed', { error }))
-			waitUntil(c, sent)
+			const text = 'You are approved: send your message again and the assistant will answer.'
+			const target = approved.replyTo as Record<string, unknown>
+			waitUntil(c, sendNotice(channel, target, text, c.get('logger')))
 		}
 		return c.json(
 			{

@@ -4,6 +4,7 @@
 // where it has an API (Telegram setWebhook) and returns the webhook URL either way.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
+import { Slug } from '../../agents/config'
 import { resolveAgent } from '../../agents/lookup'
 import { DM_POLICIES, GROUP_POLICIES } from '../../channels/config'
 import {
@@ -42,17 +43,7 @@ import {
 } from '../openapi'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from '../problem'
 
-const ChannelId = z
-	.string()
-	.regex(
-		/^[a-z0-9][a-z0-9-]{0,62}$/,
-		'must be 1-63 chars of a-z, 0-9 and "-", starting with a letter or digit',
-	)
-	.openapi({ param: { name: 'channelId', in: 'path' }, example: 'support-telegram' })
-
-export const ChannelParams = z.object({ channelId: ChannelId })
-
-const AgentId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be an agent id')
+export const ChannelParams = z.object({ channelId: Slug })
 
 const ConfigInput = z
 	.record(z.string(), z.unknown())
@@ -64,7 +55,7 @@ const ConfigInput = z
 const ChannelInput = z
 	.object({
 		kind: z.string().openapi({ example: 'telegram' }),
-		agent: AgentId,
+		agent: Slug,
 		config: ConfigInput,
 		enabled: z.boolean().default(true),
 	})
@@ -132,7 +123,7 @@ const create = createRoute({
 			required: true,
 			content: {
 				'application/json': {
-					schema: ChannelInput.extend({ id: ChannelId }).strict().openapi('ChannelInput'),
+					schema: ChannelInput.extend({ id: Slug }).strict().openapi('ChannelInput'),
 				},
 			},
 		},

@@ -3,6 +3,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { AgentConfig } from '../../agents/config'
 import { secretReferences, urlReferences } from '../../agents/outbound'
+import { ChannelCommon } from '../../channels/config'
 import { database } from '../../db/client'
 import { postureRows } from '../../db/posture'
 import { assessPosture } from '../../security/posture'
@@ -50,25 +51,23 @@ export const securityRoutes = createRouter().openapi(route, async (c) => {
 		}),
 		keys: rows.keys,
 		tenantSecrets: rows.secrets,
-		channels: rows.channels.map((ch) => {
-			const config = (ch.config ?? {}) as Record<string, unknown>
-			const secrets =
-				config.secrets && typeof config.secrets === 'object' ? Object.values(config.secrets) : []
-			return {
-				tenantId: ch.tenantId,
-				id: ch.id,
-				kind: ch.kind,
-				agentIds: [
-					ch.agentId,
-					...(Array.isArray(config.bindings) ? config.bindings : [])
-						.map((b) => (b as { agent?: unknown } | null)?.agent)
-						.filter((a): a is string => typeof a === 'string'),
-				],
-				dmPolicy: String(config.dmPolicy ?? 'pairing'),
-				groupPolicy: String(config.groupPolicy ?? 'allowlist'),
-				requireMention: config.requireMention !== false,
-				secrets: secrets.filter((n): n is string => typeof n === 'string'),
-			}
+		// A stored config its schema now refuses cannot run (its webhooks are refused): no exposure.
+		channels: rows.channels.flatMap((ch) => {
+			const common = ChannelCommon.safeParse(ch.config).data
+			if (!common) return []
+			const secrets = (ch.config as { secrets?: Record<string, unknown> }).secrets ?? {}
+			return [
+				{
+					tenantId: ch.tenantId,
+					id: ch.id,
+					kind: ch.kind,
+					agentIds: [ch.agentId, ...common.bindings.map((b) => b.agent)],
+					dmPolicy: common.dmPolicy,
+					groupPolicy: common.groupPolicy,
+					requireMention: common.requireMention,
+					secrets: Object.values(secrets).filter((n): n is string => typeof n === 'string'),
+				},
+			]
 		}),
 	}).sort((a, b) => ORDER[a.severity] - ORDER[b.severity])
 	return c.json({ ok: !findings.some((f) => f.severity === 'high'), findings }, 200)
