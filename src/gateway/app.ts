@@ -1,4 +1,4 @@
-// The gateway: every request passes request id → secure headers → CORS → body cap → (for /v1)
+// The gateway: every request passes request id → (browser navigations: the web app) → secure headers → CORS → body cap → (for /v1)
 // authentication → validation → route. Errors leave through one envelope (errors.ts).
 import { Scalar } from '@scalar/hono-api-reference'
 import { secureHeaders } from 'hono/secure-headers'
@@ -35,6 +35,7 @@ import { streamRoutes } from './routes/sessions/streams'
 import { tenantChangeRoutes } from './routes/tenant-changes'
 import { tenantRoutes } from './routes/tenants'
 import { toolExecutionRoutes } from './routes/tool-executions'
+import { webApp } from './web'
 
 export type GatewayOptions = RequestContextOptions
 
@@ -47,6 +48,8 @@ export function createGateway(options: GatewayOptions = {}) {
 	const app = createRouter()
 
 	app.use(requestContext(options))
+	// Browser navigations get the web app (its own, stricter headers); the rest is the API.
+	app.use(webApp())
 	app.use(secureHeaders())
 	app.use(corsFromEnv())
 	app.use(maxBody())

@@ -1,0 +1,32 @@
+// The app's pages: path, navigation label, and the action the signed-in principal needs for the
+// page to appear (the server still checks every request the page makes).
+import type { ComponentType } from 'preact'
+import { ChatPage } from './chat/chat-page'
+import { AgentsPage } from './console/agents'
+import { ApprovalsPage } from './console/approvals'
+import { AuditPage } from './console/audit'
+import { KeysPage } from './console/keys'
+import { SessionsPage } from './console/sessions'
+import { StatusPage } from './console/status'
+import { ToolsPage } from './console/tools'
+import { UsagePage } from './console/usage'
+
+export interface PageRoute {
+	path: string
+	label: string
+	/** Needed to show the page; undefined = every signed-in principal. */
+	action?: string
+	component: ComponentType
+}
+
+export const PAGES: readonly PageRoute[] = [
+	{ path: '/chat', label: 'Chat', action: 'sessions:send', component: ChatPage },
+	{ path: '/sessions', label: 'Sessions', action: 'sessions:list', component: SessionsPage },
+	{ path: '/agents', label: 'Agents', action: 'agents:list', component: AgentsPage },
+	{ path: '/approvals', label: 'Approvals', action: 'sessions:read', component: ApprovalsPage },
+	{ path: '/keys', label: 'Keys', action: 'keys:list', component: KeysPage },
+	{ path: '/audit', label: 'Audit', action: 'audit:read', component: AuditPage },
+	{ path: '/usage', label: 'Usage', action: 'usage:read', component: UsagePage },
+	{ path: '/tools', label: 'Tool executions', action: 'tools:read', component: ToolsPage },
+	{ path: '/status', label: 'Status', component: StatusPage },
+]
