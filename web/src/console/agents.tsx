@@ -1,6 +1,93 @@
-// Agents page (console). Placeholder until the page is built.
-import { Page } from '../ui/kit'
+// Agents page: the tenant's agents; one chosen (`?agent=<id>`) opens in the JSON editor with its
+// version history below, `?new` opens an empty editor. The URL holds the choice, so it can be linked.
+import { useLocation } from 'preact-iso'
+import { api, seg } from '../api'
+import { can } from '../session'
+import { Page, Time, useResource } from '../ui/kit'
+import { ResourceStatus, Table } from '../ui/table'
+import { type Agent, AgentEditor } from './agent-editor'
+import { AgentVersions } from './agent-versions'
+
+const primaryModel = (a: Agent): string => {
+	const model = a.config.model as { primary?: unknown } | undefined
+	return typeof model?.primary === 'string' ? model.primary : '—'
+}
 
 export function AgentsPage() {
-	return <Page title="Agents">{null}</Page>
+	const { query, route } = useLocation()
+	const agents = useResource(
+		(signal) => api.get<{ agents: Agent[] }>('/v1/agents', undefined, signal),
+		[],
+	)
+	const creating = query.new !== undefined && can('agents:create')
+	const chosen = creating ? undefined : query.agent
+	const open = (id: string) => {
+		agents.reload()
+		route(`/agents?${new URLSearchParams({ agent: id })}`)
+	}
+	const list = agents.data?.agents ?? []
+	return (
+		<Page
+			title="Agents"
+			actions={
+				can('agents:create') && (
+					<button type="button" class="primary" onClick={() => route('/agents?new')}>
+						New agent
+					</button>
+				)
+			}
+		>
+			<ResourceStatus resource={agents} empty={list.length === 0 && 'No agents yet.'} />
+			{list.length > 0 && (
+				<Table columns={['Id', 'Name', 'Version', 'Primary model', 'Updated']}>
+					{list.map((a) => (
+						<tr key={a.id} aria-current={a.id === chosen ? 'true' : undefined}>
+							<td>
+								<a href={`/agents?${new URLSearchParams({ agent: a.id })}`}>{a.id}</a>
+							</td>
+							<td>{a.name}</td>
+							<td class="num">{a.version}</td>
+							<td>
+								<code>{primaryModel(a)}</code>
+							</td>
+							<td>
+								<Time at={a.updatedAt} />
+							</td>
+						</tr>
+					))}
+				</Table>
+			)}
+			{creating && <AgentEditor onSaved={(a) => open(a.id)} onCancel={() => route('/agents')} />}
+			{chosen && <AgentDetail key={chosen} id={chosen} onSaved={() => agents.reload()} />}
+		</Page>
+	)
+}
+
+/** One agent, read fresh (its version is what a save expects), in the editor and its history. */
+function AgentDetail(props: { id: string; onSaved: () => void }) {
+	const agent = useResource(
+		(signal) => api.get<Agent>(`/v1/agents/${seg(props.id)}`, undefined, signal),
+		[props.id],
+	)
+	const current = agent.data
+	return (
+		<div class="agent-detail">
+			<ResourceStatus resource={agent} />
+			{current && (
+				<>
+					<AgentEditor
+						key={`${current.id}@${current.version}`}
+						agent={current}
+						readOnly={!can('agents:update')}
+						onSaved={() => {
+							agent.reload()
+							props.onSaved()
+						}}
+						onReload={agent.reload}
+					/>
+					<AgentVersions current={current} />
+				</>
+			)}
+		</div>
+	)
 }

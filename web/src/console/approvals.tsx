@@ -1,6 +1,142 @@
-// Approvals page (console). Placeholder until the page is built.
-import { Page } from '../ui/kit'
+// Approvals page: every pending approval of an elevated tool call across the tenant, decided from
+// the list (allow once, allow always, deny); the list is read again after each decision.
+import { useLocation } from 'preact-iso'
+import { api, seg } from '../api'
+import { can } from '../session'
+import { useAction } from '../ui/action'
+import { ErrorNotice, Page, Time, useResource } from '../ui/kit'
+import { ResourceStatus, Table } from '../ui/table'
+import { AgentSelect } from './agent-select'
+import { chatHref } from './format'
+
+/** A row of `GET /v1/approvals`: the session's Approval plus where it waits. */
+export interface PendingApproval {
+	id: string
+	runId: string
+	callId: string
+	tool: string
+	args: unknown
+	principals: string[]
+	status: 'pending' | 'allowed' | 'denied' | 'expired'
+	decidedBy: string | null
+	createdAt: number
+	deadlineAt: number
+	decidedAt: number | null
+	agentId: string
+	sessionKey: string
+}
+
+export type Decision = 'allow-once' | 'allow-always' | 'deny'
+
+const DECISIONS: [Decision, string][] = [
+	['allow-once', 'Allow once'],
+	['allow-always', 'Allow always'],
+	['deny', 'Deny'],
+]
+
+/** The model's arguments as the reader sees them: JSON, cut at a length a table cell can hold. */
+export function argsPreview(args: unknown, max = 400): string {
+	const text = typeof args === 'string' ? args : (JSON.stringify(args, null, 2) ?? '')
+	return text.length > max ? `${text.slice(0, max)}…` : text
+}
 
 export function ApprovalsPage() {
-	return <Page title="Approvals">{null}</Page>
+	const { query, path, route } = useLocation()
+	const agent = query.agent ?? ''
+	const approvals = useResource(
+		(signal) =>
+			api.get<{ approvals: PendingApproval[] }>('/v1/approvals', { agent, limit: 100 }, signal),
+		[agent],
+	)
+	const decide = useAction()
+	const mayDecide = can('sessions:approve')
+	const send = async (a: PendingApproval, decision: Decision) => {
+		await decide.run(() =>
+			api.post(
+				`/v1/sessions/${seg(a.sessionKey)}/approvals/${seg(a.id)}`,
+				{ decision },
+				{ agent: a.agentId },
+			),
+		)
+		// Decided, refused or already expired: either way the list has changed.
+		approvals.reload()
+	}
+	const list = approvals.data?.approvals ?? []
+	return (
+		<Page
+			title="Approvals"
+			actions={
+				<button type="button" disabled={approvals.loading} onClick={approvals.reload}>
+					Refresh
+				</button>
+			}
+		>
+			<div class="filters">
+				<AgentSelect
+					value={agent}
+					onChange={(next) =>
+						route(next ? `${path}?${new URLSearchParams({ agent: next })}` : path, true)
+					}
+				/>
+			</div>
+			<ErrorNotice error={decide.error} />
+			<ResourceStatus
+				resource={approvals}
+				empty={list.length === 0 && 'Nothing waits for approval.'}
+			/>
+			{list.length > 0 && (
+				<Table
+					columns={[
+						'Tool',
+						'Arguments',
+						'Session',
+						'For',
+						'Asked',
+						'Expires',
+						mayDecide && 'Decision',
+					]}
+				>
+					{list.map((a) => (
+						<tr key={`${a.agentId}/${a.sessionKey}/${a.id}`}>
+							<td>
+								<code>{a.tool}</code>
+							</td>
+							<td>
+								<pre class="cell-pre">{argsPreview(a.args)}</pre>
+							</td>
+							<td>
+								<a href={chatHref(a.agentId, a.sessionKey)}>
+									{a.agentId} / {a.sessionKey}
+								</a>
+							</td>
+							<td>{a.principals.join(', ')}</td>
+							<td>
+								<Time at={a.createdAt} />
+							</td>
+							<td>
+								<Time at={a.deadlineAt} />
+							</td>
+							{mayDecide && (
+								<td>
+									<fieldset class="row-actions decision" aria-label={`Approval: ${a.tool}`}>
+										{DECISIONS.map(([decision, label]) => (
+											<button
+												key={decision}
+												type="button"
+												class={decision === 'deny' ? 'danger' : undefined}
+												disabled={decide.busy}
+												onClick={() => send(a, decision)}
+											>
+												{label}
+											</button>
+										))}
+									</fieldset>
+								</td>
+							)}
+						</tr>
+					))}
+				</Table>
+			)}
+		</Page>
+	)
 }

@@ -1,6 +1,121 @@
-// Sessions page (console). Placeholder until the page is built.
-import { Page } from '../ui/kit'
+// Sessions page: the tenant's sessions from the D1 index, newest first, filtered by agent and paged
+// by cursor; each opens in the chat, exports as JSON Lines, or is deleted (two steps).
+import { useLocation } from 'preact-iso'
+import { api, request, seg } from '../api'
+import { can } from '../session'
+import { useAction } from '../ui/action'
+import { ConfirmButton } from '../ui/confirm-button'
+import { ErrorNotice, Page, Time } from '../ui/kit'
+import { ListStatus, LoadMore, usePaged } from '../ui/paged'
+import { Table } from '../ui/table'
+import { AgentSelect } from './agent-select'
+import { saveResponse } from './download'
+import { chatHref, formatCount } from './format'
+
+/** A row of `GET /v1/sessions` (SessionSummarySchema). */
+export interface SessionSummary {
+	sessionKey: string
+	agent: string
+	messageCount: number
+	lastRunId: string | null
+	lastRunStatus: string | null
+	createdAt: number
+	updatedAt: number
+}
+
+const sameSession = (a: SessionSummary, b: SessionSummary) =>
+	a.agent === b.agent && a.sessionKey === b.sessionKey
 
 export function SessionsPage() {
-	return <Page title="Sessions">{null}</Page>
+	const { query, path, route } = useLocation()
+	// The filter lives in the URL, so the view can be linked and survives a reload.
+	const agent = query.agent ?? ''
+	const list = usePaged<SessionSummary, string>(
+		(cursor, signal) =>
+			api
+				.get<{ sessions: SessionSummary[]; nextCursor: string | null }>(
+					'/v1/sessions',
+					{ agent, cursor, limit: 50 },
+					signal,
+				)
+				.then((r) => ({ items: r.sessions, next: r.nextCursor })),
+		[agent],
+	)
+	const action = useAction()
+	const chooseAgent = (next: string) =>
+		route(next ? `${path}?${new URLSearchParams({ agent: next })}` : path, true)
+	const exportSession = (s: SessionSummary) =>
+		action.run(async () => {
+			const res = await request(`/v1/sessions/${seg(s.sessionKey)}/export`, {
+				raw: true,
+				query: { agent: s.agent },
+			})
+			await saveResponse(res, `${s.agent}-${s.sessionKey}.jsonl`)
+		})
+	const deleteSession = (s: SessionSummary) =>
+		action.run(async () => {
+			await api.delete(`/v1/sessions/${seg(s.sessionKey)}`, { agent: s.agent })
+			list.update((items) => items.filter((item) => !sameSession(item, s)))
+		})
+	const mayExport = can('sessions:export')
+	const mayDelete = can('sessions:delete')
+	return (
+		<Page title="Sessions">
+			<div class="filters">
+				<AgentSelect value={agent} onChange={chooseAgent} />
+			</div>
+			<ErrorNotice error={list.error} />
+			<ErrorNotice error={action.error} />
+			{list.items.length > 0 && (
+				<Table columns={['Key', 'Agent', 'Messages', 'Last run', 'Updated', 'Actions']}>
+					{list.items.map((s, i) => (
+						<tr key={`${s.agent}/${s.sessionKey}`}>
+							<td id={`session-${i}`}>
+								<code>{s.sessionKey}</code>
+							</td>
+							<td>{s.agent}</td>
+							<td class="num">{formatCount(s.messageCount)}</td>
+							<td>
+								{s.lastRunStatus ? (
+									<span class={`status status-${s.lastRunStatus}`}>{s.lastRunStatus}</span>
+								) : (
+									<span class="muted">none</span>
+								)}
+							</td>
+							<td>
+								<Time at={s.updatedAt} />
+							</td>
+							<td>
+								<div class="row-actions">
+									<a href={chatHref(s.agent, s.sessionKey)} aria-describedby={`session-${i}`}>
+										Open
+									</a>
+									{mayExport && (
+										<button
+											type="button"
+											disabled={action.busy}
+											aria-describedby={`session-${i}`}
+											onClick={() => exportSession(s)}
+										>
+											Export
+										</button>
+									)}
+									{mayDelete && (
+										<ConfirmButton
+											label="Delete"
+											disabled={action.busy}
+											describedBy={`session-${i}`}
+											onConfirm={() => deleteSession(s)}
+										/>
+									)}
+								</div>
+							</td>
+						</tr>
+					))}
+				</Table>
+			)}
+			<ListStatus list={list} empty={agent ? `No sessions of ${agent}.` : 'No sessions yet.'} />
+			<LoadMore list={list} />
+		</Page>
+	)
 }

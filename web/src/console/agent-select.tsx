@@ -1,0 +1,37 @@
+// The "Agent" combobox the console's lists filter by: the tenant's agents (when the principal may
+// list them), with "All agents" first; a value not in the list (from a link) is kept as an option.
+import { api } from '../api'
+import { can } from '../session'
+import { useResource } from '../ui/kit'
+
+export function AgentSelect(props: {
+	value: string
+	onChange: (agent: string) => void
+	/** The first option's text; the empty value means no filter. */
+	allLabel?: string
+}) {
+	const agents = useResource(
+		(signal) =>
+			can('agents:list')
+				? api
+						.get<{ agents: { id: string }[] }>('/v1/agents', undefined, signal)
+						.then((r) => r.agents.map((a) => a.id))
+				: Promise.resolve([] as string[]),
+		[],
+	)
+	const ids = agents.data ?? []
+	const options = props.value && !ids.includes(props.value) ? [props.value, ...ids] : ids
+	return (
+		<label class="field">
+			<span>Agent</span>
+			<select value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+				<option value="">{props.allLabel ?? 'All agents'}</option>
+				{options.map((id) => (
+					<option key={id} value={id}>
+						{id}
+					</option>
+				))}
+			</select>
+		</label>
+	)
+}
