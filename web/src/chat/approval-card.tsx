@@ -1,10 +1,10 @@
 // An approval inline in the transcript: what the tool wants to do, and — for those allowed to
 // decide — allow once, allow always (this tool, this session, until a reset) or deny. The
 // server's refusal (e.g. approval_self_denied: a principal of the call may not allow it) is shown.
-import { useState } from 'preact/hooks'
 import { ErrorNotice, Time } from '../ui/kit'
 import type { ApprovalCard } from './approvals'
 import type { ApprovalChoice } from './types'
+import { useAction } from './use-action'
 
 const CHOICES: { choice: ApprovalChoice; label: string; className?: string }[] = [
 	{ choice: 'allow-once', label: 'Allow once', className: 'primary' },
@@ -30,21 +30,8 @@ export function ApprovalCardView(props: {
 	onDecide?: (choice: ApprovalChoice) => Promise<void>
 }) {
 	const { card, onDecide } = props
-	const [busy, setBusy] = useState(false)
-	const [error, setError] = useState<unknown>(null)
+	const decide = useAction(async (choice: ApprovalChoice) => onDecide?.(choice))
 	const pending = card.status === 'pending'
-	const decide = async (choice: ApprovalChoice) => {
-		if (!onDecide) return
-		setBusy(true)
-		setError(null)
-		try {
-			await onDecide(choice)
-		} catch (e) {
-			setError(e)
-		} finally {
-			setBusy(false)
-		}
-	}
 	return (
 		<fieldset
 			aria-label={pending ? `Approval: ${card.tool}` : `Approval decided: ${card.tool}`}
@@ -68,8 +55,8 @@ export function ApprovalCardView(props: {
 								key={c.choice}
 								type="button"
 								class={c.className}
-								disabled={busy}
-								onClick={() => void decide(c.choice)}
+								disabled={decide.busy}
+								onClick={() => void decide.run(c.choice)}
 							>
 								{c.label}
 							</button>
@@ -78,7 +65,7 @@ export function ApprovalCardView(props: {
 				) : (
 					<p class="muted">Someone allowed to approve tool calls must decide.</p>
 				))}
-			<ErrorNotice error={error} />
+			<ErrorNotice error={decide.error} />
 		</fieldset>
 	)
 }

@@ -6,6 +6,7 @@ import { ErrorNotice } from '../ui/kit'
 import { Composer } from './composer'
 import { Transcript } from './transcript'
 import { activeRun, transcriptItems } from './transcript-view'
+import { useAction } from './use-action'
 import { type Connection, useChat } from './use-chat'
 
 /** The status text the browser tests read: "Live" only while the socket is open. */
@@ -55,29 +56,23 @@ export function ChatSessionView({ agent, sessionKey }: { agent: string; sessionK
 /** "Reset session", then "Confirm reset" (no window.confirm: it blocks and tests cannot see it). */
 function ResetControl({ onReset }: { onReset: () => Promise<void> }) {
 	const [confirming, setConfirming] = useState(false)
-	const [busy, setBusy] = useState(false)
-	const [error, setError] = useState<unknown>(null)
-	const confirm = async () => {
-		setBusy(true)
-		setError(null)
-		try {
-			await onReset()
-			setConfirming(false)
-		} catch (e) {
-			setError(e)
-		} finally {
-			setBusy(false)
-		}
-	}
+	const reset = useAction(onReset)
 	return (
 		<span class="reset-control">
 			{confirming ? (
 				<>
 					<span class="muted">Start a new transcript? Running work is cancelled.</span>
-					<button type="button" class="danger" disabled={busy} onClick={() => void confirm()}>
+					<button
+						type="button"
+						class="danger"
+						disabled={reset.busy}
+						onClick={async () => {
+							if (await reset.run()) setConfirming(false)
+						}}
+					>
 						Confirm reset
 					</button>
-					<button type="button" disabled={busy} onClick={() => setConfirming(false)}>
+					<button type="button" disabled={reset.busy} onClick={() => setConfirming(false)}>
 						Keep
 					</button>
 				</>
@@ -86,7 +81,7 @@ function ResetControl({ onReset }: { onReset: () => Promise<void> }) {
 					Reset session
 				</button>
 			)}
-			<ErrorNotice error={error} />
+			<ErrorNotice error={reset.error} />
 		</span>
 	)
 }

@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks'
 import { ErrorNotice } from '../ui/kit'
 import { QUEUE_MODES, type QueueMode } from './types'
+import { useAction } from './use-action'
 
 const MODE_LABELS: Record<QueueMode, string> = {
 	followup: 'Follow-up: queue a new turn',
@@ -24,25 +25,13 @@ export interface ComposerProps {
 export function Composer(props: ComposerProps) {
 	const [text, setText] = useState('')
 	const [mode, setMode] = useState<QueueMode>('followup')
-	const [stopError, setStopError] = useState<unknown>(null)
-	const [stopping, setStopping] = useState(false)
+	const stop = useAction(props.onStop)
 	if (!props.canSend && !props.canStop) return null
 	// Reads the field itself: a key pressed right after typing may come before the next render.
 	const submit = (value: string) => {
 		if (value.trim() === '') return
 		props.onSend(value, mode)
 		setText('')
-	}
-	const stop = async () => {
-		setStopping(true)
-		setStopError(null)
-		try {
-			await props.onStop()
-		} catch (error) {
-			setStopError(error)
-		} finally {
-			setStopping(false)
-		}
 	}
 	return (
 		<form
@@ -95,8 +84,8 @@ export function Composer(props: ComposerProps) {
 					<button
 						type="button"
 						class="danger"
-						disabled={!props.busy || stopping}
-						onClick={() => void stop()}
+						disabled={!props.busy || stop.busy}
+						onClick={() => void stop.run()}
 					>
 						Stop
 					</button>
@@ -107,7 +96,7 @@ export function Composer(props: ComposerProps) {
 					</button>
 				)}
 			</div>
-			<ErrorNotice error={stopError} />
+			<ErrorNotice error={stop.error} />
 		</form>
 	)
 }

@@ -1,7 +1,8 @@
 // Markdown for text nobody vouches for (the model's, a tool's, another user's): `marked` turns it
 // into HTML, DOMPurify keeps only plain formatting. No script, no handlers, no styles, no forms,
-// no frames; links only http(s), mailto or relative, opened apart; images only inline data: ones
-// (nothing remote ever loads — the CSP forbids it too). Raw HTML in the text shows as text.
+// no frames, no markup inside attribute values; links only http(s), mailto or relative, opened
+// apart; images only inline data: ones (nothing remote ever loads — the CSP forbids it too). Raw
+// HTML in the text shows as text.
 import DOMPurify from 'dompurify'
 import { Marked } from 'marked'
 
@@ -91,6 +92,11 @@ const purify = DOMPurify(window)
 purify.addHook('afterSanitizeAttributes', (node) => {
 	if (node.nodeType !== 1) return
 	const el = node as Element
+	// Markup inside an attribute value is never needed here, and could come alive if the HTML
+	// were ever parsed again in another context.
+	for (const attr of [...el.attributes]) {
+		if (/[<>]/.test(attr.value)) el.removeAttribute(attr.name)
+	}
 	const tag = el.nodeName.toLowerCase()
 	const href = el.getAttribute('href')
 	if (href !== null && (tag !== 'a' || !isSafeHref(href))) el.removeAttribute('href')

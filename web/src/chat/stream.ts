@@ -49,6 +49,8 @@ export interface ChatState {
 	outgoing: OutgoingMessage[]
 	/** Bumped whenever the stored transcript changed server-side and should be fetched again. */
 	transcriptVersion: number
+	/** Resets seen: a page fetched before one holds messages that are gone. */
+	epoch: number
 }
 
 export type ChatAction =
@@ -62,8 +64,8 @@ export type ChatAction =
 	  }
 	| { type: 'connected' }
 	| { type: 'event'; event: LaneEvent }
-	| { type: 'history'; messages: MessageView[] }
-	| { type: 'earlier'; messages: MessageView[] }
+	| { type: 'history'; messages: MessageView[]; epoch?: number }
+	| { type: 'earlier'; messages: MessageView[]; epoch?: number }
 	| { type: 'approval'; approval: ApprovalView; choice?: ApprovalChoice }
 	| { type: 'send'; message: OutgoingMessage }
 	| { type: 'accepted'; localId: string; runId: string; status: RunStatus }
@@ -84,6 +86,7 @@ export const initialChatState: ChatState = {
 	approvals: [],
 	outgoing: [],
 	transcriptVersion: 0,
+	epoch: 0,
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
@@ -103,8 +106,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 		case 'event':
 			return receive(state, action.event)
 		case 'history':
+			if (action.epoch !== undefined && action.epoch !== state.epoch) return state
 			return settleOutgoing({ ...state, history: mergeMessages(state.history, action.messages) })
 		case 'earlier': {
+			if (action.epoch !== undefined && action.epoch !== state.epoch) return state
 			const first = state.history[0]?.seq ?? Number.POSITIVE_INFINITY
 			const older = action.messages.filter((m) => m.seq < first)
 			return {
@@ -181,6 +186,7 @@ function apply(state: ChatState, e: LaneEvent): ChatState {
 	if (e.type === 'reset') {
 		return bump({
 			...state,
+			epoch: state.epoch + 1,
 			history: [],
 			earlier: [],
 			runs: state.runs.filter((r) => !isFinished(r.status)),

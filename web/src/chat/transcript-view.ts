@@ -77,8 +77,12 @@ export function transcriptItems(state: ChatState): TranscriptItem[] {
 			items.push({ kind: 'outgoing', key: `out-${m.localId}`, message: m })
 		}
 	}
+	// A pending approval is always shown; a decided one only beside its call (the list the page
+	// loads holds decided ones whose calls lie in windows not loaded).
 	for (const a of state.approvals) {
-		if (!placed.has(a.id)) items.push({ kind: 'approval', key: `approval-${a.id}`, approval: a })
+		if (!placed.has(a.id) && a.status === 'pending') {
+			items.push({ kind: 'approval', key: `approval-${a.id}`, approval: a })
+		}
 	}
 	return items
 }

@@ -1,7 +1,7 @@
 // The transcript: stored and live messages in order, tool calls collapsible with their results,
 // approval cards where the call waits, and how each live run stands. Model and tool text is
 // sanitised markdown or plain text; nothing is put into the page as unsanitised HTML.
-import { useLayoutEffect, useRef, useState } from 'preact/hooks'
+import { useLayoutEffect, useRef } from 'preact/hooks'
 import { ErrorNotice } from '../ui/kit'
 import { ApprovalCardView } from './approval-card'
 import { Markdown } from './markdown-view'
@@ -9,6 +9,7 @@ import type { LiveRun } from './runs'
 import type { OutgoingMessage } from './stream'
 import type { TranscriptItem } from './transcript-view'
 import type { ApprovalChoice } from './types'
+import { useAction } from './use-action'
 
 export interface TranscriptProps {
 	items: TranscriptItem[]
@@ -26,24 +27,11 @@ const STICK_PX = 48
 export function Transcript(props: TranscriptProps) {
 	const log = useRef<HTMLDivElement>(null)
 	const atBottom = useRef(true)
-	const [earlierError, setEarlierError] = useState<unknown>(null)
-	const [loadingEarlier, setLoadingEarlier] = useState(false)
+	const earlier = useAction(props.onLoadEarlier)
 	useLayoutEffect(() => {
 		const el = log.current
 		if (el && atBottom.current) el.scrollTop = el.scrollHeight
 	}, [props.items])
-	const loadEarlier = async () => {
-		setLoadingEarlier(true)
-		setEarlierError(null)
-		try {
-			atBottom.current = false
-			await props.onLoadEarlier()
-		} catch (error) {
-			setEarlierError(error)
-		} finally {
-			setLoadingEarlier(false)
-		}
-	}
 	return (
 		<div
 			ref={log}
@@ -56,11 +44,20 @@ export function Transcript(props: TranscriptProps) {
 			}}
 		>
 			{props.hasEarlier && (
-				<button type="button" class="load-earlier" disabled={loadingEarlier} onClick={loadEarlier}>
+				<button
+					type="button"
+					class="load-earlier"
+					disabled={earlier.busy}
+					onClick={() => {
+						// Keep the view where it is while older messages go in above.
+						atBottom.current = false
+						void earlier.run()
+					}}
+				>
 					Load earlier
 				</button>
 			)}
-			<ErrorNotice error={earlierError} />
+			<ErrorNotice error={earlier.error} />
 			{props.items.length === 0 && <p class="muted empty">No messages yet.</p>}
 			{props.items.map((item) => (
 				<Item key={item.key} item={item} {...props} />

@@ -115,9 +115,10 @@ export function useChat(agent: string, sessionKey: string): ChatSession {
 		const run = async (): Promise<void> => {
 			do {
 				again.current = false
-				const last = stateRef.current.history.at(-1)?.seq ?? 0
+				const { history, epoch } = stateRef.current
 				try {
-					dispatch({ type: 'history', messages: await loadAfter(fetchPage, last) })
+					const messages = await loadAfter(fetchPage, history.at(-1)?.seq ?? 0)
+					dispatch({ type: 'history', messages, epoch })
 				} catch {
 					// The next event that changes the transcript tries again.
 				}
@@ -184,10 +185,11 @@ export function useChat(agent: string, sessionKey: string): ChatSession {
 	}
 
 	const loadEarlier = async () => {
-		const cursor = stateRef.current.earlier.at(-1)
+		const { earlier, epoch } = stateRef.current
+		const cursor = earlier.at(-1)
 		if (!cursor) return
 		const page = await fetchPage(cursor.after, cursor.limit)
-		dispatch({ type: 'earlier', messages: page.messages })
+		dispatch({ type: 'earlier', messages: page.messages, epoch })
 	}
 
 	return {

@@ -3,9 +3,8 @@
 import { render } from 'preact'
 import { LocationProvider } from 'preact-iso'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { credentials } from '../../src/api'
 import { ChatPage } from '../../src/chat/chat-page'
-import { me } from '../../src/session'
+import { closePage, openPage, TOKEN } from './page'
 
 const SESSIONS: Record<string, { sessionKey: string; messageCount: number }[]> = {
 	main: [
@@ -46,18 +45,8 @@ const select = (id: string) => root.querySelector(`#${id}`) as HTMLSelectElement
 const query = () => new URLSearchParams(location.search)
 
 beforeEach(() => {
-	;(window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(
-		'http://127.0.0.1:8787/chat',
-	)
 	stubGateway()
-	credentials.signIn('ek_k1_secret')
-	me.value = {
-		principal: { kind: 'api-key', id: 'k1', role: 'member', tenantId: 'default', scopes: [] },
-		via: 'token',
-		allowed: ['sessions:send'],
-	}
-	root = document.createElement('div')
-	document.body.append(root)
+	root = openPage('http://127.0.0.1:8787/chat', ['sessions:send'])
 	render(
 		<LocationProvider>
 			<ChatPage />
@@ -66,13 +55,7 @@ beforeEach(() => {
 	)
 })
 
-afterEach(() => {
-	render(null, root)
-	root.remove()
-	vi.unstubAllGlobals()
-	credentials.signOut()
-	me.value = null
-})
+afterEach(() => closePage(root))
 
 describe('ChatPage', () => {
 	it("opens the default agent's newest session and names its pickers", async () => {
@@ -86,7 +69,7 @@ describe('ChatPage', () => {
 			'ops — Operations',
 			'main',
 		])
-		expect(location.href).not.toContain('ek_k1_secret')
+		expect(location.href).not.toContain(TOKEN)
 	})
 
 	it('starts a new session under a fresh key, and one for an agent without sessions', async () => {

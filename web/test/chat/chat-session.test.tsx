@@ -4,11 +4,10 @@
 import './dom-conformance'
 import { render } from 'preact'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { credentials } from '../../src/api'
 import { ChatSessionView } from '../../src/chat/chat-session'
 import type { LaneEvent, MessageView } from '../../src/chat/types'
-import { me } from '../../src/session'
 import { stored } from './fixtures'
+import { closePage, openPage, signInAs, TOKEN } from './page'
 
 class FakeWebSocket {
 	static all: FakeWebSocket[] = []
@@ -32,7 +31,12 @@ class FakeWebSocket {
 		this.readyState = 1
 		this.onopen?.(new Event('open'))
 	}
-	emit(seq: number, type: LaneEvent['type'], data: Record<string, unknown>, runId = 'r2') {
+	emit(
+		seq: number,
+		type: LaneEvent['type'],
+		data: Record<string, unknown>,
+		runId: string | null = 'r2',
+	) {
 		const event: LaneEvent = { seq, ts: seq, type, runId, data }
 		this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(event) }))
 	}
@@ -74,6 +78,10 @@ function gateway() {
 		}
 		if (route === 'POST /v1/sessions/web-1/runs/r2/cancel')
 			return json(200, { runId: 'r2', status: 'cancelled' })
+		if (route === 'POST /v1/sessions/web-1/reset') {
+			transcript = []
+			return json(200, { sessionKey: 'web-1', agent: 'main', activeRunId: null, lastEventSeq: 9 })
+		}
 		if (route === 'POST /v1/sessions/web-1/approvals/a1') {
 			return json(
 				403,
@@ -99,39 +107,17 @@ const button = (name: string) =>
 	[...root.querySelectorAll('button')].find((b) => b.textContent?.trim() === name) ?? null
 const socket = () => FakeWebSocket.all.at(-1) as FakeWebSocket
 
-function signInAs(allowed: string[]) {
-	me.value = {
-		principal: {
-			kind: 'api-key',
-			id: 'k1',
-			role: 'member',
-			tenantId: 'default',
-			scopes: [],
-			expiresAt: undefined,
-		},
-		via: 'token',
-		allowed,
-	}
-}
-
 beforeEach(() => {
-	;(window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(
-		'http://127.0.0.1:8787/chat?agent=main&session=web-1',
-	)
 	FakeWebSocket.all = []
 	vi.stubGlobal('WebSocket', FakeWebSocket)
-	credentials.signIn('ek_k1_secret')
-	root = document.createElement('div')
-	document.body.append(root)
+	root = openPage('http://127.0.0.1:8787/chat?agent=main&session=web-1', [])
 })
 
-afterEach(() => {
-	render(null, root)
-	root.remove()
-	vi.unstubAllGlobals()
-	credentials.signOut()
-	me.value = null
-})
+afterEach(() => closePage(root))
+
+/** The lane asks for approval of `exec` (call c1). */
+const requestApproval = (seq: number, args: string) =>
+	socket().emit(seq, 'approval.requested', { approvalId: 'a1', callId: 'c1', tool: 'exec', args })
 
 describe('ChatSessionView', () => {
 	it('shows the transcript, goes live, sends, streams, stops and shows an approval refusal', async () => {
@@ -146,7 +132,7 @@ describe('ChatSessionView', () => {
 		expect(text()).toContain('hi')
 		await vi.waitFor(() => expect(FakeWebSocket.all).toHaveLength(1))
 		expect(socket().url).toBe('ws://127.0.0.1:8787/v1/sessions/web-1/ws?agent=main&after=4')
-		expect(socket().protocols).toEqual(['edgeclaw', 'bearer.ek_k1_secret'])
+		expect(socket().protocols).toEqual(['edgeclaw', `bearer.${TOKEN}`])
 		expect(status()).toBe('Reconnecting…')
 		socket().open()
 		await vi.waitFor(() => expect(status()).toBe('Live'))
@@ -161,7 +147,7 @@ describe('ChatSessionView', () => {
 		const post = gw.calls.find((c) => c.method === 'POST')
 		expect(post?.body).toMatchObject({ agent: 'main', content: 'hello', mode: 'followup' })
 		expect(String(post?.body?.idempotencyKey)).toMatch(/^web-[a-z0-9]{24}$/)
-		expect(post?.auth).toBe('Bearer ek_k1_secret')
+		expect(post?.auth).toBe(`Bearer ${TOKEN}`)
 		expect(text()).toContain('hello')
 		expect(box.value).toBe('')
 
@@ -187,12 +173,7 @@ describe('ChatSessionView', () => {
 			callId: 'c1',
 			data: { args: { cmd: 'ls' } },
 		})
-		socket().emit(9, 'approval.requested', {
-			approvalId: 'a1',
-			callId: 'c1',
-			tool: 'exec',
-			args: '{"cmd":"ls"}',
-		})
+		requestApproval(9, '{"cmd":"ls"}')
 		await vi.waitFor(() =>
 			expect(root.querySelector('[aria-label="Approval: exec"]')).not.toBeNull(),
 		)
@@ -226,12 +207,7 @@ describe('ChatSessionView', () => {
 		await vi.waitFor(() => expect(text()).toContain('hi'))
 		await vi.waitFor(() => expect(FakeWebSocket.all).toHaveLength(1))
 		socket().open()
-		socket().emit(5, 'approval.requested', {
-			approvalId: 'a1',
-			callId: 'c1',
-			tool: 'exec',
-			args: '{}',
-		})
+		requestApproval(5, '{}')
 		await vi.waitFor(() =>
 			expect(root.querySelector('[aria-label="Approval: exec"]')).not.toBeNull(),
 		)
@@ -239,6 +215,25 @@ describe('ChatSessionView', () => {
 		for (const name of ['Send', 'Stop', 'Reset session', 'Allow once', 'Allow always', 'Deny']) {
 			expect(button(name)).toBeNull()
 		}
+	})
+
+	it('resets only after a confirmation, and empties the transcript when the lane says so', async () => {
+		const gw = gateway()
+		vi.stubGlobal('fetch', gw.fetchStub)
+		signInAs(['sessions:reset'])
+		render(<ChatSessionView agent="main" sessionKey="web-1" />, root)
+		await vi.waitFor(() => expect(button('Reset session')).not.toBeNull())
+		;(button('Reset session') as HTMLButtonElement).click()
+		await vi.waitFor(() => expect(button('Confirm reset')).not.toBeNull())
+		expect(gw.calls.some((c) => c.path.endsWith('/reset'))).toBe(false)
+		;(button('Confirm reset') as HTMLButtonElement).click()
+		await vi.waitFor(() => expect(button('Reset session')).not.toBeNull())
+		const reset = gw.calls.find((c) => c.path.endsWith('/reset'))
+		expect(reset?.method).toBe('POST')
+		expect(reset?.query.get('agent')).toBe('main')
+		socket().open()
+		socket().emit(5, 'reset', {}, null)
+		await vi.waitFor(() => expect(text()).toContain('No messages yet.'))
 	})
 
 	it('closes the socket when the session is closed', async () => {

@@ -70,6 +70,19 @@ describe('chatReducer: approvals', () => {
 		state = feed([...TURN, requested, ev(7, 'reset', {}, null)], state)
 		expect(state).toMatchObject({ history: [], approvals: [], runs: [], earlier: [] })
 		expect(state.transcriptVersion).toBeGreaterThan(0)
+		// A page fetched before the reset arrives after it: its messages are gone, it is dropped.
+		const stale = chatReducer(state, {
+			type: 'history',
+			messages: [stored(1, 'user', 'hi')],
+			epoch: 0,
+		})
+		expect(stale.history).toEqual([])
+		const fresh = chatReducer(state, {
+			type: 'history',
+			messages: [stored(9, 'user', 'new')],
+			epoch: 1,
+		})
+		expect(fresh.history.map((m) => m.seq)).toEqual([9])
 	})
 })
 

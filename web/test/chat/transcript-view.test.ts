@@ -139,6 +139,41 @@ describe('transcriptItems', () => {
 	})
 })
 
+describe('transcriptItems: approvals loaded with the session', () => {
+	it('shows pending ones even without their call, decided ones only beside it', () => {
+		const view = (id: string, callId: string, status: 'pending' | 'allowed') => ({
+			id,
+			runId: 'r0',
+			callId,
+			tool: 'exec',
+			args: {},
+			principals: [],
+			status,
+			decidedBy: null,
+			createdAt: 1,
+			deadlineAt: 2,
+			decidedAt: null,
+		})
+		const s = chatReducer(initialChatState, {
+			type: 'init',
+			lastSeq: 0,
+			activeRunId: null,
+			history: [
+				stored(1, 'assistant', [{ type: 'tool-call', callId: 'c1', name: 'exec', args: '{}' }]),
+			],
+			earlier: [],
+			approvals: [
+				view('a1', 'c1', 'allowed'),
+				view('a2', 'c2', 'allowed'),
+				view('a3', 'c3', 'pending'),
+			],
+		})
+		const items = transcriptItems(s)
+		expect(items.map((i) => i.key)).toEqual(['tool-c1', 'approval-a3'])
+		expect(items[0]).toMatchObject({ approval: { id: 'a1', status: 'allowed' } })
+	})
+})
+
 describe('activeRun', () => {
 	it('is the running run, else the newest queued one', () => {
 		seq = 0
