@@ -1,0 +1,194 @@
+// The transcript: stored and live messages in order, tool calls collapsible with their results,
+// approval cards where the call waits, and how each live run stands. Model and tool text is
+// sanitised markdown or plain text; nothing is put into the page as unsanitised HTML.
+import { useLayoutEffect, useRef } from 'preact/hooks'
+import { ErrorNotice } from '../ui/kit'
+import { ApprovalCardView } from './approval-card'
+import { Markdown } from './markdown-view'
+import type { LiveRun } from './runs'
+import type { OutgoingMessage } from './stream'
+import type { TranscriptItem } from './transcript-view'
+import type { ApprovalChoice } from './types'
+import { useAction } from './use-action'
+
+export interface TranscriptProps {
+	items: TranscriptItem[]
+	hasEarlier: boolean
+	onLoadEarlier: () => Promise<void>
+	/** Absent when the principal may not decide approvals. */
+	onDecide?: (approvalId: string, choice: ApprovalChoice) => Promise<void>
+	onRetry?: (localId: string) => void
+	onDismiss: (localId: string) => void
+}
+
+/** Within this many pixels of the bottom, new content keeps the view at the bottom. */
+const STICK_PX = 48
+
+export function Transcript(props: TranscriptProps) {
+	const log = useRef<HTMLDivElement>(null)
+	const atBottom = useRef(true)
+	const earlier = useAction(props.onLoadEarlier)
+	useLayoutEffect(() => {
+		const el = log.current
+		if (el && atBottom.current) el.scrollTop = el.scrollHeight
+	}, [props.items])
+	return (
+		<div
+			ref={log}
+			role="log"
+			aria-label="Transcript"
+			class="transcript"
+			onScroll={(e) => {
+				const el = e.currentTarget
+				atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX
+			}}
+		>
+			{props.hasEarlier && (
+				<button
+					type="button"
+					class="load-earlier"
+					disabled={earlier.busy}
+					onClick={() => {
+						// Keep the view where it is while older messages go in above.
+						atBottom.current = false
+						void earlier.run()
+					}}
+				>
+					Load earlier
+				</button>
+			)}
+			<ErrorNotice error={earlier.error} />
+			{props.items.length === 0 && <p class="muted empty">No messages yet.</p>}
+			{props.items.map((item) => (
+				<Item key={item.key} item={item} {...props} />
+			))}
+		</div>
+	)
+}
+
+function Item({ item, onDecide, onRetry, onDismiss }: { item: TranscriptItem } & TranscriptProps) {
+	switch (item.kind) {
+		case 'user':
+			return (
+				<div class={item.compacted ? 'msg user compacted' : 'msg user'}>
+					<p class="plain">{item.text}</p>
+				</div>
+			)
+		case 'assistant':
+			return (
+				<div class={item.compacted ? 'msg assistant compacted' : 'msg assistant'}>
+					<Markdown text={item.text} busy={item.streaming} />
+				</div>
+			)
+		case 'summary':
+			return (
+				<details class="msg summary">
+					<summary>Summary of earlier messages</summary>
+					<Markdown text={item.text} />
+				</details>
+			)
+		case 'system':
+			return <p class="msg system plain">{item.text}</p>
+		case 'tool':
+			return (
+				<div class="tool">
+					<details class="tool-call">
+						<summary>
+							Tool {item.name}{' '}
+							<span class="muted">
+								{item.result ? (item.result.isError ? 'failed' : 'done') : 'running…'}
+							</span>
+						</summary>
+						{item.args && (
+							<>
+								<p class="tool-label">Arguments</p>
+								<pre class="tool-text">{item.args}</pre>
+							</>
+						)}
+						{item.result && (
+							<>
+								<p class="tool-label">Result{item.result.code ? ` (${item.result.code})` : ''}</p>
+								<pre class="tool-text">{item.result.text}</pre>
+							</>
+						)}
+					</details>
+					{item.approval && (
+						<ApprovalCardView
+							card={item.approval}
+							onDecide={onDecide && ((choice) => onDecide(item.approval?.id ?? '', choice))}
+						/>
+					)}
+				</div>
+			)
+		case 'approval':
+			return (
+				<ApprovalCardView
+					card={item.approval}
+					onDecide={onDecide && ((choice) => onDecide(item.approval.id, choice))}
+				/>
+			)
+		case 'run':
+			return <RunStatusLine run={item.run} />
+		case 'outgoing':
+			return <Outgoing message={item.message} onRetry={onRetry} onDismiss={onDismiss} />
+	}
+}
+
+const CANCEL_REASONS: Record<string, string> = {
+	cancelled: 'Stopped.',
+	interrupted: 'Interrupted by a newer message.',
+	reset: 'Cancelled by a reset.',
+}
+
+function RunStatusLine({ run }: { run: LiveRun }) {
+	let text = ''
+	if (run.retrying) text = 'The session restarted during this run; it runs again.'
+	else if (run.status === 'queued') text = 'Queued…'
+	else if (run.status === 'running') text = 'Working…'
+	else if (run.status === 'cancelled')
+		text = CANCEL_REASONS[run.cancelReason ?? ''] ?? `Cancelled (${run.cancelReason}).`
+	return (
+		<div class={`run-status ${run.status}`}>
+			{text && <p class="muted">{text}</p>}
+			{run.error && (
+				<p class="error">
+					<strong>{run.error.code}</strong>: {run.error.message}
+				</p>
+			)}
+			{run.notices.map((n) => (
+				<p key={n} class="muted">
+					{n}
+				</p>
+			))}
+		</div>
+	)
+}
+
+function Outgoing(props: {
+	message: OutgoingMessage
+	onRetry?: (localId: string) => void
+	onDismiss: (localId: string) => void
+}) {
+	const m = props.message
+	return (
+		<div class={`msg user outgoing ${m.state}`}>
+			<p class="plain">{m.text}</p>
+			{m.state === 'sending' && <p class="muted">Sending…</p>}
+			{m.state === 'failed' && (
+				<>
+					<ErrorNotice error={m.error} />
+					<div class="outgoing-actions">
+						{props.onRetry && (
+							<button type="button" onClick={() => props.onRetry?.(m.localId)}>
+								Retry
+							</button>
+						)}
+						<button type="button" onClick={() => props.onDismiss(m.localId)}>
+							Dismiss
+						</button>
+					</div>
+				</>
+			)}
+		</div>
+	)
+}
