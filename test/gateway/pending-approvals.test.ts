@@ -4,7 +4,7 @@
 import { env } from 'cloudflare:test'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { eventually, problem } from '../helpers'
+import { createAgent, eventually, problem } from '../helpers'
 import { as, key, tenant } from '../security/helpers'
 
 interface Pending {
@@ -17,24 +17,20 @@ interface Pending {
 }
 
 /** An agent whose every time_now call waits for a human (long enough to outlast the tests). */
-async function guardedAgent(tenantId: string, id: string): Promise<void> {
-	await env.DB.prepare('INSERT INTO agents (tenant_id, id, name, config) VALUES (?, ?, ?, ?)')
-		.bind(
-			tenantId,
-			id,
-			id,
-			JSON.stringify({
-				model: { primary: 'offline:echo' },
-				tools: {
-					profile: 'minimal',
-					allow: ['time_now'],
-					elevated: ['time_now'],
-					approvalTimeoutMs: 600_000,
-				},
-			}),
-		)
-		.run()
-}
+const guardedAgent = (tenantId: string, id: string) =>
+	createAgent(
+		env.DB,
+		id,
+		{
+			tools: {
+				profile: 'minimal',
+				allow: ['time_now'],
+				elevated: ['time_now'],
+				approvalTimeoutMs: 600_000,
+			},
+		},
+		tenantId,
+	)
 
 let operator: string
 let viewer: string

@@ -1,8 +1,8 @@
 // Authentication for /v1: default deny. Credentials come in `Authorization: Bearer <token>` (or,
-// for WebSocket upgrades from browsers, the `Sec-WebSocket-Protocol` entry `bearer.<token>`, and
-// the platform admin's tenant as `tenant.<id>`) —
-// never in the URL: a query string carrying one is refused, as it would leak into logs. A token is
-// an API key (`ek_<id>_<secret>`), a JWT (when a JWKS is configured) or the bootstrap admin token.
+// for WebSocket upgrades from browsers, the `Sec-WebSocket-Protocol` entry `bearer.<token>`, the
+// admin's tenant as `tenant.<id>`) — never in the URL: a query string carrying one is refused, as
+// it would leak into logs. A token is an API key (`ek_<id>_<secret>`), a JWT (when a JWKS is
+// configured) or the bootstrap admin token.
 // Failed attempts count per client IP; past the limit the IP gets 429 for a minute — here from this
 // isolate's memory, and on the OpenClaw socket from the lockout every isolate shares (../lockout.ts).
 import type { Context, MiddlewareHandler } from 'hono'
@@ -68,7 +68,7 @@ export function presentedToken(
  * The tenant a request asks to act in: the `x-edgeclaw-tenant` header; else, on a WebSocket
  * upgrade (browsers cannot set headers on one), the subprotocol entry `tenant.<id>`.
  */
-export function requestedTenant(c: Context<GatewayEnv>): string | undefined {
+function requestedTenant(c: Context<GatewayEnv>): string | undefined {
 	return c.req.header(TENANT_HEADER) ?? subprotocolEntry(c, WS_TENANT)
 }
 

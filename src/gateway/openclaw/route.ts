@@ -6,7 +6,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { GatewayEnv } from '../context'
-import { clientIp, DEFAULT_TENANT, requestedTenant, TENANT_HEADER } from '../middleware/auth'
+import { clientIp, DEFAULT_TENANT, TENANT_HEADER } from '../middleware/auth'
 import { createRouter } from '../openapi'
 import { ProblemError } from '../problem'
 
@@ -42,7 +42,7 @@ export async function admitGatewaySocket(c: Context<GatewayEnv>): Promise<Respon
 	const headers = new Headers({ upgrade: 'websocket' })
 	const ip = clientIp(c)
 	if (ip) headers.set('x-client-ip', ip)
-	headers.set(TENANT_HEADER, requestedTenant(c) ?? DEFAULT_TENANT)
+	headers.set(TENANT_HEADER, c.req.header(TENANT_HEADER) ?? DEFAULT_TENANT)
 	headers.set('x-request-id', c.get('requestId'))
 	const res = await ns.get(id).fetch('https://gateway-connection/connect', { headers })
 	if (res.status !== 101) {
@@ -58,7 +58,7 @@ const root = createRoute({
 	path: '/',
 	summary: 'OpenClaw Gateway protocol v4 at the bare host (WebSocket)',
 	description:
-		'The same socket as `/v1/gateway`, where OpenClaw clients connect by default (`ws://host:port`). A browser navigation (GET or HEAD accepting `text/html`, no upgrade) gets the web app (WebChat and console) instead; anything else without an upgrade: 426.',
+		'The same socket as `/v1/gateway`, where OpenClaw clients connect by default (`ws://host:port`). A browser navigation (GET or HEAD accepting `text/html`, no upgrade) gets the web app (WebChat and console) instead; anything else without an upgrade is refused.',
 })
 
 export const openclawRoutes = createRouter()
