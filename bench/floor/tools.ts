@@ -116,6 +116,7 @@ export class FloorToolLane extends DurableObject<ToolsEnv> {
 			tx: (fn) => ctx.storage.transactionSync(fn),
 			emit() {},
 			audit() {},
+			approvalsChanged() {},
 		})
 	}
 

@@ -24,10 +24,13 @@ export class PacedWrites<T> {
 		this.#writtenAt = options.waitFirst ? Date.now() : Number.NEGATIVE_INFINITY
 	}
 
-	/** Sets what the next write carries, from what is pending (if anything), and schedules it. */
-	put(next: (pending: T | undefined) => T): void {
+	/**
+	 * Sets what the next write carries, from what is pending (if anything), and schedules it;
+	 * `now` sends it at once (after the writes under way), for a change readers wait for.
+	 */
+	put(next: (pending: T | undefined) => T, options: { now?: boolean } = {}): void {
 		this.#pending = next(this.#pending)
-		const wait = this.#writtenAt + this.#o.intervalMs - Date.now()
+		const wait = options.now ? 0 : this.#writtenAt + this.#o.intervalMs - Date.now()
 		if (wait <= 0) this.#flush()
 		else this.#timer ??= setTimeout(() => this.#flush(), wait)
 	}

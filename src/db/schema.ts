@@ -229,6 +229,8 @@ export const sessions = sqliteTable(
 		lastRunStatus: text('last_run_status', {
 			enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'],
 		}),
+		/** Tool calls of the session waiting for a human's decision (the tenant's approvals list). */
+		pendingApprovals: integer('pending_approvals').notNull().default(0),
 		createdAt: createdAt(),
 		updatedAt: updatedAt(),
 	},
@@ -240,6 +242,8 @@ export const sessions = sqliteTable(
 		}).onDelete('cascade'),
 		index('sessions_tenant_updated_idx').on(t.tenantId, t.updatedAt),
 		index('sessions_tenant_agent_updated_idx').on(t.tenantId, t.agentId, t.updatedAt),
+		// The tenant's approvals list reads the few sessions with pending_approvals > 0 by range.
+		index('sessions_tenant_pending_idx').on(t.tenantId, t.pendingApprovals),
 	],
 )
 

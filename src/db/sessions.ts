@@ -1,6 +1,6 @@
 // The sessions index in D1: one row per session so sessions can be listed per tenant and agent
 // without waking their lanes. Lanes write it; the gateway reads it.
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm'
 import type { SessionRef } from '../security/subject'
 import type { Db } from './client'
 import { sessions } from './schema'
@@ -11,6 +11,8 @@ export interface SessionIndexUpdate extends SessionRef {
 	createdAt: number
 	updatedAt: number
 	messageCount: number
+	/** Approvals waiting for a decision; absent = unchanged. */
+	pendingApprovals?: number | undefined
 	lastRunId?: string | undefined
 	lastRunStatus?: string | undefined
 }
@@ -27,6 +29,7 @@ export async function upsertSession(db: Db, u: SessionIndexUpdate): Promise<void
 		agentId: u.agentId,
 		sessionKey: u.sessionKey,
 		messageCount: u.messageCount,
+		...(u.pendingApprovals !== undefined && { pendingApprovals: u.pendingApprovals }),
 		createdAt: new Date(u.createdAt),
 		updatedAt: new Date(u.updatedAt),
 		...(u.lastRunId !== undefined && { lastRunId: u.lastRunId }),
@@ -40,6 +43,9 @@ export async function upsertSession(db: Db, u: SessionIndexUpdate): Promise<void
 			set: {
 				messageCount: values.messageCount,
 				updatedAt: values.updatedAt,
+				...(values.pendingApprovals !== undefined && {
+					pendingApprovals: values.pendingApprovals,
+				}),
 				...(values.lastRunId !== undefined && { lastRunId: values.lastRunId }),
 				...(values.lastRunStatus !== undefined && { lastRunStatus: values.lastRunStatus }),
 			},
@@ -95,5 +101,23 @@ export async function listSessions(
 		.from(sessions)
 		.where(and(...conditions))
 		.orderBy(desc(sessions.updatedAt), desc(sessions.agentId), desc(sessions.sessionKey))
+		.limit(q.limit)
+}
+
+/**
+ * Sessions with approvals waiting, most recently active first (the index may lag the lanes by
+ * their write interval; the lanes are the authority on each approval).
+ */
+export async function listSessionsAwaitingApproval(
+	db: Db,
+	q: { tenantId: string; agentId?: string | undefined; limit: number },
+): Promise<SessionRow[]> {
+	const conditions = [eq(sessions.tenantId, q.tenantId), gt(sessions.pendingApprovals, 0)]
+	if (q.agentId) conditions.push(eq(sessions.agentId, q.agentId))
+	return db
+		.select()
+		.from(sessions)
+		.where(and(...conditions))
+		.orderBy(desc(sessions.updatedAt))
 		.limit(q.limit)
 }

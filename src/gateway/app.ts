@@ -16,12 +16,14 @@ import { modelRoutes } from './openai/models'
 import { createRouter } from './openapi'
 import { openclawRoutes } from './openclaw/route'
 import { agentRoutes } from './routes/agents'
+import { pendingApprovalRoutes } from './routes/approvals'
 import { auditCheckpointRoutes } from './routes/audit-checkpoints'
 import { auditRoutes } from './routes/audit-log'
 import { channelAccessRoutes } from './routes/channel-access'
 import { channelRoutes } from './routes/channels'
 import { healthRoutes, VERSION } from './routes/health'
 import { keyRoutes } from './routes/keys'
+import { meRoutes } from './routes/me'
 import { policyRoutes } from './routes/policies'
 import { providerRoutes } from './routes/providers'
 import { secretRoutes } from './routes/secrets'
@@ -68,6 +70,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.use('/v1/*', authorize())
 
 	app.route('/', healthRoutes)
+	app.route('/', meRoutes)
 	app.route('/', tenantRoutes)
 	app.route('/', tenantChangeRoutes)
 	app.route('/', agentRoutes)
@@ -85,6 +88,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', runRoutes)
 	app.route('/', streamRoutes)
 	app.route('/', approvalRoutes)
+	app.route('/', pendingApprovalRoutes)
 	app.route('/', deliveryRoutes)
 	app.route('/', toolExecutionRoutes)
 	app.route('/', completionRoutes)

@@ -6,7 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { PatternRouter } from 'hono/router/pattern-router'
 import { database } from '../db/client'
 import { tenantPolicies } from '../db/policies'
-import { decideAccess } from '../security/decide'
+import { decideAccess, type PolicySet } from '../security/decide'
 import type { AccessRequest, Decision } from '../security/policy'
 import { audit } from './audit'
 import type { GatewayEnv, Principal } from './context'
@@ -21,6 +21,8 @@ export interface RouteRule {
 
 /** Every /v1 route: method, path (OpenAPI style), action, resource. */
 export const ROUTE_RULES: [string, string, RouteRule][] = [
+	// Who is calling and what it may do: every principal, in its own tenant.
+	['GET', '/v1/me', { action: 'me:read', resource: 'principal' }],
 	['GET', '/v1/tenants', { action: 'tenants:list', resource: 'tenant' }],
 	['POST', '/v1/tenants', { action: 'tenants:create', resource: 'tenant' }],
 	[
@@ -185,6 +187,8 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		'/v1/sessions/{sessionKey}/deliveries',
 		{ action: 'sessions:read', resource: 'session', param: 'sessionKey' },
 	],
+	// Pending approvals across the tenant's sessions (each session's own route is sessions:read too).
+	['GET', '/v1/approvals', { action: 'sessions:read', resource: 'session' }],
 	['GET', '/v1/tool-executions', { action: 'tools:read', resource: 'tool' }],
 	['GET', '/v1/keys', { action: 'keys:list', resource: 'key' }],
 	['POST', '/v1/keys', { action: 'keys:create', resource: 'key' }],
@@ -256,6 +260,25 @@ export function accessRequest(
 /** Decides one request through the shared procedure, the tenant's policies read from D1. */
 export function decide(env: Env, request: AccessRequest): Promise<Decision> {
 	return decideAccess(request, (tenantId) => tenantPolicies(database(env.DB), tenantId))
+}
+
+/**
+ * Every action of a route that the caller may perform on the tenant's resources (any id), each
+ * decided like a request to that route — scopes, system and tenant policies — with the tenant's
+ * policies read once for all of them. What a client shows; the routes still decide each request.
+ */
+export async function allowedActions(env: Env, principal: Principal): Promise<string[]> {
+	let policies: Promise<PolicySet> | undefined
+	const load = (tenantId: string) => {
+		policies ??= tenantPolicies(database(env.DB), tenantId)
+		return policies
+	}
+	const checks = ROUTE_RULES.map(async ([method, , rule]) => {
+		const request = accessRequest(principal, rule, {}, { method })
+		return (await decideAccess(request, load)).effect === 'allow' ? rule.action : undefined
+	})
+	const allowed = new Set((await Promise.all(checks)).filter((a) => a !== undefined))
+	return [...allowed].sort()
 }
 
 export const authorize = (): MiddlewareHandler<GatewayEnv> =>

@@ -21,10 +21,14 @@ export interface Principal {
 	expiresAt?: number
 }
 
+/** Where a request's credential came from: a bearer token, or Cloudflare Access's JWT header. */
+export type CredentialSource = 'token' | 'access'
+
 export interface GatewayVariables {
 	requestId: string
 	logger: Logger
 	principal: Principal
+	credentialSource: CredentialSource
 }
 
 export interface GatewayEnv {

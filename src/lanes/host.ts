@@ -19,18 +19,23 @@ export interface SlotGate {
 	release(): Promise<void>
 }
 
-/** The D1 index of sessions. Writes are asynchronous and ordered; failures are logged. */
+/** A session's row in the D1 index. */
+export interface IndexRow {
+	createdAt: number
+	updatedAt: number
+	messageCount: number
+	/** Tool calls waiting for a human's decision. */
+	pendingApprovals: number
+	lastRunId?: string
+	lastRunStatus?: string
+}
+
+/**
+ * The D1 index of sessions. Writes are asynchronous and ordered; failures are logged. `now` asks
+ * for the write without the usual pacing (approvals: the tenant's pending list reads them).
+ */
 export interface SessionIndex {
-	upsert(
-		session: SessionRef,
-		row: {
-			createdAt: number
-			updatedAt: number
-			messageCount: number
-			lastRunId?: string
-			lastRunStatus?: string
-		},
-	): void
+	upsert(session: SessionRef, row: IndexRow, options?: { now?: boolean }): void
 	remove(session: SessionRef): Promise<void>
 }
 
@@ -154,17 +159,10 @@ export class AlarmScheduler {
 	}
 }
 
-export interface IndexRow {
-	createdAt: number
-	updatedAt: number
-	messageCount: number
-	lastRunId?: string
-	lastRunStatus?: string
-}
-
 /**
  * Writes to the D1 sessions index in order, and at most once per `intervalMs`: the latest state
- * wins, so a busy session costs D1 one write per interval instead of one per turn.
+ * wins, so a busy session costs D1 one write per interval instead of one per turn. A write asked
+ * for `now` (an approval requested or settled) goes at once.
  */
 export class CoalescedIndex implements SessionIndex {
 	readonly #writes: PacedWrites<SessionRef & IndexRow>
@@ -184,8 +182,8 @@ export class CoalescedIndex implements SessionIndex {
 		this.#remove = options.remove
 	}
 
-	upsert(session: SessionRef, row: IndexRow): void {
-		this.#writes.put(() => ({ ...session, ...row }))
+	upsert(session: SessionRef, row: IndexRow, options: { now?: boolean } = {}): void {
+		this.#writes.put(() => ({ ...session, ...row }), options)
 	}
 
 	async remove(session: SessionRef): Promise<void> {

@@ -39,7 +39,7 @@ import {
 	type SubmitOutcome,
 	type SubmitRequest,
 } from './types'
-import { deliveryList, messagePage, runOf, runPage, sessionInfo } from './views'
+import { deliveryList, indexRow, messagePage, runOf, runPage, sessionInfo } from './views'
 import { RunWaiters } from './waiters'
 import { HEARTBEAT_MS, nextWake } from './wake'
 
@@ -84,6 +84,11 @@ export class Lane {
 					tenantId: session.tenantId,
 					target: `session:${session.agentId}/${session.sessionKey}`,
 				})
+			},
+			// Approval changes reach the index unpaced: the tenant's pending list reads it.
+			approvalsChanged: () => {
+				const session = this.#store.session()
+				if (session) host.index.upsert(session, indexRow(this.#store, host.now()), { now: true })
 			},
 		})
 		this.#outbox = new LaneOutbox(host, {
@@ -404,13 +409,7 @@ export class Lane {
 	// ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
 	#indexNow(session: SessionRef, now: number, run?: { id: string; status: RunStatus }): void {
-		const stats = this.#store.transcript.stats()
-		this.#host.index.upsert(session, {
-			createdAt: this.#store.createdAt() ?? now,
-			updatedAt: now,
-			messageCount: stats.active + stats.compacted,
-			...(run && { lastRunId: run.id, lastRunStatus: run.status }),
-		})
+		this.#host.index.upsert(session, indexRow(this.#store, now, run))
 	}
 
 	#releaseSlot(session: SessionRef): void {

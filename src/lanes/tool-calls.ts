@@ -26,6 +26,8 @@ export interface ToolCallsDeps {
 	emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void
 	/** An audit row about this session (the lane adds its tenant and the session as target). */
 	audit(event: Omit<AuditEvent, 'tenantId' | 'target'>): void
+	/** An approval was requested, settled or expired: the session's index row changes. */
+	approvalsChanged(): void
 	/** Queue and delivery time allowed beyond a tool's timeout (default QUEUE_SLACK_MS). */
 	slackMs?: number
 }
@@ -228,6 +230,7 @@ export class LaneToolCalls {
 				deadline,
 			})
 		})
+		this.#d.approvalsChanged()
 		const decision = new Promise<ApprovalDecision>((resolve) => {
 			const timer = setTimeout(() => this.#settleApproval(id, 'expired', null), deadline - now)
 			this.#approvals.set(id, {
@@ -299,6 +302,7 @@ export class LaneToolCalls {
 				...(by !== null && { by }),
 			})
 		})
+		this.#d.approvalsChanged()
 		waiter.resolve(decision)
 	}
 
@@ -309,9 +313,11 @@ export class LaneToolCalls {
 		const { store, host } = this.#d
 		const now = host.now()
 		store.expireOpenJobs(now)
-		for (const a of store.expirePendingApprovals(now)) {
+		const expired = store.expirePendingApprovals(now)
+		for (const a of expired) {
 			this.#d.emit('approval.resolved', a.runId, { approvalId: a.id, decision: 'expired' })
 		}
+		if (expired.length > 0) this.#d.approvalsChanged()
 	}
 }
 

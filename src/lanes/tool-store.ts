@@ -181,6 +181,13 @@ export class ToolCallStore {
 		)
 	}
 
+	/** How many calls wait for a decision (the sessions index carries it). */
+	pendingCount(): number {
+		return this.#sql
+			.exec<{ n: number }>("SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'")
+			.one().n
+	}
+
 	/** Pending approvals first, then the latest decided ones. */
 	listApprovals(limit: number): ApprovalView[] {
 		return this.#sql

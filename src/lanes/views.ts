@@ -1,7 +1,8 @@
 // What a lane shows of itself: a run, pages of its messages and runs, its outbox, the session's
-// summary.
+// summary and its row in the D1 sessions index.
 // Reads of the store only (a lane that does not exist answers not_found); nothing here changes.
 import type { SessionRef } from '../security/subject'
+import type { IndexRow } from './host'
 import { type LaneStore, runView } from './store'
 import {
 	DELIVERY_STATUSES,
@@ -11,6 +12,7 @@ import {
 	type LaneResult,
 	type MessageView,
 	ok,
+	type RunStatus,
 	type RunView,
 	type SessionInfo,
 } from './types'
@@ -84,5 +86,21 @@ export function sessionInfo(store: LaneStore, activeRunId: string | null): Sessi
 		activeRunId,
 		lastEventSeq: store.events.lastSeq(),
 		compactions: Number(store.getMeta('compactions') ?? '0'),
+	}
+}
+
+/** The session's row in the D1 index as of `now` (with the run that just changed, if any). */
+export function indexRow(
+	store: LaneStore,
+	now: number,
+	run?: { id: string; status: RunStatus },
+): IndexRow {
+	const stats = store.transcript.stats()
+	return {
+		createdAt: store.createdAt() ?? now,
+		updatedAt: now,
+		messageCount: stats.active + stats.compacted,
+		pendingApprovals: store.tools.pendingCount(),
+		...(run && { lastRunId: run.id, lastRunStatus: run.status }),
 	}
 }

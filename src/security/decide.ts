@@ -19,13 +19,23 @@ export interface PolicySet {
 
 const decisions = new DecisionCache()
 
+/**
+ * Actions a key's scopes never narrow: asking who you are (`GET /v1/me`) reveals only what the
+ * caller's own credential already stands for, and a client needs it to know what it may do.
+ */
+export const UNSCOPED_ACTIONS: readonly string[] = ['me:read']
+
 /** Decides one request. `tenantPolicies` is called only for tenant principals. */
 export async function decideAccess(
 	request: AccessRequest,
 	tenantPolicies: (tenantId: string) => Promise<PolicySet>,
 ): Promise<Decision> {
 	const scopes = request.subject.scopes
-	if (scopes.length > 0 && !scopes.some((s) => matchesPattern(s, request.action))) {
+	if (
+		scopes.length > 0 &&
+		!UNSCOPED_ACTIONS.includes(request.action) &&
+		!scopes.some((s) => matchesPattern(s, request.action))
+	) {
 		return {
 			effect: 'deny',
 			policyId: 'key-scopes',

@@ -48,6 +48,14 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		conditions: [{ key: 'subject.kind', operator: 'equals', value: 'platform' }],
 		priority: 100,
 	},
+	{
+		// Every principal may ask who it is, in its own tenant (isolation above still applies).
+		id: 'system:who-am-i',
+		effect: 'allow',
+		resources: ['tenant:*'],
+		actions: ['me:read'],
+		priority: 0,
+	},
 	role('admin', ['*']),
 	role('operator', [
 		'agents:*',

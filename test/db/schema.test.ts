@@ -41,6 +41,7 @@ describe('D1 schema', () => {
 			'channels_tenant_agent_idx',
 			'policies_tenant_priority_idx',
 			'sessions_tenant_agent_updated_idx',
+			'sessions_tenant_pending_idx',
 			'sessions_tenant_updated_idx',
 			'tool_executions_tenant_session_idx',
 			'tool_executions_tenant_started_idx',

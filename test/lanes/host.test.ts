@@ -61,7 +61,35 @@ describe('AlarmScheduler', () => {
 
 describe('CoalescedIndex', () => {
 	const ref: SessionRef = { tenantId: 't', agentId: 'a', sessionKey: 'k' }
-	const row = (n: number): IndexRow => ({ createdAt: 0, updatedAt: n, messageCount: n })
+	const row = (n: number): IndexRow => ({
+		createdAt: 0,
+		updatedAt: n,
+		messageCount: n,
+		pendingApprovals: 0,
+	})
+
+	it('sends a write asked for `now` at once, past the interval', async () => {
+		const written: number[] = []
+		const writes: Promise<unknown>[] = []
+		const index = new CoalescedIndex({
+			write: async (r) => {
+				written.push(r.messageCount)
+			},
+			remove: async () => {},
+			intervalMs: 3_600_000,
+			waitUntil: (p) => writes.push(p),
+			logger: silent,
+		})
+		index.upsert(ref, row(1))
+		index.upsert(ref, row(2))
+		await Promise.all(writes)
+		// The second waits out the hour; an approval's change does not.
+		expect(written).toEqual([1])
+		index.upsert(ref, { ...row(3), pendingApprovals: 1 }, { now: true })
+		await Promise.all(writes)
+		expect(written).toEqual([1, 3])
+		expect(writes).toHaveLength(2)
+	})
 
 	it('writes the first update at once, then the latest state once per interval, in order', async () => {
 		const written: number[] = []

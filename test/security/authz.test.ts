@@ -20,6 +20,8 @@ const SESSION_ALL = [
 	'stream',
 	'approve',
 ].map((a) => `sessions:${a}`)
+/** Every principal may ask who it is (`GET /v1/me`). */
+const EVERYONE = ['me:read']
 const ALLOWED: Record<Role, (action: string) => boolean> = {
 	admin: (a) =>
 		!a.startsWith('tenants:') &&
@@ -128,7 +130,7 @@ describe('authorization matrix', () => {
 			for (const [method, path, rule] of ROUTE_RULES) {
 				const res = await hit(keys[role], method, path)
 				await res.body?.cancel()
-				const allowed = ALLOWED[role](rule.action)
+				const allowed = EVERYONE.includes(rule.action) || ALLOWED[role](rule.action)
 				if (res.status === 401 || (allowed ? res.status === 403 : res.status !== 403)) {
 					wrong.push(
 						`${method} ${path} (${rule.action}) → ${res.status}, expected ${allowed ? 'allowed' : '403'}`,

@@ -84,6 +84,8 @@ interface Harness {
 	audits: AuditEvent[]
 	/** Audit rows the lane's tool calls wrote themselves. */
 	laneAudits: Omit<AuditEvent, 'tenantId' | 'target'>[]
+	/** The session's pending approvals, each time the lane was told they changed. */
+	pendingCounts: number[]
 	deps(over?: Partial<ConsumerDeps> & { tools?: AnyToolSpec[]; allow?: Allow }): ConsumerDeps
 	call(
 		spec: AnyToolSpec,
@@ -104,6 +106,7 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 		const records: ToolExecution[] = []
 		const audits: AuditEvent[] = []
 		const laneAudits: Harness['laneAudits'] = []
+		const pendingCounts: number[] = []
 		const toolbox = (tools: AnyToolSpec[], allow: Allow): Toolbox => ({
 			toolsFor: async () => tools,
 			decide: async (request) =>
@@ -130,6 +133,7 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 			tx: (f) => state.storage.transactionSync(f),
 			emit: (type, _runId, data) => events.push({ type, data }),
 			audit: (event) => laneAudits.push(event),
+			approvalsChanged: () => pendingCounts.push(store.tools.pendingCount()),
 			slackMs,
 		})
 		const signal = new AbortController()
@@ -140,6 +144,7 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 			records,
 			audits,
 			laneAudits,
+			pendingCounts,
 			signal,
 			deps: ({ tools = [], allow = true, ...over } = {}) => ({
 				toolbox: toolbox(tools, allow),
@@ -454,6 +459,8 @@ describe('approvals in the lane', () => {
 			expect(h.events.filter((e) => e.type === 'approval.requested')).toHaveLength(2)
 			h.signal.abort(new Error('done'))
 			await expect(next).rejects.toThrow('done')
+			// The lane re-indexes the session at each request and each settlement.
+			expect(h.pendingCounts).toEqual([1, 0, 1, 0])
 		}))
 
 	it('allow-always answers later calls of the tool at once', () =>

@@ -1,7 +1,8 @@
 // Authentication for /v1: default deny. Credentials come in `Authorization: Bearer <token>` (or,
-// for WebSocket upgrades from browsers, the `Sec-WebSocket-Protocol` entry `bearer.<token>`) —
-// never in the URL: a query string carrying one is refused, as it would leak into logs. A token is
-// an API key (`ek_<id>_<secret>`), a JWT (when a JWKS is configured) or the bootstrap admin token.
+// for WebSocket upgrades from browsers, the `Sec-WebSocket-Protocol` entry `bearer.<token>`, the
+// admin's tenant as `tenant.<id>`) — never in the URL: a query string carrying one is refused, as
+// it would leak into logs. A token is an API key (`ek_<id>_<secret>`), a JWT (when a JWKS is
+// configured) or the bootstrap admin token.
 // Failed attempts count per client IP; past the limit the IP gets 429 for a minute — here from this
 // isolate's memory, and on the OpenClaw socket from the lockout every isolate shares (../lockout.ts).
 import type { Context, MiddlewareHandler } from 'hono'
@@ -9,7 +10,7 @@ import { PLATFORM_CHAIN } from '../../security/audit'
 import { looksLikeJwt } from '../../security/jwt'
 import { bearerToken } from '../../security/tokens'
 import { audit, waitUntil } from '../audit'
-import type { GatewayEnv, Principal } from '../context'
+import type { CredentialSource, GatewayEnv, Principal } from '../context'
 import { identifyToken, TENANT_DISABLED } from '../identity'
 import { LOCKOUT_MS, lockOut, overFailureLimit } from '../lockout'
 import { ProblemError } from '../problem'
@@ -18,6 +19,7 @@ export const TENANT_HEADER = 'x-edgeclaw-tenant'
 export const DEFAULT_TENANT = 'default'
 export const WS_PROTOCOL = 'edgeclaw'
 const WS_BEARER = 'bearer.'
+const WS_TENANT = 'tenant.'
 
 /** Query parameters that look like credentials; their presence is refused. */
 const URL_CREDENTIALS = [
@@ -39,20 +41,35 @@ const blocked = new Map<string, number>()
 export const clientIp = (c: Context<GatewayEnv>): string | undefined =>
 	c.req.header('cf-connecting-ip') ?? undefined
 
-/**
- * The presented token: Authorization header; else the JWT Cloudflare Access adds to every request
- * it lets through (`Cf-Access-Jwt-Assertion`, only ever taken as a JWT); else a WebSocket
- * subprotocol entry.
- */
-export function presentedToken(c: Context<GatewayEnv>): string | undefined {
-	const header = bearerToken(c.req.header('authorization'))
-	if (header) return header
-	const access = c.req.header('cf-access-jwt-assertion')
-	if (access && looksLikeJwt(access)) return access
+/** The value of the upgrade's `Sec-WebSocket-Protocol` entry `<prefix><value>` (upgrades only). */
+function subprotocolEntry(c: Context<GatewayEnv>, prefix: string): string | undefined {
 	if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return undefined
 	const protocols = (c.req.header('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim())
-	const entry = protocols.find((p) => p.startsWith(WS_BEARER))
-	return entry?.slice(WS_BEARER.length) || undefined
+	return protocols.find((p) => p.startsWith(prefix))?.slice(prefix.length)
+}
+
+/**
+ * The presented token and where it came from: Authorization header; else the JWT Cloudflare
+ * Access adds to every request it lets through (`Cf-Access-Jwt-Assertion`, only ever taken as a
+ * JWT); else a WebSocket subprotocol entry.
+ */
+export function presentedToken(
+	c: Context<GatewayEnv>,
+): { token: string; source: CredentialSource } | undefined {
+	const header = bearerToken(c.req.header('authorization'))
+	if (header) return { token: header, source: 'token' }
+	const access = c.req.header('cf-access-jwt-assertion')
+	if (access && looksLikeJwt(access)) return { token: access, source: 'access' }
+	const entry = subprotocolEntry(c, WS_BEARER)
+	return entry ? { token: entry, source: 'token' } : undefined
+}
+
+/**
+ * The tenant a request asks to act in: the `x-edgeclaw-tenant` header; else, on a WebSocket
+ * upgrade (browsers cannot set headers on one), the subprotocol entry `tenant.<id>`.
+ */
+function requestedTenant(c: Context<GatewayEnv>): string | undefined {
+	return c.req.header(TENANT_HEADER) ?? subprotocolEntry(c, WS_TENANT)
 }
 
 async function failed(
@@ -127,8 +144,8 @@ export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 			if (until > Date.now()) throw tooMany((until - Date.now()) / 1000)
 			blocked.delete(ip as string)
 		}
-		const token = presentedToken(c)
-		if (token === undefined) {
+		const presented = presentedToken(c)
+		if (presented === undefined) {
 			throw new ProblemError(
 				'unauthorized',
 				'Send credentials as "Authorization: Bearer <token>".',
@@ -137,13 +154,17 @@ export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 				},
 			)
 		}
-		const adminTenant = c.req.header(TENANT_HEADER) ?? DEFAULT_TENANT
-		const verdict = await identifyToken(c.env, token, {
-			adminTenant,
+		const asked = requestedTenant(c)
+		const verdict = await identifyToken(c.env, presented.token, {
+			adminTenant: asked ?? DEFAULT_TENANT,
 			waitUntil: (p) => waitUntil(c, p),
 		})
 		if (!verdict.ok && verdict.reason === 'bad_tenant') {
-			throw new ProblemError('bad_request', `The ${TENANT_HEADER} header is not a valid tenant id.`)
+			const where =
+				c.req.header(TENANT_HEADER) === undefined
+					? `"${WS_TENANT}<id>" WebSocket subprotocol entry`
+					: `${TENANT_HEADER} header`
+			throw new ProblemError('bad_request', `The ${where} is not a valid tenant id.`)
 		}
 		if (!verdict.ok && verdict.reason === TENANT_DISABLED) {
 			// A valid credential, not a guess: refused without counting as a failed attempt.
@@ -155,7 +176,6 @@ export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 		}
 		if (!verdict.ok) return failed(c, verdict.reason, verdict.tenantId)
 		const { principal } = verdict
-		const asked = c.req.header(TENANT_HEADER)
 		if (principal.kind !== 'platform' && asked !== undefined && asked !== principal.tenantId) {
 			throw new ProblemError(
 				'forbidden',
@@ -163,6 +183,7 @@ export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 			)
 		}
 		c.set('principal', principal)
+		c.set('credentialSource', presented.source)
 		c.set('logger', c.get('logger').child({ tenant: principal.tenantId }))
 		auditSuccess(c, principal)
 		await next()

@@ -58,7 +58,7 @@ const root = createRoute({
 	path: '/',
 	summary: 'OpenClaw Gateway protocol v4 at the bare host (WebSocket)',
 	description:
-		'The same socket as `/v1/gateway`, where OpenClaw clients connect by default (`ws://host:port`). Without an upgrade: 426.',
+		'The same socket as `/v1/gateway`, where OpenClaw clients connect by default (`ws://host:port`). A browser navigation (GET or HEAD accepting `text/html`, no upgrade) gets the web app (WebChat and console) instead; anything else without an upgrade is refused.',
 })
 
 export const openclawRoutes = createRouter()
