@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { errorsByField, lineAndColumn, parseConfig, stableJson } from '../../src/console/config-json'
+import {
+	errorsByField,
+	lineAndColumn,
+	parseConfig,
+	stableJson,
+} from '../../src/console/config-json'
 
 describe('stableJson', () => {
 	it('sorts keys at every depth, arrays kept in order', () => {

@@ -70,12 +70,18 @@ describe('stackUsage', () => {
 
 describe('niceScale', () => {
 	it('rounds the top up to a 1-2-5 step', () => {
-		expect(niceScale(930)).toEqual({ top: 1000, step: 250 > 200 ? 500 : 200, ticks: expect.any(Array) })
+		expect(niceScale(930)).toEqual({
+			top: 1000,
+			step: 250 > 200 ? 500 : 200,
+			ticks: expect.any(Array),
+		})
 		const scale = niceScale(930)
 		expect(scale.top).toBeGreaterThanOrEqual(930)
 		expect(scale.ticks[0]).toBe(0)
 		expect(scale.ticks.at(-1)).toBe(scale.top)
-		expect([1, 2, 5, 10].map((m) => m * 10 ** Math.floor(Math.log10(scale.step)))).toContain(scale.step)
+		expect([1, 2, 5, 10].map((m) => m * 10 ** Math.floor(Math.log10(scale.step)))).toContain(
+			scale.step,
+		)
 	})
 
 	it('covers exactly a round maximum and never steps below one token', () => {

@@ -21,6 +21,7 @@ export const PROBLEMS = {
 	precondition_failed: { status: 412, title: 'Precondition failed' },
 	payload_too_large: { status: 413, title: 'Payload too large' },
 	unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+	upgrade_required: { status: 426, title: 'WebSocket upgrade required' },
 	rate_limited: { status: 429, title: 'Too many requests' },
 	queue_full: { status: 429, title: "Session's queue is full" },
 	budget_exhausted: { status: 429, title: "Tenant's daily token budget is used up" },

@@ -102,7 +102,7 @@ describe('the web app', () => {
 		}
 		// The OpenClaw route's answer to a plain GET: it needs a WebSocket upgrade.
 		const plain = (await (await call('/')).json()) as { code: string; detail: string }
-		expect(plain.code).toBe('bad_request')
+		expect(plain.code).toBe('upgrade_required')
 		expect(plain.detail).toContain('WebSocket upgrade')
 	})
 })

@@ -148,7 +148,7 @@ describe('WebSocket', () => {
 	it('needs an upgrade and credentials', async () => {
 		await send('ws-0', { content: 'x', wait: true })
 		const plain = await admin('/v1/sessions/ws-0/ws')
-		expect(plain.status).toBe(400)
+		expect(plain.status).toBe(426)
 		const anon = await call('/v1/sessions/ws-0/ws', { headers: { upgrade: 'websocket' } })
 		expect(anon.status).toBe(401)
 		const unknown = await call('/v1/sessions/ws-none/ws', {

@@ -20,7 +20,7 @@ const upgrade = createRoute({
 	responses: {
 		101: { description: 'Switching protocols' },
 		426: {
-			description: 'Not a WebSocket upgrade',
+			description: 'Not a WebSocket upgrade (upgrade_required)',
 			content: { 'application/problem+json': { schema: z.object({}).loose() } },
 		},
 		429: {
@@ -33,9 +33,7 @@ const upgrade = createRoute({
 /** Hands an upgrade to a new connection object; the object owns the socket from here on. */
 export async function admitGatewaySocket(c: Context<GatewayEnv>): Promise<Response> {
 	if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-		throw new ProblemError('bad_request', 'This endpoint needs a WebSocket upgrade.', {
-			extensions: { status: 426 },
-		})
+		throw new ProblemError('upgrade_required', 'This endpoint needs a WebSocket upgrade.')
 	}
 	const ns = c.env.GATEWAY_CONNECTION
 	const id = ns.newUniqueId()

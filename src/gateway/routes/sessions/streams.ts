@@ -4,7 +4,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { openEventStream, openLane } from '../../lane/client'
 import { WS_PROTOCOL } from '../../middleware/auth'
-import { authedErrors, bearerAuth, createRouter, notFoundResponse } from '../../openapi'
+import {
+	authedErrors,
+	bearerAuth,
+	createRouter,
+	notFoundResponse,
+	ProblemSchema,
+} from '../../openapi'
 import { ProblemError } from '../../problem'
 import { AgentQuery, SessionParams } from './schemas'
 
@@ -40,6 +46,10 @@ const socket = createRoute({
 	request: { params: SessionParams, query: StreamQuery },
 	responses: {
 		101: { description: 'Switching protocols' },
+		426: {
+			description: 'Not a WebSocket upgrade (upgrade_required)',
+			content: { 'application/problem+json': { schema: ProblemSchema } },
+		},
 		...authedErrors,
 		...notFoundResponse,
 	},
@@ -62,11 +72,8 @@ export const streamRoutes = createRouter()
 	.openapi(socket, async (c) => {
 		if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
 			throw new ProblemError(
-				'bad_request',
+				'upgrade_required',
 				'This route needs a WebSocket upgrade (Upgrade: websocket).',
-				{
-					extensions: { status: 426 },
-				},
 			)
 		}
 		const { sessionKey } = c.req.valid('param')
