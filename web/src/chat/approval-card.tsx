@@ -1,10 +1,11 @@
 // An approval inline in the transcript: what the tool wants to do, and — for those allowed to
 // decide — allow once, allow always (this tool, this session, until a reset) or deny. The
 // server's refusal (e.g. approval_self_denied: a principal of the call may not allow it) is shown.
+
+import { useAction } from '../ui/action'
 import { ErrorNotice, Time } from '../ui/kit'
 import type { ApprovalCard } from './approvals'
 import type { ApprovalChoice } from './types'
-import { useAction } from './use-action'
 
 const CHOICES: { choice: ApprovalChoice; label: string; className?: string }[] = [
 	{ choice: 'allow-once', label: 'Allow once', className: 'primary' },
@@ -30,7 +31,7 @@ export function ApprovalCardView(props: {
 	onDecide?: (choice: ApprovalChoice) => Promise<void>
 }) {
 	const { card, onDecide } = props
-	const decide = useAction(async (choice: ApprovalChoice) => onDecide?.(choice))
+	const decide = useAction()
 	const pending = card.status === 'pending'
 	return (
 		<fieldset
@@ -56,7 +57,7 @@ export function ApprovalCardView(props: {
 								type="button"
 								class={c.className}
 								disabled={decide.busy}
-								onClick={() => void decide.run(c.choice)}
+								onClick={() => void decide.run(async () => onDecide?.(c.choice))}
 							>
 								{c.label}
 							</button>

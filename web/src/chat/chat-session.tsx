@@ -2,11 +2,11 @@
 // action shown only to a principal allowed to take it.
 import { useState } from 'preact/hooks'
 import { can } from '../session'
+import { useAction } from '../ui/action'
 import { ErrorNotice } from '../ui/kit'
 import { Composer } from './composer'
 import { Transcript } from './transcript'
 import { activeRun, transcriptItems } from './transcript-view'
-import { useAction } from './use-action'
 import { type Connection, useChat } from './use-chat'
 
 /** The status text the browser tests read: "Live" only while the socket is open. */
@@ -56,7 +56,7 @@ export function ChatSessionView({ agent, sessionKey }: { agent: string; sessionK
 /** "Reset session", then "Confirm reset" (no window.confirm: it blocks and tests cannot see it). */
 function ResetControl({ onReset }: { onReset: () => Promise<void> }) {
 	const [confirming, setConfirming] = useState(false)
-	const reset = useAction(onReset)
+	const reset = useAction()
 	return (
 		<span class="reset-control">
 			{confirming ? (
@@ -67,7 +67,11 @@ function ResetControl({ onReset }: { onReset: () => Promise<void> }) {
 						class="danger"
 						disabled={reset.busy}
 						onClick={async () => {
-							if (await reset.run()) setConfirming(false)
+							const done = await reset.run(async () => {
+								await onReset()
+								return true
+							})
+							if (done) setConfirming(false)
 						}}
 					>
 						Confirm reset

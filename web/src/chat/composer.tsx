@@ -2,9 +2,9 @@
 // mode for what is sent while a run is busy, and "Stop" for the running run. Each control shows
 // only when the signed-in principal may use it (the server still checks).
 import { useState } from 'preact/hooks'
+import { useAction } from '../ui/action'
 import { ErrorNotice } from '../ui/kit'
 import { QUEUE_MODES, type QueueMode } from './types'
-import { useAction } from './use-action'
 
 const MODE_LABELS: Record<QueueMode, string> = {
 	followup: 'Follow-up: queue a new turn',
@@ -25,7 +25,7 @@ export interface ComposerProps {
 export function Composer(props: ComposerProps) {
 	const [text, setText] = useState('')
 	const [mode, setMode] = useState<QueueMode>('followup')
-	const stop = useAction(props.onStop)
+	const stop = useAction()
 	if (!props.canSend && !props.canStop) return null
 	// Reads the field itself: a key pressed right after typing may come before the next render.
 	const submit = (value: string) => {
@@ -85,7 +85,7 @@ export function Composer(props: ComposerProps) {
 						type="button"
 						class="danger"
 						disabled={!props.busy || stop.busy}
-						onClick={() => void stop.run()}
+						onClick={() => void stop.run(props.onStop)}
 					>
 						Stop
 					</button>

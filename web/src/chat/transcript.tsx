@@ -2,6 +2,7 @@
 // approval cards where the call waits, and how each live run stands. Model and tool text is
 // sanitised markdown or plain text; nothing is put into the page as unsanitised HTML.
 import { useLayoutEffect, useRef } from 'preact/hooks'
+import { useAction } from '../ui/action'
 import { ErrorNotice } from '../ui/kit'
 import { ApprovalCardView } from './approval-card'
 import { Markdown } from './markdown-view'
@@ -9,7 +10,6 @@ import type { LiveRun } from './runs'
 import type { OutgoingMessage } from './stream'
 import type { TranscriptItem } from './transcript-view'
 import type { ApprovalChoice } from './types'
-import { useAction } from './use-action'
 
 export interface TranscriptProps {
 	items: TranscriptItem[]
@@ -27,7 +27,7 @@ const STICK_PX = 48
 export function Transcript(props: TranscriptProps) {
 	const log = useRef<HTMLDivElement>(null)
 	const atBottom = useRef(true)
-	const earlier = useAction(props.onLoadEarlier)
+	const earlier = useAction()
 	useLayoutEffect(() => {
 		const el = log.current
 		if (el && atBottom.current) el.scrollTop = el.scrollHeight
@@ -51,7 +51,7 @@ export function Transcript(props: TranscriptProps) {
 					onClick={() => {
 						// Keep the view where it is while older messages go in above.
 						atBottom.current = false
-						void earlier.run()
+						void earlier.run(props.onLoadEarlier)
 					}}
 				>
 					Load earlier

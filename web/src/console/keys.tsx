@@ -92,14 +92,13 @@ export function KeysPage() {
 									<td>
 										<div class="row-actions">
 											{state !== 'revoked' && mayRotate && (
-												<button
-													type="button"
+												// Rotating revokes the old secret at once: two steps, like revoking.
+												<ConfirmButton
+													label="Rotate"
 													disabled={action.busy}
-													aria-describedby={`key-${k.id}`}
-													onClick={() => rotate(k)}
-												>
-													Rotate
-												</button>
+													describedBy={`key-${k.id}`}
+													onConfirm={() => rotate(k)}
+												/>
 											)}
 											{state !== 'revoked' && mayRevoke && (
 												<ConfirmButton

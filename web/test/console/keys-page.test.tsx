@@ -115,7 +115,7 @@ describe('Keys page', () => {
 	it('shows a rotated key’s new secret, and the server’s refusal as a notice', async () => {
 		signInAs('operator', ['keys:list', 'keys:rotate'])
 		let refuse = true
-		fakeGateway({
+		const calls = fakeGateway({
 			...keysRoute,
 			'POST /v1/keys/aaaaaaaaaaaaaaaa/rotate': () =>
 				refuse
@@ -135,12 +135,16 @@ describe('Keys page', () => {
 		render(<KeysPage />, root())
 		await vi.waitFor(() => expect(buttons(root(), 'Rotate')).toHaveLength(1))
 		click(button(root(), 'Rotate'))
+		// Two steps: nothing is rotated until "Confirm rotate".
+		expect(calls.filter((c) => c.path.endsWith('/rotate'))).toHaveLength(0)
+		click(button(root(), 'Confirm rotate'))
 		await vi.waitFor(() =>
 			expect(root().querySelector('[role="alert"]')?.textContent).toContain('privilege_escalation'),
 		)
 		expect(root().textContent).toContain('req-9')
 		refuse = false
 		click(button(root(), 'Rotate'))
+		click(button(root(), 'Confirm rotate'))
 		await vi.waitFor(() => expect(labelled(root(), 'Secret').value).toBe('ek_dddddddddddddddd_new'))
 		expect(root().textContent).toContain('Key ci-bot rotated')
 	})
