@@ -38,7 +38,10 @@ export async function signIn(page, url, token) {
 	await page.getByLabel('Token', { exact: true }).fill(token)
 	await page.getByRole('button', { name: 'Sign in', exact: true }).click()
 	const tenant = page.getByTestId('tenant')
-	await tenant.waitFor()
+	const refused = page.getByRole('alert')
+	await tenant.or(refused).first().waitFor()
+	if (!(await tenant.isVisible()))
+		throw new Error(`sign-in refused: ${(await refused.first().textContent())?.trim()}`)
 	return {
 		tenant: (await tenant.textContent()) ?? '',
 		role: (await page.getByTestId('role').textContent()) ?? '',

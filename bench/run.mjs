@@ -4,14 +4,15 @@
 // model server on loopback; measures cold start, the latency matrix, the client protocols,
 // throughput at equal concurrency, a soak of each (before the phases that open 1,000 more
 // sessions), one lane, fan-out, sessions and a Telegram channel against the native API (its
-// webhook's ack, its answer's delivery to a fake Bot API); prints the tables and the
-// budgets (bench/budgets.json); writes bench/results/latest.json and latest.txt. Not in `npm test`.
+// webhook's ack, its answer's delivery to a fake Bot API) and the web app (its payload, and the
+// first token in Chromium against a raw WebSocket client); prints the tables and the budgets
+// (bench/budgets.json); writes bench/results/latest.json and latest.txt. Not in `npm test`.
 //   --check        exit 1 when a budget is missed
 //   --quick        fewer samples (a smoke run)
 //   --only=a,b     only these latency scenarios (and their baselines); skips the other phases
 //   --rounds=N     interleaved rounds per latency scenario (the channels phase: N × per round)
 //   --only-phase=a,b  only these phases: cold, matrix, stream, throughput, soak, lane, fanout,
-//                  sessions, channels
+//                  sessions, channels, web
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -31,6 +32,7 @@ import { latencyScenarios } from './matrix.mjs'
 import { peerClient, startPeer } from './peer.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { sessionsScenario, soakScenario } from './sessions.mjs'
+import { payloadTable, ttftVerdict, uiPayload, webTtftScenario } from './web.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const argv = process.argv.slice(2)
@@ -43,7 +45,7 @@ const listFlag = (name) =>
 		.split(',')
 const only = listFlag('only')
 const rounds = Number(argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
-const PHASES = 'cold matrix stream throughput soak lane fanout sessions channels'.split(' ')
+const PHASES = 'cold matrix stream throughput soak lane fanout sessions channels web'.split(' ')
 const onlyPhases = listFlag('only-phase')
 for (const p of onlyPhases ?? [])
 	if (!PHASES.includes(p)) throw new Error(`--only-phase: no phase "${p}" (${PHASES.join(', ')})`)
@@ -63,6 +65,7 @@ const sizes = quick
 			lane: { count: 50, concurrency: 8 },
 			protocols: { perRound: 3 },
 			channels: { chats: 16 },
+			web: { rounds: 10, warmup: 2 },
 			coldRuns: 1,
 		}
 	: {
@@ -73,6 +76,7 @@ const sizes = quick
 			lane: { count: 300, concurrency: 8 },
 			protocols: { perRound: 15 },
 			channels: { chats: 64 },
+			web: { rounds: 60, warmup: 5 },
 			coldRuns: 3,
 		}
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
@@ -103,6 +107,8 @@ try {
 	// Cold first, while nothing else runs: bundle size and startup of the product and a bare Worker.
 	if (wants('cold')) phase('cold: bundle and startup')
 	const cold = wants('cold') ? coldScenario({ cwd: root, state, runs: sizes.coldRuns }) : []
+	if (wants('web')) phase('web: the UI payload')
+	const uiSize = wants('web') ? uiPayload(root) : null
 
 	phase('starting the product, the floor, the peer and the model server')
 	const model = await startFakeOpenAI()
@@ -207,6 +213,8 @@ try {
 	let peerSoak = null
 	/** @type {Awaited<ReturnType<typeof channelsScenario>> | null} */
 	let channels = null
+	/** @type {Awaited<ReturnType<typeof webTtftScenario>> | null} */
+	let webTtft = null
 	if (wants('stream')) {
 		phase('stream: one turn per client protocol')
 		protocols = await protocolsScenario({
@@ -225,6 +233,15 @@ try {
 			keyAuth,
 			count: plan.rounds * plan.perRound,
 			...sizes.channels,
+		})
+	}
+	if (wants('web')) {
+		phase('web: first token in Chromium against a raw WebSocket client')
+		webTtft = await webTtftScenario({
+			url: product.url,
+			token: key.secret,
+			agent: 'main',
+			...sizes.web,
 		})
 	}
 	if (wants('throughput')) {
@@ -289,6 +306,17 @@ try {
 			`\nchannels: a Telegram webhook against the native API, one request in flight, alternating, ${channels.count} each over ${channels.chats} chats and sessions (ms; channel.reply = webhook sent → sendMessage received)\n`,
 		)
 		say(table(channels.results))
+	}
+	if (uiSize) {
+		say('\nweb: the UI payload, every JS and CSS file of dist/web/assets\n')
+		say(payloadTable(uiSize))
+	}
+	if (webTtft) {
+		say(
+			`\nweb: "Send" clicked → first streamed token in the DOM, Chromium (web.ttft) against a raw WebSocket client (ws.ttft), alternating, ${sizes.web.rounds} each (ms)\n`,
+		)
+		say(table(webTtft.results))
+		say(ttftVerdict(webTtft))
 	}
 	if (protocols.length > 0) {
 		say(
@@ -375,7 +403,15 @@ try {
 
 	const verdicts = check(
 		readBudgets(join(root, 'bench/budgets.json')),
-		figures({ results, throughput, sessions, soak, cold, channels }),
+		figures({
+			results,
+			throughput,
+			sessions,
+			soak,
+			cold,
+			channels,
+			web: { payload: uiSize, ttft: webTtft },
+		}),
 	)
 	say('\nbudgets (bench/budgets.json)\n')
 	say(verdictTable(verdicts))
@@ -399,6 +435,7 @@ try {
 				soak,
 				peerSoak,
 				channels,
+				web: { payload: uiSize, ttft: webTtft },
 				cold,
 				rss: { start: rssAtStart, end: rssAtEnd },
 				budgets: verdicts,
@@ -419,6 +456,13 @@ try {
 	for (const [name, s] of soaks) if (s && s.errors + s.lost + s.outOfOrder > 0) failed.push(name)
 	if (channels && channels.lost + channels.results.reduce((e, r) => e + r.errors, 0) > 0)
 		failed.push('channels')
+	if (webTtft?.results.some((r) => r.errors > 0)) failed.push('web.ttft')
+	if (uiSize && !uiSize.ok) {
+		console.error(
+			`\nTHE WEB APP IS OVER ITS BUDGET: ${uiSize.gzipKiB.toFixed(1)} KiB gzip of JS + CSS, the budget is ${uiSize.budgetKiB} KiB`,
+		)
+		failed.push('web payload')
+	}
 	if (failed.length > 0) {
 		console.error(`\nerrors in: ${failed.join(', ')}`)
 		process.exitCode = 1
