@@ -49,7 +49,7 @@ describe('chat', () => {
 		await app.page.keyboard.press('Enter')
 		await chat.transcript
 			.locator('.markdown')
-			.getByText(/^echo: line one\s+line two$/)
+			.getByText(/^echo: line one\s*line two$/)
 			.waitFor()
 		expect(await chat.message.inputValue()).toBe('')
 	})
