@@ -18,7 +18,7 @@ export function readBudgets(file) {
 /**
  * The figures of a run, by the names budgets use. A figure whose scenario did not run is NaN
  * (and fails its budget: a check is never passed by leaving a scenario out).
- * @param {{ results: Latency[], throughput: Throughput[], sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } }} run
+ * @param {{ results: Latency[], throughput: Throughput[], sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
  * @returns {Record<string, number>}
  */
 export function figures(run) {

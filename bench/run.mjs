@@ -32,7 +32,7 @@ import { latencyScenarios } from './matrix.mjs'
 import { peerClient, startPeer } from './peer.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { sessionsScenario, soakScenario } from './sessions.mjs'
-import { payloadTable, ttftVerdict, uiPayload, webTtftScenario } from './web.mjs'
+import { webFailures, webPhase, webReport } from './web.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const argv = process.argv.slice(2)
@@ -65,7 +65,6 @@ const sizes = quick
 			lane: { count: 50, concurrency: 8 },
 			protocols: { perRound: 3 },
 			channels: { chats: 16 },
-			web: { rounds: 10, warmup: 2 },
 			coldRuns: 1,
 		}
 	: {
@@ -76,7 +75,6 @@ const sizes = quick
 			lane: { count: 300, concurrency: 8 },
 			protocols: { perRound: 15 },
 			channels: { chats: 64 },
-			web: { rounds: 60, warmup: 5 },
 			coldRuns: 3,
 		}
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
@@ -107,8 +105,6 @@ try {
 	// Cold first, while nothing else runs: bundle size and startup of the product and a bare Worker.
 	if (wants('cold')) phase('cold: bundle and startup')
 	const cold = wants('cold') ? coldScenario({ cwd: root, state, runs: sizes.coldRuns }) : []
-	if (wants('web')) phase('web: the UI payload')
-	const uiSize = wants('web') ? uiPayload(root) : null
 
 	phase('starting the product, the floor, the peer and the model server')
 	const model = await startFakeOpenAI()
@@ -213,8 +209,6 @@ try {
 	let peerSoak = null
 	/** @type {Awaited<ReturnType<typeof channelsScenario>> | null} */
 	let channels = null
-	/** @type {Awaited<ReturnType<typeof webTtftScenario>> | null} */
-	let webTtft = null
 	if (wants('stream')) {
 		phase('stream: one turn per client protocol')
 		protocols = await protocolsScenario({
@@ -235,15 +229,10 @@ try {
 			...sizes.channels,
 		})
 	}
-	if (wants('web')) {
-		phase('web: first token in Chromium against a raw WebSocket client')
-		webTtft = await webTtftScenario({
-			url: product.url,
-			token: key.secret,
-			agent: 'main',
-			...sizes.web,
-		})
-	}
+	if (wants('web')) phase('web: the UI payload, the first token in Chromium against a raw client')
+	const web = wants('web')
+		? await webPhase({ root, url: product.url, key: key.secret, quick })
+		: null
 	if (wants('throughput')) {
 		phase('throughput at equal concurrency')
 		const byName = new Map(all.map((s) => [s.name, s]))
@@ -307,17 +296,7 @@ try {
 		)
 		say(table(channels.results))
 	}
-	if (uiSize) {
-		say('\nweb: the UI payload, every JS and CSS file of dist/web/assets\n')
-		say(payloadTable(uiSize))
-	}
-	if (webTtft) {
-		say(
-			`\nweb: "Send" clicked → first streamed token in the DOM, Chromium (web.ttft) against a raw WebSocket client (ws.ttft), alternating, ${sizes.web.rounds} each (ms)\n`,
-		)
-		say(table(webTtft.results))
-		say(ttftVerdict(webTtft))
-	}
+	if (web) say(webReport(web))
 	if (protocols.length > 0) {
 		say(
 			'\nstream: one turn per client protocol (ms; ttft = first token; ×http = full p50 / http.wait)\n',
@@ -403,15 +382,7 @@ try {
 
 	const verdicts = check(
 		readBudgets(join(root, 'bench/budgets.json')),
-		figures({
-			results,
-			throughput,
-			sessions,
-			soak,
-			cold,
-			channels,
-			web: { payload: uiSize, ttft: webTtft },
-		}),
+		figures({ results, throughput, sessions, soak, cold, channels, web }),
 	)
 	say('\nbudgets (bench/budgets.json)\n')
 	say(verdictTable(verdicts))
@@ -435,7 +406,7 @@ try {
 				soak,
 				peerSoak,
 				channels,
-				web: { payload: uiSize, ttft: webTtft },
+				web,
 				cold,
 				rss: { start: rssAtStart, end: rssAtEnd },
 				budgets: verdicts,
@@ -456,13 +427,7 @@ try {
 	for (const [name, s] of soaks) if (s && s.errors + s.lost + s.outOfOrder > 0) failed.push(name)
 	if (channels && channels.lost + channels.results.reduce((e, r) => e + r.errors, 0) > 0)
 		failed.push('channels')
-	if (webTtft?.results.some((r) => r.errors > 0)) failed.push('web.ttft')
-	if (uiSize && !uiSize.ok) {
-		console.error(
-			`\nTHE WEB APP IS OVER ITS BUDGET: ${uiSize.gzipKiB.toFixed(1)} KiB gzip of JS + CSS, the budget is ${uiSize.budgetKiB} KiB`,
-		)
-		failed.push('web payload')
-	}
+	if (web) failed.push(...webFailures(web))
 	if (failed.length > 0) {
 		console.error(`\nerrors in: ${failed.join(', ')}`)
 		process.exitCode = 1

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { gzipSync } from 'node:zlib'
 import { launchChromium, signIn } from './chromium.mjs'
-import { grid, latencyResult, opened, runCommand } from './lib.mjs'
+import { grid, latencyResult, opened, runCommand, table } from './lib.mjs'
 import { RunBook } from './protocols.mjs'
 
 /** All JS + CSS of the app, gzip (the issue's budget). */
@@ -25,8 +25,44 @@ export const TTFT_ALLOWANCE_MS = 20
  * @typedef {{ file: string, bytes: number, gzip: number }} AssetSize
  * @typedef {{ files: AssetSize[], gzipKiB: number, budgetKiB: number, ok: boolean }} Payload
  * @typedef {import('./lib.mjs').Result} Result
- * @typedef {{ results: Result[], p50Limit: number, p99Limit: number }} Ttft
+ * @typedef {{ results: Result[], p50Limit: number, p99Limit: number, rounds: number }} Ttft
+ * @typedef {{ payload: Payload, ttft: Ttft }} WebResult
  */
+
+/**
+ * The whole phase: the payload, then the first token (turns with the agent `main`; `--quick`: fewer).
+ * @param {{ root: string, url: string, key: string, quick: boolean }} o
+ * @returns {Promise<WebResult>}
+ */
+export async function webPhase(o) {
+	const payload = uiPayload(o.root)
+	const turns = o.quick ? { rounds: 10, warmup: 2 } : { rounds: 60, warmup: 5 }
+	const ttft = await webTtftScenario({ url: o.url, token: o.key, agent: 'main', ...turns })
+	return { payload, ttft }
+}
+
+/** The phase's tables and verdicts, as the bench prints them. @param {WebResult} web */
+export function webReport({ payload, ttft }) {
+	return [
+		'\nweb: the UI payload, every JS and CSS file of dist/web/assets\n',
+		payloadTable(payload),
+		`\nweb: "Send" clicked → first streamed token in the DOM, Chromium (web.ttft) against a raw WebSocket client (ws.ttft), alternating, ${ttft.rounds} each (ms)\n`,
+		table(ttft.results),
+		ttftVerdict(ttft),
+	].join('\n')
+}
+
+/** What went wrong in the phase (an over-budget payload is said loudly too). @param {WebResult} web */
+export function webFailures({ payload, ttft }) {
+	const failed = ttft.results.some((r) => r.errors > 0) ? ['web.ttft'] : []
+	if (!payload.ok) {
+		console.error(
+			`\nTHE WEB APP IS OVER ITS BUDGET: ${payload.gzipKiB.toFixed(1)} KiB gzip of JS + CSS, the budget is ${payload.budgetKiB} KiB`,
+		)
+		failed.push('web payload')
+	}
+	return failed
+}
 
 /**
  * The gzip size of every JS and CSS file in dist/web/assets, building the app first if needed.
@@ -55,7 +91,7 @@ export function uiPayload(root) {
 }
 
 /** @param {Payload} p */
-export function payloadTable(p) {
+function payloadTable(p) {
 	const kib = (/** @type {number} */ n) => (n / 1024).toFixed(1)
 	const rows = p.files.map((f) => [f.file, kib(f.bytes), kib(f.gzip)])
 	const total = p.files.reduce((sum, f) => sum + f.bytes, 0)
@@ -69,7 +105,7 @@ export function payloadTable(p) {
  *   `token` signs in to the app and authenticates the raw client alike
  * @returns {Promise<Ttft>}
  */
-export async function webTtftScenario(o) {
+async function webTtftScenario(o) {
 	const raw = await rawClient(o, `bench-web-ws-${Date.now()}`)
 	const browser = await launchChromium()
 	try {
@@ -94,6 +130,7 @@ export async function webTtftScenario(o) {
 			results: [ws, web],
 			p50Limit: TTFT_SLOPE * ws.p50 + TTFT_ALLOWANCE_MS,
 			p99Limit: TTFT_SLOPE * ws.p99 + TTFT_ALLOWANCE_MS,
+			rounds: o.rounds,
 		}
 	} finally {
 		raw.close()
@@ -214,7 +251,7 @@ async function browserClient(browser, o, session) {
 }
 
 /** @param {Ttft} t */
-export function ttftVerdict(t) {
+function ttftVerdict(t) {
 	const [ws, web] = t.results
 	const line = (
 		/** @type {string} */ q,
