@@ -43,8 +43,8 @@ export default defineConfig(async () => {
 		},
 		test: {
 			include: ['test/**/*.test.ts'],
-			// Contract tests run in Node against wrangler dev (vitest.contract.config.ts).
-			exclude: ['test/contract/**'],
+			// Contract and browser tests run in Node against wrangler dev (vitest.contract.config.ts).
+			exclude: ['test/contract/**', 'test/browser/**'],
 			setupFiles: ['./test/setup.ts'],
 			// Bounded by state, not speed: see test/timeouts.ts.
 			testTimeout: TEST_TIMEOUT_MS,

@@ -18,7 +18,7 @@ export function readBudgets(file) {
 /**
  * The figures of a run, by the names budgets use. A figure whose scenario did not run is NaN
  * (and fails its budget: a check is never passed by leaving a scenario out).
- * @param {{ results: Latency[], throughput: Throughput[], sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null }} run
+ * @param {{ results: Latency[], throughput: Throughput[], sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
  * @returns {Record<string, number>}
  */
 export function figures(run) {
@@ -29,6 +29,7 @@ export function figures(run) {
 		a === undefined || b === undefined ? Number.NaN : a / b
 	const s = run.sessions
 	const channel = (/** @type {string} */ n) => run.channels?.results.find((r) => r.name === n)
+	const ttft = run.web?.ttft
 	return {
 		'turn.p50 / floor.p50': ratio(lat('turn')?.p50, lat('floor.append')?.p50),
 		'turn.p99 / floor.p99': ratio(lat('turn')?.p99, lat('floor.append')?.p99),
@@ -41,6 +42,11 @@ export function figures(run) {
 		'channel.ack.p50 / submit.p50': ratio(channel('channel.ack')?.p50, channel('submit.key')?.p50),
 		'channel.ack.p99 / submit.p99': ratio(channel('channel.ack')?.p99, channel('submit.key')?.p99),
 		'bundle.gzip KiB': run.cold?.find((c) => c.name === 'edgeclaw')?.gzipKiB ?? Number.NaN,
+		'web.ui gzip KiB': run.web?.payload?.gzipKiB ?? Number.NaN,
+		'web.ttft.p50 / (1.2 × ws.ttft.p50 + 20 ms)': ratio(
+			ttft?.results.find((r) => r.name === 'web.ttft')?.p50,
+			ttft?.p50Limit,
+		),
 	}
 }
 

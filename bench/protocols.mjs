@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks'
 import { grid, opened, quantile } from './lib.mjs'
 
 /** Events by run id, with the time each kind was first seen; waiters wake when theirs lands. */
-class RunBook {
+export class RunBook {
 	/** @type {Map<string, { delta?: number, final?: number }>} */
 	runs = new Map()
 	/** @type {Set<() => void>} */

@@ -4,14 +4,15 @@
 // model server on loopback; measures cold start, the latency matrix, the client protocols,
 // throughput at equal concurrency, a soak of each (before the phases that open 1,000 more
 // sessions), one lane, fan-out, sessions and a Telegram channel against the native API (its
-// webhook's ack, its answer's delivery to a fake Bot API); prints the tables and the
-// budgets (bench/budgets.json); writes bench/results/latest.json and latest.txt. Not in `npm test`.
+// webhook's ack, its answer's delivery to a fake Bot API) and the web app (its payload, and the
+// first token in Chromium against a raw WebSocket client); prints the tables and the budgets
+// (bench/budgets.json); writes bench/results/latest.json and latest.txt. Not in `npm test`.
 //   --check        exit 1 when a budget is missed
 //   --quick        fewer samples (a smoke run)
 //   --only=a,b     only these latency scenarios (and their baselines); skips the other phases
 //   --rounds=N     interleaved rounds per latency scenario (the channels phase: N × per round)
 //   --only-phase=a,b  only these phases: cold, matrix, stream, throughput, soak, lane, fanout,
-//                  sessions, channels
+//                  sessions, channels, web
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -31,6 +32,7 @@ import { latencyScenarios } from './matrix.mjs'
 import { peerClient, startPeer } from './peer.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { sessionsScenario, soakScenario } from './sessions.mjs'
+import { webFailures, webPhase, webReport } from './web.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const argv = process.argv.slice(2)
@@ -43,7 +45,7 @@ const listFlag = (name) =>
 		.split(',')
 const only = listFlag('only')
 const rounds = Number(argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
-const PHASES = 'cold matrix stream throughput soak lane fanout sessions channels'.split(' ')
+const PHASES = 'cold matrix stream throughput soak lane fanout sessions channels web'.split(' ')
 const onlyPhases = listFlag('only-phase')
 for (const p of onlyPhases ?? [])
 	if (!PHASES.includes(p)) throw new Error(`--only-phase: no phase "${p}" (${PHASES.join(', ')})`)
@@ -227,6 +229,10 @@ try {
 			...sizes.channels,
 		})
 	}
+	if (wants('web')) phase('web: the UI payload, the first token in Chromium against a raw client')
+	const web = wants('web')
+		? await webPhase({ root, url: product.url, key: key.secret, quick })
+		: null
 	if (wants('throughput')) {
 		phase('throughput at equal concurrency')
 		const byName = new Map(all.map((s) => [s.name, s]))
@@ -290,6 +296,7 @@ try {
 		)
 		say(table(channels.results))
 	}
+	if (web) say(webReport(web))
 	if (protocols.length > 0) {
 		say(
 			'\nstream: one turn per client protocol (ms; ttft = first token; ×http = full p50 / http.wait)\n',
@@ -375,7 +382,7 @@ try {
 
 	const verdicts = check(
 		readBudgets(join(root, 'bench/budgets.json')),
-		figures({ results, throughput, sessions, soak, cold, channels }),
+		figures({ results, throughput, sessions, soak, cold, channels, web }),
 	)
 	say('\nbudgets (bench/budgets.json)\n')
 	say(verdictTable(verdicts))
@@ -399,6 +406,7 @@ try {
 				soak,
 				peerSoak,
 				channels,
+				web,
 				cold,
 				rss: { start: rssAtStart, end: rssAtEnd },
 				budgets: verdicts,
@@ -419,6 +427,7 @@ try {
 	for (const [name, s] of soaks) if (s && s.errors + s.lost + s.outOfOrder > 0) failed.push(name)
 	if (channels && channels.lost + channels.results.reduce((e, r) => e + r.errors, 0) > 0)
 		failed.push('channels')
+	if (web) failed.push(...webFailures(web))
 	if (failed.length > 0) {
 		console.error(`\nerrors in: ${failed.join(', ')}`)
 		process.exitCode = 1

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run dev`: make sure every local secret exists (the admin token and the data keys, added to
 // `.dev.vars` when missing or still a placeholder, other lines kept), apply local D1 migrations,
-// detect a container engine, say which sandbox backends are live, then run `wrangler dev`. Extra
-// arguments are passed on to wrangler (e.g. `npm run dev -- --port 8788`).
+// build the web app (and rebuild it on every change while wrangler runs), detect a container
+// engine, say which sandbox backends are live, then run `wrangler dev`. Extra arguments are passed
+// on to wrangler (e.g. `npm run dev -- --port 8788`).
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -85,11 +86,17 @@ if (readToken() === '') {
 // Local D1: apply every migration in migrations/ (idempotent; CI=1 keeps wrangler from prompting).
 run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'], { CI: '1' })
 
+// The web app: wrangler serves dist/web, so it is built before wrangler starts (a broken build
+// stops here); `vite build --watch` then rebuilds it on every change under web/.
+const WEB_BUILD = ['build', '-c', 'web/vite.config.ts']
+run('vite', [...WEB_BUILD, '--logLevel', 'warn'])
+
 const containers = containerEngineAvailable()
 const url = `http://127.0.0.1:${port()}`
 const lines = [
 	'',
 	'edgeclaw dev',
+	`  web app          open ${url}/ and sign in with the token in .dev.vars (rebuilt on change)`,
 	`  gateway          ${url}  (GET /health, GET /ready, GET /openapi.json)`,
 	`  admin token      ${created ? 'created in .dev.vars' : 'from .dev.vars'}; try:`,
 	`                   curl -H "authorization: Bearer $(grep EDGECLAW_ADMIN_TOKEN .dev.vars | cut -d= -f2)" ${url}/v1/agents`,
@@ -118,8 +125,22 @@ const env = {
 	...process.env,
 	MINIFLARE_WORKERD_V8_FLAGS: withSandboxV8Flags(process.env.MINIFLARE_WORKERD_V8_FLAGS),
 }
+const webWatch = spawn('vite', [...WEB_BUILD, '--watch', '--logLevel', 'warn'], {
+	cwd: root,
+	stdio: 'inherit',
+})
+webWatch.on('exit', (code) => {
+	if (code)
+		console.error(`\nvite build --watch exited (${code}): the web app is no longer rebuilt.`)
+})
 const child = spawn('wrangler', wranglerArgs, { cwd: root, stdio: 'inherit', env })
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-	process.on(signal, () => child.kill(signal))
+	process.on(signal, () => {
+		webWatch.kill(signal)
+		child.kill(signal)
+	})
 }
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+child.on('exit', (code, signal) => {
+	webWatch.kill('SIGTERM')
+	process.exit(code ?? (signal ? 1 : 0))
+})

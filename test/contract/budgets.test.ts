@@ -26,6 +26,10 @@ const run = (turnP50: number) => ({
 			{ name: 'channel.ack', p50: 5, p99: 12 },
 		],
 	},
+	web: {
+		payload: { gzipKiB: 40 },
+		ttft: { results: [{ name: 'web.ttft', p50: 30, p99: 60 }], p50Limit: 32 },
+	},
 })
 
 describe('bench budgets', () => {
@@ -42,7 +46,7 @@ describe('bench budgets', () => {
 	})
 
 	it('fails a budget whose scenario did not run, and a lower bound that is not reached', () => {
-		const partial = { ...run(12), throughput: [], soak: null, channels: null }
+		const partial = { ...run(12), throughput: [], soak: null, channels: null, web: {} }
 		const missed = check(budgets, figures(partial))
 			.filter((v) => !v.ok)
 			.map((v) => v.figure)
@@ -52,6 +56,8 @@ describe('bench budgets', () => {
 			'soak.heap MiB / 1000 turns',
 			'channel.ack.p50 / submit.p50',
 			'channel.ack.p99 / submit.p99',
+			'web.ui gzip KiB',
+			'web.ttft.p50 / (1.2 × ws.ttft.p50 + 20 ms)',
 		])
 		const slow = {
 			...run(12),
