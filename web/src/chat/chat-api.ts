@@ -40,6 +40,22 @@ export async function listSessions(agent: string, signal?: AbortSignal): Promise
 	return page.sessions
 }
 
+/**
+ * Why the session's socket was refused, asked over HTTP (a browser hides a failed handshake's
+ * status): a reason to stop retrying, or null when the refusal looks passing (retry). A 401 also
+ * signs the tab out (the API client's unauthorized listeners).
+ */
+export async function whyRefused(agent: string, key: string): Promise<string | null> {
+	try {
+		return (await readSession(agent, key)) === null ? 'The session does not exist.' : null
+	} catch (error) {
+		if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+			return `${error.code}: ${error.detail}`
+		}
+		return null
+	}
+}
+
 /** The session, or null when it does not exist yet (no message sent to it so far). */
 export async function readSession(
 	agent: string,

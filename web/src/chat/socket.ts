@@ -30,6 +30,12 @@ export interface SessionSocketOptions {
 	/** A connection opened: the replay from `lastSeq` follows. */
 	onOpen: () => void
 	onStatus: (status: SocketStatus, reason?: string) => void
+	/**
+	 * A handshake failed (the socket closed without opening). Resolves a reason to stop for good —
+	 * the credentials or the session are gone, and retrying would only count failed sign-ins
+	 * against this IP — or null to retry with backoff.
+	 */
+	refused?: () => Promise<string | null>
 	/** Page origin, `https://host` (the socket goes to the same host). */
 	origin: string
 	token: () => string | null
@@ -131,8 +137,10 @@ export class SessionSocket {
 			return
 		}
 		this.#ws = ws
+		let opened = false
 		ws.onopen = () => {
 			if (this.#ws !== ws) return
+			opened = true
 			this.#o.onOpen()
 			this.#o.onStatus('open')
 			this.#schedulePing(ws)
@@ -154,10 +162,28 @@ export class SessionSocket {
 				this.#o.onStatus('closed', 'The session was deleted.')
 				return
 			}
+			if (!opened && this.#o.refused) {
+				this.#o.onStatus('reconnecting')
+				void this.#o.refused().then(
+					(reason) => this.#afterRefusal(reason),
+					() => this.#afterRefusal(null),
+				)
+				return
+			}
 			this.#scheduleReconnect()
 		}
 		// An error is always followed by a close, which reconnects.
 		ws.onerror = () => {}
+	}
+
+	#afterRefusal(reason: string | null): void {
+		if (this.#stopped || this.#ws) return
+		if (reason === null) {
+			this.#scheduleReconnect()
+			return
+		}
+		this.#stopped = true
+		this.#o.onStatus('closed', reason)
 	}
 
 	#receive(data: unknown): void {

@@ -13,6 +13,7 @@ import {
 	readSession,
 	resetSession,
 	sendMessage,
+	whyRefused,
 } from './chat-api'
 import { loadAfter, loadTail } from './history'
 import { SessionSocket, type SocketStatus } from './socket'
@@ -97,6 +98,7 @@ export function useChat(agent: string, sessionKey: string): ChatSession {
 			origin: location.origin,
 			token: credentials.token,
 			tenant: credentials.tenant,
+			refused: () => whyRefused(agent, sessionKey),
 		})
 		socket.start()
 		const online = () => socket.reconnectNow()
