@@ -10,6 +10,11 @@ export interface PacedWritesOptions<T> {
 	failed(error: unknown): void
 	/** The first write waits one interval too, so a short burst is one write (else it goes at once). */
 	waitFirst?: boolean
+	/**
+	 * Tries again, one interval later, a write that failed while nothing newer waits — at most this
+	 * many times in a row. Only for writes that are safe to repeat (the latest state, not a delta).
+	 */
+	retries?: number
 }
 
 export class PacedWrites<T> {
@@ -18,6 +23,7 @@ export class PacedWrites<T> {
 	#timer: ReturnType<typeof setTimeout> | undefined
 	#writtenAt: number
 	#chain: Promise<void> = Promise.resolve()
+	#failures = 0
 
 	constructor(options: PacedWritesOptions<T>) {
 		this.#o = options
@@ -30,6 +36,8 @@ export class PacedWrites<T> {
 	 */
 	put(next: (pending: T | undefined) => T, options: { now?: boolean } = {}): void {
 		this.#pending = next(this.#pending)
+		// A new state earns its own retries.
+		this.#failures = 0
 		const wait = options.now ? 0 : this.#writtenAt + this.#o.intervalMs - Date.now()
 		if (wait <= 0) this.#flush()
 		else this.#timer ??= setTimeout(() => this.#flush(), wait)
@@ -61,7 +69,23 @@ export class PacedWrites<T> {
 		this.#writtenAt = Date.now()
 		this.#chain = this.#chain
 			.then(() => this.#o.write(pending))
-			.catch((error: unknown) => this.#o.failed(error))
+			.then(
+				() => {
+					this.#failures = 0
+				},
+				(error: unknown) => {
+					this.#o.failed(error)
+					this.#retry(pending)
+				},
+			)
 		this.#o.waitUntil(this.#chain)
+	}
+
+	/** A failed write comes back as pending, unless something newer already is. */
+	#retry(failed: T): void {
+		if (this.#failures >= (this.#o.retries ?? 0) || this.#pending !== undefined) return
+		this.#failures++
+		this.#pending = failed
+		this.#timer ??= setTimeout(() => this.#flush(), this.#o.intervalMs)
 	}
 }

@@ -268,17 +268,42 @@ export function decide(env: Env, request: AccessRequest): Promise<Decision> {
  * policies read once for all of them. What a client shows; the routes still decide each request.
  */
 export async function allowedActions(env: Env, principal: Principal): Promise<string[]> {
-	let policies: Promise<PolicySet> | undefined
-	const load = (tenantId: string) => {
-		policies ??= tenantPolicies(database(env.DB), tenantId)
-		return policies
-	}
+	const load = policiesOnce(env)
 	const checks = ROUTE_RULES.map(async ([method, , rule]) => {
 		const request = accessRequest(principal, rule, {}, { method })
 		return (await decideAccess(request, load)).effect === 'allow' ? rule.action : undefined
 	})
 	const allowed = new Set((await Promise.all(checks)).filter((a) => a !== undefined))
 	return [...allowed].sort()
+}
+
+/**
+ * The ids among `ids` on which the caller may perform `rule` (e.g. the sessions an aggregate list
+ * may show), each decided like a request naming it, the tenant's policies read once.
+ */
+export async function allowedIds(
+	env: Env,
+	principal: Principal,
+	rule: RouteRule,
+	ids: readonly string[],
+	method = 'GET',
+): Promise<Set<string>> {
+	const load = policiesOnce(env)
+	const param = rule.param ?? 'id'
+	const checks = ids.map(async (id) => {
+		const request = accessRequest(principal, { ...rule, param }, { [param]: id }, { method })
+		return (await decideAccess(request, load)).effect === 'allow' ? id : undefined
+	})
+	return new Set((await Promise.all(checks)).filter((id) => id !== undefined))
+}
+
+/** A policy loader that reads the tenant's policies once, however many decisions use it. */
+function policiesOnce(env: Env): (tenantId: string) => Promise<PolicySet> {
+	let policies: Promise<PolicySet> | undefined
+	return (tenantId) => {
+		policies ??= tenantPolicies(database(env.DB), tenantId)
+		return policies
+	}
 }
 
 export const authorize = (): MiddlewareHandler<GatewayEnv> =>

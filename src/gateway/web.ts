@@ -31,6 +31,7 @@ export const APP_HEADERS: Readonly<Record<string, string>> = {
 	'x-frame-options': 'DENY',
 	'cross-origin-opener-policy': 'same-origin',
 	'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+	'strict-transport-security': 'max-age=15552000; includeSubDomains',
 	// index.html names the hashed bundles of this deploy: never serve a stale one.
 	'cache-control': 'no-cache',
 }
@@ -51,12 +52,13 @@ async function appShell(c: Context<GatewayEnv>): Promise<Response> {
 	const assets = c.env.ASSETS
 	// `/` is index.html (assets answer /index.html with a redirect to /).
 	const res = await assets.fetch(new URL('/', c.req.url), { method: c.req.method })
-	if (!res.ok) return res
 	const headers = new Headers(res.headers)
 	for (const [name, value] of Object.entries(APP_HEADERS)) headers.set(name, value)
 	headers.set('x-request-id', c.get('requestId'))
 	headers.delete('etag')
-	return new Response(c.req.method === 'HEAD' ? null : res.body, { status: 200, headers })
+	// Not built (no index.html): the assets' own answer, still with the app's headers.
+	const status = res.ok ? 200 : res.status
+	return new Response(c.req.method === 'HEAD' ? null : res.body, { status, headers })
 }
 
 /** Answers browser navigations with the app; everything else goes on to the API. */

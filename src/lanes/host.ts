@@ -159,6 +159,9 @@ export class AlarmScheduler {
 	}
 }
 
+/** Tries of a failed index write after the first, one interval apart. */
+const INDEX_RETRIES = 3
+
 /**
  * Writes to the D1 sessions index in order, and at most once per `intervalMs`: the latest state
  * wins, so a busy session costs D1 one write per interval instead of one per turn. A write asked
@@ -177,13 +180,17 @@ export class CoalescedIndex implements SessionIndex {
 	}) {
 		this.#writes = new PacedWrites({
 			...options,
+			// An upsert is the session's whole row: repeating it is safe, and a lost one could hide a
+			// pending approval until the session next changes.
+			retries: INDEX_RETRIES,
 			failed: (error) => options.logger.error('lane.index_failed', { error }),
 		})
 		this.#remove = options.remove
 	}
 
 	upsert(session: SessionRef, row: IndexRow, options: { now?: boolean } = {}): void {
-		this.#writes.put(() => ({ ...session, ...row }), options)
+		// Fields this row leaves out (an approval's write has no run) keep what is pending.
+		this.#writes.put((pending) => ({ ...pending, ...session, ...row }), options)
 	}
 
 	async remove(session: SessionRef): Promise<void> {

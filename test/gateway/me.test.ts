@@ -206,4 +206,62 @@ describe('GET /v1/me with a JWT', () => {
 		)
 		expect(((await viaBearer.json()) as Me).via).toBe('token')
 	})
+
+	it('refuses a change or a socket another site makes with the Access session', async () => {
+		const pair = await generateKeyPair('RS256', { extractable: true })
+		const jwks = JSON.stringify({
+			keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k2', alg: 'RS256' }],
+		})
+		const jwt = await new SignJWT({ tenant: 'me-a', role: 'member' })
+			.setProtectedHeader({ alg: 'RS256', kid: 'k2' })
+			.setSubject('sam@me.test')
+			.setIssuer(ISSUER)
+			.setAudience(AUDIENCE)
+			.setExpirationTime(Math.floor(Date.now() / 1000) + 300)
+			.sign(pair.privateKey)
+		const jwtEnv = {
+			...env,
+			EDGECLAW_JWT_JWKS: jwks,
+			EDGECLAW_JWT_ISSUER: ISSUER,
+			EDGECLAW_JWT_AUDIENCE: AUDIENCE,
+		}
+		const app = createGateway()
+		const send = async (path: string, init: RequestInit, access = true) => {
+			const headers = new Headers(init.headers)
+			if (access) headers.set('cf-access-jwt-assertion', jwt)
+			else headers.set('authorization', `Bearer ${jwt}`)
+			const res = await app.request(`https://gw.example${path}`, { ...init, headers }, jwtEnv)
+			return { status: res.status, text: await res.text() }
+		}
+		const crossSite = /another site/
+		const reset = { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }
+		const from = (h: Record<string, string>) => ({ ...reset, headers: { ...reset.headers, ...h } })
+		// Another site's page: refused, by Sec-Fetch-Site or, without it, by Origin.
+		const elsewhere: Record<string, string>[] = [
+			{ 'sec-fetch-site': 'cross-site' },
+			{ 'sec-fetch-site': 'same-site' },
+			{ origin: 'https://evil.example' },
+		]
+		for (const h of elsewhere) {
+			const res = await send('/v1/sessions/cs-1/reset', from(h))
+			expect(res.status, JSON.stringify(h)).toBe(403)
+			expect(res.text).toMatch(crossSite)
+		}
+		const socket = await send('/v1/sessions/cs-1/ws', {
+			headers: { upgrade: 'websocket', origin: 'https://evil.example' },
+		})
+		expect(socket.status).toBe(403)
+		expect(socket.text).toMatch(crossSite)
+		// This origin, a client that is not a browser, a read, or a bearer token: not this rule's.
+		for (const [path, init, access] of [
+			['/v1/sessions/cs-1/reset', from({ 'sec-fetch-site': 'same-origin' }), true],
+			['/v1/sessions/cs-1/reset', from({ origin: 'https://gw.example' }), true],
+			['/v1/sessions/cs-1/reset', reset, true],
+			['/v1/me', { headers: { 'sec-fetch-site': 'cross-site' } }, true],
+			['/v1/sessions/cs-1/reset', from({ 'sec-fetch-site': 'cross-site' }), false],
+		] as const) {
+			const res = await send(path, init, access)
+			expect(res.text, `${path} ${JSON.stringify(init)}`).not.toMatch(crossSite)
+		}
+	})
 })

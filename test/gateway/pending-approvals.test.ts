@@ -101,6 +101,26 @@ describe('GET /v1/approvals', () => {
 		await expect.poll(async () => sessionsOf(await pending(operator))).toEqual(['pa-one', 'pa-two'])
 	})
 
+	it("leaves out a session a tenant policy hides from the caller, as that session's own route does", async () => {
+		const admin = (await key('pa', 'admin')).secret
+		const created = await as(admin, '/v1/policies', {
+			method: 'POST',
+			json: {
+				id: 'pa-viewers-not-two',
+				effect: 'deny',
+				resources: ['tenant:pa/session:pa-two'],
+				actions: ['sessions:read'],
+				conditions: [{ key: 'subject.role', operator: 'equals', value: 'viewer' }],
+			},
+		})
+		expect(created.status).toBe(201)
+		await expect.poll(async () => sessionsOf(await pending(viewer))).toEqual(['pa-one'])
+		expect((await as(viewer, '/v1/sessions/pa-two/approvals?agent=sentry')).status).toBe(403)
+		expect(sessionsOf(await pending(operator))).toEqual(['pa-one', 'pa-two'])
+		const removed = await as(admin, '/v1/policies/pa-viewers-not-two', { method: 'DELETE' })
+		expect(removed.status).toBeLessThan(300)
+	})
+
 	it('answers a bad query with a 400 naming the field', async () => {
 		for (const [query, field] of [
 			['?limit=0', 'limit'],

@@ -32,6 +32,7 @@ function expectAppHeaders(res: Response): void {
 	expect(csp).not.toContain('unsafe-eval')
 	expect(res.headers.get('x-content-type-options')).toBe('nosniff')
 	expect(res.headers.get('referrer-policy')).toBe('no-referrer')
+	expect(res.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/)
 	expect(res.headers.get('cache-control')).toBe('no-cache')
 	expect(res.headers.get('content-type')).toMatch(/^text\/html/)
 }

@@ -156,4 +156,47 @@ describe('CoalescedIndex', () => {
 		expect(written).toEqual([2])
 		expect(errors.join('')).toContain('lane.index_failed')
 	})
+
+	it('tries a failed write again an interval later, a few times, unless a newer one waits', async () => {
+		let failures = 5
+		const tried: number[] = []
+		const written: number[] = []
+		const index = new CoalescedIndex({
+			write: async (r) => {
+				tried.push(r.messageCount)
+				if (failures-- > 0) throw new Error('D1 down')
+				written.push(r.messageCount)
+			},
+			remove: async () => {},
+			intervalMs: 5,
+			waitUntil: () => {},
+			logger: silent,
+		})
+		index.upsert(ref, { ...row(1), pendingApprovals: 1 }, { now: true })
+		// The first try and three more, then it gives up: the session's next change writes again.
+		await expect.poll(() => tried).toEqual([1, 1, 1, 1])
+		expect(written).toEqual([])
+		// A new state has retries of its own: it fails once more, then lands.
+		index.upsert(ref, row(2), { now: true })
+		await expect.poll(() => written).toEqual([2])
+		expect(tried).toEqual([1, 1, 1, 1, 2, 2])
+	})
+
+	it("keeps a pending run's fields when an approval's write leaves them out", async () => {
+		const rows: IndexRow[] = []
+		const index = new CoalescedIndex({
+			write: async (r) => {
+				rows.push(r)
+			},
+			remove: async () => {},
+			intervalMs: 3_600_000,
+			waitUntil: () => {},
+			logger: silent,
+		})
+		index.upsert(ref, row(1))
+		index.upsert(ref, { ...row(2), lastRunId: 'run-2', lastRunStatus: 'succeeded' })
+		index.upsert(ref, { ...row(3), pendingApprovals: 1 }, { now: true })
+		await index.settled()
+		expect(rows.at(-1)).toMatchObject({ messageCount: 3, pendingApprovals: 1, lastRunId: 'run-2' })
+	})
 })

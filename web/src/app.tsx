@@ -74,7 +74,8 @@ function Shell() {
 					))}
 				</ul>
 			</nav>
-			<main class="page">
+			{/* Keyed by tenant: switching tenant remounts the page, its data and its sockets. */}
+			<main class="page" key={who.principal.tenantId}>
 				<Router>
 					<Route path="/" component={() => <Redirect to={home} route={route} />} />
 					{pages.map((p) => (

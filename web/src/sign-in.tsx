@@ -25,7 +25,8 @@ export function SignIn() {
 	return (
 		<main class="sign-in">
 			<h1>edgeclaw</h1>
-			<form onSubmit={submit} aria-labelledby="sign-in-title">
+			{/* POST and no field name: even a submit without this script never puts the token in a URL. */}
+			<form method="post" onSubmit={submit} aria-labelledby="sign-in-title">
 				<h2 id="sign-in-title">Sign in</h2>
 				<p class="hint">
 					With an API key (<code>ek_…</code>) or the deployment's admin token. It stays in this tab
@@ -34,7 +35,6 @@ export function SignIn() {
 				<label for="token">Token</label>
 				<input
 					id="token"
-					name="token"
 					type="password"
 					autocomplete="off"
 					required

@@ -128,6 +128,22 @@ const tooMany = (seconds: number) =>
 		headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) },
 	})
 
+/**
+ * The Access session rides on a cookie the browser sends with every request to this host — also
+ * one another site's page makes. A change (any method but GET/HEAD/OPTIONS) or a WebSocket it
+ * authenticates must come from this origin: the browser says where a request came from in
+ * `Sec-Fetch-Site` (or, older ones, `Origin`). A client that is not a browser sends neither, and
+ * no other site can make it send anything.
+ */
+function crossSiteWrite(c: Context<GatewayEnv>): boolean {
+	const safe = ['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)
+	if (safe && c.req.header('upgrade')?.toLowerCase() !== 'websocket') return false
+	const site = c.req.header('sec-fetch-site')
+	if (site !== undefined) return site !== 'same-origin' && site !== 'none'
+	const origin = c.req.header('origin')
+	return origin !== undefined && origin !== new URL(c.req.url).origin
+}
+
 export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 	async function authenticate(c, next) {
 		const query = new URL(c.req.url).searchParams
@@ -180,6 +196,12 @@ export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 			throw new ProblemError(
 				'forbidden',
 				`These credentials belong to tenant "${principal.tenantId}", not "${asked}".`,
+			)
+		}
+		if (presented.source === 'access' && crossSiteWrite(c)) {
+			throw new ProblemError(
+				'forbidden',
+				'A request from another site cannot act with the Cloudflare Access session; send it from this origin or with a bearer token.',
 			)
 		}
 		c.set('principal', principal)
