@@ -32,7 +32,7 @@ import { latencyScenarios } from './matrix.mjs'
 import { peerClient, startPeer } from './peer.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { sessionsScenario, soakScenario } from './sessions.mjs'
-import { webFailures, webPhase, webReport } from './web.mjs'
+import { buildWeb, webFailures, webPhase, webReport } from './web.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const argv = process.argv.slice(2)
@@ -100,8 +100,8 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 		cleanup().finally(() => process.exit(130))
 	})
 }
-
 try {
+	buildWeb(root) // always: wrangler serves dist/web, and a stale build would be measured
 	// Cold first, while nothing else runs: bundle size and startup of the product and a bare Worker.
 	if (wants('cold')) phase('cold: bundle and startup')
 	const cold = wants('cold') ? coldScenario({ cwd: root, state, runs: sizes.coldRuns }) : []

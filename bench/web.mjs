@@ -7,7 +7,7 @@
 //             message, first `delta` frame). Alternating turn by turn in the same run, each waiting
 //             for its answer to end; goal: web ≤ 1.2 × ws + 20 ms.
 /// <reference lib="dom" />
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { gzipSync } from 'node:zlib'
@@ -65,14 +65,21 @@ export function webFailures({ payload, ttft }) {
 }
 
 /**
- * The gzip size of every JS and CSS file in dist/web/assets, building the app first if needed.
+ * Builds the app from web/ — always, so the bench never measures or serves a stale build; run.mjs
+ * calls it before it starts anything, as wrangler needs dist/web to exist.
+ * @param {string} root the repository
+ */
+export function buildWeb(root) {
+	runCommand('vite', ['build', '-c', 'web/vite.config.ts', '--logLevel', 'warn'], root)
+}
+
+/**
+ * The gzip size of every JS and CSS file in dist/web/assets (built by `buildWeb`).
  * @param {string} root the repository
  * @returns {Payload}
  */
 export function uiPayload(root) {
 	const dist = join(root, 'dist', 'web')
-	if (!existsSync(join(dist, 'index.html')))
-		runCommand('vite', ['build', '-c', 'web/vite.config.ts'], root)
 	const assets = join(dist, 'assets')
 	const files = readdirSync(assets)
 		.filter((name) => /\.(js|css)$/.test(name))

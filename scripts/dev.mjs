@@ -125,15 +125,26 @@ const env = {
 	...process.env,
 	MINIFLARE_WORKERD_V8_FLAGS: withSandboxV8Flags(process.env.MINIFLARE_WORKERD_V8_FLAGS),
 }
+// While watching, a rebuild writes over dist/web instead of emptying it first, so a page loaded
+// mid-rebuild never finds index.html gone (web/vite.config.ts reads EDGECLAW_WEB_WATCH).
 const webWatch = spawn('vite', [...WEB_BUILD, '--watch', '--logLevel', 'warn'], {
 	cwd: root,
 	stdio: 'inherit',
+	env: { ...process.env, EDGECLAW_WEB_WATCH: '1' },
 })
+webWatch.on('error', (error) =>
+	console.error(`\nvite build --watch did not start: ${error.message}`),
+)
 webWatch.on('exit', (code) => {
 	if (code)
 		console.error(`\nvite build --watch exited (${code}): the web app is no longer rebuilt.`)
 })
 const child = spawn('wrangler', wranglerArgs, { cwd: root, stdio: 'inherit', env })
+child.on('error', (error) => {
+	console.error(`\nwrangler dev did not start: ${error.message}`)
+	webWatch.kill('SIGTERM')
+	process.exit(1)
+})
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 	process.on(signal, () => {
 		webWatch.kill(signal)

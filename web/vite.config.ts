@@ -8,7 +8,8 @@ export default defineConfig({
 	base: '/',
 	build: {
 		outDir: '../dist/web',
-		emptyOutDir: true,
+		// `npm run dev` rebuilds on change: write over the last build rather than empty it first.
+		emptyOutDir: process.env.EDGECLAW_WEB_WATCH !== '1',
 		assetsDir: 'assets',
 		target: 'es2022',
 		// No inline scripts or styles anywhere: the CSP has no 'unsafe-inline'.
