@@ -193,3 +193,67 @@ describe('argsText', () => {
 		expect(argsText(undefined)).toBe('')
 	})
 })
+
+describe('transcriptItems: order across runs', () => {
+	const outgoing = (localId: string, text: string) => ({
+		localId,
+		text,
+		mode: 'followup' as const,
+		idempotencyKey: localId,
+		runId: null,
+		state: 'sending' as const,
+		error: null,
+	})
+
+	it('stop, then send again: the stopped run stays above the next message and its answer', () => {
+		seq = 0
+		let s = chatReducer(initialChatState, { type: 'send', message: outgoing('l1', 'first') })
+		s = chatReducer(s, { type: 'accepted', localId: 'l1', runId: 'r1', status: 'queued' })
+		for (const e of [
+			event('queued', { messageId: 'm1', mode: 'followup' }, 'r1'),
+			event('started', { attempt: 1 }, 'r1'),
+			event('delta', { text: 'half an ans' }, 'r1'),
+			event('cancelled', { reason: 'cancelled' }, 'r1'),
+		]) {
+			s = chatReducer(s, { type: 'event', event: e })
+		}
+		s = chatReducer(s, { type: 'history', messages: [stored(1, 'user', 'first', 'r1')] })
+		s = chatReducer(s, { type: 'send', message: outgoing('l2', 'second') })
+		s = chatReducer(s, { type: 'accepted', localId: 'l2', runId: 'r2', status: 'queued' })
+		for (const e of [
+			event('queued', { messageId: 'm2', mode: 'followup' }, 'r2'),
+			event('started', { attempt: 1 }, 'r2'),
+			event('delta', { text: 'the answer' }, 'r2'),
+			event('final', { output: 'the answer' }, 'r2'),
+		]) {
+			s = chatReducer(s, { type: 'event', event: e })
+		}
+		s = chatReducer(s, {
+			type: 'history',
+			messages: [stored(2, 'user', 'second', 'r2'), stored(3, 'assistant', 'the answer', 'r2')],
+		})
+		const shown = transcriptItems(s).map((i) =>
+			i.kind === 'run' ? `run ${i.run.status}` : `${i.kind} ${'text' in i ? i.text : ''}`,
+		)
+		expect(shown).toEqual([
+			'user first',
+			'assistant half an ans',
+			'run cancelled',
+			'user second',
+			'assistant the answer',
+		])
+	})
+
+	it('a failed run stays beside its message; a run with nothing stored yet comes last', () => {
+		seq = 0
+		const s = state(
+			[stored(1, 'user', 'one', 'r1'), stored(2, 'user', 'two', 'r2')],
+			[
+				event('started', {}, 'r1'),
+				event('error', { code: 'model_error', message: 'boom' }, 'r1'),
+				event('started', {}, 'r3'),
+			],
+		)
+		expect(transcriptItems(s).map((i) => i.key)).toEqual(['h1', 'run-r1', 'h2', 'run-r3'])
+	})
+})
