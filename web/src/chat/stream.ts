@@ -95,7 +95,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return {
 				...initialChatState,
 				lastSeq: action.lastSeq,
-				runs: action.activeRunId ? [newRun(action.activeRunId, 'running')] : [],
+				// The events before lastSeq are not replayed: the active run is seen from its middle.
+				runs: action.activeRunId ? [newRun(action.activeRunId, 'running', true)] : [],
 				earlier: action.earlier,
 				approvals: action.approvals.reduce<ApprovalCard[]>((all, v) => fromView(all, v), []),
 				history: mergeMessages([], action.history),
@@ -208,12 +209,14 @@ function apply(state: ChatState, e: LaneEvent): ChatState {
 		case 'queued':
 			return change((r) => r)
 		case 'started':
-			// A run that starts over (after a lane restart) drops what its earlier attempt streamed.
+			// A run that starts over (after a lane restart) drops what its earlier attempt streamed;
+			// from here on every event is seen, so it is no longer partial.
 			return bump(
 				change((r) => ({
 					...r,
 					status: 'running',
 					retrying: false,
+					partial: false,
 					parts: Number(d.attempt) > 1 ? [] : r.parts,
 				})),
 			)

@@ -175,6 +175,8 @@ function liveItems(
 	run.parts.forEach((part, i) => {
 		if (stored(i) || (part.kind === 'text' && stored(i + 1))) return
 		if (part.kind === 'text') {
+			// A fragment of text whose start was never seen: "Working…" says more until `final`.
+			if (run.partial) return
 			items.push({
 				kind: 'assistant',
 				key: `live-${run.runId}-${i}`,
