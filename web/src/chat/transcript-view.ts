@@ -3,8 +3,9 @@
 // approvals and how it ended — right after its own stored messages (so a stopped run stays above
 // the messages sent after it), then messages still on their way. Pure, so it is tested alone.
 import type { ApprovalCard } from './approvals'
+import type { OutgoingMessage } from './outbox'
 import type { LiveRun } from './runs'
-import type { ChatState, OutgoingMessage } from './stream'
+import type { ChatState } from './stream'
 import { isFinished, type MessageView } from './types'
 
 export interface ToolResult {

@@ -122,7 +122,13 @@ describe('transcriptItems', () => {
 				},
 			})
 		}
-		s = chatReducer(s, { type: 'accepted', localId: 'l1', runId: 'r1', status: 'queued' })
+		s = chatReducer(s, {
+			type: 'accepted',
+			localId: 'l1',
+			runId: 'r1',
+			status: 'queued',
+			disposition: 'queued',
+		})
 		expect(transcriptItems(s).map((i) => i.key)).toEqual(['out-l1', 'run-r1', 'out-l2'])
 	})
 
@@ -208,7 +214,13 @@ describe('transcriptItems: order across runs', () => {
 	it('stop, then send again: the stopped run stays above the next message and its answer', () => {
 		seq = 0
 		let s = chatReducer(initialChatState, { type: 'send', message: outgoing('l1', 'first') })
-		s = chatReducer(s, { type: 'accepted', localId: 'l1', runId: 'r1', status: 'queued' })
+		s = chatReducer(s, {
+			type: 'accepted',
+			localId: 'l1',
+			runId: 'r1',
+			status: 'queued',
+			disposition: 'queued',
+		})
 		for (const e of [
 			event('queued', { messageId: 'm1', mode: 'followup' }, 'r1'),
 			event('started', { attempt: 1 }, 'r1'),
@@ -219,7 +231,13 @@ describe('transcriptItems: order across runs', () => {
 		}
 		s = chatReducer(s, { type: 'history', messages: [stored(1, 'user', 'first', 'r1')] })
 		s = chatReducer(s, { type: 'send', message: outgoing('l2', 'second') })
-		s = chatReducer(s, { type: 'accepted', localId: 'l2', runId: 'r2', status: 'queued' })
+		s = chatReducer(s, {
+			type: 'accepted',
+			localId: 'l2',
+			runId: 'r2',
+			status: 'queued',
+			disposition: 'queued',
+		})
 		for (const e of [
 			event('queued', { messageId: 'm2', mode: 'followup' }, 'r2'),
 			event('started', { attempt: 1 }, 'r2'),
