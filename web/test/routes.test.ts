@@ -1,0 +1,31 @@
+// Which pages each role sees (the server still refuses what a role may not do): the actions are
+// the built-in roles' from src/security/roles.ts, the filter the one the app's nav applies.
+import { describe, expect, it } from 'vitest'
+import { PAGES } from '../src/routes'
+
+const VIEWER = [
+	'agents:list',
+	'agents:read',
+	'sessions:list',
+	'sessions:read',
+	'sessions:export',
+	'sessions:stream',
+	'usage:read',
+]
+
+const pagesFor = (allowed: string[]) =>
+	PAGES.filter((p) => !p.action || allowed.includes(p.action)).map((p) => p.label)
+
+describe('PAGES', () => {
+	it('a viewer sees the Chat page (read-only) but not Keys, Audit or Tool executions', () => {
+		const pages = pagesFor(VIEWER)
+		expect(pages).toContain('Chat')
+		expect(pages).toEqual(expect.arrayContaining(['Sessions', 'Agents', 'Approvals', 'Usage']))
+		for (const hidden of ['Keys', 'Audit', 'Tool executions']) expect(pages).not.toContain(hidden)
+	})
+
+	it('every page but Status needs an action, and every path is unique', () => {
+		expect(PAGES.filter((p) => !p.action).map((p) => p.path)).toEqual(['/status'])
+		expect(new Set(PAGES.map((p) => p.path)).size).toBe(PAGES.length)
+	})
+})
