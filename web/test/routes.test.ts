@@ -1,23 +1,18 @@
 // Which pages each role sees (the server still refuses what a role may not do): the actions are
-// the built-in roles' from src/security/roles.ts, the filter the one the app's nav applies.
+// the built-in roles' (src/security/roles.ts), the filter the one the app's nav applies.
 import { describe, expect, it } from 'vitest'
+import { SYSTEM_POLICIES } from '../../src/security/roles'
 import { PAGES } from '../src/routes'
 
-const VIEWER = [
-	'agents:list',
-	'agents:read',
-	'sessions:list',
-	'sessions:read',
-	'sessions:export',
-	'sessions:stream',
-	'usage:read',
-]
+/** The viewer's actions as the server's built-in policy grants them. */
+const VIEWER = [...(SYSTEM_POLICIES.find((p) => p.id === 'role:viewer')?.actions ?? [])]
 
 const pagesFor = (allowed: string[]) =>
 	PAGES.filter((p) => !p.action || allowed.includes(p.action)).map((p) => p.label)
 
 describe('PAGES', () => {
 	it('a viewer sees the Chat page (read-only) but not Keys, Audit or Tool executions', () => {
+		expect(VIEWER).toContain('sessions:read')
 		const pages = pagesFor(VIEWER)
 		expect(pages).toContain('Chat')
 		expect(pages).toEqual(expect.arrayContaining(['Sessions', 'Agents', 'Approvals', 'Usage']))

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { type ChatState, chatReducer, initialChatState } from '../../src/chat/stream'
 import { activeRun, argsText, transcriptItems } from '../../src/chat/transcript-view'
 import type { LaneEvent, MessageView } from '../../src/chat/types'
-import { stored } from './fixtures'
+import { feed, send, stored } from './fixtures'
 
 let seq = 0
 const event = (
@@ -108,27 +108,7 @@ describe('transcriptItems', () => {
 	it('puts a sent message before its run, and one still sending at the end', () => {
 		seq = 0
 		let s = state([], [event('queued', { mode: 'followup' }, 'r1')])
-		for (const localId of ['l1', 'l2']) {
-			s = chatReducer(s, {
-				type: 'send',
-				message: {
-					localId,
-					text: localId,
-					mode: 'followup',
-					idempotencyKey: localId,
-					runId: null,
-					state: 'sending',
-					error: null,
-				},
-			})
-		}
-		s = chatReducer(s, {
-			type: 'accepted',
-			localId: 'l1',
-			runId: 'r1',
-			status: 'queued',
-			disposition: 'queued',
-		})
+		s = send(send(s, 'l1', 'l1', 'r1'), 'l2', 'l2')
 		expect(transcriptItems(s).map((i) => i.key)).toEqual(['out-l1', 'run-r1', 'out-l2'])
 	})
 
@@ -201,51 +181,23 @@ describe('argsText', () => {
 })
 
 describe('transcriptItems: order across runs', () => {
-	const outgoing = (localId: string, text: string) => ({
-		localId,
-		text,
-		mode: 'followup' as const,
-		idempotencyKey: localId,
-		runId: null,
-		state: 'sending' as const,
-		error: null,
-	})
+	/** A run queued, started and streaming `text`. */
+	const streamed = (runId: string, text: string) => [
+		event('queued', { messageId: `m-${runId}`, mode: 'followup' }, runId),
+		event('started', { attempt: 1 }, runId),
+		event('delta', { text }, runId),
+	]
 
 	it('stop, then send again: the stopped run stays above the next message and its answer', () => {
 		seq = 0
-		let s = chatReducer(initialChatState, { type: 'send', message: outgoing('l1', 'first') })
-		s = chatReducer(s, {
-			type: 'accepted',
-			localId: 'l1',
-			runId: 'r1',
-			status: 'queued',
-			disposition: 'queued',
-		})
-		for (const e of [
-			event('queued', { messageId: 'm1', mode: 'followup' }, 'r1'),
-			event('started', { attempt: 1 }, 'r1'),
-			event('delta', { text: 'half an ans' }, 'r1'),
-			event('cancelled', { reason: 'cancelled' }, 'r1'),
-		]) {
-			s = chatReducer(s, { type: 'event', event: e })
-		}
+		let s = send(initialChatState, 'l1', 'first', 'r1')
+		s = feed(
+			[...streamed('r1', 'half an ans'), event('cancelled', { reason: 'cancelled' }, 'r1')],
+			s,
+		)
 		s = chatReducer(s, { type: 'history', messages: [stored(1, 'user', 'first', 'r1')] })
-		s = chatReducer(s, { type: 'send', message: outgoing('l2', 'second') })
-		s = chatReducer(s, {
-			type: 'accepted',
-			localId: 'l2',
-			runId: 'r2',
-			status: 'queued',
-			disposition: 'queued',
-		})
-		for (const e of [
-			event('queued', { messageId: 'm2', mode: 'followup' }, 'r2'),
-			event('started', { attempt: 1 }, 'r2'),
-			event('delta', { text: 'the answer' }, 'r2'),
-			event('final', { output: 'the answer' }, 'r2'),
-		]) {
-			s = chatReducer(s, { type: 'event', event: e })
-		}
+		s = send(s, 'l2', 'second', 'r2')
+		s = feed([...streamed('r2', 'the answer'), event('final', { output: 'the answer' }, 'r2')], s)
 		s = chatReducer(s, {
 			type: 'history',
 			messages: [stored(2, 'user', 'second', 'r2'), stored(3, 'assistant', 'the answer', 'r2')],
