@@ -20,7 +20,8 @@ export interface PageRoute {
 }
 
 export const PAGES: readonly PageRoute[] = [
-	{ path: '/chat', label: 'Chat', action: 'sessions:send', component: ChatPage },
+	// Viewers read sessions too: the chat then shows no composer, Stop, Reset or approval buttons.
+	{ path: '/chat', label: 'Chat', action: 'sessions:read', component: ChatPage },
 	{ path: '/sessions', label: 'Sessions', action: 'sessions:list', component: SessionsPage },
 	{ path: '/agents', label: 'Agents', action: 'agents:list', component: AgentsPage },
 	{ path: '/approvals', label: 'Approvals', action: 'sessions:read', component: ApprovalsPage },

@@ -3,6 +3,7 @@
 // credentials never go into a URL.
 import { useEffect } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
+import { can } from '../session'
 import { ErrorNotice, Page, useResource } from '../ui/kit'
 import { listAgents, listSessions, newSessionKey } from './chat-api'
 import { ChatSessionView } from './chat-session'
@@ -71,13 +72,16 @@ export function ChatPage() {
 						))}
 					</select>
 				</span>
-				<button
-					type="button"
-					disabled={!agent}
-					onClick={() => route(chatUrl(agent, newSessionKey()))}
-				>
-					New session
-				</button>
+				{/* A session starts with its first message: pointless for who may not send one. */}
+				{can('sessions:send') && (
+					<button
+						type="button"
+						disabled={!agent}
+						onClick={() => route(chatUrl(agent, newSessionKey()))}
+					>
+						New session
+					</button>
+				)}
 			</div>
 			<ErrorNotice error={agents.error ?? sessions.error} />
 			{agents.data?.length === 0 && (

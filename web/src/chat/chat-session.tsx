@@ -1,6 +1,6 @@
 // One open chat session: its connection status, reset, the transcript and the composer — each
 // action shown only to a principal allowed to take it.
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { can } from '../session'
 import { useAction } from '../ui/action'
 import { ErrorNotice } from '../ui/kit'
@@ -57,12 +57,22 @@ export function ChatSessionView({ agent, sessionKey }: { agent: string; sessionK
 function ResetControl({ onReset }: { onReset: () => Promise<void> }) {
 	const [confirming, setConfirming] = useState(false)
 	const reset = useAction()
+	const confirm = useRef<HTMLButtonElement>(null)
+	const start = useRef<HTMLButtonElement>(null)
+	const wasConfirming = useRef(false)
+	useEffect(() => {
+		// Focus follows the step (as ConfirmButton's does): the button pressed has just gone away.
+		if (confirming) confirm.current?.focus()
+		else if (wasConfirming.current) start.current?.focus()
+		wasConfirming.current = confirming
+	}, [confirming])
 	return (
 		<span class="reset-control">
 			{confirming ? (
 				<>
 					<span class="muted">Start a new transcript? Running work is cancelled.</span>
 					<button
+						ref={confirm}
 						type="button"
 						class="danger"
 						disabled={reset.busy}
@@ -81,7 +91,7 @@ function ResetControl({ onReset }: { onReset: () => Promise<void> }) {
 					</button>
 				</>
 			) : (
-				<button type="button" onClick={() => setConfirming(true)}>
+				<button ref={start} type="button" onClick={() => setConfirming(true)}>
 					Reset session
 				</button>
 			)}

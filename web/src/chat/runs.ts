@@ -25,11 +25,17 @@ export interface LiveRun {
 	cancelReason: string | null
 	/** Outbox failures for the run's channel replies. */
 	notices: string[]
+	/**
+	 * Known from its middle (the session was opened mid-run): the text it streamed before is not
+	 * replayed, so what follows is a fragment — shown only once `final` (or a restart) makes it whole.
+	 */
+	partial: boolean
 }
 
-export const newRun = (runId: string, status: RunStatus): LiveRun => ({
+export const newRun = (runId: string, status: RunStatus, partial = false): LiveRun => ({
 	runId,
 	status,
+	partial,
 	parts: [],
 	error: null,
 	retrying: false,
@@ -60,10 +66,18 @@ export function appendText(r: LiveRun, text: string): LiveRun {
 	return { ...r, parts: [...r.parts, { kind: 'text', text }] }
 }
 
-/** The final answer is the text of the run's last step: it replaces what that step streamed. */
+/**
+ * The final answer is the text of the run's last step: it replaces what that step streamed (and,
+ * in a partial run, every text fragment: the stored transcript holds the earlier steps).
+ */
 export function replaceLastText(r: LiveRun, output: string): LiveRun {
-	const parts = r.parts.at(-1)?.kind === 'text' ? r.parts.slice(0, -1) : r.parts
-	return { ...r, parts: output ? [...parts, { kind: 'text', text: output }] : parts }
+	const kept = r.partial ? r.parts.filter((p) => p.kind === 'tool') : r.parts
+	const parts = kept.at(-1)?.kind === 'text' ? kept.slice(0, -1) : kept
+	return {
+		...r,
+		partial: false,
+		parts: output ? [...parts, { kind: 'text', text: output }] : parts,
+	}
 }
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '')

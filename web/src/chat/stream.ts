@@ -3,6 +3,7 @@
 // Pure: no I/O, no clock — the page feeds it what the gateway said.
 import { type ApprovalCard, addRequested, fromView, requestedCard, resolve } from './approvals'
 import type { PageCursor } from './history'
+import { accepted, type OutgoingMessage, requeue, unsettled } from './outbox'
 import {
 	appendText,
 	applyTool,
@@ -17,22 +18,10 @@ import type {
 	ApprovalView,
 	LaneEvent,
 	MessageView,
-	QueueMode,
 	RunStatus,
+	SubmitResult,
 } from './types'
 import { isFinished } from './types'
-
-/** A message the user sent that the transcript does not show yet. */
-export interface OutgoingMessage {
-	localId: string
-	text: string
-	mode: QueueMode
-	/** Sent again on a retry, so the gateway answers with the first run instead of a second. */
-	idempotencyKey: string
-	runId: string | null
-	state: 'sending' | 'sent' | 'failed'
-	error: unknown
-}
 
 export interface ChatState {
 	/** The seq of the last event applied; the socket resumes after it. */
@@ -51,6 +40,8 @@ export interface ChatState {
 	transcriptVersion: number
 	/** Resets seen: a page fetched before one holds messages that are gone. */
 	epoch: number
+	/** The run each run's untaken steers were requeued as (`queued` with `steeredFrom`). */
+	requeued: Record<string, string>
 }
 
 export type ChatAction =
@@ -68,7 +59,13 @@ export type ChatAction =
 	| { type: 'earlier'; messages: MessageView[]; epoch?: number }
 	| { type: 'approval'; approval: ApprovalView; choice?: ApprovalChoice }
 	| { type: 'send'; message: OutgoingMessage }
-	| { type: 'accepted'; localId: string; runId: string; status: RunStatus }
+	| {
+			type: 'accepted'
+			localId: string
+			runId: string
+			status: RunStatus
+			disposition: SubmitResult['disposition']
+	  }
 	| { type: 'send-failed'; localId: string; error: unknown }
 	| { type: 'resend'; localId: string }
 	| { type: 'dismiss'; localId: string }
@@ -87,6 +84,7 @@ export const initialChatState: ChatState = {
 	outgoing: [],
 	transcriptVersion: 0,
 	epoch: 0,
+	requeued: {},
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
@@ -95,7 +93,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return {
 				...initialChatState,
 				lastSeq: action.lastSeq,
-				runs: action.activeRunId ? [newRun(action.activeRunId, 'running')] : [],
+				// The events before lastSeq are not replayed: the active run is seen from its middle.
+				runs: action.activeRunId ? [newRun(action.activeRunId, 'running', true)] : [],
 				earlier: action.earlier,
 				approvals: action.approvals.reduce<ApprovalCard[]>((all, v) => fromView(all, v), []),
 				history: mergeMessages([], action.history),
@@ -126,8 +125,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			// Known before its first event arrives, so "Stop" can reach it at once.
 			const fresh = !isFinished(action.status) && !state.runs.some((r) => r.runId === action.runId)
 			const runs = fresh ? [...state.runs, newRun(action.runId, action.status)] : state.runs
-			const sent = { state: 'sent' as const, runId: action.runId, error: null }
-			return settleOutgoing(updateOutgoing({ ...state, runs }, action.localId, sent))
+			const outgoing = state.outgoing.map((m) =>
+				m.localId === action.localId
+					? accepted(m, action.runId, action.disposition, state.requeued)
+					: m,
+			)
+			return settleOutgoing({ ...state, runs, outgoing })
 		}
 		case 'send-failed':
 			return updateOutgoing(state, action.localId, { state: 'failed', error: action.error })
@@ -205,15 +208,24 @@ function apply(state: ChatState, e: LaneEvent): ChatState {
 		runs: updateRun(state.runs, runId, fn),
 	})
 	switch (e.type) {
-		case 'queued':
-			return change((r) => r)
+		case 'queued': {
+			const from = str(d.steeredFrom)
+			if (!from) return change((r) => r)
+			return {
+				...change((r) => r),
+				outgoing: requeue(state.outgoing, from, runId),
+				requeued: { ...state.requeued, [from]: runId },
+			}
+		}
 		case 'started':
-			// A run that starts over (after a lane restart) drops what its earlier attempt streamed.
+			// A run that starts over (after a lane restart) drops what its earlier attempt streamed;
+			// from here on every event is seen, so it is no longer partial.
 			return bump(
 				change((r) => ({
 					...r,
 					status: 'running',
 					retrying: false,
+					partial: false,
 					parts: Number(d.attempt) > 1 ? [] : r.parts,
 				})),
 			)
@@ -267,14 +279,8 @@ function updateOutgoing(
 	}
 }
 
-export const textOf = (m: MessageView): string =>
-	m.content.map((p) => (p.type === 'text' ? p.text : '')).join('')
-
-/** A sent message leaves the outbox once the transcript holds it (same run, same text). */
+/** Sent messages leave the outbox once the transcript holds them (src/chat/outbox.ts). */
 function settleOutgoing(state: ChatState): ChatState {
-	const stored = (o: OutgoingMessage) =>
-		o.state === 'sent' &&
-		state.history.some((m) => m.role === 'user' && m.runId === o.runId && textOf(m) === o.text)
-	if (!state.outgoing.some(stored)) return state
-	return { ...state, outgoing: state.outgoing.filter((o) => !stored(o)) }
+	const outgoing = unsettled(state.outgoing, state.history)
+	return outgoing === state.outgoing ? state : { ...state, outgoing }
 }

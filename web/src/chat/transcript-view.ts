@@ -1,9 +1,11 @@
 // What the transcript shows, in order: the stored messages (tool calls paired with their results),
-// then each live run — the message that started it, what it streamed that is not stored yet, its
-// approvals and how it ended — then messages still on their way. Pure, so it is tested alone.
+// each live run — the message that started it, what it streamed that is not stored yet, its
+// approvals and how it ended — right after its own stored messages (so a stopped run stays above
+// the messages sent after it), then messages still on their way. Pure, so it is tested alone.
 import type { ApprovalCard } from './approvals'
+import type { OutgoingMessage } from './outbox'
 import type { LiveRun } from './runs'
-import type { ChatState, OutgoingMessage } from './stream'
+import type { ChatState } from './stream'
 import { isFinished, type MessageView } from './types'
 
 export interface ToolResult {
@@ -42,20 +44,29 @@ export function argsText(args: unknown): string {
 }
 
 export function transcriptItems(state: ChatState): TranscriptItem[] {
-	const items: TranscriptItem[] = []
 	const placed = new Set<string>()
 	const approvalFor = (callId: string): ApprovalCard | null => {
 		const card = state.approvals.findLast((a) => a.callId === callId) ?? null
 		if (card) placed.add(card.id)
 		return card
 	}
-	const storedCalls = historyItems(state.history, items, approvalFor)
+	const { groups, calls: storedCalls } = historyGroups(state.history, approvalFor)
 	const answered = new Set(
 		state.history.filter((m) => m.role === 'assistant' && m.runId).map((m) => m.runId),
 	)
+	// A run's live items go after its last stored message, else (nothing stored yet) at the end.
+	const lastOfRun = new Map<string, number>()
+	groups.forEach((g, i) => {
+		if (g.runId) lastOfRun.set(g.runId, i)
+	})
+	const after = new Map<number, TranscriptItem[]>()
+	const unstored: TranscriptItem[] = []
 	const shownRuns = new Set<string>()
 	for (const run of state.runs) {
 		shownRuns.add(run.runId)
+		const at = lastOfRun.get(run.runId)
+		const items = at === undefined ? unstored : (after.get(at) ?? [])
+		if (at !== undefined) after.set(at, items)
 		for (const m of state.outgoing) {
 			if (m.runId === run.runId)
 				items.push({ kind: 'outgoing', key: `out-${m.localId}`, message: m })
@@ -72,6 +83,8 @@ export function transcriptItems(state: ChatState): TranscriptItem[] {
 			items.push({ kind: 'run', key: `run-${run.runId}`, run })
 		}
 	}
+	const items = groups.flatMap((g, i) => [...g.items, ...(after.get(i) ?? [])])
+	items.push(...unstored)
 	for (const m of state.outgoing) {
 		if (m.runId === null || !shownRuns.has(m.runId)) {
 			items.push({ kind: 'outgoing', key: `out-${m.localId}`, message: m })
@@ -87,12 +100,18 @@ export function transcriptItems(state: ChatState): TranscriptItem[] {
 	return items
 }
 
-/** Stored messages into items; returns the callIds of the tool calls they hold. */
-function historyItems(
+/** The items of one stored message, and the run it belongs to. */
+interface HistoryGroup {
+	runId: string | null
+	items: TranscriptItem[]
+}
+
+/** Stored messages into items, one group each; `calls`: the callIds of the tool calls they hold. */
+function historyGroups(
 	history: MessageView[],
-	items: TranscriptItem[],
 	approvalFor: (callId: string) => ApprovalCard | null,
-): Set<string> {
+): { groups: HistoryGroup[]; calls: Set<string> } {
+	const groups: HistoryGroup[] = []
 	const results = new Map<string, ToolResult>()
 	const calls = new Set<string>()
 	for (const m of history) {
@@ -103,6 +122,8 @@ function historyItems(
 		}
 	}
 	for (const m of history) {
+		const items: TranscriptItem[] = []
+		groups.push({ runId: m.runId, items })
 		const key = `h${m.seq}`
 		const text = m.content.map((p) => (p.type === 'text' ? p.text : '')).join('')
 		if (m.role === 'user') items.push({ kind: 'user', key, text, compacted: m.compacted })
@@ -135,7 +156,7 @@ function historyItems(
 		}
 	}
 	for (const callId of results.keys()) calls.add(callId)
-	return calls
+	return { groups, calls }
 }
 
 /**
@@ -155,6 +176,8 @@ function liveItems(
 	run.parts.forEach((part, i) => {
 		if (stored(i) || (part.kind === 'text' && stored(i + 1))) return
 		if (part.kind === 'text') {
+			// A fragment of text whose start was never seen: "Working…" says more until `final`.
+			if (run.partial) return
 			items.push({
 				kind: 'assistant',
 				key: `live-${run.runId}-${i}`,

@@ -6,8 +6,8 @@ import { useAction } from '../ui/action'
 import { ErrorNotice } from '../ui/kit'
 import { ApprovalCardView } from './approval-card'
 import { Markdown } from './markdown-view'
+import type { OutgoingMessage } from './outbox'
 import type { LiveRun } from './runs'
-import type { OutgoingMessage } from './stream'
 import type { TranscriptItem } from './transcript-view'
 import type { ApprovalChoice } from './types'
 
@@ -28,10 +28,30 @@ export function Transcript(props: TranscriptProps) {
 	const log = useRef<HTMLDivElement>(null)
 	const atBottom = useRef(true)
 	const earlier = useAction()
+	/** Set by "Load earlier": the first item and the log's height before older ones go in above. */
+	const anchor = useRef<{ firstKey: string | undefined; height: number } | null>(null)
 	useLayoutEffect(() => {
 		const el = log.current
-		if (el && atBottom.current) el.scrollTop = el.scrollHeight
+		if (!el) return
+		const before = anchor.current
+		if (before && props.items[0]?.key !== before.firstKey) {
+			// Older messages went in above: keep the ones being read where they were.
+			anchor.current = null
+			el.scrollTop += el.scrollHeight - before.height
+		} else if (atBottom.current) el.scrollTop = el.scrollHeight
 	}, [props.items])
+	const loadEarlier = async () => {
+		const el = log.current
+		atBottom.current = false
+		anchor.current = { firstKey: props.items[0]?.key, height: el?.scrollHeight ?? 0 }
+		const loaded = await earlier.run(async () => {
+			await props.onLoadEarlier()
+			return true
+		})
+		// Nothing older came (or the load failed): no render will use the anchor.
+		if (!loaded) anchor.current = null
+		else requestAnimationFrame(() => (anchor.current = null))
+	}
 	return (
 		<div
 			ref={log}
@@ -48,11 +68,7 @@ export function Transcript(props: TranscriptProps) {
 					type="button"
 					class="load-earlier"
 					disabled={earlier.busy}
-					onClick={() => {
-						// Keep the view where it is while older messages go in above.
-						atBottom.current = false
-						void earlier.run(props.onLoadEarlier)
-					}}
+					onClick={() => void loadEarlier()}
 				>
 					Load earlier
 				</button>

@@ -141,7 +141,13 @@ export function useChat(agent: string, sessionKey: string): ChatSession {
 					mode: message.mode,
 					idempotencyKey: message.idempotencyKey,
 				})
-				dispatch({ type: 'accepted', localId, runId: result.runId, status: result.status })
+				dispatch({
+					type: 'accepted',
+					localId,
+					runId: result.runId,
+					status: result.status,
+					disposition: result.disposition,
+				})
 				setExists(true)
 			} catch (error) {
 				dispatch({ type: 'send-failed', localId, error })

@@ -4,7 +4,7 @@ import { render } from 'preact'
 import { LocationProvider } from 'preact-iso'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ChatPage } from '../../src/chat/chat-page'
-import { closePage, openPage, TOKEN } from './page'
+import { closePage, openPage, signInAs, TOKEN } from './page'
 
 const SESSIONS: Record<string, { sessionKey: string; messageCount: number }[]> = {
 	main: [
@@ -83,5 +83,14 @@ describe('ChatPage', () => {
 		select('chat-agent').dispatchEvent(new Event('change', { bubbles: true }))
 		await vi.waitFor(() => expect(query().get('agent')).toBe('ops'))
 		await vi.waitFor(() => expect(query().get('session')).toMatch(/^web-[a-z0-9]{12}$/))
+	})
+
+	it('opens the newest session for a viewer, read-only: no New session', async () => {
+		signInAs(['agents:list', 'sessions:list', 'sessions:read', 'sessions:stream'])
+		await vi.waitFor(() => expect(query().get('session')).toBe('support-2'))
+		await vi.waitFor(() => expect(root.querySelector('h1')?.textContent).toBe('Chat'))
+		const labels = [...root.querySelectorAll('button')].map((b) => b.textContent)
+		expect(labels).not.toContain('New session')
+		expect(root.querySelector('textarea')).toBeNull()
 	})
 })

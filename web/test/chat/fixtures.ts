@@ -54,3 +54,15 @@ export const stored = (
 	compacted: false,
 	createdAt: seq,
 })
+
+/** The user sends `text`; with `runId`, the gateway took it as that run's own message. */
+export function send(state: ChatState, localId: string, text: string, runId?: string): ChatState {
+	const message = {
+		...{ localId, text, mode: 'followup' as const, idempotencyKey: localId },
+		...{ runId: null, state: 'sending' as const, error: null },
+	}
+	const sending = chatReducer(state, { type: 'send', message })
+	if (!runId) return sending
+	const disposition = 'queued'
+	return chatReducer(sending, { type: 'accepted', localId, runId, status: 'queued', disposition })
+}

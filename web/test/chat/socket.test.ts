@@ -65,6 +65,7 @@ const delta = (seq: number, text: string): LaneEvent => ({
 function harness(overrides: Partial<SessionSocketOptions> = {}) {
 	const sockets: FakeSocket[] = []
 	const statuses: SocketStatus[] = []
+	const reasons: (string | undefined)[] = []
 	let state: ChatState = initialChatState
 	const socket = new SessionSocket({
 		agent: 'main',
@@ -76,7 +77,10 @@ function harness(overrides: Partial<SessionSocketOptions> = {}) {
 		onOpen: () => {
 			state = chatReducer(state, { type: 'connected' })
 		},
-		onStatus: (status) => statuses.push(status),
+		onStatus: (status, reason) => {
+			statuses.push(status)
+			reasons.push(reason)
+		},
 		origin: 'http://127.0.0.1:8787',
 		token: () => 'ek_id_secret',
 		tenant: () => null,
@@ -91,7 +95,7 @@ function harness(overrides: Partial<SessionSocketOptions> = {}) {
 	const text = () =>
 		state.runs[0]?.parts.map((p) => (p.kind === 'text' ? p.text : '')).join('') ?? ''
 	const current = () => sockets.at(-1) as FakeSocket
-	return { socket, sockets, statuses, text, current, state: () => state }
+	return { socket, sockets, statuses, reasons, text, current, state: () => state }
 }
 
 beforeEach(() => {
@@ -234,5 +238,47 @@ describe('SessionSocket', () => {
 			'connecting',
 			"closed: The subprotocol 'bearer.bad token' is invalid.",
 		])
+	})
+})
+
+describe('SessionSocket: a handshake refused', () => {
+	const refusedWith = (reason: string | null) => vi.fn(async () => reason)
+
+	it('stops with the reason the gateway gives, and opens no further socket', async () => {
+		const refused = refusedWith('The session does not exist.')
+		const h = harness({ refused })
+		h.socket.start()
+		h.current().drop()
+		await vi.waitFor(() => expect(h.statuses.at(-1)).toBe('closed'))
+		expect(h.reasons.at(-1)).toBe('The session does not exist.')
+		expect(refused).toHaveBeenCalledOnce()
+		vi.advanceTimersByTime(60_000)
+		expect(h.sockets).toHaveLength(1)
+	})
+
+	it('retries after the backoff when the refusal looks passing (null, or the check failed)', async () => {
+		for (const refused of [refusedWith(null), vi.fn(async () => Promise.reject(new Error('x')))]) {
+			const h = harness({ refused })
+			h.socket.start()
+			h.current().drop()
+			await vi.waitFor(() => expect(refused).toHaveBeenCalledOnce())
+			await vi.advanceTimersByTimeAsync(backoffMs(0, () => 1) - 1)
+			expect(h.sockets).toHaveLength(1)
+			await vi.advanceTimersByTimeAsync(1)
+			expect(h.sockets).toHaveLength(2)
+			expect(h.statuses.at(-1)).toBe('reconnecting')
+			h.socket.close()
+		}
+	})
+
+	it('never asks why when a socket that opened drops: it reconnects', () => {
+		const refused = refusedWith('never used')
+		const h = harness({ refused })
+		h.socket.start()
+		h.current().open()
+		h.current().drop()
+		vi.advanceTimersByTime(backoffMs(0, () => 1))
+		expect(h.sockets).toHaveLength(2)
+		expect(refused).not.toHaveBeenCalled()
 	})
 })

@@ -1,7 +1,13 @@
 // The stream reducer beyond plain events: approvals (from events and from the gateway's answers),
 // reset, the outbox of messages being sent, and the stored transcript's windows.
 import { describe, expect, it } from 'vitest'
-import { type ChatAction, chatReducer, initialChatState } from '../../src/chat/stream'
+import {
+	type ChatAction,
+	type ChatState,
+	chatReducer,
+	initialChatState,
+} from '../../src/chat/stream'
+import { transcriptItems } from '../../src/chat/transcript-view'
 import { ev, feed, stored, TURN } from './fixtures'
 
 describe('chatReducer: approvals', () => {
@@ -102,7 +108,13 @@ describe('chatReducer: transcript and outbox', () => {
 
 	it('keeps a sent message until the stored transcript holds it', () => {
 		let state = chatReducer(initialChatState, send)
-		state = chatReducer(state, { type: 'accepted', localId: 'l1', runId: 'r1', status: 'queued' })
+		state = chatReducer(state, {
+			type: 'accepted',
+			localId: 'l1',
+			runId: 'r1',
+			status: 'queued',
+			disposition: 'queued',
+		})
 		expect(state.outgoing).toMatchObject([{ state: 'sent', runId: 'r1' }])
 		state = chatReducer(state, { type: 'history', messages: [stored(1, 'user', 'hello', 'other')] })
 		expect(state.outgoing).toHaveLength(1)
@@ -116,6 +128,7 @@ describe('chatReducer: transcript and outbox', () => {
 			localId: 'l1',
 			runId: 'r1',
 			status: 'queued',
+			disposition: 'queued',
 		})
 		expect(queued.runs).toMatchObject([{ runId: 'r1', status: 'queued' }])
 		const replayedOld = chatReducer(chatReducer(initialChatState, send), {
@@ -123,6 +136,7 @@ describe('chatReducer: transcript and outbox', () => {
 			localId: 'l1',
 			runId: 'r0',
 			status: 'succeeded',
+			disposition: 'queued',
 		})
 		expect(replayedOld.runs).toEqual([])
 	})
@@ -162,5 +176,75 @@ describe('chatReducer: transcript and outbox', () => {
 		expect(state.history.map((m) => m.seq)).toEqual([3, 4, 5, 6, 7])
 		expect(state.history[2]?.content).toEqual([{ type: 'text', text: 'five' }])
 		expect(state.earlier).toEqual([{ after: 0, limit: 2 }])
+	})
+})
+
+describe('chatReducer: steered messages', () => {
+	const send = (localId: string, text: string): ChatAction => ({
+		type: 'send',
+		message: {
+			localId,
+			text,
+			mode: 'steer',
+			idempotencyKey: localId,
+			runId: null,
+			state: 'sending',
+			error: null,
+		},
+	})
+	const steered = (localId: string): ChatAction => ({
+		type: 'accepted',
+		localId,
+		runId: 'r1',
+		status: 'running',
+		disposition: 'steered',
+	})
+	const running = feed([ev(1, 'queued', { messageId: 'm1' }), ev(2, 'started', { attempt: 1 })])
+	const userTexts = (state: ChatState) =>
+		transcriptItems(state).flatMap((i) =>
+			i.kind === 'user' ? [i.text] : i.kind === 'outgoing' ? [i.message.text] : [],
+		)
+
+	it('settles a steer the run took once the run stored it', () => {
+		let state = chatReducer(chatReducer(running, send('l1', 'also this')), steered('l1'))
+		state = feed([ev(3, 'steered', { messageId: 'm2' })], state)
+		state = chatReducer(state, {
+			type: 'history',
+			messages: [stored(1, 'user', 'also this', 'r1')],
+		})
+		expect(state.outgoing).toEqual([])
+	})
+
+	it('follows a steer the run never took into the run it was requeued as, and shows it once', () => {
+		let state = chatReducer(chatReducer(running, send('l1', 'also this')), steered('l1'))
+		state = feed(
+			[
+				ev(3, 'steered', { messageId: 'm2' }),
+				ev(4, 'final', { output: 'done' }),
+				ev(5, 'queued', { mode: 'followup', steeredFrom: 'r1', messages: 1 }, 'r2'),
+			],
+			state,
+		)
+		expect(state.outgoing).toMatchObject([{ runId: 'r2', steeredInto: 'r1' }])
+		state = chatReducer(state, {
+			type: 'history',
+			messages: [stored(1, 'user', 'first', 'r1'), stored(3, 'user', 'also this', 'r2')],
+		})
+		expect(state.outgoing).toEqual([])
+		expect(userTexts(state)).toEqual(['first', 'also this'])
+	})
+
+	it('follows the requeue when the answer to the POST comes after it', () => {
+		let state = chatReducer(running, send('l1', 'late'))
+		state = feed([ev(3, 'queued', { steeredFrom: 'r1', messages: 1 }, 'r2')], state)
+		state = chatReducer(state, steered('l1'))
+		expect(state.outgoing).toMatchObject([{ state: 'sent', runId: 'r2', steeredInto: 'r1' }])
+	})
+
+	it('lets one stored message settle one sent message, not every one with its text', () => {
+		let state = chatReducer(chatReducer(running, send('l1', 'ok')), steered('l1'))
+		state = chatReducer(chatReducer(state, send('l2', 'ok')), steered('l2'))
+		state = chatReducer(state, { type: 'history', messages: [stored(1, 'user', 'ok', 'r1')] })
+		expect(state.outgoing.map((o) => o.localId)).toEqual(['l2'])
 	})
 })

@@ -2,6 +2,7 @@
 // reconnect and out-of-order arrival included — the final answer, failures and restarts.
 import { describe, expect, it } from 'vitest'
 import { type ChatState, chatReducer, initialChatState, MAX_HELD } from '../../src/chat/stream'
+import { transcriptItems } from '../../src/chat/transcript-view'
 import type { LaneEvent } from '../../src/chat/types'
 import { ev, feed, run, TURN, texts } from './fixtures'
 
@@ -132,5 +133,42 @@ describe('chatReducer: events', () => {
 		const versions = TURN.map((_, i) => feed(TURN.slice(0, i + 1)).transcriptVersion)
 		expect(versions).toEqual([0, 1, 1, 1, 1, 2])
 		expect(feed([ev(1, 'compacted', { folded: 3, compactions: 1 })]).transcriptVersion).toBe(1)
+	})
+})
+
+describe('chatReducer: a session opened mid-run', () => {
+	const opened = (): ChatState =>
+		chatReducer(initialChatState, {
+			type: 'init',
+			lastSeq: 4,
+			activeRunId: 'r1',
+			history: [],
+			earlier: [],
+			approvals: [],
+		})
+	const shown = (s: ChatState) =>
+		transcriptItems(s).map((i) =>
+			i.kind === 'run' ? `run ${i.run.status}` : `${i.kind} ${'text' in i ? i.text : ''}`,
+		)
+
+	it('shows "Working…" and no tail of the answer until final replaces it', () => {
+		// Deltas 3 and 4 ("echo: ", "hel") came before the page opened and are not replayed.
+		const midway = feed(TURN.slice(4, 5), opened())
+		expect(texts(midway)).toEqual(['lo'])
+		expect(shown(midway)).toEqual(['run running'])
+		const done = feed(TURN.slice(4), opened())
+		expect(shown(done)).toEqual(['assistant echo: hello'])
+	})
+
+	it('shows the text again once the run starts over: every event of that attempt is seen', () => {
+		const restarted = feed(
+			[
+				ev(5, 'delta', { text: 'lo' }),
+				ev(6, 'started', { attempt: 2 }),
+				ev(7, 'delta', { text: 'ab' }),
+			],
+			opened(),
+		)
+		expect(shown(restarted)).toEqual(['assistant ab', 'run running'])
 	})
 })

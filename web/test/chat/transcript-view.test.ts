@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { type ChatState, chatReducer, initialChatState } from '../../src/chat/stream'
 import { activeRun, argsText, transcriptItems } from '../../src/chat/transcript-view'
 import type { LaneEvent, MessageView } from '../../src/chat/types'
-import { stored } from './fixtures'
+import { feed, send, stored } from './fixtures'
 
 let seq = 0
 const event = (
@@ -108,21 +108,7 @@ describe('transcriptItems', () => {
 	it('puts a sent message before its run, and one still sending at the end', () => {
 		seq = 0
 		let s = state([], [event('queued', { mode: 'followup' }, 'r1')])
-		for (const localId of ['l1', 'l2']) {
-			s = chatReducer(s, {
-				type: 'send',
-				message: {
-					localId,
-					text: localId,
-					mode: 'followup',
-					idempotencyKey: localId,
-					runId: null,
-					state: 'sending',
-					error: null,
-				},
-			})
-		}
-		s = chatReducer(s, { type: 'accepted', localId: 'l1', runId: 'r1', status: 'queued' })
+		s = send(send(s, 'l1', 'l1', 'r1'), 'l2', 'l2')
 		expect(transcriptItems(s).map((i) => i.key)).toEqual(['out-l1', 'run-r1', 'out-l2'])
 	})
 
@@ -191,5 +177,53 @@ describe('argsText', () => {
 		expect(argsText('{"a":1}')).toBe('{\n  "a": 1\n}')
 		expect(argsText('not json…')).toBe('not json…')
 		expect(argsText(undefined)).toBe('')
+	})
+})
+
+describe('transcriptItems: order across runs', () => {
+	/** A run queued, started and streaming `text`. */
+	const streamed = (runId: string, text: string) => [
+		event('queued', { messageId: `m-${runId}`, mode: 'followup' }, runId),
+		event('started', { attempt: 1 }, runId),
+		event('delta', { text }, runId),
+	]
+
+	it('stop, then send again: the stopped run stays above the next message and its answer', () => {
+		seq = 0
+		let s = send(initialChatState, 'l1', 'first', 'r1')
+		s = feed(
+			[...streamed('r1', 'half an ans'), event('cancelled', { reason: 'cancelled' }, 'r1')],
+			s,
+		)
+		s = chatReducer(s, { type: 'history', messages: [stored(1, 'user', 'first', 'r1')] })
+		s = send(s, 'l2', 'second', 'r2')
+		s = feed([...streamed('r2', 'the answer'), event('final', { output: 'the answer' }, 'r2')], s)
+		s = chatReducer(s, {
+			type: 'history',
+			messages: [stored(2, 'user', 'second', 'r2'), stored(3, 'assistant', 'the answer', 'r2')],
+		})
+		const shown = transcriptItems(s).map((i) =>
+			i.kind === 'run' ? `run ${i.run.status}` : `${i.kind} ${'text' in i ? i.text : ''}`,
+		)
+		expect(shown).toEqual([
+			'user first',
+			'assistant half an ans',
+			'run cancelled',
+			'user second',
+			'assistant the answer',
+		])
+	})
+
+	it('a failed run stays beside its message; a run with nothing stored yet comes last', () => {
+		seq = 0
+		const s = state(
+			[stored(1, 'user', 'one', 'r1'), stored(2, 'user', 'two', 'r2')],
+			[
+				event('started', {}, 'r1'),
+				event('error', { code: 'model_error', message: 'boom' }, 'r1'),
+				event('started', {}, 'r3'),
+			],
+		)
+		expect(transcriptItems(s).map((i) => i.key)).toEqual(['h1', 'run-r1', 'h2', 'run-r3'])
 	})
 })
