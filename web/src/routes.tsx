@@ -29,5 +29,5 @@ export const PAGES: readonly PageRoute[] = [
 	{ path: '/audit', label: 'Audit', action: 'audit:read', component: AuditPage },
 	{ path: '/usage', label: 'Usage', action: 'usage:read', component: UsagePage },
 	{ path: '/tools', label: 'Tool executions', action: 'tools:read', component: ToolsPage },
-	{ path: '/status', label: 'Status', component: StatusPage },
+	{ path: '/status', label: 'Health', component: StatusPage },
 ]

@@ -45,7 +45,7 @@ export function StatusPage() {
 	const r = ready.data
 	return (
 		<Page
-			title="Status"
+			title="Health"
 			actions={
 				<button
 					type="button"
