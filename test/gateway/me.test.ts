@@ -160,15 +160,16 @@ describe('GET /v1/me with a JWT', () => {
 	const ISSUER = 'https://me.cloudflareaccess.com'
 	const AUDIENCE = 'me-aud'
 
-	it("says `access` for Cloudflare Access's header and `token` for a bearer JWT", async () => {
+	/** A JWT of tenant me-a signed for this test, and an env whose JWKS verifies it. */
+	async function signed(role: string, subject: string, exp: number) {
 		const pair = await generateKeyPair('RS256', { extractable: true })
+		const kid = `k-${subject}`
 		const jwks = JSON.stringify({
-			keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }],
+			keys: [{ ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256' }],
 		})
-		const exp = Math.floor(Date.now() / 1000) + 300
-		const jwt = await new SignJWT({ tenant: 'me-a', role: 'viewer' })
-			.setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-			.setSubject('pat@me.test')
+		const jwt = await new SignJWT({ tenant: 'me-a', role })
+			.setProtectedHeader({ alg: 'RS256', kid })
+			.setSubject(subject)
 			.setIssuer(ISSUER)
 			.setAudience(AUDIENCE)
 			.setExpirationTime(exp)
@@ -179,6 +180,12 @@ describe('GET /v1/me with a JWT', () => {
 			EDGECLAW_JWT_ISSUER: ISSUER,
 			EDGECLAW_JWT_AUDIENCE: AUDIENCE,
 		}
+		return { jwt, jwtEnv }
+	}
+
+	it("says `access` for Cloudflare Access's header and `token` for a bearer JWT", async () => {
+		const exp = Math.floor(Date.now() / 1000) + 300
+		const { jwt, jwtEnv } = await signed('viewer', 'pat@me.test', exp)
 		const app = createGateway()
 		const viaAccess = await app.request(
 			'/v1/me',
@@ -208,23 +215,8 @@ describe('GET /v1/me with a JWT', () => {
 	})
 
 	it('refuses a change or a socket another site makes with the Access session', async () => {
-		const pair = await generateKeyPair('RS256', { extractable: true })
-		const jwks = JSON.stringify({
-			keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k2', alg: 'RS256' }],
-		})
-		const jwt = await new SignJWT({ tenant: 'me-a', role: 'member' })
-			.setProtectedHeader({ alg: 'RS256', kid: 'k2' })
-			.setSubject('sam@me.test')
-			.setIssuer(ISSUER)
-			.setAudience(AUDIENCE)
-			.setExpirationTime(Math.floor(Date.now() / 1000) + 300)
-			.sign(pair.privateKey)
-		const jwtEnv = {
-			...env,
-			EDGECLAW_JWT_JWKS: jwks,
-			EDGECLAW_JWT_ISSUER: ISSUER,
-			EDGECLAW_JWT_AUDIENCE: AUDIENCE,
-		}
+		const exp = Math.floor(Date.now() / 1000) + 300
+		const { jwt, jwtEnv } = await signed('member', 'sam@me.test', exp)
 		const app = createGateway()
 		const send = async (path: string, init: RequestInit, access = true) => {
 			const headers = new Headers(init.headers)

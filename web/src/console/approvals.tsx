@@ -2,6 +2,7 @@
 // the list (allow once, allow always, deny); the list is read again after each decision.
 import { useLocation } from 'preact-iso'
 import { api, seg } from '../api'
+import type { ApprovalChoice, ApprovalView } from '../chat/types'
 import { can } from '../session'
 import { useAction } from '../ui/action'
 import { ErrorNotice, Page, Time, useResource } from '../ui/kit'
@@ -10,23 +11,12 @@ import { AgentSelect } from './agent-select'
 import { chatHref } from './format'
 
 /** A row of `GET /v1/approvals`: the session's Approval plus where it waits. */
-export interface PendingApproval {
-	id: string
-	runId: string
-	callId: string
-	tool: string
-	args: unknown
-	principals: string[]
-	status: 'pending' | 'allowed' | 'denied' | 'expired'
-	decidedBy: string | null
-	createdAt: number
-	deadlineAt: number
-	decidedAt: number | null
+export interface PendingApproval extends ApprovalView {
 	agentId: string
 	sessionKey: string
 }
 
-export type Decision = 'allow-once' | 'allow-always' | 'deny'
+export type Decision = ApprovalChoice
 
 const DECISIONS: [Decision, string][] = [
 	['allow-once', 'Allow once'],
