@@ -5,6 +5,7 @@ import { ChatPage } from './chat/chat-page'
 import { AgentsPage } from './console/agents'
 import { ApprovalsPage } from './console/approvals'
 import { AuditPage } from './console/audit'
+import { ChannelsPage } from './console/channels'
 import { KeysPage } from './console/keys'
 import { SessionsPage } from './console/sessions'
 import { StatusPage } from './console/status'
@@ -24,6 +25,7 @@ export const PAGES: readonly PageRoute[] = [
 	{ path: '/chat', label: 'Chat', action: 'sessions:read', component: ChatPage },
 	{ path: '/sessions', label: 'Sessions', action: 'sessions:list', component: SessionsPage },
 	{ path: '/agents', label: 'Agents', action: 'agents:list', component: AgentsPage },
+	{ path: '/channels', label: 'Channels', action: 'channels:list', component: ChannelsPage },
 	{ path: '/approvals', label: 'Approvals', action: 'sessions:read', component: ApprovalsPage },
 	{ path: '/keys', label: 'Keys', action: 'keys:list', component: KeysPage },
 	{ path: '/audit', label: 'Audit', action: 'audit:read', component: AuditPage },

@@ -1,6 +1,7 @@
 // An agent's config as the editor holds it: JSON text shown with a stable key order, parsed back
 // with the error placed by line and column, and the server's field errors sorted to their field.
 import type { FieldError } from '../api'
+import { errorsAt } from '../ui/fields'
 
 /** JSON with object keys sorted at every depth, two-space indented: two versions diff line by line. */
 export function stableJson(value: unknown): string {
@@ -52,12 +53,5 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
 export type AgentField = 'id' | 'name' | 'config' | 'other'
 
 /** The server's field errors by the editor field they belong to (`config.model.primary` → config). */
-export function errorsByField(errors: readonly FieldError[]): Record<AgentField, FieldError[]> {
-	const out: Record<AgentField, FieldError[]> = { id: [], name: [], config: [], other: [] }
-	for (const error of errors) {
-		const head = error.path.split('.')[0]
-		const field: AgentField = head === 'id' || head === 'name' || head === 'config' ? head : 'other'
-		out[field].push(error)
-	}
-	return out
-}
+export const errorsByField = (errors: readonly FieldError[]): Record<AgentField, FieldError[]> =>
+	errorsAt(errors, ['id', 'name', 'config'] as const)
