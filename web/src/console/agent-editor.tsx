@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks'
 import { ApiError, api, seg } from '../api'
 import { useAction } from '../ui/action'
-import { JsonField, summaryOf, TextField } from '../ui/fields'
+import { FormActions, JsonField, summaryOf, TextField } from '../ui/fields'
 import { ErrorNotice } from '../ui/kit'
 import { errorsByField, parseConfig, stableJson } from './config-json'
 
@@ -85,23 +85,17 @@ export function AgentEditor(props: {
 				onInput={setText}
 			/>
 			<ErrorNotice error={summaryOf(save.error)} />
-			<div class="form-actions">
-				{!props.readOnly && (
-					<button type="submit" disabled={save.busy || !parsed.ok}>
-						{agent ? 'Save' : 'Create agent'}
-					</button>
-				)}
+			<FormActions
+				submit={!props.readOnly && (agent ? 'Save' : 'Create agent')}
+				disabled={save.busy || !parsed.ok}
+				onCancel={props.onCancel}
+			>
 				{stale && props.onReload && (
 					<button type="button" onClick={props.onReload}>
 						Load the current version
 					</button>
 				)}
-				{props.onCancel && (
-					<button type="button" onClick={props.onCancel}>
-						Cancel
-					</button>
-				)}
-			</div>
+			</FormActions>
 		</form>
 	)
 }

@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks'
 import { ApiError, api, seg } from '../api'
 import { useAction } from '../ui/action'
-import { errorsAt, FieldErrors, JsonField, summaryOf, TextField } from '../ui/fields'
+import { errorsAt, FieldErrors, FormActions, JsonField, summaryOf, TextField } from '../ui/fields'
 import { ErrorNotice } from '../ui/kit'
 import { parseConfig, stableJson } from './config-json'
 
@@ -129,18 +129,11 @@ export function ChannelEditor(props: {
 				), never their values: store each with <code>PUT /v1/secrets/NAME</code> first.
 			</p>
 			<ErrorNotice error={summaryOf(save.error)} />
-			<div class="form-actions">
-				{!props.readOnly && (
-					<button type="submit" disabled={save.busy || !parsed.ok}>
-						{channel ? 'Save' : 'Create channel'}
-					</button>
-				)}
-				{props.onCancel && (
-					<button type="button" onClick={props.onCancel}>
-						Cancel
-					</button>
-				)}
-			</div>
+			<FormActions
+				submit={!props.readOnly && (channel ? 'Save' : 'Create channel')}
+				disabled={save.busy || !parsed.ok}
+				onCancel={props.onCancel}
+			/>
 		</form>
 	)
 }

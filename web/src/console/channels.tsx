@@ -164,7 +164,7 @@ export function ChannelsPage() {
 function RegistrationNotice(props: { id: string; result: Registration; onDone: () => void }) {
 	const { result } = props
 	return (
-		<section class="registration" aria-labelledby="registration-title" role="status">
+		<section class="editor registration" aria-labelledby="registration-title" role="status">
 			<h2 id="registration-title">
 				Channel {props.id} {result.registered ? 'registered' : 'needs a step by hand'}
 			</h2>

@@ -1,6 +1,7 @@
 // The pieces of a form that saves JSON to the API: one-line fields and a JSON textarea, each with
 // the server's validation errors for it listed below and linked to it (`aria-describedby`), and
 // the problem's summary without the field list (the fields show their own errors).
+import type { ComponentChildren } from 'preact'
 import { ApiError, type FieldError } from '../api'
 
 export function FieldErrors({ id, errors }: { id: string; errors: readonly FieldError[] }) {
@@ -108,6 +109,30 @@ export function JsonField(props: {
 			</div>
 			<FieldErrors id={`${id}-errors`} errors={props.errors} />
 			<FieldErrors id={props.otherId} errors={props.otherErrors} />
+		</div>
+	)
+}
+
+/** A form's buttons: submit (left out when read-only), any extra ones, then Cancel when offered. */
+export function FormActions(props: {
+	submit: string | false
+	disabled: boolean
+	onCancel?: () => void
+	children?: ComponentChildren
+}) {
+	return (
+		<div class="form-actions">
+			{props.submit && (
+				<button type="submit" disabled={props.disabled}>
+					{props.submit}
+				</button>
+			)}
+			{props.children}
+			{props.onCancel && (
+				<button type="button" onClick={props.onCancel}>
+					Cancel
+				</button>
+			)}
 		</div>
 	)
 }
