@@ -1,11 +1,13 @@
 // A small read-through cache for configuration read on the hot path (agents, tenant settings):
 // each isolate keeps entries for a short TTL, so a warm Worker does no D1 read per request.
 // Writes made through this isolate invalidate at once; other isolates catch up within the TTL.
+// Concurrent misses of one key share one load (a burst on a cold isolate is one D1 read).
 
 export class TtlCache<V> {
 	readonly #ttlMs: number
 	readonly #max: number
 	readonly #entries = new Map<string, { value: V; at: number }>()
+	readonly #loading = new Map<string, Promise<V>>()
 
 	constructor(ttlMs: number, maxEntries = 5_000) {
 		this.#ttlMs = ttlMs
@@ -15,12 +17,24 @@ export class TtlCache<V> {
 	async get(key: string, load: () => Promise<V>, now: number = Date.now()): Promise<V> {
 		const hit = this.#entries.get(key)
 		if (hit && now - hit.at < this.#ttlMs) return hit.value
-		const value = await load()
-		if (!hit && this.#entries.size >= this.#max) {
-			this.#entries.delete(this.#entries.keys().next().value as string)
-		}
-		this.#entries.set(key, { value, at: now })
-		return value
+		const loading = this.#loading.get(key)
+		if (loading) return loading
+		const load_ = load().then(
+			(value) => {
+				// A delete while loading dropped this load: its value may predate the write.
+				if (this.#loading.get(key) === load_) {
+					this.#loading.delete(key)
+					this.put(key, value, now)
+				}
+				return value
+			},
+			(error: unknown) => {
+				if (this.#loading.get(key) === load_) this.#loading.delete(key)
+				throw error
+			},
+		)
+		this.#loading.set(key, load_)
+		return load_
 	}
 
 	/** The value while it is fresh, without loading. */
@@ -38,5 +52,6 @@ export class TtlCache<V> {
 
 	delete(key: string): void {
 		this.#entries.delete(key)
+		this.#loading.delete(key)
 	}
 }

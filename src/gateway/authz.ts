@@ -6,7 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { PatternRouter } from 'hono/router/pattern-router'
 import { database } from '../db/client'
 import { tenantPolicies } from '../db/policies'
-import { decideAccess, type PolicySet } from '../security/decide'
+import { decideAccess } from '../security/decide'
 import type { AccessRequest, Decision } from '../security/policy'
 import { audit } from './audit'
 import type { GatewayEnv, Principal } from './context'
@@ -264,14 +264,13 @@ export function decide(env: Env, request: AccessRequest): Promise<Decision> {
 
 /**
  * Every action of a route that the caller may perform on the tenant's resources (any id), each
- * decided like a request to that route — scopes, system and tenant policies — with the tenant's
- * policies read once for all of them. What a client shows; the routes still decide each request.
+ * decided like a request to that route — scopes, system and tenant policies (read once: the
+ * policy cache shares one load among concurrent misses). What a client shows; the routes still decide each request.
  */
 export async function allowedActions(env: Env, principal: Principal): Promise<string[]> {
-	const load = policiesOnce(env)
 	const checks = ROUTE_RULES.map(async ([method, , rule]) => {
 		const request = accessRequest(principal, rule, {}, { method })
-		return (await decideAccess(request, load)).effect === 'allow' ? rule.action : undefined
+		return (await decide(env, request)).effect === 'allow' ? rule.action : undefined
 	})
 	const allowed = new Set((await Promise.all(checks)).filter((a) => a !== undefined))
 	return [...allowed].sort()
@@ -279,7 +278,7 @@ export async function allowedActions(env: Env, principal: Principal): Promise<st
 
 /**
  * The ids among `ids` on which the caller may perform `rule` (e.g. the sessions an aggregate list
- * may show), each decided like a request naming it, the tenant's policies read once.
+ * may show), each decided like a request naming it.
  */
 export async function allowedIds(
 	env: Env,
@@ -288,22 +287,12 @@ export async function allowedIds(
 	ids: readonly string[],
 	method = 'GET',
 ): Promise<Set<string>> {
-	const load = policiesOnce(env)
 	const param = rule.param ?? 'id'
 	const checks = ids.map(async (id) => {
 		const request = accessRequest(principal, { ...rule, param }, { [param]: id }, { method })
-		return (await decideAccess(request, load)).effect === 'allow' ? id : undefined
+		return (await decide(env, request)).effect === 'allow' ? id : undefined
 	})
 	return new Set((await Promise.all(checks)).filter((id) => id !== undefined))
-}
-
-/** A policy loader that reads the tenant's policies once, however many decisions use it. */
-function policiesOnce(env: Env): (tenantId: string) => Promise<PolicySet> {
-	let policies: Promise<PolicySet> | undefined
-	return (tenantId) => {
-		policies ??= tenantPolicies(database(env.DB), tenantId)
-		return policies
-	}
 }
 
 export const authorize = (): MiddlewareHandler<GatewayEnv> =>
