@@ -14,10 +14,14 @@ export interface ModelCallRecord {
 	profile?: string
 	inputTokens: number
 	outputTokens: number
+	/** Epoch ms the call started (absent in records from before traces). */
+	startedAt?: number
 	latencyMs: number
 	/** `ok`, or the failure class (rate_limit, server, timeout, …). */
 	outcome: string
 	status?: number
+	/** True when an earlier target or profile of the same step failed first. */
+	failover?: boolean
 }
 
 export interface UsageSink {

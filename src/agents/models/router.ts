@@ -153,8 +153,10 @@ export class ModelRouter {
 						...(profile ? { profile: profile.id } : {}),
 						inputTokens: out.usage.inputTokens,
 						outputTokens: out.usage.outputTokens,
+						startedAt: started,
 						latencyMs: Date.now() - started,
 						outcome: 'ok',
+						failover: last !== undefined,
 					})
 					const ok: HealthReport[] = [
 						{ kind: 'profile', key, outcome: 'ok' },
@@ -179,16 +181,18 @@ export class ModelRouter {
 					}
 					const interrupted = error instanceof StreamInterrupted
 					const failure = classify(interrupted ? error.cause : error)
-					last = failure
 					req.onCall({
 						model: target.ref,
 						...(profile ? { profile: profile.id } : {}),
 						inputTokens: 0,
 						outputTokens: 0,
+						startedAt: started,
 						latencyMs: Date.now() - started,
 						outcome: failure.kind,
+						failover: last !== undefined,
 						...(failure.status ? { status: failure.status } : {}),
 					})
+					last = failure
 					const scoped =
 						isShared(target, owner) && providerEvidence(failure, req.callTimeoutMs) ? shared : own
 					await scoped.report(reports(target, key, failure))
