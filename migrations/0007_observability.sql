@@ -52,4 +52,8 @@ CREATE TABLE `metrics_minute` (
 --> statement-breakpoint
 CREATE INDEX `metrics_minute_kind_idx` ON `metrics_minute` (`tenant_id`,`kind`,`minute`);--> statement-breakpoint
 CREATE INDEX `metrics_minute_age_idx` ON `metrics_minute` (`minute`);--> statement-breakpoint
-ALTER TABLE `audit_log` ADD `trace_id` text;
+ALTER TABLE `audit_log` ADD `trace_id` text;--> statement-breakpoint
+ALTER TABLE `sessions` ADD `queued_runs` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `sessions` ADD `stuck_since` integer;--> statement-breakpoint
+CREATE INDEX `sessions_stuck_idx` ON `sessions` (`stuck_since`);--> statement-breakpoint
+CREATE INDEX `sessions_queued_idx` ON `sessions` (`queued_runs`);

@@ -20,6 +20,12 @@ interface EdgeclawOptionalEnv {
 	EDGECLAW_JWT_ROLE_CLAIM?: string
 	EDGECLAW_JWT_DEFAULT_ROLE?: string
 	EDGECLAW_JWT_CLOCK_SKEW_SECONDS?: string
+	/** Analytics Engine SQL API: the account to query, a read-only token (Account Analytics: Read)
+	 * and the endpoint (unset = Cloudflare's API). Without account and token the metrics API reads
+	 * the D1 rollups. */
+	EDGECLAW_METRICS_ACCOUNT_ID?: string
+	EDGECLAW_METRICS_API_TOKEN?: string
+	EDGECLAW_METRICS_SQL_URL?: string
 	/** The built-in providers' default keys: tenants reach them only through EDGECLAW_SHARED_SECRETS. */
 	ANTHROPIC_API_KEY?: string
 	OPENAI_API_KEY?: string

@@ -232,6 +232,10 @@ export const sessions = sqliteTable(
 		}),
 		/** Tool calls of the session waiting for a human's decision (the tenant's approvals list). */
 		pendingApprovals: integer('pending_approvals').notNull().default(0),
+		/** Runs waiting in the lane's queue (health: queue depth per lane). */
+		queuedRuns: integer('queued_runs').notNull().default(0),
+		/** Since when a run has been past its deadline without recovery resolving it; null = not stuck. */
+		stuckSince: integer('stuck_since'),
 		createdAt: createdAt(),
 		updatedAt: updatedAt(),
 	},
@@ -245,6 +249,9 @@ export const sessions = sqliteTable(
 		index('sessions_tenant_agent_updated_idx').on(t.tenantId, t.agentId, t.updatedAt),
 		// The tenant's approvals list reads the few sessions with pending_approvals > 0 by range.
 		index('sessions_tenant_pending_idx').on(t.tenantId, t.pendingApprovals),
+		// The platform's health view reads stuck lanes and the deepest queues across tenants.
+		index('sessions_stuck_idx').on(t.stuckSince),
+		index('sessions_queued_idx').on(t.queuedRuns),
 	],
 )
 

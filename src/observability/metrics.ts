@@ -402,5 +402,9 @@ export class MetricsWriter implements MetricsSink {
 	}
 }
 
+/** Metrics and trace propagation are on unless EDGECLAW_TELEMETRY is "off" (overhead benchmarks). */
+export const telemetryOn = (env: { EDGECLAW_TELEMETRY?: string }): boolean =>
+	env.EDGECLAW_TELEMETRY !== 'off'
+
 /** A sink that drops everything (metrics turned off, or a test that does not look). */
 export const NO_METRICS: MetricsSink = { write: () => {} }

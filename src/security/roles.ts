@@ -8,6 +8,8 @@ export const PLATFORM_ACTIONS = [
 	'tenants:*',
 	'providers:*',
 	'platform-audit:*',
+	'platform-metrics:*',
+	'platform-lanes:*',
 	'secrets:rotate',
 ] as const
 
@@ -63,6 +65,8 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'tools:invoke',
 		'tools:read',
 		'usage:read',
+		'metrics:read',
+		'alerts:read',
 		'provider-health:read',
 		'audit:read',
 		'audit:verify',
@@ -86,6 +90,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'sessions:export',
 		'sessions:stream',
 		'usage:read',
+		'metrics:read',
 		'tools:invoke',
 	]),
 	role('viewer', [
@@ -96,5 +101,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'sessions:export',
 		'sessions:stream',
 		'usage:read',
+		'metrics:read',
+		'alerts:read',
 	]),
 ]
