@@ -3,12 +3,12 @@
 import { useLocation } from 'preact-iso'
 import { api, seg } from '../api'
 import type { ApprovalChoice, ApprovalView } from '../chat/types'
+import { chatHref } from '../links'
 import { can } from '../session'
 import { useAction } from '../ui/action'
 import { ErrorNotice, Page, Time, useResource } from '../ui/kit'
 import { ResourceStatus, Table } from '../ui/table'
 import { AgentSelect } from './agent-select'
-import { chatHref } from './format'
 
 /** A row of `GET /v1/approvals`: the session's Approval plus where it waits. */
 export interface PendingApproval extends ApprovalView {

@@ -1,5 +1,5 @@
 // How the console writes numbers people read: byte sizes, durations, compact token counts on a
-// chart's axis, and the link that opens a session in the chat.
+// chart's axis, money and shares.
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const
 
@@ -44,7 +44,15 @@ export function compactNumber(n: number): string {
 /** Thousands grouped the reader's way. */
 export const formatCount = (n: number): string => n.toLocaleString()
 
-/** The chat page opened on one session of one agent. */
-export function chatHref(agent: string, session: string): string {
-	return `/chat?${new URLSearchParams({ agent, session }).toString()}`
+/** 12.5 → "$12.50", 0.0042 → "$0.0042": cents for dollars, four decimals for what a call costs. */
+export function formatUsd(usd: number): string {
+	const digits = usd !== 0 && Math.abs(usd) < 1 ? 4 : 2
+	return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: digits })}`
+}
+
+/** 0.0123 → "1.23%", 0.5 → "50.0%"; null (nothing to divide by) → "—". */
+export function formatPercent(share: number | null | undefined): string {
+	if (share === null || share === undefined || !Number.isFinite(share)) return '—'
+	const percent = share * 100
+	return `${percent.toFixed(percent !== 0 && Math.abs(percent) < 10 ? 2 : 1)}%`
 }

@@ -3,12 +3,13 @@
 import { useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { api } from '../api'
+import { chatHref } from '../links'
 import { Filters } from '../ui/filters'
 import { ErrorNotice, Page, Time } from '../ui/kit'
 import { ListStatus, LoadMore, usePaged } from '../ui/paged'
 import { Table } from '../ui/table'
 import { AgentSelect } from './agent-select'
-import { chatHref, formatBytes, formatDuration } from './format'
+import { formatBytes, formatDuration } from './format'
 
 interface ToolExecution {
 	id: string

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { chatHref, compactNumber, formatBytes, formatDuration } from '../../src/console/format'
+import {
+	compactNumber,
+	formatBytes,
+	formatDuration,
+	formatPercent,
+	formatUsd,
+} from '../../src/console/format'
+import { chatHref, traceHref } from '../../src/links'
 
 describe('formatBytes', () => {
 	it('uses binary units with one decimal below ten', () => {
@@ -32,8 +39,30 @@ describe('compactNumber', () => {
 	})
 })
 
-describe('chatHref', () => {
-	it('encodes agent and session as query parameters', () => {
+describe('formatUsd', () => {
+	it('shows cents for dollars and four decimals below a dollar', () => {
+		expect(formatUsd(0)).toBe('$0.00')
+		expect(formatUsd(12.5)).toBe('$12.50')
+		expect(formatUsd(1234.567)).toBe('$1,234.57')
+		expect(formatUsd(0.0042)).toBe('$0.0042')
+		expect(formatUsd(0.1)).toBe('$0.10')
+		expect(formatUsd(0.000_01)).toBe('$0.00')
+	})
+})
+
+describe('formatPercent', () => {
+	it('shows a share as a percentage, and nothing to divide by as a dash', () => {
+		expect(formatPercent(1 / 15)).toBe('6.67%')
+		expect(formatPercent(0.5)).toBe('50.0%')
+		expect(formatPercent(0)).toBe('0.0%')
+		expect(formatPercent(null)).toBe('—')
+		expect(formatPercent(Number.NaN)).toBe('—')
+	})
+})
+
+describe('chatHref and traceHref', () => {
+	it('encode agent, session and run as query parameters', () => {
 		expect(chatHref('main', 'a:b/c+d')).toBe('/chat?agent=main&session=a%3Ab%2Fc%2Bd')
+		expect(traceHref('main', 'a:b', 'r 1')).toBe('/trace?agent=main&session=a%3Ab&run=r+1')
 	})
 })
