@@ -7,7 +7,8 @@ import { Filters } from '../ui/filters'
 import { Time, useResource } from '../ui/kit'
 import { ResourceStatus, Table } from '../ui/table'
 
-interface ProviderHealth {
+/** One health scope of `GET /v1/provider-health` (and `/v1/admin/providers`). */
+export interface ProviderHealth {
 	scope: string
 	at: number
 	profiles: {
