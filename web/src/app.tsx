@@ -61,17 +61,19 @@ function Shell() {
 			</header>
 			<nav id="nav" class={menuOpen ? 'nav open' : 'nav'} aria-label="Pages">
 				<ul>
-					{pages.map((p) => (
-						<li key={p.path}>
-							<a
-								href={p.path}
-								aria-current={path.startsWith(p.path) ? 'page' : undefined}
-								onClick={() => setMenuOpen(false)}
-							>
-								{p.label}
-							</a>
-						</li>
-					))}
+					{pages
+						.filter((p) => !p.linkedOnly)
+						.map((p) => (
+							<li key={p.path}>
+								<a
+									href={p.path}
+									aria-current={path.startsWith(p.path) ? 'page' : undefined}
+									onClick={() => setMenuOpen(false)}
+								>
+									{p.label}
+								</a>
+							</li>
+						))}
 				</ul>
 			</nav>
 			{/* Keyed by tenant: switching tenant remounts the page, its data and its sockets. */}

@@ -15,12 +15,22 @@ describe('PAGES', () => {
 		expect(VIEWER).toContain('sessions:read')
 		const pages = pagesFor(VIEWER)
 		expect(pages).toContain('Chat')
-		expect(pages).toEqual(expect.arrayContaining(['Sessions', 'Agents', 'Approvals', 'Usage']))
+		expect(pages).toEqual(
+			expect.arrayContaining(['Sessions', 'Agents', 'Approvals', 'Usage', 'Dashboard']),
+		)
 		for (const hidden of ['Keys', 'Audit', 'Tool executions']) expect(pages).not.toContain(hidden)
 	})
 
 	it('every page but Status needs an action, and every path is unique', () => {
 		expect(PAGES.filter((p) => !p.action).map((p) => p.path)).toEqual(['/status'])
 		expect(new Set(PAGES.map((p) => p.path)).size).toBe(PAGES.length)
+	})
+
+	it('every built-in role sees the Dashboard; only the Trace page is left out of the navigation', () => {
+		for (const role of ['operator', 'member', 'viewer']) {
+			const actions = [...(SYSTEM_POLICIES.find((p) => p.id === `role:${role}`)?.actions ?? [])]
+			expect(pagesFor(actions), role).toContain('Dashboard')
+		}
+		expect(PAGES.filter((p) => p.linkedOnly).map((p) => p.path)).toEqual(['/trace'])
 	})
 })

@@ -1,6 +1,7 @@
 // One open chat session: its connection status, reset, the transcript and the composer — each
 // action shown only to a principal allowed to take it.
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { traceHref } from '../links'
 import { can } from '../session'
 import { useAction } from '../ui/action'
 import { ErrorNotice } from '../ui/kit'
@@ -41,6 +42,7 @@ export function ChatSessionView({ agent, sessionKey }: { agent: string; sessionK
 				onDecide={canApprove ? chat.decide : undefined}
 				onRetry={canSend ? (id) => void chat.retry(id) : undefined}
 				onDismiss={chat.dismiss}
+				traceHref={(runId) => traceHref(agent, sessionKey, runId)}
 			/>
 			<Composer
 				canSend={canSend}

@@ -16,7 +16,16 @@ export interface ToolResult {
 
 export type TranscriptItem =
 	| { kind: 'user'; key: string; text: string; compacted: boolean }
-	| { kind: 'assistant'; key: string; text: string; compacted: boolean; streaming: boolean }
+	| {
+			kind: 'assistant'
+			key: string
+			text: string
+			compacted: boolean
+			streaming: boolean
+			runId?: string
+			/** The run's last answer shown: where the run's trace is linked. */
+			endsRun?: true
+	  }
 	| { kind: 'summary'; key: string; text: string }
 	| { kind: 'system'; key: string; text: string }
 	| {
@@ -85,6 +94,7 @@ export function transcriptItems(state: ChatState): TranscriptItem[] {
 	}
 	const items = groups.flatMap((g, i) => [...g.items, ...(after.get(i) ?? [])])
 	items.push(...unstored)
+	markRunEnds(items)
 	for (const m of state.outgoing) {
 		if (m.runId === null || !shownRuns.has(m.runId)) {
 			items.push({ kind: 'outgoing', key: `out-${m.localId}`, message: m })
@@ -98,6 +108,17 @@ export function transcriptItems(state: ChatState): TranscriptItem[] {
 		}
 	}
 	return items
+}
+
+/** Marks each run's last finished answer (a run still streaming has no trace to link yet). */
+function markRunEnds(items: TranscriptItem[]): void {
+	const marked = new Set<string>()
+	for (let i = items.length - 1; i >= 0; i--) {
+		const item = items[i]
+		if (item?.kind !== 'assistant' || !item.runId || marked.has(item.runId)) continue
+		marked.add(item.runId)
+		if (!item.streaming) items[i] = { ...item, endsRun: true }
+	}
 }
 
 /** The items of one stored message, and the run it belongs to. */
@@ -140,6 +161,7 @@ function historyGroups(
 						text: p.text,
 						compacted: m.compacted,
 						streaming: false,
+						...(m.runId && { runId: m.runId }),
 					})
 				} else if (p.type === 'tool-call' || (p.type === 'tool-result' && !calls.has(p.callId))) {
 					items.push({
@@ -184,6 +206,7 @@ function liveItems(
 				text: part.text,
 				compacted: false,
 				streaming: !isFinished(run.status),
+				runId: run.runId,
 			})
 			return
 		}

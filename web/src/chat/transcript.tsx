@@ -19,6 +19,8 @@ export interface TranscriptProps {
 	onDecide?: (approvalId: string, choice: ApprovalChoice) => Promise<void>
 	onRetry?: (localId: string) => void
 	onDismiss: (localId: string) => void
+	/** Where a run's trace is shown; absent: no trace links. */
+	traceHref?: (runId: string) => string
 }
 
 /** Within this many pixels of the bottom, new content keeps the view at the bottom. */
@@ -82,7 +84,13 @@ export function Transcript(props: TranscriptProps) {
 	)
 }
 
-function Item({ item, onDecide, onRetry, onDismiss }: { item: TranscriptItem } & TranscriptProps) {
+function Item({
+	item,
+	onDecide,
+	onRetry,
+	onDismiss,
+	traceHref,
+}: { item: TranscriptItem } & TranscriptProps) {
 	switch (item.kind) {
 		case 'user':
 			return (
@@ -94,6 +102,11 @@ function Item({ item, onDecide, onRetry, onDismiss }: { item: TranscriptItem } &
 			return (
 				<div class={item.compacted ? 'msg assistant compacted' : 'msg assistant'}>
 					<Markdown text={item.text} busy={item.streaming} />
+					{item.endsRun && item.runId && traceHref && (
+						<a class="run-trace" href={traceHref(item.runId)}>
+							Run trace
+						</a>
+					)}
 				</div>
 			)
 		case 'summary':

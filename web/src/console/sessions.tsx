@@ -1,7 +1,9 @@
 // Sessions page: the tenant's sessions from the D1 index, newest first, filtered by agent and paged
-// by cursor; each opens in the chat, exports as JSON Lines, or is deleted (two steps).
+// by cursor; each opens in the chat, exports as JSON Lines, or is deleted (two steps), and its last
+// run opens as a trace.
 import { useLocation } from 'preact-iso'
 import { api, request, seg } from '../api'
+import { chatHref, traceHref } from '../links'
 import { can } from '../session'
 import { useAction } from '../ui/action'
 import { ConfirmButton } from '../ui/confirm-button'
@@ -10,7 +12,7 @@ import { ListStatus, LoadMore, usePaged } from '../ui/paged'
 import { Table } from '../ui/table'
 import { AgentSelect } from './agent-select'
 import { saveResponse } from './download'
-import { chatHref, formatCount } from './format'
+import { formatCount } from './format'
 
 /** A row of `GET /v1/sessions` (SessionSummarySchema). */
 export interface SessionSummary {
@@ -59,6 +61,7 @@ export function SessionsPage() {
 		})
 	const mayExport = can('sessions:export')
 	const mayDelete = can('sessions:delete')
+	const mayTrace = can('sessions:read')
 	return (
 		<Page title="Sessions">
 			<div class="filters">
@@ -80,6 +83,17 @@ export function SessionsPage() {
 									<span class={`status status-${s.lastRunStatus}`}>{s.lastRunStatus}</span>
 								) : (
 									<span class="muted">none</span>
+								)}
+								{mayTrace && s.lastRunId && (
+									<>
+										{' '}
+										<a
+											href={traceHref(s.agent, s.sessionKey, s.lastRunId)}
+											aria-describedby={`session-${i}`}
+										>
+											Trace
+										</a>
+									</>
 								)}
 							</td>
 							<td>

@@ -226,4 +226,25 @@ describe('transcriptItems: order across runs', () => {
 		)
 		expect(transcriptItems(s).map((i) => i.key)).toEqual(['h1', 'run-r1', 'h2', 'run-r3'])
 	})
+
+	it("marks each finished run's last answer, where its trace is linked", () => {
+		seq = 0
+		const s = state(
+			[
+				stored(1, 'user', 'one', 'r1'),
+				stored(2, 'assistant', 'thinking', 'r1'),
+				stored(3, 'assistant', 'done', 'r1'),
+				stored(4, 'user', 'two', 'r2'),
+			],
+			[event('started', {}, 'r2'), event('delta', { text: 'partly' }, 'r2')],
+		)
+		const marked = (st: ChatState) =>
+			transcriptItems(st).flatMap((i) =>
+				i.kind === 'assistant' && i.endsRun ? [`${i.runId} ${i.text}`] : [],
+			)
+		// r2 is still streaming: nothing to trace yet.
+		expect(marked(s)).toEqual(['r1 done'])
+		const finished = feed([event('final', { output: 'partly there' }, 'r2')], s)
+		expect(marked(finished)).toEqual(['r1 done', 'r2 partly there'])
+	})
 })

@@ -1,5 +1,5 @@
 // The transcript's scrolling: "Load earlier" puts older messages above without moving the ones
-// being read (happy-dom has no layout, so each message is given a height).
+// being read (happy-dom has no layout, so each message is given a height); a run's trace link.
 import { render } from 'preact'
 import { useState } from 'preact/hooks'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -58,5 +58,40 @@ describe('Transcript', () => {
 		await vi.waitFor(() => expect(log.textContent).toContain('message 6'))
 		// Five messages went in above (and the button left): message 11 is where it was.
 		expect(log.scrollTop).toBe(250 + 5 * ROW_PX - ROW_PX)
+	})
+
+	it("links a run's last answer to its trace, only when given where traces are", () => {
+		const answer = (endsRun: boolean): TranscriptItem => ({
+			kind: 'assistant',
+			key: `a-${endsRun}`,
+			text: endsRun ? 'done' : 'thinking',
+			compacted: false,
+			streaming: false,
+			runId: 'r1',
+			...(endsRun && { endsRun: true as const }),
+		})
+		const items = [answer(false), answer(true)]
+		render(
+			<Transcript
+				items={items}
+				hasEarlier={false}
+				onLoadEarlier={async () => {}}
+				onDismiss={() => {}}
+				traceHref={(run) => `/trace?run=${run}`}
+			/>,
+			root,
+		)
+		const links = [...root.querySelectorAll('a')].filter((a) => a.textContent === 'Run trace')
+		expect(links.map((a) => a.getAttribute('href'))).toEqual(['/trace?run=r1'])
+		render(
+			<Transcript
+				items={items}
+				hasEarlier={false}
+				onLoadEarlier={async () => {}}
+				onDismiss={() => {}}
+			/>,
+			root,
+		)
+		expect(root.querySelectorAll('a')).toHaveLength(0)
 	})
 })

@@ -80,4 +80,26 @@ describe('Sessions page', () => {
 			'main',
 		])
 	})
+
+	it("links each session's last run to its trace when the principal may read sessions", async () => {
+		signInAs('viewer', ['sessions:list', 'sessions:read'])
+		fakeGateway({
+			'GET /v1/sessions': () => ({
+				body: {
+					sessions: [
+						summary('s1', 'bot'),
+						{ ...summary('s2'), lastRunId: null, lastRunStatus: null },
+					],
+					nextCursor: null,
+				},
+			}),
+		})
+		show()
+		await vi.waitFor(() => expect(root().querySelectorAll('tbody tr')).toHaveLength(2))
+		const traces = [...root().querySelectorAll('a')].filter((a) => a.textContent === 'Trace')
+		expect(traces.map((a) => a.getAttribute('href'))).toEqual([
+			'/trace?agent=bot&session=s1&run=r1',
+		])
+		expect(traces[0]?.getAttribute('aria-describedby')).toBe('session-0')
+	})
 })
