@@ -6,9 +6,10 @@ import { axisTime, peakOf } from './metrics-model'
 import { PALETTE_SIZE } from './usage-chart'
 import { labelEvery, niceScale } from './usage-model'
 
-const WIDTH = 640
-const HEIGHT = 200
-const MARGIN = { top: 12, right: 12, bottom: 28, left: 52 }
+// About a panel's width, so that the labels read at their font size.
+const WIDTH = 480
+const HEIGHT = 180
+const MARGIN = { top: 12, right: 8, bottom: 26, left: 44 }
 
 export interface ChartSeries {
 	label: string
@@ -53,7 +54,7 @@ export function TimeChart(props: {
 	const band = plotWidth / Math.max(1, times.length)
 	const barWidth = Math.max(1, band * 0.7)
 	const centre = (i: number) => MARGIN.left + i * band + band / 2
-	const every = labelEvery(times.length, 6)
+	const every = labelEvery(times.length, 5)
 	const when = (i: number) => axisTime(times[i] ?? 0, props.windowMs)
 	return (
 		<figure class="chart">
@@ -155,9 +156,9 @@ function Legend({ series }: { series: readonly ChartSeries[] }) {
 }
 
 const RANK_ROW = 22
-const LABEL_WIDTH = 280
-const VALUE_WIDTH = 96
-const LABEL_CHARS = 40
+const LABEL_WIDTH = 200
+const VALUE_WIDTH = 72
+const LABEL_CHARS = 30
 
 /** Rows as horizontal bars, longest first as given: which agent and model used the most. */
 export function RankChart(props: {

@@ -9,7 +9,7 @@ export interface WaterfallSpan {
 	offsetPct: number
 	/** The bar's length in % of the root's duration (offset + width ≤ 100). */
 	widthPct: number
-	/** The span's duration; for one still open, how long it has been open until `now`. */
+	/** The span's duration; for one still open, until the root's end (an open root: `now`). */
 	durationMs: number
 	children: WaterfallSpan[]
 }
@@ -21,7 +21,7 @@ const share = (part: number, whole: number) => Math.round((part / whole) * 100_0
 /**
  * Lays out `root` and its descendants against the root's duration (an open root: until `now`).
  * A span that starts before the root or runs past it is cut to the root's bounds; an open span
- * runs until the root's end.
+ * runs until the root's end (a finished root with an open span: the span was never closed).
  */
 export function layoutWaterfall(root: Span, now: number): WaterfallSpan {
 	const start = root.startedAt
@@ -39,7 +39,7 @@ export function layoutWaterfall(root: Span, now: number): WaterfallSpan {
 			depth,
 			offsetPct: share(from - start, total),
 			widthPct: share(until - from, total),
-			durationMs: span.durationMs ?? Math.max(0, now - span.startedAt),
+			durationMs: span.durationMs ?? Math.max(0, end - span.startedAt),
 			children: span.children.map((child) => place(child, depth + 1)),
 		}
 	}
