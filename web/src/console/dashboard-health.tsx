@@ -6,6 +6,7 @@ import type { Resource } from '../ui/kit'
 import { Time } from '../ui/kit'
 import { Table } from '../ui/table'
 import { type ChartWindow, Empty, Panel, Stats } from './dashboard-panel'
+import { FailuresTable } from './dashboard-traffic'
 import { formatCount } from './format'
 import { TimeChart } from './metric-charts'
 import { hasData, stepText } from './metrics-model'
@@ -156,19 +157,7 @@ export function DeliveriesPanel(props: {
 				) : (
 					<Empty>No delivery failed in this window.</Empty>
 				))}
-			{rows.length > 0 && (
-				<Table columns={['Channel', 'Outcome', 'Count']} caption="Failed deliveries by channel">
-					{rows.map((r) => (
-						<tr key={`${r.key}/${r.outcome}`}>
-							<td>
-								<code>{r.key}</code>
-							</td>
-							<td>{r.outcome}</td>
-							<td class="num">{count(r.count)}</td>
-						</tr>
-					))}
-				</Table>
-			)}
+			<FailuresTable rows={rows} caption="Failed deliveries by channel" where="Channel" />
 		</Panel>
 	)
 }

@@ -9,6 +9,7 @@ import { RankChart, TimeChart } from './metric-charts'
 import { hasData, peakOf, stepText, sumOf } from './metrics-model'
 import type {
 	ErrorsMetrics,
+	ErrorsRow,
 	LatencyMetrics,
 	LatencyRow,
 	OverviewMetrics,
@@ -265,6 +266,34 @@ export function ToolsPanel(props: { tools: Resource<ToolsMetrics>; window: Chart
 	)
 }
 
+/** Rows of the errors view: where and how it failed, how often; the kind unless all are one. */
+export function FailuresTable(props: {
+	rows: readonly ErrorsRow[]
+	caption: string
+	/** The heading of the route, model, tool or channel column. */
+	where: string
+	withKind?: boolean
+}) {
+	if (props.rows.length === 0) return null
+	return (
+		<Table
+			columns={[props.withKind === true && 'Kind', props.where, 'Outcome', 'Count']}
+			caption={props.caption}
+		>
+			{props.rows.map((r) => (
+				<tr key={`${r.kind}/${r.key}/${r.outcome}`}>
+					{props.withKind && <td>{r.kind}</td>}
+					<td>
+						<code>{r.key}</code>
+					</td>
+					<td>{r.outcome}</td>
+					<td class="num">{count(r.count)}</td>
+				</tr>
+			))}
+		</Table>
+	)
+}
+
 /** The most frequent failures shown; the rest are in the metrics API. */
 const TOP_ERRORS = 10
 
@@ -307,20 +336,7 @@ export function ErrorsPanel(props: { errors: Resource<ErrorsMetrics>; window: Ch
 					) : (
 						<Empty>Nothing failed in this window.</Empty>
 					)}
-					{top.length > 0 && (
-						<Table columns={['Kind', 'Where', 'Outcome', 'Count']} caption="Most frequent failures">
-							{top.map((r) => (
-								<tr key={`${r.kind}/${r.key}/${r.outcome}`}>
-									<td>{r.kind}</td>
-									<td>
-										<code>{r.key}</code>
-									</td>
-									<td>{r.outcome}</td>
-									<td class="num">{count(r.count)}</td>
-								</tr>
-							))}
-						</Table>
-					)}
+					<FailuresTable rows={top} caption="Most frequent failures" where="Where" withKind />
 				</>
 			)}
 		</Panel>

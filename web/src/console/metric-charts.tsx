@@ -1,7 +1,7 @@
 // The Dashboard's charts, drawn by hand in SVG like the usage chart (no chart library): a time
 // series of bars and lines over the window's steps, and a ranking of horizontal bars. Each is an
 // `<svg role="img">` named by a text summary the caller writes; colours come from CSS classes.
-import { compactNumber } from './format'
+import { ChartSvg, ValueGrid } from './chart-frame'
 import { axisTime, peakOf } from './metrics-model'
 import { PALETTE_SIZE } from './usage-chart'
 import { labelEvery, niceScale } from './usage-model'
@@ -58,26 +58,8 @@ export function TimeChart(props: {
 	const when = (i: number) => axisTime(times[i] ?? 0, props.windowMs)
 	return (
 		<figure class="chart">
-			<svg
-				role="img"
-				aria-label={props.summary}
-				viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-				preserveAspectRatio="xMidYMid meet"
-			>
-				{scale.ticks.map((tick) => (
-					<g key={tick}>
-						<line
-							class="grid"
-							x1={MARGIN.left}
-							x2={WIDTH - MARGIN.right}
-							y1={y(tick)}
-							y2={y(tick)}
-						/>
-						<text class="tick-label" x={MARGIN.left - 6} y={y(tick)}>
-							{compactNumber(tick)}
-						</text>
-					</g>
-				))}
+			<ChartSvg label={props.summary} width={WIDTH} height={HEIGHT}>
+				<ValueGrid ticks={scale.ticks} y={y} left={MARGIN.left} right={WIDTH - MARGIN.right} />
 				{series.map((s) =>
 					s.mark === 'bar' ? (
 						<g key={s.label} class={`series-${s.color % PALETTE_SIZE}`}>
@@ -124,7 +106,7 @@ export function TimeChart(props: {
 						</text>
 					) : null,
 				)}
-			</svg>
+			</ChartSvg>
 			<figcaption>
 				<Legend series={series} />
 			</figcaption>
@@ -171,12 +153,7 @@ export function RankChart(props: {
 	const height = props.rows.length * RANK_ROW + 4
 	return (
 		<figure class="chart rank">
-			<svg
-				role="img"
-				aria-label={props.summary}
-				viewBox={`0 0 ${WIDTH} ${height}`}
-				preserveAspectRatio="xMidYMid meet"
-			>
+			<ChartSvg label={props.summary} width={WIDTH} height={height}>
 				{props.rows.map((r, i) => {
 					const y = i * RANK_ROW + 2
 					const width = top > 0 ? (barSpace * r.value) / top : 0
@@ -202,7 +179,7 @@ export function RankChart(props: {
 						</g>
 					)
 				})}
-			</svg>
+			</ChartSvg>
 		</figure>
 	)
 }

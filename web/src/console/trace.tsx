@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { api, seg } from '../api'
 import { chatHref, traceHref } from '../links'
+import { TextField } from '../ui/fields'
 import { Filters } from '../ui/filters'
 import { CopyButton, Page, Time, useResource } from '../ui/kit'
 import { ResourceStatus } from '../ui/table'
@@ -63,22 +64,20 @@ function TraceLookup(props: { initial: TraceTarget; onShow: (target: TraceTarget
 				allLabel="main"
 				onChange={(agent) => setDraft({ ...draft, agent })}
 			/>
-			<label class="field">
-				<span>Session</span>
-				<input
-					value={draft.session}
-					required
-					onInput={(e) => setDraft({ ...draft, session: e.currentTarget.value })}
-				/>
-			</label>
-			<label class="field">
-				<span>Run</span>
-				<input
-					value={draft.run}
-					required
-					onInput={(e) => setDraft({ ...draft, run: e.currentTarget.value })}
-				/>
-			</label>
+			<TextField
+				id="trace-session"
+				label="Session"
+				value={draft.session}
+				errors={[]}
+				onInput={(session) => setDraft({ ...draft, session })}
+			/>
+			<TextField
+				id="trace-run"
+				label="Run"
+				value={draft.run}
+				errors={[]}
+				onInput={(run) => setDraft({ ...draft, run })}
+			/>
 		</Filters>
 	)
 }

@@ -1,6 +1,7 @@
 // Tokens per day as a stacked bar chart drawn by hand in SVG (no chart library: the bundle stays
 // small), with a legend and a dashed line at the tenant's daily budget. Colours come from CSS
 // classes (the CSP allows no inline style); the table beside it carries the same numbers in text.
+import { ChartSvg, ValueGrid } from './chart-frame'
 import { compactNumber, formatCount } from './format'
 import { labelEvery, niceScale, type StackedUsage } from './usage-model'
 
@@ -31,26 +32,8 @@ export function UsageChart({ stacked, budget }: { stacked: StackedUsage; budget:
 	const every = labelEvery(days.length)
 	return (
 		<figure class="chart">
-			<svg
-				role="img"
-				aria-label={chartLabel(stacked, budget)}
-				viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-				preserveAspectRatio="xMidYMid meet"
-			>
-				{scale.ticks.map((tick) => (
-					<g key={tick}>
-						<line
-							class="grid"
-							x1={MARGIN.left}
-							x2={WIDTH - MARGIN.right}
-							y1={y(tick)}
-							y2={y(tick)}
-						/>
-						<text class="tick-label" x={MARGIN.left - 6} y={y(tick)}>
-							{compactNumber(tick)}
-						</text>
-					</g>
-				))}
+			<ChartSvg label={chartLabel(stacked, budget)} width={WIDTH} height={HEIGHT}>
+				<ValueGrid ticks={scale.ticks} y={y} left={MARGIN.left} right={WIDTH - MARGIN.right} />
 				{days.map((d, i) => {
 					const x = MARGIN.left + i * band + (band - barWidth) / 2
 					return (
@@ -89,7 +72,7 @@ export function UsageChart({ stacked, budget }: { stacked: StackedUsage; budget:
 						</text>
 					</g>
 				)}
-			</svg>
+			</ChartSvg>
 			<figcaption>
 				<ul class="legend" aria-label="Legend">
 					{series.map((s, i) => (

@@ -71,27 +71,21 @@ describe('Transcript', () => {
 			...(endsRun && { endsRun: true as const }),
 		})
 		const items = [answer(false), answer(true)]
-		render(
-			<Transcript
-				items={items}
-				hasEarlier={false}
-				onLoadEarlier={async () => {}}
-				onDismiss={() => {}}
-				traceHref={(run) => `/trace?run=${run}`}
-			/>,
-			root,
-		)
+		const show = (traceHref?: (runId: string) => string) =>
+			render(
+				<Transcript
+					items={items}
+					hasEarlier={false}
+					onLoadEarlier={async () => {}}
+					onDismiss={() => {}}
+					traceHref={traceHref}
+				/>,
+				root,
+			)
+		show((run) => `/trace?run=${run}`)
 		const links = [...root.querySelectorAll('a')].filter((a) => a.textContent === 'Run trace')
 		expect(links.map((a) => a.getAttribute('href'))).toEqual(['/trace?run=r1'])
-		render(
-			<Transcript
-				items={items}
-				hasEarlier={false}
-				onLoadEarlier={async () => {}}
-				onDismiss={() => {}}
-			/>,
-			root,
-		)
+		show()
 		expect(root.querySelectorAll('a')).toHaveLength(0)
 	})
 })
