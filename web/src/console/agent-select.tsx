@@ -1,5 +1,6 @@
 // The "Agent" combobox the console's lists filter by: the tenant's agents (when the principal may
-// list them), with "All agents" first; a value not in the list (from a link) is kept as an option.
+// list them), with "All agents" first unless one is required; a value not in the list (from a
+// link) is kept as an option.
 import { api } from '../api'
 import { can } from '../session'
 import { useResource } from '../ui/kit'
@@ -9,6 +10,8 @@ export function AgentSelect(props: {
 	onChange: (agent: string) => void
 	/** The first option's text; the empty value means no filter. */
 	allLabel?: string
+	/** One agent must be chosen: no "All agents" option. */
+	required?: boolean
 }) {
 	const agents = useResource(
 		(signal) =>
@@ -25,7 +28,7 @@ export function AgentSelect(props: {
 		<label class="field">
 			<span>Agent</span>
 			<select value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
-				<option value="">{props.allLabel ?? 'All agents'}</option>
+				{!props.required && <option value="">{props.allLabel ?? 'All agents'}</option>}
 				{options.map((id) => (
 					<option key={id} value={id}>
 						{id}

@@ -61,7 +61,7 @@ function TraceLookup(props: { initial: TraceTarget; onShow: (target: TraceTarget
 		>
 			<AgentSelect
 				value={draft.agent}
-				allLabel="main"
+				required
 				onChange={(agent) => setDraft({ ...draft, agent })}
 			/>
 			<TextField

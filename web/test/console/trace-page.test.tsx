@@ -150,6 +150,9 @@ describe('Trace page', () => {
 		})
 		show('/trace')
 		expect(root().textContent).toContain('Name a session and one of its runs')
+		// A trace is of one agent's session: `main` unless another is chosen, never "all".
+		const agent = labelled<HTMLSelectElement>(root(), 'Agent')
+		expect([...agent.options].map((o) => o.value)).toEqual(['main'])
 		type(labelled(root(), 'Session'), 's 1')
 		type(labelled(root(), 'Run'), ' r1 ')
 		click(button(root(), 'Show trace'))
