@@ -2,6 +2,7 @@
 // percentiles) over a window, grouped by time bucket, kind, agent, dim or outcome. The D1 rollups
 // and the Analytics Engine SQL API each answer it; the views are built once, above both.
 import type { MetricKind } from '../metrics'
+import type { RollupRow } from '../rollups'
 
 export const METRICS_SOURCES = ['analytics-engine', 'd1'] as const
 export type MetricsSourceName = (typeof METRICS_SOURCES)[number]
@@ -30,31 +31,33 @@ export interface Aggregation {
 	limit?: number
 }
 
+/** The summed columns, as the rollups keep them (what each holds: RollupRow, pointFacts). */
+type Sums = Pick<
+	RollupRow,
+	| 'count'
+	| 'errors'
+	| 'durationMs'
+	| 'inputTokens'
+	| 'outputTokens'
+	| 'costUsd'
+	| 'costKnown'
+	| 'queueWaitMs'
+	| 'bytes'
+	| 'value'
+>
+
 /**
  * One group's sums (counts weighted by sampling where the store samples). Keys it is not grouped
  * by are `''` (and `t` 0).
  */
-export interface AggregateRow {
+export interface AggregateRow extends Sums {
 	t: number
 	kind: string
 	agent: string
 	dim: string
 	outcome: string
-	count: number
-	/** Points the data model calls errors (5xx requests, failed runs, non-ok calls and tools, …). */
-	errors: number
 	/** errors, plus requests answered 4xx. */
 	failures: number
-	durationMs: number
-	inputTokens: number
-	outputTokens: number
-	costUsd: number
-	/** Points whose cost was known. */
-	costKnown: number
-	queueWaitMs: number
-	bytes: number
-	/** The kind's `value` (model calls: 1 per failover). */
-	value: number
 	p50Ms: number | null
 	p95Ms: number | null
 }

@@ -141,8 +141,14 @@ export const ErrorsRow = z.object({
 	count,
 })
 
-const envelope = <P extends z.ZodTypeAny, T extends z.ZodTypeAny, R extends z.ZodTypeAny>(
-	view: MetricView,
+// Generic in the view, so each answer's `view` is its own literal type (the union discriminates).
+const envelope = <
+	V extends MetricView,
+	P extends z.ZodTypeAny,
+	T extends z.ZodTypeAny,
+	R extends z.ZodTypeAny,
+>(
+	view: V,
 	point: P,
 	totals: T,
 	row: R,

@@ -10,30 +10,18 @@ import type {
 	MetricsScope,
 } from '../../../observability/metric-views/query'
 import type { MetricKind } from '../../../observability/metrics'
-import type {
-	ErrorsMetrics,
-	LatencyMetrics,
-	LatencyRow,
-	MetricsAnswer,
-	MetricView,
-	OverviewMetrics,
-	TokensMetrics,
-	ToolsMetrics,
-} from './schemas'
+import type { LatencyRow, MetricsAnswer, MetricView } from './schemas'
 
 /** Rows a breakdown lists at most. */
 export const BREAKDOWN_LIMIT = 50
 
 type Read = (aggregation: Aggregation) => Promise<AggregateRow[]>
 
-interface Envelope {
-	source: MetricsAnswer['source']
-	tenant: string
-	agent: string | null
-	from: number
-	to: number
-	stepSeconds: number
-}
+/** What a view builds; the envelope (view, source, tenant, window) is the same for all. */
+type Body<V extends MetricView> = Pick<
+	Extract<MetricsAnswer, { view: V }>,
+	'series' | 'totals' | 'breakdown'
+>
 
 const NONE: AggregateRow = {
 	t: 0,
@@ -84,7 +72,7 @@ const sumOf = (
 const largestFirst = <R>(rows: R[], size: (r: R) => number, name: (r: R) => string): R[] =>
 	rows.sort((a, b) => size(b) - size(a) || name(a).localeCompare(name(b)))
 
-async function overview(read: Read, times: number[], envelope: Envelope) {
+async function overview(read: Read, times: number[]): Promise<Body<'overview'>> {
 	const [byTimeKind, runs, lanes, byAgentKind] = await Promise.all([
 		read({
 			kinds: ['request', 'run', 'model_call', 'tool', 'delivery', 'webhook'],
@@ -120,9 +108,7 @@ async function overview(read: Read, times: number[], envelope: Envelope) {
 		runsFailed: agent(id, 'run').errors,
 		costUsd: agent(id, 'model_call').costUsd,
 	}))
-	const answer: z.infer<typeof OverviewMetrics> = {
-		view: 'overview',
-		...envelope,
+	return {
 		series,
 		totals: {
 			...sums,
@@ -142,12 +128,11 @@ async function overview(read: Read, times: number[], envelope: Envelope) {
 			(a) => a.agent,
 		).slice(0, BREAKDOWN_LIMIT),
 	}
-	return answer
 }
 
 const LATENCY_KINDS = ['request', 'run', 'model_call'] as const
 
-async function latency(read: Read, times: number[], envelope: Envelope) {
+async function latency(read: Read, times: number[]): Promise<Body<'latency'>> {
 	const [byTimeKind, byKind, byKey] = await Promise.all([
 		read({ kinds: LATENCY_KINDS, by: ['t', 'kind'], percentiles: true }),
 		read({ kinds: LATENCY_KINDS, by: ['kind'], percentiles: true }),
@@ -163,9 +148,7 @@ async function latency(read: Read, times: number[], envelope: Envelope) {
 	})
 	const at = indexed(byTimeKind, ['t', 'kind'])
 	const total = indexed(byKind, ['kind'])
-	const answer: z.infer<typeof LatencyMetrics> = {
-		view: 'latency',
-		...envelope,
+	return {
 		series: times.map((t) => ({ t, ...percentiles((kind) => at(t, kind)) })),
 		totals: percentiles(total),
 		breakdown: largestFirst(
@@ -180,10 +163,9 @@ async function latency(read: Read, times: number[], envelope: Envelope) {
 			(r) => `${r.kind} ${r.key}`,
 		),
 	}
-	return answer
 }
 
-async function tokens(read: Read, times: number[], envelope: Envelope) {
+async function tokens(read: Read, times: number[]): Promise<Body<'tokens'>> {
 	const [byTime, byAgentModel] = await Promise.all([
 		read({ kinds: ['model_call'], by: ['t'] }),
 		read({ kinds: ['model_call'], by: ['agent', 'dim'], limit: BREAKDOWN_LIMIT }),
@@ -195,9 +177,7 @@ async function tokens(read: Read, times: number[], envelope: Envelope) {
 		outputTokens: at(t).outputTokens,
 		costUsd: at(t).costUsd,
 	}))
-	const answer: z.infer<typeof TokensMetrics> = {
-		view: 'tokens',
-		...envelope,
+	return {
 		series,
 		totals: totalsOf(series),
 		breakdown: largestFirst(
@@ -215,19 +195,16 @@ async function tokens(read: Read, times: number[], envelope: Envelope) {
 			(r) => `${r.agent} ${r.model}`,
 		),
 	}
-	return answer
 }
 
-async function tools(read: Read, times: number[], envelope: Envelope) {
+async function tools(read: Read, times: number[]): Promise<Body<'tools'>> {
 	const [byTime, byTool] = await Promise.all([
 		read({ kinds: ['tool'], by: ['t'] }),
 		read({ kinds: ['tool'], by: ['dim'], percentiles: true, limit: BREAKDOWN_LIMIT }),
 	])
 	const at = indexed(byTime, ['t'])
 	const series = times.map((t) => ({ t, runs: at(t).count, failures: at(t).errors }))
-	const answer: z.infer<typeof ToolsMetrics> = {
-		view: 'tools',
-		...envelope,
+	return {
 		series,
 		totals: totalsOf(series),
 		breakdown: largestFirst(
@@ -244,12 +221,11 @@ async function tools(read: Read, times: number[], envelope: Envelope) {
 			(r) => r.tool,
 		),
 	}
-	return answer
 }
 
 const FAILING_KINDS = ['request', 'run', 'model_call', 'tool', 'delivery'] as const
 
-async function errors(read: Read, times: number[], envelope: Envelope) {
+async function errors(read: Read, times: number[]): Promise<Body<'errors'>> {
 	const [byTimeKind, top] = await Promise.all([
 		read({ kinds: FAILING_KINDS, by: ['t', 'kind'] }),
 		read({
@@ -272,9 +248,7 @@ async function errors(read: Read, times: number[], envelope: Envelope) {
 			deliveriesFailed: at(t, 'delivery').errors,
 		}
 	})
-	const answer: z.infer<typeof ErrorsMetrics> = {
-		view: 'errors',
-		...envelope,
+	return {
 		series,
 		totals: totalsOf(series),
 		breakdown: largestFirst(
@@ -283,20 +257,22 @@ async function errors(read: Read, times: number[], envelope: Envelope) {
 			(r) => `${r.kind} ${r.key} ${r.outcome}`,
 		),
 	}
-	return answer
 }
 
-const VIEWS: Record<
-	MetricView,
-	(read: Read, times: number[], envelope: Envelope) => Promise<MetricsAnswer>
-> = { overview, latency, tokens, tools, errors }
+const VIEWS: { [V in MetricView]: (read: Read, times: number[]) => Promise<Body<V>> } = {
+	overview,
+	latency,
+	tokens,
+	tools,
+	errors,
+}
 
 /** Durations to the microsecond: interpolation leaves float noise (4624.999999999999). */
 const toMicros = (ms: number | null): number | null =>
 	ms === null ? null : Math.round(ms * 1_000) / 1_000
 
 /** One view of the scope, from the reader; `tenant` is what the answer names (`*` for all). */
-export function metricsView(
+export async function metricsView(
 	view: MetricView,
 	reader: MetricsReader,
 	scope: MetricsScope,
@@ -310,12 +286,15 @@ export function metricsView(
 			p50Ms: toMicros(row.p50Ms),
 			p95Ms: toMicros(row.p95Ms),
 		}))
-	return VIEWS[view](read, times, {
+	const body = await VIEWS[view](read, times)
+	return {
+		view,
 		source: reader.source,
 		tenant,
 		agent: scope.agent,
 		from: scope.from,
 		to: scope.to,
 		stepSeconds: scope.stepMs / 1_000,
-	})
+		...body,
+	} as MetricsAnswer
 }
