@@ -5,12 +5,12 @@
 import { createExecutionContext, env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createGateway } from '../../src/gateway/app'
+import { sqlApiSettings } from '../../src/gateway/routes/metrics/source'
 import {
 	analyticsEngineReader,
 	analyticsEngineSql,
 } from '../../src/observability/metric-views/analytics-engine'
 import { MetricsQueryError } from '../../src/observability/metric-views/query'
-import { sqlApiSettings } from '../../src/observability/metric-views/source'
 import { captureLogs } from '../fakes/logs'
 import { type SqlRule, sqlAnswer, sqlScenario } from '../fakes/metrics-sql'
 import { ADMIN_TOKEN, problem } from '../helpers'

@@ -4,12 +4,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { MetricsQueryError } from '../../../observability/metric-views/query'
-import { chooseMetricsReader } from '../../../observability/metric-views/source'
 import { parseMetricsWindow } from '../../../observability/metric-views/window'
 import type { GatewayEnv } from '../../context'
 import { authedErrors, bearerAuth, createRouter, json, problem } from '../../openapi'
 import { ProblemError } from '../../problem'
 import { MetricsAnswer, MetricsQuery, MetricView } from './schemas'
+import { chooseMetricsReader } from './source'
 import { metricsView } from './views'
 
 /** Whose points a route reads: the caller's tenant, or every tenant (null). */

@@ -1,10 +1,10 @@
 // Which store answers a metrics query: the one asked for by name, else the Analytics Engine SQL
 // API when the deployment configured it (an account id or an endpoint, and a read-only token),
 // else the D1 rollups — the only store local development can read.
-import { database } from '../../db/client'
-import { rollupMetricsReader } from '../../db/metric-aggregates'
-import { analyticsEngineReader } from './analytics-engine'
-import type { MetricsReader, MetricsSourceName } from './query'
+import { database } from '../../../db/client'
+import { rollupMetricsReader } from '../../../db/metric-aggregates'
+import { analyticsEngineReader } from '../../../observability/metric-views/analytics-engine'
+import type { MetricsReader, MetricsSourceName } from '../../../observability/metric-views/query'
 
 type MetricsEnv = Pick<
 	Env,
