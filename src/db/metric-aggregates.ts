@@ -2,12 +2,13 @@
 // grouped by step bucket, kind, agent, dim or outcome, with p50/p95 from the summed duration
 // histograms. Every value is a bound parameter; only fixed column names are spliced in.
 import { type SQL, sql } from 'drizzle-orm'
-import type {
-	AggregateRow,
-	Aggregation,
-	GroupKey,
-	MetricsReader,
-	MetricsScope,
+import {
+	type AggregateRow,
+	type Aggregation,
+	assertInteger,
+	type GroupKey,
+	type MetricsReader,
+	type MetricsScope,
 } from '../observability/metric-views/query'
 import { BUCKET_COUNT, quantileOf } from '../observability/rollups'
 import type { Db } from './client'
@@ -40,11 +41,6 @@ const HISTOGRAM_SUMS = sql.raw(
 	Array.from({ length: BUCKET_COUNT }, (_, i) => `SUM(h${i}) AS h${i}`).join(', '),
 )
 
-const integer = (value: number): string => {
-	if (!Number.isSafeInteger(value)) throw new Error(`not an integer step: ${value}`)
-	return String(value)
-}
-
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0))
 const str = (value: unknown): string => (typeof value === 'string' ? value : '')
 
@@ -53,7 +49,9 @@ export function rollupAggregateSql(scope: MetricsScope, aggregation: Aggregation
 	const groups = aggregation.by.map((key) =>
 		key === 't'
 			? // An integer literal: D1 binds numbers as REAL, and integer division is the bucketing.
-				sql.raw(`(minute / ${integer(scope.stepMs)}) * ${integer(scope.stepMs)} AS t`)
+				sql.raw(
+					`(minute / ${assertInteger(scope.stepMs, 'step')}) * ${assertInteger(scope.stepMs, 'step')} AS t`,
+				)
 			: sql.raw(`${GROUP_COLUMNS[key]} AS ${key}`),
 	)
 	const where = [
@@ -72,7 +70,7 @@ export function rollupAggregateSql(scope: MetricsScope, aggregation: Aggregation
 	if (aggregation.failuresOnly) tail.push(sql` HAVING failures > 0`)
 	if (aggregation.limit !== undefined) {
 		const order = aggregation.failuresOnly ? 'failures' : 'count'
-		tail.push(sql.raw(` ORDER BY ${order} DESC LIMIT ${integer(aggregation.limit)}`))
+		tail.push(sql.raw(` ORDER BY ${order} DESC LIMIT ${assertInteger(aggregation.limit, 'limit')}`))
 	}
 	return sql`SELECT ${sql.join(selected, sql`, `)} FROM metrics_minute WHERE ${sql.join(where, sql` AND `)}${sql.join(tail, sql``)}`
 }

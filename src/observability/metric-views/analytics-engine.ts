@@ -5,6 +5,7 @@ import { BLOB, DOUBLE } from '../metrics'
 import {
 	type AggregateRow,
 	type Aggregation,
+	assertInteger,
 	assertSafeId,
 	type GroupKey,
 	MetricsQueryError,
@@ -50,22 +51,18 @@ const PERCENTILES = [
 ]
 
 const quote = (value: string, what: string) => `'${assertSafeId(value, what)}'`
-const integer = (value: number) => {
-	if (!Number.isSafeInteger(value)) throw new Error(`not an integer in a metrics query: ${value}`)
-	return String(value)
-}
 
 /** The SQL text of one aggregation. */
 export function analyticsEngineSql(scope: MetricsScope, aggregation: Aggregation): string {
-	const stepSeconds = integer(scope.stepMs / 1_000)
+	const stepSeconds = assertInteger(scope.stepMs / 1_000, 'step')
 	const groups = aggregation.by.map((key) =>
 		key === 't'
 			? `toUnixTimestamp(toStartOfInterval(timestamp, INTERVAL '${stepSeconds}' SECOND)) AS t`
 			: `${GROUP_COLUMNS[key]} AS ${key}`,
 	)
 	const where = [
-		`timestamp >= toDateTime(${integer(Math.floor(scope.from / 1_000))})`,
-		`timestamp < toDateTime(${integer(Math.ceil(scope.to / 1_000))})`,
+		`timestamp >= toDateTime(${assertInteger(Math.floor(scope.from / 1_000), 'time')})`,
+		`timestamp < toDateTime(${assertInteger(Math.ceil(scope.to / 1_000), 'time')})`,
 		`${blob(BLOB.kind)} IN (${aggregation.kinds.map((k) => quote(k, 'kind')).join(', ')})`,
 	]
 	if (scope.tenant !== null) where.push(`index1 = ${quote(scope.tenant, 'tenant')}`)
@@ -79,7 +76,7 @@ export function analyticsEngineSql(scope: MetricsScope, aggregation: Aggregation
 	if (aggregation.failuresOnly) lines.push('HAVING failures > 0')
 	if (aggregation.limit !== undefined) {
 		const order = aggregation.failuresOnly ? 'failures' : 'points'
-		lines.push(`ORDER BY ${order} DESC`, `LIMIT ${integer(aggregation.limit)}`)
+		lines.push(`ORDER BY ${order} DESC`, `LIMIT ${assertInteger(aggregation.limit, 'limit')}`)
 	}
 	lines.push('FORMAT JSON')
 	return lines.join('\n')

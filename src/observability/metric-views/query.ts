@@ -96,3 +96,10 @@ export function assertSafeId(value: string, what: string): string {
 		throw new Error(`unsafe ${what} in a metrics query: ${JSON.stringify(value.slice(0, 100))}`)
 	return value
 }
+
+/** Throws unless `value` is a safe integer: the only numbers a query's text holds. */
+export function assertInteger(value: number, what: string): string {
+	if (!Number.isSafeInteger(value))
+		throw new Error(`not an integer ${what} in a metrics query: ${value}`)
+	return String(value)
+}
