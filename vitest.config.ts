@@ -46,6 +46,8 @@ export default defineConfig(async () => {
 			// Contract and browser tests run in Node against wrangler dev (vitest.contract.config.ts).
 			exclude: ['test/contract/**', 'test/browser/**'],
 			setupFiles: ['./test/setup.ts'],
+			// A fake Analytics Engine SQL API on loopback for the metrics API's SQL client.
+			globalSetup: ['./test/global/metrics-sql-api.ts'],
 			// Bounded by state, not speed: see test/timeouts.ts.
 			testTimeout: TEST_TIMEOUT_MS,
 			hookTimeout: TEST_TIMEOUT_MS,

@@ -24,6 +24,7 @@ import { channelRoutes } from './routes/channels'
 import { healthRoutes, VERSION } from './routes/health'
 import { keyRoutes } from './routes/keys'
 import { meRoutes } from './routes/me'
+import { metricRoutes } from './routes/metrics/metrics'
 import { policyRoutes } from './routes/policies'
 import { providerRoutes } from './routes/providers'
 import { secretRoutes } from './routes/secrets'
@@ -91,6 +92,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', pendingApprovalRoutes)
 	app.route('/', deliveryRoutes)
 	app.route('/', toolExecutionRoutes)
+	app.route('/', metricRoutes)
 	app.route('/', completionRoutes)
 	app.route('/', modelRoutes)
 

@@ -121,6 +121,13 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		{ action: 'channels:read', resource: 'channel', param: 'channelId' },
 	],
 	['GET', '/v1/usage', { action: 'usage:read', resource: 'usage' }],
+	['GET', '/v1/metrics/{view}', { action: 'metrics:read', resource: 'metrics', param: 'view' }],
+	// Every tenant's metrics at once (the answer names tenant "*").
+	[
+		'GET',
+		'/v1/admin/metrics/{view}',
+		{ action: 'platform-metrics:read', resource: 'metrics', param: 'view' },
+	],
 	['GET', '/v1/sessions', { action: 'sessions:list', resource: 'session' }],
 	[
 		'GET',

@@ -24,7 +24,8 @@ export const ProblemSchema = z
 	.loose()
 	.openapi('Problem')
 
-const problem = (description: string) => ({
+/** A problem response of the OpenAPI document. */
+export const problem = (description: string) => ({
 	description,
 	content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
 })

@@ -27,12 +27,14 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 		!a.startsWith('tenants:') &&
 		!a.startsWith('providers:') &&
 		!a.startsWith('platform-audit:') &&
+		!a.startsWith('platform-metrics:') &&
 		a !== 'secrets:rotate',
 	operator: (a) =>
 		a.startsWith('agents:') ||
 		SESSION_ALL.includes(a) ||
 		[
 			'usage:read',
+			'metrics:read',
 			'provider-health:read',
 			'audit:read',
 			'audit:verify',
@@ -58,6 +60,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'sessions:export',
 			'sessions:stream',
 			'usage:read',
+			'metrics:read',
 		].includes(a),
 	viewer: (a) =>
 		[
@@ -68,6 +71,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'sessions:export',
 			'sessions:stream',
 			'usage:read',
+			'metrics:read',
 		].includes(a),
 }
 

@@ -2,6 +2,7 @@
 // answered), a time series of fixed-step points, totals over the window and a breakdown. Both
 // sources — Analytics Engine's SQL API and the D1 rollups — answer in exactly these shapes.
 import { z } from '@hono/zod-openapi'
+import { Slug } from '../../../agents/config'
 
 export const METRIC_VIEWS = ['overview', 'latency', 'tokens', 'tools', 'errors'] as const
 export const MetricView = z.enum(METRIC_VIEWS)
@@ -12,16 +13,30 @@ export const MetricsSource = z.enum(['analytics-engine', 'd1']).openapi({
 		'Who answered: the Analytics Engine SQL API (production, sampled and weighted by `_sample_interval`) or the D1 per-minute rollups (local development, or when the SQL API is not configured)',
 })
 
+// The window rules (from before to, at most 31 days, at most 1,500 steps, step whole minutes) are
+// checked by parseMetricsWindow, which names the rule broken in the problem's `reason`.
 export const MetricsQuery = z.object({
-	/** Epoch ms or ISO time; default: `to` minus one hour. */
-	from: z.string().optional(),
-	/** Epoch ms or ISO time; default: now. */
-	to: z.string().optional(),
-	agent: z.string().min(1).max(63).optional(),
-	/** Series step in seconds (≥ 60, a multiple of 60); default: the window / 60, rounded up to a minute. */
-	step: z.coerce.number().int().min(60).max(86_400).optional(),
-	/** `analytics-engine` or `d1`: ask a source by name (default: Analytics Engine when configured). */
-	source: MetricsSource.optional(),
+	from: z.string().max(40).optional().openapi({
+		description:
+			'Epoch ms or ISO 8601 time (a time needs `Z` or an offset); default: `to` minus one hour',
+	}),
+	to: z
+		.string()
+		.max(40)
+		.optional()
+		.openapi({ description: 'Epoch ms or ISO 8601 time; default: now' }),
+	agent: Slug.optional().openapi({ description: "Only this agent's points" }),
+	step: z.coerce.number().optional().openapi({
+		type: 'integer',
+		minimum: 60,
+		maximum: 86_400,
+		multipleOf: 60,
+		description:
+			'Series step in seconds, whole minutes; default: the window / 60, rounded up to a minute. The window widens to whole steps since the epoch',
+	}),
+	source: MetricsSource.optional().openapi({
+		description: 'Ask a store by name; default: Analytics Engine when configured, else D1',
+	}),
 })
 
 const count = z.number().nonnegative()
@@ -126,8 +141,14 @@ export const ErrorsRow = z.object({
 	count,
 })
 
-const envelope = <P extends z.ZodTypeAny, T extends z.ZodTypeAny, R extends z.ZodTypeAny>(
-	view: MetricView,
+// Generic in the view, so each answer's `view` is its own literal type (the union discriminates).
+const envelope = <
+	V extends MetricView,
+	P extends z.ZodTypeAny,
+	T extends z.ZodTypeAny,
+	R extends z.ZodTypeAny,
+>(
+	view: V,
 	point: P,
 	totals: T,
 	row: R,
