@@ -15,6 +15,10 @@ export interface SessionIndexUpdate extends SessionRef {
 	pendingApprovals?: number | undefined
 	lastRunId?: string | undefined
 	lastRunStatus?: string | undefined
+	/** Runs waiting in the lane's queue; absent = unchanged. */
+	queuedRuns?: number | undefined
+	/** Since when a run has been stuck (epoch ms), null = not stuck; absent = unchanged. */
+	stuckSince?: number | null | undefined
 }
 
 const RUN_STATUS = new Set(['queued', 'running', 'succeeded', 'failed', 'cancelled'])
@@ -34,6 +38,8 @@ export async function upsertSession(db: Db, u: SessionIndexUpdate): Promise<void
 		updatedAt: new Date(u.updatedAt),
 		...(u.lastRunId !== undefined && { lastRunId: u.lastRunId }),
 		...(status !== undefined && { lastRunStatus: status }),
+		...(u.queuedRuns !== undefined && { queuedRuns: u.queuedRuns }),
+		...(u.stuckSince !== undefined && { stuckSince: u.stuckSince }),
 	}
 	await db
 		.insert(sessions)
@@ -48,6 +54,8 @@ export async function upsertSession(db: Db, u: SessionIndexUpdate): Promise<void
 				}),
 				...(values.lastRunId !== undefined && { lastRunId: values.lastRunId }),
 				...(values.lastRunStatus !== undefined && { lastRunStatus: values.lastRunStatus }),
+				...(values.queuedRuns !== undefined && { queuedRuns: values.queuedRuns }),
+				...(values.stuckSince !== undefined && { stuckSince: values.stuckSince }),
 			},
 		})
 }
