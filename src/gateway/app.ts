@@ -15,6 +15,7 @@ import { isOpenAIPath, openAIErrorResponse } from './openai/errors'
 import { modelRoutes } from './openai/models'
 import { createRouter } from './openapi'
 import { openclawRoutes } from './openclaw/route'
+import { adminLaneRoutes } from './routes/admin-lanes'
 import { agentRoutes } from './routes/agents'
 import { pendingApprovalRoutes } from './routes/approvals'
 import { auditCheckpointRoutes } from './routes/audit-checkpoints'
@@ -76,6 +77,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', agentRoutes)
 	app.route('/', providerRoutes)
 	app.route('/', securityRoutes)
+	app.route('/', adminLaneRoutes)
 	app.route('/', secretRoutes)
 	app.route('/', channelRoutes)
 	app.route('/', channelAccessRoutes)

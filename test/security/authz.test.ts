@@ -26,7 +26,8 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 	admin: (a) =>
 		!a.startsWith('tenants:') &&
 		!a.startsWith('providers:') &&
-		!a.startsWith('platform-audit:') &&
+		// platform-audit, platform-lanes, platform-metrics: the platform admin's alone.
+		!a.startsWith('platform-') &&
 		a !== 'secrets:rotate',
 	operator: (a) =>
 		a.startsWith('agents:') ||

@@ -150,6 +150,10 @@ export const SessionSummarySchema = z
 		messageCount: z.number().int(),
 		lastRunId: z.string().nullable(),
 		lastRunStatus: z.enum(RUN_STATUSES).nullable(),
+		/** Runs waiting in the session's queue (as of the index's last write). */
+		queuedRuns: z.number().int(),
+		/** Epoch ms since a run of the session has been stuck past its deadline; null = not stuck. */
+		stuckSince: z.number().nullable(),
 		createdAt: z.number(),
 		updatedAt: z.number(),
 	})

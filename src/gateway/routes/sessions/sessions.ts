@@ -174,6 +174,8 @@ export const sessionRoutes = createRouter()
 					messageCount: s.messageCount,
 					lastRunId: s.lastRunId,
 					lastRunStatus: s.lastRunStatus,
+					queuedRuns: s.queuedRuns,
+					stuckSince: s.stuckSince,
 					createdAt: s.createdAt.getTime(),
 					updatedAt: s.updatedAt.getTime(),
 				})),
