@@ -49,9 +49,9 @@ export interface OpenEpisode {
 	openedAt: number
 }
 
-export type AlertChange =
+export type AlertChange<E extends OpenEpisode = OpenEpisode> =
 	| { kind: 'raise'; rule: AlertRule; value: number; threshold: number }
-	| { kind: 'resolve'; episode: OpenEpisode; value: number | null; threshold: number }
+	| { kind: 'resolve'; episode: E; value: number | null; threshold: number }
 
 /**
  * A rule's value for the tenant, in its unit; null when the rule cannot judge (too small a
@@ -78,12 +78,12 @@ export function valueOf(config: RuleConfig, f: TenantFacts): number | null {
  * below the threshold by the hysteresis. Anything else changes nothing (an open episode stays
  * open however long the condition lasts).
  */
-export function decideAlerts(
+export function decideAlerts<E extends OpenEpisode>(
 	rules: readonly RuleConfig[],
 	facts: TenantFacts,
-	open: readonly OpenEpisode[],
-): AlertChange[] {
-	const changes: AlertChange[] = []
+	open: readonly E[],
+): AlertChange<E>[] {
+	const changes: AlertChange<E>[] = []
 	for (const config of rules) {
 		const value = valueOf(config, facts)
 		const episode = open.find((e) => e.rule === config.rule)
