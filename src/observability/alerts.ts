@@ -57,7 +57,7 @@ export type AlertChange<E extends OpenEpisode = OpenEpisode> =
  * A rule's value for the tenant, in its unit; null when the rule cannot judge (too small a
  * sample, or no budget to measure against).
  */
-export function valueOf(config: RuleConfig, f: TenantFacts): number | null {
+export function ruleValue(config: RuleConfig, f: TenantFacts): number | null {
 	switch (config.rule) {
 		case 'error_rate':
 			return f.requests >= Math.max(1, config.min) ? f.serverErrors / f.requests : null
@@ -85,7 +85,7 @@ export function decideAlerts<E extends OpenEpisode>(
 ): AlertChange<E>[] {
 	const changes: AlertChange<E>[] = []
 	for (const config of rules) {
-		const value = valueOf(config, facts)
+		const value = ruleValue(config, facts)
 		const episode = open.find((e) => e.rule === config.rule)
 		const { threshold } = config
 		if (!episode) {

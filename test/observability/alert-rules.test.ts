@@ -9,8 +9,8 @@ import {
 	decideAlerts,
 	NO_FACTS,
 	type OpenEpisode,
+	ruleValue,
 	type TenantFacts,
-	valueOf,
 } from '../../src/observability/alerts'
 import { BUCKET_COUNT, bucketOf } from '../../src/observability/rollups'
 
@@ -75,22 +75,22 @@ describe('alert settings', () => {
 describe('rule values', () => {
 	it('error rate: 5xx over requests, once the sample is big enough', () => {
 		const r = rule('error_rate')
-		expect(valueOf(r, facts({ requests: 19, serverErrors: 19 }))).toBeNull()
-		expect(valueOf(r, facts({ requests: 40, serverErrors: 4 }))).toBe(0.1)
+		expect(ruleValue(r, facts({ requests: 19, serverErrors: 19 }))).toBeNull()
+		expect(ruleValue(r, facts({ requests: 40, serverErrors: 4 }))).toBe(0.1)
 	})
 
 	it('turn latency: the p95 of the runs histogram, once there are enough runs', () => {
 		const r = rule('latency_p95')
-		expect(valueOf(r, facts({ runs: 4, runHist: hist([1, 1, 1, 1]) }))).toBeNull()
+		expect(ruleValue(r, facts({ runs: 4, runHist: hist([1, 1, 1, 1]) }))).toBeNull()
 		const slow = hist([100, 100, 100, 100, 100, 100, 100, 100, 100, 45_000])
-		expect(valueOf(r, facts({ runs: 10, runHist: slow }))).toBeGreaterThan(30_000)
+		expect(ruleValue(r, facts({ runs: 10, runHist: slow }))).toBeGreaterThan(30_000)
 	})
 
 	it('budget use: tokens today over the daily budget; no budget, no value', () => {
 		const r = rule('budget')
-		expect(valueOf(r, facts({ tokensToday: 900 }))).toBeNull()
-		expect(valueOf(r, facts({ tokensToday: 900, dailyTokenBudget: 1_000 }))).toBe(0.9)
-		expect(valueOf(r, facts({ tokensToday: 5, dailyTokenBudget: 0 }))).toBeNull()
+		expect(ruleValue(r, facts({ tokensToday: 900 }))).toBeNull()
+		expect(ruleValue(r, facts({ tokensToday: 900, dailyTokenBudget: 1_000 }))).toBe(0.9)
+		expect(ruleValue(r, facts({ tokensToday: 5, dailyTokenBudget: 0 }))).toBeNull()
 	})
 })
 
