@@ -17,6 +17,7 @@ import { createRouter } from './openapi'
 import { openclawRoutes } from './openclaw/route'
 import { adminLaneRoutes } from './routes/admin-lanes'
 import { agentRoutes } from './routes/agents'
+import { alertRoutes } from './routes/alerts'
 import { pendingApprovalRoutes } from './routes/approvals'
 import { auditCheckpointRoutes } from './routes/audit-checkpoints'
 import { auditRoutes } from './routes/audit-log'
@@ -78,6 +79,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', providerRoutes)
 	app.route('/', securityRoutes)
 	app.route('/', adminLaneRoutes)
+	app.route('/', alertRoutes)
 	app.route('/', secretRoutes)
 	app.route('/', channelRoutes)
 	app.route('/', channelAccessRoutes)

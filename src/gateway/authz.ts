@@ -121,6 +121,7 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		{ action: 'channels:read', resource: 'channel', param: 'channelId' },
 	],
 	['GET', '/v1/usage', { action: 'usage:read', resource: 'usage' }],
+	['GET', '/v1/alerts', { action: 'alerts:read', resource: 'alert' }],
 	['GET', '/v1/sessions', { action: 'sessions:list', resource: 'session' }],
 	[
 		'GET',

@@ -34,6 +34,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 		SESSION_ALL.includes(a) ||
 		[
 			'usage:read',
+			'alerts:read',
 			'provider-health:read',
 			'audit:read',
 			'audit:verify',
@@ -69,6 +70,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'sessions:export',
 			'sessions:stream',
 			'usage:read',
+			'alerts:read',
 		].includes(a),
 }
 
