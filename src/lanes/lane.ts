@@ -204,7 +204,6 @@ export class Lane {
 		this.#host.setAlarm(null)
 		await this.#host.deleteAll()
 		this.#store.forget()
-		this.#active = undefined
 		this.#outbox.forget()
 		this.#waiters.wakeAll()
 		return ok({ deleted: true })
@@ -382,8 +381,7 @@ export class Lane {
 			void this.pump()
 		}
 		active.done = turnDone.then(ended, (error: unknown) => {
-			// The turn could not record its end: a run left `running` keeps the lane busy until the
-			// stuck check fails it (stuck.ts); one that did end is let go now.
+			// Its end was not recorded: a run left `running` holds the lane until stuck.ts fails it.
 			this.#host.logger.error('lane.turn_lost', { runId: run.id, error })
 			const stored = this.#store.exists() ? this.#store.runs.get(run.id)?.status : undefined
 			if (stored && isFinished(stored)) ended(stored)
@@ -396,11 +394,13 @@ export class Lane {
 		active.controller.abort(new RunStopped(reason))
 	}
 
+	/** Stops the active run for a reset or delete, which wipe its row: a lost turn lets go too. */
 	async #stopActive(reason: StopReason): Promise<void> {
 		const active = this.#active
 		if (!active) return
 		this.#stop(active, reason)
 		await active.done
+		if (this.#active === active) this.#active = undefined
 	}
 
 	// ── helpers ─────────────────────────────────────────────────────────────────────────────────

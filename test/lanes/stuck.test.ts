@@ -114,6 +114,25 @@ describe('stuck runs', () => {
 		})
 	})
 
+	it('a reset lets go of a run whose end could not be written', async () => {
+		await runInDurableObject(objectOf(), async (_i, state) => {
+			const logs = captureLogs()
+			const logger = new Logger({}, { sink: logs.sink })
+			const h = laneOver(state, undefined, { runner: hangsFirst(), logger })
+			const lostId = submit(h, 'hang')
+			const deadline = await running(h, lostId)
+			const finish = vi.spyOn(h.store.runs, 'finish').mockImplementation(() => {
+				throw new Error('SQLITE_FULL: database or disk is full')
+			})
+			await alarmAt(h, deadline)
+			await expect.poll(() => logs.entries().map((e) => e.msg)).toContain('lane.turn_lost')
+			finish.mockRestore()
+			expect((await h.lane.reset()).ok).toBe(true)
+			const after = await h.lane.wait(submit(h, 'after the reset'), STATE_WAIT_MS)
+			expect(after).toMatchObject({ status: 'succeeded', output: 'echo: after the reset' })
+		})
+	})
+
 	it('a restart resolves a stuck run: recovery fails it and the lane reports it unstuck', async () => {
 		await runInDurableObject(objectOf(), async (_i, state) => {
 			const h = laneOver(state, undefined, { runner: hangsFirst() })
