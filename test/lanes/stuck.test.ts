@@ -44,6 +44,26 @@ async function alarmAt(h: LaneHarness, at: number): Promise<void> {
 	await h.lane.alarm()
 }
 
+/**
+ * A lane whose first run hangs and whose writes that finish a run fail (storage full) until
+ * `finish.mockRestore()`; returns once the run's turn was lost at its deadline.
+ */
+async function lostTurn(state: DurableObjectState) {
+	const logs = captureLogs()
+	const h = laneOver(state, undefined, {
+		runner: hangsFirst(),
+		logger: new Logger({}, { sink: logs.sink }),
+	})
+	const lostId = submit(h, 'hang')
+	const deadline = await running(h, lostId)
+	const finish = vi.spyOn(h.store.runs, 'finish').mockImplementation(() => {
+		throw new Error('SQLITE_FULL: database or disk is full')
+	})
+	await alarmAt(h, deadline)
+	await expect.poll(() => logs.entries().map((e) => e.msg)).toContain('lane.turn_lost')
+	return { h, lostId, deadline, finish }
+}
+
 describe('stuck runs', () => {
 	it('a hung runner is failed by the stop at its deadline and is never counted stuck', async () => {
 		await runInDurableObject(objectOf(), async (_i, state) => {
@@ -61,19 +81,9 @@ describe('stuck runs', () => {
 
 	it('a run whose end cannot be written is reported once, stays stuck, and is failed when the lane can write', async () => {
 		await runInDurableObject(objectOf(), async (_i, state) => {
-			const logs = captureLogs()
-			const logger = new Logger({}, { sink: logs.sink })
-			const h = laneOver(state, undefined, { runner: hangsFirst(), logger })
-			const stuckId = submit(h, 'hang')
-			const deadline = await running(h, stuckId)
+			const { h, lostId: stuckId, deadline, finish } = await lostTurn(state)
 			const behindId = submit(h, 'behind')
 			expect(h.indexed.at(-1)).toMatchObject({ queuedRuns: 1, stuckSince: null })
-
-			const finish = vi.spyOn(h.store.runs, 'finish').mockImplementation(() => {
-				throw new Error('SQLITE_FULL: database or disk is full')
-			})
-			await alarmAt(h, deadline)
-			await expect.poll(() => logs.entries().map((e) => e.msg)).toContain('lane.turn_lost')
 			expect(h.store.runs.get(stuckId)?.status).toBe('running')
 			// The next look is ahead, never at the passed deadline (which would fire again at once).
 			expect(h.alarms.at(-1)).toBeGreaterThan(deadline)
@@ -116,16 +126,7 @@ describe('stuck runs', () => {
 
 	it('a reset lets go of a run whose end could not be written', async () => {
 		await runInDurableObject(objectOf(), async (_i, state) => {
-			const logs = captureLogs()
-			const logger = new Logger({}, { sink: logs.sink })
-			const h = laneOver(state, undefined, { runner: hangsFirst(), logger })
-			const lostId = submit(h, 'hang')
-			const deadline = await running(h, lostId)
-			const finish = vi.spyOn(h.store.runs, 'finish').mockImplementation(() => {
-				throw new Error('SQLITE_FULL: database or disk is full')
-			})
-			await alarmAt(h, deadline)
-			await expect.poll(() => logs.entries().map((e) => e.msg)).toContain('lane.turn_lost')
+			const { h, finish } = await lostTurn(state)
 			finish.mockRestore()
 			expect((await h.lane.reset()).ok).toBe(true)
 			const after = await h.lane.wait(submit(h, 'after the reset'), STATE_WAIT_MS)
@@ -135,13 +136,7 @@ describe('stuck runs', () => {
 
 	it('a restart resolves a stuck run: recovery fails it and the lane reports it unstuck', async () => {
 		await runInDurableObject(objectOf(), async (_i, state) => {
-			const h = laneOver(state, undefined, { runner: hangsFirst() })
-			const stuckId = submit(h, 'hang')
-			const deadline = await running(h, stuckId)
-			vi.spyOn(h.store.runs, 'finish').mockImplementation(() => {
-				throw new Error('SQLITE_FULL: database or disk is full')
-			})
-			await alarmAt(h, deadline)
+			const { h, lostId: stuckId, deadline } = await lostTurn(state)
 			await alarmAt(h, deadline + STUCK_GRACE_MS)
 			expect(lanePoints(h)).toEqual([`stuck:${STUCK_GRACE_MS}`])
 

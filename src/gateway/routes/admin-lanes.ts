@@ -6,20 +6,10 @@ import { database } from '../../db/client'
 import { type LaneHealthCursor, laneHealthCounts, listLaneHealth } from '../../db/sessions'
 import { decodeCursor, encodeCursor } from '../cursor'
 import { authedErrors, bearerAuth, createRouter, json } from '../openapi'
+import { SessionSummarySchema, sessionSummary } from './sessions/schemas'
 
-const LaneHealth = z
-	.object({
-		tenantId: z.string(),
-		agent: z.string(),
-		sessionKey: z.string(),
-		queuedRuns: z.number().int(),
-		/** Epoch ms since the lane has had a run stuck past its deadline; null = not stuck. */
-		stuckSince: z.number().nullable(),
-		lastRunId: z.string().nullable(),
-		lastRunStatus: z.string().nullable(),
-		updatedAt: z.number(),
-	})
-	.openapi('LaneHealth')
+/** A session's index row, with its tenant (the view spans tenants). */
+const LaneHealth = SessionSummarySchema.extend({ tenantId: z.string() }).openapi('LaneHealth')
 
 const LaneHealthCounts = z
 	.object({
@@ -93,16 +83,7 @@ export const adminLaneRoutes = createRouter().openapi(route, async (c) => {
 	const last = page.at(-1)
 	return c.json(
 		{
-			lanes: page.map((s) => ({
-				tenantId: s.tenantId,
-				agent: s.agentId,
-				sessionKey: s.sessionKey,
-				queuedRuns: s.queuedRuns,
-				stuckSince: s.stuckSince,
-				lastRunId: s.lastRunId,
-				lastRunStatus: s.lastRunStatus,
-				updatedAt: s.updatedAt.getTime(),
-			})),
+			lanes: page.map((s) => ({ tenantId: s.tenantId, ...sessionSummary(s) })),
 			counts,
 			nextCursor:
 				rows.length > q.limit && last

@@ -1,6 +1,7 @@
 // Request and response schemas of the sessions API, shared by its route files.
 import { z } from '@hono/zod-openapi'
 import { Slug } from '../../../agents/config'
+import type { SessionRow } from '../../../db/sessions'
 import { SessionKey } from '../../../lanes/name'
 import { QUEUE_MODES, RUN_STATUSES } from '../../../lanes/types'
 
@@ -158,3 +159,16 @@ export const SessionSummarySchema = z
 		updatedAt: z.number(),
 	})
 	.openapi('SessionSummary')
+
+/** A session's row of the D1 index as the API shows it. */
+export const sessionSummary = (s: SessionRow): z.infer<typeof SessionSummarySchema> => ({
+	sessionKey: s.sessionKey,
+	agent: s.agentId,
+	messageCount: s.messageCount,
+	lastRunId: s.lastRunId,
+	lastRunStatus: s.lastRunStatus,
+	queuedRuns: s.queuedRuns,
+	stuckSince: s.stuckSince,
+	createdAt: s.createdAt.getTime(),
+	updatedAt: s.updatedAt.getTime(),
+})
