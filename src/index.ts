@@ -1,9 +1,11 @@
-// Worker entry: `fetch` is the gateway, `queue` consumes tool jobs (and their dead letters); the
-// Durable Object classes the bindings name are re-exported from here.
+// Worker entry: `fetch` is the gateway, `queue` consumes tool jobs (and their dead letters),
+// `scheduled` evaluates alerts and prunes rollups; the Durable Object classes the bindings name
+// are re-exported from here.
 import { resolveAgent } from './agents/lookup'
 import { database } from './db/client'
 import { createGateway } from './gateway/app'
 import { loggerFromEnv } from './observability/logger'
+import { runSchedule } from './observability/schedule'
 import { handleToolJobBatch } from './tools/consumer'
 import { createToolbox } from './tools/toolbox'
 
@@ -32,5 +34,8 @@ export default {
 			logger,
 			now: Date.now,
 		})
+	},
+	async scheduled(controller, env) {
+		await runSchedule(env, controller.scheduledTime, loggerFromEnv(env, { cron: controller.cron }))
 	},
 } satisfies ExportedHandler<Env>

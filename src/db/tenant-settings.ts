@@ -2,6 +2,7 @@
 // type and, field by field, the reader of rows — a value written by hand that does not fit falls
 // back to its default alone instead of failing the tenant.
 import { z } from 'zod'
+import { AlertSettings, AlertSettingsPatch } from '../observability/alert-settings'
 
 export const RATE_LIMIT_TIERS = ['low', 'standard', 'high'] as const
 export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number]
@@ -13,6 +14,8 @@ const fields = {
 	dailyTokenBudget: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 	/** Which tenant request counter applies (wrangler.toml RATE_LIMIT_TENANT*); unset = standard. */
 	rateLimitTier: z.enum(RATE_LIMIT_TIERS),
+	/** Alert thresholds and their webhook (src/observability/alert-settings.ts); unset = defaults. */
+	alerts: AlertSettings,
 }
 type Fields = typeof fields
 
@@ -21,6 +24,7 @@ export const TenantSettings = z
 		maxConcurrentRuns: fields.maxConcurrentRuns.optional(),
 		dailyTokenBudget: fields.dailyTokenBudget.optional(),
 		rateLimitTier: fields.rateLimitTier.optional(),
+		alerts: fields.alerts.optional(),
 	} satisfies { [K in keyof Fields]: z.ZodOptional<Fields[K]> })
 	.strict()
 export type TenantSettings = z.infer<typeof TenantSettings>
@@ -34,7 +38,11 @@ export const TenantSettingsPatch = z
 		maxConcurrentRuns: fields.maxConcurrentRuns.nullable().optional(),
 		dailyTokenBudget: fields.dailyTokenBudget.nullable().optional(),
 		rateLimitTier: fields.rateLimitTier.nullable().optional(),
-	} satisfies { [K in keyof Fields]: z.ZodOptional<z.ZodNullable<Fields[K]>> })
+		// Merged key by key, like the settings around it (a nested `null` restores that default).
+		alerts: AlertSettingsPatch.nullable().optional(),
+	} satisfies {
+		[K in Exclude<keyof Fields, 'alerts'>]: z.ZodOptional<z.ZodNullable<Fields[K]>>
+	} & { alerts: unknown })
 	.strict()
 export type TenantSettingsPatch = z.infer<typeof TenantSettingsPatch>
 

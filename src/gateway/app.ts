@@ -15,7 +15,9 @@ import { isOpenAIPath, openAIErrorResponse } from './openai/errors'
 import { modelRoutes } from './openai/models'
 import { createRouter } from './openapi'
 import { openclawRoutes } from './openclaw/route'
+import { adminLaneRoutes } from './routes/admin-lanes'
 import { agentRoutes } from './routes/agents'
+import { alertRoutes } from './routes/alerts'
 import { pendingApprovalRoutes } from './routes/approvals'
 import { auditCheckpointRoutes } from './routes/audit-checkpoints'
 import { auditRoutes } from './routes/audit-log'
@@ -77,6 +79,8 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', agentRoutes)
 	app.route('/', providerRoutes)
 	app.route('/', securityRoutes)
+	app.route('/', adminLaneRoutes)
+	app.route('/', alertRoutes)
 	app.route('/', secretRoutes)
 	app.route('/', channelRoutes)
 	app.route('/', channelAccessRoutes)

@@ -128,6 +128,7 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		'/v1/admin/metrics/{view}',
 		{ action: 'platform-metrics:read', resource: 'metrics', param: 'view' },
 	],
+	['GET', '/v1/alerts', { action: 'alerts:read', resource: 'alert' }],
 	['GET', '/v1/sessions', { action: 'sessions:list', resource: 'session' }],
 	[
 		'GET',
@@ -222,6 +223,8 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		'/v1/admin/audit/checkpoints',
 		{ action: 'platform-audit:checkpoint', resource: 'audit' },
 	],
+	// Lanes across tenants that are stuck or have runs queued (the sessions index).
+	['GET', '/v1/admin/lanes', { action: 'platform-lanes:read', resource: 'lane' }],
 	// OpenAI-compatible routes name their session and agent in the body or a model id, not the
 	// path: the handlers authorise the concrete resource again once they know it (authorizeRule).
 	['POST', '/v1/chat/completions', { action: 'sessions:send', resource: 'session' }],

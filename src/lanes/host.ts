@@ -6,6 +6,7 @@
 import type { AgentRunner, AgentSnapshot } from '../agents/runner'
 import { PacedWrites } from '../db/paced-writes'
 import type { Logger } from '../observability/logger'
+import type { MetricsSink } from '../observability/metrics'
 import type { UsageSink } from '../observability/usage'
 import type { SessionRef } from '../security/subject'
 import type { Toolbox } from '../tools/toolbox'
@@ -28,6 +29,10 @@ export interface IndexRow {
 	pendingApprovals: number
 	lastRunId?: string
 	lastRunStatus?: string
+	/** Runs waiting in the lane's queue. */
+	queuedRuns: number
+	/** Since when a run has been stuck (stuck.ts) without the lane resolving it; null = none. */
+	stuckSince: number | null
 }
 
 /**
@@ -106,6 +111,8 @@ export interface LaneHost {
 	 */
 	waitUntil?(promise: Promise<unknown>): void
 	logger: Logger
+	/** Where the lane's own metric points go (stuck and unstuck runs); absent = nowhere. */
+	metrics?: MetricsSink
 }
 
 export interface AlarmStorage {

@@ -11,9 +11,11 @@ import { LaneJournal } from './journal'
 import { limitsFor } from './limits'
 import { LaneOutbox, type OutboxTimers } from './outbox'
 import { recoverRuns } from './recovery'
-import { nextExpiry, pruneExpired } from './retention'
+import { Housekeeping, nextExpiry } from './retention'
+import { sessionToolCalls } from './session-tools'
 import { type LaneStore, type RunRecord, runView } from './store'
-import { type ApprovalChoice, LaneToolCalls } from './tool-calls'
+import { StuckRuns } from './stuck'
+import type { ApprovalChoice, LaneToolCalls } from './tool-calls'
 import type { ApprovalView } from './tool-store'
 import {
 	type ActiveRun,
@@ -46,9 +48,6 @@ import { HEARTBEAT_MS, nextWake } from './wake'
 export type { LaneHost, SessionIndex, SlotGate, Subscribers } from './host'
 export { HEARTBEAT_MS } from './wake'
 
-/** Retention pruning runs on alarms, but not more often than this. */
-export const HOUSEKEEPING_EVERY_MS = 3_600_000
-
 /** What a lane takes besides its host (tests: the outbox's clock). */
 export interface LaneOptions {
 	outboxTimers?: Partial<OutboxTimers>
@@ -59,11 +58,12 @@ export class Lane {
 	#active: ActiveRun | undefined
 	#pumping = false
 	#holdsSlot = false
-	#housekeptAt = Number.NEGATIVE_INFINITY
+	readonly #housekeeping = new Housekeeping()
 	readonly #waiters = new RunWaiters()
 	readonly #journal: LaneJournal
 	readonly #tools: LaneToolCalls
 	readonly #outbox: LaneOutbox
+	readonly #stuck: StuckRuns
 
 	constructor(host: LaneHost, options: LaneOptions = {}) {
 		this.#host = host
@@ -71,32 +71,13 @@ export class Lane {
 			noted: (event) => this.#outbox.noted(event),
 			committed: () => this.#outbox.committed(),
 		})
-		this.#tools = new LaneToolCalls({
-			store: host.store.tools,
-			host,
-			tx: (fn) => this.#journal.tx(fn),
-			emit: (type, runId, data) => this.#journal.emit(type, runId, data),
-			audit: (event) => {
-				const session = this.#store.session()
-				if (!session) return
-				host.toolbox.audit({
-					...event,
-					tenantId: session.tenantId,
-					target: `session:${session.agentId}/${session.sessionKey}`,
-				})
-			},
-			// Approval changes reach the index unpaced: the tenant's pending list reads it.
-			approvalsChanged: () => {
-				const session = this.#store.session()
-				if (session) host.index.upsert(session, indexRow(this.#store, host.now()), { now: true })
-			},
-		})
+		this.#tools = sessionToolCalls(host, this.#journal)
 		this.#outbox = new LaneOutbox(host, {
-			tx: (fn) => this.#journal.tx(fn),
-			emit: (type, runId, data) => this.#journal.emit(type, runId, data),
+			...this.#turnOps,
 			reschedule: () => this.#scheduleNext(),
 			timers: options.outboxTimers,
 		})
+		this.#stuck = new StuckRuns(this.#turnOps)
 	}
 
 	get #store(): LaneStore {
@@ -104,8 +85,13 @@ export class Lane {
 	}
 
 	/** What the turn module's helpers need, for the lane's own use of them (recovery, start). */
-	get #turnOps(): Pick<TurnContext, 'store' | 'host' | 'emit'> {
-		return { store: this.#store, host: this.#host, emit: (t, r, d) => this.#journal.emit(t, r, d) }
+	get #turnOps(): Pick<TurnContext, 'store' | 'host' | 'emit' | 'tx'> {
+		return {
+			store: this.#store,
+			host: this.#host,
+			emit: (t, r, d) => this.#journal.emit(t, r, d),
+			tx: (fn) => this.#journal.tx(fn),
+		}
 	}
 
 	exists(): boolean {
@@ -131,7 +117,10 @@ export class Lane {
 				now,
 			),
 		)
-		if (result.ok && !result.value.duplicate) void this.pump()
+		if (result.ok && !result.value.duplicate) {
+			this.#indexNow(req.session, now)
+			void this.pump()
+		}
 		return result
 	}
 
@@ -333,7 +322,8 @@ export class Lane {
 		if (!this.#store.exists()) return
 		const now = this.#host.now()
 		if (this.#active && now >= this.#active.deadline) this.#stop(this.#active, 'deadline')
-		this.#housekeeping(now)
+		this.#unstick(now)
+		this.#housekeeping.run(this.#store, (fn) => this.#journal.tx(fn), now)
 		this.#outbox.resume()
 		await this.pump()
 		this.#scheduleNext()
@@ -351,6 +341,7 @@ export class Lane {
 			recoverRuns(this.#turnOps, this.#tools, now)
 			this.#outbox.recover(now)
 		})
+		this.#stuck.settle()
 		this.#outbox.resume()
 		if (this.#store.runs.count('queued') > 0) this.#host.setAlarm(now)
 		else this.#scheduleNext()
@@ -368,28 +359,32 @@ export class Lane {
 		})
 		const active = activeRun(run, deadline)
 		this.#active = active
+		this.#indexNow(this.#store.session() as SessionRef, now)
 		const timer = setTimeout(() => this.#stop(active, 'deadline'), deadline - now)
 		const stopTyping = this.#outbox.typing(run.id)
 		this.#scheduleNext()
 		const turn: TurnContext = {
-			store: this.#store,
-			host: this.#host,
+			...this.#turnOps,
 			tools: this.#tools,
-			tx: (fn) => this.#journal.tx(fn),
-			emit: (type, runId, data) => this.#journal.emit(type, runId, data),
 			live: () => this.#active === active && !active.reason,
 		}
 		const turnDone = executeTurn(turn, run, active).finally(() => {
 			clearTimeout(timer)
 			stopTyping()
 		})
-		active.done = turnDone.then((status) => {
+		const ended = (status: RunStatus) => {
 			if (this.#active === active) this.#active = undefined
 			const session = this.#store.exists() ? this.#store.session() : undefined
 			if (session) this.#indexNow(session, this.#host.now(), { id: run.id, status })
 			this.#waiters.wake(run.id)
 			this.#scheduleNext()
 			void this.pump()
+		}
+		active.done = turnDone.then(ended, (error: unknown) => {
+			// Its end was not recorded: a run left `running` holds the lane until stuck.ts fails it.
+			this.#host.logger.error('lane.turn_lost', { runId: run.id, error })
+			const stored = this.#store.exists() ? this.#store.runs.get(run.id)?.status : undefined
+			if (stored && isFinished(stored)) ended(stored)
 		})
 	}
 
@@ -399,17 +394,31 @@ export class Lane {
 		active.controller.abort(new RunStopped(reason))
 	}
 
+	/** Stops the active run for a reset or delete, which wipe its row: a lost turn lets go too. */
 	async #stopActive(reason: StopReason): Promise<void> {
 		const active = this.#active
 		if (!active) return
 		this.#stop(active, reason)
 		await active.done
+		if (this.#active === active) this.#active = undefined
 	}
 
 	// ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
 	#indexNow(session: SessionRef, now: number, run?: { id: string; status: RunStatus }): void {
 		this.#host.index.upsert(session, indexRow(this.#store, now, run))
+	}
+
+	/** Fails runs stuck past their deadline (stuck.ts); a failed active run lets the lane go on. */
+	#unstick(now: number): void {
+		const { found, failed } = this.#stuck.check(now)
+		for (const runId of failed) {
+			// Stopped at its deadline already; its turn never let go.
+			if (this.#active?.id === runId) this.#active = undefined
+			this.#waiters.wake(runId)
+		}
+		const session = found > 0 ? this.#store.session() : undefined
+		if (session) this.#indexNow(session, now)
 	}
 
 	#releaseSlot(session: SessionRef): void {
@@ -419,13 +428,6 @@ export class Lane {
 			.gate(session.tenantId)
 			.release()
 			.catch((error: unknown) => this.#host.logger.error('lane.gate_release_failed', { error }))
-	}
-
-	/** Retention pruning, at most once per HOUSEKEEPING_EVERY_MS (heartbeat alarms come often). */
-	#housekeeping(now: number): void {
-		if (now - this.#housekeptAt < HOUSEKEEPING_EVERY_MS) return
-		this.#housekeptAt = now
-		this.#journal.tx(() => pruneExpired(this.#store, now))
 	}
 
 	/** One alarm covers everything (see wake.ts). */

@@ -4,6 +4,21 @@
 import { DEFAULT_LIMITS } from './limits'
 import type { LaneStore } from './store'
 
+/** Retention pruning runs on alarms, but not more often than this. */
+export const HOUSEKEEPING_EVERY_MS = 3_600_000
+
+/** The alarm's retention pass: at most once per HOUSEKEEPING_EVERY_MS (heartbeats come often). */
+export class Housekeeping {
+	#at = Number.NEGATIVE_INFINITY
+
+	/** Prunes when due, in one transaction (`tx`). */
+	run(store: LaneStore, tx: (fn: () => void) => void, now: number): void {
+		if (now - this.#at < HOUSEKEEPING_EVERY_MS) return
+		this.#at = now
+		tx(() => pruneExpired(store, now))
+	}
+}
+
 /** Deletes everything past its retention at `now` (call inside a transaction). */
 export function pruneExpired(store: LaneStore, now: number): void {
 	const r = DEFAULT_LIMITS

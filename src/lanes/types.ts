@@ -26,6 +26,7 @@ export const EVENT_TYPES = [
 	'approval.requested',
 	'approval.resolved',
 	'delivery.failed',
+	'stuck',
 ] as const
 export type LaneEventType = (typeof EVENT_TYPES)[number]
 

@@ -4,6 +4,7 @@
 import type { SessionRef } from '../security/subject'
 import type { IndexRow } from './host'
 import { type LaneStore, runView } from './store'
+import { stuckSince } from './stuck'
 import {
 	DELIVERY_STATUSES,
 	type DeliveryStatus,
@@ -101,6 +102,8 @@ export function indexRow(
 		updatedAt: now,
 		messageCount: stats.active + stats.compacted,
 		pendingApprovals: store.tools.pendingCount(),
+		queuedRuns: store.runs.count('queued'),
+		stuckSince: stuckSince(store),
 		...(run && { lastRunId: run.id, lastRunStatus: run.status }),
 	}
 }

@@ -1,6 +1,7 @@
 // When a lane wakes next. One alarm per object covers everything: the active run's deadline and
 // heartbeat, queued work, the outbox's next due delivery (so an evicted lane resumes sending) and
 // retention. Pure: the lane passes what it knows.
+import { STUCK_GRACE_MS } from './stuck'
 
 /** While work is pending the lane wakes at least this often, so a restart never leaves it stuck. */
 export const HEARTBEAT_MS = 30_000
@@ -24,7 +25,11 @@ export interface WakeState {
 export function nextWake(s: WakeState): number | null | undefined {
 	const due = Math.max(s.outboxDue, s.now + MIN_DELAY_MS)
 	if (s.activeDeadline !== undefined) {
-		return Math.min(s.activeDeadline, s.now + HEARTBEAT_MS, due)
+		// Past its deadline a run is being stopped: the next look is when it would count as stuck,
+		// then the heartbeat (never a deadline in the past, which would fire again at once).
+		const stuckAt = s.activeDeadline + STUCK_GRACE_MS
+		const check = s.now < s.activeDeadline ? s.activeDeadline : s.now < stuckAt ? stuckAt : Infinity
+		return Math.min(check, s.now + HEARTBEAT_MS, due)
 	}
 	if (s.queued()) return Math.min(s.now + HEARTBEAT_MS, due)
 	// Idle: wake only when a delivery is due or something stored expires. An alarm already

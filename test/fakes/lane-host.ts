@@ -1,16 +1,18 @@
-// A lane over a Durable Object's real SQLite with a host of fakes: no tenant gate, sessions index
-// or sockets, a clock the test owns (the outbox's retry waits move it instead of passing time),
-// the real offline model and tools, and the reply sink the test passes in.
+// A lane over a Durable Object's real SQLite with a host of fakes: no tenant gate or sockets, a
+// sessions index and metrics that only record, a clock the test owns (the outbox's retry waits
+// move it instead of passing time), the real offline model (or the test's runner) and tools, and
+// the reply sink the test passes in.
 import { env } from 'cloudflare:test'
 import { AgentConfig } from '../../src/agents/config'
-import type { AgentSnapshot } from '../../src/agents/runner'
+import type { AgentRunner, AgentSnapshot } from '../../src/agents/runner'
 import { agentRuntime } from '../../src/agents/runtime'
 import { chunkText } from '../../src/channels/chunk'
-import type { DeliveryResult, OutboundDelivery, ReplySink } from '../../src/lanes/host'
+import type { DeliveryResult, IndexRow, OutboundDelivery, ReplySink } from '../../src/lanes/host'
 import { Lane } from '../../src/lanes/lane'
 import { LaneStore } from '../../src/lanes/store'
 import type { LaneEvent, ReplyRoute, SubmitRequest } from '../../src/lanes/types'
 import type { Logger } from '../../src/observability/logger'
+import type { MetricPoint } from '../../src/observability/metrics'
 import type { ToolSubject } from '../../src/security/subject'
 import { createToolbox } from '../../src/tools/toolbox'
 import { silentLogger } from './logs'
@@ -108,6 +110,10 @@ export interface LaneHarness {
 	alarms: (number | null)[]
 	/** Every event broadcast after its commit. */
 	events: LaneEvent[]
+	/** Every metric point the lane wrote. */
+	points: MetricPoint[]
+	/** Every row the lane asked the sessions index to write, in order. */
+	indexed: IndexRow[]
 	request(text: string, reply?: ReplyRoute, more?: Partial<SubmitRequest>): SubmitRequest
 	/** Waits until every background promise so far (the outbox's drain) has settled. */
 	settled(): Promise<void>
@@ -117,7 +123,13 @@ export interface LaneHarness {
 export function laneOver(
 	state: DurableObjectState,
 	sink: ReplySink | undefined,
-	options: { sessionKey?: string; logger?: Logger; clock?: { now: number } } = {},
+	options: {
+		sessionKey?: string
+		logger?: Logger
+		clock?: { now: number }
+		/** The agent runner (default: the real offline models). */
+		runner?: AgentRunner
+	} = {},
 ): LaneHarness {
 	const logger = options.logger ?? silentLogger()
 	const store = new LaneStore(state.storage.sql)
@@ -126,7 +138,7 @@ export function laneOver(
 		pending.push(p)
 	}
 	const session = { tenantId: 'default', agentId: 'main', sessionKey: options.sessionKey ?? 'fake' }
-	const runner = agentRuntime(env, logger)
+	const runner = options.runner ?? agentRuntime(env, logger)
 	const h: LaneHarness = {
 		lane: undefined as unknown as Lane,
 		store,
@@ -137,6 +149,8 @@ export function laneOver(
 		timeouts: [],
 		alarms: [],
 		events: [],
+		points: [],
+		indexed: [],
 		request: (text, reply, more = {}) => ({
 			session,
 			agent: AGENT,
@@ -170,13 +184,19 @@ export function laneOver(
 			gate: () => {
 				throw new Error('these lanes are uncapped')
 			},
-			index: { upsert() {}, async remove() {} },
+			index: {
+				upsert: (_session, row) => {
+					h.indexed.push(row)
+				},
+				async remove() {},
+			},
 			runnerFor: () => runner,
 			usage: { record() {} },
 			toolbox: createToolbox(env, { logger, waitUntil }),
 			replies: sink,
 			waitUntil,
 			logger,
+			metrics: { write: (point) => h.points.push(point) },
 		},
 		{
 			outboxTimers: {

@@ -66,6 +66,8 @@ describe('CoalescedIndex', () => {
 		updatedAt: n,
 		messageCount: n,
 		pendingApprovals: 0,
+		queuedRuns: 0,
+		stuckSince: null,
 	})
 
 	it('sends a write asked for `now` at once, past the interval', async () => {

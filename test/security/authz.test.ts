@@ -26,8 +26,8 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 	admin: (a) =>
 		!a.startsWith('tenants:') &&
 		!a.startsWith('providers:') &&
-		!a.startsWith('platform-audit:') &&
-		!a.startsWith('platform-metrics:') &&
+		// platform-audit, platform-lanes, platform-metrics: the platform admin's alone.
+		!a.startsWith('platform-') &&
 		a !== 'secrets:rotate',
 	operator: (a) =>
 		a.startsWith('agents:') ||
@@ -35,6 +35,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 		[
 			'usage:read',
 			'metrics:read',
+			'alerts:read',
 			'provider-health:read',
 			'audit:read',
 			'audit:verify',
@@ -72,6 +73,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'sessions:stream',
 			'usage:read',
 			'metrics:read',
+			'alerts:read',
 		].includes(a),
 }
 

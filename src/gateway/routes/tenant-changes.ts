@@ -5,6 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { database } from '../../db/client'
 import type { Tenant } from '../../db/schema'
+import { tenantSecretNames } from '../../db/secrets'
 import { readSettings, TenantSettingsPatch } from '../../db/tenant-settings'
 import {
 	deleteTenant,
@@ -14,8 +15,11 @@ import {
 	type TenantStatus,
 	updateTenant,
 } from '../../db/tenants'
+import type { AlertWebhook } from '../../observability/alert-settings'
+import { checkUrl, tenantUrlRules } from '../../security/ssrf'
 import { audit } from '../audit'
 import type { GatewayEnv } from '../context'
+import { type FieldError, fieldProblem } from '../errors'
 import { DEFAULT_TENANT } from '../middleware/auth'
 import { jsonBody } from '../middleware/body'
 import {
@@ -98,7 +102,8 @@ function changes(before: Tenant, after: Tenant): Record<string, { from: unknown;
 	for (const key of new Set([...Object.keys(was), ...Object.keys(now)])) {
 		const from = was[key as keyof typeof was] ?? null
 		const to = now[key as keyof typeof now] ?? null
-		if (from !== to) out[`settings.${key}`] = { from, to }
+		// Compared as JSON: `alerts` is an object, read afresh on each side.
+		if (JSON.stringify(from) !== JSON.stringify(to)) out[`settings.${key}`] = { from, to }
 	}
 	return out
 }
@@ -109,6 +114,8 @@ export const tenantChangeRoutes = createRouter()
 		const db = database(c.env.DB)
 		const before = await getTenant(db, tenantId)
 		if (!before) throw notFound(tenantId)
+		const webhook = c.req.valid('json').settings?.alerts?.webhook
+		if (webhook) await checkAlertWebhook(c, tenantId, webhook)
 		const after = await updateTenant(db, tenantId, c.req.valid('json'))
 		if (!after) throw notFound(tenantId)
 		await audit(c, {
@@ -148,6 +155,27 @@ export const tenantChangeRoutes = createRouter()
 		})
 		return c.body(null, 204)
 	})
+
+/** An alert webhook must pass the SSRF guard and sign with a secret the tenant has. */
+async function checkAlertWebhook(
+	c: Context<GatewayEnv>,
+	tenantId: string,
+	webhook: AlertWebhook,
+): Promise<void> {
+	const issues: FieldError[] = []
+	const checked = checkUrl(webhook.url, undefined, tenantUrlRules(c.env))
+	if (!checked.ok) issues.push({ path: 'url', message: `refused: ${checked.message}` })
+	if (!(await tenantSecretNames(database(c.env.DB), tenantId)).has(webhook.secret)) {
+		const message = `no tenant secret ${webhook.secret}; store it with PUT /v1/secrets/${webhook.secret} first`
+		issues.push({ path: 'secret', message })
+	}
+	const at = 'settings.alerts.webhook'
+	if (issues.length > 0)
+		throw fieldProblem(
+			issues.map((i) => ({ ...i, path: `${at}.${i.path}` })),
+			'json',
+		)
+}
 
 /**
  * Disables or enables the tenant. In this isolate its cached status and keys are dropped at once,

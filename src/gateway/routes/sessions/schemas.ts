@@ -1,6 +1,7 @@
 // Request and response schemas of the sessions API, shared by its route files.
 import { z } from '@hono/zod-openapi'
 import { Slug } from '../../../agents/config'
+import type { SessionRow } from '../../../db/sessions'
 import { SessionKey } from '../../../lanes/name'
 import { QUEUE_MODES, RUN_STATUSES } from '../../../lanes/types'
 
@@ -150,7 +151,24 @@ export const SessionSummarySchema = z
 		messageCount: z.number().int(),
 		lastRunId: z.string().nullable(),
 		lastRunStatus: z.enum(RUN_STATUSES).nullable(),
+		/** Runs waiting in the session's queue (as of the index's last write). */
+		queuedRuns: z.number().int(),
+		/** Epoch ms since a run of the session has been stuck past its deadline; null = not stuck. */
+		stuckSince: z.number().nullable(),
 		createdAt: z.number(),
 		updatedAt: z.number(),
 	})
 	.openapi('SessionSummary')
+
+/** A session's row of the D1 index as the API shows it. */
+export const sessionSummary = (s: SessionRow): z.infer<typeof SessionSummarySchema> => ({
+	sessionKey: s.sessionKey,
+	agent: s.agentId,
+	messageCount: s.messageCount,
+	lastRunId: s.lastRunId,
+	lastRunStatus: s.lastRunStatus,
+	queuedRuns: s.queuedRuns,
+	stuckSince: s.stuckSince,
+	createdAt: s.createdAt.getTime(),
+	updatedAt: s.updatedAt.getTime(),
+})

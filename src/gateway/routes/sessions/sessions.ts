@@ -8,7 +8,13 @@ import { audit } from '../../audit'
 import { callLane, type LaneHandle, openLane, unwrap } from '../../lane/client'
 import { authedErrors, bearerAuth, createRouter, json, notFoundResponse } from '../../openapi'
 import { ProblemError } from '../../problem'
-import { AgentQuery, SessionParams, SessionSchema, SessionSummarySchema } from './schemas'
+import {
+	AgentQuery,
+	SessionParams,
+	SessionSchema,
+	SessionSummarySchema,
+	sessionSummary,
+} from './schemas'
 
 const list = createRoute({
 	method: 'get',
@@ -168,15 +174,7 @@ export const sessionRoutes = createRouter()
 				: null
 		return c.json(
 			{
-				sessions: page.map((s) => ({
-					sessionKey: s.sessionKey,
-					agent: s.agentId,
-					messageCount: s.messageCount,
-					lastRunId: s.lastRunId,
-					lastRunStatus: s.lastRunStatus,
-					createdAt: s.createdAt.getTime(),
-					updatedAt: s.updatedAt.getTime(),
-				})),
+				sessions: page.map(sessionSummary),
 				nextCursor,
 			},
 			200,
