@@ -28,6 +28,8 @@ export const ToolJob = z
 		principals: z.array(ToolSubject).min(1).max(MAX_RUN_PRINCIPALS).optional(),
 		/** Epoch ms after which the lane no longer waits for the outcome. */
 		deadline: z.number().int().positive(),
+		/** The run's W3C traceparent: the consumer's logs and the sandbox carry its trace id. */
+		traceparent: z.string().max(512).optional(),
 	})
 	.strict()
 
