@@ -172,7 +172,7 @@ export class LaneToolCalls {
 			)
 			return 'done'
 		}
-		this.#d.tx(() => store.markClaimed(jobId))
+		this.#d.tx(() => store.markClaimed(jobId, host.now()))
 		return 'run'
 	}
 
