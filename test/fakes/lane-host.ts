@@ -3,7 +3,7 @@
 // the real offline model and tools, and the reply sink the test passes in.
 import { env } from 'cloudflare:test'
 import { AgentConfig } from '../../src/agents/config'
-import type { AgentSnapshot } from '../../src/agents/runner'
+import type { AgentRunner, AgentSnapshot } from '../../src/agents/runner'
 import { agentRuntime } from '../../src/agents/runtime'
 import { chunkText } from '../../src/channels/chunk'
 import type { DeliveryResult, OutboundDelivery, ReplySink } from '../../src/lanes/host'
@@ -12,7 +12,7 @@ import { LaneStore } from '../../src/lanes/store'
 import type { LaneEvent, ReplyRoute, SubmitRequest } from '../../src/lanes/types'
 import type { Logger } from '../../src/observability/logger'
 import type { ToolSubject } from '../../src/security/subject'
-import { createToolbox } from '../../src/tools/toolbox'
+import { createToolbox, type Toolbox } from '../../src/tools/toolbox'
 import { silentLogger } from './logs'
 
 const PLATFORM_ADMIN = { kind: 'platform', id: 'admin-token', role: 'admin' } as const
@@ -117,7 +117,15 @@ export interface LaneHarness {
 export function laneOver(
 	state: DurableObjectState,
 	sink: ReplySink | undefined,
-	options: { sessionKey?: string; logger?: Logger; clock?: { now: number } } = {},
+	options: {
+		sessionKey?: string
+		logger?: Logger
+		clock?: { now: number }
+		/** The model (default: the real runtime over the offline model). */
+		runner?: AgentRunner
+		/** The tools' deployment (default: the real toolbox over the test bindings). */
+		toolbox?: Toolbox
+	} = {},
 ): LaneHarness {
 	const logger = options.logger ?? silentLogger()
 	const store = new LaneStore(state.storage.sql)
@@ -126,7 +134,7 @@ export function laneOver(
 		pending.push(p)
 	}
 	const session = { tenantId: 'default', agentId: 'main', sessionKey: options.sessionKey ?? 'fake' }
-	const runner = agentRuntime(env, logger)
+	const runner = options.runner ?? agentRuntime(env, logger)
 	const h: LaneHarness = {
 		lane: undefined as unknown as Lane,
 		store,
@@ -173,7 +181,7 @@ export function laneOver(
 			index: { upsert() {}, async remove() {} },
 			runnerFor: () => runner,
 			usage: { record() {} },
-			toolbox: createToolbox(env, { logger, waitUntil }),
+			toolbox: options.toolbox ?? createToolbox(env, { logger, waitUntil }),
 			replies: sink,
 			waitUntil,
 			logger,
