@@ -1,6 +1,6 @@
 // How the gateway writes audit events: through the tenant's AuditChain Durable Object (the chain's
-// single writer), with the request id, its trace id and the acting principal filled in. A failed append never
-// undoes the action it records, but it is logged as an error.
+// single writer), with the request id, its trace id and the acting principal filled in. A failed
+// append never undoes the action it records, but it is logged as an error.
 import type { Context } from 'hono'
 import { type AuditEvent, PLATFORM_CHAIN } from '../security/audit'
 import { actorOf } from '../security/subject'

@@ -29,7 +29,10 @@ export const ToolJob = z
 		/** Epoch ms after which the lane no longer waits for the outcome. */
 		deadline: z.number().int().positive(),
 		/** The run's W3C traceparent: the consumer's logs and the sandbox carry its trace id. */
-		traceparent: z.string().max(512).optional(),
+		traceparent: z
+			.string()
+			.regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+			.optional(),
 	})
 	.strict()
 

@@ -247,6 +247,21 @@ describe('a traced run through the Worker', () => {
 		expect(queued.startedAt).toBeGreaterThanOrEqual(approval.startedAt + (approval.durationMs ?? 0))
 	})
 
+	it('documents the route and its span tree in the OpenAPI document', async () => {
+		const doc = (await (await call('/openapi.json')).json()) as {
+			paths: Record<string, unknown>
+			components: { schemas: Record<string, { properties?: Record<string, unknown> }> }
+		}
+		expect(doc.paths).toHaveProperty(['/v1/sessions/{sessionKey}/runs/{runId}/trace', 'get'])
+		expect(doc.components.schemas.RunTrace?.properties?.root).toEqual({
+			$ref: '#/components/schemas/Span',
+		})
+		expect(doc.components.schemas.Span?.properties?.children).toMatchObject({
+			type: 'array',
+			items: { $ref: '#/components/schemas/Span' },
+		})
+	})
+
 	it('answers 404 for a run the session does not have', async () => {
 		const res = await admin('/v1/sessions/traced-run/runs/no-such-run/trace?agent=coder')
 		expect(res.status).toBe(404)
