@@ -39,6 +39,7 @@ const eventOf = (row: AuditRow): AuditEvent => ({
 	data: row.data,
 	...(row.target !== null && { target: row.target }),
 	...(row.requestId !== null && { requestId: row.requestId }),
+	...(row.traceId != null && { traceId: row.traceId }),
 })
 
 export class AuditChain extends DurableObject<Env> {

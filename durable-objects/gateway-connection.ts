@@ -9,6 +9,7 @@ import { OpenClawConnection } from '../src/gateway/openclaw/connection'
 import type { RelayTarget } from '../src/lanes/relays'
 import type { LaneEvent } from '../src/lanes/types'
 import { loggerFromEnv } from '../src/observability/logger'
+import { traceIdOf } from '../src/observability/trace'
 
 export class GatewayConnection extends DurableObject<Env> implements RelayTarget {
 	readonly #conn: OpenClawConnection
@@ -52,9 +53,11 @@ export class GatewayConnection extends DurableObject<Env> implements RelayTarget
 		}
 		const { 0: client, 1: server } = new WebSocketPair()
 		this.ctx.acceptWebSocket(server)
+		const traceId = traceIdOf(request.headers.get('traceparent'))
 		this.#conn.open({
 			tenant: request.headers.get('x-edgeclaw-tenant') ?? 'default',
 			requestId: request.headers.get('x-request-id') ?? crypto.randomUUID(),
+			...(traceId && { traceId }),
 			...(request.headers.get('x-client-ip') && {
 				ip: request.headers.get('x-client-ip') as string,
 			}),

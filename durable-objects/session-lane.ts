@@ -16,6 +16,7 @@ import { LaneStore } from '../src/lanes/store'
 import { EVENTS_TAG, LaneSubscribers } from '../src/lanes/subscribers'
 import type { ApprovalChoice } from '../src/lanes/tool-calls'
 import type { ApprovalView } from '../src/lanes/tool-store'
+import { runTraceOf } from '../src/lanes/trace-builder'
 import type {
 	DeliveryView,
 	Follower,
@@ -29,6 +30,7 @@ import type {
 	SubmitRequest,
 } from '../src/lanes/types'
 import { type Logger, loggerFromEnv } from '../src/observability/logger'
+import type { RunTrace } from '../src/observability/spans'
 import { UsageRecorder } from '../src/observability/usage'
 import type { ClaimAnswer } from '../src/tools/jobs'
 import type { ToolOutcome } from '../src/tools/registry'
@@ -70,6 +72,7 @@ function replySink(env: Env, name: string, logger: Logger): ReplySink | undefine
 
 export class SessionLane extends DurableObject<Env> {
 	readonly #lane: Lane
+	readonly #store: LaneStore
 	readonly #subscribers: LaneSubscribers
 	readonly #alarms: AlarmScheduler
 	readonly #usage: UsageRecorder
@@ -97,6 +100,7 @@ export class SessionLane extends DurableObject<Env> {
 		const runner = agentRuntime(env, logger)
 		this.#alarms = new AlarmScheduler(ctx.storage, logger)
 		const store = new LaneStore(ctx.storage.sql)
+		this.#store = store
 		this.#relays = new LaneRelays({
 			sql: ctx.storage.sql,
 			transaction: (fn) => ctx.storage.transactionSync(fn),
@@ -198,6 +202,11 @@ export class SessionLane extends DurableObject<Env> {
 
 	getRun(runId: string): LaneResult<RunView> {
 		return this.#lane.getRun(runId)
+	}
+
+	/** A run as a span tree (queue wait, model calls, tool calls, approvals), built from storage. */
+	runTrace(runId: string): LaneResult<RunTrace> {
+		return runTraceOf(this.#store, runId)
 	}
 
 	cancel(runId: string): Promise<LaneResult<RunView>> {

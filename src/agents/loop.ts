@@ -96,6 +96,7 @@ export class AgentLoop implements AgentRunner {
 				purpose: { task: 'answer', newMessages: fresh },
 				signal: input.signal,
 				deadline: input.deadline,
+				traceparent: input.traceparent,
 				callTimeoutMs: this.#deps.callTimeoutMs ?? config.limits.modelCallTimeoutMs,
 				onDelta: (text) => io.delta(text),
 				onCall: (record) => io.call(record),
@@ -174,6 +175,7 @@ export class AgentLoop implements AgentRunner {
 		messages: TurnMessage[],
 		signal: AbortSignal,
 		agent: TurnInput['agent'],
+		traceparent?: string,
 	): Promise<string> {
 		const step = await this.#router.step(targetsFor(agent.config), {
 			tenantId: agent.tenantId,
@@ -187,6 +189,7 @@ export class AgentLoop implements AgentRunner {
 			purpose: { task: 'summarize' },
 			signal,
 			deadline: Date.now() + 120_000,
+			traceparent,
 			callTimeoutMs: this.#deps.callTimeoutMs ?? agent.config.limits.modelCallTimeoutMs,
 			onDelta: () => {},
 			onCall: () => {},

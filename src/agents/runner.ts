@@ -58,6 +58,8 @@ export interface TurnInput {
 	deadline: number
 	/** The tools the agent may call in this turn (its selection, its MCP servers' tools). */
 	tools: readonly AnyToolSpec[]
+	/** The run's W3C traceparent: every provider request of the turn carries it. */
+	traceparent?: string
 }
 
 export interface ToolEventData {
@@ -107,6 +109,11 @@ export interface TurnResult {
 
 export interface AgentRunner {
 	runTurn(input: TurnInput, io: TurnIO): Promise<TurnResult>
-	/** Summarises older messages for compaction, with the agent's models. */
-	summarize(messages: TurnMessage[], signal: AbortSignal, agent: AgentSnapshot): Promise<string>
+	/** Summarises older messages for compaction, with the agent's models (traced like a turn). */
+	summarize(
+		messages: TurnMessage[],
+		signal: AbortSignal,
+		agent: AgentSnapshot,
+		traceparent?: string,
+	): Promise<string>
 }

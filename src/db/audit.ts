@@ -99,6 +99,8 @@ export interface AuditFilter {
 	from?: Date | undefined
 	to?: Date | undefined
 	before?: number | undefined
+	/** Rows of one W3C trace. */
+	traceId?: string | undefined
 }
 
 /** Up to `limit` rows of a chain that pass the filter, newest first. */
@@ -115,6 +117,7 @@ export function listAuditRows(
 	if (filter.from) where.push(gte(auditLog.ts, filter.from))
 	if (filter.to) where.push(lte(auditLog.ts, filter.to))
 	if (filter.before) where.push(lt(auditLog.seq, filter.before))
+	if (filter.traceId) where.push(eq(auditLog.traceId, filter.traceId))
 	return db
 		.select()
 		.from(auditLog)
@@ -133,6 +136,7 @@ export const toAuditRow = (r: typeof auditLog.$inferSelect): AuditRow => ({
 	target: r.target,
 	outcome: r.outcome,
 	requestId: r.requestId,
+	traceId: r.traceId,
 	data: r.data as Record<string, unknown>,
 	prevHash: r.prevHash,
 	hash: r.hash,

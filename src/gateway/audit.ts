@@ -1,6 +1,6 @@
 // How the gateway writes audit events: through the tenant's AuditChain Durable Object (the chain's
-// single writer), with the request id and the acting principal filled in. A failed append never
-// undoes the action it records, but it is logged as an error.
+// single writer), with the request id, its trace id and the acting principal filled in. A failed
+// append never undoes the action it records, but it is logged as an error.
 import type { Context } from 'hono'
 import { type AuditEvent, PLATFORM_CHAIN } from '../security/audit'
 import { actorOf } from '../security/subject'
@@ -12,7 +12,7 @@ export function appendThroughChain(env: Env, event: AuditEvent): Promise<unknown
 
 export async function audit(
 	c: Context<GatewayEnv>,
-	event: Omit<AuditEvent, 'tenantId' | 'actor' | 'requestId'> & {
+	event: Omit<AuditEvent, 'tenantId' | 'actor' | 'requestId' | 'traceId'> & {
 		tenantId?: string
 		actor?: string
 	},
@@ -24,6 +24,7 @@ export async function audit(
 		tenantId: event.tenantId ?? principal?.tenantId ?? PLATFORM_CHAIN,
 		actor: event.actor ?? (principal ? actorOf(principal) : 'anonymous'),
 		requestId: c.get('requestId'),
+		traceId: c.get('trace')?.traceId,
 	}
 	const done = appendThroughChain(c.env, full).catch((error: unknown) =>
 		c.get('logger').error('audit.append_failed', { action: full.action, error }),

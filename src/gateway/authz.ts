@@ -166,6 +166,11 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		{ action: 'sessions:read', resource: 'session', param: 'sessionKey' },
 	],
 	[
+		'GET',
+		'/v1/sessions/{sessionKey}/runs/{runId}/trace',
+		{ action: 'sessions:read', resource: 'session', param: 'sessionKey' },
+	],
+	[
 		'POST',
 		'/v1/sessions/{sessionKey}/runs/{runId}/cancel',
 		{ action: 'sessions:cancel', resource: 'session', param: 'sessionKey' },

@@ -1,6 +1,7 @@
 // The typed Hono environment of the gateway: bindings are the generated `Env`; variables are what
 // middleware puts on the context for handlers further down.
 import type { Logger } from '../observability/logger'
+import type { TraceContext } from '../observability/trace'
 import type { Role } from '../security/keys'
 import type { PrincipalKind } from '../security/subject'
 
@@ -26,6 +27,11 @@ export type CredentialSource = 'token' | 'access'
 
 export interface GatewayVariables {
 	requestId: string
+	/**
+	 * The request's W3C trace: the caller's `traceparent` continued with a span of ours, or a new
+	 * trace; undefined when telemetry is off (EDGECLAW_TELEMETRY=off).
+	 */
+	trace: TraceContext | undefined
 	logger: Logger
 	principal: Principal
 	credentialSource: CredentialSource

@@ -5,6 +5,7 @@
 // transaction; the lane pumps afterwards.
 
 import { estimateTokens } from '../agents/text'
+import { childSpan, formatTraceparent, parseTraceparent } from '../observability/trace'
 import type { SessionRef } from '../security/subject'
 import type { LaneLimits } from './limits'
 import { type PendingMessage, type RunRecord, runView } from './store'
@@ -103,12 +104,19 @@ export function admit(
 		head: req.mode === 'interrupt',
 		subject: req.subject,
 		reply: req.reply ?? null,
+		trace: runTrace(req.traceparent),
 	})
 	if (req.idempotencyKey) store.runs.rememberIdempotency(req.idempotencyKey, runId, now)
 	a.emit('queued', runId, { messageId: message.id, mode: req.mode })
 	if (req.mode === 'interrupt' && current) a.interrupt(current)
 	if (created) a.created(req.session, now)
 	return ok({ run: runView(queued), duplicate: false, disposition: 'queued' })
+}
+
+/** A new run's traceparent: a span of its own in the trace of the request that started it. */
+function runTrace(traceparent: string | undefined): string | null {
+	const parent = parseTraceparent(traceparent)
+	return parent ? formatTraceparent(childSpan(parent)) : null
 }
 
 /** One message of client-supplied history, stored before the run that brought it. */

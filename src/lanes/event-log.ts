@@ -1,6 +1,7 @@
 // The lane's event log in its SQLite: every event with a seq that only grows (AUTOINCREMENT, so
 // never reused after pruning or a reset), bounded by count and age. Subscribers replay from it and
-// followers are relayed from it. Part of LaneStore (`store.events`).
+// followers are relayed from it. An event of a traced run carries the run's trace id, read from
+// the run in the same insert. Part of LaneStore (`store.events`).
 import { type EventRow, toEvent } from './rows'
 import type { LaneEvent, LaneEventType } from './types'
 
@@ -17,16 +18,31 @@ export class EventLog {
 		runId: string | null
 		data: Record<string, unknown>
 	}): LaneEvent {
-		const { seq } = this.#sql
-			.exec<{ seq: number }>(
-				'INSERT INTO events (ts, type, run_id, data) VALUES (?, ?, ?, ?) RETURNING seq',
+		const { seq, trace_id } = this.#sql
+			.exec<{ seq: number; trace_id: string | null }>(
+				`INSERT INTO events (ts, type, run_id, data, trace_id)
+				 VALUES (?, ?, ?, ?, (SELECT substr(trace, 4, 32) FROM runs WHERE id = ?))
+				 RETURNING seq, trace_id`,
 				e.ts,
 				e.type,
 				e.runId,
 				JSON.stringify(e.data),
+				e.runId,
 			)
 			.one()
-		return { seq, ...e }
+		return trace_id ? { seq, ...e, traceId: trace_id } : { seq, ...e }
+	}
+
+	/** A run's events of the given types, in order (the run's trace is built from them). */
+	ofRun(runId: string, types: readonly LaneEventType[]): LaneEvent[] {
+		return this.#sql
+			.exec<EventRow>(
+				`SELECT * FROM events WHERE run_id = ? AND type IN (${types.map(() => '?').join(', ')}) ORDER BY seq`,
+				runId,
+				...types,
+			)
+			.toArray()
+			.map(toEvent)
 	}
 
 	after(seq: number, limit: number): LaneEvent[] {

@@ -7,6 +7,7 @@ import type {
 	TurnMessage,
 } from '../agents/runner'
 import { partChars } from '../agents/text'
+import { traceIdOf } from '../observability/trace'
 import type { ToolSubject } from '../security/subject'
 import { uniquePrincipals } from '../tools/principals'
 import type {
@@ -55,6 +56,7 @@ export interface RunRow extends Record<string, SqlStorageValue> {
 	calls: string | null
 	subject: string | null
 	reply: string | null
+	trace: string | null
 }
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
@@ -76,6 +78,7 @@ export interface EventRow extends Record<string, SqlStorageValue> {
 	type: string
 	run_id: string | null
 	data: string
+	trace_id: string | null
 }
 
 /** A run as the lane works with it (parsed JSON columns). */
@@ -106,6 +109,8 @@ export interface RunRecord {
 	subject: ToolSubject | null
 	/** Where the run's answer is delivered (the route of the newest message it carries), if anywhere. */
 	reply: ReplyRoute | null
+	/** The run's W3C traceparent (its own span id); null for runs started without a trace. */
+	trace: string | null
 }
 
 /**
@@ -145,6 +150,7 @@ export const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({
 	calls: r.calls ? (JSON.parse(r.calls) as ModelCallRecord[]) : [],
 	subject: r.subject ? (JSON.parse(r.subject) as ToolSubject) : null,
 	reply: r.reply ? (JSON.parse(r.reply) as ReplyRoute) : null,
+	trace: r.trace ?? null,
 })
 
 export const runView = (r: RunRecord): RunView => ({
@@ -166,6 +172,7 @@ export const runView = (r: RunRecord): RunView => ({
 	error: r.error,
 	calls: r.calls,
 	pendingInput: r.status === 'queued' ? r.input.length : 0,
+	traceId: traceIdOf(r.trace) ?? null,
 })
 
 export const toMessage = (r: MessageRow): MessageView => ({
@@ -186,6 +193,7 @@ export const toEvent = (r: EventRow): LaneEvent => ({
 	type: r.type as LaneEventType,
 	runId: r.run_id,
 	data: JSON.parse(r.data) as Record<string, unknown>,
+	...(r.trace_id && { traceId: r.trace_id }),
 })
 
 export const bytesOf = (content: readonly MessagePart[]): number => {

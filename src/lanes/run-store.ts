@@ -33,13 +33,15 @@ export class RunStore {
 		head: boolean
 		subject: ToolSubject | null
 		reply: ReplyRoute | null
+		/** The run's own traceparent (a span of the request's trace); null without one. */
+		trace?: string | null
 	}): RunRecord {
 		const pos = run.head
 			? "(SELECT coalesce(min(queue_pos), 0) - 1 FROM runs WHERE status = 'queued')"
 			: '(SELECT coalesce(max(queue_pos), 0) + 1 FROM runs)'
 		this.#sql.exec(
-			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit, subject, reply)
-			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit, subject, reply, trace)
+			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
 			run.id,
 			run.mode,
 			JSON.stringify(run.input),
@@ -49,6 +51,7 @@ export class RunStore {
 			run.gateLimit,
 			run.subject ? JSON.stringify(run.subject) : null,
 			run.reply ? JSON.stringify(run.reply) : null,
+			run.trace ?? null,
 		)
 		return {
 			id: run.id,
@@ -73,6 +76,7 @@ export class RunStore {
 			calls: [],
 			subject: run.subject,
 			reply: run.reply,
+			trace: run.trace ?? null,
 		}
 	}
 

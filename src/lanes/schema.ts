@@ -139,6 +139,11 @@ export const MIGRATIONS: readonly string[] = [
 	ALTER TABLE deliveries ADD COLUMN record_at INTEGER;
 	ALTER TABLE deliveries ADD COLUMN record_tries INTEGER NOT NULL DEFAULT 0;
 	CREATE INDEX deliveries_unrecorded ON deliveries (record_at) WHERE record_at IS NOT NULL;`,
+	// v7: traces — a run's W3C traceparent (its own span of the request's trace), the trace id on
+	// each event of a traced run, and when a tool job was claimed (its queue wait ends there).
+	`ALTER TABLE runs ADD COLUMN trace TEXT;
+	ALTER TABLE events ADD COLUMN trace_id TEXT;
+	ALTER TABLE tool_jobs ADD COLUMN started_at INTEGER;`,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

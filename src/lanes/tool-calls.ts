@@ -3,6 +3,7 @@
 // never waits forever. The lane is the authority on a job: a consumer must claim it before running
 // it, and a job with side effects is never run twice (a second claim settles it as an error).
 // With separate approvers the lane alone enforces that no principal of a call decides its approval.
+import { traceIdOf } from '../observability/trace'
 import type { AuditEvent } from '../security/audit'
 import type { SessionRef, ToolSubject } from '../security/subject'
 import type { ApprovalDecision, ToolCall } from '../tools/invoker'
@@ -52,6 +53,8 @@ export interface JobOrigin {
 	subject: ToolSubject
 	/** Every principal the call was decided for, the starter first. */
 	principals: ToolSubject[]
+	/** The run's W3C traceparent; the job carries it to the consumer. */
+	traceparent?: string | undefined
 }
 
 /** How an elevated call asks for its approval. */
@@ -125,11 +128,17 @@ export class LaneToolCalls {
 			subject: origin.subject,
 			principals: origin.principals,
 			deadline,
+			...(origin.traceparent && { traceparent: origin.traceparent }),
 		}
 		try {
 			await host.toolbox.enqueue(job)
 		} catch (error) {
-			host.logger.error('tool_job.enqueue_failed', { jobId, tool: spec.name, error })
+			host.logger.error('tool_job.enqueue_failed', {
+				jobId,
+				tool: spec.name,
+				traceId: traceIdOf(origin.traceparent),
+				error,
+			})
 			this.#settleJob(
 				jobId,
 				fail('tool_queue_unavailable', 'The tool queue did not take the job; the call failed.'),
@@ -163,7 +172,7 @@ export class LaneToolCalls {
 			)
 			return 'done'
 		}
-		this.#d.tx(() => store.markClaimed(jobId))
+		this.#d.tx(() => store.markClaimed(jobId, host.now()))
 		return 'run'
 	}
 

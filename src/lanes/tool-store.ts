@@ -17,6 +17,13 @@ export interface ToolJobRecord {
 	deadlineAt: number
 }
 
+/** A tool job with how far it got: claimed (`startedAt`) and settled (`finishedAt`, `code`). */
+export interface ToolJobTimes extends ToolJobRecord {
+	startedAt: number | null
+	finishedAt: number | null
+	code: string | null
+}
+
 export interface ApprovalView {
 	id: string
 	runId: string
@@ -42,6 +49,9 @@ interface JobRow extends Record<string, SqlStorageValue> {
 	claims: number
 	created_at: number
 	deadline_at: number
+	started_at: number | null
+	finished_at: number | null
+	code: string | null
 }
 
 interface ApprovalRow extends Record<string, SqlStorageValue> {
@@ -112,11 +122,26 @@ export class ToolCallStore {
 		return row && toJob(row)
 	}
 
-	markClaimed(jobId: string): void {
+	/** A consumer took the job: its queue wait ends and its execution starts `at`. */
+	markClaimed(jobId: string, at: number): void {
 		this.#sql.exec(
-			"UPDATE tool_jobs SET status = 'claimed', claims = claims + 1 WHERE job_id = ?",
+			"UPDATE tool_jobs SET status = 'claimed', claims = claims + 1, started_at = ? WHERE job_id = ?",
+			at,
 			jobId,
 		)
+	}
+
+	/** A run's tool jobs with their times, oldest first (the run's trace). */
+	jobTimesOfRun(runId: string): ToolJobTimes[] {
+		return this.#sql
+			.exec<JobRow>('SELECT * FROM tool_jobs WHERE run_id = ? ORDER BY created_at', runId)
+			.toArray()
+			.map((r) => ({
+				...toJob(r),
+				startedAt: r.started_at ?? null,
+				finishedAt: r.finished_at,
+				code: r.code,
+			}))
 	}
 
 	finishJob(jobId: string, status: 'done' | 'expired', at: number, code: string | null): void {
@@ -186,6 +211,14 @@ export class ToolCallStore {
 		return this.#sql
 			.exec<{ n: number }>("SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'")
 			.one().n
+	}
+
+	/** A run's approvals, oldest first (the run's trace). */
+	approvalsOfRun(runId: string): ApprovalView[] {
+		return this.#sql
+			.exec<ApprovalRow>('SELECT * FROM approvals WHERE run_id = ? ORDER BY created_at', runId)
+			.toArray()
+			.map(toApproval)
 	}
 
 	/** Pending approvals first, then the latest decided ones. */

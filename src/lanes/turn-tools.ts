@@ -2,6 +2,7 @@
 // lane's tool calls, lane tools with the toolbox's context, every decision recorded. Built once
 // per turn; the model's calls go through it. A call is decided for every principal whose message
 // the run carries at that moment (its starter, then each sender whose message it took).
+import { traceIdOf } from '../observability/trace'
 import { actorOf, type SessionRef, type ToolSubject } from '../security/subject'
 import { ToolInvoker } from '../tools/invoker'
 import { NO_SUBJECT, toolResource } from '../tools/policy'
@@ -29,7 +30,8 @@ export function runInvoker(
 	const nobody = { ...NO_SUBJECT, tenantId: session.tenantId }
 	const subject = run.subject ?? nobody
 	const actor = actorOf(subject)
-	const origin = { laneName: laneName(session), session, runId: run.id, subject }
+	const traceparent = run.trace ?? undefined
+	const origin = { laneName: laneName(session), session, runId: run.id, subject, traceparent }
 	// A running run's input changes only when it takes steered messages, so its principals are
 	// read from storage once, and again after each steer — not on every call.
 	let principals: ToolSubject[] | undefined
@@ -51,7 +53,14 @@ export function runInvoker(
 			dispatch: (call, spec, principals) =>
 				ctx.tools.dispatch({ ...origin, principals: [...principals] }, call, spec, signal),
 			context: (call) =>
-				toolbox.context({ ...session, runId: run.id, callId: call.callId, signal, agent }),
+				toolbox.context({
+					...session,
+					runId: run.id,
+					callId: call.callId,
+					signal,
+					agent,
+					traceparent,
+				}),
 			record: (entry) =>
 				toolbox.record({
 					id: host.newId(),
@@ -82,6 +91,7 @@ export function runInvoker(
 					action: 'tool.denied',
 					target: toolResource({ ...session, tool: entry.tool }),
 					outcome: 'deny',
+					traceId: traceIdOf(traceparent),
 					data: {
 						policy: entry.policyId,
 						reason: entry.reason,

@@ -10,6 +10,7 @@ import type {
 	TurnResult,
 } from '../agents/runner'
 import { estimateTokens, partChars } from '../agents/text'
+import { traceIdOf } from '../observability/trace'
 import { planCompaction, toTurnMessages } from './compaction'
 import type { LaneHost } from './host'
 import { type LaneLimits, limitsFor } from './limits'
@@ -85,6 +86,8 @@ export async function executeTurn(
 	const limits = limitsFor(run.agent)
 	const signal = active.controller.signal
 	const calls: ModelCallRecord[] = []
+	// The run's lines carry its trace id (the trace of the request that started it).
+	const logger = ctx.host.logger.child({ runId: run.id, traceId: traceIdOf(run.trace) })
 	try {
 		// A run that starts over (after an eviction) drops the steps its earlier attempt wrote.
 		if (run.attempt > 1) ctx.tx(() => ctx.store.transcript.deleteRunOutput(run.id))
@@ -109,6 +112,7 @@ export async function executeTurn(
 						input: run.input.map(asUserMessage),
 						signal,
 						deadline: active.deadline,
+						...(run.trace && { traceparent: run.trace }),
 					},
 					{
 						delta: (text) => {
@@ -183,7 +187,7 @@ export async function executeTurn(
 				return 'cancelled'
 			}
 			const code = errorCode(error)
-			ctx.host.logger.warn('lane.run_failed', { runId: run.id, code, error })
+			logger.warn('lane.run_failed', { code, error })
 			failRun(ctx, run.id, code, errorMessage(error), now, calls)
 			return 'failed'
 		})
@@ -232,6 +236,7 @@ async function compact(
 		toTurnMessages(plan.fold, limits.toolResultMaxChars),
 		signal,
 		run.agent,
+		run.trace ?? undefined,
 	)
 	const now = ctx.host.now()
 	ctx.tx(() => {
@@ -289,6 +294,7 @@ export function requeueLeftoverSteers(
 		subject: run.steer[0]?.subject ?? null,
 		// They answer where the run they were steered into answers (its newest message's route).
 		reply: run.reply,
+		trace: run.trace,
 	})
 	ctx.store.runs.setSteer(runId, [])
 	ctx.emit('queued', nextId, { mode: 'followup', steeredFrom: runId, messages: run.steer.length })

@@ -36,6 +36,8 @@ export interface LaneEvent {
 	type: LaneEventType
 	runId: string | null
 	data: Record<string, unknown>
+	/** The W3C trace id of the event's run, when the run carries one. */
+	traceId?: string
 }
 
 export interface SubmitRequest {
@@ -61,6 +63,11 @@ export interface SubmitRequest {
 	 * delivers its reply there through the lane's outbox. Opaque to the lane.
 	 */
 	reply?: ReplyRoute
+	/**
+	 * The W3C `traceparent` of the request that brought the message: a run it starts is a span
+	 * of that trace, and its logs, events, tool jobs and provider calls carry the trace id.
+	 */
+	traceparent?: string
 }
 
 /** A channel's address for a reply: which channel, of what kind, and its own target (plain JSON). */
@@ -124,6 +131,8 @@ export interface RunView {
 	calls: ModelCallRecord[]
 	/** User messages of this run that have not yet entered the transcript. */
 	pendingInput: number
+	/** The W3C trace id the run carries (null for runs started without one). */
+	traceId: string | null
 }
 
 export interface SubmitOutcome {

@@ -61,12 +61,14 @@ export class ContainerExecutor implements SandboxExecutor {
 	readonly #env: ContainerEnv
 	readonly #config: SandboxConfig
 	readonly #scope: SandboxScope
+	readonly #traceEnv: Record<string, string>
 	#sandbox: Promise<Sandbox> | undefined
 
-	constructor(env: ContainerEnv, scope: SandboxScope, config: SandboxConfig) {
+	constructor(env: ContainerEnv, scope: SandboxScope, config: SandboxConfig, traceparent?: string) {
 		this.#env = env
 		this.#config = config
 		this.#scope = scope
+		this.#traceEnv = traceparent ? { TRACEPARENT: traceparent } : {}
 	}
 
 	/** The id of the Sandbox (Durable Object and container) this executor drives. */
@@ -77,11 +79,12 @@ export class ContainerExecutor implements SandboxExecutor {
 	async exec(request: ExecRequest): Promise<ExecResult> {
 		const sandbox = await this.#open()
 		const cwd = workspacePath(request.cwd ?? WORKSPACE)
+		const env = { ...request.env, ...this.#traceEnv } // a traced run's TRACEPARENT too
 		const started = Date.now()
 		// Sessionless exec (see #open): the container runs `bash -c` and kills the process group
 		// at the timeout, so a runaway command never keeps the sandbox busy.
 		const run = await sandboxCall(
-			() => sandbox.exec(request.command, { cwd, env: request.env, timeout: request.timeoutMs }),
+			() => sandbox.exec(request.command, { cwd, env, timeout: request.timeoutMs }),
 			request.signal,
 		)
 		const stdout = capUtf8(run.stdout, request.maxOutputBytes)
@@ -110,7 +113,7 @@ export class ContainerExecutor implements SandboxExecutor {
 			() =>
 				sandbox.exec(`node ${dir}/main.mjs`, {
 					cwd: WORKSPACE,
-					env: { NODE_NO_WARNINGS: '1' },
+					env: { NODE_NO_WARNINGS: '1', ...this.#traceEnv },
 					timeout: request.timeoutMs,
 				}),
 			request.signal,

@@ -208,6 +208,8 @@ export interface IsolateExecutorOptions {
 	compatibilityDate?: string
 	/** Clock for `durationMs`. */
 	now?: () => number
+	/** The run's W3C traceparent, sent as a header of the call into the isolate (the code never sees it). */
+	traceparent?: string
 }
 
 /**
@@ -221,11 +223,13 @@ export class IsolateExecutor implements SandboxExecutor {
 	readonly #loader: WorkerLoader
 	readonly #compatibilityDate: string
 	readonly #now: () => number
+	readonly #headers: Record<string, string>
 
 	constructor(loader: WorkerLoader, options: IsolateExecutorOptions = {}) {
 		this.#loader = loader
 		this.#compatibilityDate = options.compatibilityDate ?? DEFAULT_COMPATIBILITY_DATE
 		this.#now = options.now ?? Date.now
+		this.#headers = options.traceparent ? { traceparent: options.traceparent } : {}
 	}
 
 	/**
@@ -274,6 +278,7 @@ export class IsolateExecutor implements SandboxExecutor {
 					.getEntrypoint()
 					.fetch('https://sandbox.invalid/run', {
 						method: 'POST',
+						headers: this.#headers,
 						body: JSON.stringify({ timeoutMs, maxOutputBytes }),
 						signal: call.signal,
 					})

@@ -1,6 +1,7 @@
 // Which executor answers a tool's need, per agent: `auto` runs JavaScript in a Worker Loader
 // isolate and shells in the container; `isolate` has no shell; `container` runs everything in
-// the container. A missing backend is a SandboxUnavailable that names the remedy, at once.
+// the container. A missing backend is a SandboxUnavailable that names the remedy, at once. A
+// traced run's traceparent goes along with every call (see each backend for how).
 import type { SessionRef } from '../security/subject'
 import { sandboxBackends } from './backends'
 import type { SandboxConfig } from './config'
@@ -14,6 +15,7 @@ export function sandboxProvider(
 	env: SandboxEnv,
 	scope: SandboxScope,
 	config: SandboxConfig,
+	traceparent?: string,
 ): SandboxProvider {
 	return (need) => {
 		if (need === 'js' && config.backend !== 'container') {
@@ -23,7 +25,7 @@ export function sandboxProvider(
 					'JavaScript isolates need the LOADER binding ([[worker_loaders]] in wrangler.toml).',
 				)
 			}
-			return new IsolateExecutor(env.LOADER)
+			return new IsolateExecutor(env.LOADER, traceparent ? { traceparent } : {})
 		}
 		if (need === 'shell' && config.backend === 'isolate') {
 			throw new SandboxUnavailable(
@@ -31,7 +33,7 @@ export function sandboxProvider(
 				'This agent runs code in isolates only (sandbox.backend "isolate"): exec and file tools need sandbox.backend "auto" or "container".',
 			)
 		}
-		return new ContainerExecutor(env, scope, config)
+		return new ContainerExecutor(env, scope, config, traceparent)
 	}
 }
 

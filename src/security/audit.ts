@@ -1,5 +1,6 @@
 // The tamper-evident audit log's rows: one hash chain per tenant.
 //   hash = hex(HMAC-SHA-256(audit key, prev_hash || canonical JSON of the row without the hashes))
+// (a row's trace id is part of that JSON only when it has one, so rows from before traces verify)
 // with `keyId` naming the key (src/security/audit-key.ts); rows written before the chain was keyed
 // (key id null) are hex(SHA-256(prev_hash || canonical JSON)). The first row of a tenant chains to
 // 64 zeros. Pure: building and hashing rows; src/db/audit.ts stores and verifies them. Event data
@@ -26,6 +27,8 @@ export interface AuditEvent {
 	target?: string
 	outcome: 'success' | 'failure' | 'deny'
 	requestId?: string
+	/** W3C trace id of the request or run that did it. */
+	traceId?: string
 	data?: Record<string, unknown>
 }
 
@@ -38,6 +41,8 @@ export interface AuditRow {
 	target: string | null
 	outcome: 'success' | 'failure' | 'deny'
 	requestId: string | null
+	/** W3C trace id of the request or run that did it; null (or absent) for untraced rows. */
+	traceId?: string | null
 	data: Record<string, unknown>
 	prevHash: string
 	hash: string
@@ -61,10 +66,14 @@ export async function sha256Hex(text: string): Promise<string> {
 
 const encoder = new TextEncoder()
 
-/** What a row's hash covers: its predecessor's hash, then the row (with its key id when keyed). */
+/**
+ * What a row's hash covers: its predecessor's hash, then the row (with its trace id when traced,
+ * its key id when keyed).
+ */
 export function hashedText(row: Omit<AuditRow, 'hash'>): string {
-	const { prevHash, keyId, ...body } = row
-	return prevHash + canonicalJson(keyId === null ? body : { ...body, keyId })
+	const { prevHash, keyId, traceId, ...body } = row
+	const traced = traceId == null ? body : { ...body, traceId }
+	return prevHash + canonicalJson(keyId === null ? traced : { ...traced, keyId })
 }
 
 /**
@@ -112,6 +121,7 @@ export async function nextRow(
 		target: event.target ?? null,
 		outcome: event.outcome,
 		requestId: event.requestId ?? null,
+		traceId: event.traceId ?? null,
 		data: redact(event.data ?? {}) as Record<string, unknown>,
 		prevHash: head.hash,
 		keyId: key?.id ?? null,

@@ -7,6 +7,7 @@
 // retried with backoff; after the last retry the dead-letter consumer settles the call as an error.
 import type { ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
+import { traceIdOf } from '../observability/trace'
 import { actorOf, type ToolSubject } from '../security/subject'
 import { type ClaimAnswer, ToolJob, type ToolJobLane } from './jobs'
 import { toolResource } from './policy'
@@ -69,8 +70,11 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 		return { jobId: undefined, status: 'malformed' }
 	}
 	const job = parsed.data
+	// The job's lines carry the trace id of the run that sent it.
+	const traceId = traceIdOf(job.traceparent)
+	const logger = traceId ? deps.logger.child({ traceId }) : deps.logger
 	const retry = (reason: string, error?: unknown): JobResult => {
-		deps.logger.warn('tool_job.retry', {
+		logger.warn('tool_job.retry', {
 			jobId: job.jobId,
 			reason,
 			attempts: message.attempts,
@@ -125,6 +129,7 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 					action: 'tool.denied',
 					target: toolResource({ tenantId: job.tenant, agentId: job.agent, tool: spec.name }),
 					outcome: 'deny',
+					traceId,
 					data: {
 						policy: decided.policyId,
 						reason: decided.reason,
@@ -149,6 +154,7 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 							callId: job.callId,
 							signal,
 							agent,
+							traceparent: job.traceparent,
 						}),
 						{ rethrowTransient: spec.idempotent },
 					)
@@ -212,6 +218,7 @@ async function settleDeadLetter(message: Message<unknown>, deps: ConsumerDeps): 
 		jobId: job.jobId,
 		tool: job.tool,
 		tenant: job.tenant,
+		traceId: traceIdOf(job.traceparent),
 	})
 	deps.toolbox.record(
 		executionOf(job, message.attempts, {

@@ -28,6 +28,11 @@ export const ToolJob = z
 		principals: z.array(ToolSubject).min(1).max(MAX_RUN_PRINCIPALS).optional(),
 		/** Epoch ms after which the lane no longer waits for the outcome. */
 		deadline: z.number().int().positive(),
+		/** The run's W3C traceparent: the consumer's logs and the sandbox carry its trace id. */
+		traceparent: z
+			.string()
+			.regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+			.optional(),
 	})
 	.strict()
 

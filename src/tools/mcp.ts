@@ -80,6 +80,8 @@ interface Access {
 	fetch: typeof fetch
 	credential(name: string): Promise<Credential>
 	checkUrl: UrlGuard
+	/** A traced run's W3C traceparent, sent to the server with each request of a call. */
+	traceparent?: string | undefined
 }
 
 /** Connects, runs `use`, and always closes (dropping the server's session when it has one). */
@@ -94,6 +96,7 @@ async function withClient<T>(
 		throw new McpConfigError(checked.reason, `MCP server URL refused: ${checked.message}`)
 	}
 	const headers: Record<string, string> = {}
+	if (access.traceparent) headers.traceparent = access.traceparent
 	if (server.secret) {
 		const credential = await access.credential(server.secret)
 		if (!credential.ok) {
@@ -226,7 +229,12 @@ function remoteTool(
 			tool.annotations?.readOnlyHint === true || tool.annotations?.idempotentHint === true,
 		placement: 'job',
 		async execute(args, ctx) {
-			const access = { fetch: ctx.fetch, credential: ctx.credential, checkUrl: guard }
+			const access = {
+				fetch: ctx.fetch,
+				credential: ctx.credential,
+				checkUrl: guard,
+				traceparent: ctx.traceparent,
+			}
 			const options = { signal: ctx.signal, timeout: server.timeoutMs }
 			let result: Record<string, unknown>
 			try {

@@ -43,7 +43,10 @@ export interface ToolContext extends SessionRef {
 	 * tenant's own only, since tools reach tenant-chosen URLs (src/security/credentials.ts).
 	 */
 	credential(name: string): Promise<Credential>
+	/** Its logger carries the run's trace id, when the run has one. */
 	logger: Logger
+	/** The run's W3C traceparent: sandboxes and MCP servers get it with each request. */
+	traceparent?: string | undefined
 }
 
 /** JSON Schema of an object, as the model sees a tool's parameters. */

@@ -7,6 +7,7 @@ import { credentialsFromEnv } from '../db/credentials'
 import { tenantPolicies } from '../db/policies'
 import { recordToolExecution, type ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
+import { traceIdOf } from '../observability/trace'
 import type { SandboxConfig } from '../sandbox/config'
 import { endSessionSandbox, type SandboxEnv, sandboxProvider } from '../sandbox/provider'
 import type { AuditEvent } from '../security/audit'
@@ -38,7 +39,7 @@ export interface Toolbox {
 	context(
 		scope: Pick<
 			ToolContext,
-			'tenantId' | 'agentId' | 'sessionKey' | 'runId' | 'callId' | 'signal'
+			'tenantId' | 'agentId' | 'sessionKey' | 'runId' | 'callId' | 'signal' | 'traceparent'
 		> & {
 			agent: ToolAgent
 		},
@@ -108,6 +109,7 @@ export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox
 			await env.TOOL_JOBS.send(job, { contentType: 'json' })
 		},
 		context(scope) {
+			const traceId = traceIdOf(scope.traceparent)
 			return {
 				tenantId: scope.tenantId,
 				agentId: scope.agentId,
@@ -127,10 +129,12 @@ export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox
 						scope: scope.agent.config.sandbox.scope,
 					},
 					scope.agent.config.sandbox,
+					scope.traceparent,
 				),
 				fetch: outbound,
 				credential: credentialOf(scope.tenantId),
-				logger: options.logger,
+				logger: traceId ? options.logger.child({ traceId }) : options.logger,
+				...(scope.traceparent && { traceparent: scope.traceparent }),
 			}
 		},
 		record(execution) {

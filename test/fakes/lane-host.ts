@@ -14,7 +14,7 @@ import type { LaneEvent, ReplyRoute, SubmitRequest } from '../../src/lanes/types
 import type { Logger } from '../../src/observability/logger'
 import type { MetricPoint } from '../../src/observability/metrics'
 import type { ToolSubject } from '../../src/security/subject'
-import { createToolbox } from '../../src/tools/toolbox'
+import { createToolbox, type Toolbox } from '../../src/tools/toolbox'
 import { silentLogger } from './logs'
 
 const PLATFORM_ADMIN = { kind: 'platform', id: 'admin-token', role: 'admin' } as const
@@ -127,8 +127,10 @@ export function laneOver(
 		sessionKey?: string
 		logger?: Logger
 		clock?: { now: number }
-		/** The agent runner (default: the real offline models). */
+		/** The model (default: the real runtime over the offline model). */
 		runner?: AgentRunner
+		/** The tools' deployment (default: the real toolbox over the test bindings). */
+		toolbox?: Toolbox
 	} = {},
 ): LaneHarness {
 	const logger = options.logger ?? silentLogger()
@@ -192,7 +194,7 @@ export function laneOver(
 			},
 			runnerFor: () => runner,
 			usage: { record() {} },
-			toolbox: createToolbox(env, { logger, waitUntil }),
+			toolbox: options.toolbox ?? createToolbox(env, { logger, waitUntil }),
 			replies: sink,
 			waitUntil,
 			logger,

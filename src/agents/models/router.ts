@@ -10,6 +10,7 @@
 // tenant's request could cause lands in that tenant's state instead.
 import type { LanguageModelV4 } from '@ai-sdk/provider'
 import type { Logger } from '../../observability/logger'
+import { traceIdOf } from '../../observability/trace'
 import type { Credentials } from '../../security/credentials'
 import { guardedFetch, OutboundRefused } from '../../security/outbound'
 import type { SecretOwner } from '../../security/secrets'
@@ -204,6 +205,7 @@ export class ModelRouter {
 						kind: failure.kind,
 						status: failure.status,
 						owner,
+						traceId: traceIdOf(req.traceparent),
 					})
 					if (interrupted) {
 						throw new ModelError(

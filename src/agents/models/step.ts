@@ -29,6 +29,8 @@ export interface StepRequest {
 	signal: AbortSignal
 	/** Epoch ms; no retry waits past it. */
 	deadline: number
+	/** The run's W3C traceparent, sent as a header with every provider request. */
+	traceparent?: string | undefined
 	callTimeoutMs: number
 	onDelta(text: string): void
 	onCall(record: ModelCallRecord): void
@@ -87,6 +89,7 @@ export async function callModel(
 			...(req.tools.length > 0 ? { tools: req.tools, toolChoice: { type: req.toolChoice } } : {}),
 			...definedParams(req.params),
 			...(providerOptions ? { providerOptions } : {}),
+			...(req.traceparent ? { headers: { traceparent: req.traceparent } } : {}),
 			abortSignal: controller.signal,
 		})
 		const reader = stream.getReader()

@@ -12,14 +12,17 @@ import { database } from '../../db/client'
 import type { ApprovalView } from '../../lanes/tool-store'
 import { isFinished, type LaneResult, ok } from '../../lanes/types'
 import type { Logger } from '../../observability/logger'
+import type { TraceContext } from '../../observability/trace'
 import type { ToolSubject } from '../../security/subject'
 import { appendThroughChain } from '../audit'
-import { callLane, checkBudget, openLane } from '../lane/client'
+import { callLane, checkBudget, openLane, traceparentOf } from '../lane/client'
 
 export interface HookScope {
 	env: Env
 	logger: Logger
 	requestId: string
+	/** The webhook request's trace (undefined with telemetry off). */
+	trace: TraceContext | undefined
 	waitUntil(promise: Promise<unknown>): void
 	now(): number
 }
@@ -76,6 +79,7 @@ export async function takeInbound(
 				maxConcurrentRuns: lane.maxConcurrentRuns,
 				subject: channelSubject(channel, envelope.sender.id),
 				reply: { channelId: channel.row.id, kind: channel.row.kind, target: envelope.reply },
+				...traceparentOf(scope.trace),
 			},
 			inbound.waitMs ? { waitMs: inbound.waitMs, inlineReply: true } : {},
 		),
@@ -209,6 +213,7 @@ function audit(
 			target,
 			outcome,
 			requestId: scope.requestId,
+			...(scope.trace && { traceId: scope.trace.traceId }),
 			data,
 		}).catch((error: unknown) => scope.logger.error('audit.append_failed', { action, error })),
 	)

@@ -156,6 +156,7 @@ export const hookRoutes = createRouter().openapi(hook, async (c) => {
 		env: c.env,
 		logger,
 		requestId: c.get('requestId'),
+		trace: c.get('trace'),
 		waitUntil: (p: Promise<unknown>) => waitUntil(c, p),
 		now: Date.now,
 	}

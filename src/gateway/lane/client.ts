@@ -10,6 +10,7 @@ import { cachedTokensUsed, secondsToUtcMidnight, utcDay } from '../../db/usage'
 import { laneName } from '../../lanes/name'
 import type { LaneErrorCode, LaneResult } from '../../lanes/types'
 import type { Logger } from '../../observability/logger'
+import { formatTraceparent, type TraceContext } from '../../observability/trace'
 import type { SessionRef, ToolSubject } from '../../security/subject'
 import type { Principal } from '../context'
 import { type ProblemCode, ProblemError } from '../problem'
@@ -60,6 +61,10 @@ export const subjectOf = (p: Principal, channel = 'api'): ToolSubject => ({
 	scopes: p.scopes,
 	channel,
 })
+
+/** The `traceparent` a submit carries for the request's trace (nothing with telemetry off). */
+export const traceparentOf = (trace: TraceContext | undefined): { traceparent?: string } =>
+	trace ? { traceparent: formatTraceparent(trace) } : {}
 
 /**
  * Refuses new runs once the tenant's daily token budget is used up (429 until UTC midnight).

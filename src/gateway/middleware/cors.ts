@@ -29,7 +29,7 @@ export const corsFromEnv = (): MiddlewareHandler<GatewayEnv> => {
 							origin: wildcard ? '*' : origins,
 							allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
 							allowHeaders: ALLOW_HEADERS,
-							exposeHeaders: ['x-request-id', 'retry-after', 'x-edgeclaw-session'],
+							exposeHeaders: ['x-request-id', 'traceparent', 'retry-after', 'x-edgeclaw-session'],
 							credentials: false,
 							maxAge: 600,
 						})
@@ -43,6 +43,7 @@ const ALLOW_HEADERS = [
 	'authorization',
 	'content-type',
 	'x-request-id',
+	'traceparent',
 	'x-edgeclaw-tenant',
 	'x-edgeclaw-session',
 	'idempotency-key',

@@ -1,7 +1,10 @@
 // First middleware of every request: assigns the request id (honouring a sane incoming
-// `x-request-id`), builds the request's logger and writes one access-log line when it is done.
+// `x-request-id`), accepts or starts its W3C trace, builds the request's logger and writes one
+// access-log line when it is done.
 import type { MiddlewareHandler } from 'hono'
 import { type LogSink, loggerFromEnv } from '../../observability/logger'
+import { telemetryOn } from '../../observability/metrics'
+import { continueTrace, formatTraceparent, TRACEPARENT_HEADER } from '../../observability/trace'
 import type { GatewayEnv } from '../context'
 
 export const REQUEST_ID_HEADER = 'x-request-id'
@@ -27,15 +30,19 @@ export const requestContext = (
 	return async function requestContext(c, next) {
 		const started = now()
 		const requestId = acceptRequestId(c.req.header(REQUEST_ID_HEADER)) ?? generateId()
+		// A malformed traceparent starts a new trace; with telemetry off there is none at all.
+		const trace = telemetryOn(c.env) ? continueTrace(c.req.header(TRACEPARENT_HEADER)) : undefined
 		const logger = loggerFromEnv(
 			c.env,
-			{ requestId },
+			{ requestId, ...(trace && { traceId: trace.traceId }) },
 			{ ...(options.sink && { sink: options.sink }), now },
 		)
 		c.set('requestId', requestId)
+		c.set('trace', trace)
 		c.set('logger', logger)
 		await next()
 		c.res.headers.set(REQUEST_ID_HEADER, requestId)
+		if (trace) c.res.headers.set(TRACEPARENT_HEADER, formatTraceparent(trace))
 		const principal = c.get('principal')
 		// Path only: query strings may carry data that does not belong in logs.
 		c.get('logger').info('request', {

@@ -16,7 +16,14 @@ import {
 import { waitUntil } from '../audit'
 import { authorizeRule } from '../authz'
 import type { GatewayEnv } from '../context'
-import { callLane, checkBudget, type LaneHandle, openLane, subjectOf } from '../lane/client'
+import {
+	callLane,
+	checkBudget,
+	type LaneHandle,
+	openLane,
+	subjectOf,
+	traceparentOf,
+} from '../lane/client'
 import { jsonBody } from '../middleware/body'
 import { bearerAuth, createRouter } from '../openapi'
 import { ProblemError } from '../problem'
@@ -153,6 +160,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 		subject: subjectOf(principal),
 		...(context.length > 0 && { context }),
 		...(idempotencyKey !== undefined && { idempotencyKey }),
+		...traceparentOf(c.get('trace')),
 	}
 
 	if (body.stream) {

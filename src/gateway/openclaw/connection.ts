@@ -3,8 +3,11 @@
 // Everything it must remember lives in the host's key-value storage, not in memory, so the object
 // holding the socket can hibernate between frames; only in-flight text of a streaming answer is
 // kept in memory (it is re-sent whole in the final event anyway). The credential is re-checked on
-// every request, every batch of lane events and every tick.
+// every request, every batch of lane events and every tick. A socket lives long and carries
+// unrelated work, so each request starts a W3C trace of its own (its logs, runs and audit rows).
 import type { LaneEvent } from '../../lanes/types'
+import { telemetryOn } from '../../observability/metrics'
+import { startTrace, type TraceContext } from '../../observability/trace'
 import { actorOf } from '../../security/subject'
 import { appendThroughChain } from '../audit'
 import type { Principal } from '../context'
@@ -159,8 +162,10 @@ export class OpenClawConnection {
 	// ── requests ────────────────────────────────────────────────────────────────────────────────
 
 	async #request(state: Connected, frame: RequestFrame): Promise<void> {
+		const trace = telemetryOn(this.#h.env) ? startTrace() : undefined
+		const logger = trace ? this.#h.logger.child({ traceId: trace.traceId }) : this.#h.logger
 		const fail = (error: ErrorShape) => this.#h.send(resError(frame.id, error))
-		const failed = (error: unknown) => fail(methodFailure(error, frame.method, this.#h.logger))
+		const failed = (error: unknown) => fail(methodFailure(error, frame.method, logger))
 		let valid: boolean
 		try {
 			valid = await stillValid(this.#h.env, state.principal, this.#h.now())
@@ -178,7 +183,7 @@ export class OpenClawConnection {
 		const params = method.params.safeParse(frame.params ?? {})
 		if (!params.success) return void fail(invalid(params.error, `${frame.method} params`))
 		let later: Promise<unknown> | undefined
-		const ctx = this.#context(state, (p) => {
+		const ctx = this.#context(state, trace, logger, (p) => {
 			later = p
 		})
 		try {
@@ -197,9 +202,15 @@ export class OpenClawConnection {
 		}
 	}
 
-	#context(state: Connected, respondLater: (p: Promise<unknown>) => void): MethodContext {
+	#context(
+		state: Connected,
+		trace: TraceContext | undefined,
+		logger: MethodContext['logger'],
+		respondLater: (p: Promise<unknown>) => void,
+	): MethodContext {
 		return {
 			respondLater,
+			trace,
 			env: this.#h.env,
 			connId: this.#h.connId,
 			principal: state.principal,
@@ -207,11 +218,11 @@ export class OpenClawConnection {
 			connectedAt: state.connectedAt,
 			now: () => this.#h.now(),
 			kv: this.#h.kv,
-			logger: this.#h.logger,
+			logger,
 			runs: this.#runs,
 			emit: (event, payload) => this.#event(event, payload),
 			audit: (action, target, data, outcome = 'success') =>
-				this.#audit(state.principal, action, outcome, data, target),
+				this.#audit(state.principal, action, outcome, data, target, trace?.traceId),
 		}
 	}
 
@@ -260,8 +271,10 @@ export class OpenClawConnection {
 		outcome: 'success' | 'failure' | 'deny',
 		data: Record<string, unknown>,
 		target?: string,
+		traceId?: string,
 	): void {
 		const state = this.#state
+		traceId ??= state?.meta.traceId
 		this.#h.waitUntil(
 			appendThroughChain(this.#h.env, {
 				tenantId: p.tenantId,
@@ -270,6 +283,7 @@ export class OpenClawConnection {
 				outcome,
 				requestId: state?.meta.requestId ?? 'gateway',
 				...(target !== undefined && { target }),
+				...(traceId !== undefined && { traceId }),
 				data: { surface: 'openclaw', ...data },
 			}).catch((error: unknown) => this.#h.logger.error('audit.append_failed', { action, error })),
 		)

@@ -172,6 +172,7 @@ async function authFailed(
 			action: 'auth.failed',
 			outcome: 'failure',
 			requestId: state.meta.requestId,
+			...(state.meta.traceId && { traceId: state.meta.traceId }),
 			data: { reason, surface: 'openclaw', ...(state.meta.ip ? { ip: state.meta.ip } : {}) },
 		}).catch(() => {}),
 	)

@@ -31,6 +31,8 @@ export interface OpenMeta {
 	ip?: string
 	tenant: string
 	requestId: string
+	/** The upgrade request's trace id: the handshake's audit rows carry it. */
+	traceId?: string
 }
 
 /** Before `connect` has succeeded (`connecting` while its credential is checked). */

@@ -5,6 +5,7 @@
 // same policy engine as the HTTP routes (src/gateway/openclaw/methods/).
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
+import { formatTraceparent, TRACEPARENT_HEADER } from '../../observability/trace'
 import type { GatewayEnv } from '../context'
 import { clientIp, DEFAULT_TENANT, TENANT_HEADER } from '../middleware/auth'
 import { createRouter } from '../openapi'
@@ -42,6 +43,9 @@ export async function admitGatewaySocket(c: Context<GatewayEnv>): Promise<Respon
 	if (ip) headers.set('x-client-ip', ip)
 	headers.set(TENANT_HEADER, c.req.header(TENANT_HEADER) ?? DEFAULT_TENANT)
 	headers.set('x-request-id', c.get('requestId'))
+	// The upgrade's trace covers the handshake; each request on the socket starts its own.
+	const trace = c.get('trace')
+	if (trace) headers.set(TRACEPARENT_HEADER, formatTraceparent(trace))
 	const res = await ns.get(id).fetch('https://gateway-connection/connect', { headers })
 	if (res.status !== 101) {
 		throw new ProblemError('lane_unavailable', 'The gateway connection could not be opened.', {

@@ -19,6 +19,10 @@ const AuditEntry = z
 		target: z.string().nullable(),
 		outcome: z.enum(['success', 'failure', 'deny']),
 		requestId: z.string().nullable(),
+		traceId: z
+			.string()
+			.nullable()
+			.openapi({ description: 'W3C trace id of the request or run that did it' }),
 		data: z.record(z.string(), z.unknown()),
 		prevHash: z.string(),
 		hash: z.string(),
@@ -54,6 +58,11 @@ const Query = z.object({
 	outcome: z.enum(['success', 'failure', 'deny']).optional(),
 	from: z.iso.datetime().optional(),
 	to: z.iso.datetime().optional(),
+	/** Entries of one W3C trace (32 lower-case hex digits). */
+	trace: z
+		.string()
+		.regex(/^[0-9a-f]{32}$/, 'is not a W3C trace id (32 lower-case hex digits)')
+		.optional(),
 	/** Entries with seq below this (the `nextCursor` of the previous page). */
 	cursor: z.coerce.number().int().min(1).optional(),
 	limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -136,6 +145,7 @@ function chainRoutes(base: string, chainOf: ChainOf, whose: string) {
 					from: q.from ? new Date(q.from) : undefined,
 					to: q.to ? new Date(q.to) : undefined,
 					before: q.cursor,
+					traceId: q.trace,
 				},
 				q.limit + 1,
 			)
@@ -144,7 +154,7 @@ function chainRoutes(base: string, chainOf: ChainOf, whose: string) {
 				{
 					entries: page.map((r) => {
 						const { tenantId: _, ...row } = toAuditRow(r)
-						return { ...row, ts: r.ts.toISOString() }
+						return { ...row, traceId: row.traceId ?? null, ts: r.ts.toISOString() }
 					}),
 					nextCursor: rows.length > q.limit ? (page[page.length - 1]?.seq ?? null) : null,
 				},

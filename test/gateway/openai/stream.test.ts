@@ -36,6 +36,7 @@ const run: RunView = {
 	error: null,
 	calls: [],
 	pendingInput: 1,
+	traceId: null,
 }
 
 const done: RunView = {

@@ -2,7 +2,7 @@
 // `agent` (accepted, then the final result as a second response) and `agent.wait`.
 import { z } from 'zod'
 import { QUEUE_MODES, type RunView } from '../../../lanes/types'
-import { checkBudget, subjectOf, unwrap } from '../../lane/client'
+import { checkBudget, subjectOf, traceparentOf, unwrap } from '../../lane/client'
 import { ProblemError } from '../../problem'
 import { MAX_CONTENT_CHARS } from '../../routes/sessions/schemas'
 import { follow } from '../follows'
@@ -58,6 +58,7 @@ async function submit(
 			idempotencyKey: `openclaw:${p.idempotencyKey}`,
 			maxConcurrentRuns: lane.maxConcurrentRuns,
 			subject: subjectOf(ctx.principal, 'openclaw'),
+			...traceparentOf(ctx.trace),
 		}),
 	)
 	trackRun(ctx, p.idempotencyKey, outcome.run.runId, lane)

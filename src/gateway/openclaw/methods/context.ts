@@ -4,6 +4,7 @@
 import type { z } from 'zod'
 import { laneName } from '../../../lanes/name'
 import type { Logger } from '../../../observability/logger'
+import type { TraceContext } from '../../../observability/trace'
 import { accessRequest, decide } from '../../authz'
 import type { Principal } from '../../context'
 import { type LaneHandle, openLane } from '../../lane/client'
@@ -21,6 +22,9 @@ export interface MethodContext {
 	connectedAt: number
 	now(): number
 	kv: KeyValue
+	/** The request's trace (each request starts its own; undefined with telemetry off). */
+	trace: TraceContext | undefined
+	/** Its lines carry the request's trace id. */
 	logger: Logger
 	runs: Map<string, RunTrack>
 	/** Sends an event on this connection; false when the socket is gone. */

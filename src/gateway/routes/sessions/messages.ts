@@ -2,7 +2,7 @@
 // the session's transcript.
 import { createRoute, z } from '@hono/zod-openapi'
 import type { RunView } from '../../../lanes/types'
-import { callLane, checkBudget, openLane, subjectOf } from '../../lane/client'
+import { callLane, checkBudget, openLane, subjectOf, traceparentOf } from '../../lane/client'
 import { jsonBody } from '../../middleware/body'
 import {
 	authedErrors,
@@ -96,6 +96,7 @@ export const messageRoutes = createRouter()
 					maxConcurrentRuns: lane.maxConcurrentRuns,
 					subject: subjectOf(c.get('principal')),
 					...(body.idempotencyKey !== undefined && { idempotencyKey: body.idempotencyKey }),
+					...traceparentOf(c.get('trace')),
 				},
 				body.wait ? { waitMs: body.waitTimeoutMs } : {},
 			),

@@ -4,6 +4,7 @@ import { Slug } from '../../../agents/config'
 import type { SessionRow } from '../../../db/sessions'
 import { SessionKey } from '../../../lanes/name'
 import { QUEUE_MODES, RUN_STATUSES } from '../../../lanes/types'
+import type { Span } from '../../../observability/spans'
 
 export const MAX_CONTENT_CHARS = 100_000
 
@@ -52,9 +53,11 @@ const ModelCall = z.object({
 	profile: z.string().optional(),
 	inputTokens: z.number().int(),
 	outputTokens: z.number().int(),
+	startedAt: z.number().optional(),
 	latencyMs: z.number(),
 	outcome: z.string(),
 	status: z.number().int().optional(),
+	failover: z.boolean().optional(),
 })
 
 /** Message parts: text, a tool call the model made, a tool's result. */
@@ -92,8 +95,50 @@ export const RunSchema = z
 		error: z.object({ code: z.string(), message: z.string() }).nullable(),
 		calls: z.array(ModelCall),
 		pendingInput: z.number().int(),
+		traceId: z
+			.string()
+			.nullable()
+			.openapi({ description: 'The W3C trace id the run carries (GET …/trace for its spans)' }),
 	})
 	.openapi('Run')
+
+/** A span of a run's trace and the spans within it (src/observability/spans.ts). */
+export const SpanSchema: z.ZodType<Span> = z
+	.lazy(() =>
+		z.object({
+			id: z.string(),
+			kind: z.enum([
+				'run',
+				'queue',
+				'compaction',
+				'model',
+				'tool',
+				'tool.queue',
+				'tool.exec',
+				'approval',
+			]),
+			name: z.string(),
+			startedAt: z.number().openapi({ description: 'Epoch ms' }),
+			durationMs: z.number().nullable().openapi({ description: 'Null while the span is open' }),
+			status: z.enum(['ok', 'error', 'cancelled', 'running']),
+			attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+			children: z.array(SpanSchema).openapi({ description: 'In start order' }),
+		}),
+	)
+	.openapi('Span')
+
+export const RunTraceSchema = z
+	.object({
+		traceId: z
+			.string()
+			.nullable()
+			.openapi({ description: 'The W3C trace id; null for runs started without one' }),
+		runId: z.string(),
+		agentId: z.string(),
+		sessionKey: z.string(),
+		root: SpanSchema,
+	})
+	.openapi('RunTrace')
 
 export const SubmitResult = z
 	.object({
