@@ -5,7 +5,8 @@ import { and, desc, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm'
 import { NO_FACTS, type TenantFacts } from '../observability/alerts'
 import type { Db } from './client'
 import { HIST_COLUMNS } from './metrics'
-import { alertEpisodes, metricsMinute, sessions, tenants, usageDaily } from './schema'
+import { alertEpisodes, metricsMinute } from './observability-schema'
+import { sessions, tenants, usageDaily } from './schema'
 import { readSettings, type TenantSettings } from './tenant-settings'
 
 export type AlertEpisodeRow = typeof alertEpisodes.$inferSelect

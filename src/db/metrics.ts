@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm'
 import type { RollupRow } from '../observability/rollups'
 import type { Db } from './client'
-import { metricsMinute } from './schema'
+import { metricsMinute } from './observability-schema'
 
 /** Histogram columns, in bucket order. */
 export const HIST_COLUMNS = [
