@@ -30,6 +30,7 @@ import type {
 } from '../src/lanes/types'
 import { type Logger, loggerFromEnv } from '../src/observability/logger'
 import { UsageRecorder } from '../src/observability/usage'
+import { placeMetrics } from '../src/observability/writers'
 import type { ClaimAnswer } from '../src/tools/jobs'
 import type { ToolOutcome } from '../src/tools/registry'
 import { createToolbox } from '../src/tools/toolbox'
@@ -87,8 +88,10 @@ export class SessionLane extends DurableObject<Env> {
 			waitUntil: (p) => ctx.waitUntil(p),
 			logger,
 		})
+		// The lane's one metrics writer: its points, its rollups (nothing when telemetry is off).
+		const metrics = placeMetrics(env, { logger, waitUntil: (p) => ctx.waitUntil(p) })
 		this.#usage = new UsageRecorder({
-			metrics: env.METRICS,
+			metrics: metrics.sink,
 			write: (deltas) => addUsage(db, deltas),
 			intervalMs: INDEX_WRITE_INTERVAL_MS,
 			waitUntil: (p) => ctx.waitUntil(p),
@@ -129,6 +132,7 @@ export class SessionLane extends DurableObject<Env> {
 			index,
 			runnerFor: () => runner,
 			usage: this.#usage,
+			metrics: metrics.sink,
 			toolbox: createToolbox(env, {
 				logger,
 				waitUntil: (p) => ctx.waitUntil(p),

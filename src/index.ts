@@ -4,6 +4,7 @@ import { resolveAgent } from './agents/lookup'
 import { database } from './db/client'
 import { createGateway } from './gateway/app'
 import { loggerFromEnv } from './observability/logger'
+import { placeMetrics } from './observability/writers'
 import { handleToolJobBatch } from './tools/consumer'
 import { createToolbox } from './tools/toolbox'
 
@@ -22,6 +23,8 @@ export default {
 	async queue(batch, env, ctx) {
 		const logger = loggerFromEnv(env, { queue: batch.queue })
 		const db = database(env.DB)
+		// One writer per batch; its rollups go to D1 once, when the batch is done.
+		const metrics = placeMetrics(env, { logger, waitUntil: (p) => ctx.waitUntil(p) })
 		await handleToolJobBatch(batch, {
 			toolbox: createToolbox(env, {
 				logger,
@@ -31,6 +34,8 @@ export default {
 			agent: (tenantId, agentId) => resolveAgent(db, tenantId, agentId),
 			logger,
 			now: Date.now,
+			metrics: metrics.sink,
 		})
+		if (metrics.rollups) ctx.waitUntil(metrics.rollups.settled())
 	},
 } satisfies ExportedHandler<Env>

@@ -24,6 +24,8 @@ export class PacedWrites<T> {
 	#writtenAt: number
 	#chain: Promise<void> = Promise.resolve()
 	#failures = 0
+	/** Callers of `landed()` waiting for what is pending now. */
+	#landing: (() => void)[] = []
 
 	constructor(options: PacedWritesOptions<T>) {
 		this.#o = options
@@ -48,6 +50,17 @@ export class PacedWrites<T> {
 		this.#cancelTimer()
 		this.#pending = undefined
 		await this.#chain
+		this.#land(this.#takeLanding())
+	}
+
+	/**
+	 * Resolves once what is pending now has been written (or its write failed), without hastening
+	 * it. A caller whose own life ends before the interval does — a request of a stateless Worker,
+	 * whose timers stop with it — hands this to its own `waitUntil`, so the paced write still goes.
+	 */
+	landed(): Promise<void> {
+		if (this.#pending === undefined) return this.#chain.then(() => {})
+		return new Promise((resolve) => this.#landing.push(resolve))
 	}
 
 	/** Resolves once everything put so far has landed (tests, shutdown). */
@@ -67,6 +80,7 @@ export class PacedWrites<T> {
 		this.#pending = undefined
 		if (pending === undefined) return
 		this.#writtenAt = Date.now()
+		const landing = this.#takeLanding()
 		this.#chain = this.#chain
 			.then(() => this.#o.write(pending))
 			.then(
@@ -78,7 +92,18 @@ export class PacedWrites<T> {
 					this.#retry(pending)
 				},
 			)
+			.finally(() => this.#land(landing))
 		this.#o.waitUntil(this.#chain)
+	}
+
+	#takeLanding(): (() => void)[] {
+		const landing = this.#landing
+		this.#landing = []
+		return landing
+	}
+
+	#land(landing: readonly (() => void)[]): void {
+		for (const resolve of landing) resolve()
 	}
 
 	/** A failed write comes back as pending, unless something newer already is. */

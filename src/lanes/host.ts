@@ -6,6 +6,7 @@
 import type { AgentRunner, AgentSnapshot } from '../agents/runner'
 import { PacedWrites } from '../db/paced-writes'
 import type { Logger } from '../observability/logger'
+import type { MetricsSink } from '../observability/metrics'
 import type { UsageSink } from '../observability/usage'
 import type { SessionRef } from '../security/subject'
 import type { Toolbox } from '../tools/toolbox'
@@ -93,8 +94,10 @@ export interface LaneHost {
 	gate(tenantId: string): SlotGate
 	index: SessionIndex
 	runnerFor(agent: AgentSnapshot): AgentRunner
-	/** Where the model calls of finished runs are accounted (D1 day totals, Analytics Engine). */
+	/** Where the model calls of finished runs are accounted (D1 day totals, their metric points). */
 	usage: UsageSink
+	/** Where the lane's metric points go: runs, tools, recoveries, compactions, deliveries. */
+	metrics: MetricsSink
 	/** Tools: which an agent sees, policy, the tool-jobs queue, records. */
 	toolbox: Toolbox
 	/** Sends replies of runs that carry a reply route; absent = such runs deliver nothing (logged once). */

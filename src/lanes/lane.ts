@@ -9,11 +9,12 @@ import { admit } from './admission'
 import type { LaneHost } from './host'
 import { LaneJournal } from './journal'
 import { limitsFor } from './limits'
+import { endedQueued } from './metrics'
 import { LaneOutbox, type OutboxTimers } from './outbox'
 import { recoverRuns } from './recovery'
 import { nextExpiry, pruneExpired } from './retention'
 import { type LaneStore, type RunRecord, runView } from './store'
-import { type ApprovalChoice, LaneToolCalls } from './tool-calls'
+import { type ApprovalChoice, type LaneToolCalls, sessionToolCalls } from './tool-calls'
 import type { ApprovalView } from './tool-store'
 import {
 	type ActiveRun,
@@ -71,26 +72,7 @@ export class Lane {
 			noted: (event) => this.#outbox.noted(event),
 			committed: () => this.#outbox.committed(),
 		})
-		this.#tools = new LaneToolCalls({
-			store: host.store.tools,
-			host,
-			tx: (fn) => this.#journal.tx(fn),
-			emit: (type, runId, data) => this.#journal.emit(type, runId, data),
-			audit: (event) => {
-				const session = this.#store.session()
-				if (!session) return
-				host.toolbox.audit({
-					...event,
-					tenantId: session.tenantId,
-					target: `session:${session.agentId}/${session.sessionKey}`,
-				})
-			},
-			// Approval changes reach the index unpaced: the tenant's pending list reads it.
-			approvalsChanged: () => {
-				const session = this.#store.session()
-				if (session) host.index.upsert(session, indexRow(this.#store, host.now()), { now: true })
-			},
-		})
+		this.#tools = sessionToolCalls(host, this.#journal)
 		this.#outbox = new LaneOutbox(host, {
 			tx: (fn) => this.#journal.tx(fn),
 			emit: (type, runId, data) => this.#journal.emit(type, runId, data),
@@ -163,10 +145,12 @@ export class Lane {
 		if (!run) return fail('not_found', `No run ${runId} in this session.`)
 		if (isFinished(run.status)) return fail('conflict', `Run ${runId} already ${run.status}.`)
 		if (run.status === 'queued') {
+			const finishedAt = this.#host.now()
 			this.#journal.tx(() => {
-				this.#store.runs.finish(runId, { status: 'cancelled', finishedAt: this.#host.now() })
+				this.#store.runs.finish(runId, { status: 'cancelled', finishedAt })
 				this.#journal.emit('cancelled', runId, { reason: 'cancelled' })
 			})
+			endedQueued(this.#host.metrics, [run], 'cancelled', finishedAt)
 			this.#waiters.wake(runId)
 			void this.pump()
 		} else if (this.#active?.id === runId) {
@@ -191,6 +175,7 @@ export class Lane {
 			this.#store.setMeta('updated_at', String(now))
 			this.#journal.emit('reset', null, {})
 		})
+		endedQueued(this.#host.metrics, queued, 'reset', now)
 		for (const run of queued) this.#waiters.wake(run.id)
 		this.#indexNow(session, now)
 		this.#releaseSlot(session)
@@ -204,6 +189,8 @@ export class Lane {
 		await this.#stopActive('reset')
 		const session = this.#store.session() as SessionRef
 		const agent = this.#store.runs.latestAgent()
+		// Runs still queued end with the session (no event: nobody is left to hear it).
+		const queued = this.#store.runs.withStatus('queued')
 		this.#host.subscribers.closeAll(4404, 'session deleted')
 		if (agent) {
 			await this.#host.toolbox
@@ -214,6 +201,7 @@ export class Lane {
 		await this.#host.index.remove(session)
 		this.#host.setAlarm(null)
 		await this.#host.deleteAll()
+		endedQueued(this.#host.metrics, queued, 'deleted', this.#host.now())
 		this.#store.forget()
 		this.#outbox.forget()
 		this.#waiters.wakeAll()
@@ -366,7 +354,9 @@ export class Lane {
 			for (const m of run.input) insertUser(this.#turnOps, m, run.id)
 			this.#journal.emit('started', run.id, { attempt: run.attempt + 1, deadline })
 		})
-		const active = activeRun(run, deadline)
+		// The runs waiting behind this one as it starts (its run point's queue depth).
+		const queueDepth = this.#store.runs.count('queued')
+		const active = activeRun(run, { startedAt: now, deadline, queueDepth })
 		this.#active = active
 		const timer = setTimeout(() => this.#stop(active, 'deadline'), deadline - now)
 		const stopTyping = this.#outbox.typing(run.id)

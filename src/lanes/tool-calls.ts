@@ -9,8 +9,10 @@ import type { ApprovalDecision, ToolCall } from '../tools/invoker'
 import type { ClaimAnswer, ToolJob } from '../tools/jobs'
 import { type AnyToolSpec, fail, type ToolOutcome } from '../tools/registry'
 import type { LaneHost } from './host'
+import type { LaneJournal } from './journal'
 import type { ApprovalView, ToolCallStore } from './tool-store'
 import { type LaneEventType, type LaneResult, fail as laneFail, ok } from './types'
+import { indexRow } from './views'
 
 /** Time a job may spend on the queue and in delivery beyond the tool's own timeout. */
 export const QUEUE_SLACK_MS = 15_000
@@ -319,6 +321,36 @@ export class LaneToolCalls {
 		}
 		if (expired.length > 0) this.#d.approvalsChanged()
 	}
+}
+
+/**
+ * A session lane's tool calls: through its journal, audited with the session as target, and
+ * approval changes sent to the index unpaced (the tenant's pending list reads it).
+ */
+export function sessionToolCalls(
+	host: LaneHost,
+	journal: Pick<LaneJournal, 'tx' | 'emit'>,
+): LaneToolCalls {
+	const { store } = host
+	return new LaneToolCalls({
+		store: store.tools,
+		host,
+		tx: (fn) => journal.tx(fn),
+		emit: (type, runId, data) => journal.emit(type, runId, data),
+		audit: (event) => {
+			const session = store.session()
+			if (!session) return
+			host.toolbox.audit({
+				...event,
+				tenantId: session.tenantId,
+				target: `session:${session.agentId}/${session.sessionKey}`,
+			})
+		},
+		approvalsChanged: () => {
+			const session = store.session()
+			if (session) host.index.upsert(session, indexRow(store, host.now()), { now: true })
+		},
+	})
 }
 
 /** Resolves with `work`, or runs `onStop` and rejects with the signal's reason when it aborts. */

@@ -147,6 +147,14 @@ export class RollupBuffer implements RollupSink {
 		})
 	}
 
+	/**
+	 * Resolves once the rows pending now are written (or failed), at the paced time: a request of
+	 * a stateless Worker hands it to its own `waitUntil` so its points outlive it (PacedWrites).
+	 */
+	landed(): Promise<void> {
+		return this.#writes.landed()
+	}
+
 	/** Resolves once everything added so far is in D1 (tests, shutdown). */
 	settled(): Promise<void> {
 		return this.#writes.settled()

@@ -11,6 +11,7 @@ import { Lane } from '../../src/lanes/lane'
 import { LaneStore } from '../../src/lanes/store'
 import type { LaneEvent, ReplyRoute, SubmitRequest } from '../../src/lanes/types'
 import type { Logger } from '../../src/observability/logger'
+import { type MetricsSink, NO_METRICS } from '../../src/observability/metrics'
 import type { ToolSubject } from '../../src/security/subject'
 import { createToolbox } from '../../src/tools/toolbox'
 import { silentLogger } from './logs'
@@ -117,7 +118,12 @@ export interface LaneHarness {
 export function laneOver(
 	state: DurableObjectState,
 	sink: ReplySink | undefined,
-	options: { sessionKey?: string; logger?: Logger; clock?: { now: number } } = {},
+	options: {
+		sessionKey?: string
+		logger?: Logger
+		clock?: { now: number }
+		metrics?: MetricsSink
+	} = {},
 ): LaneHarness {
 	const logger = options.logger ?? silentLogger()
 	const store = new LaneStore(state.storage.sql)
@@ -173,6 +179,7 @@ export function laneOver(
 			index: { upsert() {}, async remove() {} },
 			runnerFor: () => runner,
 			usage: { record() {} },
+			metrics: options.metrics ?? NO_METRICS,
 			toolbox: createToolbox(env, { logger, waitUntil }),
 			replies: sink,
 			waitUntil,
