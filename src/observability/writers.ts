@@ -25,18 +25,22 @@ export function placeMetrics(
 	env: MetricsEnv,
 	options: {
 		logger: Logger
-		/** Keeps the rollups' D1 writes alive (a Durable Object's or an invocation's). */
-		waitUntil(promise: Promise<unknown>): void
+		/**
+		 * Keeps the rollups' D1 writes alive (a Durable Object's or an invocation's); `handed` for
+		 * a stateless Worker's isolate, whose requests `take` the writes (RollupBuffer).
+		 */
+		waitUntil: ((promise: Promise<unknown>) => void) | 'handed'
 		intervalMs?: number
 	},
 ): PlaceMetrics {
 	if (!telemetryOn(env)) return NO_PLACE_METRICS
 	const db = database(env.DB)
+	const { waitUntil } = options
 	const rollups = new RollupBuffer({
 		write: (rows) => addMetricRollups(db, rows),
 		intervalMs: options.intervalMs ?? ROLLUP_WRITE_INTERVAL_MS,
-		waitUntil: options.waitUntil,
 		logger: options.logger,
+		...(waitUntil === 'handed' ? { handed: true as const } : { waitUntil }),
 	})
 	const sink = new MetricsWriter({
 		dataset: env.METRICS,

@@ -19,9 +19,9 @@ const writers = new WeakMap<object, PlaceMetrics>()
 const NO_DATASET = {}
 
 /**
- * The isolate's metrics writer. Its rollups' D1 writes are kept alive by the requests that add
- * points (each hands `landed()` to its own `waitUntil`): a timer of a stateless Worker outlives
- * no request, so the writer has no `waitUntil` of its own.
+ * The isolate's metrics writer. Its rollups are `handed`: a timer or a D1 call of one request
+ * neither outlives it nor may be touched by another, so each write is made by a request that
+ * added points and `take`s it (middleware below), under that request's own `waitUntil`.
  */
 export function gatewayMetrics(env: Env): PlaceMetrics {
 	if (!telemetryOn(env)) return NO_PLACE_METRICS
@@ -29,7 +29,7 @@ export function gatewayMetrics(env: Env): PlaceMetrics {
 	let place = writers.get(key)
 	if (!place) {
 		const logger = loggerFromEnv(env, { component: 'gateway.metrics' })
-		place = placeMetrics(env, { logger, waitUntil: () => {} })
+		place = placeMetrics(env, { logger, waitUntil: 'handed' })
 		writers.set(key, place)
 	}
 	return place
@@ -64,5 +64,6 @@ export const requestMetrics = (): MiddlewareHandler<GatewayEnv> =>
 			latencyMs: Date.now() - started,
 			bytes: Number(c.res.headers.get('content-length')) || 0,
 		})
-		if (place.rollups) waitUntil(c, place.rollups.landed())
+		const write = place.rollups?.take()
+		if (write) waitUntil(c, write)
 	}
