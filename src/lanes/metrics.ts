@@ -75,8 +75,16 @@ export function lanePoint(
 	session: Pick<SessionRef, 'tenantId' | 'agentId'>,
 	event: 'recovered' | 'compacted',
 	value: number,
+	traceId?: string,
 ): LanePoint {
-	return { kind: 'lane', tenant: session.tenantId, agent: session.agentId, event, value }
+	return {
+		kind: 'lane',
+		tenant: session.tenantId,
+		agent: session.agentId,
+		...(traceId !== undefined && { traceId }),
+		event,
+		value,
+	}
 }
 
 /** One try of a delivery (or its giving up before a try: `attempts` is then the tries made). */
@@ -86,11 +94,13 @@ export function deliveryPoint(
 	outcome: DeliveryPoint['outcome'],
 	attempts: number,
 	latencyMs: number,
+	traceId?: string,
 ): DeliveryPoint {
 	return {
 		kind: 'delivery',
 		tenant: session.tenantId,
 		agent: session.agentId,
+		...(traceId !== undefined && { traceId }),
 		channel: d.channelId,
 		channelKind: d.route.kind,
 		outcome,

@@ -10,7 +10,6 @@ import { pruneExpired } from '../../src/lanes/retention'
 import { TYPING_EVERY_MS } from '../../src/lanes/typing'
 import { HEARTBEAT_MS, nextWake } from '../../src/lanes/wake'
 import { Logger } from '../../src/observability/logger'
-import { NO_METRICS } from '../../src/observability/metrics'
 import { ADMIN, agentOf, fakeSink, laneOver, route } from '../fakes/lane-host'
 import { captureLogs, silentLogger } from '../fakes/logs'
 import { STATE_WAIT_MS } from '../timeouts'
@@ -327,7 +326,7 @@ describe('what enters the outbox', () => {
 					now: () => h.clock.now,
 					newId: () => 'd1',
 					logger: silentLogger(),
-					metrics: NO_METRICS,
+					metrics: { write() {} },
 				},
 				{ tx: (fn) => state.storage.transactionSync(fn), emit() {}, reschedule() {} },
 			)

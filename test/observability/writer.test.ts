@@ -1,5 +1,6 @@
 // The metrics writer on its own: the Analytics Engine budget, a binding that throws, the rollups
 // beside it, prices, and the writes a stateless Worker's requests hand each other.
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { HandedWrites } from '../../src/db/paced-writes'
 import { Logger } from '../../src/observability/logger'
@@ -11,7 +12,10 @@ import {
 } from '../../src/observability/metrics'
 import { costOf, LIST_PRICES, priceOf } from '../../src/observability/prices'
 import { RollupBuffer, type RollupRow } from '../../src/observability/rollups'
+import { NO_PLACE_METRICS, placeMetrics } from '../../src/observability/writers'
 import { captureLogs, silentLogger } from '../fakes/logs'
+import { recordMetrics } from '../fakes/metrics'
+import { admin, eventually, send } from '../helpers'
 
 const request = (status = 200): RequestPoint => ({
 	kind: 'request',
@@ -179,5 +183,33 @@ describe('prices', () => {
 		expect(priceOf('anthropic:claude-sonnet-4-5', own)).toEqual({ input: 1, output: 2 })
 		expect(costOf(priceOf('anthropic:claude-sonnet-4-5', own), 1_000_000, 500_000)).toBe(2)
 		expect(costOf(undefined, 10, 10)).toBeUndefined()
+	})
+})
+
+describe('EDGECLAW_TELEMETRY=off', () => {
+	it('writes no point and no rollup anywhere, and usage is still counted', async () => {
+		const metrics = recordMetrics()
+		expect(placeMetrics(env, { logger: silentLogger(), waitUntil: () => {} })).not.toBe(
+			NO_PLACE_METRICS,
+		)
+		Object.assign(env, { EDGECLAW_TELEMETRY: 'off' })
+		expect(placeMetrics(env, { logger: silentLogger(), waitUntil: () => {} })).toBe(
+			NO_PLACE_METRICS,
+		)
+		expect((await admin('/v1/agents')).status).toBe(200)
+		const { run } = await send('telemetry-off', { content: 'quiet', wait: true })
+		expect(run.output).toBe('echo: quiet')
+		const usage = await eventually(
+			async () =>
+				(await env.DB.prepare("SELECT calls FROM usage_daily WHERE tenant_id = 'default'").first<{
+					calls: number
+				}>()) ?? undefined,
+		)
+		expect(usage.calls).toBe(1)
+		expect(metrics.points).toEqual([])
+		const rows = await env.DB.prepare('SELECT count(*) AS n FROM metrics_minute').first<{
+			n: number
+		}>()
+		expect(rows?.n).toBe(0)
 	})
 })

@@ -11,6 +11,7 @@ export interface HookNote {
 	channelKind: string
 	/** How it was taken, once it was (else the status says: see `webhookPoint`). */
 	outcome?: string
+	traceId?: string
 }
 
 export const newHookNote = (): HookNote => ({
@@ -40,6 +41,7 @@ export function webhookPoint(
 	return {
 		kind: 'webhook',
 		tenant: note.tenant,
+		...(note.traceId !== undefined && { traceId: note.traceId }),
 		channel: note.channel,
 		channelKind: note.channelKind,
 		outcome: error === undefined && note.outcome ? note.outcome : refusalOf(note, answered),

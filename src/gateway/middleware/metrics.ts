@@ -3,7 +3,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import { loggerFromEnv } from '../../observability/logger'
-import { PLATFORM_INDEX, telemetryOn } from '../../observability/metrics'
+import { PLATFORM_INDEX, type RequestPoint, telemetryOn } from '../../observability/metrics'
 import { NO_PLACE_METRICS, type PlaceMetrics, placeMetrics } from '../../observability/writers'
 import { waitUntil } from '../audit'
 import type { GatewayEnv } from '../context'
@@ -46,24 +46,34 @@ export function routeTemplate(c: Context<GatewayEnv>): string {
 }
 
 /**
- * Measures the request (status as answered — 101 for a WebSocket upgrade —, time to the response,
- * its Content-Length), in its principal's tenant or, unauthenticated, the platform's.
+ * The request's point: status as answered (101 for a WebSocket upgrade), time to the response,
+ * its Content-Length, in its principal's tenant or, unauthenticated, the platform's.
  */
+export function requestPoint(
+	c: Context<GatewayEnv>,
+	latencyMs: number,
+	traceId?: string,
+): RequestPoint {
+	return {
+		kind: 'request',
+		tenant: c.get('principal')?.tenantId ?? PLATFORM_INDEX,
+		...(traceId !== undefined && { traceId }),
+		method: c.req.method,
+		route: routeTemplate(c),
+		status: c.res.status,
+		latencyMs,
+		bytes: Number(c.res.headers.get('content-length')) || 0,
+	}
+}
+
+/** Measures every request, and hands the isolate's next rollup write to it when it falls due. */
 export const requestMetrics = (): MiddlewareHandler<GatewayEnv> =>
 	async function requestMetrics(c, next) {
 		const started = Date.now()
 		const place = gatewayMetrics(c.env)
 		c.set('metrics', place.sink)
 		await next()
-		place.sink.write({
-			kind: 'request',
-			tenant: c.get('principal')?.tenantId ?? PLATFORM_INDEX,
-			method: c.req.method,
-			route: routeTemplate(c),
-			status: c.res.status,
-			latencyMs: Date.now() - started,
-			bytes: Number(c.res.headers.get('content-length')) || 0,
-		})
+		place.sink.write(requestPoint(c, Date.now() - started))
 		const write = place.rollups?.take()
 		if (write) waitUntil(c, write)
 	}
