@@ -69,7 +69,7 @@ const sizes = quick
 			lane: { count: 50, concurrency: 8 },
 			protocols: { perRound: 3 },
 			channels: { chats: 16 },
-			telemetry: { rounds: 2, perRound: 20, warmup: 5 },
+			telemetry: { rounds: 40, perRound: 1, warmup: 5 },
 			coldRuns: 1,
 		}
 	: {
@@ -80,8 +80,9 @@ const sizes = quick
 			lane: { count: 300, concurrency: 8 },
 			protocols: { perRound: 15 },
 			channels: { chats: 64 },
-			// A 3 % budget needs many samples: 2,000 turns per instance.
-			telemetry: { rounds: 20, perRound: 100, warmup: 50 },
+			// A 3 % budget needs many samples, alternating request by request so that drift on a
+			// busy machine hits both instances alike: 2,000 turns each.
+			telemetry: { rounds: 2_000, perRound: 1, warmup: 50 },
 			coldRuns: 3,
 		}
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
