@@ -59,12 +59,15 @@ describe('request points', () => {
 		expect((await admin('/v1/sessions/no-such-session?agent=main')).status).toBe(404)
 		expect((await call('/nowhere')).status).toBe(404)
 		expect((await call('/v1/agents')).status).toBe(401)
+		// A browser navigation the web app answers (404 when the app is not built: still its answer).
+		const page = await call('/sessions/abc', { headers: { accept: 'text/html' } })
 		expect(since(from, 'request')).toEqual([
 			request('GET /v1/agents', 200),
 			request('GET /v1/sessions/:sessionKey', 404),
 			request('GET unmatched', 404, PLATFORM_INDEX),
 			// Refused before it was authenticated: nobody's tenant, but the endpoint it asked for.
 			request('GET /v1/agents', 401, PLATFORM_INDEX),
+			request('GET (web app)', page.status, PLATFORM_INDEX),
 		])
 	})
 
