@@ -2,7 +2,13 @@
 // moment its end is recorded — whether it ran or ended in the queue —, the lane's own events
 // (`recovered`, `compacted`) and each try of its outbox. Built here, written through the host's sink.
 import type { ModelCallRecord } from '../agents/runner'
-import type { DeliveryPoint, LanePoint, MetricsSink, RunPoint } from '../observability/metrics'
+import {
+	type DeliveryPoint,
+	type LanePoint,
+	type MetricsSink,
+	pointBase,
+	type RunPoint,
+} from '../observability/metrics'
 import type { SessionRef } from '../security/subject'
 import type { DeliveryRecord } from './delivery-store'
 import type { RunRecord } from './store'
@@ -42,9 +48,7 @@ export function runPoint(
 	const started = run.startedAt
 	return {
 		kind: 'run',
-		tenant: run.agent.tenantId,
-		agent: run.agent.id,
-		...(end.traceId !== undefined && { traceId: end.traceId }),
+		...pointBase(run.agent.tenantId, run.agent.id, end.traceId),
 		outcome: end.outcome,
 		...(end.code !== undefined && { code: end.code }),
 		model: end.model ?? run.agent.config.model.primary,
@@ -77,14 +81,7 @@ export function lanePoint(
 	value: number,
 	traceId?: string,
 ): LanePoint {
-	return {
-		kind: 'lane',
-		tenant: session.tenantId,
-		agent: session.agentId,
-		...(traceId !== undefined && { traceId }),
-		event,
-		value,
-	}
+	return { kind: 'lane', ...pointBase(session.tenantId, session.agentId, traceId), event, value }
 }
 
 /** One try of a delivery (or its giving up before a try: `attempts` is then the tries made). */
@@ -98,9 +95,7 @@ export function deliveryPoint(
 ): DeliveryPoint {
 	return {
 		kind: 'delivery',
-		tenant: session.tenantId,
-		agent: session.agentId,
-		...(traceId !== undefined && { traceId }),
+		...pointBase(session.tenantId, session.agentId, traceId),
 		channel: d.channelId,
 		channelKind: d.route.kind,
 		outcome,

@@ -5,7 +5,7 @@
 import { PacedWrites } from '../db/paced-writes'
 import { type UsageDelta, utcDay } from '../db/usage'
 import type { Logger } from './logger'
-import type { MetricsSink, ModelCallPoint } from './metrics'
+import { type MetricsSink, type ModelCallPoint, pointBase } from './metrics'
 import { costOf, type ModelPrice, priceOf } from './prices'
 
 /** One call to a model provider, successful or not. */
@@ -52,9 +52,7 @@ export function modelCallMetric(
 	)
 	return {
 		kind: 'model_call',
-		tenant: agent.tenantId,
-		agent: agent.id,
-		...(traceId !== undefined && { traceId }),
+		...pointBase(agent.tenantId, agent.id, traceId),
 		model: call.model,
 		provider: colon < 0 ? call.model : call.model.slice(0, colon),
 		...(call.profile !== undefined && { profile: call.profile }),

@@ -2,7 +2,7 @@
 // the consumer records, with where it ran — the lane, or for a job the place its tool reached:
 // a sandbox backend (isolate, container), a remote MCP server, the network, or the consumer itself.
 import type { ToolExecution } from '../db/tool-executions'
-import type { ToolPoint } from '../observability/metrics'
+import { pointBase, type ToolPoint } from '../observability/metrics'
 import type { AnyToolSpec, ToolContext } from './registry'
 
 const OUTCOMES: Record<ToolExecution['status'], string> = {
@@ -26,9 +26,7 @@ export function toolPoint(
 ): ToolPoint {
 	return {
 		kind: 'tool',
-		tenant: e.tenantId,
-		agent: e.agentId,
-		...(where.traceId !== undefined && { traceId: where.traceId }),
+		...pointBase(e.tenantId, e.agentId, where.traceId),
 		tool: e.tool,
 		placement: where.placement,
 		outcome: OUTCOMES[e.status],

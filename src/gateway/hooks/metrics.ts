@@ -1,7 +1,7 @@
 // One `webhook` metric point per inbound channel webhook: which channel (once the request named a
 // known one), how it was taken, the status answered and how long that took.
 import type { InboundOutcome } from '../../channels/plugin'
-import { PLATFORM_INDEX, type WebhookPoint } from '../../observability/metrics'
+import { PLATFORM_INDEX, pointBase, type WebhookPoint } from '../../observability/metrics'
 import { ProblemError } from '../problem'
 
 /** What the webhook learned as it went; an unknown channel stays the platform's, unnamed. */
@@ -40,8 +40,7 @@ export function webhookPoint(
 	const answered = error === undefined ? status : error instanceof ProblemError ? error.status : 500
 	return {
 		kind: 'webhook',
-		tenant: note.tenant,
-		...(note.traceId !== undefined && { traceId: note.traceId }),
+		...pointBase(note.tenant, undefined, note.traceId),
 		channel: note.channel,
 		channelKind: note.channelKind,
 		outcome: error === undefined && note.outcome ? note.outcome : refusalOf(note, answered),

@@ -3,7 +3,12 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import { loggerFromEnv } from '../../observability/logger'
-import { PLATFORM_INDEX, type RequestPoint, telemetryOn } from '../../observability/metrics'
+import {
+	PLATFORM_INDEX,
+	pointBase,
+	type RequestPoint,
+	telemetryOn,
+} from '../../observability/metrics'
 import { NO_PLACE_METRICS, type PlaceMetrics, placeMetrics } from '../../observability/writers'
 import { waitUntil } from '../audit'
 import type { GatewayEnv } from '../context'
@@ -56,8 +61,7 @@ export function requestPoint(
 ): RequestPoint {
 	return {
 		kind: 'request',
-		tenant: c.get('principal')?.tenantId ?? PLATFORM_INDEX,
-		...(traceId !== undefined && { traceId }),
+		...pointBase(c.get('principal')?.tenantId ?? PLATFORM_INDEX, undefined, traceId),
 		method: c.req.method,
 		route: routeTemplate(c),
 		status: c.res.status,
