@@ -18,7 +18,7 @@ export function readBudgets(file) {
 /**
  * The figures of a run, by the names budgets use. A figure whose scenario did not run is NaN
  * (and fails its budget: a check is never passed by leaving a scenario out).
- * @param {{ results: Latency[], throughput: Throughput[], sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
+ * @param {{ results: Latency[], throughput: Throughput[], telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
  * @returns {Record<string, number>}
  */
 export function figures(run) {
@@ -43,6 +43,7 @@ export function figures(run) {
 		'channel.ack.p99 / submit.p99': ratio(channel('channel.ack')?.p99, channel('submit.key')?.p99),
 		'bundle.gzip KiB': run.cold?.find((c) => c.name === 'edgeclaw')?.gzipKiB ?? Number.NaN,
 		'web.ui gzip KiB': run.web?.payload?.gzipKiB ?? Number.NaN,
+		'turn.p50 telemetry on / off': run.telemetry?.p50Ratio ?? Number.NaN,
 		'web.ttft.p50 / (1.2 × ws.ttft.p50 + 20 ms)': ratio(
 			ttft?.results.find((r) => r.name === 'web.ttft')?.p50,
 			ttft?.p50Limit,

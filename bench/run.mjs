@@ -5,14 +5,15 @@
 // throughput at equal concurrency, a soak of each (before the phases that open 1,000 more
 // sessions), one lane, fan-out, sessions and a Telegram channel against the native API (its
 // webhook's ack, its answer's delivery to a fake Bot API) and the web app (its payload, and the
-// first token in Chromium against a raw WebSocket client); prints the tables and the budgets
+// first token in Chromium against a raw WebSocket client) and what telemetry costs a turn (two
+// more instances, metrics on and off); prints the tables and the budgets
 // (bench/budgets.json); writes bench/results/latest.json and latest.txt. Not in `npm test`.
 //   --check        exit 1 when a budget is missed
 //   --quick        fewer samples (a smoke run)
 //   --only=a,b     only these latency scenarios (and their baselines); skips the other phases
 //   --rounds=N     interleaved rounds per latency scenario (the channels phase: N × per round)
 //   --only-phase=a,b  only these phases: cold, matrix, stream, throughput, soak, lane, fanout,
-//                  sessions, channels, web
+//                  sessions, channels, web, telemetry
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -32,6 +33,8 @@ import { latencyScenarios } from './matrix.mjs'
 import { peerClient, startPeer } from './peer.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { sessionsScenario, soakScenario } from './sessions.mjs'
+import { summaryTable } from './summary.mjs'
+import { telemetryReport, telemetryScenario } from './telemetry.mjs'
 import { buildWeb, webFailures, webPhase, webReport } from './web.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -45,7 +48,8 @@ const listFlag = (name) =>
 		.split(',')
 const only = listFlag('only')
 const rounds = Number(argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
-const PHASES = 'cold matrix stream throughput soak lane fanout sessions channels web'.split(' ')
+const PHASES =
+	'cold matrix stream throughput soak lane fanout sessions channels web telemetry'.split(' ')
 const onlyPhases = listFlag('only-phase')
 for (const p of onlyPhases ?? [])
 	if (!PHASES.includes(p)) throw new Error(`--only-phase: no phase "${p}" (${PHASES.join(', ')})`)
@@ -65,6 +69,7 @@ const sizes = quick
 			lane: { count: 50, concurrency: 8 },
 			protocols: { perRound: 3 },
 			channels: { chats: 16 },
+			telemetry: { rounds: 40, perRound: 1, warmup: 5 },
 			coldRuns: 1,
 		}
 	: {
@@ -75,6 +80,9 @@ const sizes = quick
 			lane: { count: 300, concurrency: 8 },
 			protocols: { perRound: 15 },
 			channels: { chats: 64 },
+			// A 3 % budget needs many samples, alternating request by request so that drift on a
+			// busy machine hits both instances alike: 2,000 turns each.
+			telemetry: { rounds: 2_000, perRound: 1, warmup: 50 },
 			coldRuns: 3,
 		}
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
@@ -229,6 +237,10 @@ try {
 			...sizes.channels,
 		})
 	}
+	if (wants('telemetry')) phase('telemetry: a turn with metrics on and off (two more instances)')
+	const telemetry = wants('telemetry')
+		? await telemetryScenario({ cwd: root, state, token, plan: sizes.telemetry })
+		: null
 	if (wants('web')) phase('web: the UI payload, the first token in Chromium against a raw client')
 	const web = wants('web')
 		? await webPhase({ root, url: product.url, key: key.secret, quick })
@@ -297,6 +309,7 @@ try {
 		say(table(channels.results))
 	}
 	if (web) say(webReport(web))
+	if (telemetry) say(telemetryReport(telemetry, sizes.telemetry))
 	if (protocols.length > 0) {
 		say(
 			'\nstream: one turn per client protocol (ms; ttft = first token; ×http = full p50 / http.wait)\n',
@@ -323,66 +336,27 @@ try {
 			),
 		)
 	}
-	const rows = /** @type {string[][]} */ ([])
-	const signed = (/** @type {number} */ x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`
-	if (lane) {
-		rows.push([
-			'one-lane',
-			`${lane.count} messages to one session, ${lane.concurrency} submitting`,
-			`${lane.messagesPerSecond.toFixed(0)} msg/s; errors ${lane.errors}, lost ${lane.lost}, out of order ${lane.mismatched}`,
-		])
-	}
-	if (fanout) {
-		rows.push([
-			'fanout',
-			`${fanout.many.subscribers} WebSocket subscribers × ${fanout.many.turns} turns`,
-			`final delivered p50 ${fanout.many.p50.toFixed(1)} ms, p99 ${fanout.many.p99.toFixed(1)} ms, max ${fanout.many.max.toFixed(1)} ms; ` +
-				`1 subscriber p50 ${fanout.one.p50.toFixed(1)} / p99 ${fanout.one.p99.toFixed(1)} ms (p99 ${fanout.p99Ratio.toFixed(2)} ×); missed ${fanout.many.missed + fanout.one.missed}`,
-		])
-	}
-	if (sessions) {
-		rows.push([
-			'sessions',
-			`${sessions.sessions} × ${sessions.messages} submitted at once, ${sizes.sessions.concurrency} in flight`,
-			`${sessions.turnsPerSecond.toFixed(0)} turns/s (all answered ${sessions.totalSeconds.toFixed(1)} s); errors ${sessions.errors}, lost ${sessions.lost}, duplicated ${sessions.duplicated}, out of order ${sessions.outOfOrder}`,
-		])
-	}
 	const soaks = /** @type {const} */ ([
 		['soak', soak],
 		['peer.soak', peerSoak],
 	])
-	for (const [name, s] of soaks) {
-		if (!s) continue
-		rows.push([
-			name,
-			`${s.turns} turns, ${s.sessions} sessions, ${s.concurrency} in flight, waiting`,
-			`${s.turnsPerSecond.toFixed(0)} turns/s; live heap ${s.heapBefore.toFixed(1)} → ${s.heapAfter.toFixed(1)} MiB (${signed(s.heapPer1000)} MiB / 1,000 turns); ` +
-				`RSS ${s.rssBefore.toFixed(0)} → ${s.rssAfter.toFixed(0)} MiB (${signed(s.rssPer1000)} MiB / 1,000 turns); errors ${s.errors}, lost ${s.lost}, out of order ${s.outOfOrder}`,
-		])
-	}
-	for (const c of cold) {
-		rows.push([
-			`cold.${c.name}`,
-			'`wrangler check startup`',
-			`bundle ${c.bundleKiB.toFixed(0)} KiB, gzip ${c.gzipKiB.toFixed(0)} KiB; startup ${c.startupMs.toFixed(1)} ms CPU (median of ${c.runs}; ${c.samples} profile samples)`,
-		])
-	}
-	rows.push([
-		'memory',
-		'workerd RSS at start → end',
-		Object.entries(rssAtStart)
-			.map(
-				([k, v]) =>
-					`${k} ${v.toFixed(0)} → ${(rssAtEnd[/** @type {keyof typeof rssAtEnd} */ (k)] ?? 0).toFixed(0)} MiB`,
-			)
-			.join(', '),
-	])
 	say('\n')
-	say(grid(['scenario', 'shape', 'result'], rows))
+	say(
+		summaryTable({
+			lane,
+			fanout,
+			sessions,
+			sessionsConcurrency: sizes.sessions.concurrency,
+			soaks,
+			cold,
+			rssAtStart,
+			rssAtEnd,
+		}),
+	)
 
 	const verdicts = check(
 		readBudgets(join(root, 'bench/budgets.json')),
-		figures({ results, throughput, sessions, soak, cold, channels, web }),
+		figures({ results, throughput, sessions, soak, cold, channels, web, telemetry }),
 	)
 	say('\nbudgets (bench/budgets.json)\n')
 	say(verdictTable(verdicts))
@@ -407,6 +381,7 @@ try {
 				peerSoak,
 				channels,
 				web,
+				telemetry,
 				cold,
 				rss: { start: rssAtStart, end: rssAtEnd },
 				budgets: verdicts,

@@ -32,6 +32,7 @@ import type {
 import { type Logger, loggerFromEnv } from '../src/observability/logger'
 import type { RunTrace } from '../src/observability/spans'
 import { UsageRecorder } from '../src/observability/usage'
+import { placeMetrics } from '../src/observability/writers'
 import type { ClaimAnswer } from '../src/tools/jobs'
 import type { ToolOutcome } from '../src/tools/registry'
 import { createToolbox } from '../src/tools/toolbox'
@@ -90,8 +91,10 @@ export class SessionLane extends DurableObject<Env> {
 			waitUntil: (p) => ctx.waitUntil(p),
 			logger,
 		})
+		// The lane's one metrics writer: its points, its rollups (nothing when telemetry is off).
+		const metrics = placeMetrics(env, { logger, waitUntil: (p) => ctx.waitUntil(p) })
 		this.#usage = new UsageRecorder({
-			metrics: env.METRICS,
+			metrics: metrics.sink,
 			write: (deltas) => addUsage(db, deltas),
 			intervalMs: INDEX_WRITE_INTERVAL_MS,
 			waitUntil: (p) => ctx.waitUntil(p),
@@ -133,6 +136,7 @@ export class SessionLane extends DurableObject<Env> {
 			index,
 			runnerFor: () => runner,
 			usage: this.#usage,
+			metrics: metrics.sink,
 			toolbox: createToolbox(env, {
 				logger,
 				waitUntil: (p) => ctx.waitUntil(p),

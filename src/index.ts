@@ -6,6 +6,7 @@ import { database } from './db/client'
 import { createGateway } from './gateway/app'
 import { loggerFromEnv } from './observability/logger'
 import { runSchedule } from './observability/schedule'
+import { placeMetrics } from './observability/writers'
 import { handleToolJobBatch } from './tools/consumer'
 import { createToolbox } from './tools/toolbox'
 
@@ -24,6 +25,8 @@ export default {
 	async queue(batch, env, ctx) {
 		const logger = loggerFromEnv(env, { queue: batch.queue })
 		const db = database(env.DB)
+		// One writer per batch; its rollups go to D1 once, when the batch is done.
+		const metrics = placeMetrics(env, { logger, waitUntil: (p) => ctx.waitUntil(p) })
 		await handleToolJobBatch(batch, {
 			toolbox: createToolbox(env, {
 				logger,
@@ -33,7 +36,9 @@ export default {
 			agent: (tenantId, agentId) => resolveAgent(db, tenantId, agentId),
 			logger,
 			now: Date.now,
+			metrics: metrics.sink,
 		})
+		if (metrics.rollups) ctx.waitUntil(metrics.rollups.settled())
 	},
 	async scheduled(controller, env) {
 		await runSchedule(env, controller.scheduledTime, loggerFromEnv(env, { cron: controller.cron }))

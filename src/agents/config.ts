@@ -68,6 +68,10 @@ export const ProviderConfig = z
 	})
 export type ProviderConfig = z.infer<typeof ProviderConfig>
 
+const ModelPriceConfig = z
+	.object({ input: z.number().min(0).max(10_000), output: z.number().min(0).max(10_000) })
+	.strict()
+
 const ProviderId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase slug')
 
 export const AgentConfig = z
@@ -106,6 +110,11 @@ export const AgentConfig = z
 			.strict()
 			.prefault({}),
 		sandbox: SandboxConfig.prefault({}),
+		/**
+		 * Prices (USD per million input and output tokens) of this agent's models, by model ref,
+		 * where the built-in list (src/observability/prices.ts) has none or another is negotiated.
+		 */
+		prices: z.record(ModelRef, ModelPriceConfig).optional(),
 	})
 	.strict()
 	.superRefine((config, ctx) => {

@@ -1,6 +1,7 @@
 // D1 writes asked for often that need to land only now and then (the sessions index, usage day
-// totals): what is pending goes out at most once per interval, each write after the one before,
-// and a failed write is reported, never thrown — so a busy caller costs D1 one write per interval.
+// totals, metric rollups): what is pending goes out at most once per interval, each write after the
+// one before, and a failed write is reported, never thrown — so a busy caller costs D1 one write
+// per interval. `HandedWrites` does the same across the requests of a stateless Worker.
 
 export interface PacedWritesOptions<T> {
 	write(pending: T): Promise<void>
@@ -87,5 +88,72 @@ export class PacedWrites<T> {
 		this.#failures++
 		this.#pending = failed
 		this.#timer ??= setTimeout(() => this.#flush(), this.#o.intervalMs)
+	}
+}
+
+/** How long a request that took the next write may take before another may take it instead. */
+const HANDOVER_GRACE_FACTOR = 2
+
+/**
+ * Paced writes for a stateless Worker, where no request may touch another's I/O (its timers, its
+ * pending D1 calls, promises it settles): what is pending is plain data the isolate's requests
+ * share, and each write is made by one of them, in its own context. A request that put something
+ * calls `take()`: when no request has the next write yet, it gets it — a promise for its own
+ * `waitUntil` that waits out the interval and writes what is pending by then —, else undefined.
+ * A request that took a write and never made it (its invocation ended first) is replaced once it
+ * is two intervals late. Writes may overlap, so the pending state must be deltas that add up.
+ */
+export class HandedWrites<T> {
+	readonly #o: Pick<PacedWritesOptions<T>, 'write' | 'intervalMs' | 'failed'>
+	readonly #now: () => number
+	readonly #sleep: (ms: number) => Promise<void>
+	#pending: T | undefined
+	#writtenAt: number
+	/** Until when the request that took the next write has it. */
+	#takenUntil = Number.NEGATIVE_INFINITY
+
+	constructor(
+		options: Pick<PacedWritesOptions<T>, 'write' | 'intervalMs' | 'failed'> & {
+			now?: () => number
+			sleep?: (ms: number) => Promise<void>
+		},
+	) {
+		this.#o = options
+		this.#now = options.now ?? Date.now
+		this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+		// The first write waits one interval too: a burst is one write.
+		this.#writtenAt = this.#now()
+	}
+
+	/** Sets what the next write carries, from what is pending (if anything). */
+	put(next: (pending: T | undefined) => T): void {
+		this.#pending = next(this.#pending)
+	}
+
+	/** The next write, for the caller's `waitUntil`, when it falls to the caller (see the class). */
+	take(): Promise<void> | undefined {
+		const now = this.#now()
+		if (this.#pending === undefined || now < this.#takenUntil) return undefined
+		const wait = Math.max(0, this.#writtenAt + this.#o.intervalMs - now)
+		this.#takenUntil = now + wait + HANDOVER_GRACE_FACTOR * this.#o.intervalMs
+		return this.#sleep(wait).then(() => this.#write())
+	}
+
+	/** Writes what is pending now, in the caller's context (tests, shutdown). */
+	settled(): Promise<void> {
+		return this.#write()
+	}
+
+	async #write(): Promise<void> {
+		const pending = this.#pending
+		this.#pending = undefined
+		this.#takenUntil = Number.NEGATIVE_INFINITY
+		if (pending === undefined) return
+		this.#writtenAt = this.#now()
+		try {
+			await this.#o.write(pending)
+		} catch (error) {
+			this.#o.failed(error)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-// The gateway: every request passes request id → (browser navigations: the web app) → secure headers → CORS → body cap → (for /v1)
+// The gateway: every request passes request id → its metric point → (browser navigations: the web app) → secure headers → CORS → body cap → (for /v1)
 // authentication → validation → route. Errors leave through one envelope (errors.ts).
 import { Scalar } from '@scalar/hono-api-reference'
 import { secureHeaders } from 'hono/secure-headers'
@@ -8,6 +8,7 @@ import { hookRoutes } from './hooks/route'
 import { authenticate } from './middleware/auth'
 import { maxBody } from './middleware/body'
 import { corsFromEnv } from './middleware/cors'
+import { requestMetrics } from './middleware/metrics'
 import { limitByIp, limitByPrincipal } from './middleware/rate-limit'
 import { type RequestContextOptions, requestContext } from './middleware/request-context'
 import { completionRoutes } from './openai/completions'
@@ -53,6 +54,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	const app = createRouter()
 
 	app.use(requestContext(options))
+	app.use(requestMetrics())
 	// Browser navigations get the web app (its own, stricter headers); the rest is the API.
 	app.use(webApp())
 	app.use(secureHeaders())

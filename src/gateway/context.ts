@@ -1,6 +1,7 @@
 // The typed Hono environment of the gateway: bindings are the generated `Env`; variables are what
 // middleware puts on the context for handlers further down.
 import type { Logger } from '../observability/logger'
+import type { MetricsSink } from '../observability/metrics'
 import type { TraceContext } from '../observability/trace'
 import type { Role } from '../security/keys'
 import type { PrincipalKind } from '../security/subject'
@@ -35,6 +36,8 @@ export interface GatewayVariables {
 	logger: Logger
 	principal: Principal
 	credentialSource: CredentialSource
+	/** The isolate's metrics writer (middleware/metrics.ts). */
+	metrics: MetricsSink
 }
 
 export interface GatewayEnv {

@@ -98,8 +98,10 @@ export interface LaneHost {
 	gate(tenantId: string): SlotGate
 	index: SessionIndex
 	runnerFor(agent: AgentSnapshot): AgentRunner
-	/** Where the model calls of finished runs are accounted (D1 day totals, Analytics Engine). */
+	/** Where the model calls of finished runs are accounted (D1 day totals, their metric points). */
 	usage: UsageSink
+	/** Where the lane's metric points go: runs, tools, recoveries, compactions, stuck runs, deliveries. */
+	metrics: MetricsSink
 	/** Tools: which an agent sees, policy, the tool-jobs queue, records. */
 	toolbox: Toolbox
 	/** Sends replies of runs that carry a reply route; absent = such runs deliver nothing (logged once). */
@@ -111,8 +113,6 @@ export interface LaneHost {
 	 */
 	waitUntil?(promise: Promise<unknown>): void
 	logger: Logger
-	/** Where the lane's own metric points go (stuck and unstuck runs); absent = nowhere. */
-	metrics?: MetricsSink
 }
 
 export interface AlarmStorage {

@@ -9,6 +9,7 @@ import { admit } from './admission'
 import type { LaneHost } from './host'
 import { LaneJournal } from './journal'
 import { limitsFor } from './limits'
+import { endedQueued } from './metrics'
 import { LaneOutbox, type OutboxTimers } from './outbox'
 import { recoverRuns } from './recovery'
 import { Housekeeping, nextExpiry } from './retention'
@@ -152,10 +153,12 @@ export class Lane {
 		if (!run) return fail('not_found', `No run ${runId} in this session.`)
 		if (isFinished(run.status)) return fail('conflict', `Run ${runId} already ${run.status}.`)
 		if (run.status === 'queued') {
+			const finishedAt = this.#host.now()
 			this.#journal.tx(() => {
-				this.#store.runs.finish(runId, { status: 'cancelled', finishedAt: this.#host.now() })
+				this.#store.runs.finish(runId, { status: 'cancelled', finishedAt })
 				this.#journal.emit('cancelled', runId, { reason: 'cancelled' })
 			})
+			endedQueued(this.#host.metrics, [run], 'cancelled', finishedAt)
 			this.#waiters.wake(runId)
 			void this.pump()
 		} else if (this.#active?.id === runId) {
@@ -180,6 +183,7 @@ export class Lane {
 			this.#store.setMeta('updated_at', String(now))
 			this.#journal.emit('reset', null, {})
 		})
+		endedQueued(this.#host.metrics, queued, 'reset', now)
 		for (const run of queued) this.#waiters.wake(run.id)
 		this.#indexNow(session, now)
 		this.#releaseSlot(session)
@@ -193,6 +197,8 @@ export class Lane {
 		await this.#stopActive('reset')
 		const session = this.#store.session() as SessionRef
 		const agent = this.#store.runs.latestAgent()
+		// Runs still queued end with the session (no event: nobody is left to hear it).
+		const queued = this.#store.runs.withStatus('queued')
 		this.#host.subscribers.closeAll(4404, 'session deleted')
 		if (agent) {
 			await this.#host.toolbox
@@ -203,6 +209,7 @@ export class Lane {
 		await this.#host.index.remove(session)
 		this.#host.setAlarm(null)
 		await this.#host.deleteAll()
+		endedQueued(this.#host.metrics, queued, 'deleted', this.#host.now())
 		this.#store.forget()
 		this.#outbox.forget()
 		this.#waiters.wakeAll()
@@ -357,7 +364,9 @@ export class Lane {
 			for (const m of run.input) insertUser(this.#turnOps, m, run.id)
 			this.#journal.emit('started', run.id, { attempt: run.attempt + 1, deadline })
 		})
-		const active = activeRun(run, deadline)
+		// The runs waiting behind this one as it starts (its run point's queue depth).
+		const queueDepth = this.#store.runs.count('queued')
+		const active = activeRun(run, { startedAt: now, deadline, queueDepth })
 		this.#active = active
 		this.#indexNow(this.#store.session() as SessionRef, now)
 		const timer = setTimeout(() => this.#stop(active, 'deadline'), deadline - now)

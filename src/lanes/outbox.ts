@@ -6,6 +6,7 @@
 import { DeadLetters, outbound } from './dead-letters'
 import type { DeliveryRecord } from './delivery-store'
 import type { DeliveryResult, LaneHost, OutboundDelivery, ReplySink } from './host'
+import { deliveryPoint } from './metrics'
 import { backoff, bounded, type OutboxTimers, realTimers } from './outbox-timers'
 import type { DeliveryView, LaneEvent, LaneEventType, ReplyRoute } from './types'
 import { RunTyping } from './typing'
@@ -28,7 +29,7 @@ const SKIPPED = 'skipped: an earlier part failed'
 /** What the outbox uses of its lane's host. */
 export type OutboxHost = Pick<
 	LaneHost,
-	'store' | 'replies' | 'now' | 'newId' | 'logger' | 'waitUntil'
+	'store' | 'replies' | 'now' | 'newId' | 'logger' | 'waitUntil' | 'metrics'
 >
 
 /** What the outbox needs from its lane. */
@@ -39,6 +40,12 @@ export interface OutboxLane {
 	/** The outbox's next due time changed: the lane moves its alarm. */
 	reschedule(): void
 	timers?: Partial<OutboxTimers> | undefined
+}
+
+/** The tries a delivery made (this one included) and how long this one took. */
+interface Tried {
+	attempts: number
+	latencyMs: number
 }
 
 /** A caller that returns a run's answer itself (a webhook that waits): see LaneOutbox.hold. */
@@ -296,17 +303,19 @@ export class LaneOutbox {
 		const now = this.#h.now()
 		if (now >= d.deadlineAt) {
 			const error = d.error ? `${d.error} (deadline passed)` : 'deadline passed before it was sent'
-			return this.#giveUp(d, error)
+			return this.#giveUp(d, error, { attempts: d.attempts, latencyMs: 0 })
 		}
 		const attempt = d.attempts + 1
 		this.#lane.tx(() => store.deliveries.markSending(d.id, attempt, now + SEND_TIMEOUT_MS))
 		const result = await send(sink, outbound(store, d, attempt), this.#timers)
 		if (!current()) return
 		const after = this.#h.now()
+		const tried = { attempts: attempt, latencyMs: after - now }
 		if (result.ok) {
 			this.#lane.tx(() => store.deliveries.markSent(d.id, after))
+			this.#measure(d, 'sent', tried)
 		} else {
-			if (result.permanent) return this.#giveUp(d, result.error)
+			if (result.permanent) return this.#giveUp(d, result.error, tried)
 			// A platform's "retry now" (Retry-After: 0, a date past) still waits the backoff.
 			const asked = result.retryAfterMs
 			const normal = backoff(attempt, 1_000, MAX_BACKOFF_MS)
@@ -315,7 +324,7 @@ export class LaneOutbox {
 					? Math.max(asked, normal)
 					: normal
 			if (after + wait > d.deadlineAt) {
-				return this.#giveUp(d, `${result.error} (deadline passed)`)
+				return this.#giveUp(d, `${result.error} (deadline passed)`, tried)
 			}
 			logger.warn('lane.delivery_retry', {
 				deliveryId: d.id,
@@ -325,12 +334,23 @@ export class LaneOutbox {
 				error: result.error,
 			})
 			this.#lane.tx(() => store.deliveries.retryAt(d.id, after + wait, result.error))
+			this.#measure(d, 'retry', tried)
 		}
 		this.#lane.reschedule()
 	}
 
-	/** Dead letter: the delivery and the rest of its reply fail, visibly (event, log, record). */
-	#giveUp(d: DeliveryRecord, error: string): void {
+	/** A `delivery` point: one try (sent, or to retry), or the giving up. */
+	#measure(d: DeliveryRecord, outcome: 'sent' | 'retry' | 'failed', tried: Tried): void {
+		const session = this.#h.store.session()
+		if (!session) return
+		this.#h.metrics.write(deliveryPoint(session, d, outcome, tried.attempts, tried.latencyMs))
+	}
+
+	/**
+	 * Dead letter: the delivery and the rest of its reply fail, visibly (event, log, record, one
+	 * `failed` point; the later parts it skips were never tried and are not measured).
+	 */
+	#giveUp(d: DeliveryRecord, error: string, tried: Tried): void {
 		const { store, logger } = this.#h
 		const skipped = this.#lane.tx(() => {
 			store.deliveries.markFailed(d.id, error, this.#h.now())
@@ -345,6 +365,7 @@ export class LaneOutbox {
 			})
 			return skipped
 		})
+		this.#measure(d, 'failed', tried)
 		logger.warn('lane.delivery_failed', {
 			deliveryId: d.id,
 			channelId: d.channelId,

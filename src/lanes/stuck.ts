@@ -130,6 +130,6 @@ export class StuckRuns {
 			detail: runId,
 			value,
 		}
-		this.#ops.host.metrics?.write(point)
+		this.#ops.host.metrics.write(point)
 	}
 }

@@ -2,9 +2,11 @@
 // lane's tool calls, lane tools with the toolbox's context, every decision recorded. Built once
 // per turn; the model's calls go through it. A call is decided for every principal whose message
 // the run carries at that moment (its starter, then each sender whose message it took).
+import type { ToolExecution } from '../db/tool-executions'
 import { traceIdOf } from '../observability/trace'
 import { actorOf, type SessionRef, type ToolSubject } from '../security/subject'
 import { ToolInvoker } from '../tools/invoker'
+import { toolPoint } from '../tools/metrics'
 import { NO_SUBJECT, toolResource } from '../tools/policy'
 import { actorsOf } from '../tools/principals'
 import type { LaneHost } from './host'
@@ -61,8 +63,8 @@ export function runInvoker(
 					agent,
 					traceparent,
 				}),
-			record: (entry) =>
-				toolbox.record({
+			record: (entry) => {
+				const execution: ToolExecution = {
 					id: host.newId(),
 					tenantId: session.tenantId,
 					agentId: session.agentId,
@@ -83,7 +85,13 @@ export function runInvoker(
 					durationMs: entry.durationMs,
 					bytesIn: JSON.stringify(entry.args ?? null).length,
 					bytesOut: entry.bytesOut,
-				}),
+				}
+				toolbox.record(execution)
+				// A lane tool ran here; a job tool is measured here only when refused before its job.
+				host.metrics.write(
+					toolPoint(execution, { placement: 'lane', traceId: traceIdOf(traceparent) }),
+				)
+			},
 			denied: (entry) =>
 				toolbox.audit({
 					tenantId: session.tenantId,

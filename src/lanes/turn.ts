@@ -14,6 +14,7 @@ import { traceIdOf } from '../observability/trace'
 import { planCompaction, toTurnMessages } from './compaction'
 import type { LaneHost } from './host'
 import { type LaneLimits, limitsFor } from './limits'
+import { lanePoint, type RunEnd, runPoint } from './metrics'
 import { asUserMessage, type LaneStore, type PendingMessage, type RunRecord } from './store'
 import type { LaneToolCalls } from './tool-calls'
 import { runInvoker } from './turn-tools'
@@ -25,6 +26,10 @@ export type StopReason = 'cancelled' | 'interrupted' | 'deadline' | 'reset'
 export interface ActiveRun {
 	id: string
 	controller: AbortController
+	/** When this attempt started, its number (1-based), and the runs queued behind it then. */
+	startedAt: number
+	attempt: number
+	queueDepth: number
 	deadline: number
 	reason: StopReason | undefined
 	/** Set once a message was steered into this run, so its end checks for untaken steers. */
@@ -43,8 +48,14 @@ export class RunStopped extends Error {
 	}
 }
 
-/** The in-memory handle of a run the lane starts: its abort switch and the stop it races. */
-export function activeRun(run: RunRecord, deadline: number): ActiveRun {
+/**
+ * The in-memory handle of a run the lane starts (`run` as read before it was marked running): its
+ * abort switch and the stop it races.
+ */
+export function activeRun(
+	run: RunRecord,
+	start: { startedAt: number; deadline: number; queueDepth: number },
+): ActiveRun {
 	const controller = new AbortController()
 	const stopped = new Promise<never>((_, reject) => {
 		controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
@@ -55,7 +66,10 @@ export function activeRun(run: RunRecord, deadline: number): ActiveRun {
 	return {
 		id: run.id,
 		controller,
-		deadline,
+		startedAt: start.startedAt,
+		attempt: run.attempt + 1,
+		queueDepth: start.queueDepth,
+		deadline: start.deadline,
 		reason: undefined,
 		steered: run.steer.length > 0,
 		stopped,
@@ -88,6 +102,9 @@ export async function executeTurn(
 	const calls: ModelCallRecord[] = []
 	// The run's lines carry its trace id (the trace of the request that started it).
 	const logger = ctx.host.logger.child({ runId: run.id, traceId: traceIdOf(run.trace) })
+	let toolCalls = 0
+	/** Set once the run's end is stored: only then is it measured (a lane gone mid-turn is not). */
+	let end: RunEnd | undefined
 	try {
 		// A run that starts over (after an eviction) drops the steps its earlier attempt wrote.
 		if (run.attempt > 1) ctx.tx(() => ctx.store.transcript.deleteRunOutput(run.id))
@@ -121,7 +138,10 @@ export async function executeTurn(
 						tool: (event) => {
 							if (ctx.live()) ctx.tx(() => ctx.emit('tool', run.id, { ...event }))
 						},
-						invoke: (call) => invoker.invoke(tools, call),
+						invoke: (call) => {
+							toolCalls++
+							return invoker.invoke(tools, call)
+						},
 						steer: () => {
 							const taken = ctx.live() ? takeSteer(ctx, run.id) : []
 							if (taken.length > 0) tookSteer()
@@ -163,11 +183,12 @@ export async function executeTurn(
 			})
 			ctx.emit('final', run.id, { output: result.text, usage: result.usage, model: result.model })
 		})
+		end = { outcome: 'succeeded', finishedAt: now, model: result.model }
 		return 'succeeded'
 	} catch (error) {
 		const now = ctx.host.now()
 		const reason = active.reason ?? (error instanceof RunStopped ? error.reason : undefined)
-		return ctx.tx((): RunStatus => {
+		const ended = ctx.tx((): RunEnd => {
 			// Before the run is finished (which clears its steer list): steers it never took run next.
 			if (reason !== 'reset' && active.steered) requeueLeftoverSteers(ctx, run.id, now)
 			if (reason === 'deadline') {
@@ -179,20 +200,29 @@ export async function executeTurn(
 					now,
 					calls,
 				)
-				return 'failed'
+				return { outcome: 'failed', code: 'deadline_exceeded', finishedAt: now }
 			}
 			if (reason) {
 				ctx.store.runs.finish(run.id, { status: 'cancelled', finishedAt: now, calls })
 				ctx.emit('cancelled', run.id, { reason })
-				return 'cancelled'
+				return { outcome: 'cancelled', code: reason, finishedAt: now }
 			}
 			const code = errorCode(error)
 			logger.warn('lane.run_failed', { code, error })
 			failRun(ctx, run.id, code, errorMessage(error), now, calls)
-			return 'failed'
+			return { outcome: 'failed', code, finishedAt: now }
 		})
+		end = ended
+		return ended.outcome
 	} finally {
-		if (calls.length > 0) ctx.host.usage.record(run.agent, calls)
+		const traceId = traceIdOf(run.trace)
+		if (calls.length > 0) ctx.host.usage.record(run.agent, calls, traceId)
+		if (end) {
+			const started = { ...run, startedAt: active.startedAt, attempt: active.attempt }
+			ctx.host.metrics.write(
+				runPoint(started, { ...end, calls, toolCalls, queueDepth: active.queueDepth, traceId }),
+			)
+		}
 	}
 }
 
@@ -239,7 +269,7 @@ async function compact(
 		run.trace ?? undefined,
 	)
 	const now = ctx.host.now()
-	ctx.tx(() => {
+	const folded = ctx.tx(() => {
 		const folded = ctx.store.transcript.markCompacted(plan.upToSeq)
 		ctx.store.transcript.insert({
 			id: ctx.host.newId(),
@@ -253,7 +283,11 @@ async function compact(
 		const compactions = Number(ctx.store.getMeta('compactions') ?? '0') + 1
 		ctx.store.setMeta('compactions', String(compactions))
 		ctx.emit('compacted', run.id, { folded, compactions })
+		return folded
 	})
+	ctx.host.metrics.write(
+		lanePoint({ tenantId: run.agent.tenantId, agentId: run.agent.id }, 'compacted', folded),
+	)
 }
 
 /** Hands the run the messages steered into it since the last step; they join its input. */

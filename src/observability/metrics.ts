@@ -14,11 +14,18 @@ export const MAX_POINTS_PER_INVOCATION = 250
  * What every point carries: the tenant it belongs to (the index), the agent when there is one,
  * and the W3C trace id of the request or run it was measured in.
  */
-interface PointBase {
+export interface PointBase {
 	tenant: string
 	agent?: string
 	traceId?: string
 }
+
+/** The fields every point starts with; an agent or trace id only when there is one. */
+export const pointBase = (tenant: string, agent?: string, traceId?: string): PointBase => ({
+	tenant,
+	...(agent !== undefined && { agent }),
+	...(traceId !== undefined && { traceId }),
+})
 
 /** One gateway request, by route template (never the raw path: ids would explode cardinality). */
 export interface RequestPoint extends PointBase {

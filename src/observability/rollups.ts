@@ -1,7 +1,7 @@
 // Per-minute rollups of metric points in D1 (`metrics_minute`): points add up in memory by
 // (tenant, minute, kind, agent, dim, outcome) and go to D1 in coalesced batches — at most one write
 // per interval per writer —, with a duration histogram per row so the views can read percentiles.
-import { PacedWrites } from '../db/paced-writes'
+import { HandedWrites, PacedWrites } from '../db/paced-writes'
 import type { Logger } from './logger'
 import { type MetricPoint, PLATFORM_INDEX, pointFacts, type RollupSink } from './metrics'
 
@@ -33,6 +33,9 @@ export interface RollupRow {
 	/** BUCKET_COUNT counts. */
 	hist: number[]
 }
+
+/** Rows waiting for the next write, by key. */
+type PendingRows = Map<string, RollupRow>
 
 export const minuteOf = (at: number): number => at - (at % 60_000)
 
@@ -117,24 +120,29 @@ export function mergeRollup(a: RollupRow, b: RollupRow): RollupRow {
 /**
  * The writer's rollup side: adds points up in memory and writes them to D1 at most once per
  * `intervalMs` (the first write waits one interval, so a burst is one write). A failed write is
- * logged; its deltas are not retried (a repeated delta would count twice).
+ * logged; its deltas are not retried (a repeated delta would count twice). In a long-lived place
+ * (a Durable Object, one queue batch) the writes keep themselves alive through `waitUntil`; in a
+ * stateless Worker (`handed`) each write is made by a request that `take`s it (HandedWrites).
  */
 export class RollupBuffer implements RollupSink {
-	readonly #writes: PacedWrites<Map<string, RollupRow>>
+	readonly #writes: PacedWrites<PendingRows> | HandedWrites<PendingRows>
 
-	constructor(options: {
-		write: (rows: RollupRow[]) => Promise<void>
-		intervalMs: number
-		waitUntil: (p: Promise<unknown>) => void
-		logger: Logger
-	}) {
-		this.#writes = new PacedWrites({
+	constructor(
+		options: {
+			write: (rows: RollupRow[]) => Promise<void>
+			intervalMs: number
+			logger: Logger
+		} & ({ waitUntil: (p: Promise<unknown>) => void } | { handed: true }),
+	) {
+		const paced = {
 			intervalMs: options.intervalMs,
-			waitUntil: options.waitUntil,
-			write: (pending) => options.write([...pending.values()]),
-			failed: (error) => options.logger.error('metrics.rollup_write_failed', { error }),
-			waitFirst: true,
-		})
+			write: (pending: PendingRows) => options.write([...pending.values()]),
+			failed: (error: unknown) => options.logger.error('metrics.rollup_write_failed', { error }),
+		}
+		this.#writes =
+			'handed' in options
+				? new HandedWrites(paced)
+				: new PacedWrites({ ...paced, waitUntil: options.waitUntil, waitFirst: true })
 	}
 
 	add(point: MetricPoint, at: number): void {
@@ -145,6 +153,14 @@ export class RollupBuffer implements RollupSink {
 			pending.set(key, had ? mergeRollup(had, row) : row)
 			return pending
 		})
+	}
+
+	/**
+	 * A `handed` buffer's next write, for the calling request's `waitUntil`, when it falls to that
+	 * request; undefined otherwise (and always for a long-lived place's buffer).
+	 */
+	take(): Promise<void> | undefined {
+		return this.#writes instanceof HandedWrites ? this.#writes.take() : undefined
 	}
 
 	/** Resolves once everything added so far is in D1 (tests, shutdown). */

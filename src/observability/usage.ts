@@ -1,10 +1,12 @@
-// Usage accounting of model calls: every call becomes an Analytics Engine data point at once, and
-// is added to the D1 day totals (per tenant, agent, model) in coalesced batches — at most one D1
-// write per `intervalMs` per recorder (the first one interval after the first call), so a busy
-// lane does not write D1 per turn.
+// Usage accounting of model calls: every call becomes a `model_call` metric point at once (through
+// the place's metrics writer), and is added to the D1 day totals (per tenant, agent, model) in
+// coalesced batches — at most one D1 write per `intervalMs` per recorder (the first one interval
+// after the first call), so a busy lane does not write D1 per turn.
 import { PacedWrites } from '../db/paced-writes'
 import { type UsageDelta, utcDay } from '../db/usage'
 import type { Logger } from './logger'
+import { type MetricsSink, type ModelCallPoint, pointBase } from './metrics'
+import { costOf, type ModelPrice, priceOf } from './prices'
 
 /** One call to a model provider, successful or not. */
 export interface ModelCallRecord {
@@ -24,43 +26,59 @@ export interface ModelCallRecord {
 	failover?: boolean
 }
 
+/** The agent a call is accounted to; its config's `prices` (USD per million tokens) go first. */
+export interface UsageAgent {
+	tenantId: string
+	id: string
+	config?: { prices?: Readonly<Record<string, ModelPrice>> | undefined }
+}
+
 export interface UsageSink {
-	record(agent: { tenantId: string; id: string }, calls: readonly ModelCallRecord[]): void
+	/** `traceId`: the W3C trace id of the run the calls were made in, when it has one. */
+	record(agent: UsageAgent, calls: readonly ModelCallRecord[], traceId?: string): void
 }
 
-export interface MetricsDataset {
-	writeDataPoint(point: AnalyticsEngineDataPoint): void
-}
-
-/**
- * Analytics Engine layout of a model call: index = tenant; blobs = tenant, agent, model, profile,
- * outcome, kind ("model_call"); doubles = input tokens, output tokens, latency ms, 1 (count).
- */
-export function modelCallPoint(
-	agent: { tenantId: string; id: string },
+/** The `model_call` metric point of a call (docs/observability.md). */
+export function modelCallMetric(
+	agent: UsageAgent,
 	call: ModelCallRecord,
-): AnalyticsEngineDataPoint {
+	traceId?: string,
+): ModelCallPoint {
+	const colon = call.model.indexOf(':')
+	const costUsd = costOf(
+		priceOf(call.model, agent.config?.prices),
+		call.inputTokens,
+		call.outputTokens,
+	)
 	return {
-		indexes: [agent.tenantId],
-		blobs: [agent.tenantId, agent.id, call.model, call.profile ?? '', call.outcome, 'model_call'],
-		doubles: [call.inputTokens, call.outputTokens, call.latencyMs, 1],
+		kind: 'model_call',
+		...pointBase(agent.tenantId, agent.id, traceId),
+		model: call.model,
+		provider: colon < 0 ? call.model : call.model.slice(0, colon),
+		...(call.profile !== undefined && { profile: call.profile }),
+		outcome: call.outcome,
+		...(call.status !== undefined && { status: call.status }),
+		latencyMs: call.latencyMs,
+		inputTokens: call.inputTokens,
+		outputTokens: call.outputTokens,
+		...(costUsd !== undefined && { costUsd }),
+		failover: call.failover === true,
 	}
 }
 
 export class UsageRecorder implements UsageSink {
-	readonly #metrics: MetricsDataset | undefined
-	readonly #logger: Logger
+	readonly #metrics: MetricsSink
 	readonly #writes: PacedWrites<Map<string, UsageDelta>>
 
 	constructor(options: {
-		metrics: MetricsDataset | undefined
+		/** Where each call's `model_call` point goes (NO_METRICS when telemetry is off). */
+		metrics: MetricsSink
 		write: (deltas: UsageDelta[]) => Promise<void>
 		intervalMs: number
 		waitUntil: (p: Promise<unknown>) => void
 		logger: Logger
 	}) {
 		this.#metrics = options.metrics
-		this.#logger = options.logger
 		this.#writes = new PacedWrites({
 			...options,
 			write: (pending) => options.write([...pending.values()]),
@@ -70,16 +88,13 @@ export class UsageRecorder implements UsageSink {
 		})
 	}
 
-	record(agent: { tenantId: string; id: string }, calls: readonly ModelCallRecord[]): void {
+	record(agent: UsageAgent, calls: readonly ModelCallRecord[], traceId?: string): void {
 		if (calls.length === 0) return
 		const day = utcDay(Date.now())
+		// The writer never throws.
+		for (const call of calls) this.#metrics.write(modelCallMetric(agent, call, traceId))
 		this.#writes.put((pending = new Map()) => {
 			for (const call of calls) {
-				try {
-					this.#metrics?.writeDataPoint(modelCallPoint(agent, call))
-				} catch (error) {
-					this.#logger.warn('usage.metrics_failed', { error })
-				}
 				const key = `${agent.tenantId}|${day}|${agent.id}|${call.model}`
 				const d = pending.get(key) ?? {
 					tenantId: agent.tenantId,

@@ -7,9 +7,11 @@
 // retried with backoff; after the last retry the dead-letter consumer settles the call as an error.
 import type { ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
+import type { MetricsSink } from '../observability/metrics'
 import { traceIdOf } from '../observability/trace'
 import { actorOf, type ToolSubject } from '../security/subject'
 import { type ClaimAnswer, ToolJob, type ToolJobLane } from './jobs'
+import { toolPoint, watchPlacement } from './metrics'
 import { toolResource } from './policy'
 import { actorsOf, decideForEvery, deniedText } from './principals'
 import { type AnyToolSpec, fail, runTool, ToolError, type ToolOutcome } from './registry'
@@ -24,6 +26,8 @@ export interface ConsumerDeps {
 	agent(tenantId: string, agentId: string): Promise<ToolAgent | null>
 	logger: Logger
 	now(): number
+	/** Where each execution's `tool` point goes (absent: not measured). */
+	metrics?: MetricsSink
 }
 
 export type JobResult =
@@ -100,6 +104,7 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 	let outcome: ToolOutcome
 	let decision = { effect: 'deny' as 'allow' | 'deny', policyId: 'agent-gone' }
 	let spec: AnyToolSpec | undefined
+	let placement = () => 'job'
 	if (!agent) {
 		outcome = fail('tool_denied', `Agent "${job.agent}" no longer exists.`)
 	} else {
@@ -142,22 +147,24 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 				outcome = fail('tool_denied', deniedText(spec.name, decided, principals.length))
 			} else {
 				const signal = AbortSignal.timeout(Math.max(1, job.deadline - started))
+				const watched = watchPlacement(
+					deps.toolbox.context({
+						tenantId: job.tenant,
+						agentId: job.agent,
+						sessionKey: job.sessionKey,
+						runId: job.runId,
+						callId: job.callId,
+						signal,
+						agent,
+						traceparent: job.traceparent,
+					}),
+					spec,
+				)
+				placement = watched.placement
 				try {
-					outcome = await runTool(
-						spec,
-						job.args,
-						deps.toolbox.context({
-							tenantId: job.tenant,
-							agentId: job.agent,
-							sessionKey: job.sessionKey,
-							runId: job.runId,
-							callId: job.callId,
-							signal,
-							agent,
-							traceparent: job.traceparent,
-						}),
-						{ rethrowTransient: spec.idempotent },
-					)
+					outcome = await runTool(spec, job.args, watched.ctx, {
+						rethrowTransient: spec.idempotent,
+					})
 				} catch (error) {
 					if (isTransient(error)) return retry(error.code, error)
 					// The job's own deadline passed (runTool rethrows an aborted signal).
@@ -173,7 +180,10 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 	} catch (error) {
 		return retry('delivery_failed', error)
 	}
-	deps.toolbox.record(
+	recordExecution(
+		deps,
+		message,
+		placement(),
 		executionOf(job, message.attempts, {
 			decision: decision.effect,
 			policyId: decision.policyId,
@@ -190,6 +200,7 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 			durationMs: deps.now() - started,
 			bytesOut: outcome.text.length,
 		}),
+		traceIdOf(job.traceparent),
 	)
 	message.ack()
 	return { jobId: job.jobId, status: delivered ? 'delivered' : 'undelivered', outcome }
@@ -220,7 +231,10 @@ async function settleDeadLetter(message: Message<unknown>, deps: ConsumerDeps): 
 		tenant: job.tenant,
 		traceId: traceIdOf(job.traceparent),
 	})
-	deps.toolbox.record(
+	recordExecution(
+		deps,
+		message,
+		'job',
 		executionOf(job, message.attempts, {
 			decision: 'allow',
 			policyId: 'dead-letter',
@@ -230,9 +244,31 @@ async function settleDeadLetter(message: Message<unknown>, deps: ConsumerDeps): 
 			durationMs: 0,
 			bytesOut: 0,
 		}),
+		traceIdOf(job.traceparent),
 	)
 	message.ack()
 	return { jobId: job.jobId, status: 'dead_lettered', outcome }
+}
+
+/**
+ * Records a job's execution (`tool_executions`) and measures it: queue wait is the message's
+ * send → the consumer taking it (the execution's start).
+ */
+function recordExecution(
+	deps: ConsumerDeps,
+	message: Message<unknown>,
+	placement: string,
+	execution: ToolExecution,
+	traceId: string | undefined,
+): void {
+	deps.toolbox.record(execution)
+	deps.metrics?.write(
+		toolPoint(execution, {
+			placement,
+			queueWaitMs: execution.startedAt - message.timestamp.getTime(),
+			traceId,
+		}),
+	)
 }
 
 /** The `tool_executions` row of a job, from the job and how it ended. */

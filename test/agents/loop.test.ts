@@ -4,7 +4,8 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { utcDay } from '../../src/db/usage'
 import type { MessageView, RunView } from '../../src/lanes/types'
-import { modelCallPoint, UsageRecorder } from '../../src/observability/usage'
+import type { MetricPoint } from '../../src/observability/metrics'
+import { modelCallMetric, UsageRecorder } from '../../src/observability/usage'
 import { silentLogger } from '../fakes/logs'
 import { admin, createAgent, eventually, postJson, problem, send, waitForRun } from '../helpers'
 
@@ -124,12 +125,12 @@ describe('usage accounting', () => {
 		expect(row.output_tokens).toBeGreaterThan(0)
 	})
 
-	it('writes one Analytics Engine point per call and coalesces D1 writes', async () => {
-		const points: AnalyticsEngineDataPoint[] = []
+	it('writes one model_call point per call and coalesces D1 writes', async () => {
+		const points: MetricPoint[] = []
 		const writes: unknown[][] = []
 		const waiting: Promise<unknown>[] = []
 		const recorder = new UsageRecorder({
-			metrics: { writeDataPoint: (p) => points.push(p) },
+			metrics: { write: (p) => points.push(p) },
 			write: async (d) => {
 				writes.push(d)
 			},
@@ -139,7 +140,7 @@ describe('usage accounting', () => {
 		})
 		const agent = { tenantId: 't1', id: 'a1' }
 		const ok = {
-			model: 'anthropic:x',
+			model: 'anthropic:claude-sonnet-4-5',
 			profile: 'a',
 			inputTokens: 10,
 			outputTokens: 5,
@@ -149,21 +150,29 @@ describe('usage accounting', () => {
 		recorder.record(agent, [ok])
 		recorder.record(agent, [
 			{ ...ok, outcome: 'rate_limit', inputTokens: 0, outputTokens: 0, status: 429 },
-			ok,
+			{ ...ok, failover: true },
 		])
 		await recorder.settled()
 		await Promise.all(waiting)
 		expect(points).toEqual([
-			modelCallPoint(agent, ok),
-			expect.objectContaining({
-				blobs: ['t1', 'a1', 'anthropic:x', 'a', 'rate_limit', 'model_call'],
-			}),
-			modelCallPoint(agent, ok),
+			modelCallMetric(agent, ok),
+			expect.objectContaining({ outcome: 'rate_limit', status: 429, failover: false }),
+			expect.objectContaining({ outcome: 'ok', failover: true }),
 		])
 		expect(points[0]).toEqual({
-			indexes: ['t1'],
-			blobs: ['t1', 'a1', 'anthropic:x', 'a', 'ok', 'model_call'],
-			doubles: [10, 5, 80, 1],
+			kind: 'model_call',
+			tenant: 't1',
+			agent: 'a1',
+			model: 'anthropic:claude-sonnet-4-5',
+			provider: 'anthropic',
+			profile: 'a',
+			outcome: 'ok',
+			latencyMs: 80,
+			inputTokens: 10,
+			outputTokens: 5,
+			// $3 / $15 per million tokens.
+			costUsd: (10 * 3 + 5 * 15) / 1_000_000,
+			failover: false,
 		})
 		// Nothing is written before the interval (or settled()); then all three calls go as one row.
 		expect(writes).toEqual([

@@ -12,7 +12,7 @@ import { Lane } from '../../src/lanes/lane'
 import { LaneStore } from '../../src/lanes/store'
 import type { LaneEvent, ReplyRoute, SubmitRequest } from '../../src/lanes/types'
 import type { Logger } from '../../src/observability/logger'
-import type { MetricPoint } from '../../src/observability/metrics'
+import type { MetricPoint, MetricsSink } from '../../src/observability/metrics'
 import type { ToolSubject } from '../../src/security/subject'
 import { createToolbox, type Toolbox } from '../../src/tools/toolbox'
 import { silentLogger } from './logs'
@@ -131,6 +131,8 @@ export function laneOver(
 		runner?: AgentRunner
 		/** The tools' deployment (default: the real toolbox over the test bindings). */
 		toolbox?: Toolbox
+		/** Where metric points go (default: recorded in `points`). */
+		metrics?: MetricsSink
 	} = {},
 ): LaneHarness {
 	const logger = options.logger ?? silentLogger()
@@ -198,7 +200,7 @@ export function laneOver(
 			replies: sink,
 			waitUntil,
 			logger,
-			metrics: { write: (point) => h.points.push(point) },
+			metrics: options.metrics ?? { write: (point) => h.points.push(point) },
 		},
 		{
 			outboxTimers: {

@@ -326,6 +326,7 @@ describe('what enters the outbox', () => {
 					now: () => h.clock.now,
 					newId: () => 'd1',
 					logger: silentLogger(),
+					metrics: { write() {} },
 				},
 				{ tx: (fn) => state.storage.transactionSync(fn), emit() {}, reschedule() {} },
 			)

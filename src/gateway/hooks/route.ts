@@ -23,6 +23,7 @@ import { createRouter, ProblemSchema } from '../openapi'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from '../problem'
 import { answerBy } from './deadline'
 import { takeInbound } from './inbound'
+import { type HookNote, newHookNote, takenOutcome, webhookPoint } from './metrics'
 
 const Id = z.string().min(1).max(128)
 
@@ -110,7 +111,24 @@ async function limitChannel(
 
 export const hookRoutes = createRouter().openapi(hook, async (c) => {
 	const started = Date.now()
-	const { tenantId, channelId } = c.req.valid('param')
+	const note = newHookNote(c.get('trace')?.traceId)
+	try {
+		const res = await takeHook(c, c.req.valid('param'), note, started)
+		c.get('metrics').write(webhookPoint(note, res.status, Date.now() - started))
+		return res
+	} catch (error) {
+		c.get('metrics').write(webhookPoint(note, 500, Date.now() - started, error))
+		throw error
+	}
+})
+
+/** The webhook itself; `note` learns the channel and how the event was taken as it goes. */
+async function takeHook(
+	c: Context<GatewayEnv>,
+	{ tenantId, channelId }: { tenantId: string; channelId: string },
+	note: HookNote,
+	started: number,
+): Promise<Response> {
 	if (stillBlocked(clientIp(c), started)) throw limited('client IP')
 	if (blocked.size > MAX_BLOCKED) blocked.clear()
 	const logger = c.get('logger').child({ channel: channelId })
@@ -124,6 +142,7 @@ export const hookRoutes = createRouter().openapi(hook, async (c) => {
 		logger.info('channel.unknown', { tenant: tenantId, known: row !== null })
 		throw await refusal(c)
 	}
+	Object.assign(note, { tenant: tenantId, channel: channelId, channelKind: row.kind })
 	const channel = openChannel(c.env, row)
 	if ('error' in channel) {
 		logger.error('channel.unusable', { error: channel.error })
@@ -147,8 +166,12 @@ export const hookRoutes = createRouter().openapi(hook, async (c) => {
 		if (error instanceof InboundInvalid) throw new ProblemError('bad_request', error.message)
 		throw error
 	}
-	if (inbound.type === 'respond') return inbound.response
+	if (inbound.type === 'respond') {
+		note.outcome = 'handshake'
+		return inbound.response
+	}
 	if (inbound.type === 'ignore') {
+		note.outcome = 'ignored'
 		logger.debug('channel.ignored', { reason: inbound.reason })
 		return channel.plugin.respond(channel.ctx, inbound, { kind: 'dropped', reason: inbound.reason })
 	}
@@ -168,8 +191,9 @@ export const hookRoutes = createRouter().openapi(hook, async (c) => {
 		logger.warn('channel.ack_deadline', { deadlineMs: deadline })
 		waitUntil(c, lateNotice(channel, inbound, late, logger))
 	})
+	note.outcome = takenOutcome(outcome)
 	return channel.plugin.respond(channel.ctx, inbound, outcome)
-})
+}
 
 /**
  * A taking that finished after the platform was answered: a notice it produced (a pairing code

@@ -1,0 +1,51 @@
+// The metrics writer of one runtime place (a session lane, a gateway isolate, a queue batch): the
+// Analytics Engine binding plus the place's own per-minute D1 rollups — or nothing at all when
+// telemetry is off (EDGECLAW_TELEMETRY=off), so the overhead benchmark can compare.
+import { database } from '../db/client'
+import { addMetricRollups } from '../db/metrics'
+import type { Logger } from './logger'
+import { type MetricsSink, MetricsWriter, NO_METRICS, telemetryOn } from './metrics'
+import { RollupBuffer } from './rollups'
+
+/** A place's rollups go to D1 at most this often (like the usage day totals). */
+export const ROLLUP_WRITE_INTERVAL_MS = 5_000
+
+export type MetricsEnv = Pick<Env, 'DB' | 'METRICS' | 'EDGECLAW_TELEMETRY'>
+
+export interface PlaceMetrics {
+	/** Where the place's points go. */
+	sink: MetricsSink
+	/** Its rollups; absent when telemetry is off. */
+	rollups: RollupBuffer | undefined
+}
+
+export const NO_PLACE_METRICS: PlaceMetrics = { sink: NO_METRICS, rollups: undefined }
+
+export function placeMetrics(
+	env: MetricsEnv,
+	options: {
+		logger: Logger
+		/**
+		 * Keeps the rollups' D1 writes alive (a Durable Object's or an invocation's); `handed` for
+		 * a stateless Worker's isolate, whose requests `take` the writes (RollupBuffer).
+		 */
+		waitUntil: ((promise: Promise<unknown>) => void) | 'handed'
+		intervalMs?: number
+	},
+): PlaceMetrics {
+	if (!telemetryOn(env)) return NO_PLACE_METRICS
+	const db = database(env.DB)
+	const { waitUntil } = options
+	const rollups = new RollupBuffer({
+		write: (rows) => addMetricRollups(db, rows),
+		intervalMs: options.intervalMs ?? ROLLUP_WRITE_INTERVAL_MS,
+		logger: options.logger,
+		...(waitUntil === 'handed' ? { handed: true as const } : { waitUntil }),
+	})
+	const sink = new MetricsWriter({
+		dataset: env.METRICS,
+		rollups,
+		logger: options.logger,
+	})
+	return { sink, rollups }
+}
