@@ -107,7 +107,8 @@ export async function executeTurn(
 	let end: RunEnd | undefined
 	try {
 		// A run that starts over (after an eviction) drops the steps its earlier attempt wrote.
-		if (run.attempt > 1) ctx.tx(() => ctx.store.transcript.deleteRunOutput(run.id))
+		// (`run` was read before this attempt was counted: the attempt's number is the active run's.)
+		if (active.attempt > 1) ctx.tx(() => ctx.store.transcript.deleteRunOutput(run.id))
 		await Promise.race([quiet(compact(ctx, run, runner, limits, signal)), active.stopped])
 		const transcript = ctx.store.transcript.active().filter((m) => m.runId !== run.id)
 		const session = ctx.store.session() ?? {

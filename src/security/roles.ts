@@ -91,6 +91,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'sessions:stream',
 		'usage:read',
 		'metrics:read',
+		'alerts:read',
 		'tools:invoke',
 	]),
 	role('viewer', [

@@ -24,12 +24,13 @@ interface Me {
 
 const EVERY_ACTION = [...new Set(ROUTE_RULES.map(([, , rule]) => rule.action))].sort()
 const PLATFORM_ONLY = (a: string) =>
-	/^(tenants|providers|platform-audit|platform-metrics):/.test(a) || a === 'secrets:rotate'
+	/^(tenants|providers|platform-[a-z]+):/.test(a) || a === 'secrets:rotate'
 
 // Written out by hand, apart from the policies that implement them.
 const VIEWER = [
 	'agents:list',
 	'agents:read',
+	'alerts:read',
 	'me:read',
 	'metrics:read',
 	'sessions:export',

@@ -15,6 +15,8 @@ const metrics = recordMetrics()
 const platforms = FakePlatforms.install()
 const any = expect.any(Number) as unknown as number
 const positive = expect.toSatisfy((n: number) => n > 0) as unknown as number
+/** Every point of a request, run, call or webhook carries its W3C trace id. */
+const traced = expect.stringMatching(/^[0-9a-f]{32}$/) as unknown as string
 
 /** The points of `kind` written after `from` (an index into the recording). */
 const since = (from: number, kind: string) =>
@@ -32,7 +34,7 @@ const request = (dim: string, status: number, tenant = 'default'): ReadPoint => 
 	kind: 'request',
 	tenant,
 	agent: '',
-	traceId: '',
+	traceId: traced,
 	dim,
 	outcome: `${Math.floor(status / 100)}xx`,
 	details: [dim.slice(0, dim.indexOf(' ')), '', ''],
@@ -55,14 +57,18 @@ beforeAll(async () => {
 describe('request points', () => {
 	it('one per request, by route template, in the caller’s tenant or the platform’s', async () => {
 		const from = metrics.points.length
-		expect((await admin('/v1/agents')).status).toBe(200)
+		const trace = '4bf92f3577b34da6a3ce929d0e0e4736'
+		const first = await admin('/v1/agents', {
+			headers: { traceparent: `00-${trace}-00f067aa0ba902b7-01` },
+		})
+		expect(first.status).toBe(200)
 		expect((await admin('/v1/sessions/no-such-session?agent=main')).status).toBe(404)
 		expect((await call('/nowhere')).status).toBe(404)
 		expect((await call('/v1/agents')).status).toBe(401)
 		// A browser navigation the web app answers (404 when the app is not built: still its answer).
 		const page = await call('/sessions/abc', { headers: { accept: 'text/html' } })
 		expect(since(from, 'request')).toEqual([
-			request('GET /v1/agents', 200),
+			{ ...request('GET /v1/agents', 200), traceId: trace },
 			request('GET /v1/sessions/:sessionKey', 404),
 			request('GET unmatched', 404, PLATFORM_INDEX),
 			// Refused before it was authenticated: nobody's tenant, but the endpoint it asked for.
@@ -112,7 +118,7 @@ describe('a run with a tool call', () => {
 			kind: 'model_call',
 			tenant: 'default',
 			agent: 'metered',
-			traceId: '',
+			traceId: traced,
 			dim: 'offline:echo',
 			outcome: 'ok',
 			details: ['offline', '', 'first'],
@@ -173,7 +179,7 @@ describe('failover', () => {
 			kind: 'model_call',
 			tenant: 'default',
 			agent: 'failing',
-			traceId: '',
+			traceId: traced,
 			dim,
 			outcome: 'request',
 			details: ['offline', '', failover ? 'failover' : 'first'],
@@ -233,7 +239,7 @@ describe('channel webhooks and deliveries', () => {
 		kind: 'webhook',
 		tenant: TENANT,
 		agent: '',
-		traceId: '',
+		traceId: traced,
 		dim: 'tg-metrics',
 		outcome: 'accepted',
 		details: ['telegram', '', ''],
@@ -275,6 +281,7 @@ describe('channel webhooks and deliveries', () => {
 			kind: 'delivery',
 			tenant: TENANT,
 			agent: 'main',
+			// The outbox sends after the run: its tries are not in a request's or run's trace.
 			traceId: '',
 			dim: 'tg-metrics',
 			outcome: 'sent',

@@ -62,6 +62,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'sessions:stream',
 			'usage:read',
 			'metrics:read',
+			'alerts:read',
 		].includes(a),
 	viewer: (a) =>
 		[
