@@ -4,14 +4,9 @@ import { z } from 'zod'
 import { SandboxConfig } from '../sandbox/config'
 import { ToolsConfig } from '../tools/config'
 import { BUILTIN_PROVIDERS, PROVIDER_KINDS, PROVIDERS } from './models/providers'
+import { Slug } from './slug'
 
-/** Identifiers for tenants, agents and similar resources: lowercase slug, 1–63 chars. */
-export const Slug = z
-	.string()
-	.regex(
-		/^[a-z0-9][a-z0-9-]{0,62}$/,
-		'must be 1-63 chars of a-z, 0-9 and "-", not starting with "-"',
-	)
+export { Slug }
 
 /** A model reference `provider:model`, e.g. `offline:echo` or `anthropic:claude-sonnet-4-5`. */
 export const ModelRef = z

@@ -2,7 +2,7 @@
 // answered), a time series of fixed-step points, totals over the window and a breakdown. Both
 // sources — Analytics Engine's SQL API and the D1 rollups — answer in exactly these shapes.
 import { z } from '@hono/zod-openapi'
-import { Slug } from '../../../agents/config'
+import { Slug } from '../../../agents/slug'
 
 export const METRIC_VIEWS = ['overview', 'latency', 'tokens', 'tools', 'errors'] as const
 export const MetricView = z.enum(METRIC_VIEWS)
