@@ -56,4 +56,5 @@ ALTER TABLE `audit_log` ADD `trace_id` text;--> statement-breakpoint
 ALTER TABLE `sessions` ADD `queued_runs` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `sessions` ADD `stuck_since` integer;--> statement-breakpoint
 CREATE INDEX `sessions_stuck_idx` ON `sessions` (`stuck_since`);--> statement-breakpoint
-CREATE INDEX `sessions_queued_idx` ON `sessions` (`queued_runs`);
+CREATE INDEX `sessions_queued_idx` ON `sessions` (`queued_runs`);--> statement-breakpoint
+ALTER TABLE `tool_executions` ADD `trace_id` text;

@@ -290,6 +290,8 @@ export const toolExecutions = sqliteTable(
 		bytesIn: integer('bytes_in').notNull().default(0),
 		bytesOut: integer('bytes_out').notNull().default(0),
 		error: text('error'),
+		/** The W3C trace id of the run the call belonged to, when it had one. */
+		traceId: text('trace_id'),
 	},
 	(t) => [
 		index('tool_executions_tenant_started_idx').on(t.tenantId, t.startedAt),

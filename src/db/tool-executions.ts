@@ -31,6 +31,8 @@ export interface ToolExecution extends SessionRef {
 	durationMs: number
 	bytesIn: number
 	bytesOut: number
+	/** The trace id of the run's trace, when it had one. */
+	traceId?: string | undefined
 }
 
 export const argsDigest = (args: unknown): Promise<string> => sha256Hex(canonicalJson(args ?? null))
@@ -64,6 +66,7 @@ export async function recordToolExecution(db: Db, e: ToolExecution): Promise<voi
 			placement: e.placement,
 			startedAt: new Date(e.startedAt),
 			bytesIn: e.bytesIn,
+			traceId: e.traceId ?? null,
 			...outcome,
 		})
 		.onConflictDoUpdate({ target: toolExecutions.id, set: outcome })

@@ -85,6 +85,7 @@ export function runInvoker(
 					durationMs: entry.durationMs,
 					bytesIn: JSON.stringify(entry.args ?? null).length,
 					bytesOut: entry.bytesOut,
+					traceId: traceIdOf(traceparent),
 				}
 				toolbox.record(execution)
 				// A lane tool ran here; a job tool is measured here only when refused before its job.

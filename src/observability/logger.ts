@@ -83,12 +83,14 @@ export class Logger {
 }
 
 /**
- * The Worker's logger: level from EDGECLAW_LOG_LEVEL; the admin token and the data keys scrubbed
- * from every line. Tenant secret values are never handed to a logger at all.
+ * The Worker's logger: level from EDGECLAW_LOG_LEVEL; the admin token, the data keys and the
+ * metrics API token scrubbed from every line. Tenant secret values are never handed to a logger at all.
  */
 export function loggerFromEnv(
 	env: Pick<Env, 'EDGECLAW_LOG_LEVEL' | 'EDGECLAW_ADMIN_TOKEN'> &
-		Partial<Pick<Env, 'EDGECLAW_SECRETS_KEY' | 'EDGECLAW_AUDIT_KEY'>>,
+		Partial<
+			Pick<Env, 'EDGECLAW_SECRETS_KEY' | 'EDGECLAW_AUDIT_KEY' | 'EDGECLAW_METRICS_API_TOKEN'>
+		>,
 	fields: LogFields = {},
 	options: Pick<LoggerOptions, 'sink' | 'now'> = {},
 ): Logger {
@@ -99,6 +101,7 @@ export function loggerFromEnv(
 			env.EDGECLAW_ADMIN_TOKEN,
 			env.EDGECLAW_SECRETS_KEY,
 			env.EDGECLAW_AUDIT_KEY,
+			env.EDGECLAW_METRICS_API_TOKEN,
 		]),
 	})
 }

@@ -294,6 +294,7 @@ function executionOf(
 		placement: 'job',
 		attempts,
 		bytesIn: JSON.stringify(job.args ?? null).length,
+		traceId: traceIdOf(job.traceparent),
 		...end,
 	}
 }

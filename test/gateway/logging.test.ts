@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { createGateway } from '../../src/gateway/app'
-import { Logger } from '../../src/observability/logger'
+import { Logger, loggerFromEnv } from '../../src/observability/logger'
 import { createRedactor, REDACTED } from '../../src/security/redact'
 import { captureLogs } from '../fakes/logs'
 import { ADMIN_TOKEN } from '../helpers'
@@ -84,6 +84,21 @@ describe('logger', () => {
 				token: REDACTED,
 			},
 		])
+	})
+
+	it("scrubs the deployment's secrets — admin token, data keys, metrics API token — from every line", () => {
+		const { sink, entries } = captureLogs()
+		const secrets = {
+			EDGECLAW_ADMIN_TOKEN: 'admin-token-0123456789',
+			EDGECLAW_SECRETS_KEY: 'secrets-key-0123456789',
+			EDGECLAW_AUDIT_KEY: 'audit-key-0123456789',
+			EDGECLAW_METRICS_API_TOKEN: 'metrics-token-0123456789',
+		}
+		const log = loggerFromEnv({ EDGECLAW_LOG_LEVEL: 'info', ...secrets }, {}, { sink })
+		log.warn(`upstream said ${Object.values(secrets).join(' and ')}`)
+		const line = JSON.stringify(entries())
+		for (const value of Object.values(secrets)) expect(line).not.toContain(value)
+		expect(entries()[0]?.msg).toContain(REDACTED)
 	})
 
 	it('logs every request once with request id, tenant, status and duration, and no credentials', async () => {

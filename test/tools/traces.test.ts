@@ -1,8 +1,14 @@
-// The trace a tool job carries: the consumer's log lines and the context the tool runs with (its
-// logger, the traceparent sandboxes and MCP servers get) carry the run's trace id; a job without
-// one has none anywhere.
+// The trace a tool job carries: the consumer's log lines, the context the tool runs with (its
+// logger, the traceparent sandboxes and MCP servers get) and its `tool_executions` row carry the
+// run's trace id; a job without one has none anywhere.
 import { createMessageBatch, env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { database } from '../../src/db/client'
+import {
+	listToolExecutions,
+	recordToolExecution,
+	type ToolExecution,
+} from '../../src/db/tool-executions'
 import { Logger } from '../../src/observability/logger'
 import { SandboxConfig } from '../../src/sandbox/config'
 import { ToolsConfig } from '../../src/tools/config'
@@ -47,6 +53,7 @@ async function consume(job: ToolJob) {
 	const logger = new Logger({}, { sink: logs.sink })
 	const real = createToolbox(env, { logger, waitUntil: () => {} })
 	const contexts: ToolContext[] = []
+	const executions: ToolExecution[] = []
 	let claims = 0
 	const deps = {
 		toolbox: {
@@ -55,7 +62,9 @@ async function consume(job: ToolJob) {
 				contexts.push(real.context(scope))
 				return contexts.at(-1) as ToolContext
 			},
-			record: () => {},
+			record: (execution: ToolExecution) => {
+				executions.push(execution)
+			},
 		},
 		lane: () => ({
 			claimToolJob: async () => {
@@ -74,7 +83,7 @@ async function consume(job: ToolJob) {
 		])
 	const first = await handleToolJobBatch(batch(), deps)
 	const second = await handleToolJobBatch(batch(), deps)
-	return { results: [...first, ...second], logs, contexts }
+	return { results: [...first, ...second], logs, contexts, executions }
 }
 
 describe('a traced tool job', () => {
@@ -93,12 +102,24 @@ describe('a traced tool job', () => {
 		expect(logs.entries().at(-1)).toMatchObject({ msg: 'tool.line', traceId: TRACE })
 	})
 
+	it('records its execution with the trace id, which the tool executions list returns', async () => {
+		const job = jobOf({ traceparent: TRACEPARENT, sessionKey: 'traced-row' })
+		const { executions } = await consume(job)
+		expect(executions).toMatchObject([{ id: job.jobId, status: 'succeeded', traceId: TRACE }])
+		const db = database(env.DB)
+		await recordToolExecution(db, executions[0] as ToolExecution)
+		const rows = await listToolExecutions(db, 'default', { sessionKey: 'traced-row', limit: 5 })
+		expect(rows.map((r) => [r.id, r.traceId])).toEqual([[job.jobId, TRACE]])
+	})
+
 	it('a job without a traceparent has no trace id anywhere', async () => {
-		const { results, logs, contexts } = await consume(jobOf())
+		const { results, logs, contexts, executions } = await consume(jobOf())
 		expect(results).toMatchObject([{ status: 'retried' }, { status: 'delivered' }])
 		expect(logs.entries().find((l) => l.msg === 'tool_job.retry')).toBeDefined()
 		contexts[0]?.logger.info('tool.line')
 		for (const line of logs.entries()) expect(line).not.toHaveProperty('traceId')
 		expect(contexts[0]?.traceparent).toBeUndefined()
+		expect(executions).toHaveLength(1)
+		expect(executions[0]?.traceId).toBeUndefined()
 	})
 })

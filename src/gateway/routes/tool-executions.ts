@@ -32,6 +32,10 @@ const ToolExecutionSchema = z
 		durationMs: z.number().int().nullable(),
 		bytesIn: z.number().int(),
 		bytesOut: z.number().int(),
+		traceId: z
+			.string()
+			.nullable()
+			.openapi({ description: "The W3C trace id of the run's trace (`traceparent`)" }),
 	})
 	.openapi('ToolExecution')
 
@@ -82,6 +86,7 @@ const view = (r: ToolExecutionRow) => ({
 	durationMs: r.durationMs,
 	bytesIn: r.bytesIn,
 	bytesOut: r.bytesOut,
+	traceId: r.traceId,
 })
 
 /** Rows written before runs named every principal hold none: their actor was the only one. */
