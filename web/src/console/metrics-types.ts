@@ -1,7 +1,8 @@
 // The shapes the Dashboard and the trace waterfall read, as the gateway sends them: the metrics
-// views (src/gateway/routes/metrics/schemas.ts), the run trace (src/observability/spans.ts), the
-// tenant's alerts and the platform's lanes. Mirrored here because the app is built apart from the
-// Worker; web/test/console/metrics-fixtures.ts checks every fixture against the server's schemas.
+// views (src/gateway/routes/metrics/schemas.ts), the tenant's alerts and the platform's lanes,
+// mirrored here because their server types are zod schemas the app does not bundle
+// (web/test/console/metrics-fixtures.ts checks every fixture against them); the run trace is
+// src/observability/spans.ts's own types, which import nothing.
 
 export const METRIC_VIEWS = ['overview', 'latency', 'tokens', 'tools', 'errors'] as const
 export type MetricView = (typeof METRIC_VIEWS)[number]
@@ -178,37 +179,10 @@ export interface LaneHealth {
 	updatedAt: number
 }
 
-export type SpanKind =
-	| 'run'
-	| 'queue'
-	| 'compaction'
-	| 'model'
-	| 'tool'
-	| 'tool.queue'
-	| 'tool.exec'
-	| 'approval'
-
-export type SpanStatus = 'ok' | 'error' | 'cancelled' | 'running'
-
-/** One span of a run's trace; children in start order. */
-export interface Span {
-	id: string
-	kind: SpanKind
-	name: string
-	/** Epoch ms. */
-	startedAt: number
-	/** Null while the span is still open. */
-	durationMs: number | null
-	status: SpanStatus
-	attributes: Record<string, string | number | boolean>
-	children: Span[]
-}
-
-/** `GET /v1/sessions/{key}/runs/{runId}/trace`. */
-export interface RunTrace {
-	traceId: string | null
-	runId: string
-	agentId: string
-	sessionKey: string
-	root: Span
-}
+// The run's span tree is the Worker's own type (types only: nothing of the Worker is bundled).
+export type {
+	RunTrace,
+	Span,
+	SpanKind,
+	SpanStatus,
+} from '../../../src/observability/spans'
