@@ -95,8 +95,9 @@ export async function tenantsToJudge(
 			f.requests = Number(row.count)
 			f.serverErrors = Number(row.errors)
 		} else {
-			f.runs = Number(row.count)
 			f.runHist = HIST_COLUMNS.map((_, i) => Number((row as Record<string, unknown>)[`h${i}`] ?? 0))
+			// The runs the histogram holds: a cancelled run has no turn latency (pointFacts' `timed`).
+			f.runs = f.runHist.reduce((n, c) => n + c, 0)
 		}
 	}
 	for (const row of failed) of(row.tenantId).failedDeliveries = Number(row.n)

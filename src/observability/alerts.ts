@@ -73,9 +73,20 @@ export function ruleValue(config: RuleConfig, f: TenantFacts): number | null {
 }
 
 /**
+ * Whether a rule that cannot judge has nothing left to judge: no requests (no runs) at all in the
+ * window, or no budget. A sample that is only too small is not that: an episode stays as it is
+ * through it, so traffic hovering at the rule's minimum does not open and close it every minute.
+ */
+function nothingToJudge(config: RuleConfig, f: TenantFacts): boolean {
+	if (config.rule === 'error_rate') return f.requests === 0
+	if (config.rule === 'latency_p95') return f.runs === 0
+	return true
+}
+
+/**
  * The changes for one tenant: a rule that is on, has no open episode and is at or over its
- * threshold opens one; an open episode closes when its rule is off, cannot judge any more, or is
- * below the threshold by the hysteresis. Anything else changes nothing (an open episode stays
+ * threshold opens one; an open episode closes when its rule is off, has nothing left to judge, or
+ * is below the threshold by the hysteresis. Anything else changes nothing (an open episode stays
  * open however long the condition lasts).
  */
 export function decideAlerts<E extends OpenEpisode>(
@@ -92,7 +103,10 @@ export function decideAlerts<E extends OpenEpisode>(
 			if (config.enabled && value !== null && value >= threshold) {
 				changes.push({ kind: 'raise', rule: config.rule, value, threshold })
 			}
-		} else if (!config.enabled || value === null || value < threshold * (1 - HYSTERESIS)) {
+		} else if (
+			!config.enabled ||
+			(value === null ? nothingToJudge(config, facts) : value < threshold * (1 - HYSTERESIS))
+		) {
 			changes.push({ kind: 'resolve', episode, value, threshold })
 		}
 	}

@@ -178,6 +178,11 @@ export interface PointFacts {
 	outcome: string
 	error: boolean
 	durationMs: number
+	/**
+	 * Whether `durationMs` counts in the percentiles: not for a cancelled run, which ended when
+	 * someone stopped it or never started (cancelled in the queue, reset, deleted).
+	 */
+	timed: boolean
 	inputTokens: number
 	outputTokens: number
 	costUsd: number
@@ -202,6 +207,7 @@ export const statusClass = (status: number): string => `${Math.floor(status / 10
 export function pointFacts(p: MetricPoint): PointFacts {
 	const base = {
 		durationMs: 0,
+		timed: true,
 		inputTokens: 0,
 		outputTokens: 0,
 		costUsd: 0,
@@ -228,6 +234,7 @@ export function pointFacts(p: MetricPoint): PointFacts {
 				outcome: p.outcome,
 				error: p.outcome === 'failed',
 				durationMs: p.durationMs,
+				timed: p.outcome !== 'cancelled',
 				inputTokens: p.inputTokens,
 				outputTokens: p.outputTokens,
 				queueWaitMs: p.queueWaitMs,
@@ -358,8 +365,9 @@ export interface RollupSink {
 /**
  * The writer: each point goes to Analytics Engine at once (at most MAX_POINTS_PER_INVOCATION per
  * second per writer — a writer outliving one invocation, in a Durable Object, refills each second;
- * points beyond it are dropped from Analytics Engine only, and counted in one warning) and to the
- * rollups. A binding that throws is logged and never fails the caller.
+ * a stateless Worker takes a writer of its own per request with `forInvocation`; points beyond it
+ * are dropped from Analytics Engine only, and counted in one warning) and to the rollups. A binding
+ * that throws is logged and never fails the caller.
  */
 export class MetricsWriter implements MetricsSink {
 	readonly #dataset: MetricsDataset | undefined
@@ -380,6 +388,16 @@ export class MetricsWriter implements MetricsSink {
 		this.#rollups = options.rollups
 		this.#logger = options.logger
 		this.#now = options.now ?? Date.now
+	}
+
+	/** A writer with a budget of its own, for one invocation, sharing this one's binding and rollups. */
+	forInvocation(): MetricsWriter {
+		return new MetricsWriter({
+			dataset: this.#dataset,
+			...(this.#rollups && { rollups: this.#rollups }),
+			logger: this.#logger,
+			now: this.#now,
+		})
 	}
 
 	write(point: MetricPoint): void {

@@ -78,7 +78,7 @@ const keyOf = (
 export function rollupOf(point: MetricPoint, at: number): RollupRow {
 	const f = pointFacts(point)
 	const hist = new Array<number>(BUCKET_COUNT).fill(0)
-	hist[bucketOf(f.durationMs)] = 1
+	if (f.timed) hist[bucketOf(f.durationMs)] = 1
 	return {
 		tenantId: point.tenant || PLATFORM_INDEX,
 		minute: minuteOf(at),

@@ -141,8 +141,12 @@ describe('GET /v1/metrics/{view} from the Analytics Engine SQL API', () => {
 		)
 		expect(series).toContain('GROUP BY t, kind')
 		const turns = requests.find((r) => r.body.includes("blob1 IN ('run')"))?.body
-		expect(turns).toContain('quantileWeighted(0.5, double2, _sample_interval) AS p50_ms')
-		expect(turns).toContain('quantileWeighted(0.95, double2, _sample_interval) AS p95_ms')
+		expect(turns).toContain(
+			"quantileWeighted(0.5, double2, if(blob1 = 'run' AND blob6 = 'cancelled', 0, _sample_interval)) AS p50_ms",
+		)
+		expect(turns).toContain(
+			"quantileWeighted(0.95, double2, if(blob1 = 'run' AND blob6 = 'cancelled', 0, _sample_interval)) AS p95_ms",
+		)
 	})
 
 	it('filters by agent on blob3, and reads every tenant (no index1 filter) for the platform admin', async () => {
@@ -279,8 +283,8 @@ describe('the Analytics Engine SQL client', () => {
 					'SUM(_sample_interval * double5) AS output_tokens, SUM(_sample_interval * double6) AS cost_usd, ' +
 					'SUM(_sample_interval * double7) AS cost_known, SUM(_sample_interval * double8) AS queue_wait_ms, ' +
 					'SUM(_sample_interval * double9) AS bytes_sum, SUM(_sample_interval * double15) AS value_sum, ' +
-					'quantileWeighted(0.5, double2, _sample_interval) AS p50_ms, ' +
-					'quantileWeighted(0.95, double2, _sample_interval) AS p95_ms',
+					"quantileWeighted(0.5, double2, if(blob1 = 'run' AND blob6 = 'cancelled', 0, _sample_interval)) AS p50_ms, " +
+					"quantileWeighted(0.95, double2, if(blob1 = 'run' AND blob6 = 'cancelled', 0, _sample_interval)) AS p95_ms",
 				'FROM edgeclaw_metrics',
 				`WHERE timestamp >= toDateTime(${T0 / 1_000}) AND timestamp < toDateTime(${(T0 + 10 * MIN) / 1_000}) AND blob1 IN ('tool') AND index1 = 'mx-sql' AND blob3 = 'main'`,
 				'GROUP BY dim',

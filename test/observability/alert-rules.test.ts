@@ -140,20 +140,26 @@ describe('episodes', () => {
 		expect(open.map((e) => e.id)).toEqual(['error_rate-7'])
 	})
 
-	it('resolves when the rule is switched off or can no longer judge', () => {
+	it('resolves when the rule is switched off or has nothing left to judge', () => {
 		open = []
 		tick({ stuckLanes: 2, requests: 50, serverErrors: 50 }, 1)
 		expect(open.map((e) => e.rule).sort()).toEqual(['error_rate', 'stuck_lanes'])
 		const off = rulesOf({ stuckLanes: { enabled: false } })
-		// Traffic stopped (too few requests to judge) and the stuck rule was turned off.
-		const changes = tick({ stuckLanes: 2, requests: 3, serverErrors: 3 }, 2, off)
-		expect(changes.map((c) => c.kind === 'resolve' && c.episode.rule).sort()).toEqual([
-			'error_rate',
-			'stuck_lanes',
-		])
+		// Too few requests to judge: the error-rate episode stays as it is (no flapping at the
+		// minimum); the stuck rule was turned off.
+		expect(
+			tick({ stuckLanes: 2, requests: 3, serverErrors: 3 }, 2, off).map(
+				(c) => c.kind === 'resolve' && c.episode.rule,
+			),
+		).toEqual(['stuck_lanes'])
+		expect(tick({ requests: 19, serverErrors: 19 }, 3, off)).toEqual([])
+		expect(open.map((e) => e.rule)).toEqual(['error_rate'])
+		// Traffic stopped: nothing left to judge.
+		const changes = tick({ requests: 0 }, 4, off)
+		expect(changes.map((c) => c.kind === 'resolve' && c.episode.rule)).toEqual(['error_rate'])
 		expect(open).toEqual([])
 		// Off, it raises nothing however bad it gets.
-		expect(tick({ stuckLanes: 9 }, 3, off)).toEqual([])
+		expect(tick({ stuckLanes: 9 }, 5, off)).toEqual([])
 	})
 
 	it('counts rules raise at their threshold and clear at zero', () => {

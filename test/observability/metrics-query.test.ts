@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { analyticsEngineSql } from '../../src/observability/metric-views/analytics-engine'
 import {
 	MAX_SERIES_POINTS,
+	MAX_TIME,
 	MAX_WINDOW_MS,
 	parseMetricsWindow,
 	parseTime,
@@ -165,6 +166,7 @@ describe('parseTime', () => {
 				if (ms !== undefined) {
 					expect(Number.isSafeInteger(ms)).toBe(true)
 					expect(ms).toBeGreaterThanOrEqual(0)
+					expect(ms).toBeLessThanOrEqual(MAX_TIME)
 				}
 			}),
 		)
@@ -179,6 +181,8 @@ describe('parseTime', () => {
 			'0x10',
 			' 1',
 			'99999999999999999',
+			'9999-12-31T00:00:00Z',
+			String(MAX_TIME + 1),
 		]) {
 			expect(parseTime(bad)).toBeUndefined()
 		}

@@ -11,7 +11,7 @@ import {
 	type RequestPoint,
 } from '../../src/observability/metrics'
 import { costOf, LIST_PRICES, priceOf } from '../../src/observability/prices'
-import { RollupBuffer, type RollupRow } from '../../src/observability/rollups'
+import { bucketOf, RollupBuffer, type RollupRow, rollupOf } from '../../src/observability/rollups'
 import { NO_PLACE_METRICS, placeMetrics } from '../../src/observability/writers'
 import { captureLogs, silentLogger } from '../fakes/logs'
 import { recordMetrics } from '../fakes/metrics'
@@ -53,6 +53,44 @@ describe('MetricsWriter', () => {
 		expect(logs.entries()).toContainEqual(
 			expect.objectContaining({ msg: 'metrics.dropped', points: 10 }),
 		)
+	})
+
+	it('gives each invocation a budget of its own, over the same rollups', () => {
+		const written: AnalyticsEngineDataPoint[] = []
+		const { writer, rollups } = writerWith({ writeDataPoint: (p) => written.push(p) })
+		const first = writer.forInvocation()
+		const second = writer.forInvocation()
+		for (let i = 0; i < MAX_POINTS_PER_INVOCATION; i++) first.write(request())
+		first.write(request())
+		second.write(request())
+		expect(written).toHaveLength(MAX_POINTS_PER_INVOCATION + 1)
+		expect(rollups).toHaveLength(MAX_POINTS_PER_INVOCATION + 2)
+	})
+
+	it("counts a cancelled run but keeps its duration out of the percentiles' histogram", () => {
+		const run = (outcome: 'succeeded' | 'cancelled', durationMs: number): MetricPoint => ({
+			kind: 'run',
+			tenant: 't1',
+			agent: 'main',
+			outcome,
+			model: 'offline:echo',
+			mode: 'queue',
+			durationMs,
+			queueWaitMs: 40,
+			steps: 1,
+			toolCalls: 0,
+			inputTokens: 0,
+			outputTokens: 0,
+			queueDepth: 0,
+			attempt: 1,
+		})
+		const ran = rollupOf(run('succeeded', 800), 0)
+		expect(ran.count).toBe(1)
+		expect(ran.hist.reduce((n, c) => n + c, 0)).toBe(1)
+		expect(ran.hist[bucketOf(800)]).toBe(1)
+		const cancelled = rollupOf(run('cancelled', 0), 0)
+		expect(cancelled.count).toBe(1)
+		expect(cancelled.hist.every((c) => c === 0)).toBe(true)
 	})
 
 	it('never throws when the binding does: the point still reaches the rollups', () => {

@@ -1,9 +1,11 @@
 // One `request` metric point per gateway request, by route template (never the raw path), and the
-// gateway's metrics writer — one per isolate — on the context for routes that measure more.
+// request's metrics writer — the isolate's rollups, a point budget of its own — on the context for
+// routes that measure more.
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import { loggerFromEnv } from '../../observability/logger'
 import {
+	MetricsWriter,
 	PLATFORM_INDEX,
 	pointBase,
 	type RequestPoint,
@@ -75,9 +77,11 @@ export const requestMetrics = (): MiddlewareHandler<GatewayEnv> =>
 	async function requestMetrics(c, next) {
 		const started = Date.now()
 		const place = gatewayMetrics(c.env)
-		c.set('metrics', place.sink)
+		// Analytics Engine's budget is per invocation: each request gets its own.
+		const sink = place.sink instanceof MetricsWriter ? place.sink.forInvocation() : place.sink
+		c.set('metrics', sink)
 		await next()
-		place.sink.write(requestPoint(c, Date.now() - started, c.get('trace')?.traceId))
+		sink.write(requestPoint(c, Date.now() - started, c.get('trace')?.traceId))
 		const write = place.rollups?.take()
 		if (write) waitUntil(c, write)
 	}

@@ -45,9 +45,12 @@ const SUMS = [
 	`${weighted(DOUBLE.value)} AS value_sum`,
 ]
 
+/** A cancelled run's duration is no turn latency (pointFacts' `timed`): it weighs nothing. */
+const TIMED_WEIGHT = `if(${blob(BLOB.kind)} = 'run' AND ${blob(BLOB.outcome)} = 'cancelled', 0, _sample_interval)`
+
 const PERCENTILES = [
-	`quantileWeighted(0.5, ${double(DOUBLE.durationMs)}, _sample_interval) AS p50_ms`,
-	`quantileWeighted(0.95, ${double(DOUBLE.durationMs)}, _sample_interval) AS p95_ms`,
+	`quantileWeighted(0.5, ${double(DOUBLE.durationMs)}, ${TIMED_WEIGHT}) AS p50_ms`,
+	`quantileWeighted(0.95, ${double(DOUBLE.durationMs)}, ${TIMED_WEIGHT}) AS p95_ms`,
 ]
 
 const quote = (value: string, what: string) => `'${assertSafeId(value, what)}'`

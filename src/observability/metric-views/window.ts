@@ -46,8 +46,11 @@ export interface WindowInput {
 /** Epoch ms (digits only) or an ISO 8601 date, or date and time with `Z` or an offset. */
 const EPOCH_MS = /^\d{1,16}$/
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/
-/** The largest time a JavaScript Date can hold. */
-const MAX_TIME = 8_640_000_000_000_000
+/**
+ * The latest time a window may name: 2100-01-01. Analytics Engine's `toDateTime` ends in 2106,
+ * and nothing is measured that late anyway.
+ */
+export const MAX_TIME = Date.UTC(2100, 0, 1)
 
 /** A time parameter as epoch ms, or undefined when it is neither form (or out of range). */
 export function parseTime(value: string): number | undefined {
@@ -57,7 +60,7 @@ export function parseTime(value: string): number | undefined {
 	}
 	if (!ISO_TIME.test(value)) return undefined
 	const ms = Date.parse(value)
-	return Number.isFinite(ms) && ms >= 0 ? ms : undefined
+	return Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIME ? ms : undefined
 }
 
 const fail = (

@@ -24,7 +24,7 @@ export const MetricsQuery = z.object({
 		.string()
 		.max(40)
 		.optional()
-		.openapi({ description: 'Epoch ms or ISO 8601 time; default: now' }),
+		.openapi({ description: 'Epoch ms or ISO 8601 time, at the latest 2100-01-01; default: now' }),
 	agent: Slug.optional().openapi({ description: "Only this agent's points" }),
 	step: z.coerce.number().optional().openapi({
 		type: 'integer',
