@@ -415,7 +415,10 @@ export class Lane {
 	// ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
 	#indexNow(session: SessionRef, now: number, run?: { id: string; status: RunStatus }): void {
-		this.#host.index.upsert(session, indexRow(this.#store, now, run))
+		this.#host.index.upsert(session, {
+			...indexRow(this.#store, now, run),
+			stuckSince: this.#stuck.since(),
+		})
 	}
 
 	/** Fails runs stuck past their deadline (stuck.ts); a failed active run lets the lane go on. */

@@ -2,6 +2,7 @@
 // because its turn never came back from the stop (its closing write failed, so the lane stays busy
 // with it). The alarm finds such runs, reports each once and fails it; see docs/observability.md.
 import type { LanePoint } from '../observability/metrics'
+import { runPoint } from './metrics'
 import type { LaneStore, RunRecord } from './store'
 import { failRun, requeueLeftoverSteers, type TurnContext } from './turn'
 
@@ -34,8 +35,11 @@ type StuckOps = Pick<TurnContext, 'store' | 'host' | 'emit' | 'tx'>
 /** Finds, reports and fails stuck runs. One per lane, for the life of its object. */
 export class StuckRuns {
 	readonly #ops: StuckOps
-	/** Runs reported in this object's life: a report whose record could not be stored is not repeated. */
-	readonly #reported = new Set<string>()
+	/**
+	 * Runs reported in this object's life, with when: a report whose record could not be stored is
+	 * neither repeated nor lost to the sessions index (`since`).
+	 */
+	readonly #reported = new Map<string, number>()
 
 	constructor(ops: StuckOps) {
 		this.#ops = ops
@@ -59,6 +63,17 @@ export class StuckRuns {
 		return { found: stuck.length, failed }
 	}
 
+	/** Since when the lane has had a stuck run, stored or only reported in this object's life; or null. */
+	since(): number | null {
+		const { store } = this.#ops
+		let since = stuckSince(store) ?? Number.POSITIVE_INFINITY
+		for (const [runId, at] of this.#reported) {
+			// A reset or a delete may have ended it without this object failing it.
+			if (at < since && store.runs.get(runId)?.status === 'running') since = at
+		}
+		return Number.isFinite(since) ? since : null
+	}
+
 	/** After recovery (which fails runs past their deadline): stuck runs it ended are resolved. */
 	settle(): void {
 		const { store } = this.#ops
@@ -75,7 +90,7 @@ export class StuckRuns {
 	#report(run: RunRecord, now: number): void {
 		const { store, host } = this.#ops
 		if (this.#reported.has(run.id) || run.id in readStuck(store)) return
-		this.#reported.add(run.id)
+		this.#reported.set(run.id, now)
 		const lateMs = now - (run.deadlineAt ?? now)
 		host.logger.warn('lane.stuck', { runId: run.id, lateMs })
 		this.#point('stuck', run.id, lateMs)
@@ -109,6 +124,10 @@ export class StuckRuns {
 			this.#ops.host.logger.error('lane.unstick_failed', { runId: run.id, error })
 			return false
 		}
+		// Its turn never came back: its model calls are not known here (as after a restart).
+		this.#ops.host.metrics.write(
+			runPoint(run, { outcome: 'failed', code: 'deadline_exceeded', finishedAt: now }),
+		)
 		this.#resolved(run.id, 'failed')
 		return true
 	}

@@ -124,6 +124,34 @@ describe('stuck runs', () => {
 		})
 	})
 
+	it('a stuck run whose record cannot be stored still reaches the sessions index, and leaves it once failed', async () => {
+		await runInDurableObject(objectOf(), async (_i, state) => {
+			const { h, lostId: stuckId, deadline, finish } = await lostTurn(state)
+			const meta = vi.spyOn(h.store, 'setMeta').mockImplementation(() => {
+				throw new Error('SQLITE_FULL: database or disk is full')
+			})
+			const foundAt = deadline + STUCK_GRACE_MS
+			await alarmAt(h, foundAt)
+			expect(lanePoints(h)).toEqual([`stuck:${STUCK_GRACE_MS}`])
+			expect(h.events.map((e) => e.type)).not.toContain('stuck')
+			expect(h.indexed.at(-1)).toMatchObject({ stuckSince: foundAt })
+			// Reported once, still in the index on the next look.
+			await alarmAt(h, foundAt + HEARTBEAT_MS)
+			expect(lanePoints(h)).toEqual([`stuck:${STUCK_GRACE_MS}`])
+			expect(h.indexed.at(-1)).toMatchObject({ stuckSince: foundAt })
+
+			meta.mockRestore()
+			finish.mockRestore()
+			await alarmAt(h, foundAt + 2 * HEARTBEAT_MS)
+			expect(h.store.runs.get(stuckId)?.status).toBe('failed')
+			expect(h.indexed.at(-1)).toMatchObject({ stuckSince: null })
+			// Its one run point, as a failure past its deadline.
+			expect(h.points.filter((p) => p.kind === 'run' && p.outcome === 'failed')).toEqual([
+				expect.objectContaining({ code: 'deadline_exceeded' }),
+			])
+		})
+	})
+
 	it('a reset lets go of a run whose end could not be written', async () => {
 		await runInDurableObject(objectOf(), async (_i, state) => {
 			const { h, finish } = await lostTurn(state)
