@@ -58,6 +58,8 @@ export class Lane {
 	readonly #host: LaneHost
 	#active: ActiveRun | undefined
 	#pumping = false
+	/** Set while a reset or a delete stops the active run: nothing queued starts under it. */
+	#halted = false
 	#holdsSlot = false
 	readonly #housekeeping = new Housekeeping()
 	readonly #waiters = new RunWaiters()
@@ -172,7 +174,7 @@ export class Lane {
 	/** A new, empty transcript under the same session id; subscribers and event seq continue. */
 	async reset(): Promise<LaneResult<SessionInfo>> {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
-		await this.#stopActive('reset')
+		await this.#halt(() => this.#stopActive('reset'))
 		const session = this.#store.session() as SessionRef
 		const now = this.#host.now()
 		const queued = this.#store.runs.withStatus('queued')
@@ -194,6 +196,10 @@ export class Lane {
 	/** Wipes the session: storage, alarm, index row, subscribers, its slot. */
 	async destroy(): Promise<LaneResult<{ deleted: true }>> {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
+		return this.#halt(() => this.#destroy())
+	}
+
+	async #destroy(): Promise<LaneResult<{ deleted: true }>> {
 		await this.#stopActive('reset')
 		const session = this.#store.session() as SessionRef
 		const agent = this.#store.runs.latestAgent()
@@ -276,7 +282,7 @@ export class Lane {
 
 	/** Starts the next queued run when the lane is idle and the tenant has a free slot. */
 	async pump(): Promise<void> {
-		if (this.#pumping || this.#active || !this.#store.exists()) return
+		if (this.#pumping || this.#active || this.#halted || !this.#store.exists()) return
 		this.#pumping = true
 		try {
 			while (!this.#active) {
@@ -301,7 +307,7 @@ export class Lane {
 					this.#host.logger.error('lane.gate_failed', { error })
 					granted = false
 				}
-				if (this.#active || !this.#store.exists()) break
+				if (this.#active || this.#halted || !this.#store.exists()) break
 				const next = this.#store.runs.head()
 				if (!granted) {
 					this.#holdsSlot = false
@@ -404,6 +410,16 @@ export class Lane {
 	}
 
 	/** Stops the active run for a reset or delete, which wipe its row: a lost turn lets go too. */
+	/** Runs `fn` with the pump halted (a run that stops under it lets nothing queued start). */
+	async #halt<T>(fn: () => Promise<T>): Promise<T> {
+		this.#halted = true
+		try {
+			return await fn()
+		} finally {
+			this.#halted = false
+		}
+	}
+
 	async #stopActive(reason: StopReason): Promise<void> {
 		const active = this.#active
 		if (!active) return
