@@ -42,6 +42,7 @@ interface Waiter<T> {
 interface ApprovalWaiter extends Waiter<ApprovalDecision> {
 	principals: readonly string[]
 	separate: boolean
+	traceId: string | undefined
 }
 
 /** What a dispatched job carries besides the call. */
@@ -64,6 +65,8 @@ export interface ApprovalRequest {
 	principals: readonly string[]
 	/** Separation of duties: none of `principals` may allow the call, nor a grant of theirs. */
 	separateApprover: boolean
+	/** The run's W3C traceparent: audit rows about the approval carry its trace id. */
+	traceparent?: string | undefined
 }
 
 export class LaneToolCalls {
@@ -247,6 +250,7 @@ export class LaneToolCalls {
 				timer,
 				principals: request.principals,
 				separate: request.separateApprover,
+				traceId: traceIdOf(request.traceparent),
 			})
 		})
 		return untilStopped(decision, signal, () => this.#settleApproval(id, 'expired', null))
@@ -268,6 +272,7 @@ export class LaneToolCalls {
 				actor: by,
 				action: 'tool.approval_self_denied',
 				outcome: 'deny',
+				...(waiting.traceId && { traceId: waiting.traceId }),
 				data: {
 					approvalId: id,
 					decision: choice,

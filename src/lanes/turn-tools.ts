@@ -49,6 +49,7 @@ export function runInvoker(
 						timeoutMs: agent.config.tools.approvalTimeoutMs,
 						principals: actorsOf(principals),
 						separateApprover: agent.config.tools.separateApprover,
+						traceparent,
 					},
 					signal,
 				),

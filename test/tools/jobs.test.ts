@@ -425,7 +425,7 @@ describe('approvals in the lane', () => {
 	const ask = (
 		h: Harness,
 		timeoutMs = 5_000,
-		options: { principals?: string[]; separateApprover?: boolean } = {},
+		options: { principals?: string[]; separateApprover?: boolean; traceparent?: string } = {},
 	) =>
 		h.calls.approve(
 			'run-1',
@@ -435,6 +435,7 @@ describe('approvals in the lane', () => {
 				timeoutMs,
 				principals: options.principals ?? ['admin-token'],
 				separateApprover: options.separateApprover ?? false,
+				traceparent: options.traceparent,
 			},
 			h.signal.signal,
 		)
@@ -477,7 +478,8 @@ describe('approvals in the lane', () => {
 	it('separate approvers: no principal of the call may allow it; another may; the refusal is audited', () =>
 		withLane(async (h) => {
 			const principals = ['key:op', 'key:m1']
-			const decision = ask(h, 5_000, { principals, separateApprover: true })
+			const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+			const decision = ask(h, 5_000, { principals, separateApprover: true, traceparent })
 			await new Promise((r) => setTimeout(r, 0))
 			const requested = h.events.find((e) => e.type === 'approval.requested')
 			expect(requested?.data.principals).toEqual(principals)
@@ -497,6 +499,8 @@ describe('approvals in the lane', () => {
 				actor: 'key:op',
 				action: 'tool.approval_self_denied',
 				outcome: 'deny',
+				// The run's trace: following it finds the refusal.
+				traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
 				data: { approvalId: id, tool: 'deploy', principals },
 			})
 			// Still pending: someone else decides it.
