@@ -8,6 +8,7 @@ CREATE TABLE `alert_episodes` (
 	`opened_at` integer NOT NULL,
 	`resolved_at` integer,
 	`notified` text DEFAULT 'none' NOT NULL,
+	`notify_claimed_at` integer,
 	PRIMARY KEY(`tenant_id`, `id`),
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade
 );

@@ -1,7 +1,7 @@
 // Alerts in D1: what the schedule reads to judge tenants (only those with recent rollups, a stuck
 // lane or an alert episode to look after, so idle tenants cost nothing) and the episodes it keeps
 // in `alert_episodes` — opened and resolved at most once each, whatever runs at the same time.
-import { and, desc, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm'
 import { NO_FACTS, type TenantFacts } from '../observability/alerts'
 import type { Db } from './client'
 import { HIST_COLUMNS } from './metrics'
@@ -139,13 +139,16 @@ export async function tenantsToJudge(
  */
 export async function openEpisode(
 	db: Db,
-	e: Pick<AlertEpisodeRow, 'tenantId' | 'id' | 'rule' | 'value' | 'threshold' | 'openedAt'> & {
+	e: Pick<
+		AlertEpisodeRow,
+		'tenantId' | 'id' | 'rule' | 'value' | 'threshold' | 'openedAt' | 'notifyClaimedAt'
+	> & {
 		notified: NotifyState
 	},
 ): Promise<boolean> {
 	const result = await db.run(sql`
-		INSERT INTO ${alertEpisodes} (tenant_id, id, rule, status, value, threshold, opened_at, notified)
-		SELECT ${e.tenantId}, ${e.id}, ${e.rule}, 'open', ${e.value}, ${e.threshold}, ${e.openedAt}, ${e.notified}
+		INSERT INTO ${alertEpisodes} (tenant_id, id, rule, status, value, threshold, opened_at, notified, notify_claimed_at)
+		SELECT ${e.tenantId}, ${e.id}, ${e.rule}, 'open', ${e.value}, ${e.threshold}, ${e.openedAt}, ${e.notified}, ${e.notifyClaimedAt}
 		WHERE NOT EXISTS (
 			SELECT 1 FROM ${alertEpisodes}
 			WHERE tenant_id = ${e.tenantId} AND rule = ${e.rule} AND status = 'open'
@@ -156,11 +159,22 @@ export async function openEpisode(
 /** Resolves an open episode; true when this call resolved it. */
 export async function resolveEpisode(
 	db: Db,
-	e: { tenantId: string; id: string; resolvedAt: number; notified: NotifyState },
+	e: {
+		tenantId: string
+		id: string
+		resolvedAt: number
+		notified: NotifyState
+		notifyClaimedAt: number | null
+	},
 ): Promise<boolean> {
 	const rows = await db
 		.update(alertEpisodes)
-		.set({ status: 'resolved', resolvedAt: e.resolvedAt, notified: e.notified })
+		.set({
+			status: 'resolved',
+			resolvedAt: e.resolvedAt,
+			notified: e.notified,
+			notifyClaimedAt: e.notifyClaimedAt,
+		})
 		.where(
 			and(
 				eq(alertEpisodes.tenantId, e.tenantId),
@@ -172,6 +186,32 @@ export async function resolveEpisode(
 	return rows.length > 0
 }
 
+/**
+ * Takes a pending notification to send it: true unless another evaluation holds it (a claim
+ * younger than `staleMs`; an older one is taken to be of an evaluation that died).
+ */
+export async function claimNotification(
+	db: Db,
+	e: { tenantId: string; id: string },
+	at: number,
+	staleMs: number,
+): Promise<boolean> {
+	const rows = await db
+		.update(alertEpisodes)
+		.set({ notifyClaimedAt: at })
+		.where(
+			and(
+				eq(alertEpisodes.tenantId, e.tenantId),
+				eq(alertEpisodes.id, e.id),
+				eq(alertEpisodes.notified, 'pending'),
+				or(isNull(alertEpisodes.notifyClaimedAt), lte(alertEpisodes.notifyClaimedAt, at - staleMs)),
+			),
+		)
+		.returning({ id: alertEpisodes.id })
+	return rows.length > 0
+}
+
+/** Records how sending went, and lets go of the claim. */
 export async function setNotified(
 	db: Db,
 	e: { tenantId: string; id: string },
@@ -179,7 +219,7 @@ export async function setNotified(
 ): Promise<void> {
 	await db
 		.update(alertEpisodes)
-		.set({ notified: state })
+		.set({ notified: state, notifyClaimedAt: null })
 		.where(and(eq(alertEpisodes.tenantId, e.tenantId), eq(alertEpisodes.id, e.id)))
 }
 

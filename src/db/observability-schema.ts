@@ -76,6 +76,11 @@ export const alertEpisodes = sqliteTable(
 		resolvedAt: integer('resolved_at'),
 		/** Webhook state: `none` (no URL), `pending`, `sent`, `failed`. */
 		notified: text('notified').notNull().default('none'),
+		/**
+		 * When an evaluation took the pending notification to send it (epoch ms, wall clock); null
+		 * when none holds it. Overlapping evaluations never send one notification at once.
+		 */
+		notifyClaimedAt: integer('notify_claimed_at'),
 	},
 	(t) => [
 		primaryKey({ columns: [t.tenantId, t.id] }),

@@ -4,6 +4,7 @@
 // that fails is tried again on the next evaluations for a while, then given up.
 import {
 	type AlertEpisodeRow,
+	claimNotification,
 	type NotifyState,
 	openEpisode,
 	resolveEpisode,
@@ -22,12 +23,21 @@ import type { Logger } from './logger'
 /** A notification that failed is tried on each evaluation until this long after its event. */
 export const NOTIFY_RETRY_MS = 5 * 60_000
 
+/**
+ * A notification an evaluation took to send is another's to take after this long (wall clock):
+ * that evaluation died. A send takes at most the webhook's 10 s timeout.
+ */
+export const NOTIFY_CLAIM_MS = 60_000
+
 /** Who the audit rows of alerts name as actor. */
 export const ALERTS_ACTOR = 'system:alerts'
 
 export interface AlertDeps {
 	db: Db
+	/** The evaluation's time (the cron's scheduled time): what episodes are dated by. */
 	now: number
+	/** The wall clock, for notification claims (default Date.now). */
+	clock?: () => number
 	newId(): string
 	logger: Logger
 	audit(event: AuditEvent): Promise<unknown>
@@ -72,10 +82,14 @@ async function judge(deps: AlertDeps, t: TenantToJudge, summary: EvaluationSumma
 	}
 	for (const episode of t.episodes) {
 		if (episode.notified !== 'pending' || done.has(episode.id)) continue
-		if (webhook) await notify(deps, episode, webhook)
-		else await setNotified(deps.db, episode, 'none')
+		if (!webhook) await setNotified(deps.db, episode, 'none')
+		// Another evaluation running at the same time may be sending it: only the claim's holder does.
+		else if (await claimNotification(deps.db, episode, wallClock(deps), NOTIFY_CLAIM_MS))
+			await notify(deps, episode, webhook)
 	}
 }
+
+const wallClock = (deps: AlertDeps): number => (deps.clock ?? Date.now)()
 
 /** Writes the change; the episode as it now is, or undefined when another evaluation got there first. */
 async function apply(
@@ -85,6 +99,8 @@ async function apply(
 	notified: NotifyState,
 ): Promise<AlertEpisodeRow | undefined> {
 	const { db, now } = deps
+	// The evaluation that writes the change sends its notification: it holds the claim from here.
+	const notifyClaimedAt = notified === 'pending' ? wallClock(deps) : null
 	if (change.kind === 'raise') {
 		const row = {
 			tenantId,
@@ -96,12 +112,21 @@ async function apply(
 			openedAt: now,
 			resolvedAt: null,
 			notified,
+			notifyClaimedAt,
 		}
 		return (await openEpisode(db, row)) ? row : undefined
 	}
 	const { episode } = change
-	const resolved = await resolveEpisode(db, { tenantId, id: episode.id, resolvedAt: now, notified })
-	return resolved ? { ...episode, status: 'resolved', resolvedAt: now, notified } : undefined
+	const resolved = await resolveEpisode(db, {
+		tenantId,
+		id: episode.id,
+		resolvedAt: now,
+		notified,
+		notifyClaimedAt,
+	})
+	return resolved
+		? { ...episode, status: 'resolved', resolvedAt: now, notified, notifyClaimedAt }
+		: undefined
 }
 
 /** The log event and the audit row of a raise or resolve. */
@@ -141,7 +166,8 @@ async function notify(deps: AlertDeps, e: AlertEpisodeRow, webhook: AlertWebhook
 		const fields = { tenant: e.tenantId, episode: e.id, error: outcome.error, state }
 		deps.logger.warn('alert.notify_failed', fields)
 	}
-	if (state !== e.notified) await setNotified(deps.db, e, state)
+	// Always written: it lets go of the claim too.
+	await setNotified(deps.db, e, state)
 }
 
 export function notificationOf(e: AlertEpisodeRow): AlertNotification {

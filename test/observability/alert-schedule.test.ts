@@ -8,7 +8,12 @@ import { database } from '../../src/db/client'
 import { addMetricRollups } from '../../src/db/metrics'
 import { addUsage, utcDay } from '../../src/db/usage'
 import worker from '../../src/index'
-import { NOTIFY_RETRY_MS } from '../../src/observability/alert-evaluation'
+import {
+	evaluateAlerts,
+	NOTIFY_CLAIM_MS,
+	NOTIFY_RETRY_MS,
+} from '../../src/observability/alert-evaluation'
+import type { AlertNotification } from '../../src/observability/alert-webhook'
 import { Logger } from '../../src/observability/logger'
 import type { MetricPoint } from '../../src/observability/metrics'
 import { mergeRollup, minuteOf, type RollupRow, rollupOf } from '../../src/observability/rollups'
@@ -108,6 +113,7 @@ beforeAll(async () => {
 	await tenant('alerts-c')
 	await tenant('alerts-d')
 	await tenant('alerts-idle')
+	await withWebhook('alerts-overlap')
 })
 
 describe('alert settings on the tenant', () => {
@@ -347,5 +353,61 @@ describe('scheduled alert evaluation', () => {
 		expect(await count()).toBe(2)
 		await tick(hour)
 		expect(await count()).toBe(1)
+	})
+	// Last: it evaluates every tenant of the file.
+	it('two evaluations at once send a pending notification once; a dead one’s claim goes stale', async () => {
+		const t0 = Date.now()
+		await env.DB.prepare(
+			"INSERT INTO alert_episodes (tenant_id, id, rule, status, value, threshold, opened_at, notified) VALUES ('alerts-overlap', 'ep-1', 'stuck_lanes', 'open', 1, 1, ?, 'pending')",
+		)
+			.bind(t0)
+			.run()
+		await env.DB.prepare(
+			"INSERT INTO sessions (tenant_id, agent_id, session_key, stuck_since) VALUES ('alerts-overlap', 'main', 'wedged', ?)",
+		)
+			.bind(t0)
+			.run()
+		const sent: AlertNotification[] = []
+		let release = () => {}
+		const held = new Promise<void>((resolve) => {
+			release = resolve
+		})
+		const deps = (clock: () => number) => ({
+			db,
+			now: t0,
+			clock,
+			newId: () => crypto.randomUUID(),
+			logger: new Logger({}, { sink: captureLogs().sink }),
+			audit: async () => {},
+			// Other tenants' notifications of earlier tests go through at once.
+			notify: async (_webhook: unknown, message: AlertNotification) => {
+				if (message.tenantId !== 'alerts-overlap') return { ok: true as const }
+				sent.push(message)
+				// Only the first send is held open (a second one would fail the test, not hang it).
+				if (sent.length === 1) await held
+				return { ok: true as const }
+			},
+		})
+		// The first holds its send open; the second, meanwhile, finds it claimed and sends nothing.
+		const first = evaluateAlerts(deps(() => t0))
+		await expect.poll(() => sent.length).toBe(1)
+		await evaluateAlerts(deps(() => t0 + 1_000))
+		expect(sent).toHaveLength(1)
+		release()
+		await first
+		expect((await episodes('alerts-overlap'))[0]).toMatchObject({ notified: 'sent' })
+
+		// An evaluation that died holding a claim: the claim is another's once it is stale.
+		await env.DB.prepare(
+			"UPDATE alert_episodes SET notified = 'pending', notify_claimed_at = ? WHERE tenant_id = 'alerts-overlap'",
+		)
+			.bind(t0)
+			.run()
+		await evaluateAlerts(deps(() => t0 + NOTIFY_CLAIM_MS - 1))
+		expect(sent).toHaveLength(1)
+		await evaluateAlerts(deps(() => t0 + NOTIFY_CLAIM_MS))
+		expect(sent).toHaveLength(2)
+		expect(sent.map((m) => m.alert.id)).toEqual(['ep-1', 'ep-1'])
+		expect((await episodes('alerts-overlap'))[0]).toMatchObject({ notified: 'sent' })
 	})
 })
