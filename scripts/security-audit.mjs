@@ -2,21 +2,45 @@
 // `npm run security:audit`: risky configuration, like `openclaw security audit`. Checks the
 // project's own files (wrangler.toml, .dev.vars, .gitignore), then — when a gateway answers
 // (`--url`, default http://127.0.0.1:8787) — asks its GET /v1/admin/security for what only the
-// running deployment knows (secrets set, tenants' agents and keys). Exits 1 on any high finding.
+// running deployment knows (secrets set, tenants' agents and keys). Exits 1 on any high finding,
+// and when the deployment could not be checked (unreachable, or it refused the token) unless
+// `--files-only` says not to ask it; 2 on a usage error.
 //   npm run security:audit -- --url https://edgeclaw.example.workers.dev   (token: EDGECLAW_ADMIN_TOKEN)
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 import { needsValue } from './local-secrets.mjs'
 
+const USAGE = `usage: npm run security:audit [-- [--url <gateway url>] [--files-only]]
+  --url <url>    the deployment to ask (default http://127.0.0.1:8787); its admin token comes from
+                 EDGECLAW_ADMIN_TOKEN, else from .dev.vars
+  --files-only   check the project's files only, not a running deployment
+  --help         this text
+exit: 0 no high finding, 1 a high finding or the deployment could not be checked, 2 usage`
+
+/** @type {{ url?: string, 'files-only'?: boolean, help?: boolean }} */
+let options
+try {
+	options = parseArgs({
+		options: {
+			url: { type: 'string' },
+			'files-only': { type: 'boolean' },
+			help: { type: 'boolean', short: 'h' },
+		},
+		strict: true,
+	}).values
+} catch (error) {
+	console.error(`security:audit: ${error instanceof Error ? error.message : String(error)}`)
+	console.error(USAGE)
+	process.exit(2)
+}
+if (options.help) {
+	console.log(USAGE)
+	process.exit(0)
+}
+const url = (options.url ?? 'http://127.0.0.1:8787').replace(/\/+$/, '')
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const arg = (/** @type {string} */ name) =>
-	process.argv
-		.find((a) => a.startsWith(`--${name}=`))
-		?.split('=')
-		.slice(1)
-		.join('=')
-const url = arg('url') ?? 'http://127.0.0.1:8787'
 
 /** @typedef {{ id: string, severity: 'high'|'medium'|'low', message: string, fix: string }} Finding */
 /** @type {(Finding & { source: string })[]} */
@@ -112,28 +136,34 @@ if (devVars !== '') {
 }
 
 const token = process.env.EDGECLAW_ADMIN_TOKEN ?? localToken
-let live = 'not checked'
-try {
-	const res = await fetch(`${url}/v1/admin/security`, {
-		headers: token ? { authorization: `Bearer ${token}` } : {},
-		signal: AbortSignal.timeout(3_000),
-	})
-	if (res.ok) {
-		const body = /** @type {{ findings: Finding[] }} */ (await res.json())
-		for (const f of body.findings) findings.push({ ...f, source: url })
-		live = `checked ${url}`
-	} else live = `${url} answered ${res.status} (set EDGECLAW_ADMIN_TOKEN?)`
-} catch {
-	live = `${url} not reachable (start \`npm run dev\` or pass --url=)`
+let live = 'not checked (--files-only)'
+let liveChecked = options['files-only'] === true
+if (!liveChecked) {
+	try {
+		const res = await fetch(`${url}/v1/admin/security`, {
+			headers: token ? { authorization: `Bearer ${token}` } : {},
+			signal: AbortSignal.timeout(3_000),
+		})
+		if (res.ok) {
+			const body = /** @type {{ findings: Finding[] }} */ (await res.json())
+			for (const f of body.findings) findings.push({ ...f, source: url })
+			live = `checked ${url}`
+			liveChecked = true
+		} else live = `NOT CHECKED: ${url} answered ${res.status} (set EDGECLAW_ADMIN_TOKEN?)`
+	} catch (error) {
+		const why = error instanceof Error ? (error.cause ?? error).toString() : String(error)
+		live = `NOT CHECKED: ${url} is not reachable (${why}); start \`npm run dev\`, pass --url <url>, or --files-only`
+	}
 }
 
 const order = { high: 0, medium: 1, low: 2 }
 findings.sort((a, b) => order[a.severity] - order[b.severity])
 console.log(`edgeclaw security audit — files checked; deployment: ${live}\n`)
-if (findings.length === 0) console.log('no findings')
+if (findings.length === 0) console.log(liveChecked ? 'no findings' : 'no findings in the files')
 for (const f of findings) {
 	console.log(
 		`${f.severity.toUpperCase().padEnd(6)} ${f.id}  [${f.source}]\n       ${f.message}\n       fix: ${f.fix}`,
 	)
 }
-process.exitCode = findings.some((f) => f.severity === 'high') ? 1 : 0
+if (!liveChecked) console.log('\nthe deployment was not checked: exit 1')
+process.exitCode = findings.some((f) => f.severity === 'high') || !liveChecked ? 1 : 0
