@@ -113,9 +113,9 @@ const lines = [
 ]
 console.log(lines.join('\n'))
 
-// Workers AI only runs on Cloudflare: by default dev stays local (the AI binding is absent and
-// `workers-ai:` models fail with provider_not_configured). `--remote-ai` keeps it, which needs
-// `wrangler login`.
+// Workers AI only runs on Cloudflare: by default dev stays local (the AI binding is absent and a
+// run on a `workers-ai:` model fails with models_exhausted, naming the missing binding).
+// `--remote-ai` keeps it, which needs `wrangler login`.
 const remoteAi = args.includes('--remote-ai')
 const wranglerArgs = ['dev', ...args.filter((a) => a !== '--remote-ai')]
 if (!remoteAi) wranglerArgs.push('--local')
