@@ -90,6 +90,9 @@ export function normaliseHost(hostname: string): string {
 	return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
 }
 
+const LOOPBACK_HINT =
+	'; a server on this machine is allowed in local development only, with EDGECLAW_DEV_ALLOW_LOOPBACK=1 in .dev.vars'
+
 /** Checks a URL the model, a redirect or a tenant's config supplied; never throws. */
 export function checkUrl(input: string, lists?: HostLists, rules: UrlRules = {}): UrlCheck {
 	let url: URL
@@ -110,12 +113,15 @@ export function checkUrl(input: string, lists?: HostLists, rules: UrlRules = {})
 	const host = normaliseHost(url.hostname)
 	if (host === '') return refuse('invalid_url', 'the URL has no host')
 	const loopback = rules.allowLoopback === true && isLoopback(url.hostname, host)
+	// A tenant's URL on this machine: say how local development admits it.
+	const hint = () =>
+		rules.allowLoopback === false && isLoopback(url.hostname, host) ? LOOPBACK_HINT : ''
 	if (!loopback && isIpLiteral(url.hostname)) {
 		const address = checkAddress(host)
-		if (!address.ok) return refuse('blocked_address', address.message)
+		if (!address.ok) return refuse('blocked_address', `${address.message}${hint()}`)
 	} else if (!loopback) {
 		const name = checkName(host)
-		if (name !== undefined) return refuse('blocked_name', name)
+		if (name !== undefined) return refuse('blocked_name', `${name}${hint()}`)
 	}
 	if (rules.httpsOnly && url.protocol !== 'https:' && !loopback) {
 		return refuse('scheme', 'only https URLs are allowed here')

@@ -472,8 +472,14 @@ describe('tenant URLs (provider base URLs, MCP servers)', () => {
 		]
 		for (const url of loopback) {
 			expect(checkUrl(url, undefined, dev).ok, url).toBe(true)
-			expect(checkUrl(url, undefined, strict).ok, url).toBe(false)
+			const refused = checkUrl(url, undefined, strict)
+			expect(refused.ok, url).toBe(false)
+			// Refused with the way local development admits it.
+			expect(refused.ok || refused.message, url).toContain('EDGECLAW_DEV_ALLOW_LOOPBACK=1')
 		}
+		// A URL a model supplies (no tenant rules) is refused without the hint.
+		const modelUrl = checkUrl('http://127.0.0.1:8080/v1')
+		expect(modelUrl.ok || modelUrl.message).not.toContain('EDGECLAW_DEV_ALLOW_LOOPBACK')
 		// Everything else that is not public stays refused, as does plain http to a public host.
 		const still = [
 			'http://10.0.0.1/',
