@@ -81,6 +81,13 @@ describe('parsers of untrusted text', () => {
 		)
 	})
 
+	it("classes workerd's failed outbound fetch as a network failure, not a bad response", () => {
+		const failed = new Error('internal error; reference = kffcugisq1fh6s9i570afi60')
+		expect(classify(failed)).toEqual({ kind: 'network', message: failed.message })
+		expect(classify(new Error('Network connection lost.')).kind).toBe('network')
+		expect(classify(new Error('Unexpected token < in JSON')).kind).toBe('bad_response')
+	})
+
 	it('the failure classifier sorts any thrown value into a class', () => {
 		fc.assert(
 			fc.property(fc.anything(), (value) => {

@@ -123,7 +123,12 @@ export function classify(error: unknown): Failure {
 	) {
 		return { kind: 'bad_response', message: `unreadable provider response: ${message}` }
 	}
-	if (error instanceof TypeError || /network|fetch failed|ECONN|socket/i.test(message)) {
+	// workerd reports an outbound fetch that never reached the host (DNS, connect, TLS) as
+	// `internal error; reference = …`.
+	if (
+		error instanceof TypeError ||
+		/network|fetch failed|ECONN|socket|^internal error; reference = /i.test(message)
+	) {
 		return { kind: 'network', message }
 	}
 	return { kind: 'bad_response', message: message.slice(0, 500) }

@@ -204,6 +204,7 @@ export class ModelRouter {
 						profile: profile?.id,
 						kind: failure.kind,
 						status: failure.status,
+						error: failure.message,
 						owner,
 						traceId: traceIdOf(req.traceparent),
 					})
