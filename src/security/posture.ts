@@ -59,6 +59,13 @@ export interface PostureInput {
 
 const RATE_LIMITS = ['RATE_LIMIT_KEY', 'RATE_LIMIT_TENANT', 'RATE_LIMIT_IP', 'RATE_LIMIT_AUTH_FAIL']
 
+/**
+ * How to set a Worker secret, deployed and locally (where `npm run dev` reads `.dev.vars`, and
+ * fills in the three it needs: the admin token and the data keys).
+ */
+const putSecret = (name: string, value: string, devFills = true) =>
+	`deployed: \`npx wrangler secret put ${name}\` (${value}); locally: a line ${name}=… in .dev.vars${devFills ? ' (`npm run dev` writes it when missing)' : ''}`
+
 export function assessPosture({
 	env,
 	agents,
@@ -75,7 +82,7 @@ export function assessPosture({
 			severity: 'high',
 			message:
 				'EDGECLAW_ADMIN_TOKEN is not set: nobody can administer tenants (every /v1 call with it is 401).',
-			fix: 'wrangler secret put EDGECLAW_ADMIN_TOKEN (32+ random characters)',
+			fix: putSecret('EDGECLAW_ADMIN_TOKEN', '32+ random characters'),
 		})
 	} else if (admin.length < 24) {
 		out.push({
@@ -124,7 +131,7 @@ export function assessPosture({
 			message: auditKey
 				? 'EDGECLAW_AUDIT_KEY is not base64 of 32 bytes: the audit chain is hashed with plain SHA-256 and its checkpoints are not signed.'
 				: 'EDGECLAW_AUDIT_KEY is not set: the audit chain is hashed with plain SHA-256 (anyone who can write D1 can recompute it) and its checkpoints are not signed.',
-			fix: 'wrangler secret put EDGECLAW_AUDIT_KEY (`openssl rand -base64 32`); keep the old one as EDGECLAW_AUDIT_KEY_PREVIOUS when rotating.',
+			fix: `${putSecret('EDGECLAW_AUDIT_KEY', '`openssl rand -base64 32`')}; keep the old one as EDGECLAW_AUDIT_KEY_PREVIOUS when rotating.`,
 		})
 	}
 	if (!str('EDGECLAW_KEY_PEPPER')) {
@@ -133,7 +140,7 @@ export function assessPosture({
 			severity: 'low',
 			message:
 				'API key hashes are plain SHA-256: a leaked D1 copy can be checked against candidate keys offline.',
-			fix: 'wrangler secret put EDGECLAW_KEY_PEPPER (keys created afterwards use HMAC-SHA-256).',
+			fix: `${putSecret('EDGECLAW_KEY_PEPPER', 'random characters', false)}; keys created afterwards use HMAC-SHA-256.`,
 		})
 	}
 	if ((str('EDGECLAW_JWT_JWKS') || str('EDGECLAW_JWT_JWKS_URL')) && !str('EDGECLAW_JWT_AUDIENCE')) {
@@ -187,7 +194,7 @@ function keySettings(str: (k: string) => string): Finding[] {
 				problem === 'unset'
 					? `${name} is not set; it ${role}.`
 					: `${name} is not 32 bytes of base64 (${problem === 'wrong_length' ? 'wrong length' : 'not base64'}); it ${role}.`,
-			fix: `openssl rand -base64 32 | wrangler secret put ${name}`,
+			fix: putSecret(name, '`openssl rand -base64 32`'),
 		})
 	}
 	const previous = str('EDGECLAW_SECRETS_KEY_PREVIOUS')

@@ -29,6 +29,16 @@ describe('posture: data keys and outbound settings', () => {
 		expect(ids({})).toEqual([])
 	})
 
+	it('says how to set a missing secret both deployed and locally', () => {
+		const [finding] = assessPosture({
+			env: { ...CLEAN, EDGECLAW_AUDIT_KEY: '' },
+			agents: [],
+			keys: [],
+		})
+		expect(finding?.fix).toContain('`npx wrangler secret put EDGECLAW_AUDIT_KEY`')
+		expect(finding?.fix).toContain('locally: a line EDGECLAW_AUDIT_KEY=… in .dev.vars')
+	})
+
 	it('flags EDGECLAW_SECRETS_KEY and EDGECLAW_AUDIT_KEY unset or not 32 bytes', () => {
 		expect(ids({ EDGECLAW_SECRETS_KEY: '' })).toEqual(['high:secrets-key-unset'])
 		expect(ids({ EDGECLAW_AUDIT_KEY: undefined })).toEqual(['high:audit-key-unset'])
