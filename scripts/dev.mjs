@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { completeDevVars } from './local-secrets.mjs'
@@ -41,14 +42,39 @@ function ensureDevVars() {
 	return { existed, filled: [...added, ...replaced] }
 }
 
-/** A container engine is usable when `docker info` answers within a few seconds. */
-function containerEngineAvailable() {
-	if (process.env.EDGECLAW_CONTAINERS === 'disabled') return false
+/**
+ * Whether a container engine is usable — `docker info` answers within a few seconds — and, when
+ * not, why: turned off, no Docker client, or a client whose daemon does not answer.
+ * @returns {{ live: true } | { live: false, why: string }}
+ */
+function containerEngine() {
+	if (process.env.EDGECLAW_CONTAINERS === 'disabled')
+		return { live: false, why: 'EDGECLAW_CONTAINERS=disabled' }
 	const probe = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
 		stdio: 'ignore',
 		timeout: 5_000,
 	})
-	return probe.status === 0
+	if (probe.status === 0) return { live: true }
+	if (/** @type {NodeJS.ErrnoException | undefined} */ (probe.error)?.code === 'ENOENT')
+		return { live: false, why: 'no Docker client found (install Docker to enable exec/file tools)' }
+	return {
+		live: false,
+		why: 'Docker is installed but its daemon does not answer (start it to enable exec/file tools)',
+	}
+}
+
+/**
+ * Whether wrangler can listen on the port: another `npm run dev` (or anything else) on it would
+ * make wrangler fail after the banner, so this says so first.
+ * @param {number} wanted
+ * @returns {Promise<boolean>}
+ */
+function portFree(wanted) {
+	return new Promise((resolve) => {
+		const probe = createServer()
+		probe.once('error', () => resolve(false))
+		probe.listen(wanted, '127.0.0.1', () => probe.close(() => resolve(true)))
+	})
 }
 
 /**
@@ -71,6 +97,13 @@ function run(command, commandArgs, extraEnv = {}) {
 	}
 }
 
+if (!(await portFree(port()))) {
+	console.error(
+		`Port ${port()} is in use (another \`npm run dev\`?). Stop it, or pick another port: npm run dev -- --port ${port() + 1}`,
+	)
+	process.exit(1)
+}
+
 const local = ensureDevVars()
 const created = !local.existed
 if (local.existed && local.filled.length > 0) {
@@ -91,7 +124,8 @@ run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'], { CI: '1' })
 const WEB_BUILD = ['build', '-c', 'web/vite.config.ts']
 run('vite', [...WEB_BUILD, '--logLevel', 'warn'])
 
-const containers = containerEngineAvailable()
+const engine = containerEngine()
+const containers = engine.live
 const url = `http://127.0.0.1:${port()}`
 const lines = [
 	'',
@@ -108,7 +142,7 @@ const lines = [
 	'    isolate        live (Worker Loader: JavaScript, no network)',
 	containers
 		? '    container      live (Cloudflare Sandbox via the local container engine)'
-		: '    container      disabled: no container engine found (install Docker to enable exec/file tools)',
+		: `    container      disabled: ${engine.live ? '' : engine.why}`,
 	'',
 ]
 console.log(lines.join('\n'))
