@@ -19,6 +19,12 @@ import type { ToolAgent, Toolbox } from './toolbox'
 
 export const DEAD_LETTER_QUEUE = 'edgeclaw-tool-jobs-dlq'
 
+/**
+ * A batch from a dead-letter queue: the top level's or an environment's
+ * (`edgeclaw-tool-jobs-<env>-dlq`, wrangler.toml), every one named `…-dlq`.
+ */
+export const isDeadLetterQueue = (queue: string): boolean => queue.endsWith('-dlq')
+
 export interface ConsumerDeps {
 	toolbox: Toolbox
 	lane(name: string): ToolJobLane
@@ -48,7 +54,7 @@ export function handleToolJobBatch(
 	batch: MessageBatch<unknown>,
 	deps: ConsumerDeps,
 ): Promise<JobResult[]> {
-	const deadLetter = batch.queue === DEAD_LETTER_QUEUE
+	const deadLetter = isDeadLetterQueue(batch.queue)
 	return Promise.all(
 		batch.messages.map((message) =>
 			(deadLetter ? settleDeadLetter(message, deps) : handleJob(message, deps)).catch(

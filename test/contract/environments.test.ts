@@ -100,6 +100,15 @@ describe('wrangler.toml environments', () => {
 			expect(set.dataset).toBe(`edgeclaw_metrics_${name}`)
 	})
 
+	it('names every dead-letter queue, and only those, `…-dlq` (how the consumer knows one)', () => {
+		for (const table of [config, ...ENVIRONMENTS.map(envOf)]) {
+			const dlqs = list(table, 'queues.consumers').flatMap((q) => q.dead_letter_queue ?? [])
+			expect(dlqs.length).toBeGreaterThan(0)
+			for (const dlq of dlqs) expect(dlq).toMatch(/-dlq$/)
+			for (const p of list(table, 'queues.producers')) expect(p.queue).not.toMatch(/-dlq$/)
+		}
+	})
+
 	it('shares no rate-limit namespace between the top level and the environments', () => {
 		const ids = [config, ...ENVIRONMENTS.map(envOf)].flatMap((t) =>
 			list(t, 'ratelimits').map((r) => r.namespace_id),

@@ -313,18 +313,21 @@ describe('tool jobs', () => {
 			expect(attempts).toBe(1)
 		}))
 
-	it('the dead-letter consumer fails the waiting call visibly and records it', () =>
-		withLane(async (h) => {
-			const { spec, runs } = counter()
-			const { job, outcome } = await h.call(spec)
-			const batch = batchOf([job], DEAD_LETTER_QUEUE, 4)
-			const results = await handleToolJobBatch(batch, h.deps({ tools: [spec] }))
-			expect(results[0]?.status).toBe('dead_lettered')
-			expect(await outcome).toMatchObject({ ok: false, code: 'tool_dead_lettered' })
-			expect(runs).toHaveLength(0)
-			expect(h.records[0]).toMatchObject({ status: 'dead_lettered', attempts: 4 })
-			expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toEqual(['m0'])
-		}))
+	it.each([DEAD_LETTER_QUEUE, 'edgeclaw-tool-jobs-staging-dlq'])(
+		'the dead-letter consumer (%s) fails the waiting call visibly and records it',
+		(queue) =>
+			withLane(async (h) => {
+				const { spec, runs } = counter()
+				const { job, outcome } = await h.call(spec)
+				const batch = batchOf([job], queue, 4)
+				const results = await handleToolJobBatch(batch, h.deps({ tools: [spec] }))
+				expect(results[0]?.status).toBe('dead_lettered')
+				expect(await outcome).toMatchObject({ ok: false, code: 'tool_dead_lettered' })
+				expect(runs).toHaveLength(0)
+				expect(h.records[0]).toMatchObject({ status: 'dead_lettered', attempts: 4 })
+				expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toEqual(['m0'])
+			}),
+	)
 
 	it('re-checks the policy in the consumer: a denial never runs the tool and is audited', () =>
 		withLane(async (h) => {
