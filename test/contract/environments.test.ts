@@ -100,6 +100,13 @@ describe('wrangler.toml environments', () => {
 			expect(set.dataset).toBe(`edgeclaw_metrics_${name}`)
 	})
 
+	it('points the metrics API at the dataset the METRICS binding writes, in each', () => {
+		for (const table of [config, ...ENVIRONMENTS.map(envOf)]) {
+			const written = list(table, 'analytics_engine_datasets').find((d) => d.binding === 'METRICS')
+			expect((table.vars as Table).EDGECLAW_METRICS_DATASET).toBe(written?.dataset)
+		}
+	})
+
 	it('names every dead-letter queue, and only those, `…-dlq` (how the consumer knows one)', () => {
 		for (const table of [config, ...ENVIRONMENTS.map(envOf)]) {
 			const dlqs = list(table, 'queues.consumers').flatMap((q) => q.dead_letter_queue ?? [])

@@ -293,6 +293,13 @@ describe('the Analytics Engine SQL client', () => {
 				'FORMAT JSON',
 			].join('\n'),
 		)
+		// An environment's own dataset (EDGECLAW_METRICS_DATASET); never anything but a name.
+		expect(
+			analyticsEngineSql(SCOPE, { kinds: ['tool'], by: [] }, 'edgeclaw_metrics_staging'),
+		).toContain('\nFROM edgeclaw_metrics_staging\n')
+		expect(() => analyticsEngineSql(SCOPE, { kinds: ['tool'], by: [] }, 'x; DROP TABLE y')).toThrow(
+			/unsafe dataset/,
+		)
 		for (const tenantId of ["x' OR 1=1 --", 'a\\', 'A', '']) {
 			expect(() =>
 				analyticsEngineSql({ ...SCOPE, tenant: tenantId }, { kinds: ['tool'], by: [] }),

@@ -13,7 +13,7 @@ import {
 	type MetricsScope,
 } from './query'
 
-/** The dataset the METRICS binding writes (wrangler.toml). */
+/** The dataset the METRICS binding writes at wrangler.toml's top level (EDGECLAW_METRICS_DATASET). */
 export const METRICS_DATASET = 'edgeclaw_metrics'
 
 export const DEFAULT_SQL_TIMEOUT_MS = 10_000
@@ -56,7 +56,11 @@ const PERCENTILES = [
 const quote = (value: string, what: string) => `'${assertSafeId(value, what)}'`
 
 /** The SQL text of one aggregation. */
-export function analyticsEngineSql(scope: MetricsScope, aggregation: Aggregation): string {
+export function analyticsEngineSql(
+	scope: MetricsScope,
+	aggregation: Aggregation,
+	dataset: string = METRICS_DATASET,
+): string {
 	const stepSeconds = assertInteger(scope.stepMs / 1_000, 'step')
 	const groups = aggregation.by.map((key) =>
 		key === 't'
@@ -72,7 +76,7 @@ export function analyticsEngineSql(scope: MetricsScope, aggregation: Aggregation
 	if (scope.agent !== null) where.push(`${blob(BLOB.agent)} = ${quote(scope.agent, 'agent')}`)
 	const lines = [
 		`SELECT ${[...groups, ...SUMS, ...(aggregation.percentiles ? PERCENTILES : [])].join(', ')}`,
-		`FROM ${METRICS_DATASET}`,
+		`FROM ${assertSafeId(dataset, 'dataset')}`,
 		`WHERE ${where.join(' AND ')}`,
 	]
 	if (aggregation.by.length > 0) lines.push(`GROUP BY ${aggregation.by.join(', ')}`)
@@ -131,6 +135,8 @@ export interface AnalyticsEngineOptions {
 	url: string
 	/** A read-only API token (Account Analytics: Read). */
 	token: string
+	/** The dataset the METRICS binding writes (default METRICS_DATASET). */
+	dataset?: string
 	timeoutMs?: number
 	fetch?: typeof fetch
 }
@@ -184,7 +190,7 @@ export function analyticsEngineReader(options: AnalyticsEngineOptions): MetricsR
 				const res = await doFetch(options.url, {
 					method: 'POST',
 					headers: { authorization: `Bearer ${options.token}`, 'content-type': 'text/plain' },
-					body: analyticsEngineSql(scope, aggregation),
+					body: analyticsEngineSql(scope, aggregation, options.dataset),
 					signal: AbortSignal.timeout(timeoutMs),
 				})
 				status = res.status

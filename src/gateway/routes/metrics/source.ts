@@ -8,7 +8,11 @@ import type { MetricsReader, MetricsSourceName } from '../../../observability/me
 
 type MetricsEnv = Pick<
 	Env,
-	'DB' | 'EDGECLAW_METRICS_ACCOUNT_ID' | 'EDGECLAW_METRICS_API_TOKEN' | 'EDGECLAW_METRICS_SQL_URL'
+	| 'DB'
+	| 'EDGECLAW_METRICS_ACCOUNT_ID'
+	| 'EDGECLAW_METRICS_API_TOKEN'
+	| 'EDGECLAW_METRICS_SQL_URL'
+	| 'EDGECLAW_METRICS_DATASET'
 >
 
 /** The SQL API endpoint and token, or undefined when the deployment has not configured them. */
@@ -39,5 +43,7 @@ export function chooseMetricsReader(
 		return { ok: true, reader: rollupMetricsReader(database(env.DB)) }
 	}
 	if (!settings) return { ok: false, reason: 'not_configured', source: 'analytics-engine' }
-	return { ok: true, reader: analyticsEngineReader({ ...settings, ...options }) }
+	// Each environment writes a dataset of its own (wrangler.toml).
+	const dataset = env.EDGECLAW_METRICS_DATASET?.trim() || undefined
+	return { ok: true, reader: analyticsEngineReader({ ...settings, ...options, dataset }) }
 }
