@@ -409,7 +409,6 @@ export class Lane {
 		active.controller.abort(new RunStopped(reason))
 	}
 
-	/** Stops the active run for a reset or delete, which wipe its row: a lost turn lets go too. */
 	/** Runs `fn` with the pump halted (a run that stops under it lets nothing queued start). */
 	async #halt<T>(fn: () => Promise<T>): Promise<T> {
 		this.#halted = true
@@ -420,6 +419,7 @@ export class Lane {
 		}
 	}
 
+	/** Stops the active run for a reset or delete, which wipe its row: a lost turn lets go too. */
 	async #stopActive(reason: StopReason): Promise<void> {
 		const active = this.#active
 		if (!active) return
@@ -431,10 +431,7 @@ export class Lane {
 	// ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
 	#indexNow(session: SessionRef, now: number, run?: { id: string; status: RunStatus }): void {
-		this.#host.index.upsert(session, {
-			...indexRow(this.#store, now, run),
-			stuckSince: this.#stuck.since(),
-		})
+		this.#host.index.upsert(session, indexRow(this.#store, now, run, this.#stuck.since()))
 	}
 
 	/** Fails runs stuck past their deadline (stuck.ts); a failed active run lets the lane go on. */

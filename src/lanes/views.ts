@@ -90,11 +90,15 @@ export function sessionInfo(store: LaneStore, activeRunId: string | null): Sessi
 	}
 }
 
-/** The session's row in the D1 index as of `now` (with the run that just changed, if any). */
+/**
+ * The session's row in the D1 index as of `now` (with the run that just changed, if any);
+ * `stuck` is since when a run is stuck, when the caller knows more than storage (stuck.ts).
+ */
 export function indexRow(
 	store: LaneStore,
 	now: number,
 	run?: { id: string; status: RunStatus },
+	stuck: number | null = stuckSince(store),
 ): IndexRow {
 	const stats = store.transcript.stats()
 	return {
@@ -103,7 +107,7 @@ export function indexRow(
 		messageCount: stats.active + stats.compacted,
 		pendingApprovals: store.tools.pendingCount(),
 		queuedRuns: store.runs.count('queued'),
-		stuckSince: stuckSince(store),
+		stuckSince: stuck,
 		...(run && { lastRunId: run.id, lastRunStatus: run.status }),
 	}
 }

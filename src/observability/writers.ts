@@ -15,11 +15,17 @@ export type MetricsEnv = Pick<Env, 'DB' | 'METRICS' | 'EDGECLAW_TELEMETRY'>
 export interface PlaceMetrics {
 	/** Where the place's points go. */
 	sink: MetricsSink
+	/** A sink for one invocation: the same binding and rollups, a point budget of its own. */
+	invocation(): MetricsSink
 	/** Its rollups; absent when telemetry is off. */
 	rollups: RollupBuffer | undefined
 }
 
-export const NO_PLACE_METRICS: PlaceMetrics = { sink: NO_METRICS, rollups: undefined }
+export const NO_PLACE_METRICS: PlaceMetrics = {
+	sink: NO_METRICS,
+	invocation: () => NO_METRICS,
+	rollups: undefined,
+}
 
 export function placeMetrics(
 	env: MetricsEnv,
@@ -47,5 +53,5 @@ export function placeMetrics(
 		rollups,
 		logger: options.logger,
 	})
-	return { sink, rollups }
+	return { sink, invocation: () => sink.forInvocation(), rollups }
 }

@@ -5,7 +5,6 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import { loggerFromEnv } from '../../observability/logger'
 import {
-	MetricsWriter,
 	PLATFORM_INDEX,
 	pointBase,
 	type RequestPoint,
@@ -78,7 +77,7 @@ export const requestMetrics = (): MiddlewareHandler<GatewayEnv> =>
 		const started = Date.now()
 		const place = gatewayMetrics(c.env)
 		// Analytics Engine's budget is per invocation: each request gets its own.
-		const sink = place.sink instanceof MetricsWriter ? place.sink.forInvocation() : place.sink
+		const sink = place.invocation()
 		c.set('metrics', sink)
 		await next()
 		sink.write(requestPoint(c, Date.now() - started, c.get('trace')?.traceId))
