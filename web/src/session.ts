@@ -2,24 +2,15 @@
 // engine allows it on the tenant's resources. The UI hides what is not allowed; the server still
 // decides every request on its own.
 import { signal } from '@preact/signals'
-import { api, credentials } from './api'
+import { client, credentials, must, type Schemas } from './api'
 
-export type Role = 'admin' | 'operator' | 'member' | 'viewer'
+export type Role = Me['principal']['role']
 
-export interface Me {
-	principal: {
-		kind: 'platform' | 'api-key' | 'jwt'
-		id: string
-		role: Role
-		tenantId: string
-		scopes: string[]
-		expiresAt?: number
-	}
-	/** How the request authenticated: a bearer token, or Cloudflare Access's JWT. */
-	via: 'token' | 'access'
-	/** Actions (`sessions:send`, `keys:create`, …) allowed on the tenant's resources. */
-	allowed: string[]
-}
+/**
+ * `GET /v1/me`: the principal, how the request authenticated (`via`: a bearer token, or Cloudflare
+ * Access's JWT) and the actions (`sessions:send`, `keys:create`, …) allowed on the tenant's resources.
+ */
+export type Me = Schemas['Me']
 
 /** The signed-in principal; null = signed out (or not yet known). */
 export const me = signal<Me | null>(null)
@@ -32,7 +23,7 @@ export const can = (action: string): boolean => me.value?.allowed.includes(actio
  */
 export async function loadMe(): Promise<Me | null> {
 	try {
-		me.value = await api.get<Me>('/v1/me')
+		me.value = await must(client.GET('/v1/me'))
 	} catch {
 		me.value = null
 	}
@@ -43,7 +34,7 @@ export async function loadMe(): Promise<Me | null> {
 export async function signIn(token: string): Promise<Me> {
 	credentials.signIn(token)
 	try {
-		const who = await api.get<Me>('/v1/me')
+		const who = await must(client.GET('/v1/me'))
 		me.value = who
 		return who
 	} catch (error) {

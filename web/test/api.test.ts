@@ -1,22 +1,31 @@
-// The app's one HTTP client and its sign-in: query strings without empty values, every failure an
-// ApiError with the problem's code, a 401 telling the app to sign out, the token only ever in the
-// Authorization header, and a token kept only when the server accepts it.
+// The app's one HTTP client and its sign-in: same-origin URLs with path segments encoded and empty
+// filters left out, every failure an ApiError with the problem's code, a 401 telling the app to
+// sign out, the token only ever in the Authorization header, and a token kept only when the server
+// accepts it.
+import { ApiError as ClientApiError } from '@edgeclaw/client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, api, credentials, onUnauthorized, request, withQuery } from '../src/api'
+import { ApiError, client, credentials, given, must, onUnauthorized } from '../src/api'
 import { me, signIn } from '../src/session'
 
 const TOKEN = 'ek_k1_secret-value'
 
 interface Sent {
 	url: string
+	method: string
 	headers: Headers
+	body: string
 }
 
-/** Stubs fetch with one answer (or a thrown error); returns what was sent. */
+/** Stubs fetch with one answer; returns what was sent (the client hands fetch one Request). */
 function answer(status: number, body: unknown, headers: Record<string, string> = {}): Sent[] {
 	const sent: Sent[] = []
-	vi.stubGlobal('fetch', async (url: string, init: RequestInit = {}) => {
-		sent.push({ url, headers: new Headers(init.headers) })
+	vi.stubGlobal('fetch', async (request: Request) => {
+		sent.push({
+			url: request.url,
+			method: request.method,
+			headers: request.headers,
+			body: await request.text(),
+		})
 		const text = typeof body === 'string' ? body : JSON.stringify(body)
 		return new Response(status === 204 ? null : text, { status, headers })
 	})
@@ -38,17 +47,45 @@ afterEach(() => {
 	me.value = null
 })
 
-describe('withQuery', () => {
-	it('drops empty values, keeps 0 and false, and adds no "?" when nothing is left', () => {
-		expect(withQuery('/v1/x', { a: 'b c', n: 0, f: false, u: undefined, z: null, e: '' })).toBe(
-			'/v1/x?a=b+c&n=0&f=false',
+describe('client', () => {
+	it('asks the page origin, with path segments encoded and empty filters left out', async () => {
+		const sent = answer(200, { sessionKey: 'a/b:c' })
+		await must(
+			client.GET('/v1/sessions/{sessionKey}', {
+				params: { path: { sessionKey: 'a/b:c d' }, query: { agent: 'main' } },
+			}),
 		)
-		expect(withQuery('/v1/x', { u: undefined, e: '' })).toBe('/v1/x')
-		expect(withQuery('/v1/x', undefined)).toBe('/v1/x')
+		await must(
+			client.GET('/v1/sessions', {
+				params: { query: { agent: given(''), cursor: undefined, limit: 0 } },
+			}),
+		)
+		expect(sent.map((c) => c.url)).toEqual([
+			`${location.origin}/v1/sessions/a%2Fb%3Ac%20d?agent=main`,
+			`${location.origin}/v1/sessions?limit=0`,
+		])
 	})
-})
 
-describe('request', () => {
+	it('sends a JSON body with its content type, and none without a body', async () => {
+		const sent = answer(200, { runId: 'r1' })
+		await must(
+			client.POST('/v1/sessions/{sessionKey}/messages', {
+				params: { path: { sessionKey: 'k' } },
+				body: { agent: 'main', content: 'hi' },
+			}),
+		)
+		await must(
+			client.POST('/v1/sessions/{sessionKey}/reset', {
+				params: { path: { sessionKey: 'k' }, query: { agent: 'main' } },
+			}),
+		)
+		expect(sent.map((c) => [c.method, c.headers.get('content-type'), c.body])).toEqual([
+			['POST', 'application/json', '{"agent":"main","content":"hi"}'],
+			['POST', null, ''],
+		])
+		expect(sent.every((c) => c.headers.get('accept') === 'application/json')).toBe(true)
+	})
+
 	it('turns a problem+json answer into an ApiError with its code, detail, request id and fields', async () => {
 		answer(
 			422,
@@ -61,7 +98,14 @@ describe('request', () => {
 			},
 			{ 'content-type': 'application/problem+json' },
 		)
-		const error = await caught(api.put('/v1/agents/main', {}))
+		const error = await caught(
+			must(
+				client.PUT('/v1/agents/{agentId}', {
+					params: { path: { agentId: 'main' } },
+					body: { name: 'Main', config: { model: { primary: '' } } },
+				}),
+			),
+		)
 		expect(error).toMatchObject({
 			status: 422,
 			code: 'validation_failed',
@@ -69,11 +113,13 @@ describe('request', () => {
 			requestId: 'req-1',
 			errors: [{ path: 'config.model.primary', message: 'Required' }],
 		})
+		// The app's ApiError is the shared client's: one class for every `instanceof`.
+		expect(error).toBeInstanceOf(ClientApiError)
 	})
 
 	it('names a non-JSON failure by its status, with the request id from the header', async () => {
 		answer(502, '<html>Bad gateway</html>', { 'x-request-id': 'req-2' })
-		const error = await caught(api.get('/v1/agents'))
+		const error = await caught(must(client.GET('/v1/agents')))
 		expect(error).toMatchObject({ status: 502, code: 'http_502', requestId: 'req-2', errors: [] })
 	})
 
@@ -82,15 +128,15 @@ describe('request', () => {
 		const stop = onUnauthorized(listener)
 		try {
 			answer(403, { code: 'forbidden', detail: 'No.' })
-			await caught(api.get('/v1/keys'))
+			await caught(must(client.GET('/v1/keys')))
 			expect(listener).not.toHaveBeenCalled()
 			answer(401, { code: 'unauthorized', detail: 'The token is not valid.' })
-			expect((await caught(api.get('/v1/keys'))).code).toBe('unauthorized')
+			expect((await caught(must(client.GET('/v1/keys')))).code).toBe('unauthorized')
 			expect(listener).toHaveBeenCalledOnce()
 		} finally {
 			stop()
 		}
-		await caught(api.get('/v1/keys'))
+		await caught(must(client.GET('/v1/keys')))
 		expect(listener).toHaveBeenCalledOnce()
 	})
 
@@ -98,10 +144,14 @@ describe('request', () => {
 		vi.stubGlobal('fetch', async () => {
 			throw new TypeError('Failed to fetch')
 		})
-		expect(await caught(api.get('/v1/me'))).toMatchObject({ status: 0, code: 'network_error' })
+		expect(await caught(must(client.GET('/v1/me')))).toMatchObject({
+			status: 0,
+			code: 'network_error',
+		})
 		const controller = new AbortController()
 		controller.abort()
-		const aborted = await request('/v1/me', { signal: controller.signal }).catch((e) => e)
+		const { signal } = controller
+		const aborted = await must(client.GET('/v1/me', { signal }), signal).catch((e) => e)
 		expect(aborted).toBeInstanceOf(TypeError)
 	})
 
@@ -109,20 +159,26 @@ describe('request', () => {
 		credentials.signIn(TOKEN)
 		credentials.setTenant('acme')
 		const sent = answer(200, { ok: true })
-		await api.get('/v1/sessions', { agent: 'main' })
-		await api.post('/v1/sessions/k/messages', { content: 'hi' }, { agent: 'main' })
+		await must(client.GET('/v1/sessions', { params: { query: { agent: 'main' } } }))
+		await must(
+			client.POST('/v1/sessions/{sessionKey}/approvals/{approvalId}', {
+				params: { path: { sessionKey: 'k', approvalId: 'a1' }, query: { agent: 'main' } },
+				body: { decision: 'deny' },
+			}),
+		)
 		for (const call of sent) {
 			expect(call.headers.get('authorization')).toBe(`Bearer ${TOKEN}`)
 			expect(call.headers.get('x-edgeclaw-tenant')).toBe('acme')
 			expect(call.url).not.toContain(TOKEN)
 		}
-		expect(sent.map((c) => c.url)).toEqual([
+		expect(sent.map((c) => new URL(c.url)).map((u) => u.pathname + u.search)).toEqual([
 			'/v1/sessions?agent=main',
-			'/v1/sessions/k/messages?agent=main',
+			'/v1/sessions/k/approvals/a1?agent=main',
 		])
 		credentials.signOut()
-		await api.get('/v1/me')
+		await must(client.GET('/v1/me'))
 		expect(sent.at(-1)?.headers.has('authorization')).toBe(false)
+		expect(sent.at(-1)?.headers.has('x-edgeclaw-tenant')).toBe(false)
 	})
 })
 
@@ -136,7 +192,7 @@ describe('signIn', () => {
 	it('keeps the token when /v1/me accepts it', async () => {
 		const sent = answer(200, who)
 		await expect(signIn(TOKEN)).resolves.toEqual(who)
-		expect(sent[0]?.url).toBe('/v1/me')
+		expect(sent[0]?.url).toBe(`${location.origin}/v1/me`)
 		expect(sent[0]?.headers.get('authorization')).toBe(`Bearer ${TOKEN}`)
 		expect(credentials.token()).toBe(TOKEN)
 		expect(me.value).toEqual(who)

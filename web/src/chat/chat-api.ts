@@ -1,12 +1,11 @@
 // WebChat's calls to the gateway (src/gateway/routes/sessions/*, agents.ts), through the app's one
 // HTTP client: every failure is an ApiError with the server's code.
-import { ApiError, api, seg } from '../api'
+import { ApiError, client, must } from '../api'
 import type { FetchPage } from './history'
 import type {
 	AgentSummary,
 	ApprovalChoice,
 	ApprovalView,
-	MessagePage,
 	QueueMode,
 	SessionInfo,
 	SessionSummary,
@@ -23,18 +22,15 @@ export function randomId(length = 12): string {
 /** A fresh session key; the lane is created by the first message sent to it. */
 export const newSessionKey = (): string => `web-${randomId()}`
 
-const sessionPath = (key: string) => `/v1/sessions/${seg(key)}`
-
 export async function listAgents(signal?: AbortSignal): Promise<AgentSummary[]> {
-	const page = await api.get<{ agents: AgentSummary[] }>('/v1/agents', undefined, signal)
+	const page = await must(client.GET('/v1/agents', { signal }), signal)
 	return page.agents
 }
 
 /** The agent's sessions, most recently active first. */
 export async function listSessions(agent: string, signal?: AbortSignal): Promise<SessionSummary[]> {
-	const page = await api.get<{ sessions: SessionSummary[] }>(
-		'/v1/sessions',
-		{ agent, limit: 50 },
+	const page = await must(
+		client.GET('/v1/sessions', { params: { query: { agent, limit: 50 } }, signal }),
 		signal,
 	)
 	return page.sessions
@@ -63,7 +59,13 @@ export async function readSession(
 	signal?: AbortSignal,
 ): Promise<SessionInfo | null> {
 	try {
-		return await api.get<SessionInfo>(sessionPath(key), { agent }, signal)
+		return await must(
+			client.GET('/v1/sessions/{sessionKey}', {
+				params: { path: { sessionKey: key }, query: { agent } },
+				signal,
+			}),
+			signal,
+		)
 	} catch (error) {
 		if (error instanceof ApiError && error.status === 404) return null
 		throw error
@@ -73,16 +75,24 @@ export async function readSession(
 export const messagePager =
 	(agent: string, key: string, signal?: AbortSignal): FetchPage =>
 	(after, limit) =>
-		api.get<MessagePage>(`${sessionPath(key)}/messages`, { agent, after, limit }, signal)
+		must(
+			client.GET('/v1/sessions/{sessionKey}/messages', {
+				params: { path: { sessionKey: key }, query: { agent, after, limit } },
+				signal,
+			}),
+			signal,
+		)
 
 export async function listApprovals(
 	agent: string,
 	key: string,
 	signal?: AbortSignal,
 ): Promise<ApprovalView[]> {
-	const page = await api.get<{ approvals: ApprovalView[] }>(
-		`${sessionPath(key)}/approvals`,
-		{ agent },
+	const page = await must(
+		client.GET('/v1/sessions/{sessionKey}/approvals', {
+			params: { path: { sessionKey: key }, query: { agent } },
+			signal,
+		}),
 		signal,
 	)
 	return page.approvals
@@ -92,13 +102,37 @@ export const sendMessage = (
 	agent: string,
 	key: string,
 	body: { content: string; mode: QueueMode; idempotencyKey: string },
-) => api.post<SubmitResult>(`${sessionPath(key)}/messages`, { agent, ...body })
+): Promise<SubmitResult> =>
+	must(
+		client.POST('/v1/sessions/{sessionKey}/messages', {
+			params: { path: { sessionKey: key } },
+			body: { agent, ...body },
+		}),
+	)
 
 export const cancelRun = (agent: string, key: string, runId: string) =>
-	api.post<unknown>(`${sessionPath(key)}/runs/${seg(runId)}/cancel`, {}, { agent })
+	must(
+		client.POST('/v1/sessions/{sessionKey}/runs/{runId}/cancel', {
+			params: { path: { sessionKey: key, runId }, query: { agent } },
+		}),
+	)
 
-export const resetSession = (agent: string, key: string) =>
-	api.post<SessionInfo>(`${sessionPath(key)}/reset`, {}, { agent })
+export const resetSession = (agent: string, key: string): Promise<SessionInfo> =>
+	must(
+		client.POST('/v1/sessions/{sessionKey}/reset', {
+			params: { path: { sessionKey: key }, query: { agent } },
+		}),
+	)
 
-export const decideApproval = (agent: string, key: string, id: string, decision: ApprovalChoice) =>
-	api.post<ApprovalView>(`${sessionPath(key)}/approvals/${seg(id)}`, { decision }, { agent })
+export const decideApproval = (
+	agent: string,
+	key: string,
+	id: string,
+	decision: ApprovalChoice,
+): Promise<ApprovalView> =>
+	must(
+		client.POST('/v1/sessions/{sessionKey}/approvals/{approvalId}', {
+			params: { path: { sessionKey: key, approvalId: id }, query: { agent } },
+			body: { decision },
+		}),
+	)

@@ -1,11 +1,19 @@
-// The wire shapes WebChat reads, as the gateway sends them (src/gateway/routes/sessions/schemas.ts,
-// src/lanes/types.ts, docs/protocols.md). Kept here because the app is built apart from the Worker.
+// The wire shapes WebChat reads: the HTTP API's from the types generated from the gateway's
+// OpenAPI document (`@edgeclaw/client`); the session socket's events (src/lanes/types.ts,
+// docs/protocols.md), which the OpenAPI document does not describe, written out here.
+import type { paths, Schemas } from '../api'
 
-/** What `POST …/messages` accepts as `mode` (the lane's QUEUE_MODES). */
-export const QUEUE_MODES = ['followup', 'collect', 'steer', 'interrupt'] as const
-export type QueueMode = (typeof QUEUE_MODES)[number]
+/** What `POST …/messages` accepts as `mode` (followup when left out). */
+export type QueueMode = NonNullable<Schemas['SubmitMessage']['mode']>
+/** The queue modes in the order the composer offers them. */
+export const QUEUE_MODES = [
+	'followup',
+	'collect',
+	'steer',
+	'interrupt',
+] as const satisfies readonly QueueMode[]
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
+export type RunStatus = Schemas['Run']['status']
 
 export const isFinished = (status: RunStatus): boolean =>
 	status === 'succeeded' || status === 'failed' || status === 'cancelled'
@@ -34,73 +42,28 @@ export interface LaneEvent {
 	data: Record<string, unknown>
 }
 
-export type MessagePart =
-	| { type: 'text'; text: string }
-	| { type: 'tool-call'; callId: string; name: string; args: string }
-	| { type: 'tool-result'; callId: string; name: string; result: string; isError?: boolean }
+export type MessagePart = MessageView['content'][number]
 
 /** A stored transcript message (`GET …/messages`); `seq` orders them and is the paging cursor. */
-export interface MessageView {
-	seq: number
-	id: string
-	runId: string | null
-	role: 'user' | 'assistant' | 'system' | 'tool'
-	kind: 'message' | 'summary'
-	content: MessagePart[]
-	tokens: number
-	compacted: boolean
-	createdAt: number
-}
+export type MessageView = Schemas['Message']
 
-export interface MessagePage {
-	messages: MessageView[]
-	next: number | null
-}
+export type MessagePage =
+	paths['/v1/sessions/{sessionKey}/messages']['get']['responses'][200]['content']['application/json']
 
-export type ApprovalStatus = 'pending' | 'allowed' | 'denied' | 'expired'
-export type ApprovalChoice = 'allow-once' | 'allow-always' | 'deny'
+export type ApprovalStatus = ApprovalView['status']
+export type ApprovalChoice = Schemas['ApprovalDecision']['decision']
 
 /** An approval as `GET …/approvals` and `POST …/approvals/{id}` return it. */
-export interface ApprovalView {
-	id: string
-	runId: string
-	callId: string
-	tool: string
-	args: unknown
-	principals: string[]
-	status: ApprovalStatus
-	decidedBy: string | null
-	createdAt: number
-	deadlineAt: number
-	decidedAt: number | null
-}
+export type ApprovalView = Schemas['Approval']
 
 /** `GET /v1/sessions/{key}`: what the socket resumes from (`lastEventSeq`) and the active run. */
-export interface SessionInfo {
-	sessionKey: string
-	agent: string
-	activeRunId: string | null
-	lastEventSeq: number
-}
+export type SessionInfo = Schemas['Session']
 
 /** A row of `GET /v1/sessions` (newest first). */
-export interface SessionSummary {
-	sessionKey: string
-	agent: string
-	messageCount: number
-	lastRunStatus: RunStatus | null
-	updatedAt: number
-}
+export type SessionSummary = Schemas['SessionSummary']
 
-export interface AgentSummary {
-	id: string
-	name: string
-}
+/** What the chat needs of an agent of `GET /v1/agents`. */
+export type AgentSummary = Pick<Schemas['Agent'], 'id' | 'name'>
 
 /** `POST …/messages` answers 202 with the run that carries the message. */
-export interface SubmitResult {
-	runId: string
-	status: RunStatus
-	disposition: 'queued' | 'collected' | 'steered'
-	duplicate: boolean
-}
+export type SubmitResult = Schemas['SubmitResult']

@@ -2,28 +2,22 @@
 // typed; the server's validation errors show beside the field they name, each with its path. A
 // replace sends the version it started from, so a concurrent change is a 412, not lost work.
 import { useState } from 'preact/hooks'
-import { ApiError, api, seg } from '../api'
+import { ApiError, client, must, type Schemas } from '../api'
 import { useAction } from '../ui/action'
 import { FormActions, JsonField, summaryOf, TextField } from '../ui/fields'
 import { ErrorNotice } from '../ui/kit'
 import { errorsByField, parseConfig, stableJson } from './config-json'
 
 /** An agent as `GET /v1/agents/{id}` answers. */
-export interface Agent {
-	id: string
-	tenantId: string
-	name: string
-	version: number
-	config: Record<string, unknown>
-	createdAt: string
-	updatedAt: string
-}
+export type Agent = Schemas['Agent']
+
+type AgentConfig = Schemas['CreateAgent']['config']
 
 /** What a new agent starts from: the smallest config the schema accepts, answered by the echo model. */
 export const NEW_AGENT_CONFIG = {
 	instructions: 'You are a helpful assistant.',
 	model: { primary: 'offline:echo' },
-}
+} satisfies AgentConfig
 
 export function AgentEditor(props: {
 	/** Undefined = a new agent. */
@@ -45,14 +39,17 @@ export function AgentEditor(props: {
 	const submit = async (event: Event) => {
 		event.preventDefault()
 		if (!parsed.ok || props.readOnly) return
+		// The JSON as typed: the server validates it, and a 422 names each field at fault.
+		const config = parsed.config as AgentConfig
 		const saved = await save.run(() =>
-			agent
-				? api.put<Agent>(`/v1/agents/${seg(agent.id)}`, {
-						name,
-						config: parsed.config,
-						expectedVersion: agent.version,
-					})
-				: api.post<Agent>('/v1/agents', { id, name, config: parsed.config }),
+			must(
+				agent
+					? client.PUT('/v1/agents/{agentId}', {
+							params: { path: { agentId: agent.id } },
+							body: { name, config, expectedVersion: agent.version },
+						})
+					: client.POST('/v1/agents', { body: { id, name, config } }),
+			),
 		)
 		if (saved) props.onSaved(saved)
 	}

@@ -1,7 +1,7 @@
 // The "Agent" combobox the console's lists filter by: the tenant's agents (when the principal may
 // list them), with "All agents" first unless one is required; a value not in the list (from a
 // link) is kept as an option.
-import { api } from '../api'
+import { client, must } from '../api'
 import { can } from '../session'
 import { useResource } from '../ui/kit'
 
@@ -16,9 +16,7 @@ export function AgentSelect(props: {
 	const agents = useResource(
 		(signal) =>
 			can('agents:list')
-				? api
-						.get<{ agents: { id: string }[] }>('/v1/agents', undefined, signal)
-						.then((r) => r.agents.map((a) => a.id))
+				? must(client.GET('/v1/agents', { signal }), signal).then((r) => r.agents.map((a) => a.id))
 				: Promise.resolve([] as string[]),
 		[],
 	)

@@ -1,31 +1,25 @@
 // An agent's version history (newest first) and what changed between a chosen version and the
 // current one: a line diff of name and config, each line marked in words as well as colour.
 import { useState } from 'preact/hooks'
-import { api, seg } from '../api'
+import { client, must } from '../api'
 import { Time, useResource } from '../ui/kit'
 import { ResourceStatus, Table } from '../ui/table'
 import type { Agent } from './agent-editor'
 import { stableJson } from './config-json'
 import { type DiffRow, diffCounts, foldUnchanged, lineDiff } from './line-diff'
 
-interface AgentVersion {
-	version: number
-	name: string
-	config: unknown
-	actor: string
-	createdAt: string
-}
-
 /** What the diff compares: the version's name and config, keys in a stable order. */
-const comparable = (v: { name: string; config: unknown }) =>
+const comparable = (v: { name: string; config?: unknown }) =>
 	stableJson({ name: v.name, config: v.config })
 
 export function AgentVersions({ current }: { current: Agent }) {
 	const versions = useResource(
 		(signal) =>
-			api.get<{ versions: AgentVersion[] }>(
-				`/v1/agents/${seg(current.id)}/versions`,
-				undefined,
+			must(
+				client.GET('/v1/agents/{agentId}/versions', {
+					params: { path: { agentId: current.id } },
+					signal,
+				}),
 				signal,
 			),
 		[current.id, current.version],

@@ -1,24 +1,16 @@
 // Agents page: the tenant's agents; one chosen (`?agent=<id>`) opens in the JSON editor with its
 // version history below, `?new` opens an empty editor. The URL holds the choice, so it can be linked.
 import { useLocation } from 'preact-iso'
-import { api, seg } from '../api'
+import { client, must } from '../api'
 import { can } from '../session'
 import { Page, Time, useResource } from '../ui/kit'
 import { ResourceStatus, Table } from '../ui/table'
-import { type Agent, AgentEditor } from './agent-editor'
+import { AgentEditor } from './agent-editor'
 import { AgentVersions } from './agent-versions'
-
-const primaryModel = (a: Agent): string => {
-	const model = a.config.model as { primary?: unknown } | undefined
-	return typeof model?.primary === 'string' ? model.primary : '—'
-}
 
 export function AgentsPage() {
 	const { query, route } = useLocation()
-	const agents = useResource(
-		(signal) => api.get<{ agents: Agent[] }>('/v1/agents', undefined, signal),
-		[],
-	)
+	const agents = useResource((signal) => must(client.GET('/v1/agents', { signal }), signal), [])
 	const creating = query.new !== undefined && can('agents:create')
 	const chosen = creating ? undefined : query.agent
 	const open = (id: string) => {
@@ -48,7 +40,7 @@ export function AgentsPage() {
 							<td>{a.name}</td>
 							<td class="num">{a.version}</td>
 							<td>
-								<code>{primaryModel(a)}</code>
+								<code>{a.config.model.primary}</code>
 							</td>
 							<td>
 								<Time at={a.updatedAt} />
@@ -66,7 +58,11 @@ export function AgentsPage() {
 /** One agent, read fresh (its version is what a save expects), in the editor and its history. */
 function AgentDetail(props: { id: string; onSaved: () => void }) {
 	const agent = useResource(
-		(signal) => api.get<Agent>(`/v1/agents/${seg(props.id)}`, undefined, signal),
+		(signal) =>
+			must(
+				client.GET('/v1/agents/{agentId}', { params: { path: { agentId: props.id } }, signal }),
+				signal,
+			),
 		[props.id],
 	)
 	const current = agent.data

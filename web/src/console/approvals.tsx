@@ -1,8 +1,8 @@
 // Approvals page: every pending approval of an elevated tool call across the tenant, decided from
 // the list (allow once, allow always, deny); the list is read again after each decision.
 import { useLocation } from 'preact-iso'
-import { api, seg } from '../api'
-import type { ApprovalChoice, ApprovalView } from '../chat/types'
+import { client, given, must, type Schemas } from '../api'
+import type { ApprovalChoice } from '../chat/types'
 import { chatHref } from '../links'
 import { can } from '../session'
 import { useAction } from '../ui/action'
@@ -11,10 +11,7 @@ import { ResourceStatus, Table } from '../ui/table'
 import { AgentSelect } from './agent-select'
 
 /** A row of `GET /v1/approvals`: the session's Approval plus where it waits. */
-export interface PendingApproval extends ApprovalView {
-	agentId: string
-	sessionKey: string
-}
+export type PendingApproval = Schemas['PendingApproval']
 
 export type Decision = ApprovalChoice
 
@@ -35,17 +32,27 @@ export function ApprovalsPage() {
 	const agent = query.agent ?? ''
 	const approvals = useResource(
 		(signal) =>
-			api.get<{ approvals: PendingApproval[] }>('/v1/approvals', { agent, limit: 100 }, signal),
+			must(
+				client.GET('/v1/approvals', {
+					params: { query: { agent: given(agent), limit: 100 } },
+					signal,
+				}),
+				signal,
+			),
 		[agent],
 	)
 	const decide = useAction()
 	const mayDecide = can('sessions:approve')
 	const send = async (a: PendingApproval, decision: Decision) => {
 		await decide.run(() =>
-			api.post(
-				`/v1/sessions/${seg(a.sessionKey)}/approvals/${seg(a.id)}`,
-				{ decision },
-				{ agent: a.agentId },
+			must(
+				client.POST('/v1/sessions/{sessionKey}/approvals/{approvalId}', {
+					params: {
+						path: { sessionKey: a.sessionKey, approvalId: a.id },
+						query: { agent: a.agentId },
+					},
+					body: { decision },
+				}),
 			),
 		)
 		// Decided, refused or already expired: either way the list has changed.

@@ -1,8 +1,11 @@
 // The audit page's filters as `GET /v1/audit` takes them: empty fields left out, the reader's
 // local date-times (from <input type="datetime-local">) as the ISO instants the route expects.
-import type { Query } from '../api'
+import type { paths, Schemas } from '../api'
 
-export type Outcome = 'success' | 'failure' | 'deny'
+export type Outcome = Schemas['AuditEntry']['outcome']
+
+/** What `GET /v1/audit` takes. */
+export type AuditQuery = NonNullable<paths['/v1/audit']['get']['parameters']['query']>
 
 export interface AuditFilters {
 	action: string
@@ -23,7 +26,7 @@ export function localToIso(value: string): string | undefined {
 	return Number.isNaN(at.getTime()) ? undefined : at.toISOString()
 }
 
-export function auditQuery(filters: AuditFilters, cursor?: number, limit = 100): Query {
+export function auditQuery(filters: AuditFilters, cursor?: number, limit = 100): AuditQuery {
 	return {
 		action: filters.action.trim() || undefined,
 		actor: filters.actor.trim() || undefined,

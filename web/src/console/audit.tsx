@@ -1,7 +1,7 @@
 // Audit page: the tenant's hash-chained audit log, newest first, filtered and paged by cursor; and
 // "Verify chain", which walks the chain and names the first broken row.
 import { useState } from 'preact/hooks'
-import { api } from '../api'
+import { client, must, type Schemas } from '../api'
 import { useAction } from '../ui/action'
 import { Filters } from '../ui/filters'
 import { ErrorNotice, Page, Time } from '../ui/kit'
@@ -9,49 +9,27 @@ import { ListStatus, LoadMore, usePaged } from '../ui/paged'
 import { Table } from '../ui/table'
 import { type AuditFilters, auditQuery, NO_FILTERS, type Outcome } from './audit-query'
 
-interface AuditEntry {
-	seq: number
-	ts: string
-	actor: string
-	action: string
-	target: string | null
-	outcome: Outcome
-	requestId: string | null
-	data: Record<string, unknown>
-	hash: string
-}
+type AuditEntry = Schemas['AuditEntry']
 
-/** `GET /v1/audit/verify` (AuditVerification). */
-export interface ChainVerification {
-	ok: boolean
-	rows: number
-	brokenAt?: number
-	reason?: string
-	unkeyedRows: number
-	head: { seq: number; hash: string } | null
-	keyId: string | null
-	warnings: string[]
-}
+/** `GET /v1/audit/verify`. */
+export type ChainVerification = Schemas['AuditVerification']
 
 export function AuditPage() {
 	const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS)
 	const [filters, setFilters] = useState<AuditFilters>(NO_FILTERS)
 	const entries = usePaged<AuditEntry, number>(
 		(cursor, signal) =>
-			api
-				.get<{ entries: AuditEntry[]; nextCursor: number | null }>(
-					'/v1/audit',
-					auditQuery(filters, cursor),
-					signal,
-				)
-				.then((r) => ({ items: r.entries, next: r.nextCursor })),
+			must(
+				client.GET('/v1/audit', { params: { query: auditQuery(filters, cursor) }, signal }),
+				signal,
+			).then((r) => ({ items: r.entries, next: r.nextCursor })),
 		[filters],
 	)
 	const verify = useAction()
 	const [verification, setVerification] = useState<ChainVerification | null>(null)
 	const runVerify = async () => {
 		setVerification(null)
-		const result = await verify.run(() => api.get<ChainVerification>('/v1/audit/verify'))
+		const result = await verify.run(() => must(client.GET('/v1/audit/verify')))
 		if (result) setVerification(result)
 	}
 	const text = (name: 'action' | 'actor' | 'from' | 'to') => ({

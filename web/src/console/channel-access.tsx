@@ -1,6 +1,6 @@
 // Who may talk through one channel, and what it failed to say: pending pairing codes (approved
 // with `channels:pair`), the senders pairing admitted (removed in two steps), and the dead letters.
-import { api, seg } from '../api'
+import { client, must, type paths, type Schemas } from '../api'
 import { can } from '../session'
 import { useAction } from '../ui/action'
 import { ConfirmButton } from '../ui/confirm-button'
@@ -8,38 +8,25 @@ import { ErrorNotice, Time, useResource } from '../ui/kit'
 import { ResourceStatus, Table } from '../ui/table'
 
 /** `GET /v1/channels/{id}/pairing`. */
-export interface PairingState {
-	pending: {
-		code: string
-		senderId: string
-		senderName: string | null
-		createdAt: string
-		expiresAt: string
-	}[]
-	admitted: { senderId: string; name: string | null; addedBy: string; createdAt: string }[]
-}
+export type PairingState =
+	paths['/v1/channels/{channelId}/pairing']['get']['responses'][200]['content']['application/json']
 
 /** A row of `GET /v1/channels/{id}/deliveries` (a reply given up on). */
-export interface DeadLetter {
-	deliveryId: string
-	agent: string
-	sessionKey: string
-	runId: string | null
-	kind: string
-	part: number
-	parts: number
-	attempts: number
-	error: string
-	failedAt: string
-}
+export type DeadLetter = Schemas['FailedDelivery']
 
 const orNone = (name: string | null) => name ?? <span class="muted">—</span>
 
 export function Pairing({ channelId }: { channelId: string }) {
-	const base = `/v1/channels/${seg(channelId)}`
 	const pairing = useResource(
-		(signal) => api.get<PairingState>(`${base}/pairing`, undefined, signal),
-		[base],
+		(signal) =>
+			must(
+				client.GET('/v1/channels/{channelId}/pairing', {
+					params: { path: { channelId } },
+					signal,
+				}),
+				signal,
+			),
+		[channelId],
 	)
 	const action = useAction()
 	const act = async (work: () => Promise<unknown>) => {
@@ -81,7 +68,15 @@ export function Pairing({ channelId }: { channelId: string }) {
 										type="button"
 										disabled={action.busy}
 										aria-describedby={`code-${p.code}`}
-										onClick={() => act(() => api.post(`${base}/pairing/${seg(p.code)}/approve`))}
+										onClick={() =>
+											act(() =>
+												must(
+													client.POST('/v1/channels/{channelId}/pairing/{code}/approve', {
+														params: { path: { channelId, code: p.code } },
+													}),
+												),
+											)
+										}
 									>
 										Approve
 									</button>
@@ -112,7 +107,15 @@ export function Pairing({ channelId }: { channelId: string }) {
 										label="Remove"
 										disabled={action.busy}
 										describedBy={`admitted-${i}`}
-										onConfirm={() => act(() => api.delete(`${base}/allowlist/${seg(a.senderId)}`))}
+										onConfirm={() =>
+											act(() =>
+												must(
+													client.DELETE('/v1/channels/{channelId}/allowlist/{senderId}', {
+														params: { path: { channelId, senderId: a.senderId } },
+													}),
+												),
+											)
+										}
 									/>
 								</td>
 							)}
@@ -127,12 +130,13 @@ export function Pairing({ channelId }: { channelId: string }) {
 export function DeadLetters({ channelId }: { channelId: string }) {
 	const letters = useResource(
 		(signal) =>
-			api
-				.get<{ deliveries: DeadLetter[] }>(
-					`/v1/channels/${seg(channelId)}/deliveries`,
-					{ status: 'failed' },
+			must(
+				client.GET('/v1/channels/{channelId}/deliveries', {
+					params: { path: { channelId }, query: { status: 'failed' } },
 					signal,
-				)
+				}),
+				signal,
+			)
 				// The server answers newest first; kept so whatever the order it sends.
 				.then((r) => [...r.deliveries].sort((a, b) => b.failedAt.localeCompare(a.failedAt))),
 		[channelId],

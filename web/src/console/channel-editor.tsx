@@ -2,23 +2,14 @@
 // whether it is on, and its config as JSON. The config names tenant secrets and never holds one,
 // so this form never asks for a secret's value.
 import { useState } from 'preact/hooks'
-import { ApiError, api, seg } from '../api'
+import { ApiError, client, must, type Schemas } from '../api'
 import { useAction } from '../ui/action'
 import { errorsAt, FieldErrors, FormActions, JsonField, summaryOf, TextField } from '../ui/fields'
 import { ErrorNotice } from '../ui/kit'
 import { parseConfig, stableJson } from './config-json'
 
 /** A channel as `GET /v1/channels/{id}` answers. */
-export interface Channel {
-	id: string
-	kind: string
-	agent: string
-	config: Record<string, unknown>
-	enabled: boolean
-	webhookUrl: string
-	createdAt: string
-	updatedAt: string
-}
+export type Channel = Schemas['Channel']
 
 /** What a new channel of each kind starts from: the secrets it names (stored beforehand). */
 export const CHANNEL_TEMPLATES: Readonly<Record<string, Record<string, unknown>>> = {
@@ -60,9 +51,14 @@ export function ChannelEditor(props: {
 		if (!parsed.ok || props.readOnly) return
 		const body = { kind, agent, config: parsed.config, enabled }
 		const saved = await save.run(() =>
-			channel
-				? api.put<Channel>(`/v1/channels/${seg(channel.id)}`, body)
-				: api.post<Channel>('/v1/channels', { id, ...body }),
+			must(
+				channel
+					? client.PUT('/v1/channels/{channelId}', {
+							params: { path: { channelId: channel.id } },
+							body,
+						})
+					: client.POST('/v1/channels', { body: { id, ...body } }),
+			),
 		)
 		if (saved) props.onSaved(saved)
 	}

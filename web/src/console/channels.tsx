@@ -4,7 +4,7 @@
 
 import { useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
-import { api, seg } from '../api'
+import { client, must, type Schemas } from '../api'
 import { can } from '../session'
 import { useAction } from '../ui/action'
 import { ConfirmButton } from '../ui/confirm-button'
@@ -14,20 +14,13 @@ import { DeadLetters, Pairing } from './channel-access'
 import { type Channel, ChannelEditor } from './channel-editor'
 
 /** What `POST /v1/channels/{id}/register` answers: the URL, and the steps left to do by hand. */
-export interface Registration {
-	webhookUrl: string
-	registered: boolean
-	instructions?: string
-}
+export type Registration = Schemas['ChannelRegistration']
 
 const channelHref = (id: string) => `/channels?${new URLSearchParams({ channel: id })}`
 
 export function ChannelsPage() {
 	const { query, route } = useLocation()
-	const channels = useResource(
-		(signal) => api.get<{ channels: Channel[] }>('/v1/channels', undefined, signal),
-		[],
-	)
+	const channels = useResource((signal) => must(client.GET('/v1/channels', { signal }), signal), [])
 	const action = useAction()
 	const [registered, setRegistered] = useState<{ id: string; result: Registration } | null>(null)
 	const creating = query.new !== undefined && can('channels:create')
@@ -37,13 +30,23 @@ export function ChannelsPage() {
 	const register = async (c: Channel) => {
 		setRegistered(null)
 		const result = await action.run(() =>
-			api.post<Registration>(`/v1/channels/${seg(c.id)}/register`),
+			must(
+				client.POST('/v1/channels/{channelId}/register', {
+					params: { path: { channelId: c.id } },
+				}),
+			),
 		)
 		if (result) setRegistered({ id: c.id, result })
 	}
 	const remove = async (c: Channel) => {
-		const done = await action.run(() => api.delete(`/v1/channels/${seg(c.id)}`))
-		if (done === undefined) return
+		// A 204 has no body: `true` tells it apart from a failure (undefined).
+		const done = await action.run(async () => {
+			await must(
+				client.DELETE('/v1/channels/{channelId}', { params: { path: { channelId: c.id } } }),
+			)
+			return true
+		})
+		if (!done) return
 		if (registered?.id === c.id) setRegistered(null)
 		if (chosenId === c.id) route('/channels')
 		channels.reload()

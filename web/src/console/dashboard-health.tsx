@@ -2,6 +2,7 @@
 // stuck and recovered lanes and compactions, failed deliveries, the open alerts, and for the
 // platform admin every lane's queue and stuck run. A panel whose data the principal may not read
 // is given no resource and is left out by the page.
+import type { Schemas } from '../api'
 import type { Resource } from '../ui/kit'
 import { Time } from '../ui/kit'
 import { Table } from '../ui/table'
@@ -11,14 +12,11 @@ import { formatCount } from './format'
 import { TimeChart } from './metric-charts'
 import { hasData, stepText } from './metrics-model'
 import type { AlertEpisode, ErrorsMetrics, LaneHealth, OverviewMetrics } from './metrics-types'
-import type { ProviderHealth } from './provider-health'
 
 const count = (n: number) => formatCount(n)
 
-export interface TenantProviderHealth {
-	tenant: ProviderHealth
-	shared: ProviderHealth
-}
+/** `GET /v1/provider-health`: the tenant's own keys and the shared keys it may use. */
+export type TenantProviderHealth = Schemas['TenantProviderHealth']
 
 interface Trouble {
 	scope: string
@@ -189,7 +187,7 @@ export function AlertsPanel(props: { alerts: Resource<{ alerts: AlertEpisode[] }
 								<td>
 									<Time at={a.openedAt} />
 								</td>
-								<td>{a.notified ? 'yes' : 'no'}</td>
+								<td>{a.notified}</td>
 							</tr>
 						))}
 					</Table>
@@ -238,9 +236,9 @@ export function PlatformLanesPanel(props: { lanes: Resource<{ lanes: LaneHealth[
 								.sort(byTrouble)
 								.slice(0, TOP_LANES)
 								.map((l) => (
-									<tr key={`${l.tenantId}/${l.agentId}/${l.sessionKey}`}>
+									<tr key={`${l.tenantId}/${l.agent}/${l.sessionKey}`}>
 										<td>{l.tenantId}</td>
-										<td>{l.agentId}</td>
+										<td>{l.agent}</td>
 										<td>
 											<code>{l.sessionKey}</code>
 										</td>

@@ -4,7 +4,7 @@
 // lanes beside them. The window and the agent live in the URL, so a view can be linked.
 import { useMemo, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
-import { api } from '../api'
+import { client, given, must } from '../api'
 import { can } from '../session'
 import { Page, type Resource, Time, useResource } from '../ui/kit'
 import { AgentSelect } from './agent-select'
@@ -14,7 +14,6 @@ import {
 	FailoversPanel,
 	LaneEventsPanel,
 	PlatformLanesPanel,
-	type TenantProviderHealth,
 } from './dashboard-health'
 import type { ChartWindow } from './dashboard-panel'
 import {
@@ -34,13 +33,7 @@ import {
 	type WindowKey,
 	windowOf,
 } from './metrics-model'
-import type {
-	AlertEpisode,
-	LaneHealth,
-	MetricsByView,
-	MetricsSource,
-	MetricView,
-} from './metrics-types'
+import { isView, type MetricsByView, type MetricsSource, type MetricView } from './metrics-types'
 
 const SOURCE_NAMES: Record<MetricsSource, string> = {
 	'analytics-engine': 'Workers Analytics Engine',
@@ -53,17 +46,41 @@ function useMetrics<V extends MetricView>(
 	agent: string,
 ): Resource<MetricsByView[V]> {
 	return useResource(
-		(signal) => api.get<MetricsByView[V]>(`/v1/metrics/${view}`, { ...range, agent }, signal),
+		async (signal) => {
+			const answer = await must(
+				client.GET('/v1/metrics/{view}', {
+					params: {
+						path: { view },
+						query: {
+							from: String(range.from),
+							to: String(range.to),
+							step: range.step,
+							agent: given(agent),
+						},
+					},
+					signal,
+				}),
+				signal,
+			)
+			if (!isView(answer, view)) {
+				throw new Error(`Asked for the ${view} view, the gateway answered ${answer.view}.`)
+			}
+			return answer
+		},
 		[view, range, agent],
 	)
 }
 
-/** Loads `path` only when the principal may read it; null otherwise (its panel is left out). */
-function useAllowed<T>(action: string, path: string, refreshed: number): Resource<T> | null {
+/** Loads only when the principal may `action`; null otherwise (its panel is left out). */
+function useAllowed<T>(
+	action: string,
+	load: (signal: AbortSignal) => Promise<T>,
+	refreshed: number,
+): Resource<T> | null {
 	const allowed = can(action)
 	const resource = useResource(
-		(signal) => (allowed ? api.get<T>(path, undefined, signal) : Promise.resolve(undefined as T)),
-		[allowed, path, refreshed],
+		(signal) => (allowed ? load(signal) : Promise.resolve(undefined as T)),
+		[allowed, refreshed],
 	)
 	return allowed ? resource : null
 }
@@ -88,15 +105,19 @@ export function DashboardPage() {
 	const tokens = useMetrics('tokens', range, agent)
 	const tools = useMetrics('tools', range, agent)
 	const errors = useMetrics('errors', range, agent)
-	const providers = useAllowed<TenantProviderHealth>(
+	const providers = useAllowed(
 		'provider-health:read',
-		'/v1/provider-health',
+		(signal) => must(client.GET('/v1/provider-health', { signal }), signal),
 		refreshed,
 	)
-	const alerts = useAllowed<{ alerts: AlertEpisode[] }>('alerts:read', '/v1/alerts', refreshed)
-	const lanes = useAllowed<{ lanes: LaneHealth[] }>(
+	const alerts = useAllowed(
+		'alerts:read',
+		(signal) => must(client.GET('/v1/alerts', { signal }), signal),
+		refreshed,
+	)
+	const lanes = useAllowed(
 		'platform-lanes:read',
-		'/v1/admin/lanes',
+		(signal) => must(client.GET('/v1/admin/lanes', { signal }), signal),
 		refreshed,
 	)
 	const chartWindow: ChartWindow = {

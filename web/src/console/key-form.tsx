@@ -1,30 +1,17 @@
 // Creating a key (name, role, scopes, optional expiry), and the one place a new secret is shown:
 // once, read-only, with a copy button, gone when dismissed and never fetched again.
 import { useState } from 'preact/hooks'
-import { api } from '../api'
+import { client, must, type Schemas } from '../api'
 import { me, type Role } from '../session'
 import { useAction } from '../ui/action'
 import { CopyButton, ErrorNotice } from '../ui/kit'
 import { expiresInDays, grantableRoles, parseScopes, tomorrow } from './key-request'
 
 /** A key as `GET /v1/keys` lists it (never its secret). */
-export interface ApiKey {
-	id: string
-	tenantId: string
-	name: string
-	role: Role
-	scopes: string[]
-	expiresAt: string | null
-	revokedAt: string | null
-	lastUsedAt: string | null
-	createdAt: string
-}
+export type ApiKey = Schemas['ApiKey']
 
 /** `POST /v1/keys` and `…/rotate`: the key and its whole secret, this one time. */
-export interface CreatedKey {
-	key: ApiKey
-	secret: string
-}
+export type CreatedKey = Schemas['CreatedApiKey']
 
 export function CreateKeyForm({ onCreated }: { onCreated: (created: CreatedKey) => void }) {
 	const roles = grantableRoles(me.value?.principal.role ?? 'viewer')
@@ -38,12 +25,16 @@ export function CreateKeyForm({ onCreated }: { onCreated: (created: CreatedKey) 
 		event.preventDefault()
 		if (!expires.ok) return
 		const created = await create.run(() =>
-			api.post<CreatedKey>('/v1/keys', {
-				name: name.trim(),
-				role,
-				scopes: parseScopes(scopes),
-				...(expires.days !== undefined && { expiresInDays: expires.days }),
-			}),
+			must(
+				client.POST('/v1/keys', {
+					body: {
+						name: name.trim(),
+						role,
+						scopes: parseScopes(scopes),
+						...(expires.days !== undefined && { expiresInDays: expires.days }),
+					},
+				}),
+			),
 		)
 		if (!created) return
 		setName('')

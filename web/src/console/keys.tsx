@@ -1,7 +1,7 @@
 // Keys page: the tenant's API keys (never their secrets); create one, revoke one (two steps),
 // rotate one. Each action appears only when the signed-in principal may take it.
 import { useState } from 'preact/hooks'
-import { api, seg } from '../api'
+import { client, must } from '../api'
 import { can } from '../session'
 import { useAction } from '../ui/action'
 import { ConfirmButton } from '../ui/confirm-button'
@@ -16,10 +16,7 @@ export function keyState(key: ApiKey, now: number): 'revoked' | 'expired' | 'act
 }
 
 export function KeysPage() {
-	const keys = useResource(
-		(signal) => api.get<{ keys: ApiKey[] }>('/v1/keys', undefined, signal),
-		[],
-	)
+	const keys = useResource((signal) => must(client.GET('/v1/keys', { signal }), signal), [])
 	const [fresh, setFresh] = useState<{ created: CreatedKey; verb: string } | null>(null)
 	const action = useAction()
 	const show = (created: CreatedKey, verb: string) => {
@@ -27,11 +24,15 @@ export function KeysPage() {
 		keys.reload()
 	}
 	const rotate = async (key: ApiKey) => {
-		const created = await action.run(() => api.post<CreatedKey>(`/v1/keys/${seg(key.id)}/rotate`))
+		const created = await action.run(() =>
+			must(client.POST('/v1/keys/{keyId}/rotate', { params: { path: { keyId: key.id } } })),
+		)
 		if (created) show(created, 'rotated')
 	}
 	const revoke = async (key: ApiKey) => {
-		await action.run(() => api.delete(`/v1/keys/${seg(key.id)}`))
+		await action.run(() =>
+			must(client.DELETE('/v1/keys/{keyId}', { params: { path: { keyId: key.id } } })),
+		)
 		keys.reload()
 	}
 	const mayRotate = can('keys:rotate')

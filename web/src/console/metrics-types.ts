@@ -1,188 +1,47 @@
 // The shapes the Dashboard and the trace waterfall read, as the gateway sends them: the metrics
-// views (src/gateway/routes/metrics/schemas.ts), the tenant's alerts and the platform's lanes,
-// mirrored here because their server types are zod schemas the app does not bundle
-// (web/test/console/metrics-fixtures.ts checks every fixture against them); the run trace is
-// src/observability/spans.ts's own types, which import nothing.
+// views, the tenant's alerts, the platform's lanes and a run's trace — all from the types
+// generated from the gateway's OpenAPI document (`@edgeclaw/client`), so they follow its routes
+// (web/test/console/metrics-fixtures.ts also parses every fixture with the server's own schemas).
+import type { Schemas } from '../api'
 
-export const METRIC_VIEWS = ['overview', 'latency', 'tokens', 'tools', 'errors'] as const
+export const METRIC_VIEWS = [
+	'overview',
+	'latency',
+	'tokens',
+	'tools',
+	'errors',
+] as const satisfies readonly Schemas['Metrics']['view'][]
 export type MetricView = (typeof METRIC_VIEWS)[number]
 
-/** Who answered: Analytics Engine's SQL API (sampled, weighted) or the D1 per-minute rollups. */
-export type MetricsSource = 'analytics-engine' | 'd1'
-
-/** A duration in ms; null when nothing was measured. */
-type Ms = number | null
-
-interface Envelope<V extends MetricView, P, T, R> {
-	view: V
-	source: MetricsSource
-	/** The tenant asked about, or `*` across tenants. */
-	tenant: string
-	agent: string | null
-	/** Epoch ms. */
-	from: number
-	to: number
-	stepSeconds: number
-	series: P[]
-	totals: T
-	breakdown: R[]
-}
-
-export interface OverviewPoint {
-	t: number
-	requests: number
-	/** Requests answered 5xx. */
-	errors: number
-	runs: number
-	runsFailed: number
-	modelCalls: number
-	inputTokens: number
-	outputTokens: number
-	costUsd: number
-	toolRuns: number
-	toolFailures: number
-}
-
-export interface OverviewTotals extends Omit<OverviewPoint, 't'> {
-	/** errors / requests; null without requests. */
-	errorRate: number | null
-	failovers: number
-	deliveriesFailed: number
-	webhooks: number
-	laneRecoveries: number
-	laneCompactions: number
-	stuckRuns: number
-	turnP50Ms: Ms
-	turnP95Ms: Ms
-}
-
-export interface OverviewRow {
-	agent: string
-	runs: number
-	runsFailed: number
-	costUsd: number
-}
-
-export interface LatencyPoint {
-	t: number
-	requestP50Ms: Ms
-	requestP95Ms: Ms
-	turnP50Ms: Ms
-	turnP95Ms: Ms
-	modelP50Ms: Ms
-	modelP95Ms: Ms
-}
-
-export interface LatencyRow {
-	kind: 'request' | 'run' | 'model_call'
-	/** Route template (`GET /v1/...`), or model. */
-	key: string
-	count: number
-	p50Ms: Ms
-	p95Ms: Ms
-}
-
-export interface TokensPoint {
-	t: number
-	inputTokens: number
-	outputTokens: number
-	costUsd: number
-}
-
-export interface TokensRow {
-	agent: string
-	model: string
-	calls: number
-	errors: number
-	inputTokens: number
-	outputTokens: number
-	/** Sum over the calls whose price is known. */
-	costUsd: number
-	/** False when some calls of the row had no known price. */
-	costComplete: boolean
-}
-
-export interface ToolsPoint {
-	t: number
-	runs: number
-	failures: number
-}
-
-export interface ToolsRow {
-	tool: string
-	runs: number
-	failures: number
-	p50Ms: Ms
-	p95Ms: Ms
-	/** Mean job queue wait. */
-	queueWaitMs: Ms
-	bytes: number
-}
-
-export interface ErrorsPoint {
-	t: number
-	requests4xx: number
-	requests5xx: number
-	runsFailed: number
-	modelFailures: number
-	toolFailures: number
-	deliveriesFailed: number
-}
-
-export interface ErrorsRow {
-	/** The metric kind: request, run, model_call, tool, delivery, … */
-	kind: string
-	/** Route, model, tool or channel. */
-	key: string
-	/** Status class, failure class or error code. */
-	outcome: string
-	count: number
-}
-
-export type OverviewMetrics = Envelope<'overview', OverviewPoint, OverviewTotals, OverviewRow>
-export type LatencyMetrics = Envelope<'latency', LatencyPoint, Omit<LatencyPoint, 't'>, LatencyRow>
-export type TokensMetrics = Envelope<'tokens', TokensPoint, Omit<TokensPoint, 't'>, TokensRow>
-export type ToolsMetrics = Envelope<'tools', ToolsPoint, Omit<ToolsPoint, 't'>, ToolsRow>
-export type ErrorsMetrics = Envelope<'errors', ErrorsPoint, Omit<ErrorsPoint, 't'>, ErrorsRow>
+export type OverviewMetrics = Schemas['OverviewMetrics']
+export type LatencyMetrics = Schemas['LatencyMetrics']
+export type TokensMetrics = Schemas['TokensMetrics']
+export type ToolsMetrics = Schemas['ToolsMetrics']
+export type ErrorsMetrics = Schemas['ErrorsMetrics']
 
 /** `GET /v1/metrics/{view}`'s answer, by view. */
-export interface MetricsByView {
-	overview: OverviewMetrics
-	latency: LatencyMetrics
-	tokens: TokensMetrics
-	tools: ToolsMetrics
-	errors: ErrorsMetrics
-}
+export type MetricsByView = { [V in MetricView]: Extract<Schemas['Metrics'], { view: V }> }
+
+/** Whether an answer of the metrics API is the view asked for. */
+export const isView = <V extends MetricView>(
+	answer: Schemas['Metrics'],
+	view: V,
+): answer is MetricsByView[V] => answer.view === view
+
+/** Who answered: Analytics Engine's SQL API (sampled, weighted) or the D1 per-minute rollups. */
+export type MetricsSource = Schemas['Metrics']['source']
+
+/** One row of the latency view's breakdown: a route template (`GET /v1/...`) or a model. */
+export type LatencyRow = LatencyMetrics['breakdown'][number]
+/** One row of the errors view's breakdown: a route, model, tool or channel, and its outcome. */
+export type ErrorsRow = ErrorsMetrics['breakdown'][number]
 
 /** One alert episode of `GET /v1/alerts`: raised once, resolved when its rule clears. */
-export interface AlertEpisode {
-	id: string
-	rule: string
-	status: 'open' | 'resolved'
-	value: number
-	threshold: number
-	openedAt: number
-	resolvedAt: number | null
-	notified: boolean
-}
+export type AlertEpisode = Schemas['AlertEpisode']
 
 /** One lane of `GET /v1/admin/lanes` (platform admins): its queue and whether a run is stuck. */
-export interface LaneHealth {
-	tenantId: string
-	agentId: string
-	sessionKey: string
-	queuedRuns: number
-	/** When the running run went past its deadline unresolved; null when nothing is stuck. */
-	stuckSince: number | null
-	lastRunId: string | null
-	lastRunStatus: string | null
-	updatedAt: number
-}
+export type LaneHealth = Schemas['LaneHealth']
 
-// The run's span tree is the Worker's own type (types only: nothing of the Worker is bundled).
-export type {
-	RunTrace,
-	Span,
-	SpanKind,
-	SpanStatus,
-} from '../../../src/observability/spans'
+/** A run as a tree of spans (`GET /v1/sessions/{key}/runs/{runId}/trace`). */
+export type RunTrace = Schemas['RunTrace']
+export type Span = Schemas['Span']

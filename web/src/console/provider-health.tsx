@@ -2,30 +2,13 @@
 // cooling down or disabled, and per-model circuit breakers — the tenant's own and the shared ones,
 // and for the platform admin any scope (`/v1/admin/providers`).
 import { useState } from 'preact/hooks'
-import { api } from '../api'
+import { client, must, type Schemas } from '../api'
 import { Filters } from '../ui/filters'
 import { Time, useResource } from '../ui/kit'
 import { ResourceStatus, Table } from '../ui/table'
 
 /** One health scope of `GET /v1/provider-health` (and `/v1/admin/providers`). */
-export interface ProviderHealth {
-	scope: string
-	at: number
-	profiles: {
-		key: string
-		failures: number
-		cooldownUntil: number | null
-		disabled: { reason: string; at: number; message: string } | null
-		lastError: string | null
-	}[]
-	breakers: {
-		key: string
-		state: 'closed' | 'open' | 'half-open'
-		failures: number
-		trips: number
-		openUntil: number
-	}[]
-}
+export type ProviderHealth = Schemas['ProviderHealth']
 
 function ScopeHealth({ title, health }: { title: string; health: ProviderHealth }) {
 	return (
@@ -90,12 +73,7 @@ function ScopeHealth({ title, health }: { title: string; health: ProviderHealth 
 /** `GET /v1/provider-health`: the tenant's own keys and the shared keys it may use. */
 export function TenantProviderHealth() {
 	const health = useResource(
-		(signal) =>
-			api.get<{ tenant: ProviderHealth; shared: ProviderHealth }>(
-				'/v1/provider-health',
-				undefined,
-				signal,
-			),
+		(signal) => must(client.GET('/v1/provider-health', { signal }), signal),
 		[],
 	)
 	return (
@@ -117,7 +95,8 @@ export function AdminProviderHealth() {
 	const [scope, setScope] = useState('shared')
 	const [draft, setDraft] = useState(scope)
 	const health = useResource(
-		(signal) => api.get<ProviderHealth>('/v1/admin/providers', { scope }, signal),
+		(signal) =>
+			must(client.GET('/v1/admin/providers', { params: { query: { scope } }, signal }), signal),
 		[scope],
 	)
 	return (

@@ -2,7 +2,7 @@
 // by cursor; each opens in the chat, exports as JSON Lines, or is deleted (two steps), and its last
 // run opens as a trace.
 import { useLocation } from 'preact-iso'
-import { api, request, seg } from '../api'
+import { client, given, must, type Schemas } from '../api'
 import { chatHref, traceHref } from '../links'
 import { can } from '../session'
 import { useAction } from '../ui/action'
@@ -14,16 +14,8 @@ import { AgentSelect } from './agent-select'
 import { saveResponse } from './download'
 import { formatCount } from './format'
 
-/** A row of `GET /v1/sessions` (SessionSummarySchema). */
-export interface SessionSummary {
-	sessionKey: string
-	agent: string
-	messageCount: number
-	lastRunId: string | null
-	lastRunStatus: string | null
-	createdAt: number
-	updatedAt: number
-}
+/** A row of `GET /v1/sessions`. */
+export type SessionSummary = Schemas['SessionSummary']
 
 const sameSession = (a: SessionSummary, b: SessionSummary) =>
 	a.agent === b.agent && a.sessionKey === b.sessionKey
@@ -34,13 +26,13 @@ export function SessionsPage() {
 	const agent = query.agent ?? ''
 	const list = usePaged<SessionSummary, string>(
 		(cursor, signal) =>
-			api
-				.get<{ sessions: SessionSummary[]; nextCursor: string | null }>(
-					'/v1/sessions',
-					{ agent, cursor, limit: 50 },
+			must(
+				client.GET('/v1/sessions', {
+					params: { query: { agent: given(agent), cursor, limit: 50 } },
 					signal,
-				)
-				.then((r) => ({ items: r.sessions, next: r.nextCursor })),
+				}),
+				signal,
+			).then((r) => ({ items: r.sessions, next: r.nextCursor })),
 		[agent],
 	)
 	const action = useAction()
@@ -48,15 +40,21 @@ export function SessionsPage() {
 		route(next ? `${path}?${new URLSearchParams({ agent: next })}` : path, true)
 	const exportSession = (s: SessionSummary) =>
 		action.run(async () => {
-			const res = await request(`/v1/sessions/${seg(s.sessionKey)}/export`, {
-				raw: true,
-				query: { agent: s.agent },
+			// As a stream: the body is left unread, for the file (and its name from the headers).
+			const call = client.GET('/v1/sessions/{sessionKey}/export', {
+				params: { path: { sessionKey: s.sessionKey }, query: { agent: s.agent } },
+				parseAs: 'stream',
 			})
-			await saveResponse(res, `${s.agent}-${s.sessionKey}.jsonl`)
+			await must(call)
+			await saveResponse((await call).response, `${s.agent}-${s.sessionKey}.jsonl`)
 		})
 	const deleteSession = (s: SessionSummary) =>
 		action.run(async () => {
-			await api.delete(`/v1/sessions/${seg(s.sessionKey)}`, { agent: s.agent })
+			await must(
+				client.DELETE('/v1/sessions/{sessionKey}', {
+					params: { path: { sessionKey: s.sessionKey }, query: { agent: s.agent } },
+				}),
+			)
 			list.update((items) => items.filter((item) => !sameSession(item, s)))
 		})
 	const mayExport = can('sessions:export')

@@ -1,7 +1,7 @@
 // Status page: readiness (`/ready`: D1 and a lane round trip, and which sandbox backends exist —
 // a 503 names the failing checks), the deployed version (`/health`), and for those who may see
 // them the model providers' key cooldowns and circuit breakers.
-import { ApiError, api } from '../api'
+import { ApiError, client, must } from '../api'
 import { can } from '../session'
 import { ErrorNotice, Page, Time, useResource } from '../ui/kit'
 import { ResourceStatus, Table } from '../ui/table'
@@ -19,11 +19,7 @@ export interface Readiness {
 /** `/ready` as one shape whether it answered 200 or 503 (a problem carrying `checks`). */
 export async function readReadiness(signal: AbortSignal): Promise<Readiness> {
 	try {
-		const ok = await api.get<{ checks: Readiness['checks']; sandbox: Readiness['sandbox'] }>(
-			'/ready',
-			undefined,
-			signal,
-		)
+		const ok = await must(client.GET('/ready', { signal }), signal)
 		return { ready: true, checks: ok.checks, sandbox: ok.sandbox }
 	} catch (error) {
 		if (!(error instanceof ApiError) || error.code !== 'not_ready') throw error
@@ -38,10 +34,7 @@ export async function readReadiness(signal: AbortSignal): Promise<Readiness> {
 
 export function StatusPage() {
 	const ready = useResource(readReadiness, [])
-	const health = useResource(
-		(signal) => api.get<{ version: string; time: string }>('/health', undefined, signal),
-		[],
-	)
+	const health = useResource((signal) => must(client.GET('/health', { signal }), signal), [])
 	const r = ready.data
 	return (
 		<Page

@@ -2,7 +2,7 @@
 // filtered by agent and session, paged by cursor: where it ran, what was decided, how it ended.
 import { useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
-import { api } from '../api'
+import { client, given, must, type Schemas } from '../api'
 import { chatHref } from '../links'
 import { Filters } from '../ui/filters'
 import { ErrorNotice, Page, Time } from '../ui/kit'
@@ -11,27 +11,7 @@ import { Table } from '../ui/table'
 import { AgentSelect } from './agent-select'
 import { formatBytes, formatDuration } from './format'
 
-interface ToolExecution {
-	id: string
-	agentId: string
-	sessionKey: string
-	runId: string
-	callId: string | null
-	actor: string | null
-	principals: string[]
-	tool: string
-	argsDigest: string
-	decision: 'allow' | 'deny'
-	policyId: string | null
-	placement: 'lane' | 'job' | null
-	status: string
-	code: string | null
-	attempts: number
-	startedAt: number
-	durationMs: number | null
-	bytesIn: number
-	bytesOut: number
-}
+type ToolExecution = Schemas['ToolExecution']
 
 export function ToolsPage() {
 	const { query, path, route } = useLocation()
@@ -47,13 +27,13 @@ export function ToolsPage() {
 	}
 	const executions = usePaged<ToolExecution, number>(
 		(cursor, signal) =>
-			api
-				.get<{ executions: ToolExecution[]; nextCursor: number | null }>(
-					'/v1/tool-executions',
-					{ agent, session, cursor, limit: 100 },
+			must(
+				client.GET('/v1/tool-executions', {
+					params: { query: { agent: given(agent), session: given(session), cursor, limit: 100 } },
 					signal,
-				)
-				.then((r) => ({ items: r.executions, next: r.nextCursor })),
+				}),
+				signal,
+			).then((r) => ({ items: r.executions, next: r.nextCursor })),
 		[agent, session],
 	)
 	return (

@@ -3,7 +3,7 @@
 // Opened from a run on the Sessions page or in the chat; the run it shows lives in the URL.
 import { useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
-import { api, seg } from '../api'
+import { client, must } from '../api'
 import { chatHref, traceHref } from '../links'
 import { TextField } from '../ui/fields'
 import { Filters } from '../ui/filters'
@@ -11,7 +11,6 @@ import { CopyButton, Page, Time, useResource } from '../ui/kit'
 import { ResourceStatus } from '../ui/table'
 import { AgentSelect } from './agent-select'
 import { formatDuration } from './format'
-import type { RunTrace } from './metrics-types'
 import { Waterfall } from './waterfall'
 import { layoutWaterfall, spanCount } from './waterfall-model'
 
@@ -85,7 +84,13 @@ function TraceLookup(props: { initial: TraceTarget; onShow: (target: TraceTarget
 function RunTraceView({ agent, session, run }: TraceTarget) {
 	const trace = useResource(
 		(signal) =>
-			api.get<RunTrace>(`/v1/sessions/${seg(session)}/runs/${seg(run)}/trace`, { agent }, signal),
+			must(
+				client.GET('/v1/sessions/{sessionKey}/runs/{runId}/trace', {
+					params: { path: { sessionKey: session, runId: run }, query: { agent } },
+					signal,
+				}),
+				signal,
+			),
 		[agent, session, run],
 	)
 	const data = trace.data

@@ -1,18 +1,10 @@
 // The usage chart's numbers, apart from drawing: every day of the range (empty days too), one
 // series per agent and model (the smaller ones folded into "other"), stacked per day, and an axis
 // scale of round numbers that fits both the tallest day and the budget line.
+import type { Schemas } from '../api'
 
 /** A row of `GET /v1/usage`. */
-export interface UsageRow {
-	day: string
-	agentId: string
-	model: string
-	calls: number
-	errors: number
-	inputTokens: number
-	outputTokens: number
-	latencyMs: number
-}
+export type UsageRow = Schemas['Usage']['rows'][number]
 
 export interface Series {
 	/** `agent · model`, or "other" for the folded rest. */

@@ -1,22 +1,13 @@
 // Usage page: the tenant's tokens per UTC day by agent and model (`GET /v1/usage`, which also
 // carries the daily token budget) as a chart, and the same numbers as a table.
 import { useState } from 'preact/hooks'
-import { api } from '../api'
+import { client, given, must } from '../api'
 import { Filters } from '../ui/filters'
 import { Page, useResource } from '../ui/kit'
 import { ResourceStatus, Table } from '../ui/table'
 import { formatCount, formatDuration } from './format'
 import { UsageChart } from './usage-chart'
 import { stackUsage, tokensOf, type UsageRow } from './usage-model'
-
-interface UsageAnswer {
-	tenantId: string
-	from: string
-	to: string
-	dailyTokenBudget: number | null
-	usedToday: number
-	rows: UsageRow[]
-}
 
 const byDayAgentModel = (a: UsageRow, b: UsageRow) =>
 	a.day.localeCompare(b.day) || a.agentId.localeCompare(b.agentId) || a.model.localeCompare(b.model)
@@ -25,7 +16,14 @@ export function UsagePage() {
 	const [range, setRange] = useState({ from: '', to: '' })
 	const [draft, setDraft] = useState(range)
 	const usage = useResource(
-		(signal) => api.get<UsageAnswer>('/v1/usage', { from: range.from, to: range.to }, signal),
+		(signal) =>
+			must(
+				client.GET('/v1/usage', {
+					params: { query: { from: given(range.from), to: given(range.to) } },
+					signal,
+				}),
+				signal,
+			),
 		[range],
 	)
 	const data = usage.data

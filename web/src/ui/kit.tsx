@@ -2,7 +2,7 @@
 // request id, as the server sent them), times, a copy button, and the platform admin's tenant picker.
 import type { ComponentChildren } from 'preact'
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
-import { ApiError, api, credentials } from '../api'
+import { ApiError, client, credentials, must } from '../api'
 import { loadMe } from '../session'
 
 export interface Resource<T> {
@@ -129,11 +129,7 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
 
 /** The platform admin acts in one tenant at a time (`x-edgeclaw-tenant`). */
 export function TenantPicker() {
-	const tenants = useResource(
-		(signal) =>
-			api.get<{ tenants: { id: string; name: string }[] }>('/v1/tenants', undefined, signal),
-		[],
-	)
+	const tenants = useResource((signal) => must(client.GET('/v1/tenants', { signal }), signal), [])
 	const current = credentials.tenant() ?? 'default'
 	return (
 		<label class="tenant-picker">

@@ -19,8 +19,10 @@ function stubGateway() {
 		new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 	vi.stubGlobal(
 		'fetch',
-		vi.fn(async (input: string) => {
-			const url = new URL(input, 'http://127.0.0.1:8787')
+		// The app's API client hands fetch one Request, on the page's own origin.
+		vi.fn(async (request: Request) => {
+			const url = new URL(request.url)
+			expect(url.origin).toBe('http://127.0.0.1:8787')
 			if (url.pathname === '/v1/agents') {
 				return json(200, {
 					agents: [

@@ -58,11 +58,14 @@ function gateway() {
 	]
 	const json = (status: number, body: unknown, type = 'application/json') =>
 		new Response(JSON.stringify(body), { status, headers: { 'content-type': type } })
-	const fetchStub = vi.fn(async (input: string, init: RequestInit = {}) => {
-		const url = new URL(input, 'http://127.0.0.1:8787')
-		const method = init.method ?? 'GET'
-		const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined
-		const auth = new Headers(init.headers).get('authorization')
+	// The app's API client hands fetch one Request, on the page's own origin.
+	const fetchStub = vi.fn(async (request: Request) => {
+		const url = new URL(request.url)
+		expect(url.origin).toBe('http://127.0.0.1:8787')
+		const method = request.method
+		const text = await request.text()
+		const body = text ? JSON.parse(text) : undefined
+		const auth = request.headers.get('authorization')
 		calls.push({ method, path: url.pathname, query: url.searchParams, body, auth })
 		const route = `${method} ${url.pathname}`
 		if (route === 'GET /v1/sessions/web-1') {

@@ -181,6 +181,8 @@ describe('Dashboard page', () => {
 		const alerts = panel('Open alerts')
 		expect(alerts.querySelectorAll('tbody tr')).toHaveLength(1)
 		expect(text(alerts)).toContain('error_rate')
+		// The notification's state as the server says it (`none`, `pending`, `sent`, `failed`).
+		expect([...alerts.querySelectorAll('tbody td')].map((td) => td.textContent).at(-1)).toBe('sent')
 		expect(text(alerts)).toContain('1 resolved.')
 		expect(text(root())).not.toContain('NaN')
 	})
@@ -303,5 +305,9 @@ describe('Dashboard page', () => {
 			(tr) => tr.querySelectorAll('td')[2]?.textContent,
 		)
 		expect(sessions).toEqual(['wedged', 'busy'])
+		const agents = [...lanes.querySelectorAll('tbody tr')].map(
+			(tr) => tr.querySelectorAll('td')[1]?.textContent,
+		)
+		expect(agents).toEqual(['bot', 'main'])
 	})
 })

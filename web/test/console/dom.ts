@@ -41,17 +41,25 @@ export interface Call {
 type Answer = { status?: number; body?: unknown; headers?: Record<string, string> }
 export type Routes = Record<string, (call: Call) => Answer>
 
-/** Stubs `fetch` with routes keyed `"METHOD /path"`; every call is recorded, an unknown one is a 404. */
+/**
+ * Stubs `fetch` with routes keyed `"METHOD /path"`; every call is recorded, an unknown one is a 404.
+ * The app's API client hands fetch one same-origin `Request`; anything else is refused.
+ */
 export function fakeGateway(routes: Routes): Call[] {
 	const calls: Call[] = []
-	vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
-		const url = new URL(input, 'http://gateway.test')
+	vi.stubGlobal('fetch', async (input: unknown, init?: unknown) => {
+		if (!(input instanceof Request) || init !== undefined) {
+			throw new Error('fetch was called without a Request: not through the API client')
+		}
+		const url = new URL(input.url)
+		if (url.origin !== location.origin) throw new Error(`fetch of another origin: ${input.url}`)
+		const text = await input.text()
 		const call: Call = {
-			method: init.method ?? 'GET',
+			method: input.method,
 			path: url.pathname,
 			query: url.searchParams,
-			headers: (init.headers ?? {}) as Record<string, string>,
-			body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+			headers: Object.fromEntries(input.headers),
+			body: text ? JSON.parse(text) : undefined,
 		}
 		calls.push(call)
 		const route = routes[`${call.method} ${call.path}`]

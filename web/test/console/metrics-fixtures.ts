@@ -1,6 +1,7 @@
 // Answers of the metrics views, the alerts, the lanes and a run trace as the gateway gives them:
-// every metrics answer is parsed with the server's own schemas (and the trace typed with its own
-// type), so the app's mirrored types and these fixtures cannot drift from the API unnoticed.
+// typed with the app's types (generated from the gateway's OpenAPI document), every metrics answer
+// also parsed with the server's own schemas and the trace typed with its own type, so these
+// fixtures cannot drift from the API unnoticed.
 import {
 	ErrorsMetrics,
 	LatencyMetrics,
@@ -279,39 +280,43 @@ export const ALERTS: AlertEpisode[] = [
 		threshold: 0.05,
 		openedAt: T0,
 		resolvedAt: null,
-		notified: true,
+		notified: 'sent',
 	},
 	{
 		id: 'al2',
-		rule: 'turn_p95',
+		rule: 'latency_p95',
 		status: 'resolved',
 		value: 9_000,
 		threshold: 8_000,
 		openedAt: T0 - 3_600_000,
 		resolvedAt: T0 - 1_800_000,
-		notified: false,
+		notified: 'none',
 	},
 ]
 
 export const LANES: LaneHealth[] = [
 	{
 		tenantId: 'acme',
-		agentId: 'main',
+		agent: 'main',
 		sessionKey: 'busy',
+		messageCount: 12,
 		queuedRuns: 4,
 		stuckSince: null,
 		lastRunId: 'r9',
 		lastRunStatus: 'running',
+		createdAt: T0 - 86_400_000,
 		updatedAt: T0,
 	},
 	{
 		tenantId: 'beta',
-		agentId: 'bot',
+		agent: 'bot',
 		sessionKey: 'wedged',
+		messageCount: 3,
 		queuedRuns: 1,
 		stuckSince: T0 - 600_000,
 		lastRunId: 'r7',
 		lastRunStatus: 'running',
+		createdAt: T0 - 86_400_000,
 		updatedAt: T0,
 	},
 ]
