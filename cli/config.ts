@@ -1,7 +1,8 @@
 // Where the CLI finds its gateway and its token. In order:
 //   url:   --url, EDGECLAW_URL, the config file's url, http://127.0.0.1:8787 (`npm run dev`)
 //   token: EDGECLAW_TOKEN; else the config file's token when the url is the config file's url;
-//          else, for a loopback url only, EDGECLAW_ADMIN_TOKEN from ./.dev.vars (a local checkout).
+//          else EDGECLAW_ADMIN_TOKEN from the environment; else, for a loopback url only,
+//          EDGECLAW_ADMIN_TOKEN from ./.dev.vars (a local checkout).
 // A stored token is never sent to another url than the one it was stored for.
 //
 // The config file is `$EDGECLAW_CONFIG`, else `$XDG_CONFIG_HOME/edgeclaw/config.json` (default
@@ -25,7 +26,7 @@ export interface Resolved {
 	token: string | undefined
 	tenant: string | undefined
 	/** Where the token came from, for `status` and `doctor` (never the token itself). */
-	tokenSource: 'EDGECLAW_TOKEN' | 'config' | '.dev.vars' | 'none'
+	tokenSource: 'EDGECLAW_TOKEN' | 'config' | 'EDGECLAW_ADMIN_TOKEN' | '.dev.vars' | 'none'
 }
 
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -104,13 +105,16 @@ export function resolve(
 	env: NodeJS.ProcessEnv = process.env,
 ): Resolved {
 	const stored = readConfig(configPath(env))
-	const url = normaliseUrl(flags.url ?? env.EDGECLAW_URL ?? stored?.url ?? DEFAULT_URL)
+	const url = normaliseUrl(flags.url || env.EDGECLAW_URL || stored?.url || DEFAULT_URL)
 	const tenant =
 		flags.tenant ?? env.EDGECLAW_TENANT ?? (stored?.url === url ? stored.tenant : undefined)
 	if (env.EDGECLAW_TOKEN)
 		return { url, token: env.EDGECLAW_TOKEN, tenant, tokenSource: 'EDGECLAW_TOKEN' }
 	if (stored && stored.url === url)
 		return { url, token: stored.token, tenant, tokenSource: 'config' }
+	// What `npm run dev` and deploy pipelines already export.
+	if (env.EDGECLAW_ADMIN_TOKEN)
+		return { url, token: env.EDGECLAW_ADMIN_TOKEN, tenant, tokenSource: 'EDGECLAW_ADMIN_TOKEN' }
 	if (isLoopback(url)) {
 		const token = devVarsToken()
 		if (token) return { url, token, tenant, tokenSource: '.dev.vars' }

@@ -21,7 +21,11 @@ export interface Context {
 
 const USER_AGENT = 'edgeclaw-cli/0.1.0'
 
-export function contextOf(command: Command): Context {
+/**
+ * The context of a command's run. Commands that call authenticated routes (all but `login`,
+ * `logout`, `status` and `doctor`) fail at once, exit 3, when there is no token to send.
+ */
+export function contextOf(command: Command, { auth = true }: { auth?: boolean } = {}): Context {
 	const flags = command.optsWithGlobals<GlobalFlags>()
 	const out = createOutput(flags.json === true)
 	const gateway = resolve({ url: flags.url, tenant: flags.tenant })
@@ -31,16 +35,13 @@ export function contextOf(command: Command): Context {
 		tenant: () => gateway.tenant,
 		headers: { 'user-agent': USER_AGENT },
 	})
-	return {
-		out,
-		gateway,
-		client,
-		requireToken() {
-			if (!gateway.token)
-				throw new CliError(
-					`not signed in to ${gateway.url}: run \`edgeclaw login\` (or set EDGECLAW_TOKEN).`,
-					EXIT.auth,
-				)
-		},
+	const requireToken = () => {
+		if (!gateway.token)
+			throw new CliError(
+				`not signed in to ${gateway.url}: run \`edgeclaw login\` (or set EDGECLAW_TOKEN).`,
+				EXIT.auth,
+			)
 	}
+	if (auth) requireToken()
+	return { out, gateway, client, requireToken }
 }

@@ -52,15 +52,26 @@ export async function followEvents(
 			)
 			connected = true
 			delay = 250
-			const messages = (stream as unknown as ReadableStream<Uint8Array>)
-				.pipeThrough(new TextDecoderStream())
+			const reader = (stream as unknown as ReadableStream<Uint8Array>)
+				.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
 				.pipeThrough(new EventSourceParserStream())
-			for await (const message of messages) {
-				if (!message.data) continue
-				const event = JSON.parse(message.data) as SessionEvent
-				if (typeof event.seq !== 'number' || event.seq <= after) continue
-				after = event.seq
-				if ((await options.onEvent(event)) === false) return after
+				.getReader()
+			// An abort does not always reach a read pending deep in the pipe: cancel the reader too.
+			const stop = () => void reader.cancel().catch(() => {})
+			options.signal.addEventListener('abort', stop, { once: true })
+			try {
+				for (;;) {
+					const { done, value: message } = await reader.read()
+					if (done || options.signal.aborted) break
+					if (!message.data) continue
+					const event = JSON.parse(message.data) as SessionEvent
+					if (typeof event.seq !== 'number' || event.seq <= after) continue
+					after = event.seq
+					if ((await options.onEvent(event)) === false) return after
+				}
+			} finally {
+				options.signal.removeEventListener('abort', stop)
+				stop()
 			}
 			if (options.resume === false) return after
 		} catch (error) {

@@ -20,8 +20,8 @@ Exit codes: 0 ok · 1 a check, run or request failed · 2 usage · 3 not signed 
 (401/403) · 4 not found (404) · 130 interrupted.
 
 Gateway and token: --url, else EDGECLAW_URL, else the one \`edgeclaw login\` stored, else
-http://127.0.0.1:8787; the token from EDGECLAW_TOKEN, else the stored one, else (loopback only)
-EDGECLAW_ADMIN_TOKEN from ./.dev.vars. Docs: docs/cli.md`
+http://127.0.0.1:8787; the token from EDGECLAW_TOKEN, else the stored one, else EDGECLAW_ADMIN_TOKEN, else
+(loopback only) EDGECLAW_ADMIN_TOKEN from ./.dev.vars. Docs: docs/cli.md`
 
 export function buildProgram(): Command {
 	const program = new Command('edgeclaw')

@@ -148,6 +148,8 @@ class Lines {
 	}
 	close(): void {
 		this.rl.close()
+		// A socket stdin (a parent process's pipe) would otherwise keep the process alive.
+		process.stdin.destroy()
 	}
 }
 
@@ -285,7 +287,7 @@ class Chat {
 		}
 	}
 
-	/** Sends one message and shows its turn; true when it succeeded. */
+	/** Sends one message and shows its turn; false when the turn failed. */
 	async #turn(content: string, lines: Lines): Promise<boolean> {
 		const { out, client } = this.#ctx
 		const submitted = await must(
@@ -326,7 +328,8 @@ class Chat {
 					await this.#approve(ending.event, lines)
 					continue
 				}
-				return ending.event.type === 'final'
+				// Cancelled (by Ctrl-C or elsewhere) is not a failure of the chat; an error is.
+				return ending.event.type !== 'error'
 			}
 		} finally {
 			this.#active = undefined

@@ -21,10 +21,10 @@ export function registerDoctor(program: Command): void {
 		.option('--dir <dir>', 'the edgeclaw checkout to check', process.cwd())
 		.addHelpText(
 			'after',
-			'\nExit: 0 no high finding · 1 a high finding, or the gateway could not be checked · 2 usage.\nThe security report needs an operator (or the admin token; EDGECLAW_ADMIN_TOKEN is honoured too).',
+			'\nExit: 0 no high finding · 1 a high finding, or the gateway could not be checked · 2 usage.\nThe security report needs an operator key or the admin token.',
 		)
 		.action(async (options: { filesOnly?: boolean; dir: string }, command: Command) => {
-			const ctx = contextOf(command)
+			const ctx = contextOf(command, { auth: false })
 			const findings: Finding[] = [...configFindings(ctx)]
 			const project = isProject(options.dir)
 			if (project) findings.push(...projectFindings(options.dir))
@@ -98,18 +98,14 @@ async function gatewayFindings(
 			source: url,
 		})
 	}
-	// The old script's variable still works: a deploy pipeline may set only the admin token.
-	const token = gateway.token ?? process.env.EDGECLAW_ADMIN_TOKEN
-	if (!token) {
+	if (!gateway.token) {
 		return {
 			checked: false,
 			summary: `NOT CHECKED: no token for ${url} (edgeclaw login, or EDGECLAW_TOKEN)`,
 		}
 	}
 	try {
-		const report = await must(
-			client.GET('/v1/admin/security', { headers: { authorization: `Bearer ${token}` } }),
-		)
+		const report = await must(client.GET('/v1/admin/security'))
 		for (const f of report.findings) findings.push({ ...f, source: url })
 		return { checked: true, summary: `checked ${url}` }
 	} catch (error) {

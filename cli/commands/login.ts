@@ -18,7 +18,7 @@ export function registerLogin(program: Command): void {
 			'\nThe token is an API key (ek_…), a JWT or the admin token. Without --token-stdin it is asked\nfor without echo. EDGECLAW_TOKEN and EDGECLAW_URL override what is stored.',
 		)
 		.action(async (options: { tokenStdin?: boolean }, command: Command) => {
-			const ctx = contextOf(command)
+			const ctx = contextOf(command, { auth: false })
 			const flags = command.optsWithGlobals<{ url?: string; tenant?: string }>()
 			const url = normaliseUrl(
 				flags.url ?? process.env.EDGECLAW_URL ?? readConfig()?.url ?? DEFAULT_URL,
@@ -45,7 +45,7 @@ export function registerLogin(program: Command): void {
 		.command('logout')
 		.description('forget the stored url and token (deletes the config file)')
 		.action((_options: unknown, command: Command) => {
-			const ctx = contextOf(command)
+			const ctx = contextOf(command, { auth: false })
 			const path = configPath()
 			const removed = existsSync(path)
 			rmSync(path, { force: true })

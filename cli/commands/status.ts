@@ -22,7 +22,7 @@ export function registerStatus(program: Command): void {
 			'health, readiness, sandbox backends, who you are and the providers (exit 1 if not ready)',
 		)
 		.action(async (_options: unknown, command: Command) => {
-			const ctx = contextOf(command)
+			const ctx = contextOf(command, { auth: false })
 			const report = await statusReport(ctx)
 			ctx.out.result(report, (r) => render(ctx, r))
 			if (!report.alive || !report.ready) process.exitCode = EXIT.failed
