@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { devOutputFilter } from './dev-output.mjs'
 import { completeDevVars } from './local-secrets.mjs'
 import { withSandboxV8Flags } from './v8-flags.mjs'
 
@@ -82,19 +84,29 @@ function portFree(wanted) {
  * @param {string} command
  * @param {string[]} commandArgs
  * @param {Record<string, string>} [extraEnv]
+ * @param {'inherit' | 'pipe'} [stdio] `pipe`: quiet unless it fails; the output is returned
+ * @returns {string}
  */
-function run(command, commandArgs, extraEnv = {}) {
+function run(
+	command,
+	commandArgs,
+	extraEnv = {},
+	stdio = /** @type {'inherit' | 'pipe'} */ ('inherit'),
+) {
 	const result = spawnSync(command, commandArgs, {
 		cwd: root,
-		stdio: 'inherit',
+		stdio,
+		encoding: 'utf8',
 		env: { ...process.env, ...extraEnv },
 	})
 	if (result.status !== 0) {
+		if (stdio === 'pipe') process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`)
 		console.error(
 			`\n${command} ${commandArgs.join(' ')} failed (exit ${result.status ?? result.signal}).`,
 		)
 		process.exit(result.status ?? 1)
 	}
+	return `${result.stdout ?? ''}${result.stderr ?? ''}`
 }
 
 if (!(await portFree(port()))) {
@@ -117,7 +129,15 @@ if (readToken() === '') {
 }
 
 // Local D1: apply every migration in migrations/ (idempotent; CI=1 keeps wrangler from prompting).
-run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'], { CI: '1' })
+// Its output is shown only when it fails; the banner says what it did.
+const migrations = run(
+	'wrangler',
+	['d1', 'migrations', 'apply', 'DB', '--local'],
+	{ CI: '1' },
+	'pipe',
+)
+const applied =
+	(migrations.match(/✅/g) ?? []).length - (/No migrations to apply/.test(migrations) ? 1 : 0)
 
 // The web app: wrangler serves dist/web, so it is built before wrangler starts (a broken build
 // stops here); `vite build --watch` then rebuilds it on every change under web/.
@@ -131,7 +151,9 @@ const lines = [
 	'',
 	'edgeclaw dev',
 	`  web app          open ${url}/ and sign in with the token in .dev.vars (rebuilt on change)`,
-	`  gateway          ${url}  (GET /health, GET /ready, GET /openapi.json)`,
+	`  gateway          ${url}  (GET /health, GET /ready, GET /openapi.json, /docs)`,
+	`  CLI              npx edgeclaw chat   (npx edgeclaw --help; the token is read from .dev.vars)`,
+	`  local D1         .wrangler/state; ${applied > 0 ? `${applied} migration(s) applied now` : 'migrations up to date'}`,
 	`  admin token      ${created ? 'created in .dev.vars' : 'from .dev.vars'}; try:`,
 	`                   curl -H "authorization: Bearer $(grep EDGECLAW_ADMIN_TOKEN .dev.vars | cut -d= -f2)" ${url}/v1/agents`,
 	'  models           offline:echo is built in (deterministic, not an LLM); Anthropic, OpenAI and',
@@ -143,6 +165,7 @@ const lines = [
 	containers
 		? '    container      live (Cloudflare Sandbox via the local container engine)'
 		: `    container      disabled: ${engine.live ? '' : engine.why}`,
+	`  cron             alerts each minute when deployed; here: curl ${url}/cdn-cgi/local/scheduled`,
 	'',
 ]
 console.log(lines.join('\n'))
@@ -173,7 +196,23 @@ webWatch.on('exit', (code) => {
 	if (code)
 		console.error(`\nvite build --watch exited (${code}): the web app is no longer rebuilt.`)
 })
-const child = spawn('wrangler', wranglerArgs, { cwd: root, stdio: 'inherit', env })
+// wrangler's own start-up chatter (its banner, the bindings table twice, …) is filtered out:
+// the banner above says what runs; request logs, the Worker's logs and errors pass through.
+const child = spawn('wrangler', wranglerArgs, {
+	cwd: root,
+	stdio: ['inherit', 'pipe', 'pipe'],
+	env: { ...env, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}) },
+})
+for (const [from, to] of /** @type {const} */ ([
+	[child.stdout, process.stdout],
+	[child.stderr, process.stderr],
+])) {
+	const keep = devOutputFilter({ ready: (at) => `ready on ${at} — Ctrl-C stops` })
+	createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+		const out = keep(line)
+		if (out !== null) to.write(`${out}\n`)
+	})
+}
 child.on('error', (error) => {
 	console.error(`\nwrangler dev did not start: ${error.message}`)
 	webWatch.kill('SIGTERM')
