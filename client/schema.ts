@@ -646,6 +646,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/lanes/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One session's lane back to an earlier point in time (platform admin)
+         * @description Returns the lane's whole storage — transcript, runs, events, outbox — to a moment of the last 30 days (Durable Object point-in-time recovery), then restarts the lane there; runs that were active at that moment are recovered as after any restart. Everything the lane stored after it is gone, unless the restore is undone with the `undoBookmark` it answers. The D1 sessions index follows at the lane's next write. Local development has no storage history: `409 restore_unsupported`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LaneRestore"];
+                };
+            };
+            responses: {
+                /** @description The lane restarted at the bookmark; `undoBookmark` returns it to where it was */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LaneRestored"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, malformed_json, bad_request) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The storage keeps no history here (restore_unsupported) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/metrics/{view}": {
         parameters: {
             query?: never;
@@ -7946,6 +8052,21 @@ export interface components {
             lanes: components["schemas"]["LaneHealth"][];
             nextCursor: string | null;
         };
+        LaneRestore: {
+            agent: string;
+            at?: string | number;
+            bookmark?: string;
+            sessionKey: string;
+            tenant: string;
+        };
+        LaneRestored: {
+            agent: string;
+            at: number | null;
+            bookmark: string;
+            sessionKey: string;
+            tenant: string;
+            undoBookmark: string;
+        };
         LatencyMetrics: {
             agent: string | null;
             breakdown: {
@@ -8156,7 +8277,7 @@ export interface components {
         };
         Problem: {
             /** @enum {string} */
-            code: "bad_request" | "malformed_json" | "validation_failed" | "credentials_in_url" | "unauthorized" | "forbidden" | "privilege_escalation" | "approval_self_denied" | "tenant_disabled" | "not_found" | "method_not_allowed" | "conflict" | "metrics_source_unconfigured" | "session_full" | "run_cancelled" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "queue_full" | "budget_exhausted" | "internal_error" | "run_failed" | "run_upstream_failed" | "channel_platform_failed" | "metrics_unavailable" | "not_ready" | "lane_unavailable" | "secrets_unavailable" | "run_unavailable" | "run_timeout";
+            code: "bad_request" | "malformed_json" | "validation_failed" | "credentials_in_url" | "unauthorized" | "forbidden" | "privilege_escalation" | "approval_self_denied" | "tenant_disabled" | "not_found" | "method_not_allowed" | "conflict" | "metrics_source_unconfigured" | "restore_unsupported" | "session_full" | "run_cancelled" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "queue_full" | "budget_exhausted" | "internal_error" | "run_failed" | "run_upstream_failed" | "channel_platform_failed" | "metrics_unavailable" | "not_ready" | "lane_unavailable" | "secrets_unavailable" | "run_unavailable" | "run_timeout";
             detail: string;
             errors?: {
                 message: string;

@@ -12,6 +12,7 @@ import { AlarmScheduler, CoalescedIndex, type ReplySink } from '../src/lanes/hos
 import { Lane, type LaneHost } from '../src/lanes/lane'
 import { parseLaneName } from '../src/lanes/name'
 import { type FollowerKinds, LaneRelays, type RelayTarget } from '../src/lanes/relays'
+import { prepareRestore, type RestorePlan, type RestoreTarget } from '../src/lanes/restore'
 import { LaneStore } from '../src/lanes/store'
 import { EVENTS_TAG, LaneSubscribers } from '../src/lanes/subscribers'
 import type { ApprovalChoice } from '../src/lanes/tool-calls'
@@ -241,6 +242,22 @@ export class SessionLane extends DurableObject<Env> {
 	}
 
 	/** The tool-jobs consumer asks whether it may run a job (see ClaimAnswer). */
+	/**
+	 * Arms a point-in-time restore of this lane's whole storage (`RestoreTarget`: a moment or a
+	 * bookmark); it takes effect at `restart()`. The plan names the bookmark of now, to undo it.
+	 */
+	restoreTo(target: RestoreTarget): Promise<LaneResult<RestorePlan>> {
+		return prepareRestore(this.ctx.storage, target, Date.now())
+	}
+
+	/**
+	 * Ends this instance at once (`ctx.abort`): the next request starts a fresh one, which opens at
+	 * the bookmark `restoreTo` armed and recovers its runs from there. The call itself rejects.
+	 */
+	restart(): void {
+		this.ctx.abort('restarting for a point-in-time restore')
+	}
+
 	claimToolJob(jobId: string): ClaimAnswer {
 		return this.#lane.claimToolJob(jobId)
 	}

@@ -230,6 +230,8 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 	],
 	// Lanes across tenants that are stuck or have runs queued (the sessions index).
 	['GET', '/v1/admin/lanes', { action: 'platform-lanes:read', resource: 'lane' }],
+	// A lane back to an earlier point in time (Durable Object point-in-time recovery).
+	['POST', '/v1/admin/lanes/restore', { action: 'platform-lanes:restore', resource: 'lane' }],
 	// OpenAI-compatible routes name their session and agent in the body or a model id, not the
 	// path: the handlers authorise the concrete resource again once they know it (authorizeRule).
 	['POST', '/v1/chat/completions', { action: 'sessions:send', resource: 'session' }],

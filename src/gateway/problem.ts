@@ -17,6 +17,7 @@ export const PROBLEMS = {
 	method_not_allowed: { status: 405, title: 'Method not allowed' },
 	conflict: { status: 409, title: 'Conflict' },
 	metrics_source_unconfigured: { status: 409, title: 'Metrics source is not configured' },
+	restore_unsupported: { status: 409, title: 'Point-in-time recovery is not available here' },
 	session_full: { status: 409, title: 'Session is full' },
 	run_cancelled: { status: 409, title: 'Run cancelled before it answered' },
 	precondition_failed: { status: 412, title: 'Precondition failed' },
@@ -31,6 +32,7 @@ export const PROBLEMS = {
 	run_upstream_failed: { status: 502, title: 'Run failed at the model providers' },
 	channel_platform_failed: { status: 502, title: 'The channel platform refused the request' },
 	metrics_unavailable: { status: 502, title: 'The metrics store did not answer' },
+
 	not_ready: { status: 503, title: 'Service not ready' },
 	lane_unavailable: { status: 503, title: 'Session lane unavailable' },
 	secrets_unavailable: { status: 503, title: 'Tenant secrets are not configured' },

@@ -173,6 +173,8 @@ export type LaneErrorCode =
 	| 'conflict'
 	| 'bad_request'
 	| 'approval_self_denied'
+	/** Point-in-time recovery where the storage keeps no history (local development). */
+	| 'restore_unsupported'
 
 /** Lane RPC results: errors are data, so they survive the RPC boundary with their code. */
 export type LaneResult<T> =

@@ -128,3 +128,70 @@ describe('GET /v1/admin/lanes', () => {
 		expect(sessions.map((s) => s.sessionKey)).not.toContain('stuck-old')
 	})
 })
+
+describe('POST /v1/admin/lanes/restore', () => {
+	const restore = (body: unknown, headers: HeadersInit = {}) =>
+		postJson('/v1/admin/lanes/restore', body, headers)
+
+	it('answers 409 restore_unsupported where storage keeps no history, and the lane is unharmed', async () => {
+		const { run } = await send('restore-1', { content: 'keep me', wait: true })
+		expect(run.status).toBe('succeeded')
+		const res = await restore({
+			tenant: 'default',
+			agent: 'main',
+			sessionKey: 'restore-1',
+			at: new Date(Date.now() - 60_000).toISOString(),
+		})
+		expect(res.status).toBe(409)
+		const body = await problem(res)
+		expect(body).toMatchObject({ code: 'restore_unsupported', status: 409 })
+		expect(body.detail).toContain('point-in-time recovery')
+		expect(body.requestId).toBe(res.headers.get('x-request-id'))
+		const after = await send('restore-1', { content: 'still here', wait: true })
+		expect(after.run).toMatchObject({ status: 'succeeded', output: 'echo: still here' })
+	})
+
+	it.each([
+		['neither at nor bookmark', {}],
+		['both at and bookmark', { at: 1_790_000_000_000, bookmark: 'x' }],
+		['a time that is not ISO 8601', { at: 'yesterday' }],
+		['an unknown field', { at: 1_790_000_000_000, force: true }],
+	])('refuses %s (400)', async (_name, extra) => {
+		const res = await restore({
+			tenant: 'default',
+			agent: 'main',
+			sessionKey: 'restore-2',
+			...extra,
+		})
+		expect(res.status).toBe(400)
+		expect(await problem(res)).toMatchObject({ code: 'validation_failed' })
+	})
+
+	it('refuses a moment in the future (400) and an unknown agent (404)', async () => {
+		const future = await restore({
+			tenant: 'default',
+			agent: 'main',
+			sessionKey: 'restore-3',
+			at: Date.now() + 3_600_000,
+		})
+		expect(future.status).toBe(400)
+		expect((await problem(future)).detail).toContain('in the future')
+		const unknown = await restore({
+			tenant: 'default',
+			agent: 'no-such-agent',
+			sessionKey: 'restore-3',
+			at: Date.now() - 1_000,
+		})
+		expect(unknown.status).toBe(404)
+	})
+
+	it('belongs to the platform admin: a tenant admin is refused (403)', async () => {
+		await tenant('restore-t')
+		const tenantAdmin = await key('restore-t', 'admin')
+		const res = await as(tenantAdmin.secret, '/v1/admin/lanes/restore', {
+			method: 'POST',
+			json: { tenant: 'restore-t', agent: 'main', sessionKey: 's', at: Date.now() - 1_000 },
+		})
+		expect(res.status).toBe(403)
+	})
+})

@@ -90,6 +90,7 @@ const CODES: Record<LaneErrorCode, ProblemCode> = {
 	conflict: 'conflict',
 	bad_request: 'bad_request',
 	approval_self_denied: 'approval_self_denied',
+	restore_unsupported: 'restore_unsupported',
 }
 
 /** Unwraps a lane result, throwing its error as a problem. */
