@@ -1,7 +1,6 @@
 // `edgeclaw login` / `logout`: store a gateway url and token (0600), checked against GET /v1/me.
 import { existsSync, rmSync } from 'node:fs'
 import { text } from 'node:stream/consumers'
-import { cancel, isCancel, password } from '@clack/prompts'
 import { createEdgeclawClient, must } from '@edgeclaw/client'
 import type { Command } from 'commander'
 import { configPath, DEFAULT_URL, normaliseUrl, readConfig, writeConfig } from '../config.ts'
@@ -66,6 +65,7 @@ async function readToken(fromStdin: boolean, url: string): Promise<string> {
 			'no terminal to ask for the token: pipe it in with --token-stdin.',
 			EXIT.usage,
 		)
+	const { cancel, isCancel, password } = await import('@clack/prompts')
 	const answer = await password({ message: `Token for ${url}`, mask: '•' })
 	if (isCancel(answer) || !answer.trim()) {
 		cancel('not signed in')
