@@ -38,6 +38,8 @@ export class Chat {
 	async run(): Promise<number> {
 		const { out } = this.#ctx
 		this.#after = await this.#lastSeq()
+		// Following starts before the first message, so no event of a turn can be missed.
+		this.#follower = this.#follow()
 		const lines = new Lines()
 		let exit: number = EXIT.ok
 		const interrupt = () => {
@@ -175,8 +177,6 @@ export class Chat {
 		this.#wroteText = false
 		for (const event of this.#unclaimed.get(submitted.runId) ?? []) this.#dispatch(event)
 		this.#unclaimed.clear()
-		// Follow from the first turn on: a new session has no event stream before its first message.
-		this.#follower ??= this.#follow()
 		if (this.#streamError) throw this.#streamError
 		try {
 			for (;;) {

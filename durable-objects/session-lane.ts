@@ -298,10 +298,11 @@ export class SessionLane extends DurableObject<Env> {
 	/**
 	 * Event streams: `GET /events?after=N` (Server-Sent Events) and `GET /ws?after=N` (WebSocket
 	 * upgrade). The gateway authenticates and forwards; this object never sees raw client URLs.
+	 * A stream may open before the session's first message (a client subscribes, then sends): it
+	 * replays nothing and delivers the session's events from its first on.
 	 */
 	override async fetch(request: Request): Promise<Response> {
 		const url = new URL(request.url)
-		if (!this.#lane.exists()) return new Response('no such session', { status: 404 })
 		const after = Math.max(0, Number(url.searchParams.get('after') ?? '0') || 0)
 		const replay = this.#lane.eventsAfter(after, REPLAY_LIMIT)
 		if (url.pathname === '/ws') {

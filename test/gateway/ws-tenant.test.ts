@@ -1,12 +1,14 @@
 // Browsers cannot set headers on a WebSocket: on an upgrade the platform admin names its tenant in
 // the `Sec-WebSocket-Protocol` entry `tenant.<id>` (beside `bearer.<token>`). Validated like the
 // x-edgeclaw-tenant header, which wins when both are sent; ignored on anything but an upgrade.
+import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, call, problem } from '../helpers'
+import { ADMIN_TOKEN, call, createAgent, problem } from '../helpers'
 import { as, key, tenant } from '../security/helpers'
 
+// `ws-agent` exists in tenant ws-t only: acting in another tenant, the socket is a 404.
 const socket = (protocols: string, headers: Record<string, string> = {}) =>
-	call('/v1/sessions/ws-room/ws', {
+	call('/v1/sessions/ws-room/ws?agent=ws-agent', {
 		headers: { upgrade: 'websocket', 'sec-websocket-protocol': protocols, ...headers },
 	})
 
@@ -19,10 +21,11 @@ async function tenantOf(headers: Record<string, string>): Promise<string> {
 
 beforeAll(async () => {
 	await tenant('ws-t')
+	await createAgent(env.DB, 'ws-agent', {}, 'ws-t')
 	const res = await as(ADMIN_TOKEN, '/v1/sessions/ws-room/messages', {
 		method: 'POST',
 		headers: { 'x-edgeclaw-tenant': 'ws-t' },
-		json: { content: 'hello', wait: true },
+		json: { content: 'hello', agent: 'ws-agent', wait: true },
 	})
 	expect(res.status).toBe(200)
 })
@@ -34,7 +37,7 @@ describe('the tenant subprotocol entry', () => {
 		expect(res.headers.get('sec-websocket-protocol')).toBe('edgeclaw')
 		res.webSocket?.accept()
 		res.webSocket?.close()
-		// Without it the admin acts in the default tenant, where this session does not exist.
+		// Without it the admin acts in the default tenant, which has no agent ws-agent.
 		expect((await socket(`edgeclaw, bearer.${ADMIN_TOKEN}`)).status).toBe(404)
 	})
 

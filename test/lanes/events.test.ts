@@ -136,6 +136,16 @@ describe('SSE', () => {
 		expect(byQuery.events.map((e) => e.seq)).toEqual(events.map((e) => e.seq))
 	})
 
+	it('opens before the session’s first message and delivers that turn from its first event', async () => {
+		const res = await admin('/v1/sessions/sse-new/events')
+		expect(res.status).toBe(200)
+		const reading = readSse(res, (e) => finals(e) >= 1)
+		const first = await send('sse-new', { content: 'hello' })
+		const { events } = await reading
+		expect(events.map((e) => e.type)).toEqual(ONE_TURN)
+		expect(events[0]).toMatchObject({ seq: 1, runId: first.run.runId })
+	})
+
 	it('validates the resume position', async () => {
 		await send('sse-3', { content: 'x', wait: true })
 		const res = await admin('/v1/sessions/sse-3/events?after=-1')
@@ -151,10 +161,19 @@ describe('WebSocket', () => {
 		expect(plain.status).toBe(426)
 		const anon = await call('/v1/sessions/ws-0/ws', { headers: { upgrade: 'websocket' } })
 		expect(anon.status).toBe(401)
-		const unknown = await call('/v1/sessions/ws-none/ws', {
+		const unknownAgent = await call('/v1/sessions/ws-none/ws?agent=ghost', {
 			headers: { upgrade: 'websocket', authorization: `Bearer ${ADMIN_TOKEN}` },
 		})
-		expect(unknown.status).toBe(404)
+		expect(unknownAgent.status).toBe(404)
+	})
+
+	it('opens before the session’s first message, which it then delivers', async () => {
+		const { ws, next } = await openSocket('/v1/sessions/ws-new/ws?after=0')
+		const first = await send('ws-new', { content: 'hello' })
+		const events = await next((e) => finals(e) >= 1)
+		expect(events.map((e) => e.type)).toEqual(ONE_TURN)
+		expect(events[0]).toMatchObject({ seq: 1, runId: first.run.runId })
+		ws.close(1000, 'done')
 	})
 
 	it('replays from `after`, then delivers live events; answers ping and refuses writes', async () => {

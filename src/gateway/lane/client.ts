@@ -116,7 +116,10 @@ export async function callLane<T>(
 	return unwrap(await reach(logger, async () => (await call()) as LaneResult<T>))
 }
 
-/** Opens the lane's event stream (`/events` SSE, `/ws` WebSocket); 404 when the session is gone. */
+/**
+ * Opens the lane's event stream (`/events` SSE, `/ws` WebSocket), also of a session that has no
+ * message yet; a 404 from the lane (a path it does not serve) stays a 404.
+ */
 export async function openEventStream(
 	logger: Logger,
 	lane: LaneHandle,
