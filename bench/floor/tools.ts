@@ -89,6 +89,7 @@ const benchToolbox = (jobs: Queue): Toolbox => ({
 	enqueue: async (job) => {
 		await jobs.send(job, { contentType: 'json' })
 	},
+	unavailable: () => undefined,
 	context: (scope) => contextOf(scope),
 	record() {},
 	audit() {},

@@ -55,6 +55,7 @@ export function runInvoker(
 				),
 			dispatch: (call, spec, principals) =>
 				ctx.tools.dispatch({ ...origin, principals: [...principals] }, call, spec, signal),
+			unavailable: (spec) => toolbox.unavailable(agent, spec),
 			context: (call) =>
 				toolbox.context({
 					...session,

@@ -214,7 +214,7 @@ const REMEDY =
 	'JavaScript still runs in the isolate backend (run_js).'
 
 /** Why no container can run here (the same rule as sandboxBackends()), or undefined. */
-function unavailableReason(env: ContainerEnv): string | undefined {
+export function unavailableReason(env: ContainerEnv): string | undefined {
 	if (!env.SANDBOX) {
 		return `Shell and file tools need a container, and this Worker has no SANDBOX binding. ${REMEDY}`
 	}

@@ -5,11 +5,37 @@
 import type { SessionRef } from '../security/subject'
 import { sandboxBackends } from './backends'
 import type { SandboxConfig } from './config'
-import { ContainerExecutor, destroySandbox } from './container'
-import { type SandboxProvider, type SandboxScope, SandboxUnavailable } from './executor'
+import { ContainerExecutor, destroySandbox, unavailableReason } from './container'
+import {
+	type SandboxNeed,
+	type SandboxProvider,
+	type SandboxScope,
+	SandboxUnavailable,
+} from './executor'
 import { IsolateExecutor } from './isolate'
 
 export type SandboxEnv = Pick<Env, 'LOADER' | 'SANDBOX' | 'EDGECLAW_CONTAINERS'>
+
+const NO_LOADER =
+	'JavaScript isolates need the LOADER binding ([[worker_loaders]] in wrangler.toml).'
+const ISOLATE_ONLY =
+	'This agent runs code in isolates only (sandbox.backend "isolate"): exec and file tools need sandbox.backend "auto" or "container".'
+
+/**
+ * Why a need cannot be met here for this agent (the same rules `sandboxProvider` applies), or
+ * undefined: the lane asks before a call waits for its approval.
+ */
+export function sandboxUnavailable(
+	env: SandboxEnv,
+	config: SandboxConfig,
+	need: SandboxNeed,
+): string | undefined {
+	if (need === 'js' && config.backend !== 'container') {
+		return sandboxBackends(env).isolate === 'available' ? undefined : NO_LOADER
+	}
+	if (need === 'shell' && config.backend === 'isolate') return ISOLATE_ONLY
+	return unavailableReason(env)
+}
 
 export function sandboxProvider(
 	env: SandboxEnv,
@@ -19,19 +45,12 @@ export function sandboxProvider(
 ): SandboxProvider {
 	return (need) => {
 		if (need === 'js' && config.backend !== 'container') {
-			if (sandboxBackends(env).isolate !== 'available') {
-				throw new SandboxUnavailable(
-					'isolate',
-					'JavaScript isolates need the LOADER binding ([[worker_loaders]] in wrangler.toml).',
-				)
-			}
+			if (sandboxBackends(env).isolate !== 'available')
+				throw new SandboxUnavailable('isolate', NO_LOADER)
 			return new IsolateExecutor(env.LOADER, traceparent ? { traceparent } : {})
 		}
 		if (need === 'shell' && config.backend === 'isolate') {
-			throw new SandboxUnavailable(
-				'isolate',
-				'This agent runs code in isolates only (sandbox.backend "isolate"): exec and file tools need sandbox.backend "auto" or "container".',
-			)
+			throw new SandboxUnavailable('isolate', ISOLATE_ONLY)
 		}
 		return new ContainerExecutor(env, scope, config, traceparent)
 	}

@@ -56,6 +56,8 @@ export interface InvokerPorts {
 	): Promise<ToolOutcome>
 	/** The context a `lane` tool runs with. */
 	context(call: ToolCall): ToolContext
+	/** Why the sandbox `spec` runs in cannot run here for this agent, or undefined. */
+	unavailable(spec: AnyToolSpec): string | undefined
 	record(entry: CallRecord): void
 	/** A denial for the audit log; `principal` is the one the policy denied. */
 	denied(entry: {
@@ -128,6 +130,19 @@ export class ToolInvoker {
 				principals,
 			})
 			return fail('tool_denied', deniedText(spec.name, decision, principals.length))
+		}
+		// A call that can only fail (no sandbox for it here) says so now, instead of waiting for a
+		// human to approve it first.
+		const missing = this.#ports.unavailable(spec)
+		if (missing !== undefined) {
+			this.#ports.record({
+				...base(call, decision, principals),
+				status: 'failed',
+				durationMs: 0,
+				bytesOut: 0,
+				code: 'sandbox_unavailable',
+			})
+			return fail('sandbox_unavailable', missing)
 		}
 		if (this.isElevated(spec)) {
 			const approval = await this.#ports.approve(call, spec, principals)

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import type { Logger } from '../observability/logger'
 import type { SandboxConfig } from '../sandbox/config'
 import {
+	type SandboxNeed,
 	SandboxPathError,
 	type SandboxProvider,
 	SandboxUnavailable,
@@ -67,6 +68,11 @@ export interface ToolSpec<Args = unknown, Result = unknown> {
 	/** Safe to run twice with the same arguments: a redelivered job may run it again. */
 	idempotent: boolean
 	placement: Placement
+	/**
+	 * The sandbox it runs in, if any: where that sandbox cannot run, a call fails at once with
+	 * `sandbox_unavailable` — before any human is asked to approve it.
+	 */
+	needs?: SandboxNeed
 	execute(args: Args, ctx: ToolContext): Promise<Result>
 }
 

@@ -9,7 +9,12 @@ import { recordToolExecution, type ToolExecution } from '../db/tool-executions'
 import type { Logger } from '../observability/logger'
 import { traceIdOf } from '../observability/trace'
 import type { SandboxConfig } from '../sandbox/config'
-import { endSessionSandbox, type SandboxEnv, sandboxProvider } from '../sandbox/provider'
+import {
+	endSessionSandbox,
+	type SandboxEnv,
+	sandboxProvider,
+	sandboxUnavailable,
+} from '../sandbox/provider'
 import type { AuditEvent } from '../security/audit'
 import { decideAccess } from '../security/decide'
 import type { UrlGuard } from '../security/outbound'
@@ -44,6 +49,8 @@ export interface Toolbox {
 			agent: ToolAgent
 		},
 	): ToolContext
+	/** Why `agent`'s calls to `spec` can only fail here (its sandbox cannot run), or undefined. */
+	unavailable(agent: ToolAgent, spec: AnyToolSpec): string | undefined
 	/** Writes a `tool_executions` row (in the background; failures are logged). */
 	record(execution: ToolExecution): void
 	audit(event: AuditEvent): void
@@ -107,6 +114,9 @@ export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox
 		},
 		async enqueue(job) {
 			await env.TOOL_JOBS.send(job, { contentType: 'json' })
+		},
+		unavailable(agent, spec) {
+			return spec.needs ? sandboxUnavailable(env, agent.config.sandbox, spec.needs) : undefined
 		},
 		context(scope) {
 			const traceId = traceIdOf(scope.traceparent)

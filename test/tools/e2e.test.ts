@@ -19,6 +19,10 @@ await createAgent(env.DB, 'coder', { tools: { profile: 'coding' } })
 await createAgent(env.DB, 'guarded', {
 	tools: { profile: 'coding', elevated: ['run_js'], approvalTimeoutMs: 60_000 },
 })
+// exec needs approval, and containers are disabled here: it can only fail.
+await createAgent(env.DB, 'guarded-exec', {
+	tools: { profile: 'coding', elevated: ['exec'], approvalTimeoutMs: 600_000 },
+})
 await createAgent(env.DB, 'hasty', {
 	tools: { profile: 'coding', elevated: ['run_js'], approvalTimeoutMs: 1_000 },
 })
@@ -96,6 +100,24 @@ describe('tools end to end', () => {
 		expect(run.status).toBe('succeeded')
 		expect(run.output).toMatch(/^exec failed .*(Docker|container)/i)
 		expect(Date.now() - started).toBeLessThan(30_000)
+	})
+
+	it('an elevated exec where no container can run fails at once: nobody is asked to approve it', async () => {
+		const { run } = await send('e2e-exec-elevated', {
+			agent: 'guarded-exec',
+			content: '/tool exec {"command":"ls"}',
+			wait: true,
+		})
+		expect(run.status).toBe('succeeded')
+		expect(run.output).toMatch(/^exec failed .*containers are disabled/i)
+		const approvals = await admin('/v1/sessions/e2e-exec-elevated/approvals?agent=guarded-exec')
+		expect(((await approvals.json()) as { approvals: unknown[] }).approvals).toEqual([])
+		const rows = await eventually(async () => {
+			const r = await admin('/v1/tool-executions?agent=guarded-exec&session=e2e-exec-elevated')
+			const body = (await r.json()) as { executions: Record<string, unknown>[] }
+			return body.executions.length > 0 ? body.executions : undefined
+		})
+		expect(rows[0]).toMatchObject({ tool: 'exec', status: 'failed', code: 'sandbox_unavailable' })
 	})
 
 	it('web_fetch refuses the metadata address before any request', async () => {

@@ -117,6 +117,7 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 			enqueue: async (job) => {
 				sent.push(job)
 			},
+			unavailable: () => undefined,
 			context: (scope) => toolContext({ callId: scope.callId, signal: scope.signal }),
 			record: (e) => records.push(e),
 			audit: (e) => audits.push(e),

@@ -62,6 +62,7 @@ export const execTool: ToolSpec<z.infer<typeof ExecArgs>, ExecResult> = {
 	timeoutMs: EXEC_TOOL_TIMEOUT_MS,
 	idempotent: false,
 	placement: 'job',
+	needs: 'shell',
 	async execute(args, ctx) {
 		const config = ctx.sandboxConfig
 		const refused = Object.keys(args.env ?? {}).filter((name) => !config.envAllow.includes(name))

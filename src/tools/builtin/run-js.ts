@@ -55,6 +55,7 @@ export const runJs: ToolSpec<RunJsArgs, RunJsResult> = {
 	// In the container backend the code can change files: running it twice is not the same.
 	idempotent: false,
 	placement: 'job',
+	needs: 'js',
 	async execute({ code, language, timeoutMs }, ctx) {
 		const limits = ctx.sandboxConfig
 		const run = await ctx.sandbox('js').runJs({

@@ -12,11 +12,12 @@ export const MAX_FILE_BYTES = 1024 * 1024
  */
 export const FILE_TOOL_TIMEOUT_MS = 150_000 + 30_000
 
-/** What every file tool's spec says alike: `group:fs`, a tool job, the start-up backstop. */
+/** What every file tool's spec says alike: `group:fs`, a tool job in a shell sandbox, the start-up backstop. */
 export const FILE_TOOL = {
 	groups: ['group:fs'],
 	timeoutMs: FILE_TOOL_TIMEOUT_MS,
 	placement: 'job',
+	needs: 'shell',
 } as const satisfies Partial<AnyToolSpec>
 
 const encoder = new TextEncoder()
