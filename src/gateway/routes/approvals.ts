@@ -3,25 +3,9 @@
 // those lanes (the authority) is asked for its own, a few at a time.
 import { createRoute, z } from '@hono/zod-openapi'
 import { Slug } from '../../agents/config'
-import { database } from '../../db/client'
-import { listSessionsAwaitingApproval, type SessionRow } from '../../db/sessions'
-import { laneName } from '../../lanes/name'
-import type { ApprovalView } from '../../lanes/tool-store'
-import { type LaneResult, ok } from '../../lanes/types'
-import { allowedIds, type RouteRule } from '../authz'
-import { callLane } from '../lane/client'
+import { tenantPendingApprovals } from '../lane/approvals'
 import { authedErrors, bearerAuth, createRouter, json } from '../openapi'
 import { ApprovalSchema } from './sessions/approvals'
-
-/** What reading one session's approvals takes (its own route's rule). */
-const SESSION_READ: RouteRule = {
-	action: 'sessions:read',
-	resource: 'session',
-	param: 'sessionKey',
-}
-
-/** Lanes asked at once: enough to answer quickly, few enough not to flood one isolate. */
-const LANES_AT_ONCE = 8
 
 const PendingApprovalSchema = ApprovalSchema.extend({
 	agentId: z.string(),
@@ -48,64 +32,11 @@ const list = createRoute({
 	},
 })
 
-/** `fn` over `items`, at most `limit` at a time; results in the items' order. */
-async function mapBounded<T, R>(
-	items: readonly T[],
-	limit: number,
-	fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-	const results: R[] = new Array(items.length)
-	let next = 0
-	const worker = async () => {
-		while (next < items.length) {
-			const i = next++
-			results[i] = await fn(items[i] as T)
-		}
-	}
-	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-	return results
-}
-
 export const pendingApprovalRoutes = createRouter().openapi(list, async (c) => {
 	const { agent, limit } = c.req.valid('query')
-	const tenantId = c.get('principal').tenantId
-	// Every listed session has at least one pending approval: `limit` sessions fill the page.
-	const sessions = await listSessionsAwaitingApproval(database(c.env.DB), {
-		tenantId,
+	const approvals = await tenantPendingApprovals(c.env, c.get('principal'), c.get('logger'), {
 		agentId: agent,
 		limit,
 	})
-	// The same decision as each session's own approvals route: a policy that hides a session hides
-	// its approvals here too.
-	const readable = await allowedIds(
-		c.env,
-		c.get('principal'),
-		SESSION_READ,
-		sessions.map((s) => s.sessionKey),
-	)
-	const visible = sessions.filter((s) => readable.has(s.sessionKey))
-	const perSession = await mapBounded(visible, LANES_AT_ONCE, async (s: SessionRow) => {
-		const ref = { tenantId, agentId: s.agentId, sessionKey: s.sessionKey }
-		const stub = c.env.SESSION_LANE.getByName(laneName(ref))
-		let page: LaneResult<{ approvals: ApprovalView[] }>
-		try {
-			// A session deleted since the index was read answers not_found: it simply has none.
-			page = (await callLane(c.get('logger'), async () =>
-				ok(await stub.listApprovals(limit)),
-			)) as LaneResult<{ approvals: ApprovalView[] }>
-		} catch (error) {
-			// One unreachable lane leaves its approvals out, not the whole list.
-			c.get('logger').warn('approvals.lane_failed', { agent: s.agentId, error })
-			return []
-		}
-		if (!page.ok) return []
-		return page.value.approvals
-			.filter((a) => a.status === 'pending')
-			.map((a) => ({ ...a, agentId: s.agentId, sessionKey: s.sessionKey }))
-	})
-	const approvals = perSession
-		.flat()
-		.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
-		.slice(0, limit)
 	return c.json({ approvals } as never, 200)
 })

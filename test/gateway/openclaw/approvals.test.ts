@@ -1,6 +1,7 @@
 // Tool approvals over the OpenClaw gateway: an elevated call shows up as exec.approval.requested
 // on the connection following the session, exec.approval.resolve lets it run, and the run ends;
-// with separate approvers the principal of the call cannot resolve it, another one can.
+// with separate approvers the principal of the call cannot resolve it, another one can; any
+// client of the tenant lists pending approvals and resolves one by id alone.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { key, tenant } from '../../security/helpers'
@@ -64,8 +65,11 @@ describe('approvals', () => {
 			request: { tool: 'time_now' },
 		})
 		const id = requested.payload?.id as string
-		const pending = await wire.request('exec.approval.list')
-		expect(pending.payload?.approvals).toEqual([expect.objectContaining({ id, status: 'pending' })])
+		const pending = await wire.request('exec.approval.list', { sessionKey: 'agent:guarded:a-1' })
+		// The run id is the client's own (its idempotencyKey), as in the event.
+		expect(pending.payload?.approvals).toEqual([
+			expect.objectContaining({ id, status: 'pending', runId: 'appr-1' }),
+		])
 		const resolved = await wire.request('exec.approval.resolve', { id, decision: 'allow-once' })
 		expect(resolved.payload).toMatchObject({ ok: true, id, decision: 'allow-once' })
 		await wire.next((f) => f.event === 'exec.approval.resolved' && f.payload?.id === id)
@@ -101,6 +105,44 @@ describe('approvals', () => {
 		expect(JSON.stringify(final.payload?.message)).toContain('time_now returned')
 		wire.ws.close(1000)
 		other.ws.close(1000)
+	})
+
+	it('any client lists the tenant’s pending approvals and resolves one by id alone', async () => {
+		const asker = await connected(operator)
+		await asker.request('chat.send', {
+			sessionKey: 'agent:guarded:by-id',
+			message: '/tool time_now {}',
+			idempotencyKey: 'appr-by-id',
+		})
+		const requested = await asker.next((f) => f.event === 'exec.approval.requested')
+		const id = requested.payload?.id as string
+		// A second operator's client, which never followed that session (`openclaw approvals pending`).
+		const cli = await connected((await key('appr', 'operator')).secret)
+		let listed: Record<string, unknown>[] = []
+		await expect
+			.poll(async () => {
+				const res = await cli.request('openclaw.approval.list')
+				listed = (res.payload?.approvals ?? []) as Record<string, unknown>[]
+				return listed.map((a) => a.id)
+			})
+			.toContain(id)
+		expect(listed.find((a) => a.id === id)).toMatchObject({
+			sessionKey: 'agent:guarded:by-id',
+			status: 'pending',
+			request: { tool: 'time_now' },
+		})
+		expect((await cli.request('exec.approval.list')).payload?.approvals).toEqual(
+			expect.arrayContaining([expect.objectContaining({ id })]),
+		)
+		expect((await cli.request('plugin.approval.list')).payload).toEqual({ approvals: [] })
+		const got = await cli.request('exec.approval.get', { id })
+		expect(got.payload).toMatchObject({ id, status: 'pending' })
+		const resolved = await cli.request('exec.approval.resolve', { id, decision: 'allow-once' })
+		expect(resolved.payload).toMatchObject({ ok: true, id, decision: 'allow-once' })
+		const final = await asker.next((f) => f.event === 'chat' && f.payload?.state === 'final')
+		expect(JSON.stringify(final.payload?.message)).toContain('time_now returned')
+		asker.ws.close(1000)
+		cli.ws.close(1000)
 	})
 
 	it('a member holds no approvals scope, and unknown approvals are APPROVAL_NOT_FOUND', async () => {

@@ -1,27 +1,34 @@
 // Tool approvals, as OpenClaw's exec approvals: a tool call that needs a human shows up as
 // `exec.approval.requested` on connections following its session; `exec.approval.resolve` (or
 // the kind-agnostic `approval.resolve`) decides it with OpenClaw's own decisions, which are
-// edgeclaw's: allow-once, allow-always, deny.
+// edgeclaw's: allow-once, allow-always, deny. Listing without a session, and resolving by id
+// alone, reach the whole tenant (`openclaw approvals pending` / `resolve <id>` from any client).
+// A run id is the client's own name for the run (its idempotencyKey) wherever it has one, as in
+// the run's events. edgeclaw has no plugin approvals: `plugin.approval.list` is always empty.
 import { z } from 'zod'
 import { parseLaneName } from '../../../lanes/name'
 import type { ApprovalView } from '../../../lanes/tool-store'
 import type { LaneResult } from '../../../lanes/types'
-import { actorOf } from '../../../security/subject'
+import { actorOf, type SessionRef } from '../../../security/subject'
+import { tenantPendingApprovals } from '../../lane/approvals'
 import { type LaneHandle, openLane, unwrap } from '../../lane/client'
 import { ProblemError } from '../../problem'
-import { followedLanes } from '../follows'
-import { clawKey } from '../keys'
+import { type ClawSession, clawKey } from '../keys'
 import { allow, type Method, type MethodContext, method, openSession } from './context'
 
 const Id = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'is not an approval id')
 const Decision = z.enum(['allow-once', 'allow-always', 'deny'])
 const Key = z.string().min(1).max(300)
 
-const view = (lane: LaneHandle, a: ApprovalView) => ({
+/** The run's name as this connection knows it: the client's idempotencyKey, else the lane's id. */
+const runName = (ctx: MethodContext, laneRunId: string) =>
+	ctx.kv.get<string>(`alias:${laneRunId}`) ?? laneRunId
+
+const view = (ctx: MethodContext, ref: ClawSession, a: ApprovalView) => ({
 	id: a.id,
 	kind: 'exec',
-	sessionKey: clawKey(lane.ref),
-	runId: a.runId,
+	sessionKey: clawKey(ref),
+	runId: runName(ctx, a.runId),
 	status: a.status === 'allowed' ? 'allowed' : a.status,
 	request: { tool: a.tool, args: a.args },
 	createdAtMs: a.createdAt,
@@ -35,7 +42,13 @@ const unknownApproval = (id: string) =>
 		extensions: { reason: 'approval_not_found' },
 	})
 
-/** The lane holding an approval: remembered from its event, or named by `sessionKey`. */
+/** Tenant-wide pending approvals, as many sessions as the list route reads at most. */
+const TENANT_SESSIONS = 100
+
+/**
+ * The lane holding an approval: named by `sessionKey`, remembered from its event on this
+ * connection, or found among the tenant's pending approvals (by id alone, from any client).
+ */
 async function laneOfApproval(
 	ctx: MethodContext,
 	action: string,
@@ -44,9 +57,15 @@ async function laneOfApproval(
 ): Promise<LaneHandle> {
 	if (sessionKey) return (await openSession(ctx, action, sessionKey)).lane
 	const name = ctx.kv.get<string>(`approval:${id}`)
-	const ref = name ? parseLaneName(name) : undefined
-	if (!ref || ref.tenantId !== ctx.principal.tenantId) {
-		throw unknownApproval(id)
+	let ref: SessionRef | undefined = name ? parseLaneName(name) : undefined
+	if (ref && ref.tenantId !== ctx.principal.tenantId) ref = undefined
+	if (!ref) {
+		const pending = await tenantPendingApprovals(ctx.env, ctx.principal, ctx.logger, {
+			limit: TENANT_SESSIONS,
+		})
+		const hit = pending.find((a) => a.id === id)
+		if (!hit) throw unknownApproval(id)
+		ref = { tenantId: ctx.principal.tenantId, agentId: hit.agentId, sessionKey: hit.sessionKey }
 	}
 	await allow(ctx, action, 'session', ref.sessionKey)
 	return openLane(ctx.env, ref.tenantId, ref.sessionKey, ref.agentId)
@@ -56,22 +75,28 @@ const list = method({
 	scope: 'operator.approvals',
 	params: z.object({ sessionKey: Key.optional() }).loose(),
 	async handle(ctx, p) {
-		const lanes: LaneHandle[] = []
-		if (p.sessionKey) lanes.push((await openSession(ctx, 'sessions:read', p.sessionKey)).lane)
-		else {
-			// Without a session: the sessions this connection follows.
-			for (const [, f] of followedLanes(ctx.kv)) {
-				await allow(ctx, 'sessions:read', 'session', f.sessionKey)
-				lanes.push(await openLane(ctx.env, ctx.principal.tenantId, f.sessionKey, f.agentId))
-			}
-		}
-		const approvals = []
-		for (const lane of lanes) {
+		if (p.sessionKey) {
+			const { lane } = await openSession(ctx, 'sessions:read', p.sessionKey)
 			const r = (await lane.stub.listApprovals(100)) as LaneResult<{ approvals: ApprovalView[] }>
-			if (!r.ok) continue
-			for (const a of r.value.approvals) if (a.status === 'pending') approvals.push(view(lane, a))
+			const pending = r.ok ? r.value.approvals.filter((a) => a.status === 'pending') : []
+			return { approvals: pending.map((a) => view(ctx, lane.ref, a)) }
 		}
-		return { approvals }
+		// Without a session: every session of the tenant the caller may read.
+		const pending = await tenantPendingApprovals(ctx.env, ctx.principal, ctx.logger, {
+			limit: TENANT_SESSIONS,
+		})
+		return {
+			approvals: pending.map((a) => view(ctx, { agentId: a.agentId, sessionKey: a.sessionKey }, a)),
+		}
+	},
+})
+
+/** edgeclaw has no plugin approvals: an honest, empty list. */
+const pluginList = method({
+	scope: 'operator.approvals',
+	params: z.object({}).loose(),
+	async handle() {
+		return { approvals: [] }
 	},
 })
 
@@ -85,7 +110,7 @@ const get = method({
 		)
 		const found = r.approvals.find((a) => a.id === p.id)
 		if (!found) throw unknownApproval(p.id)
-		return view(lane, found)
+		return view(ctx, lane.ref, found)
 	},
 })
 
@@ -108,12 +133,14 @@ const resolve = method({
 			decision: p.decision,
 			principals: decided.principals,
 		})
-		return { ok: true, ...view(lane, decided), decision: p.decision }
+		return { ok: true, ...view(ctx, lane.ref, decided), decision: p.decision }
 	},
 })
 
 export const approvalMethods: Record<string, Method> = {
 	'exec.approval.list': list,
+	'openclaw.approval.list': list,
+	'plugin.approval.list': pluginList,
 	'exec.approval.get': get,
 	'exec.approval.resolve': resolve,
 	'approval.get': get,
