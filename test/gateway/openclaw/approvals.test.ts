@@ -77,6 +77,27 @@ describe('approvals', () => {
 		expect(JSON.stringify(final.payload?.message)).toContain('time_now returned')
 		const again = await wire.request('approval.resolve', { id, decision: 'deny' })
 		expect(again.ok).toBe(false)
+		// The transcript keeps the call and its result as OpenClaw's own blocks and messages.
+		const history = await wire.request('chat.history', { sessionKey: 'agent:guarded:a-1' })
+		const messages = history.payload?.messages as Record<string, unknown>[]
+		const call = messages.find((m) =>
+			(m.content as { type: string }[]).some((c) => c.type === 'toolCall'),
+		)
+		expect(call).toMatchObject({
+			role: 'assistant',
+			content: expect.arrayContaining([
+				expect.objectContaining({ type: 'toolCall', name: 'time_now', arguments: {} }),
+			]),
+		})
+		const callId = ((call?.content ?? []) as { type: string; id?: string }[]).find(
+			(c) => c.type === 'toolCall',
+		)?.id
+		expect(messages.find((m) => m.role === 'toolResult')).toMatchObject({
+			toolCallId: callId,
+			toolName: 'time_now',
+			isError: false,
+			content: [{ type: 'text', text: expect.stringContaining('iso') }],
+		})
 		wire.ws.close(1000)
 	})
 

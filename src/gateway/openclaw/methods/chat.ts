@@ -1,7 +1,7 @@
 // Chat and agent runs: `chat.send` (ack, then `chat` events), `chat.history`, `chat.abort`,
 // `agent` (accepted, then the final result as a second response) and `agent.wait`.
 import { z } from 'zod'
-import { QUEUE_MODES, type RunView } from '../../../lanes/types'
+import { type MessageView, QUEUE_MODES, type RunView } from '../../../lanes/types'
 import { checkBudget, subjectOf, traceparentOf, unwrap } from '../../lane/client'
 import { ProblemError } from '../../problem'
 import { MAX_CONTENT_CHARS } from '../../routes/sessions/schemas'
@@ -158,6 +158,44 @@ const wait = method({
 	},
 })
 
+/** A JSON object from a tool call's argument text (what OpenClaw's `toolCall.arguments` holds). */
+function argumentsOf(text: string): Record<string, unknown> {
+	try {
+		const value = JSON.parse(text) as unknown
+		return typeof value === 'object' && value !== null && !Array.isArray(value)
+			? (value as Record<string, unknown>)
+			: { value }
+	} catch {
+		return { raw: text }
+	}
+}
+
+/**
+ * One stored message as OpenClaw's transcript messages: text and tool calls as the assistant's
+ * content blocks (`text`, `toolCall`), each tool result its own `toolResult` message.
+ */
+function historyMessages(m: MessageView): Record<string, unknown>[] {
+	const meta = { timestamp: m.createdAt, ...(m.kind === 'summary' && { summary: true }) }
+	const results = m.content.filter((part) => part.type === 'tool-result')
+	if (results.length > 0) {
+		return results.map((r, i) => ({
+			role: 'toolResult',
+			toolCallId: r.callId,
+			toolName: r.name,
+			content: [{ type: 'text', text: r.result }],
+			isError: r.isError === true,
+			id: results.length === 1 ? m.id : `${m.id}:${i}`,
+			...meta,
+		}))
+	}
+	const content = m.content.map((part) =>
+		part.type === 'tool-call'
+			? { type: 'toolCall', id: part.callId, name: part.name, arguments: argumentsOf(part.args) }
+			: { type: 'text', text: part.type === 'text' ? part.text : '' },
+	)
+	return [{ role: m.role === 'tool' ? 'toolResult' : m.role, content, id: m.id, ...meta }]
+}
+
 const history = method({
 	scope: 'operator.read',
 	params: z
@@ -182,14 +220,7 @@ const history = method({
 			for (const m of page.messages) {
 				if (m.compacted) continue
 				if (seen++ < skip) continue
-				const text = m.content.map((part) => ('text' in part ? part.text : '')).join('')
-				messages.push({
-					role: m.role === 'tool' ? 'toolResult' : m.role,
-					content: [{ type: 'text', text }],
-					timestamp: m.createdAt,
-					id: m.id,
-					...(m.kind === 'summary' && { summary: true }),
-				})
+				messages.push(...historyMessages(m))
 			}
 			if (page.next === null) break
 			after = page.next
