@@ -5757,13 +5757,14 @@ export interface paths {
         };
         /**
          * Stream session events as Server-Sent Events
-         * @description Each SSE message has `id` = event seq, `event` = type (queued, started, delta, tool, approval.requested, approval.resolved, final, error, cancelled, steered, compacted, reset, delivery.failed) and `data` = the event JSON. Events after `after` (or `Last-Event-ID`) are replayed from storage first.
+         * @description Each SSE message has `id` = event seq, `event` = type (queued, started, delta, tool, approval.requested, approval.resolved, final, error, cancelled, steered, compacted, reset, delivery.failed) and `data` = the event JSON. Events after `after` (or `Last-Event-ID`) are replayed from storage first. The stream may open before the session’s first message. Authenticate with `Authorization: Bearer …`, or — from a browser’s `EventSource` — with a single-use `ticket` from `POST …/events/ticket`.
          */
         get: {
             parameters: {
                 query?: {
                     after?: number | null;
                     agent?: string;
+                    ticket?: string;
                 };
                 header?: never;
                 path: {
@@ -5840,6 +5841,103 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{sessionKey}/events/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use ticket to open this session’s event stream without a header
+         * @description For browsers, whose `EventSource` cannot send `Authorization`: open `GET …/events?agent=…&ticket=<ticket>` within 60 s. The ticket is good once, for this session and agent only, acts as the caller who asked for it (while that credential is still valid), and is kept only as a hash. A reconnecting `EventSource` needs a new one (and sends `Last-Event-ID`).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    agent?: string;
+                };
+                header?: never;
+                path: {
+                    sessionKey: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The ticket */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StreamTicket"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, malformed_json, bad_request) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many tickets outstanding for this session (rate_limited) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -8576,6 +8674,11 @@ export interface components {
             startedAt: number;
             /** @enum {string} */
             status: "ok" | "error" | "cancelled" | "running";
+        };
+        StreamTicket: {
+            expiresAt: number;
+            ticket: string;
+            url: string;
         };
         SubmitMessage: {
             /** @default main */

@@ -15,6 +15,7 @@ import { type FollowerKinds, LaneRelays, type RelayTarget } from '../src/lanes/r
 import { prepareRestore, type RestorePlan, type RestoreTarget } from '../src/lanes/restore'
 import { LaneStore } from '../src/lanes/store'
 import { EVENTS_TAG, LaneSubscribers } from '../src/lanes/subscribers'
+import { StreamTickets } from '../src/lanes/tickets'
 import type { ApprovalChoice } from '../src/lanes/tool-calls'
 import type { ApprovalView } from '../src/lanes/tool-store'
 import { runTraceOf } from '../src/lanes/trace-builder'
@@ -242,6 +243,16 @@ export class SessionLane extends DurableObject<Env> {
 	}
 
 	/** The tool-jobs consumer asks whether it may run a job (see ClaimAnswer). */
+	/** Keeps a stream ticket's hash for `principal` (JSON) until `expiresAt` (src/lanes/tickets.ts). */
+	issueStreamTicket(hash: string, principal: string, expiresAt: number): boolean {
+		return new StreamTickets(this.ctx.storage.sql).issue(hash, principal, expiresAt, Date.now())
+	}
+
+	/** The principal (JSON) of a live ticket, once; undefined for an unknown, used or expired one. */
+	redeemStreamTicket(hash: string): string | undefined {
+		return new StreamTickets(this.ctx.storage.sql).redeem(hash, Date.now())
+	}
+
 	/**
 	 * Arms a point-in-time restore of this lane's whole storage (`RestoreTarget`: a moment or a
 	 * bookmark); it takes effect at `restart()`. The plan names the bookmark of now, to undo it.

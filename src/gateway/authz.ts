@@ -185,6 +185,12 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		'/v1/sessions/{sessionKey}/ws',
 		{ action: 'sessions:stream', resource: 'session', param: 'sessionKey' },
 	],
+	// A single-use ticket for the event stream: what streaming itself takes.
+	[
+		'POST',
+		'/v1/sessions/{sessionKey}/events/ticket',
+		{ action: 'sessions:stream', resource: 'session', param: 'sessionKey' },
+	],
 	[
 		'GET',
 		'/v1/sessions/{sessionKey}/approvals',

@@ -6,14 +6,17 @@
 // Failed attempts count per client IP; past the limit the IP gets 429 for a minute — here from this
 // isolate's memory, and on the OpenClaw socket from the lockout every isolate shares (../lockout.ts).
 import type { Context, MiddlewareHandler } from 'hono'
+import { Slug } from '../../agents/config'
+import { laneName, SessionKey } from '../../lanes/name'
 import { PLATFORM_CHAIN } from '../../security/audit'
 import { looksLikeJwt } from '../../security/jwt'
 import { bearerToken } from '../../security/tokens'
 import { audit, waitUntil } from '../audit'
 import type { CredentialSource, GatewayEnv, Principal } from '../context'
-import { identifyToken, TENANT_DISABLED } from '../identity'
+import { identifyToken, stillValid, TENANT_DISABLED } from '../identity'
 import { LOCKOUT_MS, lockOut, overFailureLimit } from '../lockout'
 import { ProblemError } from '../problem'
+import { parseTicket, ticketHash } from '../tickets'
 
 export const TENANT_HEADER = 'x-edgeclaw-tenant'
 export const DEFAULT_TENANT = 'default'
@@ -144,6 +147,41 @@ function crossSiteWrite(c: Context<GatewayEnv>): boolean {
 	return origin !== undefined && origin !== new URL(c.req.url).origin
 }
 
+/** The query parameter a stream ticket comes in (`GET /v1/sessions/{key}/events` only). */
+export const TICKET_PARAM = 'ticket'
+const TICKETED_STREAM = /^\/v1\/sessions\/([^/]+)\/events$/
+
+/**
+ * The principal a stream ticket was issued to, redeemed once at the session's lane: only on the
+ * event stream of the session (and agent) it names, while it lives, and while the credential it
+ * was issued for still may act (a revoked key's tickets die with it).
+ */
+async function redeemTicket(
+	c: Context<GatewayEnv>,
+	query: URLSearchParams,
+): Promise<Principal | undefined> {
+	const stream = c.req.method === 'GET' ? TICKETED_STREAM.exec(c.req.path) : null
+	const parsed = parseTicket(query.get(TICKET_PARAM) ?? '')
+	if (!stream?.[1] || !parsed) return undefined
+	let sessionKey: string
+	try {
+		sessionKey = decodeURIComponent(stream[1])
+	} catch {
+		return undefined
+	}
+	const agentId = query.get('agent') ?? 'main'
+	if (!SessionKey.safeParse(sessionKey).success || !Slug.safeParse(agentId).success)
+		return undefined
+	const lane = c.env.SESSION_LANE.getByName(
+		laneName({ tenantId: parsed.tenantId, agentId, sessionKey }),
+	)
+	const stored = await lane.redeemStreamTicket(await ticketHash(parsed.ticket))
+	if (!stored) return undefined
+	const principal = JSON.parse(stored) as Principal
+	if (principal.tenantId !== parsed.tenantId) return undefined
+	return (await stillValid(c.env, principal, Date.now())) ? principal : undefined
+}
+
 export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 	async function authenticate(c, next) {
 		const query = new URL(c.req.url).searchParams
@@ -161,6 +199,15 @@ export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 			blocked.delete(ip as string)
 		}
 		const presented = presentedToken(c)
+		if (presented === undefined && query.has(TICKET_PARAM)) {
+			// A browser's EventSource, with the single-use ticket it was given for this stream.
+			const principal = await redeemTicket(c, query)
+			if (!principal) return failed(c, 'bad_ticket', undefined)
+			c.set('principal', principal)
+			c.set('credentialSource', 'token')
+			c.set('logger', c.get('logger').child({ tenant: principal.tenantId }))
+			return next()
+		}
 		if (presented === undefined) {
 			throw new ProblemError(
 				'unauthorized',

@@ -2,19 +2,55 @@
 // (`/ws`). The gateway authenticates, then hands the connection to the lane, which replays stored
 // events after `after` (or `Last-Event-ID`) and then sends live ones.
 import { createRoute, z } from '@hono/zod-openapi'
-import { openEventStream, openLane } from '../../lane/client'
+import { TICKET_TTL_MS } from '../../../lanes/tickets'
+import { ok } from '../../../lanes/types'
+import { callLane, openEventStream, openLane } from '../../lane/client'
 import { WS_PROTOCOL } from '../../middleware/auth'
 import {
 	authedErrors,
 	bearerAuth,
 	createRouter,
+	json,
 	notFoundResponse,
 	ProblemSchema,
+	problem,
 } from '../../openapi'
 import { ProblemError } from '../../problem'
+import { newTicket, ticketHash } from '../../tickets'
 import { AgentQuery, SessionParams } from './schemas'
 
 const StreamQuery = AgentQuery.extend({ after: z.coerce.number().int().min(0).optional() })
+const EventsQuery = StreamQuery.extend({
+	/** A stream ticket (POST …/events/ticket) in place of the Authorization header. */
+	ticket: z.string().max(200).optional(),
+})
+
+const ticket = createRoute({
+	method: 'post',
+	path: '/v1/sessions/{sessionKey}/events/ticket',
+	tags: ['sessions'],
+	security: bearerAuth,
+	summary: 'A single-use ticket to open this session’s event stream without a header',
+	description:
+		'For browsers, whose `EventSource` cannot send `Authorization`: open `GET …/events?agent=…&ticket=<ticket>` within 60 s. The ticket is good once, for this session and agent only, acts as the caller who asked for it (while that credential is still valid), and is kept only as a hash. A reconnecting `EventSource` needs a new one (and sends `Last-Event-ID`).',
+	request: { params: SessionParams, query: AgentQuery },
+	responses: {
+		201: json(
+			z
+				.object({
+					ticket: z.string(),
+					expiresAt: z.number().int(),
+					/** The stream's path with the ticket, to hand to `new EventSource(url)`. */
+					url: z.string(),
+				})
+				.openapi('StreamTicket'),
+			'The ticket',
+		),
+		...authedErrors,
+		...notFoundResponse,
+		429: problem('Too many tickets outstanding for this session (rate_limited)'),
+	},
+})
 
 const events = createRoute({
 	method: 'get',
@@ -23,8 +59,8 @@ const events = createRoute({
 	security: bearerAuth,
 	summary: 'Stream session events as Server-Sent Events',
 	description:
-		'Each SSE message has `id` = event seq, `event` = type (queued, started, delta, tool, approval.requested, approval.resolved, final, error, cancelled, steered, compacted, reset, delivery.failed) and `data` = the event JSON. Events after `after` (or `Last-Event-ID`) are replayed from storage first.',
-	request: { params: SessionParams, query: StreamQuery },
+		'Each SSE message has `id` = event seq, `event` = type (queued, started, delta, tool, approval.requested, approval.resolved, final, error, cancelled, steered, compacted, reset, delivery.failed) and `data` = the event JSON. Events after `after` (or `Last-Event-ID`) are replayed from storage first. The stream may open before the session’s first message. Authenticate with `Authorization: Bearer …`, or — from a browser’s `EventSource` — with a single-use `ticket` from `POST …/events/ticket`.',
+	request: { params: SessionParams, query: EventsQuery },
 	responses: {
 		200: {
 			description: 'text/event-stream',
@@ -61,6 +97,34 @@ function resumeFrom(after: number | undefined, lastEventId: string | undefined):
 }
 
 export const streamRoutes = createRouter()
+	.openapi(ticket, async (c) => {
+		const { sessionKey } = c.req.valid('param')
+		const { agent } = c.req.valid('query')
+		const principal = c.get('principal')
+		const lane = await openLane(c.env, principal.tenantId, sessionKey, agent)
+		const value = newTicket(principal.tenantId)
+		const expiresAt = Date.now() + TICKET_TTL_MS
+		const kept = await callLane(c.get('logger'), async () =>
+			ok(
+				await lane.stub.issueStreamTicket(
+					await ticketHash(value),
+					JSON.stringify(principal),
+					expiresAt,
+				),
+			),
+		)
+		if (!kept) {
+			throw new ProblemError(
+				'rate_limited',
+				'Too many stream tickets are outstanding for this session; open the ones you have, or wait a minute.',
+				{ headers: { 'retry-after': '60' } },
+			)
+		}
+		const query = new URLSearchParams({ agent, ticket: value })
+		const url = `/v1/sessions/${encodeURIComponent(sessionKey)}/events?${query}`
+		c.header('cache-control', 'no-store')
+		return c.json({ ticket: value, expiresAt, url }, 201)
+	})
 	.openapi(events, async (c) => {
 		const { sessionKey } = c.req.valid('param')
 		const { agent, after } = c.req.valid('query')
