@@ -61,6 +61,8 @@ export class Lane {
 	/** Set while a reset or a delete stops the active run: nothing queued starts under it. */
 	#halted = false
 	#holdsSlot = false
+	/** A run of this instance has ended (the first one's index row is written at once). */
+	#ranOnce = false
 	readonly #housekeeping = new Housekeeping()
 	readonly #waiters = new RunWaiters()
 	readonly #journal: LaneJournal
@@ -390,7 +392,11 @@ export class Lane {
 		const ended = (status: RunStatus) => {
 			if (this.#active === active) this.#active = undefined
 			const session = this.#store.exists() ? this.#store.session() : undefined
-			if (session) this.#indexNow(session, this.#host.now(), { id: run.id, status })
+			// The first run to end here goes to the index at once: a new session's list row would
+			// otherwise show no answer for up to one write interval; later ones are paced.
+			const first = !this.#ranOnce
+			this.#ranOnce = true
+			if (session) this.#indexNow(session, this.#host.now(), { id: run.id, status }, first)
 			this.#waiters.wake(run.id)
 			this.#scheduleNext()
 			void this.pump()
@@ -430,8 +436,14 @@ export class Lane {
 
 	// ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
-	#indexNow(session: SessionRef, now: number, run?: { id: string; status: RunStatus }): void {
-		this.#host.index.upsert(session, indexRow(this.#store, now, run, this.#stuck.since()))
+	#indexNow(
+		session: SessionRef,
+		now: number,
+		run?: { id: string; status: RunStatus },
+		immediate = false,
+	): void {
+		const row = indexRow(this.#store, now, run, this.#stuck.since())
+		this.#host.index.upsert(session, row, immediate ? { now: true } : {})
 	}
 
 	/** Fails runs stuck past their deadline (stuck.ts); a failed active run lets the lane go on. */

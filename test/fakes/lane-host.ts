@@ -114,6 +114,8 @@ export interface LaneHarness {
 	points: MetricPoint[]
 	/** Every row the lane asked the sessions index to write, in order. */
 	indexed: IndexRow[]
+	/** For each of those, whether it asked for the write at once (`now`). */
+	indexedNow: boolean[]
 	request(text: string, reply?: ReplyRoute, more?: Partial<SubmitRequest>): SubmitRequest
 	/** Waits until every background promise so far (the outbox's drain) has settled. */
 	settled(): Promise<void>
@@ -155,6 +157,7 @@ export function laneOver(
 		events: [],
 		points: [],
 		indexed: [],
+		indexedNow: [],
 		request: (text, reply, more = {}) => ({
 			session,
 			agent: AGENT,
@@ -189,8 +192,9 @@ export function laneOver(
 				throw new Error('these lanes are uncapped')
 			},
 			index: {
-				upsert: (_session, row) => {
+				upsert: (_session, row, options) => {
 					h.indexed.push(row)
+					h.indexedNow.push(options?.now === true)
 				},
 				async remove() {},
 			},
