@@ -22,13 +22,11 @@ export interface FollowOptions {
 	signal: AbortSignal
 	/** Called for each event in order; returning `false` stops following. */
 	onEvent: (event: SessionEvent) => boolean | undefined | Promise<boolean | undefined>
-	/** Reconnect when the stream ends or drops (default true); the first failure always throws. */
-	resume?: boolean
 	/** Told when a dropped stream is being resumed. */
 	onReconnect?: (after: number, error: unknown) => void
 }
 
-/** Follows events until `onEvent` returns false, the signal aborts, or (without resume) the stream ends. */
+/** Follows events until `onEvent` returns false or the signal aborts; a drop is resumed, the first failure thrown. */
 export async function followEvents(
 	client: EdgeclawClient,
 	options: FollowOptions,
@@ -73,10 +71,9 @@ export async function followEvents(
 				options.signal.removeEventListener('abort', stop)
 				stop()
 			}
-			if (options.resume === false) return after
 		} catch (error) {
 			if (options.signal.aborted) return after
-			if (!connected || options.resume === false || refused(error)) throw error
+			if (!connected || refused(error)) throw error
 			options.onReconnect?.(after, error)
 		}
 		await new Promise((resolve) => setTimeout(resolve, delay))

@@ -242,7 +242,6 @@ export class SessionLane extends DurableObject<Env> {
 		return this.#lane.destroy()
 	}
 
-	/** The tool-jobs consumer asks whether it may run a job (see ClaimAnswer). */
 	/** Keeps a stream ticket's hash for `principal` (JSON) until `expiresAt` (src/lanes/tickets.ts). */
 	issueStreamTicket(hash: string, principal: string, expiresAt: number): boolean {
 		return new StreamTickets(this.ctx.storage.sql).issue(hash, principal, expiresAt, Date.now())
@@ -269,6 +268,7 @@ export class SessionLane extends DurableObject<Env> {
 		this.ctx.abort('restarting for a point-in-time restore')
 	}
 
+	/** The tool-jobs consumer asks whether it may run a job (see ClaimAnswer). */
 	claimToolJob(jobId: string): ClaimAnswer {
 		return this.#lane.claimToolJob(jobId)
 	}

@@ -3,7 +3,7 @@ import { existsSync, rmSync } from 'node:fs'
 import { text } from 'node:stream/consumers'
 import { createEdgeclawClient, must } from '@edgeclaw/client'
 import type { Command } from 'commander'
-import { configPath, DEFAULT_URL, normaliseUrl, readConfig, writeConfig } from '../config.ts'
+import { configPath, writeConfig } from '../config.ts'
 import { contextOf } from '../context.ts'
 import { CliError, EXIT } from '../errors.ts'
 
@@ -18,10 +18,9 @@ export function registerLogin(program: Command): void {
 		)
 		.action(async (options: { tokenStdin?: boolean }, command: Command) => {
 			const ctx = contextOf(command, { auth: false })
-			const flags = command.optsWithGlobals<{ url?: string; tenant?: string }>()
-			const url = normaliseUrl(
-				flags.url ?? process.env.EDGECLAW_URL ?? readConfig()?.url ?? DEFAULT_URL,
-			)
+			const flags = command.optsWithGlobals<{ tenant?: string }>()
+			// The url the CLI would use (--url, EDGECLAW_URL, the stored one, the local default).
+			const url = ctx.gateway.url
 			const token = await readToken(options.tokenStdin === true, url)
 			const client = createEdgeclawClient({
 				baseUrl: url,

@@ -32,7 +32,6 @@ export const PROBLEMS = {
 	run_upstream_failed: { status: 502, title: 'Run failed at the model providers' },
 	channel_platform_failed: { status: 502, title: 'The channel platform refused the request' },
 	metrics_unavailable: { status: 502, title: 'The metrics store did not answer' },
-
 	not_ready: { status: 503, title: 'Service not ready' },
 	lane_unavailable: { status: 503, title: 'Session lane unavailable' },
 	secrets_unavailable: { status: 503, title: 'Tenant secrets are not configured' },

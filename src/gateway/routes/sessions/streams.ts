@@ -5,7 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { TICKET_TTL_MS } from '../../../lanes/tickets'
 import { ok } from '../../../lanes/types'
 import { callLane, openEventStream, openLane } from '../../lane/client'
-import { WS_PROTOCOL } from '../../middleware/auth'
+import { TICKET_PARAM, WS_PROTOCOL } from '../../middleware/auth'
 import {
 	authedErrors,
 	bearerAuth,
@@ -120,7 +120,7 @@ export const streamRoutes = createRouter()
 				{ headers: { 'retry-after': '60' } },
 			)
 		}
-		const query = new URLSearchParams({ agent, ticket: value })
+		const query = new URLSearchParams({ agent, [TICKET_PARAM]: value })
 		const url = `/v1/sessions/${encodeURIComponent(sessionKey)}/events?${query}`
 		c.header('cache-control', 'no-store')
 		return c.json({ ticket: value, expiresAt, url }, 201)
