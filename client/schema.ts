@@ -3386,7 +3386,7 @@ export interface paths {
         put?: never;
         /**
          * Chat Completions (OpenAI-compatible): one turn of an agent
-         * @description `model` is `edgeclaw/<agentId>` (or `<agentId>`). The session is the `x-edgeclaw-session` header, else one per `user`, else new; it comes back in `x-edgeclaw-session`. The last user message is the turn; earlier messages are stored ahead of it when the session is new. `stream: true` answers with Server-Sent Events of `chat.completion.chunk` objects and `data: [DONE]`. Errors use OpenAI's shape `{error: {message, type, param, code}}`. Client-side tools, `n` > 1, structured output and audio are refused (400). See docs/openai.md.
+         * @description `model` is `edgeclaw/<agentId>` (or `<agentId>`). The session is the `x-edgeclaw-session` header, else one per `user`, else new; it comes back in `x-edgeclaw-session`. The last user message is the turn; earlier messages are stored ahead of it when the session is new. `stream: true` answers with Server-Sent Events of `chat.completion.chunk` objects and `data: [DONE]`. Errors use OpenAI's shape `{error: {message, type, param, code}}`. `tools` are client function tools: the agent's model may call them beside the agent's own tools, and such a call ends the answer with `finish_reason: "tool_calls"`; the next request brings the results as `tool` messages. `response_format` `json_object`/`json_schema` asks the models for JSON. `n` > 1 and audio are refused (400). See docs/openai.md.
          */
         post: {
             parameters: {
@@ -7812,7 +7812,7 @@ export interface components {
         ChatCompletion: {
             choices: {
                 /** @enum {string} */
-                finish_reason: "stop" | "length";
+                finish_reason: "stop" | "length" | "tool_calls";
                 index: number;
                 logprobs: null;
                 message: {
@@ -7820,6 +7820,7 @@ export interface components {
                     refusal: null;
                     /** @enum {string} */
                     role: "assistant";
+                    tool_calls?: components["schemas"]["ChatToolCall"][];
                 };
             }[];
             created: number;
@@ -7872,11 +7873,7 @@ export interface components {
             };
             prompt_cache_retention?: string | null;
             reasoning_effort?: string | null;
-            response_format?: {
-                type: string;
-            } & {
-                [key: string]: unknown;
-            };
+            response_format?: components["schemas"]["ChatResponseFormat"];
             safety_identifier?: string | null;
             seed?: number | null;
             service_tier?: string | null;
@@ -7891,7 +7888,7 @@ export interface components {
             tool_choice?: string | {
                 [key: string]: unknown;
             };
-            tools?: unknown[];
+            tools?: components["schemas"]["ChatTool"][];
             top_logprobs?: number | null;
             top_p?: number | null;
             user?: string;
@@ -7924,7 +7921,55 @@ export interface components {
             /** @enum {string} */
             role: "system" | "developer" | "user" | "assistant" | "tool" | "function";
             tool_call_id?: string;
-            tool_calls?: unknown[];
+            tool_calls?: components["schemas"]["ChatToolCall"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @example {
+         *       "type": "json_object"
+         *     }
+         */
+        ChatResponseFormat: {
+            json_schema?: {
+                description?: string;
+                name: string;
+                schema?: {
+                    [key: string]: unknown;
+                };
+                strict?: boolean | null;
+            } & {
+                [key: string]: unknown;
+            };
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ChatTool: {
+            function?: {
+                description?: string;
+                name: string;
+                parameters?: {
+                    [key: string]: unknown;
+                };
+                strict?: boolean | null;
+            } & {
+                [key: string]: unknown;
+            };
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ChatToolCall: {
+            function: {
+                arguments: string;
+                name: string;
+            } & {
+                [key: string]: unknown;
+            };
+            id: string;
+            /** @enum {string} */
+            type: "function";
         } & {
             [key: string]: unknown;
         };

@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger'
 import type { Credentials } from '../security/credentials'
 import type { UrlRules } from '../security/ssrf'
 import type { AnyToolSpec } from '../tools/registry'
+import { answerOpenCalls, clientToolDefinition, clientToolsOf } from './client-tools'
 import type { HealthScope, HealthView } from './models/health'
 import type { ModelBindings } from './models/providers'
 import { ModelRouter } from './models/router'
@@ -16,7 +17,7 @@ import type { StepOutput } from './models/step'
 import { targetsFor } from './models/targets'
 import type {
 	AgentRunner,
-	MessagePart,
+	ToolCallPart,
 	ToolResultPart,
 	TurnInput,
 	TurnIO,
@@ -71,15 +72,19 @@ export class AgentLoop implements AgentRunner {
 		const { config } = input.agent
 		const targets = targetsFor(config)
 		const visible = input.tools
-		const toolDefs = visible.map(toolDefinition)
+		const options = input.options ?? {}
+		const clientTools = clientToolsOf(options, visible)
+		const clientNames = new Set(clientTools.map((t) => t.name))
+		const toolDefs = [...visible.map(toolDefinition), ...clientTools.map(clientToolDefinition)]
 		const context = input.transcript.filter((m) => m.role === 'system').map(textOf)
-		const system = systemPrompt(config.instructions, context, visible)
-		const messages: LanguageModelV4Prompt = toPrompt([
-			...input.transcript.filter((m) => m.role !== 'system'),
-			...input.input,
-		])
+		const system = systemPrompt(config.instructions, context, [...visible, ...clientTools])
+		const messages: LanguageModelV4Prompt = toPrompt(
+			answerOpenCalls([...input.transcript.filter((m) => m.role !== 'system'), ...input.input]),
+		)
 		const maxToolSteps = config.limits.maxToolSteps
 		const usage = { inputTokens: 0, outputTokens: 0 }
+		// A tool choice that forces a call holds for the first step only (later steps answer).
+		let forced = options.toolChoice === 'required' || typeof options.toolChoice === 'object'
 		let toolSteps = 0
 		let steerSteps = 0
 		// User messages the next step answers (a model that cannot read the prompt needs telling).
@@ -91,7 +96,8 @@ export class AgentLoop implements AgentRunner {
 				system,
 				messages,
 				tools: toolsOpen ? toolDefs : [],
-				toolChoice: 'auto',
+				toolChoice: forced && options.toolChoice ? options.toolChoice : 'auto',
+				responseFormat: options.responseFormat,
 				params: config.params,
 				purpose: { task: 'answer', newMessages: fresh },
 				signal: input.signal,
@@ -101,6 +107,7 @@ export class AgentLoop implements AgentRunner {
 				onDelta: (text) => io.delta(text),
 				onCall: (record) => io.call(record),
 			})
+			forced = false
 			usage.inputTokens += step.usage.inputTokens
 			usage.outputTokens += step.usage.outputTokens
 			if (step.toolCalls.length > 0 && toolsOpen) {
@@ -110,7 +117,7 @@ export class AgentLoop implements AgentRunner {
 					content: [
 						...(step.text ? [{ type: 'text' as const, text: step.text }] : []),
 						...step.toolCalls.map(
-							(c): MessagePart => ({
+							(c): ToolCallPart => ({
 								type: 'tool-call',
 								callId: c.callId,
 								name: c.name,
@@ -120,34 +127,31 @@ export class AgentLoop implements AgentRunner {
 					],
 				}
 				const results: ToolResultPart[] = []
+				const clientCalls: ToolCallPart[] = []
 				for (const call of step.toolCalls) {
-					const args = parseArgs(call.input)
-					io.tool({ phase: 'call', name: call.name, callId: call.callId, data: { args } })
-					const outcome =
-						args === INVALID_JSON
-							? { ok: false, text: 'The arguments are not valid JSON.', code: 'invalid_args' }
-							: await io.invoke({ callId: call.callId, name: call.name, args })
-					const result = trimHeadTail(outcome.text, TOOL_RESULT_MAX_CHARS)
-					io.tool({
-						phase: 'result',
-						name: call.name,
-						callId: call.callId,
-						data: {
-							ok: outcome.ok,
-							result: trimHeadTail(result, 2_000),
-							...(outcome.code !== undefined && { code: outcome.code }),
-						},
-					})
-					results.push({
-						type: 'tool-result',
-						callId: call.callId,
-						name: call.name,
-						result,
-						...(outcome.ok ? {} : { isError: true }),
-					})
+					if (clientNames.has(call.name)) {
+						// The client runs it: announced, not run; its result comes with the next message.
+						io.tool({
+							phase: 'call',
+							name: call.name,
+							callId: call.callId,
+							data: { args: promptArgs(call.input), client: true },
+						})
+						clientCalls.push({
+							type: 'tool-call',
+							callId: call.callId,
+							name: call.name,
+							args: call.input,
+						})
+						continue
+					}
+					results.push(await this.#runTool(call, io))
 				}
 				const toolMessage: TurnMessage = { role: 'tool', content: results }
 				io.commit([assistant, toolMessage])
+				if (clientCalls.length > 0) {
+					return { text: step.text, usage, model: step.model, clientCalls }
+				}
 				messages.push(...toPrompt([assistant, toolMessage]))
 				const steeredNow = io.steer()
 				messages.push(...toPrompt(steeredNow))
@@ -168,6 +172,34 @@ export class AgentLoop implements AgentRunner {
 				continue
 			}
 			return { text: step.text, usage, model: step.model }
+		}
+	}
+
+	/** Runs one of the agent's own tool calls to its (trimmed) result, with its events. */
+	async #runTool(call: StepOutput['toolCalls'][number], io: TurnIO): Promise<ToolResultPart> {
+		const args = parseArgs(call.input)
+		io.tool({ phase: 'call', name: call.name, callId: call.callId, data: { args } })
+		const outcome =
+			args === INVALID_JSON
+				? { ok: false, text: 'The arguments are not valid JSON.', code: 'invalid_args' }
+				: await io.invoke({ callId: call.callId, name: call.name, args })
+		const result = trimHeadTail(outcome.text, TOOL_RESULT_MAX_CHARS)
+		io.tool({
+			phase: 'result',
+			name: call.name,
+			callId: call.callId,
+			data: {
+				ok: outcome.ok,
+				result: trimHeadTail(result, 2_000),
+				...(outcome.code !== undefined && { code: outcome.code }),
+			},
+		})
+		return {
+			type: 'tool-result',
+			callId: call.callId,
+			name: call.name,
+			result,
+			...(outcome.ok ? {} : { isError: true }),
 		}
 	}
 
@@ -202,7 +234,7 @@ export class AgentLoop implements AgentRunner {
 export function systemPrompt(
 	instructions: string,
 	context: string[],
-	tools: readonly AnyToolSpec[],
+	tools: readonly { name: string; description?: string | undefined }[],
 ): string {
 	const parts = [instructions.trim()]
 	if (context.length > 0) {
@@ -210,7 +242,7 @@ export function systemPrompt(
 	}
 	if (tools.length > 0) {
 		parts.push(
-			`You can call these tools:\n${tools.map((t) => `- ${t.name}: ${t.description}`).join('\n')}`,
+			`You can call these tools:\n${tools.map((t) => (t.description ? `- ${t.name}: ${t.description}` : `- ${t.name}`)).join('\n')}`,
 		)
 		parts.push(HYGIENE)
 	}

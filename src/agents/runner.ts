@@ -45,6 +45,35 @@ export interface AgentSnapshot {
 	config: AgentConfig
 }
 
+/**
+ * A function tool the client defines and runs itself (OpenAI's `tools`): offered to the model
+ * beside the agent's own tools, but never run here — a call to it ends the turn and goes back to
+ * the client, whose next message carries the result.
+ */
+export interface ClientTool {
+	name: string
+	description?: string
+	/** JSON Schema of the arguments (the client's; passed to the model as given). */
+	parameters: Record<string, unknown>
+	strict?: boolean
+}
+
+/** Which tool the first step must call: any (`required`), one by name, or the model decides. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { tool: string }
+
+/** How the answer is shaped: free text, or JSON (matching `schema` when given). */
+export type ResponseFormat =
+	| { type: 'text' }
+	| { type: 'json'; schema?: Record<string, unknown>; name?: string; description?: string }
+
+/** What the request that started a run asks of it beyond its message (OpenAI-style requests). */
+export interface RunOptions {
+	clientTools?: ClientTool[]
+	/** Applies to client tools; the agent's own tools stay as its config has them. */
+	toolChoice?: ToolChoice
+	responseFormat?: ResponseFormat
+}
+
 export interface TurnInput {
 	runId: string
 	session: SessionRef
@@ -60,6 +89,8 @@ export interface TurnInput {
 	tools: readonly AnyToolSpec[]
 	/** The run's W3C traceparent: every provider request of the turn carries it. */
 	traceparent?: string
+	/** Client tools, tool choice and response format of the request that started the run. */
+	options?: RunOptions
 }
 
 export interface ToolEventData {
@@ -105,6 +136,11 @@ export interface TurnResult {
 	usage: Usage
 	/** The model that produced the final answer. */
 	model: string
+	/**
+	 * Calls of client tools the last step made: the turn ends there and the client runs them
+	 * (the step, with its calls, is already committed to the transcript).
+	 */
+	clientCalls?: ToolCallPart[]
 }
 
 export interface AgentRunner {

@@ -4,10 +4,11 @@
 // the run that carries it (the newest message's route wins). It runs inside the lane's
 // transaction; the lane pumps afterwards.
 
-import { estimateTokens } from '../agents/text'
+import type { ToolResultPart } from '../agents/runner'
 import { childSpan, formatTraceparent, parseTraceparent } from '../observability/trace'
 import type { SessionRef } from '../security/subject'
 import type { LaneLimits } from './limits'
+import { bytesOf } from './rows'
 import { type PendingMessage, type RunRecord, runView } from './store'
 import type { ActiveRun, TurnContext } from './turn'
 import {
@@ -46,9 +47,11 @@ export function admit(
 	}
 	const stats = store.transcript.stats()
 	const context = stats.active === 0 ? (req.context ?? []) : []
+	const results = req.toolResults ?? []
+	const answered = results.length > 0 ? answerCalls(store, context, results) : ok([])
+	if (!answered.ok) return answered
 	const incomingBytes =
-		req.content.reduce((n, p) => n + p.text.length, 0) +
-		context.reduce((n, m) => n + m.text.length, 0)
+		bytesOf(req.content) + bytesOf(results) + context.reduce((n, m) => n + contextBytes(m), 0)
 	const stored = stats.bytes + store.runs.queuedBytes()
 	if (stored + incomingBytes > limits.maxSessionBytes) {
 		return fail(
@@ -63,10 +66,26 @@ export function admit(
 		at: now,
 		subject: req.subject,
 	}
+	// Tool results go ahead of the message; with either, the request's options need a run of its own.
+	const input: PendingMessage[] = [
+		...(answered.value.length > 0
+			? [
+					{
+						id: host.newId(),
+						role: 'tool' as const,
+						content: answered.value,
+						at: now,
+						subject: req.subject,
+					},
+				]
+			: []),
+		...(req.content.length > 0 || answered.value.length === 0 ? [message] : []),
+	]
+	const own = req.options !== undefined || answered.value.length > 0
 	const current = a.active
 	const active = current && store.runs.get(current.id)
 
-	if (req.mode === 'steer' && current && active && !current.reason) {
+	if (req.mode === 'steer' && !own && current && active && !current.reason) {
 		store.runs.setSteer(active.id, [...active.steer, message])
 		if (req.reply) store.runs.setReply(active.id, req.reply)
 		current.steered = true
@@ -77,7 +96,7 @@ export function admit(
 	if (store.runs.queuedMessages() >= limits.queueCap) {
 		return fail('queue_full', `The session already has ${limits.queueCap} queued messages.`, 5)
 	}
-	if (req.mode === 'collect' && (active || store.runs.count('queued') > 0)) {
+	if (req.mode === 'collect' && !own && (active || store.runs.count('queued') > 0)) {
 		const tail = store.runs.tailCollect()
 		if (tail) {
 			store.runs.setInput(tail.id, [...tail.input, message])
@@ -96,7 +115,7 @@ export function admit(
 	const queued = store.runs.insert({
 		id: runId,
 		mode: req.mode,
-		input: [message],
+		input,
 		agent: req.agent,
 		idempotencyKey: req.idempotencyKey,
 		createdAt: now,
@@ -105,9 +124,10 @@ export function admit(
 		subject: req.subject,
 		reply: req.reply ?? null,
 		trace: runTrace(req.traceparent),
+		...(req.options && { options: req.options }),
 	})
 	if (req.idempotencyKey) store.runs.rememberIdempotency(req.idempotencyKey, runId, now)
-	a.emit('queued', runId, { messageId: message.id, mode: req.mode })
+	a.emit('queued', runId, { messageId: (input.at(-1) as PendingMessage).id, mode: req.mode })
 	if (req.mode === 'interrupt' && current) a.interrupt(current)
 	if (created) a.created(req.session, now)
 	return ok({ run: runView(queued), duplicate: false, disposition: 'queued' })
@@ -121,15 +141,53 @@ function runTrace(traceparent: string | undefined): string | null {
 
 /** One message of client-supplied history, stored before the run that brought it. */
 function seed(a: Admission, m: ContextMessage, now: number): void {
-	const content = [{ type: 'text' as const, text: m.text }]
+	const content = m.parts ?? [{ type: 'text' as const, text: m.text }]
 	a.store.transcript.insert({
 		id: a.host.newId(),
 		runId: null,
 		role: m.role,
 		content,
-		tokens: estimateTokens(m.text),
+		tokens: Math.ceil(bytesOf(content) / 4),
 		createdAt: now,
 	})
+}
+
+const contextBytes = (m: ContextMessage): number => (m.parts ? bytesOf(m.parts) : m.text.length)
+
+/**
+ * Client tool results matched to the open calls they answer (the transcript's, or the history's
+ * being seeded): each must answer a call still open, once; its name is the call's. Calls left
+ * unanswered stay open (the next turn tells the model so).
+ */
+function answerCalls(
+	store: Admission['store'],
+	context: readonly ContextMessage[],
+	results: readonly ToolResultPart[],
+): LaneResult<ToolResultPart[]> {
+	const messages = [
+		...store.transcript.active().map((m) => ({ role: m.role, content: m.content })),
+		...context.map((m) => ({ role: m.role, content: m.parts ?? [] })),
+	]
+	const open = new Map<string, string>()
+	for (const m of messages) {
+		for (const p of m.content) {
+			if (p.type === 'tool-call' && m.role === 'assistant') open.set(p.callId, p.name)
+			else if (p.type === 'tool-result') open.delete(p.callId)
+		}
+	}
+	const out: ToolResultPart[] = []
+	for (const r of results) {
+		const name = open.get(r.callId)
+		if (name === undefined) {
+			return fail(
+				'bad_request',
+				`The tool result for "${r.callId.slice(0, 64)}" answers no open tool call of this session (unknown, or answered already).`,
+			)
+		}
+		open.delete(r.callId)
+		out.push({ ...r, name })
+	}
+	return ok(out)
 }
 
 /** Records the session's identity on its first message; true when this created it. */

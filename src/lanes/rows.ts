@@ -3,7 +3,10 @@ import type {
 	AgentSnapshot,
 	MessagePart,
 	ModelCallRecord,
+	RunOptions,
 	TextPart,
+	ToolCallPart,
+	ToolResultPart,
 	TurnMessage,
 } from '../agents/runner'
 import { partChars } from '../agents/text'
@@ -21,10 +24,15 @@ import type {
 	RunView,
 } from './types'
 
-/** A user message waiting in a run until the run starts. */
+/**
+ * A message waiting in a run until the run starts: a user's text, or (role `tool`) the results of
+ * client tool calls.
+ */
 export interface PendingMessage {
 	id: string
-	content: TextPart[]
+	/** Absent: a user message. */
+	role?: 'tool'
+	content: (TextPart | ToolResultPart)[]
 	at: number
 	/** Who sent it; absent on messages stored before runs could carry several senders. */
 	subject?: ToolSubject
@@ -57,6 +65,8 @@ export interface RunRow extends Record<string, SqlStorageValue> {
 	subject: string | null
 	reply: string | null
 	trace: string | null
+	options: string | null
+	client_calls: string | null
 }
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
@@ -111,6 +121,10 @@ export interface RunRecord {
 	reply: ReplyRoute | null
 	/** The run's W3C traceparent (its own span id); null for runs started without a trace. */
 	trace: string | null
+	/** What the request asked of the run beyond its message (client tools, response format). */
+	options: RunOptions | null
+	/** Client tool calls the run ended with (empty when none). */
+	clientCalls: ToolCallPart[]
 }
 
 /**
@@ -151,6 +165,8 @@ export const toRun = (r: RunRow, agent: AgentSnapshot): RunRecord => ({
 	subject: r.subject ? (JSON.parse(r.subject) as ToolSubject) : null,
 	reply: r.reply ? (JSON.parse(r.reply) as ReplyRoute) : null,
 	trace: r.trace ?? null,
+	options: r.options ? (JSON.parse(r.options) as RunOptions) : null,
+	clientCalls: r.client_calls ? (JSON.parse(r.client_calls) as ToolCallPart[]) : [],
 })
 
 export const runView = (r: RunRecord): RunView => ({
@@ -173,6 +189,7 @@ export const runView = (r: RunRecord): RunView => ({
 	calls: r.calls,
 	pendingInput: r.status === 'queued' ? r.input.length : 0,
 	traceId: traceIdOf(r.trace) ?? null,
+	...(r.clientCalls.length > 0 && { clientToolCalls: r.clientCalls }),
 })
 
 export const toMessage = (r: MessageRow): MessageView => ({
@@ -204,6 +221,6 @@ export const bytesOf = (content: readonly MessagePart[]): number => {
 
 /** Converts a pending message into the model's shape. */
 export const asUserMessage = (p: PendingMessage): TurnMessage => ({
-	role: 'user',
+	role: p.role ?? 'user',
 	content: p.content,
 })

@@ -1,6 +1,6 @@
 // The lane's runs and idempotency keys in its SQLite: the queue (by position), each run's input,
 // steers, agent snapshot and outcome. Part of LaneStore (`store.runs`); synchronous like it.
-import type { AgentSnapshot, ModelCallRecord } from '../agents/runner'
+import type { AgentSnapshot, ModelCallRecord, RunOptions, ToolCallPart } from '../agents/runner'
 import type { ToolSubject } from '../security/subject'
 import { type PendingMessage, type RunRecord, type RunRow, toRun } from './rows'
 import type { QueueMode, ReplyRoute, RunError, RunStatus } from './types'
@@ -35,13 +35,14 @@ export class RunStore {
 		reply: ReplyRoute | null
 		/** The run's own traceparent (a span of the request's trace); null without one. */
 		trace?: string | null
+		options?: RunOptions | null
 	}): RunRecord {
 		const pos = run.head
 			? "(SELECT coalesce(min(queue_pos), 0) - 1 FROM runs WHERE status = 'queued')"
 			: '(SELECT coalesce(max(queue_pos), 0) + 1 FROM runs)'
 		this.#sql.exec(
-			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit, subject, reply, trace)
-			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
+			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit, subject, reply, trace, options)
+			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			run.id,
 			run.mode,
 			JSON.stringify(run.input),
@@ -52,6 +53,7 @@ export class RunStore {
 			run.subject ? JSON.stringify(run.subject) : null,
 			run.reply ? JSON.stringify(run.reply) : null,
 			run.trace ?? null,
+			run.options ? JSON.stringify(run.options) : null,
 		)
 		return {
 			id: run.id,
@@ -77,6 +79,8 @@ export class RunStore {
 			subject: run.subject,
 			reply: run.reply,
 			trace: run.trace ?? null,
+			options: run.options ?? null,
+			clientCalls: [],
 		}
 	}
 
@@ -213,11 +217,13 @@ export class RunStore {
 			outputTokens?: number
 			error?: RunError
 			calls?: readonly ModelCallRecord[]
+			clientCalls?: readonly ToolCallPart[]
 		},
 	): void {
 		this.#sql.exec(
 			`UPDATE runs SET status = ?, finished_at = ?, output = ?, model = ?, input_tokens = ?,
-			 output_tokens = ?, error_code = ?, error_message = ?, calls = ?, waiting_slot = 0, steer = '[]'
+			 output_tokens = ?, error_code = ?, error_message = ?, calls = ?, client_calls = ?,
+			 waiting_slot = 0, steer = '[]'
 			 WHERE id = ?`,
 			outcome.status,
 			outcome.finishedAt,
@@ -228,6 +234,9 @@ export class RunStore {
 			outcome.error?.code ?? null,
 			outcome.error?.message ?? null,
 			outcome.calls && outcome.calls.length > 0 ? JSON.stringify(outcome.calls) : null,
+			outcome.clientCalls && outcome.clientCalls.length > 0
+				? JSON.stringify(outcome.clientCalls)
+				: null,
 			id,
 		)
 	}

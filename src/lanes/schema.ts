@@ -144,6 +144,10 @@ export const MIGRATIONS: readonly string[] = [
 	`ALTER TABLE runs ADD COLUMN trace TEXT;
 	ALTER TABLE events ADD COLUMN trace_id TEXT;
 	ALTER TABLE tool_jobs ADD COLUMN started_at INTEGER;`,
+	// v8: client tools — what the request asked of a run (client tools, tool choice, response
+	// format; JSON) and the client tool calls it ended with (JSON array of tool-call parts).
+	`ALTER TABLE runs ADD COLUMN options TEXT;
+	ALTER TABLE runs ADD COLUMN client_calls TEXT;`,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

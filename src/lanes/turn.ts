@@ -131,6 +131,7 @@ export async function executeTurn(
 						signal,
 						deadline: active.deadline,
 						...(run.trace && { traceparent: run.trace }),
+						...(run.options && { options: run.options }),
 					},
 					{
 						delta: (text) => {
@@ -165,14 +166,18 @@ export async function executeTurn(
 		const now = ctx.host.now()
 		ctx.tx(() => {
 			if (active.steered) requeueLeftoverSteers(ctx, run.id, now)
-			ctx.store.transcript.insert({
-				id: ctx.host.newId(),
-				runId: run.id,
-				role: 'assistant',
-				content: [{ type: 'text', text: result.text }],
-				tokens: result.usage.outputTokens,
-				createdAt: now,
-			})
+			const clientCalls = result.clientCalls ?? []
+			// A turn that ends in client tool calls committed its last step (text and calls) already.
+			if (clientCalls.length === 0) {
+				ctx.store.transcript.insert({
+					id: ctx.host.newId(),
+					runId: run.id,
+					role: 'assistant',
+					content: [{ type: 'text', text: result.text }],
+					tokens: result.usage.outputTokens,
+					createdAt: now,
+				})
+			}
 			ctx.store.runs.finish(run.id, {
 				status: 'succeeded',
 				finishedAt: now,
@@ -181,8 +186,14 @@ export async function executeTurn(
 				inputTokens: result.usage.inputTokens,
 				outputTokens: result.usage.outputTokens,
 				calls,
+				clientCalls,
 			})
-			ctx.emit('final', run.id, { output: result.text, usage: result.usage, model: result.model })
+			ctx.emit('final', run.id, {
+				output: result.text,
+				usage: result.usage,
+				model: result.model,
+				...(clientCalls.length > 0 && { clientToolCalls: clientCalls }),
+			})
 		})
 		end = { outcome: 'succeeded', finishedAt: now, model: result.model }
 		return 'succeeded'
@@ -361,7 +372,7 @@ export function insertUser(
 	ctx.store.transcript.insert({
 		id: m.id,
 		runId,
-		role: 'user',
+		role: m.role ?? 'user',
 		content: m.content,
 		tokens: tokensOf(m.content),
 		createdAt: m.at,

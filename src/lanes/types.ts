@@ -1,6 +1,15 @@
 // The vocabulary of a session lane: queue modes, run states, events and the shapes the lane's RPC
 // methods take and return. Plain data only: everything here crosses Durable Object RPC.
-import type { AgentSnapshot, MessagePart, ModelCallRecord, TextPart, Usage } from '../agents/runner'
+import type {
+	AgentSnapshot,
+	MessagePart,
+	ModelCallRecord,
+	RunOptions,
+	TextPart,
+	ToolCallPart,
+	ToolResultPart,
+	Usage,
+} from '../agents/runner'
 import type { SessionRef, ToolSubject } from '../security/subject'
 
 export const QUEUE_MODES = ['followup', 'collect', 'steer', 'interrupt'] as const
@@ -68,6 +77,16 @@ export interface SubmitRequest {
 	 * of that trace, and its logs, events, tool jobs and provider calls carry the trace id.
 	 */
 	traceparent?: string
+	/**
+	 * Results of client tool calls the session's last answer made, ahead of the message (which
+	 * may then be empty). Each must answer an open call of the transcript; names are taken from it.
+	 */
+	toolResults?: ToolResultPart[]
+	/**
+	 * Client tools, tool choice and response format for the run: a message carrying them (or tool
+	 * results) always starts a run of its own.
+	 */
+	options?: RunOptions
 }
 
 /** A channel's address for a reply: which channel, of what kind, and its own target (plain JSON). */
@@ -101,10 +120,14 @@ export interface DeliveryView {
 	error: string | null
 }
 
-/** A message of history handed in with a submit: stored as-is, never run. */
+/**
+ * A message of history handed in with a submit: stored as-is, never run. `parts`, when given,
+ * is its content (an assistant's tool calls, a tool message's results); else `text`.
+ */
 export interface ContextMessage {
-	role: 'user' | 'assistant' | 'system'
+	role: 'user' | 'assistant' | 'system' | 'tool'
 	text: string
+	parts?: MessagePart[]
 }
 
 export interface RunError {
@@ -133,6 +156,8 @@ export interface RunView {
 	pendingInput: number
 	/** The W3C trace id the run carries (null for runs started without one). */
 	traceId: string | null
+	/** Client tool calls the run ended with, for the client to run (absent when none). */
+	clientToolCalls?: ToolCallPart[]
 }
 
 export interface SubmitOutcome {

@@ -11,6 +11,8 @@
 //                             sentences with one fenced code block in the middle (from 400 on),
 //                             the same every time, for testing how replies are split
 //   anything else             "echo: <text>", streamed in a few deltas
+// A forced tool choice makes it call that tool (arguments built from its schema), and a JSON
+// response format makes the answer JSON of the requested shape (offline-json.ts).
 // Usage is counted from text length (4 characters per token).
 import {
 	APICallError,
@@ -20,6 +22,7 @@ import {
 	type LanguageModelV4StreamPart,
 	type LanguageModelV4Usage,
 } from '@ai-sdk/provider'
+import { jsonAnswer } from './offline-json'
 import { sleep } from './sleep'
 
 const MAX_SLOW_MS = 600_000
@@ -195,6 +198,32 @@ function plan(
 	return { kind: 'text', text: `echo: ${texts.join('\n')}`, delayMs }
 }
 
+/**
+ * What the call's options ask beyond the prompt: a forced tool choice turns a text answer into a
+ * call of that tool (or of the first tool offered, for `required`) with arguments built from its
+ * schema; a JSON response format turns the text into JSON of the requested shape.
+ */
+function shaped(p: Plan, options: LanguageModelV4CallOptions): Plan {
+	if (p.kind !== 'text') return p
+	const choice = options.toolChoice
+	const tools = (options.tools ?? []).filter((t) => t.type === 'function')
+	const forced =
+		choice?.type === 'tool'
+			? tools.find((t) => t.name === choice.toolName)
+			: choice?.type === 'required'
+				? tools[0]
+				: undefined
+	if (forced) {
+		const args = jsonAnswer(p.text, forced.inputSchema as Record<string, unknown>)
+		return { kind: 'tools', calls: [{ name: forced.name, args }], delayMs: p.delayMs }
+	}
+	const format = options.responseFormat
+	if (format?.type === 'json') {
+		return { ...p, text: jsonAnswer(p.text, format.schema as Record<string, unknown> | undefined) }
+	}
+	return p
+}
+
 function providerError(status: number, url: string): APICallError {
 	return new APICallError({
 		message: `offline model: simulated provider error ${status}`,
@@ -269,7 +298,7 @@ export class OfflineLanguageModel implements LanguageModelV4 {
 		const p: Plan =
 			offline?.task === 'summarize'
 				? { kind: 'text', text: summary(prompt), delayMs: 0 }
-				: plan(prompt, answer, new Set((options.tools ?? []).map((t) => t.name)))
+				: shaped(plan(prompt, answer, new Set((options.tools ?? []).map((t) => t.name))), options)
 		if (p.delayMs > 0) await sleep(p.delayMs, abortSignal)
 		abortSignal?.throwIfAborted()
 		if (p.kind === 'fail') throw providerError(p.status, url)

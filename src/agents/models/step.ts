@@ -2,12 +2,14 @@
 // The router decides which model and key to call and what a failure means; this is the call.
 import type {
 	LanguageModelV4,
+	LanguageModelV4CallOptions,
 	LanguageModelV4FunctionTool,
 	LanguageModelV4Prompt,
 	LanguageModelV4StreamPart,
+	LanguageModelV4ToolChoice,
 	SharedV4ProviderOptions,
 } from '@ai-sdk/provider'
-import type { ModelCallRecord, Usage } from '../runner'
+import type { ModelCallRecord, ResponseFormat, ToolChoice, Usage } from '../runner'
 import { CallTimeout } from './errors'
 import type { StepPurpose } from './providers'
 
@@ -18,7 +20,9 @@ export interface StepRequest {
 	/** The conversation, without the system message. */
 	messages: LanguageModelV4Prompt
 	tools: LanguageModelV4FunctionTool[]
-	toolChoice: 'auto' | 'none'
+	toolChoice: ToolChoice
+	/** JSON output asked for (providers that support it constrain the answer to it). */
+	responseFormat?: ResponseFormat | undefined
 	params: {
 		temperature?: number | undefined
 		topP?: number | undefined
@@ -86,7 +90,12 @@ export async function callModel(
 	try {
 		const { stream } = await model.doStream({
 			prompt: [{ role: 'system', content: req.system }, ...req.messages],
-			...(req.tools.length > 0 ? { tools: req.tools, toolChoice: { type: req.toolChoice } } : {}),
+			...(req.tools.length > 0
+				? { tools: req.tools, toolChoice: toolChoiceOf(req.toolChoice) }
+				: {}),
+			...(req.responseFormat?.type === 'json'
+				? { responseFormat: req.responseFormat as LanguageModelV4CallOptions['responseFormat'] }
+				: {}),
 			...definedParams(req.params),
 			...(providerOptions ? { providerOptions } : {}),
 			...(req.traceparent ? { headers: { traceparent: req.traceparent } } : {}),
@@ -148,6 +157,9 @@ export async function callModel(
 		req.signal.removeEventListener('abort', onAbort)
 	}
 }
+
+const toolChoiceOf = (choice: ToolChoice): LanguageModelV4ToolChoice =>
+	typeof choice === 'string' ? { type: choice } : { type: 'tool', toolName: choice.tool }
 
 function definedParams(params: StepRequest['params']) {
 	return {

@@ -28,9 +28,10 @@ import { jsonBody } from '../middleware/body'
 import { bearerAuth, createRouter } from '../openapi'
 import { ProblemError } from '../problem'
 import { IdempotencyKey } from '../routes/sessions/schemas'
-import { refuseUnsupported, splitConversation } from './conversation'
+import { splitConversation } from './conversation'
 import { modelNotFound, runFailure } from './errors'
 import { agentIdOf, SESSION_HEADER, sessionKeyFor } from './names'
+import { refuseUnsupported, runOptionsOf } from './options'
 import {
 	ChatCompletion,
 	type ChatCompletion as ChatCompletionBody,
@@ -38,7 +39,7 @@ import {
 	openAIErrors,
 	runErrors,
 } from './schemas'
-import { completionId, completionStream, finishReasonOf, usageOf } from './stream'
+import { completionId, completionStream, finishReasonOf, toolCallsOf, usageOf } from './stream'
 
 /** Waiting for a run never outlasts its deadline by more than this (the lane fails it then). */
 const WAIT_GRACE_MS = 30_000
@@ -50,7 +51,7 @@ const create = createRoute({
 	security: bearerAuth,
 	summary: 'Chat Completions (OpenAI-compatible): one turn of an agent',
 	description:
-		"`model` is `edgeclaw/<agentId>` (or `<agentId>`). The session is the `x-edgeclaw-session` header, else one per `user`, else new; it comes back in `x-edgeclaw-session`. The last user message is the turn; earlier messages are stored ahead of it when the session is new. `stream: true` answers with Server-Sent Events of `chat.completion.chunk` objects and `data: [DONE]`. Errors use OpenAI's shape `{error: {message, type, param, code}}`. Client-side tools, `n` > 1, structured output and audio are refused (400). See docs/openai.md.",
+		"`model` is `edgeclaw/<agentId>` (or `<agentId>`). The session is the `x-edgeclaw-session` header, else one per `user`, else new; it comes back in `x-edgeclaw-session`. The last user message is the turn; earlier messages are stored ahead of it when the session is new. `stream: true` answers with Server-Sent Events of `chat.completion.chunk` objects and `data: [DONE]`. Errors use OpenAI's shape `{error: {message, type, param, code}}`. `tools` are client function tools: the agent's model may call them beside the agent's own tools, and such a call ends the answer with `finish_reason: \"tool_calls\"`; the next request brings the results as `tool` messages. `response_format` `json_object`/`json_schema` asks the models for JSON. `n` > 1 and audio are refused (400). See docs/openai.md.",
 	middleware: [jsonBody()] as const,
 	request: {
 		headers: z.object({
@@ -86,6 +87,7 @@ const stillRunning = (run: RunView, lane: LaneHandle) =>
 	)
 
 function completionOf(run: RunView, model: string, lane: LaneHandle): ChatCompletionBody {
+	const toolCalls = toolCallsOf(run)
 	return {
 		id: completionId(run.runId),
 		object: 'chat.completion',
@@ -94,7 +96,13 @@ function completionOf(run: RunView, model: string, lane: LaneHandle): ChatComple
 		choices: [
 			{
 				index: 0,
-				message: { role: 'assistant', content: run.output ?? '', refusal: null },
+				message: {
+					role: 'assistant',
+					// With tool calls and no text, content is null as OpenAI's is.
+					content: toolCalls && !run.output ? null : (run.output ?? ''),
+					refusal: null,
+					...(toolCalls && { tool_calls: toolCalls }),
+				},
 				finish_reason: finishReasonOf(run, lane.agent),
 				logprobs: null,
 			},
@@ -133,7 +141,8 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	const body = c.req.valid('json')
 	const headers = c.req.valid('header')
 	refuseUnsupported(body)
-	const { context, turn } = splitConversation(body.messages)
+	const options = runOptionsOf(body)
+	const { context, turn, toolResults } = splitConversation(body.messages)
 	const principal = c.get('principal')
 	const agentId = agentIdOf(body.model)
 	if (!agentId || !(await resolveAgent(database(c.env.DB), principal.tenantId, agentId))) {
@@ -159,6 +168,8 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 		maxConcurrentRuns: lane.maxConcurrentRuns,
 		subject: subjectOf(principal),
 		...(context.length > 0 && { context }),
+		...(toolResults.length > 0 && { toolResults }),
+		...(options && { options }),
 		...(idempotencyKey !== undefined && { idempotencyKey }),
 		...traceparentOf(c.get('trace')),
 	}

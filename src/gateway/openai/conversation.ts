@@ -1,129 +1,138 @@
-// What a Chat Completions request asks of an agent: the last user message is the new turn, and
-// everything before it is history the lane seeds into a new session. Features an agent cannot
-// honour — client-side tools, several choices, structured output, audio — are refused here with
-// the parameter that asked for them, instead of being silently ignored.
-import type { TextPart } from '../../agents/runner'
+// What a Chat Completions request's messages ask of an agent: the last user message — or the
+// results of the client tool calls the last answer made — is the new turn, and everything before
+// it is history the lane seeds into a new session (tool calls and results included).
+import type { MessagePart, TextPart, ToolResultPart } from '../../agents/runner'
 import type { ContextMessage } from '../../lanes/types'
 import { MAX_CONTENT_CHARS } from '../routes/sessions/schemas'
 import { badParam, unsupported } from './errors'
-import type { ChatCompletionRequest, ChatMessage } from './schemas'
-
-export const TOOLS_UNSUPPORTED =
-	'edgeclaw agents use their own configured tools; client-side function tools (tools, tool_choice, functions, tool messages) are not supported. Give the agent tools in its config instead.'
+import type { ChatMessage } from './schemas'
 
 export interface Conversation {
 	/** History before the turn, oldest first; stored only while the session's transcript is empty. */
 	context: ContextMessage[]
-	/** The last user message: what the agent answers. */
+	/** The last user message: what the agent answers (empty when the turn is tool results only). */
 	turn: TextPart[]
+	/** Results of client tool calls, ahead of the turn's message. */
+	toolResults: ToolResultPart[]
 }
 
-/** Refuses request fields an agent cannot honour (400 naming the parameter). */
-export function refuseUnsupported(body: ChatCompletionRequest): void {
-	if ((body.n ?? 1) !== 1) {
-		throw unsupported(
-			'n',
-			'n must be 1: an edgeclaw agent gives one answer per turn.',
-			'unsupported_value',
-		)
-	}
-	if (body.tools && body.tools.length > 0) throw unsupported('tools', TOOLS_UNSUPPORTED)
-	if (body.functions && body.functions.length > 0) throw unsupported('functions', TOOLS_UNSUPPORTED)
-	if (body.tool_choice !== undefined && body.tool_choice !== 'none') {
-		throw unsupported('tool_choice', TOOLS_UNSUPPORTED, 'unsupported_value')
-	}
-	if (body.function_call !== undefined && body.function_call !== 'none') {
-		throw unsupported('function_call', TOOLS_UNSUPPORTED, 'unsupported_value')
-	}
-	if (body.web_search_options !== undefined) {
-		throw unsupported('web_search_options', TOOLS_UNSUPPORTED)
-	}
-	if (body.stream_options != null && body.stream !== true) {
-		throw badParam(
-			'stream_options',
-			'stream_options is only allowed when stream is true.',
-			'invalid_value',
-		)
-	}
-	if (body.logprobs === true || (body.top_logprobs ?? 0) > 0) {
-		throw unsupported(
-			body.logprobs === true ? 'logprobs' : 'top_logprobs',
-			'Log probabilities are not available through an edgeclaw agent.',
-			'unsupported_value',
-		)
-	}
-	if (body.response_format && body.response_format.type !== 'text') {
-		throw unsupported(
-			'response_format',
-			`response_format "${body.response_format.type.slice(0, 64)}" is not supported: an edgeclaw agent answers in text.`,
-			'unsupported_value',
-		)
-	}
-	if (body.modalities?.includes('audio') || body.audio != null) {
-		throw unsupported(body.audio != null ? 'audio' : 'modalities', 'Audio output is not supported.')
-	}
-	if (body.prediction != null)
-		throw unsupported('prediction', 'Predicted outputs are not supported.')
-	if (body.moderation != null) {
-		throw unsupported('moderation', 'Moderated completions are not supported.')
-	}
-}
-
-/** Splits the messages into the seeded history and the turn; 400 for what cannot be taken. */
+/**
+ * Splits the messages into the seeded history and the turn; 400 for what cannot be taken. The
+ * turn is the last message when it is a user's, with the tool results right before it; or the
+ * tool messages the conversation ends with.
+ */
 export function splitConversation(messages: readonly ChatMessage[]): Conversation {
-	messages.forEach(refuseToolUse)
-	const last = messages.findLastIndex((m) => m.role === 'user')
-	if (last === -1) {
-		throw badParam(
-			'messages',
-			'messages must contain a user message: the last one is the turn the agent answers.',
-			'invalid_value',
-		)
-	}
-	if (last < messages.length - 1) {
+	messages.forEach(refuseFunctions)
+	const names = callNames(messages)
+	let end = messages.length
+	const lastRole = messages[end - 1]?.role
+	const hasTurnText = lastRole === 'user'
+	if (hasTurnText) end--
+	let start = end
+	while (start > 0 && messages[start - 1]?.role === 'tool') start--
+	if (!hasTurnText && start === end) {
+		const last = messages.findLastIndex((m) => m.role === 'user')
+		if (last === -1) {
+			throw badParam(
+				'messages',
+				'messages must end with a user message (the turn the agent answers) or with tool results.',
+				'invalid_value',
+			)
+		}
 		throw unsupported(
 			`messages.${last + 1}`,
-			`Messages after the last user message (here a ${messages[last + 1]?.role} message) are not supported: the last user message is the turn the agent answers.`,
+			`Messages after the last user message (here a ${messages[last + 1]?.role} message) are not supported: the last user message, or the tool results after the last answer, is the turn the agent answers.`,
 			'unsupported_value',
 		)
 	}
-	const turn = partsOf(messages[last] as ChatMessage, last)
-	const chars = turn.reduce((n, p) => n + p.text.length, 0)
-	if (!turn.some((p) => p.text.trim().length > 0)) {
+	const toolResults = messages.slice(start, end).map((m, k) => toolResult(m, start + k, names))
+	const turn = hasTurnText ? partsOf(messages[end] as ChatMessage, end) : []
+	const chars =
+		turn.reduce((n, p) => n + p.text.length, 0) +
+		toolResults.reduce((n, p) => n + p.result.length, 0)
+	if (hasTurnText && toolResults.length === 0 && !turn.some((p) => p.text.trim().length > 0)) {
 		throw badParam(
-			`messages.${last}.content`,
+			`messages.${end}.content`,
 			'The last user message must contain some non-blank text.',
 			'invalid_value',
 		)
 	}
 	if (chars > MAX_CONTENT_CHARS) {
 		throw badParam(
-			`messages.${last}.content`,
-			`The last user message has ${chars} characters; at most ${MAX_CONTENT_CHARS} are allowed.`,
+			`messages.${hasTurnText ? end : start}.content`,
+			`The turn has ${chars} characters; at most ${MAX_CONTENT_CHARS} are allowed.`,
 			'string_above_max_length',
 		)
 	}
 	const context: ContextMessage[] = []
-	messages.slice(0, last).forEach((m, i) => {
-		const text = partsOf(m, i)
-			.map((p) => p.text)
-			.join('')
-		// An assistant message without content (it only called tools) has nothing to keep.
-		if (text.length === 0) return
-		context.push({ role: m.role === 'user' || m.role === 'assistant' ? m.role : 'system', text })
+	messages.slice(0, start).forEach((m, i) => {
+		const entry = contextOf(m, i, names)
+		if (entry) context.push(entry)
 	})
-	return { context, turn }
+	return { context, turn, toolResults }
 }
 
-/** Tool calls and tool results in the history mean client-side tools: refused. */
-function refuseToolUse(m: ChatMessage, i: number): void {
-	if (m.role === 'tool' || m.role === 'function') {
-		throw unsupported(`messages.${i}.role`, TOOLS_UNSUPPORTED, 'unsupported_value')
+/** The deprecated function role and function_call are refused (tools replaced them). */
+function refuseFunctions(m: ChatMessage, i: number): void {
+	const message =
+		'The deprecated function role and function_call are not supported; use tool_calls and tool messages.'
+	if (m.role === 'function') throw unsupported(`messages.${i}.role`, message, 'unsupported_value')
+	if (m.function_call != null) throw unsupported(`messages.${i}.function_call`, message)
+}
+
+/** The function each tool call id of the history called. */
+function callNames(messages: readonly ChatMessage[]): Map<string, string> {
+	const names = new Map<string, string>()
+	for (const m of messages) for (const c of m.tool_calls ?? []) names.set(c.id, c.function.name)
+	return names
+}
+
+function toolResult(m: ChatMessage, i: number, names: ReadonlyMap<string, string>): ToolResultPart {
+	if (m.tool_call_id === undefined) {
+		throw badParam(
+			`messages.${i}.tool_call_id`,
+			'A tool message needs the tool_call_id of the call it answers.',
+			'missing_required_parameter',
+		)
 	}
-	if (m.tool_calls && m.tool_calls.length > 0) {
-		throw unsupported(`messages.${i}.tool_calls`, TOOLS_UNSUPPORTED)
+	return {
+		type: 'tool-result',
+		callId: m.tool_call_id,
+		name: names.get(m.tool_call_id) ?? '',
+		result: partsOf(m, i)
+			.map((p) => p.text)
+			.join(''),
 	}
-	if (m.function_call != null) throw unsupported(`messages.${i}.function_call`, TOOLS_UNSUPPORTED)
+}
+
+/** A message of history as the lane stores it; undefined when it carries nothing. */
+function contextOf(
+	m: ChatMessage,
+	i: number,
+	names: ReadonlyMap<string, string>,
+): ContextMessage | undefined {
+	if (m.role === 'tool') {
+		const result = toolResult(m, i, names)
+		return { role: 'tool', text: result.result, parts: [result] }
+	}
+	const text = partsOf(m, i)
+		.map((p) => p.text)
+		.join('')
+	if (m.role === 'assistant' && m.tool_calls && m.tool_calls.length > 0) {
+		const parts: MessagePart[] = [
+			...(text.length > 0 ? [{ type: 'text' as const, text }] : []),
+			...m.tool_calls.map((c) => ({
+				type: 'tool-call' as const,
+				callId: c.id,
+				name: c.function.name,
+				args: c.function.arguments,
+			})),
+		]
+		return { role: 'assistant', text, parts }
+	}
+	// An assistant message without content has nothing to keep.
+	if (text.length === 0) return undefined
+	return { role: m.role === 'user' || m.role === 'assistant' ? m.role : 'system', text }
 }
 
 /** A message's content as text parts: text (and an assistant's refusal) taken, the rest refused. */

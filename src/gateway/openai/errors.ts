@@ -102,6 +102,8 @@ const RUN_FAILURES: Record<string, { problem: ProblemCode; reason?: string; para
 	provider_not_configured: { problem: 'run_unavailable' },
 	lane_restarted: { problem: 'run_unavailable' },
 	deadline_exceeded: { problem: 'run_timeout' },
+	// A client tool named like one of the agent's own tools.
+	tool_name_conflict: { problem: 'bad_request', param: 'tools' },
 	context_overflow: {
 		problem: 'bad_request',
 		reason: 'context_length_exceeded',

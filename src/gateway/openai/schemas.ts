@@ -11,20 +11,71 @@ const ContentPart = z
 	.loose()
 	.openapi('ChatContentPart', { example: { type: 'text', text: 'hello' } })
 
+/** A function name as OpenAI allows it (and every provider accepts). */
+export const FunctionName = z
+	.string()
+	.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'a function name is 1-64 letters, digits, _ or -')
+
+/** A tool call an assistant message made (the client's history). */
+export const ToolCall = z
+	.object({
+		id: z.string().min(1).max(256),
+		type: z.literal('function'),
+		function: z.object({ name: z.string().min(1).max(256), arguments: z.string() }).loose(),
+	})
+	.loose()
+	.openapi('ChatToolCall')
+export type ToolCall = z.infer<typeof ToolCall>
+
 export const ChatMessage = z
 	.object({
 		role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
 		content: nullable(z.union([z.string(), z.array(ContentPart).max(256)])),
 		name: z.string().max(256).optional(),
 		refusal: nullable(z.string()),
-		tool_calls: z.array(z.unknown()).optional(),
-		tool_call_id: z.string().optional(),
+		tool_calls: z.array(ToolCall).max(128).optional(),
+		tool_call_id: z.string().min(1).max(256).optional(),
 		function_call: nullable(z.unknown()),
 		audio: nullable(z.unknown()),
 	})
 	.loose()
 	.openapi('ChatMessage')
 export type ChatMessage = z.infer<typeof ChatMessage>
+
+/** A client function tool; other tool types (custom, …) are refused by name (conversation.ts). */
+export const ChatTool = z
+	.object({
+		type: z.string().min(1).max(64),
+		function: z
+			.object({
+				name: FunctionName,
+				description: z.string().max(8_192).optional(),
+				parameters: z.record(z.string(), z.unknown()).optional(),
+				strict: nullable(z.boolean()),
+			})
+			.loose()
+			.optional(),
+	})
+	.loose()
+	.openapi('ChatTool')
+export type ChatTool = z.infer<typeof ChatTool>
+
+export const ResponseFormat = z
+	.object({
+		type: z.string().min(1).max(64),
+		json_schema: z
+			.object({
+				name: FunctionName,
+				description: z.string().max(8_192).optional(),
+				schema: z.record(z.string(), z.unknown()).optional(),
+				strict: nullable(z.boolean()),
+			})
+			.loose()
+			.optional(),
+	})
+	.loose()
+	.openapi('ChatResponseFormat', { example: { type: 'json_object' } })
+export type ResponseFormat = z.infer<typeof ResponseFormat>
 
 const StreamOptions = z
 	.object({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() })
@@ -53,10 +104,7 @@ export const ChatCompletionRequest = z
 		verbosity: nullable(z.enum(['low', 'medium', 'high'])),
 		service_tier: nullable(z.string().max(32)),
 		parallel_tool_calls: z.boolean().optional(),
-		response_format: z
-			.object({ type: z.string().max(64) })
-			.loose()
-			.optional(),
+		response_format: ResponseFormat.optional(),
 		modalities: nullable(z.array(z.enum(['text', 'audio'])).max(2)),
 		// Bookkeeping fields: accepted and ignored (edgeclaw keeps its own transcript and usage).
 		user: z.string().max(256).optional(),
@@ -66,10 +114,11 @@ export const ChatCompletionRequest = z
 		prompt_cache_options: z.record(z.string(), z.unknown()).optional(),
 		metadata: nullable(z.record(z.string().max(64), z.string().max(512))),
 		store: nullable(z.boolean()),
-		// Client-side tools and features an agent does not have: refused when present (see
-		// conversation.ts), listed so the refusal names them instead of "unrecognized key".
-		tools: z.array(z.unknown()).optional(),
-		tool_choice: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+		// Client function tools: offered to the agent's model, their calls returned to the client.
+		tools: z.array(ChatTool).max(128).optional(),
+		tool_choice: z.union([z.string().max(64), z.record(z.string(), z.unknown())]).optional(),
+		// Features an agent does not have: refused when present (see options.ts), listed so the
+		// refusal names them instead of "unrecognized key".
 		functions: z.array(z.unknown()).optional(),
 		function_call: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
 		audio: nullable(z.unknown()),
@@ -92,7 +141,7 @@ export const Usage = z
 	.openapi('ChatCompletionUsage')
 export type Usage = z.infer<typeof Usage>
 
-export const FINISH_REASONS = ['stop', 'length'] as const
+export const FINISH_REASONS = ['stop', 'length', 'tool_calls'] as const
 export type FinishReason = (typeof FINISH_REASONS)[number]
 
 export const ChatCompletion = z
@@ -108,6 +157,7 @@ export const ChatCompletion = z
 					role: z.literal('assistant'),
 					content: z.string().nullable(),
 					refusal: z.null(),
+					tool_calls: z.array(ToolCall).optional(),
 				}),
 				finish_reason: z.enum(FINISH_REASONS),
 				logprobs: z.null(),
@@ -130,6 +180,16 @@ export const ChatCompletionChunk = z
 				delta: z.object({
 					role: z.literal('assistant').optional(),
 					content: z.string().optional(),
+					tool_calls: z
+						.array(
+							z.object({
+								index: z.number().int(),
+								id: z.string(),
+								type: z.literal('function'),
+								function: z.object({ name: z.string(), arguments: z.string() }),
+							}),
+						)
+						.optional(),
 				}),
 				finish_reason: z.enum(FINISH_REASONS).nullable(),
 				logprobs: z.null(),

@@ -8,7 +8,7 @@ import type { Logger } from '../../observability/logger'
 import { followRun, type LaneEventSource } from '../lane/run-events'
 import { ProblemError } from '../problem'
 import { openAIError, runCancelled, runFailure } from './errors'
-import type { ChatCompletionChunk, FinishReason, Usage } from './schemas'
+import type { ChatCompletionChunk, FinishReason, ToolCall, Usage } from './schemas'
 
 /** A comment line now and then keeps proxies from closing a stream while tools run. */
 export const KEEP_ALIVE_MS = 15_000
@@ -40,12 +40,27 @@ export const usageOf = (run: Pick<RunView, 'usage'>): Usage => {
 	return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
 }
 
+/** The client tool calls a run ended with, as OpenAI's `tool_calls` (undefined when none). */
+export function toolCallsOf(run: Pick<RunView, 'clientToolCalls'>): ToolCall[] | undefined {
+	const calls = run.clientToolCalls
+	if (!calls || calls.length === 0) return undefined
+	return calls.map((c) => ({
+		id: c.callId,
+		type: 'function',
+		function: { name: c.name, arguments: c.args },
+	}))
+}
+
 /**
  * `length` when the agent caps output (`params.maxOutputTokens`) and the model call that gave the
  * answer used all of it — the lane does not record the provider's finish reason, so the cap is
  * the evidence; otherwise `stop`.
  */
-export function finishReasonOf(run: Pick<RunView, 'calls'>, agent: AgentSnapshot): FinishReason {
+export function finishReasonOf(
+	run: Pick<RunView, 'calls' | 'clientToolCalls'>,
+	agent: AgentSnapshot,
+): FinishReason {
+	if (run.clientToolCalls && run.clientToolCalls.length > 0) return 'tool_calls'
 	const cap = agent.config.params.maxOutputTokens
 	const answered = run.calls.findLast((call) => call.outcome === 'ok')
 	return cap !== undefined && answered !== undefined && answered.outputTokens >= cap
@@ -86,6 +101,9 @@ export async function* completionFrames(
 		...(o.includeUsage && { usage: null }),
 	})
 	function* ending(view: RunView): Generator<string> {
+		// Client tool calls come whole, in one chunk, before the finish reason.
+		const calls = toolCallsOf(view)
+		if (calls) yield frame(chunk({ tool_calls: calls.map((c, index) => ({ index, ...c })) }, null))
 		yield frame(chunk({}, finishReasonOf(view, o.agent)))
 		if (o.includeUsage) yield frame({ ...base, choices: [], usage: usageOf(view) })
 		yield DONE
@@ -161,7 +179,14 @@ async function finished(
 		o.logger.warn('openai.run_read_failed', { runId: o.run.runId, error })
 	}
 	const usage = data.usage as RunView['usage']
-	return { ...o.run, status: 'succeeded', usage: usage ?? null, calls: [] }
+	const clientToolCalls = data.clientToolCalls as RunView['clientToolCalls']
+	return {
+		...o.run,
+		status: 'succeeded',
+		usage: usage ?? null,
+		calls: [],
+		...(clientToolCalls && { clientToolCalls }),
+	}
 }
 
 /** The frames as a response body; a client that goes away cancels the upstream lane stream. */

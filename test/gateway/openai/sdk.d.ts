@@ -1,10 +1,17 @@
 // The part of the openai SDK's public API the tests use (see sdk.js for why it is declared here).
 // Field names and classes are the SDK's own; only what the tests touch is typed.
 
+export interface ToolCall {
+	id: string
+	type: 'function'
+	function: { name: string; arguments: string }
+}
+
 export interface ChatMessageParam {
 	role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function'
 	content?: string | Record<string, unknown>[] | null
 	tool_call_id?: string
+	tool_calls?: ToolCall[]
 	name?: string
 }
 
@@ -29,7 +36,12 @@ export interface ChatCompletion {
 	model: string
 	choices: {
 		index: number
-		message: { role: 'assistant'; content: string | null; refusal: string | null }
+		message: {
+			role: 'assistant'
+			content: string | null
+			refusal: string | null
+			tool_calls?: ToolCall[]
+		}
 		finish_reason: string
 		logprobs: unknown
 	}[]
@@ -43,7 +55,11 @@ export interface ChatCompletionChunk {
 	model: string
 	choices: {
 		index: number
-		delta: { role?: 'assistant'; content?: string | null }
+		delta: {
+			role?: 'assistant'
+			content?: string | null
+			tool_calls?: (ToolCall & { index: number })[]
+		}
 		finish_reason: string | null
 		logprobs?: unknown
 	}[]

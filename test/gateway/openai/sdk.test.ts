@@ -445,27 +445,46 @@ describe('errors the SDK raises', () => {
 				openai.chat.completions.create({
 					model: 'main',
 					messages: user,
-					tools: [{ type: 'function', function: { name: 'f', parameters: {} } }],
+					tools: [{ type: 'custom', custom: { name: 'f' } }],
 				}),
-				'tools',
-				'unsupported_parameter',
+				'tools.0.type',
+				'unsupported_value',
 			],
 			[
 				openai.chat.completions.create({ model: 'main', messages: user, tool_choice: 'auto' }),
 				'tool_choice',
-				'unsupported_value',
+				'invalid_value',
+			],
+			[
+				openai.chat.completions.create({
+					model: 'main',
+					messages: user,
+					tools: [{ type: 'function', function: { name: 'f' } }],
+					tool_choice: { type: 'function', function: { name: 'g' } },
+				}),
+				'tool_choice',
+				'invalid_value',
 			],
 			[
 				openai.chat.completions.create({
 					model: 'main',
 					messages: [
 						{ role: 'user', content: 'x' },
-						{ role: 'tool', content: '42', tool_call_id: 'c1' },
+						{ role: 'function', content: '42', name: 'f' },
 						{ role: 'user', content: 'y' },
 					],
 				}),
 				'messages.1.role',
 				'unsupported_value',
+			],
+			[
+				openai.chat.completions.create({
+					model: 'main',
+					messages: user,
+					response_format: { type: 'json_schema' } as never,
+				}),
+				'response_format.json_schema',
+				'missing_required_parameter',
 			],
 			[
 				openai.chat.completions.create({
@@ -494,9 +513,9 @@ describe('errors the SDK raises', () => {
 				openai.chat.completions.create({
 					model: 'main',
 					messages: user,
-					response_format: { type: 'json_object' },
+					response_format: { type: 'grammar' } as never,
 				}),
-				'response_format',
+				'response_format.type',
 				'unsupported_value',
 			],
 			[
@@ -517,16 +536,16 @@ describe('errors the SDK raises', () => {
 			})
 			if (code) expect(e.code).toBe(code)
 		}
-		const tools = await rejects(
+		const functions = await rejects(
 			openai.chat.completions.create({
 				model: 'main',
 				messages: user,
-				tools: [{ type: 'function', function: { name: 'f' } }],
+				functions: [{ name: 'f' }],
 			}),
 			OpenAI.BadRequestError,
-			{ status: 400, type: 'invalid_request_error', param: 'tools' },
+			{ status: 400, type: 'invalid_request_error', param: 'functions' },
 		)
-		expect(tools.message).toContain('own configured tools')
+		expect(functions.message).toContain('send tools and tool_choice instead')
 	})
 
 	it('429 → RateLimitError for a used-up daily budget, with Retry-After and no retry', async () => {
