@@ -8608,6 +8608,14 @@ export interface components {
                 startedAt?: number;
                 status?: number;
             }[];
+            /** @description Client tool calls the run ended with (OpenAI-style requests with `tools`), for the client to run; absent when none */
+            clientToolCalls?: {
+                args: string;
+                callId: string;
+                name: string;
+                /** @enum {string} */
+                type: "tool-call";
+            }[];
             createdAt: number;
             deadlineAt: number | null;
             error: {

@@ -99,6 +99,20 @@ export const RunSchema = z
 			.string()
 			.nullable()
 			.openapi({ description: 'The W3C trace id the run carries (GET …/trace for its spans)' }),
+		clientToolCalls: z
+			.array(
+				z.object({
+					type: z.literal('tool-call'),
+					callId: z.string(),
+					name: z.string(),
+					args: z.string(),
+				}),
+			)
+			.optional()
+			.openapi({
+				description:
+					'Client tool calls the run ended with (OpenAI-style requests with `tools`), for the client to run; absent when none',
+			}),
 	})
 	.openapi('Run')
 
