@@ -1,6 +1,5 @@
 // The gateway: every request passes request id → its metric point → (browser navigations: the web app) → secure headers → CORS → body cap → (for /v1)
 // authentication → validation → route. Errors leave through one envelope (errors.ts).
-import { Scalar } from '@scalar/hono-api-reference'
 import { secureHeaders } from 'hono/secure-headers'
 import { assertEveryRouteHasARule, authorize, SELF_AUTHORISING } from './authz'
 import { type ErrorDialect, errorHandler, notFoundHandler } from './errors'
@@ -41,7 +40,7 @@ import { streamRoutes } from './routes/sessions/streams'
 import { tenantChangeRoutes } from './routes/tenant-changes'
 import { tenantRoutes } from './routes/tenants'
 import { toolExecutionRoutes } from './routes/tool-executions'
-import { webApp } from './web'
+import { apiReference, webApp } from './web'
 
 export type GatewayOptions = RequestContextOptions
 
@@ -117,8 +116,8 @@ export function createGateway(options: GatewayOptions = {}) {
 		},
 	})
 
-	// A rendered reference of the same document (Scalar; its script loads from a CDN in the browser).
-	app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'edgeclaw API' }))
+	// A rendered reference of the same document: a page of the web build, its script served locally.
+	app.get('/docs', apiReference())
 
 	assertEveryRouteHasARule(app.routes, SELF_AUTHORISING)
 	app.onError(errorHandler(ERROR_DIALECTS))
