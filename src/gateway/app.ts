@@ -11,6 +11,7 @@ import { requestMetrics } from './middleware/metrics'
 import { limitByIp, limitByPrincipal } from './middleware/rate-limit'
 import { type RequestContextOptions, requestContext } from './middleware/request-context'
 import { completionRoutes } from './openai/completions'
+import { embeddingRoutes } from './openai/embeddings'
 import { isOpenAIPath, openAIErrorResponse } from './openai/errors'
 import { modelRoutes } from './openai/models'
 import { createRouter } from './openapi'
@@ -99,6 +100,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', toolExecutionRoutes)
 	app.route('/', metricRoutes)
 	app.route('/', completionRoutes)
+	app.route('/', embeddingRoutes)
 	app.route('/', modelRoutes)
 
 	app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
