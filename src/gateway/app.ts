@@ -1,4 +1,4 @@
-// The gateway: every request passes request id → its metric point → (browser navigations: the web app) → secure headers → CORS → body cap → (for /v1)
+// The gateway: every request passes request id → its metric point → (browser navigations: the web app; /docs: the API reference) → secure headers → CORS → body cap → (for /v1)
 // authentication → validation → route. Errors leave through one envelope (errors.ts).
 import { secureHeaders } from 'hono/secure-headers'
 import { assertEveryRouteHasARule, authorize, SELF_AUTHORISING } from './authz'
@@ -57,6 +57,9 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.use(requestMetrics())
 	// Browser navigations get the web app (its own, stricter headers); the rest is the API.
 	app.use(webApp())
+	// The rendered reference of /openapi.json: a page of the web build, its script served locally,
+	// with the app's headers (so before the API's).
+	app.get('/docs', apiReference())
 	app.use(secureHeaders())
 	app.use(corsFromEnv())
 	app.use(maxBody())
@@ -117,9 +120,6 @@ export function createGateway(options: GatewayOptions = {}) {
 			description: 'Agentic-AI gateway on Cloudflare Workers. Errors are RFC 9457 problem+json.',
 		},
 	})
-
-	// A rendered reference of the same document: a page of the web build, its script served locally.
-	app.get('/docs', apiReference())
 
 	assertEveryRouteHasARule(app.routes, SELF_AUTHORISING)
 	app.onError(errorHandler(ERROR_DIALECTS))

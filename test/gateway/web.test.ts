@@ -119,6 +119,8 @@ describe('the API reference at /docs', () => {
 			const res = await call('/docs', init)
 			expect(res.status).toBe(200)
 			expectAppHeaders(res)
+			// The app's own headers, not the API's laxer defaults.
+			expect(res.headers.get('x-frame-options')).toBe('DENY')
 			const body = await res.text()
 			expect(body).toContain('data-spec-url="/openapi.json"')
 			const assets = assetsOf(body)
