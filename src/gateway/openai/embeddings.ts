@@ -139,10 +139,10 @@ function embeddingFailure(error: ModelError): ProblemError {
 	}
 	// The provider refused this request as such (e.g. a length its model cannot give): the client's.
 	if (error.status === 400 || error.status === 404 || error.status === 422) {
-		return badParam(
-			'input',
+		return new ProblemError(
+			'bad_request',
 			`The embedding model refused the request: ${error.message.slice(0, 1_000)}`,
-			'provider_rejected',
+			{ extensions: { reason: 'provider_rejected' } },
 		)
 	}
 	return new ProblemError(

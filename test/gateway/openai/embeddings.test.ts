@@ -149,7 +149,7 @@ describe('embeddings', () => {
 		expect((await openAIError(tokens)).message).toContain('Token arrays are not supported')
 	})
 
-	it('a provider failure is a 502 in OpenAI shape, and still accounted', async () => {
+	it('a provider failure is a 502 in OpenAI shape, and still accounted; a refusal a 400', async () => {
 		const res = await embeddings(member, { model: 'embedder', input: '/fail 500' })
 		expect(res.status).toBe(502)
 		expect(await openAIError(res)).toMatchObject({ type: 'api_error', code: 'upstream_failed' })
@@ -157,6 +157,14 @@ describe('embeddings', () => {
 			.map(readPoint)
 			.find((p) => p.kind === 'model_call' && p.agent === 'embedder' && p.outcome !== 'ok')
 		expect(failed).toMatchObject({ dim: 'offline:embed', outcome: 'server' })
+		// A request the provider refuses as such is the client's to fix: 400.
+		const refused = await embeddings(member, { model: 'embedder', input: '/fail 422' })
+		expect(refused.status).toBe(400)
+		expect(await openAIError(refused)).toMatchObject({
+			type: 'invalid_request_error',
+			param: null,
+			code: 'provider_rejected',
+		})
 	})
 })
 
