@@ -3530,6 +3530,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Embeddings (OpenAI-compatible): vectors from an agent's embedding model
+         * @description `model` is `edgeclaw/<agentId>` (or `<agentId>`) of an agent whose config names an embedding model (`embedding.model`); another agent is 400. `input` is a text or up to 2048 texts of at most 32000 characters; token arrays are refused. `encoding_format: "base64"` answers each vector as base64 of little-endian float32s. The tokens count toward the tenant's daily budget. Errors use OpenAI's shape. See docs/openai.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["EmbeddingRequest"];
+                };
+            };
+            responses: {
+                /** @description One embedding per input, in input order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EmbeddingList"];
+                    };
+                };
+                /** @description Invalid or unsupported request (invalid_request_error) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Missing or invalid API key (authentication_error, invalid_api_key) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Not allowed (permission_error) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Unknown model (model_not_found) or tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Rate limited (rate_limit_exceeded), queue full (queue_full) or daily token budget used up (insufficient_quota); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description The embedding model provider failed (model_upstream_failed) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description No usable key or URL for the embedding model (provider_not_configured) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/gateway": {
         parameters: {
             query?: never;
@@ -7537,6 +7661,10 @@ export interface components {
         };
         Agent: {
             config: {
+                embedding?: {
+                    dimensions?: number;
+                    model: string;
+                };
                 /** @default You are a helpful assistant. */
                 instructions?: string;
                 /** @default {} */
@@ -7975,6 +8103,10 @@ export interface components {
         };
         CreateAgent: {
             config: {
+                embedding?: {
+                    dimensions?: number;
+                    model: string;
+                };
                 /** @default You are a helpful assistant. */
                 instructions?: string;
                 /** @default {} */
@@ -8121,6 +8253,45 @@ export interface components {
             sentAt: number | null;
             /** @enum {string} */
             status: "pending" | "sending" | "sent" | "failed";
+        };
+        Embedding: {
+            /** @description Numbers, or with `encoding_format: "base64"` a base64 string of float32s */
+            embedding: number[] | string;
+            index: number;
+            /** @enum {string} */
+            object: "embedding";
+        };
+        EmbeddingList: {
+            data: components["schemas"]["Embedding"][];
+            /** @example edgeclaw/main */
+            model: string;
+            /** @enum {string} */
+            object: "list";
+            usage: {
+                prompt_tokens: number;
+                total_tokens: number;
+            };
+        };
+        EmbeddingRequest: {
+            /** @description Vector length; the agent's `embedding.dimensions`, else the model's own, when absent. Refused for a model that cannot shorten its vectors. */
+            dimensions?: number | null;
+            /**
+             * @description `float` (the default) or `base64`: the little-endian float32 bytes of each vector, base64-encoded (the openai SDK asks for this and decodes it).
+             * @enum {string|null}
+             */
+            encoding_format?: "float" | "base64" | null;
+            /**
+             * @description A text or up to 2048 texts, each 1–32000 characters. Token arrays are refused.
+             * @example [
+             *       "The quick brown fox",
+             *       "jumps over the lazy dog"
+             *     ]
+             */
+            input: string | (string | number | number[])[];
+            /** @example edgeclaw/main */
+            model: string;
+            /** @description Accepted and ignored. */
+            user?: string | null;
         };
         ErrorsMetrics: {
             agent: string | null;
@@ -8420,7 +8591,7 @@ export interface components {
         };
         Problem: {
             /** @enum {string} */
-            code: "bad_request" | "malformed_json" | "validation_failed" | "credentials_in_url" | "unauthorized" | "forbidden" | "privilege_escalation" | "approval_self_denied" | "tenant_disabled" | "not_found" | "method_not_allowed" | "conflict" | "metrics_source_unconfigured" | "restore_unsupported" | "session_full" | "run_cancelled" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "queue_full" | "budget_exhausted" | "internal_error" | "run_failed" | "run_upstream_failed" | "channel_platform_failed" | "metrics_unavailable" | "not_ready" | "lane_unavailable" | "secrets_unavailable" | "run_unavailable" | "run_timeout";
+            code: "bad_request" | "malformed_json" | "validation_failed" | "credentials_in_url" | "unauthorized" | "forbidden" | "privilege_escalation" | "approval_self_denied" | "tenant_disabled" | "not_found" | "method_not_allowed" | "conflict" | "metrics_source_unconfigured" | "restore_unsupported" | "session_full" | "run_cancelled" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "queue_full" | "budget_exhausted" | "internal_error" | "run_failed" | "run_upstream_failed" | "channel_platform_failed" | "metrics_unavailable" | "model_upstream_failed" | "not_ready" | "lane_unavailable" | "secrets_unavailable" | "run_unavailable" | "model_unavailable" | "run_timeout";
             detail: string;
             errors?: {
                 message: string;
@@ -8482,6 +8653,10 @@ export interface components {
         };
         ReplaceAgent: {
             config: {
+                embedding?: {
+                    dimensions?: number;
+                    model: string;
+                };
                 /** @default You are a helpful assistant. */
                 instructions?: string;
                 /** @default {} */

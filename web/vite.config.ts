@@ -1,7 +1,11 @@
 // The web app (WebChat + console): built from web/ into dist/web, which wrangler.toml's [assets]
 // serves. Hashed file names under /assets/ are cached for a year; index.html never is (the Worker
-// serves it with its security headers, src/gateway/web.ts).
+// serves it with its security headers, src/gateway/web.ts). docs.html is the API reference at /docs
+// (web/src/docs): Swagger UI from the pinned swagger-ui-dist, bundled here like the app's own code.
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
+
+const page = (name: string) => fileURLToPath(new URL(name, import.meta.url))
 
 export default defineConfig({
 	root: import.meta.dirname,
@@ -16,6 +20,9 @@ export default defineConfig({
 		assetsInlineLimit: 0,
 		modulePreload: { polyfill: false },
 		sourcemap: false,
+		rollupOptions: { input: { index: page('index.html'), docs: page('docs.html') } },
+		// Swagger UI is one ~1.8 MB bundle (React included), loaded only by /docs.
+		chunkSizeWarningLimit: 2048,
 	},
 	oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
 })

@@ -3,7 +3,13 @@
 import { z } from 'zod'
 import { SandboxConfig } from '../sandbox/config'
 import { ToolsConfig } from '../tools/config'
-import { BUILTIN_PROVIDERS, PROVIDER_KINDS, PROVIDERS } from './models/providers'
+import {
+	BUILTIN_PROVIDERS,
+	EMBEDDING_KINDS,
+	PROVIDER_KINDS,
+	PROVIDERS,
+	type ProviderKind,
+} from './models/providers'
 import { Slug } from './slug'
 
 export { Slug }
@@ -67,6 +73,18 @@ const ModelPriceConfig = z
 	.object({ input: z.number().min(0).max(10_000), output: z.number().min(0).max(10_000) })
 	.strict()
 
+/**
+ * The agent's embedding model, served at `/v1/embeddings` (docs/openai.md): a ref like the chat
+ * models', through the same providers and keys; `dimensions` is the default vector length.
+ */
+export const EmbeddingConfig = z
+	.object({
+		model: ModelRef,
+		dimensions: z.number().int().min(1).max(8_192).optional(),
+	})
+	.strict()
+export type EmbeddingConfig = z.infer<typeof EmbeddingConfig>
+
 const ProviderId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase slug')
 
 export const AgentConfig = z
@@ -110,6 +128,8 @@ export const AgentConfig = z
 		 * where the built-in list (src/observability/prices.ts) has none or another is negotiated.
 		 */
 		prices: z.record(ModelRef, ModelPriceConfig).optional(),
+		/** An embedding model makes the agent usable at /v1/embeddings; none = not served there. */
+		embedding: EmbeddingConfig.optional(),
 	})
 	.strict()
 	.superRefine((config, ctx) => {
@@ -130,6 +150,39 @@ export const AgentConfig = z
 				message: `unknown provider "${provider}": use ${BUILTIN_PROVIDERS.join(', ')} or define it under "providers"`,
 			})
 		}
+		if (config.embedding) embeddingIssues(config, config.embedding, ctx)
 	})
+
+/** An embedding model names a known provider of a kind that serves embeddings. */
+function embeddingIssues(
+	config: { providers: Record<string, ProviderConfig> },
+	embedding: EmbeddingConfig,
+	ctx: z.RefinementCtx,
+): void {
+	const provider = embedding.model.slice(0, embedding.model.indexOf(':'))
+	const builtin = (BUILTIN_PROVIDERS as readonly string[]).includes(provider)
+	const kind =
+		config.providers[provider]?.kind ?? (builtin ? (provider as ProviderKind) : undefined)
+	const path = ['embedding', 'model']
+	if (!kind) {
+		ctx.addIssue({
+			code: 'custom',
+			path,
+			message: `unknown provider "${provider}": use ${EMBEDDING_KINDS.join(', ')} or define it under "providers"`,
+		})
+	} else if (!PROVIDERS[kind].embed) {
+		ctx.addIssue({
+			code: 'custom',
+			path,
+			message: `${kind} serves no embedding models: use ${EMBEDDING_KINDS.join(', ')}`,
+		})
+	} else if (embedding.dimensions !== undefined && !PROVIDERS[kind].embedDimensions) {
+		ctx.addIssue({
+			code: 'custom',
+			path: ['embedding', 'dimensions'],
+			message: `${kind} embedding models give vectors of their own length: leave dimensions out`,
+		})
+	}
+}
 
 export type AgentConfig = z.infer<typeof AgentConfig>

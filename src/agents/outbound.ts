@@ -1,12 +1,12 @@
 // What an agent config sends out, and where: every secret it names (auth profiles, the default key
-// of a built-in provider used without a `providers` entry, MCP servers) and every URL it chooses
+// of a built-in provider used without a `providers` entry — by a chat or the embedding model — MCP servers) and every URL it chooses
 // (provider base URLs, MCP servers), each with its config path. Saving a config checks both lists
 // under the same rules the runtime applies; the posture report reads them too.
 import { secretSource } from '../security/secrets'
 import { checkUrl, type UrlRules } from '../security/ssrf'
 import type { AgentConfig } from './config'
 import { officialProvider } from './models/providers'
-import { targetsFor } from './models/targets'
+import { targetOf, targetsFor } from './models/targets'
 
 export interface SecretReference {
 	/** Where the config names it, e.g. `providers.x.profiles.0.secret` (relative to the config). */
@@ -44,19 +44,26 @@ export function secretReferences(config: AgentConfig): SecretReference[] {
 			})
 		})
 	}
-	targetsFor(config).forEach((target, i) => {
+	const modelRefs: [string, ReturnType<typeof targetOf>][] = targetsFor(config).map((target, i) => [
+		i === 0 ? 'model.primary' : `model.fallbacks.${i - 1}`,
+		target,
+	])
+	if (config.embedding) {
+		modelRefs.push(['embedding.model', targetOf(config, config.embedding.model)])
+	}
+	for (const [path, target] of modelRefs) {
 		const id = target.ref.slice(0, target.ref.indexOf(':'))
 		const implicitKey = config.providers[id] ? undefined : target.profiles[0]
 		if (implicitKey) {
 			out.push({
-				path: i === 0 ? 'model.primary' : `model.fallbacks.${i - 1}`,
+				path,
 				name: implicitKey.secret,
 				officialFor: target.officialFor,
 				via: id,
 				implicit: true,
 			})
 		}
-	})
+	}
 	config.tools.mcp.forEach((server, i) => {
 		if (server.secret) {
 			out.push({

@@ -1,6 +1,5 @@
-// The gateway: every request passes request id → its metric point → (browser navigations: the web app) → secure headers → CORS → body cap → (for /v1)
+// The gateway: every request passes request id → its metric point → (browser navigations: the web app; /docs: the API reference) → secure headers → CORS → body cap → (for /v1)
 // authentication → validation → route. Errors leave through one envelope (errors.ts).
-import { Scalar } from '@scalar/hono-api-reference'
 import { secureHeaders } from 'hono/secure-headers'
 import { assertEveryRouteHasARule, authorize, SELF_AUTHORISING } from './authz'
 import { type ErrorDialect, errorHandler, notFoundHandler } from './errors'
@@ -12,6 +11,7 @@ import { requestMetrics } from './middleware/metrics'
 import { limitByIp, limitByPrincipal } from './middleware/rate-limit'
 import { type RequestContextOptions, requestContext } from './middleware/request-context'
 import { completionRoutes } from './openai/completions'
+import { embeddingRoutes } from './openai/embeddings'
 import { isOpenAIPath, openAIErrorResponse } from './openai/errors'
 import { modelRoutes } from './openai/models'
 import { createRouter } from './openapi'
@@ -41,7 +41,7 @@ import { streamRoutes } from './routes/sessions/streams'
 import { tenantChangeRoutes } from './routes/tenant-changes'
 import { tenantRoutes } from './routes/tenants'
 import { toolExecutionRoutes } from './routes/tool-executions'
-import { webApp } from './web'
+import { apiReference, webApp } from './web'
 
 export type GatewayOptions = RequestContextOptions
 
@@ -57,6 +57,9 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.use(requestMetrics())
 	// Browser navigations get the web app (its own, stricter headers); the rest is the API.
 	app.use(webApp())
+	// The rendered reference of /openapi.json: a page of the web build, its script served locally,
+	// with the app's headers (so before the API's).
+	app.get('/docs', apiReference())
 	app.use(secureHeaders())
 	app.use(corsFromEnv())
 	app.use(maxBody())
@@ -100,6 +103,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', toolExecutionRoutes)
 	app.route('/', metricRoutes)
 	app.route('/', completionRoutes)
+	app.route('/', embeddingRoutes)
 	app.route('/', modelRoutes)
 
 	app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -116,9 +120,6 @@ export function createGateway(options: GatewayOptions = {}) {
 			description: 'Agentic-AI gateway on Cloudflare Workers. Errors are RFC 9457 problem+json.',
 		},
 	})
-
-	// A rendered reference of the same document (Scalar; its script loads from a CDN in the browser).
-	app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'edgeclaw API' }))
 
 	assertEveryRouteHasARule(app.routes, SELF_AUTHORISING)
 	app.onError(errorHandler(ERROR_DIALECTS))

@@ -241,6 +241,8 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 	// OpenAI-compatible routes name their session and agent in the body or a model id, not the
 	// path: the handlers authorise the concrete resource again once they know it (authorizeRule).
 	['POST', '/v1/chat/completions', { action: 'sessions:send', resource: 'session' }],
+	// An embedding spends tokens of the agent's model without a session: an action of its own.
+	['POST', '/v1/embeddings', { action: 'agents:embed', resource: 'agent' }],
 	['GET', '/v1/models', { action: 'agents:list', resource: 'agent' }],
 	['GET', '/v1/models/{model}', { action: 'agents:read', resource: 'agent' }],
 	['GET', '/v1/models/{owner}/{model}', { action: 'agents:read', resource: 'agent' }],

@@ -32,10 +32,12 @@ export const PROBLEMS = {
 	run_upstream_failed: { status: 502, title: 'Run failed at the model providers' },
 	channel_platform_failed: { status: 502, title: 'The channel platform refused the request' },
 	metrics_unavailable: { status: 502, title: 'The metrics store did not answer' },
+	model_upstream_failed: { status: 502, title: 'The model provider failed' },
 	not_ready: { status: 503, title: 'Service not ready' },
 	lane_unavailable: { status: 503, title: 'Session lane unavailable' },
 	secrets_unavailable: { status: 503, title: 'Tenant secrets are not configured' },
 	run_unavailable: { status: 503, title: 'Run cannot be served now' },
+	model_unavailable: { status: 503, title: 'Model cannot be served now' },
 	run_timeout: { status: 504, title: 'Run did not finish in time' },
 } as const satisfies Record<string, { status: number; title: string }>
 

@@ -3,7 +3,8 @@
 // headers come from web/public/_headers). Every other browser navigation that is not an API path —
 // `/`, `/chat`, `/sessions/…` — gets the app's index.html from the assets binding, with a strict
 // Content-Security-Policy and no caching. A WebSocket upgrade at `/` is never a navigation: it stays
-// the OpenClaw socket.
+// the OpenClaw socket. The API reference at `/docs` is another page of the same build (docs.html,
+// Swagger UI bundled from the pinned swagger-ui-dist), served with the same headers.
 import type { Context, MiddlewareHandler } from 'hono'
 import type { GatewayEnv } from './context'
 
@@ -48,10 +49,9 @@ export function isAppNavigation(req: Request, path: string): boolean {
 	return true
 }
 
-async function appShell(c: Context<GatewayEnv>): Promise<Response> {
-	const assets = c.env.ASSETS
-	// `/` is index.html (assets answer /index.html with a redirect to /).
-	const res = await assets.fetch(new URL('/', c.req.url), { method: c.req.method })
+/** A page of the web build at `assetPath`, with the app's headers. */
+async function page(c: Context<GatewayEnv>, assetPath: string): Promise<Response> {
+	const res = await c.env.ASSETS.fetch(new URL(assetPath, c.req.url), { method: c.req.method })
 	const headers = new Headers(res.headers)
 	for (const [name, value] of Object.entries(APP_HEADERS)) headers.set(name, value)
 	headers.set('x-request-id', c.get('requestId'))
@@ -65,5 +65,16 @@ async function appShell(c: Context<GatewayEnv>): Promise<Response> {
 export const webApp = (): MiddlewareHandler<GatewayEnv> =>
 	async function webApp(c, next) {
 		if (!c.env.ASSETS || !isAppNavigation(c.req.raw, c.req.path)) return next()
-		return appShell(c)
+		// `/` is index.html (assets answer /index.html with a redirect to /).
+		return page(c, '/')
+	}
+
+/**
+ * GET /docs: the rendered reference of /openapi.json (docs.html; assets answer `/docs` with it).
+ * Its script and styles are hashed files under /assets/, so it renders offline and needs no CDN.
+ */
+export const apiReference = (): MiddlewareHandler<GatewayEnv> =>
+	async function apiReference(c) {
+		if (!c.env.ASSETS) return c.notFound()
+		return page(c, '/docs')
 	}

@@ -79,7 +79,11 @@ export interface ModelCallPoint extends PointBase {
 	costUsd?: number
 	/** True when an earlier target or profile of the same step failed first. */
 	failover: boolean
+	/** What the call was: a step of a run (`generate`, the default) or `/v1/embeddings`. */
+	purpose?: ModelCallPurpose
 }
+
+export type ModelCallPurpose = 'generate' | 'embedding'
 
 /** One tool execution, in the lane or as a job. */
 export interface ToolPoint extends PointBase {
@@ -152,6 +156,8 @@ export const BLOB = {
 	detail1: 7,
 	detail2: 8,
 	detail3: 9,
+	/** model_call: `generate` or `embedding`; `''` for the other kinds. */
+	purpose: 10,
 } as const
 
 export const DOUBLE = {
@@ -326,6 +332,7 @@ export function dataPoint(p: MetricPoint): AnalyticsEngineDataPoint {
 		clip(f.details[0], 256),
 		clip(f.details[1], 256),
 		f.details[2],
+		p.kind === 'model_call' ? (p.purpose ?? 'generate') : '',
 	]
 	const doubles = [
 		1,

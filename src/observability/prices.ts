@@ -35,6 +35,10 @@ export const LIST_PRICES: Readonly<Record<string, ModelPrice>> = {
 	o3: { input: 2, output: 8 },
 	'o3-mini': { input: 1.1, output: 4.4 },
 	'o4-mini': { input: 1.1, output: 4.4 },
+	// Embedding models (/v1/embeddings): input tokens only.
+	'text-embedding-3-small': { input: 0.02, output: 0 },
+	'text-embedding-3-large': { input: 0.13, output: 0 },
+	'text-embedding-ada-002': { input: 0.1, output: 0 },
 }
 
 /** A snapshot's date or `-latest` at the end of a model name. */

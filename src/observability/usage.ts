@@ -5,7 +5,7 @@
 import { PacedWrites } from '../db/paced-writes'
 import { type UsageDelta, utcDay } from '../db/usage'
 import type { Logger } from './logger'
-import { type MetricsSink, type ModelCallPoint, pointBase } from './metrics'
+import { type MetricsSink, type ModelCallPoint, type ModelCallPurpose, pointBase } from './metrics'
 import { costOf, type ModelPrice, priceOf } from './prices'
 
 /** One call to a model provider, successful or not. */
@@ -24,6 +24,8 @@ export interface ModelCallRecord {
 	status?: number
 	/** True when an earlier target or profile of the same step failed first. */
 	failover?: boolean
+	/** `embedding` for a `/v1/embeddings` call; else a step of a run. */
+	purpose?: ModelCallPurpose
 }
 
 /** The agent a call is accounted to; its config's `prices` (USD per million tokens) go first. */
@@ -63,6 +65,7 @@ export function modelCallMetric(
 		outputTokens: call.outputTokens,
 		...(costUsd !== undefined && { costUsd }),
 		failover: call.failover === true,
+		...(call.purpose !== undefined && { purpose: call.purpose }),
 	}
 }
 

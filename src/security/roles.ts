@@ -82,6 +82,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 	role('member', [
 		'agents:list',
 		'agents:read',
+		'agents:embed',
 		'sessions:list',
 		'sessions:read',
 		'sessions:send',

@@ -1,9 +1,10 @@
 // How the Worker serves the app to a real browser: index.html at `/` and at every app path with the
 // security headers (a strict CSP, nosniff, no referrer) and no caching; the hashed bundles under
-// /assets/ cached for a year. The app then boots under that CSP without a single violation.
+// /assets/ cached for a year. The app then boots under that CSP without a single violation; so does
+// the API reference at /docs, every byte of it from this origin.
 import type { Response } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { useBrowser } from './browser.js'
+import { baseUrl, useBrowser } from './browser.js'
 
 const browser = useBrowser()
 
@@ -66,5 +67,36 @@ describe('serving the app', () => {
 		const res = await app.page.goto('/v1/agents')
 		expect(res?.status()).toBe(401)
 		expect((await res?.allHeaders())?.['content-type']).toMatch(/^application\/problem\+json/)
+	})
+})
+
+describe('the API reference at /docs', () => {
+	it('renders /openapi.json from local assets only, cached for a year, under the strict CSP', async () => {
+		const app = await browser.open()
+		const origin = new URL(baseUrl).origin
+		const requested: string[] = []
+		const assets: Response[] = []
+		app.page.on('request', (r) => {
+			requested.push(r.url())
+		})
+		app.page.on('response', (r) => {
+			if (new URL(r.url()).pathname.startsWith('/assets/')) assets.push(r)
+		})
+		const res = await app.page.goto('/docs')
+		expectAppHeaders(res, (await res?.allHeaders()) ?? {})
+		// Swagger UI rendered the document: an operation of the chat completions route.
+		await app.page
+			.locator('.opblock-summary-path', { hasText: '/v1/chat/completions' })
+			.first()
+			.waitFor()
+		expect(
+			requested.filter((url) => !url.startsWith('data:') && new URL(url).origin !== origin),
+		).toEqual([])
+		const scripts = assets.filter((r) => /\.js$/.test(new URL(r.url()).pathname))
+		expect(scripts.length).toBeGreaterThan(0)
+		for (const asset of assets) {
+			const cache = (await asset.allHeaders())['cache-control'] ?? ''
+			expect(cache, asset.url()).toMatch(/\bimmutable\b/)
+		}
 	})
 })

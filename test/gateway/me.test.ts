@@ -39,7 +39,13 @@ const VIEWER = [
 	'sessions:stream',
 	'usage:read',
 ]
-const MEMBER = [...VIEWER, 'sessions:cancel', 'sessions:reset', 'sessions:send'].sort()
+const MEMBER = [
+	...VIEWER,
+	'agents:embed',
+	'sessions:cancel',
+	'sessions:reset',
+	'sessions:send',
+].sort()
 
 async function me(secret: string, headers: Record<string, string> = {}): Promise<Me> {
 	const res = await as(secret, '/v1/me', { headers })

@@ -1,6 +1,7 @@
 // The web app served by the Worker: browser navigations (`/`, app paths) get dist/web's index.html
-// with the app's strict headers; API paths, the docs, webhooks, WebSocket upgrades and anything
-// that is not a GET/HEAD asking for HTML keep their own answers. Needs `npm run build:web` first.
+// with the app's strict headers; API paths, webhooks, WebSocket upgrades and anything that is not a
+// GET/HEAD asking for HTML keep their own answers. The API reference at /docs is the build's
+// docs.html, its script and styles local hashed assets. Needs `npm run build:web` first.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { call } from '../helpers'
@@ -61,7 +62,7 @@ describe('the web app', () => {
 		expect(await res.text()).toBe('')
 	})
 
-	it('never answers the API, its docs or webhooks with the app', async () => {
+	it('never answers the API, its reference or webhooks with the app', async () => {
 		for (const path of [
 			'/v1/me',
 			'/v1/agents',
@@ -69,7 +70,6 @@ describe('the web app', () => {
 			'/health',
 			'/ready',
 			'/openapi.json',
-			'/docs',
 			'/hooks/telegram/x',
 		]) {
 			const res = await call(path, { headers: HTML })
@@ -81,6 +81,7 @@ describe('the web app', () => {
 		}
 		expect((await call('/v1/me', { headers: HTML })).status).toBe(401)
 		expect((await call('/health', { headers: HTML })).status).toBe(200)
+		expect(isAppShell(await (await call('/docs', { headers: HTML })).text())).toBe(false)
 	})
 
 	it('keeps the OpenClaw socket at / for a WebSocket upgrade, even one that accepts HTML', async () => {
@@ -105,5 +106,46 @@ describe('the web app', () => {
 		const plain = (await (await call('/')).json()) as { code: string; detail: string }
 		expect(plain.code).toBe('upgrade_required')
 		expect(plain.detail).toContain('WebSocket upgrade')
+	})
+})
+
+describe('the API reference at /docs', () => {
+	/** The paths of the page's scripts and stylesheets. */
+	const assetsOf = (body: string) =>
+		[...body.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '')
+
+	it('is a page whose script and styles are local hashed assets, under the strict headers', async () => {
+		for (const init of [{}, { headers: HTML }]) {
+			const res = await call('/docs', init)
+			expect(res.status).toBe(200)
+			expectAppHeaders(res)
+			// The app's own headers, not the API's laxer defaults.
+			expect(res.headers.get('x-frame-options')).toBe('DENY')
+			const body = await res.text()
+			expect(body).toContain('data-spec-url="/openapi.json"')
+			const assets = assetsOf(body)
+			expect(assets.filter((a) => a.endsWith('.js')).length).toBeGreaterThan(0)
+			expect(assets.filter((a) => a.endsWith('.css')).length).toBeGreaterThan(0)
+			for (const asset of assets) expect(asset, asset).toMatch(/^\/assets\/[\w.-]+-[\w-]{6,}\.\w+$/)
+			expect(body).not.toMatch(/https?:\/\//)
+		}
+	})
+
+	it('its assets are in the build: Swagger UI, served as script and stylesheet', async () => {
+		const body = await (await call('/docs')).text()
+		for (const asset of assetsOf(body).filter((a) => /\.(js|css)$/.test(a))) {
+			const res = await env.ASSETS.fetch(new Request(`http://assets.test${asset}`))
+			expect(res.status, asset).toBe(200)
+			expect(res.headers.get('content-type'), asset).toMatch(/javascript|text\/css/)
+			const text = await res.text()
+			if (asset.endsWith('.js')) expect(text).toContain('SwaggerUI')
+		}
+	})
+
+	it('answers HEAD with the headers and no body', async () => {
+		const res = await call('/docs', { method: 'HEAD' })
+		expect(res.status).toBe(200)
+		expectAppHeaders(res)
+		expect(await res.text()).toBe('')
 	})
 })

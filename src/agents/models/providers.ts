@@ -4,10 +4,11 @@
 import { createAnthropic } from '@ai-sdk/anthropic'
 import { createOpenAI } from '@ai-sdk/openai'
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
-import type { LanguageModelV4, SharedV4ProviderOptions } from '@ai-sdk/provider'
+import type { EmbeddingModelV4, LanguageModelV4, SharedV4ProviderOptions } from '@ai-sdk/provider'
 import { createWorkersAI } from 'workers-ai-provider'
 import { ModelError } from './errors'
 import { answerOption, OfflineLanguageModel, SUMMARIZE_OPTION } from './offline'
+import { OfflineEmbeddingModel } from './offline-embedding'
 
 /**
  * What a model step is for. An LLM reads that from the prompt; a provider that cannot (the
@@ -52,6 +53,10 @@ export interface ProviderSpec {
 	/** Provider options a step of this purpose needs (only for models that cannot read a prompt). */
 	options?(purpose: StepPurpose): SharedV4ProviderOptions
 	create(call: ModelCall): LanguageModelV4
+	/** The kind's embedding model (`/v1/embeddings`); absent = it serves none. */
+	embed?(call: ModelCall): EmbeddingModelV4
+	/** Its embedding models take a requested vector length (`dimensions`). */
+	embedDimensions?: true
 }
 
 /**
@@ -81,6 +86,24 @@ function requiredKey(call: ModelCall): string {
 	)
 }
 
+function workersAI(call: ModelCall): Ai {
+	const binding = call.env.AI as Ai | undefined
+	if (binding) return binding
+	throw new ModelError(
+		'provider_not_configured',
+		`model "${call.ref}" needs the Workers AI binding "AI" (see docs/configuration.md)`,
+	)
+}
+
+const openAICompatible = (call: ModelCall) =>
+	createOpenAICompatible({
+		name: 'openai-compatible',
+		baseURL: call.baseURL ?? '',
+		includeUsage: true,
+		...(call.apiKey ? { apiKey: call.apiKey } : {}),
+		fetch: call.fetch,
+	})
+
 /** Keeps the keys of a table literal while typing every entry as a ProviderSpec. */
 const providerTable = <K extends string>(providers: Record<K, ProviderSpec>) => providers
 
@@ -91,20 +114,14 @@ export const PROVIDERS = providerTable({
 		options: (purpose) =>
 			purpose.task === 'summarize' ? SUMMARIZE_OPTION : answerOption(purpose.newMessages),
 		create: (call) => new OfflineLanguageModel(call.modelId),
+		embed: (call) => new OfflineEmbeddingModel(call.modelId),
+		embedDimensions: true,
 	},
 	'workers-ai': {
 		sharedWithoutKey: true,
 		contextWindow: { default: 24_000, byModel: MODEL_FAMILY_WINDOWS },
-		create(call) {
-			const binding = call.env.AI as Ai | undefined
-			if (!binding) {
-				throw new ModelError(
-					'provider_not_configured',
-					`model "${call.ref}" needs the Workers AI binding "AI" (see docs/configuration.md)`,
-				)
-			}
-			return createWorkersAI({ binding })(call.modelId as never)
-		},
+		create: (call) => createWorkersAI({ binding: workersAI(call) })(call.modelId as never),
+		embed: (call) => createWorkersAI({ binding: workersAI(call) }).embedding(call.modelId),
 	},
 	anthropic: {
 		defaultSecret: 'ANTHROPIC_API_KEY',
@@ -119,18 +136,16 @@ export const PROVIDERS = providerTable({
 		contextWindow: { default: 128_000, byModel: MODEL_FAMILY_WINDOWS },
 		create: (call) =>
 			createOpenAI({ ...withBaseURL(call), apiKey: requiredKey(call) }).chat(call.modelId),
+		embed: (call) =>
+			createOpenAI({ ...withBaseURL(call), apiKey: requiredKey(call) }).embedding(call.modelId),
+		embedDimensions: true,
 	},
 	'openai-compatible': {
 		needsBaseURL: true,
 		contextWindow: { default: 32_000, byModel: MODEL_FAMILY_WINDOWS },
-		create: (call) =>
-			createOpenAICompatible({
-				name: 'openai-compatible',
-				baseURL: call.baseURL ?? '',
-				includeUsage: true,
-				...(call.apiKey ? { apiKey: call.apiKey } : {}),
-				fetch: call.fetch,
-			})(call.modelId),
+		create: (call) => openAICompatible(call)(call.modelId),
+		embed: (call) => openAICompatible(call).embeddingModel(call.modelId),
+		embedDimensions: true,
 	},
 })
 
@@ -138,6 +153,11 @@ export type ProviderKind = keyof typeof PROVIDERS
 
 /** The provider kinds as a tuple, for `z.enum`. */
 export const PROVIDER_KINDS = Object.keys(PROVIDERS) as [ProviderKind, ...ProviderKind[]]
+
+/** The kinds that serve embedding models. */
+export const EMBEDDING_KINDS: readonly ProviderKind[] = PROVIDER_KINDS.filter(
+	(kind) => PROVIDERS[kind].embed !== undefined,
+)
 
 /** Kinds a model ref may name without a `providers` entry: every kind with an endpoint of its own. */
 export const BUILTIN_PROVIDERS: readonly ProviderKind[] = PROVIDER_KINDS.filter(

@@ -71,14 +71,24 @@ export const traceparentOf = (trace: TraceContext | undefined): { traceparent?: 
  * Usage is read through a 5 s per-isolate cache and lands in D1 within seconds of each call, so
  * a tenant can overrun its budget by the turns of those few seconds; never by more.
  */
-export async function checkBudget(env: Env, lane: LaneHandle): Promise<void> {
-	if (lane.dailyTokenBudget === null) return
+export function checkBudget(env: Env, lane: LaneHandle): Promise<void> {
+	return checkTenantBudget(env, lane.ref.tenantId, lane.dailyTokenBudget, 'new runs resume')
+}
+
+/** The same check for any model call of the tenant (`dailyTokenBudget` null = unlimited). */
+export async function checkTenantBudget(
+	env: Env,
+	tenantId: string,
+	dailyTokenBudget: number | null,
+	resume = 'model calls resume',
+): Promise<void> {
+	if (dailyTokenBudget === null) return
 	const now = Date.now()
-	const used = await cachedTokensUsed(database(env.DB), lane.ref.tenantId, utcDay(now))
-	if (used < lane.dailyTokenBudget) return
+	const used = await cachedTokensUsed(database(env.DB), tenantId, utcDay(now))
+	if (used < dailyTokenBudget) return
 	throw new ProblemError(
 		'budget_exhausted',
-		`Tenant "${lane.ref.tenantId}" used ${used} of its ${lane.dailyTokenBudget} tokens today (UTC); new runs resume at midnight UTC.`,
+		`Tenant "${tenantId}" used ${used} of its ${dailyTokenBudget} tokens today (UTC); ${resume} at midnight UTC.`,
 		{ headers: { 'retry-after': String(secondsToUtcMidnight(now)) } },
 	)
 }

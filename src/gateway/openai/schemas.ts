@@ -231,7 +231,8 @@ export const OpenAIErrorSchema = z
 	})
 	.openapi('OpenAIError')
 
-const error = (description: string) => ({
+/** An error response in OpenAI's shape, for a route's `responses`. */
+export const error = (description: string) => ({
 	description,
 	content: { 'application/json': { schema: OpenAIErrorSchema } },
 })

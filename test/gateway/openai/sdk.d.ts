@@ -73,6 +73,22 @@ export interface Model {
 	owned_by: string
 }
 
+export interface EmbeddingCreateParams {
+	model: string
+	input: string | string[] | number[] | number[][]
+	encoding_format?: 'float' | 'base64'
+	dimensions?: number
+	user?: string
+	[field: string]: unknown
+}
+
+export interface CreateEmbeddingResponse {
+	object: 'list'
+	data: { object: 'embedding'; index: number; embedding: number[] }[]
+	model: string
+	usage: { prompt_tokens: number; total_tokens: number }
+}
+
 export interface RequestOptions {
 	headers?: Record<string, string>
 }
@@ -114,6 +130,12 @@ export declare class OpenAI {
 				options?: RequestOptions,
 			): APIPromise<ChatCompletion>
 		}
+	}
+	embeddings: {
+		create(
+			body: EmbeddingCreateParams,
+			options?: RequestOptions,
+		): APIPromise<CreateEmbeddingResponse>
 	}
 	models: {
 		list(options?: RequestOptions): Promise<{ data: Model[] }>
