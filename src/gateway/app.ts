@@ -14,6 +14,7 @@ import { type RequestContextOptions, requestContext } from './middleware/request
 import { completionRoutes } from './openai/completions'
 import { isOpenAIPath, openAIErrorResponse } from './openai/errors'
 import { modelRoutes } from './openai/models'
+import { responseRoutes } from './openai/responses'
 import { createRouter } from './openapi'
 import { openclawRoutes } from './openclaw/route'
 import { adminLaneRoutes } from './routes/admin-lanes'
@@ -100,6 +101,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', toolExecutionRoutes)
 	app.route('/', metricRoutes)
 	app.route('/', completionRoutes)
+	app.route('/', responseRoutes)
 	app.route('/', modelRoutes)
 
 	app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -241,6 +241,13 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 	// OpenAI-compatible routes name their session and agent in the body or a model id, not the
 	// path: the handlers authorise the concrete resource again once they know it (authorizeRule).
 	['POST', '/v1/chat/completions', { action: 'sessions:send', resource: 'session' }],
+	['POST', '/v1/responses', { action: 'sessions:send', resource: 'session' }],
+	['GET', '/v1/responses/{response_id}', { action: 'sessions:read', resource: 'session' }],
+	[
+		'POST',
+		'/v1/responses/{response_id}/cancel',
+		{ action: 'sessions:cancel', resource: 'session' },
+	],
 	['GET', '/v1/models', { action: 'agents:list', resource: 'agent' }],
 	['GET', '/v1/models/{model}', { action: 'agents:read', resource: 'agent' }],
 	['GET', '/v1/models/{owner}/{model}', { action: 'agents:read', resource: 'agent' }],

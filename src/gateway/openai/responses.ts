@@ -1,0 +1,291 @@
+// The Responses API (`/v1/responses`): a request becomes one turn of an agent's session lane, as a
+// chat completion does; its id names the run and the session (responses-ids.ts), so that
+// `previous_response_id` continues that session and the response can be retrieved or cancelled.
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { resolveAgent } from '../../agents/lookup'
+import { database } from '../../db/client'
+import { SessionKey } from '../../lanes/name'
+import { isFinished, type LaneResult, type RunView, type SubmitRequest } from '../../lanes/types'
+import { authorizeRule } from '../authz'
+import type { GatewayEnv } from '../context'
+import {
+	callLane,
+	checkBudget,
+	type LaneHandle,
+	openLane,
+	subjectOf,
+	traceparentOf,
+} from '../lane/client'
+import { jsonBody } from '../middleware/body'
+import { bearerAuth, createRouter, json } from '../openapi'
+import { ProblemError } from '../problem'
+import { IdempotencyKey } from '../routes/sessions/schemas'
+import { afterwards, endEphemeral, lastEventSeq, WAIT_GRACE_MS } from './completions'
+import { badParam, modelNotFound, runFailure } from './errors'
+import { agentIdOf, modelIdOf, SESSION_HEADER, sessionKeyFor } from './names'
+import { parseResponseId, type ResponseRef, responseIdOf } from './responses-ids'
+import { type InputResolver, refuseUnsupported, responseTurnOf } from './responses-input'
+import { echoOf, responseOf, storedEcho } from './responses-output'
+import { ResponseCreateRequest, ResponseObject } from './responses-schemas'
+import { responseStream } from './responses-stream'
+import { openAIErrors, runErrors } from './schemas'
+
+const create = createRoute({
+	method: 'post',
+	path: '/v1/responses',
+	tags: ['openai'],
+	security: bearerAuth,
+	summary: 'Create a response (OpenAI Responses API): one turn of an agent',
+	description:
+		"`model` is `edgeclaw/<agentId>`. `previous_response_id` continues that response's session; otherwise the session is the `x-edgeclaw-session` header, else one per `user`, else new (kept unless `store: false`). The last user message of `input` is the turn; earlier items and `instructions` seed a new session. `stream: true` answers with the typed Server-Sent Events (`response.created` … `response.completed`). Client-side tools and structured output are refused (400). See docs/openai.md.",
+	middleware: [jsonBody()] as const,
+	request: {
+		headers: z.object({
+			[SESSION_HEADER]: SessionKey.optional(),
+			'idempotency-key': IdempotencyKey.optional(),
+		}),
+		body: { required: true, content: { 'application/json': { schema: ResponseCreateRequest } } },
+	},
+	responses: {
+		200: {
+			description: 'The response, or with `stream: true` a `text/event-stream` of its events',
+			content: {
+				'application/json': { schema: ResponseObject },
+				'text/event-stream': { schema: z.string() },
+			},
+		},
+		...openAIErrors,
+		...runErrors,
+	},
+})
+
+const ResponseIdParam = z.object({
+	response_id: z.string().min(1).max(1_000).openapi({ example: 'resp_bWFpbiBvcGVuYWktMSAwYjhm…' }),
+})
+
+const retrieve = createRoute({
+	method: 'get',
+	path: '/v1/responses/{response_id}',
+	tags: ['openai'],
+	security: bearerAuth,
+	summary: 'Retrieve a stored response (OpenAI Responses API): the run it names',
+	request: { params: ResponseIdParam },
+	responses: { 200: json(ResponseObject, 'The response'), ...openAIErrors },
+})
+
+const cancel = createRoute({
+	method: 'post',
+	path: '/v1/responses/{response_id}/cancel',
+	tags: ['openai'],
+	security: bearerAuth,
+	summary: 'Cancel a response that is queued or in progress: cancels its run',
+	request: { params: ResponseIdParam },
+	responses: {
+		200: json(ResponseObject, 'The cancelled response'),
+		...openAIErrors,
+		409: runErrors[409],
+	},
+})
+
+const unknownModel = (model: string) =>
+	modelNotFound(
+		`The model "${model}" does not exist: models are "edgeclaw/<agentId>" for the agents of this tenant (GET /v1/models).`,
+	)
+
+const responseNotFound = (id: string) =>
+	new ProblemError('not_found', `No response with id "${id.slice(0, 600)}" was found.`, {
+		extensions: { param: 'response_id' },
+	})
+
+const previousNotFound = (id: string) =>
+	badParam(
+		'previous_response_id',
+		`Previous response with id "${id.slice(0, 600)}" not found.`,
+		'previous_response_not_found',
+	)
+
+/** A response that is still running when the wait ends: it goes on, and can be retrieved. */
+const stillRunning = (ref: ResponseRef, run: RunView) =>
+	new ProblemError(
+		'run_timeout',
+		`The response ${responseIdOf(ref)} is still ${run.status}; it goes on in session "${ref.sessionKey}" and can be retrieved (GET /v1/responses/{id}).`,
+		{ extensions: { reason: 'timeout' }, headers: { [SESSION_HEADER]: ref.sessionKey } },
+	)
+
+/** The lane of a response id, for the caller's tenant; 404 for anything it does not hold. */
+async function laneOf(
+	c: Context<GatewayEnv>,
+	id: string,
+	action: 'sessions:read' | 'sessions:cancel',
+): Promise<{ ref: ResponseRef; lane: LaneHandle }> {
+	const ref = parseResponseId(id)
+	if (!ref) throw responseNotFound(id)
+	await authorizeRule(
+		c,
+		{ action, resource: 'session', param: 'sessionKey' },
+		{ sessionKey: ref.sessionKey },
+	)
+	try {
+		return {
+			ref,
+			lane: await openLane(c.env, c.get('principal').tenantId, ref.sessionKey, ref.agentId),
+		}
+	} catch (error) {
+		if (error instanceof ProblemError && error.code === 'not_found') throw responseNotFound(id)
+		throw error
+	}
+}
+
+/** The stored run of a response, or undefined (no such session or run). */
+async function runOf(c: Context<GatewayEnv>, lane: LaneHandle, runId: string) {
+	const result = await callLane(c.get('logger'), async () => ({
+		ok: true as const,
+		value: (await lane.stub.getRun(runId)) as LaneResult<RunView>,
+	}))
+	return result.ok ? result.value : undefined
+}
+
+/** Earlier answers named by `item_reference`: read from their own sessions, as the caller may. */
+const resolverFor = (c: Context<GatewayEnv>): InputResolver => ({
+	async answerOf(ref) {
+		try {
+			const { lane } = await laneOf(c, responseIdOf(ref), 'sessions:read')
+			const run = await runOf(c, lane, ref.runId)
+			return run?.status === 'succeeded' ? (run.output ?? '') : undefined
+		} catch (error) {
+			if (error instanceof ProblemError && error.code === 'not_found') return undefined
+			throw error
+		}
+	},
+})
+
+/**
+ * The session of a new response: the previous response's (the header, if sent, must agree),
+ * else the header's, else one per `user`, else a new one — ephemeral only with `store: false`.
+ */
+async function sessionOf(
+	body: ResponseCreateRequest,
+	agentId: string,
+	header: string | undefined,
+): Promise<{ sessionKey: string; ephemeral: boolean; previous?: ResponseRef }> {
+	const previousId = body.previous_response_id
+	if (previousId) {
+		const previous = parseResponseId(previousId)
+		if (!previous) throw previousNotFound(previousId)
+		if (previous.agentId !== agentId) {
+			throw badParam(
+				'model',
+				`The previous response is of model "${modelIdOf(previous.agentId)}": a session keeps its agent.`,
+				'invalid_value',
+			)
+		}
+		if (header !== undefined && header !== previous.sessionKey) {
+			throw badParam(
+				SESSION_HEADER,
+				'The x-edgeclaw-session header names another session than previous_response_id.',
+				'invalid_value',
+			)
+		}
+		return { sessionKey: previous.sessionKey, ephemeral: false, previous }
+	}
+	const { sessionKey, source } = await sessionKeyFor(header, body.user)
+	return { sessionKey, ephemeral: source === 'ephemeral' && body.store === false }
+}
+
+export const responseRoutes = createRouter()
+	.openapi(create, async (c) => {
+		const body = c.req.valid('json')
+		const headers = c.req.valid('header')
+		refuseUnsupported(body)
+		const principal = c.get('principal')
+		const agentId = agentIdOf(body.model)
+		if (!agentId || !(await resolveAgent(database(c.env.DB), principal.tenantId, agentId))) {
+			throw unknownModel(body.model)
+		}
+		const { sessionKey, ephemeral, previous } = await sessionOf(
+			body,
+			agentId,
+			headers[SESSION_HEADER],
+		)
+		// The route's rule saw no session (it is not in the path); a policy on this one applies too.
+		await authorizeRule(
+			c,
+			{ action: 'sessions:send', resource: 'session', param: 'sessionKey' },
+			{ sessionKey },
+		)
+		const lane = await openLane(c.env, principal.tenantId, sessionKey, agentId)
+		if (previous && !(await runOf(c, lane, previous.runId))) {
+			throw previousNotFound(body.previous_response_id as string)
+		}
+		await checkBudget(c.env, lane)
+		const idempotencyKey = headers['idempotency-key']
+		const request: SubmitRequest = {
+			session: lane.ref,
+			agent: lane.agent,
+			...(await responseTurnOf(body, resolverFor(c))),
+			mode: 'followup',
+			maxConcurrentRuns: lane.maxConcurrentRuns,
+			subject: subjectOf(principal),
+			...(idempotencyKey !== undefined && { idempotencyKey }),
+			...traceparentOf(c.get('trace')),
+		}
+		const echo = echoOf(body)
+		const refTo = (run: RunView): ResponseRef => ({ agentId, sessionKey, runId: run.runId })
+
+		if (body.stream) {
+			const after = await lastEventSeq(c, lane)
+			const outcome = await callLane(c.get('logger'), () => lane.stub.send(request))
+			const events = responseStream({
+				events: lane.stub,
+				readRun: () => runOf(c, lane, outcome.run.runId),
+				run: outcome.run,
+				after,
+				duplicate: outcome.duplicate,
+				ref: refTo(outcome.run),
+				agent: lane.agent,
+				echo,
+				logger: c.get('logger'),
+			})
+			const stream = ephemeral
+				? events.pipeThrough(afterwards(() => endEphemeral(c, lane)))
+				: events
+			return new Response(stream, {
+				status: 200,
+				headers: {
+					'content-type': 'text/event-stream; charset=utf-8',
+					'cache-control': 'no-cache, no-transform',
+					'x-accel-buffering': 'no',
+					[SESSION_HEADER]: sessionKey,
+				},
+			})
+		}
+
+		// In the background the run is only queued: the answer is retrieved later by its id.
+		const waitMs = body.background ? 0 : lane.agent.config.limits.runDeadlineMs + WAIT_GRACE_MS
+		const outcome = await callLane(c.get('logger'), () => lane.stub.send(request, { waitMs }))
+		const run = outcome.final ?? outcome.run
+		if (ephemeral) endEphemeral(c, lane)
+		c.header(SESSION_HEADER, sessionKey)
+		if (body.background) return c.json(responseOf(refTo(run), run, lane.agent, echo), 200)
+		if (!isFinished(run.status)) throw stillRunning(refTo(run), run)
+		// The errors of a run that ended without an answer carry the session, like its answer would.
+		if (run.status !== 'succeeded') throw runFailure(run, { [SESSION_HEADER]: sessionKey })
+		return c.json(responseOf(refTo(run), run, lane.agent, echo), 200)
+	})
+	.openapi(retrieve, async (c) => {
+		const id = c.req.valid('param').response_id
+		const { ref, lane } = await laneOf(c, id, 'sessions:read')
+		const run = await runOf(c, lane, ref.runId)
+		if (!run) throw responseNotFound(id)
+		c.header(SESSION_HEADER, ref.sessionKey)
+		return c.json(responseOf(ref, run, lane.agent, storedEcho(modelIdOf(ref.agentId))), 200)
+	})
+	.openapi(cancel, async (c) => {
+		const id = c.req.valid('param').response_id
+		const { ref, lane } = await laneOf(c, id, 'sessions:cancel')
+		if (!(await runOf(c, lane, ref.runId))) throw responseNotFound(id)
+		const run = await callLane(c.get('logger'), () => lane.stub.cancel(ref.runId))
+		c.header(SESSION_HEADER, ref.sessionKey)
+		return c.json(responseOf(ref, run, lane.agent, storedEcho(modelIdOf(ref.agentId))), 200)
+	})
