@@ -82,8 +82,8 @@ export type ResponseUsage = z.infer<typeof ResponseUsage>
 export const OutputText = z.object({
 	type: z.literal('output_text'),
 	text: z.string(),
-	annotations: z.array(z.never()),
-	logprobs: z.array(z.never()),
+	annotations: z.array(z.unknown()).max(0),
+	logprobs: z.array(z.unknown()).max(0),
 })
 export type OutputText = z.infer<typeof OutputText>
 
@@ -135,7 +135,7 @@ export const ResponseObject = z
 		temperature: z.number().nullable(),
 		text: z.object({ format: z.object({ type: z.literal('text') }) }),
 		tool_choice: z.string(),
-		tools: z.array(z.never()),
+		tools: z.array(z.unknown()).max(0),
 		top_p: z.number().nullable(),
 		truncation: z.literal('disabled'),
 		usage: ResponseUsage.nullable(),
