@@ -22,7 +22,7 @@ import { bearerAuth, createRouter, json } from '../openapi'
 import { ProblemError } from '../problem'
 import { IdempotencyKey } from '../routes/sessions/schemas'
 import { afterwards, endEphemeral, lastEventSeq, WAIT_GRACE_MS } from './completions'
-import { badParam, modelNotFound, runFailure } from './errors'
+import { badParam, modelNotFound, runFailure, unsupported } from './errors'
 import { agentIdOf, modelIdOf, SESSION_HEADER, sessionKeyFor } from './names'
 import { parseResponseId, type ResponseRef, responseIdOf } from './responses-ids'
 import { type InputResolver, refuseUnsupported, responseTurnOf } from './responses-input'
@@ -275,6 +275,13 @@ export const responseRoutes = createRouter()
 	})
 	.openapi(retrieve, async (c) => {
 		const id = c.req.valid('param').response_id
+		if (c.req.query('stream') === 'true') {
+			throw unsupported(
+				'stream',
+				'Streaming a stored response again is not supported.',
+				'unsupported_value',
+			)
+		}
 		const { ref, lane } = await laneOf(c, id, 'sessions:read')
 		const run = await runOf(c, lane, ref.runId)
 		if (!run) throw responseNotFound(id)

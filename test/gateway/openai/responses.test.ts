@@ -317,6 +317,16 @@ describe('previous_response_id and retrieval', () => {
 		})
 	})
 
+	it('serves no DELETE (405) and no second stream of a stored response (400)', async () => {
+		const { body } = await created({ model: 'main', input: 'stay' })
+		const res = await get(`/v1/responses/${body.id}`, member, 'DELETE')
+		expect(res.status).toBe(405)
+		await openAIError(res)
+		const stream = await get(`/v1/responses/${body.id}?stream=true`)
+		expect(stream.status).toBe(400)
+		expect((await openAIError(stream)).param).toBe('stream')
+	})
+
 	it('404s ids that are not response ids', async () => {
 		for (const id of ['resp_', 'resp_!!', 'nothing', `resp_${btoa('a b c d')}`]) {
 			const res = await get(`/v1/responses/${encodeURIComponent(id)}`)
