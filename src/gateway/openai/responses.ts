@@ -2,32 +2,31 @@
 // chat completion does; its id names the run and the session (responses-ids.ts), so that
 // `previous_response_id` continues that session and the response can be retrieved or cancelled.
 import { createRoute, z } from '@hono/zod-openapi'
-import type { Context } from 'hono'
 import { resolveAgent } from '../../agents/lookup'
 import { database } from '../../db/client'
 import { SessionKey } from '../../lanes/name'
-import { isFinished, type LaneResult, type RunView, type SubmitRequest } from '../../lanes/types'
+import { isFinished, type RunView, type SubmitRequest } from '../../lanes/types'
 import { authorizeRule } from '../authz'
-import type { GatewayEnv } from '../context'
-import {
-	callLane,
-	checkBudget,
-	type LaneHandle,
-	openLane,
-	subjectOf,
-	traceparentOf,
-} from '../lane/client'
+import { callLane, checkBudget, openLane, subjectOf, traceparentOf } from '../lane/client'
 import { jsonBody } from '../middleware/body'
 import { bearerAuth, createRouter, json } from '../openapi'
 import { ProblemError } from '../problem'
 import { IdempotencyKey } from '../routes/sessions/schemas'
 import { afterwards, endEphemeral, lastEventSeq, WAIT_GRACE_MS } from './completions'
-import { badParam, modelNotFound, runFailure, unsupported } from './errors'
-import { agentIdOf, modelIdOf, SESSION_HEADER, sessionKeyFor } from './names'
-import { parseResponseId, type ResponseRef, responseIdOf } from './responses-ids'
-import { type InputResolver, refuseUnsupported, responseTurnOf } from './responses-input'
+import { modelNotFound, runFailure, unsupported } from './errors'
+import { agentIdOf, modelIdOf, SESSION_HEADER } from './names'
+import { type ResponseRef, responseIdOf } from './responses-ids'
+import { refuseUnsupported, responseTurnOf } from './responses-input'
 import { echoOf, responseOf, storedEcho } from './responses-output'
 import { ResponseCreateRequest, ResponseObject } from './responses-schemas'
+import {
+	laneOf,
+	previousNotFound,
+	resolverFor,
+	responseNotFound,
+	runOf,
+	sessionOf,
+} from './responses-sessions'
 import { responseStream } from './responses-stream'
 import { openAIErrors, runErrors } from './schemas'
 
@@ -88,21 +87,16 @@ const cancel = createRoute({
 	},
 })
 
+/** A run that ended without an answer, as an error naming `input` where chat names `messages`. */
+function failed(run: RunView, headers: Record<string, string>): ProblemError {
+	const problem = runFailure(run, headers)
+	if (problem.extensions.param === 'messages') problem.extensions.param = 'input'
+	return problem
+}
+
 const unknownModel = (model: string) =>
 	modelNotFound(
 		`The model "${model}" does not exist: models are "edgeclaw/<agentId>" for the agents of this tenant (GET /v1/models).`,
-	)
-
-const responseNotFound = (id: string) =>
-	new ProblemError('not_found', `No response with id "${id.slice(0, 600)}" was found.`, {
-		extensions: { param: 'response_id' },
-	})
-
-const previousNotFound = (id: string) =>
-	badParam(
-		'previous_response_id',
-		`Previous response with id "${id.slice(0, 600)}" not found.`,
-		'previous_response_not_found',
 	)
 
 /** A response that is still running when the wait ends: it goes on, and can be retrieved. */
@@ -112,86 +106,6 @@ const stillRunning = (ref: ResponseRef, run: RunView) =>
 		`The response ${responseIdOf(ref)} is still ${run.status}; it goes on in session "${ref.sessionKey}" and can be retrieved (GET /v1/responses/{id}).`,
 		{ extensions: { reason: 'timeout' }, headers: { [SESSION_HEADER]: ref.sessionKey } },
 	)
-
-/** The lane of a response id, for the caller's tenant; 404 for anything it does not hold. */
-async function laneOf(
-	c: Context<GatewayEnv>,
-	id: string,
-	action: 'sessions:read' | 'sessions:cancel',
-): Promise<{ ref: ResponseRef; lane: LaneHandle }> {
-	const ref = parseResponseId(id)
-	if (!ref) throw responseNotFound(id)
-	await authorizeRule(
-		c,
-		{ action, resource: 'session', param: 'sessionKey' },
-		{ sessionKey: ref.sessionKey },
-	)
-	try {
-		return {
-			ref,
-			lane: await openLane(c.env, c.get('principal').tenantId, ref.sessionKey, ref.agentId),
-		}
-	} catch (error) {
-		if (error instanceof ProblemError && error.code === 'not_found') throw responseNotFound(id)
-		throw error
-	}
-}
-
-/** The stored run of a response, or undefined (no such session or run). */
-async function runOf(c: Context<GatewayEnv>, lane: LaneHandle, runId: string) {
-	const result = await callLane(c.get('logger'), async () => ({
-		ok: true as const,
-		value: (await lane.stub.getRun(runId)) as LaneResult<RunView>,
-	}))
-	return result.ok ? result.value : undefined
-}
-
-/** Earlier answers named by `item_reference`: read from their own sessions, as the caller may. */
-const resolverFor = (c: Context<GatewayEnv>): InputResolver => ({
-	async answerOf(ref) {
-		try {
-			const { lane } = await laneOf(c, responseIdOf(ref), 'sessions:read')
-			const run = await runOf(c, lane, ref.runId)
-			return run?.status === 'succeeded' ? (run.output ?? '') : undefined
-		} catch (error) {
-			if (error instanceof ProblemError && error.code === 'not_found') return undefined
-			throw error
-		}
-	},
-})
-
-/**
- * The session of a new response: the previous response's (the header, if sent, must agree),
- * else the header's, else one per `user`, else a new one — ephemeral only with `store: false`.
- */
-async function sessionOf(
-	body: ResponseCreateRequest,
-	agentId: string,
-	header: string | undefined,
-): Promise<{ sessionKey: string; ephemeral: boolean; previous?: ResponseRef }> {
-	const previousId = body.previous_response_id
-	if (previousId) {
-		const previous = parseResponseId(previousId)
-		if (!previous) throw previousNotFound(previousId)
-		if (previous.agentId !== agentId) {
-			throw badParam(
-				'model',
-				`The previous response is of model "${modelIdOf(previous.agentId)}": a session keeps its agent.`,
-				'invalid_value',
-			)
-		}
-		if (header !== undefined && header !== previous.sessionKey) {
-			throw badParam(
-				SESSION_HEADER,
-				'The x-edgeclaw-session header names another session than previous_response_id.',
-				'invalid_value',
-			)
-		}
-		return { sessionKey: previous.sessionKey, ephemeral: false, previous }
-	}
-	const { sessionKey, source } = await sessionKeyFor(header, body.user)
-	return { sessionKey, ephemeral: source === 'ephemeral' && body.store === false }
-}
 
 export const responseRoutes = createRouter()
 	.openapi(create, async (c) => {
@@ -270,7 +184,7 @@ export const responseRoutes = createRouter()
 		if (body.background) return c.json(responseOf(refTo(run), run, lane.agent, echo), 200)
 		if (!isFinished(run.status)) throw stillRunning(refTo(run), run)
 		// The errors of a run that ended without an answer carry the session, like its answer would.
-		if (run.status !== 'succeeded') throw runFailure(run, { [SESSION_HEADER]: sessionKey })
+		if (run.status !== 'succeeded') throw failed(run, { [SESSION_HEADER]: sessionKey })
 		return c.json(responseOf(refTo(run), run, lane.agent, echo), 200)
 	})
 	.openapi(retrieve, async (c) => {
