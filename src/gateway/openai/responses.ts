@@ -117,6 +117,8 @@ export const responseRoutes = createRouter()
 		if (!agentId || !(await resolveAgent(database(c.env.DB), principal.tenantId, agentId))) {
 			throw unknownModel(body.model)
 		}
+		// The whole request is checked before any session is touched.
+		const turn = await responseTurnOf(body, resolverFor(c))
 		const { sessionKey, ephemeral, previous } = await sessionOf(
 			body,
 			agentId,
@@ -137,7 +139,7 @@ export const responseRoutes = createRouter()
 		const request: SubmitRequest = {
 			session: lane.ref,
 			agent: lane.agent,
-			...(await responseTurnOf(body, resolverFor(c))),
+			...turn,
 			mode: 'followup',
 			maxConcurrentRuns: lane.maxConcurrentRuns,
 			subject: subjectOf(principal),
