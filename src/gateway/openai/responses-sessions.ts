@@ -72,14 +72,23 @@ export const resolverFor = (c: Context<GatewayEnv>): InputResolver => ({
 	},
 })
 
+/** Hex of the SHA-256 of a string. */
+async function sha256Hex(text: string): Promise<string> {
+	const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+	return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+}
+
 /**
  * The session of a new response: the previous response's (the header, if sent, must agree),
  * else the header's, else one per `user`, else a new one — ephemeral only with `store: false`.
+ * A new session is named after the request's idempotency key when it has one, so that a retry
+ * reaches the session where the key is known, and gets the same response back.
  */
 export async function sessionOf(
 	body: ResponseCreateRequest,
 	agentId: string,
 	header: string | undefined,
+	idempotencyKey: string | undefined,
 ): Promise<{ sessionKey: string; ephemeral: boolean; previous?: ResponseRef }> {
 	const previousId = body.previous_response_id
 	if (previousId) {
@@ -102,5 +111,10 @@ export async function sessionOf(
 		return { sessionKey: previous.sessionKey, ephemeral: false, previous }
 	}
 	const { sessionKey, source } = await sessionKeyFor(header, body.user)
-	return { sessionKey, ephemeral: source === 'ephemeral' && body.store === false }
+	if (source !== 'ephemeral') return { sessionKey, ephemeral: false }
+	const named =
+		idempotencyKey === undefined
+			? sessionKey
+			: `openai-key-${(await sha256Hex(idempotencyKey)).slice(0, 32)}`
+	return { sessionKey: named, ephemeral: body.store === false }
 }

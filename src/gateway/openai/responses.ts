@@ -119,10 +119,12 @@ export const responseRoutes = createRouter()
 		}
 		// The whole request is checked before any session is touched.
 		const turn = await responseTurnOf(body, resolverFor(c))
+		const idempotencyKey = headers['idempotency-key']
 		const { sessionKey, ephemeral, previous } = await sessionOf(
 			body,
 			agentId,
 			headers[SESSION_HEADER],
+			idempotencyKey,
 		)
 		// The route's rule saw no session (it is not in the path); a policy on this one applies too.
 		await authorizeRule(
@@ -135,7 +137,6 @@ export const responseRoutes = createRouter()
 			throw previousNotFound(body.previous_response_id as string)
 		}
 		await checkBudget(c.env, lane)
-		const idempotencyKey = headers['idempotency-key']
 		const request: SubmitRequest = {
 			session: lane.ref,
 			agent: lane.agent,

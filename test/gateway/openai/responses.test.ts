@@ -267,6 +267,21 @@ describe('previous_response_id and retrieval', () => {
 		expect(second.body.usage.input_tokens).toBeGreaterThan(first.body.usage.input_tokens)
 	})
 
+	it('keeps one session per user, and an idempotency key gives back the same response', async () => {
+		const first = await created({ model: 'main', input: 'u1', user: 'dana@example.com' })
+		const second = await created({ model: 'main', input: 'u2', user: 'dana@example.com' })
+		expect(first.session).toMatch(/^openai-user-[0-9a-f]{32}$/)
+		expect(second.session).toBe(first.session)
+		// Without a session named, the key names the new session: a retry finds it there.
+		const headers = { 'idempotency-key': 'resp-idem-1' }
+		const once = await created({ model: 'main', input: 'only once' }, headers)
+		const again = await created({ model: 'main', input: 'only once' }, headers)
+		expect(once.session).toMatch(/^openai-key-[0-9a-f]{32}$/)
+		expect(again.session).toBe(once.session)
+		expect(again.body.id).toBe(once.body.id)
+		expect(await transcript(once.session)).toHaveLength(2)
+	})
+
 	it('retrieves a response by id, as stored', async () => {
 		const { body, session } = await created({ model: 'main', input: 'keep me' })
 		const res = await get(`/v1/responses/${body.id}`)
