@@ -81,14 +81,14 @@ async function sha256Hex(text: string): Promise<string> {
 /**
  * The session of a new response: the previous response's (the header, if sent, must agree),
  * else the header's, else one per `user`, else a new one — ephemeral only with `store: false`.
- * A new session is named after the request's idempotency key when it has one, so that a retry
- * reaches the session where the key is known, and gets the same response back.
+ * A new session is named after the request's idempotency key (and who sent it) when it has one,
+ * so that a retry reaches the session where the key is known, and gets the same response back.
  */
 export async function sessionOf(
 	body: ResponseCreateRequest,
 	agentId: string,
 	header: string | undefined,
-	idempotencyKey: string | undefined,
+	idempotency: { key: string; by: string } | undefined,
 ): Promise<{ sessionKey: string; ephemeral: boolean; previous?: ResponseRef }> {
 	const previousId = body.previous_response_id
 	if (previousId) {
@@ -113,8 +113,8 @@ export async function sessionOf(
 	const { sessionKey, source } = await sessionKeyFor(header, body.user)
 	if (source !== 'ephemeral') return { sessionKey, ephemeral: false }
 	const named =
-		idempotencyKey === undefined
+		idempotency === undefined
 			? sessionKey
-			: `openai-key-${(await sha256Hex(idempotencyKey)).slice(0, 32)}`
+			: `openai-key-${(await sha256Hex(`${idempotency.by}\n${idempotency.key}`)).slice(0, 32)}`
 	return { sessionKey: named, ephemeral: body.store === false }
 }

@@ -124,7 +124,7 @@ export const responseRoutes = createRouter()
 			body,
 			agentId,
 			headers[SESSION_HEADER],
-			idempotencyKey,
+			idempotencyKey === undefined ? undefined : { key: idempotencyKey, by: principal.id },
 		)
 		// The route's rule saw no session (it is not in the path); a policy on this one applies too.
 		await authorizeRule(
