@@ -5014,6 +5014,372 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a response (OpenAI Responses API): one turn of an agent
+         * @description `model` is `edgeclaw/<agentId>`. `previous_response_id` continues that response's session; otherwise the session is the `x-edgeclaw-session` header, else one per `user`, else new (kept unless `store: false`). The last user message of `input` is the turn; earlier items and `instructions` seed a new session. `stream: true` answers with the typed Server-Sent Events (`response.created` … `response.completed`). Client-side tools and structured output are refused (400). See docs/openai.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                    "x-edgeclaw-session"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResponseCreateRequest"];
+                };
+            };
+            responses: {
+                /** @description The response, or with `stream: true` a `text/event-stream` of its events */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Response"];
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Invalid or unsupported request (invalid_request_error) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Missing or invalid API key (authentication_error, invalid_api_key) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Not allowed (permission_error) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Unknown model (model_not_found) or tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description The run was cancelled before it answered (run_cancelled) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Rate limited (rate_limit_exceeded), queue full (queue_full) or daily token budget used up (insufficient_quota); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description The run failed unexpectedly (api_error) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Every model failed (models_exhausted, provider_stream_interrupted) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Lane unavailable or provider not configured; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description The run passed its deadline (deadline_exceeded) or the wait's limit (timeout) */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/{response_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a stored response (OpenAI Responses API): the run it names */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    response_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Response"];
+                    };
+                };
+                /** @description Invalid or unsupported request (invalid_request_error) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Missing or invalid API key (authentication_error, invalid_api_key) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Not allowed (permission_error) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Unknown model (model_not_found) or tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Rate limited (rate_limit_exceeded), queue full (queue_full) or daily token budget used up (insufficient_quota); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/{response_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a response that is queued or in progress: cancels its run */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    response_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The cancelled response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Response"];
+                    };
+                };
+                /** @description Invalid or unsupported request (invalid_request_error) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Missing or invalid API key (authentication_error, invalid_api_key) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Not allowed (permission_error) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Unknown model (model_not_found) or tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description The run was cancelled before it answered (run_cancelled) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+                /** @description Rate limited (rate_limit_exceeded), queue full (queue_full) or daily token budget used up (insufficient_quota); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAIError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/secrets": {
         parameters: {
             query?: never;
@@ -8770,6 +9136,155 @@ export interface components {
             expectedVersion?: number;
             name: string;
         };
+        Response: {
+            background: boolean;
+            completed_at: number | null;
+            created_at: number;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** @example resp_bWFpbiBvcGVuYWktMSAwYjhm… */
+            id: string;
+            incomplete_details: {
+                /** @enum {string} */
+                reason: "max_output_tokens";
+            } | null;
+            instructions: string | null;
+            max_output_tokens: number | null;
+            metadata: {
+                [key: string]: string;
+            };
+            model: string;
+            /** @enum {string} */
+            object: "response";
+            output: components["schemas"]["ResponseOutputMessage"][];
+            parallel_tool_calls: boolean;
+            previous_response_id: string | null;
+            /** @enum {string} */
+            status: "queued" | "in_progress" | "completed" | "incomplete" | "failed" | "cancelled";
+            store: boolean;
+            temperature: number | null;
+            text: {
+                format: {
+                    /** @enum {string} */
+                    type: "text";
+                };
+            };
+            tool_choice: string;
+            tools: unknown[];
+            top_p: number | null;
+            /** @enum {string} */
+            truncation: "disabled";
+            usage: components["schemas"]["ResponseUsage"];
+            user: string | null;
+        };
+        /**
+         * @example {
+         *       "model": "edgeclaw/main",
+         *       "input": "Hello"
+         *     }
+         */
+        ResponseCreateRequest: {
+            background?: boolean | null;
+            context_management?: unknown[] | null;
+            conversation?: string | {
+                [key: string]: unknown;
+            } | null;
+            image?: unknown;
+            include?: string[] | null;
+            input: string | components["schemas"]["ResponseInputItem"][];
+            instructions?: string | null;
+            max_output_tokens?: number | null;
+            max_tool_calls?: number | null;
+            metadata?: {
+                [key: string]: string;
+            } | null;
+            /** @example edgeclaw/main */
+            model: string;
+            moderation?: unknown;
+            parallel_tool_calls?: boolean | null;
+            previous_response_id?: string | null;
+            prompt?: unknown;
+            prompt_cache_key?: string | null;
+            prompt_cache_options?: {
+                [key: string]: unknown;
+            };
+            prompt_cache_retention?: string | null;
+            reasoning?: {
+                [key: string]: unknown;
+            } | null;
+            safety_identifier?: string | null;
+            service_tier?: string | null;
+            store?: boolean | null;
+            stream?: boolean | null;
+            stream_options?: {
+                include_obfuscation?: boolean;
+            } | null;
+            temperature?: number | null;
+            text?: {
+                format?: {
+                    type: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @enum {string|null} */
+                verbosity?: "low" | "medium" | "high" | null;
+            };
+            tool_choice?: string | {
+                [key: string]: unknown;
+            };
+            tools?: unknown[];
+            top_logprobs?: number | null;
+            top_p?: number | null;
+            /** @enum {string|null} */
+            truncation?: "auto" | "disabled" | null;
+            user?: string;
+        };
+        /**
+         * @example {
+         *       "role": "user",
+         *       "content": [
+         *         {
+         *           "type": "input_text",
+         *           "text": "hello"
+         *         }
+         *       ]
+         *     }
+         */
+        ResponseInputItem: {
+            role?: string;
+            type?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ResponseOutputMessage: {
+            content: {
+                annotations: unknown[];
+                logprobs: unknown[];
+                text: string;
+                /** @enum {string} */
+                type: "output_text";
+            }[];
+            id: string;
+            /** @enum {string} */
+            role: "assistant";
+            /** @enum {string} */
+            status: "in_progress" | "completed" | "incomplete";
+            /** @enum {string} */
+            type: "message";
+        };
+        ResponseUsage: {
+            input_tokens: number;
+            input_tokens_details: {
+                cached_tokens: number;
+            };
+            output_tokens: number;
+            output_tokens_details: {
+                reasoning_tokens: number;
+            };
+            total_tokens: number;
+        } | null;
         Run: {
             attempt: number;
             calls: {

@@ -14,6 +14,7 @@ import { completionRoutes } from './openai/completions'
 import { embeddingRoutes } from './openai/embeddings'
 import { isOpenAIPath, openAIErrorResponse } from './openai/errors'
 import { modelRoutes } from './openai/models'
+import { responseRoutes } from './openai/responses'
 import { createRouter } from './openapi'
 import { openclawRoutes } from './openclaw/route'
 import { adminLaneRoutes } from './routes/admin-lanes'
@@ -104,6 +105,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', metricRoutes)
 	app.route('/', completionRoutes)
 	app.route('/', embeddingRoutes)
+	app.route('/', responseRoutes)
 	app.route('/', modelRoutes)
 
 	app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -243,6 +243,13 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 	['POST', '/v1/chat/completions', { action: 'sessions:send', resource: 'session' }],
 	// An embedding spends tokens of the agent's model without a session: an action of its own.
 	['POST', '/v1/embeddings', { action: 'agents:embed', resource: 'agent' }],
+	['POST', '/v1/responses', { action: 'sessions:send', resource: 'session' }],
+	['GET', '/v1/responses/{response_id}', { action: 'sessions:read', resource: 'session' }],
+	[
+		'POST',
+		'/v1/responses/{response_id}/cancel',
+		{ action: 'sessions:cancel', resource: 'session' },
+	],
 	['GET', '/v1/models', { action: 'agents:list', resource: 'agent' }],
 	['GET', '/v1/models/{model}', { action: 'agents:read', resource: 'agent' }],
 	['GET', '/v1/models/{owner}/{model}', { action: 'agents:read', resource: 'agent' }],

@@ -42,7 +42,7 @@ import {
 import { completionId, completionStream, finishReasonOf, toolCallsOf, usageOf } from './stream'
 
 /** Waiting for a run never outlasts its deadline by more than this (the lane fails it then). */
-const WAIT_GRACE_MS = 30_000
+export const WAIT_GRACE_MS = 30_000
 
 const create = createRoute({
 	method: 'post',
@@ -112,7 +112,7 @@ function completionOf(run: RunView, model: string, lane: LaneHandle): ChatComple
 }
 
 /** Deletes an ephemeral session (stopping its run if the client left early), after the answer. */
-function endEphemeral(c: Context<GatewayEnv>, lane: LaneHandle): void {
+export function endEphemeral(c: Context<GatewayEnv>, lane: LaneHandle): void {
 	const done = (async () => {
 		await lane.stub.destroy()
 	})().catch((error: unknown) => c.get('logger').warn('openai.ephemeral_cleanup_failed', { error }))
@@ -120,7 +120,7 @@ function endEphemeral(c: Context<GatewayEnv>, lane: LaneHandle): void {
 }
 
 /** Passes a stream through and calls `fn` when it ends, however it ends. */
-function afterwards(fn: () => void): TransformStream<Uint8Array, Uint8Array> {
+export function afterwards(fn: () => void): TransformStream<Uint8Array, Uint8Array> {
 	let called = false
 	const once = () => {
 		if (!called) {
@@ -132,7 +132,7 @@ function afterwards(fn: () => void): TransformStream<Uint8Array, Uint8Array> {
 }
 
 /** Where the run's events start: the session's last seq before the submit (0 for a new one). */
-async function lastEventSeq(c: Context<GatewayEnv>, lane: LaneHandle): Promise<number> {
+export async function lastEventSeq(c: Context<GatewayEnv>, lane: LaneHandle): Promise<number> {
 	const info = await callLane(c.get('logger'), async () => ok(await lane.stub.info()))
 	return info.ok ? info.value.lastEventSeq : 0
 }
