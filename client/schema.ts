@@ -9158,7 +9158,7 @@ export interface components {
             model: string;
             /** @enum {string} */
             object: "response";
-            output: components["schemas"]["ResponseOutputMessage"][];
+            output: (components["schemas"]["ResponseOutputMessage"] | components["schemas"]["ResponseFunctionCall"])[];
             parallel_tool_calls: boolean;
             previous_response_id: string | null;
             /** @enum {string} */
@@ -9167,12 +9167,15 @@ export interface components {
             temperature: number | null;
             text: {
                 format: {
-                    /** @enum {string} */
-                    type: "text";
+                    [key: string]: unknown;
                 };
             };
-            tool_choice: string;
-            tools: unknown[];
+            tool_choice: string | {
+                [key: string]: unknown;
+            };
+            tools: {
+                [key: string]: unknown;
+            }[];
             top_p: number | null;
             /** @enum {string} */
             truncation: "disabled";
@@ -9224,6 +9227,12 @@ export interface components {
             temperature?: number | null;
             text?: {
                 format?: {
+                    description?: string;
+                    name?: string;
+                    schema?: {
+                        [key: string]: unknown;
+                    };
+                    strict?: boolean | null;
                     type: string;
                 } & {
                     [key: string]: unknown;
@@ -9234,12 +9243,22 @@ export interface components {
             tool_choice?: string | {
                 [key: string]: unknown;
             };
-            tools?: unknown[];
+            tools?: components["schemas"]["ResponseTool"][];
             top_logprobs?: number | null;
             top_p?: number | null;
             /** @enum {string|null} */
             truncation?: "auto" | "disabled" | null;
             user?: string;
+        };
+        ResponseFunctionCall: {
+            arguments: string;
+            call_id: string;
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "in_progress" | "completed" | "incomplete";
+            /** @enum {string} */
+            type: "function_call";
         };
         /**
          * @example {
@@ -9273,6 +9292,17 @@ export interface components {
             status: "in_progress" | "completed" | "incomplete";
             /** @enum {string} */
             type: "message";
+        };
+        ResponseTool: {
+            description?: string | null;
+            name?: string;
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+            strict?: boolean | null;
+            type: string;
+        } & {
+            [key: string]: unknown;
         };
         ResponseUsage: {
             input_tokens: number;

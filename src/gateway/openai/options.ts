@@ -56,27 +56,65 @@ export function refuseUnsupported(body: ChatCompletionRequest): void {
 
 /** The run's options from the request's tools, tool choice and response format (undefined: none). */
 export function runOptionsOf(body: ChatCompletionRequest): RunOptions | undefined {
-	const clientTools = (body.tools ?? []).map(clientTool)
+	const choice = body.tool_choice
+	return runOptions(
+		(body.tools ?? []).map(clientTool),
+		(i) => `tools.${i}.function.name`,
+		choice === undefined
+			? undefined
+			: typeof choice === 'string'
+				? choice
+				: { type: choice.type, name: (choice.function as { name?: unknown } | undefined)?.name },
+		'{"type": "function", "function": {"name": …}}',
+		body.response_format && formatOf(body.response_format),
+	)
+}
+
+/** A tool choice as either API sends it, its function's name taken out of its own shape. */
+export type ChoiceParam = string | { type: unknown; name: unknown }
+
+/**
+ * Run options from client tools (unique names; `nameParam` says where a name is), a tool choice
+ * (`shape` says how a function is named in this API) and a response format, for either API.
+ */
+export function runOptions(
+	clientTools: ClientTool[],
+	nameParam: (i: number) => string,
+	choice: ChoiceParam | undefined,
+	shape: string,
+	format: ResponseFormat | undefined,
+): RunOptions | undefined {
 	const names = new Set<string>()
 	clientTools.forEach((t, i) => {
 		if (names.has(t.name)) {
 			throw badParam(
-				`tools.${i}.function.name`,
+				nameParam(i),
 				`Two tools are named "${t.name}"; tool names must be unique.`,
 				'invalid_value',
 			)
 		}
 		names.add(t.name)
 	})
-	const toolChoice = toolChoiceOf(body.tool_choice, names)
-	const responseFormat = body.response_format && formatOf(body.response_format)
+	const toolChoice = choice === undefined ? undefined : toolChoiceOf(choice, names, shape)
 	const options: RunOptions = {
 		...(clientTools.length > 0 && { clientTools }),
 		...(toolChoice !== undefined && clientTools.length > 0 && { toolChoice }),
-		...(responseFormat && responseFormat.type !== 'text' && { responseFormat }),
+		...(format && format.type !== 'text' && { responseFormat: format }),
 	}
 	return Object.keys(options).length > 0 ? options : undefined
 }
+
+/** A JSON schema format (both APIs name it, and may give a schema and a description). */
+export const jsonFormat = (spec: {
+	name: string
+	schema?: Record<string, unknown> | undefined
+	description?: string | undefined
+}): ResponseFormat => ({
+	type: 'json',
+	name: spec.name,
+	...(spec.schema !== undefined && { schema: spec.schema }),
+	...(spec.description !== undefined && { description: spec.description }),
+})
 
 function clientTool(tool: ChatTool, i: number): ClientTool {
 	if (tool.type !== 'function') {
@@ -103,11 +141,7 @@ function clientTool(tool: ChatTool, i: number): ClientTool {
 	}
 }
 
-function toolChoiceOf(
-	choice: ChatCompletionRequest['tool_choice'],
-	names: ReadonlySet<string>,
-): ToolChoice | undefined {
-	if (choice === undefined) return undefined
+function toolChoiceOf(choice: ChoiceParam, names: ReadonlySet<string>, shape: string): ToolChoice {
 	if (typeof choice === 'string') {
 		if (choice !== 'none' && choice !== 'auto' && choice !== 'required') {
 			throw badParam(
@@ -116,31 +150,26 @@ function toolChoiceOf(
 				'invalid_value',
 			)
 		}
-		if (choice !== 'none' && names.size === 0) {
-			throw badParam(
-				'tool_choice',
-				'tool_choice is only allowed when tools are given.',
-				'invalid_value',
-			)
+		if (choice === 'required' && names.size === 0) {
+			throw badParam('tool_choice', 'tool_choice "required" needs tools.', 'invalid_value')
 		}
 		return choice
 	}
-	const fn = choice.function as { name?: unknown } | undefined
-	if (choice.type !== 'function' || typeof fn?.name !== 'string') {
+	if (choice.type !== 'function' || typeof choice.name !== 'string') {
 		throw unsupported(
 			'tool_choice',
-			'tool_choice must be none, auto, required or {"type": "function", "function": {"name": …}}.',
+			`tool_choice must be none, auto, required or ${shape}.`,
 			'unsupported_value',
 		)
 	}
-	if (!names.has(fn.name)) {
+	if (!names.has(choice.name)) {
 		throw badParam(
 			'tool_choice',
-			`tool_choice names the function "${fn.name.slice(0, 64)}", which is not among the tools.`,
+			`tool_choice names the function "${choice.name.slice(0, 64)}", which is not among the tools.`,
 			'invalid_value',
 		)
 	}
-	return { tool: fn.name }
+	return { tool: choice.name }
 }
 
 function formatOf(format: FormatParam): ResponseFormat {
@@ -155,12 +184,7 @@ function formatOf(format: FormatParam): ResponseFormat {
 				'missing_required_parameter',
 			)
 		}
-		return {
-			type: 'json',
-			name: spec.name,
-			...(spec.schema !== undefined && { schema: spec.schema }),
-			...(spec.description !== undefined && { description: spec.description }),
-		}
+		return jsonFormat(spec)
 	}
 	throw unsupported(
 		'response_format.type',

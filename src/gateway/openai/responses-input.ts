@@ -1,16 +1,32 @@
 // What a Responses API request asks of an agent, in one place: `input` becomes the turn (its last
-// user message) and the history a new session is seeded with (everything before it, after
-// `instructions`). Client-side function tools and structured output plug in here: today they are
-// refused by name, like everything else an agent cannot honour.
-import type { TextPart } from '../../agents/runner'
+// user message, or the results of the client tool calls the last answer made) and the history a
+// new session is seeded with (everything before it, after `instructions`); `tools`, `tool_choice`
+// and `text.format` become the run's options. What an agent cannot honour is refused by name.
+import type {
+	ClientTool,
+	MessagePart,
+	ResponseFormat,
+	RunOptions,
+	TextPart,
+	ToolResultPart,
+} from '../../agents/runner'
 import type { SubmitRequest } from '../../lanes/types'
 import { MAX_CONTENT_CHARS } from '../routes/sessions/schemas'
 import { badParam, unsupported } from './errors'
+import { jsonFormat, runOptions } from './options'
 import { parseMessageId, type ResponseRef } from './responses-ids'
-import type { InputItem, ResponseCreateRequest } from './responses-schemas'
+import type {
+	InputItem,
+	ResponseCreateRequest,
+	ResponseTool,
+	TextFormat,
+} from './responses-schemas'
 
-/** What a request adds to a submit: the turn and the history to seed a new session with. */
-export type ResponseTurn = Pick<SubmitRequest, 'content' | 'context'>
+/**
+ * What a request adds to a submit: the turn (text and tool results), the history to seed a new
+ * session with, and the run's options.
+ */
+export type ResponseTurn = Pick<SubmitRequest, 'content' | 'context' | 'toolResults' | 'options'>
 
 export interface InputResolver {
 	/** The text of an earlier answer an `item_reference` names; undefined when there is none. */
@@ -20,8 +36,8 @@ export interface InputResolver {
 type Role = 'user' | 'assistant' | 'system'
 
 interface InputMessage {
-	role: Role
-	parts: TextPart[]
+	role: Role | 'tool'
+	parts: MessagePart[]
 }
 
 const ROLES: Record<string, Role> = {
@@ -33,27 +49,8 @@ const ROLES: Record<string, Role> = {
 
 const MAX_REFERENCES = 64
 
-const TOOLS_UNSUPPORTED =
-	'Client-side function tools are not supported on /v1/responses yet; give the agent tools in its config.'
-
 /** Refuses request fields an agent cannot honour (400 naming the parameter). */
 export function refuseUnsupported(body: ResponseCreateRequest): void {
-	if (body.tools && body.tools.length > 0) throw unsupported('tools', TOOLS_UNSUPPORTED)
-	if (
-		body.tool_choice !== undefined &&
-		body.tool_choice !== 'none' &&
-		body.tool_choice !== 'auto'
-	) {
-		throw unsupported('tool_choice', TOOLS_UNSUPPORTED, 'unsupported_value')
-	}
-	const format = body.text?.format?.type
-	if (format !== undefined && format !== 'text') {
-		throw unsupported(
-			'text.format',
-			`text.format "${format.slice(0, 64)}" is not supported: an edgeclaw agent answers in text.`,
-			'unsupported_value',
-		)
-	}
 	if (body.conversation != null) {
 		throw unsupported(
 			'conversation',
@@ -94,56 +91,132 @@ export function refuseUnsupported(body: ResponseCreateRequest): void {
 }
 
 /**
- * The turn of a request: the last user message of `input` (a string is one), with everything
- * before it — and `instructions` first — as history the lane stores only into a new session.
+ * The turn of a request: the last user message of `input` (a string is one) with the tool
+ * results right before it, or the tool results `input` ends with; everything before — and
+ * `instructions` first — is history the lane stores only into a new session.
  */
 export async function responseTurnOf(
 	body: ResponseCreateRequest,
 	resolver: InputResolver,
 ): Promise<ResponseTurn> {
+	const options = runOptionsOf(body)
 	const messages =
 		typeof body.input === 'string'
 			? [{ role: 'user' as const, parts: [{ type: 'text' as const, text: body.input }] }]
 			: await messagesOf(body.input, resolver)
-	const last = messages.findLastIndex((m) => m?.role === 'user')
-	const where = typeof body.input === 'string' ? 'input' : `input.${last}`
-	if (last === -1) {
-		throw badParam(
-			'input',
-			'input must contain a user message: the last one is the turn the agent answers.',
-			'invalid_value',
-		)
-	}
-	if (last < messages.length - 1) {
+	const at = (i: number) => (typeof body.input === 'string' ? 'input' : `input.${i}`)
+	let end = messages.length
+	const hasText = messages[end - 1]?.role === 'user'
+	if (hasText) end--
+	let start = end
+	while (start > 0 && messages[start - 1]?.role === 'tool') start--
+	if (!hasText && start === end) {
+		const last = messages.findLastIndex((m) => m.role === 'user')
+		if (last === -1) {
+			throw badParam(
+				'input',
+				'input must end with a user message (the turn the agent answers) or with function_call_output items.',
+				'invalid_value',
+			)
+		}
 		throw unsupported(
 			`input.${last + 1}`,
-			'Items after the last user message are not supported: the last user message is the turn the agent answers.',
+			'Items after the last user message other than function_call_output are not supported: the last user message, or the tool results after the last answer, is the turn the agent answers.',
 			'unsupported_value',
 		)
 	}
-	const turn = (messages[last] as InputMessage).parts
-	const chars = turn.reduce((n, p) => n + p.text.length, 0)
-	if (!turn.some((p) => p.text.trim().length > 0)) {
+	const toolResults = messages
+		.slice(start, end)
+		.flatMap((m) => m.parts.filter((p): p is ToolResultPart => p.type === 'tool-result'))
+	const turn = hasText ? textParts(messages[end] as InputMessage) : []
+	const chars =
+		turn.reduce((n, p) => n + p.text.length, 0) +
+		toolResults.reduce((n, p) => n + p.result.length, 0)
+	if (hasText && toolResults.length === 0 && !turn.some((p) => p.text.trim().length > 0)) {
 		throw badParam(
-			where,
+			at(end),
 			'The last user message must contain some non-blank text.',
 			'invalid_value',
 		)
 	}
 	if (chars > MAX_CONTENT_CHARS) {
 		throw badParam(
-			where,
-			`The last user message has ${chars} characters; at most ${MAX_CONTENT_CHARS} are allowed.`,
+			at(hasText ? end : start),
+			`The turn has ${chars} characters; at most ${MAX_CONTENT_CHARS} are allowed.`,
 			'string_above_max_length',
 		)
 	}
 	const context: NonNullable<SubmitRequest['context']> = []
 	if (body.instructions?.trim()) context.push({ role: 'system', text: body.instructions })
-	for (const m of messages.slice(0, last)) {
-		const text = (m as InputMessage).parts.map((p) => p.text).join('')
-		if (text.length > 0) context.push({ role: (m as InputMessage).role, text })
+	for (const m of messages.slice(0, start)) {
+		const text = textParts(m)
+			.map((p) => p.text)
+			.join('')
+		if (m.parts.some((p) => p.type !== 'text')) context.push({ role: m.role, text, parts: m.parts })
+		else if (text.length > 0) context.push({ role: m.role, text })
 	}
-	return { content: turn, ...(context.length > 0 && { context }) }
+	return {
+		content: turn,
+		...(context.length > 0 && { context }),
+		...(toolResults.length > 0 && { toolResults }),
+		...(options && { options }),
+	}
+}
+
+const textParts = (m: InputMessage): TextPart[] =>
+	m.parts.filter((p): p is TextPart => p.type === 'text')
+
+/** The run's options from `tools`, `tool_choice` and `text.format` (undefined: none). */
+function runOptionsOf(body: ResponseCreateRequest): RunOptions | undefined {
+	const choice = body.tool_choice
+	return runOptions(
+		(body.tools ?? []).map(clientTool),
+		(i) => `tools.${i}.name`,
+		choice === undefined || typeof choice === 'string'
+			? choice
+			: { type: choice.type, name: choice.name },
+		'{"type": "function", "name": …}',
+		body.text?.format && formatOf(body.text.format),
+	)
+}
+
+function clientTool(tool: ResponseTool, i: number): ClientTool {
+	if (tool.type !== 'function') {
+		throw unsupported(
+			`tools.${i}.type`,
+			`Tools of type "${tool.type.slice(0, 64)}" are not supported: client tools are functions; give the agent built-in tools in its config.`,
+			'unsupported_value',
+		)
+	}
+	if (tool.name === undefined) {
+		throw badParam(`tools.${i}.name`, 'A function tool needs a name.', 'missing_required_parameter')
+	}
+	return {
+		name: tool.name,
+		...(tool.description != null && { description: tool.description }),
+		parameters: tool.parameters ?? { type: 'object', properties: {} },
+		...(tool.strict != null && { strict: tool.strict }),
+	}
+}
+
+function formatOf(format: TextFormat): ResponseFormat {
+	if (format.type === 'text') return { type: 'text' }
+	if (format.type === 'json_object') return { type: 'json' }
+	if (format.type === 'json_schema') {
+		if (format.name === undefined) {
+			throw badParam(
+				'text.format.name',
+				'text.format "json_schema" needs a name (and a schema).',
+				'missing_required_parameter',
+			)
+		}
+		return jsonFormat({ ...format, name: format.name })
+	}
+	throw unsupported(
+		'text.format.type',
+		`text.format "${format.type.slice(0, 64)}" is not supported: use text, json_object or json_schema.`,
+		'unsupported_value',
+	)
 }
 
 /** Each input item as a message; 400 naming the item for what cannot be taken. */
@@ -159,26 +232,106 @@ async function messagesOf(
 			'invalid_value',
 		)
 	}
-	return Promise.all(
+	const names = new Map<string, string>()
+	for (const item of items) {
+		if (
+			item.type === 'function_call' &&
+			typeof item.call_id === 'string' &&
+			typeof item.name === 'string'
+		) {
+			names.set(item.call_id, item.name)
+		}
+	}
+	const messages = await Promise.all(
 		items.map(async (item, i): Promise<InputMessage> => {
 			const type = item.type ?? 'message'
 			if (type === 'message') return messageOf(item, i)
 			if (type === 'item_reference')
 				return { role: 'assistant', parts: await referenced(item, i, resolver) }
-			if (
-				type.startsWith('function_call') ||
-				type.endsWith('_call') ||
-				type.endsWith('_call_output')
-			) {
-				throw unsupported(`input.${i}.type`, TOOLS_UNSUPPORTED, 'unsupported_value')
-			}
+			if (type === 'function_call') return { role: 'assistant', parts: [functionCall(item, i)] }
+			if (type === 'function_call_output')
+				return { role: 'tool', parts: [callOutput(item, i, names)] }
 			throw unsupported(
 				`input.${i}.type`,
-				`Input items of type "${type.slice(0, 64)}" are not supported: edgeclaw agents take messages of text.`,
+				`Input items of type "${type.slice(0, 64)}" are not supported: edgeclaw agents take messages of text, function_call and function_call_output items.`,
 				'unsupported_value',
 			)
 		}),
 	)
+	// Function calls join the assistant message before them: one step's calls are one message.
+	const merged: InputMessage[] = []
+	for (const m of messages) {
+		const prev = merged.at(-1)
+		if (
+			prev?.role === 'assistant' &&
+			m.role === 'assistant' &&
+			m.parts.every((p) => p.type === 'tool-call')
+		) {
+			merged[merged.length - 1] = { role: 'assistant', parts: [...prev.parts, ...m.parts] }
+		} else merged.push(m)
+	}
+	return merged
+}
+
+function functionCall(item: InputItem, i: number): MessagePart {
+	const { call_id: callId, name, arguments: args } = item as Record<string, unknown>
+	if (typeof callId !== 'string' || callId === '' || callId.length > 256) {
+		throw badParam(
+			`input.${i}.call_id`,
+			'A function_call needs a call_id.',
+			'missing_required_parameter',
+		)
+	}
+	if (typeof name !== 'string' || name === '' || name.length > 256) {
+		throw badParam(`input.${i}.name`, 'A function_call needs a name.', 'missing_required_parameter')
+	}
+	if (typeof args !== 'string') {
+		throw badParam(
+			`input.${i}.arguments`,
+			'A function_call needs its arguments as a JSON string.',
+			'invalid_type',
+		)
+	}
+	return { type: 'tool-call', callId, name, args }
+}
+
+function callOutput(
+	item: InputItem,
+	i: number,
+	names: ReadonlyMap<string, string>,
+): ToolResultPart {
+	const { call_id: callId, output } = item as Record<string, unknown>
+	if (typeof callId !== 'string' || callId === '' || callId.length > 256) {
+		throw badParam(
+			`input.${i}.call_id`,
+			'A function_call_output needs the call_id of the call it answers.',
+			'missing_required_parameter',
+		)
+	}
+	let result: string
+	if (typeof output === 'string') result = output
+	else if (Array.isArray(output) && output.length <= 256) {
+		result = output.map((part, j) => outputPartText(part, `input.${i}.output.${j}`)).join('')
+	} else {
+		throw badParam(
+			`input.${i}.output`,
+			'output must be a string or an array of input_text parts.',
+			'invalid_type',
+		)
+	}
+	return { type: 'tool-result', callId, name: names.get(callId) ?? '', result }
+}
+
+function outputPartText(part: unknown, where: string): string {
+	const record = (part && typeof part === 'object' ? part : {}) as Record<string, unknown>
+	if (record.type !== 'input_text' || typeof record.text !== 'string') {
+		throw unsupported(
+			`${where}.type`,
+			'Tool outputs take input_text parts only.',
+			'unsupported_value',
+		)
+	}
+	return record.text
 }
 
 /** An earlier answer named by its output message id (the AI SDK sends these for stored answers). */

@@ -1,11 +1,12 @@
 // A run as a Responses API `response` object: its status, its output items and its usage. The one
-// place output items are built, for the JSON answer, the streamed events and retrieval alike; a run
-// that ends with client tool calls will add `function_call` items here.
-import type { AgentSnapshot } from '../../agents/runner'
+// place output items are built, for the JSON answer, the streamed events and retrieval alike: the
+// answer's message, then a `function_call` item per client tool call the run ended with.
+import type { AgentSnapshot, ToolCallPart } from '../../agents/runner'
 import type { RunView } from '../../lanes/types'
 import { openAIError, runFailure } from './errors'
 import { messageIdOf, type ResponseRef, responseIdOf } from './responses-ids'
 import type {
+	FunctionCallItem,
 	OutputItem,
 	OutputMessage,
 	OutputText,
@@ -28,6 +29,9 @@ export interface ResponseEcho {
 	temperature: number | null
 	topP: number | null
 	maxOutputTokens: number | null
+	tools: Record<string, unknown>[]
+	toolChoice: string | Record<string, unknown>
+	format: Record<string, unknown>
 }
 
 export function echoOf(body: ResponseCreateRequest): ResponseEcho {
@@ -42,6 +46,9 @@ export function echoOf(body: ResponseCreateRequest): ResponseEcho {
 		temperature: body.temperature ?? null,
 		topP: body.top_p ?? null,
 		maxOutputTokens: body.max_output_tokens ?? null,
+		tools: body.tools ?? [],
+		toolChoice: body.tool_choice ?? 'auto',
+		format: body.text?.format ?? { type: 'text' },
 	}
 }
 
@@ -57,6 +64,9 @@ export const storedEcho = (model: string): ResponseEcho => ({
 	temperature: null,
 	topP: null,
 	maxOutputTokens: null,
+	tools: [],
+	toolChoice: 'auto',
+	format: { type: 'text' },
 })
 
 export const usageOf = (run: Pick<RunView, 'usage'>): ResponseUsage => {
@@ -105,10 +115,35 @@ export function messageItem(
 	return { id: messageIdOf(ref), type: 'message', status, role: 'assistant', content }
 }
 
-/** The output items of a finished run: its answer as one assistant message. */
-export function outputOf(ref: ResponseRef, status: ResponseStatus, text: string): OutputItem[] {
+/** A client tool call as an output item (its id is the call's, prefixed as OpenAI's are). */
+export const functionCallItem = (
+	call: ToolCallPart,
+	status: FunctionCallItem['status'],
+	args: string = call.args,
+): FunctionCallItem => ({
+	id: `fc_${call.callId}`,
+	type: 'function_call',
+	call_id: call.callId,
+	name: call.name,
+	arguments: args,
+	status,
+})
+
+/**
+ * The output items of a finished run: its answer as one assistant message (left out when the run
+ * ended in client tool calls without text), then those calls.
+ */
+export function outputOf(
+	ref: ResponseRef,
+	status: ResponseStatus,
+	text: string,
+	calls: readonly ToolCallPart[] = [],
+): OutputItem[] {
 	if (status !== 'completed' && status !== 'incomplete') return []
-	return [messageItem(ref, status, [outputText(text)])]
+	return [
+		...(text !== '' || calls.length === 0 ? [messageItem(ref, status, [outputText(text)])] : []),
+		...calls.map((call) => functionCallItem(call, 'completed')),
+	]
 }
 
 /** The error member of a run that failed or was cancelled: OpenAI's error shape, as in HTTP. */
@@ -144,14 +179,14 @@ export function responseOf(
 		max_output_tokens: echo.maxOutputTokens,
 		metadata: echo.metadata,
 		model: echo.model,
-		output: outputOf(ref, status, text),
-		parallel_tool_calls: false,
+		output: outputOf(ref, status, text, run.clientToolCalls),
+		parallel_tool_calls: true,
 		previous_response_id: echo.previousResponseId,
 		store: echo.store,
 		temperature: echo.temperature,
-		text: { format: { type: 'text' } },
-		tool_choice: 'auto',
-		tools: [],
+		text: { format: echo.format },
+		tool_choice: echo.toolChoice,
+		tools: echo.tools,
 		top_p: echo.topP,
 		truncation: 'disabled',
 		usage: ended ? usageOf(run) : null,

@@ -2,6 +2,7 @@
 // request accepts every field the openai SDK and the AI SDK send and range-checks them as OpenAI
 // does; what an agent cannot honour is refused afterwards by name (responses-input.ts).
 import { z } from '@hono/zod-openapi'
+import { FunctionName } from './schemas'
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional()
 
@@ -14,12 +15,34 @@ const InputItem = z
 	})
 export type InputItem = z.infer<typeof InputItem>
 
+/** `text.format`: text, json_object, or json_schema (flat, unlike Chat Completions'). */
+const TextFormat = z
+	.object({
+		type: z.string().min(1).max(64),
+		name: FunctionName.optional(),
+		description: z.string().max(8_192).optional(),
+		schema: z.record(z.string(), z.unknown()).optional(),
+		strict: nullable(z.boolean()),
+	})
+	.loose()
+export type TextFormat = z.infer<typeof TextFormat>
+
+/** A client function tool (flat, unlike Chat Completions'); other tool types are refused by name. */
+const ResponseTool = z
+	.object({
+		type: z.string().min(1).max(64),
+		name: FunctionName.optional(),
+		description: nullable(z.string().max(8_192)),
+		parameters: nullable(z.record(z.string(), z.unknown())),
+		strict: nullable(z.boolean()),
+	})
+	.loose()
+	.openapi('ResponseTool')
+export type ResponseTool = z.infer<typeof ResponseTool>
+
 const TextConfig = z
 	.object({
-		format: z
-			.object({ type: z.string().max(64) })
-			.loose()
-			.optional(),
+		format: TextFormat.optional(),
 		verbosity: nullable(z.enum(['low', 'medium', 'high'])),
 	})
 	.strict()
@@ -54,9 +77,10 @@ export const ResponseCreateRequest = z
 		prompt_cache_retention: nullable(z.string().max(32)),
 		prompt_cache_options: z.record(z.string(), z.unknown()).optional(),
 		context_management: nullable(z.array(z.unknown()).max(16)),
-		// Client-side tools and what an agent does not have: refused when present (named).
-		tools: z.array(z.unknown()).optional(),
-		tool_choice: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+		// Client function tools: offered to the agent's model, their calls returned to the client.
+		tools: z.array(ResponseTool).max(128).optional(),
+		tool_choice: z.union([z.string().max(64), z.record(z.string(), z.unknown())]).optional(),
+		// What an agent does not have: refused when present (named).
 		conversation: nullable(z.union([z.string(), z.record(z.string(), z.unknown())])),
 		prompt: nullable(z.unknown()),
 		moderation: nullable(z.unknown()),
@@ -100,8 +124,21 @@ export const OutputMessage = z
 	.openapi('ResponseOutputMessage')
 export type OutputMessage = z.infer<typeof OutputMessage>
 
-/** The items a response's `output` holds; function calls join them with client-side tools. */
-export const OutputItem = OutputMessage
+/** A call of a client tool the run ended with, for the client to run. */
+export const FunctionCallItem = z
+	.object({
+		id: z.string(),
+		type: z.literal('function_call'),
+		call_id: z.string(),
+		name: z.string(),
+		arguments: z.string(),
+		status: z.enum(ITEM_STATUSES),
+	})
+	.openapi('ResponseFunctionCall')
+export type FunctionCallItem = z.infer<typeof FunctionCallItem>
+
+/** The items a response's `output` holds: the answer's message, then client tool calls. */
+export const OutputItem = z.union([OutputMessage, FunctionCallItem])
 export type OutputItem = z.infer<typeof OutputItem>
 
 export const RESPONSE_STATUSES = [
@@ -133,9 +170,9 @@ export const ResponseObject = z
 		previous_response_id: z.string().nullable(),
 		store: z.boolean(),
 		temperature: z.number().nullable(),
-		text: z.object({ format: z.object({ type: z.literal('text') }) }),
-		tool_choice: z.string(),
-		tools: z.array(z.unknown()).max(0),
+		text: z.object({ format: z.record(z.string(), z.unknown()) }),
+		tool_choice: z.union([z.string(), z.record(z.string(), z.unknown())]),
+		tools: z.array(z.record(z.string(), z.unknown())),
 		top_p: z.number().nullable(),
 		truncation: z.literal('disabled'),
 		usage: ResponseUsage.nullable(),

@@ -10,6 +10,7 @@ import { ProblemError } from '../problem'
 import { openAIError } from './errors'
 import type { ResponseRef } from './responses-ids'
 import {
+	functionCallItem,
 	messageItem,
 	outputText,
 	type ResponseEcho,
@@ -76,15 +77,37 @@ export async function* responseEvents(
 	/** Closes the message (with the run's output if nothing was streamed) and ends the response. */
 	function* ending(view: RunView): Generator<string> {
 		const status = statusOf(view, o.agent)
+		const calls = view.clientToolCalls ?? []
 		if (status === 'completed' || status === 'incomplete') {
 			if (streamed === '' && view.output) yield* delta(view.output)
-			yield* open()
-			yield event('response.output_text.done', { ...part, text: streamed, logprobs: [] })
-			yield event('response.content_part.done', { ...part, part: outputText(streamed) })
-			yield event('response.output_item.done', {
-				output_index: 0,
-				item: messageItem(o.ref, status, [outputText(streamed)]),
-			})
+			// A run that ended in client tool calls without text has no message item.
+			if (opened || calls.length === 0) {
+				yield* open()
+				yield event('response.output_text.done', { ...part, text: streamed, logprobs: [] })
+				yield event('response.content_part.done', { ...part, part: outputText(streamed) })
+				yield event('response.output_item.done', {
+					output_index: 0,
+					item: messageItem(o.ref, status, [outputText(streamed)]),
+				})
+			}
+			let index = opened ? 1 : 0
+			for (const call of calls) {
+				const where = { output_index: index++, item_id: functionCallItem(call, 'completed').id }
+				yield event('response.output_item.added', {
+					output_index: where.output_index,
+					item: functionCallItem(call, 'in_progress', ''),
+				})
+				yield event('response.function_call_arguments.delta', { ...where, delta: call.args })
+				yield event('response.function_call_arguments.done', {
+					...where,
+					name: call.name,
+					arguments: call.args,
+				})
+				yield event('response.output_item.done', {
+					output_index: where.output_index,
+					item: functionCallItem(call, 'completed'),
+				})
+			}
 		}
 		const response = responseOf(o.ref, view, o.agent, o.echo, streamed)
 		const type =
@@ -156,7 +179,14 @@ async function ended(
 	const base = { ...o.run, finishedAt: Date.now(), calls: [] }
 	if (type === 'final') {
 		const usage = (data.usage as RunView['usage']) ?? null
-		return { ...base, status: 'succeeded', output: String(data.output ?? ''), usage }
+		const calls = data.clientToolCalls as RunView['clientToolCalls']
+		return {
+			...base,
+			status: 'succeeded',
+			output: String(data.output ?? ''),
+			usage,
+			...(calls && { clientToolCalls: calls }),
+		}
 	}
 	if (type === 'cancelled') return { ...base, status: 'cancelled' }
 	const error = { code: String(data.code ?? 'run_failed'), message: String(data.message ?? '') }

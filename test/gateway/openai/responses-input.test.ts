@@ -20,24 +20,31 @@ const created = (body: unknown, headers: Record<string, string> = {}) =>
 
 describe('what an agent cannot take', () => {
 	const cases: [string, Record<string, unknown>, string, string][] = [
+		['a hosted tool', { tools: [{ type: 'web_search' }] }, 'tools.0.type', 'unsupported_value'],
 		[
-			'tools',
-			{ tools: [{ type: 'function', name: 'f', parameters: {} }] },
-			'tools',
-			'unsupported_parameter',
+			'a function without a name',
+			{ tools: [{ type: 'function' }] },
+			'tools.0.name',
+			'missing_required_parameter',
 		],
-		['tool_choice', { tool_choice: 'required' }, 'tool_choice', 'unsupported_value'],
+		['tool_choice without tools', { tool_choice: 'required' }, 'tool_choice', 'invalid_value'],
 		[
-			'json output',
-			{ text: { format: { type: 'json_object' } } },
-			'text.format',
+			'a tool_choice of no tool',
+			{ tools: [{ type: 'function', name: 'f' }], tool_choice: { type: 'function', name: 'g' } },
+			'tool_choice',
+			'invalid_value',
+		],
+		[
+			'an unknown output format',
+			{ text: { format: { type: 'grammar' } } },
+			'text.format.type',
 			'unsupported_value',
 		],
 		[
-			'a schema',
-			{ text: { format: { type: 'json_schema', name: 'x', schema: {} } } },
-			'text.format',
-			'unsupported_value',
+			'a schema without a name',
+			{ text: { format: { type: 'json_schema', schema: {} } } },
+			'text.format.name',
+			'missing_required_parameter',
 		],
 		['conversation', { conversation: 'conv_1' }, 'conversation', 'unsupported_parameter'],
 		[
@@ -55,8 +62,25 @@ describe('what an agent cannot take', () => {
 			'unsupported_value',
 		],
 		[
-			'a tool result',
+			'a tool result without its call',
+			{ input: [{ type: 'function_call_output', output: 'x' }] },
+			'input.0.call_id',
+			'missing_required_parameter',
+		],
+		[
+			'a tool result that answers no call',
 			{ input: [{ type: 'function_call_output', call_id: 'c', output: 'x' }] },
+			null as unknown as string,
+			'bad_request',
+		],
+		[
+			'a hosted tool call',
+			{
+				input: [
+					{ type: 'web_search_call', id: 'ws_1' },
+					{ role: 'user', content: 'q' },
+				],
+			},
 			'input.0.type',
 			'unsupported_value',
 		],

@@ -451,7 +451,7 @@ describe('errors the SDK raises', () => {
 				'unsupported_value',
 			],
 			[
-				openai.chat.completions.create({ model: 'main', messages: user, tool_choice: 'auto' }),
+				openai.chat.completions.create({ model: 'main', messages: user, tool_choice: 'required' }),
 				'tool_choice',
 				'invalid_value',
 			],

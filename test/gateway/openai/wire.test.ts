@@ -181,9 +181,9 @@ describe("errors in OpenAI's shape", () => {
 		})
 	})
 
-	it('404 for unknown routes under /v1/chat and /v1/models, 405 with Allow', async () => {
+	it('404 for unknown routes under /v1/chat and /v1/models (and the unserved /v1/completions), 405 with Allow', async () => {
 		const auth = { authorization: `Bearer ${member}` }
-		for (const path of ['/v1/chat/nope', '/v1/models/a/b/c', '/v1/responses']) {
+		for (const path of ['/v1/chat/nope', '/v1/models/a/b/c', '/v1/completions']) {
 			const res = await call(path, { headers: auth })
 			expect(res.status, path).toBe(404)
 			expect(await openAIError(res)).toMatchObject({
