@@ -1,48 +1,78 @@
-// Sessions: list (the tenant's D1 index), reset, delete, and transcript subscriptions.
+// Sessions: list and describe (the tenant's D1 index), reset, delete, and subscriptions — to the
+// session events of the connection (`sessions.subscribe`) and to one session's transcript.
 import { z } from 'zod'
 import { database } from '../../../db/client'
-import { listSessions } from '../../../db/sessions'
+import { getSession, listSessions } from '../../../db/sessions'
 import { laneName } from '../../../lanes/name'
 import { unwrap } from '../../lane/client'
-import { follow, forget, refollow } from '../follows'
+import { follow, forget, refollow, subscribeToSessions } from '../follows'
 import { clawKey } from '../keys'
-import { allow, type Method, method, openSession } from './context'
+import { allow, type Method, type MethodContext, method, openSession, sessionOf } from './context'
+import { agentOf, defaultsFor, sessionDefaults, sessionRow } from './session-views'
 
 const Key = z.string().min(1).max(300)
 const Agent = z.string().min(1).max(64).optional()
 
-const list = method({
-	scope: 'operator.read',
-	params: z
-		.object({
-			agentId: Agent,
-			limit: z.number().int().min(1).max(200).optional(),
-		})
-		.loose(),
-	async handle(ctx, p) {
-		await allow(ctx, 'sessions:list', 'session')
-		const rows = await listSessions(database(ctx.env.DB), {
+const ListParams = z
+	.object({
+		agentId: Agent,
+		limit: z.number().int().min(1).max(200).optional(),
+	})
+	.loose()
+
+/** The tenant's sessions, newest first, with the defaults of the agent they are listed for. */
+async function listing(ctx: MethodContext, p: z.infer<typeof ListParams>) {
+	await allow(ctx, 'sessions:list', 'session')
+	const [rows, defaults] = await Promise.all([
+		listSessions(database(ctx.env.DB), {
 			tenantId: ctx.principal.tenantId,
 			agentId: p.agentId,
 			limit: p.limit ?? 50,
-		})
+		}),
+		defaultsFor(ctx, p.agentId),
+	])
+	const agents = new Map<string, Awaited<ReturnType<typeof agentOf>>>()
+	for (const id of new Set(rows.map((r) => r.agentId))) agents.set(id, await agentOf(ctx, id))
+	return {
+		ts: ctx.now(),
+		count: rows.length,
+		defaults,
+		sessions: rows.map((s) => sessionRow(s, agents.get(s.agentId))),
+	}
+}
+
+const list = method({ scope: 'operator.read', params: ListParams, handle: listing })
+
+/**
+ * Session events for this connection (see follows.ts for what edgeclaw can deliver). With the
+ * listing's params it also answers the listing, as OpenClaw does.
+ */
+const subscribe = method({
+	scope: 'operator.read',
+	params: ListParams,
+	async handle(ctx, p) {
+		await allow(ctx, 'sessions:list', 'session')
+		subscribeToSessions(ctx.kv)
+		if (Object.keys(p).length === 0) return { subscribed: true }
+		return { subscribed: true, list: await listing(ctx, p) }
+	},
+})
+
+/** One session's row (`session: null` when it has never been used). */
+const describe = method({
+	scope: 'operator.read',
+	params: z.object({ key: Key, agentId: Agent }).loose(),
+	async handle(ctx, p) {
+		const session = sessionOf(p.key, p.agentId)
+		await allow(ctx, 'sessions:read', 'session', session.sessionKey)
+		const ref = { tenantId: ctx.principal.tenantId, ...session }
+		const [row, agent] = await Promise.all([
+			getSession(database(ctx.env.DB), ref),
+			agentOf(ctx, session.agentId),
+		])
 		return {
-			ts: ctx.now(),
-			count: rows.length,
-			sessions: rows.map((s) => {
-				const key = clawKey(s)
-				return {
-					key,
-					sessionId: key,
-					agentId: s.agentId,
-					kind: 'direct',
-					label: s.sessionKey,
-					updatedAt: s.updatedAt.getTime(),
-					createdAt: s.createdAt.getTime(),
-					messageCount: s.messageCount,
-					hasActiveRun: s.lastRunStatus === 'running' || s.lastRunStatus === 'queued',
-				}
-			}),
+			session: row ? sessionRow(row, agent) : null,
+			...(agent && { defaults: sessionDefaults(agent) }),
 		}
 	},
 })
@@ -79,7 +109,7 @@ const remove = method({
 	},
 })
 
-const subscribe = method({
+const subscribeMessages = method({
 	scope: 'operator.read',
 	params: z
 		.object({ key: Key, agentId: Agent, includeApprovals: z.literal(true).optional() })
@@ -91,7 +121,7 @@ const subscribe = method({
 	},
 })
 
-const unsubscribe = method({
+const unsubscribeMessages = method({
 	scope: 'operator.read',
 	params: z.object({ key: Key, agentId: Agent }).loose(),
 	async handle(ctx, p) {
@@ -106,6 +136,8 @@ export const sessionMethods: Record<string, Method> = {
 	'sessions.list': list,
 	'sessions.reset': reset,
 	'sessions.delete': remove,
-	'sessions.messages.subscribe': subscribe,
-	'sessions.messages.unsubscribe': unsubscribe,
+	'sessions.subscribe': subscribe,
+	'sessions.describe': describe,
+	'sessions.messages.subscribe': subscribeMessages,
+	'sessions.messages.unsubscribe': unsubscribeMessages,
 }
