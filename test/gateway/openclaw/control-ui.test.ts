@@ -48,11 +48,8 @@ describe('openclaw control ui', () => {
 		expect((await wire.request('sessions.subscribe', controlUi.subscribe)).payload).toEqual({
 			subscribed: true,
 		})
-		await wire.request('chat.send', {
-			sessionKey: 'agent:main:main',
-			message: 'hi ui',
-			idempotencyKey: 'ui-1',
-		})
+		const sent = await wire.request('chat.send', controlUi.send('agent:main:main', 'hi ui', 'ui-1'))
+		expect(sent.payload).toMatchObject({ runId: 'ui-1', status: 'started' })
 		await wire.next((f) => f.event === 'chat' && f.payload?.state === 'final')
 
 		const sessions = await wire.request('sessions.list', controlUi.sessions)
@@ -81,7 +78,10 @@ describe('openclaw control ui', () => {
 			nameSource: 'config',
 			avatarStatus: 'none',
 		})
-		const metadata = await wire.request('chat.metadata', controlUi.metadata('private'))
+		const metadata = await wire.request(
+			'chat.metadata',
+			controlUi.metadata('private', 'agent:private:main'),
+		)
 		expect(metadata.payload).toMatchObject({
 			agentId: 'private',
 			modelSelectionTarget: 'session',
@@ -90,11 +90,44 @@ describe('openclaw control ui', () => {
 				{ id: 'echo', provider: 'offline' },
 			],
 		})
-		const auth = await wire.request('models.authStatus', controlUi.authStatus)
+		const models = await wire.request('models.list', controlUi.models('main', 'agent:main:main'))
+		expect(models.payload?.models).toEqual([expect.objectContaining({ id: 'echo' })])
+		const described = await wire.request('sessions.describe', controlUi.describe('agent:main:main'))
+		expect(described.payload?.session).toMatchObject({ key: 'agent:main:main', isMain: true })
+		const messages = await wire.request('sessions.messages.subscribe', controlUi.messages('x'))
+		expect(messages.payload).toMatchObject({ subscribed: true, key: 'agent:main:x' })
+		const auth = await wire.request('models.authStatus', controlUi.authStatus('main'))
 		expect(auth.payload).toMatchObject({ providers: [], unavailable: { code: expect.any(String) } })
 		expect(
 			(await wire.request('sessions.observer.visibility', controlUi.observer)).payload,
 		).toEqual({ ok: true })
+		wire.ws.close(1000)
+	})
+
+	it('a send is found in the history by the client’s names; child sessions are none', async () => {
+		const wire = await connected(operator, controlUiConnect(operator))
+		await wire.request('chat.send', controlUi.send('agent:main:ui-send', 'find me', 'ui-send-1'))
+		await wire.next((f) => f.event === 'chat' && f.payload?.state === 'final')
+		const history = await wire.request(
+			'chat.history',
+			controlUi.historyAfterSend('agent:main:ui-send', 'ui-send-1'),
+		)
+		const [user, assistant] = (history.payload?.messages ?? []) as {
+			__openclaw: Record<string, unknown>
+		}[]
+		// The pending bubble (idempotencyKey `<runId>:user`) and the streamed answer (its runId)
+		// are matched to these, so each shows once.
+		expect(user?.__openclaw).toMatchObject({ runId: 'ui-send-1', idempotencyKey: 'ui-send-1:user' })
+		expect(assistant?.__openclaw).toMatchObject({ runId: 'ui-send-1' })
+		expect(history.payload?.inputReceipts).toEqual([
+			{ runId: 'ui-send-1', state: 'consumed', consumedByEventId: user?.__openclaw.id },
+		])
+		expect(history.payload?.inputConsumptions).toEqual([
+			{ runId: 'ui-send-1', consumedByEventId: user?.__openclaw.id },
+		])
+		// `limit` has no bound in the protocol: a large one is read as the largest page.
+		const children = await wire.request('sessions.list', controlUi.childSessions('agent:main:main'))
+		expect(children.payload).toMatchObject({ count: 0, sessions: [] })
 		wire.ws.close(1000)
 	})
 

@@ -13,24 +13,51 @@ import { agentOf, defaultsFor, sessionDefaults, sessionRow } from './session-vie
 const Key = z.string().min(1).max(300)
 const Agent = z.string().min(1).max(64).optional()
 
+/** A listing reads at most this many rows of the index (OpenClaw's `limit` has no bound). */
+const MAX_LISTED = 200
+
 const ListParams = z
 	.object({
 		agentId: Agent,
-		limit: z.number().int().min(1).max(200).optional(),
+		limit: z.number().int().min(1).optional(),
+		offset: z.number().int().min(0).max(10_000).optional(),
+		activeMinutes: z.number().int().min(1).optional(),
+		label: z.string().min(1).max(512).optional(),
+		search: z.string().max(300).optional(),
+		spawnedBy: z.string().min(1).max(300).optional(),
+		archived: z.union([z.boolean(), z.literal('all')]).optional(),
 	})
 	.loose()
 
-/** The tenant's sessions, newest first, with the defaults of the agent they are listed for. */
+/**
+ * The tenant's sessions, newest first, with the defaults of the agent they are listed for.
+ * OpenClaw's filters are honoured where edgeclaw has the fact they filter on, and a filter for
+ * something edgeclaw sessions never are — spawned by another session, archived — lists none.
+ */
 async function listing(ctx: MethodContext, p: z.infer<typeof ListParams>) {
 	await allow(ctx, 'sessions:list', 'session')
-	const [rows, defaults] = await Promise.all([
-		listSessions(database(ctx.env.DB), {
-			tenantId: ctx.principal.tenantId,
-			agentId: p.agentId,
-			limit: p.limit ?? 50,
-		}),
+	const limit = Math.min(p.limit ?? 50, MAX_LISTED)
+	const offset = p.offset ?? 0
+	const none = p.spawnedBy !== undefined || p.archived === true
+	const filtered = p.activeMinutes !== undefined || p.label !== undefined || Boolean(p.search)
+	const [indexed, defaults] = await Promise.all([
+		none
+			? []
+			: listSessions(database(ctx.env.DB), {
+					tenantId: ctx.principal.tenantId,
+					agentId: p.agentId,
+					// A filter reads the newest rows of a whole page, then keeps the matching ones.
+					limit: offset + (filtered ? MAX_LISTED : limit),
+				}),
 		defaultsFor(ctx, p.agentId),
 	])
+	const since = p.activeMinutes === undefined ? 0 : ctx.now() - p.activeMinutes * 60_000
+	const search = p.search?.trim().toLowerCase()
+	const rows = indexed
+		.filter((s) => s.updatedAt.getTime() >= since)
+		.filter((s) => p.label === undefined || s.sessionKey === p.label)
+		.filter((s) => !search || clawKey(s).toLowerCase().includes(search))
+		.slice(offset, offset + limit)
 	const agents = new Map<string, Awaited<ReturnType<typeof agentOf>>>()
 	for (const id of new Set(rows.map((r) => r.agentId))) agents.set(id, await agentOf(ctx, id))
 	return {
