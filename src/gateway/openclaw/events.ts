@@ -26,6 +26,33 @@ export interface RunTrack {
 
 export type Frame = [event: string, payload: Record<string, unknown>]
 
+/** edgeclaw's approval decisions are OpenClaw's exec decisions. */
+export const APPROVAL_DECISIONS = ['allow-once', 'allow-always', 'deny'] as const
+
+/**
+ * A tool call waiting for approval as OpenClaw's exec approval request: its clients show
+ * `command` (here the tool and its arguments) and offer `allowedDecisions`; `tool` and `args`
+ * keep the call as edgeclaw made it.
+ */
+export function approvalRequest(
+	tool: string,
+	args: unknown,
+	session: { key: string; agentId: string },
+	runId: string,
+) {
+	// Lane events carry the arguments as (possibly shortened) JSON text, stored approvals as data.
+	const text = typeof args === 'string' ? args : JSON.stringify(args ?? {})
+	return {
+		command: `${tool} ${text}`,
+		tool,
+		args,
+		agentId: session.agentId,
+		sessionKey: session.key,
+		runId,
+		allowedDecisions: [...APPROVAL_DECISIONS],
+	}
+}
+
 export const assistantMessage = (text: string, ts: number) => ({
 	role: 'assistant',
 	content: [{ type: 'text', text }],
@@ -168,7 +195,10 @@ export function laneFrames(follow: FollowState, event: LaneEvent, c: FrameContex
 						id: d.approvalId,
 						sessionKey: follow.key,
 						runId,
-						request: { tool: d.tool, args: d.args, sideEffect: d.sideEffect },
+						request: {
+							...approvalRequest(String(d.tool), d.args, follow, runId),
+							sideEffect: d.sideEffect,
+						},
 						createdAtMs: event.ts,
 						expiresAtMs: d.deadline,
 					},

@@ -171,10 +171,10 @@ describe('openclaw control ui', () => {
 		})
 		expect((await wire.request('system-presence', controlUi.presence)).payload).toEqual([])
 		expect((await wire.request('question.list', {})).payload).toEqual({ questions: [] })
-		expect((await wire.request('plugin.approval.list', controlUi.approvals)).payload).toEqual({
-			approvals: [],
-		})
-		expect((await wire.request('openclaw.approval.list', controlUi.approvals)).ok).toBe(true)
+		// Lists are arrays; edgeclaw has no plugin or system-agent approvals.
+		expect((await wire.request('plugin.approval.list', controlUi.approvals)).payload).toEqual([])
+		expect((await wire.request('openclaw.approval.list', controlUi.approvals)).payload).toEqual([])
+		expect((await wire.request('exec.approval.list', controlUi.approvals)).payload).toEqual([])
 		wire.ws.close(1000)
 	})
 

@@ -38,7 +38,7 @@ async function startup(wire: Wire, sessionKey: string) {
 	const questions = await wire.request('question.list', tui.questions)
 	expect(questions.payload).toEqual({ questions: [] })
 	const plugin = await wire.request('plugin.approval.list', tui.pluginApprovals)
-	expect(plugin.payload).toEqual({ approvals: [] })
+	expect(plugin.payload).toEqual([])
 	const history = await wire.request('chat.history', tui.history(sessionKey))
 	expect(history.ok).toBe(true)
 	return { described, history }
