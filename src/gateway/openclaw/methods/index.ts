@@ -8,6 +8,7 @@ import { historyMethods } from './history'
 import { logMethods } from './logs'
 import { sessionMethods } from './sessions'
 import { systemMethods } from './system'
+import { usageMethods } from './usage'
 
 export type { Method, MethodContext } from './context'
 
@@ -20,6 +21,7 @@ export const METHODS: ReadonlyMap<string, Method> = new Map(
 		...approvalMethods,
 		...controlUiMethods,
 		...logMethods,
+		...usageMethods,
 		...absentMethods,
 	}),
 )
