@@ -4,7 +4,7 @@
 // `models.authStatus` (honestly unavailable: provider keys are tenant secrets the gateway never
 // shows) and `sessions.observer.visibility` (acknowledged; edgeclaw has no session observer).
 import { z } from 'zod'
-import { listAgents } from '../../../agents/store'
+import { getAgent, listAgents } from '../../../agents/store'
 import { database } from '../../../db/client'
 import { ProblemError } from '../../problem'
 import { DEFAULT_AGENT } from '../keys'
@@ -73,8 +73,7 @@ const identity = method({
 	async handle(ctx, p) {
 		const agentId = p.agentId ?? (p.sessionKey ? sessionOf(p.sessionKey).agentId : DEFAULT_AGENT)
 		await allow(ctx, 'agents:read', 'agent', agentId)
-		const agents = await listAgents(database(ctx.env.DB), ctx.principal.tenantId)
-		const agent = agents.find((a) => a.id === agentId)
+		const agent = await getAgent(database(ctx.env.DB), ctx.principal.tenantId, agentId)
 		if (!agent) throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
 		return { agentId: agent.id, name: agent.name, nameSource: 'config', avatarStatus: 'none' }
 	},
