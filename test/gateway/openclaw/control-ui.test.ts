@@ -159,8 +159,18 @@ describe('openclaw control ui', () => {
 
 	it('what edgeclaw lacks answers empty: cron, presence, questions, plugin approvals', async () => {
 		const wire = await connected(operator, controlUiConnect(operator))
-		expect((await wire.request('cron.list', controlUi.cronList)).payload).toMatchObject({
+		// The automations page checks the page's bookkeeping (a revision, offsets) before it renders.
+		expect((await wire.request('cron.list', controlUi.cronList)).payload).toEqual({
 			jobs: [],
+			snapshotRevision: 'no-scheduler',
+			total: 0,
+			offset: 0,
+			limit: 50,
+			hasMore: false,
+			nextOffset: null,
+		})
+		expect((await wire.request('cron.runs', controlUi.cronRuns)).payload).toMatchObject({
+			entries: [],
 			total: 0,
 			hasMore: false,
 		})
