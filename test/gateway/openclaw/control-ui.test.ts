@@ -94,6 +94,18 @@ describe('openclaw control ui', () => {
 		expect(models.payload?.models).toEqual([expect.objectContaining({ id: 'echo' })])
 		const described = await wire.request('sessions.describe', controlUi.describe('agent:main:main'))
 		expect(described.payload?.session).toMatchObject({ key: 'agent:main:main', isMain: true })
+		const resolved = await wire.request('sessions.resolve', controlUi.resolve('agent:main:main'))
+		expect(resolved.payload).toEqual({
+			ok: true,
+			key: 'agent:main:main',
+			agentId: 'main',
+			displayName: 'main',
+		})
+		// Short ids name nothing here; a missing session is not an error when allowed.
+		const short = await wire.request('sessions.resolve', controlUi.resolveShortId('a1b2c3'))
+		expect(short.payload).toEqual({ ok: false })
+		const missing = await wire.request('sessions.resolve', { key: 'agent:main:never-used' })
+		expect(missing.error?.details?.code).toBe('NOT_FOUND')
 		const messages = await wire.request('sessions.messages.subscribe', controlUi.messages('x'))
 		expect(messages.payload).toMatchObject({ subscribed: true, key: 'agent:main:x' })
 		const auth = await wire.request('models.authStatus', controlUi.authStatus('main'))

@@ -5,8 +5,9 @@ import { database } from '../../../db/client'
 import { getSession, listSessions } from '../../../db/sessions'
 import { laneName } from '../../../lanes/name'
 import { unwrap } from '../../lane/client'
+import { ProblemError } from '../../problem'
 import { follow, forget, refollow, subscribeToSessions } from '../follows'
-import { clawKey } from '../keys'
+import { clawKey, parseClawKey } from '../keys'
 import { allow, type Method, type MethodContext, method, openSession, sessionOf } from './context'
 import { agentOf, defaultsFor, sessionDefaults, sessionRow } from './session-views'
 
@@ -104,6 +105,41 @@ const describe = method({
 	},
 })
 
+/**
+ * A session named by `key` (or `reference.key`), `sessionId` or `label` — all the session key
+ * here — if it exists.
+ * OpenClaw's short ids and slug hints name nothing in edgeclaw, so they never resolve; a session
+ * that does not exist is `{ok: false}` with `allowMissing`, NOT_FOUND otherwise.
+ */
+const resolve = method({
+	scope: 'operator.read',
+	params: z
+		.object({
+			key: Key.optional(),
+			sessionId: Key.optional(),
+			label: z.string().min(1).max(512).optional(),
+			/** The Control UI's newer form: `{reference: {key, slug?}}`. */
+			reference: z.object({ key: Key.optional() }).loose().optional(),
+			agentId: Agent,
+			allowMissing: z.boolean().optional(),
+		})
+		.loose(),
+	async handle(ctx, p) {
+		const name = p.key ?? p.reference?.key ?? p.sessionId ?? p.label
+		const session = name === undefined ? undefined : parseClawKey(name)
+		if (session) {
+			const agentId = name?.startsWith('agent:') ? session.agentId : (p.agentId ?? session.agentId)
+			await allow(ctx, 'sessions:read', 'session', session.sessionKey)
+			const ref = { tenantId: ctx.principal.tenantId, agentId, sessionKey: session.sessionKey }
+			if (await getSession(database(ctx.env.DB), ref)) {
+				return { ok: true, key: clawKey(ref), agentId, displayName: ref.sessionKey }
+			}
+		}
+		if (p.allowMissing) return { ok: false }
+		throw new ProblemError('not_found', `no session matches ${name ?? 'the request'}`)
+	},
+})
+
 const reset = method({
 	scope: 'operator.write',
 	params: z
@@ -165,6 +201,7 @@ export const sessionMethods: Record<string, Method> = {
 	'sessions.delete': remove,
 	'sessions.subscribe': subscribe,
 	'sessions.describe': describe,
+	'sessions.resolve': resolve,
 	'sessions.messages.subscribe': subscribeMessages,
 	'sessions.messages.unsubscribe': unsubscribeMessages,
 }
