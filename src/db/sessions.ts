@@ -72,6 +72,22 @@ export async function removeSession(db: Db, ref: SessionRef): Promise<void> {
 		)
 }
 
+/** One session's row, or undefined when the index has none (never used, or not yet written). */
+export async function getSession(db: Db, ref: SessionRef): Promise<SessionRow | undefined> {
+	const [row] = await db
+		.select()
+		.from(sessions)
+		.where(
+			and(
+				eq(sessions.tenantId, ref.tenantId),
+				eq(sessions.agentId, ref.agentId),
+				eq(sessions.sessionKey, ref.sessionKey),
+			),
+		)
+		.limit(1)
+	return row
+}
+
 /** Keyset position in the listing: newest first, ties broken by agent and key. */
 export interface SessionCursor {
 	updatedAt: number

@@ -22,7 +22,7 @@ import {
 	unknownMethod,
 } from './errors'
 import { laneFrames, type RunTrack } from './events'
-import { followed, forget, unfollowAll } from './follows'
+import { followed, forget, subscribedToSessions, unfollowAll } from './follows'
 import { handshake, helloOk } from './handshake'
 import type { Challenged, Connected, ConnectionHost, OpenMeta, State } from './host'
 import { METHODS, type MethodContext } from './methods/index'
@@ -126,9 +126,14 @@ export class OpenClawConnection {
 		if (state?.phase !== 'connected' || !follow) return false
 		if (!(await this.#alive(state))) return false
 		if (!holds(state.scopes, 'operator.read')) return true
-		const alias = (id: string) => this.#h.kv.get<string>(`alias:${id}`) ?? id
+		const frameContext = {
+			runs: this.#runs,
+			now: this.#h.now(),
+			aliasOf: (id: string) => this.#h.kv.get<string>(`alias:${id}`) ?? id,
+			sessionEvents: subscribedToSessions(this.#h.kv),
+		}
 		for (const event of events) {
-			for (const [name, payload] of laneFrames(follow, event, this.#runs, this.#h.now(), alias)) {
+			for (const [name, payload] of laneFrames(follow, event, frameContext)) {
 				if (!this.#event(name, payload)) return false
 			}
 			if (event.type === 'approval.requested' && typeof event.data.approvalId === 'string') {

@@ -1,7 +1,9 @@
 // Lane events as OpenClaw events. A run of a followed session becomes `chat` events
 // (delta → final | aborted | error, each with the run's own seq) and `agent` events (streams
 // `lifecycle`, `assistant`, `tool`); tool approvals become `exec.approval.*`; a session whose
-// messages are subscribed also gets `session.message` for each answer.
+// messages are subscribed also gets `session.message` for each answer, and a connection that
+// subscribed to session events (`sessions.subscribe`) gets those plus `sessions.changed` as a run
+// starts and ends.
 import type { LaneEvent } from '../../lanes/types'
 
 /** What a connection remembers about a session it follows (stored under `follow:<lane>`). */
@@ -24,6 +26,33 @@ export interface RunTrack {
 
 export type Frame = [event: string, payload: Record<string, unknown>]
 
+/** edgeclaw's approval decisions are OpenClaw's exec decisions. */
+export const APPROVAL_DECISIONS = ['allow-once', 'allow-always', 'deny'] as const
+
+/**
+ * A tool call waiting for approval as OpenClaw's exec approval request: its clients show
+ * `command` (here the tool and its arguments) and offer `allowedDecisions`; `tool` and `args`
+ * keep the call as edgeclaw made it.
+ */
+export function approvalRequest(
+	tool: string,
+	args: unknown,
+	session: { key: string; agentId: string },
+	runId: string,
+) {
+	// Lane events carry the arguments as (possibly shortened) JSON text, stored approvals as data.
+	const text = typeof args === 'string' ? args : JSON.stringify(args ?? {})
+	return {
+		command: `${tool} ${text}`,
+		tool,
+		args,
+		agentId: session.agentId,
+		sessionKey: session.key,
+		runId,
+		allowedDecisions: [...APPROVAL_DECISIONS],
+	}
+}
+
 export const assistantMessage = (text: string, ts: number) => ({
 	role: 'assistant',
 	content: [{ type: 'text', text }],
@@ -39,14 +68,18 @@ const errorKind = (code: unknown): string =>
 				? 'context_length'
 				: 'unknown'
 
-export function laneFrames(
-	follow: FollowState,
-	event: LaneEvent,
-	runs: Map<string, RunTrack>,
-	now: number,
+/** What turning a lane event into frames needs of the connection. */
+export interface FrameContext {
+	runs: Map<string, RunTrack>
+	now: number
 	/** The client's name of a lane run (the idempotencyKey it sent), when it has one. */
-	aliasOf: (laneRunId: string) => string = (id) => id,
-): Frame[] {
+	aliasOf?: (laneRunId: string) => string
+	/** The connection subscribed to session events (`sessions.subscribe`). */
+	sessionEvents?: boolean
+}
+
+export function laneFrames(follow: FollowState, event: LaneEvent, c: FrameContext): Frame[] {
+	const { runs, now, aliasOf = (id: string) => id, sessionEvents = false } = c
 	// The outbox giving up a channel delivery is not part of the run's stream.
 	if (event.type === 'delivery.failed') return []
 	if (!event.runId) {
@@ -72,10 +105,30 @@ export function laneFrames(
 		{ runId, sessionKey: follow.key, seq: ++t.agentSeq, stream, ts: event.ts, data },
 	]
 	const done = () => runs.delete(laneRunId)
+	/** `sessions.changed` as OpenClaw sends it to session-event subscribers at a run's edges. */
+	const changed = (
+		phase: 'start' | 'end' | 'error',
+		extra: Record<string, unknown> = {},
+	): Frame[] =>
+		sessionEvents
+			? [
+					[
+						'sessions.changed',
+						{
+							sessionKey: follow.key,
+							agentId: follow.agentId,
+							phase,
+							runId,
+							ts: event.ts,
+							...extra,
+						},
+					],
+				]
+			: []
 	const d = event.data
 	switch (event.type) {
 		case 'started':
-			return [agent('lifecycle', { phase: 'start', attempt: d.attempt })]
+			return [agent('lifecycle', { phase: 'start', attempt: d.attempt }), ...changed('start')]
 		case 'delta': {
 			const delta = typeof d.text === 'string' ? d.text : ''
 			t.text += delta
@@ -106,14 +159,20 @@ export function laneFrames(
 				}),
 				agent('lifecycle', { phase: 'end', endedAt: event.ts }),
 			]
-			if (follow.messages) frames.push(['session.message', { sessionKey: follow.key, message }])
-			return frames
+			if (follow.messages || sessionEvents) {
+				frames.push([
+					'session.message',
+					{ sessionKey: follow.key, agentId: follow.agentId, runId, message },
+				])
+			}
+			return [...frames, ...changed('end')]
 		}
 		case 'cancelled':
 			done()
 			return [
 				chat({ state: 'aborted', stopReason: String(d.reason ?? 'cancelled') }),
 				agent('lifecycle', { phase: 'end', aborted: true, reason: d.reason, endedAt: event.ts }),
+				...changed('end', { aborted: true }),
 			]
 		case 'error':
 			// An error the lane will retry (after a restart) is not the end of the run.
@@ -126,6 +185,7 @@ export function laneFrames(
 					errorKind: errorKind(d.code),
 				}),
 				agent('lifecycle', { phase: 'error', error: String(d.message ?? ''), code: d.code }),
+				...changed('error'),
 			]
 		case 'approval.requested':
 			return [
@@ -135,7 +195,10 @@ export function laneFrames(
 						id: d.approvalId,
 						sessionKey: follow.key,
 						runId,
-						request: { tool: d.tool, args: d.args, sideEffect: d.sideEffect },
+						request: {
+							...approvalRequest(String(d.tool), d.args, follow, runId),
+							sideEffect: d.sideEffect,
+						},
 						createdAtMs: event.ts,
 						expiresAtMs: d.deadline,
 					},

@@ -86,3 +86,16 @@ export function refollow(kv: KeyValue, name: string, change: Partial<FollowState
 	const state = followed(kv, name)
 	if (state) kv.put(`${PREFIX}${name}`, { ...state, ...change })
 }
+
+// ── session events ─────────────────────────────────────────────────────────────────────────────
+// `sessions.subscribe` asks for the session events of the whole gateway. edgeclaw has no
+// tenant-wide event stream (each session's lane pushes to its own followers), so a subscribed
+// connection gets them for the sessions it follows — the ones it sends to, subscribes to, or
+// reads the history of while subscribed.
+
+const SESSION_EVENTS = 'sessions:subscribed'
+
+export const subscribeToSessions = (kv: KeyValue): void => kv.put(SESSION_EVENTS, true)
+
+export const subscribedToSessions = (kv: KeyValue): boolean =>
+	kv.get<boolean>(SESSION_EVENTS) === true

@@ -45,6 +45,12 @@ export const EVENTS = [
 ] as const
 
 /**
+ * Server capabilities `hello-ok.features.capabilities` announces: `models.list` publishes the
+ * model catalog (`openclaw models list` refuses a gateway without it).
+ */
+export const CAPABILITIES = ['published-model-catalog'] as const
+
+/**
  * Answers the first request of a challenged socket. Returns the connected state (for the
  * connection to store and greet) when `connect` succeeds; otherwise the refusal has been sent and,
  * unless a `connect` is merely in progress already, the socket closed.
@@ -133,7 +139,7 @@ export function helloOk(h: ConnectionHost, s: Connected) {
 		type: 'hello-ok',
 		protocol: PROTOCOL_VERSION,
 		server: { version: VERSION, connId: h.connId },
-		features: { methods: methodNames(), events: [...EVENTS] },
+		features: { methods: methodNames(), events: [...EVENTS], capabilities: [...CAPABILITIES] },
 		snapshot: {
 			presence: [],
 			health: {},

@@ -8,6 +8,7 @@ export const SCOPES = [
 	'operator.read',
 	'operator.write',
 	'operator.approvals',
+	'operator.questions',
 	'operator.admin',
 	'operator.pairing',
 	'operator.talk',
@@ -15,12 +16,21 @@ export const SCOPES = [
 ] as const
 export type Scope = (typeof SCOPES)[number]
 
-/** The most a role can hold. Pairing and talk are not offered: edgeclaw has neither surface. */
+/**
+ * The most a role can hold. Pairing and talk are not offered: edgeclaw has neither surface.
+ * Questions (an agent asking the operator) go with writing: whoever may chat may answer.
+ */
 const CEILING: Record<Role, Scope[]> = {
 	viewer: ['operator.read'],
-	member: ['operator.read', 'operator.write'],
-	operator: ['operator.read', 'operator.write', 'operator.approvals'],
-	admin: ['operator.read', 'operator.write', 'operator.approvals', 'operator.admin'],
+	member: ['operator.read', 'operator.write', 'operator.questions'],
+	operator: ['operator.read', 'operator.write', 'operator.approvals', 'operator.questions'],
+	admin: [
+		'operator.read',
+		'operator.write',
+		'operator.approvals',
+		'operator.questions',
+		'operator.admin',
+	],
 }
 
 /**

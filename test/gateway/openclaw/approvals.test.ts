@@ -1,7 +1,8 @@
 // Tool approvals over the OpenClaw gateway: an elevated call shows up as exec.approval.requested
 // on the connection following the session, exec.approval.resolve lets it run, and the run ends;
 // with separate approvers the principal of the call cannot resolve it, another one can; any
-// client of the tenant lists pending approvals and resolves one by id alone.
+// client of the tenant lists pending approvals (an array, as OpenClaw's clients read it) and
+// resolves one by id alone.
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { key, tenant } from '../../security/helpers'
@@ -59,16 +60,30 @@ describe('approvals', () => {
 		})
 		expect(ack.ok).toBe(true)
 		const requested = await wire.next((f) => f.event === 'exec.approval.requested')
+		// OpenClaw's clients show request.command and offer request.allowedDecisions.
 		expect(requested.payload).toMatchObject({
 			sessionKey: 'agent:guarded:a-1',
 			runId: 'appr-1',
-			request: { tool: 'time_now' },
+			request: {
+				tool: 'time_now',
+				command: 'time_now {}',
+				sessionKey: 'agent:guarded:a-1',
+				agentId: 'guarded',
+				runId: 'appr-1',
+				allowedDecisions: ['allow-once', 'allow-always', 'deny'],
+			},
 		})
 		const id = requested.payload?.id as string
 		const pending = await wire.request('exec.approval.list', { sessionKey: 'agent:guarded:a-1' })
-		// The run id is the client's own (its idempotencyKey), as in the event.
-		expect(pending.payload?.approvals).toEqual([
-			expect.objectContaining({ id, status: 'pending', runId: 'appr-1' }),
+		// A list is an array, as OpenClaw's CLI and Control UI read it; the run id is the
+		// client's own (its idempotencyKey), as in the event.
+		expect(pending.payload).toEqual([
+			expect.objectContaining({
+				id,
+				status: 'pending',
+				runId: 'appr-1',
+				request: expect.objectContaining({ command: 'time_now {}' }),
+			}),
 		])
 		const resolved = await wire.request('exec.approval.resolve', { id, decision: 'allow-once' })
 		expect(resolved.payload).toMatchObject({ ok: true, id, decision: 'allow-once' })
@@ -142,20 +157,22 @@ describe('approvals', () => {
 		let listed: Record<string, unknown>[] = []
 		await expect
 			.poll(async () => {
-				const res = await cli.request('openclaw.approval.list')
-				listed = (res.payload?.approvals ?? []) as Record<string, unknown>[]
+				const res = await cli.request('exec.approval.list')
+				listed = (res.payload ?? []) as unknown as Record<string, unknown>[]
 				return listed.map((a) => a.id)
 			})
 			.toContain(id)
 		expect(listed.find((a) => a.id === id)).toMatchObject({
 			sessionKey: 'agent:guarded:by-id',
 			status: 'pending',
-			request: { tool: 'time_now' },
+			createdAtMs: expect.any(Number),
+			expiresAtMs: expect.any(Number),
+			request: { tool: 'time_now', command: 'time_now {}', sessionKey: 'agent:guarded:by-id' },
 		})
-		expect((await cli.request('exec.approval.list')).payload?.approvals).toEqual(
-			expect.arrayContaining([expect.objectContaining({ id })]),
-		)
-		expect((await cli.request('plugin.approval.list')).payload).toEqual({ approvals: [] })
+		// `openclaw approvals pending` reads all three lists: edgeclaw's are all exec approvals,
+		// so each shows once.
+		expect((await cli.request('openclaw.approval.list')).payload).toEqual([])
+		expect((await cli.request('plugin.approval.list')).payload).toEqual([])
 		const got = await cli.request('exec.approval.get', { id })
 		expect(got.payload).toMatchObject({ id, status: 'pending' })
 		const resolved = await cli.request('exec.approval.resolve', { id, decision: 'allow-once' })

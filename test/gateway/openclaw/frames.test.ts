@@ -50,7 +50,7 @@ describe('handshake', () => {
 		)
 		expect(hello.payload?.auth).toEqual({
 			role: 'operator',
-			scopes: ['operator.read', 'operator.write'],
+			scopes: ['operator.read', 'operator.write', 'operator.questions'],
 		})
 		const none = await connected(viewer, { scopes: [] })
 		expect(
@@ -321,8 +321,9 @@ describe('sessions', () => {
 		const agents = await wire.request('agents.list')
 		expect(agents.payload).toMatchObject({ defaultId: 'main', agents: [{ id: 'main' }] })
 		const models = await wire.request('models.list')
+		// As OpenClaw names a model: provider id and model id (the CLI shows `offline/echo`).
 		expect(models.payload?.models).toEqual([
-			expect.objectContaining({ id: 'offline:echo', provider: 'offline' }),
+			expect.objectContaining({ id: 'echo', provider: 'offline', tags: ['default'] }),
 		])
 		wire.ws.close(1000)
 	})

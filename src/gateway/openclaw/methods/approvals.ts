@@ -4,7 +4,8 @@
 // edgeclaw's: allow-once, allow-always, deny. Listing without a session, and resolving by id
 // alone, reach the whole tenant (`openclaw approvals pending` / `resolve <id>` from any client).
 // A run id is the client's own name for the run (its idempotencyKey) wherever it has one, as in
-// the run's events. edgeclaw has no plugin approvals: `plugin.approval.list` is always empty.
+// the run's events. Lists are arrays, as OpenClaw's clients read them; edgeclaw has no plugin or
+// system-agent approvals, so `plugin.approval.list` and `openclaw.approval.list` are empty.
 import { z } from 'zod'
 import { parseLaneName } from '../../../lanes/name'
 import type { ApprovalView } from '../../../lanes/tool-store'
@@ -13,6 +14,7 @@ import { actorOf, type SessionRef } from '../../../security/subject'
 import { tenantPendingApprovals } from '../../lane/approvals'
 import { type LaneHandle, openLane, unwrap } from '../../lane/client'
 import { ProblemError } from '../../problem'
+import { approvalRequest } from '../events'
 import { type ClawSession, clawKey } from '../keys'
 import { allow, type Method, type MethodContext, method, openSession } from './context'
 
@@ -30,7 +32,12 @@ const view = (ctx: MethodContext, ref: ClawSession, a: ApprovalView) => ({
 	sessionKey: clawKey(ref),
 	runId: runName(ctx, a.runId),
 	status: a.status === 'allowed' ? 'allowed' : a.status,
-	request: { tool: a.tool, args: a.args },
+	request: approvalRequest(
+		a.tool,
+		a.args,
+		{ key: clawKey(ref), agentId: ref.agentId },
+		runName(ctx, a.runId),
+	),
 	createdAtMs: a.createdAt,
 	expiresAtMs: a.deadlineAt,
 	...(a.decidedAt !== null && { resolvedAtMs: a.decidedAt, resolvedBy: a.decidedBy }),
@@ -71,6 +78,7 @@ async function laneOfApproval(
 	return openLane(ctx.env, ref.tenantId, ref.sessionKey, ref.agentId)
 }
 
+/** Pending approvals, as OpenClaw lists them: an array (its CLI and Control UI read nothing else). */
 const list = method({
 	scope: 'operator.approvals',
 	params: z.object({ sessionKey: Key.optional() }).loose(),
@@ -79,24 +87,26 @@ const list = method({
 			const { lane } = await openSession(ctx, 'sessions:read', p.sessionKey)
 			const r = (await lane.stub.listApprovals(100)) as LaneResult<{ approvals: ApprovalView[] }>
 			const pending = r.ok ? r.value.approvals.filter((a) => a.status === 'pending') : []
-			return { approvals: pending.map((a) => view(ctx, lane.ref, a)) }
+			return pending.map((a) => view(ctx, lane.ref, a))
 		}
 		// Without a session: every session of the tenant the caller may read.
 		const pending = await tenantPendingApprovals(ctx.env, ctx.principal, ctx.logger, {
 			limit: TENANT_SESSIONS,
 		})
-		return {
-			approvals: pending.map((a) => view(ctx, { agentId: a.agentId, sessionKey: a.sessionKey }, a)),
-		}
+		return pending.map((a) => view(ctx, { agentId: a.agentId, sessionKey: a.sessionKey }, a))
 	},
 })
 
-/** edgeclaw has no plugin approvals: an honest, empty list. */
-const pluginList = method({
+/**
+ * Approval kinds edgeclaw does not have — plugin approvals, and OpenClaw's own system-agent
+ * (`openclaw.*`) approvals: honestly empty lists. Tool approvals are all exec approvals, so
+ * `openclaw approvals pending` (which reads all three lists) shows each once.
+ */
+const noneOfThisKind = method({
 	scope: 'operator.approvals',
 	params: z.object({}).loose(),
 	async handle() {
-		return { approvals: [] }
+		return []
 	},
 })
 
@@ -139,8 +149,8 @@ const resolve = method({
 
 export const approvalMethods: Record<string, Method> = {
 	'exec.approval.list': list,
-	'openclaw.approval.list': list,
-	'plugin.approval.list': pluginList,
+	'openclaw.approval.list': noneOfThisKind,
+	'plugin.approval.list': noneOfThisKind,
 	'exec.approval.get': get,
 	'exec.approval.resolve': resolve,
 	'approval.get': get,

@@ -1,7 +1,7 @@
-// Chat and agent runs: `chat.send` (ack, then `chat` events), `chat.history`, `chat.abort`,
-// `agent` (accepted, then the final result as a second response) and `agent.wait`.
+// Chat and agent runs: `chat.send` (ack, then `chat` events), `chat.abort`, `agent` (accepted,
+// then the final result as a second response) and `agent.wait`. Reading a transcript: history.ts.
 import { z } from 'zod'
-import { type MessageView, QUEUE_MODES, type RunView } from '../../../lanes/types'
+import { QUEUE_MODES, type RunView } from '../../../lanes/types'
 import { checkBudget, subjectOf, traceparentOf, unwrap } from '../../lane/client'
 import { ProblemError } from '../../problem'
 import { MAX_CONTENT_CHARS } from '../../routes/sessions/schemas'
@@ -158,81 +158,6 @@ const wait = method({
 	},
 })
 
-/** A JSON object from a tool call's argument text (what OpenClaw's `toolCall.arguments` holds). */
-function argumentsOf(text: string): Record<string, unknown> {
-	try {
-		const value = JSON.parse(text) as unknown
-		return typeof value === 'object' && value !== null && !Array.isArray(value)
-			? (value as Record<string, unknown>)
-			: { value }
-	} catch {
-		return { raw: text }
-	}
-}
-
-/**
- * One stored message as OpenClaw's transcript messages: text and tool calls as the assistant's
- * content blocks (`text`, `toolCall`), each tool result its own `toolResult` message.
- */
-function historyMessages(m: MessageView): Record<string, unknown>[] {
-	const meta = { timestamp: m.createdAt, ...(m.kind === 'summary' && { summary: true }) }
-	const results = m.content.filter((part) => part.type === 'tool-result')
-	if (results.length > 0) {
-		return results.map((r, i) => ({
-			role: 'toolResult',
-			toolCallId: r.callId,
-			toolName: r.name,
-			content: [{ type: 'text', text: r.result }],
-			isError: r.isError === true,
-			id: results.length === 1 ? m.id : `${m.id}:${i}`,
-			...meta,
-		}))
-	}
-	const content = m.content.map((part) =>
-		part.type === 'tool-call'
-			? { type: 'toolCall', id: part.callId, name: part.name, arguments: argumentsOf(part.args) }
-			: { type: 'text', text: part.type === 'text' ? part.text : '' },
-	)
-	return [{ role: m.role === 'tool' ? 'toolResult' : m.role, content, id: m.id, ...meta }]
-}
-
-const history = method({
-	scope: 'operator.read',
-	params: z
-		.object({
-			sessionKey: Key,
-			agentId: Agent,
-			limit: z.number().int().min(1).max(1_000).optional(),
-		})
-		.loose(),
-	async handle(ctx, p) {
-		const { lane } = await openSession(ctx, 'sessions:read', p.sessionKey, p.agentId)
-		const info = await lane.stub.info()
-		if (!info.ok) return { sessionKey: clawKey(lane.ref), messages: [] }
-		const limit = p.limit ?? 200
-		// The newest `limit` active messages: skip ahead by the count, then page forward.
-		const skip = Math.max(0, info.value.messages.active - limit)
-		const messages: unknown[] = []
-		let after = 0
-		let seen = 0
-		while (messages.length < limit) {
-			const page = unwrap(await lane.stub.listMessages(after, 500))
-			for (const m of page.messages) {
-				if (m.compacted) continue
-				if (seen++ < skip) continue
-				messages.push(...historyMessages(m))
-			}
-			if (page.next === null) break
-			after = page.next
-		}
-		return {
-			sessionKey: clawKey(lane.ref),
-			sessionId: clawKey(lane.ref),
-			messages: messages.slice(0, limit),
-		}
-	},
-})
-
 const abort = method({
 	scope: 'operator.write',
 	params: z
@@ -253,7 +178,6 @@ const abort = method({
 
 export const chatMethods: Record<string, Method> = {
 	'chat.send': send,
-	'chat.history': history,
 	'chat.abort': abort,
 	agent,
 	'agent.wait': wait,

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { targetOf } from '../../../agents/models/targets'
 import { listAgents } from '../../../agents/store'
 import { database } from '../../../db/client'
+import { ProblemError } from '../../problem'
 import { checkReadiness } from '../../readiness'
 import { VERSION } from '../../routes/health'
 import { followedLanes } from '../follows'
@@ -11,6 +12,7 @@ import { PROTOCOL_VERSION } from '../protocol'
 import { allow, type Method, type MethodContext, method } from './context'
 
 const Empty = z.object({}).loose()
+const Agent = z.string().min(1).max(64).optional()
 
 /** The caller's agents, if its policies let it list them. */
 async function tenantAgents(ctx: MethodContext) {
@@ -79,25 +81,45 @@ const agents = method({
 	},
 })
 
+/**
+ * The models the tenant's agents answer with (`openclaw models list`, the TUI's model picker): each
+ * once, as OpenClaw names it — provider id and model id — primary models tagged `default`. These
+ * are all the models there are here (agents name their models; nothing is discovered), so every
+ * `view` lists the same. Whether a provider key is set is not shown: keys are tenant secrets.
+ */
 const models = method({
 	scope: 'operator.read',
-	params: Empty,
-	async handle(ctx) {
-		const rows = await tenantAgents(ctx)
-		const seen = new Map<string, Record<string, unknown>>()
+	params: z
+		.object({
+			agentId: Agent,
+			provider: z.string().min(1).max(64).optional(),
+			view: z.enum(['default', 'configured', 'provider-config', 'all']).optional(),
+		})
+		.loose(),
+	async handle(ctx, p) {
+		const rows = (await tenantAgents(ctx)).filter((a) => !p.agentId || a.id === p.agentId)
+		if (p.agentId && rows.length === 0) {
+			throw new ProblemError('not_found', `Agent "${p.agentId}" does not exist.`)
+		}
+		const seen = new Map<string, Record<string, unknown> & { tags: string[] }>()
 		for (const a of rows) {
 			for (const ref of [a.config.model.primary, ...a.config.model.fallbacks]) {
-				if (seen.has(ref)) continue
 				const t = targetOf(a.config, ref)
-				seen.set(ref, {
-					id: ref,
+				const provider = ref.slice(0, ref.indexOf(':'))
+				if (p.provider && provider !== p.provider) continue
+				const entry = seen.get(ref) ?? {
+					id: t.modelId,
 					name: t.modelId,
-					provider: t.kind,
+					provider,
 					contextWindow: t.contextWindow,
-					available: true,
 					supportsTools: true,
 					input: ['text'],
-				})
+					tags: [],
+				}
+				if (ref === a.config.model.primary && !entry.tags.includes('default')) {
+					entry.tags.push('default')
+				}
+				seen.set(ref, entry)
 			}
 		}
 		return { models: [...seen.values()] }
