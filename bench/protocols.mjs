@@ -1,7 +1,9 @@
 // The `stream` scenario: time to first token (TTFT) and full-turn latency of one turn with the
 // instant offline model, through every client protocol — native HTTP (wait), native SSE and
-// WebSocket event streams, the OpenAI-compatible API (JSON and streaming), and the OpenClaw
-// gateway protocol — interleaved round by round, each compared with the native HTTP turn.
+// WebSocket event streams, the OpenAI-compatible API (Chat Completions JSON and streaming, the
+// Responses API, and a client-tool round trip: the call and the answer to its result, two
+// requests), and the OpenClaw gateway protocol — interleaved round by round, each compared with
+// the native HTTP turn.
 import { performance } from 'node:perf_hooks'
 import { grid, opened, quantile } from './lib.mjs'
 
@@ -209,6 +211,49 @@ export async function protocolsScenario(o) {
 				})
 				if (!done) throw new Error('openai stream: no [DONE]')
 				return { ttft, full: performance.now() - t0 }
+			},
+		},
+		{
+			name: 'openai.responses',
+			async run(i) {
+				const t0 = performance.now()
+				const res = await fetch(`${o.url}/v1/responses`, {
+					method: 'POST',
+					headers: { ...auth, 'x-edgeclaw-session': 'proto-responses' },
+					body: JSON.stringify({ model: 'edgeclaw/main', input: `message ${i}` }),
+				})
+				const body = /** @type {any} */ (await res.json())
+				if (body.status !== 'completed') throw new Error(`responses: ${JSON.stringify(body)}`)
+				return { full: performance.now() - t0 }
+			},
+		},
+		{
+			// Two requests: the turn that returns the client tool call, and the turn that answers
+			// its result (so about 2× a single turn is the floor).
+			name: 'openai.tool-round-trip',
+			async run(i) {
+				const t0 = performance.now()
+				const tools = [{ type: 'function', function: { name: 'lookup', parameters: {} } }]
+				const messages = [{ role: 'user', content: `/tool lookup {"i":${i}}` }]
+				/** @param {unknown[]} msgs */
+				const turn = async (msgs) => {
+					const res = await fetch(`${o.url}/v1/chat/completions`, {
+						method: 'POST',
+						headers: { ...auth, 'x-edgeclaw-session': 'proto-openai-tools' },
+						body: JSON.stringify({ model: 'edgeclaw/main', messages: msgs, tools }),
+					})
+					return /** @type {any} */ (await res.json()).choices?.[0]
+				}
+				const first = await turn(messages)
+				const call = first?.message?.tool_calls?.[0]
+				if (!call) throw new Error(`tools: no call ${JSON.stringify(first)}`)
+				const second = await turn([
+					...messages,
+					first.message,
+					{ role: 'tool', tool_call_id: call.id, content: 'ok' },
+				])
+				if (second?.finish_reason !== 'stop') throw new Error('tools: no answer')
+				return { full: performance.now() - t0 }
 			},
 		},
 		{

@@ -53,6 +53,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 		[
 			'agents:list',
 			'agents:read',
+			'agents:embed',
 			'sessions:list',
 			'sessions:read',
 			'sessions:send',
