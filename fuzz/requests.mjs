@@ -109,15 +109,17 @@ export function operations(doc) {
 }
 
 /**
- * The path prefixes whose errors speak OpenAI's dialect: `/v1/<segment>` for every literal segment
- * of the OpenAI operations' paths (the gateway answers its unknown paths there in that dialect too).
+ * The path prefixes whose errors speak OpenAI's dialect: `/v1/<segment>` for the first segment
+ * after `/v1` of the OpenAI operations' paths (the gateway answers its unknown paths there in that
+ * dialect too); later segments (`/v1/responses/{id}/cancel`) name no prefix of their own.
  * @param {Operation[]} ops
  */
 export function openAIPrefixes(ops) {
 	const segments = new Set(
 		ops
 			.filter((o) => o.dialect === 'openai')
-			.flatMap((o) => o.template.split('/').filter((s) => s && s !== 'v1' && !s.startsWith('{'))),
+			.map((o) => o.template.split('/').filter(Boolean)[1])
+			.filter((s) => s !== undefined && !s.startsWith('{')),
 	)
 	return [...segments].map((s) => `/v1/${s}`)
 }
