@@ -91,6 +91,28 @@ describe('LangChain ChatOpenAI', () => {
 		expect(answer.content).toBe('get_weather returned snow')
 	})
 
+	it('useResponsesApi: the same tool round trip over /v1/responses', async () => {
+		const responses = new ChatOpenAI({
+			model: 'edgeclaw/main',
+			apiKey,
+			configuration: { baseURL: `${baseUrl}/v1` },
+			maxRetries: 0,
+			useResponsesApi: true,
+		})
+		const bound = responses.bindTools([
+			{ type: 'function', function: { name: 'get_weather', parameters: cityParams } },
+		])
+		const question = new HumanMessage('/tool get_weather {"city":"Quito"}')
+		const first = (await bound.invoke([question])) as AIMessage
+		expect(first.tool_calls?.[0]).toMatchObject({ name: 'get_weather', args: { city: 'Quito' } })
+		const answer = await bound.invoke([
+			question,
+			first,
+			new ToolMessage({ tool_call_id: first.tool_calls?.[0]?.id as string, content: 'mild' }),
+		])
+		expect(answer.text).toBe('get_weather returned mild')
+	})
+
 	it('withStructuredOutput: a parsed object of the schema', async () => {
 		const schema = z.object({ title: z.string(), done: z.boolean() })
 		for (const method of ['jsonSchema', 'functionCalling'] as const) {
