@@ -71,20 +71,21 @@ describe('openai SDK: client.responses', () => {
 		expect(page.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant'])
 	})
 
-	it('errors: function tools and structured output are refused by name', async () => {
+	it('errors: hosted tools and unknown formats are refused by name; an unknown id is 404', async () => {
 		const tools = await client.responses
+			.create({ model: 'edgeclaw/main', input: 'x', tools: [{ type: 'web_search' }] })
+			.catch((e: unknown) => e)
+		expect(tools).toBeInstanceOf(OpenAI.BadRequestError)
+		expect((tools as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('tools.0.type')
+		const format = await client.responses
 			.create({
 				model: 'edgeclaw/main',
 				input: 'x',
-				tools: [{ type: 'function', name: 'f', parameters: {}, strict: false }],
+				text: { format: { type: 'grammar' } as never },
 			})
 			.catch((e: unknown) => e)
-		expect(tools).toBeInstanceOf(OpenAI.BadRequestError)
-		expect((tools as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('tools')
-		const format = await client.responses
-			.create({ model: 'edgeclaw/main', input: 'x', text: { format: { type: 'json_object' } } })
-			.catch((e: unknown) => e)
-		expect((format as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('text.format')
+		expect(format).toBeInstanceOf(OpenAI.BadRequestError)
+		expect((format as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('text.format.type')
 		const missing = await client.responses.retrieve('resp_nothing').catch((e: unknown) => e)
 		expect(missing).toBeInstanceOf(OpenAI.NotFoundError)
 	})
