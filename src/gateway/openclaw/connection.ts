@@ -153,14 +153,17 @@ export class OpenClawConnection {
 	// ── handshake ───────────────────────────────────────────────────────────────────────────────
 
 	async #connect(state: Challenged, frame: RequestFrame): Promise<void> {
-		const connected = await handshake(this.#h, state, frame)
-		if (!connected) return
+		const result = await handshake(this.#h, state, frame)
+		if (!result) return
+		const connected = result.state
 		this.#h.kv.put<State>('state', connected)
-		this.#h.send(res(frame.id, helloOk(this.#h, connected)))
+		this.#h.send(res(frame.id, helloOk(this.#h, connected, result.issued)))
 		this.#scheduleAlarm(connected, connected.connectedAt)
 		this.#audit(connected.principal, 'gateway.connected', 'success', {
 			client: connected.client.id,
 			scopes: connected.scopes,
+			...(connected.device && { deviceId: connected.device.id }),
+			...(result.issued && { deviceTokenIssued: true }),
 		})
 	}
 
@@ -220,6 +223,7 @@ export class OpenClawConnection {
 			connId: this.#h.connId,
 			principal: state.principal,
 			scopes: state.scopes,
+			...(state.device && { device: state.device }),
 			connectedAt: state.connectedAt,
 			now: () => this.#h.now(),
 			kv: this.#h.kv,

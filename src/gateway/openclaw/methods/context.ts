@@ -19,6 +19,8 @@ export interface MethodContext {
 	connId: string
 	principal: Principal
 	scopes: Scope[]
+	/** The verified device this connection presented, if any. */
+	device?: { id: string; rowId: string }
 	connectedAt: number
 	now(): number
 	kv: KeyValue
