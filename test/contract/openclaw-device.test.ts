@@ -63,10 +63,10 @@ function start(opts: { token?: string; device?: Identity | null; store?: Map<str
 		scopes: ['operator.read', 'operator.write', 'operator.pairing'],
 		minProtocol: 4,
 		maxProtocol: 4,
-		hostDeps: hostDeps(opts.store ?? new Map()) as never,
+		hostDeps: hostDeps(opts.store ?? new Map()),
 		onHelloOk: (h) => hello.resolve(h as unknown as Record<string, unknown>),
 		onConnectError: (error) => hello.reject(error),
-	} as never)
+	})
 	client.start()
 	return { client, hello: hello.promise }
 }
