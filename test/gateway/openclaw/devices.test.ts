@@ -209,6 +209,31 @@ describe('who may pair, and how much', () => {
 		expect(row?.role).toBe('operator')
 	})
 
+	it('a device manages only itself, and never widens its own scopes', async () => {
+		const dev = await newDevice()
+		const { token } = await pair(dev, operator.secret, operator.secret, PAIRING)
+		const otherDev = await newDevice()
+		await pair(otherDev, operator.secret, operator.secret)
+		const pending = await newDevice()
+		const { res } = await deviceConnect(pending, { token: operator.secret })
+		const requestId = String(res.error?.details?.requestId)
+
+		const self = await deviceConnect(dev, { deviceToken: token }, { scopes: PAIRING })
+		const list = await self.wire.request('device.pair.list')
+		expect(JSON.stringify(list.payload)).not.toContain(otherDev.id)
+		const approve = await self.wire.request('device.pair.approve', { requestId })
+		expect(approve.error).toMatchObject({ code: 'FORBIDDEN', details: { code: 'DEVICE_CALLER' } })
+		const remove = await self.wire.request('device.pair.remove', { deviceId: otherDev.id })
+		expect(remove.error?.details?.code).toBe('DEVICE_OWNERSHIP_MISMATCH')
+		const widen = await self.wire.request('device.token.rotate', {
+			deviceId: dev.id,
+			role: 'operator',
+			scopes: ['operator.admin'],
+		})
+		expect(widen.error?.details?.code).toBe('SCOPE_OUTSIDE_APPROVAL')
+		self.wire.ws.close(1000)
+	})
+
 	it('another tenant can neither see, approve nor remove the device', async () => {
 		const dev = await newDevice()
 		const { res } = await deviceConnect(dev, { token: operator.secret })

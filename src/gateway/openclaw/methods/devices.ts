@@ -28,8 +28,13 @@ const unknown = (what: string, id: string) =>
 		extensions: { reason: `unknown_${what === 'requestId' ? 'request' : 'device'}` },
 	})
 
-const denied = (message: string, reason: string) =>
-	new ProblemError('forbidden', message, { extensions: { reason } })
+/** A refusal of this method on that device, audited as the denied decision. */
+function denied(ctx: MethodContext, action: string, target: string, reason: string) {
+	ctx.audit(action, target, { reason }, 'deny')
+	return new ProblemError('forbidden', `not allowed: ${reason.replaceAll('_', ' ')}`, {
+		extensions: { reason },
+	})
+}
 
 const ms = (d: Date | null) => (d ? d.getTime() : undefined)
 
@@ -71,11 +76,16 @@ const pairedView = (r: DeviceRow) => ({
 const ownOnly = (ctx: MethodContext) =>
 	ctx.principal.kind === 'device' && !holds(ctx.scopes, 'operator.admin')
 
-async function pairedDevice(ctx: MethodContext, deviceId: string): Promise<DeviceRow> {
+/** A paired device of the tenant that this connection may manage (`action` names the decision). */
+async function pairedDevice(
+	ctx: MethodContext,
+	deviceId: string,
+	action: string,
+): Promise<DeviceRow> {
 	const row = await deviceOf(database(ctx.env.DB), ctx.principal.tenantId, deviceId)
 	if (row?.status !== 'paired') throw unknown('deviceId', deviceId)
 	if (ownOnly(ctx) && ctx.device?.id !== row.deviceId) {
-		throw denied('device management denied: not this device', 'device_ownership_mismatch')
+		throw denied(ctx, action, `device:${row.deviceId}`, 'device_ownership_mismatch')
 	}
 	return row
 }
@@ -107,7 +117,8 @@ const approve = method({
 	params: z.object({ requestId: Id }).strict(),
 	async handle(ctx, p) {
 		await allow(ctx, 'devices:approve', 'device', p.requestId)
-		if (ownOnly(ctx)) throw denied('device pairing approval denied', 'device_ownership_mismatch')
+		if (ownOnly(ctx))
+			throw denied(ctx, 'device.pair.approved', `pairing:${p.requestId}`, 'device_caller')
 		const db = database(ctx.env.DB)
 		const pending = await pendingRequest(db, ctx.principal.tenantId, p.requestId)
 		if (!pending) throw unknown('requestId', p.requestId)
@@ -135,7 +146,8 @@ const reject = method({
 	params: z.object({ requestId: Id }).strict(),
 	async handle(ctx, p) {
 		await allow(ctx, 'devices:approve', 'device', p.requestId)
-		if (ownOnly(ctx)) throw denied('device pairing rejection denied', 'device_ownership_mismatch')
+		if (ownOnly(ctx))
+			throw denied(ctx, 'device.pair.rejected', `pairing:${p.requestId}`, 'device_caller')
 		const row = await decidePairing(
 			database(ctx.env.DB),
 			ctx.principal.tenantId,
@@ -155,7 +167,7 @@ const remove = method({
 	params: z.object({ deviceId: Id }).strict(),
 	async handle(ctx, p) {
 		await allow(ctx, 'devices:revoke', 'device', p.deviceId)
-		const row = await pairedDevice(ctx, p.deviceId)
+		const row = await pairedDevice(ctx, p.deviceId, 'device.pair.removed')
 		const at = ctx.now()
 		const removed = await unpairDevice(
 			database(ctx.env.DB),
@@ -175,7 +187,7 @@ const rename = method({
 	params: z.object({ deviceId: Id, label: z.string().trim().min(1).max(64) }).strict(),
 	async handle(ctx, p) {
 		await allow(ctx, 'devices:approve', 'device', p.deviceId)
-		const row = await pairedDevice(ctx, p.deviceId)
+		const row = await pairedDevice(ctx, p.deviceId, 'device.pair.renamed')
 		await renameDevice(database(ctx.env.DB), ctx.principal.tenantId, row.id, p.label)
 		ctx.audit('device.pair.renamed', `device:${row.deviceId}`, { label: p.label })
 		return { deviceId: row.deviceId, label: p.label }
@@ -194,14 +206,13 @@ const rotate = method({
 	async handle(ctx, p) {
 		await allow(ctx, 'devices:revoke', 'device', p.deviceId)
 		operatorRole(p.role)
-		const row = await pairedDevice(ctx, p.deviceId)
+		const row = await pairedDevice(ctx, p.deviceId, 'device.token.rotated')
 		const current = row.scopes as Scope[]
 		// Narrower or equal only: neither beyond the device's approval nor beyond the caller's.
 		const scopes = p.scopes
 		const beyond = scopes?.find((s) => !isScope(s) || !current.includes(s) || !holds(ctx.scopes, s))
 		if (beyond !== undefined) {
-			ctx.audit('device.token.rotation_denied', `device:${row.deviceId}`, { scope: beyond }, 'deny')
-			throw denied('device token rotation denied', 'scope_outside_approval')
+			throw denied(ctx, 'device.token.rotated', `device:${row.deviceId}`, 'scope_outside_approval')
 		}
 		// Only the device itself is handed its new token. Rotated by anyone else, the old token dies
 		// and none is kept that nobody holds: the device gets a new one at its next connect with a
@@ -237,7 +248,7 @@ const revoke = method({
 	async handle(ctx, p) {
 		await allow(ctx, 'devices:revoke', 'device', p.deviceId)
 		operatorRole(p.role)
-		const row = await pairedDevice(ctx, p.deviceId)
+		const row = await pairedDevice(ctx, p.deviceId, 'device.token.revoked')
 		await setDeviceToken(database(ctx.env.DB), ctx.principal.tenantId, row.id, null)
 		const at = ctx.now()
 		ctx.audit('device.token.revoked', `device:${row.deviceId}`, {})
