@@ -26,6 +26,7 @@ import { followed, forget, subscribedToSessions, unfollowAll } from './follows'
 import { handshake, helloOk } from './handshake'
 import type { Challenged, Connected, ConnectionHost, OpenMeta, State } from './host'
 import { METHODS, type MethodContext } from './methods/index'
+import { watchPairing } from './pairing-events'
 import {
 	CLOSE,
 	eventFrame,
@@ -109,8 +110,10 @@ export class OpenClawConnection {
 		this.#scheduleAlarm(state, now)
 	}
 
-	/** The socket closed: stop following lanes and forget everything. */
+	/** The socket closed: stop following lanes and pairing events, and forget everything. */
 	async closed(): Promise<void> {
+		const state = this.#state
+		if (state?.phase === 'connected') await watchPairing(this.#h, state, false)
 		await unfollowAll(this.#h)
 		this.#runs.clear()
 		await this.#h.deleteAll()
@@ -143,6 +146,20 @@ export class OpenClawConnection {
 		return true
 	}
 
+	/**
+	 * A device pairing event of the tenant. False tells TenantPairing to drop this connection
+	 * (socket gone, credential dead, scope not held). A device connection without `operator.admin`
+	 * hears only of its own device.
+	 */
+	async pairingEvent(event: string, payload: Record<string, unknown>): Promise<boolean> {
+		const state = this.#state
+		if (state?.phase !== 'connected' || !holds(state.scopes, 'operator.pairing')) return false
+		if (!(await this.#alive(state))) return false
+		const ownOnly = state.principal.kind === 'device' && !holds(state.scopes, 'operator.admin')
+		if (ownOnly && payload.deviceId !== state.device?.id) return true
+		return this.#event(event, payload)
+	}
+
 	laneClosed(lane: string, reason: string): void {
 		const follow = followed(this.#h.kv, lane)
 		if (!follow) return
@@ -159,6 +176,7 @@ export class OpenClawConnection {
 		this.#h.kv.put<State>('state', connected)
 		this.#h.send(res(frame.id, helloOk(this.#h, connected, result.issued)))
 		this.#scheduleAlarm(connected, connected.connectedAt)
+		this.#h.waitUntil(watchPairing(this.#h, connected, true))
 		this.#audit(connected.principal, 'gateway.connected', 'success', {
 			client: connected.client.id,
 			scopes: connected.scopes,
@@ -230,6 +248,7 @@ export class OpenClawConnection {
 			logger,
 			runs: this.#runs,
 			emit: (event, payload) => this.#event(event, payload),
+			waitUntil: (promise) => this.#h.waitUntil(promise),
 			audit: (action, target, data, outcome = 'success') =>
 				this.#audit(state.principal, action, outcome, data, target, trace?.traceId),
 		}

@@ -27,6 +27,7 @@ import {
 import { auditHandshake, authFailed } from './handshake-audit'
 import type { Challenged, Connected, ConnectionHost, State } from './host'
 import { methodNames } from './methods/index'
+import { pairingRequested } from './pairing-events'
 import {
 	CLOSE,
 	ConnectParams,
@@ -49,6 +50,8 @@ export const EVENTS = [
 	'sessions.changed',
 	'exec.approval.requested',
 	'exec.approval.resolved',
+	'device.pair.requested',
+	'device.pair.resolved',
 	'shutdown',
 	'gateway.error',
 ] as const
@@ -171,6 +174,7 @@ export async function handshake(
 	const device = await deviceAtConnect(h.env, verdict.principal, proof, p.client, scopes, h.now())
 	if (device.kind === 'pairing-required') {
 		if (device.created) {
+			pairingRequested(h, device.row, state.meta.ip)
 			auditHandshake(h, state, verdict.principal, 'device.pair.requested', device.row.id, {
 				deviceId: device.row.deviceId,
 				scopes: device.row.scopes,

@@ -18,6 +18,7 @@ import {
 import { actorOf } from '../../../security/subject'
 import { ProblemError } from '../../problem'
 import { issueDeviceToken } from '../devices'
+import { pairingResolved } from '../pairing-events'
 import { deviceGrant, holds, isScope, type Scope } from '../scopes'
 import { allow, type Method, type MethodContext, method } from './context'
 
@@ -132,6 +133,7 @@ const approve = method({
 			new Date(ctx.now()),
 		)
 		if (!row) throw unknown('requestId', p.requestId)
+		pairingResolved(ctx, row, 'approved', ctx.now())
 		ctx.audit('device.pair.approved', `device:${row.deviceId}`, {
 			requestId: row.id,
 			role: grant.role,
@@ -157,6 +159,7 @@ const reject = method({
 			new Date(ctx.now()),
 		)
 		if (!row) throw unknown('requestId', p.requestId)
+		pairingResolved(ctx, row, 'rejected', ctx.now())
 		ctx.audit('device.pair.rejected', `device:${row.deviceId}`, { requestId: row.id })
 		return { requestId: row.id, deviceId: row.deviceId }
 	},
