@@ -1,7 +1,7 @@
 // OpenClaw device rows: pairing requests, paired devices and the hash of each device's token. A row
 // is read by id through a 10 s per-isolate cache (as API keys are), so a removed device or a
 // revoked token stops authenticating everywhere within that time; every write here drops it.
-import { and, desc, eq } from 'drizzle-orm'
+import { and, count, desc, eq, gt, lt } from 'drizzle-orm'
 import type { Role } from '../security/keys'
 import { TtlCache } from './cache'
 import type { Db } from './client'
@@ -11,6 +11,15 @@ import { devices } from './schema'
 export type DeviceRow = typeof devices.$inferSelect
 
 const cache = new TtlCache<DeviceRow | null>(KEY_CACHE_TTL_MS)
+
+/** A pairing request not decided within this time is gone (OpenClaw's pending TTL: 5 minutes). */
+export const PENDING_TTL_MS = 5 * 60_000
+/** Most live pairing requests a tenant may have at once; past it no new one is opened. */
+export const MAX_PENDING = 100
+
+/** Whether a row is a pairing request still open at `now`. */
+export const isPending = (row: DeviceRow, now: number): boolean =>
+	row.status === 'pending' && row.requestedAt.getTime() > now - PENDING_TTL_MS
 
 /** A device row by its id (cached): what a device token and a live connection are checked against. */
 export function findDevice(db: Db, id: string): Promise<DeviceRow | null> {
@@ -38,14 +47,14 @@ export async function pendingRequest(
 	db: Db,
 	tenantId: string,
 	requestId: string,
+	now: number,
 ): Promise<DeviceRow | undefined> {
-	return db
+	const row = await db
 		.select()
 		.from(devices)
-		.where(
-			and(eq(devices.tenantId, tenantId), eq(devices.id, requestId), eq(devices.status, 'pending')),
-		)
+		.where(and(eq(devices.tenantId, tenantId), eq(devices.id, requestId)))
 		.get()
+	return row && isPending(row, now) ? row : undefined
 }
 
 export async function listDevices(db: Db, tenantId: string, limit = 200): Promise<DeviceRow[]> {
@@ -72,18 +81,42 @@ export interface PairingRequest {
 }
 
 /**
- * Opens a pairing request for a device the tenant has not paired: a pending request for the same
- * key is kept (and returned with `created: false`); a rejected or removed device's old row is
- * replaced by the new request.
+ * Opens a pairing request for a device the tenant has not paired: an open request for the same
+ * key is kept (and returned with `created: false`); a rejected, removed or expired one's row is
+ * replaced by the new request. Undefined when the tenant already has MAX_PENDING open requests.
  */
 export async function requestPairing(
 	db: Db,
 	request: PairingRequest,
-): Promise<{ row: DeviceRow; created: boolean }> {
+): Promise<{ row: DeviceRow; created: boolean } | undefined> {
+	const now = request.requestedAt.getTime()
 	const existing = await deviceOf(db, request.tenantId, request.deviceId)
-	if (existing?.status === 'pending' && existing.publicKey === request.publicKey) {
+	if (existing && isPending(existing, now) && existing.publicKey === request.publicKey) {
 		return { row: existing, created: false }
 	}
+	const cutoff = new Date(now - PENDING_TTL_MS)
+	// Expired requests of the tenant are forgotten here, when a new one comes.
+	await db
+		.delete(devices)
+		.where(
+			and(
+				eq(devices.tenantId, request.tenantId),
+				eq(devices.status, 'pending'),
+				lt(devices.requestedAt, cutoff),
+			),
+		)
+	const open = await db
+		.select({ n: count() })
+		.from(devices)
+		.where(
+			and(
+				eq(devices.tenantId, request.tenantId),
+				eq(devices.status, 'pending'),
+				gt(devices.requestedAt, cutoff),
+			),
+		)
+		.get()
+	if ((open?.n ?? 0) >= MAX_PENDING) return undefined
 	if (existing) {
 		await db.delete(devices).where(eq(devices.id, existing.id))
 		cache.delete(existing.id)
@@ -102,7 +135,7 @@ export async function requestPairing(
 	return { row, created: true }
 }
 
-/** Decides a pending request of the tenant; undefined when there is none by that id. */
+/** Decides an open request of the tenant; undefined when there is none by that id (or it expired). */
 export async function decidePairing(
 	db: Db,
 	tenantId: string,
@@ -117,7 +150,12 @@ export async function decidePairing(
 		.update(devices)
 		.set({ ...decision, decidedBy, decidedAt: at })
 		.where(
-			and(eq(devices.tenantId, tenantId), eq(devices.id, requestId), eq(devices.status, 'pending')),
+			and(
+				eq(devices.tenantId, tenantId),
+				eq(devices.id, requestId),
+				eq(devices.status, 'pending'),
+				gt(devices.requestedAt, new Date(at.getTime() - PENDING_TTL_MS)),
+			),
 		)
 		.returning()
 	cache.delete(requestId)

@@ -117,12 +117,14 @@ export async function identifyDevice(
 export type DeviceAtConnect =
 	| { kind: 'paired'; row: DeviceRow; issued?: IssuedToken }
 	| { kind: 'pairing-required'; row: DeviceRow; created: boolean }
+	| { kind: 'too-many-requests' }
 
 /**
  * A valid credential with a verified device: a device the tenant has paired gets its token (a new
  * one when it has none: first connect after approval, or after a revocation); any other device
  * opens (or finds) a pairing request for the scopes this credential was granted, and is refused
- * until an operator approves it, as OpenClaw refuses a remote device.
+ * until an operator approves it, as OpenClaw refuses a remote device (or, while the tenant has
+ * too many open requests, refused without one).
  */
 export async function deviceAtConnect(
 	env: Env,
@@ -152,5 +154,6 @@ export async function deviceAtConnect(
 		requestedBy: actorOf(principal),
 		requestedAt: new Date(now),
 	})
+	if (!request) return { kind: 'too-many-requests' }
 	return { kind: 'pairing-required', ...request }
 }

@@ -94,6 +94,13 @@ export const REFUSED = {
 	revoked: refusal('unauthorized: the credentials were revoked or have expired', {
 		code: 'AUTH_UNAUTHORIZED',
 	}),
+	pairingBusy: {
+		code: 'UNAVAILABLE',
+		message: 'too many pending device pairing requests; retry once some are decided',
+		details: { code: 'PAIRING_REQUESTS_LIMITED' },
+		retryable: true,
+		retryAfterMs: 60_000,
+	} satisfies ErrorShape,
 } as const
 
 export const protocolMismatch = (expected: number, min: number, max: number): ErrorShape =>

@@ -172,6 +172,9 @@ export async function handshake(
 	const scopes = grantScopes(verdict.principal.role, p.scopes)
 	if (!proof) return { state: connectedState(h, state, p, verdict.principal, scopes) }
 	const device = await deviceAtConnect(h.env, verdict.principal, proof, p.client, scopes, h.now())
+	if (device.kind === 'too-many-requests') {
+		return refuse(REFUSED.pairingBusy, 'too many pairing requests')
+	}
 	if (device.kind === 'pairing-required') {
 		if (device.created) {
 			pairingRequested(h, device.row, state.meta.ip)

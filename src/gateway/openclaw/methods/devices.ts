@@ -9,6 +9,7 @@ import {
 	type DeviceRow,
 	decidePairing,
 	deviceOf,
+	isPending,
 	listDevices,
 	pendingRequest,
 	renameDevice,
@@ -106,8 +107,9 @@ const list = method({
 		await allow(ctx, 'devices:list', 'device')
 		let rows = await listDevices(database(ctx.env.DB), ctx.principal.tenantId)
 		if (ownOnly(ctx)) rows = rows.filter((r) => r.deviceId === ctx.device?.id)
+		const now = ctx.now()
 		return {
-			pending: rows.filter((r) => r.status === 'pending').map(pendingView),
+			pending: rows.filter((r) => isPending(r, now)).map(pendingView),
 			paired: rows.filter((r) => r.status === 'paired').map(pairedView),
 		}
 	},
@@ -121,7 +123,7 @@ const approve = method({
 		if (ownOnly(ctx))
 			throw denied(ctx, 'device.pair.approved', `pairing:${p.requestId}`, 'device_caller')
 		const db = database(ctx.env.DB)
-		const pending = await pendingRequest(db, ctx.principal.tenantId, p.requestId)
+		const pending = await pendingRequest(db, ctx.principal.tenantId, p.requestId, ctx.now())
 		if (!pending) throw unknown('requestId', p.requestId)
 		const grant = deviceGrant(pending.scopes as string[], ctx.scopes)
 		const row = await decidePairing(
