@@ -17,7 +17,7 @@ import { hashSecret, secretMatches } from '../../security/keys'
 import { actorOf } from '../../security/subject'
 import type { Principal } from '../context'
 import { TENANT_DISABLED } from '../identity'
-import type { Scope } from './scopes'
+import { roleCovers, type Scope } from './scopes'
 
 const TOKEN_SHAPE = /^ecd_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
 
@@ -121,7 +121,8 @@ export type DeviceAtConnect =
 
 /**
  * A valid credential with a verified device: a device the tenant has paired gets its token (a new
- * one when it has none: first connect after approval, or after a revocation); any other device
+ * one when it has none: first connect after approval, or after a revocation — and only when the
+ * credential's role is at least the device's); any other device
  * opens (or finds) a pairing request for the scopes this credential was granted, and is refused
  * until an operator approves it, as OpenClaw refuses a remote device (or, while the tenant has
  * too many open requests, refused without one).
@@ -137,7 +138,10 @@ export async function deviceAtConnect(
 	const db = database(env.DB)
 	const row = await deviceOf(db, principal.tenantId, device.deviceId)
 	if (row?.status === 'paired' && row.publicKey === device.publicKey) {
-		if (row.tokenHash) return { kind: 'paired', row }
+		// A token is issued only to a credential at least as strong as the device's approval, so
+		// a lesser key cannot turn a paired device into more access than its own.
+		const mayIssue = !row.tokenHash && row.role && roleCovers(principal.role, row.role as Role)
+		if (!mayIssue) return { kind: 'paired', row }
 		const issued = await issueDeviceToken(env, row, now)
 		return { kind: 'paired', row, ...(issued && { issued }) }
 	}

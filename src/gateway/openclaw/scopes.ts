@@ -83,3 +83,7 @@ export const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).
 /** `operator.admin` implies every other operator scope, as in OpenClaw. */
 export const holds = (granted: readonly Scope[], needed: Scope): boolean =>
 	granted.includes(needed) || granted.includes('operator.admin')
+
+/** Whether `holder` is at least `role` (each role's ceiling contains the lesser ones'). */
+export const roleCovers = (holder: Role, role: Role): boolean =>
+	ROLE_ORDER.indexOf(holder) >= ROLE_ORDER.indexOf(role)

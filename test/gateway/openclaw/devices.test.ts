@@ -157,6 +157,19 @@ describe('revocation and rotation', () => {
 		op.ws.close(1000)
 	})
 
+	it('a lesser key presenting a paired device gets it no token', async () => {
+		const dev = await newDevice()
+		await pair(dev, operator.secret, operator.secret, PAIRING)
+		const op = await connected(operator.secret, { scopes: PAIRING })
+		await op.request('device.token.revoke', { deviceId: dev.id, role: 'operator' })
+		op.ws.close(1000)
+		const asMember = await deviceConnect(dev, { token: member.secret })
+		expect(asMember.res.ok).toBe(true)
+		expect(authOf(asMember.res).deviceToken).toBeUndefined()
+		const asOperator = await deviceConnect(dev, { token: operator.secret })
+		expect(authOf(asOperator.res).deviceToken).toMatch(/^ecd_/)
+	})
+
 	it('rotation hands the token to the device itself only; remove unpairs', async () => {
 		const dev = await newDevice()
 		const { token } = await pair(dev, operator.secret, operator.secret, PAIRING)
