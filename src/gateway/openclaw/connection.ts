@@ -8,10 +8,9 @@
 import type { LaneEvent } from '../../lanes/types'
 import { telemetryOn } from '../../observability/metrics'
 import { startTrace, type TraceContext } from '../../observability/trace'
-import { actorOf } from '../../security/subject'
-import { appendThroughChain } from '../audit'
 import type { Principal } from '../context'
 import { stillValid } from '../identity'
+import { auditRow } from './audit-rows'
 import {
 	type ErrorShape,
 	invalid,
@@ -301,19 +300,7 @@ export class OpenClawConnection {
 		target?: string,
 		traceId?: string,
 	): void {
-		const state = this.#state
-		traceId ??= state?.meta.traceId
-		this.#h.waitUntil(
-			appendThroughChain(this.#h.env, {
-				tenantId: p.tenantId,
-				actor: actorOf(p),
-				action,
-				outcome,
-				requestId: state?.meta.requestId ?? 'gateway',
-				...(target !== undefined && { target }),
-				...(traceId !== undefined && { traceId }),
-				data: { surface: 'openclaw', ...data },
-			}).catch((error: unknown) => this.#h.logger.error('audit.append_failed', { action, error })),
-		)
+		const row = { action, outcome, data, ...(target !== undefined && { target }) }
+		auditRow(this.#h, this.#state?.meta, p, { ...row, ...(traceId !== undefined && { traceId }) })
 	}
 }

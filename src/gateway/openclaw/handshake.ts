@@ -2,6 +2,7 @@ import type { Principal } from '../context'
 import { identifyToken, TENANT_DISABLED } from '../identity'
 import { LOCKOUT_MS, lockedUntil } from '../lockout'
 import { VERSION } from '../routes/health'
+import { auditRow, authFailed } from './audit-rows'
 import { DeviceBlock, deviceAuthCode, type SignedConnect, verifyDeviceProof } from './device-proof'
 import {
 	deviceAtConnect,
@@ -24,7 +25,6 @@ import {
 	tenantDisabled,
 	tokenRejected,
 } from './errors'
-import { auditHandshake, authFailed } from './handshake-audit'
 import type { Challenged, Connected, ConnectionHost, State } from './host'
 import { methodNames } from './methods/index'
 import { pairingRequested } from './pairing-events'
@@ -178,10 +178,15 @@ export async function handshake(
 	if (device.kind === 'pairing-required') {
 		if (device.created) {
 			pairingRequested(h, device.row, state.meta.ip)
-			auditHandshake(h, state, verdict.principal, 'device.pair.requested', device.row.id, {
-				deviceId: device.row.deviceId,
-				scopes: device.row.scopes,
-				...(state.meta.ip && { remoteIp: state.meta.ip }),
+			auditRow(h, state.meta, verdict.principal, {
+				action: 'device.pair.requested',
+				outcome: 'success',
+				target: `device:${device.row.deviceId}`,
+				data: {
+					requestId: device.row.id,
+					scopes: device.row.scopes,
+					...(state.meta.ip && { remoteIp: state.meta.ip }),
+				},
 			})
 		}
 		return refuse(

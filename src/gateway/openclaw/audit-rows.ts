@@ -1,11 +1,11 @@
-// What the handshake writes down: failed attempts (audited, counted per IP as HTTP counts them,
-// locking the IP out past the limit) and its other audit rows (a device's pairing request).
+// What a connection writes down: failed `connect` attempts (audited, counted per IP as HTTP counts
+// them, locking the IP out past the limit) and its audit rows in the principal's tenant chain.
 import { PLATFORM_CHAIN } from '../../security/audit'
 import { actorOf } from '../../security/subject'
 import { appendThroughChain } from '../audit'
 import type { Principal } from '../context'
 import { LOCKOUT_MS, lockOut, overFailureLimit } from '../lockout'
-import type { Challenged, ConnectionHost } from './host'
+import type { Challenged, ConnectionHost, OpenMeta } from './host'
 
 /**
  * Audits and counts a failed `connect` as HTTP does; true when it put the IP over the limit,
@@ -41,25 +41,32 @@ export async function authFailed(
 	return over
 }
 
-/** An audit row of the handshake, in the principal's tenant chain. */
-export function auditHandshake(
+/** An audit row of a connection, in the principal's tenant chain, written after the answer. */
+export function auditRow(
 	h: ConnectionHost,
-	state: Challenged,
+	meta: OpenMeta | undefined,
 	principal: Principal,
-	action: string,
-	target: string,
-	data: Record<string, unknown>,
+	row: {
+		action: string
+		outcome: 'success' | 'failure' | 'deny'
+		data: Record<string, unknown>
+		target?: string
+		traceId?: string
+	},
 ): void {
+	const traceId = row.traceId ?? meta?.traceId
 	h.waitUntil(
 		appendThroughChain(h.env, {
 			tenantId: principal.tenantId,
 			actor: actorOf(principal),
-			action,
-			outcome: 'success',
-			requestId: state.meta.requestId,
-			target,
-			...(state.meta.traceId && { traceId: state.meta.traceId }),
-			data: { surface: 'openclaw', ...data },
-		}).catch((error: unknown) => h.logger.error('audit.append_failed', { action, error })),
+			action: row.action,
+			outcome: row.outcome,
+			requestId: meta?.requestId ?? 'gateway',
+			...(row.target !== undefined && { target: row.target }),
+			...(traceId !== undefined && { traceId }),
+			data: { surface: 'openclaw', ...row.data },
+		}).catch((error: unknown) =>
+			h.logger.error('audit.append_failed', { action: row.action, error }),
+		),
 	)
 }
