@@ -90,6 +90,25 @@ describe('a device block that does not prove its key is refused and counted', ()
 	})
 })
 
+describe('failed device proofs count toward the per-IP lockout', () => {
+	it('enough of them lock the IP out, even for a valid key without a device', async () => {
+		const ip = '198.51.100.140'
+		const dev = await newDevice()
+		let limited = false
+		for (let i = 0; i < 30 && !limited; i++) {
+			const signing = { payload: `forged ${i}` }
+			const { res } = await deviceConnect(dev, { token: operator.secret }, { ip, signing })
+			limited = res.error?.details?.code === 'AUTH_RATE_LIMITED'
+			if (!limited) expect(res.error?.details?.code).toBe('DEVICE_AUTH_SIGNATURE_INVALID')
+		}
+		expect(limited).toBe(true)
+		const wire = await openWire('/v1/gateway', { 'cf-connecting-ip': ip })
+		await wire.next((f) => f.event === 'connect.challenge')
+		const res = await wire.request('connect', connectParams(operator.secret))
+		expect(res.error?.details?.code).toBe('AUTH_RATE_LIMITED')
+	})
+})
+
 describe('verifyDeviceProof', () => {
 	const signed = {
 		clientId: 'test-client',
