@@ -66,14 +66,17 @@ export function capScopes(
 /**
  * What a device may hold once approved: what it asked for, of what its approver holds (never
  * more), and the least role whose ceiling covers that — the edgeclaw role it then acts as, never
- * above the approver's (every scope of the device is in the approver's ceiling).
+ * above the approver's (every scope of the device is in the approver's ceiling). Empty when the
+ * approver holds none of it: such a request cannot be approved by that approver.
  */
 export function deviceGrant(
 	asked: readonly string[],
 	approver: readonly Scope[],
 ): { scopes: Scope[]; role: Role } {
 	const scopes = CEILING.admin.filter((s) => asked.includes(s) && holds(approver, s))
-	const granted: Scope[] = scopes.length > 0 ? scopes : ['operator.read']
+	// Asking for nothing asks for reading, as at connect; never for what the approver lacks.
+	const fallback: Scope[] = holds(approver, 'operator.read') ? ['operator.read'] : []
+	const granted = scopes.length > 0 ? scopes : fallback
 	const role = ROLE_ORDER.find((r) => granted.every((s) => CEILING[r].includes(s))) ?? 'admin'
 	return { scopes: granted, role }
 }

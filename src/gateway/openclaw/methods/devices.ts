@@ -126,6 +126,9 @@ const approve = method({
 		const pending = await pendingRequest(db, ctx.principal.tenantId, p.requestId, ctx.now())
 		if (!pending) throw unknown('requestId', p.requestId)
 		const grant = deviceGrant(pending.scopes as string[], ctx.scopes)
+		if (grant.scopes.length === 0) {
+			throw denied(ctx, 'device.pair.approved', `pairing:${p.requestId}`, 'nothing_to_grant')
+		}
 		const row = await decidePairing(
 			db,
 			ctx.principal.tenantId,
