@@ -216,8 +216,9 @@ const rotate = method({
 		operatorRole(p.role)
 		const row = await pairedDevice(ctx, p.deviceId, 'device.token.rotated')
 		const current = row.scopes as Scope[]
-		// Narrower or equal only: neither beyond the device's approval nor beyond the caller's.
-		const scopes = p.scopes
+		// Narrower or equal only: neither beyond the device's approval nor beyond the caller's (an
+		// empty list changes nothing: a device without scopes could do nothing).
+		const scopes = p.scopes?.length ? p.scopes : undefined
 		const beyond = scopes?.find((s) => !isScope(s) || !current.includes(s) || !holds(ctx.scopes, s))
 		if (beyond !== undefined) {
 			throw denied(ctx, 'device.token.rotated', `device:${row.deviceId}`, 'scope_outside_approval')
