@@ -20,7 +20,7 @@ beforeAll(async () => {
 const PAIRING = ['operator.read', 'operator.pairing']
 
 const connIdOf = async (wire: Wire) =>
-	String(((await wire.request('status')).payload?.connection as { id: string }).id)
+	String(((await wire.request('status')).payload?.connection as { id?: string } | undefined)?.id)
 
 /** The connection ids registered for the tenant's pairing events. */
 const watchers = () =>
