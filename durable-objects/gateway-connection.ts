@@ -91,4 +91,9 @@ export class GatewayConnection extends DurableObject<Env> implements RelayTarget
 	async laneClosed(lane: string, reason: string): Promise<void> {
 		this.#conn.laneClosed(lane, reason)
 	}
+
+	/** A device pairing event of the tenant (TenantPairing); false = stop sending to me. */
+	async pairingEvent(event: string, payload: Record<string, unknown>): Promise<boolean> {
+		return this.#conn.pairingEvent(event, payload)
+	}
 }

@@ -17,6 +17,7 @@ export { GatewayConnection } from '../durable-objects/gateway-connection'
 export { ModelHealth } from '../durable-objects/model-health'
 export { SessionLane } from '../durable-objects/session-lane'
 export { TenantGate } from '../durable-objects/tenant-gate'
+export { TenantPairing } from '../durable-objects/tenant-pairing'
 
 const gateway = createGateway()
 

@@ -89,6 +89,41 @@ export const apiKeys = sqliteTable(
 	(t) => [index('api_keys_tenant_idx').on(t.tenantId, t.createdAt)],
 )
 
+/**
+ * OpenClaw devices (Ed25519 identities) of a tenant: a pairing request while `pending`, then a
+ * paired device with at most its approver's access (`role` is the edgeclaw role it acts as,
+ * `scopes` its OpenClaw scopes, `key_scopes` the approver key's action limits). Only a hash of its
+ * device token is kept; no hash, no token.
+ */
+export const devices = sqliteTable(
+	'devices',
+	{
+		/** The row's id: names the pairing request (`requestId`) and prefixes its device token. */
+		id: text('id').primaryKey(),
+		tenantId: text('tenant_id')
+			.notNull()
+			.references(() => tenants.id, { onDelete: 'cascade' }),
+		/** Hex SHA-256 of the raw public key. */
+		deviceId: text('device_id').notNull(),
+		publicKey: text('public_key').notNull(),
+		displayName: text('display_name'),
+		platform: text('platform'),
+		clientId: text('client_id'),
+		clientMode: text('client_mode'),
+		role: text('role', { enum: ['admin', 'operator', 'member', 'viewer'] }),
+		scopes: text('scopes', { mode: 'json' }).notNull().default([]),
+		keyScopes: text('key_scopes', { mode: 'json' }).notNull().default([]),
+		status: text('status', { enum: ['pending', 'paired', 'rejected', 'revoked'] }).notNull(),
+		requestedBy: text('requested_by').notNull(),
+		requestedAt: timestamp('requested_at').notNull(),
+		decidedBy: text('decided_by'),
+		decidedAt: timestamp('decided_at'),
+		tokenHash: text('token_hash'),
+		tokenIssuedAt: timestamp('token_issued_at'),
+	},
+	(t) => [uniqueIndex('devices_tenant_device_idx').on(t.tenantId, t.deviceId)],
+)
+
 /** Policies for the policy engine: tools and routes alike (default deny, deny wins). */
 export const policies = sqliteTable(
 	'policies',

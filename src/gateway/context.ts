@@ -8,8 +8,8 @@ import type { PrincipalKind } from '../security/subject'
 
 /**
  * Who is calling, and in which tenant. `platform` is the deployment's bootstrap admin
- * (EDGECLAW_ADMIN_TOKEN), which may act in any tenant (`x-edgeclaw-tenant`); an API key or a JWT
- * acts in its own tenant only.
+ * (EDGECLAW_ADMIN_TOKEN), which may act in any tenant (`x-edgeclaw-tenant`); an API key, a JWT or
+ * a paired device (`device`, OpenClaw socket only) acts in its own tenant only.
  */
 export interface Principal {
 	kind: PrincipalKind
@@ -21,6 +21,8 @@ export interface Principal {
 	scopes: string[]
 	/** When the credential stops being valid (a JWT's `exp`); keys are re-read instead. */
 	expiresAt?: number
+	/** A device token's issue time: once the device's token is rotated, the old one is dead. */
+	issuedAt?: number
 }
 
 /** Where a request's credential came from: a bearer token, or Cloudflare Access's JWT header. */

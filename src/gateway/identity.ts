@@ -1,9 +1,11 @@
 // Who a bearer token is: an API key (ek_<id>_<secret>, checked against its hash in D1), a JWT
-// (when a JWKS is configured) or the bootstrap admin token. Free of any one transport, so the
+// (when a JWKS is configured) or the bootstrap admin token. OpenClaw device tokens are not bearer
+// tokens: only the OpenClaw `connect` takes them, with the device's signature (openclaw/devices.ts). Free of any one transport, so the
 // HTTP middleware and the OpenClaw gateway's `connect` frame decide identity the same way. The
 // credentials of a disabled tenant are refused; the admin token still acts in it, to repair it.
 import { Slug } from '../agents/config'
 import { database } from '../db/client'
+import { findDevice } from '../db/devices'
 import { findKey, touchKey } from '../db/keys'
 import { tenantState } from '../db/tenants'
 import { jwtSettings, looksLikeJwt, verifyJwt } from '../security/jwt'
@@ -48,6 +50,12 @@ export async function stillValid(env: Env, principal: Principal, now: number): P
 	if (principal.kind === 'api-key') {
 		const row = await findKey(db, principal.id)
 		if (!row || keyDeadReason(row, now)) return false
+	}
+	if (principal.kind === 'device') {
+		// Unpaired, token revoked, or rotated since this connection presented it.
+		const row = await findDevice(db, principal.id)
+		if (row?.status !== 'paired' || !row.tokenHash) return false
+		if (row.tokenIssuedAt?.getTime() !== principal.issuedAt) return false
 	}
 	const state = await tenantState(db, principal.tenantId)
 	return state !== null && state.status !== 'disabled'

@@ -10,6 +10,7 @@ const SECRET_KEY =
 const SECRET_SHAPES: RegExp[] = [
 	/\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi,
 	/\bek_[A-Za-z0-9]{4,}_[A-Za-z0-9_-]{8,}/g, // edgeclaw API keys
+	/\becd_[A-Za-z0-9]{4,}_[A-Za-z0-9_-]{8,}/g, // edgeclaw OpenClaw device tokens
 	/\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}/g, // Anthropic / OpenAI keys
 	/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, // JWTs
 ]

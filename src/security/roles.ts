@@ -78,6 +78,9 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'channels:list',
 		'channels:read',
 		'channels:pair',
+		'devices:list',
+		'devices:approve',
+		'devices:revoke',
 	]),
 	role('member', [
 		'agents:list',

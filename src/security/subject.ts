@@ -2,8 +2,11 @@
 // the audit log and tool records name an actor, and the triple that names a session.
 import { z } from 'zod'
 
-/** The kinds of credential a principal presents: the bootstrap admin token, an API key, a JWT. */
-export const PRINCIPAL_KINDS = ['platform', 'api-key', 'jwt'] as const
+/**
+ * The kinds of credential a principal presents: the bootstrap admin token, an API key, a JWT, or
+ * a paired OpenClaw device's token (on the OpenClaw socket only).
+ */
+export const PRINCIPAL_KINDS = ['platform', 'api-key', 'jwt', 'device'] as const
 export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number]
 
 /** Who a run may act for: a principal, or a person writing through a channel (`<channel>:<sender>`). */
@@ -26,8 +29,8 @@ export const ToolSubject = z
 export type ToolSubject = z.infer<typeof ToolSubject>
 
 /**
- * `admin-token`, `key:<id>`, `jwt:<subject>` or `channel:<channel>:<sender>`: who acted, as the
- * audit log names it; never a secret.
+ * `admin-token`, `key:<id>`, `jwt:<subject>`, `device:<device row id>` or
+ * `channel:<channel>:<sender>`: who acted, as the audit log names it; never a secret.
  */
 export const actorOf = (who: { kind: SubjectKind; id: string }): string =>
 	who.kind === 'platform'
@@ -36,7 +39,9 @@ export const actorOf = (who: { kind: SubjectKind; id: string }): string =>
 			? `key:${who.id}`
 			: who.kind === 'channel'
 				? `channel:${who.id}`
-				: `jwt:${who.id}`
+				: who.kind === 'device'
+					? `device:${who.id}`
+					: `jwt:${who.id}`
 
 /** Tenant + agent + session key: the identity of a session, and so of its lane and sandbox. */
 export interface SessionRef {

@@ -32,10 +32,12 @@ describe('redaction', () => {
 
 	it('scrubs credential shapes and known secrets inside strings', () => {
 		const text = redact.text(
-			'auth Bearer abcdefghijklmnop key ek_ab12cd_0123456789abcdef sk-ant-api03-abcdefghijklmnopqrstuv jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTYifQ.c2lnbmF0dXJlLXZhbHVl and super-secret-admin-token',
+			'auth Bearer abcdefghijklmnop key ek_ab12cd_0123456789abcdef device ecd_ab12cd34ef56ab78_ZYXWVUTSrqpo-_98 sk-ant-api03-abcdefghijklmnopqrstuv jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTYifQ.c2lnbmF0dXJlLXZhbHVl and super-secret-admin-token',
 		)
-		expect(text).not.toMatch(/abcdefghijklmnop|0123456789abcdef|api03|eyJhbGci|super-secret/)
-		expect(text.match(/\[REDACTED\]/g)?.length).toBe(5)
+		expect(text).not.toMatch(
+			/abcdefghijklmnop|0123456789abcdef|ZYXWVUTS|api03|eyJhbGci|super-secret/,
+		)
+		expect(text.match(/\[REDACTED\]/g)?.length).toBe(6)
 	})
 
 	it('survives cycles, errors and deep nesting', () => {

@@ -8,10 +8,9 @@
 import type { LaneEvent } from '../../lanes/types'
 import { telemetryOn } from '../../observability/metrics'
 import { startTrace, type TraceContext } from '../../observability/trace'
-import { actorOf } from '../../security/subject'
-import { appendThroughChain } from '../audit'
 import type { Principal } from '../context'
 import { stillValid } from '../identity'
+import { auditRow } from './audit-rows'
 import {
 	type ErrorShape,
 	invalid,
@@ -26,6 +25,7 @@ import { followed, forget, subscribedToSessions, unfollowAll } from './follows'
 import { handshake, helloOk } from './handshake'
 import type { Challenged, Connected, ConnectionHost, OpenMeta, State } from './host'
 import { METHODS, type MethodContext } from './methods/index'
+import { watchPairing } from './pairing-events'
 import {
 	CLOSE,
 	eventFrame,
@@ -109,8 +109,10 @@ export class OpenClawConnection {
 		this.#scheduleAlarm(state, now)
 	}
 
-	/** The socket closed: stop following lanes and forget everything. */
+	/** The socket closed: stop following lanes and pairing events, and forget everything. */
 	async closed(): Promise<void> {
+		const state = this.#state
+		if (state?.phase === 'connected') await watchPairing(this.#h, state, false)
 		await unfollowAll(this.#h)
 		this.#runs.clear()
 		await this.#h.deleteAll()
@@ -143,6 +145,20 @@ export class OpenClawConnection {
 		return true
 	}
 
+	/**
+	 * A device pairing event of the tenant. False tells TenantPairing to drop this connection
+	 * (socket gone, credential dead, scope not held). A device connection without `operator.admin`
+	 * hears only of its own device.
+	 */
+	async pairingEvent(event: string, payload: Record<string, unknown>): Promise<boolean> {
+		const state = this.#state
+		if (state?.phase !== 'connected' || !holds(state.scopes, 'operator.pairing')) return false
+		if (!(await this.#alive(state))) return false
+		const ownOnly = state.principal.kind === 'device' && !holds(state.scopes, 'operator.admin')
+		if (ownOnly && payload.deviceId !== state.device?.id) return true
+		return this.#event(event, payload)
+	}
+
 	laneClosed(lane: string, reason: string): void {
 		const follow = followed(this.#h.kv, lane)
 		if (!follow) return
@@ -153,14 +169,18 @@ export class OpenClawConnection {
 	// ── handshake ───────────────────────────────────────────────────────────────────────────────
 
 	async #connect(state: Challenged, frame: RequestFrame): Promise<void> {
-		const connected = await handshake(this.#h, state, frame)
-		if (!connected) return
+		const result = await handshake(this.#h, state, frame)
+		if (!result) return
+		const connected = result.state
 		this.#h.kv.put<State>('state', connected)
-		this.#h.send(res(frame.id, helloOk(this.#h, connected)))
+		this.#h.send(res(frame.id, helloOk(this.#h, connected, result.issued)))
 		this.#scheduleAlarm(connected, connected.connectedAt)
+		this.#h.waitUntil(watchPairing(this.#h, connected, true))
 		this.#audit(connected.principal, 'gateway.connected', 'success', {
 			client: connected.client.id,
 			scopes: connected.scopes,
+			...(connected.device && { deviceId: connected.device.id }),
+			...(result.issued && { deviceTokenIssued: true }),
 		})
 	}
 
@@ -220,12 +240,14 @@ export class OpenClawConnection {
 			connId: this.#h.connId,
 			principal: state.principal,
 			scopes: state.scopes,
+			...(state.device && { device: state.device }),
 			connectedAt: state.connectedAt,
 			now: () => this.#h.now(),
 			kv: this.#h.kv,
 			logger,
 			runs: this.#runs,
 			emit: (event, payload) => this.#event(event, payload),
+			waitUntil: (promise) => this.#h.waitUntil(promise),
 			audit: (action, target, data, outcome = 'success') =>
 				this.#audit(state.principal, action, outcome, data, target, trace?.traceId),
 		}
@@ -278,19 +300,7 @@ export class OpenClawConnection {
 		target?: string,
 		traceId?: string,
 	): void {
-		const state = this.#state
-		traceId ??= state?.meta.traceId
-		this.#h.waitUntil(
-			appendThroughChain(this.#h.env, {
-				tenantId: p.tenantId,
-				actor: actorOf(p),
-				action,
-				outcome,
-				requestId: state?.meta.requestId ?? 'gateway',
-				...(target !== undefined && { target }),
-				...(traceId !== undefined && { traceId }),
-				data: { surface: 'openclaw', ...data },
-			}).catch((error: unknown) => this.#h.logger.error('audit.append_failed', { action, error })),
-		)
+		const row = { action, outcome, data, ...(target !== undefined && { target }) }
+		auditRow(this.#h, this.#state?.meta, p, { ...row, ...(traceId !== undefined && { traceId }) })
 	}
 }

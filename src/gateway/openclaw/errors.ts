@@ -94,6 +94,13 @@ export const REFUSED = {
 	revoked: refusal('unauthorized: the credentials were revoked or have expired', {
 		code: 'AUTH_UNAUTHORIZED',
 	}),
+	pairingBusy: {
+		code: 'UNAVAILABLE',
+		message: 'too many pending device pairing requests; retry once some are decided',
+		details: { code: 'PAIRING_REQUESTS_LIMITED' },
+		retryable: true,
+		retryAfterMs: 60_000,
+	} satisfies ErrorShape,
 } as const
 
 export const protocolMismatch = (expected: number, min: number, max: number): ErrorShape =>
@@ -140,3 +147,44 @@ export const missingScope = (scope: string): ErrorShape =>
 
 export const invalidFrame = (message: string): ErrorShape =>
 	refusal(message, { code: 'INVALID_FRAME' })
+
+/** A device block that does not prove its key (OpenClaw's DEVICE_AUTH_* codes). */
+export const deviceRefused = (code: string, reason: string): ErrorShape =>
+	refusal(`device identity refused: ${reason}`, { code, reason })
+
+/** A device token presented without the signed device block it belongs to. */
+export const deviceIdentityRequired = (): ErrorShape =>
+	refusal(
+		'device identity required: a device token needs the signed device block',
+		{ code: 'DEVICE_IDENTITY_REQUIRED' },
+		'NOT_PAIRED',
+	)
+
+export const deviceTokenRejected = (): ErrorShape =>
+	refusal('unauthorized: the device token is not valid for this device', {
+		code: 'AUTH_DEVICE_TOKEN_MISMATCH',
+	})
+
+/**
+ * A valid credential with a device this tenant has not paired: the request is pending until an
+ * operator approves it (`device.pair.approve`); the client pauses until then.
+ */
+export const pairingRequired = (
+	requestId: string,
+	deviceId: string,
+	requestedScopes: readonly string[],
+): ErrorShape =>
+	refusal(
+		'pairing required: device is not approved yet',
+		{
+			code: 'PAIRING_REQUIRED',
+			reason: 'not-paired',
+			requestId,
+			deviceId,
+			requestedRole: 'operator',
+			requestedScopes: [...requestedScopes],
+			remediationHint: 'Approve this device from the pending pairing requests.',
+			pauseReconnect: true,
+		},
+		'NOT_PAIRED',
+	)

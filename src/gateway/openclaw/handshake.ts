@@ -1,14 +1,23 @@
-// The OpenClaw handshake, server side: the `connect` request (protocol range, role, token) and its
-// `hello-ok`. It obeys the failed-authentication limit of HTTP (../lockout.ts): failed attempts are
-// audited and counted per IP, and a locked-out IP is refused whatever it sends.
-import { PLATFORM_CHAIN } from '../../security/audit'
-import { appendThroughChain } from '../audit'
+import type { Principal } from '../context'
 import { identifyToken, TENANT_DISABLED } from '../identity'
-import { LOCKOUT_MS, lockedUntil, lockOut, overFailureLimit } from '../lockout'
+import { LOCKOUT_MS, lockedUntil } from '../lockout'
 import { VERSION } from '../routes/health'
+import { auditRow, authFailed } from './audit-rows'
+import { DeviceBlock, deviceAuthCode, type SignedConnect, verifyDeviceProof } from './device-proof'
 import {
+	deviceAtConnect,
+	type IssuedToken,
+	identifyDevice,
+	type ProvenDevice,
+	parseDeviceToken,
+} from './devices'
+import {
+	deviceIdentityRequired,
+	deviceRefused,
+	deviceTokenRejected,
 	type ErrorShape,
 	invalid,
+	pairingRequired,
 	protocolMismatch,
 	REFUSED,
 	rateLimited,
@@ -18,6 +27,7 @@ import {
 } from './errors'
 import type { Challenged, Connected, ConnectionHost, State } from './host'
 import { methodNames } from './methods/index'
+import { pairingRequested } from './pairing-events'
 import {
 	CLOSE,
 	ConnectParams,
@@ -28,7 +38,7 @@ import {
 	resError,
 	TICK_INTERVAL_MS,
 } from './protocol'
-import { grantScopes } from './scopes'
+import { capScopes, grantScopes, type Scope } from './scopes'
 
 /** Events a connection may emit that `hello-ok.features.events` lists. */
 export const EVENTS = [
@@ -40,6 +50,8 @@ export const EVENTS = [
 	'sessions.changed',
 	'exec.approval.requested',
 	'exec.approval.resolved',
+	'device.pair.requested',
+	'device.pair.resolved',
 	'shutdown',
 	'gateway.error',
 ] as const
@@ -59,7 +71,7 @@ export async function handshake(
 	h: ConnectionHost,
 	state: Challenged,
 	frame: RequestFrame,
-): Promise<Connected | undefined> {
+): Promise<{ state: Connected; issued?: IssuedToken } | undefined> {
 	const refuse = (error: ErrorShape, reason: string, code: number = CLOSE.policy) => {
 		h.send(resError(frame.id, error))
 		h.close(code, reason)
@@ -98,7 +110,50 @@ export async function handshake(
 		h.logger.warn('gateway.auth_locked_out', {})
 		return refuse(rateLimited(until - h.now()), 'too many failed authentication attempts')
 	}
-	const token = p.auth?.token ?? p.auth?.password
+	// A device token comes as `auth.deviceToken`, or as `auth.token` when it is all the client has.
+	const presented = p.auth?.token ?? p.auth?.password
+	const deviceToken =
+		p.auth?.deviceToken ?? (presented && parseDeviceToken(presented) ? presented : undefined)
+	const token = presented && !parseDeviceToken(presented) ? presented : undefined
+	const failed = async (error: ErrorShape, reason: string, tenantId?: string) => {
+		if (await authFailed(h, state, reason, tenantId)) {
+			return refuse(rateLimited(LOCKOUT_MS), 'too many failed authentication attempts')
+		}
+		return refuse(error, 'unauthorized')
+	}
+	let proof: ProvenDevice | undefined
+	if (p.device !== undefined) {
+		const device = DeviceBlock.safeParse(p.device)
+		if (!device.success)
+			return failed(deviceRefused('DEVICE_AUTH_INVALID', 'device-invalid'), 'device-invalid')
+		const verdict = await verifyDeviceProof(device.data, signedConnect(p), state.nonce, h.now())
+		if (!verdict.ok)
+			return failed(deviceRefused(deviceAuthCode(verdict.reason), verdict.reason), verdict.reason)
+		proof = verdict
+	}
+	if (!token && deviceToken) {
+		if (!proof) return failed(deviceIdentityRequired(), 'device_identity_required')
+		const verdict = await identifyDevice(h.env, deviceToken, proof)
+		if (!verdict.ok && verdict.reason === TENANT_DISABLED) {
+			h.logger.warn('auth.tenant_disabled', { tenant: verdict.tenantId })
+			return refuse(tenantDisabled(verdict.tenantId), 'tenant disabled')
+		}
+		if (!verdict.ok) return failed(deviceTokenRejected(), verdict.reason, verdict.tenantId)
+		const { row } = verdict
+		return {
+			state: connectedState(
+				h,
+				state,
+				p,
+				verdict.principal,
+				capScopes(row.scopes as Scope[], p.scopes),
+				{
+					id: row.deviceId,
+					rowId: row.id,
+				},
+			),
+		}
+	}
 	const verdict = token
 		? await identifyToken(h.env, token, {
 				adminTenant: state.meta.tenant,
@@ -112,28 +167,82 @@ export async function handshake(
 	}
 	if (!verdict.ok) {
 		const tenantId = 'tenantId' in verdict ? verdict.tenantId : undefined
-		if (await authFailed(h, state, verdict.reason, tenantId)) {
-			return refuse(rateLimited(LOCKOUT_MS), 'too many failed authentication attempts')
+		return failed(tokenRejected(Boolean(token)), verdict.reason, tenantId)
+	}
+	const scopes = grantScopes(verdict.principal.role, p.scopes)
+	if (!proof) return { state: connectedState(h, state, p, verdict.principal, scopes) }
+	const device = await deviceAtConnect(h.env, verdict.principal, proof, p.client, scopes, h.now())
+	if (device.kind === 'too-many-requests') {
+		return refuse(REFUSED.pairingBusy, 'too many pairing requests')
+	}
+	if (device.kind === 'pairing-required') {
+		if (device.created) {
+			pairingRequested(h, device.row, state.meta.ip)
+			auditRow(h, state.meta, verdict.principal, {
+				action: 'device.pair.requested',
+				outcome: 'success',
+				target: `device:${device.row.deviceId}`,
+				data: {
+					requestId: device.row.id,
+					scopes: device.row.scopes,
+					...(state.meta.ip && { remoteIp: state.meta.ip }),
+				},
+			})
 		}
-		return refuse(tokenRejected(Boolean(token)), 'unauthorized')
+		return refuse(
+			pairingRequired(device.row.id, device.row.deviceId, device.row.scopes as string[]),
+			'pairing required',
+		)
 	}
 	return {
+		state: connectedState(h, state, p, verdict.principal, scopes, {
+			id: device.row.deviceId,
+			rowId: device.row.id,
+		}),
+		...(device.issued && { issued: device.issued }),
+	}
+}
+
+/** What the client signed besides its device block: its connect params as they arrived. */
+const signedConnect = (p: ConnectParams): SignedConnect => ({
+	clientId: p.client.id,
+	clientMode: p.client.mode,
+	platform: p.client.platform,
+	deviceFamily: p.client.deviceFamily,
+	role: p.role ?? 'operator',
+	scopes: p.scopes ?? [],
+	token: p.auth?.token ?? p.auth?.deviceToken ?? p.auth?.bootstrapToken,
+})
+
+function connectedState(
+	h: ConnectionHost,
+	state: Challenged,
+	p: ConnectParams,
+	principal: Principal,
+	scopes: Scope[],
+	device?: Connected['device'],
+): Connected {
+	return {
 		phase: 'connected',
-		principal: verdict.principal,
-		scopes: grantScopes(verdict.principal.role, p.scopes),
+		principal,
+		scopes,
 		client: {
 			id: p.client.id,
 			...(p.client.version !== undefined && { version: p.client.version }),
 			...(p.client.platform !== undefined && { platform: p.client.platform }),
 			...(p.client.mode !== undefined && { mode: p.client.mode }),
 		},
+		...(device && { device }),
 		connectedAt: h.now(),
 		meta: state.meta,
 	}
 }
 
-/** The payload of `connect`'s answer: what this gateway serves and what the client was granted. */
-export function helloOk(h: ConnectionHost, s: Connected) {
+/**
+ * The payload of `connect`'s answer: what this gateway serves and what the client was granted
+ * (with a paired device's token: the one place a device token is ever sent, besides rotate).
+ */
+export function helloOk(h: ConnectionHost, s: Connected, issued?: IssuedToken) {
 	const now = h.now()
 	return {
 		type: 'hello-ok',
@@ -151,45 +260,26 @@ export function helloOk(h: ConnectionHost, s: Connected) {
 				mainSessionKey: 'agent:main:main',
 			},
 		},
-		auth: { role: 'operator', scopes: s.scopes },
+		auth: {
+			role: 'operator',
+			scopes: s.scopes,
+			...(issued && {
+				deviceToken: issued.deviceToken,
+				issuedAtMs: issued.issuedAtMs,
+				deviceTokens: [
+					{
+						deviceToken: issued.deviceToken,
+						role: issued.role,
+						scopes: issued.scopes,
+						issuedAtMs: issued.issuedAtMs,
+					},
+				],
+			}),
+		},
 		policy: {
 			maxPayload: MAX_PAYLOAD_BYTES,
 			maxBufferedBytes: MAX_BUFFERED_BYTES,
 			tickIntervalMs: TICK_INTERVAL_MS,
 		},
 	}
-}
-
-/**
- * Audits and counts a failed `connect` as HTTP does; true when it put the IP over the limit,
- * which then locks the IP out for every connection.
- */
-async function authFailed(
-	h: ConnectionHost,
-	state: Challenged,
-	reason: string,
-	tenantId: string | undefined,
-): Promise<boolean> {
-	h.logger.warn('gateway.auth_failed', { reason })
-	h.waitUntil(
-		appendThroughChain(h.env, {
-			tenantId: tenantId ?? PLATFORM_CHAIN,
-			actor: 'anonymous',
-			action: 'auth.failed',
-			outcome: 'failure',
-			requestId: state.meta.requestId,
-			...(state.meta.traceId && { traceId: state.meta.traceId }),
-			data: { reason, surface: 'openclaw', ...(state.meta.ip ? { ip: state.meta.ip } : {}) },
-		}).catch(() => {}),
-	)
-	const { ip } = state.meta
-	const logged = (event: string) => (error: unknown) => {
-		h.logger.error(event, { error })
-		return false
-	}
-	const over = await overFailureLimit(h.env, ip).catch(logged('gateway.auth_limit_failed'))
-	if (over && ip) {
-		await lockOut(h.env, ip, h.now() + LOCKOUT_MS).catch(logged('gateway.lockout_failed'))
-	}
-	return over
 }

@@ -49,6 +49,8 @@ export interface Connected {
 	principal: Principal
 	scopes: Scope[]
 	client: { id: string; version?: string; platform?: string; mode?: string }
+	/** The verified device this connection presented (its id and its row's id). */
+	device?: { id: string; rowId: string }
 	connectedAt: number
 	meta: OpenMeta
 }

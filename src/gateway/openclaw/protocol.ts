@@ -42,6 +42,7 @@ export const ConnectParams = z.object({
 			version: z.string().max(200).optional(),
 			platform: z.string().max(200).optional(),
 			mode: z.string().max(100).optional(),
+			deviceFamily: z.string().max(200).optional(),
 			displayName: z.string().max(200).optional(),
 			instanceId: z.string().max(200).optional(),
 		})
@@ -54,6 +55,7 @@ export const ConnectParams = z.object({
 			token: z.string().max(8_192).optional(),
 			password: z.string().max(8_192).optional(),
 			deviceToken: z.string().max(8_192).optional(),
+			bootstrapToken: z.string().max(8_192).optional(),
 		})
 		.loose()
 		.optional(),

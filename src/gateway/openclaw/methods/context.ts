@@ -19,6 +19,8 @@ export interface MethodContext {
 	connId: string
 	principal: Principal
 	scopes: Scope[]
+	/** The verified device this connection presented, if any. */
+	device?: { id: string; rowId: string }
 	connectedAt: number
 	now(): number
 	kv: KeyValue
@@ -27,6 +29,8 @@ export interface MethodContext {
 	/** Its lines carry the request's trace id. */
 	logger: Logger
 	runs: Map<string, RunTrack>
+	/** Runs work after the answer (audit rows, pairing events). */
+	waitUntil(promise: Promise<unknown>): void
 	/** Sends an event on this connection; false when the socket is gone. */
 	emit(event: string, payload: unknown): boolean
 	audit(

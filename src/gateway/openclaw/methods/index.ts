@@ -4,6 +4,7 @@ import { approvalMethods } from './approvals'
 import { chatMethods } from './chat'
 import type { Method } from './context'
 import { controlUiMethods } from './control-ui'
+import { deviceMethods } from './devices'
 import { historyMethods } from './history'
 import { logMethods } from './logs'
 import { sessionMethods } from './sessions'
@@ -19,6 +20,7 @@ export const METHODS: ReadonlyMap<string, Method> = new Map(
 		...historyMethods,
 		...sessionMethods,
 		...approvalMethods,
+		...deviceMethods,
 		...controlUiMethods,
 		...logMethods,
 		...usageMethods,
