@@ -8798,7 +8798,7 @@ export interface components {
                 /** @description Key id, JWT subject or `admin-token`; never a secret */
                 id: string;
                 /** @enum {string} */
-                kind: "platform" | "api-key" | "jwt";
+                kind: "platform" | "api-key" | "jwt" | "device";
                 /** @enum {string} */
                 role: "admin" | "operator" | "member" | "viewer";
                 /** @description Action patterns a key is limited to; empty = what its role allows */
