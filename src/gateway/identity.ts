@@ -1,8 +1,9 @@
 // Who a bearer token is: an API key (ek_<id>_<secret>, checked against its hash in D1), a JWT
 // (when a JWKS is configured) or the bootstrap admin token. OpenClaw device tokens are not bearer
-// tokens: only the OpenClaw `connect` takes them, with the device's signature (openclaw/devices.ts). Free of any one transport, so the
-// HTTP middleware and the OpenClaw gateway's `connect` frame decide identity the same way. The
-// credentials of a disabled tenant are refused; the admin token still acts in it, to repair it.
+// tokens: only the OpenClaw `connect` takes them, with the device's signature
+// (openclaw/devices.ts). Free of any one transport, so the HTTP middleware and the OpenClaw
+// gateway's `connect` frame decide identity the same way. The credentials of a disabled tenant
+// are refused; the admin token still acts in it, to repair it.
 import { Slug } from '../agents/config'
 import { database } from '../db/client'
 import { findDevice } from '../db/devices'
