@@ -37,7 +37,7 @@ const create = createRoute({
 	security: bearerAuth,
 	summary: 'Create a response (OpenAI Responses API): one turn of an agent',
 	description:
-		"`model` is `edgeclaw/<agentId>`. `previous_response_id` continues that response's session; otherwise the session is the `x-edgeclaw-session` header, else one per `user`, else new (kept unless `store: false`). The last user message of `input` is the turn; earlier items and `instructions` seed a new session. `stream: true` answers with the typed Server-Sent Events (`response.created` … `response.completed`). Client-side tools and structured output are refused (400). See docs/openai.md.",
+		"`model` is `edgeclaw/<agentId>`. `previous_response_id` continues that response's session; otherwise the session is the `x-edgeclaw-session` header, else one per `user`, else new (kept unless `store: false`). The last user message of `input` (or the `function_call_output` items it ends with) is the turn; earlier items and `instructions` seed a new session. `stream: true` answers with the typed Server-Sent Events (`response.created` … `response.completed`). Function `tools` are client tools: a call ends the response with `function_call` items, answered by the next request's `function_call_output` items; `text.format` `json_object`/`json_schema` asks the models for JSON. Hosted tools are refused (400). See docs/openai.md.",
 	middleware: [jsonBody()] as const,
 	request: {
 		headers: z.object({
