@@ -173,17 +173,11 @@ export async function setDeviceToken(
 	token: { hash: string; at: Date } | null,
 	scopes?: string[],
 ): Promise<DeviceRow | undefined> {
-	const [row] = await db
-		.update(devices)
-		.set({
-			tokenHash: token?.hash ?? null,
-			tokenIssuedAt: token?.at ?? null,
-			...(scopes && { scopes }),
-		})
-		.where(and(eq(devices.tenantId, tenantId), eq(devices.id, id), eq(devices.status, 'paired')))
-		.returning()
-	cache.delete(id)
-	return row
+	return updatePaired(db, tenantId, id, {
+		tokenHash: token?.hash ?? null,
+		tokenIssuedAt: token?.at ?? null,
+		...(scopes && { scopes }),
+	})
 }
 
 /** Unpairs a device of the tenant (its token goes with it); undefined when it was not paired. */
@@ -194,13 +188,13 @@ export async function unpairDevice(
 	decidedBy: string,
 	at: Date,
 ): Promise<DeviceRow | undefined> {
-	const [row] = await db
-		.update(devices)
-		.set({ status: 'revoked', tokenHash: null, tokenIssuedAt: null, decidedBy, decidedAt: at })
-		.where(and(eq(devices.tenantId, tenantId), eq(devices.id, id), eq(devices.status, 'paired')))
-		.returning()
-	cache.delete(id)
-	return row
+	return updatePaired(db, tenantId, id, {
+		status: 'revoked',
+		tokenHash: null,
+		tokenIssuedAt: null,
+		decidedBy,
+		decidedAt: at,
+	})
 }
 
 /** Names a paired device of the tenant. */
@@ -210,9 +204,19 @@ export async function renameDevice(
 	id: string,
 	displayName: string,
 ): Promise<DeviceRow | undefined> {
+	return updatePaired(db, tenantId, id, { displayName })
+}
+
+/** Changes a paired device of the tenant (and forgets it cached); undefined when none is paired. */
+async function updatePaired(
+	db: Db,
+	tenantId: string,
+	id: string,
+	set: Partial<typeof devices.$inferInsert>,
+): Promise<DeviceRow | undefined> {
 	const [row] = await db
 		.update(devices)
-		.set({ displayName })
+		.set(set)
 		.where(and(eq(devices.tenantId, tenantId), eq(devices.id, id), eq(devices.status, 'paired')))
 		.returning()
 	cache.delete(id)

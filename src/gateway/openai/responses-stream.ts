@@ -17,7 +17,7 @@ import {
 	responseOf,
 	statusOf,
 } from './responses-output'
-import { KEEP_ALIVE_MS } from './stream'
+import { KEEP_ALIVE_MS, sseBody } from './stream'
 
 export interface ResponseStreamOptions {
 	/** The lane's event stream (the SessionLane stub). */
@@ -194,37 +194,5 @@ async function ended(
 }
 
 /** The events as a response body, with keep-alive comments; a client leaving cancels upstream. */
-export function responseStream(o: ResponseStreamOptions): ReadableStream<Uint8Array> {
-	const encoder = new TextEncoder()
-	const abort = new AbortController()
-	const events = responseEvents(o, abort.signal)
-	let timer: ReturnType<typeof setInterval> | undefined
-	let open = true
-	const stop = () => {
-		open = false
-		if (timer !== undefined) clearInterval(timer)
-		timer = undefined
-	}
-	return new ReadableStream<Uint8Array>({
-		start(controller) {
-			timer = setInterval(() => {
-				if (open) controller.enqueue(encoder.encode(': keep-alive\n\n'))
-			}, o.keepAliveMs ?? KEEP_ALIVE_MS)
-		},
-		async pull(controller) {
-			const next = await events.next()
-			if (!open) return
-			if (next.done) {
-				stop()
-				controller.close()
-			} else {
-				controller.enqueue(encoder.encode(next.value))
-			}
-		},
-		cancel() {
-			stop()
-			abort.abort()
-			events.return(undefined).catch(() => {})
-		},
-	})
-}
+export const responseStream = (o: ResponseStreamOptions): ReadableStream<Uint8Array> =>
+	sseBody((signal) => responseEvents(o, signal), o.keepAliveMs ?? KEEP_ALIVE_MS)

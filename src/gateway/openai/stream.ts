@@ -191,9 +191,20 @@ async function finished(
 
 /** The frames as a response body; a client that goes away cancels the upstream lane stream. */
 export function completionStream(o: CompletionStreamOptions): ReadableStream<Uint8Array> {
+	return sseBody((signal) => completionFrames(o, signal), o.keepAliveMs ?? KEEP_ALIVE_MS)
+}
+
+/**
+ * SSE frames as a response body, with a keep-alive comment every `keepAliveMs`; a client that
+ * goes away aborts `frames`' signal (stopping what feeds them) and ends the generator.
+ */
+export function sseBody(
+	frames: (signal: AbortSignal) => AsyncGenerator<string, void>,
+	keepAliveMs: number,
+): ReadableStream<Uint8Array> {
 	const encoder = new TextEncoder()
 	const abort = new AbortController()
-	const frames = completionFrames(o, abort.signal)
+	const events = frames(abort.signal)
 	let timer: ReturnType<typeof setInterval> | undefined
 	let open = true
 	const stop = () => {
@@ -205,10 +216,10 @@ export function completionStream(o: CompletionStreamOptions): ReadableStream<Uin
 		start(controller) {
 			timer = setInterval(() => {
 				if (open) controller.enqueue(encoder.encode(': keep-alive\n\n'))
-			}, o.keepAliveMs ?? KEEP_ALIVE_MS)
+			}, keepAliveMs)
 		},
 		async pull(controller) {
-			const next = await frames.next()
+			const next = await events.next()
 			if (!open) return
 			if (next.done) {
 				stop()
@@ -220,7 +231,7 @@ export function completionStream(o: CompletionStreamOptions): ReadableStream<Uin
 		cancel() {
 			stop()
 			abort.abort()
-			frames.return(undefined).catch(() => {})
+			events.return(undefined).catch(() => {})
 		},
 	})
 }

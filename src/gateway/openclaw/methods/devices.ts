@@ -40,8 +40,8 @@ function denied(ctx: MethodContext, action: string, target: string, reason: stri
 
 const ms = (d: Date | null) => (d ? d.getTime() : undefined)
 
-const pendingView = (r: DeviceRow) => ({
-	requestId: r.id,
+/** What a pending request and a paired device both show of a device. */
+const deviceFields = (r: DeviceRow) => ({
 	deviceId: r.deviceId,
 	publicKey: r.publicKey,
 	...(r.displayName && { displayName: r.displayName }),
@@ -51,20 +51,17 @@ const pendingView = (r: DeviceRow) => ({
 	role: 'operator',
 	roles: ['operator'],
 	scopes: r.scopes as string[],
+})
+
+const pendingView = (r: DeviceRow) => ({
+	requestId: r.id,
+	...deviceFields(r),
 	ts: r.requestedAt.getTime(),
 })
 
 /** A paired device as OpenClaw lists it: never a token, only whether one is live and since when. */
 const pairedView = (r: DeviceRow) => ({
-	deviceId: r.deviceId,
-	publicKey: r.publicKey,
-	...(r.displayName && { displayName: r.displayName }),
-	...(r.platform && { platform: r.platform }),
-	...(r.clientId && { clientId: r.clientId }),
-	...(r.clientMode && { clientMode: r.clientMode }),
-	role: 'operator',
-	roles: ['operator'],
-	scopes: r.scopes as string[],
+	...deviceFields(r),
 	createdAtMs: r.requestedAt.getTime(),
 	approvedAtMs: ms(r.decidedAt),
 	...(r.tokenIssuedAt && {
