@@ -324,3 +324,7 @@ function queuedRun(
 		deliveryError: null,
 	}
 }
+
+/** The name of a schedule's timer object: one per schedule, so due times never share a writer. */
+export const timerName = (tenantId: string, scheduleId: string): string =>
+	`${tenantId}/${scheduleId}`
