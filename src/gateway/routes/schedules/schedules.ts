@@ -340,7 +340,7 @@ export const scheduleRoutes = createRouter()
 			definition,
 			enabled,
 			subject: { ...subjectOf(c.get('principal'), 'schedule') },
-			...(signing && signing.columns),
+			...signing?.columns,
 			...(definition.delivery.type !== 'webhook' && NO_SECRET),
 			// Turning a schedule on again starts a new streak.
 			...(enabled && !existing.enabled && { consecutiveFailures: 0, disabledReason: null }),
