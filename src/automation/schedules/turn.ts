@@ -4,7 +4,7 @@
 // queue modes and idempotency apply as they do to any message.
 import { resolveAgent } from '../../agents/lookup'
 import { database } from '../../db/client'
-import { tenantLimits } from '../../db/tenants'
+import { tenantState } from '../../db/tenants'
 import { cachedTokensUsed, utcDay } from '../../db/usage'
 import { laneName } from '../../lanes/name'
 import type { ReplyRoute, RunView } from '../../lanes/types'
@@ -35,11 +35,15 @@ export async function submitTurn(
 ): Promise<Submitted> {
 	const db = database(env.DB)
 	const { tenantId, agentId } = req.session
-	const [tenant, agent] = await Promise.all([
-		tenantLimits(db, tenantId),
+	const [state, agent] = await Promise.all([
+		tenantState(db, tenantId),
 		resolveAgent(db, tenantId, agentId),
 	])
-	if (!tenant) return { ok: false, error: `tenant ${tenantId} does not exist`, permanent: true }
+	if (!state) return { ok: false, error: `tenant ${tenantId} does not exist`, permanent: true }
+	if (state.status !== 'active') {
+		return { ok: false, error: `tenant ${tenantId} is ${state.status}`, permanent: true }
+	}
+	const tenant = state.limits
 	if (!agent) return { ok: false, error: `agent ${agentId} does not exist`, permanent: true }
 	if (tenant.dailyTokenBudget !== null) {
 		const used = await cachedTokensUsed(db, tenantId, utcDay(Date.now()))
