@@ -101,10 +101,12 @@ export class ScheduleTimerLogic {
 	async tick(): Promise<void> {
 		const armed = this.#d.ledger.armed()
 		if (!armed) return this.#d.deleteAlarm()
-		const row = await this.#row(armed)
+		let row = await this.#row(armed)
+		if (!row) return this.#d.wipe()
+		// Waiting for open turns takes time, in which the schedule may change: read it again after.
+		if (await this.#resume(row, definitionOf(row))) row = await this.#row(armed)
 		if (!row) return this.#d.wipe()
 		const def = definitionOf(row)
-		await this.#resume(row, def)
 		const due = this.#sync(row, false)
 		if (row.enabled && due !== null && due <= this.#d.now()) await this.#fireDue(row, def, due)
 		this.#d.ledger.prune()
@@ -121,7 +123,8 @@ export class ScheduleTimerLogic {
 	 */
 	#sync(row: ScheduleRow, recompute: boolean): number | null {
 		const armed = this.#d.ledger.armed()
-		if (armed && armed.version === row.version && !recompute) return armed.dueAt
+		// A row older than the armed slot's is a stale read: the newer arm stands.
+		if (armed && armed.version >= row.version && !recompute) return armed.dueAt
 		const def = definitionOf(row)
 		const dueAt = row.enabled ? nextDue(def.schedule, row.anchorAt, this.#d.now()) : null
 		this.#d.ledger.arm({ tenantId: row.tenantId, scheduleId: row.id, version: row.version, dueAt })
@@ -218,10 +221,11 @@ export class ScheduleTimerLogic {
 		}
 	}
 
-	/** Looks at the runs still waiting for their turn's end (or for their submit). */
-	async #resume(row: ScheduleRow, def: ScheduleDefinition): Promise<void> {
+	/** Looks at the runs still waiting for their turn's end (or for their submit); true if any. */
+	async #resume(row: ScheduleRow, def: ScheduleDefinition): Promise<boolean> {
 		const waitMs = this.#d.turnWaitMs ?? TURN_WAIT_MS
-		for (const run of this.#d.ledger.pending()) {
+		const pending = this.#d.ledger.pending()
+		for (const run of pending) {
 			if (this.#busy.has(run.id)) continue
 			const age = this.#d.now() - run.firedAt
 			if (run.laneRunId === null) {
@@ -244,6 +248,7 @@ export class ScheduleTimerLogic {
 				this.#busy.delete(run.id)
 			}
 		}
+		return pending.length > 0
 	}
 
 	async #finish(
