@@ -160,6 +160,65 @@ describe('misfires', () => {
 	})
 })
 
+describe('runs of one schedule never overlap', () => {
+	it('records a slot that comes while the previous run still goes as skipped', async () => {
+		await createSchedule(TENANT, {
+			...every('overlap', MIN),
+			target: { agentId: 'main', session: 'overlap', message: '/slow 1500 still busy' },
+		})
+		const clock = { now: T0 + 1_000 }
+		const tick = (at: number, waitMs: number) => {
+			clock.now = at
+			return inTimer(TENANT, 'overlap', clock, (logic) => logic.tick(), undefined, waitMs)
+		}
+		await inTimer(TENANT, 'overlap', clock, (logic) =>
+			logic.arm({ tenantId: TENANT, scheduleId: 'overlap' }),
+		)
+		// The first turn takes longer than the alarm waits: it stays open into the next slot.
+		await tick(T0 + MIN + 100, 50)
+		await tick(T0 + 2 * MIN + 100, 50)
+		expect((await runsOf(TENANT, 'overlap')).map((r) => [r.dueAt, r.status])).toEqual([
+			[T0 + MIN, 'queued'],
+			[T0 + 2 * MIN, 'skipped'],
+		])
+		// A later alarm waits long enough and settles it.
+		await tick(T0 + 2 * MIN + 5_000, 20_000)
+		expect((await runsOf(TENANT, 'overlap')).map((r) => r.status)).toEqual(['ok', 'skipped'])
+	})
+})
+
+describe('cron through the timer', () => {
+	it('fires `30 2 * * *` in Europe/Berlin once per local day across the spring change', async () => {
+		await createSchedule(TENANT, {
+			id: 'berlin',
+			schedule: { kind: 'cron', expr: '30 2 * * *', timeZone: 'Europe/Berlin' },
+			target: { agentId: 'main', session: 'isolated', message: 'nightly' },
+		})
+		const clock = { now: Date.parse('2027-03-26T12:00:00Z') }
+		const armed = () =>
+			inTimer(TENANT, 'berlin', clock, (_l, ledger) => ledger.armed()?.dueAt ?? null)
+		await inTimer(TENANT, 'berlin', clock, (logic) =>
+			logic.arm({ tenantId: TENANT, scheduleId: 'berlin' }),
+		)
+		for (let day = 0; day < 4; day++) {
+			const due = (await armed()) as number
+			// An early alarm first (runtimes may deliver them), then the due one, then a repeat.
+			for (const at of [due - 5_000, due + 2_000, due + 3_000]) {
+				clock.now = at
+				await inTimer(TENANT, 'berlin', clock, (logic) => logic.tick())
+			}
+		}
+		const runs = await runsOf(TENANT, 'berlin')
+		expect(runs.map((r) => new Date(r.dueAt as number).toISOString())).toEqual([
+			'2027-03-27T01:30:00.000Z',
+			'2027-03-28T01:00:00.000Z',
+			'2027-03-29T00:30:00.000Z',
+			'2027-03-30T00:30:00.000Z',
+		])
+		expect(runs.every((r) => r.status === 'ok')).toBe(true)
+	})
+})
+
 describe('the timer follows its row', () => {
 	it('a timer whose schedule was deleted behind its back clears itself at its alarm', async () => {
 		await createSchedule(TENANT, every('orphan', HOUR))

@@ -43,6 +43,7 @@ export function inTimer<R>(
 		state: DurableObjectState,
 	) => Promise<R> | R,
 	fetcher: typeof fetch = noNetwork,
+	turnWaitMs = 20_000,
 ): Promise<R> {
 	return runInDurableObject(timerStub(tenantId, id), (_instance, state) => {
 		const ledger = new ScheduleLedger(state.storage.sql)
@@ -61,7 +62,7 @@ export function inTimer<R>(
 			newId: () => crypto.randomUUID(),
 			fetch: fetcher,
 			logger: loggerFromEnv(env, { test: 'schedule' }),
-			turnWaitMs: 20_000,
+			turnWaitMs,
 		})
 		return fn(logic, ledger, state)
 	})
