@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ScheduleLedger } from '../../src/automation/schedules/ledger'
 import { timerName } from '../../src/automation/schedules/timer'
-import { admin, problem } from '../helpers'
+import { admin, call, problem } from '../helpers'
 import { tenant } from '../security/helpers'
 
 const TENANT = 'sched-api'
@@ -303,6 +303,44 @@ describe('webhook delivery secret', () => {
 			.first<{ definition: string; secret_ciphertext: string }>()
 		expect(row?.secret_ciphertext).toBeTruthy()
 		expect(JSON.stringify(row)).not.toContain(signingSecret.slice(6))
+	})
+})
+
+describe('documented and audited', () => {
+	it('is described in /openapi.json', async () => {
+		const doc = (await (await call('/openapi.json')).json()) as {
+			paths: Record<string, Record<string, { responses: Record<string, unknown> }>>
+		}
+		expect(Object.keys(doc.paths['/v1/schedules'] ?? {}).sort()).toEqual(['get', 'post'])
+		expect(Object.keys(doc.paths['/v1/schedules/{scheduleId}'] ?? {}).sort()).toEqual([
+			'delete',
+			'get',
+			'patch',
+		])
+		expect(doc.paths['/v1/schedules/{scheduleId}/runs']?.get).toBeDefined()
+		expect(doc.paths['/v1/schedules/{scheduleId}/run']?.post?.responses).toHaveProperty('202')
+		expect(doc.paths['/v1/schedules']?.post?.responses).toHaveProperty('409')
+	})
+
+	it('audits every write, naming the schedule but never its message', async () => {
+		await post(
+			'/v1/schedules',
+			hourly('audited', { target: { agentId: 'main', message: 'secret plan' } }),
+		)
+		await patch('/v1/schedules/audited', { enabled: false })
+		await del('/v1/schedules/audited')
+		const { results } = await env.DB.prepare(
+			'SELECT action, actor, data FROM audit_log WHERE tenant_id = ? AND target = ? ORDER BY seq',
+		)
+			.bind(TENANT, 'schedule:audited')
+			.all<{ action: string; actor: string; data: string }>()
+		expect(results.map((r) => r.action)).toEqual([
+			'schedule.created',
+			'schedule.updated',
+			'schedule.deleted',
+		])
+		expect(results.every((r) => r.actor === 'admin-token')).toBe(true)
+		expect(JSON.stringify(results)).not.toContain('secret plan')
 	})
 })
 
