@@ -333,3 +333,10 @@ function queuedRun(
 /** The name of a schedule's timer object: one per schedule, so due times never share a writer. */
 export const timerName = (tenantId: string, scheduleId: string): string =>
 	`${tenantId}/${scheduleId}`
+
+/** A schedule's timer object, for whoever writes schedules (the API; heartbeats from agent config). */
+export const scheduleTimer = (
+	env: Pick<Env, 'SCHEDULE_TIMER'>,
+	tenantId: string,
+	scheduleId: string,
+) => env.SCHEDULE_TIMER.getByName(timerName(tenantId, scheduleId))

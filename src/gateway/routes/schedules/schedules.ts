@@ -13,7 +13,7 @@ import {
 	type ScheduleDefinition,
 	StoredDefinition,
 } from '../../../automation/schedules/spec'
-import { timerName } from '../../../automation/schedules/timer'
+import { scheduleTimer } from '../../../automation/schedules/timer'
 import { database } from '../../../db/client'
 import {
 	countSchedules,
@@ -169,7 +169,7 @@ async function scheduleOr404(c: Context<GatewayEnv>, id: string): Promise<Schedu
 }
 
 const timerOf = (c: Context<GatewayEnv>, id: string) =>
-	c.env.SCHEDULE_TIMER.getByName(timerName(c.get('principal').tenantId, id))
+	scheduleTimer(c.env, c.get('principal').tenantId, id)
 
 /** A call to the schedule's timer; one that does not answer is a 503 the caller may retry. */
 async function reachTimer<T>(
