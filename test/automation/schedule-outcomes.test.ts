@@ -218,3 +218,19 @@ describe('failure streak', () => {
 		expect(row).toEqual({ n: 0, s: 'ok' })
 	})
 })
+
+describe('budgets', () => {
+	it("a fire past the tenant's daily token budget is a failed run, with no turn", async () => {
+		await tenant('sched-budget')
+		const res = await admin('/v1/tenants/sched-budget', {
+			method: 'PATCH',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ settings: { dailyTokenBudget: 0 } }),
+		})
+		expect(res.status).toBe(200)
+		await createSchedule('sched-budget', every('broke', {}))
+		const runs = await armAndTick('sched-budget', 'broke', T0 + 1_000, [T0 + MIN + 500])
+		expect(runs.map((r) => [r.status, r.laneRunId])).toEqual([['failed', null]])
+		expect(runs[0]?.error).toMatch(/daily token budget/)
+	})
+})
