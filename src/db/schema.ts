@@ -409,5 +409,50 @@ export const tenantSecrets = sqliteTable(
 	(t) => [primaryKey({ columns: [t.tenantId, t.name] })],
 )
 
+/**
+ * Schedules (src/automation/schedules/): when a message goes to which agent session, and where its
+ * answer goes. The definition is validated JSON; the due time and the fire ledger live in the
+ * schedule's own ScheduleTimer object, which writes back the latest outcome and the next due time.
+ */
+export const schedules = sqliteTable(
+	'schedules',
+	{
+		tenantId: text('tenant_id')
+			.notNull()
+			.references(() => tenants.id, { onDelete: 'cascade' }),
+		id: text('id').notNull(),
+		agentId: text('agent_id').notNull(),
+		/** The normalised definition (`ScheduleDefinition`), compared whole by an idempotent create. */
+		definition: text('definition', { mode: 'json' }).notNull(),
+		enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+		/** Bumped by every write; the timer object re-reads a definition newer than the one it armed. */
+		version: integer('version').notNull().default(1),
+		/** Where `every` slots are counted from (ms). */
+		anchorAt: integer('anchor_at').notNull(),
+		/** Who the turns act for: the principal of the last write, as a ToolSubject (JSON). */
+		subject: text('subject', { mode: 'json' }).notNull(),
+		/** The webhook delivery's signing secret, sealed like a tenant secret (null without one). */
+		secretKeyId: text('secret_key_id'),
+		secretIv: text('secret_iv'),
+		secretCiphertext: text('secret_ciphertext'),
+		nextDueAt: integer('next_due_at'),
+		lastRunAt: integer('last_run_at'),
+		lastStatus: text('last_status'),
+		consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+		/** Why the scheduler turned the schedule off (`enabled` false), e.g. after 10 failures. */
+		disabledReason: text('disabled_reason'),
+		createdAt: createdAt(),
+		updatedAt: updatedAt(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.tenantId, t.id] }),
+		foreignKey({
+			columns: [t.tenantId, t.agentId],
+			foreignColumns: [agents.tenantId, agents.id],
+		}).onDelete('cascade'),
+		index('schedules_tenant_agent_idx').on(t.tenantId, t.agentId),
+	],
+)
+
 export type Tenant = typeof tenants.$inferSelect
 export type AgentRow = typeof agents.$inferSelect

@@ -31,6 +31,7 @@ import { meRoutes } from './routes/me'
 import { metricRoutes } from './routes/metrics/metrics'
 import { policyRoutes } from './routes/policies'
 import { providerRoutes } from './routes/providers'
+import { scheduleRoutes } from './routes/schedules/schedules'
 import { secretRoutes } from './routes/secrets'
 import { securityRoutes } from './routes/security'
 import { approvalRoutes } from './routes/sessions/approvals'
@@ -89,6 +90,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', alertRoutes)
 	app.route('/', secretRoutes)
 	app.route('/', channelRoutes)
+	app.route('/', scheduleRoutes)
 	app.route('/', channelAccessRoutes)
 	app.route('/', keyRoutes)
 	app.route('/', policyRoutes)

@@ -120,6 +120,34 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		'/v1/channels/{channelId}/deliveries',
 		{ action: 'channels:read', resource: 'channel', param: 'channelId' },
 	],
+	// Schedules (docs/automation.md): operators write and run them, everyone reads them.
+	['GET', '/v1/schedules', { action: 'schedules:list', resource: 'schedule' }],
+	['POST', '/v1/schedules', { action: 'schedules:create', resource: 'schedule' }],
+	[
+		'GET',
+		'/v1/schedules/{scheduleId}',
+		{ action: 'schedules:read', resource: 'schedule', param: 'scheduleId' },
+	],
+	[
+		'PATCH',
+		'/v1/schedules/{scheduleId}',
+		{ action: 'schedules:update', resource: 'schedule', param: 'scheduleId' },
+	],
+	[
+		'DELETE',
+		'/v1/schedules/{scheduleId}',
+		{ action: 'schedules:delete', resource: 'schedule', param: 'scheduleId' },
+	],
+	[
+		'GET',
+		'/v1/schedules/{scheduleId}/runs',
+		{ action: 'schedules:read', resource: 'schedule', param: 'scheduleId' },
+	],
+	[
+		'POST',
+		'/v1/schedules/{scheduleId}/run',
+		{ action: 'schedules:run', resource: 'schedule', param: 'scheduleId' },
+	],
 	['GET', '/v1/usage', { action: 'usage:read', resource: 'usage' }],
 	['GET', '/v1/metrics/{view}', { action: 'metrics:read', resource: 'metrics', param: 'view' }],
 	// Every tenant's metrics at once (the answer names tenant "*").

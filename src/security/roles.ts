@@ -81,6 +81,8 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'devices:list',
 		'devices:approve',
 		'devices:revoke',
+		// A schedule's turns act with the authority of whoever last wrote it (docs/automation.md).
+		'schedules:*',
 	]),
 	role('member', [
 		'agents:list',
@@ -97,6 +99,8 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'metrics:read',
 		'alerts:read',
 		'tools:invoke',
+		'schedules:list',
+		'schedules:read',
 	]),
 	role('viewer', [
 		'agents:list',
@@ -108,5 +112,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'usage:read',
 		'metrics:read',
 		'alerts:read',
+		'schedules:list',
+		'schedules:read',
 	]),
 ]

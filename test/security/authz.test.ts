@@ -31,6 +31,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 		a !== 'secrets:rotate',
 	operator: (a) =>
 		a.startsWith('agents:') ||
+		a.startsWith('schedules:') ||
 		SESSION_ALL.includes(a) ||
 		[
 			'usage:read',
@@ -64,6 +65,8 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'usage:read',
 			'metrics:read',
 			'alerts:read',
+			'schedules:list',
+			'schedules:read',
 		].includes(a),
 	viewer: (a) =>
 		[
@@ -76,6 +79,8 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'usage:read',
 			'metrics:read',
 			'alerts:read',
+			'schedules:list',
+			'schedules:read',
 		].includes(a),
 }
 

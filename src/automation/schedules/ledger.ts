@@ -1,0 +1,188 @@
+// A ScheduleTimer object's own SQLite: the armed slot (due time, the definition version it was
+// computed from) and the fire ledger. A slot's row is unique by its due time, so claiming a slot
+// twice (an early, repeated or retried alarm, a restart) finds the first claim and fires nothing.
+
+export const RUN_STATUSES = ['queued', 'ok', 'failed', 'missed', 'skipped'] as const
+export type ScheduleRunStatus = (typeof RUN_STATUSES)[number]
+
+export const DELIVERY_STATES = ['none', 'pending', 'outbox', 'sent', 'failed'] as const
+export type DeliveryState = (typeof DELIVERY_STATES)[number]
+
+export interface ScheduleRun {
+	seq: number
+	id: string
+	/** `schedule` for a slot, `manual` for POST …/run. */
+	trigger: 'schedule' | 'manual'
+	/** The slot's due time (null for a manual run). */
+	dueAt: number | null
+	firedAt: number
+	finishedAt: number | null
+	status: ScheduleRunStatus
+	laneRunId: string | null
+	sessionKey: string | null
+	error: string | null
+	delivery: DeliveryState
+	deliveryError: string | null
+}
+
+export interface ArmedSlot {
+	tenantId: string
+	scheduleId: string
+	version: number
+	dueAt: number | null
+}
+
+/** Runs kept per schedule; older ones (all before the armed slot) are pruned. */
+export const KEEP_RUNS = 500
+
+type Row = Record<string, SqlStorageValue>
+
+const runOf = (r: Row): ScheduleRun => ({
+	seq: r.seq as number,
+	id: r.id as string,
+	trigger: r.trigger as ScheduleRun['trigger'],
+	dueAt: r.due_at as number | null,
+	firedAt: r.fired_at as number,
+	finishedAt: r.finished_at as number | null,
+	status: r.status as ScheduleRunStatus,
+	laneRunId: r.lane_run_id as string | null,
+	sessionKey: r.session_key as string | null,
+	error: r.error as string | null,
+	delivery: r.delivery as DeliveryState,
+	deliveryError: r.delivery_error as string | null,
+})
+
+export class ScheduleLedger {
+	readonly #sql: SqlStorage
+
+	constructor(sql: SqlStorage) {
+		this.#sql = sql
+		this.init()
+	}
+
+	/** Creates the tables (again, after the object's storage was wiped). */
+	init(): void {
+		const sql = this.#sql
+		sql.exec(`CREATE TABLE IF NOT EXISTS armed (
+			one INTEGER PRIMARY KEY CHECK (one = 1),
+			tenant_id TEXT NOT NULL,
+			schedule_id TEXT NOT NULL,
+			version INTEGER NOT NULL,
+			due_at INTEGER
+		)`)
+		sql.exec(`CREATE TABLE IF NOT EXISTS runs (
+			seq INTEGER PRIMARY KEY AUTOINCREMENT,
+			id TEXT NOT NULL UNIQUE,
+			trigger TEXT NOT NULL,
+			due_at INTEGER UNIQUE,
+			fired_at INTEGER NOT NULL,
+			finished_at INTEGER,
+			status TEXT NOT NULL,
+			lane_run_id TEXT,
+			session_key TEXT,
+			error TEXT,
+			delivery TEXT NOT NULL,
+			delivery_error TEXT
+		)`)
+		sql.exec('CREATE INDEX IF NOT EXISTS runs_status ON runs (status)')
+	}
+
+	armed(): ArmedSlot | undefined {
+		const r = this.#sql.exec<Row>('SELECT * FROM armed WHERE one = 1').toArray()[0]
+		if (!r) return undefined
+		return {
+			tenantId: r.tenant_id as string,
+			scheduleId: r.schedule_id as string,
+			version: r.version as number,
+			dueAt: r.due_at as number | null,
+		}
+	}
+
+	arm(slot: ArmedSlot): void {
+		this.#sql.exec(
+			`INSERT INTO armed (one, tenant_id, schedule_id, version, due_at) VALUES (1, ?, ?, ?, ?)
+			 ON CONFLICT (one) DO UPDATE SET tenant_id = excluded.tenant_id,
+			 schedule_id = excluded.schedule_id, version = excluded.version, due_at = excluded.due_at`,
+			slot.tenantId,
+			slot.scheduleId,
+			slot.version,
+			slot.dueAt,
+		)
+	}
+
+	/**
+	 * Records a slot's run; false when the slot already has one (it fired, or was recorded
+	 * missed, before) — the one check that makes a fire happen once.
+	 */
+	claim(run: Omit<ScheduleRun, 'seq'>): boolean {
+		const cursor = this.#sql.exec(
+			`INSERT INTO runs (id, trigger, due_at, fired_at, finished_at, status, lane_run_id,
+			 session_key, error, delivery, delivery_error)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			run.id,
+			run.trigger,
+			run.dueAt,
+			run.firedAt,
+			run.finishedAt,
+			run.status,
+			run.laneRunId,
+			run.sessionKey,
+			run.error,
+			run.delivery,
+			run.deliveryError,
+		)
+		return cursor.rowsWritten > 0
+	}
+
+	update(id: string, set: Partial<Omit<ScheduleRun, 'seq' | 'id'>>): void {
+		const columns: Record<string, string> = {
+			finishedAt: 'finished_at',
+			status: 'status',
+			laneRunId: 'lane_run_id',
+			sessionKey: 'session_key',
+			error: 'error',
+			delivery: 'delivery',
+			deliveryError: 'delivery_error',
+		}
+		const entries = Object.entries(set).filter(([k]) => columns[k] !== undefined)
+		if (entries.length === 0) return
+		this.#sql.exec(
+			`UPDATE runs SET ${entries.map(([k]) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`,
+			...entries.map(([, v]) => v as SqlStorageValue),
+			id,
+		)
+	}
+
+	get(id: string): ScheduleRun | undefined {
+		const r = this.#sql.exec<Row>('SELECT * FROM runs WHERE id = ?', id).toArray()[0]
+		return r ? runOf(r) : undefined
+	}
+
+	/** Runs still waiting for their turn's outcome, oldest first. */
+	pending(limit = 10): ScheduleRun[] {
+		return this.#sql
+			.exec<Row>("SELECT * FROM runs WHERE status = 'queued' ORDER BY seq LIMIT ?", limit)
+			.toArray()
+			.map(runOf)
+	}
+
+	/** Newest first, before `beforeSeq`. */
+	list(limit: number, beforeSeq?: number): ScheduleRun[] {
+		return this.#sql
+			.exec<Row>(
+				'SELECT * FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?',
+				beforeSeq ?? Number.MAX_SAFE_INTEGER,
+				limit,
+			)
+			.toArray()
+			.map(runOf)
+	}
+
+	/** Drops finished runs beyond the newest KEEP_RUNS. */
+	prune(): void {
+		this.#sql.exec(
+			`DELETE FROM runs WHERE status != 'queued' AND seq <= (SELECT seq FROM runs ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+			KEEP_RUNS,
+		)
+	}
+}
