@@ -64,6 +64,7 @@ export function runInvoker(
 					signal,
 					agent,
 					traceparent,
+					subject,
 				}),
 			record: (entry) => {
 				const execution: ToolExecution = {
