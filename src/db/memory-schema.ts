@@ -29,12 +29,8 @@ export const memories = sqliteTable(
 		createdBy: text('created_by').notNull(),
 		sourceSession: text('source_session'),
 		sourceRun: text('source_run'),
-		createdAt: timestamp('created_at')
-			.notNull()
-			.default(sql`(unixepoch('subsec') * 1000)`),
-		updatedAt: timestamp('updated_at')
-			.notNull()
-			.default(sql`(unixepoch('subsec') * 1000)`),
+		createdAt: timestamp('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`),
+		updatedAt: timestamp('updated_at').notNull().default(sql`(unixepoch('subsec') * 1000)`),
 	},
 	(t) => [
 		uniqueIndex('memories_id_idx').on(t.id),

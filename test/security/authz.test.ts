@@ -31,6 +31,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 		a !== 'secrets:rotate',
 	operator: (a) =>
 		a.startsWith('agents:') ||
+		a.startsWith('memory:') ||
 		SESSION_ALL.includes(a) ||
 		[
 			'usage:read',
@@ -54,6 +55,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'agents:list',
 			'agents:read',
 			'agents:embed',
+			'memory:read',
 			'sessions:list',
 			'sessions:read',
 			'sessions:send',
@@ -69,6 +71,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 		[
 			'agents:list',
 			'agents:read',
+			'memory:read',
 			'sessions:list',
 			'sessions:read',
 			'sessions:export',

@@ -44,8 +44,8 @@ export interface MemoryOwner {
 export interface MemoryView {
 	tenantId: string
 	agentId: string
-	/** The user keys visible (`''` = shared). */
-	users: readonly string[]
+	/** The user keys visible (`''` = shared); null = every memory of the agent (the API's view). */
+	users: readonly string[] | null
 }
 
 export const viewOf = (owner: MemoryOwner): MemoryView => ({

@@ -28,7 +28,9 @@ export function pinnedBlock(memories: readonly Memory[], budgetTokens: number): 
 	}
 	return {
 		text:
-			lines.length > 0 ? `<pinned_memory>\n${HEADER}\n${lines.join('\n')}\n</pinned_memory>` : undefined,
+			lines.length > 0
+				? `<pinned_memory>\n${HEADER}\n${lines.join('\n')}\n</pinned_memory>`
+				: undefined,
 		included: lines.length,
 		omitted: memories.length - lines.length,
 	}

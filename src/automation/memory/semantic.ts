@@ -28,7 +28,9 @@ export interface SemanticMatch {
  * a Vectorize string metadata index holds, so two owners can never share an indexed prefix).
  */
 export async function ownerKey(owner: MemoryOwner): Promise<string> {
-	const bytes = new TextEncoder().encode(JSON.stringify([owner.tenantId, owner.agentId, owner.user]))
+	const bytes = new TextEncoder().encode(
+		JSON.stringify([owner.tenantId, owner.agentId, owner.user]),
+	)
 	const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
 	return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
@@ -52,7 +54,9 @@ export class SemanticMemory {
 			vector.length !== MEMORY_EMBEDDING_DIMENSIONS ||
 			!vector.every((v) => typeof v === 'number' && Number.isFinite(v))
 		) {
-			throw new Error(`${MEMORY_EMBEDDING_MODEL} returned no ${MEMORY_EMBEDDING_DIMENSIONS}-d vector`)
+			throw new Error(
+				`${MEMORY_EMBEDDING_MODEL} returned no ${MEMORY_EMBEDDING_DIMENSIONS}-d vector`,
+			)
 		}
 		return vector as number[]
 	}
@@ -77,14 +81,22 @@ export class SemanticMemory {
 	/** The nearest memories of the owners `view` sees, best first. */
 	async query(view: MemoryView, text: string, topK: number): Promise<SemanticMatch[]> {
 		const values = await this.#embed(text)
-		const owners = await Promise.all(
-			view.users.map((user) => ownerKey({ tenantId: view.tenantId, agentId: view.agentId, user })),
-		)
+		// Every user of the agent (the API's view) is matched by agent; else by exact owners.
+		const owners =
+			view.users === null
+				? undefined
+				: await Promise.all(
+						view.users.map((user) =>
+							ownerKey({ tenantId: view.tenantId, agentId: view.agentId, user }),
+						),
+					)
 		const { matches } = await this.#index.query(values, {
 			topK,
 			namespace: view.tenantId,
 			returnMetadata: 'none',
-			filter: { tenant: view.tenantId, owner: { $in: owners } },
+			filter: owners
+				? { tenant: view.tenantId, owner: { $in: owners } }
+				: { tenant: view.tenantId, agent: view.agentId },
 		})
 		return matches.map((m) => ({ id: m.id, score: m.score }))
 	}

@@ -52,9 +52,10 @@ function parseTags(raw: string): string[] {
 	}
 }
 
-/** `?, ?, …` for the visible user keys (at most two: shared and one user). */
+/** The condition on the visible user keys (at most two: shared and one user), bound by `usersOf`. */
 const usersIn = (view: MemoryView, column = 'm.user_key') =>
-	`${column} IN (${view.users.map(() => '?').join(', ')})`
+	view.users === null ? '1 = 1' : `${column} IN (${view.users.map(() => '?').join(', ')})`
+const usersOf = (view: MemoryView): readonly string[] => view.users ?? []
 
 export interface NewMemory extends MemoryInput {
 	id: string
@@ -137,7 +138,7 @@ export async function getMemory(
 		.prepare(
 			`SELECT ${COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.agent_id = ? AND ${usersIn(view)} AND m.id = ?`,
 		)
-		.bind(view.tenantId, view.agentId, ...view.users, id)
+		.bind(view.tenantId, view.agentId, ...usersOf(view), id)
 		.first<MemoryRecord>()
 	return row ? memoryOf(row) : null
 }
@@ -153,22 +154,18 @@ export async function getMemories(
 		.prepare(
 			`SELECT ${COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.agent_id = ? AND ${usersIn(view)} AND m.id IN (${ids.map(() => '?').join(', ')})`,
 		)
-		.bind(view.tenantId, view.agentId, ...view.users, ...ids)
+		.bind(view.tenantId, view.agentId, ...usersOf(view), ...ids)
 		.all<MemoryRecord>()
 	return results.map(memoryOf)
 }
 
 /** Deletes a memory the view sees; false when there is none by that id. */
-export async function deleteMemory(
-	db: D1Database,
-	view: MemoryView,
-	id: string,
-): Promise<boolean> {
+export async function deleteMemory(db: D1Database, view: MemoryView, id: string): Promise<boolean> {
 	const row = await db
 		.prepare(
 			`DELETE FROM memories WHERE tenant_id = ? AND agent_id = ? AND ${usersIn(view, 'user_key')} AND id = ? RETURNING id`,
 		)
-		.bind(view.tenantId, view.agentId, ...view.users, id)
+		.bind(view.tenantId, view.agentId, ...usersOf(view), id)
 		.first<{ id: string }>()
 	return row !== null
 }
@@ -187,7 +184,7 @@ export async function listMemories(
 		.bind(
 			view.tenantId,
 			view.agentId,
-			...view.users,
+			...usersOf(view),
 			page.before ?? Number.MAX_SAFE_INTEGER,
 			page.limit + 1,
 		)
@@ -213,7 +210,7 @@ export async function searchFulltext(
 			 WHERE memories_fts MATCH ? AND m.tenant_id = ? AND m.agent_id = ? AND ${usersIn(view)}
 			 ORDER BY rank LIMIT ?`,
 		)
-		.bind(match, view.tenantId, view.agentId, ...view.users, limit)
+		.bind(match, view.tenantId, view.agentId, ...usersOf(view), limit)
 		.all<MemoryRecord & { rank: number }>()
 	return results.map((r) => ({ ...memoryOf(r), score: -r.rank }))
 }
@@ -229,7 +226,7 @@ export async function pinnedMemories(
 			`SELECT ${COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.agent_id = ? AND m.pinned = 1 AND ${usersIn(view)}
 			 ORDER BY m.updated_at DESC, m.seq DESC LIMIT ?`,
 		)
-		.bind(view.tenantId, view.agentId, ...view.users, limit)
+		.bind(view.tenantId, view.agentId, ...usersOf(view), limit)
 		.all<MemoryRecord>()
 	return results.map(memoryOf)
 }
