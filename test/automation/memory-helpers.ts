@@ -30,8 +30,9 @@ export function memoryService(extra: Partial<ConstructorParameters<typeof Memory
 }
 
 /**
- * A deterministic embedding: each word adds 1 to a dimension chosen by its hash, so texts that
- * share words are near each other (and texts that share none are orthogonal).
+ * A deterministic embedding: each word, stripped of a trailing "s" (a crude stem, so it relates
+ * "boats" to "boat" where FTS does not), adds 1 to a dimension chosen by its hash; texts that
+ * share no stem are orthogonal.
  */
 export const fakeAi = (): Embedder & { calls: number } => {
 	const ai = {
@@ -42,7 +43,8 @@ export const fakeAi = (): Embedder & { calls: number } => {
 				shape: [input.text.length, MEMORY_EMBEDDING_DIMENSIONS],
 				data: input.text.map((text) => {
 					const v = new Array<number>(MEMORY_EMBEDDING_DIMENSIONS).fill(0)
-					for (const [w] of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+					for (const [word] of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+						const w = word.replace(/s$/, '')
 						let h = 0
 						for (const ch of w) h = (h * 31 + (ch.codePointAt(0) ?? 0)) >>> 0
 						v[h % MEMORY_EMBEDDING_DIMENSIONS] = (v[h % MEMORY_EMBEDDING_DIMENSIONS] ?? 0) + 1
