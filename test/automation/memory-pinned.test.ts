@@ -62,7 +62,7 @@ describe('pinned memory in the system prompt', () => {
 				'/tool memory_write {"text":"The deadline is 3 March.","pinned":true}',
 				REMEMBERS,
 			)
-			expect(run.output).toMatch(/^memory_write returned/)
+			expect(run?.output).toMatch(/^memory_write returned/)
 			await turn(h, 'and now?', REMEMBERS)
 			expect(runner.inputs.at(-1)?.memory).toContain('The deadline is 3 March.')
 		})

@@ -117,7 +117,8 @@ const create = createRoute({
 	path: '/v1/agents/{agentId}/memory',
 	tags: ['memory'],
 	security: bearerAuth,
-	summary: 'Add a memory (shared, or one user’s); pinned ones go into the system prompt',
+	summary:
+		"Add a memory (the agent's shared memory or a user's); pinned ones go into the system prompt",
 	middleware: [jsonBody({ maxBytes: 32_768 })] as const,
 	request: {
 		params: AgentParams,
