@@ -22,7 +22,8 @@ const render = (lines: readonly string[]) =>
 export function pinnedBlock(memories: readonly Memory[], budgetTokens: number): PinnedBlock {
 	const lines: string[] = []
 	for (const memory of memories) {
-		const line = `- ${memory.text.replace(/\s+/g, ' ')}`
+		// One line per memory, and no memory can close the block or open another.
+		const line = `- ${memory.text.replace(/\s+/g, ' ').replace(/<(?=\s*\/?\s*pinned[\s_-]*memory)/gi, '&lt;')}`
 		if (estimateTokens(render([...lines, line])) > budgetTokens) break
 		lines.push(line)
 	}
