@@ -9,7 +9,7 @@ import type { PinnedBlock } from './pinned'
 import type { MemoryService } from './service'
 
 export interface MemoryAccess {
-	/** `agent` or `user`, and the user when it is per user. */
+	/** `agent`: the agent's shared memory; `user`: the run's starter's own (plus the shared). */
 	readonly scope: 'agent' | 'user'
 	write(input: MemoryInput & { id?: string | undefined }): Promise<Memory>
 	search(query: string, limit: number): Promise<SearchAnswer>

@@ -22,7 +22,10 @@ const MemoryUser = z
 	.string()
 	.min(1)
 	.max(300)
-	.regex(/^[a-z-]+:\S+$/, 'must be an actor like "channel:telegram:42" or "jwt:alice"')
+	.regex(
+		/^(admin-token|anonymous|[a-z-]+:\S+)$/,
+		'must be an actor like "channel:telegram:42", "jwt:alice" or "key:<id>"',
+	)
 
 const MemoryView = z
 	.object({
