@@ -65,14 +65,20 @@ export function memoryAccess(
 
 /** Pinned blocks are read at most once per owner and TTL per isolate (like agent configs). */
 export const PINNED_CACHE_TTL_MS = 30_000
-const pinnedCache = new TtlCache<PinnedBlock>(PINNED_CACHE_TTL_MS)
+let pinnedCache = new TtlCache<PinnedBlock>(PINNED_CACHE_TTL_MS)
 /** Bumped by every change of an agent's memory in this isolate: its cached blocks go stale. */
 const generations = new Map<string, number>()
+/** Agents whose generations an isolate keeps; past it both maps start over (nothing stale). */
+const MAX_GENERATIONS = 10_000
 const agentKey = (o: { tenantId: string; agentId: string }) => `${o.tenantId}/${o.agentId}`
 
 /** Call after any change of an agent's memory (tools, API) in this isolate. */
 export function memoryChanged(owner: { tenantId: string; agentId: string }): void {
 	const key = agentKey(owner)
+	if (!generations.has(key) && generations.size >= MAX_GENERATIONS) {
+		generations.clear()
+		pinnedCache = new TtlCache<PinnedBlock>(PINNED_CACHE_TTL_MS)
+	}
 	generations.set(key, (generations.get(key) ?? 0) + 1)
 }
 
