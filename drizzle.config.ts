@@ -3,6 +3,6 @@ import { defineConfig } from 'drizzle-kit'
 
 export default defineConfig({
 	dialect: 'sqlite',
-	schema: ['./src/db/schema.ts', './src/db/observability-schema.ts'],
+	schema: ['./src/db/schema.ts', './src/db/observability-schema.ts', './src/db/memory-schema.ts'],
 	out: './migrations',
 })

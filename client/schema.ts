@@ -1769,6 +1769,371 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{agentId}/memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent's memories, newest first, or the best matches of `q` */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description Search instead of listing: best matches first, no cursor */
+                    q?: string;
+                    /** @description `agent`: only the shared memories; `user`: only those of `user` */
+                    scope?: "agent" | "user";
+                    user?: string;
+                };
+                header?: never;
+                path: {
+                    agentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Memories */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            memories: components["schemas"]["Memory"][];
+                            /**
+                             * @description Which index answered a search (with `q`)
+                             * @enum {string}
+                             */
+                            mode?: "fulltext" | "semantic" | "hybrid";
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid request (validation_failed, malformed_json, bad_request) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a memory (the agent's shared memory or a user's); pinned ones go into the system prompt */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateMemory"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Memory"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, malformed_json, bad_request) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The agent already holds 10000 memories (memory_full) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{agentId}/memory/{memoryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One memory of the agent */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agentId: string;
+                    memoryId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The memory */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Memory"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, malformed_json, bad_request) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Forget one memory */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agentId: string;
+                    memoryId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Forgotten */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request (validation_failed, malformed_json, bad_request) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agents/{agentId}/versions": {
         parameters: {
             query?: never;
@@ -8689,6 +9054,16 @@ export interface components {
                     /** @default 600000 */
                     runDeadlineMs?: number;
                 };
+                /** @default {} */
+                memory?: {
+                    /** @default 1000 */
+                    pinnedTokens?: number;
+                    /**
+                     * @default agent
+                     * @enum {string}
+                     */
+                    scope?: "agent" | "user";
+                };
                 model: {
                     /** @default [] */
                     fallbacks?: string[];
@@ -9131,6 +9506,16 @@ export interface components {
                     /** @default 600000 */
                     runDeadlineMs?: number;
                 };
+                /** @default {} */
+                memory?: {
+                    /** @default 1000 */
+                    pinnedTokens?: number;
+                    /**
+                     * @default agent
+                     * @enum {string}
+                     */
+                    scope?: "agent" | "user";
+                };
                 model: {
                     /** @default [] */
                     fallbacks?: string[];
@@ -9239,6 +9624,15 @@ export interface components {
             key: components["schemas"]["ApiKey"];
             /** @description The whole key, `ek_<id>_<secret>`. Shown once; store it now. */
             secret: string;
+        };
+        CreateMemory: {
+            /** @default false */
+            pinned?: boolean;
+            /** @default [] */
+            tags?: string[];
+            text: string;
+            /** @description Whose memory: absent = the agent's shared memory */
+            user?: string;
         };
         CreateTenant: {
             id: string;
@@ -9452,6 +9846,23 @@ export interface components {
              */
             via: "token" | "access";
         };
+        Memory: {
+            createdAt: string;
+            createdBy: string;
+            id: string;
+            pinned: boolean;
+            /** @enum {string} */
+            scope: "agent" | "user";
+            /** @description Search results only; higher is better */
+            score?: number;
+            sourceRun: string | null;
+            sourceSession: string | null;
+            tags: string[];
+            text: string;
+            updatedAt: string;
+            /** @description The user a `user` memory belongs to */
+            user: string | null;
+        };
         Message: {
             compacted: boolean;
             content: ({
@@ -9598,7 +10009,7 @@ export interface components {
         };
         Problem: {
             /** @enum {string} */
-            code: "bad_request" | "malformed_json" | "validation_failed" | "credentials_in_url" | "unauthorized" | "forbidden" | "privilege_escalation" | "approval_self_denied" | "tenant_disabled" | "not_found" | "method_not_allowed" | "conflict" | "metrics_source_unconfigured" | "restore_unsupported" | "session_full" | "run_cancelled" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "queue_full" | "budget_exhausted" | "internal_error" | "run_failed" | "run_upstream_failed" | "channel_platform_failed" | "metrics_unavailable" | "model_upstream_failed" | "not_ready" | "lane_unavailable" | "secrets_unavailable" | "run_unavailable" | "model_unavailable" | "run_timeout";
+            code: "bad_request" | "malformed_json" | "validation_failed" | "credentials_in_url" | "unauthorized" | "forbidden" | "privilege_escalation" | "approval_self_denied" | "tenant_disabled" | "not_found" | "method_not_allowed" | "conflict" | "metrics_source_unconfigured" | "restore_unsupported" | "session_full" | "memory_full" | "run_cancelled" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "queue_full" | "budget_exhausted" | "internal_error" | "run_failed" | "run_upstream_failed" | "channel_platform_failed" | "metrics_unavailable" | "model_upstream_failed" | "not_ready" | "lane_unavailable" | "secrets_unavailable" | "run_unavailable" | "model_unavailable" | "run_timeout";
             detail: string;
             errors?: {
                 message: string;
@@ -9680,6 +10091,16 @@ export interface components {
                     queueCap?: number;
                     /** @default 600000 */
                     runDeadlineMs?: number;
+                };
+                /** @default {} */
+                memory?: {
+                    /** @default 1000 */
+                    pinnedTokens?: number;
+                    /**
+                     * @default agent
+                     * @enum {string}
+                     */
+                    scope?: "agent" | "user";
                 };
                 model: {
                     /** @default [] */

@@ -29,6 +29,8 @@ interface EdgeclawOptionalEnv {
 	/** The built-in providers' default keys: tenants reach them only through EDGECLAW_SHARED_SECRETS. */
 	ANTHROPIC_API_KEY?: string
 	OPENAI_API_KEY?: string
+	/** Vectorize index of agent memory (wrangler.toml, commented out): semantic recall when bound. */
+	MEMORY_INDEX?: Vectorize
 }
 
 declare namespace Cloudflare {

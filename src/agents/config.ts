@@ -1,6 +1,7 @@
 // Agent configuration as stored in D1 (`agents.config`): one zod schema is the validator, the
 // TypeScript type and (later) the OpenAPI schema of the agents API.
 import { z } from 'zod'
+import { MemoryConfig } from '../automation/memory/config'
 import { SandboxConfig } from '../sandbox/config'
 import { ToolsConfig } from '../tools/config'
 import {
@@ -130,6 +131,8 @@ export const AgentConfig = z
 		prices: z.record(ModelRef, ModelPriceConfig).optional(),
 		/** An embedding model makes the agent usable at /v1/embeddings; none = not served there. */
 		embedding: EmbeddingConfig.optional(),
+		/** Memory scope and pinned-memory budget (the tools come with `group:memory`). */
+		memory: MemoryConfig.prefault({}),
 	})
 	.strict()
 	.superRefine((config, ctx) => {

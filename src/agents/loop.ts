@@ -77,7 +77,12 @@ export class AgentLoop implements AgentRunner {
 		const clientNames = new Set(clientTools.map((t) => t.name))
 		const toolDefs = [...visible.map(toolDefinition), ...clientTools.map(clientToolDefinition)]
 		const context = input.transcript.filter((m) => m.role === 'system').map(textOf)
-		const system = systemPrompt(config.instructions, context, [...visible, ...clientTools])
+		const system = systemPrompt(
+			config.instructions,
+			context,
+			[...visible, ...clientTools],
+			input.memory,
+		)
 		const messages: LanguageModelV4Prompt = toPrompt(
 			answerOpenCalls([...input.transcript.filter((m) => m.role !== 'system'), ...input.input]),
 		)
@@ -230,13 +235,18 @@ export class AgentLoop implements AgentRunner {
 	}
 }
 
-/** The system prompt: agent instructions, session context (summaries), tools, hygiene rules. */
+/**
+ * The system prompt: agent instructions, pinned memory, session context (summaries), tools,
+ * hygiene rules.
+ */
 export function systemPrompt(
 	instructions: string,
 	context: string[],
 	tools: readonly { name: string; description?: string | undefined }[],
+	memory?: string,
 ): string {
 	const parts = [instructions.trim()]
+	if (memory) parts.push(memory)
 	if (context.length > 0) {
 		parts.push(`<session_context>\n${context.join('\n\n')}\n</session_context>`)
 	}

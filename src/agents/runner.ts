@@ -91,6 +91,8 @@ export interface TurnInput {
 	traceparent?: string
 	/** Client tools, tool choice and response format of the request that started the run. */
 	options?: RunOptions
+	/** The agent's pinned memory for the system prompt, already cut to its budget. */
+	memory?: string
 }
 
 export interface ToolEventData {

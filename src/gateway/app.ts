@@ -28,6 +28,7 @@ import { channelRoutes } from './routes/channels'
 import { healthRoutes, VERSION } from './routes/health'
 import { keyRoutes } from './routes/keys'
 import { meRoutes } from './routes/me'
+import { memoryRoutes } from './routes/memory'
 import { metricRoutes } from './routes/metrics/metrics'
 import { policyRoutes } from './routes/policies'
 import { providerRoutes } from './routes/providers'
@@ -84,6 +85,7 @@ export function createGateway(options: GatewayOptions = {}) {
 	app.route('/', tenantRoutes)
 	app.route('/', tenantChangeRoutes)
 	app.route('/', agentRoutes)
+	app.route('/', memoryRoutes)
 	app.route('/', providerRoutes)
 	app.route('/', securityRoutes)
 	app.route('/', adminLaneRoutes)

@@ -64,6 +64,28 @@ export const ROUTE_RULES: [string, string, RouteRule][] = [
 		'/v1/agents/{agentId}/versions',
 		{ action: 'agents:read', resource: 'agent', param: 'agentId' },
 	],
+	// Agent memory (src/automation/memory/): reading it is like reading transcripts; writing pinned
+	// memory changes what the agent is told, like its config.
+	[
+		'GET',
+		'/v1/agents/{agentId}/memory',
+		{ action: 'memory:read', resource: 'memory', param: 'agentId' },
+	],
+	[
+		'GET',
+		'/v1/agents/{agentId}/memory/{memoryId}',
+		{ action: 'memory:read', resource: 'memory', param: 'agentId' },
+	],
+	[
+		'POST',
+		'/v1/agents/{agentId}/memory',
+		{ action: 'memory:write', resource: 'memory', param: 'agentId' },
+	],
+	[
+		'DELETE',
+		'/v1/agents/{agentId}/memory/{memoryId}',
+		{ action: 'memory:write', resource: 'memory', param: 'agentId' },
+	],
 	['GET', '/v1/admin/providers', { action: 'providers:read', resource: 'provider' }],
 	['POST', '/v1/admin/providers/enable', { action: 'providers:enable', resource: 'provider' }],
 	['POST', '/v1/admin/providers/reset', { action: 'providers:reset', resource: 'provider' }],

@@ -64,6 +64,8 @@ export function runInvoker(
 					signal,
 					agent,
 					traceparent,
+					// The run's starter as stored (what the turn's pinned memory is read for, too).
+					subject: run.subject ?? undefined,
 				}),
 			record: (entry) => {
 				const execution: ToolExecution = {

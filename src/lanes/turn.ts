@@ -117,6 +117,13 @@ export async function executeTurn(
 			sessionKey: '',
 		}
 		const tools = await Promise.race([quiet(ctx.host.toolbox.toolsFor(run.agent)), active.stopped])
+		// Pinned memory for the system prompt (only with memory tools; cached per isolate).
+		const pinned = ctx.host.toolbox.pinnedMemory
+			? await Promise.race([
+					quiet(ctx.host.toolbox.pinnedMemory(run.agent, run.subject ?? undefined, tools)),
+					active.stopped,
+				])
+			: undefined
 		const { invoker, tookSteer } = runInvoker(ctx, run, session, signal)
 		const result: TurnResult = await Promise.race([
 			quiet(
@@ -132,6 +139,7 @@ export async function executeTurn(
 						deadline: active.deadline,
 						...(run.trace && { traceparent: run.trace }),
 						...(run.options && { options: run.options }),
+						...(pinned && { memory: pinned }),
 					},
 					{
 						delta: (text) => {

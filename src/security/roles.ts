@@ -61,6 +61,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 	role('admin', ['*']),
 	role('operator', [
 		'agents:*',
+		'memory:*',
 		'sessions:*',
 		'tools:invoke',
 		'tools:read',
@@ -88,6 +89,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 		'agents:list',
 		'agents:read',
 		'agents:embed',
+		'memory:read',
 		'sessions:list',
 		'sessions:read',
 		'sessions:send',
@@ -105,6 +107,7 @@ export const SYSTEM_POLICIES: readonly Policy[] = [
 	role('viewer', [
 		'agents:list',
 		'agents:read',
+		'memory:read',
 		'sessions:list',
 		'sessions:read',
 		'sessions:export',

@@ -163,6 +163,7 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 						signal,
 						agent,
 						traceparent: job.traceparent,
+						subject: job.subject,
 					}),
 					spec,
 				)

@@ -4,6 +4,7 @@
 // the tool's schema first. Default deny: an agent sees only the tools its profile or allow list
 // names, minus its deny list.
 import { z } from 'zod'
+import type { MemoryAccess } from '../automation/memory/access'
 import type { Logger } from '../observability/logger'
 import type { SandboxConfig } from '../sandbox/config'
 import {
@@ -21,7 +22,8 @@ import type { ToolProfile, ToolsConfig } from './config'
 export type SideEffect = 'read' | 'write' | 'external' | 'exec'
 
 /**
- * `lane`: runs inside the session's lane, no I/O beyond the run itself (time, identity).
+ * `lane`: runs inside the session's lane: no sandbox, no network beyond the platform's own stores
+ * (time, identity, memory in D1).
  * `job`: travels as a tool job on Queues and runs in the consumer (sandboxes, network).
  */
 export type Placement = 'lane' | 'job'
@@ -48,6 +50,8 @@ export interface ToolContext extends SessionRef {
 	logger: Logger
 	/** The run's W3C traceparent: sandboxes and MCP servers get it with each request. */
 	traceparent?: string | undefined
+	/** The agent's memory, bound to the run's tenant, agent and user (absent: no memory here). */
+	memory?: MemoryAccess | undefined
 }
 
 /** JSON Schema of an object, as the model sees a tool's parameters. */

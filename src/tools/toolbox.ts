@@ -2,6 +2,9 @@
 // (built-ins plus its MCP servers'), policy decisions over the tenant's policies in D1, the
 // `tool-jobs` queue, the context a tool runs with (sandboxes, fetch, the tenant's credentials), the
 // `tool_executions` record and the audit log. Lanes and the queue consumer both use it.
+import { cachedPinned, memoryAccess, memoryOwner } from '../automation/memory/access'
+import type { MemoryConfig } from '../automation/memory/config'
+import { MemoryService } from '../automation/memory/service'
 import { database } from '../db/client'
 import { credentialsFromEnv } from '../db/credentials'
 import { tenantPolicies } from '../db/policies'
@@ -20,7 +23,7 @@ import { decideAccess } from '../security/decide'
 import type { UrlGuard } from '../security/outbound'
 import type { AccessRequest, Decision } from '../security/policy'
 import { checkUrl, tenantUrlRules } from '../security/ssrf'
-import type { SessionRef } from '../security/subject'
+import { actorOf, type SessionRef, type ToolSubject } from '../security/subject'
 import { toolCatalog } from './builtin/index'
 import type { ToolsConfig } from './config'
 import type { ToolJob } from './jobs'
@@ -32,7 +35,7 @@ export interface ToolAgent {
 	tenantId: string
 	id: string
 	version: number
-	config: { tools: ToolsConfig; sandbox: SandboxConfig }
+	config: { tools: ToolsConfig; sandbox: SandboxConfig; memory?: MemoryConfig | undefined }
 }
 
 export interface Toolbox {
@@ -47,8 +50,20 @@ export interface Toolbox {
 			'tenantId' | 'agentId' | 'sessionKey' | 'runId' | 'callId' | 'signal' | 'traceparent'
 		> & {
 			agent: ToolAgent
+			/** Who started the run: with `memory.scope: user`, whose memory the tools use. */
+			subject?: ToolSubject | undefined
 		},
 	): ToolContext
+	/**
+	 * The pinned-memory block of a turn for the system prompt, when `tools` (the turn's) include a
+	 * memory tool; undefined otherwise. Cached per isolate; a failure is logged and gives none.
+	 * (Optional: a toolbox without memory, like most test doubles, injects nothing.)
+	 */
+	pinnedMemory?(
+		agent: ToolAgent,
+		subject: ToolSubject | undefined,
+		tools: readonly AnyToolSpec[],
+	): Promise<string | undefined>
 	/** Why `agent`'s calls to `spec` can only fail here (its sandbox cannot run), or undefined. */
 	unavailable(agent: ToolAgent, spec: AnyToolSpec): string | undefined
 	/** Writes a `tool_executions` row (in the background; failures are logged). */
@@ -59,7 +74,8 @@ export interface Toolbox {
 }
 
 export type ToolboxEnv = SandboxEnv &
-	Pick<Env, 'DB' | 'TOOL_JOBS' | 'AUDIT' | 'EDGECLAW_DEV_ALLOW_LOOPBACK'>
+	Pick<Env, 'DB' | 'TOOL_JOBS' | 'AUDIT' | 'EDGECLAW_DEV_ALLOW_LOOPBACK'> &
+	Partial<Pick<Env, 'AI' | 'MEMORY_INDEX'>>
 
 export interface ToolboxOptions {
 	logger: Logger
@@ -80,6 +96,9 @@ export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox
 	const urlRules = tenantUrlRules(env)
 	const mcpGuard: UrlGuard = (url) => checkUrl(url, undefined, urlRules)
 	const catalog = toolCatalog()
+	const memory = new MemoryService(env, options)
+	/** The memory user of a run: its starter's actor string (`key:…`, `channel:…`). */
+	const userOf = (subject: ToolSubject | undefined) => (subject ? actorOf(subject) : 'anonymous')
 	// A lane parses its agent snapshot once, so the selection is worked out once per config.
 	const selections = new WeakMap<ToolsConfig, AnyToolSpec[]>()
 	return {
@@ -145,6 +164,26 @@ export function createToolbox(env: ToolboxEnv, options: ToolboxOptions): Toolbox
 				credential: credentialOf(scope.tenantId),
 				logger: traceId ? options.logger.child({ traceId }) : options.logger,
 				...(scope.traceparent && { traceparent: scope.traceparent }),
+				memory: memoryAccess(
+					memory,
+					memoryOwner(scope.agent.config.memory, scope, userOf(scope.subject)),
+					scope,
+				),
+			}
+		},
+		async pinnedMemory(agent, subject, tools) {
+			const budget = agent.config.memory?.pinnedTokens ?? 0
+			if (budget <= 0 || !tools.some((t) => t.groups.includes('group:memory'))) return undefined
+			const owner = memoryOwner(
+				agent.config.memory,
+				{ tenantId: agent.tenantId, agentId: agent.id },
+				userOf(subject),
+			)
+			try {
+				return (await cachedPinned(memory, owner, budget)).text
+			} catch (error) {
+				options.logger.warn('memory.pinned_failed', { agent: agent.id, error })
+				return undefined
 			}
 		},
 		record(execution) {

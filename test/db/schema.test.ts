@@ -24,6 +24,13 @@ describe('D1 schema', () => {
 			'channel_pairings',
 			'channels',
 			'devices',
+			'memories',
+			// The FTS5 index of memories (hand-written in 0009_memory.sql) and its shadow tables.
+			'memories_fts',
+			'memories_fts_config',
+			'memories_fts_data',
+			'memories_fts_docsize',
+			'memories_fts_idx',
 			'metrics_minute',
 			'policies',
 			'schedules',
@@ -46,6 +53,9 @@ describe('D1 schema', () => {
 			'channel_pairings_sender_idx',
 			'channels_tenant_agent_idx',
 			'devices_tenant_device_idx',
+			'memories_id_idx',
+			'memories_owner_idx',
+			'memories_pinned_idx',
 			'metrics_minute_age_idx',
 			'metrics_minute_kind_idx',
 			'policies_tenant_priority_idx',
@@ -102,5 +112,36 @@ describe('D1 schema', () => {
 			created_at: number
 		}>()
 		expect(Math.abs((row?.created_at ?? 0) - Date.now())).toBeLessThan(60_000)
+	})
+
+	it('keeps the memories FTS index in step through insert, update and delete triggers', async () => {
+		await env.DB.batch([
+			env.DB.prepare("INSERT INTO tenants (id, name) VALUES ('fts', 'Fts')"),
+			env.DB.prepare(
+				"INSERT INTO agents (tenant_id, id, name, config) VALUES ('fts', 'a', 'A', '{}')",
+			),
+			env.DB.prepare(
+				"INSERT INTO memories (id, tenant_id, agent_id, text, created_by) VALUES ('m1', 'fts', 'a', 'the heron nests by the river', 'test')",
+			),
+		])
+		const hits = async (word: string) => {
+			const { results } = await env.DB.prepare(
+				'SELECT m.id, bm25(memories_fts) AS rank FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid WHERE memories_fts MATCH ? ORDER BY rank',
+			)
+				.bind(`"${word}"`)
+				.all<{ id: string }>()
+			return results.map((r) => r.id)
+		}
+		expect(await hits('heron')).toEqual(['m1'])
+		await env.DB.prepare("UPDATE memories SET text = 'a kingfisher now' WHERE id = 'm1'").run()
+		expect(await hits('heron')).toEqual([])
+		expect(await hits('kingfisher')).toEqual(['m1'])
+		// Deleting the tenant cascades to the agent and its memories, and the index follows.
+		await env.DB.prepare("DELETE FROM tenants WHERE id = 'fts'").run()
+		expect(await hits('kingfisher')).toEqual([])
+		const left = await env.DB.prepare(
+			"SELECT count(*) AS n FROM memories WHERE tenant_id = 'fts'",
+		).first<{ n: number }>()
+		expect(left?.n).toBe(0)
 	})
 })

@@ -32,6 +32,7 @@ const VIEWER = [
 	'agents:read',
 	'alerts:read',
 	'me:read',
+	'memory:read',
 	'metrics:read',
 	'sessions:export',
 	'sessions:list',

@@ -32,6 +32,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 	operator: (a) =>
 		a.startsWith('agents:') ||
 		a.startsWith('schedules:') ||
+		a.startsWith('memory:') ||
 		SESSION_ALL.includes(a) ||
 		[
 			'usage:read',
@@ -55,6 +56,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 			'agents:list',
 			'agents:read',
 			'agents:embed',
+			'memory:read',
 			'sessions:list',
 			'sessions:read',
 			'sessions:send',
@@ -72,6 +74,7 @@ const ALLOWED: Record<Role, (action: string) => boolean> = {
 		[
 			'agents:list',
 			'agents:read',
+			'memory:read',
 			'sessions:list',
 			'sessions:read',
 			'sessions:export',

@@ -1,10 +1,11 @@
 // Every built-in tool in one registry: lane tools (time, identity) and tool jobs (JavaScript,
-// workspace files and shell, the web). A tool is one file here and one line in this list; an
+// workspace files and shell, the web, memory). A tool is one file here and one line in this list; an
 // agent sees the part its selection opens. Remote MCP tools join per agent (../mcp.ts).
 import { type AnyToolSpec, ToolRegistry } from '../registry'
 import { editFileTool } from './edit-file'
 import { execTool } from './exec'
 import { listFilesTool } from './list-files'
+import { MEMORY_TOOLS } from './memory'
 import { readFileTool } from './read-file'
 import { runJs } from './run-js'
 import { sessionStatus } from './session-status'
@@ -22,6 +23,7 @@ const BUILTIN_TOOLS: readonly AnyToolSpec[] = [
 	writeFileTool,
 	editFileTool,
 	listFilesTool,
+	...MEMORY_TOOLS,
 ]
 
 let catalog: ToolRegistry | undefined
