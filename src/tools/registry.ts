@@ -17,6 +17,7 @@ import type { Credential } from '../security/credentials'
 import { matchesPattern } from '../security/policy'
 import type { SessionRef } from '../security/subject'
 import type { ToolProfile, ToolsConfig } from './config'
+import type { SessionsPort } from './sessions'
 
 export type SideEffect = 'read' | 'write' | 'external' | 'exec'
 
@@ -48,6 +49,8 @@ export interface ToolContext extends SessionRef {
 	logger: Logger
 	/** The run's W3C traceparent: sandboxes and MCP servers get it with each request. */
 	traceparent?: string | undefined
+	/** Other sessions of the tenant, for `group:sessions` tools (lane tools only; absent in jobs). */
+	sessions?: SessionsPort | undefined
 }
 
 /** JSON Schema of an object, as the model sees a tool's parameters. */

@@ -1,4 +1,4 @@
-// Every built-in tool in one registry: lane tools (time, identity) and tool jobs (JavaScript,
+// Every built-in tool in one registry: lane tools (time, identity, subagents) and tool jobs (JavaScript,
 // workspace files and shell, the web). A tool is one file here and one line in this list; an
 // agent sees the part its selection opens. Remote MCP tools join per agent (../mcp.ts).
 import { type AnyToolSpec, ToolRegistry } from '../registry'
@@ -8,6 +8,7 @@ import { listFilesTool } from './list-files'
 import { readFileTool } from './read-file'
 import { runJs } from './run-js'
 import { sessionStatus } from './session-status'
+import { sessionsHistory, sessionsList, sessionsSend, sessionsSpawn } from './sessions'
 import { timeNow } from './time-now'
 import { webFetch } from './web-fetch'
 import { writeFileTool } from './write-file'
@@ -22,6 +23,10 @@ const BUILTIN_TOOLS: readonly AnyToolSpec[] = [
 	writeFileTool,
 	editFileTool,
 	listFilesTool,
+	sessionsSpawn,
+	sessionsSend,
+	sessionsList,
+	sessionsHistory,
 ]
 
 let catalog: ToolRegistry | undefined
