@@ -5,7 +5,16 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { laneName } from '../../src/lanes/name'
-import { admin, createAgent, eventually, getRun, messagesOf, postJson, send, waitForRun } from '../helpers'
+import {
+	admin,
+	createAgent,
+	eventually,
+	getRun,
+	messagesOf,
+	postJson,
+	send,
+	waitForRun,
+} from '../helpers'
 
 const SESSIONS = { allow: ['group:sessions'] }
 await createAgent(env.DB, 'boss', { tools: SESSIONS })
@@ -27,7 +36,9 @@ interface ToolRow {
 /** The tool calls recorded for a session (`tool_executions`), once there are `n`. */
 async function toolCalls(agent: string, session: string, n = 1): Promise<ToolRow[]> {
 	return eventually(async () => {
-		const res = await admin(`/v1/tool-executions?agent=${agent}&session=${encodeURIComponent(session)}`)
+		const res = await admin(
+			`/v1/tool-executions?agent=${agent}&session=${encodeURIComponent(session)}`,
+		)
 		const { executions } = (await res.json()) as { executions: ToolRow[] }
 		return executions.length >= n ? executions : undefined
 	})
@@ -35,7 +46,9 @@ async function toolCalls(agent: string, session: string, n = 1): Promise<ToolRow
 
 /** The JSON a tool returned, from the parent's transcript (the tool message of its run). */
 async function toolResult(session: string, agent: string): Promise<Record<string, unknown>> {
-	const res = await admin(`/v1/sessions/${encodeURIComponent(session)}/messages?agent=${agent}&limit=500`)
+	const res = await admin(
+		`/v1/sessions/${encodeURIComponent(session)}/messages?agent=${agent}&limit=500`,
+	)
 	const { messages } = (await res.json()) as {
 		messages: { role: string; content: { type: string; result?: string }[] }[]
 	}
@@ -99,7 +112,9 @@ describe('subagents', () => {
 			}),
 		).toEqual({ accepted: true, outcome: 'unknown' })
 		const after = await messagesOf('sa-1', 'boss')
-		expect(after.filter((m) => m.role === 'user' && m.text.includes('Subagent "kid"'))).toHaveLength(1)
+		expect(
+			after.filter((m) => m.role === 'user' && m.text.includes('Subagent "kid"')),
+		).toHaveLength(1)
 
 		// The parent's run lists its child run, with the usage the announce carried.
 		const parentRun = await getRun('sa-1', run.runId, 'boss')
@@ -148,7 +163,11 @@ describe('subagents', () => {
 		expect(run.status).toBe('succeeded')
 		expect(String(child.output)).toMatch(/sessions_spawn failed/)
 		const rows = await toolCalls('boss', String(child.sessionKey))
-		expect(rows[0]).toMatchObject({ tool: 'sessions_spawn', status: 'failed', code: 'subagent_depth_exceeded' })
+		expect(rows[0]).toMatchObject({
+			tool: 'sessions_spawn',
+			status: 'failed',
+			code: 'subagent_depth_exceeded',
+		})
 	})
 
 	it('lets a deeper config nest, and only spawns agents allowAgents names', async () => {
@@ -217,7 +236,9 @@ describe('subagents', () => {
 			method: 'POST',
 		})
 		expect(cancelled.status).toBe(200)
-		expect(await waitForRun(childRun.sessionKey, childRun.runId, undefined, { agent: 'boss' })).toMatchObject({
+		expect(
+			await waitForRun(childRun.sessionKey, childRun.runId, undefined, { agent: 'boss' }),
+		).toMatchObject({
 			status: 'cancelled',
 		})
 		// The child's cancellation is not announced back as news.
@@ -235,11 +256,15 @@ describe('subagents', () => {
 		})
 		const started = await toolResult('sa-reset', 'boss')
 		const childKey = String(started.sessionKey)
-		await waitForRun(childKey, String(started.runId), (r) => r.status === 'running', { agent: 'boss' })
+		await waitForRun(childKey, String(started.runId), (r) => r.status === 'running', {
+			agent: 'boss',
+		})
 		expect(run.status).toBe('succeeded')
 		const reset = await postJson('/v1/sessions/sa-reset/reset?agent=boss', {})
 		expect(reset.status).toBe(200)
-		expect(await waitForRun(childKey, String(started.runId), undefined, { agent: 'boss' })).toMatchObject({
+		expect(
+			await waitForRun(childKey, String(started.runId), undefined, { agent: 'boss' }),
+		).toMatchObject({
 			status: 'cancelled',
 		})
 		// The child's announce of its cancelled run finds no child any more: no turn follows.
