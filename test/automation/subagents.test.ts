@@ -44,18 +44,26 @@ async function toolCalls(agent: string, session: string, n = 1): Promise<ToolRow
 	})
 }
 
-/** The JSON a tool returned, from the parent's transcript (the tool message of its run). */
-async function toolResult(session: string, agent: string): Promise<Record<string, unknown>> {
+/** The JSON each tool call returned, from the parent's transcript, in order. */
+async function toolResults(session: string, agent: string): Promise<Record<string, unknown>[]> {
 	const res = await admin(
 		`/v1/sessions/${encodeURIComponent(session)}/messages?agent=${agent}&limit=500`,
 	)
 	const { messages } = (await res.json()) as {
-		messages: { role: string; content: { type: string; result?: string }[] }[]
+		messages: { role: string; content: { type: string; result?: string; isError?: boolean }[] }[]
 	}
-	const part = messages.flatMap((m) => m.content).find((p) => p.type === 'tool-result')
-	const text = (part?.result ?? '').replace(/^<tool_result[^>]*>|<\/tool_result>$/g, '')
-	return JSON.parse(text) as Record<string, unknown>
+	return messages
+		.flatMap((m) => m.content)
+		.filter((p) => p.type === 'tool-result')
+		.map((p) => {
+			const text = (p.result ?? '').replace(/^<tool_result[^>]*>|<\/tool_result>$/g, '')
+			return p.isError ? { error: text } : (JSON.parse(text) as Record<string, unknown>)
+		})
 }
+
+/** The JSON the session's first tool call returned. */
+const toolResult = async (session: string, agent: string) =>
+	(await toolResults(session, agent))[0] as Record<string, unknown>
 
 const laneOf = (agentId: string, sessionKey: string) =>
 	env.SESSION_LANE.getByName(laneName({ tenantId: 'default', agentId, sessionKey }))
@@ -150,6 +158,65 @@ describe('subagents', () => {
 		expect(parent.children).toEqual([
 			expect.objectContaining({ status: 'succeeded', usage: expect.any(Object) }),
 		])
+	})
+
+	it('sends to, lists and reads its own children only', async () => {
+		const tool = (name: string, args: Record<string, unknown>) =>
+			send('sa-talk', {
+				agent: 'boss',
+				content: `/tool ${name} ${JSON.stringify(args)}`,
+				wait: true,
+			})
+		await tool('sessions_spawn', { task: 'first', label: 'pal', wait: true })
+		const started = await toolResult('sa-talk', 'boss')
+		const key = String(started.sessionKey)
+		expect(started).toMatchObject({ status: 'succeeded', output: 'echo: first' })
+
+		await tool('sessions_send', { sessionKey: key, message: 'second' })
+		const sentTo = (await toolResults('sa-talk', 'boss'))[1]
+		expect(sentTo).toMatchObject({ sessionKey: key, status: 'queued' })
+		await waitForRun(key, String(sentTo?.runId), undefined, { agent: 'boss' })
+		// Its answer comes back as a turn of the parent.
+		await eventually(async () =>
+			(await messagesOf('sa-talk', 'boss')).some(
+				(m) => m.role === 'user' && m.text.includes('echo: second'),
+			)
+				? true
+				: undefined,
+		)
+
+		await tool('sessions_list', {})
+		const listed = (await toolResults('sa-talk', 'boss'))[2]
+		expect(listed).toEqual({
+			sessions: [
+				{
+					sessionKey: key,
+					agent: 'boss',
+					label: 'pal',
+					depth: 1,
+					createdAt: expect.any(Number),
+					lastRun: { runId: String(sentTo?.runId), status: 'succeeded' },
+				},
+			],
+		})
+
+		await tool('sessions_history', { sessionKey: key, limit: 3 })
+		const history = (await toolResults('sa-talk', 'boss'))[3]
+		expect(history).toEqual({
+			sessionKey: key,
+			untrusted: true,
+			messages: [
+				{ role: 'assistant', text: 'echo: first' },
+				{ role: 'user', text: 'second' },
+				{ role: 'assistant', text: 'echo: second' },
+			],
+		})
+
+		// Another session of the tenant is not its child.
+		await tool('sessions_history', { sessionKey: 'sa-1', limit: 3 })
+		await tool('sessions_send', { sessionKey: 'sa-1', message: 'hi' })
+		const refusals = (await toolCalls('boss', 'sa-talk', 6)).filter((r) => r.status === 'failed')
+		expect(refusals.map((r) => r.code)).toEqual(['subagent_not_child', 'subagent_not_child'])
 	})
 
 	it('refuses a spawn beyond maxDepth, with a stable code', async () => {
