@@ -4,6 +4,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { laneName } from '../../src/lanes/name'
+import type { LaneEvent } from '../../src/lanes/types'
 import { createAgent, eventually, messagesOf, send, waitForRun } from '../helpers'
 
 await createAgent(env.DB, 'boss', { tools: { allow: ['group:sessions'] } })
@@ -12,7 +13,7 @@ const spawn = (args: Record<string, unknown>) => `/tool sessions_spawn ${JSON.st
 const laneOf = (sessionKey: string) =>
 	env.SESSION_LANE.getByName(laneName({ tenantId: 'default', agentId: 'boss', sessionKey }))
 
-interface AnnounceRow {
+type AnnounceRow = {
 	status: string
 	attempts: number
 }
@@ -73,7 +74,7 @@ describe('subagent announces across restarts', () => {
 				: undefined
 		})
 		expect(await announceTurns('sr-1')).toHaveLength(1)
-		const events = await laneOf('sr-1').eventsAfter(0, 500)
+		const events = (await laneOf('sr-1').eventsAfter(0, 500)) as unknown as LaneEvent[]
 		expect(events.filter((e) => e.type === 'subagent.announced')).toHaveLength(1)
 		expect(events.filter((e) => e.type === 'subagent.spawned')).toEqual([
 			expect.objectContaining({

@@ -5,6 +5,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { laneName } from '../../src/lanes/name'
+import type { LaneEvent } from '../../src/lanes/types'
 import {
 	admin,
 	createAgent,
@@ -149,7 +150,7 @@ describe('subagents', () => {
 		// The child's announce arrives (or arrived) and is not turned into a turn of the parent.
 		const parentLane = laneOf('boss', 'sa-wait')
 		await eventually(async () => {
-			const events = await parentLane.eventsAfter(0, 500)
+			const events = (await parentLane.eventsAfter(0, 500)) as unknown as LaneEvent[]
 			return events.some((e) => e.type === 'subagent.announced') ? true : undefined
 		})
 		const runs = await parentLane.listRuns(0, 50)
@@ -337,7 +338,7 @@ describe('subagents', () => {
 		// The child's announce of its cancelled run finds no child any more: no turn follows.
 		const childLane = laneOf('boss', childKey)
 		await eventually(async () => {
-			const events = await childLane.eventsAfter(0, 500)
+			const events = (await childLane.eventsAfter(0, 500)) as unknown as LaneEvent[]
 			return events.some((e) => e.type === 'cancelled') ? true : undefined
 		})
 		const ms = await messagesOf('sa-reset', 'boss')
