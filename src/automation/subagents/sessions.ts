@@ -186,6 +186,8 @@ export function sessionsPort(
 					maxConcurrentRuns: run.gateLimit,
 					subject,
 					...(run.trace && { traceparent: run.trace }),
+					// A child deleted meanwhile is created again, still linked to this session.
+					parent: { session, depth: child.depth, label: child.label },
 				})
 			if (!sent.ok)
 				throw new ToolError(
