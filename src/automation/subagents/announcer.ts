@@ -73,14 +73,17 @@ export class Announcer {
 	resume(): void {
 		if (this.#sending || !this.#c.host.subagents || !this.#c.store.exists()) return
 		this.#sending = true
+		let retries = 0
 		this.#drained = Promise.resolve()
-			.then(() => this.#drain())
+			.then(() => this.#drain(() => retries++))
 			.catch((error: unknown) =>
 				this.#c.host.logger.error('subagent.announce_drain_failed', { error }),
 			)
 			.finally(() => {
 				this.#sending = false
-				this.#c.reschedule()
+				// Only a retry needs the alarm moved; otherwise the lane's alarm is left alone (a
+				// restarted lane's "run now" alarm must not be pushed back).
+				if (retries > 0) this.#c.reschedule()
 			})
 		this.#c.host.waitUntil?.(this.#drained)
 	}
@@ -100,7 +103,7 @@ export class Announcer {
 		while (this.#sending) await this.#drained
 	}
 
-	async #drain(): Promise<void> {
+	async #drain(retrying: () => void): Promise<void> {
 		const seen = new Set<string>()
 		for (;;) {
 			if (!this.#c.store.exists()) return
@@ -110,15 +113,16 @@ export class Announcer {
 			if (due.length === 0) return
 			for (const row of due) {
 				seen.add(row.runId)
-				await this.#offer(row)
+				if (await this.#offer(row)) retrying()
 			}
 		}
 	}
 
-	async #offer(row: AnnounceRow): Promise<void> {
+	/** Offers one announce; true when it is to be tried again later. */
+	async #offer(row: AnnounceRow): Promise<boolean> {
 		const { host, subagents, tx, emit } = this.#c
 		const ports = host.subagents
-		if (!ports) return
+		if (!ports) return false
 		const attempts = row.attempts + 1
 		let answer: AnnounceAnswer
 		try {
@@ -126,7 +130,7 @@ export class Announcer {
 		} catch (error) {
 			answer = { accepted: false, reason: error instanceof Error ? error.message : String(error) }
 		}
-		if (!this.#c.store.exists()) return
+		if (!this.#c.store.exists()) return false
 		const now = host.now()
 		if (answer.accepted) {
 			tx(() => subagents.announceSent(row.runId, attempts, now))
@@ -135,7 +139,7 @@ export class Announcer {
 				outcome: answer.outcome,
 				attempts,
 			})
-			return
+			return false
 		}
 		const wait = backoff(attempts, ANNOUNCE_FIRST_RETRY_MS, ANNOUNCE_MAX_BACKOFF_MS)
 		if (now + wait > row.deadlineAt) {
@@ -152,7 +156,7 @@ export class Announcer {
 				attempts,
 				error: answer.reason,
 			})
-			return
+			return false
 		}
 		host.logger.warn('subagent.announce_retry', {
 			runId: row.runId,
@@ -161,5 +165,6 @@ export class Announcer {
 			error: answer.reason,
 		})
 		tx(() => subagents.announceRetry(row.runId, attempts, now + wait, answer.reason))
+		return true
 	}
 }
