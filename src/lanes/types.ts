@@ -102,6 +102,8 @@ export interface ParentLink {
 	session: SessionRef
 	/** 1 for a child of a top-level session, 2 for a grandchild, … */
 	depth: number
+	/** The smallest `subagents.maxDepth` of its ancestors: no descendant nests deeper. */
+	maxDepth?: number
 	label: string | null
 }
 

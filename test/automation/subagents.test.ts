@@ -24,6 +24,12 @@ await createAgent(env.DB, 'delegator', {
 	tools: SESSIONS,
 	subagents: { allowAgents: ['worker'], maxDepth: 2 },
 })
+// A deep agent under a shallow one: the shallow ancestor's limit holds for the whole chain.
+await createAgent(env.DB, 'shallow', {
+	tools: SESSIONS,
+	subagents: { maxDepth: 1, allowAgents: ['deep'] },
+})
+await createAgent(env.DB, 'deep', { tools: SESSIONS, subagents: { maxDepth: 5 } })
 await createAgent(env.DB, 'single', { tools: SESSIONS, subagents: { maxChildren: 1 } })
 
 const spawn = (args: Record<string, unknown>) => `/tool sessions_spawn ${JSON.stringify(args)}`
@@ -236,6 +242,18 @@ describe('subagents', () => {
 			status: 'failed',
 			code: 'subagent_depth_exceeded',
 		})
+	})
+
+	it("never nests past an ancestor's maxDepth, even under an agent that allows more", async () => {
+		await send('sa-chain', {
+			agent: 'shallow',
+			content: spawn({ task: spawn({ task: 'too deep' }), agent: 'deep', wait: true }),
+			wait: true,
+		})
+		const child = await toolResult('sa-chain', 'shallow')
+		expect(child).toMatchObject({ status: 'succeeded' })
+		const rows = await toolCalls('deep', String(child.sessionKey))
+		expect(rows[0]).toMatchObject({ tool: 'sessions_spawn', code: 'subagent_depth_exceeded' })
 	})
 
 	it('lets a deeper config nest, and only spawns agents allowAgents names', async () => {

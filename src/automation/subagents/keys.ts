@@ -15,18 +15,28 @@ export type SpawnRefusal =
 	| { code: 'subagent_agent_denied'; message: string }
 	| { code: 'subagent_children_exceeded'; message: string }
 
+/** Deepest nesting any chain may reach, whatever its agents say. */
+export const MAX_DEPTH = 5
+
+/**
+ * How deep a chain may nest below a session: its own agent's `maxDepth`, never more than an
+ * ancestor allowed (`inherited`), never more than MAX_DEPTH.
+ */
+export const effectiveMaxDepth = (config: SubagentsConfig, inherited: number | undefined): number =>
+	Math.min(config.maxDepth, inherited ?? MAX_DEPTH, MAX_DEPTH)
+
 /**
  * Why a session at `depth` (0: top level) of agent `self`, with `open` unfinished children, may not
- * spawn a child of `agent`; undefined when it may.
+ * spawn a child of `agent` when chains may nest `maxDepth` deep; undefined when it may.
  */
 export function spawnRefusal(
 	config: SubagentsConfig,
-	s: { depth: number; self: string; agent: string; open: number },
+	s: { depth: number; maxDepth: number; self: string; agent: string; open: number },
 ): SpawnRefusal | undefined {
-	if (s.depth + 1 > config.maxDepth) {
+	if (s.depth + 1 > s.maxDepth) {
 		return {
 			code: 'subagent_depth_exceeded',
-			message: `Subagents may nest at most ${config.maxDepth} deep (subagents.maxDepth); this session is at depth ${s.depth}.`,
+			message: `Subagents may nest at most ${s.maxDepth} deep here (subagents.maxDepth of this agent and those above it); this session is at depth ${s.depth}.`,
 		}
 	}
 	if (

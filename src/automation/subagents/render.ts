@@ -22,11 +22,12 @@ export function cut(text: string, max: number): string {
 const defuse = (text: string): string =>
 	text.replace(/<\/?\s*subagent_result/gi, '<_subagent_result')
 
-const attr = (v: string): string => v.replace(/["<>&\n\r]/g, ' ').slice(0, 200)
+const attr = (v: string): string => v.replace(/["<>&\n\r\u2028\u2029]/g, ' ').slice(0, 200)
 
 /** The message an announce becomes in the parent's transcript. */
 export function announceMessage(a: Announce): string {
-	const name = a.label ?? a.child.sessionKey
+	// A label is the parent model's words; it gets no quotes, tags or line breaks into the headline.
+	const name = attr(a.label ?? a.child.sessionKey)
 	const headline =
 		a.status === 'succeeded'
 			? `Subagent "${name}" finished.`

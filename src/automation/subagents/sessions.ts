@@ -9,7 +9,7 @@ import { NO_SUBJECT } from '../../tools/policy'
 import { ToolError } from '../../tools/registry'
 import type { ChildRunStarted, ChildSession, SessionsPort } from '../../tools/sessions'
 import { parentLink, type SubagentLaneContext } from './context'
-import { childKey, spawnRefusal } from './keys'
+import { childKey, effectiveMaxDepth, spawnRefusal } from './keys'
 import type { SubagentParent } from './parent'
 import type { RemoteLane, SubagentHost } from './ports'
 import { historyEntries } from './render'
@@ -60,11 +60,14 @@ export function sessionsPort(
 			const session = self()
 			const host = ports()
 			const config = run.agent.config.subagents
-			const depth = parentLink(c.store)?.depth ?? 0
+			const link = parentLink(c.store)
+			const depth = link?.depth ?? 0
+			const maxDepth = effectiveMaxDepth(config, link?.maxDepth)
 			const agentId = args.agent ?? session.agentId
 			const now = c.host.now()
 			const refusal = spawnRefusal(config, {
 				depth,
+				maxDepth,
 				self: session.agentId,
 				agent: agentId,
 				open: c.subagents.openChildren(now - OPEN_CHILD_WINDOW_MS),
@@ -109,7 +112,7 @@ export function sessionsPort(
 					maxConcurrentRuns: gateLimit,
 					subject,
 					...(run.trace && { traceparent: run.trace }),
-					parent: { session, depth: depth + 1, label },
+					parent: { session, depth: depth + 1, maxDepth, label },
 				})
 				if (!sent.ok) {
 					c.tx(() => c.subagents.removeChild(sessionKey))
@@ -187,7 +190,12 @@ export function sessionsPort(
 					subject,
 					...(run.trace && { traceparent: run.trace }),
 					// A child deleted meanwhile is created again, still linked to this session.
-					parent: { session, depth: child.depth, label: child.label },
+					parent: {
+						session,
+						depth: child.depth,
+						maxDepth: effectiveMaxDepth(run.agent.config.subagents, parentLink(c.store)?.maxDepth),
+						label: child.label,
+					},
 				})
 			if (!sent.ok)
 				throw new ToolError(
