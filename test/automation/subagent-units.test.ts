@@ -12,7 +12,9 @@ import {
 } from '../../src/automation/subagents/keys'
 import type { Announce } from '../../src/automation/subagents/ports'
 import { announceMessage, historyEntries } from '../../src/automation/subagents/render'
+import { laneFrames } from '../../src/gateway/openclaw/events'
 import { SessionKey } from '../../src/lanes/name'
+import { EVENT_TYPES } from '../../src/lanes/types'
 
 const nasty = fc.oneof(
 	fc.string({ maxLength: 300 }),
@@ -162,5 +164,27 @@ describe('spawn limits', () => {
 		expect(SubagentsConfig.parse({})).toEqual({ maxDepth: 1, maxChildren: 5, allowAgents: [] })
 		expect(SubagentsConfig.safeParse({ maxDepth: 6 }).success).toBe(false)
 		expect(SubagentsConfig.safeParse({ allowAgents: ['Not A Slug'] }).success).toBe(false)
+	})
+})
+
+describe('subagent events on other front doors', () => {
+	it('are not part of an OpenClaw run stream and track no run', () => {
+		const follow = {
+			key: 'agent:main:p',
+			agentId: 'main',
+			sessionKey: 'p',
+			messages: false,
+			since: 0,
+		}
+		const runs = new Map()
+		for (const type of EVENT_TYPES.filter((t) => t.startsWith('subagent.'))) {
+			const frames = laneFrames(
+				follow,
+				{ seq: 1, ts: 0, type, runId: 'r1', data: { sessionKey: 'p:sub:1' } },
+				{ runs, now: 0, sessionEvents: true },
+			)
+			expect(frames).toEqual([])
+		}
+		expect(runs.size).toBe(0)
 	})
 })
