@@ -13,7 +13,7 @@
 //   --only=a,b     only these latency scenarios (and their baselines); skips the other phases
 //   --rounds=N     interleaved rounds per latency scenario (the channels phase: N × per round)
 //   --only-phase=a,b  only these phases: cold, matrix, stream, throughput, soak, lane, fanout,
-//                  sessions, channels, web, telemetry
+//                  sessions, channels, web, telemetry, subagents
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -33,6 +33,7 @@ import { latencyScenarios } from './matrix.mjs'
 import { peerClient, startPeer } from './peer.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { sessionsScenario, soakScenario } from './sessions.mjs'
+import { SUBAGENT_AGENT, subagentsScenario } from './subagents.mjs'
 import { summaryTable } from './summary.mjs'
 import { telemetryReport, telemetryScenario } from './telemetry.mjs'
 import { buildWeb, webFailures, webPhase, webReport } from './web.mjs'
@@ -49,7 +50,9 @@ const listFlag = (name) =>
 const only = listFlag('only')
 const rounds = Number(argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
 const PHASES =
-	'cold matrix stream throughput soak lane fanout sessions channels web telemetry'.split(' ')
+	'cold matrix stream throughput soak lane fanout sessions channels web telemetry subagents'.split(
+		' ',
+	)
 const onlyPhases = listFlag('only-phase')
 for (const p of onlyPhases ?? [])
 	if (!PHASES.includes(p)) throw new Error(`--only-phase: no phase "${p}" (${PHASES.join(', ')})`)
@@ -70,6 +73,7 @@ const sizes = quick
 			protocols: { perRound: 3 },
 			channels: { chats: 16 },
 			telemetry: { rounds: 40, perRound: 1, warmup: 5 },
+			subagents: { samples: 10, warmup: 2 },
 			coldRuns: 1,
 		}
 	: {
@@ -83,6 +87,7 @@ const sizes = quick
 			// A 3 % budget needs many samples, alternating request by request so that drift on a
 			// busy machine hits both instances alike: 2,000 turns each.
 			telemetry: { rounds: 2_000, perRound: 1, warmup: 50 },
+			subagents: { samples: 100, warmup: 10 },
 			coldRuns: 3,
 		}
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
@@ -166,6 +171,16 @@ try {
 		name: 'bench coder',
 		config: { model: { primary: 'offline:echo' }, tools: { profile: 'coding' } },
 	})
+	// An agent that delegates (sessions_spawn) to itself, on the offline model.
+	await create('/v1/agents', {
+		id: SUBAGENT_AGENT,
+		name: 'bench boss',
+		config: {
+			model: { primary: 'offline:echo' },
+			tools: { allow: ['group:sessions'] },
+			subagents: { maxChildren: 20 },
+		},
+	})
 	// An agent whose model is the instant OpenAI-compatible server: provider I/O is real HTTP.
 	await create('/v1/agents', {
 		id: 'bench-openai',
@@ -213,6 +228,8 @@ try {
 	let sessions = null
 	/** @type {Awaited<ReturnType<typeof soakScenario>> | null} */
 	let soak = null
+	/** @type {import('./lib.mjs').Result[]} */
+	let subagents = []
 	/** @type {Awaited<ReturnType<typeof soakScenario>> | null} */
 	let peerSoak = null
 	/** @type {Awaited<ReturnType<typeof channelsScenario>> | null} */
@@ -291,6 +308,10 @@ try {
 			...sizes.sessions,
 		})
 	}
+	if (wants('subagents')) {
+		phase('subagents')
+		subagents = await subagentsScenario({ url: product.url, headers: auth, ...sizes.subagents })
+	}
 	const rssAtEnd = { edgeclaw: product.rss(), floor: floor.rss(), peer: peer.rss() }
 
 	const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
@@ -307,6 +328,12 @@ try {
 			`\nchannels: a Telegram webhook against the native API, one request in flight, alternating, ${channels.count} each over ${channels.chats} chats and sessions (ms; channel.reply = webhook sent → sendMessage received)\n`,
 		)
 		say(table(channels.results))
+	}
+	if (subagents.length > 0) {
+		say(
+			`\nsubagents: spawn to announce vs one plain turn, offline model, one request in flight, ${sizes.subagents.samples} each (ms)\n`,
+		)
+		say(table(subagents))
 	}
 	if (web) say(webReport(web))
 	if (telemetry) say(telemetryReport(telemetry, sizes.telemetry))
@@ -382,6 +409,7 @@ try {
 				channels,
 				web,
 				telemetry,
+				subagents,
 				cold,
 				rss: { start: rssAtStart, end: rssAtEnd },
 				budgets: verdicts,
@@ -402,6 +430,7 @@ try {
 	for (const [name, s] of soaks) if (s && s.errors + s.lost + s.outOfOrder > 0) failed.push(name)
 	if (channels && channels.lost + channels.results.reduce((e, r) => e + r.errors, 0) > 0)
 		failed.push('channels')
+	for (const r of subagents) if (r.errors > 0) failed.push(r.name)
 	if (web) failed.push(...webFailures(web))
 	if (failed.length > 0) {
 		console.error(`\nerrors in: ${failed.join(', ')}`)

@@ -9118,6 +9118,15 @@ export interface components {
                     timeoutMs?: number;
                 };
                 /** @default {} */
+                subagents?: {
+                    /** @default [] */
+                    allowAgents?: (string | "*")[];
+                    /** @default 5 */
+                    maxChildren?: number;
+                    /** @default 1 */
+                    maxDepth?: number;
+                };
+                /** @default {} */
                 tools?: {
                     /** @default [] */
                     allow?: string[];
@@ -9568,6 +9577,15 @@ export interface components {
                     sleepAfter?: string;
                     /** @default 30000 */
                     timeoutMs?: number;
+                };
+                /** @default {} */
+                subagents?: {
+                    /** @default [] */
+                    allowAgents?: (string | "*")[];
+                    /** @default 5 */
+                    maxChildren?: number;
+                    /** @default 1 */
+                    maxDepth?: number;
                 };
                 /** @default {} */
                 tools?: {
@@ -10156,6 +10174,15 @@ export interface components {
                     timeoutMs?: number;
                 };
                 /** @default {} */
+                subagents?: {
+                    /** @default [] */
+                    allowAgents?: (string | "*")[];
+                    /** @default 5 */
+                    maxChildren?: number;
+                    /** @default 1 */
+                    maxDepth?: number;
+                };
+                /** @default {} */
                 tools?: {
                     /** @default [] */
                     allow?: string[];
@@ -10389,6 +10416,18 @@ export interface components {
                 profile?: string;
                 startedAt?: number;
                 status?: number;
+            }[];
+            /** @description Runs this run started in child sessions (sessions_spawn, sessions_send), with their usage once announced; absent when none */
+            children?: {
+                agentId: string;
+                runId: string;
+                sessionKey: string;
+                /** @description `queued` until the child run's end is announced back, then its status */
+                status: string;
+                usage: {
+                    inputTokens: number;
+                    outputTokens: number;
+                } | null;
             }[];
             /** @description Client tool calls the run ended with (OpenAI-style requests with `tools`), for the client to run; absent when none */
             clientToolCalls?: {

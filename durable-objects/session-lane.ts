@@ -2,7 +2,9 @@
 // turns and keeps transcript, runs and events in its own SQLite storage. The class is the shell:
 // RPC, alarms, WebSockets and SSE; the lane's rules live in src/lanes/lane.ts.
 import { DurableObject } from 'cloudflare:workers'
+import { resolveAgent } from '../src/agents/lookup'
 import { agentRuntime } from '../src/agents/runtime'
+import type { Announce, AnnounceAnswer, SubagentHost } from '../src/automation/subagents/index'
 import { channelReplies } from '../src/channels/replies'
 import { database } from '../src/db/client'
 import { removeSession, upsertSession } from '../src/db/sessions'
@@ -10,7 +12,7 @@ import { addUsage } from '../src/db/usage'
 import { OPENCLAW_FOLLOWER } from '../src/gateway/openclaw/follows'
 import { AlarmScheduler, CoalescedIndex, type ReplySink } from '../src/lanes/host'
 import { Lane, type LaneHost } from '../src/lanes/lane'
-import { parseLaneName } from '../src/lanes/name'
+import { laneName, parseLaneName } from '../src/lanes/name'
 import { type FollowerKinds, LaneRelays, type RelayTarget } from '../src/lanes/relays'
 import { prepareRestore, type RestorePlan, type RestoreTarget } from '../src/lanes/restore'
 import { LaneStore } from '../src/lanes/store'
@@ -61,6 +63,18 @@ function followerKinds(env: Env): FollowerKinds {
 	return {
 		[OPENCLAW_FOLLOWER]: (id) =>
 			env.GATEWAY_CONNECTION.get(env.GATEWAY_CONNECTION.idFromString(id)) as unknown as RelayTarget,
+	}
+}
+
+/**
+ * How a lane reaches other lanes and its tenant's agents for subagents: lanes by session over RPC
+ * (same tenant: the caller names only sessions of its own), agents from D1 through the cache.
+ */
+function subagentHost(env: Env): SubagentHost {
+	const db = database(env.DB)
+	return {
+		loadAgent: (tenantId, agentId) => resolveAgent(db, tenantId, agentId),
+		lane: (session) => env.SESSION_LANE.getByName(laneName(session)),
 	}
 }
 
@@ -144,6 +158,7 @@ export class SessionLane extends DurableObject<Env> {
 				waitUntil: (p) => ctx.waitUntil(p),
 			}),
 			replies: replySink(env, name, logger),
+			subagents: subagentHost(env),
 			waitUntil: (p) => ctx.waitUntil(p),
 			logger,
 		}
@@ -208,6 +223,21 @@ export class SessionLane extends DurableObject<Env> {
 
 	getRun(runId: string): LaneResult<RunView> {
 		return this.#lane.getRun(runId)
+	}
+
+	/** A child session announces a run's end (subagents); idempotent by the child's run id. */
+	acceptAnnounce(announce: Announce): Promise<AnnounceAnswer> {
+		return this.#lane.acceptAnnounce(announce)
+	}
+
+	/** Cancels every queued and running run (a parent's reset or delete cascading here). */
+	cancelAll(): Promise<LaneResult<{ cancelled: number }>> {
+		return this.#lane.cancelAll()
+	}
+
+	/** The newest messages of the transcript, oldest first (a parent reading its child). */
+	tailMessages(limit: number): LaneResult<MessageView[]> {
+		return this.#lane.tailMessages(limit)
 	}
 
 	/** A run as a span tree (queue wait, model calls, tool calls, approvals), built from storage. */

@@ -86,6 +86,23 @@ export const EmbeddingConfig = z
 	.strict()
 export type EmbeddingConfig = z.infer<typeof EmbeddingConfig>
 
+/**
+ * What this agent may delegate through `sessions_spawn` (docs/automation.md, "Subagents"): how deep
+ * a chain of children may go below a top-level session, how many of a session's children may be
+ * unfinished at once, and which agents it may spawn (itself always; `*` = any of its tenant's).
+ */
+export const SubagentsConfig = z
+	.object({
+		maxDepth: z.number().int().min(1).max(5).default(1),
+		maxChildren: z.number().int().min(1).max(20).default(5),
+		allowAgents: z
+			.array(z.union([Slug, z.literal('*')]))
+			.max(50)
+			.default([]),
+	})
+	.strict()
+export type SubagentsConfig = z.infer<typeof SubagentsConfig>
+
 const ProviderId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase slug')
 
 export const AgentConfig = z
@@ -124,6 +141,7 @@ export const AgentConfig = z
 			.strict()
 			.prefault({}),
 		sandbox: SandboxConfig.prefault({}),
+		subagents: SubagentsConfig.prefault({}),
 		/**
 		 * Prices (USD per million input and output tokens) of this agent's models, by model ref,
 		 * where the built-in list (src/observability/prices.ts) has none or another is negotiated.

@@ -40,6 +40,7 @@ export function admit(
 	const { store, host } = a
 	store.migrate()
 	const created = ensureSession(a, req.session, now)
+	if (created && req.parent) store.setMeta('parent', JSON.stringify(req.parent))
 	if (req.idempotencyKey) {
 		const seen = store.runs.idempotent(req.idempotencyKey, now - limits.idempotencyTtlMs)
 		const run = seen && store.runs.get(seen)

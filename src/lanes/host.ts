@@ -4,6 +4,7 @@
 // ordered writer of the D1 sessions index. They take their platform parts as arguments, so they
 // test without a Durable Object.
 import type { AgentRunner, AgentSnapshot } from '../agents/runner'
+import type { SubagentHost } from '../automation/subagents/ports'
 import { PacedWrites } from '../db/paced-writes'
 import type { Logger } from '../observability/logger'
 import type { MetricsSink } from '../observability/metrics'
@@ -106,6 +107,8 @@ export interface LaneHost {
 	toolbox: Toolbox
 	/** Sends replies of runs that carry a reply route; absent = such runs deliver nothing (logged once). */
 	replies?: ReplySink
+	/** Other lanes and agents of the tenant, for subagents; absent = the sessions tools fail. */
+	subagents?: SubagentHost
 	/**
 	 * Hands over background work (the outbox's drain, dead-letter records). In a Durable Object
 	 * this keeps nothing alive: what must finish is kept in storage and resumed by the alarm or

@@ -2,6 +2,7 @@
 // deadlines, recovery after restarts, compaction and the outbox of replies to channels. It owns no
 // I/O of its own: storage, clock, the tenant's concurrency gate, the sessions index, subscribers,
 // the model and the reply sink come in as a host.
+import { type Announce, type AnnounceAnswer, LaneSubagents } from '../automation/subagents/index'
 import type { SessionRef } from '../security/subject'
 import type { ClaimAnswer } from '../tools/jobs'
 import type { ToolOutcome } from '../tools/registry'
@@ -69,12 +70,20 @@ export class Lane {
 	readonly #tools: LaneToolCalls
 	readonly #outbox: LaneOutbox
 	readonly #stuck: StuckRuns
+	/** Child sessions: announcing runs' ends to a parent, taking children's, cascades. */
+	readonly #subagents: LaneSubagents
 
 	constructor(host: LaneHost, options: LaneOptions = {}) {
 		this.#host = host
 		this.#journal = new LaneJournal(host, {
-			noted: (event) => this.#outbox.noted(event),
-			committed: () => this.#outbox.committed(),
+			noted: (event) => {
+				this.#outbox.noted(event)
+				this.#subagents.noted(event)
+			},
+			committed: () => {
+				this.#outbox.committed()
+				this.#subagents.committed()
+			},
 		})
 		this.#tools = sessionToolCalls(host, this.#journal)
 		this.#outbox = new LaneOutbox(host, {
@@ -83,6 +92,16 @@ export class Lane {
 			timers: options.outboxTimers,
 		})
 		this.#stuck = new StuckRuns(this.#turnOps)
+		this.#subagents = new LaneSubagents({
+			...this.#turnOps,
+			subagents: host.store.subagents,
+			admit: (req) => this.#admit(req, this.#host.now()),
+			admitted: (session) => {
+				this.#indexNow(session, this.#host.now())
+				void this.pump()
+			},
+			reschedule: () => this.#scheduleNext(),
+		})
 	}
 
 	get #store(): LaneStore {
@@ -108,25 +127,44 @@ export class Lane {
 	/** Takes a message into the lane. Synchronous: when it returns, the message is stored. */
 	submit(req: SubmitRequest): LaneResult<SubmitOutcome> {
 		const now = this.#host.now()
-		const limits = limitsFor(req.agent)
-		const result = this.#journal.tx(() =>
-			admit(
-				{
-					...this.#turnOps,
-					active: this.#active,
-					interrupt: (active) => this.#stop(active, 'interrupted'),
-					created: (session, at) => this.#indexNow(session, at),
-				},
-				req,
-				limits,
-				now,
-			),
-		)
+		const result = this.#journal.tx(() => this.#admit(req, now))
 		if (result.ok && !result.value.duplicate) {
 			this.#indexNow(req.session, now)
 			void this.pump()
 		}
 		return result
+	}
+
+	/** Takes a message in (inside the caller's transaction); the caller pumps after the commit. */
+	#admit(req: SubmitRequest, now: number): LaneResult<SubmitOutcome> {
+		return admit(
+			{
+				...this.#turnOps,
+				active: this.#active,
+				interrupt: (active) => this.#stop(active, 'interrupted'),
+				created: (session, at) => this.#indexNow(session, at),
+			},
+			req,
+			limitsFor(req.agent),
+			now,
+		)
+	}
+
+	/** A child session's run ended: its announce, taken once (src/automation/subagents/). */
+	acceptAnnounce(announce: Announce): Promise<AnnounceAnswer> {
+		return this.#subagents.accept(announce)
+	}
+
+	/** Cancels every queued and running run of the session (a parent's reset or delete cascading). */
+	async cancelAll(): Promise<LaneResult<{ cancelled: number }>> {
+		if (!this.#store.exists()) return fail('not_found', 'No such session.')
+		const ids = [
+			...(this.#active ? [this.#active.id] : []),
+			...this.#store.runs.withStatus('queued').map((r) => r.id),
+		]
+		let cancelled = 0
+		for (const id of ids) if ((await this.cancel(id)).ok) cancelled++
+		return ok({ cancelled })
 	}
 
 	/** Waits until the run finishes or `timeoutMs` passes; returns its current view either way. */
@@ -170,6 +208,7 @@ export class Lane {
 			this.#stop(active, 'cancelled')
 			await active.done
 		}
+		await this.#subagents.runCancelled(runId)
 		return ok(runView(this.#store.runs.get(runId) as RunRecord))
 	}
 
@@ -192,6 +231,7 @@ export class Lane {
 		this.#indexNow(session, now)
 		this.#releaseSlot(session)
 		this.#scheduleNext()
+		await this.#subagents.sessionEnded()
 		return ok(this.#info())
 	}
 
@@ -207,6 +247,7 @@ export class Lane {
 		const agent = this.#store.runs.latestAgent()
 		// Runs still queued end with the session (no event: nobody is left to hear it).
 		const queued = this.#store.runs.withStatus('queued')
+		await this.#subagents.sessionEnded()
 		this.#host.subscribers.closeAll(4404, 'session deleted')
 		if (agent) {
 			await this.#host.toolbox
@@ -227,7 +268,14 @@ export class Lane {
 	// ── reads ───────────────────────────────────────────────────────────────────────────────────
 
 	getRun(runId: string): LaneResult<RunView> {
-		return runOf(this.#store, runId)
+		const run = runOf(this.#store, runId)
+		return run.ok ? ok(this.#subagents.withChildren(run.value)) : run
+	}
+
+	/** The newest `limit` messages of the transcript, oldest first (a parent reading its child). */
+	tailMessages(limit: number): LaneResult<MessageView[]> {
+		if (!this.#store.exists()) return fail('not_found', 'No such session.')
+		return ok(this.#store.transcript.active().slice(-Math.max(1, Math.min(limit, 500))))
 	}
 
 	listMessages(
@@ -340,6 +388,7 @@ export class Lane {
 		this.#unstick(now)
 		this.#housekeeping.run(this.#store, (fn) => this.#journal.tx(fn), now)
 		this.#outbox.resume()
+		this.#subagents.resume(now)
 		await this.pump()
 		this.#scheduleNext()
 	}
@@ -358,6 +407,7 @@ export class Lane {
 		})
 		this.#stuck.settle()
 		this.#outbox.resume()
+		this.#subagents.resume(now)
 		if (this.#store.runs.count('queued') > 0) this.#host.setAlarm(now)
 		else this.#scheduleNext()
 	}
@@ -384,6 +434,7 @@ export class Lane {
 			...this.#turnOps,
 			tools: this.#tools,
 			live: () => this.#active === active && !active.reason,
+			sessions: (r, call) => this.#subagents.sessionsFor(r, call),
 		}
 		const turnDone = executeTurn(turn, run, active).finally(() => {
 			clearTimeout(timer)
@@ -474,7 +525,7 @@ export class Lane {
 			now: this.#host.now(),
 			activeDeadline: this.#active?.deadline,
 			queued: () => this.#store.runs.count('queued') > 0,
-			outboxDue: this.#outbox.nextDue(),
+			outboxDue: Math.min(this.#outbox.nextDue(), this.#subagents.nextDue()),
 			alarmPending: this.#host.alarmPending(),
 			expiry: () => nextExpiry(this.#store),
 		})

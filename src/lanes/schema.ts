@@ -148,6 +148,44 @@ export const MIGRATIONS: readonly string[] = [
 	// format; JSON) and the client tool calls it ended with (JSON array of tool-call parts).
 	`ALTER TABLE runs ADD COLUMN options TEXT;
 	ALTER TABLE runs ADD COLUMN client_calls TEXT;`,
+	// v9: subagents (src/automation/subagents/) — a parent's children and the runs it started in
+	// them (with the end each announced back), and a child's announces of its runs' ends still to
+	// deliver to its parent. A child's link to its parent is `meta.parent`.
+	`CREATE TABLE subagents (
+		session_key TEXT PRIMARY KEY,
+		agent_id TEXT NOT NULL,
+		label TEXT,
+		depth INTEGER NOT NULL,
+		subject TEXT,
+		gate_limit INTEGER,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE subagent_runs (
+		run_id TEXT PRIMARY KEY,
+		session_key TEXT NOT NULL,
+		parent_run_id TEXT,
+		status TEXT NOT NULL,
+		output TEXT,
+		error TEXT,
+		input_tokens INTEGER,
+		output_tokens INTEGER,
+		created_at INTEGER NOT NULL,
+		announced_at INTEGER
+	);
+	CREATE INDEX subagent_runs_by_parent ON subagent_runs (parent_run_id);
+	CREATE INDEX subagent_runs_by_session ON subagent_runs (session_key, created_at);
+	CREATE TABLE announces (
+		run_id TEXT PRIMARY KEY,
+		body TEXT NOT NULL,
+		status TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		next_at INTEGER NOT NULL,
+		deadline_at INTEGER NOT NULL,
+		created_at INTEGER NOT NULL,
+		sent_at INTEGER,
+		error TEXT
+	);
+	CREATE INDEX announces_by_status ON announces (status, next_at);`,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -3,6 +3,7 @@
 // a reset, retention dates). All calls are synchronous (Durable Object SQLite), so a sequence of
 // them inside one transaction is atomic.
 
+import { SubagentStore } from '../automation/subagents/store'
 import type { SessionRef } from '../security/subject'
 import { DeliveryStore } from './delivery-store'
 import { EventLog } from './event-log'
@@ -33,6 +34,8 @@ export class LaneStore {
 	readonly tools: ToolCallStore
 	/** The outbox: messages for channels (reply parts, approvals). */
 	readonly deliveries: DeliveryStore
+	/** Subagents: a parent's children and their runs, a child's announces (src/automation/subagents/). */
+	readonly subagents: SubagentStore
 	/** Memo of `exists()`: a lane, once created, exists until `forget()` after its storage is wiped. */
 	#exists = false
 	#migrated = false
@@ -46,6 +49,7 @@ export class LaneStore {
 		this.events = new EventLog(sql)
 		this.tools = new ToolCallStore(sql)
 		this.deliveries = new DeliveryStore(sql)
+		this.subagents = new SubagentStore(sql)
 	}
 
 	/** True once the lane has been created (its schema exists). Reads never create it. */

@@ -13,6 +13,7 @@ import type { LaneHost } from './host'
 import { laneName } from './name'
 import { type RunRecord, runPrincipals } from './store'
 import type { LaneToolCalls } from './tool-calls'
+import type { TurnContext } from './turn'
 
 /** The run's invoker, and what the turn tells it when the run took steered messages. */
 export interface RunInvoker {
@@ -21,7 +22,7 @@ export interface RunInvoker {
 }
 
 export function runInvoker(
-	ctx: { host: LaneHost; tools: LaneToolCalls },
+	ctx: { host: LaneHost; tools: LaneToolCalls; sessions?: TurnContext['sessions'] },
 	run: RunRecord,
 	session: SessionRef,
 	signal: AbortSignal,
@@ -56,8 +57,8 @@ export function runInvoker(
 			dispatch: (call, spec, principals) =>
 				ctx.tools.dispatch({ ...origin, principals: [...principals] }, call, spec, signal),
 			unavailable: (spec) => toolbox.unavailable(agent, spec),
-			context: (call) =>
-				toolbox.context({
+			context: (call) => ({
+				...toolbox.context({
 					...session,
 					runId: run.id,
 					callId: call.callId,
@@ -67,6 +68,8 @@ export function runInvoker(
 					// The run's starter as stored (what the turn's pinned memory is read for, too).
 					subject: run.subject ?? undefined,
 				}),
+				sessions: ctx.sessions?.(run, { callId: call.callId, signal }),
+			}),
 			record: (entry) => {
 				const execution: ToolExecution = {
 					id: host.newId(),

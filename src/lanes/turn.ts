@@ -11,6 +11,7 @@ import type {
 } from '../agents/runner'
 import { estimateTokens, partChars } from '../agents/text'
 import { traceIdOf } from '../observability/trace'
+import type { SessionsPort } from '../tools/sessions'
 import { planCompaction, toTurnMessages } from './compaction'
 import type { LaneHost } from './host'
 import { type LaneLimits, limitsFor } from './limits'
@@ -88,6 +89,8 @@ export interface TurnContext {
 	emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void
 	/** True while this turn is still the lane's active, unstopped run. */
 	live(): boolean
+	/** The `group:sessions` tools' capability for one call of the run (subagents). */
+	sessions?(run: RunRecord, call: { callId: string; signal: AbortSignal }): SessionsPort
 }
 
 /** Runs the turn to its end and returns the status it recorded. Never throws. */

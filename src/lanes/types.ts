@@ -36,6 +36,9 @@ export const EVENT_TYPES = [
 	'approval.resolved',
 	'delivery.failed',
 	'stuck',
+	'subagent.spawned',
+	'subagent.announced',
+	'subagent.announce_failed',
 ] as const
 export type LaneEventType = (typeof EVENT_TYPES)[number]
 
@@ -87,6 +90,31 @@ export interface SubmitRequest {
 	 * results) always starts a run of its own.
 	 */
 	options?: RunOptions
+	/**
+	 * The session that spawned this one (`sessions_spawn`): stored when the message creates the
+	 * session, and every run's end here is then announced back to it.
+	 */
+	parent?: ParentLink
+}
+
+/** A child session's link to its parent (docs/automation.md, "Subagents"). */
+export interface ParentLink {
+	session: SessionRef
+	/** 1 for a child of a top-level session, 2 for a grandchild, … */
+	depth: number
+	/** The smallest `subagents.maxDepth` of its ancestors: no descendant nests deeper. */
+	maxDepth?: number
+	label: string | null
+}
+
+/** A run a session started in one of its children, as the parent knows it (RunView.children). */
+export interface ChildRunView {
+	sessionKey: string
+	agentId: string
+	runId: string
+	/** `queued` until its end is announced back (then the child's run status). */
+	status: string
+	usage: Usage | null
 }
 
 /** A channel's address for a reply: which channel, of what kind, and its own target (plain JSON). */
@@ -158,6 +186,8 @@ export interface RunView {
 	traceId: string | null
 	/** Client tool calls the run ended with, for the client to run (absent when none). */
 	clientToolCalls?: ToolCallPart[]
+	/** Runs this run started in child sessions (sessions_spawn, sessions_send); absent when none. */
+	children?: ChildRunView[]
 }
 
 export interface SubmitOutcome {

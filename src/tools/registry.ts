@@ -18,6 +18,7 @@ import type { Credential } from '../security/credentials'
 import { matchesPattern } from '../security/policy'
 import type { SessionRef } from '../security/subject'
 import type { ToolProfile, ToolsConfig } from './config'
+import type { SessionsPort } from './sessions'
 
 export type SideEffect = 'read' | 'write' | 'external' | 'exec'
 
@@ -52,6 +53,8 @@ export interface ToolContext extends SessionRef {
 	traceparent?: string | undefined
 	/** The agent's memory, bound to the run's tenant, agent and user (absent: no memory here). */
 	memory?: MemoryAccess | undefined
+	/** Other sessions of the tenant, for `group:sessions` tools (lane tools only; absent in jobs). */
+	sessions?: SessionsPort | undefined
 }
 
 /** JSON Schema of an object, as the model sees a tool's parameters. */

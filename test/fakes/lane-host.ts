@@ -6,6 +6,7 @@ import { env } from 'cloudflare:test'
 import { AgentConfig } from '../../src/agents/config'
 import type { AgentRunner, AgentSnapshot } from '../../src/agents/runner'
 import { agentRuntime } from '../../src/agents/runtime'
+import type { SubagentHost } from '../../src/automation/subagents/ports'
 import { chunkText } from '../../src/channels/chunk'
 import type { DeliveryResult, IndexRow, OutboundDelivery, ReplySink } from '../../src/lanes/host'
 import { Lane } from '../../src/lanes/lane'
@@ -135,6 +136,8 @@ export function laneOver(
 		toolbox?: Toolbox
 		/** Where metric points go (default: recorded in `points`). */
 		metrics?: MetricsSink
+		/** Other lanes and agents, for subagents (default: none). */
+		subagents?: SubagentHost
 	} = {},
 ): LaneHarness {
 	const logger = options.logger ?? silentLogger()
@@ -202,6 +205,7 @@ export function laneOver(
 			usage: { record() {} },
 			toolbox: options.toolbox ?? createToolbox(env, { logger, waitUntil }),
 			replies: sink,
+			...(options.subagents && { subagents: options.subagents }),
 			waitUntil,
 			logger,
 			metrics: options.metrics ?? { write: (point) => h.points.push(point) },

@@ -62,10 +62,21 @@ describe('tool selection (default deny)', () => {
 	})
 
 	it('a group no tool is in is still a valid entry and opens nothing', () => {
-		expect(visible({ allow: ['group:sessions'], deny: ['group:sessions'] })).toEqual([
-			'session_status',
-			'time_now',
-		])
+		expect(visible({ allow: ['group:messaging'] })).toEqual(['session_status', 'time_now'])
+	})
+
+	it('subagent tools (group:sessions) open only by allow or the full profile', () => {
+		const sessions = ['sessions_history', 'sessions_list', 'sessions_send', 'sessions_spawn']
+		for (const profile of ['minimal', 'messaging', 'coding']) {
+			expect(visible({ profile })).not.toEqual(expect.arrayContaining([sessions[0]]))
+		}
+		expect(visible({ allow: ['group:sessions'] })).toEqual(
+			['session_status', ...sessions, 'time_now'].sort(),
+		)
+		expect(visible({ profile: 'full' })).toEqual(expect.arrayContaining(sessions))
+		expect(visible({ allow: ['group:sessions'], deny: ['sessions_spawn'] })).not.toContain(
+			'sessions_spawn',
+		)
 	})
 
 	it('deny wins over the profile and over allow', () => {

@@ -80,8 +80,8 @@ export interface FrameContext {
 
 export function laneFrames(follow: FollowState, event: LaneEvent, c: FrameContext): Frame[] {
 	const { runs, now, aliasOf = (id: string) => id, sessionEvents = false } = c
-	// The outbox giving up a channel delivery is not part of the run's stream.
-	if (event.type === 'delivery.failed') return []
+	// The outbox giving up a channel delivery, and subagent bookkeeping, are not part of the run's stream.
+	if (event.type === 'delivery.failed' || event.type.startsWith('subagent.')) return []
 	if (!event.runId) {
 		return event.type === 'reset'
 			? [['sessions.changed', { sessionKey: follow.key, reason: 'reset', ts: event.ts }]]

@@ -1,6 +1,6 @@
-// Every built-in tool in one registry: lane tools (time, identity) and tool jobs (JavaScript,
-// workspace files and shell, the web, memory). A tool is one file here and one line in this list; an
-// agent sees the part its selection opens. Remote MCP tools join per agent (../mcp.ts).
+// Every built-in tool in one registry: lane tools (time, identity, memory, subagents) and tool
+// jobs (JavaScript, workspace files and shell, the web). A tool is one file here and one line in
+// this list; an agent sees the part its selection opens. Remote MCP tools join per agent (../mcp.ts).
 import { type AnyToolSpec, ToolRegistry } from '../registry'
 import { editFileTool } from './edit-file'
 import { execTool } from './exec'
@@ -9,6 +9,7 @@ import { MEMORY_TOOLS } from './memory'
 import { readFileTool } from './read-file'
 import { runJs } from './run-js'
 import { sessionStatus } from './session-status'
+import { sessionsHistory, sessionsList, sessionsSend, sessionsSpawn } from './sessions'
 import { timeNow } from './time-now'
 import { webFetch } from './web-fetch'
 import { writeFileTool } from './write-file'
@@ -24,6 +25,10 @@ const BUILTIN_TOOLS: readonly AnyToolSpec[] = [
 	editFileTool,
 	listFilesTool,
 	...MEMORY_TOOLS,
+	sessionsSpawn,
+	sessionsSend,
+	sessionsList,
+	sessionsHistory,
 ]
 
 let catalog: ToolRegistry | undefined

@@ -32,6 +32,9 @@ export type LaneEventType =
 	| 'approval.requested'
 	| 'approval.resolved'
 	| 'delivery.failed'
+	| 'subagent.spawned'
+	| 'subagent.announced'
+	| 'subagent.announce_failed'
 
 /** One frame of the session's event stream: `seq` grows by one per event and is never reused. */
 export interface LaneEvent {

@@ -113,6 +113,23 @@ export const RunSchema = z
 				description:
 					'Client tool calls the run ended with (OpenAI-style requests with `tools`), for the client to run; absent when none',
 			}),
+		children: z
+			.array(
+				z.object({
+					sessionKey: z.string(),
+					agentId: z.string(),
+					runId: z.string(),
+					status: z.string().openapi({
+						description: "`queued` until the child run's end is announced back, then its status",
+					}),
+					usage: Usage.nullable(),
+				}),
+			)
+			.optional()
+			.openapi({
+				description:
+					'Runs this run started in child sessions (sessions_spawn, sessions_send), with their usage once announced; absent when none',
+			}),
 	})
 	.openapi('Run')
 
