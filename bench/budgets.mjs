@@ -18,7 +18,7 @@ export function readBudgets(file) {
 /**
  * The figures of a run, by the names budgets use. A figure whose scenario did not run is NaN
  * (and fails its budget: a check is never passed by leaving a scenario out).
- * @param {{ results: Latency[], throughput: Throughput[], telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
+ * @param {{ results: Latency[], throughput: Throughput[], subagents?: Latency[], schedules?: { alarms: { p99: number }, schedules: { count: number, fired: number, twice: number, p99: number } } | null, telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
  * @returns {Record<string, number>}
  */
 export function figures(run) {
@@ -30,6 +30,8 @@ export function figures(run) {
 	const s = run.sessions
 	const channel = (/** @type {string} */ n) => run.channels?.results.find((r) => r.name === n)
 	const ttft = run.web?.ttft
+	const sub = (/** @type {string} */ n) => run.subagents?.find((r) => r.name === n)
+	const sched = run.schedules
 	return {
 		'turn.p50 / floor.p50': ratio(lat('turn')?.p50, lat('floor.append')?.p50),
 		'turn.p99 / floor.p99': ratio(lat('turn')?.p99, lat('floor.append')?.p99),
@@ -44,6 +46,16 @@ export function figures(run) {
 		'bundle.gzip KiB': run.cold?.find((c) => c.name === 'edgeclaw')?.gzipKiB ?? Number.NaN,
 		'web.ui gzip KiB': run.web?.payload?.gzipKiB ?? Number.NaN,
 		'turn.p50 telemetry on / off': run.telemetry?.p50Ratio ?? Number.NaN,
+		'subagent.announce.p50 / subagent.plain-turn.p50': ratio(
+			sub('subagent.announce')?.p50,
+			sub('subagent.plain-turn')?.p50,
+		),
+		'schedules not fired once': sched
+			? sched.schedules.count - sched.schedules.fired + sched.schedules.twice
+			: Number.NaN,
+		'schedule.p99 / (alarm.bare.p99 + 5 s)': sched
+			? sched.schedules.p99 / (sched.alarms.p99 + 5_000)
+			: Number.NaN,
 		'web.ttft.p50 / (1.2 × ws.ttft.p50 + 20 ms)': ratio(
 			ttft?.results.find((r) => r.name === 'web.ttft')?.p50,
 			ttft?.p50Limit,

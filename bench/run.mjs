@@ -13,7 +13,7 @@
 //   --only=a,b     only these latency scenarios (and their baselines); skips the other phases
 //   --rounds=N     interleaved rounds per latency scenario (the channels phase: N × per round)
 //   --only-phase=a,b  only these phases: cold, matrix, stream, throughput, soak, lane, fanout,
-//                  sessions, channels, web, telemetry, subagents
+//                  sessions, channels, web, telemetry, subagents, schedules
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -32,6 +32,7 @@ import { closedLoop, grid, measure, startProduct, startWorker, table } from './l
 import { latencyScenarios } from './matrix.mjs'
 import { peerClient, startPeer } from './peer.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
+import { schedulesScenario, schedulesTable } from './schedules.mjs'
 import { sessionsScenario, soakScenario } from './sessions.mjs'
 import { SUBAGENT_AGENT, subagentsScenario } from './subagents.mjs'
 import { summaryTable } from './summary.mjs'
@@ -50,7 +51,7 @@ const listFlag = (name) =>
 const only = listFlag('only')
 const rounds = Number(argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
 const PHASES =
-	'cold matrix stream throughput soak lane fanout sessions channels web telemetry subagents'.split(
+	'cold matrix stream throughput soak lane fanout sessions channels web telemetry subagents schedules'.split(
 		' ',
 	)
 const onlyPhases = listFlag('only-phase')
@@ -74,6 +75,7 @@ const sizes = quick
 			channels: { chats: 16 },
 			telemetry: { rounds: 40, perRound: 1, warmup: 5 },
 			subagents: { samples: 10, warmup: 2 },
+			schedules: { count: 100, leadS: 20 },
 			coldRuns: 1,
 		}
 	: {
@@ -88,6 +90,7 @@ const sizes = quick
 			// busy machine hits both instances alike: 2,000 turns each.
 			telemetry: { rounds: 2_000, perRound: 1, warmup: 50 },
 			subagents: { samples: 100, warmup: 10 },
+			schedules: { count: 1_000, leadS: 90 },
 			coldRuns: 3,
 		}
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
@@ -312,6 +315,20 @@ try {
 		phase('subagents')
 		subagents = await subagentsScenario({ url: product.url, headers: auth, ...sizes.subagents })
 	}
+	/** @type {Awaited<ReturnType<typeof schedulesScenario>> | null} */
+	let schedules = null
+	if (wants('schedules')) {
+		phase(
+			`schedules: ${sizes.schedules.count} bare alarms, then ${sizes.schedules.count} schedules, due together`,
+		)
+		schedules = await schedulesScenario({
+			url: product.url,
+			headers: auth,
+			floor: floor.url,
+			...sizes.schedules,
+			log: (text) => console.error(`  ${text}`),
+		})
+	}
 	const rssAtEnd = { edgeclaw: product.rss(), floor: floor.rss(), peer: peer.rss() }
 
 	const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
@@ -334,6 +351,12 @@ try {
 			`\nsubagents: spawn to announce vs one plain turn, offline model, one request in flight, ${sizes.subagents.samples} each (ms)\n`,
 		)
 		say(table(subagents))
+	}
+	if (schedules) {
+		say(
+			`\nschedules: ${sizes.schedules.count} due in the same second, lateness = fire − due (ms); alarm.bare = a bare Durable Object alarm, same run\n`,
+		)
+		say(schedulesTable(schedules))
 	}
 	if (web) say(webReport(web))
 	if (telemetry) say(telemetryReport(telemetry, sizes.telemetry))
@@ -383,7 +406,18 @@ try {
 
 	const verdicts = check(
 		readBudgets(join(root, 'bench/budgets.json')),
-		figures({ results, throughput, sessions, soak, cold, channels, web, telemetry }),
+		figures({
+			results,
+			throughput,
+			sessions,
+			soak,
+			cold,
+			channels,
+			web,
+			telemetry,
+			subagents,
+			schedules,
+		}),
 	)
 	say('\nbudgets (bench/budgets.json)\n')
 	say(verdictTable(verdicts))
@@ -410,6 +444,7 @@ try {
 				web,
 				telemetry,
 				subagents,
+				schedules,
 				cold,
 				rss: { start: rssAtStart, end: rssAtEnd },
 				budgets: verdicts,
@@ -431,6 +466,12 @@ try {
 	if (channels && channels.lost + channels.results.reduce((e, r) => e + r.errors, 0) > 0)
 		failed.push('channels')
 	for (const r of subagents) if (r.errors > 0) failed.push(r.name)
+	if (
+		schedules &&
+		(schedules.schedules.fired < schedules.schedules.count ||
+			schedules.alarms.fired < schedules.alarms.count)
+	)
+		failed.push('schedules')
 	if (web) failed.push(...webFailures(web))
 	if (failed.length > 0) {
 		console.error(`\nerrors in: ${failed.join(', ')}`)

@@ -1,117 +1,143 @@
-#!/usr/bin/env node
-// Alarm lateness of many schedules due in the same minute: starts the product under `wrangler dev`,
-// creates N `at` schedules (default 1,000) all due at the same second, waits until every one has
-// fired, and prints how late each fire was after its due time (p50/p90/p99/max), how many fired,
-// and whether any slot fired twice. Writes bench/results/schedules.json. Not in `npm test`.
-//   node bench/schedules.mjs [--count=1000] [--lead=90]   (lead: seconds from now to the due time)
-import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { grid, pool, quantile, startProduct } from './lib.mjs'
+// The `schedules` phase: how late many schedules due in the same second fire, against bare
+// Durable Object alarms due together in the same run (the floor's FloorAlarm: an alarm that only
+// records when it ran). First `count` bare alarms, then `count` `at` schedules of the product
+// (each fire reads its definition from D1, claims its slot and submits a turn to a fresh
+// session); both wait until every one has fired, then report lateness (fire − due) p50/p90/p99,
+// how many fired, and whether any fired twice.
+import { grid, pool, quantile } from './lib.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const flag = (/** @type {string} */ name, /** @type {number} */ fallback) =>
-	Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback)
-const count = flag('count', 1_000)
-const leadS = flag('lead', 90)
+/**
+ * @typedef {{ count: number, fired: number, twice: number, notOk: number, p50: number, p90: number, p99: number, max: number }} Lateness
+ */
 
-const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-schedules-'))
-const token = randomBytes(24).toString('base64url')
-const auth = { authorization: `Bearer ${token}` }
-const log = (/** @type {string} */ text) => console.error(`[${new Date().toISOString()}] ${text}`)
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms))
 
-mkdirSync(join(root, 'dist', 'web'), { recursive: true })
-const product = await startProduct({
-	cwd: root,
-	state,
-	vars: {
-		EDGECLAW_LOG_LEVEL: 'warn',
-		EDGECLAW_RATE_LIMITS: 'disabled',
-		EDGECLAW_ADMIN_TOKEN: token,
-	},
-})
-try {
-	const dueAt = Math.ceil((Date.now() + leadS * 1_000) / 1_000) * 1_000
-	log(`creating ${count} schedules due at ${new Date(dueAt).toISOString()}`)
-	await pool(count, 32, async (i) => {
-		const res = await fetch(`${product.url}/v1/schedules`, {
+/** @param {number[]} lateness @param {number} count @param {number} twice @param {number} notOk @returns {Lateness} */
+function summary(lateness, count, twice, notOk) {
+	const sorted = [...lateness].sort((a, b) => a - b)
+	return {
+		count,
+		fired: sorted.length,
+		twice,
+		notOk,
+		p50: quantile(sorted, 0.5),
+		p90: quantile(sorted, 0.9),
+		p99: quantile(sorted, 0.99),
+		max: sorted.at(-1) ?? Number.NaN,
+	}
+}
+
+/**
+ * Polls `look(i)` for every index not yet done until all are, or `deadline` passes.
+ * @template T
+ * @param {number} count @param {number} deadline
+ * @param {(i: number) => Promise<T | undefined>} look
+ * @param {(text: string) => void} log
+ * @returns {Promise<Map<number, T>>}
+ */
+async function until(count, deadline, look, log) {
+	/** @type {Map<number, T>} */
+	const done = new Map()
+	while (done.size < count && Date.now() < deadline) {
+		await sleep(1_000)
+		const open = Array.from({ length: count }, (_, i) => i).filter((i) => !done.has(i))
+		await pool(open.length, 32, async (k) => {
+			const i = /** @type {number} */ (open[k])
+			const seen = await look(i)
+			if (seen !== undefined) done.set(i, seen)
+		})
+		log(`${done.size} of ${count} fired`)
+	}
+	return done
+}
+
+/**
+ * @param {{ url: string, headers: Record<string, string>, floor: string, count: number, leadS: number, log: (text: string) => void }} o
+ * @returns {Promise<{ alarms: Lateness, schedules: Lateness }>}
+ */
+export async function schedulesScenario(o) {
+	const tag = Date.now().toString(36)
+
+	// The floor: bare alarms, all due at one second.
+	const alarmDue = Math.ceil((Date.now() + 15_000) / 1_000) * 1_000
+	await pool(o.count, 32, async (i) => {
+		const res = await fetch(`${o.floor}/alarms/${tag}-${i}?at=${alarmDue}`, { method: 'POST' })
+		if (res.status !== 204) throw new Error(`floor alarm ${i}: ${res.status}`)
+	})
+	if (Date.now() >= alarmDue) throw new Error('arming the floor alarms took longer than 15 s')
+	while (Date.now() < alarmDue) await sleep(500)
+	const alarms = await until(
+		o.count,
+		alarmDue + 5 * 60_000,
+		async (i) => {
+			const res = await fetch(`${o.floor}/alarms/${tag}-${i}`)
+			const state = /** @type {{ fired: number[] }} */ (await res.json())
+			return state.fired.length > 0 ? state.fired : undefined
+		},
+		o.log,
+	)
+
+	// The product: `at` schedules, all due at one second, each fire a turn in a fresh session.
+	const dueAt = Math.ceil((Date.now() + o.leadS * 1_000) / 1_000) * 1_000
+	const json = { ...o.headers, 'content-type': 'application/json' }
+	await pool(o.count, 32, async (i) => {
+		const res = await fetch(`${o.url}/v1/schedules`, {
 			method: 'POST',
-			headers: { ...auth, 'content-type': 'application/json' },
+			headers: json,
 			body: JSON.stringify({
-				id: `bench-${i}`,
+				id: `bench-${tag}-${i}`,
 				schedule: { kind: 'at', at: new Date(dueAt).toISOString() },
 				target: { agentId: 'main', session: 'isolated', message: `tick ${i}` },
 			}),
 		})
-		if (res.status !== 201) throw new Error(`create bench-${i}: ${res.status} ${await res.text()}`)
+		if (res.status !== 201) throw new Error(`schedule ${i}: ${res.status} ${await res.text()}`)
 		await res.arrayBuffer()
 	})
-	if (Date.now() >= dueAt) throw new Error('creating took longer than the lead; raise --lead')
-	log('waiting for every schedule to fire')
-	/** @type {Map<number, { status: string, firedAt: number }[]>} */
-	const fired = new Map()
-	const deadline = dueAt + 5 * 60_000
-	while (fired.size < count && Date.now() < deadline) {
-		await new Promise((r) => setTimeout(r, 2_000))
-		if (Date.now() < dueAt) continue
-		const open = Array.from({ length: count }, (_, i) => i).filter((i) => !fired.has(i))
-		await pool(open.length, 32, async (k) => {
-			const i = /** @type {number} */ (open[k])
-			const res = await fetch(`${product.url}/v1/schedules/bench-${i}/runs`, { headers: auth })
+	if (Date.now() >= dueAt) throw new Error('creating the schedules took longer than the lead')
+	while (Date.now() < dueAt) await sleep(1_000)
+	const fired = await until(
+		o.count,
+		dueAt + 5 * 60_000,
+		async (i) => {
+			const res = await fetch(`${o.url}/v1/schedules/bench-${tag}-${i}/runs`, {
+				headers: o.headers,
+			})
 			const page = /** @type {{ runs: { status: string, firedAt: string }[] }} */ (await res.json())
-			const done = page.runs.filter((r) => r.status !== 'queued')
-			if (done.length > 0)
-				fired.set(
-					i,
-					page.runs.map((r) => ({ status: r.status, firedAt: Date.parse(r.firedAt) })),
-				)
-		})
-		log(`${fired.size} of ${count} fired`)
-	}
-	const lateness = [...fired.values()]
-		.map((runs) => /** @type {{ firedAt: number }} */ (runs[0]).firedAt - dueAt)
-		.sort((a, b) => a - b)
-	const twice = [...fired.values()].filter((runs) => runs.length > 1).length
-	const failed = [...fired.values()].filter((runs) => runs.some((r) => r.status !== 'ok')).length
-	const result = {
-		count,
-		fired: fired.size,
-		firedTwice: twice,
-		notOk: failed,
-		latenessMs: {
-			p50: quantile(lateness, 0.5),
-			p90: quantile(lateness, 0.9),
-			p99: quantile(lateness, 0.99),
-			max: lateness.at(-1) ?? Number.NaN,
+			return page.runs.some((r) => r.status !== 'queued') ? page.runs : undefined
 		},
-	}
-	console.log(
-		grid(
-			['schedules', 'fired', 'fired twice', 'not ok', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
-			[
-				[
-					String(count),
-					String(result.fired),
-					String(twice),
-					String(failed),
-					...[
-						result.latenessMs.p50,
-						result.latenessMs.p90,
-						result.latenessMs.p99,
-						result.latenessMs.max,
-					].map((v) => v.toFixed(0)),
-				],
-			],
+		o.log,
+	)
+	const runs = [...fired.values()]
+	return {
+		alarms: summary(
+			[...alarms.values()].map((f) => /** @type {number} */ (f[0]) - alarmDue),
+			o.count,
+			[...alarms.values()].filter((f) => f.length > 1).length,
+			0,
 		),
+		schedules: summary(
+			runs.map((r) => Date.parse(/** @type {{ firedAt: string }} */ (r.at(-1)).firedAt) - dueAt),
+			o.count,
+			runs.filter((r) => r.length > 1).length,
+			runs.filter((r) => r.some((x) => x.status !== 'ok')).length,
+		),
+	}
+}
+
+/** @param {{ alarms: Lateness, schedules: Lateness }} r */
+export function schedulesTable(r) {
+	return grid(
+		['scenario', 'due', 'fired', 'twice', 'not ok', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+		/** @type {const} */ ([
+			['alarm.bare', r.alarms],
+			['schedule.at', r.schedules],
+		]).map(([name, l]) => [
+			name,
+			String(l.count),
+			String(l.fired),
+			String(l.twice),
+			String(l.notOk),
+			...[l.p50, l.p90, l.p99, l.max].map((v) => v.toFixed(0)),
+		]),
 	)
-	writeFileSync(
-		join(root, 'bench/results/schedules.json'),
-		`${JSON.stringify(result, null, '\t')}\n`,
-	)
-	if (result.fired < count || twice > 0) process.exitCode = 1
-} finally {
-	await product.stop()
-	rmSync(state, { recursive: true, force: true })
 }

@@ -19,6 +19,7 @@ export { FloorToolLane } from './tools'
 
 interface FloorEnv extends ToolsEnv {
 	FLOOR: DurableObjectNamespace<FloorLane>
+	FLOOR_ALARM: DurableObjectNamespace<FloorAlarm>
 	MODEL_HEALTH: DurableObjectNamespace
 }
 
@@ -37,6 +38,32 @@ export class FloorLane extends DurableObject<FloorEnv> {
 	}
 }
 
+/**
+ * The floor of a schedule's fire: a bare Durable Object alarm set for a time, which records when
+ * it ran (no D1, no turn). Many due at the same instant show the runtime's own alarm lateness.
+ */
+export class FloorAlarm extends DurableObject<FloorEnv> {
+	async arm(at: number): Promise<void> {
+		await this.ctx.storage.put('due', at)
+		await this.ctx.storage.setAlarm(at)
+	}
+
+	async alarm(): Promise<void> {
+		await this.ctx.storage.put('fired', [
+			...((await this.ctx.storage.get<number[]>('fired')) ?? []),
+			Date.now(),
+		])
+	}
+
+	async fired(): Promise<{ due: number | null; fired: number[] }> {
+		const [due, fired] = await Promise.all([
+			this.ctx.storage.get<number>('due'),
+			this.ctx.storage.get<number[]>('fired'),
+		])
+		return { due: due ?? null, fired: fired ?? [] }
+	}
+}
+
 const app = new Hono<{ Bindings: FloorEnv }>()
 app.get('/bare', (c) => c.json({ status: 'ok' }))
 app.post('/append/:lane', async (c) => {
@@ -44,6 +71,13 @@ app.post('/append/:lane', async (c) => {
 	return c.json({ seq })
 })
 app.route('/', toolRoutes)
+app.post('/alarms/:id', async (c) => {
+	await c.env.FLOOR_ALARM.getByName(c.req.param('id')).arm(Number(c.req.query('at')))
+	return c.body(null, 204)
+})
+app.get('/alarms/:id', async (c) =>
+	c.json(await c.env.FLOOR_ALARM.getByName(c.req.param('id')).fired()),
+)
 
 // ── one model step: raw provider call vs. the agent loop ─────────────────────────────────────
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { guardedFetchFor, postSigned } from '../../src/automation/schedules/delivery'
 import { verifyStandardWebhook } from '../../src/security/standard-webhooks'
 import { admin, eventually } from '../helpers'
-import { tenant } from '../security/helpers'
+import { as, key, tenant } from '../security/helpers'
 import { armAndTick, createSchedule, inTimer, runsOf, T0 } from './schedule-setup'
 
 const TENANT = 'sched-out'
@@ -232,5 +232,33 @@ describe('budgets', () => {
 		const runs = await armAndTick('sched-budget', 'broke', T0 + 1_000, [T0 + MIN + 500])
 		expect(runs.map((r) => [r.status, r.laneRunId])).toEqual([['failed', null]])
 		expect(runs[0]?.error).toMatch(/daily token budget/)
+	})
+})
+
+describe('the credential a schedule acts for', () => {
+	it('a fire after the writing key was revoked is a failed run, with no turn', async () => {
+		await tenant('sched-revoked')
+		const operator = await key('sched-revoked', 'operator')
+		const created = await as(operator.secret, '/v1/schedules', {
+			method: 'POST',
+			json: every('orphan', {}),
+		})
+		expect(created.status).toBe(201)
+		// While the key lives, its slot fires a turn.
+		const first = await armAndTick('sched-revoked', 'orphan', T0 + 1_000, [T0 + MIN + 500])
+		expect(first.map((r) => r.status)).not.toContain('failed')
+		expect(first[0]?.laneRunId).toBeTruthy()
+		const revoked = await admin(`/v1/keys/${operator.id}`, {
+			method: 'DELETE',
+			headers: { 'x-edgeclaw-tenant': 'sched-revoked' },
+		})
+		expect(revoked.status).toBeLessThan(300)
+		const clock = { now: T0 + 2 * MIN + 500 }
+		await inTimer('sched-revoked', 'orphan', clock, (logic) => logic.tick())
+		const runs = await runsOf('sched-revoked', 'orphan')
+		const last = runs.at(-1)
+		expect(last?.status).toBe('failed')
+		expect(last?.laneRunId).toBeNull()
+		expect(last?.error).toMatch(new RegExp(`key:${operator.id} it acts for was revoked`))
 	})
 })

@@ -3,7 +3,9 @@
 // budget, then the lane's own `send` — the same RPC every front door uses, so the tenant gate,
 // queue modes and idempotency apply as they do to any message.
 import { resolveAgent } from '../../agents/lookup'
-import { database } from '../../db/client'
+import { type Db, database } from '../../db/client'
+import { findDevice } from '../../db/devices'
+import { findKey } from '../../db/keys'
 import { tenantState } from '../../db/tenants'
 import { cachedTokensUsed, utcDay } from '../../db/usage'
 import { laneName } from '../../lanes/name'
@@ -45,6 +47,8 @@ export async function submitTurn(
 	}
 	const tenant = state.limits
 	if (!agent) return { ok: false, error: `agent ${agentId} does not exist`, permanent: true }
+	const revoked = await credentialGone(db, req.subject, Date.now())
+	if (revoked) return { ok: false, error: revoked, permanent: true }
 	if (tenant.dailyTokenBudget !== null) {
 		const used = await cachedTokensUsed(db, tenantId, utcDay(Date.now()))
 		if (used >= tenant.dailyTokenBudget) {
@@ -76,6 +80,33 @@ export async function submitTurn(
 	}
 	const { run, final } = result.value
 	return { ok: true, runId: run.runId, ...(final && isFinished(final.status) && { final }) }
+}
+
+/**
+ * Why the credential a turn acts for no longer holds (revoked or expired key, unpaired device),
+ * or undefined while it does: automation acts for whoever wrote it, never for longer than their
+ * credential lives. A JWT's subject is not checkable here (its token is not stored); the
+ * platform admin and channel senders have no credential row.
+ */
+export async function credentialGone(
+	db: Db,
+	subject: ToolSubject,
+	now: number,
+): Promise<string | undefined> {
+	if (subject.kind === 'api-key') {
+		const key = await findKey(db, subject.id)
+		if (!key || key.tenantId !== subject.tenantId)
+			return `the API key key:${subject.id} it acts for no longer exists`
+		if (key.revokedAt) return `the API key key:${subject.id} it acts for was revoked`
+		if (key.expiresAt && key.expiresAt.getTime() <= now)
+			return `the API key key:${subject.id} it acts for has expired`
+	}
+	if (subject.kind === 'device') {
+		const device = await findDevice(db, subject.id)
+		if (!device || device.tenantId !== subject.tenantId || device.status !== 'paired')
+			return `the device device:${subject.id} it acts for is no longer paired`
+	}
+	return undefined
 }
 
 /** The run once it ended within `waitMs`; undefined while it still runs. */
