@@ -34,6 +34,8 @@ const VIEWER = [
 	'me:read',
 	'memory:read',
 	'metrics:read',
+	'schedules:list',
+	'schedules:read',
 	'sessions:export',
 	'sessions:list',
 	'sessions:read',
