@@ -1,6 +1,7 @@
 // Alert rules as pure decisions: defaults and overrides from the tenant settings, each rule's
 // value, and episodes that open once, stay open while the condition lasts and close once it has
 // clearly cleared (hysteresis) — never one change per failing request or per tick.
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { TenantSettings, TenantSettingsPatch } from '../../src/db/tenant-settings'
 import { ALERT_DEFAULTS, type RuleConfig, rulesOf } from '../../src/observability/alert-settings'
@@ -225,5 +226,25 @@ describe('episodes', () => {
 		const off = rulesOf({ failingSchedules: { enabled: false } })
 		expect(tick({ failingSchedules: 5 }, 8, off).map((c) => c.kind)).toEqual(['resolve'])
 		expect(tick({ failingSchedules: 5 }, 9, off)).toEqual([])
+	})
+
+	it('failing schedules: open exactly while any fails, one raise per stretch (property)', () => {
+		fc.assert(
+			fc.property(fc.array(fc.nat({ max: 4 }), { maxLength: 40 }), (counts) => {
+				open = []
+				let raises = 0
+				let before = 0
+				counts.forEach((n, i) => {
+					const changes = tick({ failingSchedules: n }, i)
+					raises += changes.filter((c) => c.kind === 'raise').length
+					// At most one change a tick, and only where the condition starts or ends.
+					expect(changes.length).toBe(Number((before === 0) !== (n === 0)))
+					expect(open.map((e) => e.rule)).toEqual(n > 0 ? ['failing_schedules'] : [])
+					before = n
+				})
+				const stretches = counts.filter((n, i) => n > 0 && (counts[i - 1] ?? 0) === 0).length
+				expect(raises).toBe(stretches)
+			}),
+		)
 	})
 })
