@@ -9180,7 +9180,7 @@ export interface components {
             openedAt: number;
             resolvedAt: number | null;
             /** @enum {string} */
-            rule: "error_rate" | "latency_p95" | "stuck_lanes" | "failed_deliveries" | "budget";
+            rule: "error_rate" | "latency_p95" | "stuck_lanes" | "failed_deliveries" | "budget" | "failing_schedules";
             /** @enum {string} */
             status: "open" | "resolved";
             threshold: number;
@@ -10812,6 +10812,10 @@ export interface components {
                         enabled?: boolean;
                         threshold?: number;
                     };
+                    failingSchedules?: {
+                        enabled?: boolean;
+                        threshold?: number;
+                    };
                     latencyP95?: {
                         enabled?: boolean;
                         minRuns?: number;
@@ -10956,6 +10960,10 @@ export interface components {
                         threshold?: number | null;
                     } | null;
                     failedDeliveries?: {
+                        enabled?: boolean | null;
+                        threshold?: number | null;
+                    } | null;
+                    failingSchedules?: {
                         enabled?: boolean | null;
                         threshold?: number | null;
                     } | null;

@@ -1,12 +1,12 @@
 // Alerts in D1: what the schedule reads to judge tenants (only those with recent rollups, a stuck
-// lane or an alert episode to look after, so idle tenants cost nothing) and the episodes it keeps
+// lane, a failing schedule or an alert episode to look after, so idle tenants cost nothing) and the episodes it keeps
 // in `alert_episodes` — opened and resolved at most once each, whatever runs at the same time.
 import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm'
-import { NO_FACTS, type TenantFacts } from '../observability/alerts'
+import { FAILING_STREAK, NO_FACTS, type TenantFacts } from '../observability/alerts'
 import type { Db } from './client'
 import { HIST_COLUMNS } from './metrics'
 import { alertEpisodes, metricsMinute } from './observability-schema'
-import { sessions, tenants, usageDaily } from './schema'
+import { schedules, sessions, tenants, usageDaily } from './schema'
 import { readSettings, type TenantSettings } from './tenant-settings'
 
 export type AlertEpisodeRow = typeof alertEpisodes.$inferSelect
@@ -32,8 +32,8 @@ export interface TenantToJudge {
 
 /**
  * Every tenant with something to judge: rollup rows of requests or runs since `since.recent`,
- * deliveries given up since `since.deliveries`, a stuck lane, or an episode open or with a
- * notification pending. Tenants that no longer exist are left out.
+ * deliveries given up since `since.deliveries`, a stuck lane, a failing schedule, or an episode
+ * open or with a notification pending. Tenants that no longer exist are left out.
  */
 export async function tenantsToJudge(
 	db: Db,
@@ -41,7 +41,7 @@ export async function tenantsToJudge(
 	day: string,
 ): Promise<TenantToJudge[]> {
 	const hist = Object.fromEntries(HIST_COLUMNS.map((c, i) => [`h${i}`, sql<number>`sum(${c})`]))
-	const [recent, failed, stuck, watched] = await Promise.all([
+	const [recent, failed, stuck, failing, watched] = await Promise.all([
 		db
 			.select({
 				tenantId: metricsMinute.tenantId,
@@ -74,6 +74,7 @@ export async function tenantsToJudge(
 			.from(sessions)
 			.where(isNotNull(sessions.stuckSince))
 			.groupBy(sessions.tenantId),
+		failingSchedules(db),
 		// Small: one row per episode, resolved ones pruned after EPISODE_RETENTION_MS.
 		db
 			.select()
@@ -102,6 +103,7 @@ export async function tenantsToJudge(
 	}
 	for (const row of failed) of(row.tenantId).failedDeliveries = Number(row.n)
 	for (const row of stuck) of(row.tenantId).stuckLanes = Number(row.n)
+	for (const row of failing) of(row.tenantId).failingSchedules = Number(row.n)
 	for (const e of watched) of(e.tenantId)
 	const ids = [...facts.keys()]
 	const [rows, used] = await Promise.all([
@@ -131,6 +133,26 @@ export async function tenantsToJudge(
 		const episodes = watched.filter((e) => e.tenantId === t.id)
 		return { tenantId: t.id, settings, facts: f, episodes }
 	})
+}
+
+/**
+ * The failing schedules of every tenant that has one (FAILING_STREAK failures or more in a row):
+ * those on, and those the scheduler turned off for failing (`disabled_reason` set; turning one on
+ * again clears it and the streak). One grouped read of the partial index
+ * `schedules_failing_idx`, which holds only the rows with such a streak: the bound is written into
+ * the statement, not bound as a parameter, so SQLite sees that the query implies the index's WHERE.
+ */
+export function failingSchedules(db: Db) {
+	return db
+		.select({ tenantId: schedules.tenantId, n: sql<number>`count(*)` })
+		.from(schedules)
+		.where(
+			and(
+				sql`${schedules.consecutiveFailures} >= ${sql.raw(String(FAILING_STREAK))}`,
+				or(eq(schedules.enabled, true), isNotNull(schedules.disabledReason)),
+			),
+		)
+		.groupBy(schedules.tenantId)
 }
 
 /**

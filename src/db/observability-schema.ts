@@ -66,7 +66,7 @@ export const alertEpisodes = sqliteTable(
 			.notNull()
 			.references(() => tenants.id, { onDelete: 'cascade' }),
 		id: text('id').notNull(),
-		/** `error_rate`, `latency_p95`, `stuck_lanes`, `failed_deliveries`, `budget`. */
+		/** One of ALERT_RULES: `error_rate`, `latency_p95`, `stuck_lanes`, …, `failing_schedules`. */
 		rule: text('rule').notNull(),
 		status: text('status', { enum: ['open', 'resolved'] }).notNull(),
 		/** The value that crossed the threshold, and the threshold, in the rule's unit. */

@@ -451,6 +451,9 @@ export const schedules = sqliteTable(
 			foreignColumns: [agents.tenantId, agents.id],
 		}).onDelete('cascade'),
 		index('schedules_tenant_agent_idx').on(t.tenantId, t.agentId),
+		// The alert evaluation's read of failing schedules (src/db/alerts.ts `failingSchedules`):
+		// only rows with a failure streak (FAILING_STREAK), a handful, are in it.
+		index('schedules_failing_idx').on(t.tenantId).where(sql`consecutive_failures >= 2`),
 	],
 )
 

@@ -10,12 +10,13 @@ export const ALERT_RULES = [
 	'stuck_lanes',
 	'failed_deliveries',
 	'budget',
+	'failing_schedules',
 ] as const
 export type AlertRule = (typeof ALERT_RULES)[number]
 
 /**
  * Every rule's defaults, in the rule's unit: error rate and budget use as fractions (0.05 = 5 %),
- * latency in ms, stuck lanes and failed deliveries as counts. `min` is the sample below which a
+ * latency in ms, stuck lanes, failed deliveries and failing schedules as counts. `min` is the sample below which a
  * rule does not judge (requests for the error rate, runs for latency).
  */
 export const ALERT_DEFAULTS = {
@@ -24,6 +25,7 @@ export const ALERT_DEFAULTS = {
 	stuck_lanes: { threshold: 1, min: 0 },
 	failed_deliveries: { threshold: 1, min: 0 },
 	budget: { threshold: 0.8, min: 0 },
+	failing_schedules: { threshold: 1, min: 0 },
 } as const satisfies Record<AlertRule, { threshold: number; min: number }>
 
 /** The settings key of each rule (camelCase, like every tenant setting). */
@@ -33,6 +35,7 @@ const SETTINGS_KEY = {
 	stuck_lanes: 'stuckLanes',
 	failed_deliveries: 'failedDeliveries',
 	budget: 'budget',
+	failing_schedules: 'failingSchedules',
 } as const satisfies Record<AlertRule, string>
 
 const enabled = z.boolean()
@@ -45,6 +48,7 @@ const RULE_FIELDS = {
 	stuckLanes: { enabled, threshold: count(1_000_000) },
 	failedDeliveries: { enabled, threshold: count(1_000_000) },
 	budget: { enabled, threshold: z.number().gt(0).max(1) },
+	failingSchedules: { enabled, threshold: count(1_000_000) },
 }
 
 const SecretRef = z

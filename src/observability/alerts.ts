@@ -1,5 +1,5 @@
 // Alert rules as pure decisions: from what the schedule measured for a tenant (the per-minute
-// rollups, the sessions index, the day's usage) and the episodes already open, which episodes
+// rollups, the sessions index, the day's usage, the schedules' failure streaks) and the episodes already open, which episodes
 // open and which close. An episode opens once when its rule crosses the threshold and closes once
 // the value is clearly back under it (a 10 % hysteresis), so a flapping value never floods.
 import type { AlertRule, RuleConfig } from './alert-settings'
@@ -9,6 +9,11 @@ import { quantileOf } from './rollups'
 export const RECENT_WINDOW_MS = 5 * 60_000
 /** Failed deliveries are counted over the last 15 minutes. */
 export const DELIVERY_WINDOW_MS = 15 * 60_000
+/**
+ * Failures in a row that make a schedule count for `failing_schedules`: the streak at which the
+ * schedule's own alert goes out (ALERT_AFTER in src/automation/schedules/outcomes.ts).
+ */
+export const FAILING_STREAK = 2
 /** An open episode closes once its value is below threshold × (1 − HYSTERESIS). */
 export const HYSTERESIS = 0.1
 
@@ -27,6 +32,11 @@ export interface TenantFacts {
 	/** Input + output tokens used today (UTC) and the daily budget (null: none). */
 	tokensToday: number
 	dailyTokenBudget: number | null
+	/**
+	 * The tenant's schedules failing FAILING_STREAK or more times in a row: those still on, and
+	 * those the scheduler turned off for it until someone turns them on again or deletes them.
+	 */
+	failingSchedules: number
 }
 
 export const NO_FACTS: TenantFacts = {
@@ -38,6 +48,7 @@ export const NO_FACTS: TenantFacts = {
 	stuckLanes: 0,
 	tokensToday: 0,
 	dailyTokenBudget: null,
+	failingSchedules: 0,
 }
 
 /** An episode as the decisions see it. */
@@ -69,6 +80,8 @@ export function ruleValue(config: RuleConfig, f: TenantFacts): number | null {
 			return f.failedDeliveries
 		case 'budget':
 			return f.dailyTokenBudget ? f.tokensToday / f.dailyTokenBudget : null
+		case 'failing_schedules':
+			return f.failingSchedules
 	}
 }
 

@@ -59,6 +59,7 @@ describe('D1 schema', () => {
 			'metrics_minute_age_idx',
 			'metrics_minute_kind_idx',
 			'policies_tenant_priority_idx',
+			'schedules_failing_idx',
 			'schedules_tenant_agent_idx',
 			'sessions_queued_idx',
 			'sessions_stuck_idx',

@@ -1,6 +1,7 @@
 // Alert rules as pure decisions: defaults and overrides from the tenant settings, each rule's
 // value, and episodes that open once, stay open while the condition lasts and close once it has
 // clearly cleared (hysteresis) — never one change per failing request or per tick.
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { TenantSettings, TenantSettingsPatch } from '../../src/db/tenant-settings'
 import { ALERT_DEFAULTS, type RuleConfig, rulesOf } from '../../src/observability/alert-settings'
@@ -34,6 +35,7 @@ describe('alert settings', () => {
 			{ rule: 'stuck_lanes', enabled: true, threshold: 1, min: 0 },
 			{ rule: 'failed_deliveries', enabled: true, threshold: 1, min: 0 },
 			{ rule: 'budget', enabled: true, threshold: 0.8, min: 0 },
+			{ rule: 'failing_schedules', enabled: true, threshold: 1, min: 0 },
 		])
 		expect(ALERT_DEFAULTS.error_rate.threshold).toBe(0.05)
 	})
@@ -66,6 +68,19 @@ describe('alert settings', () => {
 			{ alerts: { paging: true } },
 		]
 		for (const settings of bad) expect(TenantSettings.safeParse(settings).success).toBe(false)
+		expect(
+			TenantSettings.safeParse({ alerts: { failingSchedules: { enabled: false, threshold: 3 } } })
+				.success,
+		).toBe(true)
+		for (const failingSchedules of [{ threshold: 0 }, { threshold: 1.5 }, { minRuns: 2 }]) {
+			expect(TenantSettings.safeParse({ alerts: { failingSchedules } }).success).toBe(false)
+		}
+		expect(rule('failing_schedules', rulesOf({ failingSchedules: { threshold: 3 } }))).toEqual({
+			rule: 'failing_schedules',
+			enabled: true,
+			threshold: 3,
+			min: 0,
+		})
 		const patch = { alerts: { webhook: null, errorRate: { threshold: null }, enabled: false } }
 		expect(TenantSettingsPatch.safeParse(patch).success).toBe(true)
 		expect(TenantSettingsPatch.safeParse({ alerts: { errorRate: { min: 1 } } }).success).toBe(false)
@@ -91,6 +106,14 @@ describe('rule values', () => {
 		expect(ruleValue(r, facts({ tokensToday: 900 }))).toBeNull()
 		expect(ruleValue(r, facts({ tokensToday: 900, dailyTokenBudget: 1_000 }))).toBe(0.9)
 		expect(ruleValue(r, facts({ tokensToday: 5, dailyTokenBudget: 0 }))).toBeNull()
+	})
+
+	it('failing schedules: the count, judged always (0 without any)', () => {
+		const r = rule('failing_schedules')
+		expect(ruleValue(r, NO_FACTS)).toBe(0)
+		expect(ruleValue(r, facts({ failingSchedules: 3 }))).toBe(3)
+		// Other facts do not move it: no traffic at all still judges it.
+		expect(ruleValue(r, facts({ failingSchedules: 1, requests: 0, runs: 0 }))).toBe(1)
 	})
 })
 
@@ -176,5 +199,52 @@ describe('episodes', () => {
 			}),
 		])
 		expect(open.map((e) => e.rule)).toEqual(['stuck_lanes'])
+	})
+
+	it('failing schedules: one episode while any fails, closed when none does', () => {
+		open = []
+		expect(tick({ failingSchedules: 0 }, 1)).toEqual([])
+		expect(tick({ failingSchedules: 1 }, 2)).toEqual([
+			{ kind: 'raise', rule: 'failing_schedules', value: 1, threshold: 1 },
+		])
+		// More schedules failing, or fewer but still some: the same episode, nothing raised.
+		expect(tick({ failingSchedules: 4 }, 3)).toEqual([])
+		expect(tick({ failingSchedules: 1 }, 4)).toEqual([])
+		expect(open.map((e) => e.id)).toEqual(['failing_schedules-2'])
+		expect(tick({ failingSchedules: 0 }, 5)).toEqual([
+			expect.objectContaining({
+				kind: 'resolve',
+				value: 0,
+				episode: expect.objectContaining({ id: 'failing_schedules-2' }),
+			}),
+		])
+		expect(open).toEqual([])
+		// A higher threshold: one failing schedule is not enough; switched off, an episode closes.
+		const three = rulesOf({ failingSchedules: { threshold: 3 } })
+		expect(tick({ failingSchedules: 2 }, 6, three)).toEqual([])
+		expect(tick({ failingSchedules: 3 }, 7, three).map((c) => c.kind)).toEqual(['raise'])
+		const off = rulesOf({ failingSchedules: { enabled: false } })
+		expect(tick({ failingSchedules: 5 }, 8, off).map((c) => c.kind)).toEqual(['resolve'])
+		expect(tick({ failingSchedules: 5 }, 9, off)).toEqual([])
+	})
+
+	it('failing schedules: open exactly while any fails, one raise per stretch (property)', () => {
+		fc.assert(
+			fc.property(fc.array(fc.nat({ max: 4 }), { maxLength: 40 }), (counts) => {
+				open = []
+				let raises = 0
+				let before = 0
+				counts.forEach((n, i) => {
+					const changes = tick({ failingSchedules: n }, i)
+					raises += changes.filter((c) => c.kind === 'raise').length
+					// At most one change a tick, and only where the condition starts or ends.
+					expect(changes.length).toBe(Number((before === 0) !== (n === 0)))
+					expect(open.map((e) => e.rule)).toEqual(n > 0 ? ['failing_schedules'] : [])
+					before = n
+				})
+				const stretches = counts.filter((n, i) => n > 0 && (counts[i - 1] ?? 0) === 0).length
+				expect(raises).toBe(stretches)
+			}),
+		)
 	})
 })

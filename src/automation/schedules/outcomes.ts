@@ -6,13 +6,17 @@ import { database } from '../../db/client'
 import { credentialsFromEnv } from '../../db/credentials'
 import { recordScheduleOutcome, reportTimer, type ScheduleRow } from '../../db/schedules'
 import type { ReplyRoute, RunView } from '../../lanes/types'
+import { FAILING_STREAK } from '../../observability/alerts'
 import { guardedFetchFor, openSigningSecret, postSigned, secretSlot } from './delivery'
 import type { DeliveryState, ScheduleRun } from './ledger'
 import type { ScheduleDefinition } from './spec'
 import type { TimerDeps } from './timer'
 
-/** Failures in a row that raise an alert, and that turn the schedule off. */
-export const ALERT_AFTER = 2
+/**
+ * Failures in a row that raise an alert (the schedule counts for the tenant's `failing_schedules`
+ * rule from there), and that turn the schedule off.
+ */
+export const ALERT_AFTER = FAILING_STREAK
 export const DISABLE_AFTER = 10
 
 export interface Outcome {

@@ -1,0 +1,1 @@
+CREATE INDEX `schedules_failing_idx` ON `schedules` (`tenant_id`) WHERE consecutive_failures >= 2;
