@@ -9,6 +9,8 @@ export const ACK_MAX_CHARS = 300
 /** Whitespace, punctuation and markup around the token (`**HEARTBEAT_OK**.`, `<b>…</b>`). */
 const EDGE = /[\s\p{P}\p{S}]/u
 const WORD = /[\p{L}\p{N}_]/u
+/** Simple HTML tags (`<b>`, `</strong>`), dropped before the token is looked for. */
+const TAG = /<\/?[A-Za-z][A-Za-z0-9]{0,10}>/g
 
 const isEdge = (ch: string | undefined): boolean => ch !== undefined && EDGE.test(ch)
 const isWord = (ch: string | undefined): boolean => ch !== undefined && WORD.test(ch)
@@ -47,7 +49,8 @@ function trimEdges(text: string): string {
  * left once it (and the punctuation around it) is stripped is at most `maxChars` characters.
  */
 export function isHeartbeatAck(text: string, maxChars = ACK_MAX_CHARS): boolean {
-	for (const rest of [afterLeadingToken(text), beforeTrailingToken(text)]) {
+	const plain = text.replace(TAG, '')
+	for (const rest of [afterLeadingToken(plain), beforeTrailingToken(plain)]) {
 		if (rest !== undefined && [...trimEdges(rest)].length <= maxChars) return true
 	}
 	return false
