@@ -70,6 +70,16 @@ const personWroteAt = (agentId: string, at: number) =>
 
 const HOOK = { type: 'webhook', url: 'https://hooks.example.com/beat' }
 
+const asTenant = (path: string) => admin(path, { headers: { 'x-edgeclaw-tenant': TENANT } })
+
+/** The session's transcript as `role: text` lines. */
+const transcriptOf = async (agentId: string, sessionKey = 'main'): Promise<string[]> => {
+	const res = await asTenant(`/v1/sessions/${sessionKey}/messages?agent=${agentId}&limit=500`)
+	expect(res.status).toBe(200)
+	const page = (await res.json()) as { messages: { role: string; content: { text: string }[] }[] }
+	return page.messages.map((m) => `${m.role}: ${m.content.map((p) => p.text).join('')}`)
+}
+
 beforeAll(async () => {
 	await tenant(TENANT)
 })
@@ -93,6 +103,10 @@ describe('HEARTBEAT_OK', () => {
 			return n > before ? n : undefined
 		})
 		expect(after).toBeGreaterThan(before)
+		// The run keeps the exchange; the transcript later turns read does not.
+		const run = await asTenant(`/v1/sessions/main/runs/${runs[0]?.laneRunId}?agent=ack`)
+		expect(((await run.json()) as { output: string }).output).toBe('echo: HEARTBEAT_OK')
+		expect(await transcriptOf('ack')).toEqual([])
 
 		// The same heartbeat with a prompt that is not answered HEARTBEAT_OK: delivered.
 		const put = await putAgent(TENANT, 'ack', {
@@ -118,6 +132,10 @@ describe('HEARTBEAT_OK', () => {
 			scheduleId: id,
 			run: { status: 'succeeded', output: 'echo: The disk is full' },
 		})
+		expect(await transcriptOf('ack')).toEqual([
+			'user: The disk is full',
+			'assistant: echo: The disk is full',
+		])
 	})
 
 	it('an acknowledgement never reaches a channel peer; another answer does', async () => {

@@ -3,6 +3,11 @@
 // Pure and import-free, so the lane's outbox can apply it to a channel reply as well.
 
 export const HEARTBEAT_TOKEN = 'HEARTBEAT_OK'
+/**
+ * The `channel` of a heartbeat turn's sender: a value no channel id (a slug) can take, so the lane
+ * can tell a heartbeat's own message from a person's.
+ */
+export const HEARTBEAT_CHANNEL = ':heartbeat'
 /** Characters besides the token an acknowledgement may carry (OpenClaw's `ackMaxChars`). */
 export const ACK_MAX_CHARS = 300
 

@@ -4,6 +4,7 @@
 // after, so a refused heartbeat leaves nothing half-written. docs/automation.md, "Heartbeat".
 import type { Context } from 'hono'
 import type { AgentConfig } from '../../agents/config'
+import { HEARTBEAT_CHANNEL } from '../../automation/heartbeat/ack'
 import { heartbeatDefinition, heartbeatScheduleId } from '../../automation/heartbeat/schedule'
 import {
 	newSigningSecret,
@@ -97,7 +98,7 @@ export async function applyHeartbeat(
 		if (await deleteSchedule(db, tenantId, id)) await disarmHeartbeat(c, agentId)
 		return {}
 	}
-	const subject = { ...subjectOf(c.get('principal'), 'heartbeat') }
+	const subject = { ...subjectOf(c.get('principal'), HEARTBEAT_CHANNEL) }
 	for (let attempt = 0; attempt < 3; attempt++) {
 		const existing = await getSchedule(db, tenantId, id)
 		if (await writeRow(db, tenantId, id, existing, plan, subject)) break
