@@ -9,7 +9,8 @@ import type { HeartbeatRules } from '../schedules/spec'
 import { minutesOf } from './config'
 
 const DAY_MS = 86_400_000
-const ACTIVITY_NOTE = 'heartbeat.activity'
+/** The ledger note of a session's last activity (per session: the heartbeat's may change). */
+const activityNote = (sessionKey: string) => `heartbeat.activity:${sessionKey}`
 
 /** Minutes after local midnight at `at` in `timeZone`. */
 export function localMinutes(at: number, timeZone: string): number {
@@ -67,13 +68,13 @@ async function lastActivity(agentId: string, f: GateFacts): Promise<number> {
 		agentId,
 		sessionKey: f.sessionKey,
 	})
-	const noted = f.ledger.noted(ACTIVITY_NOTE)
+	const noted = f.ledger.noted(activityNote(f.sessionKey))
 	const seen =
 		row && !(row.lastRunId && f.ledger.hasLaneRun(row.lastRunId))
 			? row.updatedAt.getTime()
 			: undefined
 	const last = Math.max(noted ?? Number.NEGATIVE_INFINITY, seen ?? Number.NEGATIVE_INFINITY)
 	if (last === Number.NEGATIVE_INFINITY) return f.since
-	if (last !== noted) f.ledger.note(ACTIVITY_NOTE, last)
+	if (last !== noted) f.ledger.note(activityNote(f.sessionKey), last)
 	return last
 }
