@@ -5,7 +5,7 @@ import { runInDurableObject } from 'cloudflare:test'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { isHeartbeatAck } from '../../src/automation/heartbeat/ack'
-import { DEFAULT_HEARTBEAT_PROMPT } from '../../src/automation/heartbeat/config'
+import { DEFAULT_HEARTBEAT_PROMPT, HeartbeatConfig } from '../../src/automation/heartbeat/config'
 import { withinActiveHours } from '../../src/automation/heartbeat/gate'
 import { ScheduleLedger } from '../../src/automation/schedules/ledger'
 import { problem } from '../helpers'
@@ -253,5 +253,46 @@ describe('active hours', () => {
 		const wrap = { start: '22:00', end: '06:00', timeZone: 'UTC' }
 		expect(withinActiveHours(wrap, at('2030-01-01T03:00:00Z'))).toBe(true)
 		expect(withinActiveHours(wrap, at('2030-01-01T12:00:00Z'))).toBe(false)
+	})
+})
+
+describe('config parsing', () => {
+	const UNIT = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+	it('`every` is accepted exactly from 60 s to 366 days, as a duration or ms', () => {
+		fc.assert(
+			fc.property(
+				fc.integer({ min: 0, max: 600_000 }),
+				fc.constantFrom('s', 'm', 'h', 'd'),
+				(n, unit: keyof typeof UNIT) => {
+					const ms = n * UNIT[unit]
+					const ok = ms >= 60_000 && ms <= 366 * UNIT.d
+					expect(HeartbeatConfig.safeParse({ every: `${n}${unit}` }).success).toBe(ok)
+					expect(HeartbeatConfig.safeParse({ every: ms }).success).toBe(ok)
+				},
+			),
+		)
+	})
+
+	it('active hours take every HH:MM (24:00 only as an end) and refuse anything else', () => {
+		const hhmm = fc
+			.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+			.map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`)
+		fc.assert(
+			fc.property(hhmm, fc.oneof(hhmm, fc.constant('24:00')), (start, end) => {
+				const parsed = HeartbeatConfig.safeParse({ every: '1h', activeHours: { start, end } })
+				expect(parsed.success).toBe(start !== end)
+			}),
+		)
+		fc.assert(
+			fc.property(fc.string({ maxLength: 8 }), (text) => {
+				fc.pre(!/^([01]\d|2[0-3]):[0-5]\d$/.test(text))
+				const parsed = HeartbeatConfig.safeParse({
+					every: '1h',
+					activeHours: { start: text, end: '12:00' },
+				})
+				expect(parsed.success).toBe(false)
+			}),
+		)
 	})
 })
