@@ -200,6 +200,11 @@ describe('skipped slots', () => {
 			/^outside active hours \d\d:00-\d\d:00 UTC \(local time \d\d:\d\d\)$/,
 		)
 		expect(await sessionRow('sleepy', 'main')).toBeNull()
+		// Operators see the skip where they see any schedule's runs.
+		const api = await asTenant(`/v1/schedules/${id}/runs`)
+		expect(api.status).toBe(200)
+		const listed = (await api.json()) as { runs: { status: string; error: string }[] }
+		expect(listed.runs.map((r) => [r.status, r.error])).toEqual([['skipped', runs[0]?.error]])
 
 		// The window that holds the slot (it may wrap midnight): the next slot runs.
 		await putAgent(TENANT, 'sleepy', {
