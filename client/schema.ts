@@ -6012,7 +6012,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a schedule, its alarm and its runs */
+        /** Delete a schedule, its alarm and its runs (not an agent's heartbeat: 409) */
         delete: {
             parameters: {
                 query?: never;
@@ -6051,6 +6051,15 @@ export interface paths {
                 };
                 /** @description No such resource (not_found) */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Already exists (conflict) */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9037,6 +9046,41 @@ export interface components {
                     dimensions?: number;
                     model: string;
                 };
+                heartbeat?: {
+                    activeHours?: {
+                        end: string;
+                        start: string;
+                        /** @default UTC */
+                        timeZone?: string;
+                    };
+                    /**
+                     * @default {
+                     *       "type": "none"
+                     *     }
+                     */
+                    delivery?: {
+                        /** @enum {string} */
+                        type: "none";
+                    } | {
+                        channelId: string;
+                        target: {
+                            [key: string]: unknown;
+                        };
+                        /** @enum {string} */
+                        type: "channel";
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                    };
+                    every: number | string;
+                    /** @default This is a heartbeat: a scheduled check-in, not a message from a person. Consider outstanding tasks and anything in your memory that needs attention now. If nothing needs attention, reply HEARTBEAT_OK. */
+                    prompt?: string;
+                    /** @default main */
+                    session?: string;
+                    skipIfIdleDays?: number;
+                };
                 /** @default You are a helpful assistant. */
                 instructions?: string;
                 /** @default {} */
@@ -9167,6 +9211,7 @@ export interface components {
                 };
             };
             createdAt: string;
+            heartbeatSigningSecret?: string;
             id: string;
             name: string;
             tenantId: string;
@@ -9497,6 +9542,41 @@ export interface components {
                 embedding?: {
                     dimensions?: number;
                     model: string;
+                };
+                heartbeat?: {
+                    activeHours?: {
+                        end: string;
+                        start: string;
+                        /** @default UTC */
+                        timeZone?: string;
+                    };
+                    /**
+                     * @default {
+                     *       "type": "none"
+                     *     }
+                     */
+                    delivery?: {
+                        /** @enum {string} */
+                        type: "none";
+                    } | {
+                        channelId: string;
+                        target: {
+                            [key: string]: unknown;
+                        };
+                        /** @enum {string} */
+                        type: "channel";
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                    };
+                    every: number | string;
+                    /** @default This is a heartbeat: a scheduled check-in, not a message from a person. Consider outstanding tasks and anything in your memory that needs attention now. If nothing needs attention, reply HEARTBEAT_OK. */
+                    prompt?: string;
+                    /** @default main */
+                    session?: string;
+                    skipIfIdleDays?: number;
                 };
                 /** @default You are a helpful assistant. */
                 instructions?: string;
@@ -10027,7 +10107,7 @@ export interface components {
         };
         Problem: {
             /** @enum {string} */
-            code: "bad_request" | "malformed_json" | "validation_failed" | "credentials_in_url" | "unauthorized" | "forbidden" | "privilege_escalation" | "approval_self_denied" | "tenant_disabled" | "not_found" | "method_not_allowed" | "conflict" | "metrics_source_unconfigured" | "restore_unsupported" | "session_full" | "memory_full" | "run_cancelled" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "queue_full" | "budget_exhausted" | "internal_error" | "run_failed" | "run_upstream_failed" | "channel_platform_failed" | "metrics_unavailable" | "model_upstream_failed" | "not_ready" | "lane_unavailable" | "secrets_unavailable" | "run_unavailable" | "model_unavailable" | "run_timeout";
+            code: "bad_request" | "malformed_json" | "validation_failed" | "credentials_in_url" | "unauthorized" | "forbidden" | "privilege_escalation" | "approval_self_denied" | "tenant_disabled" | "not_found" | "method_not_allowed" | "conflict" | "metrics_source_unconfigured" | "restore_unsupported" | "session_full" | "memory_full" | "schedule_owned_by_agent" | "run_cancelled" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "queue_full" | "budget_exhausted" | "internal_error" | "run_failed" | "run_upstream_failed" | "channel_platform_failed" | "metrics_unavailable" | "model_upstream_failed" | "not_ready" | "lane_unavailable" | "secrets_unavailable" | "run_unavailable" | "model_unavailable" | "run_timeout";
             detail: string;
             errors?: {
                 message: string;
@@ -10092,6 +10172,41 @@ export interface components {
                 embedding?: {
                     dimensions?: number;
                     model: string;
+                };
+                heartbeat?: {
+                    activeHours?: {
+                        end: string;
+                        start: string;
+                        /** @default UTC */
+                        timeZone?: string;
+                    };
+                    /**
+                     * @default {
+                     *       "type": "none"
+                     *     }
+                     */
+                    delivery?: {
+                        /** @enum {string} */
+                        type: "none";
+                    } | {
+                        channelId: string;
+                        target: {
+                            [key: string]: unknown;
+                        };
+                        /** @enum {string} */
+                        type: "channel";
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                    };
+                    every: number | string;
+                    /** @default This is a heartbeat: a scheduled check-in, not a message from a person. Consider outstanding tasks and anything in your memory that needs attention now. If nothing needs attention, reply HEARTBEAT_OK. */
+                    prompt?: string;
+                    /** @default main */
+                    session?: string;
+                    skipIfIdleDays?: number;
                 };
                 /** @default You are a helpful assistant. */
                 instructions?: string;
@@ -10481,6 +10596,7 @@ export interface components {
             };
             disabledReason: string | null;
             enabled: boolean;
+            heartbeatOf?: string;
             id: string;
             lastRunAt: string | null;
             lastStatus: string | null;
@@ -10653,7 +10769,7 @@ export interface components {
         };
         ScheduleRun: {
             /** @enum {string} */
-            delivery: "none" | "pending" | "outbox" | "sent" | "failed";
+            delivery: "none" | "pending" | "outbox" | "sent" | "failed" | "suppressed";
             deliveryError: string | null;
             dueAt: string | null;
             error: string | null;

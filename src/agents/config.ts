@@ -1,6 +1,7 @@
 // Agent configuration as stored in D1 (`agents.config`): one zod schema is the validator, the
 // TypeScript type and (later) the OpenAPI schema of the agents API.
 import { z } from 'zod'
+import { HeartbeatConfig } from '../automation/heartbeat/config'
 import { MemoryConfig } from '../automation/memory/config'
 import { SandboxConfig } from '../sandbox/config'
 import { ToolsConfig } from '../tools/config'
@@ -151,6 +152,8 @@ export const AgentConfig = z
 		embedding: EmbeddingConfig.optional(),
 		/** Memory scope and pinned-memory budget (the tools come with `group:memory`). */
 		memory: MemoryConfig.prefault({}),
+		/** A periodic turn with a standing prompt in one session; absent = none (docs/automation.md). */
+		heartbeat: HeartbeatConfig.optional(),
 	})
 	.strict()
 	.superRefine((config, ctx) => {

@@ -86,6 +86,10 @@ export function urlReferences(config: AgentConfig): UrlReference[] {
 	config.tools.mcp.forEach((server, i) => {
 		out.push({ path: `tools.mcp.${i}.url`, url: server.url, via: `mcp:${server.id}` })
 	})
+	const beat = config.heartbeat?.delivery
+	if (beat?.type === 'webhook') {
+		out.push({ path: 'heartbeat.delivery.url', url: beat.url, via: 'heartbeat' })
+	}
 	return out
 }
 

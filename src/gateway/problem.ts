@@ -20,6 +20,7 @@ export const PROBLEMS = {
 	restore_unsupported: { status: 409, title: 'Point-in-time recovery is not available here' },
 	session_full: { status: 409, title: 'Session is full' },
 	memory_full: { status: 409, title: "Agent's memory is full" },
+	schedule_owned_by_agent: { status: 409, title: "Schedule is an agent's heartbeat" },
 	run_cancelled: { status: 409, title: 'Run cancelled before it answered' },
 	precondition_failed: { status: 412, title: 'Precondition failed' },
 	payload_too_large: { status: 413, title: 'Payload too large' },

@@ -3,6 +3,7 @@
 // transaction that finishes it, and the lane sends them strictly in order, one in flight, with
 // backoff, a deadline and a dead-letter state. The channel side is an injected ReplySink; routes
 // are opaque JSON here. The rules are in docs/lanes.md ("Replies to channels").
+import { isHeartbeatAck } from '../automation/heartbeat/ack'
 import { DeadLetters, outbound } from './dead-letters'
 import type { DeliveryRecord } from './delivery-store'
 import type { DeliveryResult, LaneHost, OutboundDelivery, ReplySink } from './host'
@@ -123,6 +124,7 @@ export class LaneOutbox {
 	#enqueueText(runId: string, text: string): void {
 		const route = this.#route(runId)
 		if (!route || text.trim() === '') return
+		if (route.dropHeartbeatAck && isHeartbeatAck(text)) return
 		const sink = this.#h.replies as ReplySink
 		let parts: string[]
 		try {

@@ -10,6 +10,7 @@ import type {
 	TurnResult,
 } from '../agents/runner'
 import { estimateTokens, partChars } from '../agents/text'
+import { HEARTBEAT_CHANNEL, isHeartbeatAck } from '../automation/heartbeat/ack'
 import { traceIdOf } from '../observability/trace'
 import type { SessionsPort } from '../tools/sessions'
 import { planCompaction, toTurnMessages } from './compaction'
@@ -178,8 +179,11 @@ export async function executeTurn(
 		ctx.tx(() => {
 			if (active.steered) requeueLeftoverSteers(ctx, run.id, now)
 			const clientCalls = result.clientCalls ?? []
+			const quiet = clientCalls.length === 0 && isQuietHeartbeat(ctx, run.id, result.text)
+			// A heartbeat with nothing to report leaves the transcript as it found it.
+			if (quiet) ctx.store.transcript.deleteRun(run.id)
 			// A turn that ends in client tool calls committed its last step (text and calls) already.
-			if (clientCalls.length === 0) {
+			else if (clientCalls.length === 0) {
 				ctx.store.transcript.insert({
 					id: ctx.host.newId(),
 					runId: run.id,
@@ -247,6 +251,20 @@ export async function executeTurn(
 			)
 		}
 	}
+}
+
+/**
+ * True for a heartbeat turn answered `HEARTBEAT_OK` that carries no one else's message (none
+ * joined or steered into it): its exchange is dropped from the transcript, as OpenClaw prunes it,
+ * so idle heartbeats do not fill the context later turns pay for. The run record keeps it.
+ */
+function isQuietHeartbeat(ctx: TurnContext, runId: string, text: string): boolean {
+	const stored = ctx.store.runs.get(runId)
+	if (!stored || stored.subject?.channel !== HEARTBEAT_CHANNEL) return false
+	if (stored.steer.length > 0) return false
+	const senders = stored.input.map((m, i) => m.subject ?? (i === 0 ? stored.subject : null))
+	if (!senders.every((s) => s?.channel === HEARTBEAT_CHANNEL)) return false
+	return isHeartbeatAck(text)
 }
 
 /** Stores one finished step of the turn (assistant message + tool results) in the transcript. */

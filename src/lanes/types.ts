@@ -122,6 +122,8 @@ export interface ReplyRoute {
 	channelId: string
 	kind: string
 	target: Record<string, unknown>
+	/** An agent's heartbeat turn: an answer that is only `HEARTBEAT_OK` is not sent to the channel. */
+	dropHeartbeatAck?: boolean
 }
 
 export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const

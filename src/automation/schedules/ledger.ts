@@ -5,7 +5,15 @@
 export const RUN_STATUSES = ['queued', 'ok', 'failed', 'missed', 'skipped'] as const
 export type ScheduleRunStatus = (typeof RUN_STATUSES)[number]
 
-export const DELIVERY_STATES = ['none', 'pending', 'outbox', 'sent', 'failed'] as const
+/** `suppressed`: a heartbeat's `HEARTBEAT_OK` answer, not delivered by design. */
+export const DELIVERY_STATES = [
+	'none',
+	'pending',
+	'outbox',
+	'sent',
+	'failed',
+	'suppressed',
+] as const
 export type DeliveryState = (typeof DELIVERY_STATES)[number]
 
 export interface ScheduleRun {
@@ -85,6 +93,29 @@ export class ScheduleLedger {
 			delivery_error TEXT
 		)`)
 		sql.exec('CREATE INDEX IF NOT EXISTS runs_status ON runs (status)')
+		sql.exec('CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, value INTEGER NOT NULL)')
+	}
+
+	/** A number the timer keeps between alarms (a heartbeat's last seen activity). */
+	noted(key: string): number | undefined {
+		const r = this.#sql.exec<Row>('SELECT value FROM notes WHERE key = ?', key).toArray()[0]
+		return r ? (r.value as number) : undefined
+	}
+
+	note(key: string, value: number): void {
+		this.#sql.exec(
+			'INSERT INTO notes (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+			key,
+			value,
+		)
+	}
+
+	/** True when one of this schedule's runs was the lane run `laneRunId`. */
+	hasLaneRun(laneRunId: string): boolean {
+		return (
+			this.#sql.exec<Row>('SELECT 1 FROM runs WHERE lane_run_id = ? LIMIT 1', laneRunId).toArray()
+				.length > 0
+		)
 	}
 
 	armed(): ArmedSlot | undefined {

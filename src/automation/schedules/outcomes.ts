@@ -7,6 +7,7 @@ import { credentialsFromEnv } from '../../db/credentials'
 import { recordScheduleOutcome, reportTimer, type ScheduleRow } from '../../db/schedules'
 import type { ReplyRoute, RunView } from '../../lanes/types'
 import { FAILING_STREAK } from '../../observability/alerts'
+import { isHeartbeatAck } from '../heartbeat/ack'
 import { guardedFetchFor, openSigningSecret, postSigned, secretSlot } from './delivery'
 import type { DeliveryState, ScheduleRun } from './ledger'
 import type { ScheduleDefinition } from './spec'
@@ -60,7 +61,9 @@ export class ScheduleOutcomes {
 		const channel = await cachedChannel(database(this.#d.env.DB), row.tenantId, delivery.channelId)
 		if (!channel) return { error: `channel ${delivery.channelId} does not exist` }
 		if (!channel.enabled) return { error: `channel ${delivery.channelId} is disabled` }
-		return { route: { channelId: channel.id, kind: channel.kind, target: delivery.target } }
+		const route = { channelId: channel.id, kind: channel.kind, target: delivery.target }
+		// The lane's outbox holds a heartbeat's `HEARTBEAT_OK` back from the channel.
+		return { route: def.heartbeat ? { ...route, dropHeartbeatAck: true } : route }
 	}
 
 	/** Delivers the ended turn's answer where the schedule says; the run's outcome. */
@@ -80,6 +83,10 @@ export class ScheduleOutcomes {
 					: `the turn ended ${view.status}`
 			: (ended as { error: string }).error
 		const base = { ok, error }
+		// A heartbeat with nothing to report: metered like any turn, delivered nowhere.
+		if (def.heartbeat && ok && isHeartbeatAck(view?.output ?? '')) {
+			return { ...base, delivery: 'suppressed', deliveryError: null }
+		}
 		switch (def.delivery.type) {
 			case 'none':
 				return { ...base, delivery: 'none', deliveryError: null }

@@ -143,9 +143,22 @@ export type NormalTime =
 	| { kind: 'every'; everyMs: number; anchorMs?: number }
 	| { kind: 'cron'; expr: string; timeZone: string }
 
+/**
+ * What makes a schedule an agent's heartbeat (src/automation/heartbeat/): the rules its timer
+ * applies on top of an `every` schedule's, stored with the definition of the schedule the agent owns.
+ */
+export const HeartbeatRules = z.object({
+	agentId: z.string(),
+	activeHours: z.object({ start: z.string(), end: z.string(), timeZone: z.string() }).optional(),
+	skipIfIdleDays: z.number().optional(),
+})
+export type HeartbeatRules = z.infer<typeof HeartbeatRules>
+
 /** The stored definition: what an idempotent create compares (`enabled` excluded). */
 export interface ScheduleDefinition {
 	name?: string
+	/** Set on an agent's heartbeat schedule only. */
+	heartbeat?: HeartbeatRules
 	schedule: NormalTime
 	target: z.infer<typeof ScheduleTarget>
 	delivery: ScheduleDelivery
@@ -165,6 +178,7 @@ export const StoredDefinition = z
 		delivery: ScheduleDelivery,
 		misfire: MisfirePolicy,
 		alertWebhook: AlertWebhook.optional(),
+		heartbeat: HeartbeatRules.optional(),
 	})
 	.loose()
 

@@ -8,6 +8,7 @@ import { getSchedule, reportTimer, type ScheduleRow } from '../../db/schedules'
 import type { RunView } from '../../lanes/types'
 import type { Logger } from '../../observability/logger'
 import type { SessionRef, ToolSubject } from '../../security/subject'
+import { heartbeatSkip } from '../heartbeat/gate'
 import type { ScheduleLedger, ScheduleRun } from './ledger'
 import { type Outcome, ScheduleOutcomes } from './outcomes'
 import { nextDue, type ScheduleDefinition, StoredDefinition } from './spec'
@@ -191,6 +192,7 @@ export class ScheduleTimerLogic {
 		try {
 			const run = this.#d.ledger.get(runId)
 			if (run?.status !== 'queued') return
+			if (await this.#heartbeatSkipped(row, def, run)) return
 			const reply = await this.#outcomes.replyRoute(row, def)
 			if ('error' in reply) return await this.#finish(row, def, run, { error: reply.error })
 			let submitted: Awaited<ReturnType<typeof submitTurn>>
@@ -219,6 +221,30 @@ export class ScheduleTimerLogic {
 		} finally {
 			this.#busy.delete(runId)
 		}
+	}
+
+	/**
+	 * An agent's heartbeat slot outside its active hours or in an idle session is recorded skipped
+	 * and runs no turn (a manual run is always run); true when it was.
+	 */
+	async #heartbeatSkipped(row: ScheduleRow, def: ScheduleDefinition, run: ScheduleRun) {
+		if (!def.heartbeat || run.trigger !== 'schedule' || run.laneRunId !== null) return false
+		const reason = await heartbeatSkip(def.heartbeat, {
+			db: this.#d.env.DB,
+			ledger: this.#d.ledger,
+			tenantId: row.tenantId,
+			sessionKey: def.target.session,
+			since: row.createdAt.getTime(),
+			now: this.#d.now(),
+		})
+		if (reason === null) return false
+		this.#d.ledger.update(run.id, {
+			status: 'skipped',
+			finishedAt: this.#d.now(),
+			error: reason,
+			delivery: 'none',
+		})
+		return true
 	}
 
 	/** Looks at the runs still waiting for their turn's end (or for their submit); true if any. */

@@ -38,6 +38,7 @@ import {
 	ProblemSchema,
 } from '../openapi'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from '../problem'
+import { applyHeartbeat, disarmHeartbeat, hasHeartbeat, planHeartbeat } from './agent-heartbeat'
 
 const AgentView = z
 	.object({
@@ -48,6 +49,8 @@ const AgentView = z
 		config: AgentConfig,
 		createdAt: z.string(),
 		updatedAt: z.string(),
+		/** The heartbeat webhook's signing secret (`whsec_…`): only in the answer that generated it. */
+		heartbeatSigningSecret: z.string().optional(),
 	})
 	.openapi('Agent')
 
@@ -70,7 +73,8 @@ const ReplaceAgent = z
 	.strict()
 	.openapi('ReplaceAgent')
 
-const view = (a: Agent): z.infer<typeof AgentView> => ({
+const view = (a: Agent, heartbeat: { signingSecret?: string } = {}): z.infer<typeof AgentView> => ({
+	...(heartbeat.signingSecret !== undefined && { heartbeatSigningSecret: heartbeat.signingSecret }),
 	id: a.id,
 	tenantId: a.tenantId,
 	name: a.name,
@@ -264,7 +268,7 @@ export const agentRoutes = createRouter()
 		if (agents.length === 0 && !(await getTenant(db, tenantId))) {
 			throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
 		}
-		return c.json({ agents: agents.map(view) }, 200)
+		return c.json({ agents: agents.map((a) => view(a)) }, 200)
 	})
 	.openapi(read, async (c) => {
 		const { tenantId } = c.get('principal')
@@ -280,6 +284,7 @@ export const agentRoutes = createRouter()
 		if (!(await getTenant(database(c.env.DB), tenantId))) {
 			throw new ProblemError('not_found', `Tenant "${tenantId}" does not exist.`)
 		}
+		const beat = await planHeartbeat(c, body.id, body.config)
 		const agent = await createAgentRow(
 			c.env.DB,
 			tenantId,
@@ -289,13 +294,14 @@ export const agentRoutes = createRouter()
 		)
 		if (!agent) throw new ProblemError('conflict', `Agent "${body.id}" already exists.`)
 		invalidateAgent(tenantId, body.id)
+		const heartbeat = await applyHeartbeat(c, body.id, beat)
 		await record(c, 'agent.created', body.id, {
 			version: 1,
 			changed: changedKeys({}, body.config),
 			...outboundChanges(undefined, body.config),
 		})
 		c.header('location', `/v1/agents/${body.id}`)
-		return c.json(view(agent), 201)
+		return c.json(view(agent, heartbeat), 201)
 	})
 	.openapi(replace, async (c) => {
 		const { tenantId } = c.get('principal')
@@ -303,6 +309,7 @@ export const agentRoutes = createRouter()
 		const body = c.req.valid('json')
 		await checkOutbound(c, tenantId, body.config)
 		const expected = ifMatchVersion(c.req.valid('header')['if-match']) ?? body.expectedVersion
+		const beat = await planHeartbeat(c, agentId, body.config)
 		const outcome = await updateAgentRow(
 			c.env.DB,
 			database(c.env.DB),
@@ -323,22 +330,26 @@ export const agentRoutes = createRouter()
 				{ extensions: { version: outcome.current?.version } },
 			)
 		}
+		const heartbeat = await applyHeartbeat(c, agentId, beat)
 		await record(c, 'agent.updated', agentId, {
 			version: outcome.agent.version,
 			changed: changedKeys(outcome.previous.config, body.config),
 			...outboundChanges(outcome.previous.config, body.config),
 		})
 		c.header('etag', `"${outcome.agent.version}"`)
-		return c.json(view(outcome.agent), 200)
+		return c.json(view(outcome.agent, heartbeat), 200)
 	})
 	.openapi(remove, async (c) => {
 		const { tenantId } = c.get('principal')
 		const { agentId } = c.req.valid('param')
+		const beating = await hasHeartbeat(c, agentId)
 		const version = await deleteAgentRow(c.env.DB, tenantId, agentId)
 		invalidateAgent(tenantId, agentId)
 		if (version === undefined) {
 			throw new ProblemError('not_found', `Agent "${agentId}" does not exist.`)
 		}
+		// The heartbeat's schedule row went with the agent (foreign key); its timer goes now.
+		if (beating) await disarmHeartbeat(c, agentId)
 		await record(c, 'agent.deleted', agentId, { version, changed: [] })
 		return c.body(null, 204)
 	})

@@ -3,6 +3,7 @@
 // id is idempotent for the same definition, else 409. docs/automation.md, "Schedules".
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
+import { heartbeatOwner } from '../../../automation/heartbeat/schedule'
 import {
 	newSigningSecret,
 	sealSigningSecret,
@@ -125,9 +126,14 @@ const remove = createRoute({
 	...tag,
 	method: 'delete',
 	path: '/v1/schedules/{scheduleId}',
-	summary: 'Delete a schedule, its alarm and its runs',
+	summary: "Delete a schedule, its alarm and its runs (not an agent's heartbeat: 409)",
 	request: { params: ScheduleParams },
-	responses: { 204: { description: 'Deleted' }, ...authedErrors, ...notFoundResponse },
+	responses: {
+		204: { description: 'Deleted' },
+		...authedErrors,
+		...notFoundResponse,
+		...conflictResponse,
+	},
 })
 
 const runs = createRoute({
@@ -166,6 +172,17 @@ async function scheduleOr404(c: Context<GatewayEnv>, id: string): Promise<Schedu
 	const row = await getSchedule(database(c.env.DB), c.get('principal').tenantId, id)
 	if (!row) throw new ProblemError('not_found', `Schedule "${id}" does not exist.`)
 	return row
+}
+
+/** An agent's heartbeat schedule is written through the agent's config, never here. */
+function refuseOwned(id: string): void {
+	const agentId = heartbeatOwner(id)
+	if (agentId === undefined) return
+	throw new ProblemError(
+		'schedule_owned_by_agent',
+		`Schedule "${id}" is the heartbeat of agent "${agentId}": change or remove it with the agent's config (PUT /v1/agents/${agentId}, field heartbeat).`,
+		{ extensions: { agentId } },
+	)
 }
 
 const timerOf = (c: Context<GatewayEnv>, id: string) =>
@@ -242,6 +259,7 @@ export const scheduleRoutes = createRouter()
 		const { id: given, enabled, ...fields } = c.req.valid('json')
 		const principal = c.get('principal')
 		const tenantId = principal.tenantId
+		if (given !== undefined) refuseOwned(given)
 		const id = given ?? `sch-${crypto.randomUUID().slice(0, 18)}`
 		const now = Date.now()
 		const definition = await checkedDefinition(c, fields, now)
@@ -300,6 +318,7 @@ export const scheduleRoutes = createRouter()
 		const { scheduleId } = c.req.valid('param')
 		const patch = c.req.valid('json')
 		const existing = await scheduleOr404(c, scheduleId)
+		refuseOwned(scheduleId)
 		const stored = StoredDefinition.parse(existing.definition) as ScheduleDefinition
 		const time = stored.schedule
 		const merged = {
@@ -364,6 +383,10 @@ export const scheduleRoutes = createRouter()
 	.openapi(remove, async (c) => {
 		const { scheduleId } = c.req.valid('param')
 		const tenantId = c.get('principal').tenantId
+		if (heartbeatOwner(scheduleId) !== undefined) {
+			await scheduleOr404(c, scheduleId)
+			refuseOwned(scheduleId)
+		}
 		if (!(await deleteSchedule(database(c.env.DB), tenantId, scheduleId))) {
 			throw new ProblemError('not_found', `Schedule "${scheduleId}" does not exist.`)
 		}

@@ -1,7 +1,6 @@
 // The schedules API's shapes: the create and change bodies (the automation module's zod fields),
 // the schedule as the API shows it (definition, state, next due time) and its runs.
 import { z } from '@hono/zod-openapi'
-import { Slug } from '../../../agents/slug'
 import {
 	DELIVERY_STATES,
 	RUN_STATUSES,
@@ -19,11 +18,19 @@ import {
 import type { ScheduleRow } from '../../../db/schedules'
 import { AlertWebhook } from '../../../observability/alert-settings'
 
-export const ScheduleParams = z.object({ scheduleId: Slug })
+/** A schedule's id: a slug, or `heartbeat.<agent>` for the schedule an agent's heartbeat owns. */
+export const ScheduleId = z
+	.string()
+	.regex(
+		/^(heartbeat\.)?[a-z0-9][a-z0-9-]{0,62}$/,
+		'must be 1-63 chars of a-z, 0-9 and "-", not starting with "-" (or heartbeat.<agent>)',
+	)
+
+export const ScheduleParams = z.object({ scheduleId: ScheduleId })
 
 export const ScheduleInput = ScheduleFields.extend({
 	/** Optional: a create with an `id` that exists is idempotent for the same definition, else 409. */
-	id: Slug.optional(),
+	id: ScheduleId.optional(),
 })
 	.strict()
 	.openapi('ScheduleInput', {
@@ -68,6 +75,8 @@ export const ScheduleView = z
 		/** Why the scheduler turned the schedule off (after 10 failures in a row); null otherwise. */
 		disabledReason: z.string().nullable(),
 		version: z.number().int(),
+		/** Set on an agent's heartbeat: the agent whose config owns it (change it there). */
+		heartbeatOf: z.string().optional(),
 		createdAt: z.string(),
 		updatedAt: z.string(),
 		/** The webhook delivery's signing secret (`whsec_…`): only in the answer that generated it. */
@@ -125,6 +134,7 @@ export function scheduleView(
 		consecutiveFailures: row.consecutiveFailures,
 		disabledReason: row.disabledReason,
 		version: row.version,
+		...(def.heartbeat && { heartbeatOf: def.heartbeat.agentId }),
 		createdAt: row.createdAt.toISOString(),
 		updatedAt: row.updatedAt.toISOString(),
 		...(signingSecret !== undefined && { signingSecret }),
