@@ -48,7 +48,7 @@ export class FloorAlarm extends DurableObject<FloorEnv> {
 		await this.ctx.storage.setAlarm(at)
 	}
 
-	async alarm(): Promise<void> {
+	override async alarm(): Promise<void> {
 		await this.ctx.storage.put('fired', [
 			...((await this.ctx.storage.get<number[]>('fired')) ?? []),
 			Date.now(),
