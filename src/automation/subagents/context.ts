@@ -16,14 +16,14 @@ import type { SubagentStore } from './store'
 export interface SubagentLaneContext {
 	store: LaneStore
 	subagents: SubagentStore
-	host: Pick<LaneHost, 'now' | 'newId' | 'logger' | 'waitUntil' | 'subagents'>
+	host: Pick<LaneHost, 'now' | 'newId' | 'logger' | 'waitUntil' | 'subagents' | 'transaction'>
 	tx<T>(fn: () => T): T
 	emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void
 	/** Takes a message into this lane; call inside `tx` (it is the lane's admission). */
 	admit(req: SubmitRequest): LaneResult<SubmitOutcome>
 	/** A message was admitted by `admit`, and its transaction committed: index it, pump. */
 	admitted(session: SessionRef): void
-	/** Something the lane's alarm covers changed (an announce's next try). */
+	/** Something the lane's alarm covers changed (an announce's or a cancellation's next try). */
 	reschedule(): void
 }
 
