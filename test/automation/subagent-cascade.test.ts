@@ -286,6 +286,20 @@ describe('the cancel cascade, durably', () => {
 		})
 	})
 
+	it('leaves the children of a run interrupted by a newer message at work', async () => {
+		await inParent(async (h, kids, s) => {
+			const runId = await parentWithChildren(h, kids, ['p:sub:1'])
+			const next = h.lane.submit({ ...h.request('never mind'), mode: 'interrupt' })
+			expect(next.ok).toBe(true)
+			await h.lane.wait(runId, 30_000)
+			await h.settled()
+			expect(h.store.runs.get(runId)?.status).toBe('cancelled')
+			expect(cancelRows(s)).toEqual([])
+			expect(kids.child('p:sub:1').calls).toEqual([])
+			expect(h.store.subagents.runsOf(runId).map((r) => r.announcedAt)).toEqual([null])
+		})
+	})
+
 	it('a reset cascades even when the first try fails, and a late announce is dropped', async () => {
 		await inParent(async (h, kids, s) => {
 			idleParentWithChildren(h, kids, ['p:sub:1'])

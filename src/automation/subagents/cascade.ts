@@ -28,11 +28,13 @@ export class Cascade {
 	}
 
 	/**
-	 * A lane event was written (inside its transaction): a cancelled run's child runs that have not
-	 * ended are closed (their announces are dropped) and their cancellations recorded.
+	 * A lane event was written (inside its transaction): the child runs of a run cancelled by a
+	 * cancel request that have not ended are closed (their announces are dropped) and their
+	 * cancellations recorded. (A run interrupted by a new message leaves its children at work; a
+	 * reset or delete cancels every child through `ending`.)
 	 */
 	noted(event: LaneEvent): void {
-		if (event.type !== 'cancelled' || !event.runId) return
+		if (event.type !== 'cancelled' || !event.runId || event.data.reason !== 'cancelled') return
 		const { subagents, store } = this.#c
 		const session = store.session()
 		if (!session) return
