@@ -136,7 +136,7 @@ function idleParentWithChildren(h: Harness, kids: Children, keys: string[]): voi
 	}
 }
 
-interface CancelRowView {
+type CancelRowView = {
 	session_key: string
 	run_id: string
 	reason: string
