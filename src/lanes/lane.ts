@@ -263,9 +263,13 @@ export class Lane {
 		this.#host.setAlarm(null)
 		// Children not reached yet outlive the wipe: their cancellations are written back alone.
 		const unreached = this.#subagents.pendingCancels()
-		await this.#host.deleteAll()
+		const wiped = this.#host.deleteAll()
+		// SQLite storage wipes at once: written back in the same turn, no restart falls between.
+		this.#subagents.keepCancels(unreached)
+		await wiped
 		endedQueued(this.#host.metrics, queued, 'deleted', this.#host.now())
 		this.#store.forget()
+		// A storage that wiped only later took them too: written back again.
 		this.#subagents.keepCancels(unreached)
 		this.#outbox.forget()
 		this.#waiters.wakeAll()

@@ -390,6 +390,25 @@ describe('the cancel cascade, durably', () => {
 			expect(again.alarms.at(-1)).toBeNull()
 		})
 	})
+
+	it('a session created again under the deleted key goes on with what is still owed', async () => {
+		await inParent(async (h, kids, s) => {
+			idleParentWithChildren(h, kids, ['p:sub:1'])
+			const kid = kids.child('p:sub:1')
+			kid.refuse = 1
+			await h.lane.destroy()
+			await h.settled()
+			expect(cancelRows(s)).toEqual([expect.objectContaining({ status: 'pending', attempts: 1 })])
+			const again = h.lane.submit(h.request('a new start'))
+			expect(again.ok).toBe(true)
+			await h.lane.wait(again.ok ? again.value.run.runId : '', 30_000)
+			expect(cancelRows(s)).toEqual([expect.objectContaining({ status: 'pending', attempts: 1 })])
+			await nextTry(h, s)
+			expect(kid.runs.get('p:sub:1-r1')).toBe('cancelled')
+			expect(cancelRows(s)).toEqual([expect.objectContaining({ status: 'done', attempts: 2 })])
+			expect(h.store.getMeta('schema_version')).toBe('10')
+		})
+	})
 })
 
 // ── through the whole stack ──────────────────────────────────────────────────────────────────

@@ -118,10 +118,13 @@ export class Cascade {
 		return cancels.present() ? cancels.pending() : []
 	}
 
-	/** The storage was wiped: the pending cancellations are written back, alone, and go on. */
+	/**
+	 * The storage was wiped: the pending cancellations are written back, alone, and go on. Once
+	 * they are there (the table is) this does nothing, so it may be called again.
+	 */
 	keep(rows: CancelRow[]): void {
-		if (rows.length === 0) return
 		const { cancels } = this.#c.subagents
+		if (rows.length === 0 || cancels.present()) return
 		this.#c.host.transaction(() => {
 			cancels.create()
 			cancels.restore(rows)
