@@ -222,6 +222,27 @@ describe('the cancel cascade, durably', () => {
 		})
 	})
 
+	it('a parent restarted before the retry delivers it when it comes back', async () => {
+		await inParent(async (h, kids, s) => {
+			const runId = await parentWithChildren(h, kids, ['p:sub:1'])
+			const kid = kids.child('p:sub:1')
+			kid.refuse = 1
+			await h.lane.cancel(runId)
+			await h.settled()
+			expect(cancelRows(s)).toEqual([expect.objectContaining({ status: 'pending', attempts: 1 })])
+			// A fresh object over the same storage, woken after the retry is due.
+			const restarted = laneOver(s, undefined, {
+				sessionKey: PARENT_KEY,
+				subagents: kids.host,
+				clock: { now: (cancelRows(s)[0]?.next_at ?? 0) + 1 },
+			})
+			restarted.lane.recover()
+			await restarted.settled()
+			expect(kid.runs.get('p:sub:1-r1')).toBe('cancelled')
+			expect(cancelRows(s)).toEqual([expect.objectContaining({ status: 'done', attempts: 2 })])
+		})
+	})
+
 	it('gives up after 30 minutes with subagent.cancel_failed', async () => {
 		await inParent(async (h, kids, s) => {
 			const runId = await parentWithChildren(h, kids, ['p:sub:1'])
