@@ -12,6 +12,7 @@ import { LaneJournal } from './journal'
 import { limitsFor } from './limits'
 import { endedQueued } from './metrics'
 import { LaneOutbox, type OutboxTimers } from './outbox'
+import { realTimers } from './outbox-timers'
 import { recoverRuns } from './recovery'
 import { Housekeeping, nextExpiry } from './retention'
 import { sessionToolCalls } from './session-tools'
@@ -101,6 +102,7 @@ export class Lane {
 				void this.pump()
 			},
 			reschedule: () => (this.#store.exists() ? this.#scheduleNext() : this.#scheduleCancels()),
+			timers: { ...realTimers, ...options.outboxTimers },
 		})
 	}
 

@@ -20,6 +20,8 @@ interface FakeChild {
 	refuse: number
 	/** Throws after cancelling (the answer is lost on the way back). */
 	loseAnswer: number
+	/** Calls still to leave unanswered for ever (a hung RPC). */
+	hang: number
 	calls: { at: number; op: string }[]
 }
 
@@ -28,7 +30,7 @@ function children(clock: () => number) {
 	const child = (key: string): FakeChild => {
 		let c = all.get(key)
 		if (!c) {
-			c = { runs: new Map(), refuse: 0, loseAnswer: 0, calls: [] }
+			c = { runs: new Map(), refuse: 0, loseAnswer: 0, hang: 0, calls: [] }
 			all.set(key, c)
 		}
 		return c
@@ -40,8 +42,12 @@ function children(clock: () => number) {
 		c.runs.set(runId, 'cancelled')
 		return ok({ runId, status: 'cancelled' } as RunView)
 	}
-	const guard = <T>(c: FakeChild, op: string, fn: () => T): T => {
+	const guard = async <T>(c: FakeChild, op: string, fn: () => T): Promise<T> => {
 		c.calls.push({ at: clock(), op })
+		if (c.hang > 0) {
+			c.hang--
+			await new Promise(() => {})
+		}
 		if (c.refuse > 0) {
 			c.refuse--
 			throw new Error('child unreachable')
@@ -240,6 +246,30 @@ describe('the cancel cascade, durably', () => {
 			await restarted.settled()
 			expect(kid.runs.get('p:sub:1-r1')).toBe('cancelled')
 			expect(cancelRows(s)).toEqual([expect.objectContaining({ status: 'done', attempts: 2 })])
+		})
+	})
+
+	it('counts a try the child never answers as failed after 30 s, and retries it', async () => {
+		await inParent(async (h, kids, s) => {
+			const runId = await parentWithChildren(h, kids, ['p:sub:1'])
+			const kid = kids.child('p:sub:1')
+			kid.hang = 1
+			const cancelling = h.lane.cancel(runId)
+			const bound = await eventually(async () => h.timeouts.find((t) => t.ms === 30_000))
+			expect(kid.calls).toHaveLength(1)
+			bound.fire()
+			expect((await cancelling).ok).toBe(true)
+			await h.settled()
+			expect(cancelRows(s)).toEqual([
+				expect.objectContaining({
+					status: 'pending',
+					attempts: 1,
+					error: 'no answer within 30000 ms',
+				}),
+			])
+			await nextTry(h, s)
+			expect(kid.runs.get('p:sub:1-r1')).toBe('cancelled')
+			expect(cancelRows(s)[0]).toMatchObject({ status: 'done', attempts: 2 })
 		})
 	})
 

@@ -2,7 +2,8 @@
 // children are stored in the transaction that cancels the run or resets the session, delivered
 // right after the commit, then retried on the lane's alarm with backoff (5 s doubling to 5 min)
 // for 30 minutes, and then given up, visibly. Each child cancels its own children the same way.
-import type { LaneEvent } from '../../lanes/types'
+import { bounded } from '../../lanes/outbox-timers'
+import type { LaneEvent, LaneResult } from '../../lanes/types'
 import type { SessionRef } from '../../security/subject'
 import { type CancelReason, type CancelRow, EVERY_RUN } from './cancel-store'
 import { SUBAGENT_RECORD_TTL_MS, type SubagentLaneContext } from './context'
@@ -11,6 +12,8 @@ import { SUBAGENT_RECORD_TTL_MS, type SubagentLaneContext } from './context'
 export const CANCEL_WINDOW_MS = 30 * 60_000
 export const CANCEL_FIRST_RETRY_MS = 5_000
 export const CANCEL_MAX_BACKOFF_MS = 5 * 60_000
+/** A try the child has not answered within this long counts as failed (a hung RPC blocks no retry). */
+export const CANCEL_TRY_TIMEOUT_MS = 30_000
 
 /** The wait after the nth failed try: 5 s · 2^(n-1), at most 5 min. */
 export const cancelBackoff = (n: number): number =>
@@ -178,9 +181,19 @@ export class Cascade {
 		let error: string | undefined
 		try {
 			const lane = ports.lane(row.child)
-			const result = row.runId === EVERY_RUN ? await lane.cancelAll() : await lane.cancel(row.runId)
+			const result = await bounded<LaneResult<unknown> | 'timeout'>(
+				this.#c.timers,
+				CANCEL_TRY_TIMEOUT_MS,
+				() => (row.runId === EVERY_RUN ? lane.cancelAll() : lane.cancel(row.runId)),
+				() => 'timeout',
+			)
 			// Ended already, or no such run or session: nothing is left to cancel.
-			if (!result.ok && result.error.code !== 'conflict' && result.error.code !== 'not_found') {
+			if (result === 'timeout') error = `no answer within ${CANCEL_TRY_TIMEOUT_MS} ms`
+			else if (
+				!result.ok &&
+				result.error.code !== 'conflict' &&
+				result.error.code !== 'not_found'
+			) {
 				error = `${result.error.code}: ${result.error.message}`
 			}
 		} catch (e) {

@@ -2,6 +2,7 @@
 // and events, a way to take a message in (inside the current transaction) and the host's reach to
 // other lanes. The lane builds one and hands it to LaneSubagents.
 import type { LaneHost } from '../../lanes/host'
+import type { OutboxTimers } from '../../lanes/outbox-timers'
 import type { LaneStore } from '../../lanes/store'
 import type {
 	LaneEventType,
@@ -23,6 +24,8 @@ export interface SubagentLaneContext {
 	admit(req: SubmitRequest): LaneResult<SubmitOutcome>
 	/** A message was admitted by `admit`, and its transaction committed: index it, pump. */
 	admitted(session: SessionRef): void
+	/** One-shot timers (the bound on a cancellation's try); tests fire them. */
+	timers: OutboxTimers
 	/** Something the lane's alarm covers changed (an announce's or a cancellation's next try). */
 	reschedule(): void
 }
