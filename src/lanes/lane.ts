@@ -12,6 +12,7 @@ import { LaneJournal } from './journal'
 import { limitsFor } from './limits'
 import { endedQueued } from './metrics'
 import { LaneOutbox, type OutboxTimers } from './outbox'
+import { realTimers } from './outbox-timers'
 import { recoverRuns } from './recovery'
 import { Housekeeping, nextExpiry } from './retention'
 import { sessionToolCalls } from './session-tools'
@@ -100,7 +101,8 @@ export class Lane {
 				this.#indexNow(session, this.#host.now())
 				void this.pump()
 			},
-			reschedule: () => this.#scheduleNext(),
+			reschedule: () => (this.#store.exists() ? this.#scheduleNext() : this.#scheduleCancels()),
+			timers: { ...realTimers, ...options.outboxTimers },
 		})
 	}
 
@@ -208,7 +210,8 @@ export class Lane {
 			this.#stop(active, 'cancelled')
 			await active.done
 		}
-		await this.#subagents.runCancelled(runId)
+		// The cancelled run's children: recorded with its end, each tried once before this returns.
+		await this.#subagents.cancelsSettled()
 		return ok(runView(this.#store.runs.get(runId) as RunRecord))
 	}
 
@@ -224,6 +227,7 @@ export class Lane {
 			this.#store.clearTranscript()
 			this.#store.tools.clearGrants()
 			this.#store.setMeta('updated_at', String(now))
+			this.#subagents.ending('reset', now)
 			this.#journal.emit('reset', null, {})
 		})
 		endedQueued(this.#host.metrics, queued, 'reset', now)
@@ -231,7 +235,8 @@ export class Lane {
 		this.#indexNow(session, now)
 		this.#releaseSlot(session)
 		this.#scheduleNext()
-		await this.#subagents.sessionEnded()
+		// The children's cancellations are stored; each is tried once before this returns.
+		await this.#subagents.cancelsSettled()
 		return ok(this.#info())
 	}
 
@@ -247,7 +252,8 @@ export class Lane {
 		const agent = this.#store.runs.latestAgent()
 		// Runs still queued end with the session (no event: nobody is left to hear it).
 		const queued = this.#store.runs.withStatus('queued')
-		await this.#subagents.sessionEnded()
+		this.#journal.tx(() => this.#subagents.ending('deleted', this.#host.now()))
+		await this.#subagents.cancelsSettled()
 		this.#host.subscribers.closeAll(4404, 'session deleted')
 		if (agent) {
 			await this.#host.toolbox
@@ -257,11 +263,19 @@ export class Lane {
 		this.#releaseSlot(session)
 		await this.#host.index.remove(session)
 		this.#host.setAlarm(null)
-		await this.#host.deleteAll()
+		// Children not reached yet outlive the wipe: their cancellations are written back alone.
+		const unreached = this.#subagents.pendingCancels()
+		const wiped = this.#host.deleteAll()
+		// SQLite storage wipes at once: written back in the same turn, no restart falls between.
+		this.#subagents.keepCancels(unreached)
+		await wiped
 		endedQueued(this.#host.metrics, queued, 'deleted', this.#host.now())
 		this.#store.forget()
+		// A storage that wiped only later took them too: written back again.
+		this.#subagents.keepCancels(unreached)
 		this.#outbox.forget()
 		this.#waiters.wakeAll()
+		this.#scheduleCancels()
 		return ok({ deleted: true })
 	}
 
@@ -382,7 +396,11 @@ export class Lane {
 
 	/** Wakes from the alarm: enforce deadlines, housekeeping, resume work. */
 	async alarm(): Promise<void> {
-		if (!this.#store.exists()) return
+		if (!this.#store.exists()) {
+			// A deleted session may still owe its children their cancellation.
+			this.#subagents.resume(this.#host.now())
+			return
+		}
 		const now = this.#host.now()
 		if (this.#active && now >= this.#active.deadline) this.#stop(this.#active, 'deadline')
 		this.#unstick(now)
@@ -398,7 +416,10 @@ export class Lane {
 	 * the queue (or failed once they used their attempts or deadline), each with an error event.
 	 */
 	recover(): void {
-		if (!this.#store.exists()) return
+		if (!this.#store.exists()) {
+			this.#subagents.resume(this.#host.now())
+			return
+		}
 		const now = this.#host.now()
 		this.#journal.tx(() => {
 			this.#store.migrate()
@@ -530,6 +551,13 @@ export class Lane {
 			expiry: () => nextExpiry(this.#store),
 		})
 		if (at !== undefined) this.#host.setAlarm(at)
+	}
+
+	/** A deleted session's alarm: only for the cancellations of children it still owes. */
+	#scheduleCancels(): void {
+		if (this.#store.exists()) return
+		const due = this.#subagents.nextDue()
+		this.#host.setAlarm(Number.isFinite(due) ? Math.max(due, this.#host.now() + 1_000) : null)
 	}
 
 	#info(): SessionInfo {

@@ -186,6 +186,26 @@ export const MIGRATIONS: readonly string[] = [
 		error TEXT
 	);
 	CREATE INDEX announces_by_status ON announces (status, next_at);`,
+	// v10: a parent's cancellations of its children still to deliver (a cancelled run's child runs,
+	// every run of every child on a reset or delete): `run_id` '*' is every run of the child.
+	// Written in the transaction of the cancel or reset, retried on the alarm. IF NOT EXISTS: a
+	// deleted session keeps this one table until its children are cancelled (subagents/cascade.ts).
+	`CREATE TABLE IF NOT EXISTS subagent_cancels (
+		session_key TEXT NOT NULL,
+		run_id TEXT NOT NULL,
+		tenant_id TEXT NOT NULL,
+		agent_id TEXT NOT NULL,
+		reason TEXT NOT NULL,
+		status TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		next_at INTEGER NOT NULL,
+		deadline_at INTEGER NOT NULL,
+		created_at INTEGER NOT NULL,
+		done_at INTEGER,
+		error TEXT,
+		PRIMARY KEY (session_key, run_id)
+	);
+	CREATE INDEX IF NOT EXISTS subagent_cancels_by_status ON subagent_cancels (status, next_at);`,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -39,6 +39,7 @@ export const EVENT_TYPES = [
 	'subagent.spawned',
 	'subagent.announced',
 	'subagent.announce_failed',
+	'subagent.cancel_failed',
 ] as const
 export type LaneEventType = (typeof EVENT_TYPES)[number]
 

@@ -2,6 +2,7 @@
 // and events, a way to take a message in (inside the current transaction) and the host's reach to
 // other lanes. The lane builds one and hands it to LaneSubagents.
 import type { LaneHost } from '../../lanes/host'
+import type { OutboxTimers } from '../../lanes/outbox-timers'
 import type { LaneStore } from '../../lanes/store'
 import type {
 	LaneEventType,
@@ -16,14 +17,16 @@ import type { SubagentStore } from './store'
 export interface SubagentLaneContext {
 	store: LaneStore
 	subagents: SubagentStore
-	host: Pick<LaneHost, 'now' | 'newId' | 'logger' | 'waitUntil' | 'subagents'>
+	host: Pick<LaneHost, 'now' | 'newId' | 'logger' | 'waitUntil' | 'subagents' | 'transaction'>
 	tx<T>(fn: () => T): T
 	emit(type: LaneEventType, runId: string | null, data: Record<string, unknown>): void
 	/** Takes a message into this lane; call inside `tx` (it is the lane's admission). */
 	admit(req: SubmitRequest): LaneResult<SubmitOutcome>
 	/** A message was admitted by `admit`, and its transaction committed: index it, pump. */
 	admitted(session: SessionRef): void
-	/** Something the lane's alarm covers changed (an announce's next try). */
+	/** One-shot timers (the bound on a cancellation's try); tests fire them. */
+	timers: OutboxTimers
+	/** Something the lane's alarm covers changed (an announce's or a cancellation's next try). */
 	reschedule(): void
 }
 

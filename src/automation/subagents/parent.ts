@@ -1,7 +1,7 @@
 // The parent's side: it takes each child run's announce once (recorded by child run id) and
 // queues it as a message its next turn sees — unless a sessions_spawn call is waiting for that
-// child and returns the answer itself; it cancels its children when it is cancelled, reset or
-// deleted; and it lists its runs' children with their usage.
+// child and returns the answer itself; and it lists its runs' children with their usage. (Its
+// children are cancelled with it by cascade.ts.)
 import type { AgentSnapshot } from '../../agents/runner'
 import type { ChildRunView, RunView } from '../../lanes/types'
 import { NO_SUBJECT } from '../../tools/policy'
@@ -95,48 +95,6 @@ export class SubagentParent {
 		} catch (error) {
 			if (error instanceof Refused) return { accepted: false, reason: error.message }
 			throw error
-		}
-	}
-
-	/**
-	 * A run of this session was cancelled: the child runs it started that have not ended are
-	 * cancelled too (each cascading to its own children). Their announces are then dropped.
-	 */
-	async cancelled(runId: string): Promise<void> {
-		const { subagents, store, host } = this.#c
-		if (!store.exists()) return
-		const open = subagents.runsOf(runId).filter((r) => r.announcedAt === null)
-		if (open.length === 0) return
-		const now = host.now()
-		this.#c.tx(() => {
-			for (const r of open) subagents.closeRun(r.runId, now)
-		})
-		await Promise.all(open.map((r) => this.#cancelChild(r.sessionKey, r.agentId, r.runId)))
-	}
-
-	/** The session is reset or deleted: every child's runs are cancelled and the children forgotten. */
-	async ended(): Promise<void> {
-		const { subagents, store } = this.#c
-		if (!store.exists()) return
-		const children = subagents.children()
-		if (children.length === 0) return
-		this.#c.tx(() => subagents.clearChildren())
-		await Promise.all(children.map((c) => this.#cancelChild(c.sessionKey, c.agentId)))
-	}
-
-	async #cancelChild(sessionKey: string, agentId: string, runId?: string): Promise<void> {
-		const { host, store } = this.#c
-		const session = store.session()
-		if (!host.subagents || !session) return
-		const lane = host.subagents.lane({ tenantId: session.tenantId, agentId, sessionKey })
-		try {
-			const result = runId ? await lane.cancel(runId) : await lane.cancelAll()
-			// A run that ended meanwhile cannot be cancelled: that is fine.
-			if (!result.ok && result.error.code !== 'conflict' && result.error.code !== 'not_found') {
-				host.logger.warn('subagent.cancel_refused', { sessionKey, runId, error: result.error })
-			}
-		} catch (error) {
-			host.logger.error('subagent.cancel_failed', { sessionKey, runId, error })
 		}
 	}
 

@@ -2,6 +2,7 @@
 // them with the end each announced; as a child, the announces of its runs' ends still to deliver.
 // Synchronous SQLite calls, so a sequence of them in one transaction is atomic.
 import type { ToolSubject } from '../../security/subject'
+import { CancelStore } from './cancel-store'
 import type { Announce } from './ports'
 
 export interface ChildRow {
@@ -43,9 +44,12 @@ type Row = Record<string, SqlStorageValue>
 
 export class SubagentStore {
 	readonly #sql: SqlStorage
+	/** Cancellations of children still to deliver (v10). */
+	readonly cancels: CancelStore
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql
+		this.cancels = new CancelStore(sql)
 	}
 
 	// ── as a parent ────────────────────────────────────────────────────────────────────────────

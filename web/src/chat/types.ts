@@ -35,6 +35,7 @@ export type LaneEventType =
 	| 'subagent.spawned'
 	| 'subagent.announced'
 	| 'subagent.announce_failed'
+	| 'subagent.cancel_failed'
 
 /** One frame of the session's event stream: `seq` grows by one per event and is never reused. */
 export interface LaneEvent {
