@@ -31,6 +31,14 @@ const run = (turnP50: number) => ({
 		ttft: { results: [{ name: 'web.ttft', p50: 30, p99: 60 }], p50Limit: 32 },
 	},
 	telemetry: { p50Ratio: 1.01 },
+	subagents: [
+		{ name: 'subagent.plain-turn', p50: 20, p99: 40 },
+		{ name: 'subagent.announce', p50: 50, p99: 90 },
+	],
+	schedules: {
+		alarms: { p99: 400 },
+		schedules: { count: 1_000, fired: 1_000, twice: 0, p99: 3_000 },
+	},
 })
 
 describe('bench budgets', () => {
@@ -47,7 +55,15 @@ describe('bench budgets', () => {
 	})
 
 	it('fails a budget whose scenario did not run, and a lower bound that is not reached', () => {
-		const partial = { ...run(12), throughput: [], soak: null, channels: null, web: {} }
+		const partial = {
+			...run(12),
+			throughput: [],
+			soak: null,
+			channels: null,
+			web: {},
+			subagents: [],
+			schedules: null,
+		}
 		const missed = check(budgets, figures(partial))
 			.filter((v) => !v.ok)
 			.map((v) => v.figure)
@@ -59,7 +75,17 @@ describe('bench budgets', () => {
 			'channel.ack.p99 / submit.p99',
 			'web.ui gzip KiB',
 			'web.ttft.p50 / (1.2 × ws.ttft.p50 + 20 ms)',
+			'subagent.announce.p50 / subagent.plain-turn.p50',
+			'schedules not fired once',
+			'schedule.p99 / (alarm.bare.p99 + 5 s)',
 		])
+		const twice = {
+			...run(12),
+			schedules: { ...run(12).schedules, schedules: { ...run(12).schedules.schedules, twice: 1 } },
+		}
+		expect(
+			check(budgets, figures(twice)).find((v) => v.figure === 'schedules not fired once'),
+		).toMatchObject({ ok: false, value: 1 })
 		const slow = {
 			...run(12),
 			throughput: [
