@@ -1,6 +1,27 @@
 // The lane's SQLite schema as versioned migrations: an append-only list, applied in order by
 // LaneStore.migrate(); `meta.schema_version` records how far a lane's storage is.
 
+/**
+ * v10's table, named because a deleted session re-creates it alone (subagents/cancel-store.ts):
+ * a parent's cancellations of its children still to deliver. Shipped: never edit.
+ */
+export const SUBAGENT_CANCELS = `CREATE TABLE IF NOT EXISTS subagent_cancels (
+	session_key TEXT NOT NULL,
+	run_id TEXT NOT NULL,
+	tenant_id TEXT NOT NULL,
+	agent_id TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	status TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL,
+	deadline_at INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	done_at INTEGER,
+	error TEXT,
+	PRIMARY KEY (session_key, run_id)
+);
+CREATE INDEX IF NOT EXISTS subagent_cancels_by_status ON subagent_cancels (status, next_at);`
+
 /** Migrations by version; append only, never edit a shipped one. */
 export const MIGRATIONS: readonly string[] = [
 	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -190,22 +211,7 @@ export const MIGRATIONS: readonly string[] = [
 	// every run of every child on a reset or delete): `run_id` '*' is every run of the child.
 	// Written in the transaction of the cancel or reset, retried on the alarm. IF NOT EXISTS: a
 	// deleted session keeps this one table until its children are cancelled (subagents/cascade.ts).
-	`CREATE TABLE IF NOT EXISTS subagent_cancels (
-		session_key TEXT NOT NULL,
-		run_id TEXT NOT NULL,
-		tenant_id TEXT NOT NULL,
-		agent_id TEXT NOT NULL,
-		reason TEXT NOT NULL,
-		status TEXT NOT NULL,
-		attempts INTEGER NOT NULL DEFAULT 0,
-		next_at INTEGER NOT NULL,
-		deadline_at INTEGER NOT NULL,
-		created_at INTEGER NOT NULL,
-		done_at INTEGER,
-		error TEXT,
-		PRIMARY KEY (session_key, run_id)
-	);
-	CREATE INDEX IF NOT EXISTS subagent_cancels_by_status ON subagent_cancels (status, next_at);`,
+	SUBAGENT_CANCELS,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -1,6 +1,7 @@
 // A parent's cancellations of its children still to deliver (lane schema v10, `subagent_cancels`):
 // one row per child run (or '*': every run of the child), pending until the child confirms, then
 // done or given up. Synchronous SQLite calls, so they join the transaction of the cancel or reset.
+import { SUBAGENT_CANCELS } from '../../lanes/schema'
 import type { SessionRef } from '../../security/subject'
 
 /** `runId` '*': every queued and running run of the child (a reset or delete of the parent). */
@@ -22,24 +23,6 @@ export interface CancelRow {
 
 type Row = Record<string, SqlStorageValue>
 
-/** The table as v10 creates it (kept here too: a deleted session re-creates only this table). */
-const TABLE = `CREATE TABLE IF NOT EXISTS subagent_cancels (
-	session_key TEXT NOT NULL,
-	run_id TEXT NOT NULL,
-	tenant_id TEXT NOT NULL,
-	agent_id TEXT NOT NULL,
-	reason TEXT NOT NULL,
-	status TEXT NOT NULL,
-	attempts INTEGER NOT NULL DEFAULT 0,
-	next_at INTEGER NOT NULL,
-	deadline_at INTEGER NOT NULL,
-	created_at INTEGER NOT NULL,
-	done_at INTEGER,
-	error TEXT,
-	PRIMARY KEY (session_key, run_id)
-);
-CREATE INDEX IF NOT EXISTS subagent_cancels_by_status ON subagent_cancels (status, next_at);`
-
 export class CancelStore {
 	readonly #sql: SqlStorage
 
@@ -58,7 +41,7 @@ export class CancelStore {
 
 	/** Re-creates the table alone (after the session's storage was wiped). */
 	create(): void {
-		this.#sql.exec(TABLE)
+		this.#sql.exec(SUBAGENT_CANCELS)
 	}
 
 	/** Drops the table (a deleted session whose cancellations are all settled). */
