@@ -11,7 +11,7 @@ import {
 import { verifyStandardWebhook } from '../../src/security/standard-webhooks'
 import { admin } from '../helpers'
 import { tenant } from '../security/helpers'
-import { armAndTick, createSchedule, inTimer, runsOf, T0 } from './schedule-setup'
+import { createSchedule, inTimer, runsOf, T0 } from './schedule-setup'
 
 const TENANT = 'sched-retry'
 const MIN = 60_000
@@ -139,6 +139,18 @@ describe('webhook delivery retries', () => {
 		})
 		// Not counted yet, either way.
 		expect(await streakOf('waiting')).toEqual({ n: 0, s: null })
+		// Deleted, the schedule's timer is wiped with the retry it held.
+		const deleted = await admin('/v1/schedules/waiting', {
+			method: 'DELETE',
+			headers: { 'x-edgeclaw-tenant': TENANT },
+		})
+		expect(deleted.status).toBeLessThan(300)
+		const left = await inTimer(TENANT, 'waiting', clock, async (_l, ledger, state) => ({
+			retry: ledger.nextRetryAt(),
+			runs: ledger.list(10).length,
+			alarm: await state.storage.getAlarm(),
+		}))
+		expect(left).toEqual({ retry: null, runs: 0, alarm: null })
 	})
 
 	it('always 503: failed after the last try, and counted for the streak', async () => {
