@@ -10770,7 +10770,9 @@ export interface components {
         ScheduleRun: {
             /** @enum {string} */
             delivery: "none" | "pending" | "outbox" | "sent" | "failed" | "suppressed";
+            deliveryAttempts: number;
             deliveryError: string | null;
+            deliveryNextAt: string | null;
             dueAt: string | null;
             error: string | null;
             finishedAt: string | null;

@@ -136,7 +136,8 @@ describe('failure streak', () => {
 				alertWebhook: { url: 'https://alerts.example.com/a', secret: 'ALERT_SECRET' },
 			}),
 		)
-		const hook = receiver((url) => (url.includes('/down') ? 500 : 200))
+		// A 400 is not retried: each run's delivery fails at once.
+		const hook = receiver((url) => (url.includes('/down') ? 400 : 200))
 		const alerts = () => hook.posted.filter((p) => p.url.startsWith('https://alerts.'))
 		const slot = (i: number) => T0 + i * MIN + 500
 		await armAndTick(TENANT, 'failing', T0 + 1_000, [slot(1)], hook.fetch)
@@ -183,7 +184,7 @@ describe('failure streak', () => {
 			nextDueAt: null,
 		})
 		expect(view.disabledReason).toMatch(
-			/turned off after 10 failed runs in a row; the last: .*HTTP 500/,
+			/turned off after 10 failed runs in a row; the last: .*HTTP 400/,
 		)
 		expect(await auditActions('failing')).toEqual(['schedule.failing', 'schedule.disabled'])
 

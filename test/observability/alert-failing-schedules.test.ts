@@ -100,7 +100,8 @@ describe('failing_schedules', () => {
 			delivery: { type: 'webhook', url: 'https://hooks.example.com/report' },
 		})
 		let up = false
-		const hook = receiver(() => (up ? 200 : 503))
+		// A 400 is final at once (a 5xx would be retried before the run counts as failed).
+		const hook = receiver(() => (up ? 200 : 400))
 		const ops = receiver(() => 204)
 		const opsPosts = () => ops.posted.map((p) => JSON.parse(new TextDecoder().decode(p.body)))
 		const slot = (i: number) => T0 + i * MIN + 500

@@ -16,6 +16,22 @@ import { signStandardWebhook } from '../../security/standard-webhooks'
 /** A receiver that has not answered in this long failed. */
 export const WEBHOOK_TIMEOUT_MS = 10_000
 
+/**
+ * A failed webhook POST worth another try is tried again after 30 s, doubling up to 10 min — at
+ * most DELIVERY_TRIES tries in all, and none after DELIVERY_RETRY_WINDOW_MS from the first.
+ */
+export const DELIVERY_TRIES = 6
+export const DELIVERY_RETRY_FIRST_MS = 30_000
+export const DELIVERY_RETRY_MAX_MS = 600_000
+export const DELIVERY_RETRY_WINDOW_MS = 3_600_000
+
+/** When the try after `attempts` tries (the first at `firstAt`) is due; null when none is left. */
+export function nextTryAt(attempts: number, firstAt: number, now: number): number | null {
+	if (attempts >= DELIVERY_TRIES) return null
+	const at = now + Math.min(DELIVERY_RETRY_FIRST_MS * 2 ** (attempts - 1), DELIVERY_RETRY_MAX_MS)
+	return at > firstAt + DELIVERY_RETRY_WINDOW_MS ? null : at
+}
+
 /** The slot a schedule's signing secret is sealed for (binds the ciphertext to tenant and id). */
 export const secretSlot = (tenantId: string, scheduleId: string): SecretSlot => ({
 	tenantId,
@@ -55,9 +71,19 @@ export const guardedFetchFor = (
 	return guardedFetch(fetcher, (url) => checkUrl(url, undefined, rules))
 }
 
-export type PostOutcome = { ok: true } | { ok: false; error: string }
+/**
+ * `permanent`: trying again cannot help — the SSRF guard refused the address, or the receiver
+ * answered a 4xx other than 408/429. A network error, a timeout, a 5xx, 408 or 429 is worth a retry.
+ */
+export type PostOutcome = { ok: true } | { ok: false; error: string; permanent: boolean }
 
-/** One signed POST; `id` is the `webhook-id`, the same on any retry so receivers can drop repeats. */
+const retryableStatus = (status: number): boolean =>
+	status >= 500 || status === 408 || status === 429
+
+/**
+ * One signed POST; `id` is the `webhook-id`, the same on any retry so receivers can drop repeats.
+ * `payload` is a JSON text, or a value to encode as one.
+ */
 export async function postSigned(
 	fetcher: typeof fetch,
 	url: string,
@@ -66,7 +92,7 @@ export async function postSigned(
 	payload: unknown,
 	now: number,
 ): Promise<PostOutcome> {
-	const body = JSON.stringify(payload)
+	const body = typeof payload === 'string' ? payload : JSON.stringify(payload)
 	const timestamp = Math.floor(now / 1000)
 	try {
 		const signature = await signStandardWebhook(secret, id, timestamp, body)
@@ -82,12 +108,15 @@ export async function postSigned(
 			signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
 		})
 		await res.body?.cancel()
-		return res.ok ? { ok: true } : { ok: false, error: `HTTP ${res.status}` }
+		if (res.ok) return { ok: true }
+		return { ok: false, error: `HTTP ${res.status}`, permanent: !retryableStatus(res.status) }
 	} catch (error) {
 		const message = error instanceof Error ? error.message : 'failed'
+		const refused = error instanceof OutboundRefused
 		return {
 			ok: false,
-			error: (error instanceof OutboundRefused ? message : `POST failed: ${message}`).slice(0, 300),
+			error: (refused ? message : `POST failed: ${message}`).slice(0, 300),
+			permanent: refused,
 		}
 	}
 }

@@ -31,7 +31,14 @@ export interface ScheduleRun {
 	error: string | null
 	delivery: DeliveryState
 	deliveryError: string | null
+	/** Webhook POSTs tried so far. */
+	deliveryAttempts: number
+	/** While a webhook delivery is `pending` after a failed try: when the next try is due. */
+	deliveryNextAt: number | null
 }
+
+/** A run's fields as written at a claim (the delivery retry fields start empty). */
+export type NewScheduleRun = Omit<ScheduleRun, 'seq' | 'deliveryAttempts' | 'deliveryNextAt'>
 
 export interface ArmedSlot {
 	tenantId: string
@@ -58,6 +65,8 @@ const runOf = (r: Row): ScheduleRun => ({
 	error: r.error as string | null,
 	delivery: r.delivery as DeliveryState,
 	deliveryError: r.delivery_error as string | null,
+	deliveryAttempts: (r.delivery_attempts as number | null) ?? 0,
+	deliveryNextAt: (r.delivery_next_at as number | null) ?? null,
 })
 
 export class ScheduleLedger {
@@ -92,7 +101,22 @@ export class ScheduleLedger {
 			delivery TEXT NOT NULL,
 			delivery_error TEXT
 		)`)
+		// Added after the first objects were created: an older ledger gets the columns here.
+		const columns = new Set(
+			sql
+				.exec<Row>('PRAGMA table_info(runs)')
+				.toArray()
+				.map((c) => c.name as string),
+		)
+		if (!columns.has('delivery_attempts')) {
+			sql.exec('ALTER TABLE runs ADD COLUMN delivery_attempts INTEGER NOT NULL DEFAULT 0')
+		}
+		if (!columns.has('delivery_next_at')) {
+			sql.exec('ALTER TABLE runs ADD COLUMN delivery_next_at INTEGER')
+		}
+		if (!columns.has('delivery_body')) sql.exec('ALTER TABLE runs ADD COLUMN delivery_body TEXT')
 		sql.exec('CREATE INDEX IF NOT EXISTS runs_status ON runs (status)')
+		sql.exec('CREATE INDEX IF NOT EXISTS runs_delivery_next ON runs (delivery_next_at)')
 		sql.exec('CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, value INTEGER NOT NULL)')
 	}
 
@@ -145,7 +169,7 @@ export class ScheduleLedger {
 	 * Records a slot's run; false when the slot already has one (it fired, or was recorded
 	 * missed, before) — the one check that makes a fire happen once.
 	 */
-	claim(run: Omit<ScheduleRun, 'seq'>): boolean {
+	claim(run: NewScheduleRun): boolean {
 		const cursor = this.#sql.exec(
 			`INSERT INTO runs (id, trigger, due_at, fired_at, finished_at, status, lane_run_id,
 			 session_key, error, delivery, delivery_error)
@@ -165,7 +189,10 @@ export class ScheduleLedger {
 		return cursor.rowsWritten > 0
 	}
 
-	update(id: string, set: Partial<Omit<ScheduleRun, 'seq' | 'id'>>): void {
+	update(
+		id: string,
+		set: Partial<Omit<ScheduleRun, 'seq' | 'id'>> & { deliveryBody?: string | null },
+	): void {
 		const columns: Record<string, string> = {
 			finishedAt: 'finished_at',
 			status: 'status',
@@ -174,6 +201,9 @@ export class ScheduleLedger {
 			error: 'error',
 			delivery: 'delivery',
 			deliveryError: 'delivery_error',
+			deliveryAttempts: 'delivery_attempts',
+			deliveryNextAt: 'delivery_next_at',
+			deliveryBody: 'delivery_body',
 		}
 		const entries = Object.entries(set).filter(([k]) => columns[k] !== undefined)
 		if (entries.length === 0) return
@@ -197,6 +227,29 @@ export class ScheduleLedger {
 			.map(runOf)
 	}
 
+	/** Finished runs whose webhook delivery is waiting for a retry due by `now`, oldest first. */
+	retriesDue(now: number, limit = 10): Array<{ run: ScheduleRun; body: string | null }> {
+		return this.#sql
+			.exec<Row>(
+				`SELECT * FROM runs WHERE delivery_next_at IS NOT NULL AND delivery_next_at <= ?
+				 AND delivery = 'pending' AND status != 'queued' ORDER BY delivery_next_at LIMIT ?`,
+				now,
+				limit,
+			)
+			.toArray()
+			.map((r) => ({ run: runOf(r), body: r.delivery_body as string | null }))
+	}
+
+	/** When the earliest waiting delivery retry is due; null when none waits. */
+	nextRetryAt(): number | null {
+		const r = this.#sql
+			.exec<Row>(
+				"SELECT MIN(delivery_next_at) AS at FROM runs WHERE delivery = 'pending' AND delivery_next_at IS NOT NULL",
+			)
+			.toArray()[0]
+		return (r?.at as number | null | undefined) ?? null
+	}
+
 	/** Newest first, before `beforeSeq`. */
 	list(limit: number, beforeSeq?: number): ScheduleRun[] {
 		return this.#sql
@@ -212,7 +265,7 @@ export class ScheduleLedger {
 	/** Drops finished runs beyond the newest KEEP_RUNS. */
 	prune(): void {
 		this.#sql.exec(
-			`DELETE FROM runs WHERE status != 'queued' AND seq <= (SELECT seq FROM runs ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+			`DELETE FROM runs WHERE status != 'queued' AND delivery != 'pending' AND seq <= (SELECT seq FROM runs ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
 			KEEP_RUNS,
 		)
 	}

@@ -8,7 +8,13 @@ import { recordScheduleOutcome, reportTimer, type ScheduleRow } from '../../db/s
 import type { ReplyRoute, RunView } from '../../lanes/types'
 import { FAILING_STREAK } from '../../observability/alerts'
 import { isHeartbeatAck } from '../heartbeat/ack'
-import { guardedFetchFor, openSigningSecret, postSigned, secretSlot } from './delivery'
+import {
+	guardedFetchFor,
+	openSigningSecret,
+	type PostOutcome,
+	postSigned,
+	secretSlot,
+} from './delivery'
 import type { DeliveryState, ScheduleRun } from './ledger'
 import type { ScheduleDefinition } from './spec'
 import type { TimerDeps } from './timer'
@@ -20,11 +26,19 @@ import type { TimerDeps } from './timer'
 export const ALERT_AFTER = FAILING_STREAK
 export const DISABLE_AFTER = 10
 
+/**
+ * `ok`: the turn succeeded and its answer reached where it goes. A `pending` delivery (a webhook
+ * POST that failed but is worth a retry) carries the body to post again; the run counts for the
+ * failure streak only once its delivery is settled.
+ */
 export interface Outcome {
 	ok: boolean
 	error: string | null
 	delivery: DeliveryState
 	deliveryError: string | null
+	/** Webhook POSTs tried. */
+	attempts: number
+	retryBody?: string
 }
 
 /** What a webhook delivery receives (the body). */
@@ -82,7 +96,7 @@ export class ScheduleOutcomes {
 					? `${view.error.code}: ${view.error.message}`.slice(0, 500)
 					: `the turn ended ${view.status}`
 			: (ended as { error: string }).error
-		const base = { ok, error }
+		const base = { ok, error, attempts: 0 }
 		// A heartbeat with nothing to report: metered like any turn, delivered nowhere.
 		if (def.heartbeat && ok && isHeartbeatAck(view?.output ?? '')) {
 			return { ...base, delivery: 'suppressed', deliveryError: null }
@@ -94,26 +108,34 @@ export class ScheduleOutcomes {
 				// The lane's outbox took the answer with the turn (retried, dead-lettered on its own).
 				return { ...base, delivery: view ? 'outbox' : 'none', deliveryError: null }
 			case 'webhook': {
-				const posted = await this.#postRun(row, def.delivery.url, run, view, error)
-				return posted.ok
-					? { ...base, delivery: 'sent', deliveryError: null }
-					: {
-							ok: false,
-							error: error ?? posted.error,
-							delivery: 'failed',
-							deliveryError: posted.error,
-						}
+				const body = JSON.stringify(notification(row, run, view, error))
+				const posted = await this.post(row, def.delivery.url, run.id, body)
+				if (posted.ok) return { ...base, attempts: 1, delivery: 'sent', deliveryError: null }
+				if (!posted.permanent) {
+					return {
+						...base,
+						attempts: 1,
+						delivery: 'pending',
+						deliveryError: posted.error,
+						retryBody: body,
+					}
+				}
+				return {
+					ok: false,
+					error: error ?? posted.error,
+					attempts: 1,
+					delivery: 'failed',
+					deliveryError: posted.error,
+				}
 			}
 		}
 	}
 
-	async #postRun(
-		row: ScheduleRow,
-		url: string,
-		run: ScheduleRun,
-		view: RunView | undefined,
-		error: string | null,
-	) {
+	/**
+	 * One signed POST of a run's notification (`body`, JSON): the `webhook-id` is the run's on every
+	 * try, the timestamp and signature are fresh.
+	 */
+	async post(row: ScheduleRow, url: string, runId: string, body: string): Promise<PostOutcome> {
 		const { secretKeyId, secretIv, secretCiphertext } = row
 		const secret =
 			secretKeyId && secretIv && secretCiphertext
@@ -125,28 +147,13 @@ export class ScheduleOutcomes {
 				: undefined
 		if (!secret) {
 			return {
-				ok: false as const,
+				ok: false,
+				permanent: true,
 				error: 'the signing secret cannot be opened; PATCH the delivery to get a new one',
 			}
 		}
-		const body: ScheduleRunNotification = {
-			type: 'schedule.run',
-			tenantId: row.tenantId,
-			scheduleId: row.id,
-			run: {
-				id: run.id,
-				dueAt: run.dueAt,
-				firedAt: run.firedAt,
-				laneRunId: run.laneRunId,
-				sessionKey: run.sessionKey,
-				status:
-					view?.status === 'succeeded' || view?.status === 'cancelled' ? view.status : 'failed',
-				output: view?.output ?? null,
-				error,
-			},
-		}
 		const fetcher = guardedFetchFor(this.#d.env, this.#d.fetch)
-		return postSigned(fetcher, url, secret, `schedule_run_${run.id}`, body, this.#d.now())
+		return postSigned(fetcher, url, secret, `schedule_run_${runId}`, body, this.#d.now())
 	}
 
 	/**
@@ -242,5 +249,29 @@ export class ScheduleOutcomes {
 		} catch (error) {
 			this.#d.logger.error('audit.append_failed', { action, error })
 		}
+	}
+}
+
+/** The body a webhook delivery of a run receives. */
+function notification(
+	row: ScheduleRow,
+	run: ScheduleRun,
+	view: RunView | undefined,
+	error: string | null,
+): ScheduleRunNotification {
+	return {
+		type: 'schedule.run',
+		tenantId: row.tenantId,
+		scheduleId: row.id,
+		run: {
+			id: run.id,
+			dueAt: run.dueAt,
+			firedAt: run.firedAt,
+			laneRunId: run.laneRunId,
+			sessionKey: run.sessionKey,
+			status: view?.status === 'succeeded' || view?.status === 'cancelled' ? view.status : 'failed',
+			output: view?.output ?? null,
+			error,
+		},
 	}
 }

@@ -9,7 +9,8 @@ import type { RunView } from '../../lanes/types'
 import type { Logger } from '../../observability/logger'
 import type { SessionRef, ToolSubject } from '../../security/subject'
 import { heartbeatSkip } from '../heartbeat/gate'
-import type { ScheduleLedger, ScheduleRun } from './ledger'
+import { nextTryAt } from './delivery'
+import type { NewScheduleRun, ScheduleLedger, ScheduleRun } from './ledger'
 import { type Outcome, ScheduleOutcomes } from './outcomes'
 import { nextDue, type ScheduleDefinition, StoredDefinition } from './spec'
 import { awaitTurn, submitTurn, type TurnEnv } from './turn'
@@ -108,6 +109,7 @@ export class ScheduleTimerLogic {
 		if (await this.#resume(row, definitionOf(row))) row = await this.#row(armed)
 		if (!row) return this.#d.wipe()
 		const def = definitionOf(row)
+		await this.#retryDeliveries(row, def)
 		const due = this.#sync(row, false)
 		if (row.enabled && due !== null && due <= this.#d.now()) await this.#fireDue(row, def, due)
 		this.#d.ledger.prune()
@@ -284,13 +286,88 @@ export class ScheduleTimerLogic {
 		ended: RunView | { error: string },
 	): Promise<void> {
 		const outcome: Outcome = await this.#outcomes.deliver(row, def, run, ended)
+		const now = this.#d.now()
+		const retryAt =
+			outcome.delivery === 'pending' ? nextTryAt(outcome.attempts, now, now) : undefined
 		this.#d.ledger.update(run.id, {
 			status: outcome.ok ? 'ok' : 'failed',
-			finishedAt: this.#d.now(),
+			finishedAt: now,
 			error: outcome.error,
 			delivery: outcome.delivery,
 			deliveryError: outcome.deliveryError,
+			deliveryAttempts: outcome.attempts,
+			deliveryNextAt: retryAt ?? null,
+			deliveryBody: outcome.retryBody ?? null,
 		})
+		// A delivery still being retried counts for the streak once it is settled.
+		if (outcome.delivery !== 'pending') await this.#settle(row, def, run, outcome)
+	}
+
+	/** Tries again every webhook delivery whose retry is due; settles those sent or given up. */
+	async #retryDeliveries(row: ScheduleRow, def: ScheduleDefinition): Promise<void> {
+		for (const { run, body } of this.#d.ledger.retriesDue(this.#d.now())) {
+			if (this.#busy.has(run.id)) continue
+			this.#busy.add(run.id)
+			try {
+				const posted =
+					def.delivery.type === 'webhook' && body !== null
+						? await this.#outcomes.post(row, def.delivery.url, run.id, body)
+						: { ok: false as const, permanent: true, error: 'the delivery is no longer a webhook' }
+				const attempts = run.deliveryAttempts + 1
+				const now = this.#d.now()
+				const next =
+					posted.ok || posted.permanent
+						? null
+						: nextTryAt(attempts, run.finishedAt ?? run.firedAt, now)
+				if (!posted.ok && next !== null) {
+					this.#d.ledger.update(run.id, {
+						deliveryAttempts: attempts,
+						deliveryNextAt: next,
+						deliveryError: posted.error,
+					})
+					continue
+				}
+				const outcome: Outcome = posted.ok
+					? {
+							ok: run.status === 'ok',
+							error: run.error,
+							delivery: 'sent',
+							deliveryError: null,
+							attempts,
+						}
+					: {
+							ok: false,
+							error: run.error ?? posted.error,
+							delivery: 'failed',
+							deliveryError: posted.error,
+							attempts,
+						}
+				this.#d.ledger.update(run.id, {
+					status: outcome.ok ? 'ok' : 'failed',
+					error: outcome.error,
+					delivery: outcome.delivery,
+					deliveryError: outcome.deliveryError,
+					deliveryAttempts: attempts,
+					deliveryNextAt: null,
+					deliveryBody: null,
+				})
+				if (!posted.ok) {
+					this.#d.logger.warn('schedule.delivery_failed', {
+						schedule: row.id,
+						run: run.id,
+						attempts,
+						error: posted.error,
+					})
+				}
+				await this.#settle(row, def, run, outcome)
+			} finally {
+				this.#busy.delete(run.id)
+			}
+		}
+	}
+
+	/** Counts a settled run for the failure streak; the armed slot goes when that turned it off. */
+	async #settle(row: ScheduleRow, def: ScheduleDefinition, run: ScheduleRun, outcome: Outcome) {
 		const disabled = await this.#outcomes.account(row, def, run, outcome)
 		if (disabled) {
 			const armed = this.#d.ledger.armed()
@@ -304,11 +381,15 @@ export class ScheduleTimerLogic {
 		await reportTimer(database(this.#d.env.DB), { tenantId, id }, report)
 	}
 
-	/** The alarm: the armed slot, or sooner while a turn's outcome is still awaited. */
+	/**
+	 * The alarm: the earliest of the armed slot, the next delivery retry, and the next look at a
+	 * turn whose outcome is still awaited.
+	 */
 	async #setAlarm(): Promise<void> {
 		const due = this.#d.ledger.armed()?.dueAt ?? null
 		const poll = this.#d.ledger.pending(1).length > 0 ? this.#d.now() + POLL_MS : null
-		const at = due === null ? poll : poll === null ? due : Math.min(due, poll)
+		const times = [due, poll, this.#d.ledger.nextRetryAt()].filter((t): t is number => t !== null)
+		const at = times.length > 0 ? Math.min(...times) : null
 		if (at === null) await this.#d.deleteAlarm()
 		else await this.#d.setAlarm(at)
 	}
@@ -340,7 +421,7 @@ function queuedRun(
 	dueAt: number | null,
 	now: number,
 	sessionKey: string | null,
-): Omit<ScheduleRun, 'seq'> {
+): NewScheduleRun {
 	return {
 		id,
 		trigger,

@@ -96,7 +96,12 @@ export const ScheduleRunView = z
 		sessionKey: z.string().nullable(),
 		error: z.string().nullable(),
 		delivery: z.enum(DELIVERY_STATES),
+		/** The last failed try's reason (kept while a retry waits, and when it was given up). */
 		deliveryError: z.string().nullable(),
+		/** Webhook POSTs tried so far (a failed one is retried: 30 s doubling, at most 6 tries). */
+		deliveryAttempts: z.number().int(),
+		/** While the delivery is `pending` after a failed try: when the next try is due. */
+		deliveryNextAt: z.string().nullable(),
 	})
 	.openapi('ScheduleRun')
 
@@ -153,4 +158,6 @@ export const runView = (run: ScheduleRun): z.infer<typeof ScheduleRunView> => ({
 	error: run.error,
 	delivery: run.delivery,
 	deliveryError: run.deliveryError,
+	deliveryAttempts: run.deliveryAttempts,
+	deliveryNextAt: iso(run.deliveryNextAt),
 })
