@@ -58,13 +58,13 @@ async function until(count, deadline, look, log) {
 export async function schedulesScenario(o) {
 	const tag = Date.now().toString(36)
 
-	// The floor: bare alarms, all due at one second.
-	const alarmDue = Math.ceil((Date.now() + 15_000) / 1_000) * 1_000
+	// The floor: bare alarms, all due at one second, armed as long ahead as the schedules are.
+	const alarmDue = Math.ceil((Date.now() + o.leadS * 1_000) / 1_000) * 1_000
 	await pool(o.count, 32, async (i) => {
 		const res = await fetch(`${o.floor}/alarms/${tag}-${i}?at=${alarmDue}`, { method: 'POST' })
 		if (res.status !== 204) throw new Error(`floor alarm ${i}: ${res.status}`)
 	})
-	if (Date.now() >= alarmDue) throw new Error('arming the floor alarms took longer than 15 s')
+	if (Date.now() >= alarmDue) throw new Error('arming the floor alarms took longer than the lead')
 	while (Date.now() < alarmDue) await sleep(500)
 	const alarms = await until(
 		o.count,
