@@ -151,6 +151,12 @@ describe('memory service', () => {
 })
 
 describe('FTS query escaping (property)', () => {
+	it('keeps terms whole letters: a mark lowering adds, and a cut between surrogates, stay out', () => {
+		expect(ftsQuery('İstanbul')).toBe('"i"* OR "stanbul"*')
+		const long = '𝒜'.repeat(70)
+		expect(ftsQuery(long)).toBe(`"${'𝒜'.repeat(64)}"*`)
+	})
+
 	it('turns any text into quoted prefix terms, at most 32 of them', () => {
 		fc.assert(
 			fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => {

@@ -11,8 +11,10 @@ const MAX_TERM_CHARS = 64
 export function ftsQuery(query: string): string | undefined {
 	const terms: string[] = []
 	const seen = new Set<string>()
-	for (const [word] of query.normalize('NFC').matchAll(WORD)) {
-		const term = word.toLowerCase().slice(0, MAX_TERM_CHARS)
+	// Lower case before the words are found: lowering can add a mark (`İ` → `i` + U+0307), which
+	// then falls between words instead of inside a term; the cut counts code points, never halves.
+	for (const [word] of query.normalize('NFC').toLowerCase().matchAll(WORD)) {
+		const term = Array.from(word).slice(0, MAX_TERM_CHARS).join('')
 		if (seen.has(term)) continue
 		seen.add(term)
 		// Letters and digits only: nothing inside the quotes can end them or mean an operator.
