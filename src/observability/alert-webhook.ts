@@ -1,7 +1,7 @@
 // An alert's notification: a JSON POST to the tenant's webhook, signed per Standard Webhooks with
 // a secret the tenant stored, through whatever fetch the caller passes (the SSRF-guarded one). The
 // `webhook-id` is the same on every retry of one notification, so a receiver can drop repeats.
-import { signStandardWebhook } from '../security/standard-webhooks'
+import { standardWebhookHeaders } from '../security/standard-webhooks'
 import type { AlertWebhook } from './alert-settings'
 
 /** What a webhook receives (the body). */
@@ -40,21 +40,16 @@ export async function postAlert(
 	const body = JSON.stringify(message)
 	const id = `alert_${message.alert.id}_${message.type === 'alert.raised' ? 'raised' : 'resolved'}`
 	const timestamp = Math.floor(deps.now() / 1000)
-	let signature: string
+	let headers: Record<string, string>
 	try {
-		signature = await signStandardWebhook(await deps.secret(webhook.secret), id, timestamp, body)
+		headers = await standardWebhookHeaders(await deps.secret(webhook.secret), id, timestamp, body)
 	} catch (error) {
 		return { ok: false, error: `signing secret ${webhook.secret}: ${describe(error)}` }
 	}
 	try {
 		const res = await deps.fetch(webhook.url, {
 			method: 'POST',
-			headers: {
-				'content-type': 'application/json',
-				'webhook-id': id,
-				'webhook-timestamp': String(timestamp),
-				'webhook-signature': signature,
-			},
+			headers,
 			body,
 			signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
 		})

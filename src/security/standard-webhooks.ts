@@ -32,6 +32,24 @@ export async function signStandardWebhook(
 }
 
 /**
+ * The headers of one signed JSON delivery of `body`: `webhook-id`, `webhook-timestamp` (Unix
+ * seconds) and its `webhook-signature`. Throws, as signing does, on a secret that is not base64.
+ */
+export async function standardWebhookHeaders(
+	secret: string,
+	id: string,
+	timestamp: number,
+	body: string,
+): Promise<Record<string, string>> {
+	return {
+		'content-type': 'application/json',
+		'webhook-id': id,
+		'webhook-timestamp': String(timestamp),
+		'webhook-signature': await signStandardWebhook(secret, id, timestamp, body),
+	}
+}
+
+/**
  * True when `headers` carry `webhook-id`, a `webhook-timestamp` within the tolerance of `now`
  * (ms) and at least one `v1` signature of the body by `secret` (a space-separated list, so a
  * sender can rotate keys). Compared in constant time; never throws.

@@ -7,34 +7,11 @@ import { guardedFetchFor, postSigned } from '../../src/automation/schedules/deli
 import { verifyStandardWebhook } from '../../src/security/standard-webhooks'
 import { admin, eventually } from '../helpers'
 import { as, key, tenant } from '../security/helpers'
-import { armAndTick, createSchedule, inTimer, runsOf, T0 } from './schedule-setup'
+import { armAndTick, createSchedule, inTimer, receiver, runsOf, T0 } from './schedule-setup'
 
 const TENANT = 'sched-out'
 const MIN = 60_000
 const ALERT_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-
-interface Posted {
-	url: string
-	headers: Headers
-	body: Uint8Array
-}
-
-/** A fetch that records every request and answers each URL with `status(url)`. */
-function receiver(status: (url: string) => number): { fetch: typeof fetch; posted: Posted[] } {
-	const posted: Posted[] = []
-	return {
-		posted,
-		fetch: async (input, init) => {
-			const req = new Request(input, init)
-			posted.push({
-				url: req.url,
-				headers: req.headers,
-				body: new Uint8Array(await req.arrayBuffer()),
-			})
-			return new Response(null, { status: status(req.url) })
-		},
-	}
-}
 
 const every = (id: string, extra: Record<string, unknown>) => ({
 	id,

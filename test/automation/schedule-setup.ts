@@ -12,6 +12,32 @@ export interface Clock {
 	now: number
 }
 
+export interface Posted {
+	url: string
+	headers: Headers
+	body: Uint8Array
+}
+
+/** A fetch that records every request and answers each URL with `status(url)`. */
+export function receiver(status: (url: string) => number): {
+	fetch: typeof fetch
+	posted: Posted[]
+} {
+	const posted: Posted[] = []
+	return {
+		posted,
+		fetch: async (input, init) => {
+			const req = new Request(input, init)
+			posted.push({
+				url: req.url,
+				headers: req.headers,
+				body: new Uint8Array(await req.arrayBuffer()),
+			})
+			return new Response(null, { status: status(req.url) })
+		},
+	}
+}
+
 export const noNetwork: typeof fetch = async () => {
 	throw new Error('this test has no network')
 }

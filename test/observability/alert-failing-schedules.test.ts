@@ -11,7 +11,7 @@ import { loggerFromEnv } from '../../src/observability/logger'
 import { runSchedule } from '../../src/observability/schedule'
 import { encodeBase64 } from '../../src/security/bytes'
 import { verifyStandardWebhook } from '../../src/security/standard-webhooks'
-import { armAndTick, createSchedule, T0 } from '../automation/schedule-setup'
+import { armAndTick, createSchedule, receiver, T0 } from '../automation/schedule-setup'
 import { admin, eventually } from '../helpers'
 import { tenant } from '../security/helpers'
 
@@ -19,29 +19,6 @@ const TENANT = 'alerts-sched'
 const MIN = 60_000
 const WHSEC = `whsec_${encodeBase64(new TextEncoder().encode('failing-schedules-key'.padEnd(32, '.')))}`
 const logger = loggerFromEnv(env, { test: 'alert-failing-schedules' })
-
-interface Posted {
-	url: string
-	headers: Headers
-	body: Uint8Array
-}
-
-/** A fetch that records every request and answers with `status(url)`. */
-function receiver(status: (url: string) => number): { fetch: typeof fetch; posted: Posted[] } {
-	const posted: Posted[] = []
-	return {
-		posted,
-		fetch: async (input, init) => {
-			const req = new Request(input, init)
-			posted.push({
-				url: req.url,
-				headers: req.headers,
-				body: new Uint8Array(await req.arrayBuffer()),
-			})
-			return new Response(null, { status: status(req.url) })
-		},
-	}
-}
 
 const asTenant = (path: string, init: RequestInit = {}) =>
 	admin(path, {

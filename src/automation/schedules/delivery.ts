@@ -11,7 +11,7 @@ import {
 	type SecretSlot,
 } from '../../security/secrets'
 import { checkUrl, tenantUrlRules } from '../../security/ssrf'
-import { signStandardWebhook } from '../../security/standard-webhooks'
+import { standardWebhookHeaders } from '../../security/standard-webhooks'
 
 /** A receiver that has not answered in this long failed. */
 export const WEBHOOK_TIMEOUT_MS = 10_000
@@ -95,15 +95,9 @@ export async function postSigned(
 	const body = typeof payload === 'string' ? payload : JSON.stringify(payload)
 	const timestamp = Math.floor(now / 1000)
 	try {
-		const signature = await signStandardWebhook(secret, id, timestamp, body)
 		const res = await fetcher(url, {
 			method: 'POST',
-			headers: {
-				'content-type': 'application/json',
-				'webhook-id': id,
-				'webhook-timestamp': String(timestamp),
-				'webhook-signature': signature,
-			},
+			headers: await standardWebhookHeaders(secret, id, timestamp, body),
 			body,
 			signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
 		})

@@ -5,7 +5,7 @@ import { APPROVAL_BUTTONS } from '../approval-buttons'
 import { sendResultOf, unreachable } from '../http'
 import type { ChannelContext, Outbound, SendResult } from '../plugin'
 import { WebhookTarget } from './inbound'
-import { signStandardWebhook } from './standard-webhooks'
+import { standardWebhookHeaders } from './standard-webhooks'
 
 export interface CallbackConfig {
 	callbackUrl?: string
@@ -53,21 +53,15 @@ export async function sendToCallback(
 	}
 	const id = message.id ? `msg_${message.id}` : await deliveryId(ctx.channelId, body)
 	const timestamp = Math.floor(ctx.now() / 1000)
-	let signature: string
+	let headers: Record<string, string>
 	try {
-		signature = await signStandardWebhook(secret, id, timestamp, body)
+		headers = await standardWebhookHeaders(secret, id, timestamp, body)
 	} catch {
 		return {
 			ok: false,
 			error: 'webhook: the signing secret is not whsec_<base64>',
 			permanent: true,
 		}
-	}
-	const headers = {
-		'content-type': 'application/json',
-		'webhook-id': id,
-		'webhook-timestamp': String(timestamp),
-		'webhook-signature': signature,
 	}
 	try {
 		return await sendResultOf(

@@ -2,6 +2,7 @@
 // (src/security/standard-webhooks.ts).
 export {
 	signStandardWebhook,
+	standardWebhookHeaders,
 	verifyStandardWebhook,
 	WEBHOOK_TOLERANCE_S,
 	webhookKey,
