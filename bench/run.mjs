@@ -12,7 +12,7 @@
 //   --quick        fewer samples (a smoke run)
 //   --only=a,b     only these latency scenarios (and their baselines); skips the other phases
 //   --rounds=N     interleaved rounds per latency scenario (the channels phase: N × per round)
-//   --only-phase=a,b  only these phases: cold, matrix, stream, throughput, soak, lane, fanout,
+//   --only-phase=a,b  only these phases: cold, matrix, stream, openai, throughput, soak, lane, fanout,
 //                  sessions, channels, web, telemetry, subagents, schedules
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -30,6 +30,7 @@ import { liveHeapMiB } from './heap.mjs'
 import { oneLaneScenario } from './lane.mjs'
 import { closedLoop, grid, measure, startProduct, startWorker, table } from './lib.mjs'
 import { latencyScenarios } from './matrix.mjs'
+import { openaiScenario } from './openai.mjs'
 import { peerClient, startPeer } from './peer.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { schedulesScenario, schedulesTable } from './schedules.mjs'
@@ -51,7 +52,7 @@ const listFlag = (name) =>
 const only = listFlag('only')
 const rounds = Number(argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
 const PHASES =
-	'cold matrix stream throughput soak lane fanout sessions channels web telemetry subagents schedules'.split(
+	'cold matrix stream openai throughput soak lane fanout sessions channels web telemetry subagents schedules'.split(
 		' ',
 	)
 const onlyPhases = listFlag('only-phase')
@@ -72,6 +73,7 @@ const sizes = quick
 			fanout: { subscribers: 100, turns: 5 },
 			lane: { count: 50, concurrency: 8 },
 			protocols: { perRound: 3 },
+			openai: { concurrency: 20, count: 100, timeMs: 5_000 },
 			channels: { chats: 16 },
 			telemetry: { rounds: 40, perRound: 1, warmup: 5 },
 			subagents: { samples: 10, warmup: 2 },
@@ -85,6 +87,8 @@ const sizes = quick
 			fanout: { subscribers: 100, turns: 30 },
 			lane: { count: 300, concurrency: 8 },
 			protocols: { perRound: 15 },
+			// 20 users at once through /v1/chat/completions, and 20 native turns at once.
+			openai: { concurrency: 20, count: 1_200, timeMs: 15_000 },
 			channels: { chats: 64 },
 			// A 3 % budget needs many samples, alternating request by request so that drift on a
 			// busy machine hits both instances alike: 2,000 turns each.
@@ -247,6 +251,14 @@ try {
 			warmup: 3,
 		})
 	}
+	/** @type {Awaited<ReturnType<typeof openaiScenario>> | null} */
+	let openai = null
+	if (wants('openai')) {
+		phase('openai: a throwaway session against a named user; 20 users at once against native turns')
+		openai = await openaiScenario({ url: product.url, auth, plan, load: sizes.openai })
+		results.push(...openai.latency)
+		throughput.push(...openai.throughput)
+	}
 	if (wants('channels')) {
 		phase('channels: Telegram webhook against the native API')
 		channels = await channelsScenario({
@@ -367,21 +379,24 @@ try {
 		say(protocolsTable(protocols))
 	}
 	if (throughput.length > 0) {
-		say(`\nthroughput: ${sizes.load.concurrency} requests in flight (closed loop)\n`)
+		/** `a / b` to two places; a dash when the baseline did not run. @param {number} a @param {number} b */
+		const times = (a, b) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : '—')
+		say('\nthroughput: closed loops, a fixed number of requests in flight\n')
 		const floorRps = throughput.find((t) => t.name === 'floor.append')?.rps ?? Number.NaN
 		const turnRps = throughput.find((t) => t.name === 'turn')?.rps ?? Number.NaN
 		say(
 			grid(
-				['scenario', 'n', 'err', 'req/s', 'p50 ms', 'p99 ms', '× floor', '× turn'],
+				['scenario', 'in flight', 'n', 'err', 'req/s', 'p50 ms', 'p99 ms', '× floor', '× turn'],
 				throughput.map((t) => [
 					t.name,
+					String(t.concurrency),
 					String(t.n),
 					String(t.errors),
 					t.rps.toFixed(0),
 					t.p50.toFixed(2),
 					t.p99.toFixed(2),
-					(t.rps / floorRps).toFixed(2),
-					(t.rps / turnRps).toFixed(2),
+					times(t.rps, floorRps),
+					times(t.rps, turnRps),
 				]),
 			),
 		)

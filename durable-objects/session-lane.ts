@@ -51,6 +51,12 @@ export interface LanePing {
 /** The D1 sessions index is written at most this often per session. */
 export const INDEX_WRITE_INTERVAL_MS = 5_000
 
+/** The event stream `send` opens with `stream`: SSE frames of every event after `after`. */
+export interface SentEvents {
+	after: number
+	body: ReadableStream<Uint8Array>
+}
+
 /** Most events one replay sends; a client that is further behind pages with `after`. */
 const REPLAY_LIMIT = 10_000
 
@@ -181,13 +187,23 @@ export class SessionLane extends DurableObject<Env> {
 	 * Takes a message; with `waitMs`, also waits up to that long for the run to finish. With
 	 * `inlineReply` the caller returns the answer itself: `final` comes only when the run finished
 	 * while this call waited, and then nothing goes to the outbox for it; without `final` the
-	 * answer is delivered to the message's reply route when the run ends.
+	 * answer is delivered to the message's reply route when the run ends. With `stream` it also
+	 * returns the session's event stream (SSE, as `GET /events`) from just before this message, in
+	 * the same round trip: `after` is the seq it starts after. A duplicate opens no stream (its run
+	 * may be long over; the caller follows it from the start).
 	 */
 	async send(
 		req: SubmitRequest,
-		options: { waitMs?: number; inlineReply?: boolean } = {},
-	): Promise<LaneResult<SubmitOutcome & { final?: RunView }>> {
+		options: { waitMs?: number; inlineReply?: boolean; stream?: boolean } = {},
+	): Promise<LaneResult<SubmitOutcome & { final?: RunView; events?: SentEvents }>> {
+		const before = options.stream && this.#store.exists() ? this.#store.events.lastSeq() : 0
 		const outcome = this.#lane.submit(req)
+		if (outcome.ok && options.stream && !outcome.value.duplicate) {
+			// Submit and registration in one synchronous step: nothing falls between them.
+			const replay = this.#lane.eventsAfter(before, REPLAY_LIMIT)
+			const events = { after: before, body: this.#subscribers.openStream(replay) }
+			return { ok: true, value: { ...outcome.value, events } }
+		}
 		if (!outcome.ok || !options.waitMs) return outcome
 		const { runId } = outcome.value.run
 		const final = options.inlineReply

@@ -23,24 +23,35 @@ export function fakeLane(answers: Answer[]) {
 			const answer = answers[urls.length - 1]
 			if (answer === undefined) throw new Error('no more answers')
 			if (typeof answer === 'number') return new Response('gone', { status: answer })
-			const events = Array.isArray(answer) ? answer : answer.events
-			const hang = !Array.isArray(answer)
-			const encoder = new TextEncoder()
-			// Frames split at odd places, like a network would, plus the lane's own extras.
-			const text = `retry: 2000\n\n: keep-alive\n\n${events.map(sseFrame).join('')}`
-			const pieces = text.match(/[\s\S]{1,7}/g) ?? []
-			const body = new ReadableStream<Uint8Array>({
-				pull(controller) {
-					const piece = pieces.shift()
-					if (piece !== undefined) controller.enqueue(encoder.encode(piece))
-					else if (!hang) controller.close()
-				},
-				cancel() {
-					cancelled++
-				},
+			const body = sseStream(Array.isArray(answer) ? answer : answer.events, {
+				hang: !Array.isArray(answer),
+				cancelled: () => cancelled++,
 			})
 			return new Response(body, { headers: { 'content-type': 'text/event-stream' } })
 		},
 	}
 	return { lane, urls, cancelled: () => cancelled }
+}
+
+/**
+ * A lane's SSE body of `events`, split at odd places like a network would, with the lane's own
+ * extras; with `hang` it stays open after them (a live, idle stream).
+ */
+export function sseStream(
+	events: LaneEvent[],
+	o: { hang?: boolean; cancelled?: () => void } = {},
+): ReadableStream<Uint8Array> {
+	const encoder = new TextEncoder()
+	const text = `retry: 2000\n\n: keep-alive\n\n${events.map(sseFrame).join('')}`
+	const pieces = text.match(/[\s\S]{1,7}/g) ?? []
+	return new ReadableStream<Uint8Array>({
+		pull(controller) {
+			const piece = pieces.shift()
+			if (piece !== undefined) controller.enqueue(encoder.encode(piece))
+			else if (!o.hang) controller.close()
+		},
+		cancel() {
+			o.cancelled?.()
+		},
+	})
 }

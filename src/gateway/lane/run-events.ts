@@ -12,8 +12,10 @@ export interface LaneEventSource {
 export interface FollowRunOptions {
 	lane: LaneEventSource
 	runId: string
-	/** Events up to this seq are skipped: read `info().lastEventSeq` before submitting the run. */
+	/** Events up to this seq are skipped: the `after` of the stream `send` opened with the run. */
 	after: number
+	/** The event stream `send({stream: true})` opened with the run: read first, without a fetch. */
+	opened?: ReadableStream<Uint8Array>
 	/** Aborting ends the iteration and cancels the upstream stream. */
 	signal?: AbortSignal
 	/** Reopens after the stream broke off without the run's end (the lane restarted); default 3. */
@@ -43,20 +45,17 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<Lane
 	const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
 	let seen = options.after
 	let failures = 0
+	let opened = options.opened
 	for (;;) {
-		if (signal?.aborted) return
+		if (signal?.aborted) {
+			await opened?.cancel()
+			return
+		}
 		let broke: unknown
 		try {
-			const res = await lane.fetch(`https://lane/events?after=${seen}`)
-			if (res.status === 404) {
-				await res.body?.cancel()
-				throw new ProblemError('not_found', 'The session no longer exists.')
-			}
-			if (!res.ok || !res.body) {
-				await res.body?.cancel()
-				throw new Error(`the lane answered ${res.status} for its events`)
-			}
-			for await (const event of laneEvents(res.body, signal)) {
+			const body = opened ?? (await openEvents(lane, seen))
+			opened = undefined
+			for await (const event of laneEvents(body, signal)) {
 				seen = Math.max(seen, event.seq)
 				failures = 0
 				if (event.runId !== runId) continue
@@ -79,6 +78,20 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<Lane
 		}
 		await sleep(100 * failures)
 	}
+}
+
+/** The lane's event stream after `seq` (a fetch of its `/events`). */
+async function openEvents(lane: LaneEventSource, seq: number): Promise<ReadableStream<Uint8Array>> {
+	const res = await lane.fetch(`https://lane/events?after=${seq}`)
+	if (res.status === 404) {
+		await res.body?.cancel()
+		throw new ProblemError('not_found', 'The session no longer exists.')
+	}
+	if (!res.ok || !res.body) {
+		await res.body?.cancel()
+		throw new Error(`the lane answered ${res.status} for its events`)
+	}
+	return res.body
 }
 
 /** Parses the lane's SSE body into events; comments, `retry:` and `id:` lines carry nothing new. */

@@ -9,7 +9,6 @@ import { SessionKey } from '../../lanes/name'
 import {
 	isFinished,
 	type LaneResult,
-	ok,
 	type RunView,
 	type SubmitRequest,
 } from '../../lanes/types'
@@ -131,12 +130,6 @@ export function afterwards(fn: () => void): TransformStream<Uint8Array, Uint8Arr
 	return new TransformStream({ flush: once, cancel: once } as Transformer<Uint8Array, Uint8Array>)
 }
 
-/** Where the run's events start: the session's last seq before the submit (0 for a new one). */
-export async function lastEventSeq(c: Context<GatewayEnv>, lane: LaneHandle): Promise<number> {
-	const info = await callLane(c.get('logger'), async () => ok(await lane.stub.info()))
-	return info.ok ? info.value.lastEventSeq : 0
-}
-
 export const completionRoutes = createRouter().openapi(create, async (c) => {
 	const body = c.req.valid('json')
 	const headers = c.req.valid('header')
@@ -175,8 +168,8 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	}
 
 	if (body.stream) {
-		const after = await lastEventSeq(c, lane)
-		const outcome = await callLane(c.get('logger'), () => lane.stub.send(request))
+		// One round trip: the submit opens the run's event stream too.
+		const outcome = await callLane(c.get('logger'), () => lane.stub.send(request, { stream: true }))
 		const events = completionStream({
 			events: lane.stub,
 			readRun: async () => {
@@ -184,7 +177,8 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 				return result.ok ? result.value : undefined
 			},
 			run: outcome.run,
-			after,
+			after: outcome.events?.after ?? 0,
+			...(outcome.events && { opened: outcome.events.body }),
 			duplicate: outcome.duplicate,
 			agent: lane.agent,
 			model: body.model,

@@ -26,8 +26,10 @@ export interface ResponseStreamOptions {
 	readRun(): Promise<RunView | undefined>
 	/** The run as the submit returned it. */
 	run: RunView
-	/** Lane events up to this seq are not the run's (`info().lastEventSeq` before the submit). */
+	/** Lane events up to this seq are not the run's (the `after` of the stream the submit opened). */
 	after: number
+	/** The event stream the submit opened (`send` with `stream`), read before any fetch. */
+	opened?: ReadableStream<Uint8Array>
 	/** A repeated idempotency key: the run may be long over, its events already before `after`. */
 	duplicate: boolean
 	ref: ResponseRef
@@ -135,6 +137,7 @@ export async function* responseEvents(
 			lane: o.events,
 			runId: run.runId,
 			after: o.duplicate ? 0 : o.after,
+			...(o.opened && { opened: o.opened }),
 			signal,
 		})
 		for await (const e of events) {

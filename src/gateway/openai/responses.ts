@@ -12,7 +12,7 @@ import { jsonBody } from '../middleware/body'
 import { bearerAuth, createRouter, json } from '../openapi'
 import { ProblemError } from '../problem'
 import { IdempotencyKey } from '../routes/sessions/schemas'
-import { afterwards, endEphemeral, lastEventSeq, WAIT_GRACE_MS } from './completions'
+import { afterwards, endEphemeral, WAIT_GRACE_MS } from './completions'
 import { modelNotFound, runFailure, unsupported } from './errors'
 import { agentIdOf, modelIdOf, SESSION_HEADER } from './names'
 import { type ResponseRef, responseIdOf } from './responses-ids'
@@ -151,13 +151,16 @@ export const responseRoutes = createRouter()
 		const refTo = (run: RunView): ResponseRef => ({ agentId, sessionKey, runId: run.runId })
 
 		if (body.stream) {
-			const after = await lastEventSeq(c, lane)
-			const outcome = await callLane(c.get('logger'), () => lane.stub.send(request))
+			// One round trip: the submit opens the run's event stream too.
+			const outcome = await callLane(c.get('logger'), () =>
+				lane.stub.send(request, { stream: true }),
+			)
 			const events = responseStream({
 				events: lane.stub,
 				readRun: () => runOf(c, lane, outcome.run.runId),
 				run: outcome.run,
-				after,
+				after: outcome.events?.after ?? 0,
+				...(outcome.events && { opened: outcome.events.body }),
 				duplicate: outcome.duplicate,
 				ref: refTo(outcome.run),
 				agent: lane.agent,

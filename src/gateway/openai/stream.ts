@@ -21,8 +21,10 @@ export interface CompletionStreamOptions {
 	readRun(): Promise<RunView | undefined>
 	/** The run as the submit returned it. */
 	run: RunView
-	/** Lane events up to this seq are not the run's (`info().lastEventSeq` before the submit). */
+	/** Lane events up to this seq are not the run's (the `after` of the stream the submit opened). */
 	after: number
+	/** The event stream the submit opened (`send` with `stream`), read before any fetch. */
+	opened?: ReadableStream<Uint8Array>
 	/** A repeated idempotency key: the run may be long over, its events already before `after`. */
 	duplicate: boolean
 	agent: AgentSnapshot
@@ -126,6 +128,7 @@ export async function* completionFrames(
 			lane: o.events,
 			runId: run.runId,
 			after: o.duplicate ? 0 : o.after,
+			...(o.opened && { opened: o.opened }),
 			signal,
 		})
 		for await (const event of events) {
@@ -167,16 +170,22 @@ export async function* completionFrames(
 	}
 }
 
-/** The finished run (for its model calls and usage); the final event's usage if it cannot be read. */
+/**
+ * The finished run. Its `final` event carries the usage and client tool calls; the stored run is
+ * read (one more lane call) only for its model calls, which tell `length` from `stop` when the
+ * agent caps output. The final event's figures stand in if it cannot be read.
+ */
 async function finished(
 	o: CompletionStreamOptions,
 	data: Record<string, unknown>,
 ): Promise<RunView> {
-	try {
-		const view = await o.readRun()
-		if (view) return view
-	} catch (error) {
-		o.logger.warn('openai.run_read_failed', { runId: o.run.runId, error })
+	if (o.agent.config.params.maxOutputTokens !== undefined) {
+		try {
+			const view = await o.readRun()
+			if (view) return view
+		} catch (error) {
+			o.logger.warn('openai.run_read_failed', { runId: o.run.runId, error })
+		}
 	}
 	const usage = data.usage as RunView['usage']
 	const clientToolCalls = data.clientToolCalls as RunView['clientToolCalls']

@@ -9,7 +9,7 @@ import {
 	finishReasonOf,
 } from '../../../src/gateway/openai/stream'
 import type { RunView } from '../../../src/lanes/types'
-import { type Answer, ev, fakeLane } from '../../fakes/lane-events'
+import { type Answer, ev, fakeLane, sseStream } from '../../fakes/lane-events'
 import { silentLogger } from '../../fakes/logs'
 import { sseData } from './helpers'
 
@@ -125,6 +125,50 @@ describe('the completion stream', () => {
 		expect(out[3]).toMatchObject({
 			usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
 		})
+	})
+})
+
+describe('the stream the submit opened', () => {
+	it('is read first, without a fetch; a break reopens from the last seq it gave', async () => {
+		const opened = sseStream([ev(1, 'started', 'r1'), ev(2, 'delta', 'r1', { text: 'echo: ' })])
+		const { body, urls } = setup([[ev(3, 'delta', 'r1', { text: 'hi' }), ev(4, 'final', 'r1')]], {
+			opened,
+		})
+		const out = chunks(await new Response(body).text())
+		expect(urls).toEqual(['https://lane/events?after=2'])
+		expect(out.at(-1)).toBe('[DONE]')
+		const text = out
+			.map((c) => {
+				if (c === '[DONE]') return ''
+				const [choice] = c.choices as { delta: { content?: string } }[]
+				return choice?.delta.content ?? ''
+			})
+			.join('')
+		expect(text).toBe('echo: hi')
+	})
+
+	it('takes the usage from the final event, reading the stored run only for an output cap', async () => {
+		let reads = 0
+		const final = ev(3, 'final', 'r1', { usage: { inputTokens: 10, outputTokens: 2 } })
+		const events = [ev(2, 'delta', 'r1', { text: 'echo: hi' }), final]
+		const readRun = async () => {
+			reads++
+			return done
+		}
+		const uncapped = setup([], { opened: sseStream(events), readRun, includeUsage: true })
+		const out = chunks(await new Response(uncapped.body).text())
+		expect(reads).toBe(0)
+		expect(out.at(-3)).toMatchObject({ choices: [{ finish_reason: 'stop' }] })
+		expect(out.at(-2)).toMatchObject({ usage: { prompt_tokens: 10, completion_tokens: 2 } })
+
+		const capped = setup([], {
+			opened: sseStream(events),
+			readRun,
+			agent: agent({ params: { maxOutputTokens: 2 } }),
+		})
+		const capOut = chunks(await new Response(capped.body).text())
+		expect(reads).toBe(1)
+		expect(capOut.at(-2)).toMatchObject({ choices: [{ finish_reason: 'length' }] })
 	})
 })
 
