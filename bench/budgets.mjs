@@ -18,7 +18,7 @@ export function readBudgets(file) {
 /**
  * The figures of a run, by the names budgets use. A figure whose scenario did not run is NaN
  * (and fails its budget: a check is never passed by leaving a scenario out).
- * @param {{ results: Latency[], throughput: Throughput[], subagents?: Latency[], schedules?: { alarms: { p99: number }, schedules: { count: number, fired: number, twice: number, p99: number } } | null, telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
+ * @param {{ results: Latency[], throughput: Throughput[], subagents?: Latency[], schedules?: { alarms: { p99: number }, schedules: { count: number, fired: number, twice: number, p99: number } } | null, telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, peerSoak?: { rssPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
  * @returns {Record<string, number>}
  */
 export function figures(run) {
@@ -41,6 +41,8 @@ export function figures(run) {
 		'sessions.outOfOrder': s ? s.outOfOrder + s.duplicated : Number.NaN,
 		'soak.rss MiB / 1000 turns': run.soak?.rssPer1000 ?? Number.NaN,
 		'soak.heap MiB / 1000 turns': run.soak?.heapPer1000 ?? Number.NaN,
+		'soak.rss − peer.soak.rss MiB / 1000 turns':
+			(run.soak?.rssPer1000 ?? Number.NaN) - (run.peerSoak?.rssPer1000 ?? Number.NaN),
 		'channel.ack.p50 / submit.p50': ratio(channel('channel.ack')?.p50, channel('submit.key')?.p50),
 		'channel.ack.p99 / submit.p99': ratio(channel('channel.ack')?.p99, channel('submit.key')?.p99),
 		'bundle.gzip KiB': run.cold?.find((c) => c.name === 'edgeclaw')?.gzipKiB ?? Number.NaN,

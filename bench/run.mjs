@@ -69,7 +69,14 @@ const sizes = quick
 	? {
 			load: { concurrency: 8, count: 100, timeMs: 5_000 },
 			sessions: { sessions: 100, messages: 5, concurrency: 32 },
-			soak: { sessions: 40, messages: 5, concurrency: 16 },
+			soak: {
+				sessions: 10,
+				warm: 10,
+				messages: 20,
+				newSessions: 40,
+				heapMessages: 5,
+				concurrency: 10,
+			},
 			fanout: { subscribers: 100, turns: 5 },
 			lane: { count: 50, concurrency: 8 },
 			protocols: { perRound: 3 },
@@ -83,7 +90,16 @@ const sizes = quick
 	: {
 			load: { concurrency: 16, count: 1_200, timeMs: 15_000 },
 			sessions: { sessions: 1_000, messages: 5, concurrency: 64 },
-			soak: { sessions: 200, messages: 10, concurrency: 32 },
+			// 20 warm sessions (50 turns each first), then 2,000 measured turns in them; 200 new
+			// sessions; 500 turns between two heap readings.
+			soak: {
+				sessions: 20,
+				warm: 50,
+				messages: 100,
+				newSessions: 200,
+				heapMessages: 25,
+				concurrency: 20,
+			},
 			fanout: { subscribers: 100, turns: 30 },
 			lane: { count: 300, concurrency: 8 },
 			protocols: { perRound: 15 },
@@ -426,6 +442,7 @@ try {
 			throughput,
 			sessions,
 			soak,
+			peerSoak,
 			cold,
 			channels,
 			web,

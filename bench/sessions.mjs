@@ -67,50 +67,69 @@ export async function sessionsScenario(o) {
 }
 
 /**
- * The `soak` scenario, also the `sessions` shape the peer runs: `sessions` sessions × `messages`
- * turns, each session sending its next message when the last was answered, `concurrency`
- * sessions at a time. A first pass gives every session one turn (so the instances exist). Before
- * and after the measured turns the Worker's live heap is read (after a full GC, which also keeps
- * garbage out of the resident-memory reading taken right after it); resident memory of the
- * runtime is also sampled during the turns. Every transcript is read back to count lost and
- * out-of-order messages.
+ * The `soak` scenario, also run against the peer: a fixed set of `sessions` warm sessions, each
+ * sending its next message when the last was answered, `concurrency` sessions at a time.
+ * 1. `warm` turns per session first: the instances exist, and the runtime's per-object storage
+ *    (local SQLite pages and logs, which grow under writes and level off, as a bare Durable Object
+ *    doing one insert per request shows) reaches its steady state.
+ * 2. `messages` turns per session, measured: the runtime's resident memory before, during and
+ *    after. No heap snapshot is taken around this pass: one briefly adds hundreds of MiB of RSS.
+ * 3. `newSessions` new sessions, one turn each: what one more session (one more object) costs
+ *    in RSS, apart from the turns.
+ * 4. `heapMessages` turns per session between two readings of the Worker's live heap (after a
+ *    full GC, through a heap snapshot).
+ * Every transcript is read back to count lost and out-of-order messages.
  * @param {import('./client.mjs').ChatClient} client
- * @param {{ prefix: string, sessions: number, messages: number, concurrency: number, rss: () => number, heap: () => Promise<number> }} o
+ * @param {{ prefix: string, sessions: number, warm: number, messages: number, newSessions: number, heapMessages: number, concurrency: number, rss: () => number, heap: () => Promise<number> }} o
  */
 export async function soakScenario(client, o) {
 	let errors = 0
-	/** @param {number} s @param {number} m */
-	const send = async (s, m) => {
-		const text = `s${s}-m${m}`
+	/** @param {string} session @param {string} text */
+	const send = async (session, text) => {
 		try {
-			if ((await client.turn(`${o.prefix}-${s}`, text)) !== `echo: ${text}`) errors++
+			if ((await client.turn(session, text)) !== `echo: ${text}`) errors++
 		} catch {
 			errors++
 		}
 	}
-	await pool(o.sessions, o.concurrency, (s) => send(s, 0))
-	const heapBefore = await o.heap()
+	/** Every session sends `from`…`to - 1`, one after the other; `after` runs after each turn. */
+	const pass = (/** @type {number} */ from, /** @type {number} */ to, after = () => {}) =>
+		pool(o.sessions, o.concurrency, async (s) => {
+			for (let m = from; m < to; m++) {
+				await send(`${o.prefix}-${s}`, `s${s}-m${m}`)
+				after()
+			}
+		})
+	const measuredFrom = o.warm
+	const heapFrom = measuredFrom + o.messages
+	const total = heapFrom + o.heapMessages
+	await pass(0, measuredFrom)
+
 	const rssBefore = o.rss()
 	/** @type {{ turns: number, rss: number }[]} */
 	const samples = [{ turns: 0, rss: rssBefore }]
 	let done = 0
 	const every = Math.max(1, Math.floor((o.sessions * o.messages) / 8))
 	const t0 = performance.now()
-	await pool(o.sessions, o.concurrency, async (s) => {
-		for (let m = 1; m <= o.messages; m++) {
-			await send(s, m)
-			if (++done % every === 0) samples.push({ turns: done, rss: o.rss() })
-		}
+	await pass(measuredFrom, heapFrom, () => {
+		if (++done % every === 0) samples.push({ turns: done, rss: o.rss() })
 	})
 	const seconds = (performance.now() - t0) / 1000
-	const heapAfter = await o.heap()
 	const rssAfter = o.rss()
+
+	await pool(o.newSessions, o.concurrency, (s) => send(`${o.prefix}-new-${s}`, `hello ${s}`))
+	const rssNew = o.rss()
+
+	const heapBefore = await o.heap()
+	await pass(heapFrom, total)
+	const heapAfter = await o.heap()
+
 	let lost = 0
 	let outOfOrder = 0
 	await pool(o.sessions, o.concurrency, async (s) => {
 		const messages = await client.transcript(`${o.prefix}-${s}`)
 		const users = messages.filter((m) => m.role === 'user').map((m) => m.text)
-		const expected = Array.from({ length: o.messages + 1 }, (_, m) => `s${s}-m${m}`)
+		const expected = Array.from({ length: total }, (_, m) => `s${s}-m${m}`)
 		lost += expected.filter((e) => !users.includes(e)).length
 		if (users.filter((u) => expected.includes(u)).some((u, i) => u !== expected[i])) outOfOrder++
 		for (let i = 0; i + 1 < messages.length; i += 2) {
@@ -120,8 +139,10 @@ export async function soakScenario(client, o) {
 		}
 	})
 	const turns = o.sessions * o.messages
+	const heapTurns = o.sessions * o.heapMessages
 	return {
 		sessions: o.sessions,
+		warm: o.warm,
 		messages: o.messages,
 		turns,
 		concurrency: o.concurrency,
@@ -133,9 +154,12 @@ export async function soakScenario(client, o) {
 		rssBefore,
 		rssAfter,
 		samples,
+		rssPer1000: ((rssAfter - rssBefore) / turns) * 1000,
+		newSessions: o.newSessions,
+		rssKiBPerNewSession: ((rssNew - rssAfter) * 1024) / Math.max(1, o.newSessions),
+		heapTurns,
 		heapBefore,
 		heapAfter,
-		rssPer1000: ((rssAfter - rssBefore) / turns) * 1000,
-		heapPer1000: ((heapAfter - heapBefore) / turns) * 1000,
+		heapPer1000: ((heapAfter - heapBefore) / Math.max(1, heapTurns)) * 1000,
 	}
 }

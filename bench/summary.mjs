@@ -44,9 +44,9 @@ export function summaryTable(r) {
 		if (!s) continue
 		rows.push([
 			name,
-			`${s.turns} turns, ${s.sessions} sessions, ${s.concurrency} in flight, waiting`,
-			`${s.turnsPerSecond.toFixed(0)} turns/s; live heap ${s.heapBefore.toFixed(1)} → ${s.heapAfter.toFixed(1)} MiB (${signed(s.heapPer1000)} MiB / 1,000 turns); ` +
-				`RSS ${s.rssBefore.toFixed(0)} → ${s.rssAfter.toFixed(0)} MiB (${signed(s.rssPer1000)} MiB / 1,000 turns); errors ${s.errors}, lost ${s.lost}, out of order ${s.outOfOrder}`,
+			`${s.turns} turns in ${s.sessions} warm sessions (${s.warm} turns each first), ${s.concurrency} in flight, waiting; then ${s.newSessions} new sessions; then ${s.heapTurns} turns between heap readings`,
+			`${s.turnsPerSecond.toFixed(0)} turns/s; RSS ${s.rssBefore.toFixed(0)} → ${s.rssAfter.toFixed(0)} MiB (${signed(s.rssPer1000)} MiB / 1,000 turns); ` +
+				`a new session ${signed(s.rssKiBPerNewSession / 1024)} MiB RSS; live heap ${s.heapBefore.toFixed(1)} → ${s.heapAfter.toFixed(1)} MiB (${signed(s.heapPer1000)} MiB / 1,000 turns); errors ${s.errors}, lost ${s.lost}, out of order ${s.outOfOrder}`,
 		])
 	}
 	for (const c of cold) {
