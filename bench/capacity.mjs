@@ -226,5 +226,9 @@ export function capacityTable(c) {
 	const verdict = c.firstToGrow
 		? `first to grow (≥ 2× and ≥ 5 ms over its first step) at ${c.firstToGrow.rate}/s offered: ${c.firstToGrow.grown.map((g) => `${g.name} ${g.base.toFixed(1)} → ${g.now.toFixed(1)} ms`).join(', ')}`
 		: 'nothing grew 2× and 5 ms over its first step at these rates'
-	return `${grid(header, rows)}\n\n${verdict}`
+	const behind = c.steps.find((s) => s.done / s.seconds < 0.9 * s.rate)
+	const saturation = behind
+		? `the loop fell behind (under 0.9 × the offered rate) at ${behind.rate}/s: the machine's capacity for this shape`
+		: 'the loop kept up at every rate'
+	return `${grid(header, rows)}\n\n${verdict}\n${saturation}`
 }

@@ -316,15 +316,24 @@ export function profileCountsTable(costs, statements = 20) {
 	const header = ['object', 'per turn', ...costs.map((c) => c.kind)]
 	const rpcs = [...new Set(costs.flatMap((c) => Object.keys(c.rpc)))].sort()
 	const rpcRows = rpcs.map((r) => [r, ...costs.map((c) => fmt(c.rpc[r] ?? 0))])
-	const top = [...new Set(costs.flatMap((c) => Object.keys(c.texts)))]
-		.map((t) => ({ t, n: costs.reduce((a, c) => a + (c.texts[t] ?? 0), 0) }))
-		.sort((a, b) => b.n - a.n)
-		.slice(0, statements)
-		.map(({ t }) => [t, ...costs.map((c) => fmt(c.texts[t] ?? 0))])
+	/** The most frequent statements whose key passes `keep`, as rows. @param {(t: string) => boolean} keep @param {number} n */
+	const top = (keep, n) =>
+		[...new Set(costs.flatMap((c) => Object.keys(c.texts)))]
+			.filter(keep)
+			.map((t) => ({ t, sum: costs.reduce((a, c) => a + (c.texts[t] ?? 0), 0) }))
+			.sort((a, b) => b.sum - a.sum)
+			.slice(0, n)
+			.map(({ t }) => [t, ...costs.map((c) => fmt(c.texts[t] ?? 0))])
+	const kinds = costs.map((c) => c.kind)
+	const isD1 = (/** @type {string} */ t) => t.startsWith('D1: ')
 	return [
 		grid(header, rows),
-		grid(['RPC (caller → callee.method)', ...costs.map((c) => c.kind)], rpcRows),
-		grid([`top ${statements} statements (object: text)`, ...costs.map((c) => c.kind)], top),
+		grid(['RPC (caller → callee.method)', ...kinds], rpcRows),
+		grid(
+			[`top ${statements} SQLite statements (object: text)`, ...kinds],
+			top((t) => !isD1(t), statements),
+		),
+		grid(['D1 queries', ...kinds], top(isD1, 12)),
 	].join('\n\n')
 }
 

@@ -79,7 +79,7 @@ const sizes = quick
 			subagents: { samples: 10, warmup: 2 },
 			schedules: { count: 100, leadS: 20 },
 			profile: { turns: 10, cpuTurns: 30 },
-			capacity: { tenants: 5, sessions: 4, rates: [20, 40, 80], stepMs: 3_000 },
+			capacity: { tenants: 6, sessions: 4, rates: [10, 20, 40, 80], stepMs: 3_000 },
 			coldRuns: 1,
 		}
 	: {
@@ -96,7 +96,12 @@ const sizes = quick
 			subagents: { samples: 100, warmup: 10 },
 			schedules: { count: 1_000, leadS: 90 },
 			profile: { turns: 40, cpuTurns: 200 },
-			capacity: { tenants: 20, sessions: 10, rates: [25, 50, 100, 150, 200, 300], stepMs: 8_000 },
+			capacity: {
+				tenants: 20,
+				sessions: 10,
+				rates: [10, 20, 30, 40, 60, 80, 120, 160, 240, 320],
+				stepMs: 8_000,
+			},
 			coldRuns: 3,
 		}
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
