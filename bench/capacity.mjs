@@ -173,12 +173,17 @@ const p99 = (/** @type {number[]} */ xs) =>
 		0.99,
 	)
 
+/** Whether the open loop kept up with a step's rate (answered at least 0.9 × it). @param {Step} s */
+const keptUp = (s) => s.done / s.seconds >= 0.9 * s.rate
+
 /**
  * Which object's wait grew first: per step, each probe's p50 over the Worker probe of its round
  * (what the object adds over the shared thread's own queue; for the Worker probe itself, its p50),
  * and the TenantGate's share, capped tenants' turn p50 over uncapped tenants'. A kind has grown
- * when it is at least `factor` × its first step's (taken as at least 1 ms) and `minMs` above it;
- * the answer is the first step where any kind has, with every kind that has, largest growth first.
+ * when it is at least `factor` × its first step's (taken as at least 1 ms) and `minMs` above it.
+ * The answer is the first step where any kind has, with every kind that has, largest growth
+ * first; `saturated` when that step is one the loop no longer kept up with — past that point every
+ * wait grows at once and the order says little.
  * @param {Step[]} steps
  */
 export function firstToGrow(steps, factor = 2, minMs = 5) {
@@ -196,7 +201,8 @@ export function firstToGrow(steps, factor = 2, minMs = 5) {
 			})
 			.filter((g) => g.now >= factor * g.base && g.now - g.base >= minMs)
 			.sort((a, b) => b.now - b.base - (a.now - a.base))
-		if (grown.length > 0) return { rate: s.rate, grown }
+		if (grown.length > 0) return { rate: s.rate, grown, saturated: !keptUp(s) }
+		if (!keptUp(s)) return null
 	}
 	return null
 }
@@ -223,10 +229,15 @@ export function capacityTable(c) {
 			...PROBES.map(([n]) => p50(s.probes[n] ?? []).toFixed(1)),
 		]
 	})
-	const verdict = c.firstToGrow
-		? `first to grow (≥ 2× and ≥ 5 ms over its first step) at ${c.firstToGrow.rate}/s offered: ${c.firstToGrow.grown.map((g) => `${g.name} ${g.base.toFixed(1)} → ${g.now.toFixed(1)} ms`).join(', ')}`
-		: 'nothing grew 2× and 5 ms over its first step at these rates'
-	const behind = c.steps.find((s) => s.done / s.seconds < 0.9 * s.rate)
+	const grown = c.firstToGrow
+		? c.firstToGrow.grown.map((g) => `${g.name} ${g.base.toFixed(1)} → ${g.now.toFixed(1)} ms`)
+		: []
+	const verdict = !c.firstToGrow
+		? 'nothing grew 2× and 5 ms over its first step at these rates'
+		: c.firstToGrow.saturated
+			? `nothing grew (≥ 2× and ≥ 5 ms over its first step) while the loop kept up; at ${c.firstToGrow.rate}/s, past it, every wait grew at once: ${grown.join(', ')}`
+			: `first to grow (≥ 2× and ≥ 5 ms over its first step) at ${c.firstToGrow.rate}/s offered, the loop keeping up: ${grown.join(', ')}`
+	const behind = c.steps.find((s) => !keptUp(s))
 	const saturation = behind
 		? `the loop fell behind (under 0.9 × the offered rate) at ${behind.rate}/s: the machine's capacity for this shape`
 		: 'the loop kept up at every rate'

@@ -128,10 +128,17 @@ describe('bench profile: CPU areas', () => {
 })
 
 describe('bench capacity: which wait grew first', () => {
-	const step = (rate: number, worker: number, d1: number, gated: number, open: number) => ({
+	const step = (
+		rate: number,
+		worker: number,
+		d1: number,
+		gated: number,
+		open: number,
+		done = rate,
+	) => ({
 		rate,
-		sent: 0,
-		done: 0,
+		sent: rate,
+		done,
 		errors: 0,
 		seconds: 1,
 		gated: [gated, gated, gated],
@@ -152,7 +159,14 @@ describe('bench capacity: which wait grew first', () => {
 			step(40, 30, 12, 30, 10),
 		])
 		expect(verdict?.rate).toBe(40)
+		expect(verdict?.saturated).toBe(false)
 		expect(verdict?.grown.map((g) => g.name)).toEqual(['worker', 'tenant gate', 'D1'])
+	})
+
+	it('says so when the first growth came only once the loop fell behind', () => {
+		const verdict = firstToGrow([step(10, 4, 2, 10, 9), step(20, 300, 900, 10, 9, 12)])
+		expect(verdict?.saturated).toBe(true)
+		expect(verdict?.grown.map((g) => g.name)).toEqual(['D1', 'worker'])
 	})
 
 	it('says nothing grew when nothing doubled by 5 ms', () => {
