@@ -192,7 +192,12 @@ export function turnCost(kind, turns, spans, owners) {
 			if (s.name === 'd1_batch') d1.batches++
 			else d1.queries++
 			noteText('D1', text || s.name)
-			if (Number(s.attrs['cloudflare.d1.response.rows_written'] ?? 0) > 0) d1.writes++
+			// A batch's span may carry no row counts: its statements' text says whether it writes.
+			if (
+				Number(s.attrs['cloudflare.d1.response.rows_written'] ?? 0) > 0 ||
+				/^\s*(insert|update|delete|replace)\b/i.test(text)
+			)
+				d1.writes++
 		} else if (s.name === 'jsRpcCall' && s.attrs['jsrpc.caller_span_id'] === undefined) {
 			// The caller's side of an RPC (the callee's side names its caller).
 			const method = String(s.attrs['jsrpc.method'] ?? '?')
@@ -309,7 +314,8 @@ export function profileCountsTable(costs, statements = 20) {
 		}
 	}
 	rows.push(['D1', 'queries', ...costs.map((c) => fmt(c.d1.queries))])
-	rows.push(['D1', 'writes', ...costs.map((c) => fmt(c.d1.writes))])
+	rows.push(['D1', 'batches', ...costs.map((c) => fmt(c.d1.batches))])
+	rows.push(['D1', 'writing calls', ...costs.map((c) => fmt(c.d1.writes))])
 	rows.push(['all', 'SQLite statements', ...costs.map((c) => fmt(c.statements))])
 	rows.push(['all', 'events written', ...costs.map((c) => fmt(c.events))])
 	rows.push(['all', 'RPC calls', ...costs.map((c) => fmt(c.rpcTotal))])
