@@ -14,26 +14,34 @@ import { grid, pool, startProduct } from './lib.mjs'
 export const TURN_KINDS = /** @type {const} */ ([
 	'native',
 	'native.spread',
+	'native.capped',
 	'openai.user',
 	'openai.anon',
 ])
+
+/** The tenant with a turn cap whose turns `native.capped` sends (the traced instance has it). */
+export const CAPPED_TENANT = 'profile-capped'
+
+/** Kinds that only the traced instance serves: a session per turn, or a tenant of their own. */
+const COUNT_ONLY = ['native.spread', 'native.capped']
 
 /**
  * Requests of one kind of turn against `url`: the native turn with `wait: true` across
  * `sessions` warm sessions, and each in a session of its own (`native.spread`: what a session's
  * coalesced writes — its D1 index row, its usage — cost when no other turn of it shares them); the
- * OpenAI-compatible turn with `user` (a session per user) and without (a throwaway session per
- * request).
+ * native turn in a tenant with a cap (`native.capped`: its turns take and give back a slot at the
+ * tenant's TenantGate); the OpenAI-compatible turn with `user` (a session per user) and without
+ * (a throwaway session per request).
  * @param {string} url @param {Record<string, string>} auth @param {string} tag
  * @returns {Record<(typeof TURN_KINDS)[number], (i: number) => Promise<boolean>>}
  */
 export function turnRequests(url, auth, tag, sessions = 4) {
 	const headers = { ...auth, 'content-type': 'application/json' }
 	/** @param {string} path @param {object} body @param {(b: any) => boolean} ok */
-	const post = async (path, body, ok) => {
+	const post = async (path, body, ok, tenant = {}) => {
 		const res = await fetch(`${url}${path}`, {
 			method: 'POST',
-			headers,
+			headers: { ...headers, ...tenant },
 			body: JSON.stringify(body),
 		})
 		const text = await res.text()
@@ -53,6 +61,13 @@ export function turnRequests(url, auth, tag, sessions = 4) {
 				`/v1/sessions/${tag}-s${i}/messages`,
 				{ content: `turn ${i}`, wait: true },
 				(b) => b.status === 'succeeded',
+			),
+		'native.capped': (i) =>
+			post(
+				`/v1/sessions/${tag}-c${i % sessions}/messages`,
+				{ content: `turn ${i}`, wait: true },
+				(b) => b.status === 'succeeded',
+				{ 'x-edgeclaw-tenant': CAPPED_TENANT },
 			),
 		'openai.user': (i) =>
 			post(
@@ -245,6 +260,7 @@ export async function profileCounts({ cwd, state, token, turns, settleMs = 6_000
 	const explorer = `${traced.url}/cdn-cgi/local/explorer/api/local/observability`
 	try {
 		const owners = methodOwners(cwd)
+		await cappedTenant(traced.url, token)
 		const requests = turnRequests(traced.url, { authorization: `Bearer ${token}` }, 'profile')
 		// Warm every session a kind will use (a spread turn's session too: its object exists).
 		for (const kind of TURN_KINDS)
@@ -264,6 +280,31 @@ export async function profileCounts({ cwd, state, token, turns, settleMs = 6_000
 	} finally {
 		await traced.stop()
 	}
+}
+
+/**
+ * Creates CAPPED_TENANT with the offline agent `main` and a cap far above what it reaches.
+ * @param {string} url @param {string} token
+ */
+async function cappedTenant(url, token) {
+	const admin = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+	/** @param {string} method @param {string} path @param {object} body @param {Record<string, string>} [extra] */
+	const send = async (method, path, body, extra = {}) => {
+		const res = await fetch(`${url}${path}`, {
+			method,
+			headers: { ...admin, ...extra },
+			body: JSON.stringify(body),
+		})
+		if (!res.ok) throw new Error(`profile: ${method} ${path}: ${res.status} ${await res.text()}`)
+	}
+	await send('POST', '/v1/tenants', { id: CAPPED_TENANT, name: CAPPED_TENANT })
+	await send(
+		'POST',
+		'/v1/agents',
+		{ id: 'main', name: 'main', config: { model: { primary: 'offline:echo' } } },
+		{ 'x-edgeclaw-tenant': CAPPED_TENANT },
+	)
+	await send('PATCH', `/v1/tenants/${CAPPED_TENANT}`, { settings: { maxConcurrentRuns: 10_000 } })
 }
 
 /** Every span in the local trace store. @param {string} explorer @returns {Promise<Span[]>} */
@@ -352,8 +393,9 @@ export async function profilePhase(o) {
 	const requests = turnRequests(o.product.url, { authorization: `Bearer ${o.token}` }, 'cpu')
 	const map = bundleSourceMap(o.cwd)
 	const cpu = []
-	// A spread turn's session is new to the CPU profile's instance: that is openai.anon's case.
-	for (const kind of TURN_KINDS.filter((k) => k !== 'native.spread')) {
+	// A spread turn's session would be new to this instance (openai.anon's case); the capped
+	// tenant exists on the traced instance only.
+	for (const kind of TURN_KINDS.filter((k) => !COUNT_ONLY.includes(k))) {
 		for (let i = 0; i < 10; i++) await requests[kind](i)
 		let failed = 0
 		const profile = await cpuProfile(o.product.inspector, async () => {
