@@ -133,10 +133,11 @@ export async function startWorker({
  * The product Worker under `wrangler dev` on a fresh local D1 (migrations applied) in `state`,
  * without containers, with `vars` as Worker variables. It gets fresh data keys, and loopback is
  * open to tenant URLs: the model servers the bench and the tests start listen on 127.0.0.1.
- * @param {{ cwd: string, state: string, vars: Record<string, string> }} options
+ * `env` adds to wrangler's own environment (the `profile` phase turns its local traces on).
+ * @param {{ cwd: string, state: string, vars: Record<string, string>, env?: Record<string, string> }} options
  * @returns {Promise<RunningWorker>}
  */
-export function startProduct({ cwd, state, vars }) {
+export function startProduct({ cwd, state, vars, env = {} }) {
 	runCommand('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], cwd)
 	const defaults = {
 		EDGECLAW_CONTAINERS: 'disabled',
@@ -156,6 +157,7 @@ export function startProduct({ cwd, state, vars }) {
 		// The same runtime flags as `npm run dev` (the regex engine that ends catastrophic backtracking).
 		env: {
 			MINIFLARE_WORKERD_V8_FLAGS: withSandboxV8Flags(process.env.MINIFLARE_WORKERD_V8_FLAGS),
+			...env,
 		},
 	})
 }

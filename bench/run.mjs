@@ -12,8 +12,8 @@
 //   --quick        fewer samples (a smoke run)
 //   --only=a,b     only these latency scenarios (and their baselines); skips the other phases
 //   --rounds=N     interleaved rounds per latency scenario (the channels phase: N × per round)
-//   --only-phase=a,b  only these phases: cold, matrix, stream, openai, throughput, soak, lane, fanout,
-//                  sessions, channels, web, telemetry, subagents, schedules
+//   --only-phase=a,b  only these phases: cold, matrix, profile, stream, openai, throughput, soak,
+//                  lane, fanout, sessions, channels, web, telemetry, subagents, schedules, capacity
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { check, figures, readBudgets, verdictTable } from './budgets.mjs'
+import { capacityScenario, capacityTable } from './capacity.mjs'
 import { channelsScenario } from './channels.mjs'
 import { edgeclawClient } from './client.mjs'
 import { coldScenario } from './cold.mjs'
@@ -32,6 +33,7 @@ import { closedLoop, grid, measure, startProduct, startWorker, table } from './l
 import { latencyScenarios } from './matrix.mjs'
 import { openaiScenario } from './openai.mjs'
 import { peerClient, startPeer } from './peer.mjs'
+import { profilePhase, profileReport } from './profile.mjs'
 import { protocolsScenario, protocolsTable } from './protocols.mjs'
 import { schedulesScenario, schedulesTable } from './schedules.mjs'
 import { sessionsScenario, soakScenario } from './sessions.mjs'
@@ -52,7 +54,7 @@ const listFlag = (name) =>
 const only = listFlag('only')
 const rounds = Number(argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 0)
 const PHASES =
-	'cold matrix stream openai throughput soak lane fanout sessions channels web telemetry subagents schedules'.split(
+	'cold matrix profile stream openai throughput soak lane fanout sessions channels web telemetry subagents schedules capacity'.split(
 		' ',
 	)
 const onlyPhases = listFlag('only-phase')
@@ -85,6 +87,8 @@ const sizes = quick
 			telemetry: { rounds: 40, perRound: 1, warmup: 5 },
 			subagents: { samples: 10, warmup: 2 },
 			schedules: { count: 100, leadS: 20 },
+			profile: { turns: 10, cpuTurns: 30 },
+			capacity: { tenants: 6, sessions: 4, rates: [10, 20, 40, 80], stepMs: 3_000 },
 			coldRuns: 1,
 		}
 	: {
@@ -111,6 +115,13 @@ const sizes = quick
 			telemetry: { rounds: 2_000, perRound: 1, warmup: 50 },
 			subagents: { samples: 100, warmup: 10 },
 			schedules: { count: 1_000, leadS: 90 },
+			profile: { turns: 40, cpuTurns: 200 },
+			capacity: {
+				tenants: 20,
+				sessions: 10,
+				rates: [10, 20, 30, 40, 60, 80, 120, 160, 240, 320],
+				stepMs: 8_000,
+			},
 			coldRuns: 3,
 		}
 const state = mkdtempSync(join(tmpdir(), 'edgeclaw-bench-'))
@@ -238,6 +249,13 @@ try {
 		if (these.length > 0) results.push(...(await measure(these, plan)))
 	}
 
+	/** @type {Awaited<ReturnType<typeof profilePhase>> | null} */
+	let profile = null
+	if (wants('profile')) {
+		phase('profile: what one turn costs (counts from local traces, CPU from the inspector)')
+		profile = await profilePhase({ cwd: root, state, token, product, ...sizes.profile })
+	}
+
 	/** @typedef {import('./lib.mjs').LoadResult} LoadResult */
 	/** @type {Awaited<ReturnType<typeof protocolsScenario>>} */
 	let protocols = []
@@ -357,6 +375,20 @@ try {
 			log: (text) => console.error(`  ${text}`),
 		})
 	}
+	/** @type {Awaited<ReturnType<typeof capacityScenario>> | null} */
+	let capacity = null
+	if (wants('capacity')) {
+		const c = sizes.capacity
+		phase(
+			`capacity: ${c.tenants} tenants × ${c.sessions} sessions, open loop at ${c.rates.join(', ')}/s`,
+		)
+		capacity = await capacityScenario({
+			url: product.url,
+			token,
+			...c,
+			log: (text) => console.error(`  ${text}`),
+		})
+	}
 	const rssAtEnd = { edgeclaw: product.rss(), floor: floor.rss(), peer: peer.rss() }
 
 	const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
@@ -385,6 +417,13 @@ try {
 			`\nschedules: ${sizes.schedules.count} due in the same second, lateness = fire − due (ms); alarm.bare = a bare Durable Object alarm, same run\n`,
 		)
 		say(schedulesTable(schedules))
+	}
+	if (profile) say(profileReport(profile))
+	if (capacity) {
+		say(
+			`\ncapacity: ${capacity.tenants} tenants × ${capacity.sessions} sessions, native turns in an open loop, ${capacity.stepMs / 1000} s per rate; probes one at a time per kind (ms; +ms = the probe's p50 over the Worker probe's; gate +ms = capped tenants' turn p50 over uncapped)\n`,
+		)
+		say(capacityTable(capacity))
 	}
 	if (web) say(webReport(web))
 	if (telemetry) say(telemetryReport(telemetry, sizes.telemetry))
@@ -477,6 +516,8 @@ try {
 				telemetry,
 				subagents,
 				schedules,
+				profile,
+				capacity,
 				cold,
 				rss: { start: rssAtStart, end: rssAtEnd },
 				budgets: verdicts,
@@ -505,6 +546,7 @@ try {
 	)
 		failed.push('schedules')
 	if (web) failed.push(...webFailures(web))
+	if (capacity?.steps.some((s) => s.errors > s.sent / 100)) failed.push('capacity')
 	if (failed.length > 0) {
 		console.error(`\nerrors in: ${failed.join(', ')}`)
 		process.exitCode = 1
