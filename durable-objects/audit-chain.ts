@@ -6,7 +6,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { chainHead, insertRow, type KeptHead, rowAt } from '../src/db/audit'
 import { database } from '../src/db/client'
-import { getTenant } from '../src/db/tenants'
 import { loggerFromEnv } from '../src/observability/logger'
 import {
 	type AuditEvent,
@@ -121,6 +120,8 @@ export class AuditChain extends DurableObject<Env> {
 			// First append this object makes: continue a chain written before it kept the head, or
 			// start one — only for a tenant that exists (events about any other go to the platform).
 			const last = await chainHead(db, event.tenantId)
+			// The tenants' module (and their settings' schemas) loads here, not with the isolate.
+			const { getTenant } = await import('../src/db/tenants')
 			if (
 				last.seq === 0 &&
 				event.tenantId !== PLATFORM_CHAIN &&
