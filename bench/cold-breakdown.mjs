@@ -65,7 +65,7 @@ function decodeMappings(/** @type {string} */ mappings) {
 	return lines
 }
 
-/** @param {Map<string, number>} m @param {(v: number) => string} fmt */
+/** @param {Map<string, number>} m @param {string[]} header @param {(v: number) => string} fmt */
 const table = (m, header, fmt) =>
 	[
 		`| ${header.join(' | ')} |`,
