@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { grid } from './lib.mjs'
 
 /**
- * @typedef {{ figure: string, goal: string, max?: number, min?: number }} Budget
+ * @typedef {{ figure: string, goal: string, max?: number, min?: number, deployMax?: number }} Budget
  * @typedef {{ figure: string, goal: string, value: number, limit: string, ok: boolean }} Verdict
  * @typedef {{ name: string, p50: number, p99: number }} Latency
  * @typedef {{ name: string, rps: number }} Throughput
