@@ -1,7 +1,7 @@
 // The parts of a SessionLane object (durable-objects/session-lane.ts), assembled when the object
 // starts: the lane and what it runs with (agent loop, toolbox, channels' replies, relays). The
-// shell loads this module with its first event, so an isolate's startup does not evaluate the
-// agent, tool and channel code behind it.
+// shell imports this module as the object starts (under blockConcurrencyWhile), so an isolate's
+// startup does not evaluate the agent, tool and channel code behind it.
 import { resolveAgent } from '../src/agents/lookup'
 import { agentRuntime } from '../src/agents/runtime'
 import type { SubagentHost } from '../src/automation/subagents/index'
