@@ -428,7 +428,10 @@ export async function authorizeRule(
  */
 export const SELF_AUTHORISING: readonly string[] = ['GET /v1/gateway']
 
-/** Fails at startup when a /v1 route has no rule: no route is open by omission. */
+/**
+ * Fails the gateway's build (its first request, and every gateway test) when a /v1 route has no
+ * rule: no route is open by omission.
+ */
 export function assertEveryRouteHasARule(
 	routes: readonly { method: string; path: string }[],
 	selfAuthorising: readonly string[] = [],
