@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { grid } from './lib.mjs'
 
 /**
- * @typedef {{ figure: string, goal: string, max?: number, min?: number }} Budget
+ * @typedef {{ figure: string, goal: string, max?: number, min?: number, deployMax?: number }} Budget
  * @typedef {{ figure: string, goal: string, value: number, limit: string, ok: boolean }} Verdict
  * @typedef {{ name: string, p50: number, p99: number }} Latency
  * @typedef {{ name: string, rps: number }} Throughput
@@ -18,7 +18,7 @@ export function readBudgets(file) {
 /**
  * The figures of a run, by the names budgets use. A figure whose scenario did not run is NaN
  * (and fails its budget: a check is never passed by leaving a scenario out).
- * @param {{ results: Latency[], throughput: Throughput[], subagents?: Latency[], schedules?: { alarms: { p99: number }, schedules: { count: number, fired: number, twice: number, p99: number } } | null, telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, peerSoak?: { rssPer1000: number } | null, cold?: { name: string, gzipKiB: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
+ * @param {{ results: Latency[], throughput: Throughput[], subagents?: Latency[], schedules?: { alarms: { p99: number }, schedules: { count: number, fired: number, twice: number, p99: number } } | null, telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, peerSoak?: { rssPer1000: number } | null, cold?: { name: string, gzipKiB: number, startupMs?: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
  * @returns {Record<string, number>}
  */
 export function figures(run) {
@@ -46,6 +46,7 @@ export function figures(run) {
 		'channel.ack.p50 / submit.p50': ratio(channel('channel.ack')?.p50, channel('submit.key')?.p50),
 		'channel.ack.p99 / submit.p99': ratio(channel('channel.ack')?.p99, channel('submit.key')?.p99),
 		'bundle.gzip KiB': run.cold?.find((c) => c.name === 'edgeclaw')?.gzipKiB ?? Number.NaN,
+		'cold.startup CPU ms': run.cold?.find((c) => c.name === 'edgeclaw')?.startupMs ?? Number.NaN,
 		'web.ui gzip KiB': run.web?.payload?.gzipKiB ?? Number.NaN,
 		'turn.p50 telemetry on / off': run.telemetry?.p50Ratio ?? Number.NaN,
 		'subagent.announce.p50 / subagent.plain-turn.p50': ratio(

@@ -2,11 +2,11 @@
 // the chain head (last seq and hash, first keyed seq) in its own storage, out of reach of anyone
 // who can write D1: the next seq comes from there (never reused after a tail is deleted), and
 // `verify` compares D1's end with it. It keys row hashes and signs checkpoints (every
-// CHECKPOINT_EVERY rows and on request) with keys derived from EDGECLAW_AUDIT_KEY.
+// CHECKPOINT_EVERY rows and on request) with keys derived from EDGECLAW_AUDIT_KEY. Its D1 code
+// (drizzle and the schema) loads with the object's first chain operation, not with the isolate.
 import { DurableObject } from 'cloudflare:workers'
-import { chainHead, insertRow, type KeptHead, rowAt } from '../src/db/audit'
-import { database } from '../src/db/client'
-import { getTenant } from '../src/db/tenants'
+import type { KeptHead } from '../src/db/audit'
+import type { Db } from '../src/db/client'
 import { loggerFromEnv } from '../src/observability/logger'
 import {
 	type AuditEvent,
@@ -43,14 +43,27 @@ const eventOf = (row: AuditRow): AuditEvent => ({
 })
 
 export class AuditChain extends DurableObject<Env> {
-	#queue: Promise<unknown> = Promise.resolve()
+	/** Serialises the object's work; its first item loads the D1 code. */
+	#queue: Promise<unknown> = this.#loadRows()
 	readonly #log = loggerFromEnv(this.env, { auditChain: this.ctx.id.toString().slice(0, 12) })
+
+	#rows!: typeof import('../src/db/audit')
+	#db!: Db
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env)
 		ctx.storage.sql.exec(
 			'CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER NOT NULL, kid TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (seq, kid))',
 		)
+	}
+
+	async #loadRows(): Promise<void> {
+		const [rows, client] = await Promise.all([
+			import('../src/db/audit'),
+			import('../src/db/client'),
+		])
+		this.#rows = rows
+		this.#db = client.database(this.env.DB)
 	}
 
 	/** Appends in arrival order; resolves with the stored row. */
@@ -111,7 +124,8 @@ export class AuditChain extends DurableObject<Env> {
 
 	async #append(event: AuditEvent): Promise<AuditRow> {
 		await this.#settle()
-		const db = database(this.env.DB)
+		const db = this.#db
+		const { chainHead } = this.#rows
 		const kept = this.#kept()
 		if (kept && kept.tenant !== event.tenantId) {
 			throw new Error(`audit event for "${event.tenantId}" sent to the chain of another tenant`)
@@ -121,6 +135,8 @@ export class AuditChain extends DurableObject<Env> {
 			// First append this object makes: continue a chain written before it kept the head, or
 			// start one — only for a tenant that exists (events about any other go to the platform).
 			const last = await chainHead(db, event.tenantId)
+			// The tenants' module (and their settings' schemas) loads here, not with the isolate.
+			const { getTenant } = await import('../src/db/tenants')
 			if (
 				last.seq === 0 &&
 				event.tenantId !== PLATFORM_CHAIN &&
@@ -143,7 +159,8 @@ export class AuditChain extends DurableObject<Env> {
 	 * object did not write is skipped, the link kept: verify names that row.
 	 */
 	async #write(event: AuditEvent, head: KeptHead, ring: AuditKeyRing): Promise<AuditRow> {
-		const db = database(this.env.DB)
+		const db = this.#db
+		const { chainHead, insertRow, rowAt } = this.#rows
 		let seq = head.seq + 1
 		for (let attempt = 0; attempt < MAX_FOREIGN_SKIPS; attempt++) {
 			const row = await nextRow(head, event, Date.now(), ring.current, seq)
@@ -189,7 +206,8 @@ export class AuditChain extends DurableObject<Env> {
 	async #settle(): Promise<void> {
 		const pending = this.ctx.storage.kv.get<AuditRow>('pending')
 		if (!pending) return
-		const db = database(this.env.DB)
+		const db = this.#db
+		const { insertRow, rowAt } = this.#rows
 		const ring = await auditKeyRing(this.env)
 		const before: KeptHead = this.#kept() ?? {
 			seq: pending.seq - 1,

@@ -3,21 +3,30 @@
 // object's own storage (src/gateway/openclaw/connection.ts). It follows lanes as a follower of
 // kind `openclaw` (docs/architecture.md, "Followers"): they push their events to it over RPC
 // (`laneEvents`), so one socket can span many sessions without any of them staying awake. An
-// alarm per tick interval sends the keepalive `tick` clients expect.
+// alarm per tick interval sends the keepalive `tick` clients expect. The protocol's code loads with
+// the object's first event, not with the isolate.
 import { DurableObject } from 'cloudflare:workers'
-import { OpenClawConnection } from '../src/gateway/openclaw/connection'
+import type { OpenClawConnection } from '../src/gateway/openclaw/connection'
 import type { RelayTarget } from '../src/lanes/relays'
 import type { LaneEvent } from '../src/lanes/types'
 import { loggerFromEnv } from '../src/observability/logger'
 import { traceIdOf } from '../src/observability/trace'
 
 export class GatewayConnection extends DurableObject<Env> implements RelayTarget {
-	readonly #conn: OpenClawConnection
+	#connection: Promise<OpenClawConnection> | undefined
 
-	constructor(ctx: DurableObjectState, env: Env) {
-		super(ctx, env)
+	/** The connection's logic, built on first use (one build for events that race to it). */
+	get #conn(): Promise<OpenClawConnection> {
+		this.#connection ??= import('../src/gateway/openclaw/connection').then((m) =>
+			this.#build(m.OpenClawConnection),
+		)
+		return this.#connection
+	}
+
+	#build(Connection: typeof OpenClawConnection): OpenClawConnection {
+		const { ctx, env } = this
 		const socket = () => ctx.getWebSockets()[0]
-		this.#conn = new OpenClawConnection({
+		return new Connection({
 			env,
 			connId: ctx.id.toString(),
 			send: (text) => {
@@ -51,10 +60,11 @@ export class GatewayConnection extends DurableObject<Env> implements RelayTarget
 		if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
 			return new Response('expected a websocket upgrade', { status: 426 })
 		}
+		const conn = await this.#conn
 		const { 0: client, 1: server } = new WebSocketPair()
 		this.ctx.acceptWebSocket(server)
 		const traceId = traceIdOf(request.headers.get('traceparent'))
-		this.#conn.open({
+		conn.open({
 			tenant: request.headers.get('x-edgeclaw-tenant') ?? 'default',
 			requestId: request.headers.get('x-request-id') ?? crypto.randomUUID(),
 			...(traceId && { traceId }),
@@ -65,35 +75,35 @@ export class GatewayConnection extends DurableObject<Env> implements RelayTarget
 		return new Response(null, { status: 101, webSocket: client })
 	}
 
-	override webSocketMessage(_ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-		return this.#conn.receive(message)
+	override async webSocketMessage(_ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+		return (await this.#conn).receive(message)
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
 		try {
 			ws.close(code === 1005 || code === 1006 ? 1000 : code, 'closing')
 		} catch {}
-		await this.#conn.closed()
+		await (await this.#conn).closed()
 	}
 
 	override async webSocketError(): Promise<void> {
-		await this.#conn.closed()
+		await (await this.#conn).closed()
 	}
 
-	override alarm(): Promise<void> {
-		return this.#conn.alarm()
+	override async alarm(): Promise<void> {
+		return (await this.#conn).alarm()
 	}
 
 	async laneEvents(lane: string, events: LaneEvent[]): Promise<boolean> {
-		return this.#conn.laneEvents(lane, events)
+		return (await this.#conn).laneEvents(lane, events)
 	}
 
 	async laneClosed(lane: string, reason: string): Promise<void> {
-		this.#conn.laneClosed(lane, reason)
+		;(await this.#conn).laneClosed(lane, reason)
 	}
 
 	/** A device pairing event of the tenant (TenantPairing); false = stop sending to me. */
 	async pairingEvent(event: string, payload: Record<string, unknown>): Promise<boolean> {
-		return this.#conn.pairingEvent(event, payload)
+		return (await this.#conn).pairingEvent(event, payload)
 	}
 }

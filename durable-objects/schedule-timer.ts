@@ -1,18 +1,27 @@
 // ScheduleTimer: one Durable Object per schedule (named `<tenant>/<schedule>`), whose alarm is the
 // schedule's next due time and whose SQLite keeps that slot and the fire ledger. Thin: the rules
-// are ScheduleTimerLogic (src/automation/schedules/timer.ts).
+// are ScheduleTimerLogic (src/automation/schedules/timer.ts), loaded as the object starts (not with
+// the isolate); no event reaches the object before it is in place.
 import { DurableObject } from 'cloudflare:workers'
 import { ScheduleLedger, type ScheduleRun } from '../src/automation/schedules/ledger'
-import { type ScheduleKey, ScheduleTimerLogic } from '../src/automation/schedules/timer'
+import type { ScheduleKey, ScheduleTimerLogic } from '../src/automation/schedules/timer'
 import { loggerFromEnv } from '../src/observability/logger'
 
 export class ScheduleTimer extends DurableObject<Env> {
-	readonly #logic: ScheduleTimerLogic
+	#logic!: ScheduleTimerLogic
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env)
+		void ctx.blockConcurrencyWhile(async () => {
+			const { ScheduleTimerLogic } = await import('../src/automation/schedules/timer')
+			this.#logic = this.#build(ScheduleTimerLogic)
+		})
+	}
+
+	#build(Logic: typeof ScheduleTimerLogic): ScheduleTimerLogic {
+		const { ctx, env } = this
 		const ledger = new ScheduleLedger(ctx.storage.sql)
-		this.#logic = new ScheduleTimerLogic({
+		return new Logic({
 			env,
 			ledger,
 			transaction: (fn) => ctx.storage.transactionSync(fn),

@@ -1,26 +1,18 @@
 // SessionLane: one Durable Object per session (tenant/agent/key). It serialises the session's
 // turns and keeps transcript, runs and events in its own SQLite storage. The class is the shell:
-// RPC, alarms, WebSockets and SSE; the lane's rules live in src/lanes/lane.ts.
+// RPC, alarms, WebSockets and SSE; the lane's rules live in src/lanes/lane.ts. Its parts load as
+// the object starts (session-lane-parts.ts), not with the isolate: no event reaches the object
+// before they are in place.
 import { DurableObject } from 'cloudflare:workers'
-import { resolveAgent } from '../src/agents/lookup'
-import { agentRuntime } from '../src/agents/runtime'
-import type { Announce, AnnounceAnswer, SubagentHost } from '../src/automation/subagents/index'
-import { channelReplies } from '../src/channels/replies'
-import { database } from '../src/db/client'
-import { removeSession, upsertSession } from '../src/db/sessions'
-import { addUsage } from '../src/db/usage'
-import { OPENCLAW_FOLLOWER } from '../src/gateway/openclaw/follows'
-import { AlarmScheduler, CoalescedIndex, type ReplySink } from '../src/lanes/host'
-import { Lane, type LaneHost } from '../src/lanes/lane'
-import { laneName, parseLaneName } from '../src/lanes/name'
-import { type FollowerKinds, LaneRelays, type RelayTarget } from '../src/lanes/relays'
-import { prepareRestore, type RestorePlan, type RestoreTarget } from '../src/lanes/restore'
-import { LaneStore } from '../src/lanes/store'
-import { EVENTS_TAG, LaneSubscribers } from '../src/lanes/subscribers'
-import { StreamTickets } from '../src/lanes/tickets'
+import type { Announce, AnnounceAnswer } from '../src/automation/subagents/index'
+import type { AlarmScheduler } from '../src/lanes/host'
+import type { Lane } from '../src/lanes/lane'
+import type { LaneRelays } from '../src/lanes/relays'
+import type { RestorePlan, RestoreTarget } from '../src/lanes/restore'
+import type { LaneStore } from '../src/lanes/store'
+import type { LaneSubscribers } from '../src/lanes/subscribers'
 import type { ApprovalChoice } from '../src/lanes/tool-calls'
 import type { ApprovalView } from '../src/lanes/tool-store'
-import { runTraceOf } from '../src/lanes/trace-builder'
 import type {
 	DeliveryView,
 	Follower,
@@ -33,13 +25,11 @@ import type {
 	SubmitOutcome,
 	SubmitRequest,
 } from '../src/lanes/types'
-import { type Logger, loggerFromEnv } from '../src/observability/logger'
 import type { RunTrace } from '../src/observability/spans'
-import { UsageRecorder } from '../src/observability/usage'
-import { placeMetrics } from '../src/observability/writers'
 import type { ClaimAnswer } from '../src/tools/jobs'
 import type { ToolOutcome } from '../src/tools/registry'
-import { createToolbox } from '../src/tools/toolbox'
+
+type Parts = typeof import('./session-lane-parts')
 
 export interface LanePing {
 	ok: true
@@ -60,117 +50,26 @@ export interface SentEvents {
 /** Most events one replay sends; a client that is further behind pages with `after`. */
 const REPLAY_LIMIT = 10_000
 
-/**
- * Every kind of follower a lane pushes events to, by the name stored with each subscription: the
- * object of that kind with a given id. A front door that follows sessions adds its kind here
- * (docs/architecture.md, "Followers").
- */
-function followerKinds(env: Env): FollowerKinds {
-	return {
-		[OPENCLAW_FOLLOWER]: (id) =>
-			env.GATEWAY_CONNECTION.get(env.GATEWAY_CONNECTION.idFromString(id)) as unknown as RelayTarget,
-	}
-}
-
-/**
- * How a lane reaches other lanes and its tenant's agents for subagents: lanes by session over RPC
- * (same tenant: the caller names only sessions of its own), agents from D1 through the cache.
- */
-function subagentHost(env: Env): SubagentHost {
-	const db = database(env.DB)
-	return {
-		loadAgent: (tenantId, agentId) => resolveAgent(db, tenantId, agentId),
-		lane: (session) => env.SESSION_LANE.getByName(laneName(session)),
-	}
-}
-
-/**
- * Where runs' replies to channels are sent: the channels' sink, for the lane's own tenant
- * (undefined for an object whose name is not a lane's, such as the readiness probe's).
- */
-function replySink(env: Env, name: string, logger: Logger): ReplySink | undefined {
-	const session = parseLaneName(name)
-	return session && channelReplies(env, session.tenantId, logger)
-}
-
 export class SessionLane extends DurableObject<Env> {
-	readonly #lane: Lane
-	readonly #store: LaneStore
-	readonly #subscribers: LaneSubscribers
-	readonly #alarms: AlarmScheduler
-	readonly #usage: UsageRecorder
-	readonly #relays: LaneRelays
+	#parts!: Parts
+	#lane!: Lane
+	#store!: LaneStore
+	#subscribers!: LaneSubscribers
+	#alarms!: AlarmScheduler
+	#relays!: LaneRelays
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env)
-		const name = ctx.id.name ?? ctx.id.toString()
-		const logger = loggerFromEnv(env, { lane: name })
-		const db = database(env.DB)
-		const index = new CoalescedIndex({
-			write: (row) => upsertSession(db, row),
-			remove: (ref) => removeSession(db, ref),
-			intervalMs: INDEX_WRITE_INTERVAL_MS,
-			waitUntil: (p) => ctx.waitUntil(p),
-			logger,
-		})
-		// The lane's one metrics writer: its points, its rollups (nothing when telemetry is off).
-		const metrics = placeMetrics(env, { logger, waitUntil: (p) => ctx.waitUntil(p) })
-		this.#usage = new UsageRecorder({
-			metrics: metrics.sink,
-			write: (deltas) => addUsage(db, deltas),
-			intervalMs: INDEX_WRITE_INTERVAL_MS,
-			waitUntil: (p) => ctx.waitUntil(p),
-			logger,
-		})
-		const runner = agentRuntime(env, logger)
-		this.#alarms = new AlarmScheduler(ctx.storage, logger)
-		const store = new LaneStore(ctx.storage.sql)
-		this.#store = store
-		this.#relays = new LaneRelays({
-			sql: ctx.storage.sql,
-			transaction: (fn) => ctx.storage.transactionSync(fn),
-			lane: name,
-			kinds: followerKinds(env),
-			events: {
-				after: (seq, limit) => (store.exists() ? store.events.after(seq, limit) : []),
-				lastSeq: () => (store.exists() ? store.events.lastSeq() : 0),
-			},
-			logger,
-			waitUntil: (p) => ctx.waitUntil(p),
-		})
-		this.#subscribers = new LaneSubscribers(ctx, this.#relays)
-		const host: LaneHost = {
-			store,
-			transaction: (fn) => ctx.storage.transactionSync(fn),
-			now: Date.now,
-			newId: () => crypto.randomUUID(),
-			setAlarm: (at) => this.#alarms.set(at),
-			alarmPending: () => this.#alarms.pending(),
-			deleteAll: () => ctx.storage.deleteAll(),
-			subscribers: this.#subscribers,
-			gate: (tenantId) => {
-				const gate = env.TENANT_GATE.getByName(tenantId)
-				return {
-					acquire: (ttlMs, limit) => gate.acquire(name, ttlMs, limit),
-					release: () => gate.release(name),
-				}
-			},
-			index,
-			runnerFor: () => runner,
-			usage: this.#usage,
-			metrics: metrics.sink,
-			toolbox: createToolbox(env, {
-				logger,
-				waitUntil: (p) => ctx.waitUntil(p),
-			}),
-			replies: replySink(env, name, logger),
-			subagents: subagentHost(env),
-			waitUntil: (p) => ctx.waitUntil(p),
-			logger,
-		}
-		this.#lane = new Lane(host)
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
 		void ctx.blockConcurrencyWhile(async () => {
+			this.#parts = await import('./session-lane-parts')
+			const name = ctx.id.name ?? ctx.id.toString()
+			const parts = this.#parts.assembleLane(ctx, env, name, INDEX_WRITE_INTERVAL_MS)
+			this.#lane = parts.lane
+			this.#store = parts.store
+			this.#subscribers = parts.subscribers
+			this.#alarms = parts.alarms
+			this.#relays = parts.relays
 			await this.#alarms.load()
 			this.#lane.recover()
 			this.#relays.resume()
@@ -258,7 +157,7 @@ export class SessionLane extends DurableObject<Env> {
 
 	/** A run as a span tree (queue wait, model calls, tool calls, approvals), built from storage. */
 	runTrace(runId: string): LaneResult<RunTrace> {
-		return runTraceOf(this.#store, runId)
+		return this.#parts.runTraceOf(this.#store, runId)
 	}
 
 	cancel(runId: string): Promise<LaneResult<RunView>> {
@@ -290,12 +189,17 @@ export class SessionLane extends DurableObject<Env> {
 
 	/** Keeps a stream ticket's hash for `principal` (JSON) until `expiresAt` (src/lanes/tickets.ts). */
 	issueStreamTicket(hash: string, principal: string, expiresAt: number): boolean {
-		return new StreamTickets(this.ctx.storage.sql).issue(hash, principal, expiresAt, Date.now())
+		return new this.#parts.StreamTickets(this.ctx.storage.sql).issue(
+			hash,
+			principal,
+			expiresAt,
+			Date.now(),
+		)
 	}
 
 	/** The principal (JSON) of a live ticket, once; undefined for an unknown, used or expired one. */
 	redeemStreamTicket(hash: string): string | undefined {
-		return new StreamTickets(this.ctx.storage.sql).redeem(hash, Date.now())
+		return new this.#parts.StreamTickets(this.ctx.storage.sql).redeem(hash, Date.now())
 	}
 
 	/**
@@ -303,7 +207,7 @@ export class SessionLane extends DurableObject<Env> {
 	 * bookmark); it takes effect at `restart()`. The plan names the bookmark of now, to undo it.
 	 */
 	restoreTo(target: RestoreTarget): Promise<LaneResult<RestorePlan>> {
-		return prepareRestore(this.ctx.storage, target, Date.now())
+		return this.#parts.prepareRestore(this.ctx.storage, target, Date.now())
 	}
 
 	/**
@@ -401,6 +305,6 @@ export class SessionLane extends DurableObject<Env> {
 	}
 
 	get subscriberCount(): number {
-		return this.ctx.getWebSockets(EVENTS_TAG).length + this.#subscribers.streamCount
+		return this.ctx.getWebSockets(this.#parts.EVENTS_TAG).length + this.#subscribers.streamCount
 	}
 }

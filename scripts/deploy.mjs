@@ -21,11 +21,16 @@ const root = join(import.meta.dirname, '..')
 const USAGE =
 	'usage: npm run deploy [-- --env <name>] [--dry-run] [--url <deployed url>] [--smoke-wait <s>]'
 
-/** The Worker's gzip budget, as `npm run bench` checks it (bench/budgets.json). */
+/**
+ * The Worker's gzip ceiling for a deploy (bench/budgets.json): the bundle budget's `deployMax` when
+ * it has one — a goal `npm run bench -- --check` reports as missed need not stop deploys — else
+ * its `max`.
+ */
 function bundleBudgetKiB() {
-	/** @type {{ budgets: { figure: string, max?: number }[] }} */
+	/** @type {{ budgets: { figure: string, max?: number, deployMax?: number }[] }} */
 	const { budgets } = JSON.parse(readFileSync(join(root, 'bench', 'budgets.json'), 'utf8'))
-	return budgets.find((b) => b.figure === 'bundle.gzip KiB')?.max ?? Number.POSITIVE_INFINITY
+	const bundle = budgets.find((b) => b.figure === 'bundle.gzip KiB')
+	return bundle?.deployMax ?? bundle?.max ?? Number.POSITIVE_INFINITY
 }
 
 /**

@@ -1,14 +1,9 @@
 // Worker entry: `fetch` is the gateway, `queue` consumes tool jobs (and their dead letters),
 // `scheduled` evaluates alerts and prunes rollups; the Durable Object classes the bindings name
-// are re-exported from here.
-import { resolveAgent } from './agents/lookup'
-import { database } from './db/client'
-import { createGateway } from './gateway/app'
-import { loggerFromEnv } from './observability/logger'
-import { runSchedule } from './observability/schedule'
-import { placeMetrics } from './observability/writers'
-import { handleToolJobBatch } from './tools/consumer'
-import { createToolbox } from './tools/toolbox'
+// are re-exported from here. Each handler loads its code on first use: the isolate's startup
+// evaluates only the Durable Object classes, so an isolate that only hosts objects never builds
+// the gateway's routes and schemas, and the gateway's isolate builds them once, on its first request.
+import type { Gateway } from './gateway/app'
 
 export { Sandbox } from '@cloudflare/sandbox'
 export { AuditChain } from '../durable-objects/audit-chain'
@@ -20,17 +15,33 @@ export { SessionLane } from '../durable-objects/session-lane'
 export { TenantGate } from '../durable-objects/tenant-gate'
 export { TenantPairing } from '../durable-objects/tenant-pairing'
 
-const gateway = createGateway()
+/** The gateway, built once per isolate; concurrent first requests share the one build. */
+let gateway: Promise<Gateway> | undefined
+const loadGateway = () => {
+	gateway ??= import('./gateway/app').then((m) => m.createGateway())
+	return gateway
+}
 
 export default {
-	fetch: gateway.fetch,
+	async fetch(request, env, ctx) {
+		return (await loadGateway()).fetch(request, env, ctx)
+	},
 	async queue(batch, env, ctx) {
+		const [{ resolveAgent }, { database }, { loggerFromEnv }, { placeMetrics }, tools, toolbox] =
+			await Promise.all([
+				import('./agents/lookup'),
+				import('./db/client'),
+				import('./observability/logger'),
+				import('./observability/writers'),
+				import('./tools/consumer'),
+				import('./tools/toolbox'),
+			])
 		const logger = loggerFromEnv(env, { queue: batch.queue })
 		const db = database(env.DB)
 		// One writer per batch; its rollups go to D1 once, when the batch is done.
 		const metrics = placeMetrics(env, { logger, waitUntil: (p) => ctx.waitUntil(p) })
-		await handleToolJobBatch(batch, {
-			toolbox: createToolbox(env, {
+		await tools.handleToolJobBatch(batch, {
+			toolbox: toolbox.createToolbox(env, {
 				logger,
 				waitUntil: (p) => ctx.waitUntil(p),
 			}),
@@ -43,6 +54,10 @@ export default {
 		if (metrics.rollups) ctx.waitUntil(metrics.rollups.settled())
 	},
 	async scheduled(controller, env) {
+		const [{ runSchedule }, { loggerFromEnv }] = await Promise.all([
+			import('./observability/schedule'),
+			import('./observability/logger'),
+		])
 		await runSchedule(env, controller.scheduledTime, loggerFromEnv(env, { cron: controller.cron }))
 	},
 } satisfies ExportedHandler<Env>

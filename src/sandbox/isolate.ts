@@ -1,6 +1,5 @@
 // The isolate sandbox backend: each run_js call loads the code into a fresh Worker Loader isolate
 // with no network and no bindings, captures its console and returns its result as JSON-safe data.
-import { transform } from 'sucrase'
 import { z } from 'zod'
 import { ALLOCATION_CAP_MODULE } from './allocation-cap'
 import {
@@ -10,7 +9,7 @@ import {
 	type SandboxExecutor,
 	SandboxUnavailable,
 } from './executor'
-import { GUARD, GUARD_MODULE, insertLoopGuards } from './loop-guard'
+import type * as LoopGuard from './loop-guard'
 
 /** The gateway's own compatibility date (wrangler.toml); sandbox code sees the same runtime. */
 export const DEFAULT_COMPATIBILITY_DATE = '2026-11-01'
@@ -241,19 +240,24 @@ export class IsolateExecutor implements SandboxExecutor {
 	async runJs(request: JsRequest): Promise<JsResult> {
 		request.signal.throwIfAborted()
 		const started = this.#now()
+		// The parsers (acorn for the guards, sucrase for types) load with the first run, not with
+		// the isolate that hosts this executor.
+		const guard = await import('./loop-guard')
 		let body: string
 		try {
-			body = insertLoopGuards(
-				request.language === 'typescript' ? stripTypes(request.code) : request.code,
-			)
+			const code =
+				request.language === 'typescript'
+					? (await import('./strip-types')).stripTypes(request.code)
+					: request.code
+			body = guard.insertLoopGuards(code)
 		} catch (error) {
 			return { ...failure('SyntaxError', messageOf(error)), durationMs: this.#now() - started }
 		}
-		const outcome = await this.#run(body, request)
+		const outcome = await this.#run(body, request, guard)
 		return { ...outcome, durationMs: this.#now() - started }
 	}
 
-	async #run(body: string, request: JsRequest): Promise<Outcome> {
+	async #run(body: string, request: JsRequest, guard: typeof LoopGuard): Promise<Outcome> {
 		const { timeoutMs, maxOutputBytes, signal } = request
 		const worker = this.#loader.load({
 			compatibilityDate: this.#compatibilityDate,
@@ -261,9 +265,9 @@ export class IsolateExecutor implements SandboxExecutor {
 			modules: {
 				'harness.js': HARNESS_MODULE,
 				'limits.js': ALLOCATION_CAP_MODULE,
-				'guard.js': GUARD_MODULE,
+				'guard.js': guard.GUARD_MODULE,
 				// One line of wrapper, so line numbers in the code's errors are the model's own.
-				'user.js': `import { ${GUARD} } from './guard.js'; export default async function () {${body}\n}`,
+				'user.js': `import { ${guard.GUARD} } from './guard.js'; export default async function () {${body}\n}`,
 			},
 			globalOutbound: null,
 			env: {},
@@ -310,11 +314,6 @@ export class IsolateExecutor implements SandboxExecutor {
 
 	/** Nothing outlives a call: each run had its own isolate. */
 	async destroy(): Promise<void> {}
-}
-
-/** TypeScript to JavaScript by erasing types only; sucrase keeps line numbers. */
-function stripTypes(code: string): string {
-	return transform(code, { transforms: ['typescript'], disableESTransforms: true }).code
 }
 
 const failure = (name: string, message: string): Outcome => ({

@@ -49,22 +49,31 @@ export interface KeyRing {
 	all: SecretsKey[]
 }
 
-const rings = new Map<string, KeyRing>()
+/** The ring per key text, its import shared by concurrent first callers (one import per isolate). */
+const rings = new Map<string, Promise<KeyRing>>()
 
 /** The data keys from EDGECLAW_SECRETS_KEY and the optional EDGECLAW_SECRETS_KEY_PREVIOUS. */
-export async function keyRing(env: object): Promise<KeyRing> {
+export function keyRing(env: object): Promise<KeyRing> {
 	const currentText = secret(env, 'EDGECLAW_SECRETS_KEY') ?? ''
 	const previousText = secret(env, 'EDGECLAW_SECRETS_KEY_PREVIOUS') ?? ''
 	const id = `${currentText}\u0000${previousText}`
 	const known = rings.get(id)
 	if (known) return known
+	const ring = importRing(currentText, previousText)
+	rings.clear()
+	rings.set(id, ring)
+	// A failed import is not kept: the next caller tries again.
+	ring.catch(() => {
+		if (rings.get(id) === ring) rings.delete(id)
+	})
+	return ring
+}
+
+async function importRing(currentText: string, previousText: string): Promise<KeyRing> {
 	const current = await importSecretsKey(currentText)
 	const previous = previousText ? await importSecretsKey(previousText) : 'unset'
 	const all = [current, previous].filter((k): k is SecretsKey => typeof k !== 'string')
-	const ring = { current, all }
-	rings.clear()
-	rings.set(id, ring)
-	return ring
+	return { current, all }
 }
 
 /** Opens the tenant's stored row (undefined: it has none) with the deployment's data keys. */

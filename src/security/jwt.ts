@@ -2,14 +2,9 @@
 // fetched and cached (EDGECLAW_JWT_JWKS_URL, e.g. https://<team>.cloudflareaccess.com/cdn-cgi/access/certs)
 // — with issuer, audience, expiry and a clock skew; `alg: none` and HMAC algorithms are refused.
 // Claims map to the tenant and role of the principal.
-import {
-	createLocalJWKSet,
-	createRemoteJWKSet,
-	type JSONWebKeySet,
-	type JWTPayload,
-	jwtVerify,
-} from 'jose'
+import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose'
 import { secret } from './env'
+import { remoteJwks } from './jwks'
 import { ROLES, type Role } from './keys'
 
 export interface JwtSettings {
@@ -32,7 +27,17 @@ export interface JwtIdentity {
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA']
 
-const remote = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
+/** Key sets by their source (the inline JSON or the URL): built once per isolate, not per request. */
+const keySets = new Map<string, JwtSettings['jwks']>()
+const keySet = (source: string, build: () => JwtSettings['jwks']): JwtSettings['jwks'] => {
+	let set = keySets.get(source)
+	if (!set) {
+		if (keySets.size >= 8) keySets.clear()
+		set = build()
+		keySets.set(source, set)
+	}
+	return set
+}
 
 /** Settings from the environment; undefined when JWTs are not configured (then none is accepted). */
 export function jwtSettings(env: object): JwtSettings | undefined {
@@ -40,15 +45,9 @@ export function jwtSettings(env: object): JwtSettings | undefined {
 	const inline = str('EDGECLAW_JWT_JWKS')
 	const url = str('EDGECLAW_JWT_JWKS_URL')
 	let jwks: JwtSettings['jwks'] | undefined
-	if (inline) jwks = createLocalJWKSet(JSON.parse(inline) as JSONWebKeySet)
-	else if (url) {
-		let set = remote.get(url)
-		if (!set) {
-			set = createRemoteJWKSet(new URL(url), { cacheMaxAge: 10 * 60_000 })
-			remote.set(url, set)
-		}
-		jwks = set
-	}
+	if (inline)
+		jwks = keySet(`inline:${inline}`, () => createLocalJWKSet(JSON.parse(inline) as JSONWebKeySet))
+	else if (url) jwks = keySet(`url:${url}`, () => remoteJwks(new URL(url).href))
 	if (!jwks) return undefined
 	const role = str('EDGECLAW_JWT_DEFAULT_ROLE')
 	return {

@@ -1,13 +1,9 @@
 // Remote MCP servers (Streamable HTTP) as edgeclaw tools: discovery turns each remote tool into a
 // prefixed ToolSpec that runs as a job, and a per-isolate cache keeps turns from waiting on — or
 // failing because of — a server that is slow, misconfigured or down.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import {
-	StreamableHTTPClientTransport,
-	StreamableHTTPError,
-} from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js'
-import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js'
+import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import type {
 	JsonSchemaValidator,
 	jsonSchemaValidator,
@@ -65,6 +61,19 @@ const uncheckedOutput: jsonSchemaValidator = {
 	},
 }
 
+type Sdk = typeof import('./mcp-sdk')
+/** The MCP SDK (client, transport, protocol schemas), loaded with the first MCP call. */
+let sdkLoad: Promise<Sdk> | undefined
+/** Set once loaded: until then no error can come from the SDK. */
+let loadedSdk: Sdk | undefined
+const mcpSdk = (): Promise<Sdk> => {
+	sdkLoad ??= import('./mcp-sdk').then((sdk) => {
+		loadedSdk = sdk
+		return sdk
+	})
+	return sdkLoad
+}
+
 /** A server that cannot be used as configured (URL refused, secret missing): retrying won't help. */
 class McpConfigError extends Error {
 	override readonly name = 'McpConfigError'
@@ -107,6 +116,7 @@ async function withClient<T>(
 		}
 		headers.authorization = `Bearer ${credential.value}`
 	}
+	const { Client, StreamableHTTPClientTransport } = await mcpSdk()
 	// Every request the transport makes passes the guard first; redirects are checked hop by hop.
 	const transport = new StreamableHTTPClientTransport(checked.url, {
 		fetch: guardedFetch(access.fetch, access.checkUrl),
@@ -148,12 +158,13 @@ function toToolError(error: unknown): ToolError {
 	if (error instanceof McpConfigError || error instanceof OutboundRefused) {
 		return new ToolError('mcp_unavailable', error.message, { cause: error })
 	}
-	const transientRpc = [ErrorCode.RequestTimeout, ErrorCode.ConnectionClosed] as number[]
-	if (error instanceof McpError && !transientRpc.includes(error.code)) {
+	const sdk = loadedSdk
+	const transientRpc = [sdk?.ErrorCode.RequestTimeout, sdk?.ErrorCode.ConnectionClosed]
+	if (sdk && error instanceof sdk.McpError && !transientRpc.includes(error.code)) {
 		return new ToolError('mcp_tool_error', errorText(error), { cause: error })
 	}
 	// A 4xx other than 408/429 (bad credentials, wrong path) fails the same way when retried.
-	const status = error instanceof StreamableHTTPError ? error.code : undefined
+	const status = sdk && error instanceof sdk.StreamableHTTPError ? error.code : undefined
 	const permanent =
 		status !== undefined && status >= 400 && status < 500 && ![408, 429].includes(status)
 	return new ToolError('mcp_unavailable', `MCP server unavailable: ${errorText(error)}`, {

@@ -19,7 +19,7 @@ const run = (turnP50: number) => ({
 	],
 	sessions: { lost: 0, duplicated: 0, outOfOrder: 0, errors: 0 },
 	soak: { rssPer1000: 4, heapPer1000: -1 },
-	cold: [{ name: 'edgeclaw', gzipKiB: 600 }],
+	cold: [{ name: 'edgeclaw', gzipKiB: 500, startupMs: 30 }],
 	channels: {
 		results: [
 			{ name: 'submit.key', p50: 4, p99: 10 },

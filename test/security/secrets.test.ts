@@ -2,6 +2,7 @@
 // no D1 and no gateway. The sealed value is bound to its tenant and name; the rule is the one the
 // gateway applies when a config is saved and the runtime applies at every call.
 import { describe, expect, it } from 'vitest'
+import { keyRing } from '../../src/security/credentials'
 import {
 	decryptSecret,
 	encryptSecret,
@@ -92,6 +93,20 @@ describe('sealing', () => {
 			value: 'from-before',
 		})
 		expect((await encryptSecret(current, slot, 'new')).keyId).toBe(current.id)
+	})
+
+	it('imports the key ring once for concurrent first callers, and again when the keys change', async () => {
+		const env = { EDGECLAW_SECRETS_KEY: btoa('c'.repeat(32)), EDGECLAW_SECRETS_KEY_PREVIOUS: KEY_A }
+		const burst = await Promise.all(Array.from({ length: 10 }, () => keyRing(env)))
+		expect(new Set(burst).size).toBe(1)
+		expect(burst[0]?.all.map((k) => k.id)).toEqual([
+			(await key(env.EDGECLAW_SECRETS_KEY)).id,
+			(await key(KEY_A)).id,
+		])
+		expect(await keyRing(env)).toBe(burst[0])
+		const rotated = await keyRing({ ...env, EDGECLAW_SECRETS_KEY: KEY_B })
+		expect(rotated).not.toBe(burst[0])
+		expect(rotated.all[0]?.id).toBe((await key(KEY_B)).id)
 	})
 
 	it('accepts only 32 bytes of base64 as a key', async () => {

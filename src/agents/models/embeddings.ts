@@ -4,7 +4,6 @@
 // request leaves through the SSRF-guarded fetch. One attempt per request: no failover, breaker or
 // cooldown (an embedding names one model; the client retries), and the first profile whose key
 // resolves is the one used.
-import { embedMany } from 'ai'
 import type { ModelCallRecord } from '../../observability/usage'
 import type { Credentials } from '../../security/credentials'
 import { guardedFetch, OutboundRefused } from '../../security/outbound'
@@ -98,7 +97,7 @@ export async function embedTexts(deps: EmbedDeps, req: EmbedRequest): Promise<Em
 		...(status !== undefined && { status }),
 	})
 	try {
-		const model = spec.embed({
+		const model = await spec.embed({
 			ref: target.ref,
 			modelId: target.modelId,
 			baseURL: target.baseURL,
@@ -106,6 +105,8 @@ export async function embedTexts(deps: EmbedDeps, req: EmbedRequest): Promise<Em
 			env: deps.env,
 			fetch: guardedFetch(outbound, (url) => checkUrl(url, undefined, deps.urlRules)),
 		})
+		// The AI SDK's core loads with the first embedding call; turns never need it.
+		const { embedMany } = await import('./sdk/embed')
 		const result = await embedMany({
 			model,
 			values: req.values,

@@ -1,11 +1,8 @@
 // Every provider kind edgeclaw speaks, in one table: its default key, its official endpoint, its
 // context windows and how its AI SDK model is built. Adding a provider is one entry here (and its
-// npm package); the config schema, the targets and the router all read this table.
-import { createAnthropic } from '@ai-sdk/anthropic'
-import { createOpenAI } from '@ai-sdk/openai'
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
+// npm package); the config schema, the targets and the router all read this table. A provider's
+// SDK loads when its first model is built: an isolate pays only for the providers its agents use.
 import type { EmbeddingModelV4, LanguageModelV4, SharedV4ProviderOptions } from '@ai-sdk/provider'
-import { createWorkersAI } from 'workers-ai-provider'
 import { ModelError } from './errors'
 import { answerOption, OfflineLanguageModel, SUMMARIZE_OPTION } from './offline'
 import { OfflineEmbeddingModel } from './offline-embedding'
@@ -52,9 +49,9 @@ export interface ProviderSpec {
 	contextWindow: { default: number; byModel?: readonly (readonly [RegExp, number])[] }
 	/** Provider options a step of this purpose needs (only for models that cannot read a prompt). */
 	options?(purpose: StepPurpose): SharedV4ProviderOptions
-	create(call: ModelCall): LanguageModelV4
+	create(call: ModelCall): Promise<LanguageModelV4>
 	/** The kind's embedding model (`/v1/embeddings`); absent = it serves none. */
-	embed?(call: ModelCall): EmbeddingModelV4
+	embed?(call: ModelCall): Promise<EmbeddingModelV4>
 	/** Its embedding models take a requested vector length (`dimensions`). */
 	embedDimensions?: true
 }
@@ -95,14 +92,31 @@ function workersAI(call: ModelCall): Ai {
 	)
 }
 
-const openAICompatible = (call: ModelCall) =>
-	createOpenAICompatible({
+const openAICompatible = async (call: ModelCall) => {
+	const { createOpenAICompatible } = await import('./sdk/openai-compatible')
+	return createOpenAICompatible({
 		name: 'openai-compatible',
 		baseURL: call.baseURL ?? '',
 		includeUsage: true,
 		...(call.apiKey ? { apiKey: call.apiKey } : {}),
 		fetch: call.fetch,
 	})
+}
+
+const workersAIProvider = async (call: ModelCall) => {
+	const { createWorkersAI } = await import('./sdk/workers-ai')
+	return createWorkersAI({ binding: workersAI(call) })
+}
+
+const anthropicProvider = async (call: ModelCall) => {
+	const { createAnthropic } = await import('./sdk/anthropic')
+	return createAnthropic({ ...withBaseURL(call), apiKey: requiredKey(call) })
+}
+
+const openAIProvider = async (call: ModelCall) => {
+	const { createOpenAI } = await import('./sdk/openai')
+	return createOpenAI({ ...withBaseURL(call), apiKey: requiredKey(call) })
+}
 
 /** Keeps the keys of a table literal while typing every entry as a ProviderSpec. */
 const providerTable = <K extends string>(providers: Record<K, ProviderSpec>) => providers
@@ -113,38 +127,35 @@ export const PROVIDERS = providerTable({
 		contextWindow: { default: 128_000 },
 		options: (purpose) =>
 			purpose.task === 'summarize' ? SUMMARIZE_OPTION : answerOption(purpose.newMessages),
-		create: (call) => new OfflineLanguageModel(call.modelId),
-		embed: (call) => new OfflineEmbeddingModel(call.modelId),
+		create: async (call) => new OfflineLanguageModel(call.modelId),
+		embed: async (call) => new OfflineEmbeddingModel(call.modelId),
 		embedDimensions: true,
 	},
 	'workers-ai': {
 		sharedWithoutKey: true,
 		contextWindow: { default: 24_000, byModel: MODEL_FAMILY_WINDOWS },
-		create: (call) => createWorkersAI({ binding: workersAI(call) })(call.modelId as never),
-		embed: (call) => createWorkersAI({ binding: workersAI(call) }).embedding(call.modelId),
+		create: async (call) => (await workersAIProvider(call))(call.modelId as never),
+		embed: async (call) => (await workersAIProvider(call)).embedding(call.modelId),
 	},
 	anthropic: {
 		defaultSecret: 'ANTHROPIC_API_KEY',
 		officialEndpoint: 'https://api.anthropic.com',
 		contextWindow: { default: 200_000, byModel: MODEL_FAMILY_WINDOWS },
-		create: (call) =>
-			createAnthropic({ ...withBaseURL(call), apiKey: requiredKey(call) })(call.modelId),
+		create: async (call) => (await anthropicProvider(call))(call.modelId),
 	},
 	openai: {
 		defaultSecret: 'OPENAI_API_KEY',
 		officialEndpoint: 'https://api.openai.com',
 		contextWindow: { default: 128_000, byModel: MODEL_FAMILY_WINDOWS },
-		create: (call) =>
-			createOpenAI({ ...withBaseURL(call), apiKey: requiredKey(call) }).chat(call.modelId),
-		embed: (call) =>
-			createOpenAI({ ...withBaseURL(call), apiKey: requiredKey(call) }).embedding(call.modelId),
+		create: async (call) => (await openAIProvider(call)).chat(call.modelId),
+		embed: async (call) => (await openAIProvider(call)).embedding(call.modelId),
 		embedDimensions: true,
 	},
 	'openai-compatible': {
 		needsBaseURL: true,
 		contextWindow: { default: 32_000, byModel: MODEL_FAMILY_WINDOWS },
-		create: (call) => openAICompatible(call)(call.modelId),
-		embed: (call) => openAICompatible(call).embeddingModel(call.modelId),
+		create: async (call) => (await openAICompatible(call))(call.modelId),
+		embed: async (call) => (await openAICompatible(call)).embeddingModel(call.modelId),
 		embedDimensions: true,
 	},
 })

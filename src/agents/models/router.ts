@@ -146,7 +146,7 @@ export class ModelRouter {
 							break
 						}
 					}
-					const model = this.#model(target, credential.apiKey)
+					const model = await this.#model(target, credential.apiKey)
 					const options = req.purpose && PROVIDERS[target.kind].options?.(req.purpose)
 					const out = await callModel(model, target.ref, req, options)
 					req.onCall({
@@ -316,13 +316,13 @@ export class ModelRouter {
 		return { apiKey: credential.value, owner: credential.owner }
 	}
 
-	#model(target: ModelTarget, apiKey: string | undefined): LanguageModelV4 {
+	async #model(target: ModelTarget, apiKey: string | undefined): Promise<LanguageModelV4> {
 		const key = `${target.kind}|${target.baseURL ?? ''}|${target.modelId}|${apiKey ?? ''}`
 		let model = this.#models.get(key)
 		if (!model) {
 			// One lane's router sees a handful of models; a bound keeps rotated keys from piling up.
 			if (this.#models.size >= MAX_CACHED_MODELS) this.#models.clear()
-			model = PROVIDERS[target.kind].create({
+			model = await PROVIDERS[target.kind].create({
 				ref: target.ref,
 				modelId: target.modelId,
 				baseURL: target.baseURL,

@@ -6,12 +6,7 @@ import type { Context } from 'hono'
 import { resolveAgent } from '../../agents/lookup'
 import { database } from '../../db/client'
 import { SessionKey } from '../../lanes/name'
-import {
-	isFinished,
-	type LaneResult,
-	type RunView,
-	type SubmitRequest,
-} from '../../lanes/types'
+import { isFinished, type LaneResult, type RunView, type SubmitRequest } from '../../lanes/types'
 import { waitUntil } from '../audit'
 import { authorizeRule } from '../authz'
 import type { GatewayEnv } from '../context'
