@@ -1,15 +1,56 @@
 // The `one-lane` scenario: messages per second through a single session lane. `count` messages
 // are submitted (202, not waiting) by `concurrency` clients to one session; the clock stops when
 // the transcript holds an answer to every one. The lane runs one turn at a time, so this is the
-// lane's serial throughput: submit, queue, turn, events, transcript, next.
+// lane's serial throughput: submit, queue, turn, events, transcript, next. Its baseline, in the
+// same run: the floor's bare Durable Object taking `count` appends from as many submitters, once
+// before and once after the lane (their mean), so drift on a busy machine hits both sides.
 import { performance } from 'node:perf_hooks'
 import { edgeclawClient } from './client.mjs'
 import { pool } from './lib.mjs'
 
 /**
- * @param {{ url: string, headers: Record<string, string>, session: string, count: number, concurrency: number }} o
+ * Appends per second into one floor object (`POST /append/{name}`, one SQLite insert per RPC).
+ * @param {{ floor: string, name: string, count: number, concurrency: number }} o
+ */
+async function floorAppends(o) {
+	const path = `${o.floor}/append/${o.name}`
+	await (await fetch(path, { method: 'POST', body: 'warm' })).arrayBuffer()
+	let errors = 0
+	const t0 = performance.now()
+	await pool(o.count, o.concurrency, async (i) => {
+		const res = await fetch(path, { method: 'POST', body: `lane ${i}` })
+		await res.arrayBuffer()
+		if (res.status !== 200) errors++
+	})
+	const seconds = (performance.now() - t0) / 1000
+	return { errors, appendsPerSecond: (o.count - errors) / seconds }
+}
+
+/**
+ * @param {{ url: string, floor: string, headers: Record<string, string>, session: string, count: number, concurrency: number }} o
  */
 export async function oneLaneScenario(o) {
+	const floorShape = { floor: o.floor, count: o.count, concurrency: o.concurrency }
+	const before = await floorAppends({ ...floorShape, name: `${o.session}-before` })
+	const lane = await laneRun(o)
+	const after = await floorAppends({ ...floorShape, name: `${o.session}-after` })
+	const appendsPerSecond = (before.appendsPerSecond + after.appendsPerSecond) / 2
+	return {
+		...lane,
+		floor: {
+			appendsPerSecond,
+			before: before.appendsPerSecond,
+			after: after.appendsPerSecond,
+			errors: before.errors + after.errors,
+		},
+		floorRatio: lane.messagesPerSecond / appendsPerSecond,
+	}
+}
+
+/**
+ * @param {{ url: string, headers: Record<string, string>, session: string, count: number, concurrency: number }} o
+ */
+export async function laneRun(o) {
 	const json = { ...o.headers, 'content-type': 'application/json' }
 	const path = `${o.url}/v1/sessions/${o.session}/messages`
 	const client = edgeclawClient(o.url, o.headers)
