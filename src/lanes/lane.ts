@@ -65,6 +65,8 @@ export class Lane {
 	#holdsSlot = false
 	/** A run of this instance has ended (the first one's index row is written at once). */
 	#ranOnce = false
+	/** The last run that ended in this instance, for the sessions index. */
+	#lastRun: { id: string; status: RunStatus } | undefined
 	readonly #housekeeping = new Housekeeping()
 	readonly #waiters = new RunWaiters()
 	readonly #journal: LaneJournal
@@ -271,6 +273,7 @@ export class Lane {
 		await wiped
 		endedQueued(this.#host.metrics, queued, 'deleted', this.#host.now())
 		this.#store.forget()
+		this.#lastRun = undefined
 		// A storage that wiped only later took them too: written back again.
 		this.#subagents.keepCancels(unreached)
 		this.#outbox.forget()
@@ -508,14 +511,20 @@ export class Lane {
 
 	// ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
+	/**
+	 * Asks for the session's index row as of `now`; the row is read when the write goes out (at most
+	 * once per interval), with the last run that ended here.
+	 */
 	#indexNow(
 		session: SessionRef,
 		now: number,
 		run?: { id: string; status: RunStatus },
 		immediate = false,
 	): void {
-		const row = indexRow(this.#store, now, run, this.#stuck.since())
-		this.#host.index.upsert(session, row, immediate ? { now: true } : {})
+		if (run) this.#lastRun = run
+		const lastRun = this.#lastRun
+		const read = () => indexRow(this.#store, now, lastRun, this.#stuck.since())
+		this.#host.index.upsert(session, read, immediate ? { now: true } : {})
 	}
 
 	/** Fails runs stuck past their deadline (stuck.ts); a failed active run lets the lane go on. */

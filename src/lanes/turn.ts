@@ -190,7 +190,7 @@ export async function executeTurn(
 			deltas.write()
 			if (active.steered) requeueLeftoverSteers(ctx, run.id, now)
 			const clientCalls = result.clientCalls ?? []
-			const quiet = clientCalls.length === 0 && isQuietHeartbeat(ctx, run.id, result.text)
+			const quiet = clientCalls.length === 0 && isQuietHeartbeat(ctx, run, result.text)
 			// A heartbeat with nothing to report leaves the transcript as it found it.
 			if (quiet) ctx.store.transcript.deleteRun(run.id)
 			// A turn that ends in client tool calls committed its last step (text and calls) already.
@@ -271,8 +271,10 @@ export async function executeTurn(
  * joined or steered into it): its exchange is dropped from the transcript, as OpenClaw prunes it,
  * so idle heartbeats do not fill the context later turns pay for. The run record keeps it.
  */
-function isQuietHeartbeat(ctx: TurnContext, runId: string, text: string): boolean {
-	const stored = ctx.store.runs.get(runId)
+function isQuietHeartbeat(ctx: TurnContext, run: RunRecord, text: string): boolean {
+	// Its starter never changes: a run a heartbeat did not start needs no read.
+	if (run.subject?.channel !== HEARTBEAT_CHANNEL) return false
+	const stored = ctx.store.runs.get(run.id)
 	if (!stored || stored.subject?.channel !== HEARTBEAT_CHANNEL) return false
 	if (stored.steer.length > 0) return false
 	const senders = stored.input.map((m, i) => m.subject ?? (i === 0 ? stored.subject : null))
