@@ -187,7 +187,7 @@ export class SessionLane extends DurableObject<Env> {
 		req: SubmitRequest,
 		options: { waitMs?: number; inlineReply?: boolean } = {},
 	): Promise<LaneResult<SubmitOutcome & { final?: RunView }>> {
-		const outcome = this.#lane.submit(req)
+		const outcome = await this.#lane.accept(req)
 		if (!outcome.ok || !options.waitMs) return outcome
 		const { runId } = outcome.value.run
 		const final = options.inlineReply
