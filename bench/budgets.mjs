@@ -18,7 +18,7 @@ export function readBudgets(file) {
 /**
  * The figures of a run, by the names budgets use. A figure whose scenario did not run is NaN
  * (and fails its budget: a check is never passed by leaving a scenario out).
- * @param {{ results: Latency[], throughput: Throughput[], subagents?: Latency[], schedules?: { alarms: { p99: number }, schedules: { count: number, fired: number, twice: number, p99: number } } | null, telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, peerSoak?: { rssPer1000: number } | null, cold?: { name: string, gzipKiB: number, startupMs?: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
+ * @param {{ results: Latency[], throughput: Throughput[], lane?: { floorRatio: number } | null, fanout?: { p50Ratio: number } | null, subagents?: Latency[], schedules?: { alarms: { p99: number }, schedules: { count: number, fired: number, twice: number, p99: number } } | null, telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, peerSoak?: { rssPer1000: number } | null, cold?: { name: string, gzipKiB: number, startupMs?: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
  * @returns {Record<string, number>}
  */
 export function figures(run) {
@@ -37,6 +37,8 @@ export function figures(run) {
 		'turn.p99 / floor.p99': ratio(lat('turn')?.p99, lat('floor.append')?.p99),
 		'turn.rps / peer.rps': rps('turn') / rps('peer.turn'),
 		'turn.p50 / peer.p50': ratio(lat('turn')?.p50, lat('peer.turn')?.p50),
+		'one-lane msg/s / floor 8-submitter appends/s': run.lane?.floorRatio ?? Number.NaN,
+		'fanout.final.p50 100 / 1 subscriber': run.fanout?.p50Ratio ?? Number.NaN,
 		'sessions.lost': s ? s.lost + s.errors : Number.NaN,
 		'sessions.outOfOrder': s ? s.outOfOrder + s.duplicated : Number.NaN,
 		'soak.rss MiB / 1000 turns': run.soak?.rssPer1000 ?? Number.NaN,

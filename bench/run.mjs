@@ -339,6 +339,7 @@ try {
 		phase('one lane')
 		lane = await oneLaneScenario({
 			url: product.url,
+			floor: floor.url,
 			headers: auth,
 			session: 'one-lane',
 			...sizes.lane,
@@ -479,6 +480,8 @@ try {
 		figures({
 			results,
 			throughput,
+			lane,
+			fanout,
 			sessions,
 			soak,
 			peerSoak,
@@ -531,7 +534,8 @@ try {
 	const failed = results.filter((r) => r.errors > 0).map((r) => r.name)
 	for (const p of protocols) if (p.errors > 0) failed.push(`protocol ${p.name}`)
 	for (const t of throughput) if (t.errors > 0) failed.push(`throughput ${t.name}`)
-	if (lane && lane.errors + lane.lost + lane.mismatched > 0) failed.push('one-lane')
+	if (lane && lane.errors + lane.lost + lane.mismatched + lane.floor.errors > 0)
+		failed.push('one-lane')
 	if (fanout && fanout.many.missed + fanout.one.missed > 0) failed.push('fanout')
 	if (sessions && sessions.errors + sessions.lost + sessions.duplicated + sessions.outOfOrder > 0)
 		failed.push('sessions')

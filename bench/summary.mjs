@@ -22,7 +22,8 @@ export function summaryTable(r) {
 		rows.push([
 			'one-lane',
 			`${lane.count} messages to one session, ${lane.concurrency} submitting`,
-			`${lane.messagesPerSecond.toFixed(0)} msg/s; errors ${lane.errors}, lost ${lane.lost}, out of order ${lane.mismatched}`,
+			`${lane.messagesPerSecond.toFixed(0)} msg/s; errors ${lane.errors}, lost ${lane.lost}, out of order ${lane.mismatched}; ` +
+				`floor ${lane.floor.appendsPerSecond.toFixed(0)} appends/s (${lane.floor.before.toFixed(0)} before, ${lane.floor.after.toFixed(0)} after; ${lane.count} from ${lane.concurrency} submitters), lane / floor ${lane.floorRatio.toFixed(2)}`,
 		])
 	}
 	if (fanout) {
@@ -30,7 +31,7 @@ export function summaryTable(r) {
 			'fanout',
 			`${fanout.many.subscribers} WebSocket subscribers × ${fanout.many.turns} turns`,
 			`final delivered p50 ${fanout.many.p50.toFixed(1)} ms, p99 ${fanout.many.p99.toFixed(1)} ms, max ${fanout.many.max.toFixed(1)} ms; ` +
-				`1 subscriber p50 ${fanout.one.p50.toFixed(1)} / p99 ${fanout.one.p99.toFixed(1)} ms (p99 ${fanout.p99Ratio.toFixed(2)} ×); missed ${fanout.many.missed + fanout.one.missed}`,
+				`1 subscriber p50 ${fanout.one.p50.toFixed(1)} / p99 ${fanout.one.p99.toFixed(1)} ms (p50 ${fanout.p50Ratio.toFixed(2)} ×, p99 ${fanout.p99Ratio.toFixed(2)} ×); missed ${fanout.many.missed + fanout.one.missed}`,
 		])
 	}
 	if (sessions) {

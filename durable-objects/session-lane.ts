@@ -96,9 +96,9 @@ export class SessionLane extends DurableObject<Env> {
 		options: { waitMs?: number; inlineReply?: boolean; stream?: boolean } = {},
 	): Promise<LaneResult<SubmitOutcome & { final?: RunView; events?: SentEvents }>> {
 		const before = options.stream && this.#store.exists() ? this.#store.events.lastSeq() : 0
-		const outcome = this.#lane.submit(req)
+		const outcome = await this.#lane.accept(req)
 		if (outcome.ok && options.stream && !outcome.value.duplicate) {
-			// Submit and registration in one synchronous step: nothing falls between them.
+			// Replay and registration in one synchronous step: nothing falls between them.
 			const replay = this.#lane.eventsAfter(before, REPLAY_LIMIT)
 			const events = { after: before, body: this.#subscribers.openStream(replay) }
 			return { ok: true, value: { ...outcome.value, events } }

@@ -84,7 +84,11 @@ export function admit(
 	]
 	const own = req.options !== undefined || answered.value.length > 0
 	const current = a.active
-	const active = current && store.runs.get(current.id)
+	// The active run's row is read only by the modes that join it.
+	const active =
+		current && (req.mode === 'steer' || req.mode === 'collect')
+			? store.runs.get(current.id)
+			: undefined
 
 	if (req.mode === 'steer' && !own && current && active && !current.reason) {
 		store.runs.setSteer(active.id, [...active.steer, message])

@@ -38,10 +38,13 @@ export interface IndexRow {
 
 /**
  * The D1 index of sessions. Writes are asynchronous and ordered; failures are logged. `now` asks
- * for the write without the usual pacing (approvals: the tenant's pending list reads them).
+ * for the write without the usual pacing (approvals: the tenant's pending list reads them). A row
+ * given as a function is read when its write goes out, so a lane asking on every message reads its
+ * storage once per write instead of once per message (the latest state wins either way); such a
+ * row describes the whole row, so a later one replaces an earlier one without reading it.
  */
 export interface SessionIndex {
-	upsert(session: SessionRef, row: IndexRow, options?: { now?: boolean }): void
+	upsert(session: SessionRef, row: IndexRow | (() => IndexRow), options?: { now?: boolean }): void
 	remove(session: SessionRef): Promise<void>
 }
 
@@ -169,6 +172,19 @@ export class AlarmScheduler {
 	}
 }
 
+/** A write of the sessions index waiting to go: the row it replaces, and its own (maybe unread). */
+interface PendingRow {
+	base: (SessionRef & Partial<IndexRow>) | undefined
+	session: SessionRef
+	row: IndexRow | (() => IndexRow)
+}
+
+const rowOf = (p: PendingRow): SessionRef & IndexRow => ({
+	...p.base,
+	...p.session,
+	...(typeof p.row === 'function' ? p.row() : p.row),
+})
+
 /** Tries of a failed index write after the first, one interval apart. */
 const INDEX_RETRIES = 3
 
@@ -178,7 +194,7 @@ const INDEX_RETRIES = 3
  * for `now` (an approval requested or settled) goes at once.
  */
 export class CoalescedIndex implements SessionIndex {
-	readonly #writes: PacedWrites<SessionRef & IndexRow>
+	readonly #writes: PacedWrites<PendingRow>
 	readonly #remove: (ref: SessionRef) => Promise<void>
 
 	constructor(options: {
@@ -188,8 +204,9 @@ export class CoalescedIndex implements SessionIndex {
 		waitUntil: (p: Promise<unknown>) => void
 		logger: Logger
 	}) {
-		this.#writes = new PacedWrites({
+		this.#writes = new PacedWrites<PendingRow>({
 			...options,
+			write: (pending) => options.write(rowOf(pending)),
 			// An upsert is the session's whole row: repeating it is safe, and a lost one could hide a
 			// pending approval until the session next changes.
 			retries: INDEX_RETRIES,
@@ -198,9 +215,20 @@ export class CoalescedIndex implements SessionIndex {
 		this.#remove = options.remove
 	}
 
-	upsert(session: SessionRef, row: IndexRow, options: { now?: boolean } = {}): void {
-		// Fields this row leaves out (an approval's write has no run) keep what is pending.
-		this.#writes.put((pending) => ({ ...pending, ...session, ...row }), options)
+	upsert(
+		session: SessionRef,
+		row: IndexRow | (() => IndexRow),
+		options: { now?: boolean } = {},
+	): void {
+		// Fields this row leaves out (an approval's write has no run) keep what is pending. A row to
+		// be read describes the whole row: one still unread gives way to a later one unread.
+		this.#writes.put((pending) => {
+			const replaced =
+				pending && typeof pending.row === 'function' && typeof row === 'function'
+					? pending.base
+					: pending && rowOf(pending)
+			return { base: replaced, session, row }
+		}, options)
 	}
 
 	async remove(session: SessionRef): Promise<void> {

@@ -37,6 +37,7 @@ export class LaneJournal {
 			return result
 		} catch (error) {
 			this.#pending = outer
+			this.#host.store.rolledBack()
 			throw error
 		}
 	}

@@ -7,6 +7,7 @@ import type { SessionRef } from '../security/subject'
 import type { ClaimAnswer } from '../tools/jobs'
 import type { ToolOutcome } from '../tools/registry'
 import { admit } from './admission'
+import { SubmitBurst } from './burst'
 import type { LaneHost } from './host'
 import { LaneJournal } from './journal'
 import { limitsFor } from './limits'
@@ -65,6 +66,10 @@ export class Lane {
 	#holdsSlot = false
 	/** A run of this instance has ended (the first one's index row is written at once). */
 	#ranOnce = false
+	/** Messages taken while the lane is busy, stored together at the end of this task. */
+	readonly #burst: SubmitBurst
+	/** The last run that ended in this instance, for the sessions index. */
+	#lastRun: { id: string; status: RunStatus } | undefined
 	readonly #housekeeping = new Housekeeping()
 	readonly #waiters = new RunWaiters()
 	readonly #journal: LaneJournal
@@ -87,6 +92,15 @@ export class Lane {
 			},
 		})
 		this.#tools = sessionToolCalls(host, this.#journal)
+		this.#burst = new SubmitBurst({
+			tx: (fn) => this.#journal.tx(fn),
+			admit: (req, now) => this.#admit(req, now),
+			now: () => this.#host.now(),
+			taken: (session, now) => {
+				this.#indexNow(session, now)
+				void this.pump()
+			},
+		})
 		this.#outbox = new LaneOutbox(host, {
 			...this.#turnOps,
 			reschedule: () => this.#scheduleNext(),
@@ -135,6 +149,20 @@ export class Lane {
 			void this.pump()
 		}
 		return result
+	}
+
+	/**
+	 * Takes a message, as the RPC path does: while the lane is busy, the messages that arrive until
+	 * its next task are stored together, in order, in one transaction (burst.ts) — one commit for
+	 * the burst, not one per message — and each caller hears back only once that transaction is
+	 * done, so every message is stored before it is acknowledged. An idle lane takes a message at
+	 * once (`submit`), so a lone message waits for nothing.
+	 */
+	accept(req: SubmitRequest): Promise<LaneResult<SubmitOutcome>> {
+		if (!this.#burst.pending && !this.#active && !this.#pumping) {
+			return Promise.resolve(this.submit(req))
+		}
+		return this.#burst.add(req)
 	}
 
 	/** Takes a message in (inside the caller's transaction); the caller pumps after the commit. */
@@ -271,6 +299,7 @@ export class Lane {
 		await wiped
 		endedQueued(this.#host.metrics, queued, 'deleted', this.#host.now())
 		this.#store.forget()
+		this.#lastRun = undefined
 		// A storage that wiped only later took them too: written back again.
 		this.#subagents.keepCancels(unreached)
 		this.#outbox.forget()
@@ -508,14 +537,20 @@ export class Lane {
 
 	// ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
+	/**
+	 * Asks for the session's index row as of `now`; the row is read when the write goes out (at most
+	 * once per interval), with the last run that ended here.
+	 */
 	#indexNow(
 		session: SessionRef,
 		now: number,
 		run?: { id: string; status: RunStatus },
 		immediate = false,
 	): void {
-		const row = indexRow(this.#store, now, run, this.#stuck.since())
-		this.#host.index.upsert(session, row, immediate ? { now: true } : {})
+		if (run) this.#lastRun = run
+		const lastRun = this.#lastRun
+		const read = () => indexRow(this.#store, now, lastRun, this.#stuck.since())
+		this.#host.index.upsert(session, read, immediate ? { now: true } : {})
 	}
 
 	/** Fails runs stuck past their deadline (stuck.ts); a failed active run lets the lane go on. */

@@ -9,6 +9,11 @@ export class RunStore {
 	readonly #sql: SqlStorage
 	/** The last agent snapshot parsed, by its JSON: most lanes run one agent version for long. */
 	#agent: { json: string; value: AgentSnapshot } | undefined
+	/**
+	 * What waits in queued runs, once counted: a new run adds to it, anything else that changes the
+	 * queue drops it (counted again on the next submit), so a burst of submits counts the queue once.
+	 */
+	#queued: { messages: number; bytes: number } | undefined
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql
@@ -40,21 +45,27 @@ export class RunStore {
 		const pos = run.head
 			? "(SELECT coalesce(min(queue_pos), 0) - 1 FROM runs WHERE status = 'queued')"
 			: '(SELECT coalesce(max(queue_pos), 0) + 1 FROM runs)'
-		this.#sql.exec(
-			`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit, subject, reply, trace, options)
-			 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			run.id,
-			run.mode,
-			JSON.stringify(run.input),
-			JSON.stringify(run.agent),
-			run.idempotencyKey ?? null,
-			run.createdAt,
-			run.gateLimit,
-			run.subject ? JSON.stringify(run.subject) : null,
-			run.reply ? JSON.stringify(run.reply) : null,
-			run.trace ?? null,
-			run.options ? JSON.stringify(run.options) : null,
-		)
+		const { bytes } = this.#sql
+			.exec<{ bytes: number }>(
+				`INSERT INTO runs (id, queue_pos, mode, status, input, agent, idempotency_key, created_at, gate_limit, subject, reply, trace, options)
+				 VALUES (?, ${pos}, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING length(input) AS bytes`,
+				run.id,
+				run.mode,
+				JSON.stringify(run.input),
+				JSON.stringify(run.agent),
+				run.idempotencyKey ?? null,
+				run.createdAt,
+				run.gateLimit,
+				run.subject ? JSON.stringify(run.subject) : null,
+				run.reply ? JSON.stringify(run.reply) : null,
+				run.trace ?? null,
+				run.options ? JSON.stringify(run.options) : null,
+			)
+			.one()
+		if (this.#queued) {
+			this.#queued.messages += run.input.length
+			this.#queued.bytes += bytes
+		}
 		return {
 			id: run.id,
 			mode: run.mode,
@@ -135,23 +146,31 @@ export class RunStore {
 
 	/** Queued user messages across all queued runs (what the queue cap counts). */
 	queuedMessages(): number {
-		return this.#sql
-			.exec<{ n: number }>(
-				"SELECT coalesce(sum(json_array_length(input)), 0) AS n FROM runs WHERE status = 'queued'",
-			)
-			.one().n
+		return this.#queuedCounts().messages
 	}
 
 	/** Size of the input waiting in queued runs (its JSON, a close upper bound of the text). */
 	queuedBytes(): number {
-		return this.#sql
-			.exec<{ n: number }>(
-				"SELECT coalesce(sum(length(input)), 0) AS n FROM runs WHERE status = 'queued'",
+		return this.#queuedCounts().bytes
+	}
+
+	#queuedCounts(): { messages: number; bytes: number } {
+		this.#queued ??= this.#sql
+			.exec<{ messages: number; bytes: number }>(
+				`SELECT coalesce(sum(json_array_length(input)), 0) AS messages,
+				 coalesce(sum(length(input)), 0) AS bytes FROM runs WHERE status = 'queued'`,
 			)
-			.one().n
+			.one()
+		return this.#queued
+	}
+
+	/** Drops what this object remembers of the table (storage wiped, or a transaction rolled back). */
+	forget(): void {
+		this.#queued = undefined
 	}
 
 	setInput(id: string, input: PendingMessage[]): void {
+		this.#queued = undefined
 		this.#sql.exec('UPDATE runs SET input = ? WHERE id = ?', JSON.stringify(input), id)
 	}
 
@@ -188,6 +207,7 @@ export class RunStore {
 	}
 
 	markRunning(id: string, startedAt: number, deadlineAt: number): void {
+		this.#queued = undefined
 		this.#sql.exec(
 			"UPDATE runs SET status = 'running', started_at = ?, deadline_at = ?, waiting_slot = 0, attempt = attempt + 1 WHERE id = ?",
 			startedAt,
@@ -198,6 +218,7 @@ export class RunStore {
 
 	/** Puts a run that was cut off back at the head of the queue (LaneStore.requeueAtHead). */
 	requeueAtHead(id: string): void {
+		this.#queued = undefined
 		this.#sql.exec(
 			`UPDATE runs SET status = 'queued', started_at = NULL, deadline_at = NULL,
 			 queue_pos = (SELECT coalesce(min(queue_pos), 0) - 1 FROM runs WHERE status = 'queued')
@@ -220,6 +241,7 @@ export class RunStore {
 			clientCalls?: readonly ToolCallPart[]
 		},
 	): void {
+		this.#queued = undefined
 		this.#sql.exec(
 			`UPDATE runs SET status = ?, finished_at = ?, output = ?, model = ?, input_tokens = ?,
 			 output_tokens = ?, error_code = ?, error_message = ?, calls = ?, client_calls = ?,
@@ -277,6 +299,7 @@ export class RunStore {
 
 	/** Every run and idempotency key goes (a reset). */
 	clear(): void {
+		this.#queued = undefined
 		this.#sql.exec('DELETE FROM runs')
 		this.#sql.exec('DELETE FROM idempotency')
 	}

@@ -66,7 +66,13 @@ export class LaneStore {
 		this.#migrated = false
 		this.#createdAt = undefined
 		this.#session = undefined
+		this.rolledBack()
+	}
+
+	/** A transaction rolled back: what this object keeps of the tables may be ahead of them. */
+	rolledBack(): void {
 		this.transcript.forget()
+		this.runs.forget()
 	}
 
 	/** Applies pending migrations (once per object); returns the version the storage is at. */

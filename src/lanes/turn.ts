@@ -14,6 +14,7 @@ import { HEARTBEAT_CHANNEL, isHeartbeatAck } from '../automation/heartbeat/ack'
 import { traceIdOf } from '../observability/trace'
 import type { SessionsPort } from '../tools/sessions'
 import { planCompaction, toTurnMessages } from './compaction'
+import { PendingDeltas } from './deltas'
 import type { LaneHost } from './host'
 import { type LaneLimits, limitsFor } from './limits'
 import { lanePoint, type RunEnd, runPoint } from './metrics'
@@ -109,6 +110,7 @@ export async function executeTurn(
 	let toolCalls = 0
 	/** Set once the run's end is stored: only then is it measured (a lane gone mid-turn is not). */
 	let end: RunEnd | undefined
+	const deltas = new PendingDeltas(ctx, run.id)
 	try {
 		// A run that starts over (after an eviction) drops the steps its earlier attempt wrote.
 		// (`run` was read before this attempt was counted: the attempt's number is the active run's.)
@@ -146,14 +148,18 @@ export async function executeTurn(
 						...(pinned && { memory: pinned }),
 					},
 					{
-						delta: (text) => {
-							if (ctx.live() && text) ctx.tx(() => ctx.emit('delta', run.id, { text }))
-						},
+						delta: (text) => deltas.add(text),
 						tool: (event) => {
-							if (ctx.live()) ctx.tx(() => ctx.emit('tool', run.id, { ...event }))
+							if (ctx.live())
+								ctx.tx(() => {
+									deltas.write()
+									ctx.emit('tool', run.id, { ...event })
+								})
 						},
 						invoke: (call) => {
 							toolCalls++
+							// What the model said before the call goes out before anything the call emits.
+							deltas.flush()
 							return invoker.invoke(tools, call)
 						},
 						steer: () => {
@@ -164,7 +170,11 @@ export async function executeTurn(
 						hasSteer: () =>
 							active.steered && ctx.live() && (ctx.store.runs.get(run.id)?.steer.length ?? 0) > 0,
 						commit: (messages) => {
-							if (ctx.live()) ctx.tx(() => commitStep(ctx, run.id, messages))
+							if (ctx.live())
+								ctx.tx(() => {
+									deltas.write()
+									commitStep(ctx, run.id, messages)
+								})
 						},
 						call: (record) => {
 							calls.push(record)
@@ -177,9 +187,10 @@ export async function executeTurn(
 		if (!ctx.live()) throw new RunStopped(active.reason ?? 'cancelled')
 		const now = ctx.host.now()
 		ctx.tx(() => {
+			deltas.write()
 			if (active.steered) requeueLeftoverSteers(ctx, run.id, now)
 			const clientCalls = result.clientCalls ?? []
-			const quiet = clientCalls.length === 0 && isQuietHeartbeat(ctx, run.id, result.text)
+			const quiet = clientCalls.length === 0 && isQuietHeartbeat(ctx, run, result.text)
 			// A heartbeat with nothing to report leaves the transcript as it found it.
 			if (quiet) ctx.store.transcript.deleteRun(run.id)
 			// A turn that ends in client tool calls committed its last step (text and calls) already.
@@ -216,6 +227,8 @@ export async function executeTurn(
 		const now = ctx.host.now()
 		const reason = active.reason ?? (error instanceof RunStopped ? error.reason : undefined)
 		const ended = ctx.tx((): RunEnd => {
+			// Deltas taken while the run was live are told before its end, as they came.
+			deltas.write()
 			// Before the run is finished (which clears its steer list): steers it never took run next.
 			if (reason !== 'reset' && active.steered) requeueLeftoverSteers(ctx, run.id, now)
 			if (reason === 'deadline') {
@@ -258,8 +271,10 @@ export async function executeTurn(
  * joined or steered into it): its exchange is dropped from the transcript, as OpenClaw prunes it,
  * so idle heartbeats do not fill the context later turns pay for. The run record keeps it.
  */
-function isQuietHeartbeat(ctx: TurnContext, runId: string, text: string): boolean {
-	const stored = ctx.store.runs.get(runId)
+function isQuietHeartbeat(ctx: TurnContext, run: RunRecord, text: string): boolean {
+	// Its starter never changes: a run a heartbeat did not start needs no read.
+	if (run.subject?.channel !== HEARTBEAT_CHANNEL) return false
+	const stored = ctx.store.runs.get(run.id)
 	if (!stored || stored.subject?.channel !== HEARTBEAT_CHANNEL) return false
 	if (stored.steer.length > 0) return false
 	const senders = stored.input.map((m, i) => m.subject ?? (i === 0 ? stored.subject : null))

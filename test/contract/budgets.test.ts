@@ -17,6 +17,8 @@ const run = (turnP50: number) => ({
 		{ name: 'turn', rps: 200 },
 		{ name: 'peer.turn', rps: 80 },
 	],
+	lane: { floorRatio: 0.8 },
+	fanout: { p50Ratio: 1.5 },
 	sessions: { lost: 0, duplicated: 0, outOfOrder: 0, errors: 0 },
 	soak: { rssPer1000: 4, heapPer1000: -1 },
 	cold: [{ name: 'edgeclaw', gzipKiB: 500, startupMs: 30 }],
@@ -58,6 +60,8 @@ describe('bench budgets', () => {
 		const partial = {
 			...run(12),
 			throughput: [],
+			lane: null,
+			fanout: null,
 			soak: null,
 			channels: null,
 			web: {},
@@ -69,6 +73,8 @@ describe('bench budgets', () => {
 			.map((v) => v.figure)
 		expect(missed).toEqual([
 			'turn.rps / peer.rps',
+			'one-lane msg/s / floor 8-submitter appends/s',
+			'fanout.final.p50 100 / 1 subscriber',
 			'soak.rss MiB / 1000 turns',
 			'soak.heap MiB / 1000 turns',
 			'channel.ack.p50 / submit.p50',
@@ -96,5 +102,14 @@ describe('bench budgets', () => {
 		expect(
 			check(budgets, figures(slow)).find((v) => v.figure === 'turn.rps / peer.rps'),
 		).toMatchObject({ ok: false, limit: '≥ 2' })
+		const slowLane = { ...run(12), lane: { floorRatio: 0.4 }, fanout: { p50Ratio: 2.5 } }
+		expect(
+			check(budgets, figures(slowLane))
+				.filter((v) => !v.ok)
+				.map((v) => [v.figure, v.limit]),
+		).toEqual([
+			['one-lane msg/s / floor 8-submitter appends/s', '≥ 0.5'],
+			['fanout.final.p50 100 / 1 subscriber', '≤ 2'],
+		])
 	})
 })

@@ -8,7 +8,13 @@ import type { AgentRunner, AgentSnapshot } from '../../src/agents/runner'
 import { agentRuntime } from '../../src/agents/runtime'
 import type { SubagentHost } from '../../src/automation/subagents/ports'
 import { chunkText } from '../../src/channels/chunk'
-import type { DeliveryResult, IndexRow, OutboundDelivery, ReplySink } from '../../src/lanes/host'
+import type {
+	DeliveryResult,
+	IndexRow,
+	OutboundDelivery,
+	ReplySink,
+	SessionIndex,
+} from '../../src/lanes/host'
 import { Lane } from '../../src/lanes/lane'
 import { LaneStore } from '../../src/lanes/store'
 import type { LaneEvent, ReplyRoute, SubmitRequest } from '../../src/lanes/types'
@@ -138,6 +144,8 @@ export function laneOver(
 		metrics?: MetricsSink
 		/** Other lanes and agents, for subagents (default: none). */
 		subagents?: SubagentHost
+		/** The sessions index (default: one that records every row asked for, read at once). */
+		index?: SessionIndex
 	} = {},
 ): LaneHarness {
 	const logger = options.logger ?? silentLogger()
@@ -194,9 +202,10 @@ export function laneOver(
 			gate: () => {
 				throw new Error('these lanes are uncapped')
 			},
-			index: {
+			index: options.index ?? {
 				upsert: (_session, row, options) => {
-					h.indexed.push(row)
+					// Read at once: what the index would write if the write went out now.
+					h.indexed.push(typeof row === 'function' ? row() : row)
 					h.indexedNow.push(options?.now === true)
 				},
 				async remove() {},

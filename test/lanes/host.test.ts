@@ -93,6 +93,49 @@ describe('CoalescedIndex', () => {
 		expect(writes).toHaveLength(2)
 	})
 
+	it('reads a row given as a function when its write goes out, and only the latest of them', async () => {
+		const written: (SessionRef & IndexRow)[] = []
+		const index = new CoalescedIndex({
+			write: async (r) => {
+				written.push(r)
+			},
+			remove: async () => {},
+			intervalMs: 3_600_000,
+			waitUntil: () => {},
+			logger: silent,
+		})
+		let reads = 0
+		let state = 1
+		const read = (lastRunId?: string) => () => {
+			reads++
+			return { ...row(state), ...(lastRunId && { lastRunId, lastRunStatus: 'succeeded' }) }
+		}
+		index.upsert(ref, read('run-1'))
+		await index.settled()
+		// The first went at once; the next three wait out the hour, unread.
+		expect(reads).toBe(1)
+		for (const n of [2, 3, 4]) {
+			state = n
+			index.upsert(ref, read())
+		}
+		expect(reads).toBe(1)
+		state = 5
+		// An approval's row, given whole, keeps what the unread one said (read now: none).
+		index.upsert(ref, { ...row(5), pendingApprovals: 1 })
+		expect(reads).toBe(2)
+		await index.settled()
+		expect(written.map((r) => [r.messageCount, r.pendingApprovals, r.lastRunId])).toEqual([
+			[1, 0, 'run-1'],
+			[5, 1, undefined],
+		])
+		state = 6
+		index.upsert(ref, read('run-6'))
+		state = 7
+		await index.settled()
+		// Read when it went out: the state then, not when it was asked for.
+		expect(written.at(-1)).toMatchObject({ messageCount: 7, lastRunId: 'run-6' })
+	})
+
 	it('writes the first update at once, then the latest state once per interval, in order', async () => {
 		const written: number[] = []
 		const index = new CoalescedIndex({

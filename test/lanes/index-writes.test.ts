@@ -10,9 +10,10 @@ describe('index writes at a run’s end', () => {
 	it('are at once for the first run to end, paced for the next', async () => {
 		await runInDurableObject(objectOf(), async (_i, state) => {
 			const h = laneOver(state, undefined)
+			// Every row carries the last run that ended; a run's end is where that changes.
 			const ends = () =>
 				h.indexed.flatMap((row, i) =>
-					row.lastRunStatus === 'succeeded'
+					row.lastRunStatus === 'succeeded' && row.lastRunId !== h.indexed[i - 1]?.lastRunId
 						? [{ messages: row.messageCount, now: h.indexedNow[i] }]
 						: [],
 				)
