@@ -75,6 +75,13 @@ describe('token helpers', () => {
 		expect(await secretsEqual('abc', 'abd')).toBe(false)
 		expect(await secretsEqual('', '')).toBe(false)
 		expect(await secretsEqual('abc', '')).toBe(false)
+		// The expected side's digest is kept per isolate: a second check against it still tells
+		// equal from unequal, also after more expected secrets than it keeps came and went.
+		for (let i = 0; i < 70; i++) expect(await secretsEqual(`s${i}`, `s${i}`)).toBe(true)
+		expect(await secretsEqual('abc', 'abc')).toBe(true)
+		expect(await secretsEqual('abd', 'abc')).toBe(false)
+		expect(await secretsEqual('s1', 's1')).toBe(true)
+		expect(await secretsEqual('s2', 's1')).toBe(false)
 	})
 
 	it('parses only well-formed bearer headers', () => {
