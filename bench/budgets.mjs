@@ -18,7 +18,7 @@ export function readBudgets(file) {
 /**
  * The figures of a run, by the names budgets use. A figure whose scenario did not run is NaN
  * (and fails its budget: a check is never passed by leaving a scenario out).
- * @param {{ results: Latency[], throughput: Throughput[], lane?: { floorRatio: number } | null, fanout?: { p50Ratio: number } | null, subagents?: Latency[], schedules?: { alarms: { p99: number }, schedules: { count: number, fired: number, twice: number, p99: number } } | null, telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, peerSoak?: { rssPer1000: number } | null, cold?: { name: string, gzipKiB: number, startupMs?: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
+ * @param {{ results: Latency[], throughput: Throughput[], protocols?: { name: string, fullP50: number }[], lane?: { floorRatio: number } | null, fanout?: { p50Ratio: number } | null, subagents?: Latency[], schedules?: { alarms: { p99: number }, schedules: { count: number, fired: number, twice: number, p99: number } } | null, telemetry?: { p50Ratio: number } | null, sessions?: { lost: number, duplicated: number, outOfOrder: number, errors: number } | null, soak?: { rssPer1000: number, heapPer1000: number } | null, peerSoak?: { rssPer1000: number } | null, cold?: { name: string, gzipKiB: number, startupMs?: number }[], channels?: { results: Latency[] } | null, web?: { payload?: { gzipKiB: number } | null, ttft?: { results: Latency[], p50Limit: number } | null } | null }} run
  * @returns {Record<string, number>}
  */
 export function figures(run) {
@@ -32,11 +32,24 @@ export function figures(run) {
 	const ttft = run.web?.ttft
 	const sub = (/** @type {string} */ n) => run.subagents?.find((r) => r.name === n)
 	const sched = run.schedules
+	const proto = (/** @type {string} */ n) => run.protocols?.find((p) => p.name === n)?.fullP50
 	return {
 		'turn.p50 / floor.p50': ratio(lat('turn')?.p50, lat('floor.append')?.p50),
 		'turn.p99 / floor.p99': ratio(lat('turn')?.p99, lat('floor.append')?.p99),
 		'turn.rps / peer.rps': rps('turn') / rps('peer.turn'),
 		'turn.p50 / peer.p50': ratio(lat('turn')?.p50, lat('peer.turn')?.p50),
+		'turn.openai.p50 / turn.p50': ratio(lat('turn.openai')?.p50, lat('turn')?.p50),
+		'openai.stream / http.wait': ratio(proto('openai.stream'), proto('http.wait')),
+		'openai.ephemeral.p50 / openai.user.p50': ratio(
+			lat('openai.ephemeral')?.p50,
+			lat('openai.user')?.p50,
+		),
+		'openai.load.rps / turn.openai.load.rps': rps('openai.load') / rps('turn.openai.load'),
+		'tool.job.p50 / tool.direct.p50': ratio(lat('tool.job')?.p50, lat('tool.direct')?.p50),
+		'turn.tool.job.p50 / turn.tool.lane.p50': ratio(
+			lat('turn.tool.job')?.p50,
+			lat('turn.tool.lane')?.p50,
+		),
 		'one-lane msg/s / floor 8-submitter appends/s': run.lane?.floorRatio ?? Number.NaN,
 		'fanout.final.p50 100 / 1 subscriber': run.fanout?.p50Ratio ?? Number.NaN,
 		'sessions.lost': s ? s.lost + s.errors : Number.NaN,

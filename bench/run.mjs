@@ -480,6 +480,7 @@ try {
 		figures({
 			results,
 			throughput,
+			protocols,
 			lane,
 			fanout,
 			sessions,

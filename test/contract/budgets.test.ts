@@ -12,15 +12,29 @@ const run = (turnP50: number) => ({
 		{ name: 'floor.append', p50: 10, p99: 20 },
 		{ name: 'turn', p50: turnP50, p99: 30 },
 		{ name: 'peer.turn', p50: 40, p99: 90 },
+		{ name: 'turn.openai', p50: 14, p99: 40 },
+		{ name: 'openai.user', p50: 10, p99: 20 },
+		{ name: 'openai.ephemeral', p50: 11, p99: 25 },
+		{ name: 'tool.direct', p50: 10, p99: 20 },
+		{ name: 'tool.job', p50: 12, p99: 30 },
+		{ name: 'turn.tool.lane', p50: 20, p99: 40 },
+		{ name: 'turn.tool.job', p50: 25, p99: 60 },
 	],
 	throughput: [
-		{ name: 'turn', rps: 200 },
+		{ name: 'turn', rps: 260 },
 		{ name: 'peer.turn', rps: 80 },
+		{ name: 'turn.openai.load', rps: 50 },
+		{ name: 'openai.load', rps: 45 },
+	],
+	protocols: [
+		{ name: 'http.wait', fullP50: 10 },
+		{ name: 'openai.stream', fullP50: 11 },
 	],
 	lane: { floorRatio: 0.8 },
 	fanout: { p50Ratio: 1.5 },
 	sessions: { lost: 0, duplicated: 0, outOfOrder: 0, errors: 0 },
 	soak: { rssPer1000: 4, heapPer1000: -1 },
+	peerSoak: { rssPer1000: 8 },
 	cold: [{ name: 'edgeclaw', gzipKiB: 500, startupMs: 30 }],
 	channels: {
 		results: [
@@ -54,6 +68,22 @@ describe('bench budgets', () => {
 		const missed = check(budgets, figures(run(16))).filter((v) => !v.ok)
 		expect(missed.map((v) => v.figure)).toEqual(['turn.p50 / floor.p50'])
 		expect(missed[0]?.value).toBeCloseTo(1.6)
+		const slowOpenAI = {
+			...run(12),
+			protocols: [
+				{ name: 'http.wait', fullP50: 10 },
+				{ name: 'openai.stream', fullP50: 12 },
+			],
+			soak: { rssPer1000: 9, heapPer1000: 0 },
+		}
+		expect(
+			check(budgets, figures(slowOpenAI))
+				.filter((v) => !v.ok)
+				.map((v) => [v.figure, v.value]),
+		).toEqual([
+			['openai.stream / http.wait', 1.2],
+			['soak.rss − peer.soak.rss MiB / 1000 turns', 1],
+		])
 	})
 
 	it('fails a budget whose scenario did not run, and a lower bound that is not reached', () => {
@@ -73,9 +103,11 @@ describe('bench budgets', () => {
 			.map((v) => v.figure)
 		expect(missed).toEqual([
 			'turn.rps / peer.rps',
+			'openai.load.rps / turn.openai.load.rps',
 			'one-lane msg/s / floor 8-submitter appends/s',
 			'fanout.final.p50 100 / 1 subscriber',
 			'soak.rss MiB / 1000 turns',
+			'soak.rss − peer.soak.rss MiB / 1000 turns',
 			'soak.heap MiB / 1000 turns',
 			'channel.ack.p50 / submit.p50',
 			'channel.ack.p99 / submit.p99',
@@ -95,13 +127,15 @@ describe('bench budgets', () => {
 		const slow = {
 			...run(12),
 			throughput: [
-				{ name: 'turn', rps: 100 },
+				{ name: 'turn', rps: 200 },
 				{ name: 'peer.turn', rps: 80 },
+				{ name: 'turn.openai.load', rps: 50 },
+				{ name: 'openai.load', rps: 45 },
 			],
 		}
 		expect(
 			check(budgets, figures(slow)).find((v) => v.figure === 'turn.rps / peer.rps'),
-		).toMatchObject({ ok: false, limit: '≥ 2' })
+		).toMatchObject({ ok: false, limit: '≥ 3' })
 		const slowLane = { ...run(12), lane: { floorRatio: 0.4 }, fanout: { p50Ratio: 2.5 } }
 		expect(
 			check(budgets, figures(slowLane))
