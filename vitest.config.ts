@@ -94,9 +94,10 @@ export default defineConfig(async () => {
 			// file: test/setup.ts resets storage, modules and bindings before each file
 			// (test/db/file-isolation-*.test.ts prove it).
 			isolate: false,
-			// Two runtimes even on 2 cores: one's waits (paced D1 writes, alarms, timeouts) overlap
-			// the other's work. Each has storage of its own.
-			maxWorkers: 2,
+			// Four runtimes even on 2 cores: a file spends most of its time waiting (paced D1 writes
+			// every 5 s, alarms, the work the file before left), and the waits of one runtime overlap
+			// the others' work. Each runtime has storage of its own.
+			maxWorkers: 4,
 			deps: { optimizer: { ssr: { enabled: true, include: PREBUNDLED } } },
 			// A fake Analytics Engine SQL API on loopback for the metrics API's SQL client.
 			globalSetup: ['./test/global/metrics-sql-api.ts'],
