@@ -33,11 +33,27 @@ export async function audit(
 	else waitUntil(c, done)
 }
 
+/** Work started where there was no ExecutionContext to hand it to, until it settles. */
+const unhanded = new Set<Promise<unknown>>()
+
 /** `executionCtx.waitUntil` where there is one (not when the app is called directly in tests). */
 export function waitUntil(c: Context<GatewayEnv>, promise: Promise<unknown>): void {
 	try {
 		c.executionCtx.waitUntil(promise)
 	} catch {
-		// No ExecutionContext: the promise runs on by itself.
+		// No ExecutionContext: the promise runs on by itself, kept here until it settles.
+		unhanded.add(promise)
+		promise.then(
+			() => unhanded.delete(promise),
+			() => unhanded.delete(promise),
+		)
 	}
+}
+
+/**
+ * Resolves once the work `waitUntil` had no ExecutionContext for has settled (tests: what one
+ * test file started must land before the next file's storage is set up).
+ */
+export async function unhandedSettled(): Promise<void> {
+	while (unhanded.size > 0) await Promise.allSettled([...unhanded])
 }

@@ -1,5 +1,5 @@
-// What a test file leaves behind — a D1 row, a lane's storage, a binding swapped on `env`, module
-// state — and the check that none of it reaches the next file of the same workerd runtime
+// What a test file leaves behind — a D1 row, a lane's storage and in-memory state, a binding
+// swapped on `env`, module state — and the check that none of it reaches the next file of the same workerd runtime
 // (test/setup.ts): file-isolation-{a,b}.test.ts each check, then leave their marks.
 import { env, runInDurableObject } from 'cloudflare:test'
 import { expect } from 'vitest'
@@ -18,7 +18,11 @@ export async function expectNothingLeftBehind(): Promise<void> {
 	expect(left.by).toBe('')
 	expect(Reflect.has(env, 'FILE_ISOLATION_MARK')).toBe(false)
 	expect(await env.DB.prepare('SELECT id FROM agents WHERE id = ?').bind(MARK).first()).toBeNull()
-	const stored = await runInDurableObject(markedLane(), (_lane, state) => state.storage.get(MARK))
+	const [held, stored] = await runInDurableObject(markedLane(), async (lane, state) => [
+		Reflect.get(lane, MARK),
+		await state.storage.get(MARK),
+	])
+	expect(held).toBeUndefined()
 	expect(stored).toBeUndefined()
 }
 
@@ -26,5 +30,8 @@ export async function leaveMarks(by: string): Promise<void> {
 	left.by = by
 	Object.assign(env, { FILE_ISOLATION_MARK: by })
 	await createAgent(env.DB, MARK, {})
-	await runInDurableObject(markedLane(), (_lane, state) => state.storage.put(MARK, by))
+	await runInDurableObject(markedLane(), async (lane, state) => {
+		Reflect.set(lane, MARK, by)
+		await state.storage.put(MARK, by)
+	})
 }
