@@ -27,8 +27,8 @@ await waitForGlobalWaitUntil().catch(() => {})
 // Every Durable Object's storage — the lanes', and D1's and the queues' behind the bindings — is
 // deleted and every object aborted; the modules (their caches, lockouts, paced writers) start over.
 await reset()
-// Deleting the storage leaves running objects with what they hold in memory (a chain's head, a
-// lockout's counts): they go too, once nothing of the file before is under way.
+// No object keeps what it held in memory (a chain's head, a lockout's counts): every one is
+// aborted, once nothing of the file before is under way (docs/performance.md).
 await abortAllDurableObjects()
 vi.resetModules()
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS)
