@@ -1,5 +1,7 @@
 // Tests run inside workerd through the Cloudflare vitest plugin, with the real wrangler.toml
-// bindings and the real D1 migrations (applied per test file by test/setup.ts).
+// bindings and the real D1 migrations (applied per test file by test/setup.ts). Each vitest worker
+// keeps one workerd runtime for all its files; test/setup.ts gives every file fresh storage and
+// fresh modules in it (docs/performance.md, "Test suite on 2 cores").
 import { fileURLToPath } from 'node:url'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
@@ -10,6 +12,47 @@ import { STATE_WAIT_MS, TEST_TIMEOUT_MS } from './test/timeouts.js'
 // No container engine runs under tests: the Sandbox SDK's base class comes from a fake container
 // (test/fakes/containers.ts), so the real Sandbox Durable Object still runs against it.
 const FAKE_CONTAINERS = fileURLToPath(new URL('./test/fakes/containers.ts', import.meta.url))
+
+// The dependencies the Worker imports, pre-bundled once per run: a test file then evaluates a few
+// modules for them instead of about 460 (each one a round trip from workerd to vitest). Every
+// entry the sources and tests import is named, so all of them share one copy of each package.
+// `@cloudflare/sandbox` stays out: its `@cloudflare/containers` is the fake above.
+const PREBUNDLED = [
+	'zod',
+	'@hono/zod-openapi',
+	'hono',
+	'hono/body-limit',
+	'hono/cors',
+	'hono/http-exception',
+	'hono/route',
+	'hono/router/pattern-router',
+	'hono/secure-headers',
+	'drizzle-orm',
+	'drizzle-orm/d1',
+	'drizzle-orm/sqlite-core',
+	'jose',
+	'ai',
+	'@ai-sdk/anthropic',
+	'@ai-sdk/openai',
+	'@ai-sdk/openai-compatible',
+	'@ai-sdk/provider',
+	'workers-ai-provider',
+	'@modelcontextprotocol/sdk/client/index.js',
+	'@modelcontextprotocol/sdk/client/streamableHttp.js',
+	'@modelcontextprotocol/sdk/server/index.js',
+	'@modelcontextprotocol/sdk/server/mcp.js',
+	'@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js',
+	'@modelcontextprotocol/sdk/shared/protocol.js',
+	'@modelcontextprotocol/sdk/types.js',
+	'@modelcontextprotocol/sdk/validation/types.js',
+	'acorn',
+	'acorn-walk',
+	'croner',
+	'eventsource-parser',
+	'ipaddr.js',
+	'sucrase',
+	'fast-check',
+]
 
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations('./migrations')
@@ -46,6 +89,14 @@ export default defineConfig(async () => {
 			// Contract and browser tests run in Node against wrangler dev (vitest.contract.config.ts).
 			exclude: ['test/contract/**', 'test/browser/**'],
 			setupFiles: ['./test/setup.ts'],
+			// A fresh workerd runtime per file (vitest's default isolation): files that shared one
+			// runtime leaked background work into the next file's storage on a loaded machine.
+			// Four at once even on 2 cores: a file spends most of its time waiting (paced D1
+			// writes every 5 s, alarms), and the waits of one runtime overlap the others' work.
+			maxWorkers: 4,
+			// The Worker's dependencies pre-bundled: a file loads a few modules of them instead of
+			// hundreds, one round trip each (docs/performance.md, "Test suite on 2 cores").
+			deps: { optimizer: { ssr: { enabled: true, include: PREBUNDLED } } },
 			// A fake Analytics Engine SQL API on loopback for the metrics API's SQL client.
 			globalSetup: ['./test/global/metrics-sql-api.ts'],
 			// Bounded by state, not speed: see test/timeouts.ts.

@@ -2,7 +2,9 @@
 // `npm run deploy [-- --env staging|production] [--dry-run]`: the steps of a deploy, each stopping
 // it with what to do when it fails.
 //   --dry-run  the web app built and the Worker bundled by `wrangler deploy --dry-run` (no account,
-//              no network, no Docker: `--containers-rollout=none`), its size against the budget
+//              no network, no Docker: `--containers-rollout=none`), its size against the budget;
+//              with `--every-env`, the top level and every environment of wrangler.toml in turn,
+//              the web app built once (`npm run build:check`)
 //   otherwise, before anything changes: logged in, the Worker's own secrets set
 //              (scripts/preflight.mjs), the bundle within its budget; then the queues created
 //              where missing, the pending D1 migrations listed and applied (after the deploy when
@@ -19,7 +21,7 @@ import { parse } from 'smol-toml'
 
 const root = join(import.meta.dirname, '..')
 const USAGE =
-	'usage: npm run deploy [-- --env <name>] [--dry-run] [--url <deployed url>] [--smoke-wait <s>]'
+	'usage: npm run deploy [-- --env <name>] [--dry-run [--every-env]] [--url <deployed url>] [--smoke-wait <s>]'
 
 /**
  * The Worker's gzip ceiling for a deploy (bench/budgets.json): the bundle budget's `deployMax` when
@@ -91,7 +93,21 @@ function resourcesOf(name) {
  * @param {string | undefined} name
  */
 function bundle(env, where, name) {
+	buildWeb()
+	bundleWorker(env, where, name)
+}
+
+function buildWeb() {
 	step('build the web app', 'npm', ['run', 'build:web'], 'Fix the build error above.')
+}
+
+/**
+ * The Worker bundled without deploying (the web app already built); stops when over the budget.
+ * @param {string[]} env
+ * @param {string} where
+ * @param {string | undefined} name
+ */
+function bundleWorker(env, where, name) {
 	const outdir = name ? `dist/worker-${name}` : 'dist/worker'
 	const out = step(
 		`bundle ${where} (dry run)`,
@@ -143,6 +159,7 @@ try {
 		options: {
 			env: { type: 'string' },
 			'dry-run': { type: 'boolean', default: false },
+			'every-env': { type: 'boolean', default: false },
 			url: { type: 'string' },
 			'smoke-wait': { type: 'string', default: '60' },
 		},
@@ -158,6 +175,23 @@ if (!Number.isFinite(smokeWaitS) || smokeWaitS < 0) {
 	console.error(`deploy: --smoke-wait takes seconds, not "${values['smoke-wait']}"`)
 	console.error(USAGE)
 	process.exit(2)
+}
+if (values['every-env']) {
+	if (!values['dry-run'] || values.env !== undefined) {
+		console.error(
+			'deploy: --every-env goes with --dry-run alone, never with --env or a real deploy',
+		)
+		console.error(USAGE)
+		process.exit(2)
+	}
+	/** @type {Record<string, any>} */
+	const config = parse(readFileSync(join(root, 'wrangler.toml'), 'utf8'))
+	buildWeb()
+	bundleWorker([], 'the top level', undefined)
+	for (const name of Object.keys(config.env ?? {}))
+		bundleWorker(['--env', name], `the ${name} environment`, name)
+	console.log('deploy: dry run; nothing was deployed')
+	process.exit(0)
 }
 const name = values.env
 const env = name ? ['--env', name] : []

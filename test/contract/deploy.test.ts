@@ -102,6 +102,27 @@ describe('npm run deploy', () => {
 		expect(out).toContain('nothing was deployed')
 	})
 
+	it('--dry-run --every-env builds the web app once and bundles the top level and each environment', async () => {
+		const { status, out, calls } = await deploy(['--dry-run', '--every-env'])
+		expect(status).toBe(0)
+		expect(calls).toEqual([
+			'npm run build:web',
+			'wrangler deploy --dry-run --containers-rollout=none --outdir dist/worker',
+			'wrangler deploy --dry-run --containers-rollout=none --env staging --outdir dist/worker-staging',
+			'wrangler deploy --dry-run --containers-rollout=none --env production --outdir dist/worker-production',
+		])
+		expect(out.match(/gzip 691\.57 KiB/g)).toHaveLength(3)
+	})
+
+	it('--every-env refuses an --env or a real deploy', async () => {
+		for (const args of [['--every-env'], ['--dry-run', '--every-env', '--env', 'staging']]) {
+			const { status, out, calls } = await deploy(args)
+			expect(status).toBe(2)
+			expect(out).toContain('--every-env goes with --dry-run alone')
+			expect(calls).toEqual([])
+		}
+	})
+
 	it('--dry-run fails a bundle over its budget', async () => {
 		const { status, out } = await deploy(['--dry-run'], { gzipKiB: 1030 })
 		expect(status).toBe(1)
