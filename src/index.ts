@@ -16,15 +16,19 @@ export { TenantGate } from '../durable-objects/tenant-gate'
 export { TenantPairing } from '../durable-objects/tenant-pairing'
 
 /** The gateway, built once per isolate; concurrent first requests share the one build. */
-let gateway: Promise<Gateway> | undefined
-const loadGateway = () => {
-	gateway ??= import('./gateway/app').then((m) => m.createGateway())
+let building: Promise<Gateway> | undefined
+let gateway: Gateway | undefined
+const loadGateway = async (): Promise<Gateway> => {
+	building ??= import('./gateway/app').then((m) => m.createGateway())
+	gateway = await building
 	return gateway
 }
 
 export default {
-	async fetch(request, env, ctx) {
-		return (await loadGateway()).fetch(request, env, ctx)
+	// Once built, a request goes straight to the gateway (no await on the hot path).
+	fetch(request, env, ctx) {
+		if (gateway) return gateway.fetch(request, env, ctx)
+		return loadGateway().then((g) => g.fetch(request, env, ctx))
 	},
 	async queue(batch, env, ctx) {
 		const [{ resolveAgent }, { database }, { loggerFromEnv }, { placeMetrics }, tools, toolbox] =

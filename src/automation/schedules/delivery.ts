@@ -1,6 +1,7 @@
 // Where a schedule's answers and alarms go over HTTP: a Standard-Webhooks-signed JSON POST through
 // the SSRF-guarded fetch (every hop checked), and the sealing of the signing secret a webhook
 // delivery gets at create — generated here, shown once, stored under the deployment's data key.
+import { backoff } from '../../lanes/outbox-timers'
 import { encodeBase64 } from '../../security/bytes'
 import { keyRing } from '../../security/credentials'
 import { guardedFetch, OutboundRefused } from '../../security/outbound'
@@ -28,7 +29,7 @@ export const DELIVERY_RETRY_WINDOW_MS = 3_600_000
 /** When the try after `attempts` tries (the first at `firstAt`) is due; null when none is left. */
 export function nextTryAt(attempts: number, firstAt: number, now: number): number | null {
 	if (attempts >= DELIVERY_TRIES) return null
-	const at = now + Math.min(DELIVERY_RETRY_FIRST_MS * 2 ** (attempts - 1), DELIVERY_RETRY_MAX_MS)
+	const at = now + backoff(attempts, DELIVERY_RETRY_FIRST_MS, DELIVERY_RETRY_MAX_MS)
 	return at > firstAt + DELIVERY_RETRY_WINDOW_MS ? null : at
 }
 

@@ -3,6 +3,7 @@
 // parent lane until it accepts — right after the commit, then on the lane's alarm with backoff
 // (15 s doubling to 5 min) for 30 minutes; then it is given up, visibly. The parent takes each
 // child run once (by run id), so a retry after a lost answer never doubles it.
+import { backoff } from '../../lanes/outbox-timers'
 import type { LaneEvent } from '../../lanes/types'
 import { parentLink, SUBAGENT_RECORD_TTL_MS, type SubagentLaneContext } from './context'
 import type { Announce, AnnounceAnswer } from './ports'
@@ -16,7 +17,7 @@ export const ANNOUNCE_MAX_BACKOFF_MS = 5 * 60_000
 
 /** The wait after the nth refused offer: 15 s · 2^(n-1), at most 5 min. */
 export const announceBackoff = (n: number): number =>
-	Math.min(ANNOUNCE_MAX_BACKOFF_MS, ANNOUNCE_FIRST_RETRY_MS * 2 ** Math.max(0, n - 1))
+	backoff(n, ANNOUNCE_FIRST_RETRY_MS, ANNOUNCE_MAX_BACKOFF_MS)
 
 export class Announcer {
 	readonly #c: SubagentLaneContext

@@ -2,7 +2,7 @@
 // children are stored in the transaction that cancels the run or resets the session, delivered
 // right after the commit, then retried on the lane's alarm with backoff (5 s doubling to 5 min)
 // for 30 minutes, and then given up, visibly. Each child cancels its own children the same way.
-import { bounded } from '../../lanes/outbox-timers'
+import { backoff, bounded } from '../../lanes/outbox-timers'
 import type { LaneEvent, LaneResult } from '../../lanes/types'
 import type { SessionRef } from '../../security/subject'
 import { type CancelReason, type CancelRow, EVERY_RUN } from './cancel-store'
@@ -17,7 +17,7 @@ export const CANCEL_TRY_TIMEOUT_MS = 30_000
 
 /** The wait after the nth failed try: 5 s · 2^(n-1), at most 5 min. */
 export const cancelBackoff = (n: number): number =>
-	Math.min(CANCEL_MAX_BACKOFF_MS, CANCEL_FIRST_RETRY_MS * 2 ** Math.max(0, n - 1))
+	backoff(n, CANCEL_FIRST_RETRY_MS, CANCEL_MAX_BACKOFF_MS)
 
 export class Cascade {
 	readonly #c: SubagentLaneContext
