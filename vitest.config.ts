@@ -1,7 +1,6 @@
 // Tests run inside workerd through the Cloudflare vitest plugin, with the real wrangler.toml
-// bindings and the real D1 migrations (applied per test file by test/setup.ts). Each vitest worker
-// keeps one workerd runtime for all its files; test/setup.ts gives every file fresh storage and
-// fresh modules in it (docs/performance.md, "Test suite on 2 cores").
+// bindings and the real D1 migrations (applied per test file by test/setup.ts). Each test file
+// runs in a workerd runtime of its own (docs/performance.md, "Test suite on 2 cores").
 import { fileURLToPath } from 'node:url'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
@@ -61,6 +60,9 @@ export default defineConfig(async () => {
 		process.env.MINIFLARE_WORKERD_V8_FLAGS,
 	)
 	return {
+		// The pre-bundled dependencies live in the checkout, not in node_modules: checkouts that
+		// share one node_modules (git worktrees) would otherwise rebuild each other's bundle mid-run.
+		cacheDir: '.vite',
 		plugins: [
 			cloudflareTest({
 				wrangler: { configPath: './wrangler.toml' },

@@ -2,6 +2,7 @@
 // metrics API and alerts read them back. Rows are additive: a write adds to the minute's row.
 import { sql } from 'drizzle-orm'
 import type { RollupRow } from '../observability/rollups'
+import { additiveUpsert } from './additive-upsert'
 import type { Db } from './client'
 import { metricsMinute } from './observability-schema'
 
@@ -38,46 +39,33 @@ const SUMMED = [
 	'value',
 ] as const
 
-/** Every summed column set to itself plus the incoming row's value. */
-const ADD_EXCLUDED = Object.fromEntries([
-	...SUMMED.map((key) => {
-		const column = metricsMinute[key]
-		return [key, sql`${column} + excluded.${sql.identifier(column.name)}`]
-	}),
-	...HIST_COLUMNS.map((column, i) => [
-		`h${i}`,
-		sql`${column} + excluded.${sql.identifier(column.name)}`,
-	]),
-])
-
-/** D1 binds at most 100 parameters per statement: one row per statement, batched. */
-const BATCH = 50
+/** The rollup upsert: a row adds its sums and histogram counts to its minute's row. */
+export const ROLLUP_UPSERT = additiveUpsert<RollupRow>(
+	metricsMinute,
+	[
+		metricsMinute.tenantId,
+		metricsMinute.minute,
+		metricsMinute.kind,
+		metricsMinute.agentId,
+		metricsMinute.dim,
+		metricsMinute.outcome,
+	],
+	[...SUMMED.map((key) => metricsMinute[key]), ...HIST_COLUMNS],
+	(row) => [
+		row.tenantId,
+		row.minute,
+		row.kind,
+		row.agentId,
+		row.dim,
+		row.outcome,
+		...SUMMED.map((key) => row[key]),
+		...HIST_COLUMNS.map((_, b) => row.hist[b] ?? 0),
+	],
+)
 
 /** Adds rows to their minutes. */
-export async function addMetricRollups(db: Db, rows: readonly RollupRow[]): Promise<void> {
-	for (let i = 0; i < rows.length; i += BATCH) {
-		const statements = rows.slice(i, i + BATCH).map(({ hist, ...row }) =>
-			db
-				.insert(metricsMinute)
-				.values({
-					...row,
-					...Object.fromEntries(hist.map((n, b) => [`h${b}`, n])),
-				})
-				.onConflictDoUpdate({
-					target: [
-						metricsMinute.tenantId,
-						metricsMinute.minute,
-						metricsMinute.kind,
-						metricsMinute.agentId,
-						metricsMinute.dim,
-						metricsMinute.outcome,
-					],
-					set: ADD_EXCLUDED,
-				}),
-		)
-		await db.batch(statements as [(typeof statements)[number], ...typeof statements])
-	}
-}
+export const addMetricRollups = (db: Db, rows: readonly RollupRow[]): Promise<void> =>
+	ROLLUP_UPSERT.add(db, rows)
 
 /** Rows older than `before` (epoch ms) go; returns how many. */
 export async function pruneMetricRollups(db: Db, before: number): Promise<number> {

@@ -1,6 +1,7 @@
 // Token usage per tenant, UTC day, agent and model (D1 `usage_daily`), and the daily budget
 // check against it. Writes add to the day's row; reads for the budget are cached briefly.
 import { and, eq, sql } from 'drizzle-orm'
+import { additiveUpsert } from './additive-upsert'
 import { TtlCache } from './cache'
 import type { Db } from './client'
 import { usageDaily } from './schema'
@@ -27,26 +28,33 @@ export const secondsToUtcMidnight = (at: number): number => {
 	return Math.max(1, Math.ceil((next.getTime() - at) / 1000))
 }
 
+/** The usage upsert: a delta adds to its day's row. */
+export const USAGE_UPSERT = additiveUpsert<UsageDelta>(
+	usageDaily,
+	[usageDaily.tenantId, usageDaily.day, usageDaily.agentId, usageDaily.model],
+	[
+		usageDaily.calls,
+		usageDaily.errors,
+		usageDaily.inputTokens,
+		usageDaily.outputTokens,
+		usageDaily.latencyMs,
+	],
+	(d) => [
+		d.tenantId,
+		d.day,
+		d.agentId,
+		d.model,
+		d.calls,
+		d.errors,
+		d.inputTokens,
+		d.outputTokens,
+		d.latencyMs,
+	],
+)
+
 /** Adds deltas to their day rows, all in one batch. */
-export async function addUsage(db: Db, deltas: readonly UsageDelta[]): Promise<void> {
-	if (deltas.length === 0) return
-	const statements = deltas.map((d) =>
-		db
-			.insert(usageDaily)
-			.values(d)
-			.onConflictDoUpdate({
-				target: [usageDaily.tenantId, usageDaily.day, usageDaily.agentId, usageDaily.model],
-				set: {
-					calls: sql`${usageDaily.calls} + excluded.calls`,
-					errors: sql`${usageDaily.errors} + excluded.errors`,
-					inputTokens: sql`${usageDaily.inputTokens} + excluded.input_tokens`,
-					outputTokens: sql`${usageDaily.outputTokens} + excluded.output_tokens`,
-					latencyMs: sql`${usageDaily.latencyMs} + excluded.latency_ms`,
-				},
-			}),
-	)
-	await db.batch(statements as [(typeof statements)[number], ...typeof statements])
-}
+export const addUsage = (db: Db, deltas: readonly UsageDelta[]): Promise<void> =>
+	USAGE_UPSERT.add(db, deltas)
 
 /** Tokens (input + output) the tenant used on a UTC day. */
 export async function tokensUsed(db: Db, tenantId: string, day: string): Promise<number> {

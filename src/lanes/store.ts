@@ -41,6 +41,8 @@ export class LaneStore {
 	#migrated = false
 	#session: SessionRef | undefined
 	#createdAt: number | undefined
+	/** The meta table as read or written (null: no row). The lane is its only writer. */
+	readonly #meta = new Map<string, string | null>()
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql
@@ -71,6 +73,7 @@ export class LaneStore {
 
 	/** A transaction rolled back: what this object keeps of the tables may be ahead of them. */
 	rolledBack(): void {
+		this.#meta.clear()
 		this.transcript.forget()
 		this.runs.forget()
 	}
@@ -90,9 +93,12 @@ export class LaneStore {
 	}
 
 	getMeta(key: string): string | undefined {
+		const known = this.#meta.get(key)
+		if (known !== undefined) return known ?? undefined
 		const row = this.#sql
 			.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)
 			.toArray()[0]
+		this.#meta.set(key, row?.value ?? null)
 		return row?.value
 	}
 
@@ -102,6 +108,7 @@ export class LaneStore {
 			key,
 			value,
 		)
+		this.#meta.set(key, value)
 	}
 
 	/** When the session was created (memoised; it never changes). */

@@ -94,14 +94,27 @@ export function loggerFromEnv(
 	fields: LogFields = {},
 	options: Pick<LoggerOptions, 'sink' | 'now'> = {},
 ): Logger {
-	return new Logger(fields, {
-		...options,
-		level: parseLogLevel(env.EDGECLAW_LOG_LEVEL),
-		redact: createRedactor([
-			env.EDGECLAW_ADMIN_TOKEN,
-			env.EDGECLAW_SECRETS_KEY,
-			env.EDGECLAW_AUDIT_KEY,
-			env.EDGECLAW_METRICS_API_TOKEN,
-		]),
-	})
+	return new Logger(fields, { ...options, ...envLogging(env) })
+}
+
+/** The level and redactor of the last env seen: every request would build the same ones. */
+let lastEnv: { key: readonly (string | undefined)[]; level: LogLevel; redact: Redactor } | undefined
+
+function envLogging(
+	env: Parameters<typeof loggerFromEnv>[0],
+): Pick<NonNullable<typeof lastEnv>, 'level' | 'redact'> {
+	const key = [
+		env.EDGECLAW_LOG_LEVEL,
+		env.EDGECLAW_ADMIN_TOKEN,
+		env.EDGECLAW_SECRETS_KEY,
+		env.EDGECLAW_AUDIT_KEY,
+		env.EDGECLAW_METRICS_API_TOKEN,
+	]
+	if (!lastEnv || key.some((v, i) => v !== lastEnv?.key[i]))
+		lastEnv = {
+			key,
+			level: parseLogLevel(env.EDGECLAW_LOG_LEVEL),
+			redact: createRedactor(key.slice(1)),
+		}
+	return lastEnv
 }

@@ -13,11 +13,13 @@ export function parseByteLimit(value: string | undefined): number {
 	return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_MAX_BODY_BYTES
 }
 
-/** Caps the body at `maxBytes` (or `EDGECLAW_MAX_BODY_BYTES`), streaming bodies included. */
-export const maxBody = (maxBytes?: number): MiddlewareHandler<GatewayEnv> =>
-	async function maxBody(c, next) {
-		const maxSize = maxBytes ?? parseByteLimit(c.env.EDGECLAW_MAX_BODY_BYTES)
-		const limit = bodyLimit({
+/** One limiter per cap: a request only looks it up. */
+const limiters = new Map<number, MiddlewareHandler>()
+
+function limiter(maxSize: number): MiddlewareHandler {
+	let limit = limiters.get(maxSize)
+	if (!limit) {
+		limit = bodyLimit({
 			maxSize,
 			onError: () => {
 				throw new ProblemError('payload_too_large', `Request body exceeds ${maxSize} bytes.`, {
@@ -25,7 +27,24 @@ export const maxBody = (maxBytes?: number): MiddlewareHandler<GatewayEnv> =>
 				})
 			},
 		})
-		return limit(c, next)
+		limiters.set(maxSize, limit)
+	}
+	return limit
+}
+
+/** Caps the body at `maxBytes` (or `EDGECLAW_MAX_BODY_BYTES`), streaming bodies included. */
+export const maxBody = (maxBytes?: number): MiddlewareHandler<GatewayEnv> =>
+	async function maxBody(c, next) {
+		const maxSize = maxBytes ?? parseByteLimit(c.env.EDGECLAW_MAX_BODY_BYTES)
+		const headers = c.req.raw.headers
+		const length = headers.get('content-length')
+		// A declared length is checked as the limiter would, without opening the body's stream;
+		// bodies without one (chunked) are counted as they stream.
+		if (length !== null && !headers.has('transfer-encoding')) {
+			if (Number.parseInt(length, 10) > maxSize) return limiter(maxSize)(c, next)
+			return next()
+		}
+		return limiter(maxSize)(c, next)
 	}
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json$/i
