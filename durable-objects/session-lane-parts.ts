@@ -115,7 +115,12 @@ export function assembleLane(
 		newId: () => crypto.randomUUID(),
 		setAlarm: (at) => alarms.set(at),
 		alarmPending: () => alarms.pending(),
-		deleteAll: () => ctx.storage.deleteAll(),
+		deleteAll: () => {
+			const wiped = ctx.storage.deleteAll()
+			// SQLite storage wipes at once: nothing the store kept of it holds from here.
+			store.rolledBack()
+			return wiped
+		},
 		subscribers,
 		gate: (tenantId) => {
 			const gate = env.TENANT_GATE.getByName(tenantId)

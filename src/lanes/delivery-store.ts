@@ -1,5 +1,6 @@
 // The lane's outbox table: one row per message for a channel (a part of a run's reply, or an
 // approval), worked through in seq order. Part of LaneStore (`store.deliveries`); synchronous.
+import type { ReadMemo } from './read-memo'
 import type { DeliveryStatus, DeliveryView, ReplyRoute } from './types'
 
 /** A delivery as the outbox works with it: its view, its place and what it sends. */
@@ -56,9 +57,12 @@ const toRecord = (r: DeliveryRow): DeliveryRecord => ({
 
 export class DeliveryStore {
 	readonly #sql: SqlStorage
+	readonly #reads: ReadMemo
 
-	constructor(sql: SqlStorage) {
+	/** `sql` clears `reads` on every write (ReadMemo.watch). */
+	constructor(sql: SqlStorage, reads: ReadMemo) {
 		this.#sql = sql
+		this.#reads = reads
 	}
 
 	insert(d: {
@@ -86,6 +90,14 @@ export class DeliveryStore {
 			d.createdAt,
 			d.deadlineAt,
 			d.createdAt,
+		)
+	}
+
+	/** When the head (below) is next due (Infinity: none). */
+	headDueAt(): number {
+		return this.#reads.get(
+			'deliveries.headDueAt',
+			() => this.head()?.nextAt ?? Number.POSITIVE_INFINITY,
 		)
 	}
 
@@ -159,12 +171,14 @@ export class DeliveryStore {
 
 	/** When the next dead letter is due to be recorded (Infinity: none). */
 	nextRecordAt(): number {
-		const row = this.#sql
-			.exec<{ at: number | null }>(
-				'SELECT min(record_at) AS at FROM deliveries WHERE record_at IS NOT NULL',
-			)
-			.one()
-		return row.at ?? Number.POSITIVE_INFINITY
+		return this.#reads.get('deliveries.nextRecordAt', () => {
+			const row = this.#sql
+				.exec<{ at: number | null }>(
+					'SELECT min(record_at) AS at FROM deliveries WHERE record_at IS NOT NULL',
+				)
+				.one()
+			return row.at ?? Number.POSITIVE_INFINITY
+		})
 	}
 
 	/** A try to record the dead letter starts, or failed: the next is due at `nextAt`. */

@@ -223,7 +223,7 @@ export class LaneOutbox {
 	 */
 	nextDue(): number {
 		if (!this.#h.replies || !this.#h.store.exists()) return Number.POSITIVE_INFINITY
-		const head = this.#h.store.deliveries.head()?.nextAt ?? Number.POSITIVE_INFINITY
+		const head = this.#h.store.deliveries.headDueAt()
 		const sending = this.#draining && !this.#resting
 		const delivery = sending ? Math.max(head, this.#h.now() + SEND_TIMEOUT_MS) : head
 		return Math.min(delivery, this.#deadLetters.nextDue())

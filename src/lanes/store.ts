@@ -7,6 +7,7 @@ import { SubagentStore } from '../automation/subagents/store'
 import type { SessionRef } from '../security/subject'
 import { DeliveryStore } from './delivery-store'
 import { EventLog } from './event-log'
+import { ReadMemo } from './read-memo'
 import { RunStore } from './run-store'
 import { MIGRATIONS } from './schema'
 import { ToolCallStore } from './tool-store'
@@ -43,6 +44,8 @@ export class LaneStore {
 	#createdAt: number | undefined
 	/** The meta table as read or written (null: no row). The lane is its only writer. */
 	readonly #meta = new Map<string, string | null>()
+	/** What the outbox and subagent stores read for the alarm, kept until they write. */
+	readonly #reads = new ReadMemo()
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql
@@ -50,8 +53,9 @@ export class LaneStore {
 		this.transcript = new TranscriptStore(sql)
 		this.events = new EventLog(sql)
 		this.tools = new ToolCallStore(sql)
-		this.deliveries = new DeliveryStore(sql)
-		this.subagents = new SubagentStore(sql)
+		const watched = this.#reads.watch(sql)
+		this.deliveries = new DeliveryStore(watched, this.#reads)
+		this.subagents = new SubagentStore(watched, this.#reads)
 	}
 
 	/** True once the lane has been created (its schema exists). Reads never create it. */
@@ -74,6 +78,7 @@ export class LaneStore {
 	/** A transaction rolled back: what this object keeps of the tables may be ahead of them. */
 	rolledBack(): void {
 		this.#meta.clear()
+		this.#reads.clear()
 		this.transcript.forget()
 		this.runs.forget()
 	}

@@ -1,6 +1,7 @@
 // A parent's cancellations of its children still to deliver (lane schema v10, `subagent_cancels`):
 // one row per child run (or '*': every run of the child), pending until the child confirms, then
 // done or given up. Synchronous SQLite calls, so they join the transaction of the cancel or reset.
+import type { ReadMemo } from '../../lanes/read-memo'
 import { SUBAGENT_CANCELS } from '../../lanes/schema'
 import type { SessionRef } from '../../security/subject'
 
@@ -25,17 +26,22 @@ type Row = Record<string, SqlStorageValue>
 
 export class CancelStore {
 	readonly #sql: SqlStorage
+	readonly #reads: ReadMemo
 
-	constructor(sql: SqlStorage) {
+	/** `sql` clears `reads` on every write (ReadMemo.watch). */
+	constructor(sql: SqlStorage, reads: ReadMemo) {
 		this.#sql = sql
+		this.#reads = reads
 	}
 
 	/** True when the table is there (a lane at v10, or a deleted one still cancelling). */
 	present(): boolean {
-		return (
-			this.#sql
-				.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subagent_cancels'")
-				.toArray().length > 0
+		return this.#reads.get(
+			'cancels.present',
+			() =>
+				this.#sql
+					.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subagent_cancels'")
+					.toArray().length > 0,
 		)
 	}
 
@@ -112,12 +118,14 @@ export class CancelStore {
 
 	/** When the next pending cancellation is due (Infinity: none). */
 	nextAt(): number {
-		const row = this.#sql
-			.exec<{ at: number | null }>(
-				"SELECT min(next_at) AS at FROM subagent_cancels WHERE status = 'pending'",
-			)
-			.one()
-		return row.at ?? Number.POSITIVE_INFINITY
+		return this.#reads.get('cancels.nextAt', () => {
+			const row = this.#sql
+				.exec<{ at: number | null }>(
+					"SELECT min(next_at) AS at FROM subagent_cancels WHERE status = 'pending'",
+				)
+				.one()
+			return row.at ?? Number.POSITIVE_INFINITY
+		})
 	}
 
 	done(c: CancelRow, attempts: number, now: number): void {

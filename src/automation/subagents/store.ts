@@ -1,6 +1,8 @@
 // A lane's subagent tables (lane schema v9): as a parent, its children and the runs it started in
 // them with the end each announced; as a child, the announces of its runs' ends still to deliver.
 // Synchronous SQLite calls, so a sequence of them in one transaction is atomic.
+
+import type { ReadMemo } from '../../lanes/read-memo'
 import type { ToolSubject } from '../../security/subject'
 import { CancelStore } from './cancel-store'
 import type { Announce } from './ports'
@@ -47,9 +49,13 @@ export class SubagentStore {
 	/** Cancellations of children still to deliver (v10). */
 	readonly cancels: CancelStore
 
-	constructor(sql: SqlStorage) {
+	readonly #reads: ReadMemo
+
+	/** `sql` clears `reads` on every write (ReadMemo.watch). */
+	constructor(sql: SqlStorage, reads: ReadMemo) {
 		this.#sql = sql
-		this.cancels = new CancelStore(sql)
+		this.#reads = reads
+		this.cancels = new CancelStore(sql, reads)
 	}
 
 	// ── as a parent ────────────────────────────────────────────────────────────────────────────
@@ -221,12 +227,14 @@ export class SubagentStore {
 
 	/** When the next pending announce is due (Infinity: none). */
 	nextAnnounceAt(): number {
-		const row = this.#sql
-			.exec<{ at: number | null }>(
-				"SELECT min(next_at) AS at FROM announces WHERE status = 'pending'",
-			)
-			.one()
-		return row.at ?? Number.POSITIVE_INFINITY
+		return this.#reads.get('announces.nextAt', () => {
+			const row = this.#sql
+				.exec<{ at: number | null }>(
+					"SELECT min(next_at) AS at FROM announces WHERE status = 'pending'",
+				)
+				.one()
+			return row.at ?? Number.POSITIVE_INFINITY
+		})
 	}
 
 	announceSent(runId: string, attempts: number, now: number): void {
