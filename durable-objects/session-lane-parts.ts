@@ -17,7 +17,7 @@ import { type FollowerKinds, LaneRelays, type RelayTarget } from '../src/lanes/r
 import { LaneStore } from '../src/lanes/store'
 import { LaneSubscribers } from '../src/lanes/subscribers'
 import { type Logger, loggerFromEnv } from '../src/observability/logger'
-import { UsageRecorder } from '../src/observability/usage'
+import { sharedUsageWrites, UsageRecorder } from '../src/observability/usage'
 import { placeMetrics } from '../src/observability/writers'
 import { createToolbox } from '../src/tools/toolbox'
 
@@ -84,11 +84,21 @@ export function assembleLane(
 		logger,
 	})
 	// The lane's one metrics writer: its points, its rollups (nothing when telemetry is off).
-	const metrics = placeMetrics(env, { logger, waitUntil: (p) => ctx.waitUntil(p) })
+	// Its rollups and usage totals go out with those of the other lanes of this isolate: one D1
+	// write of each per interval for the isolate, not per lane.
+	const metrics = placeMetrics(env, {
+		logger,
+		waitUntil: (p) => ctx.waitUntil(p),
+		intervalMs: indexWriteIntervalMs,
+		shared: true,
+	})
 	const usage = new UsageRecorder({
 		metrics: metrics.sink,
-		write: (deltas) => addUsage(db, deltas),
-		intervalMs: indexWriteIntervalMs,
+		shared: sharedUsageWrites(env.DB, {
+			write: (deltas) => addUsage(db, deltas),
+			intervalMs: indexWriteIntervalMs,
+			logger,
+		}),
 		waitUntil: (p) => ctx.waitUntil(p),
 		logger,
 	})

@@ -1,8 +1,9 @@
 // Usage accounting of model calls: every call becomes a `model_call` metric point at once (through
 // the place's metrics writer), and is added to the D1 day totals (per tenant, agent, model) in
 // coalesced batches — at most one D1 write per `intervalMs` per recorder (the first one interval
-// after the first call), so a busy lane does not write D1 per turn.
-import { PacedWrites } from '../db/paced-writes'
+// after the first call), or per isolate for recorders that share their writes (the lanes), so a
+// busy lane does not write D1 per turn and an isolate of many lanes writes once per interval.
+import { HandedWrites, PacedWrites } from '../db/paced-writes'
 import { type UsageDelta, utcDay } from '../db/usage'
 import type { Logger } from './logger'
 import { type MetricsSink, type ModelCallPoint, type ModelCallPurpose, pointBase } from './metrics'
@@ -69,26 +70,62 @@ export function modelCallMetric(
 	}
 }
 
-export class UsageRecorder implements UsageSink {
-	readonly #metrics: MetricsSink
-	readonly #writes: PacedWrites<Map<string, UsageDelta>>
+export type PendingUsage = Map<string, UsageDelta>
 
-	constructor(options: {
-		/** Where each call's `model_call` point goes (NO_METRICS when telemetry is off). */
-		metrics: MetricsSink
-		write: (deltas: UsageDelta[]) => Promise<void>
-		intervalMs: number
-		waitUntil: (p: Promise<unknown>) => void
-		logger: Logger
-	}) {
-		this.#metrics = options.metrics
-		this.#writes = new PacedWrites({
-			...options,
+/**
+ * Usage writes shared by every Durable Object of this isolate (one per D1 binding): the lanes an
+ * isolate hosts add their deltas to one pending batch, and each batch is written by one of them
+ * (HandedWrites) — one D1 write per interval per isolate instead of one per lane.
+ */
+const sharedWrites = new WeakMap<D1Database, HandedWrites<PendingUsage>>()
+
+export function sharedUsageWrites(
+	d1: D1Database,
+	options: { write: (deltas: UsageDelta[]) => Promise<void>; intervalMs: number; logger: Logger },
+): HandedWrites<PendingUsage> {
+	let writes = sharedWrites.get(d1)
+	if (!writes) {
+		writes = new HandedWrites<PendingUsage>({
+			intervalMs: options.intervalMs,
 			write: (pending) => options.write([...pending.values()]),
 			failed: (error) => options.logger.error('usage.write_failed', { error }),
-			// A short burst of calls is one write.
-			waitFirst: true,
 		})
+		sharedWrites.set(d1, writes)
+	}
+	return writes
+}
+
+export class UsageRecorder implements UsageSink {
+	readonly #metrics: MetricsSink
+	readonly #writes: PacedWrites<PendingUsage> | HandedWrites<PendingUsage>
+	readonly #waitUntil: (p: Promise<unknown>) => void
+
+	constructor(
+		options: {
+			/** Where each call's `model_call` point goes (NO_METRICS when telemetry is off). */
+			metrics: MetricsSink
+			/** Keeps the writes this recorder makes alive. */
+			waitUntil: (p: Promise<unknown>) => void
+			logger: Logger
+		} & (
+			| { write: (deltas: UsageDelta[]) => Promise<void>; intervalMs: number }
+			/** Writes shared with other recorders (sharedUsageWrites): this one makes a write when it falls to it. */
+			| { shared: HandedWrites<PendingUsage> }
+		),
+	) {
+		this.#metrics = options.metrics
+		this.#waitUntil = options.waitUntil
+		this.#writes =
+			'shared' in options
+				? options.shared
+				: new PacedWrites({
+						intervalMs: options.intervalMs,
+						waitUntil: options.waitUntil,
+						write: (pending) => options.write([...pending.values()]),
+						failed: (error) => options.logger.error('usage.write_failed', { error }),
+						// A short burst of calls is one write.
+						waitFirst: true,
+					})
 	}
 
 	record(agent: UsageAgent, calls: readonly ModelCallRecord[], traceId?: string): void {
@@ -119,6 +156,10 @@ export class UsageRecorder implements UsageSink {
 			}
 			return pending
 		})
+		if (this.#writes instanceof HandedWrites) {
+			const write = this.#writes.take()
+			if (write) this.#waitUntil(write)
+		}
 	}
 
 	/** Resolves once everything recorded so far is in D1 (tests, shutdown). */

@@ -4,7 +4,13 @@
 import { database } from '../db/client'
 import { addMetricRollups } from '../db/metrics'
 import type { Logger } from './logger'
-import { type MetricsSink, MetricsWriter, NO_METRICS, telemetryOn } from './metrics'
+import {
+	type MetricsSink,
+	MetricsWriter,
+	NO_METRICS,
+	type RollupSink,
+	telemetryOn,
+} from './metrics'
 import { RollupBuffer } from './rollups'
 
 /** A place's rollups go to D1 at most this often (like the usage day totals). */
@@ -37,21 +43,53 @@ export function placeMetrics(
 		 */
 		waitUntil: ((promise: Promise<unknown>) => void) | 'handed'
 		intervalMs?: number
+		/**
+		 * With a `waitUntil`: the rollups go to the buffer every place of this isolate that says so
+		 * shares (one per D1 binding, `handed`), each write made by whichever place's point falls
+		 * due — the Durable Objects an isolate hosts write once per interval together.
+		 */
+		shared?: boolean
 	},
 ): PlaceMetrics {
 	if (!telemetryOn(env)) return NO_PLACE_METRICS
 	const db = database(env.DB)
 	const { waitUntil } = options
-	const rollups = new RollupBuffer({
-		write: (rows) => addMetricRollups(db, rows),
-		intervalMs: options.intervalMs ?? ROLLUP_WRITE_INTERVAL_MS,
-		logger: options.logger,
-		...(waitUntil === 'handed' ? { handed: true as const } : { waitUntil }),
-	})
+	const intervalMs = options.intervalMs ?? ROLLUP_WRITE_INTERVAL_MS
+	const buffer = () =>
+		new RollupBuffer({
+			write: (rows) => addMetricRollups(db, rows),
+			intervalMs,
+			logger: options.logger,
+			...(waitUntil === 'handed' || options.shared ? { handed: true as const } : { waitUntil }),
+		})
+	let rollups: RollupBuffer
+	let sinkRollups: RollupSink
+	if (options.shared && waitUntil !== 'handed') {
+		let shared = sharedRollups.get(env.DB)
+		if (!shared) {
+			shared = buffer()
+			sharedRollups.set(env.DB, shared)
+		}
+		const to = shared
+		rollups = to
+		sinkRollups = {
+			add(point, at) {
+				to.add(point, at)
+				const write = to.take()
+				if (write) waitUntil(write)
+			},
+		}
+	} else {
+		rollups = buffer()
+		sinkRollups = rollups
+	}
 	const sink = new MetricsWriter({
 		dataset: env.METRICS,
-		rollups,
+		rollups: sinkRollups,
 		logger: options.logger,
 	})
 	return { sink, invocation: () => sink.forInvocation(), rollups }
 }
+
+/** The rollup buffers places share (placeMetrics' `shared`), one per D1 binding. */
+const sharedRollups = new WeakMap<D1Database, RollupBuffer>()
