@@ -1,11 +1,12 @@
 // The latency matrix: every scenario measured with one request in flight, interleaved round by
 // round, each with the baseline its ratio is taken against. Two groups, measured one after the
-// other: group 1 holds what the budgets compare (floor, gateway, turn, the peer's turn); group 2
-// the model steps, the tools and the turns with a tool or the HTTP model. On one local workerd
-// thread the deferred work of group 2's lanes (tool records, queue consumers, usage flushes of
-// 250 more lanes) would land inside group 1's sequential samples; on Cloudflare those objects
-// run elsewhere. A ratio across the groups (turn.openai, turn.tool.lane against turn) is of the
-// same run but not interleaved: it carries group 2's extra background work.
+// other: group 1 holds what the budgets compare with the floor and with the turn (floor, gateway,
+// turn, the turn on the HTTP model, the peer's turns); group 2 the model steps, the tools and the
+// turns with a tool. On one local workerd thread the deferred work of group 2's lanes (tool
+// records, queue consumers, usage flushes of 190 more lanes) would land inside group 1's
+// sequential samples; on Cloudflare those objects run elsewhere. A ratio across the groups
+// (turn.tool.lane against turn) is of the same run but not interleaved: it carries group 2's
+// extra background work.
 import { peerTurn } from './peer.mjs'
 
 /**
@@ -94,7 +95,6 @@ export function latencyScenarios({ product, floor, peer, auth, keyAuth, modelBas
 		// The same turn with the model behind real HTTP: an OpenAI-compatible provider on loopback.
 		{
 			name: 'turn.openai',
-			group: 2,
 			baseline: 'turn',
 			request: (i) => turn(`openai-${i % 64}`, `message ${i}`, 'bench-openai'),
 			check: answered('Hello from the instant model.'),
@@ -123,7 +123,6 @@ export function latencyScenarios({ product, floor, peer, auth, keyAuth, modelBas
 		},
 		{
 			name: 'peer.turn.openai',
-			group: 2,
 			baseline: 'turn.openai',
 			request: (i) => peerTurn(peer, `openai-${i % 64}`, `message ${i}`, 'openai'),
 			check: peerAnswered('Hello from the instant model.'),
