@@ -92,7 +92,9 @@ lines.forEach((segs, i) => {
 	segs.forEach(([col, src], j) => {
 		const k = owner(map.sources[src])
 		const piece = (codeLines[i] ?? '').slice(col, segs[j + 1]?.[0])
-		text.set(k, [...(text.get(k) ?? []), piece])
+		const parts = text.get(k)
+		if (parts) parts.push(piece)
+		else text.set(k, [piece])
 	})
 })
 const raw = new Map([...text].map(([k, parts]) => [k, Buffer.byteLength(parts.join(''))]))

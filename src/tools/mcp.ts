@@ -53,7 +53,8 @@ const NO_RECONNECT = {
 
 /**
  * Tool output schemas are not checked: results reach the model as text, and the SDK's default
- * (Ajv) compiles validators with `new Function`, which workerd forbids.
+ * (Ajv) compiles validators with `new Function`, which workerd forbids. The Worker bundle has a
+ * stand-in for Ajv that throws (src/bundle/ajv.ts): the client must always be given this.
  */
 const uncheckedOutput: jsonSchemaValidator = {
 	getValidator<T>(): JsonSchemaValidator<T> {

@@ -159,6 +159,43 @@ describe('calling the embedding model', () => {
 		expect(wire.exchanges).toHaveLength(1)
 	})
 
+	it("splits a batch at the OpenAI model's 300,000 bytes per call, in order, tokens summed", async () => {
+		const wire = scriptedFetch((x, n) => {
+			const input = (x.body as { input: string[] }).input
+			return openAIEmbeddings(
+				input.map((text) => [n, text.length]),
+				input.length * 10,
+			)
+		})
+		const config = AgentConfig.parse({
+			model: { primary: 'offline:echo' },
+			providers: {
+				gpt: {
+					kind: 'openai',
+					baseURL: 'https://openai.test/v1',
+					profiles: [{ id: 'k', secret: 'OWN_KEY' }],
+				},
+			},
+			embedding: { model: 'gpt:text-embedding-3-small' },
+		}) as AgentConfig & { embedding: NonNullable<AgentConfig['embedding']> }
+		const values = ['a', 'b', 'c', 'd'].map((c, i) => c.repeat(100_000 - i))
+		const out = await embedTexts(
+			{ env: {}, credentials, urlRules: tenantUrlRules({}), fetch: wire.fetch },
+			{ tenantId: 't', config, values, dimensions: undefined },
+		)
+		expect(wire.exchanges.map((x) => (x.body as { input: string[] }).input.length)).toEqual([3, 1])
+		expect(out).toMatchObject({
+			ok: true,
+			embeddings: [
+				[1, 100_000],
+				[1, 99_999],
+				[1, 99_998],
+				[2, 99_997],
+			],
+			tokens: 40,
+		})
+	})
+
 	it('Workers AI through its binding; tokens estimated when the binding reports none', async () => {
 		const runs: unknown[] = []
 		const AI = {

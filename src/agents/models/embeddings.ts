@@ -9,6 +9,7 @@ import type { Credentials } from '../../security/credentials'
 import { guardedFetch, OutboundRefused } from '../../security/outbound'
 import { checkUrl, type UrlRules } from '../../security/ssrf'
 import type { AgentConfig, EmbeddingConfig } from '../config'
+import { embedMany } from './embed-many'
 import { classify, ModelError } from './errors'
 import { type ModelBindings, PROVIDERS } from './providers'
 import { type AuthProfileRef, type ModelTarget, targetOf } from './targets'
@@ -105,16 +106,13 @@ export async function embedTexts(deps: EmbedDeps, req: EmbedRequest): Promise<Em
 			env: deps.env,
 			fetch: guardedFetch(outbound, (url) => checkUrl(url, undefined, deps.urlRules)),
 		})
-		// The AI SDK's core loads with the first embedding call; turns never need it.
-		const { embedMany } = await import('./sdk/embed')
 		const result = await embedMany({
 			model,
 			values: req.values,
-			maxRetries: 0,
 			...(req.dimensions !== undefined && { dimensions: req.dimensions }),
 			...(req.signal && { abortSignal: req.signal }),
 		})
-		const reported = result.usage.tokens
+		const reported = result.tokens
 		const tokens = Number.isFinite(reported) && reported > 0 ? reported : estimateTokens(req.values)
 		return { ok: true, embeddings: result.embeddings, tokens, call: record('ok', tokens) }
 	} catch (error) {
