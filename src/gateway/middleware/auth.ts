@@ -158,7 +158,7 @@ const TICKETED_STREAM = /^\/v1\/sessions\/([^/]+)\/events$/
  */
 async function redeemTicket(
 	c: Context<GatewayEnv>,
-	query: URLSearchParams,
+	query: Pick<URLSearchParams, 'get' | 'has'>,
 ): Promise<Principal | undefined> {
 	const stream = c.req.method === 'GET' ? TICKETED_STREAM.exec(c.req.path) : null
 	const parsed = parseTicket(query.get(TICKET_PARAM) ?? '')
@@ -182,9 +182,17 @@ async function redeemTicket(
 	return (await stillValid(c.env, principal, Date.now())) ? principal : undefined
 }
 
+const NO_QUERY: Pick<URLSearchParams, 'get' | 'has'> = new URLSearchParams()
+
+/** A request URL's query (read only); most have none, and parsing the whole URL is not free. */
+function queryOf(url: string): Pick<URLSearchParams, 'get' | 'has'> {
+	const at = url.indexOf('?')
+	return at < 0 ? NO_QUERY : new URL(url).searchParams
+}
+
 export const authenticate = (): MiddlewareHandler<GatewayEnv> =>
 	async function authenticate(c, next) {
-		const query = new URL(c.req.url).searchParams
+		const query = queryOf(c.req.url)
 		const leaked = URL_CREDENTIALS.find((name) => query.has(name))
 		if (leaked) {
 			throw new ProblemError(

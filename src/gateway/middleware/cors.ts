@@ -14,11 +14,12 @@ export function parseOrigins(value: string | undefined): string[] {
 }
 
 export const corsFromEnv = (): MiddlewareHandler<GatewayEnv> => {
+	// Built again only when the setting changes (an empty list builds no handler at all).
 	let cachedFor: string | undefined
 	let handler: MiddlewareHandler | undefined
 	return async function corsFromEnv(c, next) {
 		const raw = c.env.EDGECLAW_CORS_ORIGINS ?? ''
-		if (handler === undefined || cachedFor !== raw) {
+		if (cachedFor !== raw) {
 			const origins = parseOrigins(raw)
 			const wildcard = origins.includes('*')
 			cachedFor = raw
