@@ -4,8 +4,9 @@
 // it, and a job with side effects is never run twice (a second claim settles it as an error).
 // An open job lives in memory only and is written once, when it settles: a write holds the
 // object's next outgoing message until it is durable, so a row written at dispatch would hold
-// the job's send and one written at claim the consumer's answer. Nothing is lost by it: after a
-// restart nobody waits for an open job, and a claim of a job the lane does not hold is `gone`.
+// the job's send and one written at claim the consumer's answer. No guarantee rests on those rows:
+// after a restart nobody waits for an open job, and a job the lane neither holds nor settled is
+// `gone` to a claim.
 // With separate approvers the lane alone enforces that no principal of a call decides its approval.
 import { traceIdOf } from '../observability/trace'
 import type { AuditEvent } from '../security/audit'

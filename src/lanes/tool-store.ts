@@ -143,8 +143,8 @@ export class ToolCallStore {
 	}
 
 	/**
-	 * Open jobs stored by a lane from before open jobs were kept in memory: after a restart nobody
-	 * waits for them, so they are settled.
+	 * Rows still open (`queued`, `claimed`) were written by an earlier version of the lane, which
+	 * stored jobs at dispatch; after a restart nobody waits for them, so they are settled.
 	 */
 	expireOpenJobs(at: number): number {
 		return this.#sql.exec(
