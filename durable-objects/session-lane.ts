@@ -157,7 +157,7 @@ export class SessionLane extends DurableObject<Env> {
 
 	/** A run as a span tree (queue wait, model calls, tool calls, approvals), built from storage. */
 	runTrace(runId: string): LaneResult<RunTrace> {
-		return this.#parts.runTraceOf(this.#store, runId)
+		return this.#parts.runTraceOf(this.#store, runId, this.#lane.openToolJobsOfRun(runId))
 	}
 
 	cancel(runId: string): Promise<LaneResult<RunView>> {

@@ -20,7 +20,7 @@ import { sessionToolCalls } from './session-tools'
 import { type LaneStore, type RunRecord, runView } from './store'
 import { StuckRuns } from './stuck'
 import type { ApprovalChoice, LaneToolCalls } from './tool-calls'
-import type { ApprovalView } from './tool-store'
+import type { ApprovalView, ToolJobTimes } from './tool-store'
 import {
 	type ActiveRun,
 	activeRun,
@@ -353,6 +353,11 @@ export class Lane {
 	/** A queue consumer asks whether it may run a tool job of this lane. */
 	claimToolJob(jobId: string): ClaimAnswer {
 		return this.#store.exists() ? this.#tools.claim(jobId) : 'gone'
+	}
+
+	/** The run's tool jobs the lane still waits for (its trace shows them running). */
+	openToolJobsOfRun(runId: string): ToolJobTimes[] {
+		return this.#tools.openJobsOfRun(runId)
 	}
 
 	/** A queue consumer delivers a tool job's outcome; false when nobody waits for it. */

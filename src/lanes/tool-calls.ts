@@ -2,6 +2,11 @@
 // a deadline and ends exactly once — outcome delivered, timed out, or the run stopped — so a run
 // never waits forever. The lane is the authority on a job: a consumer must claim it before running
 // it, and a job with side effects is never run twice (a second claim settles it as an error).
+// An open job lives in memory only and is written once, when it settles: a write holds the
+// object's next outgoing message until it is durable, so a row written at dispatch would hold
+// the job's send and one written at claim the consumer's answer. No guarantee rests on those rows:
+// after a restart nobody waits for an open job, and a job the lane neither holds nor settled is
+// `gone` to a claim.
 // With separate approvers the lane alone enforces that no principal of a call decides its approval.
 import { traceIdOf } from '../observability/trace'
 import type { AuditEvent } from '../security/audit'
@@ -10,7 +15,7 @@ import type { ApprovalDecision, ToolCall } from '../tools/invoker'
 import type { ClaimAnswer, ToolJob } from '../tools/jobs'
 import { type AnyToolSpec, fail, type ToolOutcome } from '../tools/registry'
 import type { LaneHost } from './host'
-import type { ApprovalView, ToolCallStore } from './tool-store'
+import type { ApprovalView, ToolCallStore, ToolJobTimes } from './tool-store'
 import { type LaneEventType, type LaneResult, fail as laneFail, ok } from './types'
 
 /** Time a job may spend on the queue and in delivery beyond the tool's own timeout. */
@@ -36,6 +41,11 @@ export interface ToolCallsDeps {
 interface Waiter<T> {
 	resolve(value: T): void
 	timer: ReturnType<typeof setTimeout>
+}
+
+/** A job the lane waits for: its row as it will be written when it settles. */
+interface OpenJob extends Waiter<ToolOutcome> {
+	row: Omit<ToolJobTimes, 'status' | 'finishedAt' | 'code'>
 }
 
 /** A pending approval as the lane waits for it; `principals` may not decide it when `separate`. */
@@ -71,7 +81,7 @@ export interface ApprovalRequest {
 
 export class LaneToolCalls {
 	readonly #d: ToolCallsDeps
-	readonly #jobs = new Map<string, Waiter<ToolOutcome>>()
+	readonly #jobs = new Map<string, OpenJob>()
 	readonly #approvals = new Map<string, ApprovalWaiter>()
 
 	constructor(deps: ToolCallsDeps) {
@@ -87,22 +97,22 @@ export class LaneToolCalls {
 		spec: AnyToolSpec,
 		signal: AbortSignal,
 	): Promise<ToolOutcome> {
-		const { store, host } = this.#d
+		const { host } = this.#d
 		const now = host.now()
 		const jobId = host.newId()
 		const wait = spec.timeoutMs + (this.#d.slackMs ?? QUEUE_SLACK_MS)
 		const deadline = now + wait
-		this.#d.tx(() =>
-			store.insertJob({
-				jobId,
-				runId: origin.runId,
-				callId: call.callId,
-				tool: spec.name,
-				idempotent: spec.idempotent,
-				createdAt: now,
-				deadlineAt: deadline,
-			}),
-		)
+		const row = {
+			jobId,
+			runId: origin.runId,
+			callId: call.callId,
+			tool: spec.name,
+			idempotent: spec.idempotent,
+			claims: 0,
+			createdAt: now,
+			deadlineAt: deadline,
+			startedAt: null,
+		}
 		const outcome = new Promise<ToolOutcome>((resolve) => {
 			const timer = setTimeout(
 				() =>
@@ -116,7 +126,7 @@ export class LaneToolCalls {
 					),
 				wait,
 			)
-			this.#jobs.set(jobId, { resolve, timer })
+			this.#jobs.set(jobId, { resolve, timer, row })
 		})
 		const job: ToolJob = {
 			jobId,
@@ -153,30 +163,39 @@ export class LaneToolCalls {
 		)
 	}
 
-	/** A consumer asks whether it may run a job (see ClaimAnswer). */
+	/**
+	 * A consumer asks whether it may run a job (see ClaimAnswer). Answered from memory, without a
+	 * write: a job the lane holds is open; one it does not is settled (its row) or unknown.
+	 */
 	claim(jobId: string): ClaimAnswer {
-		const { store, host } = this.#d
-		const job = store.job(jobId)
-		if (!job || job.status === 'expired') return 'gone'
-		if (job.status === 'done') return 'done'
-		if (!this.#jobs.has(jobId)) {
-			// Stored but nobody waits: the run that sent it is over (restart, reset).
-			this.#d.tx(() => store.finishJob(jobId, 'expired', host.now(), 'no_waiter'))
-			return 'gone'
-		}
-		if (job.status === 'claimed' && !job.idempotent) {
+		const open = this.#jobs.get(jobId)
+		if (!open) return this.#d.store.job(jobId)?.status === 'done' ? 'done' : 'gone'
+		if (open.row.claims > 0 && !open.row.idempotent) {
 			this.#settleJob(
 				jobId,
 				fail(
 					'tool_outcome_unknown',
-					`"${job.tool}" was started once and its result never arrived; it has side effects, so it is not run again.`,
+					`"${open.row.tool}" was started once and its result never arrived; it has side effects, so it is not run again.`,
 				),
 				'done',
 			)
 			return 'done'
 		}
-		this.#d.tx(() => store.markClaimed(jobId, host.now()))
+		open.row.claims++
+		open.row.startedAt = this.#d.host.now()
 		return 'run'
+	}
+
+	/** The run's jobs still open, as a trace shows them (settled ones are in the store). */
+	openJobsOfRun(runId: string): ToolJobTimes[] {
+		return [...this.#jobs.values()]
+			.filter((j) => j.row.runId === runId)
+			.map((j) => ({
+				...j.row,
+				status: j.row.claims > 0 ? 'claimed' : 'queued',
+				finishedAt: null,
+				code: null,
+			}))
 	}
 
 	/** A consumer delivers a job's outcome; false when nobody waits for it any more. */
@@ -185,13 +204,14 @@ export class LaneToolCalls {
 	}
 
 	#settleJob(jobId: string, outcome: ToolOutcome, status: 'done' | 'expired'): boolean {
-		const waiter = this.#jobs.get(jobId)
-		if (!waiter) return false
+		const open = this.#jobs.get(jobId)
+		if (!open) return false
 		this.#jobs.delete(jobId)
-		clearTimeout(waiter.timer)
+		clearTimeout(open.timer)
 		const code = outcome.ok ? null : (outcome.code ?? 'tool_failed')
-		this.#d.tx(() => this.#d.store.finishJob(jobId, status, this.#d.host.now(), code))
-		waiter.resolve(outcome)
+		const finishedAt = this.#d.host.now()
+		this.#d.tx(() => this.#d.store.recordJob({ ...open.row, status, finishedAt, code }))
+		open.resolve(outcome)
 		return true
 	}
 

@@ -1,6 +1,6 @@
-// The lane's tool tables: tool jobs it sent to the queue (and how far each got), approvals of
-// elevated calls, and the session's standing grants (`allow-always`). Synchronous SQLite, so a
-// claim or a decision is atomic with the events it emits.
+// The lane's tool tables: tool jobs it sent to the queue, once settled (and how far each got),
+// approvals of elevated calls, and the session's standing grants (`allow-always`). Synchronous
+// SQLite, so a decision is atomic with the events it emits.
 
 export type ToolJobStatus = 'queued' | 'claimed' | 'done' | 'expired'
 export type ApprovalStatus = 'pending' | 'allowed' | 'denied' | 'expired'
@@ -101,17 +101,24 @@ export class ToolCallStore {
 		this.#sql = sql
 	}
 
-	insertJob(job: Omit<ToolJobRecord, 'status' | 'claims'>): void {
+	/** A settled job, written once: while it was open the lane held it in memory. */
+	recordJob(job: ToolJobTimes): void {
 		this.#sql.exec(
-			`INSERT INTO tool_jobs (job_id, run_id, call_id, tool, idempotent, status, created_at, deadline_at)
-			 VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+			`INSERT INTO tool_jobs (job_id, run_id, call_id, tool, idempotent, status, claims, created_at,
+			   deadline_at, started_at, finished_at, code)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			job.jobId,
 			job.runId,
 			job.callId,
 			job.tool,
 			job.idempotent ? 1 : 0,
+			job.status,
+			job.claims,
 			job.createdAt,
 			job.deadlineAt,
+			job.startedAt,
+			job.finishedAt,
+			job.code,
 		)
 	}
 
@@ -120,15 +127,6 @@ export class ToolCallStore {
 			.exec<JobRow>('SELECT * FROM tool_jobs WHERE job_id = ?', jobId)
 			.toArray()[0]
 		return row && toJob(row)
-	}
-
-	/** A consumer took the job: its queue wait ends and its execution starts `at`. */
-	markClaimed(jobId: string, at: number): void {
-		this.#sql.exec(
-			"UPDATE tool_jobs SET status = 'claimed', claims = claims + 1, started_at = ? WHERE job_id = ?",
-			at,
-			jobId,
-		)
 	}
 
 	/** A run's tool jobs with their times, oldest first (the run's trace). */
@@ -144,17 +142,10 @@ export class ToolCallStore {
 			}))
 	}
 
-	finishJob(jobId: string, status: 'done' | 'expired', at: number, code: string | null): void {
-		this.#sql.exec(
-			'UPDATE tool_jobs SET status = ?, finished_at = ?, code = ? WHERE job_id = ?',
-			status,
-			at,
-			code,
-			jobId,
-		)
-	}
-
-	/** Jobs of runs that will never wait for them again (after a restart) are settled. */
+	/**
+	 * Rows still open (`queued`, `claimed`) were written by an earlier version of the lane, which
+	 * stored jobs at dispatch; after a restart nobody waits for them, so they are settled.
+	 */
 	expireOpenJobs(at: number): number {
 		return this.#sql.exec(
 			"UPDATE tool_jobs SET status = 'expired', finished_at = ?, code = 'lane_restarted' WHERE status IN ('queued', 'claimed')",

@@ -35,8 +35,15 @@ function span(
 
 const byStart = (a: Span, b: Span): number => a.startedAt - b.startedAt
 
-/** The run's trace, or not_found for a session or run the lane does not have. */
-export function runTraceOf(store: LaneStore, runId: string): LaneResult<RunTrace> {
+/**
+ * The run's trace, or not_found for a session or run the lane does not have. `openJobs`: the
+ * run's tool jobs not settled yet, which the lane holds in memory rather than in the store.
+ */
+export function runTraceOf(
+	store: LaneStore,
+	runId: string,
+	openJobs: ToolJobTimes[] = [],
+): LaneResult<RunTrace> {
 	if (!store.exists()) return fail('not_found', 'No such session.')
 	const run = store.runs.get(runId)
 	if (!run) return fail('not_found', `No run ${runId} in this session.`)
@@ -49,7 +56,7 @@ export function runTraceOf(store: LaneStore, runId: string): LaneResult<RunTrace
 		...toolSpans(
 			run,
 			events.filter((e) => e.type === 'tool'),
-			store.tools.jobTimesOfRun(runId),
+			[...store.tools.jobTimesOfRun(runId), ...openJobs],
 			store.tools.approvalsOfRun(runId),
 		),
 	].sort(byStart)

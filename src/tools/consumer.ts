@@ -95,6 +95,9 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 	}
 	const lane = deps.lane(job.session)
 	const started = deps.now()
+	// The agent is read while the lane answers the claim (a read: nothing runs before the claim).
+	const agentRead = deps.agent(job.tenant, job.agent)
+	agentRead.catch(() => {})
 	let claim: ClaimAnswer
 	try {
 		claim = await lane.claimToolJob(job.jobId)
@@ -106,7 +109,7 @@ async function handleJob(message: Message<unknown>, deps: ConsumerDeps): Promise
 		return { jobId: job.jobId, status: 'skipped', claim }
 	}
 
-	const agent = await deps.agent(job.tenant, job.agent)
+	const agent = await agentRead
 	let outcome: ToolOutcome
 	let decision = { effect: 'deny' as 'allow' | 'deny', policyId: 'agent-gone' }
 	let spec: AnyToolSpec | undefined

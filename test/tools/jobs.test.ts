@@ -78,6 +78,9 @@ type Allow = boolean | { denyRoles: string[] }
 
 interface Harness {
 	calls: LaneToolCalls
+	store: LaneStore
+	/** Transactions the lane's tool calls ran so far. */
+	txs(): number
 	sent: ToolJob[]
 	events: { type: LaneEventType; data: Record<string, unknown> }[]
 	records: ToolExecution[]
@@ -107,6 +110,7 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 		const audits: AuditEvent[] = []
 		const laneAudits: Harness['laneAudits'] = []
 		const pendingCounts: number[] = []
+		let txs = 0
 		const toolbox = (tools: AnyToolSpec[], allow: Allow): Toolbox => ({
 			toolsFor: async () => tools,
 			decide: async (request) =>
@@ -131,7 +135,10 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 				toolbox: toolbox([], true),
 				logger: silentLogger(),
 			},
-			tx: (f) => state.storage.transactionSync(f),
+			tx: (f) => {
+				txs++
+				return state.storage.transactionSync(f)
+			},
 			emit: (type, _runId, data) => events.push({ type, data }),
 			audit: (event) => laneAudits.push(event),
 			approvalsChanged: () => pendingCounts.push(store.tools.pendingCount()),
@@ -140,6 +147,8 @@ function withLane(fn: (h: Harness) => Promise<void>, slackMs = 5_000): Promise<v
 		const signal = new AbortController()
 		await fn({
 			calls,
+			store,
+			txs: () => txs,
 			sent,
 			events,
 			records,
@@ -222,6 +231,61 @@ describe('tool jobs', () => {
 				placement: 'job',
 				actor: 'admin-token',
 			})
+		}))
+
+	it('costs two lane RPCs and one lane transaction per job: written when it settles, not before', () =>
+		withLane(async (h) => {
+			const { spec } = counter()
+			const rpcs: string[] = []
+			const { job, outcome } = await h.call(spec)
+			// Dispatch wrote nothing: the open job is held in memory, as a trace reads it.
+			expect(h.txs()).toBe(0)
+			expect(h.store.tools.job(job.jobId)).toBeUndefined()
+			expect(h.calls.openJobsOfRun('run-1')).toMatchObject([
+				{ jobId: job.jobId, status: 'queued', claims: 0, startedAt: null },
+			])
+			const deps = h.deps({ tools: [spec] })
+			const results = await handleToolJobBatch(batchOf([job]), {
+				...deps,
+				lane: (name) => {
+					const lane = deps.lane(name)
+					return {
+						claimToolJob: (id) => {
+							rpcs.push('claim')
+							// The claim is answered from memory: still nothing written.
+							const answer = lane.claimToolJob(id)
+							expect(h.txs()).toBe(0)
+							return answer
+						},
+						deliverToolResult: (id, o) => {
+							rpcs.push('deliver')
+							return lane.deliverToolResult(id, o)
+						},
+					}
+				},
+			})
+			expect(results[0]?.status).toBe('delivered')
+			expect(await outcome).toMatchObject({ ok: true })
+			expect(rpcs).toEqual(['claim', 'deliver'])
+			expect(h.txs()).toBe(1)
+			expect(h.calls.openJobsOfRun('run-1')).toEqual([])
+			const [row] = h.store.tools.jobTimesOfRun('run-1')
+			expect(row).toMatchObject({ jobId: job.jobId, status: 'done', claims: 1, code: null })
+			expect(row?.startedAt).toBeGreaterThanOrEqual(row?.createdAt ?? Number.POSITIVE_INFINITY)
+			expect(row?.finishedAt).toBeGreaterThanOrEqual(row?.startedAt ?? Number.POSITIVE_INFINITY)
+		}))
+
+	it('a claim of a job the lane never held (a restart lost it) is gone and writes nothing', () =>
+		withLane(async (h) => {
+			const { spec, runs } = counter()
+			const { job } = await h.call(spec)
+			const results = await handleToolJobBatch(
+				batchOf([{ ...job, jobId: 'lost-job' }]),
+				h.deps({ tools: [spec] }),
+			)
+			expect(results[0]).toMatchObject({ status: 'skipped', claim: 'gone' })
+			expect(runs).toHaveLength(0)
+			expect(h.txs()).toBe(0)
 		}))
 
 	it('a duplicate delivery does not run the tool again', () =>
