@@ -41,6 +41,7 @@ export class LaneStore {
 	#migrated = false
 	#session: SessionRef | undefined
 	#createdAt: number | undefined
+	#ephemeral: boolean | undefined
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql
@@ -71,6 +72,7 @@ export class LaneStore {
 
 	/** A transaction rolled back: what this object keeps of the tables may be ahead of them. */
 	rolledBack(): void {
+		this.#ephemeral = undefined
 		this.transcript.forget()
 		this.runs.forget()
 	}
@@ -82,7 +84,8 @@ export class LaneStore {
 		const current = Number(this.getMeta('schema_version') ?? '0')
 		for (let v = current; v < MIGRATIONS.length; v++) {
 			this.#sql.exec(MIGRATIONS[v] as string)
-			this.setMeta('schema_version', String(v + 1))
+			// A new lane is created inside its first message's transaction: one version write will do.
+			if (current > 0 || v === MIGRATIONS.length - 1) this.setMeta('schema_version', String(v + 1))
 		}
 		this.#migrated = true
 		this.#exists = true
@@ -108,6 +111,18 @@ export class LaneStore {
 	createdAt(): number | undefined {
 		this.#createdAt ??= Number(this.getMeta('created_at')) || undefined
 		return this.#createdAt
+	}
+
+	/** True for a throwaway session (SubmitRequest.ephemeral), which deletes itself when done. */
+	ephemeral(): boolean {
+		this.#ephemeral ??= this.getMeta('ephemeral') === '1'
+		return this.#ephemeral
+	}
+
+	/** Marks the session throwaway (when its first message creates it). */
+	markEphemeral(): void {
+		this.setMeta('ephemeral', '1')
+		this.#ephemeral = true
 	}
 
 	session(): SessionRef | undefined {
