@@ -493,7 +493,6 @@ export class Lane {
 		if (this.#store.ephemeral()) {
 			// Whoever waited for a throwaway session's answer lost it with the restart: nobody can
 			// take it any more, so the session goes instead of running its turn again.
-			this.#indexed = true
 			return this.#retire()
 		}
 		const now = this.#host.now()
@@ -632,7 +631,7 @@ export class Lane {
 		)
 	}
 
-	/** Deletes a throwaway session (as `destroy`); a failure is logged, and the alarm retries. */
+	/** Deletes a throwaway session (as `destroy`); after a failure an alarm tries again. */
 	async #retire(): Promise<void> {
 		this.#retiring = true
 		try {
@@ -640,6 +639,7 @@ export class Lane {
 			await this.#host.flushWrites?.()
 		} catch (error) {
 			this.#host.logger.error('lane.retire_failed', { error })
+			if (this.#store.exists()) this.#host.setAlarm(this.#host.now() + HEARTBEAT_MS)
 		} finally {
 			this.#retiring = false
 		}

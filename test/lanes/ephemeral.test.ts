@@ -4,6 +4,7 @@
 import { abortAllDurableObjects, env, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { laneName } from '../../src/lanes/name'
+import { LaneStore } from '../../src/lanes/store'
 import type { SubmitRequest } from '../../src/lanes/types'
 import { ADMIN, agentOf, laneOver } from '../fakes/lane-host'
 import { objectOf } from './outbox-setup'
@@ -54,6 +55,24 @@ describe('a throwaway session', () => {
 			await h.lane.wait(submitted.value.run.runId, 10_000)
 			expect(h.lane.exists()).toBe(true)
 			expect(h.indexed.length).toBeGreaterThan(0)
+		})
+	})
+
+	it('left behind idle (nothing told it to go) is deleted by its alarm', async () => {
+		await runInDurableObject(objectOf(), async (_i, state) => {
+			// What an instance that went away between the answer and its deletion leaves behind.
+			const left = new LaneStore(state.storage.sql)
+			const session = { tenantId: 'default', agentId: 'main', sessionKey: 'openai-left' }
+			state.storage.transactionSync(() => {
+				left.migrate()
+				left.setMeta('session', JSON.stringify(session))
+				left.markEphemeral()
+			})
+			const h = laneOver(state, undefined)
+			expect(h.lane.exists()).toBe(true)
+			await h.lane.alarm()
+			expect(await storedIn(state)).toEqual({ tables: [], alarm: null })
+			expect(h.indexed).toEqual([])
 		})
 	})
 
