@@ -143,6 +143,9 @@ export function assembleLane(
 		runnerFor: () => runner,
 		usage,
 		metrics: metrics.sink,
+		flushWrites: async () => {
+			await Promise.all([usage.settled(), metrics.rollups?.settled()])
+		},
 		toolbox: createToolbox(env, {
 			logger,
 			waitUntil: (p) => ctx.waitUntil(p),
@@ -152,5 +155,7 @@ export function assembleLane(
 		waitUntil: (p) => ctx.waitUntil(p),
 		logger,
 	}
-	return { lane: new Lane(host), store, subscribers, alarms, relays }
+	const lane = new Lane(host)
+	subscribers.streamClosed = () => lane.streamClosed()
+	return { lane, store, subscribers, alarms, relays }
 }

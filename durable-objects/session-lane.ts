@@ -71,7 +71,7 @@ export class SessionLane extends DurableObject<Env> {
 			this.#alarms = parts.alarms
 			this.#relays = parts.relays
 			await this.#alarms.load()
-			this.#lane.recover()
+			await this.#lane.recover()
 			this.#relays.resume()
 		})
 	}

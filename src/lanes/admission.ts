@@ -41,6 +41,7 @@ export function admit(
 	store.migrate()
 	const created = ensureSession(a, req.session, now)
 	if (created && req.parent) store.setMeta('parent', JSON.stringify(req.parent))
+	if (created && req.ephemeral) store.markEphemeral()
 	if (req.idempotencyKey) {
 		const seen = store.runs.idempotent(req.idempotencyKey, now - limits.idempotencyTtlMs)
 		const run = seen && store.runs.get(seen)

@@ -51,6 +51,8 @@ export interface SessionIndex {
 export interface Subscribers {
 	broadcast(event: LaneEvent): void
 	closeAll(code: number, reason: string): void
+	/** Event streams (SSE) open now: a throwaway session is not deleted under them. */
+	readonly streamCount?: number
 }
 
 /** One message of the outbox, as the channel side sends it. */
@@ -106,6 +108,11 @@ export interface LaneHost {
 	usage: UsageSink
 	/** Where the lane's metric points go: runs, tools, recoveries, compactions, stuck runs, deliveries. */
 	metrics: MetricsSink
+	/**
+	 * Writes what the usage totals and metric rollups hold back for pacing, now: a deleted
+	 * throwaway session's instance need not live another interval, and its usage must count.
+	 */
+	flushWrites?(): Promise<void>
 	/** Tools: which an agent sees, policy, the tool-jobs queue, records. */
 	toolbox: Toolbox
 	/** Sends replies of runs that carry a reply route; absent = such runs deliver nothing (logged once). */

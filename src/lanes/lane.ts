@@ -70,6 +70,14 @@ export class Lane {
 	readonly #burst: SubmitBurst
 	/** The last run that ended in this instance, for the sessions index. */
 	#lastRun: { id: string; status: RunStatus } | undefined
+	/** This instance wrote the session's index row, or cannot tell (a throwaway one writes none). */
+	#indexed = true
+	/** Callers reading a run's end (`wait`): a throwaway session is not deleted under them. */
+	#readers = 0
+	/** A throwaway session's deletion is scheduled or under way. */
+	#retiring = false
+	/** The deletion under way: a second one (the lane's own and a caller's) joins it. */
+	#wiping: Promise<LaneResult<{ deleted: true }>> | undefined
 	readonly #housekeeping = new Housekeeping()
 	readonly #waiters = new RunWaiters()
 	readonly #journal: LaneJournal
@@ -91,7 +99,9 @@ export class Lane {
 				this.#subagents.committed()
 			},
 		})
-		this.#tools = sessionToolCalls(host, this.#journal)
+		this.#tools = sessionToolCalls(host, this.#journal, () => {
+			this.#indexed = true
+		})
 		this.#burst = new SubmitBurst({
 			tx: (fn) => this.#journal.tx(fn),
 			admit: (req, now) => this.#admit(req, now),
@@ -148,6 +158,8 @@ export class Lane {
 			this.#indexNow(req.session, now)
 			void this.pump()
 		}
+		// A throwaway session whose only message was refused has nothing left to do.
+		if (!result.ok) this.#retireWhenDone()
 		return result
 	}
 
@@ -172,7 +184,11 @@ export class Lane {
 				...this.#turnOps,
 				active: this.#active,
 				interrupt: (active) => this.#stop(active, 'interrupted'),
-				created: (session, at) => this.#indexNow(session, at),
+				created: (session, at) => {
+					// A throwaway session created here has no index row to remove when it goes.
+					if (this.#store.ephemeral()) this.#indexed = false
+					this.#indexNow(session, at)
+				},
 			},
 			req,
 			limitsFor(req.agent),
@@ -201,9 +217,15 @@ export class Lane {
 	async wait(runId: string, timeoutMs: number): Promise<RunView | undefined> {
 		const run = this.#store.exists() ? this.#store.runs.get(runId) : undefined
 		if (!run || isFinished(run.status)) return run && runView(run)
-		await this.#waiters.wait(runId, timeoutMs)
-		const after = this.#store.exists() ? this.#store.runs.get(runId) : undefined
-		return after && runView(after)
+		this.#readers++
+		try {
+			await this.#waiters.wait(runId, timeoutMs)
+			const after = this.#store.exists() ? this.#store.runs.get(runId) : undefined
+			return after && runView(after)
+		} finally {
+			this.#readers--
+			this.#retireWhenDone()
+		}
 	}
 
 	/**
@@ -214,9 +236,15 @@ export class Lane {
 	 */
 	async waitInline(runId: string, timeoutMs: number): Promise<RunView | undefined> {
 		const hold = this.#outbox.hold(runId)
-		await this.wait(runId, timeoutMs).finally(() => this.#outbox.release(hold))
-		const run = this.#store.exists() ? this.#store.runs.get(runId) : undefined
-		return run && this.#store.runs.answeredInline(runId) ? runView(run) : undefined
+		this.#readers++
+		try {
+			await this.wait(runId, timeoutMs).finally(() => this.#outbox.release(hold))
+			const run = this.#store.exists() ? this.#store.runs.get(runId) : undefined
+			return run && this.#store.runs.answeredInline(runId) ? runView(run) : undefined
+		} finally {
+			this.#readers--
+			this.#retireWhenDone()
+		}
 	}
 
 	async cancel(runId: string): Promise<LaneResult<RunView>> {
@@ -271,7 +299,14 @@ export class Lane {
 	/** Wipes the session: storage, alarm, index row, subscribers, its slot. */
 	async destroy(): Promise<LaneResult<{ deleted: true }>> {
 		if (!this.#store.exists()) return fail('not_found', 'No such session.')
-		return this.#halt(() => this.#destroy())
+		return this.#wipe()
+	}
+
+	#wipe(): Promise<LaneResult<{ deleted: true }>> {
+		this.#wiping ??= this.#halt(() => this.#destroy()).finally(() => {
+			this.#wiping = undefined
+		})
+		return this.#wiping
 	}
 
 	async #destroy(): Promise<LaneResult<{ deleted: true }>> {
@@ -289,7 +324,7 @@ export class Lane {
 				.catch((error: unknown) => this.#host.logger.error('lane.sandbox_end_failed', { error }))
 		}
 		this.#releaseSlot(session)
-		await this.#host.index.remove(session)
+		if (this.#indexed) await this.#host.index.remove(session)
 		this.#host.setAlarm(null)
 		// Children not reached yet outlive the wipe: their cancellations are written back alone.
 		const unreached = this.#subagents.pendingCancels()
@@ -300,6 +335,7 @@ export class Lane {
 		endedQueued(this.#host.metrics, queued, 'deleted', this.#host.now())
 		this.#store.forget()
 		this.#lastRun = undefined
+		this.#indexed = true
 		// A storage that wiped only later took them too: written back again.
 		this.#subagents.keepCancels(unreached)
 		this.#outbox.forget()
@@ -438,10 +474,15 @@ export class Lane {
 		const now = this.#host.now()
 		if (this.#active && now >= this.#active.deadline) this.#stop(this.#active, 'deadline')
 		this.#unstick(now)
-		this.#housekeeping.run(this.#store, (fn) => this.#journal.tx(fn), now)
+		// A throwaway session keeps nothing long enough to prune.
+		if (!this.#store.ephemeral()) {
+			this.#housekeeping.run(this.#store, (fn) => this.#journal.tx(fn), now)
+		}
 		this.#outbox.resume()
 		this.#subagents.resume(now)
 		await this.pump()
+		// An idle throwaway session goes now, also if an event stream it opened never closed.
+		if (this.#idleThrowaway({ streams: false })) return this.#retire()
 		this.#scheduleNext()
 	}
 
@@ -449,10 +490,15 @@ export class Lane {
 	 * After a restart: runs that were running when the lane went away are put back at the head of
 	 * the queue (or failed once they used their attempts or deadline), each with an error event.
 	 */
-	recover(): void {
+	async recover(): Promise<void> {
 		if (!this.#store.exists()) {
 			this.#subagents.resume(this.#host.now())
 			return
+		}
+		if (this.#store.ephemeral()) {
+			// Whoever waited for a throwaway session's answer lost it with the restart: nobody can
+			// take it any more, so the session goes instead of running its turn again.
+			return this.#retire()
 		}
 		const now = this.#host.now()
 		this.#journal.tx(() => {
@@ -506,6 +552,7 @@ export class Lane {
 			this.#waiters.wake(run.id)
 			this.#scheduleNext()
 			void this.pump()
+			this.#retireWhenDone()
 		}
 		active.done = turnDone.then(ended, (error: unknown) => {
 			// Its end was not recorded: a run left `running` holds the lane until stuck.ts fails it.
@@ -553,9 +600,59 @@ export class Lane {
 		immediate = false,
 	): void {
 		if (run) this.#lastRun = run
+		// A throwaway session is never listed: its key is random and nobody comes back to it.
+		if (this.#store.exists() && this.#store.ephemeral()) return
+		this.#indexed = true
 		const lastRun = this.#lastRun
 		const read = () => indexRow(this.#store, now, lastRun, this.#stuck.since())
 		this.#host.index.upsert(session, read, immediate ? { now: true } : {})
+	}
+
+	/**
+	 * Deletes a throwaway session once nothing is left for it to do: no run queued or running, no
+	 * caller reading a run's end, no event stream open. The deletion starts after the current
+	 * task, so an answer just handed to a caller leaves first: it is off the caller's path. If
+	 * this instance goes away first, the lane's alarm (armed while a run is active) restarts the
+	 * object, and recovery deletes it.
+	 */
+	#retireWhenDone(): void {
+		if (this.#retiring || !this.#idleThrowaway({ streams: true })) return
+		this.#retiring = true
+		setTimeout(() => {
+			this.#retiring = false
+			if (this.#idleThrowaway({ streams: true })) void this.#retire()
+		}, 0)
+	}
+
+	/** A throwaway session with nothing to do, and (`streams`) no event stream open. */
+	#idleThrowaway(wait: { streams: boolean }): boolean {
+		return (
+			this.#store.exists() &&
+			this.#store.ephemeral() &&
+			this.#active === undefined &&
+			this.#readers === 0 &&
+			(!wait.streams || (this.#host.subscribers.streamCount ?? 0) === 0) &&
+			this.#store.runs.count('queued') === 0
+		)
+	}
+
+	/** Deletes a throwaway session (as `destroy`); after a failure an alarm tries again. */
+	async #retire(): Promise<void> {
+		this.#retiring = true
+		try {
+			if (this.#store.exists()) await this.#wipe()
+			await this.#host.flushWrites?.()
+		} catch (error) {
+			this.#host.logger.error('lane.retire_failed', { error })
+			if (this.#store.exists()) this.#host.setAlarm(this.#host.now() + HEARTBEAT_MS)
+		} finally {
+			this.#retiring = false
+		}
+	}
+
+	/** An event stream closed: a throwaway session may have been waiting only for it. */
+	streamClosed(): void {
+		this.#retireWhenDone()
 	}
 
 	/** Fails runs stuck past their deadline (stuck.ts); a failed active run lets the lane go on. */
@@ -588,7 +685,10 @@ export class Lane {
 			queued: () => this.#store.runs.count('queued') > 0,
 			outboxDue: Math.min(this.#outbox.nextDue(), this.#subagents.nextDue()),
 			alarmPending: this.#host.alarmPending(),
-			expiry: () => nextExpiry(this.#store),
+			// A throwaway session keeps nothing for retention: an idle one is looked at once more (and
+			// deleted) a heartbeat later, in case what it waits for never tells it.
+			expiry: () =>
+				this.#store.ephemeral() ? this.#host.now() + HEARTBEAT_MS : nextExpiry(this.#store),
 		})
 		if (at !== undefined) this.#host.setAlarm(at)
 	}

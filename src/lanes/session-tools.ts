@@ -6,7 +6,12 @@ import type { LaneJournal } from './journal'
 import { LaneToolCalls } from './tool-calls'
 import { indexRow } from './views'
 
-export function sessionToolCalls(host: LaneHost, journal: LaneJournal): LaneToolCalls {
+/** `indexed`: an approval change was written to the index (a throwaway session has a row then). */
+export function sessionToolCalls(
+	host: LaneHost,
+	journal: LaneJournal,
+	indexed: () => void = () => {},
+): LaneToolCalls {
 	const { store } = host
 	return new LaneToolCalls({
 		store: store.tools,
@@ -24,7 +29,9 @@ export function sessionToolCalls(host: LaneHost, journal: LaneJournal): LaneTool
 		},
 		approvalsChanged: () => {
 			const session = store.session()
-			if (session) host.index.upsert(session, indexRow(store, host.now()), { now: true })
+			if (!session) return
+			indexed()
+			host.index.upsert(session, indexRow(store, host.now()), { now: true })
 		},
 	})
 }

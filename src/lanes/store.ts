@@ -46,6 +46,7 @@ export class LaneStore {
 	readonly #meta = new Map<string, string | null>()
 	/** What the outbox and subagent stores read for the alarm, kept until they write. */
 	readonly #reads = new ReadMemo()
+	#ephemeral: boolean | undefined
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql
@@ -79,6 +80,7 @@ export class LaneStore {
 	rolledBack(): void {
 		this.#meta.clear()
 		this.#reads.clear()
+		this.#ephemeral = undefined
 		this.transcript.forget()
 		this.runs.forget()
 	}
@@ -90,7 +92,8 @@ export class LaneStore {
 		const current = Number(this.getMeta('schema_version') ?? '0')
 		for (let v = current; v < MIGRATIONS.length; v++) {
 			this.#sql.exec(MIGRATIONS[v] as string)
-			this.setMeta('schema_version', String(v + 1))
+			// A new lane is created inside its first message's transaction: one version write will do.
+			if (current > 0 || v === MIGRATIONS.length - 1) this.setMeta('schema_version', String(v + 1))
 		}
 		this.#migrated = true
 		this.#exists = true
@@ -120,6 +123,18 @@ export class LaneStore {
 	createdAt(): number | undefined {
 		this.#createdAt ??= Number(this.getMeta('created_at')) || undefined
 		return this.#createdAt
+	}
+
+	/** True for a throwaway session (SubmitRequest.ephemeral), which deletes itself when done. */
+	ephemeral(): boolean {
+		this.#ephemeral ??= this.getMeta('ephemeral') === '1'
+		return this.#ephemeral
+	}
+
+	/** Marks the session throwaway (when its first message creates it). */
+	markEphemeral(): void {
+		this.setMeta('ephemeral', '1')
+		this.#ephemeral = true
 	}
 
 	session(): SessionRef | undefined {

@@ -17,6 +17,8 @@ export class LaneSubscribers {
 	readonly #streams = new Set<WritableStreamDefaultWriter<Uint8Array>>()
 	readonly #relays: Pick<LaneRelays, 'broadcast' | 'closeAll'> | undefined
 	#heartbeat: ReturnType<typeof setInterval> | undefined
+	/** Called when a stream has closed (its reader went away, or the lane closed it). */
+	streamClosed: () => void = () => {}
 
 	constructor(
 		ctx: Pick<DurableObjectState, 'getWebSockets' | 'acceptWebSocket'>,
@@ -51,6 +53,8 @@ export class LaneSubscribers {
 		const writer = writable.getWriter()
 		const head = `retry: 2000\n\n${replay.map(sseFrame).join('')}`
 		writer.write(encoder.encode(head)).catch(() => this.#drop(writer))
+		// A reader that cancels errors the stream: it is dropped then, not at the next write.
+		writer.closed.catch(() => this.#drop(writer))
 		this.#streams.add(writer)
 		this.#heartbeat ??= setInterval(() => this.#write(encoder.encode(': keep-alive\n\n')), 15_000)
 		return readable
@@ -81,5 +85,6 @@ export class LaneSubscribers {
 			clearInterval(this.#heartbeat)
 			this.#heartbeat = undefined
 		}
+		this.streamClosed()
 	}
 }

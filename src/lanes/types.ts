@@ -96,6 +96,12 @@ export interface SubmitRequest {
 	 * session, and every run's end here is then announced back to it.
 	 */
 	parent?: ParentLink
+	/**
+	 * A throwaway session (the OpenAI API without `user`): taken only when the message creates
+	 * the session. It gets no sessions index row and deletes itself once its runs have ended and
+	 * nobody reads them any more; usage, metrics and audit are recorded as for any session.
+	 */
+	ephemeral?: boolean
 }
 
 /** A child session's link to its parent (docs/automation.md, "Subagents"). */

@@ -105,7 +105,12 @@ function completionOf(run: RunView, model: string, lane: LaneHandle): ChatComple
 	}
 }
 
-/** Deletes an ephemeral session (stopping its run if the client left early), after the answer. */
+/**
+ * Deletes an ephemeral session (stopping its run if the client left early), off the answer's
+ * path. An answered JSON request makes no such call: the lane deletes itself once its run has
+ * ended and nobody waits for it. A stream's end is told here because the lane would learn only
+ * lazily that the stream's reader is gone (the stream reads the ended run first).
+ */
 export function endEphemeral(c: Context<GatewayEnv>, lane: LaneHandle): void {
 	const done = (async () => {
 		await lane.stub.destroy()
@@ -159,6 +164,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 		...(toolResults.length > 0 && { toolResults }),
 		...(options && { options }),
 		...(idempotencyKey !== undefined && { idempotencyKey }),
+		...(ephemeral && { ephemeral }),
 		...traceparentOf(c.get('trace')),
 	}
 
@@ -195,7 +201,7 @@ export const completionRoutes = createRouter().openapi(create, async (c) => {
 	const waitMs = lane.agent.config.limits.runDeadlineMs + WAIT_GRACE_MS
 	const outcome = await callLane(c.get('logger'), () => lane.stub.send(request, { waitMs }))
 	const run = outcome.final ?? outcome.run
-	if (ephemeral) endEphemeral(c, lane)
+	if (ephemeral && !isFinished(run.status)) endEphemeral(c, lane)
 	if (!isFinished(run.status)) throw stillRunning(run, lane)
 	// The errors of a run that ended without an answer carry the session, like its answer would.
 	if (run.status !== 'succeeded') throw runFailure(run, { [SESSION_HEADER]: sessionKey })

@@ -145,6 +145,7 @@ export const responseRoutes = createRouter()
 			maxConcurrentRuns: lane.maxConcurrentRuns,
 			subject: subjectOf(principal),
 			...(idempotencyKey !== undefined && { idempotencyKey }),
+			...(ephemeral && { ephemeral }),
 			...traceparentOf(c.get('trace')),
 		}
 		const echo = echoOf(body)
@@ -185,7 +186,7 @@ export const responseRoutes = createRouter()
 		const waitMs = body.background ? 0 : lane.agent.config.limits.runDeadlineMs + WAIT_GRACE_MS
 		const outcome = await callLane(c.get('logger'), () => lane.stub.send(request, { waitMs }))
 		const run = outcome.final ?? outcome.run
-		if (ephemeral) endEphemeral(c, lane)
+		if (ephemeral && !isFinished(run.status)) endEphemeral(c, lane)
 		c.header(SESSION_HEADER, sessionKey)
 		if (body.background) return c.json(responseOf(refTo(run), run, lane.agent, echo), 200)
 		if (!isFinished(run.status)) throw stillRunning(refTo(run), run)

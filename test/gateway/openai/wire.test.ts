@@ -1,11 +1,12 @@
 // The OpenAI-compatible API on the wire, without the SDK: exact SSE framing, the exact completion
 // object, and OpenAI's error shape for the errors the shared middleware raises on these paths
 // (while every other path keeps problem+json).
-import { env } from 'cloudflare:test'
+import { env, runInDurableObject } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createGateway } from '../../../src/gateway/app'
+import { laneName } from '../../../src/lanes/name'
 import { captureLogs } from '../../fakes/logs'
-import { ADMIN_TOKEN, call, eventually, problem } from '../../helpers'
+import { ADMIN_TOKEN, call, createAgent, eventually, problem } from '../../helpers'
 import { key } from '../../security/helpers'
 import { completion, openAIError, sseData } from './helpers'
 
@@ -245,13 +246,67 @@ describe('ephemeral sessions', () => {
 	const gone = (sessionKey: string) =>
 		eventually(async () => ((await exists(sessionKey)) ? undefined : true))
 
+	/** What the session's lane object still stores: its tables (none once it is deleted), its alarm. */
+	const stored = (agentId: string, sessionKey: string) =>
+		runInDurableObject(
+			env.SESSION_LANE.getByName(laneName({ tenantId: 'default', agentId, sessionKey })),
+			async (_lane, state) => ({
+				tables: state.storage.sql
+					.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+					.toArray()
+					.map((t) => t.name)
+					.filter((name) => !name.startsWith('_cf_')),
+				alarm: await state.storage.getAlarm(),
+			}),
+		)
+	const indexRows = async (sessionKey: string) =>
+		(
+			await env.DB.prepare('SELECT count(*) AS n FROM sessions WHERE session_key = ?')
+				.bind(sessionKey)
+				.first<{ n: number }>()
+		)?.n
+	const callsOf = async (agentId: string) =>
+		(
+			await env.DB.prepare(
+				"SELECT coalesce(sum(calls), 0) AS n FROM usage_daily WHERE tenant_id = 'default' AND agent_id = ?",
+			)
+				.bind(agentId)
+				.first<{ n: number }>()
+		)?.n ?? 0
+
 	it('a request that names no session gets its own, deleted once it has answered', async () => {
 		const res = await completion(member, hello)
 		expect(res.status).toBe(200)
 		const sessionKey = res.headers.get('x-edgeclaw-session') ?? ''
 		expect(sessionKey).toMatch(/^openai-/)
-		await res.json()
+		expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices).toEqual(
+			[expect.objectContaining({ message: expect.objectContaining({ content: 'echo: hello' }) })],
+		)
 		expect(await gone(sessionKey)).toBe(true)
+	})
+
+	it('deletes itself: no index row, storage and alarm gone, its usage still counted', async () => {
+		// An agent of its own, so that only this request's model call counts for it.
+		await createAgent(env.DB, 'throwaway', {})
+		const res = await completion(member, { ...hello, model: 'edgeclaw/throwaway' })
+		expect(res.status).toBe(200)
+		const sessionKey = res.headers.get('x-edgeclaw-session') ?? ''
+		const body = (await res.json()) as { choices: { message: { content: string } }[] }
+		expect(body.choices[0]?.message.content).toBe('echo: hello')
+		// The lane empties itself after the answer, with nobody asking it to.
+		await expect.poll(() => stored('throwaway', sessionKey)).toEqual({ tables: [], alarm: null })
+		// The model call is counted for the tenant like any other: budgets hold without `user`.
+		await expect.poll(() => callsOf('throwaway')).toBe(1)
+		// It never entered the sessions index: nothing lists it, and nothing removes a row.
+		expect(await indexRows(sessionKey)).toBe(0)
+		const listed = await call('/v1/sessions?agent=throwaway', {
+			headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+		})
+		expect(((await listed.json()) as { sessions: unknown[] }).sessions).toEqual([])
+		const messages = await call(`/v1/sessions/${sessionKey}/messages?agent=throwaway`, {
+			headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+		})
+		expect(messages.status).toBe(404)
 	})
 
 	it('also after a stream, while a named session stays', async () => {
