@@ -77,7 +77,6 @@ it('a warm native turn stays within its statements, transactions and events', as
 		events: counts.events / turns,
 	}
 	// The counting itself works (a broken wrapper would pass every ceiling with zeros).
-	console.log("TURNCOST", JSON.stringify(perTurn))
 	expect(perTurn.transactions).toBeGreaterThan(0)
 	expect(perTurn.events).toBeGreaterThan(0)
 	expect(perTurn.statements).toBeGreaterThan(perTurn.events)
