@@ -171,14 +171,11 @@ export class DeliveryStore {
 
 	/** When the next dead letter is due to be recorded (Infinity: none). */
 	nextRecordAt(): number {
-		return this.#reads.get('deliveries.nextRecordAt', () => {
-			const row = this.#sql
-				.exec<{ at: number | null }>(
-					'SELECT min(record_at) AS at FROM deliveries WHERE record_at IS NOT NULL',
-				)
-				.one()
-			return row.at ?? Number.POSITIVE_INFINITY
-		})
+		return this.#reads.dueAt(
+			'deliveries.nextRecordAt',
+			this.#sql,
+			'SELECT min(record_at) AS at FROM deliveries WHERE record_at IS NOT NULL',
+		)
 	}
 
 	/** A try to record the dead letter starts, or failed: the next is due at `nextAt`. */

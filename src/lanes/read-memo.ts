@@ -21,6 +21,17 @@ export class ReadMemo {
 		this.#values.clear()
 	}
 
+	/**
+	 * A due time for the alarm, kept like `get`: `query` selects `min(…) AS at` (Infinity when
+	 * there is none).
+	 */
+	dueAt(key: string, sql: SqlStorage, query: string): number {
+		return this.get(
+			key,
+			() => sql.exec<{ at: number | null }>(query).one().at ?? Number.POSITIVE_INFINITY,
+		)
+	}
+
 	/** `sql` for the stores whose reads this keeps: any statement but a SELECT clears it first. */
 	watch(sql: SqlStorage): SqlStorage {
 		const exec = <T extends Record<string, SqlStorageValue>>(

@@ -118,14 +118,11 @@ export class CancelStore {
 
 	/** When the next pending cancellation is due (Infinity: none). */
 	nextAt(): number {
-		return this.#reads.get('cancels.nextAt', () => {
-			const row = this.#sql
-				.exec<{ at: number | null }>(
-					"SELECT min(next_at) AS at FROM subagent_cancels WHERE status = 'pending'",
-				)
-				.one()
-			return row.at ?? Number.POSITIVE_INFINITY
-		})
+		return this.#reads.dueAt(
+			'cancels.nextAt',
+			this.#sql,
+			"SELECT min(next_at) AS at FROM subagent_cancels WHERE status = 'pending'",
+		)
 	}
 
 	done(c: CancelRow, attempts: number, now: number): void {

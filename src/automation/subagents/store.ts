@@ -227,14 +227,11 @@ export class SubagentStore {
 
 	/** When the next pending announce is due (Infinity: none). */
 	nextAnnounceAt(): number {
-		return this.#reads.get('announces.nextAt', () => {
-			const row = this.#sql
-				.exec<{ at: number | null }>(
-					"SELECT min(next_at) AS at FROM announces WHERE status = 'pending'",
-				)
-				.one()
-			return row.at ?? Number.POSITIVE_INFINITY
-		})
+		return this.#reads.dueAt(
+			'announces.nextAt',
+			this.#sql,
+			"SELECT min(next_at) AS at FROM announces WHERE status = 'pending'",
+		)
 	}
 
 	announceSent(runId: string, attempts: number, now: number): void {
