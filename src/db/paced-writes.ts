@@ -157,3 +157,15 @@ export class HandedWrites<T> {
 		}
 	}
 }
+
+/**
+ * Gives the caller's `waitUntil` the next handed write when it falls to the caller (`take`), for
+ * a caller that has just put something.
+ */
+export function handNext(
+	writes: { take(): Promise<void> | undefined },
+	waitUntil: (promise: Promise<unknown>) => void,
+): void {
+	const write = writes.take()
+	if (write) waitUntil(write)
+}

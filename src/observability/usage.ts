@@ -3,7 +3,7 @@
 // coalesced batches — at most one D1 write per `intervalMs` per recorder (the first one interval
 // after the first call), or per isolate for recorders that share their writes (the lanes), so a
 // busy lane does not write D1 per turn and an isolate of many lanes writes once per interval.
-import { HandedWrites, PacedWrites } from '../db/paced-writes'
+import { HandedWrites, handNext, PacedWrites } from '../db/paced-writes'
 import { type UsageDelta, utcDay } from '../db/usage'
 import type { Logger } from './logger'
 import { type MetricsSink, type ModelCallPoint, type ModelCallPurpose, pointBase } from './metrics'
@@ -156,10 +156,7 @@ export class UsageRecorder implements UsageSink {
 			}
 			return pending
 		})
-		if (this.#writes instanceof HandedWrites) {
-			const write = this.#writes.take()
-			if (write) this.#waitUntil(write)
-		}
+		if (this.#writes instanceof HandedWrites) handNext(this.#writes, this.#waitUntil)
 	}
 
 	/** Resolves once everything recorded so far is in D1 (tests, shutdown). */

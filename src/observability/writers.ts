@@ -3,6 +3,7 @@
 // telemetry is off (EDGECLAW_TELEMETRY=off), so the overhead benchmark can compare.
 import { database } from '../db/client'
 import { addMetricRollups } from '../db/metrics'
+import { handNext } from '../db/paced-writes'
 import type { Logger } from './logger'
 import {
 	type MetricsSink,
@@ -54,38 +55,31 @@ export function placeMetrics(
 	if (!telemetryOn(env)) return NO_PLACE_METRICS
 	const db = database(env.DB)
 	const { waitUntil } = options
-	const intervalMs = options.intervalMs ?? ROLLUP_WRITE_INTERVAL_MS
-	const buffer = () =>
+	const make = (mode: { handed: true } | { waitUntil: (promise: Promise<unknown>) => void }) =>
 		new RollupBuffer({
 			write: (rows) => addMetricRollups(db, rows),
-			intervalMs,
+			intervalMs: options.intervalMs ?? ROLLUP_WRITE_INTERVAL_MS,
 			logger: options.logger,
-			...(waitUntil === 'handed' || options.shared ? { handed: true as const } : { waitUntil }),
+			...mode,
 		})
 	let rollups: RollupBuffer
-	let sinkRollups: RollupSink
-	if (options.shared && waitUntil !== 'handed') {
-		let shared = sharedRollups.get(env.DB)
-		if (!shared) {
-			shared = buffer()
-			sharedRollups.set(env.DB, shared)
-		}
-		const to = shared
-		rollups = to
-		sinkRollups = {
+	let added: RollupSink
+	if (waitUntil === 'handed') added = rollups = make({ handed: true })
+	else if (!options.shared) added = rollups = make({ waitUntil })
+	else {
+		const shared = sharedRollups.get(env.DB) ?? make({ handed: true })
+		sharedRollups.set(env.DB, shared)
+		rollups = shared
+		added = {
 			add(point, at) {
-				to.add(point, at)
-				const write = to.take()
-				if (write) waitUntil(write)
+				shared.add(point, at)
+				handNext(shared, waitUntil)
 			},
 		}
-	} else {
-		rollups = buffer()
-		sinkRollups = rollups
 	}
 	const sink = new MetricsWriter({
 		dataset: env.METRICS,
-		rollups: sinkRollups,
+		rollups: added,
 		logger: options.logger,
 	})
 	return { sink, invocation: () => sink.forInvocation(), rollups }

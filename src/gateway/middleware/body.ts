@@ -38,12 +38,10 @@ export const maxBody = (maxBytes?: number): MiddlewareHandler<GatewayEnv> =>
 		const maxSize = maxBytes ?? parseByteLimit(c.env.EDGECLAW_MAX_BODY_BYTES)
 		const headers = c.req.raw.headers
 		const length = headers.get('content-length')
-		// A declared length is checked as the limiter would, without opening the body's stream;
-		// bodies without one (chunked) are counted as they stream.
-		if (length !== null && !headers.has('transfer-encoding')) {
-			if (Number.parseInt(length, 10) > maxSize) return limiter(maxSize)(c, next)
-			return next()
-		}
+		// A declared length within the cap passes without opening the body's stream; the limiter
+		// refuses one above it and counts bodies without one (chunked) as they stream.
+		const declared = length !== null && !headers.has('transfer-encoding')
+		if (declared && Number.parseInt(length, 10) <= maxSize) return next()
 		return limiter(maxSize)(c, next)
 	}
 

@@ -3,6 +3,7 @@
 // routes that measure more.
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
+import { handNext } from '../../db/paced-writes'
 import { loggerFromEnv } from '../../observability/logger'
 import {
 	PLATFORM_INDEX,
@@ -81,6 +82,5 @@ export const requestMetrics = (): MiddlewareHandler<GatewayEnv> =>
 		c.set('metrics', sink)
 		await next()
 		sink.write(requestPoint(c, Date.now() - started, c.get('trace')?.traceId))
-		const write = place.rollups?.take()
-		if (write) waitUntil(c, write)
+		if (place.rollups) handNext(place.rollups, (write) => waitUntil(c, write))
 	}
